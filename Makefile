@@ -1,0 +1,51 @@
+# Hearth — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PY      = $(VENV)/bin/python
+PIP     = $(VENV)/bin/pip
+PYTEST_ARGS ?=
+
+.PHONY: run test install bench bench-full migrate demo check clean test-reliability
+
+$(VENV)/bin/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Hearth needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+# Reinstall only when the dependency list changes.
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install --quiet -e '.[test,bench]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+run: demo
+	@echo "Hearth is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) --proxy-headers support.asgi:application
+
+test: install
+	$(PY) manage.py makemigrations --check --dry-run >/dev/null
+	$(VENV)/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+test-reliability: install
+	HEARTH_FULL_RUNS=1 $(VENV)/bin/pytest -m "reliability or load" $(PYTEST_ARGS)
+
+bench: install
+	$(PY) -m bench.run --quick
+
+bench-full: install
+	$(PY) -m bench.run --full
+
+check: install
+	$(PY) manage.py check
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from support.models import Topic, User
+
+
+class AnonymousSessionIn(serializers.Serializer):
+    age = serializers.IntegerField(min_value=0, max_value=120, help_text="Age in whole years.")
+
+    def to_internal_value(self, data):
+        # A JSON boolean is an int in Python; `true` is not an age.
+        if isinstance(data, dict) and isinstance(data.get("age"), bool):
+            raise serializers.ValidationError({"age": ["A whole number is required."]})
+        if isinstance(data, dict) and isinstance(data.get("age"), float) and not float(data["age"]).is_integer():
+            raise serializers.ValidationError({"age": ["A whole number is required."]})
+        return super().to_internal_value(data)
+
+
+class LoginIn(serializers.Serializer):
+    username = serializers.CharField(max_length=150, trim_whitespace=True)
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+
+
+class SetPasswordIn(serializers.Serializer):
+    password = serializers.CharField(min_length=10, max_length=256, trim_whitespace=False)
+
+
+class MeOut(serializers.ModelSerializer):
+    is_safety_staff = serializers.SerializerMethodField()
+    has_password = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "alias", "role", "age_group", "is_safety_staff", "has_password"]
+
+    def get_is_safety_staff(self, user) -> bool:
+        from support.roles import is_safety_staff
+
+        return is_safety_staff(user)
+
+    def get_has_password(self, user) -> bool:
+        return user.has_usable_password()
+
+
+class TopicOut(serializers.ModelSerializer):
+    class Meta:
+        model = Topic
+        fields = ["slug", "name", "description", "display_order"]
+
+
+class HelplineOut(serializers.Serializer):
+    name = serializers.CharField()
+    contact = serializers.CharField()
+    kind = serializers.CharField()
+    hours = serializers.CharField()
+
+
+class ErrorOut(serializers.Serializer):
+    error = serializers.CharField()
+    message = serializers.CharField()

@@ -1,0 +1,202 @@
+"""Identity, topics and health endpoints. Each view validates, calls one service or selector, serializes."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import authenticate, login, logout
+from django.core import signing
+from django.middleware.csrf import CsrfViewMiddleware, get_token
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from support import ratelimit, services
+from support.api.errors import error_body
+from support.api.serializers import (
+    AnonymousSessionIn,
+    ErrorOut,
+    LoginIn,
+    MeOut,
+    SetPasswordIn,
+    TopicOut,
+)
+from support.client_ip import client_ip_from_meta
+from support.errors import DomainError, RateLimited
+from support.helplines import helplines_for
+from support.models import Role, Topic
+from support.session_events import session_revoke
+
+AGE_LOCK_COOKIE = "hearth_age_gate"
+AGE_LOCK_SALT = "hearth.age-gate"
+UNDER_MINIMUM_AGE_MESSAGE = (
+    "Thank you for telling us. Hearth is for people aged 13 and over, so we can't open a chat for you here. "
+    "You deserve support: the people below are there for young people, any time."
+)
+LOGIN_FAILED_MESSAGE = "That username and password don't match."
+LOGIN_WINDOW = 300
+
+
+class _CsrfCheck(CsrfViewMiddleware):
+    def _reject(self, request, reason):
+        return reason
+
+
+def enforce_csrf(request) -> None:
+    """Apply Django's CSRF check to a view that anonymous clients call (login CSRF)."""
+    check = _CsrfCheck(lambda req: None)
+    check.process_request(request)
+    reason = check.process_view(request, None, (), {})
+    if reason:
+        raise DomainError("csrf_failed", f"CSRF check failed: {reason}", status=403)
+
+
+class CsrfTokenView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(summary="Get a CSRF token (also set as the csrftoken cookie)", responses={200: dict})
+    def get(self, request):
+        return Response({"csrf_token": get_token(request)})
+
+
+class AnonymousSessionView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="Start an anonymous seeker session",
+        request=AnonymousSessionIn,
+        responses={201: MeOut, 400: ErrorOut, 403: ErrorOut, 429: ErrorOut},
+    )
+    def post(self, request):
+        enforce_csrf(request._request)
+        if _age_locked(request):
+            return _under_age_response()
+        data = AnonymousSessionIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        age = data.validated_data["age"]
+        if age < services.MINIMUM_AGE:
+            response = _under_age_response()
+            response.set_signed_cookie(
+                AGE_LOCK_COOKIE,
+                "1",
+                salt=AGE_LOCK_SALT,
+                max_age=settings.HEARTH_UNDER_AGE_LOCK_SECONDS,
+                httponly=True,
+                samesite="Lax",
+                secure=settings.SESSION_COOKIE_SECURE,
+            )
+            return response
+        decision = ratelimit.hit(
+            "anon-session",
+            client_ip_from_meta(request.META),
+            limit=settings.HEARTH_ANON_SESSIONS_PER_IP,
+            window=3600,
+        )
+        if not decision.allowed:
+            raise RateLimited(decision.retry_after, "Too many new sessions from this network. Please wait a little.")
+        user = services.seeker_create_anonymous(age=age)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return Response(MeOut(user).data, status=status.HTTP_201_CREATED)
+
+
+def _age_locked(request) -> bool:
+    return request.get_signed_cookie(AGE_LOCK_COOKIE, default=None, salt=AGE_LOCK_SALT) is not None
+
+
+def _under_age_response() -> Response:
+    body = error_body(
+        "under_minimum_age",
+        UNDER_MINIMUM_AGE_MESSAGE,
+        helplines=helplines_for(None),
+    )
+    return Response(body, status=status.HTTP_403_FORBIDDEN)
+
+
+class LoginView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(summary="Log in with username and password", request=LoginIn, responses={200: MeOut, 400: ErrorOut, 429: ErrorOut})
+    def post(self, request):
+        enforce_csrf(request._request)
+        data = LoginIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        username = data.validated_data["username"].lower()
+        ip = client_ip_from_meta(request.META)
+        by_ip = ratelimit.hit("login-ip", ip, limit=settings.HEARTH_LOGIN_RATE_PER_IP, window=LOGIN_WINDOW)
+        if not by_ip.allowed:
+            raise RateLimited(by_ip.retry_after, "Too many sign-in attempts. Please wait a few minutes.")
+        by_name = ratelimit.peek(
+            "login-user", username, limit=settings.HEARTH_LOGIN_RATE_PER_USERNAME, window=LOGIN_WINDOW
+        )
+        if not by_name.allowed:
+            raise RateLimited(by_name.retry_after, "Too many sign-in attempts. Please wait a few minutes.")
+        user = authenticate(request._request, username=username, password=data.validated_data["password"])
+        if user is None:
+            ratelimit.hit("login-user", username, limit=settings.HEARTH_LOGIN_RATE_PER_USERNAME, window=LOGIN_WINDOW)
+            raise DomainError("login_failed", LOGIN_FAILED_MESSAGE, status=400)
+        login(request, user)
+        return Response(MeOut(user).data)
+
+
+class LogoutView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(summary="Log out (closes this session's sockets)", request=None, responses={204: None})
+    def post(self, request):
+        session_key = request.session.session_key
+        if request.user.is_authenticated:
+            session_revoke(user_id=request.user.pk, session_key=session_key, reason="logged_out")
+        logout(request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="Who am I", responses={200: MeOut, 403: ErrorOut})
+    def get(self, request):
+        return Response(MeOut(request.user).data)
+
+
+class SetPasswordView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Set a password to keep an anonymous alias across devices",
+        request=SetPasswordIn,
+        responses={204: None, 400: ErrorOut},
+    )
+    def post(self, request):
+        data = SetPasswordIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        if request.user.role != Role.SEEKER:
+            raise DomainError("forbidden", "Only seekers set a password here.", status=403)
+        try:
+            services.seeker_set_password(user=request.user, password=data.validated_data["password"])
+        except Exception as exc:  # django.core.exceptions.ValidationError from the validators
+            messages = getattr(exc, "messages", None)
+            if messages is None:
+                raise
+            raise DomainError("invalid", "Some fields need attention.", fields={"password": messages}) from None
+        login(request, request.user, backend="django.contrib.auth.backends.ModelBackend")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TopicListView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(summary="Active topics, in display order", responses={200: TopicOut(many=True)})
+    def get(self, request):
+        return Response(TopicOut(Topic.objects.filter(is_active=True), many=True).data)
+
+
+class HelplineListView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(summary="Crisis resources for a country (ISO code, optional)", responses={200: dict})
+    def get(self, request):
+        country = request.query_params.get("country", "")
+        if country and (len(country) != 2 or not country.isalpha()):
+            raise DomainError("invalid", "country must be a two-letter ISO code.", fields={"country": ["Invalid code."]})
+        return Response({"helplines": helplines_for(country or None)})

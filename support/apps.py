@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class SupportConfig(AppConfig):
+    name = "support"
+    verbose_name = "Hearth core (identities and topics)"
+
+    def ready(self) -> None:
+        from support import checks  # noqa: F401  (registers system checks)

@@ -1,0 +1,29 @@
+"""ASGI entry point: HTTP through Django, websockets through Channels.
+
+Websockets pass an origin check (a page on another site cannot open a socket
+with a user's cookie), then session authentication, then the app routes.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "support.settings")
+
+from django.core.asgi import get_asgi_application  # noqa: E402
+
+django_asgi_app = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+
+from support.origins import origin_validator  # noqa: E402
+from support.routing import websocket_urlpatterns  # noqa: E402
+from support.scheduler import with_scheduler  # noqa: E402
+
+application = with_scheduler(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            "websocket": origin_validator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        }
+    )
+)

@@ -1,0 +1,30 @@
+"""System checks that refuse unsafe production settings."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+
+
+@register(Tags.security, deploy=True)
+def production_safety(app_configs, **kwargs):
+    errors = []
+    if settings.DEBUG:
+        errors.append(Error("DEBUG is on in a deployment.", hint="Set DEBUG=0.", id="hearth.E001"))
+    if "*" in settings.ALLOWED_HOSTS:
+        errors.append(Error("ALLOWED_HOSTS contains '*'.", hint="List the real host names.", id="hearth.E002"))
+    if settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels.layers.InMemoryChannelLayer":
+        errors.append(
+            Error(
+                "The in-memory channel layer cannot span several Daphne processes.",
+                hint="Set REDIS_URL.",
+                id="hearth.E003",
+            )
+        )
+    if not (settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE):
+        errors.append(Error("Session and CSRF cookies must be Secure.", id="hearth.E004"))
+    if not settings.SESSION_COOKIE_HTTPONLY:
+        errors.append(Error("Session cookies must be HttpOnly.", id="hearth.E005"))
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        errors.append(Error("SQLite is for the embedded default only.", hint="Set DATABASE_URL.", id="hearth.E006"))
+    return errors

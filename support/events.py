@@ -1,0 +1,77 @@
+"""Real-time events, sent only after the transaction that caused them commits.
+
+Services call ``send_event_on_commit(group, event)``. When the service runs
+under ``run_service`` (the websocket path), events are collected and sent by
+the caller's event loop right after the sync call returns, which keeps the
+database thread free of network round-trips. Anywhere else (REST views, the
+scheduler, management commands) they are sent from the on-commit hook.
+
+The layer is at-most-once, so an event is a hint: the database is the truth
+and clients resume from it by sequence number.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+from contextlib import contextmanager
+from typing import Any, Callable
+
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger("hearth.events")
+
+Event = tuple[str, dict[str, Any]]
+_outbox: contextvars.ContextVar[list[Event] | None] = contextvars.ContextVar("hearth_outbox", default=None)
+
+
+def send_event_on_commit(group: str, event: dict[str, Any]) -> None:
+    """Queue ``event`` for ``group``; it leaves only if the surrounding transaction commits."""
+    outbox = _outbox.get()
+    if outbox is not None:
+        transaction.on_commit(lambda: outbox.append((group, event)))
+    else:
+        transaction.on_commit(lambda: _send_now(group, event))
+
+
+def _send_now(group: str, event: dict[str, Any]) -> None:
+    try:
+        async_to_sync(get_channel_layer().group_send)(group, event)
+    except Exception:  # the layer being down must not undo a committed write
+        logger.warning("channel layer send failed for %s event", event.get("type"), exc_info=True)
+
+
+@contextmanager
+def collecting_events():
+    outbox: list[Event] = []
+    token = _outbox.set(outbox)
+    try:
+        yield outbox
+    finally:
+        _outbox.reset(token)
+
+
+async def publish(events: list[Event]) -> None:
+    layer = get_channel_layer()
+    for group, event in events:
+        try:
+            await layer.group_send(group, event)
+        except Exception:
+            logger.warning("channel layer send failed for %s event", event.get("type"), exc_info=True)
+
+
+async def run_service(fn: Callable[..., Any], /, *args, **kwargs) -> Any:
+    """Run a sync service in the database thread, then publish the events it committed."""
+
+    def call():
+        with collecting_events() as outbox:
+            result = fn(*args, **kwargs)
+        return result, list(outbox)
+
+    result, events = await database_sync_to_async(call)()
+    if events:
+        await publish(events)
+    return result

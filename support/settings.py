@@ -1,0 +1,281 @@
+"""Hearth settings, read from the environment only.
+
+No variables set gives the embedded default: SQLite under ``var/`` and the
+in-memory channel layer, debug on with a development key. ``DATABASE_URL``
+switches to PostgreSQL (pooled), ``REDIS_URL`` to channels-redis and a Redis
+cache (shared rate limits). With ``DEBUG`` off, ``SECRET_KEY`` and
+``ALLOWED_HOSTS`` are mandatory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from support.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("HEARTH_VAR_DIR") or BASE_DIR / "var")
+
+DEBUG = env_bool("DEBUG", default=True)
+
+_DEV_SECRET_KEY = "django-insecure-hearth-development-key-never-use-in-production"
+SECRET_KEY = env_str("SECRET_KEY") or ""
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    SECRET_KEY = _DEV_SECRET_KEY
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else [])
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off (comma-separated host names).")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "channels",
+    "support",
+    "listeners",
+    "chat",
+    "safety",
+    "frontend",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "support.middleware.ContentSecurityPolicyMiddleware",
+]
+
+ROOT_URLCONF = "support.urls"
+ASGI_APPLICATION = "support.asgi.application"
+WSGI_APPLICATION = None
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    try:
+        _db = dj_database_url.parse(DATABASE_URL)
+    except Exception as exc:  # dj-database-url raises several types for a bad URL
+        raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
+    if _db.get("ENGINE") == "django.db.backends.postgresql":
+        # Django's psycopg pool: no connection opened per message, and no
+        # persistent connections (which leak under ASGI's thread churn).
+        _db["CONN_MAX_AGE"] = 0
+        _db.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env_int("DATABASE_POOL_MIN", 2, minimum=0),
+            "max_size": env_int("DATABASE_POOL_MAX", 20, minimum=1),
+            "timeout": 10,
+        }
+    DATABASES = {"default": _db}
+else:
+    # The embedded default keeps its database under var/; create it on first use.
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": env_str("SQLITE_PATH") or str(VAR_DIR / "hearth.sqlite3"),
+            "OPTIONS": {
+                # IMMEDIATE takes the write lock at BEGIN, so concurrent writers
+                # queue on the busy timeout instead of failing with "database is locked".
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Channel layer and cache --------------------------------------------------
+REDIS_URL = env_str("REDIS_URL")
+CHANNEL_LAYER_KIND = env_str("CHANNEL_LAYER_KIND") or "pubsub"
+if CHANNEL_LAYER_KIND not in {"pubsub", "core"}:
+    raise ImproperlyConfigured(f"CHANNEL_LAYER_KIND must be 'pubsub' or 'core'; got {CHANNEL_LAYER_KIND!r}.")
+if REDIS_URL:
+    if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("REDIS_URL must start with redis://, rediss:// or unix://.")
+    # channels-redis on redis-py 8 caps its pool at 100 connections by default,
+    # which raises MaxConnectionsError (and closes every consumer with 1011) under load.
+    _redis_host = {"address": REDIS_URL, "max_connections": env_int("REDIS_MAX_CONNECTIONS", 1000, minimum=10)}
+    if CHANNEL_LAYER_KIND == "pubsub":
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "CONFIG": {"hosts": [_redis_host], "prefix": "hearth"},
+            }
+        }
+    else:
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {"hosts": [_redis_host], "prefix": "hearth", "capacity": 1000, "expiry": 60},
+            }
+        }
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "hearth",
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "hearth"}}
+
+# --- Identity -----------------------------------------------------------------
+AUTH_USER_MODEL = "support.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 24 * 14, minimum=300)
+
+# --- Security (production) ----------------------------------------------------
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 60 * 60 * 24 * 365, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if env_bool("TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Which header carries the client address behind a proxy (for per-IP limits).
+CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER") or ""
+
+# --- Internationalisation and static files ------------------------------------
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# --- Email (alerts when no staff socket is connected) -------------------------
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = env_str("EMAIL_HOST") or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "hearth@localhost"
+
+# --- REST API -----------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "support.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Hearth API",
+    "DESCRIPTION": "REST API of Hearth, the peer-support listening platform. Real-time frames are in docs/protocol.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Hearth -------------------------------------------------------------------
+HEARTH_LOGIN_RATE_PER_IP = env_int("HEARTH_LOGIN_RATE_PER_IP", 20, minimum=1)  # attempts per 5 min
+HEARTH_LOGIN_RATE_PER_USERNAME = env_int("HEARTH_LOGIN_RATE_PER_USERNAME", 5, minimum=1)  # failures per 5 min
+HEARTH_ANON_SESSIONS_PER_IP = env_int("HEARTH_ANON_SESSIONS_PER_IP", 30, minimum=1)  # per hour
+HEARTH_UNDER_AGE_LOCK_SECONDS = env_int("HEARTH_UNDER_AGE_LOCK_SECONDS", 60 * 60 * 24, minimum=60)
+HEARTH_SCHEDULER_IN_PROCESS = env_bool("HEARTH_SCHEDULER_IN_PROCESS", default=True)
+HEARTH_SCHEDULER_INTERVAL = env_int("HEARTH_SCHEDULER_INTERVAL_MS", 1000, minimum=100) / 1000
+HEARTH_WS_MAX_FRAME_BYTES = env_int("HEARTH_WS_MAX_FRAME_BYTES", 16 * 1024, minimum=1024)
+HEARTH_WS_HEARTBEAT_SECONDS = env_int("HEARTH_WS_HEARTBEAT_SECONDS", 20, minimum=1)
+
+CHAT_MAX_MESSAGE_CHARS = env_int("CHAT_MAX_MESSAGE_CHARS", 2000, minimum=100)
+CHAT_RATE_MESSAGES = env_int("CHAT_RATE_MESSAGES", 15, minimum=1)  # per CHAT_RATE_WINDOW_SECONDS
+CHAT_RATE_WINDOW_SECONDS = env_int("CHAT_RATE_WINDOW_SECONDS", 10, minimum=1)
+CHAT_INACTIVITY_WARN_SECONDS = env_int("CHAT_INACTIVITY_WARN_SECONDS", 15 * 60, minimum=10)
+CHAT_INACTIVITY_END_SECONDS = env_int("CHAT_INACTIVITY_END_SECONDS", 20 * 60, minimum=20)
+CHAT_RESUME_BATCH = env_int("CHAT_RESUME_BATCH", 500, minimum=10)
+
+MATCHING_OFFER_TIMEOUT_SECONDS = env_int("MATCHING_OFFER_TIMEOUT_SECONDS", 30, minimum=5)
+MATCHING_AUTO_ASSIGN = env_bool("MATCHING_AUTO_ASSIGN", default=False)
+MATCHING_LISTENER_GRACE_SECONDS = env_int("MATCHING_LISTENER_GRACE_SECONDS", 60, minimum=5)
+MATCHING_SPECIFIC_LISTENER_WAIT_SECONDS = env_int("MATCHING_SPECIFIC_LISTENER_WAIT_SECONDS", 120, minimum=10)
+MATCHING_MAX_NOTE_CHARS = env_int("MATCHING_MAX_NOTE_CHARS", 280, minimum=0)
+MATCHING_WAIT_ESTIMATE_WINDOW_SECONDS = env_int("MATCHING_WAIT_ESTIMATE_WINDOW_SECONDS", 30 * 60, minimum=60)
+
+LISTENERS_MAX_SHIFT_SECONDS = env_int("LISTENERS_MAX_SHIFT_SECONDS", 4 * 60 * 60, minimum=60)
+LISTENERS_DAILY_CHAT_CAP = env_int("LISTENERS_DAILY_CHAT_CAP", 12, minimum=1)
+LISTENERS_ESCALATION_COOLDOWN_SECONDS = env_int("LISTENERS_ESCALATION_COOLDOWN_SECONDS", 15 * 60, minimum=0)
+LISTENERS_QUIZ_RETAKE_COOLDOWN_SECONDS = env_int("LISTENERS_QUIZ_RETAKE_COOLDOWN_SECONDS", 10 * 60, minimum=0)
+LISTENERS_RATING_MIN_COUNT = env_int("LISTENERS_RATING_MIN_COUNT", 3, minimum=1)
+
+SAFETY_ASSESSOR_BACKEND = env_str("SAFETY_ASSESSOR_BACKEND") or "safety.classifier.assess"
+SAFETY_ALERT_EMAILS = env_list("SAFETY_ALERT_EMAILS")
+SAFETY_ALERT_RENOTIFY_SECONDS = env_int("SAFETY_ALERT_RENOTIFY_SECONDS", 120, minimum=10)
+SAFETY_RETENTION_DAYS = env_int("SAFETY_RETENTION_DAYS", 30, minimum=1)
+SAFETY_ROOM_REPORT_HIDE_THRESHOLD = env_int("SAFETY_ROOM_REPORT_HIDE_THRESHOLD", 3, minimum=1)
+SAFETY_DEFAULT_COUNTRY = env_str("SAFETY_DEFAULT_COUNTRY") or "US"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
+    "loggers": {
+        "django.channels.server": {"level": "WARNING"},
+        "daphne": {"level": "WARNING"},
+    },
+}
+
+# Periodic jobs run by support.scheduler (see docs/architecture.md).
+HEARTH_SCHEDULED_JOBS = [
+    "listeners.jobs.presence_sweep",
+    "chat.jobs.offers_expire",
+    "chat.jobs.requests_dispatch_job",
+    "chat.jobs.conversations_inactivity",
+]

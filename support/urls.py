@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from support.api import views
+from support.health import healthz
+
+handler404 = "support.views.not_found"
+handler500 = "support.views.server_error"
+
+api_v1 = [
+    path("session/csrf", views.CsrfTokenView.as_view(), name="session-csrf"),
+    path("session/anonymous", views.AnonymousSessionView.as_view(), name="session-anonymous"),
+    path("session/login", views.LoginView.as_view(), name="session-login"),
+    path("session/logout", views.LogoutView.as_view(), name="session-logout"),
+    path("me", views.MeView.as_view(), name="me"),
+    path("me/password", views.SetPasswordView.as_view(), name="me-password"),
+    path("topics", views.TopicListView.as_view(), name="topics"),
+    path("helplines", views.HelplineListView.as_view(), name="helplines"),
+    path("", include("chat.api.urls")),
+    path("", include("listeners.api.urls")),
+    path("", include("safety.api.urls")),
+]
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+    path("", include("frontend.urls")),
+]

@@ -1,0 +1,144 @@
+"""The base for Hearth's websocket consumers.
+
+Every frame is a JSON object with a ``type``. Anything else — binary frames,
+bad JSON, oversize frames, unknown types, missing or ill-typed fields — gets
+an ``error`` frame with a code and the connection stays open. Handlers raise
+``FrameError``/``DomainError`` for domain refusals; an unexpected exception is
+logged and answered with ``internal_error`` rather than a 1011 close.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Awaitable, Callable
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+
+from support.errors import DomainError
+
+logger = logging.getLogger("hearth.ws")
+
+PROTOCOL_VERSION = 1
+
+
+class CloseCode:
+    """Application close codes (4000–4999), documented in docs/protocol.md."""
+
+    UNAUTHENTICATED = 4401
+    FORBIDDEN = 4403
+    NOT_FOUND = 4404
+    ACCESS_REVOKED = 4410
+    TOO_MANY_CONNECTIONS = 4429
+    SERVER_RESTART = 4503
+
+
+class FrameError(DomainError):
+    """A refusal answered with an error frame."""
+
+
+Handler = Callable[[Any, dict], Awaitable[None]]
+
+_MAX_DEPTH = 8
+_MAX_INT = 2**53  # JSON numbers a browser can hold exactly
+
+
+def _check_shape(value: Any, depth: int = 0) -> None:
+    if depth > _MAX_DEPTH:
+        raise FrameError("invalid_frame", "The frame is nested too deeply.")
+    if isinstance(value, dict):
+        for item in value.values():
+            _check_shape(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_shape(item, depth + 1)
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > _MAX_INT:
+        raise FrameError("invalid_frame", "A number in the frame is too large.")
+    elif isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        raise FrameError("invalid_frame", "A number in the frame is not finite.")
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+class FrameConsumer(AsyncJsonWebsocketConsumer):
+    """Dispatch JSON frames by ``type`` to the handlers in ``handlers``."""
+
+    handlers: dict[str, Handler] = {}
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs) -> None:
+        if text_data is None:
+            await self.send_error("binary_not_supported", "Send JSON text frames.")
+            return
+        if len(text_data) > settings.HEARTH_WS_MAX_FRAME_BYTES:
+            await self.send_error("frame_too_large", f"Frames are limited to {settings.HEARTH_WS_MAX_FRAME_BYTES} bytes.")
+            return
+        try:
+            frame = json.loads(text_data, parse_constant=_reject_constant)
+        except (ValueError, RecursionError):
+            await self.send_error("malformed_json", "The frame is not valid JSON.")
+            return
+        ref = frame.get("ref") if isinstance(frame, dict) else None
+        if not isinstance(ref, (str, int)) or isinstance(ref, bool) or (isinstance(ref, str) and len(ref) > 64):
+            ref = None
+        try:
+            if not isinstance(frame, dict):
+                raise FrameError("invalid_frame", "A frame is a JSON object with a 'type'.")
+            _check_shape(frame)
+            frame_type = frame.get("type")
+            if not isinstance(frame_type, str) or not frame_type:
+                raise FrameError("missing_type", "The frame has no 'type'.")
+            handler = self.handlers.get(frame_type)
+            if handler is None:
+                raise FrameError("unknown_type", f"Unknown frame type {frame_type[:40]!r}.")
+            await handler(self, frame)
+        except DomainError as exc:
+            await self.send_error(exc.code, exc.message, ref=ref, **exc.extra)
+        except PermissionDenied:
+            await self.send_error("forbidden", "You don't have access to this.", ref=ref)
+        except Exception:
+            logger.exception("frame handler failed for %s", type(frame).__name__)
+            await self.send_error("internal_error", "Something went wrong on our side; please retry.", ref=ref)
+
+    async def send_error(self, code: str, message: str, *, ref: Any = None, **extra) -> None:
+        frame = {"type": "error", "code": code, "message": message}
+        if ref is not None:
+            frame["ref"] = ref
+        frame.update({key: value for key, value in extra.items() if value is not None})
+        await self.send_json(frame)
+
+    async def reply(self, frame: dict, payload: dict) -> None:
+        """Send ``payload``, echoing the request frame's ``ref`` so clients can correlate."""
+        ref = frame.get("ref")
+        if ref is not None and isinstance(ref, (str, int)) and not isinstance(ref, bool):
+            payload = {**payload, "ref": ref}
+        await self.send_json(payload)
+
+    async def access_revoked(self, event: dict) -> None:
+        await self.send_json({"type": "session.closed", "reason": event.get("reason", "revoked")})
+        await self.close(code=CloseCode.ACCESS_REVOKED)
+
+
+def require(frame: dict, name: str, kind: type | tuple[type, ...], *, optional: bool = False, default: Any = None):
+    """Read one field of a frame, raising ``invalid_field`` for a wrong type."""
+    if name not in frame or frame[name] is None:
+        if optional:
+            return default
+        raise FrameError("missing_field", f"The frame needs '{name}'.", field=name)
+    value = frame[name]
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if isinstance(value, bool) and bool not in kinds:
+        raise FrameError("invalid_field", f"'{name}' has the wrong type.", field=name)
+    if not isinstance(value, kinds):
+        raise FrameError("invalid_field", f"'{name}' has the wrong type.", field=name)
+    return value
+
+
+def require_id(frame: dict, name: str, *, optional: bool = False) -> int | None:
+    value = require(frame, name, int, optional=optional)
+    if value is not None and not (0 < value < 2**63):
+        raise FrameError("invalid_field", f"'{name}' must be a positive id.", field=name)
+    return value

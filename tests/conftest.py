@@ -1,0 +1,76 @@
+"""Shared fixtures.
+
+Tests that need PostgreSQL or Redis ask for the ``postgres_url`` or
+``redis_url`` fixtures: they skip with a reason when the service is not
+reachable, and fail instead when ``REQUIRE_SERVICES=1`` (as in CI).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.core.cache import cache
+
+TEST_POSTGRES_URL = os.environ.get("HEARTH_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
+TEST_REDIS_URL = os.environ.get("HEARTH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _reachable(url: str) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 0), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def require_service(name: str, url: str) -> str:
+    if _reachable(url):
+        return url
+    message = f"{name} is not reachable at {url}"
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        pytest.fail(message + " and REQUIRE_SERVICES=1")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    return require_service("PostgreSQL", TEST_POSTGRES_URL)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    return require_service("Redis", TEST_REDIS_URL)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Rate-limit counters live in the cache; tests start from a clean slate."""
+    try:
+        cache.clear()
+    except Exception:  # an unreachable Redis cache: the tests about that say so themselves
+        pass
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _no_in_process_scheduler(settings):
+    """Tests drive periodic jobs explicitly instead of racing a background loop."""
+    settings.HEARTH_SCHEDULER_IN_PROCESS = False
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def csrf_client():
+    from rest_framework.test import APIClient
+
+    return APIClient(enforce_csrf_checks=True)
