@@ -1,0 +1,114 @@
+"""The seeker and listener socket, ``/ws/v1/chat/``.
+
+Thin by design: ``connect`` checks who is there and joins only that user's
+groups; frames are dispatched by ``type`` to the handlers in
+``chat.frames`` and ``listeners.frames``; group events are forwarded only for
+conversations this socket has joined. The frames are documented in
+docs/protocol.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from channels.db import database_sync_to_async
+
+from chat import frames as chat_frames
+from chat import selectors
+from chat.events import conversation_group
+from chat.payloads import hello_payload
+from listeners import frames as listener_frames
+from support import presence
+from support.models import Role
+from support.session_events import session_group, user_group
+from support.ws import CloseCode, FrameConsumer
+
+logger = logging.getLogger("hearth.chat")
+
+
+class ChatConsumer(FrameConsumer):
+    handlers = {**chat_frames.HANDLERS, **listener_frames.HANDLERS}
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        self.user = user
+        self.conversations: set[int] = set()
+        self.groups_joined: set[str] = set()
+        self._heartbeat: asyncio.Task | None = None
+        await self.accept()
+        if user is None or not user.is_authenticated:
+            await self.close(code=CloseCode.UNAUTHENTICATED)
+            return
+        if user.role not in (Role.SEEKER, Role.LISTENER) or not user.is_active:
+            await self.close(code=CloseCode.FORBIDDEN)
+            return
+        await self.join_group(user_group(user.pk))
+        session = self.scope.get("session")
+        if session is not None and session.session_key:
+            await self.join_group(session_group(session.session_key))
+        await database_sync_to_async(presence.connection_open)(user_id=user.pk, channel_name=self.channel_name)
+        state = await database_sync_to_async(selectors.socket_state_for_user)(user)
+        for conversation_id in state.conversation_ids:
+            await self.join_conversation(conversation_id)
+        await self.send_json(hello_payload(user, state))
+        self._heartbeat = asyncio.create_task(self._heartbeat_loop())
+
+    async def disconnect(self, code) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+        for group in list(self.groups_joined):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        if getattr(self, "user", None) is not None and self.user.is_authenticated:
+            await database_sync_to_async(presence.connection_close)(channel_name=self.channel_name)
+
+    async def _heartbeat_loop(self) -> None:
+        from django.conf import settings
+
+        while True:
+            await asyncio.sleep(settings.HEARTH_WS_HEARTBEAT_SECONDS)
+            try:
+                await database_sync_to_async(presence.connection_heartbeat)(channel_name=self.channel_name)
+                # Redis restarts forget group memberships: re-assert ours each beat.
+                for group in list(self.groups_joined):
+                    await self.channel_layer.group_add(group, self.channel_name)
+            except Exception:
+                logger.warning("heartbeat failed", exc_info=True)
+
+    async def join_group(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined.add(group)
+
+    async def leave_group(self, group: str) -> None:
+        await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined.discard(group)
+
+    async def join_conversation(self, conversation_id: int) -> None:
+        self.conversations.add(conversation_id)
+        await self.join_group(conversation_group(conversation_id))
+
+    async def leave_conversation(self, conversation_id: int) -> None:
+        self.conversations.discard(conversation_id)
+        await self.leave_group(conversation_group(conversation_id))
+
+    # --- group events -------------------------------------------------------
+    async def deliver(self, event: dict) -> None:
+        """Forward a frame built by chat.payloads; conversation frames only where joined."""
+        if event.get("exclude") == self.channel_name:
+            return
+        if event.get("role") is not None and event["role"] != self.user.role:
+            return
+        conversation_id = event.get("conversation")
+        if conversation_id is not None and conversation_id not in self.conversations:
+            return
+        await self.send_json(event["frame"])
+
+    async def conversation_join(self, event: dict) -> None:
+        await chat_frames.on_conversation_join(self, event)
+
+    async def conversation_leave(self, event: dict) -> None:
+        conversation_id = event["conversation"]
+        if conversation_id in self.conversations:
+            await self.leave_conversation(conversation_id)
+            if event.get("frame"):
+                await self.send_json(event["frame"])

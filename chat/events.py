@@ -1,0 +1,32 @@
+"""Event helpers for chat: frames to a conversation's sockets or to one user's sockets."""
+
+from __future__ import annotations
+
+from support.events import send_event_on_commit
+from support.session_events import user_group
+
+
+def conversation_group(conversation_id: int) -> str:
+    return f"conversation.{conversation_id}"
+
+
+def conversation_event(conversation_id: int, frame: dict) -> None:
+    """Deliver ``frame`` to every socket that joined the conversation (after commit)."""
+    frame.setdefault("conversation", conversation_id)
+    send_event_on_commit(conversation_group(conversation_id), {"type": "deliver", "conversation": conversation_id, "frame": frame})
+
+
+def user_event(user_id: int, frame: dict) -> None:
+    """Deliver ``frame`` to every socket of one user (after commit)."""
+    send_event_on_commit(user_group(user_id), {"type": "deliver", "frame": frame})
+
+
+def user_join_conversation(user_id: int, conversation_id: int) -> None:
+    """Tell a user's sockets to join a conversation and send its state (after commit)."""
+    send_event_on_commit(user_group(user_id), {"type": "conversation.join", "conversation": conversation_id})
+
+
+def user_leave_conversation(user_id: int, conversation_id: int, frame: dict | None = None) -> None:
+    send_event_on_commit(
+        user_group(user_id), {"type": "conversation.leave", "conversation": conversation_id, "frame": frame}
+    )

@@ -1,0 +1,207 @@
+"""Frame handlers for the chat socket: validate the frame, call one service, reply.
+
+Each handler takes the consumer and the decoded frame. Domain refusals are
+raised as ``DomainError`` and become ``error`` frames in ``support.ws``.
+"""
+
+from __future__ import annotations
+
+from channels.db import database_sync_to_async
+
+from chat import selectors
+from chat.dispatch import queue_positions_notify, requests_dispatch
+from chat.payloads import conversation_payload, message_payload, request_payload
+from chat.services import conversations as conversation_services
+from chat.services import messages as message_services
+from chat.services import offers as offer_services
+from chat.services import requests as request_services
+from support.errors import DomainError
+from support.events import run_service
+from support.ws import FrameError, require, require_id
+
+
+def _conversation_id(consumer, frame) -> int:
+    conversation_id = require_id(frame, "conversation")
+    return conversation_id
+
+
+async def ping(consumer, frame):
+    await consumer.reply(frame, {"type": "pong"})
+
+
+async def message_send(consumer, frame):
+    conversation_id = _conversation_id(consumer, frame)
+    client_id = require(frame, "client_id", str)
+    text = require(frame, "text", str)
+    result = await run_service(
+        message_services.message_send, sender=consumer.user, conversation_id=conversation_id, client_id=client_id, text=text
+    )
+    ack = {
+        "type": "message.ack",
+        "conversation": conversation_id,
+        "client_id": client_id,
+        "seq": result.message.seq,
+        "created_at": result.message.created_at.isoformat().replace("+00:00", "Z"),
+        "duplicate": result.duplicate,
+        "masked": result.message.masked,
+    }
+    if result.screening is not None and result.screening.notice:
+        ack["notice"] = result.screening.notice
+    await consumer.reply(frame, ack)
+    if result.screening is not None and result.screening.needs_flag:
+        from safety.frames import after_flagged_message
+
+        await after_flagged_message(consumer, conversation_id=conversation_id, screening=result.screening)
+
+
+async def conversation_sync(consumer, frame):
+    conversation_id = _conversation_id(consumer, frame)
+    after_seq = require(frame, "after_seq", int, optional=True, default=0)
+    if after_seq < 0:
+        raise FrameError("invalid_field", "'after_seq' must be 0 or more.", field="after_seq")
+
+    def load():
+        conversation = selectors.conversation_get_for_participant(user=consumer.user, conversation_id=conversation_id)
+        messages = selectors.messages_after(conversation=conversation, after_seq=after_seq)
+        return conversation, messages
+
+    conversation, messages = await database_sync_to_async(load)()
+    if conversation.is_open and conversation_id not in consumer.conversations:
+        await consumer.join_conversation(conversation_id)
+    await consumer.reply(
+        frame,
+        {
+            "type": "conversation.messages",
+            "conversation": conversation_id,
+            "messages": selectors.messages_payload(messages, conversation_id),
+            "last_seq": conversation.last_seq,
+            "has_more": bool(messages) and messages[-1].seq < conversation.last_seq,
+            "status": conversation.status,
+        },
+    )
+
+
+async def typing(consumer, frame):
+    conversation_id = _conversation_id(consumer, frame)
+    active = require(frame, "active", bool)
+    if conversation_id not in consumer.conversations:
+        raise DomainError("not_found", "Not found.")
+    role = "seeker" if consumer.user.is_seeker else "listener"
+    from chat.events import conversation_group
+
+    await consumer.channel_layer.group_send(
+        conversation_group(conversation_id),
+        {
+            "type": "deliver",
+            "conversation": conversation_id,
+            "exclude": consumer.channel_name,
+            "frame": {"type": "typing", "conversation": conversation_id, "role": role, "active": active},
+        },
+    )
+
+
+async def conversation_read(consumer, frame):
+    conversation_id = _conversation_id(consumer, frame)
+    seq = require(frame, "seq", int)
+    if seq < 0:
+        raise FrameError("invalid_field", "'seq' must be 0 or more.", field="seq")
+    stored = await run_service(message_services.conversation_mark_read, user=consumer.user, conversation_id=conversation_id, seq=seq)
+    await consumer.reply(frame, {"type": "conversation.read.ack", "conversation": conversation_id, "seq": stored})
+
+
+async def conversation_end(consumer, frame):
+    conversation_id = _conversation_id(consumer, frame)
+    await run_service(conversation_services.conversation_end, user=consumer.user, conversation_id=conversation_id)
+    await run_service(_dispatch_and_notify)
+
+
+async def conversation_transfer(consumer, frame):
+    conversation_id = _conversation_id(consumer, frame)
+    to_alias = require(frame, "to", str, optional=True)
+    request = await run_service(
+        conversation_services.conversation_transfer, listener=consumer.user, conversation_id=conversation_id, to_alias=to_alias
+    )
+    await consumer.reply(frame, {"type": "conversation.transfer_requested", "conversation": conversation_id, "request": request.pk})
+    await run_service(_dispatch_and_notify)
+
+
+async def request_create(consumer, frame):
+    topic = require(frame, "topic", str, optional=True)
+    listener = require(frame, "listener", str, optional=True)
+    note = require(frame, "note", str, optional=True, default="")
+    request = await run_service(
+        request_services.request_create, seeker=consumer.user, topic_slug=topic, listener_alias=listener, note=note
+    )
+    await consumer.join_conversation(request.conversation_id)
+    status = await database_sync_to_async(request_services.request_status)(request)
+    await consumer.reply(frame, {"type": "request.created", "request": status})
+    await run_service(_dispatch_and_notify)
+
+
+async def request_cancel(consumer, frame):
+    request = await run_service(request_services.request_cancel, seeker=consumer.user)
+    await consumer.reply(frame, {"type": "request.cancelled", "request": request.pk, "conversation": request.conversation_id})
+    await run_service(_dispatch_and_notify)
+
+
+async def request_widen(consumer, frame):
+    await run_service(request_services.request_widen, seeker=consumer.user)
+    await run_service(_dispatch_and_notify)
+
+
+async def offer_accept(consumer, frame):
+    offer_id = require_id(frame, "offer")
+    conversation = await run_service(offer_services.offer_accept, listener=consumer.user, offer_id=offer_id)
+    await consumer.reply(frame, {"type": "offer.accepted", "offer": offer_id, "conversation": conversation.pk})
+    await run_service(queue_positions_notify)
+
+
+async def offer_decline(consumer, frame):
+    offer_id = require_id(frame, "offer")
+    await run_service(offer_services.offer_decline, listener=consumer.user, offer_id=offer_id)
+    await consumer.reply(frame, {"type": "offer.declined", "offer": offer_id})
+    await run_service(_dispatch_and_notify)
+
+
+def _dispatch_and_notify() -> None:
+    requests_dispatch()
+    queue_positions_notify()
+
+
+async def on_conversation_join(consumer, event: dict) -> None:
+    """A user-group event: this user now takes part in a conversation; join it and send its state."""
+    conversation_id = event["conversation"]
+
+    def load():
+        conversation = selectors.conversation_get_for_participant(user=consumer.user, conversation_id=conversation_id)
+        return conversation, selectors.messages_after(conversation=conversation, after_seq=0)
+
+    await consumer.join_conversation(conversation_id)
+    try:
+        conversation, messages = await database_sync_to_async(load)()
+    except DomainError:
+        await consumer.leave_conversation(conversation_id)
+        return
+    await consumer.send_json(
+        {
+            "type": "conversation.started" if conversation.listener_id else "conversation.waiting",
+            "conversation": conversation_payload(conversation, for_user_id=consumer.user.pk),
+            "messages": [message_payload(message, conversation_id=conversation_id) for message in messages],
+        }
+    )
+
+
+HANDLERS = {
+    "ping": ping,
+    "message.send": message_send,
+    "conversation.sync": conversation_sync,
+    "typing": typing,
+    "conversation.read": conversation_read,
+    "conversation.end": conversation_end,
+    "conversation.transfer": conversation_transfer,
+    "request.create": request_create,
+    "request.cancel": request_cancel,
+    "request.widen": request_widen,
+    "offer.accept": offer_accept,
+    "offer.decline": offer_decline,
+}

@@ -1,0 +1,97 @@
+"""Who should be offered a request: a pure function over plain objects.
+
+No ORM and no I/O, so every rule is unit-tested with plain values and the
+service that takes the row locks (``chat.dispatch``) stays small.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Iterable, Sequence
+
+
+@dataclass(frozen=True)
+class Candidate:
+    listener_id: int
+    topic_ids: frozenset[int]
+    capacity: int
+    # Chats open now plus offers pending now (an offer holds a seat).
+    load: int
+    idle_since: datetime
+    approved_for_teens: bool
+    approved_for_adults: bool
+    accepts_direct_requests: bool = True
+    # Paused for wellbeing, past the maximum shift length or at the daily cap.
+    available: bool = True
+
+    @property
+    def has_free_seat(self) -> bool:
+        return self.load < self.capacity
+
+
+@dataclass(frozen=True)
+class Want:
+    request_id: int
+    seeker_id: int
+    topic_id: int | None  # None: any topic
+    age_group: str  # "teen" | "adult"
+    priority: int
+    queued_at: datetime
+    requested_listener_id: int | None = None
+    # During the specific-listener window only that listener may be offered.
+    specific_only: bool = False
+    excluded_listener_ids: frozenset[int] = field(default_factory=frozenset)  # declined, expired, blocked either way
+
+
+def is_eligible(want: Want, candidate: Candidate) -> bool:
+    if not candidate.available:
+        return False
+    if not candidate.has_free_seat:
+        return False
+    if candidate.listener_id in want.excluded_listener_ids:
+        return False
+    if want.topic_id is not None and want.topic_id not in candidate.topic_ids:
+        return False
+    if want.age_group == "teen" and not candidate.approved_for_teens:
+        return False
+    if want.age_group != "teen" and not candidate.approved_for_adults:
+        return False
+    if want.specific_only:
+        return candidate.listener_id == want.requested_listener_id and candidate.accepts_direct_requests
+    return True
+
+
+def preference_key(candidate: Candidate) -> tuple:
+    """Fewest open chats now, then longest idle, then a stable tie-break."""
+    return (candidate.load, candidate.idle_since, candidate.listener_id)
+
+
+def choose_listener(want: Want, candidates: Iterable[Candidate]) -> Candidate | None:
+    eligible = [candidate for candidate in candidates if is_eligible(want, candidate)]
+    if not eligible:
+        return None
+    return min(eligible, key=preference_key)
+
+
+def queue_order(wants: Sequence[Want]) -> list[Want]:
+    """Urgent first, then returning seekers, then first come, first served."""
+    return sorted(wants, key=lambda want: (-want.priority, want.queued_at, want.request_id))
+
+
+def plan_offers(wants: Sequence[Want], candidates: Sequence[Candidate]) -> list[tuple[Want, Candidate]]:
+    """Pair requests with listeners in queue order, counting each new offer against capacity.
+
+    A request nobody can take now is passed over (not blocking the ones behind
+    it); it keeps its place and is looked at first again next round, so no
+    request starves while listeners it could use come free.
+    """
+    by_id = {candidate.listener_id: candidate for candidate in candidates}
+    plan: list[tuple[Want, Candidate]] = []
+    for want in queue_order(wants):
+        choice = choose_listener(want, by_id.values())
+        if choice is None:
+            continue
+        plan.append((want, choice))
+        by_id[choice.listener_id] = Candidate(**{**choice.__dict__, "load": choice.load + 1})
+    return plan

@@ -1,0 +1,128 @@
+"""Reads for chat, including the one access function for conversations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from chat.models import ChatRequest, Conversation, ConversationStatus, Message, Offer, OfferStatus, RequestStatus
+from chat.payloads import conversation_payload, message_payload, offer_payload, request_payload
+from support.errors import NotFoundOrForbidden
+
+
+def conversation_get_for_participant(*, user, conversation_id: int, for_update: bool = False) -> Conversation:
+    """The conversation if ``user`` is its seeker or current listener.
+
+    Raises ``NotFoundOrForbidden`` otherwise, the same way whether or not the
+    conversation exists, so ids cannot be probed.
+    """
+    if user is None or not user.is_authenticated:
+        raise NotFoundOrForbidden()
+    queryset = Conversation.objects.select_related("seeker", "listener", "topic")
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    conversation = queryset.filter(pk=conversation_id).filter(Q(seeker_id=user.pk) | Q(listener_id=user.pk)).first()
+    if conversation is None:
+        raise NotFoundOrForbidden()
+    return conversation
+
+
+def messages_after(*, conversation: Conversation, after_seq: int, limit: int | None = None) -> list[Message]:
+    limit = limit or settings.CHAT_RESUME_BATCH
+    return list(
+        Message.objects.filter(conversation=conversation, seq__gt=after_seq)
+        .select_related("sender")
+        .order_by("seq")[:limit]
+    )
+
+
+def conversations_for_user(*, user, include_ended: bool = True, limit: int = 50) -> list[Conversation]:
+    queryset = Conversation.objects.select_related("seeker", "listener", "topic").filter(
+        Q(seeker_id=user.pk) | Q(listener_id=user.pk)
+    )
+    if not include_ended:
+        queryset = queryset.exclude(status=ConversationStatus.ENDED)
+    return list(queryset.order_by("-created_at")[:limit])
+
+
+def request_open_for_seeker(*, seeker_id: int) -> ChatRequest | None:
+    return (
+        ChatRequest.objects.select_related("topic", "requested_listener")
+        .filter(seeker_id=seeker_id, status__in=[RequestStatus.WAITING, RequestStatus.OFFERED], transfer_from__isnull=True)
+        .first()
+    )
+
+
+def queue_position(request: ChatRequest) -> int:
+    """1-based place among open requests that compete for the same listeners.
+
+    Requests for the same topic, or for any topic, that sort ahead of this one
+    (priority first, then time queued).
+    """
+    ahead = ChatRequest.objects.filter(status__in=[RequestStatus.WAITING, RequestStatus.OFFERED]).filter(
+        Q(priority__gt=request.priority) | Q(priority=request.priority, queued_at__lt=request.queued_at)
+    )
+    if request.topic_id is not None:
+        ahead = ahead.filter(Q(topic_id=request.topic_id) | Q(topic__isnull=True))
+    return ahead.count() + 1
+
+
+def estimated_wait_seconds(request: ChatRequest, *, position: int, now=None) -> int | None:
+    """Position divided by the recent matching rate for the topic.
+
+    The rate is matches per second over the last
+    ``MATCHING_WAIT_ESTIMATE_WINDOW_SECONDS`` (all topics when the topic has
+    fewer than three); ``None`` means "not enough data to say".
+    """
+    now = now or timezone.now()
+    window = settings.MATCHING_WAIT_ESTIMATE_WINDOW_SECONDS
+    since = now - timedelta(seconds=window)
+    recent = ChatRequest.objects.filter(matched_at__gte=since)
+    topical = recent.filter(topic_id=request.topic_id) if request.topic_id else recent
+    matches = topical.count()
+    if matches < 3:
+        matches = recent.count()
+    if matches < 3:
+        return None
+    rate = matches / window
+    return int(position / rate)
+
+
+@dataclass
+class SocketState:
+    conversation_ids: list[int] = field(default_factory=list)
+    conversations: list[dict] = field(default_factory=list)
+    request: dict | None = None
+    offers: list[dict] = field(default_factory=list)
+    shift: dict | None = None
+
+
+def socket_state_for_user(user) -> SocketState:
+    """What a freshly connected socket needs: open conversations, queue place, offers, shift."""
+    state = SocketState()
+    for conversation in conversations_for_user(user=user, include_ended=False):
+        state.conversation_ids.append(conversation.pk)
+        state.conversations.append(conversation_payload(conversation, for_user_id=user.pk))
+    request = request_open_for_seeker(seeker_id=user.pk)
+    if request is not None:
+        position = queue_position(request)
+        state.request = request_payload(
+            request, position=position, estimated_wait=estimated_wait_seconds(request, position=position)
+        )
+    now = timezone.now()
+    offers = Offer.objects.select_related("request__topic").filter(
+        listener_id=user.pk, status=OfferStatus.PENDING, expires_at__gt=now
+    )
+    state.offers = [offer_payload(offer, now=now) for offer in offers]
+    from listeners.selectors import shift_payload_for_listener
+
+    state.shift = shift_payload_for_listener(user)
+    return state
+
+
+def messages_payload(messages: list[Message], conversation_id: int) -> list[dict]:
+    return [message_payload(message, conversation_id=conversation_id) for message in messages]

@@ -1,0 +1,1 @@
+"""Every write in chat goes through these functions (see each module)."""

@@ -1,0 +1,142 @@
+"""Creating messages: the only code that writes ``Message`` rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from chat.events import conversation_event
+from chat.models import Conversation, ConversationStatus, Message, MessageKind
+from chat.payloads import message_payload
+from chat.selectors import conversation_get_for_participant
+from safety.screening import Screening, screen_message
+from support import ratelimit
+from support.errors import DomainError, RateLimited
+
+EMPTY_MESSAGE = "A message can't be empty."
+MESSAGE_TOO_LONG = "Messages are limited to {limit} characters."
+CONVERSATION_ENDED = "This chat has ended."
+NOT_YET_JOINED = "Your listener hasn't joined yet."
+MAX_CLIENT_ID = 64
+CONTEXT_MESSAGES = 4
+
+
+@dataclass(frozen=True)
+class SendResult:
+    message: Message
+    duplicate: bool
+    screening: Screening | None
+
+
+def validate_text(text) -> str:
+    if not isinstance(text, str):
+        raise DomainError("invalid_field", "'text' must be a string.", field="text")
+    stripped = text.strip()
+    if not stripped:
+        raise DomainError("empty_message", EMPTY_MESSAGE)
+    limit = settings.CHAT_MAX_MESSAGE_CHARS
+    if len(stripped) > limit:
+        raise DomainError("message_too_long", MESSAGE_TOO_LONG.format(limit=limit), limit=limit)
+    return stripped
+
+
+def validate_client_id(client_id) -> str:
+    if not isinstance(client_id, str) or not (1 <= len(client_id) <= MAX_CLIENT_ID) or not client_id.isprintable():
+        raise DomainError("invalid_field", f"'client_id' must be 1–{MAX_CLIENT_ID} printable characters.", field="client_id")
+    return client_id
+
+
+def next_seq(conversation_id: int, *, now) -> int:
+    """Take the next sequence number. Must run inside the message's transaction.
+
+    The UPDATE locks the conversation row until commit, so concurrent senders
+    queue and numbers stay gap-free (a rollback gives the number back).
+    """
+    Conversation.objects.filter(pk=conversation_id).update(
+        last_seq=F("last_seq") + 1, last_activity_at=now, inactivity_warned_at=None
+    )
+    return Conversation.objects.filter(pk=conversation_id).values_list("last_seq", flat=True).get()
+
+
+def message_append(
+    *, conversation: Conversation, text: str, kind: str, sender=None, sender_role: str, client_id: str = "",
+    masked: bool = False, risk_level: int = 0, now=None,
+) -> Message:
+    """Persist one message and schedule its delivery after commit. Caller holds a transaction."""
+    now = now or timezone.now()
+    seq = next_seq(conversation.pk, now=now)
+    message = Message.objects.create(
+        conversation_id=conversation.pk, seq=seq, kind=kind, sender=sender, sender_role=sender_role,
+        client_id=client_id, text=text, masked=masked, risk_level=risk_level,
+    )
+    conversation.last_seq = seq
+    payload = message_payload(message, conversation_id=conversation.pk, sender_alias=sender.alias if sender else "")
+    conversation_event(conversation.pk, {"type": "message.created", "message": payload})
+    return message
+
+
+def system_message(conversation: Conversation, text: str, *, now=None) -> Message:
+    return message_append(conversation=conversation, text=text, kind=MessageKind.SYSTEM, sender_role="system", now=now)
+
+
+def message_send(*, sender, conversation_id: int, client_id: str, text: str) -> SendResult:
+    """Screen, persist and deliver one chat message.
+
+    Checks access (participant only) and state, applies the rate limit,
+    screens the text through ``safety`` (masking personal information and
+    assessing risk with the last few messages as context), then writes the
+    message and, for an elevated or imminent assessment, its safety flag in
+    one transaction. Re-sending a ``client_id`` returns the original message
+    without writing anything. Delivery happens after commit.
+    """
+    client_id = validate_client_id(client_id)
+    text = validate_text(text)
+    with transaction.atomic():
+        conversation = conversation_get_for_participant(user=sender, conversation_id=conversation_id)
+        existing = Message.objects.filter(conversation_id=conversation.pk, sender=sender, client_id=client_id).first()
+        if existing is not None:
+            return SendResult(existing, duplicate=True, screening=None)
+        role = conversation.role_of(sender.pk)
+        if conversation.status == ConversationStatus.ENDED:
+            raise DomainError("conversation_ended", CONVERSATION_ENDED)
+        if conversation.status == ConversationStatus.WAITING and role != "seeker":
+            raise DomainError("not_joined", NOT_YET_JOINED)
+        decision = ratelimit.hit(
+            "chat-msg", str(sender.pk), limit=settings.CHAT_RATE_MESSAGES, window=settings.CHAT_RATE_WINDOW_SECONDS
+        )
+        if not decision.allowed:
+            raise RateLimited(decision.retry_after)
+        recent = list(
+            Message.objects.filter(conversation_id=conversation.pk, kind=MessageKind.TEXT)
+            .order_by("-seq")
+            .values_list("text", flat=True)[:CONTEXT_MESSAGES]
+        )
+        screening = screen_message(text=text, sender_role=role, recent_texts=tuple(reversed(recent)))
+        message = message_append(
+            conversation=conversation, text=screening.text, kind=MessageKind.TEXT, sender=sender, sender_role=role,
+            client_id=client_id, masked=screening.masked, risk_level=screening.level,
+        )
+        if screening.needs_flag:
+            from safety.services import flag_create_for_message
+
+            flag_create_for_message(message=message, conversation=conversation, screening=screening)
+    return SendResult(message, duplicate=False, screening=screening)
+
+
+def conversation_mark_read(*, user, conversation_id: int, seq: int) -> int:
+    """Record the last sequence number ``user`` has read; never moves backwards."""
+    with transaction.atomic():
+        conversation = conversation_get_for_participant(user=user, conversation_id=conversation_id, for_update=True)
+        role = conversation.role_of(user.pk)
+        field = "seeker_read_seq" if role == "seeker" else "listener_read_seq"
+        seq = min(seq, conversation.last_seq)
+        if seq <= getattr(conversation, field):
+            return getattr(conversation, field)
+        setattr(conversation, field, seq)
+        conversation.save(update_fields=[field])
+        conversation_event(conversation.pk, {"type": "conversation.read", "conversation": conversation.pk, "role": role, "seq": seq})
+        return seq

@@ -1,0 +1,122 @@
+"""Listeners answering offers: accept (the match), decline, expiry."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from chat.events import user_event, user_join_conversation, user_leave_conversation
+from chat.models import ChatRequest, Conversation, ConversationStatus, Offer, OfferStatus, RequestStatus
+from chat.services.messages import system_message
+from listeners.models import Shift
+from support.errors import DomainError, NotFoundOrForbidden
+
+OFFER_GONE = "This request is no longer available."
+NO_SHIFT = "Start a shift to take chats."
+
+
+def offer_accept(*, listener, offer_id: int, now=None) -> Conversation:
+    """Accept a pending offer: the listener joins the conversation.
+
+    Locks the offer, the listener's open shift, the request and the
+    conversation (in that order, everywhere). Refuses an expired, withdrawn
+    or answered offer, and a listener with no open shift.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        offer = Offer.objects.select_for_update().filter(pk=offer_id, listener_id=listener.pk).first()
+        if offer is None:
+            raise NotFoundOrForbidden()
+        if offer.status != OfferStatus.PENDING or offer.expires_at <= now:
+            raise DomainError("offer_gone", OFFER_GONE, status=409)
+        shift = Shift.objects.select_for_update().filter(listener_id=listener.pk, ended_at__isnull=True).first()
+        if shift is None:
+            raise DomainError("no_shift", NO_SHIFT, status=409)
+        request = ChatRequest.objects.select_for_update().get(pk=offer.request_id)
+        return match_make(offer=offer, request=request, shift=shift, now=now)
+
+
+def match_make(*, offer: Offer, request: ChatRequest, shift: Shift | None = None, now) -> Conversation:
+    """Record the pairing and open (or hand over) the conversation. Caller holds the locks."""
+    conversation = Conversation.objects.select_for_update().select_related("topic", "seeker").get(pk=request.conversation_id)
+    if conversation.status == ConversationStatus.ENDED:
+        offer.status = OfferStatus.WITHDRAWN
+        offer.save(update_fields=["status"])
+        raise DomainError("offer_gone", OFFER_GONE, status=409)
+    if shift is None:
+        shift = Shift.objects.select_for_update().get(listener_id=offer.listener_id, ended_at__isnull=True)
+    listener = offer.listener
+    previous_listener_id = conversation.listener_id
+    offer.status = OfferStatus.ACCEPTED
+    offer.answered_at = now
+    offer.save(update_fields=["status", "answered_at"])
+    request.status = RequestStatus.MATCHED
+    request.matched_at = now
+    request.closed_at = now
+    request.save(update_fields=["status", "matched_at", "closed_at"])
+    conversation.listener = listener
+    conversation.status = ConversationStatus.ACTIVE
+    conversation.started_at = conversation.started_at or now
+    conversation.listener_read_seq = 0
+    conversation.save(update_fields=["listener", "status", "started_at", "listener_read_seq"])
+    shift.chats_taken += 1
+    shift.save(update_fields=["chats_taken"])
+    if previous_listener_id and previous_listener_id != listener.pk:
+        system_message(conversation, f"{listener.alias} has joined and will continue the chat with you.", now=now)
+        user_leave_conversation(
+            previous_listener_id,
+            conversation.pk,
+            {"type": "conversation.transferred", "conversation": conversation.pk, "to": listener.alias},
+        )
+        _idle_if_free(previous_listener_id, now=now)
+    else:
+        system_message(conversation, f"{listener.alias} has joined the chat.", now=now)
+    user_join_conversation(listener.pk, conversation.pk)
+    user_join_conversation(conversation.seeker_id, conversation.pk)
+    return conversation
+
+
+def offer_decline(*, listener, offer_id: int, now=None) -> Offer:
+    """Decline: the request goes back to waiting with its place kept, and is offered to someone else."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        offer = Offer.objects.select_for_update().filter(pk=offer_id, listener_id=listener.pk).first()
+        if offer is None:
+            raise NotFoundOrForbidden()
+        if offer.status != OfferStatus.PENDING:
+            raise DomainError("offer_gone", OFFER_GONE, status=409)
+        _offer_release(offer, OfferStatus.DECLINED, now=now)
+        return offer
+
+
+def _offer_release(offer: Offer, status: str, *, now) -> None:
+    offer.status = status
+    offer.answered_at = now
+    offer.save(update_fields=["status", "answered_at"])
+    ChatRequest.objects.filter(pk=offer.request_id, status=RequestStatus.OFFERED).update(status=RequestStatus.WAITING)
+
+
+def offers_expire(*, now=None) -> int:
+    """Expire pending offers past their deadline (scheduled job; safe in several processes)."""
+    now = now or timezone.now()
+    expired = 0
+    with transaction.atomic():
+        for offer in Offer.objects.select_for_update(skip_locked=True).filter(status=OfferStatus.PENDING, expires_at__lte=now):
+            _offer_release(offer, OfferStatus.EXPIRED, now=now)
+            user_event(offer.listener_id, {"type": "offer.withdrawn", "offer": offer.pk, "reason": "expired"})
+            expired += 1
+    return expired
+
+
+def offers_withdraw_for_request(request: ChatRequest, *, reason: str, now) -> None:
+    """Withdraw a request's pending offer (seeker cancelled, chat ended). Caller holds a transaction."""
+    for offer in Offer.objects.select_for_update().filter(request=request, status=OfferStatus.PENDING):
+        offer.status = OfferStatus.WITHDRAWN
+        offer.answered_at = now
+        offer.save(update_fields=["status", "answered_at"])
+        user_event(offer.listener_id, {"type": "offer.withdrawn", "offer": offer.pk, "reason": reason})
+
+
+def _idle_if_free(listener_id: int, *, now) -> None:
+    if not Conversation.objects.filter(listener_id=listener_id, status=ConversationStatus.ACTIVE).exists():
+        Shift.objects.filter(listener_id=listener_id, ended_at__isnull=True).update(idle_since=now)

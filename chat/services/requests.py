@@ -1,0 +1,132 @@
+"""A seeker's request for someone to talk to: create, cancel, widen."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from chat.events import user_event, user_join_conversation
+from chat.models import ChatRequest, Conversation, RequestPriority, RequestStatus
+from chat.payloads import request_payload
+from chat.selectors import estimated_wait_seconds, queue_position, request_open_for_seeker
+from listeners.models import ListenerProfile, ListenerStatus
+from support.errors import DomainError
+from support.models import Role, Topic, User
+
+ALREADY_WAITING = "You're already in line; we'll connect you as soon as a listener is free."
+UNKNOWN_TOPIC = "We don't know that topic."
+UNKNOWN_LISTENER = "That listener isn't available for direct requests."
+NOTE_TOO_LONG = "Notes are limited to {limit} characters."
+NO_OPEN_REQUEST = "You're not waiting in line right now."
+
+
+def request_create(*, seeker: User, topic_slug: str | None, listener_alias: str | None = None, note: str = "", now=None) -> ChatRequest:
+    """Put a seeker in line: a waiting conversation plus its request.
+
+    One open request per seeker (a partial unique constraint backs the check
+    against concurrent calls). A request for a specific listener waits for
+    that listener for ``MATCHING_SPECIFIC_LISTENER_WAIT_SECONDS`` before the
+    seeker is offered to widen it.
+    """
+    now = now or timezone.now()
+    if seeker.role != Role.SEEKER:
+        raise DomainError("forbidden", "Only seekers can ask for a listener.", status=403)
+    if not isinstance(note, str):
+        raise DomainError("invalid_field", "'note' must be text.", field="note")
+    note = note.strip()
+    if len(note) > settings.MATCHING_MAX_NOTE_CHARS:
+        raise DomainError("note_too_long", NOTE_TOO_LONG.format(limit=settings.MATCHING_MAX_NOTE_CHARS), field="note")
+    topic = None
+    if topic_slug not in (None, "", "any"):
+        topic = Topic.objects.filter(slug=topic_slug, is_active=True).first()
+        if topic is None:
+            raise DomainError("unknown_topic", UNKNOWN_TOPIC, field="topic")
+    listener = None
+    if listener_alias:
+        profile = (
+            ListenerProfile.objects.select_related("user")
+            .filter(user__alias=listener_alias, status=ListenerStatus.ACTIVE, accepts_direct_requests=True)
+            .first()
+        )
+        if profile is None:
+            raise DomainError("unknown_listener", UNKNOWN_LISTENER, field="listener")
+        listener = profile.user
+    try:
+        with transaction.atomic():
+            if request_open_for_seeker(seeker_id=seeker.pk) is not None:
+                raise DomainError("already_waiting", ALREADY_WAITING, status=409)
+            conversation = Conversation.objects.create(seeker=seeker, topic=topic, last_activity_at=now)
+            request = ChatRequest.objects.create(
+                seeker=seeker, conversation=conversation, topic=topic, age_group=seeker.age_group or "adult",
+                requested_listener=listener, note=note, queued_at=now,
+                specific_until=now + timedelta(seconds=settings.MATCHING_SPECIFIC_LISTENER_WAIT_SECONDS) if listener else None,
+            )
+            _seeker_escalation_carries_over(request)
+            user_join_conversation(seeker.pk, conversation.pk)
+    except IntegrityError:
+        raise DomainError("already_waiting", ALREADY_WAITING, status=409) from None
+    return request
+
+
+def _seeker_escalation_carries_over(request: ChatRequest) -> None:
+    """A seeker with an open safety flag from the last day goes to the front."""
+    from safety.models import FlagStatus, SafetyFlag
+
+    since = timezone.now() - timedelta(days=1)
+    if SafetyFlag.objects.filter(subject_id=request.seeker_id, created_at__gte=since, level__gte=2).exclude(
+        status=FlagStatus.RESOLVED
+    ).exists():
+        request.priority = RequestPriority.URGENT
+        request.save(update_fields=["priority"])
+
+
+def request_status(request: ChatRequest) -> dict:
+    position = queue_position(request)
+    return request_payload(request, position=position, estimated_wait=estimated_wait_seconds(request, position=position))
+
+
+def request_cancel(*, seeker: User, now=None) -> ChatRequest:
+    """Leave the line. The waiting conversation ends as cancelled; pending offers are withdrawn."""
+    from chat.services.conversations import conversation_close
+    from chat.models import EndReason
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        request = (
+            ChatRequest.objects.select_for_update()
+            .filter(seeker_id=seeker.pk, status__in=[RequestStatus.WAITING, RequestStatus.OFFERED], transfer_from__isnull=True)
+            .first()
+        )
+        if request is None:
+            raise DomainError("no_open_request", NO_OPEN_REQUEST, status=409)
+        conversation = Conversation.objects.select_for_update().get(pk=request.conversation_id)
+        conversation_close(conversation, reason=EndReason.CANCELLED, ended_by=seeker, now=now)
+        request.refresh_from_db()
+        return request
+
+
+def request_widen(*, seeker: User) -> ChatRequest:
+    """Drop the specific listener from a waiting request: anyone on the topic may take it."""
+    with transaction.atomic():
+        request = (
+            ChatRequest.objects.select_for_update()
+            .filter(seeker_id=seeker.pk, status__in=[RequestStatus.WAITING, RequestStatus.OFFERED], transfer_from__isnull=True)
+            .first()
+        )
+        if request is None:
+            raise DomainError("no_open_request", NO_OPEN_REQUEST, status=409)
+        request.requested_listener = None
+        request.specific_until = None
+        request.save(update_fields=["requested_listener", "specific_until"])
+        user_event(seeker.pk, {"type": "request.updated", "request": request_status(request)})
+        return request
+
+
+def request_raise_urgent(*, seeker_id: int) -> None:
+    """Safety raised this seeker: their waiting request goes to the front. Caller holds a transaction."""
+    ChatRequest.objects.filter(
+        seeker_id=seeker_id, status__in=[RequestStatus.WAITING, RequestStatus.OFFERED]
+    ).update(priority=RequestPriority.URGENT)

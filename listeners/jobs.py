@@ -1,0 +1,67 @@
+"""Scheduled jobs for listeners (run by support.scheduler in every process)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from chat.events import user_event
+from listeners.models import Shift, ShiftEndReason
+from support.models import Connection
+
+
+def presence_sweep(*, now=None) -> int:
+    """End the shifts of listeners whose sockets have all been gone past the grace period.
+
+    Their active chats go back to the front of the queue and their pending
+    offers are withdrawn: no ghost listeners. Also drops stale connection
+    rows left by a process that died, and tells listeners whose shift passed
+    the maximum length that no new offers will come.
+    """
+    now = now or timezone.now()
+    grace_cutoff = now - timedelta(seconds=settings.MATCHING_LISTENER_GRACE_SECONDS)
+    from chat.services.conversations import listener_departed
+    from listeners.services import shift_end
+
+    gone = 0
+    with transaction.atomic():
+        shifts = list(
+            Shift.objects.select_for_update(skip_locked=True)
+            .select_related("listener")
+            .filter(ended_at__isnull=True, started_at__lte=grace_cutoff)
+        )
+        present = set(
+            Connection.objects.filter(
+                user_id__in=[shift.listener_id for shift in shifts], last_seen_at__gte=grace_cutoff
+            ).values_list("user_id", flat=True)
+        )
+        for shift in shifts:
+            if shift.listener_id in present:
+                continue
+            shift_end(listener=shift.listener, reason=ShiftEndReason.CONNECTION_LOST, now=now)
+            listener_departed(listener_id=shift.listener_id, reason="connection_lost", now=now)
+            gone += 1
+        Connection.objects.filter(last_seen_at__lt=now - timedelta(seconds=settings.MATCHING_LISTENER_GRACE_SECONDS * 5)).delete()
+    _max_length_notices(now=now)
+    return gone
+
+
+def _max_length_notices(*, now) -> None:
+    limit = now - timedelta(seconds=settings.LISTENERS_MAX_SHIFT_SECONDS)
+    with transaction.atomic():
+        for shift in Shift.objects.select_for_update(skip_locked=True).filter(
+            ended_at__isnull=True, started_at__lte=limit, max_length_reached_at__isnull=True
+        ):
+            shift.max_length_reached_at = now
+            shift.save(update_fields=["max_length_reached_at"])
+            user_event(
+                shift.listener_id,
+                {
+                    "type": "shift.max_length_reached",
+                    "message": "You've reached the maximum shift length, so no new chats will be offered. "
+                    "Finish your current chats, then rest: thank you.",
+                },
+            )
