@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "listeners",
     "chat",
     "safety",
+    "rooms",
     "frontend",
 ]
 

@@ -20,6 +20,7 @@ api_v1 = [
     path("", include("chat.api.urls")),
     path("", include("listeners.api.urls")),
     path("", include("safety.api.urls")),
+    path("", include("rooms.api.urls")),
 ]
 
 urlpatterns = [
