@@ -1,0 +1,1 @@
+"""Open-loop websocket load harness for Hearth and its framework baselines."""

@@ -1,0 +1,57 @@
+"""Run sizes. ``quick`` fits in under 3 minutes for the four baselines on a
+2-core machine; ``full`` is the one to quote. Every field lands in the JSON."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    payload_bytes: int = 200
+    drain_s: float = 3.0             # wait after a phase for late messages; then they are lost
+    # relay (S1-like)
+    relay_pairs: list[int] = field(default_factory=lambda: [50, 250])
+    relay_mean_interval_s: float = 5.0
+    relay_base_s: float = 3.0
+    relay_knee_start_rate: float = 400.0   # msgs/s offered at the first step
+    relay_knee_factor: float = 2.0
+    relay_knee_step_s: float = 2.0
+    relay_knee_max_steps: int = 5
+    relay_knee_p99_ms: float = 100.0
+    relay_knee_refine_steps: int = 1       # bisection steps between knee and first step past it
+    # fan-out (S2-like)
+    fanout_room: int = 200
+    fanout_slow_s: float = 4.0       # 1 msg/s
+    fanout_burst_s: float = 3.0      # a burst of 10 msgs every second
+    fanout_burst: int = 10
+    fanout_grow_sizes: list[int] = field(default_factory=lambda: [200, 400, 800])
+    fanout_grow_senders: int = 4
+    fanout_grow_sender_rate: float = 1.0   # msgs/s per sender
+    fanout_grow_step_s: float = 3.0
+    fanout_grow_p95_ms: float = 500.0
+    # idle sockets (S4-like)
+    idle_step: int = 500
+    idle_max: int = 1500
+    idle_settle_s: float = 0.5
+    idle_cpu_window_s: float = 2.0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+QUICK = Profile(name="quick")
+
+FULL = Profile(
+    name="full", drain_s=10.0,
+    relay_pairs=[50, 250, 1000], relay_base_s=30.0,
+    relay_knee_start_rate=400.0, relay_knee_factor=math.sqrt(2), relay_knee_step_s=10.0,
+    relay_knee_max_steps=12, relay_knee_refine_steps=2,
+    fanout_slow_s=60.0, fanout_burst_s=30.0,
+    fanout_grow_sizes=[200, 400, 800, 1600, 3200, 6400], fanout_grow_step_s=15.0,
+    idle_max=5000, idle_settle_s=3.0, idle_cpu_window_s=15.0,
+)
+
+PROFILES = {"quick": QUICK, "full": FULL}

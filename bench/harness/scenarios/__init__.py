@@ -1,0 +1,5 @@
+"""Scenarios: each is ``async def run(ctx) -> list[dict]`` returning result rows."""
+
+from bench.harness.scenarios import fanout, idle, relay
+
+SCENARIOS = {"relay": relay.run, "fanout": fanout.run, "idle": idle.run}

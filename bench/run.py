@@ -1,0 +1,134 @@
+"""Benchmark CLI.
+
+    python -m bench.run [--quick|--full] [--scenario relay,fanout,idle]
+                        [--targets raw,channels-memory,...] [--out var/bench] [--procs N]
+
+Writes var/bench/<timestamp>.json and .md and prints the markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import resource
+import signal
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from bench.harness import environment, redisinfo, report
+from bench.harness.profiles import PROFILES
+from bench.harness.scenarios import SCENARIOS
+from bench.harness.scenarios.common import Context
+from bench.targets import BASELINES, resolve
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--quick", dest="profile", action="store_const", const="quick")
+    mode.add_argument("--full", dest="profile", action="store_const", const="full")
+    ap.set_defaults(profile="quick")
+    ap.add_argument("--scenario", default="relay,fanout,idle",
+                    help="comma-separated: " + ",".join(SCENARIOS))
+    ap.add_argument("--targets", default=",".join(BASELINES),
+                    help="comma-separated target names or module:factory")
+    ap.add_argument("--out", default="var/bench", type=Path)
+    ap.add_argument("--procs", type=int, default=1,
+                    help="server processes per target (targets whose rooms are in-process run with 1)")
+    ap.add_argument("--no-pin", action="store_true",
+                    help="do not pin the client to CPU 0 and servers to the other CPUs")
+    ap.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    ap.add_argument("--scenario-timeout", type=float, default=None,
+                    help="seconds per scenario per target (default 150 quick, 2400 full)")
+    ap.add_argument("--seed", type=int, default=1)
+    return ap.parse_args(argv)
+
+
+def _raise_fd_limit() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def _pinning(no_pin: bool) -> tuple[set[int] | None, set[int] | None]:
+    cpus = sorted(os.sched_getaffinity(0))
+    if no_pin or len(cpus) < 2:
+        return None, None
+    return {cpus[0]}, set(cpus[1:])
+
+
+async def main(args: argparse.Namespace) -> int:
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)
+    profile = PROFILES[args.profile]
+    scenarios = [s.strip() for s in args.scenario.split(",") if s.strip()]
+    for s in scenarios:
+        if s not in SCENARIOS:
+            raise SystemExit(f"unknown scenario {s!r}; known: {', '.join(SCENARIOS)}")
+    targets = [resolve(t.strip()) for t in args.targets.split(",") if t.strip()]
+    # Pinning separates client and server on a 2-core box; with several server
+    # processes they need every core, so nothing is pinned then.
+    client_cpus, server_cpus = _pinning(args.no_pin or args.procs > 1)
+    if client_cpus:
+        os.sched_setaffinity(0, client_cpus)
+    timeout = args.scenario_timeout or (150 if profile.name == "quick" else 2400)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    log_dir = args.out / f"{stamp}-logs"
+    result = {
+        "meta": environment.describe(await redisinfo.version(args.redis_url)),
+        "profile": profile.as_dict(),
+        "settings": {"scenarios": scenarios, "targets": [t.describe() for t in targets],
+                     "procs": args.procs, "client_cpus": sorted(client_cpus or []),
+                     "server_cpus": sorted(server_cpus or []), "redis_url": args.redis_url,
+                     "seed": args.seed, "scenario_timeout_s": timeout,
+                     "client": {"library": "websockets", "compression": None, "ping_interval": None},
+                     "server": {"cmd": "daphne -b 127.0.0.1 -p PORT -v 0 APP",
+                                "daphne_ping_interval_s": 20},
+                     "argv": sys.argv},
+        "rows": [], "errors": [], "failed": False,
+    }
+    started = time.monotonic()
+    try:
+        for target in targets:
+            procs = args.procs if target.multi_process else 1
+            ctx = Context(target, profile, log_dir, procs=procs, server_cpus=server_cpus,
+                          redis_url=args.redis_url, seed=args.seed)
+            for name in scenarios:
+                t0 = time.monotonic()
+                print(f"[bench] {target.name}: {name} ...", file=sys.stderr, flush=True)
+                try:
+                    rows = await asyncio.wait_for(SCENARIOS[name](ctx), timeout)
+                    result["rows"].extend(rows)
+                except Exception as e:  # one broken scenario must not hide the others
+                    result["errors"].append(f"{target.name}/{name}: {e!r}")
+                    traceback.print_exc()
+                print(f"[bench] {target.name}: {name} done in {time.monotonic() - t0:.1f}s",
+                      file=sys.stderr, flush=True)
+    except asyncio.CancelledError:
+        result["errors"].append("interrupted")
+    finally:
+        result["elapsed_s"] = round(time.monotonic() - started, 1)
+        result["ratios"] = report.ratio_table(result["rows"])
+        result["failed"] = bool(result["errors"]) or any(r.get("failed") for r in result["rows"])
+        json_path, md_path = report.write(result, args.out, stamp)
+        print(report.markdown(result))
+        print(f"\n[bench] wrote {json_path} and {md_path} in {result['elapsed_s']}s",
+              file=sys.stderr)
+    return 1 if result["failed"] else 0
+
+
+def cli(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    _raise_fd_limit()
+    try:
+        return asyncio.run(main(args))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(cli())
