@@ -36,6 +36,18 @@ def require_service(name: str, url: str) -> str:
     pytest.skip(message)
 
 
+def pytest_collection_modifyitems(config, items):
+    """Transactional tests flush the database; restore the data migrations' rows after each.
+
+    Topics, groups and other reference data come from data migrations, and a
+    flush would leave later tests without them.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and "serialized_rollback" not in marker.kwargs:
+            item.add_marker(pytest.mark.django_db(*marker.args, **marker.kwargs, serialized_rollback=True), append=False)
+
+
 @pytest.fixture
 def postgres_url() -> str:
     return require_service("PostgreSQL", TEST_POSTGRES_URL)

@@ -76,7 +76,7 @@ async def test_malformed_frames_get_a_typed_error_and_the_socket_stays_open(raw,
 
     seeker = await sync_to_async(SeekerFactory)()
     async with connected(seeker) as ws:
-        await ws.send_to(text_data=raw)
+        await ws.send_input({"type": "websocket.receive", "text": raw})
         error = await ws.receive_json_from(timeout=5)
         assert error["type"] == "error"
         assert error["code"] == code
