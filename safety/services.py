@@ -57,3 +57,32 @@ def flag_create_for_message(*, message, conversation, screening) -> SafetyFlag:
     topic_slug = conversation.topic.slug if conversation.topic_id else None
     send_event_on_commit(STAFF_GROUP, {"type": "deliver", "frame": {"type": "alert.created", "alert": alert_payload(flag, topic_slug=topic_slug)}})
     return flag
+
+
+def flag_create_for_room_message(*, message, room, screening) -> SafetyFlag:
+    """Record a classifier flag for a held group-room message; must run in the message's transaction.
+
+    Room messages are not ``chat.Message`` rows, so the flag has no
+    conversation or message; the room side links the message to the flag
+    (``rooms.RoomMessage.flag``). The staff alert names the room and the
+    message's ``seq`` and is sent after commit, like a one-to-one flag.
+    """
+    assert transaction.get_connection().in_atomic_block, "flag_create_for_room_message needs the message's transaction"
+    assessment = screening.assessment
+    categories = {category.value for category in assessment.categories}
+    if screening.has_personal_info:
+        categories.add("personal_info")
+    reason = assessment.reason or ("Personal information in a group room" if screening.has_personal_info else "")
+    flag = SafetyFlag.objects.create(
+        subject=message.sender,
+        source=FlagSource.CLASSIFIER,
+        level=int(assessment.level),
+        categories=sorted(categories),
+        reason=f"Group room {room.pk}: {reason}"[:300],
+        excerpt=screening.text[:EXCERPT_CHARS],
+        last_notified_at=timezone.now(),
+    )
+    alert = alert_payload(flag, topic_slug=room.topic.slug)
+    alert["room"] = {"id": room.pk, "name": room.name, "audience": room.audience, "seq": message.seq}
+    send_event_on_commit(STAFF_GROUP, {"type": "deliver", "frame": {"type": "alert.created", "alert": alert}})
+    return flag
