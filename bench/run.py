@@ -19,7 +19,7 @@ import time
 import traceback
 from pathlib import Path
 
-from bench.harness import environment, redisinfo, report
+from bench.harness import environment, procstat, redisinfo, report
 from bench.harness.profiles import PROFILES
 from bench.harness.scenarios import SCENARIOS
 from bench.harness.scenarios.common import Context
@@ -90,6 +90,7 @@ async def main(args: argparse.Namespace) -> int:
                                 "daphne_ping_interval_s": 20},
                      "argv": sys.argv},
         "rows": [], "errors": [], "failed": False,
+        "loadavg_start": procstat.loadavg(),
     }
     started = time.monotonic()
     try:
@@ -112,6 +113,10 @@ async def main(args: argparse.Namespace) -> int:
         result["errors"].append("interrupted")
     finally:
         result["elapsed_s"] = round(time.monotonic() - started, 1)
+        result["loadavg_end"] = procstat.loadavg()
+        others = [s.get("other_cpu_util") for r in result["rows"] for s in [r, *r.get("steps", [])]
+                  if s.get("other_cpu_util") is not None]
+        result["max_other_cpu_util"] = max(others, default=None)
         result["ratios"] = report.ratio_table(result["rows"])
         result["failed"] = bool(result["errors"]) or any(r.get("failed") for r in result["rows"])
         json_path, md_path = report.write(result, args.out, stamp)

@@ -27,7 +27,7 @@ COLUMNS = {
              ("rss_base_mib", "RSS base MiB"), ("idle_cpu_util", "idle CPU (cores)"),
              ("idle_cpu_ms_per_s_per_1k_conns", "idle CPU ms/s per 1k conns")],
 }
-ACCOUNTING = [("lost", "lost"), ("duplicated", "dup"), ("out_of_order", "ooo"),
+ACCOUNTING = [("other_cpu_util", "other CPU"), ("lost", "lost"), ("duplicated", "dup"), ("out_of_order", "ooo"),
               ("client_bound", "client-bound"), ("failed", "FAILED")]
 
 # Figures compared target/baseline in the ratio table.
@@ -94,6 +94,10 @@ def markdown(result: dict) -> str:
              f"Python {meta['python']} · {meta['cpu_count']} cores ({meta['cpu_model']}) · "
              f"Redis {meta['redis_server']} · "
              + ", ".join(f"{k} {v}" for k, v in meta["packages"].items() if v),
+             "",
+             f"Elapsed {result.get('elapsed_s')} s · load average {result.get('loadavg_start')} → "
+             f"{result.get('loadavg_end')} · max CPU used by other processes during a phase: "
+             f"{result.get('max_other_cpu_util')} cores",
              "",
              "Latencies from the *scheduled* send time (open loop). "
              "Status: " + ("**FAILED** (loss, duplicates or errors — see rows)" if result["failed"] else "ok"),

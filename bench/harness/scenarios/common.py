@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from bench.harness import redisinfo
+from bench.harness import procstat, redisinfo
 from bench.harness.accounting import DUPLICATE, LAST, OK, UNEXPECTED, Ledger
 from bench.harness.clients import Fleet, wait_for
 from bench.harness.latency import Latency
@@ -63,6 +63,7 @@ class Meter:
         self.t0 = time.monotonic()
         self.client0 = time.process_time()
         self.cpu0 = self.group.cpu_seconds()
+        self.busy0 = procstat.system_busy_seconds()
         self.redis0 = await redisinfo.cpu_seconds(self.redis_url) if self.redis_url else None
         return self
 
@@ -70,6 +71,7 @@ class Meter:
         self.wall = time.monotonic() - self.t0
         self.server_cpu = self.group.cpu_seconds() - self.cpu0
         self.client_cpu = time.process_time() - self.client0
+        self.busy = procstat.system_busy_seconds() - self.busy0
         redis1 = await redisinfo.cpu_seconds(self.redis_url) if self.redis_url else None
         self.redis_cpu = (redis1 - self.redis0) if (redis1 is not None and self.redis0 is not None) else None
 
@@ -85,6 +87,10 @@ class Meter:
             "redis_cpu_ms_per_1k_msgs": per_k(self.redis_cpu, messages),
             "client_cpu_util": round(client_util, 3),
             "client_bound": client_util > CLIENT_BOUND_UTIL,
+            # CPU used on the machine by anything but the servers, the client
+            # and Redis: other work disturbing the measurement.
+            "other_cpu_util": round(max(0.0, self.busy - self.server_cpu - self.client_cpu
+                                        - (self.redis_cpu or 0.0)) / self.wall, 3) if self.wall else None,
         }
 
 

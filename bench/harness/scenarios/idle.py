@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from bench.harness import procstat
 from bench.harness.analysis import linear_fit
 from bench.harness.clients import Fleet, Member
 from bench.harness.scenarios.common import Context
@@ -35,8 +36,11 @@ async def run(ctx: Context) -> list[dict]:
                     await asyncio.sleep(p.idle_settle_s)
                     points.append((size, group.rss_bytes()))
                 cpu0, t0 = group.cpu_seconds(), time.monotonic()
+                busy0, client0 = procstat.system_busy_seconds(), time.process_time()
                 await asyncio.sleep(p.idle_cpu_window_s)
                 idle_cpu = group.cpu_seconds() - cpu0
+                other = (procstat.system_busy_seconds() - busy0 - idle_cpu
+                         - (time.process_time() - client0))
                 wall = time.monotonic() - t0
                 alive = group.alive()
             finally:
@@ -53,5 +57,6 @@ async def run(ctx: Context) -> list[dict]:
         rss_final_mib=round(points[-1][1] / 2 ** 20, 1),
         idle_cpu_util=round(util, 4),
         idle_cpu_ms_per_s_per_1k_conns=round(util * 1000 / n * 1000, 3) if n else None,
+        other_cpu_util=round(max(0.0, other) / wall, 3),
         connect_s_per_step=connect_s, points=points,
         failed=not alive, lost=0, duplicated=0, out_of_order=0, unexpected=0)]
