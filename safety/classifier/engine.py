@@ -1,0 +1,307 @@
+"""The rule-based risk assessor. Pure Python: no Django, no I/O per call."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from .normalise import normalise, to_original
+from .pii import mask_with_rules
+from .rules import Cue, Rule, RuleSet, get_rules
+from .types import Assessment, AssessmentContext, Category, Level, Span
+
+_CLAUSE_END = re.compile(r"[.!?;,]|(?<![a-z0-9])but(?![a-z0-9])")
+_WORD = re.compile(r"[a-z0-9*]+")
+_DEFAULT_CONTEXT = AssessmentContext()
+
+_RISK = (Category.SELF_HARM, Category.HARM_TO_OTHERS)
+
+
+@dataclass(frozen=True)
+class Hit:
+    rule: Rule
+    start: int  # original-text offsets
+    end: int
+    level: Level
+    category: Category | None
+    person: str  # "first" | "second" | "third"
+    note: str  # human-readable qualifiers for the reason
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Role- and context-independent result for one message (cached)."""
+
+    hits: tuple[Hit, ...]
+    pii_spans: tuple[Span, ...]
+    pii_kinds: frozenset[str]
+    ideation_person: str | None  # "first"/"third" if the message carries live ideation
+
+
+_clause_cache: dict[tuple[str, int], list[str]] = {}
+
+
+def _clause_words(norm: str, start: int) -> list[str]:
+    """Words before ``start`` in the same clause (memoised per message)."""
+    key = (norm, start)
+    toks = _clause_cache.get(key)
+    if toks is None:
+        head = norm[max(0, start - 80):start]
+        last = None
+        for last in _CLAUSE_END.finditer(head):
+            pass
+        if last is not None:
+            head = head[last.end():]
+        toks = _WORD.findall(head)
+        if len(_clause_cache) > 256:
+            _clause_cache.clear()
+        _clause_cache[key] = toks
+    return toks
+
+
+def _before_window(norm: str, start: int, words: int) -> str:
+    """Up to ``words`` words before ``start`` in the same clause."""
+    toks = _clause_words(norm, start)
+    return " " + " ".join(toks[-words:]) + " " if toks else ""
+
+
+def _cue_before(cue: Cue, norm: str, start: int) -> re.Match[str] | None:
+    window = _before_window(norm, start, cue.window)
+    return cue.regex.search(window) if window else None
+
+
+def _person(rules: RuleSet, norm: str, start: int) -> str:
+    """Whose risk is it: the nearest subject before the phrase decides."""
+    best, best_pos = "first", -1
+    if not _clause_words(norm, start):
+        return best
+    for name, label in (("first_person", "first"), ("third_person", "third"), ("second_person", "second")):
+        cue = rules.cues[name]
+        window = _before_window(norm, start, cue.window)
+        if not window:
+            continue
+        for m in cue.regex.finditer(window):
+            # compare by distance from the end of the window
+            pos = m.end() - len(window)
+            if pos > best_pos or best_pos == -1:
+                best, best_pos = label, pos
+    return best
+
+
+class _Cues:
+    """Lazily evaluated message-level cues."""
+
+    __slots__ = ("rules", "norm", "_found")
+
+    def __init__(self, rules: RuleSet, norm: str):
+        self.rules = rules
+        self.norm = norm
+        self._found: dict[str, re.Match[str] | None] = {}
+
+    def match(self, name: str) -> re.Match[str] | None:
+        if name not in self._found:
+            self._found[name] = self.rules.cues[name].regex.search(self.norm) if name in self.rules.cues else None
+        return self._found[name]
+
+    def has(self, name: str) -> bool:
+        return self.match(name) is not None
+
+
+def _escalates(combos, cues: _Cues, before: set[str]) -> frozenset[str] | None:
+    for combo in combos:
+        if all((n in before) if cues.rules.cues[n].scope == "before" else cues.has(n) for n in combo):
+            return combo
+    return None
+
+
+def _analyse_uncached(text: str, language: str) -> Analysis:
+    rules = get_rules(language)
+    pii_spans, pii_kinds = mask_with_rules(text, rules)[1:]
+    norm, origin = normalise(text, rules)
+    first = rules.rule_starts.search(norm)
+    if first is None:
+        return Analysis((), pii_spans, pii_kinds, None)
+
+    starts = [m.start() for m in rules.rule_starts.finditer(norm, first.start())]
+    allow = [m.span() for m in rules.allow.finditer(norm)] if rules.allow else []
+    cues = _Cues(rules, norm)
+    hits: list[Hit] = []
+    ideation_person: str | None = None
+    for rule in rules.rules:
+        last_end = -1
+        for pos in starts:
+            if pos < last_end:
+                continue  # non-overlapping, like finditer
+            m = rule.regex.match(norm, pos)
+            if m is None:
+                continue
+            s, e = m.span()
+            last_end = e
+            if any(a <= s and e <= b for a, b in allow):
+                continue
+            hit = _judge(rule, s, e, norm, rules, cues)
+            if hit is None:
+                continue
+            os_, oe = to_original(origin, s, e)
+            hits.append(Hit(rule, os_, oe, hit[0], rule.category, hit[1], hit[2]))
+            if rule.category is Category.SELF_HARM and hit[0] >= Level.ELEVATED and hit[1] != "second":
+                if ideation_person != "first":
+                    ideation_person = hit[1]
+
+    # combinations of cues with no risk phrase at all ("tonight's the night. i'm done.")
+    if not any(h.category is Category.SELF_HARM and h.level >= Level.IMMINENT for h in hits):
+        combo = _escalates(rules.escalation["standalone"], cues, set())
+        if combo:
+            names = sorted(combo)
+            m = cues.match(names[0])
+            os_, oe = to_original(origin, *m.span())
+            hits.append(Hit(
+                Rule("standalone." + "+".join(names), Category.SELF_HARM, Level.IMMINENT, m.re),
+                os_, oe, Level.IMMINENT, Category.SELF_HARM, "first",
+                "cues " + " + ".join(names),
+            ))
+            ideation_person = ideation_person or "first"
+    return Analysis(tuple(hits), pii_spans, pii_kinds, ideation_person)
+
+
+@functools.lru_cache(maxsize=2048)
+def _context_cue(text: str, language: str) -> tuple[str, int, int] | None:
+    """The first escalation.context cue in ``text`` (plan, means, timing...)."""
+    rules = get_rules(language)
+    norm, origin = normalise(text, rules)
+    cues = _Cues(rules, norm)
+    for name in rules.context_cues:
+        m = cues.match(name)
+        if m:
+            s, e = to_original(origin, *m.span())
+            return (name, s, e)
+    return None
+
+
+def _judge(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _Cues):
+    """Effective (level, person, note) of one match, or None to ignore it."""
+    cat = rule.category
+    if cat in _RISK:
+        negated = _cue_before(rules.cues["negation"], norm, s)
+        if negated:
+            return (Level.DISTRESS, "first", f"negated ('{negated.group(0).strip()}')")
+    if cat is Category.SELF_HARM:
+        person = "third" if rule.third_person else _person(rules, norm, s)
+        if person == "second":
+            return None  # someone asking about risk ("are you having thoughts of suicide?")
+        if cues.has("past") and not cues.has("current"):
+            return (Level.DISTRESS, person, "in the past")
+        notes = ["third person"] if person == "third" else []
+        level = rule.level
+        if level == Level.ELEVATED:
+            before = {n for n in ("intent",) if _cue_before(rules.cues[n], norm, s)}
+            key = "self_harm_third_person" if person == "third" else "self_harm_first_person"
+            combo = _escalates(rules.escalation[key], cues, before)
+            if combo:
+                level = Level.IMMINENT
+                notes.append("with " + " + ".join(sorted(combo)))
+        return (level, person, ", ".join(notes))
+    if cat is Category.HARM_TO_OTHERS:
+        level = rule.level
+        before = {n for n in ("intent",) if _cue_before(rules.cues[n], norm, s)}
+        combo = _escalates(rules.escalation["harm_to_others"], cues, before)
+        if combo and level >= Level.ELEVATED:
+            return (Level.IMMINENT, "first", "with " + " + ".join(sorted(combo)))
+        return (level, "first", "")
+    if cat is Category.ABUSE and rule.minor_level is not None and cues.has("minor"):
+        return (max(rule.level, rule.minor_level), "first", "a minor at risk")
+    return (rule.level, "first", "")
+
+
+@functools.lru_cache(maxsize=8192)
+def _analyse(text: str, language: str) -> Analysis:
+    return _analyse_uncached(text, language)
+
+
+_CATEGORY_TEXT = {
+    Category.SELF_HARM: "suicide/self-harm",
+    Category.HARM_TO_OTHERS: "harm to others",
+    Category.ABUSE: "abuse or exploitation",
+    Category.PERSONAL_INFO: "personal information",
+    Category.LISTENER_MISCONDUCT: "listener misconduct",
+    Category.HARASSMENT: "harassment or hate",
+}
+
+
+def assess(text: str, context: AssessmentContext | None = None) -> Assessment:
+    """Screen one chat message. See the package docstring for the contract."""
+    context = context or _DEFAULT_CONTEXT
+    text = text or ""
+    lang = context.language or "en"
+    an = _analyse(text, lang)
+    rules = get_rules(lang)
+
+    level = Level.NONE
+    categories: set[Category] = set()
+    spans: list[Span] = list(an.pii_spans)
+    reasons: list[str] = []
+    third_person = False
+
+    # listener misconduct is weighted by who sends it
+    role_w = rules.role_weights.get(context.sender_role, rules.role_weights.get("member", 0.5))
+    misconduct = [h for h in an.hits if h.category is Category.LISTENER_MISCONDUCT]
+    if misconduct and sum(h.rule.weight for h in misconduct) * role_w >= 1.0:
+        categories.add(Category.LISTENER_MISCONDUCT)
+        reasons.append(
+            f"listener misconduct from a {context.sender_role} ({', '.join(sorted({h.rule.id for h in misconduct}))})"
+        )
+        spans.extend(Span(h.start, h.end, h.category, h.rule.id) for h in misconduct)
+
+    risk_level = Level.NONE
+    for h in an.hits:
+        if h.category is Category.LISTENER_MISCONDUCT:
+            continue
+        if h.category is not None:
+            categories.add(h.category)
+            spans.append(Span(h.start, h.end, h.category, h.rule.id))
+        if h.level > level:
+            level = h.level
+        if h.category in _RISK and h.level > risk_level:
+            risk_level = h.level
+    # reason: describe the hits that set the level, strongest first
+    top_self_harm = {h.person for h in an.hits if h.category is Category.SELF_HARM and h.level == level}
+    third_person = level >= Level.ELEVATED and top_self_harm == {"third"}
+    for h in sorted(an.hits, key=lambda h: -h.level):
+        if h.category is Category.LISTENER_MISCONDUCT:
+            continue
+        what = _CATEGORY_TEXT.get(h.category, "distress") if h.category else "distress"
+        part = f"{h.level.label}: {what} ({h.rule.id}{'; ' + h.note if h.note else ''})"
+        if part not in reasons:
+            reasons.append(part)
+
+    # context: plan / means / timing named after ideation earlier in the chat
+    if level < Level.IMMINENT and context.recent_texts:
+        recent = context.recent_texts[-rules.context_messages:]
+        earlier = [_analyse(t, lang).ideation_person for t in recent if t]
+        earlier = [p for p in earlier if p]
+        cue = _context_cue(text, lang) if earlier else None
+        if cue:
+            name, s, e = cue
+            level = Level.IMMINENT
+            categories.add(Category.SELF_HARM)
+            spans.append(Span(s, e, Category.SELF_HARM, f"context.{name}"))
+            if "first" not in earlier:
+                third_person = True
+            reasons.insert(0, f"imminent: {name} named after earlier "
+                              f"{'third-person ' if 'first' not in earlier else ''}suicidal ideation in this conversation")
+
+    if an.pii_kinds:
+        categories.add(Category.PERSONAL_INFO)
+        reasons.append("personal information: " + ", ".join(sorted(an.pii_kinds)))
+
+    if third_person:
+        reasons.insert(0, "about a third person (someone the sender knows may be at risk)")
+    spans.sort(key=lambda sp: (sp.start, sp.end))
+    return Assessment(
+        level=level,
+        categories=frozenset(categories),
+        spans=tuple(spans),
+        reason="; ".join(reasons) if reasons else "no risk indicators",
+        third_person=third_person,
+    )

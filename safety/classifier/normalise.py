@@ -1,0 +1,127 @@
+"""Text normalisation for matching, keeping a map back to original offsets.
+
+The normalised text is lower case, with zero-width/format characters removed,
+confusables and accents folded, leetspeak undone inside words, apostrophes
+dropped, punctuation inside words turned into spaces and runs of single
+spaced-out letters joined ("k i l l" -> "kill"). Repeated letters are NOT
+squeezed here: compiled phrases match repeats themselves.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .rules import RuleSet
+
+_KEEP = re.compile(r"[^a-z0-9\s.,!?;:*]")
+_INNER_PUNCT = re.compile(r"(?<=[a-z0-9])[.,!?;:_\-/\\]+(?=[a-z0-9])")
+_fold_cache: dict[tuple[int, str], str] = {}
+
+
+def _fold_char(ch: str, confusables: dict[str, str]) -> str:
+    key = (id(confusables), ch)
+    out = _fold_cache.get(key)
+    if out is None:
+        cat = unicodedata.category(ch)
+        if cat == "Cf":  # zero-width space/joiner, soft hyphen, BOM, direction marks
+            out = ""
+        else:
+            c = confusables.get(ch) or confusables.get(ch.lower()) or ch
+            c = unicodedata.normalize("NFKD", c.lower())
+            out = "".join(x for x in c if not unicodedata.combining(x))
+            out = "".join(confusables.get(x, x) for x in out)
+        if len(_fold_cache) < 20000:
+            _fold_cache[key] = out
+    return out
+
+
+def _drop(s: str, origin: list[int] | None, drop: list[int]) -> tuple[str, list[int]]:
+    if origin is None:
+        origin = list(range(len(s)))
+    parts: list[str] = []
+    omap: list[int] = []
+    prev = 0
+    for i in drop:
+        parts.append(s[prev:i])
+        omap.extend(origin[prev:i])
+        prev = i + 1
+    parts.append(s[prev:])
+    omap.extend(origin[prev:])
+    return "".join(parts), omap
+
+
+def normalise(text: str, rules: RuleSet) -> tuple[str, list[int] | None]:
+    """Return (normalised text, origin) where origin[i] is the index in
+    ``text`` of normalised character i (``None`` means identity)."""
+    origin: list[int] | None
+    if text.isascii():
+        s = text.lower()
+        origin = None
+    else:
+        chars: list[str] = []
+        origin = []
+        conf = rules.confusables
+        for i, ch in enumerate(text):
+            if ch.isascii():
+                chars.append(ch.lower())
+                origin.append(i)
+                continue
+            out = _fold_char(ch, conf)
+            for c in out:
+                chars.append(c)
+                origin.append(i)
+        s = "".join(chars)
+
+    # leetspeak inside tokens that also contain letters (same length)
+    if rules.leet_token is not None:
+        exempt = rules.leet_exempt
+        table = rules.leet_table
+
+        def _leet(m: re.Match[str]) -> str:
+            tok = m.group(0)
+            if exempt is not None and exempt.match(tok):
+                return tok
+            return tok.translate(table)
+
+        s = rules.leet_token.sub(_leet, s)
+
+    # apostrophes vanish: "don't" -> "dont", "i'm" -> "im"
+    if "'" in s:
+        s, origin = _drop(s, origin, [i for i, c in enumerate(s) if c == "'"])
+
+    # punctuation: inside words -> space; other symbols/emoji -> space (same length)
+    s = _INNER_PUNCT.sub(lambda m: " " * len(m.group(0)), s)
+    s = _KEEP.sub(" ", s)
+
+    # "k i l l  m y s e l f" -> "killmyself"
+    n = rules.join_single_letters
+    if n > 1:
+        runs = _single_letter_runs(n).finditer(s)
+        drop: list[int] = []
+        for m in runs:
+            drop.extend(i for i in range(m.start(), m.end()) if s[i].isspace())
+        if drop:
+            s, origin = _drop(s, origin, drop)
+    return s, origin
+
+
+_runs_cache: dict[int, re.Pattern[str]] = {}
+
+
+def _single_letter_runs(n: int) -> re.Pattern[str]:
+    rx = _runs_cache.get(n)
+    if rx is None:
+        rx = re.compile(r"(?<![a-z0-9*])[a-z](?:\s+[a-z](?![a-z0-9*])){%d,}" % (n - 1))
+        _runs_cache[n] = rx
+    return rx
+
+
+def to_original(origin: list[int] | None, start: int, end: int) -> tuple[int, int]:
+    """Map a normalised [start, end) span back to the original text."""
+    if origin is None:
+        return start, end
+    if end <= start:
+        o = origin[start] if start < len(origin) else (origin[-1] + 1 if origin else 0)
+        return o, o
+    return origin[start], origin[end - 1] + 1

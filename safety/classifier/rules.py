@@ -1,0 +1,529 @@
+"""Loading and compiling the per-language rule files (TOML, stdlib ``tomllib``).
+
+Rule files live in ``safety/classifier/rules/<language>.toml``; the format is
+documented in ``docs/safety-rules.md``. A file is read and compiled once per
+process and cached; any problem raises :class:`RuleFileError` naming the file
+and the entry.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .types import Category, Level, RuleFileError
+
+RULES_DIR = Path(__file__).resolve().parent / "rules"
+
+# separator between phrase words: spaces and sentence punctuation, possibly none
+# (so that joined spellings like "killmyself" still match "kill myself")
+SEP = r"[\s.,!?;:]*"
+GAP_WORDS = 6
+GAP = r"(?:[^\s.,!?;:]+[\s.,!?;:]+){0,%d}?" % GAP_WORDS
+LEFT = r"(?<![a-z0-9])"
+RIGHT = r"(?![a-z0-9])"
+
+_TOKEN = re.compile(r"\{[^{}]*\}|<[a-z_0-9]+>|\S+")
+_VALID_WORD = re.compile(r"^[a-z0-9'*~]+$")
+
+
+# --------------------------------------------------------------------------
+# phrase compiler
+
+
+class _PhraseError(ValueError):
+    pass
+
+
+def _compile_word(word: str) -> str:
+    if "\\" in word or "[" in word:
+        # raw regular-expression fragment, e.g. \d~ or 1[0-7]
+        stem = word[:-1] if word.endswith("~") else word
+        try:
+            re.compile(stem)
+        except re.error as exc:
+            raise _PhraseError(f"bad pattern {word!r}: {exc}") from None
+        return stem + ("[a-z0-9]*" if word.endswith("~") else "")
+    if not _VALID_WORD.match(word):
+        raise _PhraseError(
+            f"bad word {word!r}: use lower-case letters, digits, ' * ~ only"
+        )
+    stem_flag = word.endswith("~")
+    word = word.rstrip("~").replace("'", "")
+    if not word:
+        raise _PhraseError("empty word")
+    out: list[str] = []
+    prev = ""
+    for ch in word:
+        if ch == "*":
+            if prev == "*":
+                continue
+            out.append(r"\*+")
+        elif ch.isdigit():
+            out.append(ch)
+        elif ch == prev:
+            continue  # "kill" -> k+i+l+ : repeated letters are squeezed
+        else:
+            # "x" then "x*": same as "x+", but a leading literal lets sre skip
+            # non-matching alternatives cheaply
+            out.append(ch + ch + "*")
+        prev = ch
+    return "".join(out) + ("[a-z0-9]*" if stem_flag else "")
+
+
+def _compile_seq(phrase: str, vocab: dict[str, str] | None) -> str:
+    """Compile a phrase (without outer boundaries) into a regex source."""
+    phrase = phrase.strip().lower()
+    if not phrase:
+        return ""
+    parts: list[str] = []
+    pending_gap = False
+    for tok in _TOKEN.findall(phrase):
+        if tok == "*":
+            pending_gap = True
+            continue
+        if tok.startswith("{"):
+            if not tok.endswith("}"):
+                raise _PhraseError(f"unclosed '{{' in {phrase!r}")
+            alts = tok[1:-1].split("|")
+            src = "(?:" + "|".join(_compile_seq(a, vocab) for a in alts) + ")"
+        elif tok.startswith("<"):
+            name = tok[1:-1]
+            if vocab is None:
+                raise _PhraseError(f"<{name}> cannot be used inside [vocab]")
+            if name not in vocab:
+                raise _PhraseError(f"unknown vocab list <{name}>")
+            src = vocab[name]
+        elif "{" in tok or "}" in tok or "<" in tok or ">" in tok:
+            raise _PhraseError(f"malformed token {tok!r} (nested braces?)")
+        else:
+            src = _compile_word(tok)
+        if parts:
+            parts.append(SEP + GAP + SEP if pending_gap else SEP)
+        pending_gap = False
+        parts.append(src)
+    if pending_gap:
+        raise _PhraseError(f"a gap '*' cannot end a phrase: {phrase!r}")
+    return "".join(parts)
+
+
+_MAX_EXPANSION = 5000
+
+
+def _expand_leading(phrase: str, vocab_lists: dict[str, list[str]], depth: int = 0) -> list[str]:
+    """Expand a leading {a|b} or <list> into separate phrases, so that every
+    compiled alternative starts with a literal letter (fast to reject)."""
+    tokens = _TOKEN.findall(phrase.strip().lower())
+    if not tokens:
+        return []
+    first, rest = tokens[0], " ".join(tokens[1:])
+    if depth > 8:
+        return [phrase]
+    if first.startswith("{") and first.endswith("}"):
+        alts = first[1:-1].split("|")
+    elif first.startswith("<") and first.endswith(">") and first[1:-1] in vocab_lists:
+        alts = vocab_lists[first[1:-1]]
+    else:
+        return [" ".join(tokens)]
+    out: list[str] = []
+    for alt in alts:
+        combined = (alt + " " + rest).strip()
+        if combined.startswith("*"):
+            combined = combined[1:].strip()
+        if combined:
+            out.extend(_expand_leading(combined, vocab_lists, depth + 1))
+        if len(out) > _MAX_EXPANSION:
+            raise _PhraseError("phrase expands to too many alternatives")
+    return out
+
+
+def _factor(sources: list[str]) -> str:
+    """Group alternatives by their first literal character."""
+    groups: dict[str, list[str]] = {}
+    others: list[str] = []
+    for src in dict.fromkeys(sources):  # de-duplicate, keep order
+        head = src[:1]
+        if head.isalnum() and head.isascii():
+            groups.setdefault(head, []).append(src[1:])
+        else:
+            others.append(src)
+    alts = []
+    for head, rests in groups.items():
+        if len(rests) == 1:
+            alts.append(head + rests[0])
+        else:
+            alts.append(head + "(?:" + "|".join(rests) + ")")
+    return "(?:" + "|".join(alts + others) + ")"
+
+
+def compile_phrases(
+    phrases: list[str],
+    vocab: dict[str, str] | None,
+    vocab_lists: dict[str, list[str]] | None = None,
+) -> str:
+    sources = []
+    for p in phrases:
+        for q in _expand_leading(p, vocab_lists or {}) if vocab is not None else [p]:
+            src = _compile_seq(q, vocab)
+            if src:
+                sources.append(src)
+    if not sources:
+        raise _PhraseError("empty phrase")
+    return LEFT + _factor(sources) + RIGHT
+
+
+# --------------------------------------------------------------------------
+# compiled structures
+
+
+@dataclass(frozen=True)
+class Cue:
+    name: str
+    scope: str  # "before" | "message"
+    window: int
+    regex: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    category: Category | None
+    level: Level
+    regex: re.Pattern[str]
+    third_person: bool = False
+    minor_level: Level | None = None
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class PiiPattern:
+    kind: str
+    placeholder: str
+    regex: re.Pattern[str]
+    group: str | None = None
+    requires: re.Pattern[str] | None = None
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    language: str
+    path: Path
+    context_messages: int
+    leet_table: dict[int, str]
+    leet_token: re.Pattern[str] | None
+    leet_exempt: re.Pattern[str] | None
+    confusables: dict[str, str]
+    join_single_letters: int
+    allow: re.Pattern[str] | None
+    cues: dict[str, Cue]
+    rules: tuple[Rule, ...]
+    rule_starts: re.Pattern[str]
+    escalation: dict[str, tuple[frozenset[str], ...]]
+    context_cues: tuple[str, ...]
+    role_weights: dict[str, float]
+    pii_patterns: tuple[PiiPattern, ...]
+    helplines: frozenset[str]
+    handle_stopwords: frozenset[str]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------
+# loading
+
+_TOP_KEYS = {"meta", "normalise", "vocab", "allow", "cues", "escalation", "rule", "pii", "roles"}
+_RULE_KEYS = {"id", "category", "level", "phrases", "patterns", "third_person", "minor_level", "weight"}
+_CUE_KEYS = {"scope", "window", "phrases", "patterns"}
+_REQUIRED_CUES = {
+    "negation", "past", "current", "second_person", "third_person", "first_person",
+    "intent", "timing", "means", "plan", "minor",
+}
+_ESCALATION_KEYS = {
+    "self_harm_first_person", "self_harm_third_person", "harm_to_others", "standalone", "context",
+}
+DEFAULT_ROLE_WEIGHTS = {"listener": 1.0, "member": 0.5, "seeker": 0.5}
+
+
+def _fail(path: Path, where: str, msg: str) -> RuleFileError:
+    return RuleFileError(f"{path}: {where}: {msg}")
+
+
+def _str_list(path: Path, where: str, value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fail(path, where, "expected a list of strings")
+    return value
+
+
+def _regex(path: Path, where: str, source: str, flags: int = 0) -> re.Pattern[str]:
+    try:
+        return re.compile(source, flags)
+    except re.error as exc:
+        raise _fail(path, where, f"invalid regular expression: {exc}") from None
+
+
+def _phrases_regex(path, where, phrases, patterns, vocab, vocab_lists=None) -> re.Pattern[str]:
+    alts: list[str] = []
+    if phrases:
+        plist = _str_list(path, where + ".phrases", phrases)
+        for i, p in enumerate(plist):
+            try:  # validate each phrase on its own, for a precise error
+                _compile_seq(p, vocab)
+            except _PhraseError as exc:
+                raise _fail(path, f"{where}.phrases[{i}] {p!r}", str(exc)) from None
+        try:
+            alts.append(compile_phrases(plist, vocab, vocab_lists))
+        except _PhraseError as exc:
+            raise _fail(path, where + ".phrases", str(exc)) from None
+    if patterns:
+        for i, p in enumerate(_str_list(path, where + ".patterns", patterns)):
+            _regex(path, f"{where}.patterns[{i}]", p)
+            alts.append("(?:" + p + ")")
+    if not alts:
+        raise _fail(path, where, "needs at least one entry in 'phrases' or 'patterns'")
+    return _regex(path, where, "|".join(alts))
+
+
+def parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
+    """Validate and compile a parsed rule file."""
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise _fail(path, "top level", f"unknown section(s): {', '.join(sorted(unknown))}")
+
+    meta = data.get("meta", {})
+    language = str(meta.get("language", path.stem))
+    context_messages = int(meta.get("context_messages", 6))
+
+    # normalisation
+    norm = data.get("normalise", {})
+    leet = norm.get("leet", {})
+    if not isinstance(leet, dict) or not all(
+        isinstance(k, str) and len(k) == 1 and isinstance(v, str) and len(v) == 1
+        for k, v in leet.items()
+    ):
+        raise _fail(path, "normalise.leet", "expected single characters mapped to single letters")
+    leet_table = str.maketrans(leet) if leet else {}
+    leet_token = None
+    if leet:
+        chars = "".join(re.escape(c) for c in leet if not c.isalpha())
+        digit_syms = "".join(re.escape(c) for c in leet if not c.isalnum())
+        cls = f"[a-z0-9{digit_syms}]"
+        leet_token = re.compile(
+            rf"(?<![a-z0-9])(?={cls}*[a-z])(?={cls}*[{chars}])[a-z0-9]+(?:[{digit_syms}]+[a-z0-9]+)*"
+            if digit_syms
+            else rf"(?<![a-z0-9])(?={cls}*[a-z])(?={cls}*[{chars}])[a-z0-9]+"
+        )
+    leet_exempt = _regex(path, "normalise.leet_exempt", norm["leet_exempt"]) if norm.get("leet_exempt") else None
+    confusables = norm.get("confusables", {})
+    if not isinstance(confusables, dict):
+        raise _fail(path, "normalise.confusables", "expected a table of character -> replacement")
+    join_single = int(norm.get("join_single_letters", 3))
+
+    # vocab
+    vocab_raw = data.get("vocab", {})
+    vocab: dict[str, str] = {}
+    for name, entries in vocab_raw.items():
+        where = f"vocab.{name}"
+        alts = []
+        for i, p in enumerate(_str_list(path, where, entries)):
+            try:
+                src = _compile_seq(p, None)
+            except _PhraseError as exc:
+                raise _fail(path, f"{where}[{i}] {p!r}", str(exc)) from None
+            if src:
+                alts.append(src)
+        if not alts:
+            raise _fail(path, where, "empty word list")
+        vocab[name] = "(?:" + "|".join(alts) + ")"
+
+    # allow-list (idioms)
+    allow_sec = data.get("allow", {})
+    allow = None
+    if allow_sec.get("phrases") or allow_sec.get("patterns"):
+        allow = _phrases_regex(path, "allow", allow_sec.get("phrases"), allow_sec.get("patterns"), vocab, vocab_raw)
+
+    # cues
+    cues: dict[str, Cue] = {}
+    for name, sec in data.get("cues", {}).items():
+        where = f"cues.{name}"
+        if not isinstance(sec, dict):
+            raise _fail(path, where, "expected a table")
+        bad = set(sec) - _CUE_KEYS
+        if bad:
+            raise _fail(path, where, f"unknown key(s): {', '.join(sorted(bad))}")
+        scope = sec.get("scope", "message")
+        if scope not in ("before", "message"):
+            raise _fail(path, where, f"scope must be 'before' or 'message', not {scope!r}")
+        cues[name] = Cue(
+            name, scope, int(sec.get("window", 5)),
+            _phrases_regex(path, where, sec.get("phrases"), sec.get("patterns"), vocab, vocab_raw),
+        )
+    missing = _REQUIRED_CUES - set(cues)
+    if missing:
+        raise _fail(path, "cues", f"missing cue list(s): {', '.join(sorted(missing))}")
+
+    # rules
+    rules: list[Rule] = []
+    seen_ids: set[str] = set()
+    raw_rules = data.get("rule", [])
+    if not isinstance(raw_rules, list):
+        raise _fail(path, "rule", "use [[rule]] tables")
+    for i, r in enumerate(raw_rules):
+        rid = r.get("id") if isinstance(r, dict) else None
+        where = f"rule #{i + 1}" + (f" ({rid})" if rid else "")
+        if not isinstance(r, dict):
+            raise _fail(path, where, "expected a table")
+        bad = set(r) - _RULE_KEYS
+        if bad:
+            raise _fail(path, where, f"unknown key(s): {', '.join(sorted(bad))}")
+        if not rid or not isinstance(rid, str):
+            raise _fail(path, where, "missing 'id'")
+        if rid in seen_ids:
+            raise _fail(path, where, f"duplicate id {rid!r}")
+        seen_ids.add(rid)
+        try:
+            level = Level.parse(r.get("level", ""))
+        except ValueError as exc:
+            raise _fail(path, where, str(exc)) from None
+        cat_raw = r.get("category")
+        category = None
+        if cat_raw not in (None, "", "none"):
+            try:
+                category = Category(cat_raw)
+            except ValueError:
+                raise _fail(
+                    path, where,
+                    f"unknown category {cat_raw!r}; expected one of "
+                    + ", ".join(c.value for c in Category),
+                ) from None
+        elif level > Level.DISTRESS:
+            raise _fail(path, where, "a rule above 'distress' needs a category")
+        minor_level = None
+        if "minor_level" in r:
+            try:
+                minor_level = Level.parse(r["minor_level"])
+            except ValueError as exc:
+                raise _fail(path, where + ".minor_level", str(exc)) from None
+        try:
+            weight = float(r.get("weight", 1.0))
+        except (TypeError, ValueError):
+            raise _fail(path, where, "weight must be a number") from None
+        rules.append(Rule(
+            rid, category, level,
+            _phrases_regex(path, where, r.get("phrases"), r.get("patterns"), vocab, vocab_raw),
+            bool(r.get("third_person", False)), minor_level, weight,
+        ))
+    if not rules:
+        raise _fail(path, "rule", "no [[rule]] entries")
+
+    # escalation
+    esc_raw = data.get("escalation", {})
+    bad = set(esc_raw) - _ESCALATION_KEYS
+    if bad:
+        raise _fail(path, "escalation", f"unknown key(s): {', '.join(sorted(bad))}")
+    escalation: dict[str, tuple[frozenset[str], ...]] = {}
+    for key in _ESCALATION_KEYS - {"context"}:
+        combos = esc_raw.get(key, [])
+        out = []
+        for j, combo in enumerate(combos):
+            names = _str_list(path, f"escalation.{key}[{j}]", combo)
+            for n in names:
+                if n not in cues:
+                    raise _fail(path, f"escalation.{key}[{j}]", f"unknown cue {n!r}")
+            out.append(frozenset(names))
+        escalation[key] = tuple(out)
+    context_cues = tuple(_str_list(path, "escalation.context", esc_raw.get("context", [])))
+    for n in context_cues:
+        if n not in cues:
+            raise _fail(path, "escalation.context", f"unknown cue {n!r}")
+
+    roles = data.get("roles", DEFAULT_ROLE_WEIGHTS)
+    role_weights = {str(k): float(v) for k, v in roles.items()}
+
+    # one combined regex to skip messages with nothing to look at
+    standalone_cues = {n for combo in escalation["standalone"] for n in combo}
+    all_phrases: list[str] = []
+    raw_patterns: list[str] = []
+    for r in raw_rules:
+        all_phrases.extend(r.get("phrases") or [])
+        raw_patterns.extend(r.get("patterns") or [])
+    for n in sorted(standalone_cues):
+        all_phrases.extend(data["cues"][n].get("phrases") or [])
+        raw_patterns.extend(data["cues"][n].get("patterns") or [])
+    any_src = compile_phrases(all_phrases, vocab, vocab_raw)
+    if raw_patterns:
+        any_src += "|" + "|".join("(?:" + p + ")" for p in raw_patterns)
+    # a lookahead: search() answers "does anything match at all" (the fast
+    # path for ordinary chat) and finditer() yields every position where a
+    # rule may start, overlaps included
+    rule_starts = _regex(path, "rule", "(?=" + any_src + ")")
+
+    # personal information
+    pii = data.get("pii", {})
+    patterns = []
+    for i, p in enumerate(pii.get("pattern", [])):
+        where = f"pii.pattern #{i + 1}"
+        for key in ("kind", "placeholder", "regex"):
+            if not isinstance(p.get(key), str) or not p.get(key):
+                raise _fail(path, where, f"missing {key!r}")
+        rx = _regex(path, where, p["regex"], re.IGNORECASE)
+        group = p.get("group")
+        if group and group not in rx.groupindex:
+            raise _fail(path, where, f"regex has no group named {group!r}")
+        bad = set(p) - {"kind", "placeholder", "regex", "group", "requires"}
+        if bad:
+            raise _fail(path, where, f"unknown key(s): {', '.join(sorted(bad))}")
+        # `requires` is a cheap pre-check, run case-sensitively on the lower-cased text
+        requires = _regex(path, where + ".requires", p["requires"]) if p.get("requires") else None
+        patterns.append(PiiPattern(p["kind"], p["placeholder"], rx, group, requires))
+    helplines = frozenset(
+        re.sub(r"\D", "", h) for h in _str_list(path, "pii.helplines", pii.get("helplines", []))
+    )
+    stop = frozenset(s.lower() for s in _str_list(path, "pii.handle_stopwords", pii.get("handle_stopwords", [])))
+
+    return RuleSet(
+        language=language, path=path, context_messages=context_messages,
+        leet_table=leet_table, leet_token=leet_token, leet_exempt=leet_exempt,
+        confusables=dict(confusables), join_single_letters=join_single,
+        allow=allow, cues=cues, rules=tuple(rules), rule_starts=rule_starts,
+        escalation=escalation, context_cues=context_cues, role_weights=role_weights,
+        pii_patterns=tuple(patterns), helplines=helplines, handle_stopwords=stop,
+    )
+
+
+def load_rule_file(path: str | Path) -> RuleSet:
+    """Read and compile one rule file (not cached; see :func:`get_rules`)."""
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise RuleFileError(f"{path}: rule file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleFileError(f"{path}: not valid TOML: {exc}") from None
+    return parse_rules(data, path)
+
+
+_resolved: dict[str, str] = {}
+
+
+def get_rules(language: str = "en") -> RuleSet:
+    """The compiled rules for ``language``, loaded once per process.
+
+    Unknown languages fall back to English: screening with English rules is
+    safer than not screening at all.
+    """
+    lang = _resolved.get(language)
+    if lang is None:
+        lang = (language or "en").lower().split("-")[0]
+        if not re.fullmatch(r"[a-z]{2,3}", lang) or not (RULES_DIR / f"{lang}.toml").exists():
+            lang = "en"
+        _resolved[language] = lang
+    return _cached_rules(lang)
+
+
+@functools.lru_cache(maxsize=None)
+def _cached_rules(lang: str) -> RuleSet:
+    return load_rule_file(RULES_DIR / f"{lang}.toml")

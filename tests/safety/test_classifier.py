@@ -1,0 +1,578 @@
+"""Behaviour of the rule-based risk classifier (pure: no Django, no database)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from safety.classifier import (
+    Assessment,
+    AssessmentContext,
+    Category,
+    Level,
+    RuleFileError,
+    assess,
+    get_rules,
+    load_rule_file,
+)
+from safety.classifier.evaluation import DEFAULT_SET, check_targets, evaluate_file
+from safety.classifier.rules import RULES_DIR
+
+DATA = Path(DEFAULT_SET).parent
+
+
+def level_of(text: str, **ctx) -> Level:
+    return assess(text, AssessmentContext(**ctx)).level
+
+
+# --------------------------------------------------------------------- API
+
+
+def test_level_labels_parse_and_order():
+    assert [lv.label for lv in Level] == ["none", "distress", "elevated", "imminent"]
+    assert Level.parse("Elevated") is Level.ELEVATED
+    assert Level.parse(3) is Level.IMMINENT
+    assert Level.NONE < Level.DISTRESS < Level.ELEVATED < Level.IMMINENT
+    with pytest.raises(ValueError, match="unknown level 'urgent'"):
+        Level.parse("urgent")
+
+
+def test_assessment_escalate_property():
+    assert assess("i want to die").escalate is True
+    assert assess("hello there").escalate is False
+
+
+def test_empty_and_ordinary_text():
+    for text in ("", "   ", "hi", "thanks, that helped a lot"):
+        a = assess(text)
+        assert a.level is Level.NONE
+        assert a.categories == frozenset()
+        assert a.spans == ()
+        assert a.third_person is False
+
+
+def test_result_types():
+    a = assess("i want to kill myself")
+    assert isinstance(a, Assessment)
+    assert isinstance(a.categories, frozenset)
+    assert isinstance(a.spans, tuple)
+    assert isinstance(a.reason, str) and a.reason
+
+
+# ------------------------------------------------------------------ levels
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["i feel so alone lately", "been crying all night", "everything feels pointless", "i hate myself"],
+)
+def test_distress(text):
+    a = assess(text)
+    assert a.level is Level.DISTRESS
+    assert not a.escalate
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i want to die",
+        "sometimes i think about killing myself",
+        "i've been having suicidal thoughts",
+        "everyone would be better off without me",
+        "i cut again last night",
+        "i don't want to be alive anymore",
+        "i wish i could go to sleep and not wake up",
+        "what's the point of living",
+    ],
+)
+def test_elevated_self_harm(text):
+    a = assess(text)
+    assert a.level is Level.ELEVATED, a.reason
+    assert Category.SELF_HARM in a.categories
+    assert a.third_person is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i'm going to kill myself tonight",  # intent + timing
+        "i have a plan to end my life",  # plan
+        "i already took 30 pills",  # attempt in progress
+        "this is goodbye, thank you for trying",  # goodbye
+        "i'm standing on the bridge right now",
+        "i gave away all my stuff, won't need it anymore",
+        "i've been saving my pills for this",
+        "i've made up my mind, i'm going to kill myself",
+    ],
+)
+def test_imminent(text):
+    a = assess(text)
+    assert a.level is Level.IMMINENT, a.reason
+    assert Category.SELF_HARM in a.categories
+
+
+def test_ideation_with_timing_but_no_intent_stays_elevated():
+    assert level_of("feeling suicidal again tonight") is Level.ELEVATED
+
+
+# -------------------------------------------------------------- categories
+
+
+def test_harm_to_others_intent_is_elevated_and_with_means_and_timing_imminent():
+    a = assess("i want to kill my stepdad")
+    assert a.level is Level.ELEVATED
+    assert Category.HARM_TO_OTHERS in a.categories
+    b = assess("i'm going to stab him tomorrow, the knife is in my bag")
+    assert b.level is Level.IMMINENT
+    assert Category.HARM_TO_OTHERS in b.categories
+
+
+def test_abuse_of_a_minor_is_elevated_adult_abuse_is_distress():
+    child = assess("my dad hits me with a belt, i'm 12")
+    assert child.level is Level.ELEVATED
+    assert Category.ABUSE in child.categories
+    assert "minor" in child.reason
+    adult = assess("my husband hits me when he's drunk")
+    assert adult.level is Level.DISTRESS
+    assert Category.ABUSE in adult.categories
+
+
+def test_exploitation_is_elevated():
+    a = assess("a guy online says he'll post my pics if i don't send more, i'm 14")
+    assert a.level is Level.ELEVATED
+    assert Category.ABUSE in a.categories
+
+
+def test_personal_info_sets_category_but_not_level():
+    a = assess("text me on 07700 900123")
+    assert a.level is Level.NONE
+    assert Category.PERSONAL_INFO in a.categories
+    assert "phone" in a.reason
+
+
+def test_personal_info_with_risk_keeps_the_risk_level():
+    a = assess("i want to die, my number is 07700 900123")
+    assert a.level is Level.ELEVATED
+    assert {Category.SELF_HARM, Category.PERSONAL_INFO} <= a.categories
+
+
+def test_listener_misconduct_weighted_by_sender_role():
+    text = "what's your number? we could meet up after"
+    listener = assess(text, AssessmentContext(sender_role="listener"))
+    assert Category.LISTENER_MISCONDUCT in listener.categories
+    assert listener.level is Level.NONE
+    assert "listener" in listener.reason
+    seeker = assess("can we meet up?", AssessmentContext(sender_role="seeker"))
+    assert Category.LISTENER_MISCONDUCT not in seeker.categories
+
+
+def test_sexual_advances_flagged_from_any_sender():
+    for role in ("listener", "seeker", "member"):
+        a = assess("send me a pic of yourself", AssessmentContext(sender_role=role))
+        assert Category.LISTENER_MISCONDUCT in a.categories, role
+
+
+def test_romantic_advance_from_listener():
+    a = assess("you're really cute, do you have a boyfriend?", AssessmentContext(sender_role="listener"))
+    assert Category.LISTENER_MISCONDUCT in a.categories
+
+
+@pytest.mark.parametrize("text", ["you're pathetic, nobody likes you", "go back to your own country", "this app is full of r3tards"])
+def test_harassment_and_hate(text):
+    a = assess(text)
+    assert Category.HARASSMENT in a.categories
+    assert a.level < Level.ELEVATED
+
+
+def test_telling_someone_to_kill_themselves_is_harassment_not_self_harm():
+    a = assess("kys loser")
+    assert Category.HARASSMENT in a.categories
+    assert Category.SELF_HARM not in a.categories
+    assert a.level is Level.NONE
+
+
+def test_listener_asking_about_suicide_is_not_risk():
+    a = assess("Can I ask, are you having thoughts of suicide?", AssessmentContext(sender_role="listener"))
+    assert a.level is Level.NONE
+    assert Category.SELF_HARM not in a.categories
+
+
+# ---------------------------------------------------------- normalisation
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "k1ll mys3lf",  # leetspeak
+        "i w4nt t0 d1e",
+        "su1c1dal",
+        "k i l l  m y s e l f",  # spaced out
+        "kill.my.self",  # punctuation inside
+        "k-m-s",
+        "i want to diiiieeee",  # repeated letters
+        "KILLLL MYSELFFF",
+        "i want to k\u200bill myself",  # zero-width space
+        "i want to d\u0456e",  # Cyrillic i
+        "i want to dïe",  # diacritics
+        "i wanna unalive myself",  # chat spelling
+        "kms",
+        "i just want to end it all",
+        "i want to die",  # fullwidth characters
+    ],
+)
+def test_obfuscated_spellings_are_caught(text):
+    assert level_of(text) >= Level.ELEVATED, text
+
+
+def test_numbers_and_times_are_not_leetspeak():
+    # "4am" must stay a time, not become "aam"; ordinary numbers stay numbers
+    assert level_of("i usually wake up at 4am") is Level.NONE
+    assert level_of("i'm 16 and in year 11") is Level.NONE
+
+
+# ------------------------------------------------------- negation / past
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not going to hurt myself",
+        "I would never kill myself",
+        "i'm not suicidal, just stressed",
+        "i never wanted to die, i was just overwhelmed",
+        "i haven't self harmed in a year",
+    ],
+)
+def test_negation_does_not_escalate(text):
+    a = assess(text)
+    assert a.level < Level.ELEVATED, a.reason
+
+
+def test_negation_is_clause_bound():
+    # "don't" belongs to another clause: the ideation still counts
+    assert level_of("i don't know, i want to die") is Level.ELEVATED
+
+
+@pytest.mark.parametrize("text", ["I used to cut", "i used to want to die but therapy helped", "back in uni i tried to kill myself, i'm much better now"])
+def test_past_is_distress(text):
+    a = assess(text)
+    assert a.level is Level.DISTRESS, a.reason
+    assert "past" in a.reason
+
+
+def test_past_attempt_with_current_ideation_stays_elevated():
+    a = assess("i tried to kill myself last year and i'm starting to feel that way again")
+    assert a.level is Level.ELEVATED
+
+
+# ------------------------------------------------------------ third person
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my friend wants to die",
+        "my friend told me she wants to kill herself",
+        "my brother has been cutting himself",
+        "i'm worried about my girlfriend, she's been thinking about suicide",
+    ],
+)
+def test_third_person(text):
+    a = assess(text)
+    assert a.level is Level.ELEVATED, a.reason
+    assert a.third_person is True
+    assert "third person" in a.reason
+    assert Category.SELF_HARM in a.categories
+
+
+def test_first_person_wins_over_third_person():
+    a = assess("my friend wants to die and honestly so do i, i want to die too")
+    assert a.level is Level.ELEVATED
+    assert a.third_person is False
+
+
+def test_third_person_attempt_in_progress_is_imminent():
+    a = assess("my friend just texted me she took a whole bottle of pills")
+    assert a.level is Level.IMMINENT
+    assert a.third_person is True
+
+
+# ---------------------------------------------------------------- context
+
+
+def test_plan_after_earlier_ideation_is_imminent():
+    ctx = AssessmentContext(recent_texts=("hi", "i want to die", "I'm really sorry. Can you tell me more?"))
+    a = assess("I have the pills saved up", ctx)
+    assert a.level is Level.IMMINENT
+    assert Category.SELF_HARM in a.categories
+
+
+def test_means_named_after_ideation_is_imminent_only_with_context():
+    text = "there's a bottle of my mum's pills in the bathroom"
+    assert level_of(text) < Level.ELEVATED
+    ctx = AssessmentContext(recent_texts=("i want to die", "I'm here with you. Do you have a way in mind?"))
+    a = assess(text, ctx)
+    assert a.level is Level.IMMINENT
+    assert "earlier" in a.reason
+    assert any(s.rule.startswith("context.") for s in a.spans)
+
+
+@pytest.mark.parametrize("followup", ["yeah. tonight", "my dad has a gun in the garage", "no. i already took them"])
+def test_timing_or_means_after_ideation_is_imminent(followup):
+    ctx = AssessmentContext(recent_texts=("i keep thinking about killing myself", "Are you safe right now?"))
+    assert level_of(followup, recent_texts=ctx.recent_texts) is Level.IMMINENT
+
+
+def test_context_without_ideation_does_not_escalate():
+    recent = ("my cat is sick", "Oh no, is she at the vet?")
+    assert level_of("yeah, she takes her pills tonight", recent_texts=recent) < Level.ELEVATED
+    assert level_of("going to the gym tonight", recent_texts=("this homework is killing me",)) < Level.ELEVATED
+
+
+def test_context_with_only_past_ideation_does_not_escalate():
+    assert level_of("better now, i see a therapist tonight", recent_texts=("i used to want to die",)) < Level.ELEVATED
+
+
+def test_context_from_third_person_ideation_marks_third_person():
+    a = assess("she said she's got a rope", AssessmentContext(recent_texts=("my friend said she wants to die",)))
+    assert a.level is Level.IMMINENT
+    assert a.third_person is True
+
+
+def test_only_the_last_few_messages_count():
+    old = ("i want to die",) + ("ok",) * 20
+    assert level_of("tonight", recent_texts=old) < Level.ELEVATED
+
+
+# ----------------------------------------------------------------- idioms
+
+IDIOMS = [
+    "this homework is killing me",
+    "I could die of embarrassment",
+    "I'm dying to see that movie",
+    "she's killing it at work",
+    "my feet are killing me",
+    "dead tired after work",
+    "I'd kill for a coffee",
+    "I almost died laughing",
+    "my phone is dead",
+    "that joke killed me 😂",
+    "my mum will kill me if she finds out",
+    "I'm so dead if I miss the bus",
+    "I would die for this band",
+    "bored to death in maths",
+    "that film scared me to death",
+    "killing time before class",
+    "kill two birds with one stone",
+    "the battery is dying",
+    "I'm dying for a nap",
+    "I killed the presentation today",
+    "over my dead body",
+    "this heat will be the death of me",
+    "I'm starving to death, when's dinner",
+    "my legs are dead after leg day",
+    "my brother is gonna murder me for taking his hoodie",
+    "the suspense is killing me",
+    "this dress is to die for",
+    "dying my hair pink this weekend",
+    "cut my hair short today",
+    "I'm killing myself laughing at this",
+    "I ran 5 kms this morning",
+    "the wifi keeps dying",
+    "we read about suicide prevention in health class",
+    "I'm sick to death of the rain",
+]
+
+
+@pytest.mark.parametrize("text", IDIOMS)
+def test_idioms_do_not_alarm(text):
+    a = assess(text)
+    assert a.level < Level.ELEVATED, a.reason
+    assert Category.SELF_HARM not in a.categories
+    assert Category.HARM_TO_OTHERS not in a.categories
+
+
+def test_idiom_does_not_hide_real_risk_in_the_same_message():
+    a = assess("this homework is killing me and honestly i want to die")
+    assert a.level is Level.ELEVATED
+
+
+# ------------------------------------------------------------------ spans
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("Honestly I want to DIE", "want to DIE"),
+        ("ok so... k i l l  m y s e l f", "k i l l  m y s e l f"),
+        ("I'm done. I w4nt t0 d1e.", "w4nt t0 d1e"),
+        ("I want to k\u200bill myself", "k\u200bill myself"),
+        ("i want to d\u0456e 😔", "d\u0456e"),
+    ],
+)
+def test_spans_point_into_the_original_text(text, fragment):
+    a = assess(text)
+    risk = [s for s in a.spans if s.category is Category.SELF_HARM]
+    assert risk, a
+    assert any(fragment in text[s.start:s.end] for s in risk), [text[s.start:s.end] for s in risk]
+    for s in a.spans:
+        assert 0 <= s.start < s.end <= len(text)
+        assert s.rule
+
+
+def test_pii_spans_in_assessment():
+    text = "mail me at sam@example.com please"
+    a = assess(text)
+    (span,) = [s for s in a.spans if s.category is Category.PERSONAL_INFO]
+    assert text[span.start:span.end] == "sam@example.com"
+
+
+# ------------------------------------------------------------ rule files
+
+
+def test_rules_are_compiled_once_and_cached():
+    assert get_rules("en") is get_rules("en")
+
+
+def test_unknown_language_falls_back_to_english():
+    assert get_rules("xx") is get_rules("en")
+    assert level_of("i want to die", language="fr-CA") is Level.ELEVATED
+
+
+def _write(tmp_path, body: str) -> Path:
+    base = (RULES_DIR / "en.toml").read_text(encoding="utf-8")
+    path = tmp_path / "xx.toml"
+    path.write_text(base + "\n" + body, encoding="utf-8")
+    return path
+
+
+def test_shipped_rule_file_loads():
+    rules = load_rule_file(RULES_DIR / "en.toml")
+    assert rules.language == "en"
+    assert {r.category for r in rules.rules} >= {
+        Category.SELF_HARM, Category.HARM_TO_OTHERS, Category.ABUSE,
+        Category.LISTENER_MISCONDUCT, Category.HARASSMENT,
+    }
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ('[[rule]]\nid = "bad.cat"\ncategory = "selfharm"\nlevel = "elevated"\nphrases = ["x"]\n', r"rule #\d+ \(bad.cat\): unknown category 'selfharm'"),
+        ('[[rule]]\nid = "bad.level"\ncategory = "self_harm"\nlevel = "urgent"\nphrases = ["x"]\n', r"\(bad.level\): unknown level 'urgent'"),
+        ('[[rule]]\nid = "bad.vocab"\ncategory = "self_harm"\nlevel = "elevated"\nphrases = ["<nope> x"]\n', r"\(bad.vocab\)\.phrases\[0\] '<nope> x': unknown vocab list <nope>"),
+        ('[[rule]]\nid = "bad.brace"\ncategory = "self_harm"\nlevel = "elevated"\nphrases = ["{a|b"]\n', r"\(bad.brace\)\.phrases\[0\]"),
+        ('[[rule]]\nid = "bad.regex"\ncategory = "self_harm"\nlevel = "elevated"\npatterns = ["(unclosed"]\n', r"\(bad.regex\)\.patterns\[0\]: invalid regular expression"),
+        ('[[rule]]\nid = "bad.key"\ncategory = "self_harm"\nlevel = "elevated"\nphrase = ["x"]\n', r"\(bad.key\): unknown key\(s\): phrase"),
+        ('[[rule]]\nid = "self_harm.ideation"\ncategory = "self_harm"\nlevel = "elevated"\nphrases = ["x"]\n', r"duplicate id 'self_harm.ideation'"),
+        ('[[rule]]\nid = "bad.empty"\ncategory = "self_harm"\nlevel = "elevated"\n', r"\(bad.empty\): needs at least one entry"),
+    ],
+)
+def test_invalid_rule_file_names_file_and_entry(tmp_path, body, expected):
+    path = _write(tmp_path, body)
+    with pytest.raises(RuleFileError, match=expected) as info:
+        load_rule_file(path)
+    assert str(path) in str(info.value)
+
+
+def test_invalid_toml_names_the_file(tmp_path):
+    path = tmp_path / "broken.toml"
+    path.write_text("[rule\nid = 1\n", encoding="utf-8")
+    with pytest.raises(RuleFileError, match="broken.toml: not valid TOML"):
+        load_rule_file(path)
+
+
+def test_missing_rule_file(tmp_path):
+    with pytest.raises(RuleFileError, match="rule file not found"):
+        load_rule_file(tmp_path / "nope.toml")
+
+
+def test_unknown_cue_in_escalation(tmp_path):
+    base = (RULES_DIR / "en.toml").read_text(encoding="utf-8")
+    base = base.replace('context = ["intent",', 'context = ["intnet",')
+    path = tmp_path / "xx.toml"
+    path.write_text(base, encoding="utf-8")
+    with pytest.raises(RuleFileError, match=r"escalation.context: unknown cue 'intnet'"):
+        load_rule_file(path)
+
+
+def test_a_new_rule_in_a_file_takes_effect(tmp_path):
+    path = _write(tmp_path, '[[rule]]\nid = "self_harm.custom"\ncategory = "self_harm"\nlevel = "elevated"\nphrases = ["{yeet|yote} myself {off|into} the {void|sun}"]\n')
+    rules = load_rule_file(path)
+    rule = next(r for r in rules.rules if r.id == "self_harm.custom")
+    assert rule.regex.search("i want to yeet myself into the sun")
+    assert rule.regex.search("i want to yeeeet myself into the void")
+    assert not rule.regex.search("yeet the ball into the sun")
+
+
+# --------------------------------------------------------- evaluation set
+
+
+def test_shipped_set_meets_targets():
+    result = evaluate_file(DEFAULT_SET)
+    assert result.total >= 320
+    assert check_targets(result, min_recall_imminent=0.95, min_recall_elevated=0.90, max_false_alarm=0.05) == []
+    assert result.recall(Level.IMMINENT) >= 0.95
+    assert result.recall(Level.ELEVATED) >= 0.90
+    assert result.false_alarm_rate <= 0.05
+
+
+def test_shipped_set_is_a_good_mix():
+    result = evaluate_file(DEFAULT_SET)
+    share = {lv: result.scores[lv].support / result.total for lv in Level}
+    assert 0.30 <= share[Level.NONE] <= 0.45
+    assert share[Level.DISTRESS] >= 0.15
+    assert share[Level.ELEVATED] >= 0.15
+    assert share[Level.IMMINENT] >= 0.12
+    for cat in Category:
+        assert result.category_recall.get(cat, (0, 0))[1] >= 9, cat
+
+
+def test_held_out_set_has_no_false_alarms_above_target():
+    # written after the rules; recall on it is reported in docs, not asserted
+    result = evaluate_file(DATA / "eval_holdout_en.csv")
+    assert result.false_alarm_rate <= 0.05
+
+
+def test_context_set_plans_after_ideation_are_imminent():
+    result = evaluate_file(DATA / "eval_context_en.csv")
+    assert result.recall(Level.IMMINENT) == 1.0
+    assert result.false_alarm_rate == 0.0
+
+
+# ------------------------------------------- benign near-misses (regression)
+
+BENIGN_NEAR_MISSES = [
+    "i took my meds this morning",
+    "i am going to jump in the pool later",
+    "we will jump at the chance",
+    "im on the roof fixing the gutter",
+    "my finger wont stop bleeding lol paper cut",
+    "i have to take all my pills with food",
+    "goodbye everyone see you tomorrow!",
+    "the pills are kicking in, my headache is finally gone",
+    "i bought a rope for the swing",
+    "i could kill him lol he ate my chips",
+    "tell my mum im sorry i will be late",
+    "shes killing herself with work",
+    "i think im going to end it with my boyfriend",
+    "i wrote a letter to my grandma",
+    "i gave away my old clothes to charity",
+    "i took a bunch of photos",
+    "last message before i go to bed",
+]
+
+
+@pytest.mark.parametrize("text", BENIGN_NEAR_MISSES)
+def test_benign_near_misses_are_not_escalated(text):
+    a = assess(text)
+    assert a.level < Level.ELEVATED, a.reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["i'm about to jump", "im going to jump off the bridge", "i'm going to jump after everyone is asleep", "im on the edge of the roof"],
+)
+def test_jumping_with_intent_is_imminent(text):
+    assert level_of(text) is Level.IMMINENT
