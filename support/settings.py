@@ -123,6 +123,8 @@ REDIS_URL = env_str("REDIS_URL")
 CHANNEL_LAYER_KIND = env_str("CHANNEL_LAYER_KIND") or "pubsub"
 if CHANNEL_LAYER_KIND not in {"pubsub", "core"}:
     raise ImproperlyConfigured(f"CHANNEL_LAYER_KIND must be 'pubsub' or 'core'; got {CHANNEL_LAYER_KIND!r}.")
+# Keeps several deployments (or test clusters) apart on one Redis.
+REDIS_PREFIX = env_str("REDIS_PREFIX") or "hearth"
 if REDIS_URL:
     if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured("REDIS_URL must start with redis://, rediss:// or unix://.")
@@ -133,21 +135,21 @@ if REDIS_URL:
         CHANNEL_LAYERS = {
             "default": {
                 "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-                "CONFIG": {"hosts": [_redis_host], "prefix": "hearth"},
+                "CONFIG": {"hosts": [_redis_host], "prefix": REDIS_PREFIX},
             }
         }
     else:
         CHANNEL_LAYERS = {
             "default": {
                 "BACKEND": "channels_redis.core.RedisChannelLayer",
-                "CONFIG": {"hosts": [_redis_host], "prefix": "hearth", "capacity": 1000, "expiry": 60},
+                "CONFIG": {"hosts": [_redis_host], "prefix": REDIS_PREFIX, "capacity": 1000, "expiry": 60},
             }
         }
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "hearth",
+            "KEY_PREFIX": REDIS_PREFIX,
         }
     }
 else:
@@ -253,6 +255,10 @@ LISTENERS_DAILY_CHAT_CAP = env_int("LISTENERS_DAILY_CHAT_CAP", 12, minimum=1)
 LISTENERS_ESCALATION_COOLDOWN_SECONDS = env_int("LISTENERS_ESCALATION_COOLDOWN_SECONDS", 15 * 60, minimum=0)
 LISTENERS_QUIZ_RETAKE_COOLDOWN_SECONDS = env_int("LISTENERS_QUIZ_RETAKE_COOLDOWN_SECONDS", 10 * 60, minimum=0)
 LISTENERS_RATING_MIN_COUNT = env_int("LISTENERS_RATING_MIN_COUNT", 3, minimum=1)
+LISTENERS_QUIZ_PASS_PERCENT = env_int("LISTENERS_QUIZ_PASS_PERCENT", 80, minimum=1, maximum=100)
+# Off: passing the core training activates a pending applicant. On: staff approval is still needed.
+LISTENERS_REQUIRE_STAFF_APPROVAL = env_bool("LISTENERS_REQUIRE_STAFF_APPROVAL", default=False)
+LISTENERS_APPLY_RATE_PER_IP = env_int("LISTENERS_APPLY_RATE_PER_IP", 10, minimum=1)  # applications per hour
 
 SAFETY_ASSESSOR_BACKEND = env_str("SAFETY_ASSESSOR_BACKEND") or "safety.classifier.assess"
 SAFETY_ALERT_EMAILS = env_list("SAFETY_ALERT_EMAILS")
@@ -260,6 +266,16 @@ SAFETY_ALERT_RENOTIFY_SECONDS = env_int("SAFETY_ALERT_RENOTIFY_SECONDS", 120, mi
 SAFETY_RETENTION_DAYS = env_int("SAFETY_RETENTION_DAYS", 30, minimum=1)
 SAFETY_ROOM_REPORT_HIDE_THRESHOLD = env_int("SAFETY_ROOM_REPORT_HIDE_THRESHOLD", 3, minimum=1)
 SAFETY_DEFAULT_COUNTRY = env_str("SAFETY_DEFAULT_COUNTRY") or "US"
+SAFETY_REPORTS_PER_HOUR = env_int("SAFETY_REPORTS_PER_HOUR", 10, minimum=1)  # new reports per reporter
+SAFETY_WARNING_DAYS = env_int("SAFETY_WARNING_DAYS", 90, minimum=1)  # a warning counts for this long
+SAFETY_MUTE_MAX_MINUTES = env_int("SAFETY_MUTE_MAX_MINUTES", 7 * 24 * 60, minimum=1)
+SAFETY_DEVICE_COOKIE_AGE = env_int("SAFETY_DEVICE_COOKIE_AGE", 2 * 365 * 24 * 60 * 60, minimum=3600)
+
+ROOMS_PRESENCE_STALE_SECONDS = env_int("ROOMS_PRESENCE_STALE_SECONDS", 60, minimum=5)  # no heartbeat for this long = gone
+ROOMS_JOIN_HISTORY = env_int("ROOMS_JOIN_HISTORY", 50, minimum=1)  # messages sent on join
+ROOMS_HISTORY_PAGE_MAX = env_int("ROOMS_HISTORY_PAGE_MAX", 100, minimum=10)
+ROOMS_MAX_MUTE_SECONDS = env_int("ROOMS_MAX_MUTE_SECONDS", 24 * 60 * 60, minimum=60)
+ROOMS_MAX_SLOW_MODE_SECONDS = env_int("ROOMS_MAX_SLOW_MODE_SECONDS", 10 * 60, minimum=10)
 
 LOGGING = {
     "version": 1,
@@ -279,4 +295,7 @@ HEARTH_SCHEDULED_JOBS = [
     "chat.jobs.offers_expire",
     "chat.jobs.requests_dispatch_job",
     "chat.jobs.conversations_inactivity",
+    "safety.jobs.alerts_renotify",
+    "safety.jobs.sanctions_expire",
+    "rooms.jobs.room_presence_sweep",
 ]

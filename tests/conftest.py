@@ -69,6 +69,11 @@ def _clear_cache():
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _no_in_process_scheduler(settings):
     """Tests drive periodic jobs explicitly instead of racing a background loop."""
     settings.HEARTH_SCHEDULER_IN_PROCESS = False

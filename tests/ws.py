@@ -32,11 +32,15 @@ async def connected(user=None, *, path: str = "/ws/v1/chat/", origin: bytes = b"
     from support.asgi import application
 
     headers = [(b"origin", origin)]
+    session_key = None
     if user is not None:
-        headers.append((b"cookie", await cookie_for(user)))
+        cookie = await cookie_for(user)
+        session_key = cookie.split(b"=", 1)[1].decode()
+        headers.append((b"cookie", cookie))
     communicator = WebsocketCommunicator(application, path, headers=headers)
     connected_ok, _ = await communicator.connect(timeout=5)
     communicator.accepted = connected_ok
+    communicator.session_key = session_key
     try:
         if connected_ok and expect_hello:
             communicator.hello = await communicator.receive_json_from(timeout=5)

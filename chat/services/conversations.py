@@ -162,7 +162,7 @@ def listener_departed(*, listener_id: int, reason: str, now=None) -> int:
     }
     moved = 0
     with transaction.atomic():
-        for conversation in Conversation.objects.select_for_update().select_related("seeker", "topic").filter(
+        for conversation in Conversation.objects.select_for_update(of=("self",)).select_related("seeker", "topic").filter(
             listener_id=listener_id, status=ConversationStatus.ACTIVE
         ):
             conversation_requeue(conversation, now=now, reason_text=texts.get(reason, texts["connection_lost"]))

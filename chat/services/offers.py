@@ -38,7 +38,7 @@ def offer_accept(*, listener, offer_id: int, now=None) -> Conversation:
 
 def match_make(*, offer: Offer, request: ChatRequest, shift: Shift | None = None, now) -> Conversation:
     """Record the pairing and open (or hand over) the conversation. Caller holds the locks."""
-    conversation = Conversation.objects.select_for_update().select_related("topic", "seeker").get(pk=request.conversation_id)
+    conversation = Conversation.objects.select_for_update(of=("self",)).select_related("topic", "seeker").get(pk=request.conversation_id)
     if conversation.status == ConversationStatus.ENDED:
         offer.status = OfferStatus.WITHDRAWN
         offer.save(update_fields=["status"])

@@ -93,6 +93,8 @@ class DaphneCluster:
     processes: list[DaphneProcess] = field(default_factory=list)
     database_url: str | None = None
     _db_name: str | None = None
+    # A prefix of its own on the shared Redis, so parallel clusters never see each other's groups.
+    redis_prefix: str = field(default_factory=lambda: f"e2e{uuid.uuid4().hex[:8]}")
 
     def env(self) -> dict[str, str]:
         env = _base_env()
@@ -103,6 +105,7 @@ class DaphneCluster:
             env["SQLITE_PATH"] = str(self.workdir / "e2e.sqlite3")
         if self.redis_url:
             env["REDIS_URL"] = self.redis_url
+            env["REDIS_PREFIX"] = self.redis_prefix
         env.update(self.extra_env)
         return env
 
@@ -110,10 +113,6 @@ class DaphneCluster:
         if self.postgres_url:
             self._db_name = f"hearth_e2e_{uuid.uuid4().hex[:10]}"
             self.database_url = create_postgres_database(self.postgres_url, self._db_name)
-        if self.redis_url:
-            import redis
-
-            redis.Redis.from_url(self.redis_url).flushdb()
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
             cwd=ROOT, env=self.env(), check=True, timeout=180,
