@@ -1,0 +1,148 @@
+"""The room socket, ``/ws/v1/rooms/<room_id>/``.
+
+Thin by design: ``connect`` joins the room through ``rooms.services.room_join``
+(audience, removal and capacity are checked there, under the room lock),
+joins only this room's groups and this user's own groups, and sends
+``room.hello``. Frames are dispatched by ``type`` to ``rooms.frames``. Group
+events are forwarded only once the hello went out; moderators skip the member
+version of a frame they receive in full through the moderators' group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from channels.db import database_sync_to_async
+from channels.consumer import get_handler_name
+
+from rooms import frames
+from rooms.events import member_group, moderators_group, room_group
+from rooms.services import room_join, room_leave, room_presence_heartbeat
+from support.errors import DomainError, NotFoundOrForbidden
+from support.events import run_service
+from support.models import Role
+from support.session_events import session_group, user_group
+from support.ws import CloseCode, FrameConsumer
+
+logger = logging.getLogger("hearth.rooms")
+
+
+class RoomConsumer(FrameConsumer):
+    handlers = frames.HANDLERS
+
+    async def connect(self) -> None:
+        self.user = self.scope.get("user")
+        self.room_id: int | None = None
+        self.room_topic: str | None = None
+        self.moderator = False
+        self.joined = False
+        self.groups_joined: set[str] = set()
+        self._heartbeat: asyncio.Task | None = None
+        await self.accept()
+        user = self.user
+        if user is None or not user.is_authenticated:
+            await self.close(code=CloseCode.UNAUTHENTICATED)
+            return
+        if user.role not in (Role.SEEKER, Role.LISTENER) or not user.is_active:
+            await self.close(code=CloseCode.FORBIDDEN)
+            return
+        raw_id = str(self.scope["url_route"]["kwargs"].get("room_id", ""))
+        if not raw_id.isdigit() or not 0 < int(raw_id) < 2**63:
+            await self.close(code=CloseCode.NOT_FOUND)
+            return
+        self.room_id = int(raw_id)
+        # Join the groups before the presence row exists, so nothing sent after
+        # our join is missed; frames are only forwarded once hello went out.
+        await self.join_group(room_group(self.room_id))
+        await self.join_group(member_group(self.room_id, user.pk))
+        if not await self._join():
+            return
+        await self.join_group(user_group(user.pk))
+        session = self.scope.get("session")
+        if session is not None and session.session_key:
+            await self.join_group(session_group(session.session_key))
+        hello = await database_sync_to_async(frames.hello_payload)(user=user, room_id=self.room_id, moderator=self.moderator)
+        await self.send_json(hello)
+        self.joined = True
+        self._heartbeat = asyncio.create_task(self._heartbeat_loop())
+
+    async def _join(self) -> bool:
+        """Record presence; on refusal say why and close with the documented code."""
+        try:
+            result = await run_service(room_join, user=self.user, room_id=self.room_id, channel_name=self.channel_name)
+        except NotFoundOrForbidden:
+            await self._refuse(CloseCode.NOT_FOUND)
+            return False
+        except DomainError as exc:
+            await self.send_error(exc.code, exc.message, **exc.extra)
+            code = CloseCode.TOO_MANY_CONNECTIONS if exc.code == "room_full" else CloseCode.FORBIDDEN
+            await self._refuse(code)
+            return False
+        self.moderator = result.moderator
+        self.room_topic = result.room.topic.slug
+        if self.moderator:
+            await self.join_group(moderators_group(self.room_id))
+        return True
+
+    async def _refuse(self, code: int) -> None:
+        self.joined = False
+        for group in list(self.groups_joined):
+            await self.leave_group(group)
+        await self.close(code=code)
+
+    async def disconnect(self, code) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+        for group in list(self.groups_joined):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined.clear()
+        if self.room_id is not None and getattr(self, "user", None) is not None and self.user.is_authenticated:
+            await run_service(room_leave, channel_name=self.channel_name)
+
+    async def _heartbeat_loop(self) -> None:
+        from django.conf import settings
+
+        while True:
+            await asyncio.sleep(settings.HEARTH_WS_HEARTBEAT_SECONDS)
+            try:
+                alive = await database_sync_to_async(room_presence_heartbeat)(channel_name=self.channel_name)
+                if not alive and not await self._join():  # swept after a stall: come back, or say why not
+                    return
+                # Redis restarts forget group memberships: re-assert ours each beat.
+                for group in list(self.groups_joined):
+                    await self.channel_layer.group_add(group, self.channel_name)
+            except Exception:
+                logger.warning("room heartbeat failed", exc_info=True)
+
+    async def join_group(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined.add(group)
+
+    async def leave_group(self, group: str) -> None:
+        await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined.discard(group)
+
+    async def dispatch(self, message: dict) -> None:
+        # The user's own group also carries one-to-one chat events meant for
+        # the chat socket; this socket ignores event types it has no handler for
+        # instead of failing on them.
+        if getattr(self, get_handler_name(message), None) is None:
+            logger.debug("room socket ignores %s", message.get("type"))
+            return
+        await super().dispatch(message)
+
+    # --- group events -------------------------------------------------------
+    async def room_deliver(self, event: dict) -> None:
+        """Forward a frame built by rooms.payloads."""
+        if not self.joined:
+            return
+        if event.get("skip_moderators") and self.moderator:
+            return
+        await self.send_json(event["frame"])
+
+    async def room_kick(self, event: dict) -> None:
+        """This member was removed: say so, then close."""
+        self.joined = False
+        await self.send_json(event["frame"])
+        await self.close(code=event.get("code", CloseCode.FORBIDDEN))

@@ -1,0 +1,48 @@
+"""Event helpers for rooms. Every event is sent after commit (``send_event_on_commit``).
+
+Groups, all per room so one filtering bug cannot leak across rooms:
+
+* ``room.<id>`` — every socket in the room (members and moderators);
+* ``room.<id>.moderators`` — moderators' sockets only (held messages, full text of hidden ones);
+* ``room.<id>.member.<user>`` — one person's sockets in that room (their own held message, mute, removal).
+
+Event type ``room.deliver`` carries a frame built by ``rooms.payloads``;
+``skip_moderators`` marks the member version of a frame that moderators get
+in full through their own group. ``room.kick`` sends a frame and closes.
+"""
+
+from __future__ import annotations
+
+from support.events import send_event_on_commit
+
+
+def room_group(room_id: int) -> str:
+    return f"room.{room_id}"
+
+
+def moderators_group(room_id: int) -> str:
+    return f"room.{room_id}.moderators"
+
+
+def member_group(room_id: int, user_id: int) -> str:
+    return f"room.{room_id}.member.{user_id}"
+
+
+def room_event(room_id: int, frame: dict, *, skip_moderators: bool = False) -> None:
+    frame.setdefault("room", room_id)
+    send_event_on_commit(room_group(room_id), {"type": "room.deliver", "frame": frame, "skip_moderators": skip_moderators})
+
+
+def moderators_event(room_id: int, frame: dict) -> None:
+    frame.setdefault("room", room_id)
+    send_event_on_commit(moderators_group(room_id), {"type": "room.deliver", "frame": frame})
+
+
+def member_event(room_id: int, user_id: int, frame: dict) -> None:
+    frame.setdefault("room", room_id)
+    send_event_on_commit(member_group(room_id, user_id), {"type": "room.deliver", "frame": frame})
+
+
+def member_kick(room_id: int, user_id: int, frame: dict, *, code: int) -> None:
+    frame.setdefault("room", room_id)
+    send_event_on_commit(member_group(room_id, user_id), {"type": "room.kick", "frame": frame, "code": code})

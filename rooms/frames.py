@@ -1,0 +1,206 @@
+"""Frame handlers for the room socket: validate the frame, call one service or selector, reply.
+
+Each handler takes the consumer (which knows its ``room_id``) and the decoded
+frame. Domain refusals are raised as ``DomainError`` and become ``error``
+frames in ``support.ws``. Frames are documented in docs/protocol.md.
+"""
+
+from __future__ import annotations
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.utils import timezone
+
+from rooms import selectors, services
+from rooms.payloads import iso, room_payload
+from support.events import run_service
+from support.helplines import helplines_for
+from support.ws import FrameError, PROTOCOL_VERSION, require, require_id
+
+
+def _seq(frame: dict, name: str = "seq") -> int:
+    return require_id(frame, name)
+
+
+def hello_payload(*, user, room_id: int, moderator: bool) -> dict:
+    """What a socket gets right after joining: the room, who is here, the last messages, and for moderators the held ones."""
+    now = timezone.now()
+    room, membership = selectors.room_get_for_member(user=user, room_id=room_id, now=now)
+    state = selectors.room_state(room, now=now)
+    recent = selectors.messages_recent(room, limit=settings.ROOMS_JOIN_HISTORY)
+    payload = {
+        "type": "room.hello",
+        "protocol": PROTOCOL_VERSION,
+        "room": room_payload(room, state=state),
+        "you": {
+            "alias": user.alias,
+            "moderator": moderator,
+            "guideline_acknowledged": membership.guideline_acknowledged_at is not None,
+            "muted_until": iso(membership.muted_until) if membership.muted_until and membership.muted_until > now else None,
+        },
+        "members": selectors.presence_list(room.pk, now=now),
+        "messages": selectors.payloads_for(recent, viewer_id=user.pk, moderator=moderator),
+        "last_seq": room.last_seq,
+        "has_more_before": bool(recent) and recent[0].seq > 1,
+    }
+    if moderator:
+        payload["held"] = selectors.payloads_for(selectors.held_messages(room), viewer_id=user.pk, moderator=True)
+    if not state.open:
+        payload["alternatives"] = selectors.alternatives_for(room, user=user, now=now)
+    return payload
+
+
+async def ping(consumer, frame):
+    await consumer.reply(frame, {"type": "pong"})
+
+
+async def acknowledge_guideline(consumer, frame):
+    membership = await run_service(services.guideline_acknowledge, user=consumer.user, room_id=consumer.room_id)
+    await consumer.reply(
+        frame, {"type": "room.guideline_acknowledged", "room": consumer.room_id, "at": iso(membership.guideline_acknowledged_at)}
+    )
+
+
+async def message_send(consumer, frame):
+    client_id = require(frame, "client_id", str)
+    text = require(frame, "text", str)
+    result = await run_service(
+        services.room_message_send, sender=consumer.user, room_id=consumer.room_id, client_id=client_id, text=text
+    )
+    message = result.message
+    ack = {
+        "type": "room.message.ack",
+        "room": consumer.room_id,
+        "client_id": client_id,
+        "seq": message.seq,
+        "created_at": iso(message.created_at),
+        "duplicate": result.duplicate,
+        "masked": message.masked,
+        "status": message.status,
+    }
+    if result.screening is not None and result.screening.notice:
+        ack["notice"] = result.screening.notice
+    await consumer.reply(frame, ack)
+    if not result.duplicate and result.held:
+        await consumer.send_json(
+            {
+                "type": "safety.resources",
+                "room": consumer.room_id,
+                "seq": message.seq,
+                "message": services.HELD_NOTICE,
+                "helplines": helplines_for(None),
+                "one_to_one": {"topic": consumer.room_topic},
+            }
+        )
+
+
+def _page_limit(frame: dict) -> int:
+    limit = require(frame, "limit", int, optional=True, default=settings.ROOMS_JOIN_HISTORY)
+    maximum = settings.ROOMS_HISTORY_PAGE_MAX
+    if not 1 <= limit <= maximum:
+        raise FrameError("invalid_field", f"'limit' must be 1–{maximum}.", field="limit")
+    return limit
+
+
+async def sync(consumer, frame):
+    after_seq = require(frame, "after_seq", int, optional=True, default=0)
+    if after_seq < 0:
+        raise FrameError("invalid_field", "'after_seq' must be 0 or more.", field="after_seq")
+
+    def load():
+        room, _ = selectors.room_get_for_member(user=consumer.user, room_id=consumer.room_id)
+        messages = selectors.messages_after(room, after_seq=after_seq)
+        return room, selectors.payloads_for(messages, viewer_id=consumer.user.pk, moderator=consumer.moderator)
+
+    room, messages = await database_sync_to_async(load)()
+    await consumer.reply(
+        frame,
+        {
+            "type": "room.messages",
+            "room": consumer.room_id,
+            "messages": messages,
+            "last_seq": room.last_seq,
+            "has_more": bool(messages) and messages[-1]["seq"] < room.last_seq,
+        },
+    )
+
+
+async def history(consumer, frame):
+    before_seq = _seq(frame, "before_seq")
+    limit = _page_limit(frame)
+
+    def load():
+        room, _ = selectors.room_get_for_member(user=consumer.user, room_id=consumer.room_id)
+        messages = selectors.messages_before(room, before_seq=before_seq, limit=limit)
+        return selectors.payloads_for(messages, viewer_id=consumer.user.pk, moderator=consumer.moderator)
+
+    messages = await database_sync_to_async(load)()
+    await consumer.reply(
+        frame,
+        {
+            "type": "room.history",
+            "room": consumer.room_id,
+            "before_seq": before_seq,
+            "messages": messages,
+            "has_more": bool(messages) and messages[0]["seq"] > 1,
+        },
+    )
+
+
+async def report(consumer, frame):
+    seq = _seq(frame)
+    reason = require(frame, "reason", str, optional=True, default="")
+    await run_service(services.room_message_report, reporter=consumer.user, room_id=consumer.room_id, seq=seq, reason=reason)
+    await consumer.reply(frame, {"type": "room.message.report.ack", "room": consumer.room_id, "seq": seq})
+
+
+async def _moderation_ack(consumer, frame, action: str, **fields) -> None:
+    await consumer.reply(frame, {"type": "room.moderation.ack", "room": consumer.room_id, "action": action, **fields})
+
+
+async def message_remove(consumer, frame):
+    seq = _seq(frame)
+    await run_service(services.room_message_remove, moderator=consumer.user, room_id=consumer.room_id, seq=seq)
+    await _moderation_ack(consumer, frame, "message_removed", seq=seq)
+
+
+async def message_release(consumer, frame):
+    seq = _seq(frame)
+    await run_service(services.room_message_release, moderator=consumer.user, room_id=consumer.room_id, seq=seq)
+    await _moderation_ack(consumer, frame, "message_released", seq=seq)
+
+
+async def member_mute(consumer, frame):
+    alias = require(frame, "alias", str)
+    seconds = require(frame, "seconds", int)
+    membership = await run_service(
+        services.room_member_mute, moderator=consumer.user, room_id=consumer.room_id, alias=alias, seconds=seconds
+    )
+    await _moderation_ack(consumer, frame, "member_muted", alias=alias, until=iso(membership.muted_until))
+
+
+async def member_remove(consumer, frame):
+    alias = require(frame, "alias", str)
+    membership = await run_service(services.room_member_remove, moderator=consumer.user, room_id=consumer.room_id, alias=alias)
+    await _moderation_ack(consumer, frame, "member_removed", alias=alias, until=iso(membership.removed_until))
+
+
+async def slow_mode(consumer, frame):
+    seconds = require(frame, "seconds", int)
+    await run_service(services.room_slow_mode_set, moderator=consumer.user, room_id=consumer.room_id, seconds=seconds)
+    await _moderation_ack(consumer, frame, "slow_mode", seconds=seconds)
+
+
+HANDLERS = {
+    "ping": ping,
+    "room.acknowledge_guideline": acknowledge_guideline,
+    "room.message.send": message_send,
+    "room.sync": sync,
+    "room.history": history,
+    "room.message.report": report,
+    "room.message.remove": message_remove,
+    "room.message.release": message_release,
+    "room.member.mute": member_mute,
+    "room.member.remove": member_remove,
+    "room.slow_mode": slow_mode,
+}

@@ -1,0 +1,197 @@
+"""Reads for rooms, including the one access function for a room."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from rooms.models import Room, RoomMembership, RoomMessage, RoomModerator, RoomOpeningHours, RoomPresence
+from support.errors import NotFoundOrForbidden
+from support.models import AgeGroup, Role
+
+
+def audiences_for(user) -> set[str]:
+    """Which room audiences ``user`` may see and join.
+
+    Seekers: their own age group only. Listeners: what they are approved for
+    (an active, trained profile). Everyone else: none.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return set()
+    if user.role == Role.SEEKER:
+        return {user.age_group} if user.age_group in AgeGroup.values else set()
+    if user.role == Role.LISTENER:
+        profile = getattr(user, "listener_profile", None)
+        if profile is None or not profile.may_take_chats:
+            return set()
+        audiences = set()
+        if profile.approved_for_adults:
+            audiences.add(AgeGroup.ADULT.value)
+        if profile.approved_for_teens:
+            audiences.add(AgeGroup.TEEN.value)
+        return audiences
+    return set()
+
+
+def room_get_for_user(*, user, room_id: int, for_update: bool = False) -> Room:
+    """The room if it exists, is active and is for ``user``'s audience.
+
+    Raises ``NotFoundOrForbidden`` otherwise, the same way whether or not the
+    room exists, so a teen cannot even learn which adult rooms there are.
+    """
+    audiences = audiences_for(user)
+    if not audiences:
+        raise NotFoundOrForbidden()
+    queryset = Room.objects.select_related("topic")
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    room = queryset.filter(pk=room_id, is_active=True, audience__in=audiences).first()
+    if room is None:
+        raise NotFoundOrForbidden()
+    return room
+
+
+def room_get_for_member(*, user, room_id: int, now=None) -> tuple[Room, RoomMembership]:
+    """The room and the caller's membership: they joined it once and are not removed today."""
+    room = room_get_for_user(user=user, room_id=room_id)
+    now = now or timezone.now()
+    membership = RoomMembership.objects.filter(room=room, user=user).first()
+    if membership is None:
+        raise NotFoundOrForbidden()
+    if membership.removed_until is not None and membership.removed_until > now:
+        raise NotFoundOrForbidden()
+    return room, membership
+
+
+def is_room_moderator(*, user, room: Room) -> bool:
+    return bool(user and user.role == Role.LISTENER and RoomModerator.objects.filter(room=room, listener=user).exists())
+
+
+def rooms_for_user(*, user, topic: str | None = None) -> list[Room]:
+    audiences = audiences_for(user)
+    queryset = Room.objects.select_related("topic").prefetch_related("hours").filter(is_active=True, audience__in=audiences)
+    if topic:
+        queryset = queryset.filter(topic__slug=topic)
+    return list(queryset)
+
+
+def _fresh(now) -> datetime:
+    return now - timedelta(seconds=settings.ROOMS_PRESENCE_STALE_SECONDS)
+
+
+def fresh_presence(room_id: int, *, now):
+    return RoomPresence.objects.filter(room_id=room_id, last_seen_at__gte=_fresh(now))
+
+
+def member_count(room_id: int, *, now) -> int:
+    """Distinct members present, moderators not counted (capacity is about members)."""
+    return fresh_presence(room_id, now=now).filter(is_moderator=False).values("user_id").distinct().count()
+
+
+def moderator_present(room_id: int, *, now) -> bool:
+    return fresh_presence(room_id, now=now).filter(is_moderator=True).exists()
+
+
+def presence_list(room_id: int, *, now) -> list[dict]:
+    """Aliases of everyone present (one entry per person, however many sockets)."""
+    rows = (
+        fresh_presence(room_id, now=now)
+        .values("user_id", "user__alias", "is_moderator")
+        .order_by("user__alias")
+    )
+    people: dict[int, dict] = {}
+    for row in rows:
+        entry = people.setdefault(row["user_id"], {"alias": row["user__alias"], "moderator": False})
+        entry["moderator"] = entry["moderator"] or row["is_moderator"]
+    return list(people.values())
+
+
+def next_opening(room: Room, *, now) -> datetime | None:
+    """The start of the next scheduled opening strictly after ``now`` (UTC), or None without hours."""
+    hours = list(RoomOpeningHours.objects.filter(room=room))
+    if not hours:
+        return None
+    best = None
+    for days_ahead in range(0, 8):
+        day = (now + timedelta(days=days_ahead)).date()
+        for slot in hours:
+            if slot.weekday != day.weekday():
+                continue
+            start = datetime.combine(day, slot.opens_at, tzinfo=now.tzinfo)
+            if start > now and (best is None or start < best):
+                best = start
+        if best is not None:
+            return best
+    return best
+
+
+@dataclass(frozen=True)
+class RoomState:
+    open: bool
+    next_opening: datetime | None
+    member_count: int
+
+
+def room_state(room: Room, *, now=None) -> RoomState:
+    now = now or timezone.now()
+    is_open = moderator_present(room.pk, now=now)
+    return RoomState(
+        open=is_open,
+        next_opening=None if is_open else next_opening(room, now=now),
+        member_count=member_count(room.pk, now=now),
+    )
+
+
+def alternatives_for(room: Room, *, user, now=None) -> dict:
+    """What to offer someone who can't use ``room``: open rooms of the same topic and audience with space, or one-to-one."""
+    now = now or timezone.now()
+    others = []
+    for other in Room.objects.select_related("topic").filter(
+        is_active=True, topic_id=room.topic_id, audience=room.audience
+    ).exclude(pk=room.pk):
+        if moderator_present(other.pk, now=now) and member_count(other.pk, now=now) < other.capacity:
+            others.append({"id": other.pk, "name": other.name})
+    return {"rooms": others, "one_to_one": {"topic": room.topic.slug}}
+
+
+def messages_recent(room: Room, *, limit: int) -> list[RoomMessage]:
+    rows = list(RoomMessage.objects.filter(room=room).select_related("sender").order_by("-seq")[:limit])
+    rows.reverse()
+    return rows
+
+
+def messages_after(room: Room, *, after_seq: int, limit: int | None = None) -> list[RoomMessage]:
+    limit = limit or settings.CHAT_RESUME_BATCH
+    return list(RoomMessage.objects.filter(room=room, seq__gt=after_seq).select_related("sender").order_by("seq")[:limit])
+
+
+def messages_before(room: Room, *, before_seq: int, limit: int) -> list[RoomMessage]:
+    rows = list(
+        RoomMessage.objects.filter(room=room, seq__lt=before_seq).select_related("sender").order_by("-seq")[:limit]
+    )
+    rows.reverse()
+    return rows
+
+
+def held_messages(room: Room) -> list[RoomMessage]:
+    return list(
+        RoomMessage.objects.filter(room=room, status__in=["held", "hidden"]).select_related("sender").order_by("seq")
+    )
+
+
+def payloads_for(messages: list[RoomMessage], *, viewer_id: int, moderator: bool) -> list[dict]:
+    from rooms.payloads import message_payload
+
+    return [message_payload(m, full=moderator or m.sender_id == viewer_id) for m in messages]
+
+
+def moderation_log(*, room_id: int, limit: int = 200):
+    from rooms.models import RoomModerationAction
+
+    return list(
+        RoomModerationAction.objects.filter(room_id=room_id).select_related("actor", "target_user").order_by("-created_at", "-pk")[:limit]
+    )
+

@@ -1,0 +1,530 @@
+"""Writes for rooms: presence, messages, moderation, reports, room setup.
+
+Every write runs in ``transaction.atomic()``; the lock each takes is named in
+its docstring. Presence changes, joins and message numbering lock the room
+row, so the member count checked against capacity and the presence list sent
+to members are consistent across every Daphne process. Events leave only
+after commit (``rooms.events``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from chat.services.messages import validate_client_id, validate_text
+from rooms import events
+from rooms.models import (
+    ModerationAction,
+    Room,
+    RoomMembership,
+    RoomMessage,
+    RoomMessageKind,
+    RoomMessageReport,
+    RoomMessageStatus,
+    RoomModerationAction,
+    RoomModerator,
+    RoomOpeningHours,
+    RoomPresence,
+)
+from rooms.payloads import iso, message_payload
+from rooms.selectors import (
+    alternatives_for,
+    audiences_for,
+    is_room_moderator,
+    member_count,
+    moderator_present,
+    next_opening,
+    presence_list,
+    room_get_for_member,
+    room_get_for_user,
+    room_state,
+)
+from safety.screening import Screening, screen_message
+from support import ratelimit
+from support.errors import DomainError, NotFoundOrForbidden, RateLimited
+from support.models import AgeGroup, Role, Topic, User
+from support.roles import can_manage_rooms
+from support.ws import CloseCode
+
+ROOM_FULL = "This room is full right now. You could try another room on the same topic, or talk one-to-one with a listener."
+ROOM_CLOSED = "This room is closed until a moderator is here. You can talk one-to-one with a listener now."
+REMOVED_FROM_ROOM = "A moderator removed you from this room for today. You can still talk one-to-one with a listener."
+MUTED = "A moderator has paused your messages in this room for a little while."
+SLOW_MODE = "Slow mode is on: one message every {seconds} seconds."
+GUIDELINE_FIRST = "Please read and accept the room guideline before your first message."
+HELD_NOTICE = (
+    "Your message is waiting for a moderator before others see it. If you'd like to talk to someone "
+    "one-to-one, a listener is here for you; if you are in danger now, please reach out to the people below."
+)
+NOT_A_MODERATOR = "Only this room's moderators can do this."
+CANNOT_MODERATE_MODERATOR = "Moderators can't be muted or removed by another moderator."
+CANNOT_REPORT_OWN = "You can't report your own message."
+NOT_HELD = "This message is not waiting for review."
+NOT_APPROVED_FOR_AUDIENCE = "This listener is not approved for this room's audience."
+CONTEXT_MESSAGES = 4
+EXCERPT_CHARS = 200
+
+
+# --- helpers ------------------------------------------------------------------
+
+
+def _next_seq(room_id: int) -> int:
+    """Take the room's next sequence number (same technique as chat's ``next_seq``).
+
+    The UPDATE locks the room row until commit, so concurrent senders queue
+    and numbers stay gap-free (a rollback gives the number back).
+    """
+    Room.objects.filter(pk=room_id).update(last_seq=F("last_seq") + 1)
+    return Room.objects.filter(pk=room_id).values_list("last_seq", flat=True).get()
+
+
+def _audit(*, room: Room, actor, action: str, now, target_user=None, message=None, detail: dict | None = None) -> None:
+    RoomModerationAction.objects.create(
+        room=room, actor=actor, action=action, target_user=target_user, message=message, detail=detail or {}, created_at=now
+    )
+
+
+def _announce_presence(room: Room, *, now, was_open: bool) -> None:
+    """Tell the room who is here now, and that it opened or closed if that changed. Caller holds the room lock."""
+    state = room_state(room, now=now)
+    events.room_event(room.pk, {"type": "room.presence", "count": state.member_count, "members": presence_list(room.pk, now=now)})
+    if state.open != was_open:
+        events.room_event(room.pk, {"type": "room.state", "open": state.open, "next_opening": iso(state.next_opening)})
+
+
+def _end_of_day(now: datetime) -> datetime:
+    return datetime.combine(now.date() + timedelta(days=1), time.min, tzinfo=now.tzinfo)
+
+
+def _room_for_moderator(*, user, room_id: int) -> Room:
+    """The room, locked, if ``user`` moderates it. Members who are not moderators get ``forbidden``."""
+    room = room_get_for_user(user=user, room_id=room_id, for_update=True)
+    if not is_room_moderator(user=user, room=room):
+        raise DomainError("forbidden", NOT_A_MODERATOR, status=403)
+    return room
+
+
+def _message_for_update(room: Room, seq: int) -> RoomMessage:
+    message = RoomMessage.objects.select_for_update().select_related("sender").filter(room=room, seq=seq).first()
+    if message is None:
+        raise NotFoundOrForbidden()
+    return message
+
+
+def _target_membership(room: Room, alias: str) -> RoomMembership:
+    membership = (
+        RoomMembership.objects.select_for_update().select_related("user").filter(room=room, user__alias=alias).first()
+    )
+    if membership is None:
+        raise NotFoundOrForbidden()
+    if is_room_moderator(user=membership.user, room=room):
+        raise DomainError("forbidden", CANNOT_MODERATE_MODERATOR, status=403)
+    return membership
+
+
+# --- presence -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JoinResult:
+    room: Room
+    membership: RoomMembership
+    moderator: bool
+
+
+def room_join(*, user, room_id: int, channel_name: str, now=None) -> JoinResult:
+    """Record one socket joining a room.
+
+    Locks the room row, then checks audience (``not_found``), removal for the
+    day (``removed_from_room``) and capacity (``room_full``, with alternatives;
+    moderators and people already present on another socket are not
+    counted twice). Creates the membership on first join and a presence row
+    for this socket, then tells the room the new presence (and that it opened,
+    when the first moderator arrives).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        room = room_get_for_user(user=user, room_id=room_id, for_update=True)
+        membership, _ = RoomMembership.objects.get_or_create(room=room, user=user, defaults={"joined_at": now})
+        if membership.removed_until is not None and membership.removed_until > now:
+            raise DomainError("removed_from_room", REMOVED_FROM_ROOM, status=403, until=iso(membership.removed_until))
+        moderator = is_room_moderator(user=user, room=room)
+        if not moderator:
+            from rooms.selectors import fresh_presence
+
+            already_here = fresh_presence(room.pk, now=now).filter(user=user).exists()
+            if not already_here and member_count(room.pk, now=now) >= room.capacity:
+                raise DomainError(
+                    "room_full", ROOM_FULL, status=409, alternatives=alternatives_for(room, user=user, now=now)
+                )
+        was_open = moderator_present(room.pk, now=now)
+        RoomPresence.objects.update_or_create(
+            channel_name=channel_name,
+            defaults={"room": room, "user": user, "is_moderator": moderator, "joined_at": now, "last_seen_at": now},
+        )
+        _announce_presence(room, now=now, was_open=was_open)
+    return JoinResult(room=room, membership=membership, moderator=moderator)
+
+
+def room_leave(*, channel_name: str, now=None) -> None:
+    """Drop one socket's presence row (locks its room row) and tell the room."""
+    now = now or timezone.now()
+    room_id = RoomPresence.objects.filter(channel_name=channel_name).values_list("room_id", flat=True).first()
+    if room_id is None:
+        return
+    with transaction.atomic():
+        room = Room.objects.select_for_update().select_related("topic").filter(pk=room_id).first()
+        if room is None:
+            return
+        was_open = moderator_present(room.pk, now=now)
+        deleted, _ = RoomPresence.objects.filter(channel_name=channel_name).delete()
+        if deleted:
+            _announce_presence(room, now=now, was_open=was_open)
+
+
+def room_presence_heartbeat(*, channel_name: str, now=None) -> bool:
+    """Refresh one socket's presence row; False when it is gone (swept after a stall)."""
+    now = now or timezone.now()
+    return RoomPresence.objects.filter(channel_name=channel_name).update(last_seen_at=now) > 0
+
+
+def room_presence_sweep_stale(*, now=None) -> int:
+    """Drop presence rows whose heartbeat stopped (a dead process, a lost network) and tell their rooms.
+
+    Locks each affected room row in turn, skipping rooms another process is
+    already handling.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.ROOMS_PRESENCE_STALE_SECONDS)
+    room_ids = list(RoomPresence.objects.filter(last_seen_at__lt=cutoff).values_list("room_id", flat=True).distinct())
+    swept = 0
+    for room_id in room_ids:
+        with transaction.atomic():
+            room = Room.objects.select_for_update(skip_locked=True).select_related("topic").filter(pk=room_id).first()
+            if room is None:
+                continue
+            # Open as members last heard it: a moderator row, stale or not, was still there.
+            was_open = RoomPresence.objects.filter(room=room, is_moderator=True).exists()
+            deleted, _ = RoomPresence.objects.filter(room=room, last_seen_at__lt=cutoff).delete()
+            if deleted:
+                swept += deleted
+                _announce_presence(room, now=now, was_open=was_open)
+    return swept
+
+
+# --- membership ---------------------------------------------------------------
+
+
+def guideline_acknowledge(*, user, room_id: int, now=None) -> RoomMembership:
+    """Record that ``user`` accepted the room guideline (once; later calls keep the first time). Locks the membership row."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        room = room_get_for_user(user=user, room_id=room_id)
+        membership = RoomMembership.objects.select_for_update().filter(room=room, user=user).first()
+        if membership is None:
+            raise NotFoundOrForbidden()
+        if membership.guideline_acknowledged_at is None:
+            membership.guideline_acknowledged_at = now
+            membership.save(update_fields=["guideline_acknowledged_at"])
+    return membership
+
+
+# --- messages -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoomSendResult:
+    message: RoomMessage
+    duplicate: bool
+    screening: Screening | None
+
+    @property
+    def held(self) -> bool:
+        return self.message.status == RoomMessageStatus.HELD
+
+
+def room_message_send(*, sender, room_id: int, client_id: str, text: str, now=None) -> RoomSendResult:
+    """Screen, persist and deliver one room message: the only code that creates text ``RoomMessage`` rows.
+
+    Locks the sender's membership row, then the room row (through the
+    sequence number). Checks audience, membership, removal, open state,
+    guideline, mute, slow mode and the rate limit; screens the text (masked
+    text is stored). A message rated elevated or worse, or carrying personal
+    information, is stored as ``held``: only moderators and the sender see it,
+    a safety flag is written in the same transaction and the staff alert goes
+    out after commit. Otherwise the message is broadcast once to the room
+    group. Re-sending a ``client_id`` returns the original without writing.
+    """
+    client_id = validate_client_id(client_id)
+    text = validate_text(text)
+    now = now or timezone.now()
+    with transaction.atomic():
+        room = room_get_for_user(user=sender, room_id=room_id)
+        membership = RoomMembership.objects.select_for_update().filter(room=room, user=sender).first()
+        if membership is None:
+            raise NotFoundOrForbidden()
+        existing = RoomMessage.objects.filter(room=room, sender=sender, client_id=client_id).select_related("sender").first()
+        if existing is not None:
+            return RoomSendResult(existing, duplicate=True, screening=None)
+        if membership.removed_until is not None and membership.removed_until > now:
+            raise DomainError("removed_from_room", REMOVED_FROM_ROOM, status=403, until=iso(membership.removed_until))
+        moderator = is_room_moderator(user=sender, room=room)
+        if not moderator and not moderator_present(room.pk, now=now):
+            raise DomainError("room_closed", ROOM_CLOSED, status=409, next_opening=iso(next_opening(room, now=now)))
+        if membership.guideline_acknowledged_at is None:
+            raise DomainError("guideline_not_acknowledged", GUIDELINE_FIRST, status=409)
+        if membership.muted_until is not None and membership.muted_until > now:
+            raise DomainError("muted", MUTED, status=403, until=iso(membership.muted_until))
+        if not moderator and room.slow_mode_seconds and membership.last_message_at is not None:
+            ready_at = membership.last_message_at + timedelta(seconds=room.slow_mode_seconds)
+            if now < ready_at:
+                raise DomainError(
+                    "slow_mode", SLOW_MODE.format(seconds=room.slow_mode_seconds), status=429,
+                    retry_after=max(1, math.ceil((ready_at - now).total_seconds())),
+                )
+        decision = ratelimit.hit(
+            "room-msg", str(sender.pk), limit=settings.CHAT_RATE_MESSAGES, window=settings.CHAT_RATE_WINDOW_SECONDS,
+            now=now.timestamp(),
+        )
+        if not decision.allowed:
+            raise RateLimited(decision.retry_after)
+        recent = list(
+            RoomMessage.objects.filter(room=room, sender=sender, kind=RoomMessageKind.TEXT)
+            .order_by("-seq")
+            .values_list("text", flat=True)[:CONTEXT_MESSAGES]
+        )
+        screening = screen_message(
+            text=text, sender_role="listener" if sender.role == Role.LISTENER else "member", recent_texts=tuple(reversed(recent))
+        )
+        held = screening.needs_flag or screening.has_personal_info
+        message = RoomMessage.objects.create(
+            room=room, seq=_next_seq(room.pk), kind=RoomMessageKind.TEXT, sender=sender, sender_is_moderator=moderator,
+            client_id=client_id, text=screening.text, masked=screening.masked, risk_level=screening.level,
+            status=RoomMessageStatus.HELD if held else RoomMessageStatus.VISIBLE, created_at=now,
+        )
+        membership.last_message_at = now
+        membership.save(update_fields=["last_message_at"])
+        full = message_payload(message, full=True, sender_alias=sender.alias)
+        if held:
+            from safety.services import flag_create_for_room_message
+
+            message.flag = flag_create_for_room_message(message=message, room=room, screening=screening)
+            message.save(update_fields=["flag"])
+            _audit(
+                room=room, actor=None, action=ModerationAction.MESSAGE_HELD, target_user=sender, message=message, now=now,
+                detail={"seq": message.seq, "level": screening.level, "flag": message.flag_id, "personal_info": screening.has_personal_info},
+            )
+            events.moderators_event(room.pk, {"type": "room.message.held", "message": full})
+            events.member_event(room.pk, sender.pk, {"type": "room.message.created", "message": full})
+        else:
+            events.room_event(room.pk, {"type": "room.message.created", "message": full})
+    return RoomSendResult(message, duplicate=False, screening=screening)
+
+
+def room_message_report(*, reporter, room_id: int, seq: int, reason: str = "", now=None) -> RoomMessage:
+    """Report a message; once ``SAFETY_ROOM_REPORT_HIDE_THRESHOLD`` distinct members did, it is hidden pending review.
+
+    Locks the message row, so concurrent reports count exactly. A repeated
+    report by the same member changes nothing.
+    """
+    now = now or timezone.now()
+    if not isinstance(reason, str) or len(reason) > 200:
+        raise DomainError("invalid_field", "'reason' must be at most 200 characters.", field="reason")
+    with transaction.atomic():
+        room, _ = room_get_for_member(user=reporter, room_id=room_id, now=now)
+        message = _message_for_update(room, seq)
+        if message.kind != RoomMessageKind.TEXT or message.status == RoomMessageStatus.REMOVED:
+            raise NotFoundOrForbidden()
+        if message.sender_id == reporter.pk:
+            raise DomainError("cannot_report_own", CANNOT_REPORT_OWN)
+        if message.status == RoomMessageStatus.HELD and not is_room_moderator(user=reporter, room=room):
+            raise NotFoundOrForbidden()
+        _, created = RoomMessageReport.objects.get_or_create(
+            message=message, reporter=reporter, defaults={"reason": reason.strip(), "created_at": now}
+        )
+        if not created or message.status != RoomMessageStatus.VISIBLE:
+            return message
+        reporters = RoomMessageReport.objects.filter(message=message).count()
+        if reporters >= settings.SAFETY_ROOM_REPORT_HIDE_THRESHOLD:
+            message.status = RoomMessageStatus.HIDDEN
+            message.save(update_fields=["status"])
+            _audit(
+                room=room, actor=None, action=ModerationAction.MESSAGE_HIDDEN, target_user=message.sender, message=message,
+                now=now, detail={"seq": message.seq, "reports": reporters},
+            )
+            events.room_event(
+                room.pk, {"type": "room.message.updated", "message": message_payload(message, full=False)}, skip_moderators=True
+            )
+            full = message_payload(message, full=True)
+            events.moderators_event(room.pk, {"type": "room.message.updated", "message": full})
+            if message.sender_id:
+                events.member_event(room.pk, message.sender_id, {"type": "room.message.updated", "message": full})
+    return message
+
+
+# --- moderation ---------------------------------------------------------------
+
+
+def room_message_remove(*, moderator, room_id: int, seq: int, now=None) -> RoomMessage:
+    """Remove a message for everyone: the row keeps its ``seq``, the text is blanked.
+
+    Locks the room row, then the message row. The audit record keeps a short
+    excerpt for safety staff. Removing twice changes nothing.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        room = _room_for_moderator(user=moderator, room_id=room_id)
+        message = _message_for_update(room, seq)
+        if message.status == RoomMessageStatus.REMOVED:
+            return message
+        previous = message.status
+        excerpt = message.text[:EXCERPT_CHARS]
+        message.status = RoomMessageStatus.REMOVED
+        message.text = ""
+        message.save(update_fields=["status", "text"])
+        _audit(
+            room=room, actor=moderator, action=ModerationAction.MESSAGE_REMOVED, target_user=message.sender, message=message,
+            now=now, detail={"seq": seq, "previous_status": previous, "excerpt": excerpt},
+        )
+        events.room_event(room.pk, {"type": "room.message.updated", "message": message_payload(message, full=False)})
+    return message
+
+
+def room_message_release(*, moderator, room_id: int, seq: int, now=None) -> RoomMessage:
+    """Let a held or hidden message through to everyone. Locks the room row, then the message row."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        room = _room_for_moderator(user=moderator, room_id=room_id)
+        message = _message_for_update(room, seq)
+        if message.status not in (RoomMessageStatus.HELD, RoomMessageStatus.HIDDEN):
+            raise DomainError("not_held", NOT_HELD, status=409)
+        previous = message.status
+        message.status = RoomMessageStatus.VISIBLE
+        message.save(update_fields=["status"])
+        _audit(
+            room=room, actor=moderator, action=ModerationAction.MESSAGE_RELEASED, target_user=message.sender,
+            message=message, now=now, detail={"seq": seq, "previous_status": previous},
+        )
+        events.room_event(room.pk, {"type": "room.message.updated", "message": message_payload(message, full=True)})
+    return message
+
+
+def room_member_mute(*, moderator, room_id: int, alias: str, seconds: int, now=None) -> RoomMembership:
+    """Mute a member for ``seconds`` (0 lifts a mute). Locks the room row, then the membership row."""
+    now = now or timezone.now()
+    limit = settings.ROOMS_MAX_MUTE_SECONDS
+    if not isinstance(seconds, int) or isinstance(seconds, bool) or not 0 <= seconds <= limit:
+        raise DomainError("invalid_field", f"'seconds' must be 0–{limit}.", field="seconds")
+    with transaction.atomic():
+        room = _room_for_moderator(user=moderator, room_id=room_id)
+        membership = _target_membership(room, alias)
+        membership.muted_until = now + timedelta(seconds=seconds) if seconds else None
+        membership.save(update_fields=["muted_until"])
+        _audit(
+            room=room, actor=moderator, action=ModerationAction.MEMBER_MUTED, target_user=membership.user, now=now,
+            detail={"seconds": seconds, "until": iso(membership.muted_until)},
+        )
+        events.member_event(
+            room.pk, membership.user_id,
+            {"type": "room.muted", "until": iso(membership.muted_until), "message": MUTED if seconds else ""},
+        )
+    return membership
+
+
+def room_member_remove(*, moderator, room_id: int, alias: str, now=None) -> RoomMembership:
+    """Remove a member from the room until the end of the day (UTC); their sockets are closed with 4403.
+
+    Locks the room row, then the membership row. Their presence rows go at
+    once, so the member list is right even if the close event is lost; every
+    later join or send is refused until the removal ends.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        room = _room_for_moderator(user=moderator, room_id=room_id)
+        membership = _target_membership(room, alias)
+        membership.removed_until = _end_of_day(now)
+        membership.save(update_fields=["removed_until"])
+        _audit(
+            room=room, actor=moderator, action=ModerationAction.MEMBER_REMOVED, target_user=membership.user, now=now,
+            detail={"until": iso(membership.removed_until)},
+        )
+        was_open = moderator_present(room.pk, now=now)
+        RoomPresence.objects.filter(room=room, user_id=membership.user_id).delete()
+        _announce_presence(room, now=now, was_open=was_open)
+        events.member_kick(
+            room.pk, membership.user_id,
+            {"type": "room.removed", "until": iso(membership.removed_until), "message": REMOVED_FROM_ROOM,
+             "alternatives": alternatives_for(room, user=membership.user, now=now)},
+            code=CloseCode.FORBIDDEN,
+        )
+    return membership
+
+
+def room_slow_mode_set(*, moderator, room_id: int, seconds: int, now=None) -> Room:
+    """Turn slow mode on (one message per ``seconds`` per member) or off (0). Locks the room row."""
+    now = now or timezone.now()
+    limit = settings.ROOMS_MAX_SLOW_MODE_SECONDS
+    if not isinstance(seconds, int) or isinstance(seconds, bool) or not 0 <= seconds <= limit:
+        raise DomainError("invalid_field", f"'seconds' must be 0–{limit}.", field="seconds")
+    with transaction.atomic():
+        room = _room_for_moderator(user=moderator, room_id=room_id)
+        previous = room.slow_mode_seconds
+        room.slow_mode_seconds = seconds
+        room.save(update_fields=["slow_mode_seconds"])
+        _audit(
+            room=room, actor=moderator, action=ModerationAction.SLOW_MODE, now=now,
+            detail={"seconds": seconds, "previous": previous},
+        )
+        events.room_event(room.pk, {"type": "room.slow_mode", "seconds": seconds})
+    return room
+
+
+# --- setup (staff) ------------------------------------------------------------
+
+
+def room_create(
+    *, actor, topic_slug: str, audience: str, name: str, guideline: str, capacity: int = 30,
+    hours: list[dict] | tuple = (),
+) -> Room:
+    """Create a room (room managers only) with its weekly opening hours."""
+    if not can_manage_rooms(actor):
+        raise DomainError("forbidden", "You don't have access to this.", status=403)
+    topic = Topic.objects.filter(slug=topic_slug, is_active=True).first()
+    if topic is None:
+        raise DomainError("unknown_topic", "There is no such topic.", field="topic")
+    if audience not in AgeGroup.values:
+        raise DomainError("invalid_field", "'audience' must be 'teen' or 'adult'.", field="audience")
+    with transaction.atomic():
+        room = Room.objects.create(
+            topic=topic, audience=audience, name=name, guideline=guideline, capacity=capacity, created_by=actor
+        )
+        for slot in hours:
+            RoomOpeningHours.objects.create(room=room, weekday=slot["weekday"], opens_at=slot["opens_at"], closes_at=slot["closes_at"])
+    return room
+
+
+def room_moderator_grant(*, actor, room_id: int, listener_alias: str, now=None) -> RoomModerator:
+    """Grant a listener moderation in a room (room managers only); the listener must be approved for its audience."""
+    now = now or timezone.now()
+    if not can_manage_rooms(actor):
+        raise DomainError("forbidden", "You don't have access to this.", status=403)
+    with transaction.atomic():
+        room = Room.objects.select_for_update().filter(pk=room_id).first()
+        if room is None:
+            raise NotFoundOrForbidden()
+        listener = User.objects.select_related("listener_profile").filter(alias=listener_alias, role=Role.LISTENER).first()
+        if listener is None:
+            raise DomainError("unknown_listener", "There is no listener with that alias.", field="listener")
+        if room.audience not in audiences_for(listener):
+            raise DomainError("not_approved_for_audience", NOT_APPROVED_FOR_AUDIENCE, field="listener")
+        grant, created = RoomModerator.objects.get_or_create(room=room, listener=listener, defaults={"granted_by": actor})
+        if created:
+            _audit(room=room, actor=actor, action=ModerationAction.MODERATOR_GRANTED, target_user=listener, now=now)
+    return grant
