@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from chat.events import user_event
 from listeners.models import Shift, ShiftEndReason
+from support.errors import DomainError
 from support.models import Connection
 
 
@@ -27,24 +28,28 @@ def presence_sweep(*, now=None) -> int:
     from listeners.services import shift_end
 
     gone = 0
-    with transaction.atomic():
-        shifts = list(
-            Shift.objects.select_for_update(skip_locked=True)
-            .select_related("listener")
-            .filter(ended_at__isnull=True, started_at__lte=grace_cutoff)
-        )
-        present = set(
-            Connection.objects.filter(
-                user_id__in=[shift.listener_id for shift in shifts], last_seen_at__gte=grace_cutoff
-            ).values_list("user_id", flat=True)
-        )
-        for shift in shifts:
-            if shift.listener_id in present:
-                continue
-            shift_end(listener=shift.listener, reason=ShiftEndReason.CONNECTION_LOST, now=now)
-            listener_departed(listener_id=shift.listener_id, reason="connection_lost", now=now)
-            gone += 1
-        Connection.objects.filter(last_seen_at__lt=now - timedelta(seconds=settings.MATCHING_LISTENER_GRACE_SECONDS * 5)).delete()
+    # Read without locks, then end each shift through shift_end, which takes
+    # the locks in the documented order (listeners.services); a shift another
+    # process ended meanwhile raises not_on_shift and is skipped.
+    shifts = list(Shift.objects.filter(ended_at__isnull=True, started_at__lte=grace_cutoff).select_related("listener"))
+    present = set(
+        Connection.objects.filter(
+            user_id__in=[shift.listener_id for shift in shifts], last_seen_at__gte=grace_cutoff
+        ).values_list("user_id", flat=True)
+    )
+    for shift in shifts:
+        if shift.listener_id in present:
+            continue
+        try:
+            with transaction.atomic():
+                if Connection.objects.filter(user_id=shift.listener_id, last_seen_at__gte=grace_cutoff).exists():
+                    continue  # reconnected since the read above
+                shift_end(listener=shift.listener, reason=ShiftEndReason.CONNECTION_LOST, now=now)
+                listener_departed(listener_id=shift.listener_id, reason="connection_lost", now=now)
+        except DomainError:
+            continue
+        gone += 1
+    Connection.objects.filter(last_seen_at__lt=now - timedelta(seconds=settings.MATCHING_LISTENER_GRACE_SECONDS * 5)).delete()
     _max_length_notices(now=now)
     return gone
 

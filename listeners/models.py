@@ -76,3 +76,133 @@ class Shift(models.Model):
     @property
     def is_open(self) -> bool:
         return self.ended_at is None
+
+
+class DecisionAction(models.TextChoices):
+    APPROVE = "approve", "Approved"
+    REJECT = "reject", "Rejected"
+    SUSPEND = "suspend", "Suspended"
+    REINSTATE = "reinstate", "Reinstated"
+    APPROVE_TEENS = "approve_teens", "Approved for teen chats"
+    REVOKE_TEENS = "revoke_teens", "Teen approval withdrawn"
+
+
+class ListenerDecision(models.Model):
+    """One staff decision about a listener. Append-only: services create rows, nothing updates them."""
+
+    listener = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="listener_decisions")
+    # Kept when the staff account is deleted: the decision still happened.
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="listener_decisions_made"
+    )
+    decided_by_alias = models.CharField(max_length=40)
+    action = models.CharField(max_length=16, choices=DecisionAction.choices)
+    status_before = models.CharField(max_length=16, choices=ListenerStatus.choices)
+    status_after = models.CharField(max_length=16, choices=ListenerStatus.choices)
+    note = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["listener", "created_at"], name="decision_listener_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.listener_id} by {self.decided_by_alias}"
+
+
+class ModuleAudience(models.TextChoices):
+    CORE = "core", "Required for every listener"
+    TEENS = "teens", "Required for teen approval"
+
+
+class TrainingModule(models.Model):
+    slug = models.SlugField(max_length=60, unique=True)
+    title = models.CharField(max_length=120)
+    summary = models.CharField(max_length=300)
+    body = models.TextField(help_text="Paragraphs separated by blank lines.")
+    audience = models.CharField(max_length=8, choices=ModuleAudience.choices, default=ModuleAudience.CORE)
+    display_order = models.PositiveSmallIntegerField(default=100)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["display_order", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class QuizQuestion(models.Model):
+    module = models.ForeignKey(TrainingModule, on_delete=models.CASCADE, related_name="questions")
+    text = models.CharField(max_length=400)
+    display_order = models.PositiveSmallIntegerField(default=100)
+    # Shown after an attempt whatever the answer: it teaches without giving away the option.
+    explanation = models.CharField(max_length=400, blank=True)
+
+    class Meta:
+        ordering = ["display_order", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class QuizOption(models.Model):
+    question = models.ForeignKey(QuizQuestion, on_delete=models.CASCADE, related_name="options")
+    text = models.CharField(max_length=300)
+    is_correct = models.BooleanField(default=False)
+    display_order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["display_order", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class QuizAttempt(models.Model):
+    listener = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts")
+    module = models.ForeignKey(TrainingModule, on_delete=models.CASCADE, related_name="attempts")
+    score = models.PositiveSmallIntegerField(help_text="Percent of questions answered correctly.")
+    passed = models.BooleanField()
+    # {question_id: option_id} as submitted (ids as strings).
+    answers = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["listener", "module", "created_at"], name="attempt_listener_module_idx")]
+
+
+class Rating(models.Model):
+    """A seeker's rating of the listener after an ended chat; one per conversation."""
+
+    conversation = models.ForeignKey("chat.Conversation", on_delete=models.CASCADE, related_name="+")
+    listener = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ratings_received")
+    seeker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    score = models.PositiveSmallIntegerField()
+    comment = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField()
+    followed_up_at = models.DateTimeField(null=True, blank=True)
+    followed_up_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation"], name="one_rating_per_conversation"),
+            models.CheckConstraint(condition=Q(score__gte=1) & Q(score__lte=5), name="rating_score_1_to_5"),
+        ]
+        indexes = [models.Index(fields=["listener", "created_at"], name="rating_listener_idx")]
+
+    @property
+    def needs_follow_up(self) -> bool:
+        return self.score <= 2 and bool(self.comment)
+
+
+class Favourite(models.Model):
+    seeker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favourites")
+    listener = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favourited_by")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["seeker", "listener"], name="favourite_unique_pair")]

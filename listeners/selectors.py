@@ -117,3 +117,311 @@ def blocked_pairs(seeker_ids) -> set[tuple[int, int]]:
         pairs.add((blocker, blocked))
         pairs.add((blocked, blocker))
     return pairs
+
+
+# --- profiles, stats and feedback ---------------------------------------------
+
+
+def _iso(value):
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def chats_helped(listener_id: int) -> int:
+    """Chats this listener joined (every accepted offer counts, including hand-overs)."""
+    from django.db.models import Sum
+
+    return Shift.objects.filter(listener_id=listener_id).aggregate(n=Sum("chats_taken"))["n"] or 0
+
+
+def rating_summary(listener_id: int) -> tuple[float | None, int]:
+    from django.db.models import Avg
+
+    from listeners.models import Rating
+
+    row = Rating.objects.filter(listener_id=listener_id).aggregate(avg=Avg("score"), n=Count("id"))
+    average = round(float(row["avg"]), 2) if row["avg"] is not None else None
+    return average, row["n"]
+
+
+def _public_rating(average: float | None, count: int) -> dict:
+    """Average and count, with the average hidden below LISTENERS_RATING_MIN_COUNT ratings."""
+    shown = count >= settings.LISTENERS_RATING_MIN_COUNT
+    return {"average": average if shown else None, "count": count, "shown": shown}
+
+
+def listener_level(listener_id: int) -> int:
+    from listeners.levels import level_for
+
+    average, count = rating_summary(listener_id)
+    return level_for(
+        chats_helped=chats_helped(listener_id), rating_average=average, rating_count=count,
+        min_count=settings.LISTENERS_RATING_MIN_COUNT,
+    )
+
+
+def listener_public_profile(*, alias: str) -> dict:
+    """What anyone signed in may see about an active listener. Unknown or inactive: not found."""
+    from listeners.levels import level_for
+    from listeners.models import ListenerProfile
+    from support.errors import NotFoundOrForbidden
+
+    profile = (
+        ListenerProfile.objects.select_related("user")
+        .prefetch_related("topics")
+        .filter(user__alias=alias, status=ListenerStatus.ACTIVE, user__is_active=True)
+        .first()
+    )
+    if profile is None:
+        raise NotFoundOrForbidden()
+    return public_profile_payload(profile)
+
+
+def public_profile_payload(profile) -> dict:
+    from listeners.levels import level_for
+
+    helped = chats_helped(profile.user_id)
+    average, count = rating_summary(profile.user_id)
+    return {
+        "alias": profile.user.alias,
+        "bio": profile.bio,
+        "topics": sorted(topic.slug for topic in profile.topics.all()),
+        "chats_helped": helped,
+        "rating": _public_rating(average, count),
+        "level": level_for(
+            chats_helped=helped, rating_average=average, rating_count=count, min_count=settings.LISTENERS_RATING_MIN_COUNT
+        ),
+        "accepts_direct_requests": profile.accepts_direct_requests,
+        "supports_teens": profile.approved_for_teens,
+    }
+
+
+def listener_own_profile(*, listener) -> dict:
+    from listeners.models import ListenerProfile
+    from support.errors import DomainError
+
+    profile = ListenerProfile.objects.select_related("user").prefetch_related("topics").filter(user_id=listener.pk).first()
+    if profile is None:
+        raise DomainError("not_a_listener", "Only listeners have a listener profile.", status=403)
+    payload = public_profile_payload(profile)
+    payload.update(
+        {
+            "status": profile.status,
+            "trained": profile.is_trained,
+            "trained_at": _iso(profile.trained_at),
+            "wants_teens": profile.wants_teens,
+            "approved_for_adults": profile.approved_for_adults,
+            "approved_for_teens": profile.approved_for_teens,
+            "paused_until": _iso(profile.paused_until) if profile.paused_until and profile.paused_until > timezone.now() else None,
+        }
+    )
+    return payload
+
+
+def listener_feedback(*, listener) -> dict:
+    """A listener's own ratings: aggregate, distribution and comments.
+
+    Deliberately carries nothing that ties a rating to a chat or a seeker: no
+    ids, dates only to the day, comments grouped by day (newest day first)
+    and shuffled within a day.
+    """
+    import random
+
+    from listeners.models import Rating
+
+    rows = list(Rating.objects.filter(listener_id=listener.pk).values_list("score", "comment", "created_at"))
+    average, count = rating_summary(listener.pk)
+    distribution = {str(score): 0 for score in range(1, 6)}
+    by_day: dict = {}
+    for score, comment, created_at in rows:
+        distribution[str(score)] += 1
+        if comment:
+            by_day.setdefault(created_at.date(), []).append({"day": created_at.date().isoformat(), "score": score, "comment": comment})
+    comments = []
+    rng = random.SystemRandom()
+    for day in sorted(by_day, reverse=True):
+        items = by_day[day]
+        rng.shuffle(items)
+        comments.extend(items)
+    return {
+        "average": average,
+        "count": count,
+        "distribution": distribution,
+        "comments": comments,
+        "level": listener_level(listener.pk),
+        "chats_helped": chats_helped(listener.pk),
+    }
+
+
+def shift_history(*, listener, limit: int = 100) -> list[dict]:
+    shifts = Shift.objects.filter(listener_id=listener.pk).prefetch_related("topics").order_by("-started_at", "-pk")[:limit]
+    return [
+        {
+            "id": shift.pk,
+            "topics": sorted(topic.slug for topic in shift.topics.all()),
+            "capacity": shift.capacity,
+            "started_at": _iso(shift.started_at),
+            "ended_at": _iso(shift.ended_at),
+            "end_reason": shift.end_reason or None,
+            "chats_taken": shift.chats_taken,
+            "chats_escalated": shift.chats_escalated,
+        }
+        for shift in shifts
+    ]
+
+
+def listener_stats(*, listener, now=None) -> dict:
+    from django.db.models import Sum
+
+    from chat.models import Offer, OfferStatus
+
+    now = now or timezone.now()
+    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    totals = Shift.objects.filter(listener_id=listener.pk).aggregate(
+        taken=Sum("chats_taken"), escalated=Sum("chats_escalated"), shifts=Count("id")
+    )
+    today = Offer.objects.filter(listener_id=listener.pk, status=OfferStatus.ACCEPTED, answered_at__gte=day_start).count()
+    average, count = rating_summary(listener.pk)
+    return {
+        "chats_helped": totals["taken"] or 0,
+        "hard_chats": totals["escalated"] or 0,
+        "shifts": totals["shifts"],
+        "chats_today": today,
+        "daily_cap": settings.LISTENERS_DAILY_CHAT_CAP,
+        "rating": {"average": average, "count": count},
+        "level": listener_level(listener.pk),
+    }
+
+
+def listener_console(*, listener, now=None) -> dict:
+    """Everything the listener console shows, for this listener only."""
+    from chat.models import ConversationStatus, Offer, OfferStatus
+    from chat.payloads import conversation_payload, offer_payload
+    from chat.selectors import conversations_for_user
+    from listeners.queue_sizes import queue_sizes_for_listener
+    from listeners.training import training_overview
+
+    now = now or timezone.now()
+    profile = listener_own_profile(listener=listener)
+    offers = Offer.objects.select_related("request__topic").filter(
+        listener_id=listener.pk, status=OfferStatus.PENDING, expires_at__gt=now
+    )
+    conversations = [
+        conversation_payload(conversation, for_user_id=listener.pk)
+        for conversation in conversations_for_user(user=listener, include_ended=False)
+        if conversation.status == ConversationStatus.ACTIVE and conversation.listener_id == listener.pk
+    ]
+    shift = shift_open_for(listener.pk)
+    max_start = now - timedelta(seconds=settings.LISTENERS_MAX_SHIFT_SECONDS)
+    return {
+        "profile": profile,
+        "training": training_overview(listener=listener, now=now),
+        "shift": shift_payload(shift),
+        "max_length_reached": bool(shift and shift.started_at <= max_start),
+        "offers": [offer_payload(offer, now=now) for offer in offers],
+        "conversations": conversations,
+        "queue_sizes": queue_sizes_for_listener(listener.pk),
+        "stats": listener_stats(listener=listener, now=now),
+    }
+
+
+# --- staff views ---------------------------------------------------------------
+
+
+def active_shifts_by_topic(*, now=None) -> list[dict]:
+    """Who is on shift now, per topic: alias, load, capacity and whether they can be offered chats."""
+    from chat.models import Conversation, ConversationStatus
+    from support.models import Topic
+
+    now = now or timezone.now()
+    shifts = list(
+        Shift.objects.filter(ended_at__isnull=True)
+        .select_related("listener__listener_profile")
+        .prefetch_related("topics")
+        .order_by("started_at")
+    )
+    active = dict(
+        Conversation.objects.filter(listener_id__in=[s.listener_id for s in shifts], status=ConversationStatus.ACTIVE)
+        .values("listener_id")
+        .annotate(n=Count("id"))
+        .values_list("listener_id", "n")
+    )
+    available = {candidate.listener_id: candidate.available for candidate in listener_candidates(now=now)}
+    by_topic: dict[int, list[dict]] = {}
+    for shift in shifts:
+        profile = getattr(shift.listener, "listener_profile", None)
+        entry = {
+            "alias": shift.listener.alias,
+            "capacity": shift.capacity,
+            "active_chats": active.get(shift.listener_id, 0),
+            "started_at": _iso(shift.started_at),
+            "teens": bool(profile and profile.approved_for_teens),
+            "paused": bool(profile and profile.paused_until and profile.paused_until > now),
+            "available": available.get(shift.listener_id, False),
+        }
+        for topic in shift.topics.all():
+            by_topic.setdefault(topic.pk, []).append(entry)
+    return [
+        {"topic": topic.slug, "name": topic.name, "listeners": by_topic.get(topic.pk, [])}
+        for topic in Topic.objects.filter(is_active=True)
+    ]
+
+
+def ratings_for_follow_up(*, limit: int = 200) -> list[dict]:
+    """Low ratings (1-2) with a comment that no staff member has followed up yet, oldest first."""
+    from listeners.models import Rating
+
+    ratings = (
+        Rating.objects.filter(score__lte=2, followed_up_at__isnull=True)
+        .exclude(comment="")
+        .select_related("listener")
+        .order_by("created_at", "pk")[:limit]
+    )
+    return [
+        {
+            "id": rating.pk,
+            "listener": rating.listener.alias,
+            "listener_id": rating.listener_id,
+            "conversation": rating.conversation_id,
+            "score": rating.score,
+            "comment": rating.comment,
+            "created_at": _iso(rating.created_at),
+        }
+        for rating in ratings
+    ]
+
+
+def listeners_for_staff(*, status: str | None = None, limit: int = 200) -> list[dict]:
+    from listeners.models import ListenerProfile
+    from listeners.training import teen_module_passed
+
+    profiles = ListenerProfile.objects.select_related("user").prefetch_related("topics").order_by("-created_at")
+    if status:
+        profiles = profiles.filter(status=status)
+    return [
+        {
+            "id": profile.user_id,
+            "alias": profile.user.alias,
+            "status": profile.status,
+            "bio": profile.bio,
+            "topics": sorted(topic.slug for topic in profile.topics.all()),
+            "wants_teens": profile.wants_teens,
+            "trained_at": _iso(profile.trained_at),
+            "approved_for_teens": profile.approved_for_teens,
+            "teen_module_passed": teen_module_passed(profile.user_id),
+            "applied_at": _iso(profile.created_at),
+        }
+        for profile in profiles[:limit]
+    ]
+
+
+def favourites_for(*, seeker) -> list[dict]:
+    from listeners.models import Favourite, ListenerProfile
+
+    listener_ids = list(Favourite.objects.filter(seeker_id=seeker.pk).values_list("listener_id", flat=True))
+    profiles = {
+        profile.user_id: profile
+        for profile in ListenerProfile.objects.select_related("user")
+        .prefetch_related("topics")
+        .filter(user_id__in=listener_ids, status=ListenerStatus.ACTIVE, user__is_active=True)
+    }
+    return [public_profile_payload(profiles[listener_id]) for listener_id in listener_ids if listener_id in profiles]

@@ -1,22 +1,271 @@
-"""Writes for the listener program: shifts (training, ratings and the rest join here)."""
+"""Writes for the listener program: applications, staff decisions, shifts and profiles.
+
+Training attempts live in ``listeners.training``, ratings and favourites in
+``listeners.feedback``. Lock order, everywhere a listener's rows are locked:
+``ListenerProfile`` → ``DispatchLock`` → the listener's pending ``Offer`` rows
+(by id) → their open ``Shift`` → ``ChatRequest`` → ``Conversation``.
+``chat.services.offers.offer_accept`` takes offer → shift → request →
+conversation, the same relative order, so an accept racing a shift end
+serialises instead of deadlocking.
+"""
 
 from __future__ import annotations
 
+import re
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from chat.events import user_event
-from listeners.models import ListenerProfile, Shift, ShiftEndReason
+from listeners.models import DecisionAction, ListenerDecision, ListenerProfile, ListenerStatus, Shift, ShiftEndReason
 from listeners.selectors import shift_payload
-from support.errors import DomainError
-from support.models import Role, Topic
+from support.errors import DomainError, NotFoundOrForbidden
+from support.models import AgeGroup, Role, Topic, User
+from support.roles import can_manage_listeners
 
 NOT_A_LISTENER = "Only listeners take shifts."
 NOT_TRAINED = "Finish the listener training (and approval) before your first shift."
+NOT_APPROVED = "Your application hasn't been approved yet, so you can't take chats."
+SUSPENDED = "Your listener account is suspended. Please contact the Hearth team."
 ALREADY_ON_SHIFT = "You're already on shift."
 NO_TOPICS = "Choose at least one topic for this shift."
 BAD_CAPACITY = "Capacity is between 1 and 5 chats at once."
 NOT_ON_SHIFT = "You're not on shift."
+
+LISTENER_MINIMUM_AGE = 18
+UNDER_LISTENER_AGE = "Thank you for wanting to help. Listeners on Hearth must be 18 or older."
+USERNAME_TAKEN = "That username is taken."
+ALIAS_TAKEN = "That display name is taken."
+INVALID_TRANSITION = "That decision doesn't apply to a listener who is {status}."
+TEEN_TRAINING_MISSING = "Teen approval needs the teen-support module to be passed first."
+ALREADY_TEEN_APPROVED = "This listener is already approved for teen chats."
+NOT_TEEN_APPROVED = "This listener isn't approved for teen chats."
+CANNOT_DECIDE_SELF = "Staff can't make decisions about their own listener account."
+
+MAX_BIO_CHARS = 500
+MAX_NOTE_CHARS = 1000
+_ALIAS_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]{2,23}$")
+_USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,39}$")
+# Path segments under /api/v1/listeners/ that an alias must never shadow.
+RESERVED_ALIASES = frozenset({"me", "apply", "training", "shift", "shifts", "staff", "admin", "hearth", "safety", "system"})
+
+
+def _invalid(field: str, message: str) -> DomainError:
+    return DomainError("invalid", "Some fields need attention.", fields={field: [message]})
+
+
+def validate_alias(alias: str) -> str:
+    """A display alias: 3-24 letters and digits, starting with a letter, few digits (no phone numbers)."""
+    if not isinstance(alias, str) or not _ALIAS_RE.match(alias):
+        raise _invalid("alias", "Use 3-24 letters and digits, starting with a letter.")
+    if sum(ch.isdigit() for ch in alias) > 4:
+        raise _invalid("alias", "Use at most 4 digits, so a display name can't carry a phone number.")
+    if alias.lower() in RESERVED_ALIASES:
+        raise _invalid("alias", "That name is reserved.")
+    return alias
+
+
+def _clean_bio(bio: str) -> str:
+    from safety.classifier import mask_personal_info
+
+    bio = (bio or "").strip()
+    if len(bio) > MAX_BIO_CHARS:
+        raise _invalid("bio", f"Keep your bio to {MAX_BIO_CHARS} characters.")
+    if mask_personal_info(bio).text != bio:
+        raise _invalid("bio", "Leave contact details and links out of your bio: Hearth keeps listeners anonymous too.")
+    return bio
+
+
+def _topics(slugs) -> list[Topic]:
+    if not isinstance(slugs, list) or not all(isinstance(slug, str) for slug in slugs):
+        raise _invalid("topics", "A list of topic slugs.")
+    topics = list(Topic.objects.filter(slug__in=slugs, is_active=True))
+    if len(topics) != len(set(slugs)):
+        raise DomainError("unknown_topic", "One of those topics doesn't exist.", field="topics")
+    return topics
+
+
+# --- application --------------------------------------------------------------
+
+
+def listener_apply(
+    *, username: str, password: str, alias: str, bio: str, topic_slugs: list[str], wants_teens: bool, age: int, now=None
+) -> User:
+    """Create a listener account (role listener) with a pending profile.
+
+    Adults only: under 18 is refused with ``under_listener_age`` (403). Only
+    the age group is stored, never the age. The unique constraints on
+    username and alias decide between concurrent applications.
+    """
+    if not isinstance(age, int) or isinstance(age, bool) or age < LISTENER_MINIMUM_AGE:
+        raise DomainError("under_listener_age", UNDER_LISTENER_AGE, status=403)
+    username = (username or "").strip().lower()
+    if not _USERNAME_RE.match(username):
+        raise _invalid("username", "Use 3-40 lowercase letters, digits, dots, dashes or underscores.")
+    alias = validate_alias(alias)
+    bio = _clean_bio(bio)
+    topics = _topics(topic_slugs)
+    if not topics:
+        raise _invalid("topics", "Choose at least one topic you'd like to listen on.")
+    if User.objects.filter(username__iexact=username).exists():
+        raise DomainError("username_taken", USERNAME_TAKEN, status=409, field="username")
+    if User.objects.filter(alias__iexact=alias).exists():
+        raise DomainError("alias_taken", ALIAS_TAKEN, status=409, field="alias")
+    user = User(username=username, alias=alias, role=Role.LISTENER, age_group=AgeGroup.ADULT)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise DomainError("invalid", "Some fields need attention.", fields={"password": list(exc.messages)}) from None
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+            profile = ListenerProfile.objects.create(user=user, bio=bio, wants_teens=bool(wants_teens))
+            profile.topics.set(topics)
+    except IntegrityError:
+        raise DomainError("alias_taken", "That username or display name was just taken.", status=409) from None
+    return user
+
+
+def listener_profile_update(*, listener, bio: str | None = None, topic_slugs=None, accepts_direct_requests=None) -> ListenerProfile:
+    """A listener edits their own profile. Locks the profile row."""
+    with transaction.atomic():
+        profile = ListenerProfile.objects.select_for_update().filter(user_id=listener.pk).first()
+        if profile is None:
+            raise DomainError("not_a_listener", "Only listeners have a listener profile.", status=403)
+        fields = []
+        if bio is not None:
+            profile.bio = _clean_bio(bio)
+            fields.append("bio")
+        if accepts_direct_requests is not None:
+            profile.accepts_direct_requests = bool(accepts_direct_requests)
+            fields.append("accepts_direct_requests")
+        if fields:
+            profile.save(update_fields=fields)
+        if topic_slugs is not None:
+            topics = _topics(topic_slugs)
+            if not topics:
+                raise _invalid("topics", "Choose at least one topic.")
+            profile.topics.set(topics)
+        return profile
+
+
+# --- staff decisions -----------------------------------------------------------
+
+# action → (statuses it applies to, status after; None keeps the status)
+_TRANSITIONS = {
+    DecisionAction.APPROVE: ({ListenerStatus.PENDING, ListenerStatus.REJECTED}, ListenerStatus.ACTIVE),
+    DecisionAction.REJECT: ({ListenerStatus.PENDING}, ListenerStatus.REJECTED),
+    DecisionAction.SUSPEND: ({ListenerStatus.PENDING, ListenerStatus.ACTIVE}, ListenerStatus.SUSPENDED),
+    DecisionAction.REINSTATE: ({ListenerStatus.SUSPENDED}, ListenerStatus.ACTIVE),
+    DecisionAction.APPROVE_TEENS: ({ListenerStatus.PENDING, ListenerStatus.ACTIVE}, None),
+    DecisionAction.REVOKE_TEENS: (set(ListenerStatus), None),
+}
+
+
+def listener_decide(*, staff, listener_id: int, action: str, note: str = "", now=None) -> ListenerDecision:
+    """Apply one staff decision about a listener and record it (append-only ``ListenerDecision``).
+
+    Caller must hold ``support.listener_manage``. Locks the profile row first
+    (see the module docstring for the order). Suspension takes the listener
+    out of the pool in the same transaction: the open shift ends (reason
+    ``suspended``) and its pending offers are withdrawn, active chats go back
+    to the front of the queue, and every socket of theirs is closed (4410)
+    after commit. Callers outside the websocket path should run a dispatch
+    round afterwards so the requeued seekers are offered at once.
+    """
+    from listeners.training import teen_module_passed
+
+    now = now or timezone.now()
+    if not can_manage_listeners(staff):
+        raise DomainError("forbidden", "You don't have access to this.", status=403)
+    if action not in _TRANSITIONS:
+        raise DomainError("invalid_field", "Unknown decision.", field="action")
+    if not isinstance(note, str) or len(note) > MAX_NOTE_CHARS:
+        raise DomainError("note_too_long", f"Notes are limited to {MAX_NOTE_CHARS} characters.", field="note")
+    if staff.pk == listener_id:
+        raise DomainError("forbidden", CANNOT_DECIDE_SELF, status=403)
+    with transaction.atomic():
+        profile = ListenerProfile.objects.select_for_update().select_related("user").filter(user_id=listener_id).first()
+        if profile is None:
+            raise NotFoundOrForbidden()
+        allowed, after = _TRANSITIONS[action]
+        before = profile.status
+        if before not in allowed:
+            raise DomainError(
+                "invalid_transition", INVALID_TRANSITION.format(status=profile.get_status_display().lower()), status=409
+            )
+        fields = []
+        if action == DecisionAction.APPROVE_TEENS:
+            if profile.approved_for_teens:
+                raise DomainError("already_approved", ALREADY_TEEN_APPROVED, status=409)
+            if not teen_module_passed(listener_id):
+                raise DomainError("teen_training_incomplete", TEEN_TRAINING_MISSING, status=409)
+            profile.approved_for_teens = True
+            fields.append("approved_for_teens")
+        elif action == DecisionAction.REVOKE_TEENS:
+            if not profile.approved_for_teens:
+                raise DomainError("not_approved", NOT_TEEN_APPROVED, status=409)
+            profile.approved_for_teens = False
+            fields.append("approved_for_teens")
+        if after is not None:
+            profile.status = after
+            fields.append("status")
+        profile.save(update_fields=fields)
+        if action == DecisionAction.SUSPEND:
+            _remove_from_pool(profile.user, now=now)
+        elif action == DecisionAction.REVOKE_TEENS:
+            _withdraw_pending_offers(listener_id, now=now, reason="cancelled", age_group=AgeGroup.TEEN)
+        decision = ListenerDecision.objects.create(
+            listener_id=listener_id, decided_by=staff, decided_by_alias=staff.alias or staff.username, action=action,
+            status_before=before, status_after=profile.status, note=note.strip(), created_at=now,
+        )
+        _audit(decision, staff=staff)
+        user_event(listener_id, {"type": "listener.status", "status": profile.status, "approved_for_teens": profile.approved_for_teens})
+        return decision
+
+
+def _remove_from_pool(listener, *, now) -> None:
+    from chat.services.conversations import listener_departed
+    from support.session_events import user_access_revoke
+
+    if Shift.objects.filter(listener_id=listener.pk, ended_at__isnull=True).exists():
+        shift_end(listener=listener, reason=ShiftEndReason.SUSPENDED, now=now)
+    _withdraw_pending_offers(listener.pk, now=now, reason="cancelled")
+    listener_departed(listener_id=listener.pk, reason="suspended", now=now)
+    user_access_revoke(user_id=listener.pk, reason="suspended")
+
+
+def _withdraw_pending_offers(listener_id: int, *, now, reason: str, age_group: str | None = None) -> None:
+    from chat.models import Offer, OfferStatus
+    from chat.services.offers import _offer_release
+
+    offers = Offer.objects.select_for_update().filter(listener_id=listener_id, status=OfferStatus.PENDING)
+    if age_group is not None:
+        offers = offers.filter(request__age_group=age_group)
+    for offer in offers.order_by("pk"):
+        _offer_release(offer, OfferStatus.WITHDRAWN, now=now)
+        user_event(listener_id, {"type": "offer.withdrawn", "offer": offer.pk, "reason": reason})
+
+
+def _audit(decision: ListenerDecision, *, staff) -> None:
+    """Also write the decision to the general safety audit log when that module exists."""
+    try:
+        from safety.audit import audit_record
+    except ImportError:
+        return
+    audit_record(
+        actor=staff,
+        action=f"listener.{decision.action}",
+        target=decision.listener,
+        note=decision.note,
+        data={"status_before": decision.status_before, "status_after": decision.status_after},
+    )
+
+
+# --- shifts --------------------------------------------------------------------
 
 
 def shift_start(*, listener, topic_slugs: list[str], capacity: int, now=None) -> Shift:
@@ -25,8 +274,16 @@ def shift_start(*, listener, topic_slugs: list[str], capacity: int, now=None) ->
     if listener.role != Role.LISTENER:
         raise DomainError("not_a_listener", NOT_A_LISTENER, status=403)
     profile = ListenerProfile.objects.filter(user_id=listener.pk).first()
-    if profile is None or not profile.may_take_chats:
+    if profile is None:
         raise DomainError("not_trained", NOT_TRAINED, status=403)
+    if profile.status == ListenerStatus.SUSPENDED:
+        raise DomainError("suspended", SUSPENDED, status=403)
+    if profile.status == ListenerStatus.REJECTED:
+        raise DomainError("not_approved", NOT_APPROVED, status=403)
+    if not profile.is_trained:
+        raise DomainError("not_trained", NOT_TRAINED, status=403)
+    if profile.status != ListenerStatus.ACTIVE:
+        raise DomainError("not_approved", NOT_APPROVED, status=403)
     if not isinstance(capacity, int) or isinstance(capacity, bool) or not 1 <= capacity <= 5:
         raise DomainError("invalid_capacity", BAD_CAPACITY, field="capacity")
     if not isinstance(topic_slugs, list) or not topic_slugs or not all(isinstance(s, str) for s in topic_slugs):
@@ -50,16 +307,27 @@ def shift_end(*, listener, reason: str = ShiftEndReason.ENDED_BY_LISTENER, now=N
     Active chats continue to their natural end; when the shift ends because
     the listener is gone (``connection_lost``/``suspended``) the caller
     requeues those chats too.
+
+    Locks ``DispatchLock`` (no dispatch round can offer this listener a new
+    chat meanwhile), then the pending offers, then the shift. An
+    ``offer_accept`` racing this either commits first (the chat is active,
+    then the shift ends around it, like any chat in progress) or finds its
+    offer withdrawn (``offer_gone``); it never opens a chat after the shift
+    closed, because it checks the open shift under the same locks.
     """
-    from chat.models import Offer, OfferStatus
+    from chat.models import DispatchLock, Offer, OfferStatus
     from chat.services.offers import _offer_release
 
     now = now or timezone.now()
     with transaction.atomic():
+        list(DispatchLock.objects.select_for_update().filter(pk=1))
+        offers = list(
+            Offer.objects.select_for_update().filter(listener_id=listener.pk, status=OfferStatus.PENDING).order_by("pk")
+        )
         shift = Shift.objects.select_for_update().filter(listener_id=listener.pk, ended_at__isnull=True).first()
         if shift is None:
             raise DomainError("not_on_shift", NOT_ON_SHIFT, status=409)
-        for offer in Offer.objects.select_for_update().filter(listener_id=listener.pk, status=OfferStatus.PENDING):
+        for offer in offers:
             _offer_release(offer, OfferStatus.WITHDRAWN, now=now)
             user_event(listener.pk, {"type": "offer.withdrawn", "offer": offer.pk, "reason": "shift_ended"})
         shift.ended_at = now

@@ -1,0 +1,151 @@
+"""Writes for what seekers give back: ratings after a chat, and favourite listeners."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from chat.models import ConversationStatus, Offer, OfferStatus
+from chat.selectors import conversation_get_for_participant
+from listeners.models import Favourite, ListenerProfile, ListenerStatus, Rating
+from support.errors import DomainError, NotFoundOrForbidden
+from support.models import Role
+
+MAX_COMMENT_CHARS = 1000
+NOT_ENDED = "You can rate a chat once it has ended."
+NOTHING_TO_RATE = "No listener joined this chat, so there's nobody to rate."
+ALREADY_RATED = "You've already rated this chat. Thank you!"
+ONLY_SEEKERS_RATE = "Only the person who asked for the chat can rate it."
+BAD_SCORE = "A rating is a whole number from 1 to 5."
+COMMENT_TOO_LONG = "Comments are limited to {limit} characters."
+NOT_TALKED = "You can add a listener to your favourites after a chat with them."
+ONLY_SEEKERS_FAVOURITE = "Only seekers keep favourite listeners."
+
+
+def rating_create(*, seeker, conversation_id: int, score, comment: str = "", now=None) -> Rating:
+    """Rate the listener of an ended chat, once (a unique constraint on the conversation decides races).
+
+    The comment is screened like a message: contact details are masked before
+    the listener can read it, and crisis language raises a safety flag (the
+    seeker may still be at risk after the chat ended).
+    """
+    now = now or timezone.now()
+    if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+        raise DomainError("invalid_score", BAD_SCORE, field="score")
+    if comment is None:
+        comment = ""
+    if not isinstance(comment, str):
+        raise DomainError("invalid_field", "'comment' must be text.", field="comment")
+    comment = comment.strip()
+    if len(comment) > MAX_COMMENT_CHARS:
+        raise DomainError("comment_too_long", COMMENT_TOO_LONG.format(limit=MAX_COMMENT_CHARS), field="comment", limit=MAX_COMMENT_CHARS)
+    try:
+        with transaction.atomic():
+            conversation = conversation_get_for_participant(user=seeker, conversation_id=conversation_id)
+            if conversation.role_of(seeker.pk) != "seeker":
+                raise DomainError("forbidden", ONLY_SEEKERS_RATE, status=403)
+            if conversation.status != ConversationStatus.ENDED:
+                raise DomainError("conversation_not_ended", NOT_ENDED, status=409)
+            if conversation.listener_id is None or conversation.started_at is None:
+                raise DomainError("nothing_to_rate", NOTHING_TO_RATE, status=409)
+            flagged = None
+            if comment:
+                from safety.screening import screen_message
+
+                screening = screen_message(text=comment, sender_role="seeker")
+                comment = screening.text
+                if screening.needs_flag:
+                    flagged = screening
+            rating = Rating.objects.create(
+                conversation=conversation, listener_id=conversation.listener_id, seeker=seeker,
+                score=score, comment=comment, created_at=now,
+            )
+            if flagged is not None:
+                _flag_comment(rating, conversation=conversation, screening=flagged)
+    except IntegrityError:
+        raise DomainError("already_rated", ALREADY_RATED, status=409) from None
+    return rating
+
+
+def _flag_comment(rating: Rating, *, conversation, screening) -> None:
+    """Raise a safety flag for a worrying rating comment, with the same staff alert a message gets."""
+    from safety.models import FlagSource, SafetyFlag
+    from safety.services import EXCERPT_CHARS, STAFF_GROUP, alert_payload
+    from support.events import send_event_on_commit
+
+    assessment = screening.assessment
+    flag = SafetyFlag.objects.create(
+        conversation=conversation, message=None, subject_id=rating.seeker_id, source=FlagSource.CLASSIFIER,
+        level=int(assessment.level), categories=sorted(category.value for category in assessment.categories),
+        reason=("In a rating comment: " + assessment.reason)[:300], excerpt=screening.text[:EXCERPT_CHARS],
+        last_notified_at=timezone.now(),
+    )
+    topic_slug = conversation.topic.slug if conversation.topic_id else None
+    send_event_on_commit(
+        STAFF_GROUP, {"type": "deliver", "frame": {"type": "alert.created", "alert": alert_payload(flag, topic_slug=topic_slug)}}
+    )
+
+
+def rating_follow_up_done(*, staff, rating_id: int, now=None) -> Rating:
+    from support.roles import can_manage_listeners
+
+    now = now or timezone.now()
+    if not can_manage_listeners(staff):
+        raise DomainError("forbidden", "You don't have access to this.", status=403)
+    with transaction.atomic():
+        rating = Rating.objects.select_for_update().filter(pk=rating_id).first()
+        if rating is None:
+            raise NotFoundOrForbidden()
+        if rating.followed_up_at is None:
+            rating.followed_up_at = now
+            rating.followed_up_by = staff
+            rating.save(update_fields=["followed_up_at", "followed_up_by"])
+        return rating
+
+
+def _active_listener_by_alias(alias: str) -> ListenerProfile:
+    profile = (
+        ListenerProfile.objects.select_related("user")
+        .filter(user__alias=alias, status=ListenerStatus.ACTIVE, user__is_active=True)
+        .first()
+        if isinstance(alias, str)
+        else None
+    )
+    if profile is None:
+        raise NotFoundOrForbidden()
+    return profile
+
+
+def talked_with(*, seeker_id: int, listener_id: int) -> bool:
+    """Whether this listener ever joined a chat of this seeker (including one handed over later)."""
+    return Offer.objects.filter(
+        listener_id=listener_id, status=OfferStatus.ACCEPTED, request__conversation__seeker_id=seeker_id
+    ).exists()
+
+
+def favourite_add(*, seeker, alias: str, now=None) -> tuple[Favourite, bool]:
+    """Keep a listener the seeker has talked with. Idempotent: returns (favourite, created)."""
+    now = now or timezone.now()
+    if seeker.role != Role.SEEKER:
+        raise DomainError("forbidden", ONLY_SEEKERS_FAVOURITE, status=403)
+    profile = _active_listener_by_alias(alias)
+    if not talked_with(seeker_id=seeker.pk, listener_id=profile.user_id):
+        raise DomainError("not_talked", NOT_TALKED, status=403)
+    try:
+        with transaction.atomic():
+            favourite, created = Favourite.objects.get_or_create(
+                seeker=seeker, listener_id=profile.user_id, defaults={"created_at": now}
+            )
+    except IntegrityError:
+        return Favourite.objects.get(seeker=seeker, listener_id=profile.user_id), False
+    return favourite, created
+
+
+def favourite_remove(*, seeker, alias: str) -> None:
+    """Idempotent: removing a listener who isn't a favourite is fine."""
+    if seeker.role != Role.SEEKER:
+        raise DomainError("forbidden", ONLY_SEEKERS_FAVOURITE, status=403)
+    if not isinstance(alias, str):
+        return
+    Favourite.objects.filter(seeker=seeker, listener__alias=alias).delete()
+
