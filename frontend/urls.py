@@ -2,4 +2,9 @@ from django.urls import path
 
 from frontend import views
 
-urlpatterns = [path("", views.landing, name="landing")]
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("talk/", views.talk, name="talk"),
+    path("listen/", views.listen, name="listen"),
+    path("staff/", views.staff, name="staff"),
+]

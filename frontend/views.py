@@ -1,7 +1,37 @@
+"""The web pages. Each view renders one template; the pages talk to the REST API and sockets from JS.
+
+Every page sets the CSRF cookie (the JS sends it back as ``X-CSRFToken``) and
+gets the crisis resources server-side, so the band is there before any script runs.
+"""
+
+from __future__ import annotations
+
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
+
+from support.helplines import helplines_for
+
+
+def _render(request, template: str, **context):
+    context.setdefault("helplines", helplines_for(None))
+    return render(request, f"frontend/{template}", context)
 
 
 @ensure_csrf_cookie
 def landing(request):
-    return render(request, "frontend/landing.html")
+    return _render(request, "landing.html", page="landing")
+
+
+@ensure_csrf_cookie
+def talk(request):
+    return _render(request, "talk.html", page="talk")
+
+
+@ensure_csrf_cookie
+def listen(request):
+    return _render(request, "listen.html", page="listen")
+
+
+@ensure_csrf_cookie
+def staff(request):
+    return _render(request, "staff.html", page="staff")

@@ -1,0 +1,64 @@
+// Pieces shared by the pages: the connection banner, two-step confirm buttons, REST endpoints.
+
+import { post } from "./api.js";
+import { announce } from "./dom.js";
+
+const STATUS_TEXT = {
+  connecting: "Connecting…",
+  reconnecting: "Connection lost. Reconnecting… Your messages are kept and will be sent.",
+  closed: "Disconnected.",
+};
+const CLOSED_TEXT = {
+  signed_out: "You're signed out. Please start again.",
+  forbidden: "This account can't use this page.",
+  revoked: "Your session has ended.",
+  not_found: "This isn't available.",
+};
+
+/** Show the socket state; "open" hides the banner. Announces changes for screen readers. */
+export function connectionBanner(node, status, detail = {}) {
+  if (!node) return;
+  const previous = node.dataset.status;
+  node.dataset.status = status;
+  if (status === "open") {
+    node.hidden = true;
+    node.textContent = "";
+    if (previous === "reconnecting") announce("Reconnected.");
+    return;
+  }
+  node.hidden = status === "connecting";
+  node.textContent = status === "closed" ? detail.text || CLOSED_TEXT[detail.reason] || STATUS_TEXT.closed : STATUS_TEXT[status] || "";
+  node.className = `connection connection-${status}`;
+}
+
+/** A button that asks "are you sure?" by changing its own label, then acts on the second press. */
+export function confirmButton(button, confirmLabel, action) {
+  const original = button.textContent;
+  let armed = null;
+  const reset = () => {
+    clearTimeout(armed);
+    armed = null;
+    button.textContent = original;
+    button.classList.remove("button-danger");
+  };
+  button.addEventListener("click", async () => {
+    if (!armed) {
+      button.textContent = confirmLabel;
+      button.classList.add("button-danger");
+      announce(`Press again to confirm: ${confirmLabel}`);
+      armed = setTimeout(reset, 6000);
+      return;
+    }
+    reset();
+    await action();
+  });
+  button.addEventListener("blur", () => armed && setTimeout(reset, 300));
+}
+
+/** REST calls owned by the listener-program and safety back ends (see their api/urls.py). */
+export const endpoints = {
+  rate: (conversation, body) => post(`/api/v1/conversations/${conversation}/rating`, body),
+  favourite: (conversation) => post(`/api/v1/conversations/${conversation}/favourite`, {}),
+  report: (body) => post("/api/v1/reports", body),
+  block: (conversation) => post(`/api/v1/conversations/${conversation}/block`, {}),
+};

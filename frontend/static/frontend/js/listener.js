@@ -1,0 +1,491 @@
+// The listener console: sign in, shifts, offers with a countdown and a cue, several chats in tabs,
+// safety guidance, flag/escalate, shift summary and the wellbeing pause.
+
+import { get, post, whoAmI } from "./api.js";
+import { ChatView } from "./chatview.js";
+import { $, $$, announce, el, formatDuration, setText, showOnly } from "./dom.js";
+import { ChatClient, HearthSocket } from "./socket.js";
+import { confirmButton, connectionBanner } from "./common.js";
+
+const state = { socket: null, client: null, user: null, shift: null, chats: new Map(), offers: new Map(), active: null, connected: false, audio: null };
+const show = (id, options) => showOnly(".step", id, options);
+const baseTitle = document.title;
+
+// --- sign in ---------------------------------------------------------------------
+$("#login-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  setText($("#login-error"), "");
+  try {
+    await get("/api/v1/session/csrf");
+    const me = await post("/api/v1/session/login", { username: $("#username").value.trim(), password: $("#password").value });
+    $("#password").value = "";
+    enter(me);
+  } catch (failure) {
+    setText($("#login-error"), failure.message);
+    $("#password").focus();
+  }
+});
+
+$("#logout").addEventListener("click", async () => {
+  if (state.socket) state.socket.stop();
+  try {
+    await post("/api/v1/session/logout");
+  } finally {
+    location.reload();
+  }
+});
+
+function enter(me) {
+  if (me.role !== "listener") {
+    show("step-login");
+    setText($("#login-error"), me.is_safety_staff ? "This is a safety-team account: use the Safety team page." : "This page is for listeners.");
+    return;
+  }
+  state.user = me;
+  setText($("#my-alias"), me.alias);
+  show("step-console");
+  loadTopics();
+  startSocket();
+}
+
+async function loadTopics() {
+  const box = $("#shift-topics");
+  if (box.childElementCount) return;
+  try {
+    for (const topic of await get("/api/v1/topics")) {
+      box.append(el("label", { class: "choice" }, el("input", { type: "checkbox", name: "topics", value: topic.slug, checked: true }), " ", el("span", { text: topic.name })));
+    }
+  } catch (error) {
+    setText($("#shift-error"), "Couldn't load topics. Please reload the page.");
+  }
+}
+
+// --- shifts ----------------------------------------------------------------------
+$("#shift-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  unlockAudio();
+  const topics = $$("input[name=topics]:checked").map((input) => input.value);
+  if (!topics.length) {
+    setText($("#shift-error"), "Choose at least one topic.");
+    return;
+  }
+  setText($("#shift-error"), "");
+  try {
+    const reply = await state.socket.request({ type: "shift.start", topics, capacity: Number($("#capacity").value) });
+    setShift(reply.shift);
+  } catch (failure) {
+    const trainingHint = failure.code === "not_trained" ? " Finish the training course first." : "";
+    setText($("#shift-error"), `${failure.message}${trainingHint}`);
+  }
+});
+
+confirmButton($("#shift-end"), "Yes, end my shift", async () => {
+  try {
+    await state.socket.request({ type: "shift.end" });
+    endShift(state.shift);
+  } catch (failure) {
+    setText($("#shift-detail"), failure.message);
+  }
+});
+
+function setShift(shift) {
+  state.shift = shift;
+  $("#shift-off").hidden = Boolean(shift);
+  $("#shift-on").hidden = !shift;
+  if (!shift) return;
+  $("#shift-summary").hidden = true;
+  setText($("#shift-taken"), String(shift.chats_taken));
+  setText($("#shift-capacity"), String(shift.capacity));
+  const until = new Date(shift.max_end_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const topics = shift.topics.length > 4 ? `${shift.topics.length} topics` : shift.topics.join(", ");
+  setText($("#shift-detail"), `Topics: ${topics}. Your shift ends by ${until} at the latest.`);
+}
+
+function endShift(shift) {
+  if (!state.shift && !shift) return;
+  const last = shift || state.shift;
+  setShift(null);
+  clearOffers();
+  const minutes = Math.max(0, Math.round((Date.now() - new Date(last.started_at).getTime()) / 60000));
+  setText($("#summary-taken"), String(last.chats_taken));
+  setText($("#summary-escalated"), String(last.chats_escalated));
+  setText($("#summary-duration"), `${minutes} min`);
+  $("#shift-summary").hidden = false;
+  $("#shift-summary").focus();
+  announce("Your shift has ended. Chats still open stay with you until they end.");
+}
+
+// --- offers ----------------------------------------------------------------------
+function unlockAudio() {
+  try {
+    state.audio = state.audio || new (window.AudioContext || window.webkitAudioContext)();
+    if (state.audio.state === "suspended") state.audio.resume();
+  } catch (error) {
+    state.audio = null;
+  }
+}
+
+function beep() {
+  const ctx = state.audio;
+  if (!ctx || ctx.state !== "running") return;
+  const oscillator = ctx.createOscillator();
+  const gain = ctx.createGain();
+  oscillator.type = "sine";
+  oscillator.frequency.value = 660;
+  gain.gain.setValueAtTime(0.0001, ctx.currentTime);
+  gain.gain.exponentialRampToValueAtTime(0.2, ctx.currentTime + 0.02);
+  gain.gain.exponentialRampToValueAtTime(0.0001, ctx.currentTime + 0.35);
+  oscillator.connect(gain).connect(ctx.destination);
+  oscillator.start();
+  oscillator.stop(ctx.currentTime + 0.4);
+}
+
+function addOffer(offer) {
+  if (state.offers.has(offer.id)) return;
+  const deadline = Date.now() + offer.expires_in_seconds * 1000;
+  const countdown = el("span", { class: "countdown" });
+  const topic = offer.topic || "any topic";
+  const accept = el("button", { type: "button", class: "button button-primary", text: "Accept" });
+  const decline = el("button", { type: "button", class: "button", text: "Decline" });
+  const item = el(
+    "li",
+    { class: "offer", "data-offer": String(offer.id) },
+    el("p", {}, el("strong", { text: offer.kind === "transfer" ? `Transfer · ${topic}` : `Someone needs to talk · ${topic}` })),
+    el("p", { class: "hint", text: `${offer.age_group === "teen" ? "Teen" : "Adult"} · waited ${formatDuration(offer.waited_seconds)}${offer.urgent ? " · urgent" : ""}${offer.direct ? " · asked for you" : ""}` }),
+    offer.note ? el("p", { class: "offer-note", text: `“${offer.note}”` }) : null,
+    el("p", {}, "Expires in ", countdown),
+    el("div", { class: "offer-actions" }, accept, decline),
+  );
+  const tick = () => {
+    const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+    countdown.textContent = `${left} s`;
+    if (left <= 0) removeOffer(offer.id);
+  };
+  tick();
+  const timer = setInterval(tick, 1000);
+  state.offers.set(offer.id, { item, timer });
+  accept.addEventListener("click", async () => {
+    accept.disabled = decline.disabled = true;
+    try {
+      await state.socket.request({ type: "offer.accept", offer: offer.id });
+      removeOffer(offer.id);
+    } catch (failure) {
+      removeOffer(offer.id);
+      announce(failure.code === "offer_gone" ? "That request is no longer available." : failure.message, { urgent: true });
+    }
+  });
+  decline.addEventListener("click", async () => {
+    accept.disabled = decline.disabled = true;
+    try {
+      await state.socket.request({ type: "offer.decline", offer: offer.id });
+    } catch (failure) {
+      /* gone already */
+    }
+    removeOffer(offer.id);
+  });
+  $("#offers").append(item);
+  updateOfferCue();
+  beep();
+  announce(`New request: someone wants to talk about ${topic}. Accept or decline within ${offer.expires_in_seconds} seconds.`, { urgent: true });
+}
+
+function removeOffer(id) {
+  const offer = state.offers.get(id);
+  if (!offer) return;
+  clearInterval(offer.timer);
+  offer.item.remove();
+  state.offers.delete(id);
+  updateOfferCue();
+}
+
+function clearOffers() {
+  for (const id of Array.from(state.offers.keys())) removeOffer(id);
+}
+
+function updateOfferCue() {
+  const count = state.offers.size;
+  $("#offers-empty").hidden = count > 0;
+  document.title = count ? `(${count}) New request · ${baseTitle}` : baseTitle;
+}
+
+// --- chats in tabs ---------------------------------------------------------------------
+function openChat(conversation) {
+  if (state.chats.has(conversation.id)) return state.chats.get(conversation.id);
+  const id = conversation.id;
+  const peer = conversation.peer || { alias: "Seeker" };
+  const badge = el("span", { class: "badge", hidden: true });
+  const tab = el("button", {
+    type: "button",
+    role: "tab",
+    class: "tab",
+    id: `tab-${id}`,
+    "aria-controls": `panel-${id}`,
+    "aria-selected": "false",
+    tabindex: "-1",
+  }, el("span", { text: peer.alias }), badge);
+  const guidance = el("section", { class: "guidance", hidden: true, tabindex: "-1", "aria-label": "Safety guidance" });
+  const endButton = el("button", { type: "button", class: "button", text: "End chat" });
+  const escalateButton = el("button", { type: "button", class: "button", text: "Escalate to safety team" });
+  const closeButton = el("button", { type: "button", class: "button", text: "Close tab", hidden: true });
+  const view = new ChatView({
+    conversationId: id,
+    myRole: "listener",
+    client: state.client,
+    socket: state.socket,
+    peerLabel: peer.alias,
+    isActive: () => state.active === id,
+  });
+  const panel = el(
+    "div",
+    { role: "tabpanel", id: `panel-${id}`, "aria-labelledby": `tab-${id}`, hidden: true },
+    el(
+      "div",
+      { class: "chat-head" },
+      el("div", {}, el("h3", { text: `Chat with ${peer.alias}` }), el("p", { class: "subtitle", text: `${peer.age_group === "teen" ? "Teen" : "Adult"} seeker · ${conversation.topic || "any topic"}` })),
+      el("div", { class: "chat-actions" }, escalateButton, endButton, closeButton),
+    ),
+    guidance,
+    view.root,
+  );
+  const chat = { id, tab, panel, view, badge, guidance, endButton, escalateButton, closeButton, peer, unread: 0, ended: false };
+  state.chats.set(id, chat);
+  tab.addEventListener("click", () => selectChat(id));
+  tab.addEventListener("keydown", (event) => tabKeys(event, id));
+  confirmButton(endButton, "Yes, end this chat", async () => {
+    try {
+      await state.socket.request({ type: "conversation.end", conversation: id });
+    } catch (failure) {
+      view.errorLine.textContent = failure.message;
+    }
+  });
+  confirmButton(escalateButton, "Yes, alert the safety team", async () => {
+    try {
+      await state.socket.request({ type: "conversation.flag", conversation: id, reason: "listener_escalation" });
+      escalateButton.disabled = true;
+      escalateButton.textContent = "Safety team alerted";
+      announce("The safety team has been alerted.");
+    } catch (failure) {
+      view.errorLine.textContent = failure.code === "unknown_type" ? "Escalation isn't available yet on this server." : failure.message;
+    }
+  });
+  closeButton.addEventListener("click", () => closeChat(id));
+  $("#tabs").append(tab);
+  $("#panels").append(panel);
+  $("#chats-empty").hidden = true;
+  if (state.active === null) selectChat(id);
+  else {
+    announce(`New chat with ${peer.alias} in a new tab.`);
+  }
+  return chat;
+}
+
+function selectChat(id) {
+  state.active = id;
+  for (const chat of state.chats.values()) {
+    const selected = chat.id === id;
+    chat.tab.setAttribute("aria-selected", String(selected));
+    chat.tab.tabIndex = selected ? 0 : -1;
+    chat.panel.hidden = !selected;
+    if (selected) {
+      chat.unread = 0;
+      chat.badge.hidden = true;
+      chat.view.markRead();
+    }
+  }
+}
+
+function tabKeys(event, id) {
+  const ids = Array.from(state.chats.keys());
+  const index = ids.indexOf(id);
+  let next = null;
+  if (event.key === "ArrowRight") next = ids[(index + 1) % ids.length];
+  else if (event.key === "ArrowLeft") next = ids[(index - 1 + ids.length) % ids.length];
+  else if (event.key === "Home") next = ids[0];
+  else if (event.key === "End") next = ids[ids.length - 1];
+  if (next === null || next === undefined) return;
+  event.preventDefault();
+  selectChat(next);
+  state.chats.get(next).tab.focus();
+}
+
+function closeChat(id) {
+  const chat = state.chats.get(id);
+  if (!chat) return;
+  chat.tab.remove();
+  chat.panel.remove();
+  state.chats.delete(id);
+  state.client.forget(id);
+  if (state.active === id) {
+    state.active = null;
+    const next = state.chats.keys().next();
+    if (!next.done) selectChat(next.value);
+  }
+  $("#chats-empty").hidden = state.chats.size > 0;
+}
+
+function chatEnded(id, text) {
+  const chat = state.chats.get(id);
+  if (!chat || chat.ended) return;
+  chat.ended = true;
+  chat.view.setEnded(text);
+  chat.endButton.hidden = true;
+  chat.escalateButton.hidden = true;
+  chat.closeButton.hidden = false;
+  chat.tab.querySelector("span").textContent = `${chat.peer.alias} (ended)`;
+  announce(`Chat with ${chat.peer.alias} ended. ${text || ""}`);
+}
+
+function showGuidance(frame) {
+  const chat = state.chats.get(frame.conversation);
+  if (!chat) return;
+  chat.guidance.replaceChildren(
+    el("h3", { text: frame.level === "imminent" ? "Possible immediate risk" : "This person may be at risk" }),
+    el("p", { text: frame.guidance }),
+  );
+  chat.guidance.hidden = false;
+  if (state.active !== chat.id) {
+    chat.badge.hidden = false;
+    chat.badge.textContent = "!";
+  }
+  announce(`Safety guidance for your chat with ${chat.peer.alias}: ${frame.guidance}`, { urgent: true });
+}
+
+// --- wellbeing -------------------------------------------------------------------
+function wellbeingPause(frame) {
+  setText($("#wellbeing-prompt"), frame.prompt);
+  const until = new Date(frame.paused_until).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  setText($("#wellbeing-until"), `New requests are paused until ${until}. You can continue sooner if you feel ready.`);
+  $("#wellbeing").hidden = false;
+  $("#wellbeing").focus();
+}
+
+$("#wellbeing-continue").addEventListener("click", async () => {
+  try {
+    await state.socket.request({ type: "wellbeing.continue" });
+  } catch (failure) {
+    setText($("#wellbeing-until"), failure.message);
+    return;
+  }
+  $("#wellbeing").hidden = true;
+  announce("Welcome back. New requests can reach you again.");
+});
+
+// --- socket ------------------------------------------------------------------------
+function startSocket() {
+  state.socket = new HearthSocket("/ws/v1/chat/", {
+    onFrame,
+    onStatus: (status, detail) => {
+      const open = status === "open";
+      connectionBanner($("#connection"), status, detail);
+      if (open !== state.connected) for (const chat of state.chats.values()) chat.view.connectionChanged(open);
+      state.connected = open;
+      if (!open) clearOffers(); // hello brings back the ones still pending
+      if (status === "closed" && detail.reason === "signed_out") show("step-login");
+    },
+  });
+  const viewOf = (id) => state.chats.get(id) && state.chats.get(id).view;
+  state.client = new ChatClient(state.socket, {
+    onMessage: (id, message, { live }) => {
+      const chat = state.chats.get(id);
+      if (!chat) return;
+      chat.view.addMessage(message, { live });
+      if (live && state.active !== id && message.sender_role !== "listener") {
+        chat.unread += 1;
+        chat.badge.hidden = false;
+        chat.badge.textContent = String(chat.unread);
+      }
+    },
+    onPending: (id, entry) => viewOf(id) && viewOf(id).addPending(entry),
+    onAck: (id, clientId, ack) => viewOf(id) && viewOf(id).acked(clientId, ack),
+    onError: (frame, { conversation, client_id: clientId, retrying }) => viewOf(conversation) && viewOf(conversation).failed(clientId, frame, retrying),
+  });
+  state.socket.start();
+}
+
+function onFrame(frame) {
+  if (frame.type === "hello") for (const conversation of frame.conversations || []) if (conversation.status === "active") openChat(conversation);
+  if (frame.type === "conversation.started") openChat(frame.conversation);
+  state.client.handle(frame);
+  switch (frame.type) {
+    case "hello":
+      setShift(frame.shift);
+      clearOffers();
+      for (const offer of frame.offers || []) addOffer(offer);
+      break;
+    case "shift.started":
+    case "shift.start.ack":
+      setShift(frame.shift);
+      break;
+    case "shift.ended":
+      endShift(frame.shift);
+      break;
+    case "shift.max_length_reached":
+      setText($("#shift-detail"), frame.message);
+      announce(frame.message, { urgent: true });
+      break;
+    case "offer.created":
+      addOffer(frame.offer);
+      break;
+    case "offer.withdrawn":
+      removeOffer(typeof frame.offer === "object" ? frame.offer.id : frame.offer);
+      break;
+    case "conversation.started": {
+      const chat = state.chats.get(frame.conversation.id);
+      if (state.shift) setText($("#shift-taken"), String((state.shift.chats_taken += 1)));
+      selectChat(chat.id);
+      chat.view.focus();
+      break;
+    }
+    case "conversation.ended":
+      chatEnded(frame.conversation, frame.reason_text);
+      break;
+    case "conversation.left":
+    case "conversation.transferred":
+      chatEnded(frame.conversation, frame.reason || "This chat was moved to another listener.");
+      break;
+    case "conversation.messages":
+      if (frame.status === "ended" && !frame.has_more) chatEnded(frame.conversation, "This chat ended while you were away.");
+      break;
+    case "typing": {
+      const chat = state.chats.get(frame.conversation);
+      if (chat && frame.role !== "listener") chat.view.showTyping(frame.active);
+      break;
+    }
+    case "conversation.read": {
+      const chat = state.chats.get(frame.conversation);
+      if (chat && frame.role !== "listener") chat.view.setPeerRead(frame.seq);
+      break;
+    }
+    case "conversation.inactivity_warning": {
+      const chat = state.chats.get(frame.conversation);
+      if (chat) chat.view.errorLine.textContent = `Quiet for a while: this chat closes in ${formatDuration(frame.ends_in_seconds)} unless someone writes.`;
+      break;
+    }
+    case "safety.guidance":
+      showGuidance(frame);
+      break;
+    case "wellbeing.pause":
+      wellbeingPause(frame);
+      break;
+    case "wellbeing.resumed":
+      $("#wellbeing").hidden = true;
+      break;
+    case "session.closed":
+      connectionBanner($("#connection"), "closed", { reason: "revoked" });
+      break;
+    default:
+      break;
+  }
+}
+
+async function init() {
+  try {
+    const me = await whoAmI();
+    if (me) enter(me);
+    else show("step-login");
+  } catch (error) {
+    show("step-login");
+  }
+}
+
+init();

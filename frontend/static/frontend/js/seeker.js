@@ -1,0 +1,384 @@
+// The seeker's page: age → topic → waiting (already able to write) → chat → rating.
+
+import { get, post, whoAmI } from "./api.js";
+import { ChatView } from "./chatview.js";
+import { $, announce, el, formatDuration, helplineList, setText, showOnly } from "./dom.js";
+import { ChatClient, HearthSocket } from "./socket.js";
+import { confirmButton, connectionBanner, endpoints } from "./common.js";
+
+const state = { socket: null, client: null, view: null, conversation: null, user: null, peer: null, ended: false, connected: false };
+const show = (id, options) => showOnly(".step", id, options);
+
+// --- age -------------------------------------------------------------------------
+function askAge() {
+  show("step-age");
+  $("#age").focus();
+}
+
+$("#age-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const input = $("#age");
+  const error = $("#age-error");
+  const raw = input.value.trim();
+  const age = Number(raw);
+  if (!raw || !Number.isInteger(age) || age < 0 || age > 120) {
+    setText(error, "Please enter your age as a whole number.");
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+    return;
+  }
+  input.removeAttribute("aria-invalid");
+  setText(error, "");
+  try {
+    await get("/api/v1/session/csrf");
+    state.user = await post("/api/v1/session/anonymous", { age });
+    startSocket();
+  } catch (failure) {
+    if (failure.code === "under_minimum_age") {
+      refuse(failure.body);
+      return;
+    }
+    const fields = failure.body && failure.body.fields;
+    setText(error, fields && fields.age ? "Please enter your age as a whole number." : failure.message);
+  }
+});
+
+function refuse(body) {
+  setText($("#refused-message"), body.message);
+  $("#refused-helplines").replaceChildren(helplineList(body.helplines));
+  show("step-refused");
+}
+
+// --- topic -------------------------------------------------------------------------
+async function askTopic() {
+  state.conversation = null;
+  state.ended = false;
+  show("step-topic");
+  const choices = $("#topic-choices");
+  if (choices.dataset.loaded) return;
+  try {
+    const topics = await get("/api/v1/topics");
+    for (const topic of topics) {
+      choices.append(
+        el(
+          "label",
+          { class: "choice" },
+          el("input", { type: "radio", name: "topic", value: topic.slug }),
+          " ",
+          el("span", { text: topic.name }),
+        ),
+      );
+    }
+    choices.dataset.loaded = "1";
+  } catch (error) {
+    /* "Anything" still works */
+  }
+}
+
+$("#note").addEventListener("input", () => {
+  const left = 280 - $("#note").value.length;
+  setText($("#note-count"), `${left} characters left. Please don't include your name or contact details.`);
+});
+
+$("#topic-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const topic = new FormData(form).get("topic") || "any";
+  const note = $("#note").value.trim();
+  setText($("#topic-error"), "");
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  try {
+    const reply = await state.socket.request({ type: "request.create", topic: topic === "any" ? null : topic, note });
+    updateQueue(reply.request);
+  } catch (failure) {
+    if (failure.code === "already_waiting") return; // hello/sync will show the open request
+    setText($("#topic-error"), failure.message || "We couldn't start the request. Please try again.");
+  } finally {
+    button.disabled = false;
+  }
+});
+
+// --- waiting and chat ------------------------------------------------------------------
+function ensureView(conversation) {
+  if (state.conversation === conversation.id && state.view) return state.view;
+  state.conversation = conversation.id;
+  state.ended = false;
+  state.view = new ChatView({
+    conversationId: conversation.id,
+    myRole: "seeker",
+    client: state.client,
+    socket: state.socket,
+    peerLabel: "Your listener",
+    messageActions,
+    isActive: () => !$("#step-chat").hidden,
+  });
+  $("#chat-container").replaceChildren(state.view.root);
+  $("#safety-resources").hidden = true;
+  return state.view;
+}
+
+function showWaiting(conversation, request) {
+  ensureView(conversation);
+  const first = $("#step-chat").hidden;
+  show("step-chat", { focus: first });
+  setText($("#chat-title"), "Finding you a listener…");
+  setText($("#chat-subtitle"), "Thank you for reaching out. A listener will join you here.");
+  $("#waiting-box").hidden = false;
+  $("#cancel-request").hidden = false;
+  $("#end-chat").hidden = true;
+  $("#chat-menu").hidden = true;
+  if (request) updateQueue(request);
+  if (first) state.view.focus();
+}
+
+function showChat(conversation) {
+  ensureView(conversation);
+  const wasWaiting = !$("#waiting-box").hidden || $("#step-chat").hidden;
+  show("step-chat", { focus: false });
+  state.peer = conversation.peer;
+  const alias = conversation.peer ? conversation.peer.alias : "A listener";
+  setText($("#chat-title"), `You're talking with ${alias}`);
+  setText($("#chat-subtitle"), "A trained volunteer listener. Take your time.");
+  $("#waiting-box").hidden = true;
+  $("#cancel-request").hidden = true;
+  $("#end-chat").hidden = false;
+  $("#chat-menu").hidden = false;
+  if (conversation.read_seq) state.view.setPeerRead(conversation.read_seq.listener || 0);
+  if (wasWaiting) {
+    announce(`${alias} has joined the chat.`);
+    document.title = `Chat with ${alias} · Hearth`;
+  }
+  state.view.focus();
+}
+
+function updateQueue(request) {
+  if (!request) return;
+  const position = request.position;
+  setText(
+    $("#queue-position"),
+    position === 1 ? "You're next in line." : position ? `You're number ${position} in line.` : "You're in line.",
+  );
+  const wait = request.estimated_wait_seconds;
+  setText($("#queue-wait"), wait === null || wait === undefined ? "We'll connect you as soon as a listener is free." : `Estimated wait: ${formatDuration(wait)}.`);
+}
+
+function showEnded(reasonText) {
+  if (state.ended) return;
+  state.ended = true;
+  if (state.view) state.view.setEnded(reasonText);
+  setText($("#ended-reason"), reasonText || "This chat has ended.");
+  setText($("#favourite-alias"), state.peer ? state.peer.alias : "this listener");
+  $("#rating-form").hidden = !state.peer;
+  $("#rating-done").hidden = true;
+  show("step-ended");
+  document.title = "Hearth";
+}
+
+confirmButton($("#end-chat"), "Yes, end the chat", async () => {
+  if (!state.conversation) return;
+  try {
+    await state.socket.request({ type: "conversation.end", conversation: state.conversation });
+  } catch (failure) {
+    if (failure.code !== "timeout") state.view.errorLine.textContent = failure.message;
+  }
+});
+
+$("#cancel-request").addEventListener("click", async () => {
+  try {
+    await state.socket.request({ type: "request.cancel" });
+  } catch (failure) {
+    if (failure.code === "no_open_request") return;
+    state.view.errorLine.textContent = failure.message;
+  }
+});
+
+$("#talk-again").addEventListener("click", () => askTopic());
+
+// --- rating, report, block ------------------------------------------------------------
+$("#rating-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const score = new FormData(event.currentTarget).get("score");
+  if (!score) {
+    setText($("#rating-error"), "Please choose a number from 1 to 5.");
+    return;
+  }
+  setText($("#rating-error"), "");
+  try {
+    await endpoints.rate(state.conversation, { score: Number(score), comment: $("#rating-comment").value.trim() });
+    if ($("#favourite").checked) await endpoints.favourite(state.conversation);
+    $("#rating-form").hidden = true;
+    $("#rating-done").hidden = false;
+    $("#rating-done").focus();
+  } catch (failure) {
+    setText($("#rating-error"), failure.message);
+  }
+});
+
+function openReport(about, target) {
+  const dialog = $("#report-dialog");
+  setText($("#report-about"), about);
+  setText($("#report-error"), "");
+  dialog.dataset.target = JSON.stringify(target);
+  dialog.showModal();
+}
+
+$("#report-form").addEventListener("submit", async (event) => {
+  const dialog = $("#report-dialog");
+  if (event.submitter && event.submitter.value === "cancel") return;
+  event.preventDefault();
+  const target = JSON.parse(dialog.dataset.target || "{}");
+  try {
+    await endpoints.report({ ...target, reason: $("#report-reason").value, detail: $("#report-detail").value.trim() });
+    dialog.close();
+    announce("Thank you. The safety team will look at your report.");
+    if (state.view) state.view.errorLine.textContent = "Report sent. The safety team will look at it.";
+  } catch (failure) {
+    setText($("#report-error"), failure.message);
+  }
+});
+
+$("#report-user").addEventListener("click", () => {
+  $("#chat-menu").open = false;
+  openReport(`Report ${state.peer ? state.peer.alias : "this listener"} to the safety team.`, { conversation: state.conversation });
+});
+
+confirmButton($("#block-user"), "Yes, block and end the chat", async () => {
+  try {
+    await endpoints.block(state.conversation);
+  } catch (failure) {
+    if (state.view) state.view.errorLine.textContent = failure.message;
+  }
+});
+
+function messageActions(message) {
+  if (message.kind === "system" || message.sender_role !== "listener") return null;
+  return el("button", {
+    type: "button",
+    class: "link-button msg-report",
+    text: "Report",
+    "aria-label": "Report this message",
+    onclick: () => openReport("Report this message to the safety team.", { conversation: state.conversation, seq: message.seq }),
+  });
+}
+
+// --- the socket --------------------------------------------------------------------
+function startSocket() {
+  state.socket = new HearthSocket("/ws/v1/chat/", {
+    onFrame,
+    onStatus: (status, detail) => {
+      const open = status === "open";
+      connectionBanner($("#connection"), status, detail);
+      if (state.view && open !== state.connected) state.view.connectionChanged(open);
+      state.connected = open;
+      if (status === "closed" && detail.reason === "signed_out") askAge();
+    },
+  });
+  state.client = new ChatClient(state.socket, {
+    onMessage: (id, message, { live }) => {
+      if (id === state.conversation && state.view) state.view.addMessage(message, { live });
+    },
+    onPending: (id, entry) => {
+      if (id === state.conversation && state.view) state.view.addPending(entry);
+    },
+    onAck: (id, clientId, ack) => {
+      if (id === state.conversation && state.view) state.view.acked(clientId, ack);
+    },
+    onError: (frame, { conversation, client_id: clientId, retrying }) => {
+      if (conversation === state.conversation && state.view) state.view.failed(clientId, frame, retrying);
+    },
+  });
+  state.socket.start();
+}
+
+function onFrame(frame) {
+  // Views must exist before the client hands them messages.
+  if ((frame.type === "conversation.waiting" || frame.type === "conversation.started") && frame.conversation) ensureView(frame.conversation);
+  if (frame.type === "hello" && frame.conversations && frame.conversations.length) ensureView(frame.conversations[0]);
+  state.client.handle(frame);
+  switch (frame.type) {
+    case "hello": {
+      state.user = frame.user;
+      const open = (frame.conversations || [])[0];
+      if (open && open.status === "active") showChat(open);
+      else if (open) showWaiting(open, frame.request);
+      else if (!state.ended && $("#step-topic").hidden) askTopic();
+      for (const entry of open ? state.client.pending(open.id) : []) state.view.addPending(entry);
+      break;
+    }
+    case "conversation.waiting":
+      showWaiting(frame.conversation, null);
+      break;
+    case "request.created":
+    case "request.updated":
+    case "queue.position":
+      if (!state.view) break;
+      updateQueue(frame.request);
+      break;
+    case "request.widen_suggested":
+      setText($("#queue-wait"), "Your favourite listener hasn't come on yet. You're still waiting for them.");
+      break;
+    case "conversation.started":
+      showChat(frame.conversation);
+      break;
+    case "conversation.requeued":
+      if (frame.conversation === state.conversation || (frame.conversation && frame.conversation.id === state.conversation)) {
+        showWaiting({ id: state.conversation }, frame.request);
+        setText($("#chat-subtitle"), frame.reason_text || "Your listener had to leave. You're at the front of the line.");
+        announce(frame.reason_text || "Your listener had to leave. We're finding you someone else.");
+      }
+      break;
+    case "conversation.ended":
+      if (frame.conversation !== state.conversation) break;
+      if (frame.reason === "cancelled") {
+        state.client.forget(frame.conversation);
+        askTopic();
+      } else showEnded(frame.reason_text);
+      break;
+    case "request.cancelled":
+      announce("You've left the line.");
+      break;
+    case "conversation.messages":
+      if (frame.conversation === state.conversation && frame.status === "ended" && !frame.has_more) showEnded("This chat ended while you were away.");
+      break;
+    case "typing":
+      if (frame.conversation === state.conversation && frame.role !== "seeker" && state.view) state.view.showTyping(frame.active, "Your listener");
+      break;
+    case "conversation.read":
+      if (frame.conversation === state.conversation && frame.role !== "seeker" && state.view) state.view.setPeerRead(frame.seq);
+      break;
+    case "conversation.inactivity_warning":
+      if (state.view) state.view.errorLine.textContent = `It's been quiet for a while. This chat will close in ${formatDuration(frame.ends_in_seconds)} unless someone writes.`;
+      break;
+    case "safety.resources":
+      showResources(frame.helplines);
+      break;
+    case "session.closed":
+      connectionBanner($("#connection"), "closed", { reason: "revoked", text: "Your session has ended." });
+      break;
+    default:
+      break;
+  }
+}
+
+function showResources(helplines) {
+  const box = $("#safety-resources");
+  $("#resources-list").replaceChildren(helplineList(helplines));
+  box.hidden = false;
+  announce("If you might be in danger, please contact one of the crisis lines shown on screen now. Your listener is still here.", { urgent: true });
+  box.scrollIntoView({ block: "nearest" });
+}
+
+async function init() {
+  try {
+    const me = await whoAmI();
+    if (me && me.role === "seeker") {
+      state.user = me;
+      startSocket();
+    } else askAge();
+  } catch (error) {
+    askAge();
+  }
+}
+
+init();

@@ -1,0 +1,405 @@
+// A websocket that reconnects by itself, and a chat client that never loses or duplicates a message.
+//
+// HearthSocket: one socket, jittered exponential backoff (0.5 s doubling to 15 s), a liveness ping,
+// close codes from docs/protocol.md (4401/4403/4404/4410 stop; 4429 waits >= 5 s), and
+// request(frame) that resolves with the reply carrying the same `ref`.
+//
+// ChatClient: per conversation it keeps the highest seq seen, drops seq <= it, buffers seq > it + 1
+// (and asks `conversation.sync` to fill the gap), and keeps every message not yet acknowledged in an
+// outbox (also in sessionStorage, so a reload keeps it). After every (re)connect it syncs each
+// conversation from its highest seq, then re-sends the outbox with the original client_ids: the
+// server answers a repeated client_id with the original ack, so nothing is ever stored twice.
+
+import { uuid } from "./dom.js";
+
+export const STOP_CODES = {
+  4401: "signed_out",
+  4403: "forbidden",
+  4404: "not_found",
+  4410: "revoked",
+};
+const BASE_DELAY_MS = 500;
+const MAX_DELAY_MS = 15000;
+const RATE_LIMIT_MIN_MS = 5000;
+const PING_EVERY_MS = 20000;
+const STALE_AFTER_MS = 45000;
+const REQUEST_TIMEOUT_MS = 15000;
+
+export function backoffDelay(attempt, { minimum = 0, random = Math.random } = {}) {
+  const ceiling = Math.max(minimum, Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempt));
+  // "Equal jitter": between half and all of the ceiling, so clients that lost the
+  // same server do not come back in one wave, and the floor still grows.
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+export class HearthSocket {
+  constructor(path, { onFrame = () => {}, onStatus = () => {} } = {}) {
+    this.path = path;
+    this.onFrame = onFrame;
+    this.onStatus = onStatus;
+    this.ws = null;
+    this.attempt = 0;
+    this.timer = null;
+    this.pingTimer = null;
+    this.lastHeard = 0;
+    this.stopped = false;
+    this.status = "idle";
+    this.nextRef = 1;
+    this.waiting = new Map();
+    this.minimumDelay = 0;
+    window.addEventListener("offline", () => this._drop("offline"));
+    window.addEventListener("online", () => this._reconnectSoon(0));
+  }
+
+  get url() {
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    return `${scheme}//${location.host}${this.path}`;
+  }
+
+  get isOpen() {
+    return Boolean(this.ws && this.ws.readyState === WebSocket.OPEN && this.status === "open");
+  }
+
+  start() {
+    this.stopped = false;
+    this._connect();
+  }
+
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    clearInterval(this.pingTimer);
+    if (this.ws) this.ws.close(1000, "bye");
+    this._setStatus("closed", {});
+  }
+
+  /** Send a frame if the socket is open; returns false (and sends nothing) otherwise. */
+  send(frame) {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  /** Send and wait for the reply that echoes our ref; rejects with the error frame. */
+  request(frame) {
+    const ref = `r${this.nextRef++}`;
+    return new Promise((resolve, reject) => {
+      if (!this.send({ ...frame, ref })) {
+        reject({ type: "error", code: "disconnected", message: "Not connected. We'll keep trying." });
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.waiting.delete(ref);
+        reject({ type: "error", code: "timeout", message: "No answer from Hearth. Please try again." });
+      }, REQUEST_TIMEOUT_MS);
+      this.waiting.set(ref, { resolve, reject, timer });
+    });
+  }
+
+  _setStatus(status, detail) {
+    this.status = status;
+    this.onStatus(status, detail || {});
+  }
+
+  _connect() {
+    clearTimeout(this.timer);
+    if (this.stopped) return;
+    if (navigator.onLine === false) {
+      this._setStatus("reconnecting", { offline: true });
+      return; // the "online" event brings us back
+    }
+    this._setStatus(this.attempt === 0 && this.status === "idle" ? "connecting" : "reconnecting", {});
+    let ws;
+    try {
+      ws = new WebSocket(this.url);
+    } catch (error) {
+      this._scheduleReconnect();
+      return;
+    }
+    this.ws = ws;
+    ws.addEventListener("open", () => {
+      this.lastHeard = Date.now();
+      clearInterval(this.pingTimer);
+      this.pingTimer = setInterval(() => this._checkAlive(), PING_EVERY_MS);
+    });
+    ws.addEventListener("message", (event) => this._receive(ws, event));
+    ws.addEventListener("close", (event) => this._closed(ws, event));
+  }
+
+  _receive(ws, event) {
+    if (ws !== this.ws) return;
+    this.lastHeard = Date.now();
+    let frame;
+    try {
+      frame = JSON.parse(event.data);
+    } catch (error) {
+      return;
+    }
+    if (!frame || typeof frame.type !== "string") return;
+    if (frame.type === "hello") {
+      // Only a hello proves the server took us: reset the backoff here, not on open.
+      this.attempt = 0;
+      this.minimumDelay = 0;
+      this._setStatus("open", {});
+    }
+    if (frame.ref !== undefined && this.waiting.has(frame.ref)) {
+      const pending = this.waiting.get(frame.ref);
+      this.waiting.delete(frame.ref);
+      clearTimeout(pending.timer);
+      if (frame.type === "error") pending.reject(frame);
+      else pending.resolve(frame);
+    }
+    this.onFrame(frame);
+  }
+
+  _closed(ws, event) {
+    if (ws !== this.ws) return;
+    this.ws = null;
+    clearInterval(this.pingTimer);
+    for (const [ref, pending] of this.waiting) {
+      clearTimeout(pending.timer);
+      pending.reject({ type: "error", code: "disconnected", message: "The connection dropped. We'll keep trying." });
+      this.waiting.delete(ref);
+    }
+    if (this.stopped) return;
+    const stop = STOP_CODES[event.code];
+    if (stop) {
+      this.stopped = true;
+      this._setStatus("closed", { code: event.code, reason: stop });
+      return;
+    }
+    if (event.code === 4429) this.minimumDelay = RATE_LIMIT_MIN_MS;
+    this._scheduleReconnect();
+  }
+
+  _scheduleReconnect() {
+    const delay = backoffDelay(this.attempt, { minimum: this.minimumDelay });
+    this.attempt += 1;
+    this._setStatus("reconnecting", { delay });
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this._connect(), delay);
+  }
+
+  _reconnectSoon(delay) {
+    if (this.stopped || this.isOpen) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this._connect(), delay);
+  }
+
+  /** The network went away: close now rather than wait for TCP to notice. */
+  _drop(reason) {
+    if (this.stopped || !this.ws) return;
+    const ws = this.ws;
+    this._closed(ws, { code: 1006, reason });
+    try {
+      ws.close(4000, reason);
+    } catch (error) {
+      /* already closing */
+    }
+  }
+
+  _checkAlive() {
+    if (!this.ws) return;
+    if (Date.now() - this.lastHeard > STALE_AFTER_MS) {
+      this._drop("stale");
+      return;
+    }
+    this.send({ type: "ping" });
+  }
+}
+
+export class ChatClient {
+  /**
+   * `handlers.onMessage(conversationId, message, {live})` for each new message in seq order;
+   * `onPending(conversationId, entry)` when we queue our own; `onAck(conversationId, clientId, ack)`;
+   * `onError(frame)` for refused frames.
+   */
+  constructor(socket, { userKey = "anon", onMessage = () => {}, onPending = () => {}, onAck = () => {}, onError = () => {} } = {}) {
+    this.socket = socket;
+    this.userKey = userKey;
+    this.onMessage = onMessage;
+    this.onPending = onPending;
+    this.onAck = onAck;
+    this.onError = onError;
+    this.conversations = new Map();
+    this.role = null;
+  }
+
+  conversation(id) {
+    if (!this.conversations.has(id)) {
+      this.conversations.set(id, { id, lastSeq: 0, buffer: new Map(), outbox: new Map(), syncing: false, synced: false });
+      this._restoreOutbox(id);
+    }
+    return this.conversations.get(id);
+  }
+
+  forget(id) {
+    this.conversations.delete(id);
+    this._saveOutbox(id, new Map());
+  }
+
+  /** Feed every frame from the socket here; returns true if the frame was about messages. */
+  handle(frame) {
+    switch (frame.type) {
+      case "hello":
+        this.role = frame.user && frame.user.role;
+        this.userKey = frame.user ? String(frame.user.id) : this.userKey;
+        for (const conversation of frame.conversations || []) this.conversation(conversation.id);
+        for (const state of this.conversations.values()) {
+          state.synced = false;
+          state.syncing = false; // a sync in flight on the old socket will never be answered
+          this.sync(state.id);
+        }
+        return true;
+      case "conversation.waiting":
+      case "conversation.started":
+        this.conversation(frame.conversation.id);
+        for (const message of frame.messages || []) this._apply(frame.conversation.id, message, false);
+        this._flushOutbox(frame.conversation.id);
+        return true;
+      case "message.created":
+        this._apply(frame.conversation, frame.message, true);
+        return true;
+      case "conversation.messages":
+        this._synced(frame);
+        return true;
+      case "message.ack":
+        this._acked(frame);
+        return true;
+      case "error":
+        if (frame.ref && String(frame.ref).startsWith("m:")) this._sendFailed(frame);
+        else if (frame.ref && String(frame.ref).startsWith("s:")) {
+          const id = Number(String(frame.ref).slice(2));
+          if (this.conversations.has(id)) this.conversation(id).syncing = false;
+        }
+        return false;
+      default:
+        return false;
+    }
+  }
+
+  sync(id) {
+    const state = this.conversation(id);
+    if (state.syncing && this.socket.isOpen) return;
+    state.syncing = this.socket.send({ type: "conversation.sync", conversation: id, after_seq: state.lastSeq, ref: `s:${id}` });
+  }
+
+  /** Queue a message; it is sent now if connected, and re-sent after every reconnect until acknowledged. */
+  send(id, text) {
+    const state = this.conversation(id);
+    const entry = { client_id: uuid(), text, queued_at: new Date().toISOString(), failed: null };
+    state.outbox.set(entry.client_id, entry);
+    this._saveOutbox(id, state.outbox);
+    this.onPending(id, entry);
+    if (state.synced) this._transmit(id, entry);
+    return entry;
+  }
+
+  pending(id) {
+    return Array.from(this.conversation(id).outbox.values());
+  }
+
+  _transmit(id, entry) {
+    this.socket.send({ type: "message.send", conversation: id, client_id: entry.client_id, text: entry.text, ref: `m:${id}:${entry.client_id}` });
+  }
+
+  _flushOutbox(id) {
+    const state = this.conversation(id);
+    state.synced = true;
+    for (const entry of state.outbox.values()) if (!entry.failed) this._transmit(id, entry);
+  }
+
+  _apply(id, message, live) {
+    const state = this.conversation(id);
+    if (message.seq <= state.lastSeq) return; // already seen: never shown twice
+    if (message.seq > state.lastSeq + 1) {
+      state.buffer.set(message.seq, message); // a gap: hold it, and fetch what is missing
+      if (live) this.sync(id);
+      return;
+    }
+    this._accept(state, message, live);
+    while (state.buffer.has(state.lastSeq + 1)) {
+      const next = state.buffer.get(state.lastSeq + 1);
+      state.buffer.delete(next.seq);
+      this._accept(state, next, live);
+    }
+    for (const seq of state.buffer.keys()) if (seq <= state.lastSeq) state.buffer.delete(seq);
+  }
+
+  _accept(state, message, live) {
+    state.lastSeq = message.seq;
+    if (message.client_id && state.outbox.has(message.client_id) && message.sender_role === this.role) {
+      state.outbox.delete(message.client_id);
+      this._saveOutbox(state.id, state.outbox);
+    }
+    this.onMessage(state.id, message, { live });
+  }
+
+  _synced(frame) {
+    const state = this.conversation(frame.conversation);
+    for (const message of frame.messages || []) this._apply(frame.conversation, message, false);
+    state.syncing = false;
+    if (frame.has_more || state.lastSeq < frame.last_seq) {
+      this.sync(frame.conversation);
+      return;
+    }
+    if (state.buffer.size) {
+      this.sync(frame.conversation);
+      return;
+    }
+    if (!state.synced) this._flushOutbox(frame.conversation);
+  }
+
+  _acked(frame) {
+    const state = this.conversation(frame.conversation);
+    state.outbox.delete(frame.client_id);
+    this._saveOutbox(state.id, state.outbox);
+    this.onAck(frame.conversation, frame.client_id, frame);
+    if (frame.seq > state.lastSeq + 1) this.sync(state.id); // our own message.created was lost
+  }
+
+  _sendFailed(frame) {
+    const [, id, clientId] = String(frame.ref).split(":");
+    const state = this.conversation(Number(id));
+    const entry = state.outbox.get(clientId);
+    if (!entry) return;
+    if (frame.code === "internal_error" || frame.code === "rate_limited") {
+      const wait = frame.code === "rate_limited" ? (frame.retry_after || 5) * 1000 : 2000;
+      setTimeout(() => state.outbox.has(clientId) && this._transmit(state.id, entry), wait);
+      this.onError(frame, { conversation: state.id, client_id: clientId, retrying: true });
+      return;
+    }
+    // Refused for good (too long, chat ended…): keep it visible as not sent, never retry.
+    entry.failed = frame.code;
+    state.outbox.delete(clientId);
+    this._saveOutbox(state.id, state.outbox);
+    this.onError(frame, { conversation: state.id, client_id: clientId, retrying: false });
+  }
+
+  _storageKey(id) {
+    return `hearth.outbox.${this.userKey}.${id}`;
+  }
+
+  _saveOutbox(id, outbox) {
+    try {
+      const key = this._storageKey(id);
+      if (outbox.size) sessionStorage.setItem(key, JSON.stringify(Array.from(outbox.values())));
+      else sessionStorage.removeItem(key);
+    } catch (error) {
+      /* storage unavailable: the in-memory outbox still works */
+    }
+  }
+
+  _restoreOutbox(id) {
+    try {
+      const saved = JSON.parse(sessionStorage.getItem(this._storageKey(id)) || "[]");
+      const state = this.conversations.get(id);
+      for (const entry of saved) {
+        state.outbox.set(entry.client_id, entry);
+        this.onPending(id, entry);
+      }
+    } catch (error) {
+      /* ignore a damaged entry */
+    }
+  }
+}

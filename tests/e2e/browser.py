@@ -1,0 +1,133 @@
+"""Playwright helpers for the browser tests: Debian's Chromium, a seeded Daphne, axe, screenshots.
+
+Never runs ``playwright install``: it drives ``/usr/bin/chromium``. Without it the
+tests skip with a reason, and fail under ``REQUIRE_SERVICES=1``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.servers import ROOT, DaphneCluster
+
+CHROMIUM = os.environ.get("HEARTH_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+SCREENSHOTS = ROOT / "var" / "screenshots"
+LISTENER = ("listener", "hearth-demo-listener")
+STAFF = ("safety", "hearth-demo-safety")
+TIMEOUT_MS = 15_000
+
+
+def _require_browser() -> None:
+    missing = []
+    if not Path(CHROMIUM).exists():
+        missing.append(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("the playwright package is not installed (pip install playwright)")
+    if missing:
+        message = "; ".join(missing)
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail(message + " and REQUIRE_SERVICES=1")
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """One Daphne on a fresh SQLite database with the demo listener and staff accounts."""
+    _require_browser()
+    cluster = DaphneCluster(
+        workdir=tmp_path_factory.mktemp("browser"),
+        extra_env={"HEARTH_SCHEDULER_IN_PROCESS": "1", "HEARTH_ANON_SESSIONS_PER_IP": "1000", "HEARTH_LOGIN_RATE_PER_IP": "1000"},
+    )
+    cluster.prepare()
+    cluster.manage("seed_demo")
+    process = cluster.start()
+    try:
+        yield process
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+class PageErrors:
+    """Collects console errors and uncaught exceptions so a test can assert there were none."""
+
+    def __init__(self, page):
+        self.errors: list[str] = []
+        page.on("pageerror", lambda error: self.errors.append(f"pageerror: {error}"))
+        page.on("console", lambda message: message.type == "error" and self.errors.append(f"console: {message.text}"))
+
+    def assert_clean(self) -> None:
+        # A refused websocket while offline is expected noise, not a page bug.
+        real = [error for error in self.errors if not re.search(r"WebSocket|ERR_INTERNET_DISCONNECTED|Failed to load resource", error)]
+        assert not real, real
+
+
+def new_page(browser, server, *, width: int = 1100, height: int = 800):
+    context = browser.new_context(base_url=server.http, viewport={"width": width, "height": height})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.errors = PageErrors(page)
+    return context, page
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def run_axe(page) -> list[dict]:
+    """Violations reported by axe-core (WCAG 2 A/AA rules) on the current page."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: copy axe.min.js from the axe-core npm package there")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}});
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                           nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}));
+        }"""
+    )
+    return result
+
+
+def listener_signs_in_and_starts_shift(page) -> None:
+    page.goto("/listen/")
+    page.get_by_label("Username").fill(LISTENER[0])
+    page.get_by_label("Password").fill(LISTENER[1])
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Start shift").click()
+    page.get_by_role("heading", name="On shift").wait_for()
+
+
+def seeker_asks_for_a_listener(page, *, age: int = 24, note: str = "") -> None:
+    page.goto("/")
+    page.get_by_role("link", name="Talk to someone now").click()
+    page.get_by_label("How old are you?").fill(str(age))
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("heading", name="What's on your mind?").wait_for()
+    if note:
+        page.get_by_label("Anything you'd like the listener to know first?").fill(note)
+    page.get_by_role("button", name="Find a listener").click()
+    page.get_by_role("heading", name="Finding you a listener…").wait_for()

@@ -1,0 +1,118 @@
+"""The web pages: they render, carry the CSP, set the CSRF cookie and contain no inline script."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from support.helplines import helplines_for
+
+PAGES = ["/", "/talk/", "/listen/", "/staff/"]
+
+
+@pytest.fixture
+def client():
+    from django.test import Client
+
+    return Client()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PAGES)
+def test_page_renders_with_strict_csp_and_csrf_cookie(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "'unsafe-inline'" not in csp
+    assert "csrftoken" in response.cookies
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PAGES)
+def test_page_has_no_inline_script_style_or_event_handler(client, path):
+    html = response_html(client, path)
+    for tag in re.findall(r"<script\b[^>]*>", html):
+        assert "src=" in tag, f"inline script on {path}: {tag}"
+    assert not re.search(r"<script\b[^>]*>\s*[^<\s]", html), f"script with a body on {path}"
+    assert not re.search(r"\son[a-z]+\s*=", html, re.IGNORECASE), f"inline event handler on {path}"
+    assert not re.search(r"\sstyle\s*=", html, re.IGNORECASE), f"inline style on {path}"
+    assert "<style" not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_shows_crisis_resources_without_javascript(client, path):
+    html = response_html(client, path)
+    assert "In danger right now?" in html
+    for line in helplines_for(None):
+        assert line["name"].replace("&", "&amp;") in html
+        assert line["contact"] in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_use_only_local_assets(client, path):
+    html = response_html(client, path)
+    for url in re.findall(r'(?:src|href)="([^"]+)"', html):
+        assert url.startswith(("/", "#")) and not url.startswith("//"), f"external asset on {path}: {url}"
+
+
+@pytest.mark.django_db
+def test_landing_says_what_hearth_is_and_is_not(client):
+    html = response_html(client, "/")
+    assert "Talk to someone now" in html
+    assert "Not a crisis or emergency service" in html
+    assert "Not therapy" in html
+
+
+@pytest.mark.django_db
+def test_age_question_is_a_labelled_number_input_not_a_checkbox(client):
+    html = response_html(client, "/talk/")
+    assert re.search(r'<label for="age">How old are you\?</label>', html)
+    assert re.search(r'<input id="age"[^>]*type="number"', html)
+
+
+@pytest.mark.django_db
+def test_every_form_control_has_a_label(client):
+    for path in PAGES:
+        html = response_html(client, path)
+        labelled = set(re.findall(r'<label for="([^"]+)"', html))
+        for control in re.findall(r"<(?:input|textarea|select)\b[^>]*>", html):
+            if 'type="radio"' in control or 'type="checkbox"' in control:
+                continue  # wrapped in their <label class="choice">
+            control_id = re.search(r'id="([^"]+)"', control)
+            assert control_id and control_id.group(1) in labelled, f"unlabelled control on {path}: {control}"
+
+
+@pytest.mark.django_db
+def test_pages_announce_changes_through_a_live_region(client):
+    html = response_html(client, "/talk/")
+    assert 'id="announcer"' in html and 'aria-live="polite"' in html
+
+
+@pytest.mark.django_db
+def test_session_and_csrf_cookies_are_samesite(client, settings):
+    assert settings.SESSION_COOKIE_HTTPONLY is True
+    response = client.get("/")
+    assert response.cookies["csrftoken"]["samesite"] == "Lax"
+
+
+def test_static_modules_never_use_innerhtml_or_eval():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "frontend" / "static" / "frontend" / "js"
+    sources = list(root.glob("*.js"))
+    assert sources
+    for source in sources:
+        text = source.read_text()
+        code = re.sub(r"^\s*//.*$", "", text, flags=re.MULTILINE)  # comments may name what we avoid
+        banned = re.search(r"\.(?:innerHTML|outerHTML)\b|insertAdjacentHTML|document\.write|\beval\(|new Function", code)
+        assert banned is None, f"{banned.group(0)} in {source.name}"
+
+
+def response_html(client, path) -> str:
+    response = client.get(path)
+    assert response.status_code == 200
+    return response.content.decode()
