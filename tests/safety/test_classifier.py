@@ -324,6 +324,12 @@ def test_timing_or_means_after_ideation_is_imminent(followup):
     assert level_of(followup, recent_texts=ctx.recent_texts) is Level.IMMINENT
 
 
+def test_farewell_after_ideation_is_imminent_but_not_alone():
+    assert level_of("goodbye, thanks for everything") is Level.NONE
+    recent = ("honestly i just want to end it all", "I'm really glad you told me.")
+    assert level_of("goodbye, thanks for everything", recent_texts=recent) is Level.IMMINENT
+
+
 def test_context_without_ideation_does_not_escalate():
     recent = ("my cat is sick", "Oh no, is she at the vet?")
     assert level_of("yeah, she takes her pills tonight", recent_texts=recent) < Level.ELEVATED
