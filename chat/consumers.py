@@ -19,6 +19,7 @@ from chat import selectors
 from chat.events import conversation_group
 from chat.payloads import hello_payload
 from listeners import frames as listener_frames
+from safety import chat_frames as safety_frames
 from support import presence
 from support.models import Role
 from support.session_events import session_group, user_group
@@ -28,7 +29,7 @@ logger = logging.getLogger("hearth.chat")
 
 
 class ChatConsumer(FrameConsumer):
-    handlers = {**chat_frames.HANDLERS, **listener_frames.HANDLERS}
+    handlers = {**chat_frames.HANDLERS, **listener_frames.HANDLERS, **safety_frames.HANDLERS}
 
     async def connect(self) -> None:
         user = self.scope.get("user")

@@ -1,4 +1,4 @@
-"""Safety records: blocks and flags (more in later migrations: reports, sanctions, audit)."""
+"""Safety records: blocks, flags, reports, sanctions, device bans, staff presence in chats and the audit trail."""
 
 from __future__ import annotations
 
@@ -56,6 +56,9 @@ class SafetyFlag(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     resolution_note = models.TextField(blank=True)
+    # Set when a sanction or an emergency escalation was recorded against this item
+    # (reporters see "reviewed — action taken" rather than "no action needed").
+    action_taken = models.BooleanField(default=False)
     last_notified_at = models.DateTimeField(null=True, blank=True)
     notify_round = models.PositiveSmallIntegerField(default=0)
 
@@ -64,3 +67,150 @@ class SafetyFlag(models.Model):
             models.Index(fields=["status", "level", "created_at"], name="flag_queue_idx"),
             models.Index(fields=["acknowledged_at", "last_notified_at"], name="flag_unacked_idx"),
         ]
+
+
+class ReportReason(models.TextChoices):
+    HARASSMENT = "harassment", "Harassment"
+    INAPPROPRIATE = "inappropriate", "Inappropriate content"
+    SPAM = "spam", "Spam"
+    UNDERAGE = "underage", "Under 13 or in the wrong age group"
+    SELF_HARM_RISK = "self_harm_risk", "At risk of self-harm"
+    CONTACT_DETAILS = "contact_details", "Asking for contact details"
+    OTHER = "other", "Something else"
+
+
+class Report(models.Model):
+    """A participant's report of a message or of the other person in a chat.
+
+    ``target_key`` ("message:<conversation>:<seq>" or "user:<id>") makes a
+    repeated report by the same reporter on the same target the same row.
+    """
+
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_made")
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="reports_received"
+    )
+    conversation = models.ForeignKey("chat.Conversation", on_delete=models.CASCADE, related_name="reports")
+    message = models.ForeignKey("chat.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="reports")
+    target_key = models.CharField(max_length=80)
+    reason = models.CharField(max_length=20, choices=ReportReason.choices)
+    text = models.TextField(blank=True)
+    flag = models.ForeignKey(SafetyFlag, on_delete=models.SET_NULL, null=True, blank=True, related_name="reports")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["reporter", "target_key"], name="report_unique_per_target")]
+        indexes = [models.Index(fields=["reporter", "created_at"], name="report_reporter_idx")]
+
+
+class SanctionKind(models.TextChoices):
+    WARNING = "warning", "Warning"
+    MUTE = "mute", "Temporary mute"
+    SUSPENSION = "suspension", "Suspension (listener)"
+    BAN = "ban", "Ban (seeker)"
+
+
+class Sanction(models.Model):
+    """A graduated measure against one user; each has an expiry or a review date (or both)."""
+
+    subject = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sanctions")
+    kind = models.CharField(max_length=12, choices=SanctionKind.choices)
+    flag = models.ForeignKey(SafetyFlag, on_delete=models.SET_NULL, null=True, blank=True, related_name="sanctions")
+    note = models.TextField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    review_at = models.DateTimeField(null=True, blank=True)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__isnull=False) | models.Q(review_at__isnull=False),
+                name="sanction_has_expiry_or_review",
+            )
+        ]
+        indexes = [models.Index(fields=["subject", "kind", "expires_at"], name="sanction_subject_idx")]
+
+
+class DeviceLink(models.Model):
+    """Which browser (hash of a random device id from a signed cookie) started an anonymous session."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    device_hash = models.CharField(max_length=64, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "device_hash"], name="device_link_unique")]
+
+
+class DeviceBan(models.Model):
+    """No new anonymous session from this browser while active."""
+
+    device_hash = models.CharField(max_length=64, db_index=True)
+    sanction = models.ForeignKey(Sanction, on_delete=models.CASCADE, related_name="device_bans")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+
+class StaffParticipation(models.Model):
+    """A safety-staff member who joined a flagged conversation (and whether they took it over)."""
+
+    conversation = models.ForeignKey("chat.Conversation", on_delete=models.CASCADE, related_name="staff_participations")
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    joined_at = models.DateTimeField()
+    took_over_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["conversation", "staff"], name="staff_participation_unique")]
+
+
+class EmergencyEscalation(models.Model):
+    """A call to emergency services or another outside body, recorded by staff."""
+
+    flag = models.ForeignKey(SafetyFlag, on_delete=models.SET_NULL, null=True, related_name="escalations")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    contacted = models.CharField(max_length=200)
+    reference = models.CharField(max_length=200, blank=True)
+    note = models.TextField()
+    created_at = models.DateTimeField()
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Audit records are append-only.")
+
+    def delete(self):
+        raise PermissionError("Audit records are append-only.")
+
+
+class AuditRecord(models.Model):
+    """Who looked at or did what. Append-only: no update, no delete (not even in the admin).
+
+    No foreign key to flags or conversations, so deleting those (retention)
+    never touches the trail. The client IP is deliberately not stored.
+    """
+
+    # Null for the system (a scheduled job lifting an expired sanction).
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    action = models.CharField(max_length=40)
+    target_type = models.CharField(max_length=20)
+    target_id = models.PositiveBigIntegerField()
+    flag_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target_idx")]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding or self.pk is not None:
+            raise PermissionError("Audit records are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit records are append-only.")

@@ -1,3 +1,7 @@
-"""Safety-staff websocket routes (the staff consumer arrives with the safety issue)."""
+"""Safety-staff websocket routes."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from safety.consumers import StaffConsumer
+
+websocket_urlpatterns = [path("ws/v1/staff/", StaffConsumer.as_asgi())]

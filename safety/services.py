@@ -1,40 +1,124 @@
-"""Writes for safety: flags and the alerts they raise."""
+"""Writes for safety: flags, the alerts they raise, and staff work on flags and in chats.
+
+Every function here that writes runs in ``transaction.atomic()``; real-time
+events and emails leave only after commit. The database is the truth for
+alerts: an unacknowledged flag is re-sent by ``alerts_renotify`` until a
+person acknowledges it, so a lost event or a closed laptop loses nothing.
+"""
 
 from __future__ import annotations
 
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from safety.models import FlagSource, SafetyFlag
+from chat.models import ChatRequest, Conversation, ConversationStatus, Message, MessageKind, RequestStatus
+from safety.audit import audit_record
+from safety.classifier import Level
+from safety.models import FlagSource, FlagStatus, SafetyFlag, StaffParticipation
+from safety.payloads import alert_payload, level_label
+from safety.selectors import (
+    ALERT_MIN_LEVEL,
+    conversation_get_for_staff,
+    flag_get_for_staff,
+    safety_staff_users,
+    staff_online,
+)
+from support.errors import DomainError
 from support.events import send_event_on_commit
+
+logger = logging.getLogger("hearth.safety")
 
 STAFF_GROUP = "safety.staff"
 EXCERPT_CHARS = 200
+MAX_LISTENER_NOTE = 300
+MAX_RESOLUTION_NOTE = 2000
+
+STAFF_JOINED = "A member of the Hearth safety team has joined"
+STAFF_TOOK_OVER = (
+    "Your listener has handed this conversation to a member of the Hearth safety team, who is here with you now."
+)
+ONLY_LISTENER_FLAGS = "Only the listener in this chat can raise it with the safety team."
+NOTE_TOO_LONG = f"The note is limited to {MAX_LISTENER_NOTE} characters."
+ALREADY_RESOLVED = "This item has already been resolved."
+ALREADY_CLAIMED = "Another reviewer has already claimed this item."
+NOTE_REQUIRED = "Write a note saying what was done and why."
+NOT_JOINED = "Join the conversation first."
+CONVERSATION_ENDED = "This chat has ended."
+NOT_ACTIVE = "This chat has no listener to hand over from."
+
+__all__ = [
+    "STAFF_GROUP", "alert_payload", "flag_create_for_message", "flag_create_by_listener", "alert_acknowledge",
+    "flag_claim", "flag_resolve", "alerts_renotify", "staff_conversation_join", "staff_message_send",
+    "staff_conversation_handoff",
+]
 
 
-def alert_payload(flag: SafetyFlag, *, topic_slug: str | None) -> dict:
-    return {
-        "id": flag.pk,
-        "level": flag.level,
-        "categories": list(flag.categories),
-        "reason": flag.reason,
-        "excerpt": flag.excerpt,
-        "topic": topic_slug,
-        "conversation": flag.conversation_id,
-        "status": flag.status,
-        "created_at": flag.created_at.isoformat().replace("+00:00", "Z"),
-        "link": f"/staff/flags/{flag.pk}",
-    }
+# --- alerts -----------------------------------------------------------------
+def _topic_slug(flag: SafetyFlag) -> str | None:
+    conversation = flag.conversation
+    return conversation.topic.slug if conversation is not None and conversation.topic_id else None
 
 
-def flag_create_for_message(*, message, conversation, screening) -> SafetyFlag:
+def _alert_event(flag: SafetyFlag, frame_type: str) -> None:
+    """Send the alert to every connected staff socket (after commit)."""
+    payload = alert_payload(flag, topic_slug=_topic_slug(flag), now=timezone.now())
+    send_event_on_commit(STAFF_GROUP, {"type": "deliver", "frame": {"type": frame_type, "alert": payload}})
+
+
+def _email_on_commit(flag: SafetyFlag, recipients: list[str], *, round_: int) -> None:
+    """Email an alert after commit. No message text leaves the platform: level, categories and a link only."""
+    recipients = sorted({address for address in recipients if address})
+    if not recipients:
+        return
+    subject = f"[Hearth] Safety alert #{flag.pk}: {level_label(flag.level)} risk — please respond"
+    body = (
+        f"A conversation on Hearth needs the safety team.\n\n"
+        f"Alert: #{flag.pk}\nLevel: {level_label(flag.level)}\nCategories: {', '.join(flag.categories) or '-'}\n"
+        f"Raised: {flag.created_at:%Y-%m-%d %H:%M} UTC ({flag.get_source_display()})\nNotification round: {round_}\n\n"
+        f"Open the staff console and acknowledge it: {flag_link(flag)}\n"
+    )
+
+    def send():
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=False)
+        except Exception:  # the alert stays unacknowledged and is re-sent next round
+            logger.exception("safety alert email for flag %s failed", flag.pk)
+
+    transaction.on_commit(send)
+
+
+def flag_link(flag: SafetyFlag) -> str:
+    return f"/staff/flags/{flag.pk}"
+
+
+def _alert_new(flag: SafetyFlag, *, now) -> None:
+    """Round 1 for a new alert-level flag: every staff socket; email too if no staff socket is connected."""
+    if flag.level < ALERT_MIN_LEVEL:
+        return
+    _alert_event(flag, "alert.created")
+    if not staff_online(now=now):
+        _email_on_commit(flag, list(settings.SAFETY_ALERT_EMAILS), round_=1)
+
+
+def _mark_escalated(conversation: Conversation) -> None:
+    if not conversation.escalated:
+        Conversation.objects.filter(pk=conversation.pk).update(escalated=True)
+        conversation.escalated = True
+
+
+def flag_create_for_message(*, message, conversation, screening, now=None) -> SafetyFlag:
     """Record a classifier flag for ``message``; must run in the message's transaction.
 
     The flag and the message commit together or not at all. The staff alert
-    is sent after commit; unacknowledged flags stay in the review queue and
-    are re-sent by the re-notify job, so a lost real-time event loses nothing.
+    is sent after commit (and emailed when no staff socket is connected);
+    unacknowledged flags are re-sent by ``alerts_renotify``.
     """
     assert transaction.get_connection().in_atomic_block, "flag_create_for_message needs the message's transaction"
+    now = now or timezone.now()
     assessment = screening.assessment
     flag = SafetyFlag.objects.create(
         conversation=conversation,
@@ -45,44 +129,268 @@ def flag_create_for_message(*, message, conversation, screening) -> SafetyFlag:
         categories=sorted(category.value for category in assessment.categories),
         reason=assessment.reason[:300],
         excerpt=screening.text[:EXCERPT_CHARS],
-        last_notified_at=timezone.now(),
+        last_notified_at=now,
+        notify_round=1,
     )
-    if not conversation.escalated:
-        type(conversation).objects.filter(pk=conversation.pk).update(escalated=True)
-        conversation.escalated = True
+    _mark_escalated(conversation)
     if message.sender_role == "seeker":
         from chat.services.requests import request_raise_urgent
 
         request_raise_urgent(seeker_id=message.sender_id)
-    topic_slug = conversation.topic.slug if conversation.topic_id else None
-    send_event_on_commit(STAFF_GROUP, {"type": "deliver", "frame": {"type": "alert.created", "alert": alert_payload(flag, topic_slug=topic_slug)}})
+    _alert_new(flag, now=now)
     return flag
 
 
-def flag_create_for_room_message(*, message, room, screening) -> SafetyFlag:
-    """Record a classifier flag for a held group-room message; must run in the message's transaction.
+def flag_create_by_listener(*, listener, conversation_id: int, note: str = "", now=None) -> tuple[SafetyFlag, bool]:
+    """A listener raises their chat with the safety team. Returns (flag, duplicate).
 
-    Room messages are not ``chat.Message`` rows, so the flag has no
-    conversation or message; the room side links the message to the flag
-    (``rooms.RoomMessage.flag``). The staff alert names the room and the
-    message's ``seq`` and is sent after commit, like a one-to-one flag.
+    Only the conversation's listener may; an unresolved listener flag on the
+    same chat is returned instead of a second one. Locks the conversation row.
     """
-    assert transaction.get_connection().in_atomic_block, "flag_create_for_room_message needs the message's transaction"
-    assessment = screening.assessment
-    categories = {category.value for category in assessment.categories}
-    if screening.has_personal_info:
-        categories.add("personal_info")
-    reason = assessment.reason or ("Personal information in a group room" if screening.has_personal_info else "")
-    flag = SafetyFlag.objects.create(
-        subject=message.sender,
-        source=FlagSource.CLASSIFIER,
-        level=int(assessment.level),
-        categories=sorted(categories),
-        reason=f"Group room {room.pk}: {reason}"[:300],
-        excerpt=screening.text[:EXCERPT_CHARS],
-        last_notified_at=timezone.now(),
-    )
-    alert = alert_payload(flag, topic_slug=room.topic.slug)
-    alert["room"] = {"id": room.pk, "name": room.name, "audience": room.audience, "seq": message.seq}
-    send_event_on_commit(STAFF_GROUP, {"type": "deliver", "frame": {"type": "alert.created", "alert": alert}})
+    from chat.selectors import conversation_get_for_participant
+
+    now = now or timezone.now()
+    if not isinstance(note, str):
+        raise DomainError("invalid_field", "'note' must be a string.", field="note")
+    note = note.strip()
+    if len(note) > MAX_LISTENER_NOTE:
+        raise DomainError("note_too_long", NOTE_TOO_LONG, field="note", limit=MAX_LISTENER_NOTE)
+    with transaction.atomic():
+        conversation = conversation_get_for_participant(user=listener, conversation_id=conversation_id, for_update=True)
+        if conversation.role_of(listener.pk) != "listener":
+            raise DomainError("forbidden", ONLY_LISTENER_FLAGS, status=403)
+        existing = (
+            SafetyFlag.objects.filter(conversation=conversation, source=FlagSource.LISTENER)
+            .exclude(status=FlagStatus.RESOLVED)
+            .first()
+        )
+        if existing is not None:
+            return existing, True
+        flag = SafetyFlag.objects.create(
+            conversation=conversation, subject=conversation.seeker, source=FlagSource.LISTENER,
+            level=int(Level.ELEVATED), categories=[], reason=note or "Raised by the listener", excerpt="",
+            last_notified_at=now, notify_round=1,
+        )
+        _mark_escalated(conversation)
+        _alert_new(flag, now=now)
+        return flag, False
+
+
+def alerts_renotify(*, now=None) -> int:
+    """Re-send alerts nobody has acknowledged, widening who hears each round (scheduled job).
+
+    Round 1 (at creation) reached the staff sockets; round 2 adds the
+    ``SAFETY_ALERT_EMAILS`` list; round 3 and every later round add every
+    active safety-staff user's email. Alerts are never closed automatically.
+    Rows are claimed with ``select_for_update(skip_locked=True)`` so several
+    processes never send the same round twice.
+    """
+    from datetime import timedelta
+
+    now = now or timezone.now()
+    due_before = now - timedelta(seconds=settings.SAFETY_ALERT_RENOTIFY_SECONDS)
+    sent = 0
+    with transaction.atomic():
+        due = list(
+            SafetyFlag.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("conversation__topic", "claimed_by", "acknowledged_by")
+            .filter(level__gte=ALERT_MIN_LEVEL, acknowledged_at__isnull=True, last_notified_at__lte=due_before)
+            .exclude(status=FlagStatus.RESOLVED)
+            .order_by("-level", "created_at")[:100]
+        )
+        staff_emails: list[str] | None = None
+        for flag in due:
+            flag.notify_round += 1
+            flag.last_notified_at = now
+            flag.save(update_fields=["notify_round", "last_notified_at"])
+            _alert_event(flag, "alert.renotify")
+            recipients = list(settings.SAFETY_ALERT_EMAILS)
+            if flag.notify_round >= 3:
+                if staff_emails is None:
+                    staff_emails = [email for email in safety_staff_users().values_list("email", flat=True) if email]
+                recipients += staff_emails
+            if flag.notify_round >= 2:
+                _email_on_commit(flag, recipients, round_=flag.notify_round)
+            sent += 1
+    return sent
+
+
+# --- staff work on a flag ---------------------------------------------------
+def _flag_updated(flag: SafetyFlag) -> None:
+    _alert_event(flag, "alert.updated")
+
+
+def alert_acknowledge(*, staff, flag_id: int, now=None) -> SafetyFlag:
+    """A person has seen the alert: re-notifying stops. Idempotent. Locks the flag row."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        flag = flag_get_for_staff(staff=staff, flag_id=flag_id, for_update=True)
+        if flag.acknowledged_at is None:
+            flag.acknowledged_at = now
+            flag.acknowledged_by = staff
+            flag.save(update_fields=["acknowledged_at", "acknowledged_by"])
+            audit_record(actor=staff, action="alert.acknowledge", target_type="flag", target_id=flag.pk, flag_id=flag.pk, now=now)
+            _flag_updated(flag)
+        return flag
+
+
+def flag_claim(*, staff, flag_id: int, now=None) -> SafetyFlag:
+    """Take an item for review. ``select_for_update`` on the flag: of two reviewers, one wins
+    and the other gets ``already_claimed`` naming who has it. Claiming acknowledges the alert."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        flag = flag_get_for_staff(staff=staff, flag_id=flag_id, for_update=True)
+        if flag.status == FlagStatus.RESOLVED:
+            raise DomainError("already_resolved", ALREADY_RESOLVED, status=409)
+        if flag.claimed_by_id == staff.pk:
+            return flag
+        if flag.claimed_by_id is not None:
+            raise DomainError("already_claimed", ALREADY_CLAIMED, status=409, claimed_by=flag.claimed_by.alias)
+        _claim(flag, staff, now=now)
+        return flag
+
+
+def _claim(flag: SafetyFlag, staff, *, now) -> None:
+    flag.status = FlagStatus.CLAIMED
+    flag.claimed_by = staff
+    flag.claimed_at = now
+    fields = ["status", "claimed_by", "claimed_at"]
+    if flag.acknowledged_at is None:
+        flag.acknowledged_at = now
+        flag.acknowledged_by = staff
+        fields += ["acknowledged_at", "acknowledged_by"]
+    flag.save(update_fields=fields)
+    audit_record(actor=staff, action="flag.claim", target_type="flag", target_id=flag.pk, flag_id=flag.pk, now=now)
+    _flag_updated(flag)
+
+
+def flag_for_action(*, staff, flag_id: int, now) -> SafetyFlag:
+    """Lock a flag for an action by ``staff``: not resolved, not claimed by someone else
+    (an unclaimed item is claimed by whoever acts). Caller holds a transaction."""
+    flag = flag_get_for_staff(staff=staff, flag_id=flag_id, for_update=True)
+    if flag.status == FlagStatus.RESOLVED:
+        raise DomainError("already_resolved", ALREADY_RESOLVED, status=409)
+    if flag.claimed_by_id is not None and flag.claimed_by_id != staff.pk:
+        raise DomainError("already_claimed", ALREADY_CLAIMED, status=409, claimed_by=flag.claimed_by.alias)
+    if flag.claimed_by_id is None:
+        _claim(flag, staff, now=now)
     return flag
+
+
+def flag_resolve(*, staff, flag_id: int, note: str, now=None) -> SafetyFlag:
+    """Close a review item with a required note. Locks the flag row."""
+    now = now or timezone.now()
+    note = (note or "").strip() if isinstance(note, str) else ""
+    if not note:
+        raise DomainError("note_required", NOTE_REQUIRED, field="note")
+    if len(note) > MAX_RESOLUTION_NOTE:
+        raise DomainError("note_too_long", f"The note is limited to {MAX_RESOLUTION_NOTE} characters.", field="note")
+    with transaction.atomic():
+        flag = flag_for_action(staff=staff, flag_id=flag_id, now=now)
+        flag.status = FlagStatus.RESOLVED
+        flag.resolved_at = now
+        flag.resolved_by = staff
+        flag.resolution_note = note
+        flag.save(update_fields=["status", "resolved_at", "resolved_by", "resolution_note"])
+        audit_record(actor=staff, action="flag.resolve", target_type="flag", target_id=flag.pk, flag_id=flag.pk, note=note, now=now)
+        _flag_updated(flag)
+        return flag
+
+
+# --- staff in a conversation ------------------------------------------------
+def _participation(conversation: Conversation, staff, *, now) -> tuple[StaffParticipation, bool]:
+    participation = StaffParticipation.objects.filter(conversation=conversation, staff=staff).first()
+    if participation is not None:
+        return participation, False
+    from chat.services.messages import system_message
+
+    participation = StaffParticipation.objects.create(conversation=conversation, staff=staff, joined_at=now)
+    system_message(conversation, STAFF_JOINED, now=now)
+    return participation, True
+
+
+def staff_conversation_join(*, staff, conversation_id: int, now=None) -> tuple[Conversation, list[Message]]:
+    """A safety-staff member joins a flagged, open conversation; both participants see a
+    system message. Idempotent. Locks the conversation row; audited as ``conversation.join``."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        conversation = conversation_get_for_staff(staff=staff, conversation_id=conversation_id, purpose="join", for_update=True, now=now)
+        if conversation.status == ConversationStatus.ENDED:
+            raise DomainError("conversation_ended", CONVERSATION_ENDED)
+        _participation(conversation, staff, now=now)
+        messages = list(Message.objects.filter(conversation=conversation).select_related("sender").order_by("seq"))
+        return conversation, messages
+
+
+def staff_message_send(*, staff, conversation_id: int, client_id: str, text: str, now=None):
+    """A message from a staff member who has joined the conversation (``sender_role: "staff"``).
+
+    Not screened or masked: staff may need to share a phone number for help.
+    Idempotent by ``client_id``. Returns ``(message, duplicate)``.
+    """
+    from chat.services.messages import message_append, validate_client_id, validate_text
+
+    now = now or timezone.now()
+    client_id = validate_client_id(client_id)
+    text = validate_text(text)
+    with transaction.atomic():
+        conversation = conversation_get_for_staff(staff=staff, conversation_id=conversation_id, purpose="message", for_update=True, now=now)
+        if not StaffParticipation.objects.filter(conversation=conversation, staff=staff).exists():
+            raise DomainError("not_joined", NOT_JOINED)
+        existing = Message.objects.filter(conversation=conversation, sender=staff, client_id=client_id).first()
+        if existing is not None:
+            return existing, True
+        if conversation.status == ConversationStatus.ENDED:
+            raise DomainError("conversation_ended", CONVERSATION_ENDED)
+        message = message_append(
+            conversation=conversation, text=text, kind=MessageKind.TEXT, sender=staff, sender_role="staff",
+            client_id=client_id, now=now,
+        )
+        return message, False
+
+
+def staff_conversation_handoff(*, staff, conversation_id: int, now=None) -> Conversation:
+    """Warm hand-off: staff take over an active chat from its listener.
+
+    The seeker is never dropped: staff join first (if not already), then the
+    listener leaves the conversation and its pending transfer is cancelled;
+    the chat stays active with the seeker and staff. Locks the conversation row.
+    """
+    from chat.events import user_leave_conversation
+    from chat.services.messages import system_message
+    from chat.services.offers import _idle_if_free, offers_withdraw_for_request
+    from listeners.wellbeing import after_conversation_closed
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        conversation = conversation_get_for_staff(staff=staff, conversation_id=conversation_id, purpose="handoff", for_update=True, now=now)
+        if conversation.status != ConversationStatus.ACTIVE or conversation.listener_id is None:
+            raise DomainError("not_active", NOT_ACTIVE, status=409)
+        participation, _ = _participation(conversation, staff, now=now)
+        participation.took_over_at = now
+        participation.save(update_fields=["took_over_at"])
+        for request in ChatRequest.objects.select_for_update().filter(
+            conversation=conversation, status__in=[RequestStatus.WAITING, RequestStatus.OFFERED]
+        ):
+            offers_withdraw_for_request(request, reason="cancelled", now=now)
+            request.status = RequestStatus.CANCELLED
+            request.closed_at = now
+            request.save(update_fields=["status", "closed_at"])
+        listener_id = conversation.listener_id
+        after_conversation_closed(conversation, now=now)  # the listener's debrief pause after a hard chat
+        conversation.listener = None
+        conversation.save(update_fields=["listener"])
+        system_message(conversation, STAFF_TOOK_OVER, now=now)
+        user_leave_conversation(
+            listener_id, conversation.pk, {"type": "conversation.left", "conversation": conversation.pk, "reason": "handoff"}
+        )
+        _idle_if_free(listener_id, now=now)
+        audit_record(actor=staff, action="conversation.takeover", target_type="conversation", target_id=conversation.pk,
+                     flag_id=_latest_flag_id(conversation.pk), now=now)
+        return conversation
+
+
+def _latest_flag_id(conversation_id: int) -> int | None:
+    return SafetyFlag.objects.filter(conversation_id=conversation_id).order_by("-created_at").values_list("pk", flat=True).first()
+
+

@@ -14,6 +14,7 @@ from chat.models import Conversation, ConversationStatus, Message, MessageKind
 from chat.payloads import message_payload
 from chat.selectors import conversation_get_for_participant
 from safety.screening import Screening, screen_message
+from safety.selectors import sanction_active_mute
 from support import ratelimit
 from support.errors import DomainError, RateLimited
 
@@ -21,6 +22,7 @@ EMPTY_MESSAGE = "A message can't be empty."
 MESSAGE_TOO_LONG = "Messages are limited to {limit} characters."
 CONVERSATION_ENDED = "This chat has ended."
 NOT_YET_JOINED = "Your listener hasn't joined yet."
+MUTED = "You can't send messages for a while after a decision by the Hearth safety team."
 MAX_CLIENT_ID = 64
 CONTEXT_MESSAGES = 4
 
@@ -105,6 +107,9 @@ def message_send(*, sender, conversation_id: int, client_id: str, text: str) -> 
             raise DomainError("conversation_ended", CONVERSATION_ENDED)
         if conversation.status == ConversationStatus.WAITING and role != "seeker":
             raise DomainError("not_joined", NOT_YET_JOINED)
+        mute = sanction_active_mute(sender.pk)
+        if mute is not None:
+            raise DomainError("muted", MUTED, status=403, until=mute.expires_at.isoformat().replace("+00:00", "Z"))
         decision = ratelimit.hit(
             "chat-msg", str(sender.pk), limit=settings.CHAT_RATE_MESSAGES, window=settings.CHAT_RATE_WINDOW_SECONDS
         )

@@ -12,6 +12,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from safety.devices import device_ban_check, device_cookie_set
 from support import ratelimit, services
 from support.api.errors import error_body
 from support.api.serializers import (
@@ -72,6 +73,7 @@ class AnonymousSessionView(APIView):
         enforce_csrf(request._request)
         if _age_locked(request):
             return _under_age_response()
+        device_ban_check(request)
         data = AnonymousSessionIn(data=request.data)
         data.is_valid(raise_exception=True)
         age = data.validated_data["age"]
@@ -97,7 +99,9 @@ class AnonymousSessionView(APIView):
             raise RateLimited(decision.retry_after, "Too many new sessions from this network. Please wait a little.")
         user = services.seeker_create_anonymous(age=age)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return Response(MeOut(user).data, status=status.HTTP_201_CREATED)
+        response = Response(MeOut(user).data, status=status.HTTP_201_CREATED)
+        device_cookie_set(request, response, user=user)
+        return response
 
 
 def _age_locked(request) -> bool:

@@ -1,0 +1,32 @@
+"""The append-only audit trail of staff access and staff actions."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from safety.models import AuditRecord
+
+
+def audit_record(
+    *, actor, action: str, target=None, target_type: str | None = None, target_id: int | None = None,
+    flag_id: int | None = None, note: str = "", data: dict | None = None, now=None,
+) -> AuditRecord:
+    """Append one record: ``actor`` (None for the system) did ``action`` to a target.
+
+    The target is either a model instance (``target=``) or ``target_type`` +
+    ``target_id``. Runs in the caller's transaction when there is one, so an
+    action and its record commit together. The client IP is deliberately not stored.
+    """
+    if target is not None:
+        target_type = target._meta.model_name
+        target_id = target.pk
+    if not target_type or target_id is None:
+        raise ValueError("audit_record needs a target")
+    return AuditRecord.objects.create(
+        actor=actor, action=action[:40], target_type=target_type[:20], target_id=target_id, flag_id=flag_id,
+        note=(note or "")[:2000], data=data or {}, created_at=now or timezone.now(),
+    )
+
+
+def audit_trail_for_flag(flag_id: int) -> list[AuditRecord]:
+    return list(AuditRecord.objects.select_related("actor").filter(flag_id=flag_id).order_by("created_at", "id"))

@@ -1,0 +1,133 @@
+"""The safety-staff socket, ``/ws/v1/staff/``.
+
+Only users with ``support.safety_review`` (4401 when not signed in, 4403
+otherwise). On connect the socket joins ``safety.staff`` and the
+conversations this staff member has joined, records presence, and sends
+``hello`` with every unresolved alert read from the database — so an alert
+raised while nobody was connected, or lost by the channel layer, still
+arrives. Frames are documented in docs/protocol.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.utils import timezone
+
+from chat.events import conversation_group
+from safety import selectors
+from safety.payloads import alert_payload
+from safety.services import STAFF_GROUP
+from safety.staff_frames import HANDLERS
+from support import presence
+from support.roles import is_safety_staff
+from support.session_events import session_group, user_group
+from support.ws import PROTOCOL_VERSION, CloseCode, FrameConsumer
+
+logger = logging.getLogger("hearth.safety")
+
+
+def _connect_state(user) -> dict | None:
+    if not is_safety_staff(user):
+        return None
+    now = timezone.now()
+    alerts = [
+        alert_payload(flag, topic_slug=flag.conversation.topic.slug if flag.conversation_id and flag.conversation.topic_id else None, now=now)
+        for flag in selectors.alerts_open()
+    ]
+    return {"alerts": alerts, "conversations": selectors.staff_conversation_ids(user.pk)}
+
+
+class StaffConsumer(FrameConsumer):
+    handlers = HANDLERS
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        self.user = user
+        self.conversations: set[int] = set()
+        self.groups_joined: set[str] = set()
+        self._heartbeat: asyncio.Task | None = None
+        self._present = False
+        await self.accept()
+        if user is None or not user.is_authenticated:
+            await self.close(code=CloseCode.UNAUTHENTICATED)
+            return
+        state = await database_sync_to_async(_connect_state)(user)
+        if state is None:
+            await self.close(code=CloseCode.FORBIDDEN)
+            return
+        await self.join_group(STAFF_GROUP)
+        await self.join_group(user_group(user.pk))
+        session = self.scope.get("session")
+        if session is not None and session.session_key:
+            await self.join_group(session_group(session.session_key))
+        for conversation_id in state["conversations"]:
+            await self.join_conversation(conversation_id)
+        await database_sync_to_async(presence.connection_open)(user_id=user.pk, channel_name=self.channel_name)
+        self._present = True
+        await self.send_json(
+            {
+                "type": "hello",
+                "protocol": PROTOCOL_VERSION,
+                "user": {"id": user.pk, "alias": user.alias, "role": "staff"},
+                "alerts": state["alerts"],
+                "conversations": state["conversations"],
+            }
+        )
+        self._heartbeat = asyncio.create_task(self._heartbeat_loop())
+
+    async def disconnect(self, code) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+        for group in list(self.groups_joined):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        if self._present:
+            await database_sync_to_async(presence.connection_close)(channel_name=self.channel_name)
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(settings.HEARTH_WS_HEARTBEAT_SECONDS)
+            try:
+                await database_sync_to_async(presence.connection_heartbeat)(channel_name=self.channel_name)
+                for group in list(self.groups_joined):  # Redis restarts forget memberships
+                    await self.channel_layer.group_add(group, self.channel_name)
+            except Exception:
+                logger.warning("staff heartbeat failed", exc_info=True)
+
+    async def join_group(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined.add(group)
+
+    async def join_conversation(self, conversation_id: int) -> None:
+        self.conversations.add(conversation_id)
+        await self.join_group(conversation_group(conversation_id))
+
+    async def leave_conversation(self, conversation_id: int) -> None:
+        self.conversations.discard(conversation_id)
+        group = conversation_group(conversation_id)
+        await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined.discard(group)
+
+    # --- group events -------------------------------------------------------
+    async def deliver(self, event: dict) -> None:
+        """Forward a built frame: alerts, and conversation frames only where this socket joined."""
+        if event.get("exclude") == self.channel_name:
+            return
+        if event.get("role") is not None and event["role"] != "staff":
+            return
+        conversation_id = event.get("conversation")
+        if conversation_id is not None and conversation_id not in self.conversations:
+            return
+        await self.send_json(event["frame"])
+
+    async def conversation_join(self, event: dict) -> None:
+        """Chat's seeker/listener join event; staff join through their own frame."""
+
+    async def conversation_leave(self, event: dict) -> None:
+        if event["conversation"] in self.conversations:
+            await self.leave_conversation(event["conversation"])
+            if event.get("frame"):
+                await self.send_json(event["frame"])

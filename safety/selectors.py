@@ -1,0 +1,147 @@
+"""Reads for safety, including the one access function staff use to open a conversation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.db.models import Q
+from django.utils import timezone
+
+from chat.models import Conversation, Message
+from safety.audit import audit_record
+from safety.classifier import Level
+from safety.models import FlagStatus, Report, SafetyFlag, Sanction, SanctionKind, StaffParticipation
+from support.errors import NotFoundOrForbidden
+from support.models import Connection
+from support.roles import is_safety_staff
+
+ALERT_MIN_LEVEL = int(Level.ELEVATED)
+STAFF_PURPOSES = frozenset({"transcript", "join", "sync", "handoff", "message"})
+
+
+def safety_staff_users():
+    """Active users holding ``support.safety_review`` (directly, through a group, or as superuser)."""
+    permission = Permission.objects.filter(content_type__app_label="support", codename="safety_review").first()
+    users = get_user_model().objects.filter(is_active=True)
+    condition = Q(is_superuser=True)
+    if permission is not None:
+        condition |= Q(groups__permissions=permission) | Q(user_permissions=permission)
+    return users.filter(condition).distinct()
+
+
+def staff_online(*, now=None) -> bool:
+    """Is at least one safety-staff socket connected (fresh heartbeat), in any process?"""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.MATCHING_LISTENER_GRACE_SECONDS)
+    return Connection.objects.filter(user__in=safety_staff_users(), last_seen_at__gte=cutoff).exists()
+
+
+def sanction_active_mute(user_id: int, *, now=None) -> Sanction | None:
+    """The mute in force for ``user_id`` that ends last, or None."""
+    now = now or timezone.now()
+    return (
+        Sanction.objects.filter(subject_id=user_id, kind=SanctionKind.MUTE, lifted_at__isnull=True, expires_at__gt=now)
+        .order_by("-expires_at")
+        .first()
+    )
+
+
+def alerts_open() -> list[SafetyFlag]:
+    """Unresolved flags serious enough to alert staff, most severe then oldest first."""
+    return list(
+        SafetyFlag.objects.select_related("conversation__topic", "claimed_by", "acknowledged_by")
+        .filter(level__gte=ALERT_MIN_LEVEL)
+        .exclude(status=FlagStatus.RESOLVED)
+        .order_by("-level", "created_at")
+    )
+
+
+def review_queue() -> list[SafetyFlag]:
+    """Every unresolved flag (reports join flags), most severe then oldest first."""
+    return list(
+        SafetyFlag.objects.select_related("conversation__topic", "claimed_by", "acknowledged_by")
+        .prefetch_related("reports__message")
+        .exclude(status=FlagStatus.RESOLVED)
+        .order_by("-level", "created_at", "id")
+    )
+
+
+def flag_get_for_staff(*, staff, flag_id: int, for_update: bool = False) -> SafetyFlag:
+    if not is_safety_staff(staff):
+        raise NotFoundOrForbidden()
+    queryset = SafetyFlag.objects.select_related("conversation__topic", "claimed_by", "acknowledged_by")
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    flag = queryset.filter(pk=flag_id).first()
+    if flag is None:
+        raise NotFoundOrForbidden()
+    return flag
+
+
+def conversation_get_for_staff(
+    *, staff, conversation_id: int, purpose: str, flag_id: int | None = None, for_update: bool = False, now=None
+) -> Conversation:
+    """The conversation, for a safety-staff member, only if a flag or report concerns it.
+
+    Every successful access writes an audit record (who, what for, when) in
+    the caller's transaction. Raises ``NotFoundOrForbidden`` — the same way
+    whether the conversation does not exist, the caller is not safety staff,
+    or nothing was flagged or reported — so staff cannot browse chats.
+    """
+    if purpose not in STAFF_PURPOSES:
+        raise ValueError(f"unknown purpose {purpose!r}")
+    if not is_safety_staff(staff):
+        raise NotFoundOrForbidden()
+    queryset = Conversation.objects.select_related("seeker", "listener", "topic")
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    conversation = queryset.filter(pk=conversation_id).first()
+    if conversation is None:
+        raise NotFoundOrForbidden()
+    flagged = SafetyFlag.objects.filter(conversation_id=conversation.pk).exists()
+    reported = Report.objects.filter(conversation_id=conversation.pk).exists()
+    if not flagged and not reported:
+        raise NotFoundOrForbidden()
+    if flag_id is None:
+        flag_id = (
+            SafetyFlag.objects.filter(conversation_id=conversation.pk)
+            .order_by("-created_at")
+            .values_list("pk", flat=True)
+            .first()
+        )
+    audit_record(
+        actor=staff, action=f"conversation.{purpose}", target_type="conversation", target_id=conversation.pk,
+        flag_id=flag_id, now=now,
+    )
+    return conversation
+
+
+def flagged_seqs(conversation_id: int) -> set[int]:
+    """Sequence numbers of messages that a flag or a report points at."""
+    seqs = set(
+        SafetyFlag.objects.filter(conversation_id=conversation_id, message__isnull=False).values_list("message__seq", flat=True)
+    )
+    seqs.update(
+        Report.objects.filter(conversation_id=conversation_id, message__isnull=False).values_list("message__seq", flat=True)
+    )
+    return seqs
+
+
+def transcript(conversation: Conversation) -> list[Message]:
+    return list(Message.objects.filter(conversation=conversation).select_related("sender").order_by("seq"))
+
+
+def staff_conversation_ids(staff_id: int) -> list[int]:
+    """Open conversations a staff member has joined (their socket rejoins them on connect)."""
+    return list(
+        StaffParticipation.objects.filter(staff_id=staff_id, conversation__status__in=["waiting", "active"]).values_list(
+            "conversation_id", flat=True
+        )
+    )
+
+
+def reports_for_reporter(reporter) -> list[Report]:
+    return list(Report.objects.select_related("flag").filter(reporter=reporter).order_by("-created_at", "-id")[:100])
