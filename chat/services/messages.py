@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from chat.events import conversation_event
@@ -25,6 +25,8 @@ NOT_YET_JOINED = "Your listener hasn't joined yet."
 MUTED = "You can't send messages for a while after a decision by the Hearth safety team."
 MAX_CLIENT_ID = 64
 CONTEXT_MESSAGES = 4
+# Sequence numbers to look back over for context (system notices take numbers too).
+CONTEXT_WINDOW = 8
 
 
 @dataclass(frozen=True)
@@ -58,10 +60,15 @@ def next_seq(conversation_id: int, *, now) -> int:
     The UPDATE locks the conversation row until commit, so concurrent senders
     queue and numbers stay gap-free (a rollback gives the number back).
     """
-    Conversation.objects.filter(pk=conversation_id).update(
-        last_seq=F("last_seq") + 1, last_activity_at=now, inactivity_warned_at=None
-    )
-    return Conversation.objects.filter(pk=conversation_id).values_list("last_seq", flat=True).get()
+    table = connection.ops.quote_name(Conversation._meta.db_table)
+    with connection.cursor() as cursor:
+        # One round-trip: UPDATE … RETURNING (PostgreSQL, and SQLite since 3.35).
+        cursor.execute(
+            f"UPDATE {table} SET last_seq = last_seq + 1, last_activity_at = %s, inactivity_warned_at = NULL "
+            f"WHERE id = %s RETURNING last_seq",
+            [now, conversation_id],
+        )
+        return cursor.fetchone()[0]
 
 
 def message_append(
@@ -99,7 +106,13 @@ def message_send(*, sender, conversation_id: int, client_id: str, text: str) -> 
     text = validate_text(text)
     with transaction.atomic():
         conversation = conversation_get_for_participant(user=sender, conversation_id=conversation_id)
-        existing = Message.objects.filter(conversation_id=conversation.pk, sender=sender, client_id=client_id).first()
+        # One query serves both the idempotency check and the screening context.
+        nearby = list(
+            Message.objects.filter(conversation_id=conversation.pk)
+            .filter(Q(sender=sender, client_id=client_id) | Q(seq__gt=conversation.last_seq - CONTEXT_WINDOW))
+            .order_by("seq")
+        )
+        existing = next((m for m in nearby if m.sender_id == sender.pk and m.client_id == client_id), None)
         if existing is not None:
             return SendResult(existing, duplicate=True, screening=None)
         role = conversation.role_of(sender.pk)
@@ -115,12 +128,8 @@ def message_send(*, sender, conversation_id: int, client_id: str, text: str) -> 
         )
         if not decision.allowed:
             raise RateLimited(decision.retry_after)
-        recent = list(
-            Message.objects.filter(conversation_id=conversation.pk, kind=MessageKind.TEXT)
-            .order_by("-seq")
-            .values_list("text", flat=True)[:CONTEXT_MESSAGES]
-        )
-        screening = screen_message(text=text, sender_role=role, recent_texts=tuple(reversed(recent)))
+        recent = tuple(m.text for m in nearby if m.kind == MessageKind.TEXT)[-CONTEXT_MESSAGES:]
+        screening = screen_message(text=text, sender_role=role, recent_texts=recent)
         message = message_append(
             conversation=conversation, text=screening.text, kind=MessageKind.TEXT, sender=sender, sender_role=role,
             client_id=client_id, masked=screening.masked, risk_level=screening.level,

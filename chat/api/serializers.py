@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+
+class MessagesQuery(serializers.Serializer):
+    after_seq = serializers.IntegerField(min_value=0, required=False, default=0)
+    limit = serializers.IntegerField(min_value=1, max_value=500, required=False, default=100)
+
+
+class ConversationsQuery(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["waiting", "active", "ended", "open", "all"], required=False, default="all")
+
+
+class RequestCreateIn(serializers.Serializer):
+    topic = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=40)
+    listener = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=40)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000, trim_whitespace=True)
+
+
+class MessageOut(serializers.Serializer):
+    conversation = serializers.IntegerField()
+    seq = serializers.IntegerField()
+    kind = serializers.CharField()
+    sender_role = serializers.CharField()
+    sender_alias = serializers.CharField()
+    text = serializers.CharField()
+    client_id = serializers.CharField(allow_null=True)
+    masked = serializers.BooleanField()
+    created_at = serializers.CharField()
+
+
+class MessagesPageOut(serializers.Serializer):
+    conversation = serializers.IntegerField()
+    messages = MessageOut(many=True)
+    last_seq = serializers.IntegerField()
+    has_more = serializers.BooleanField()
+
+
+class ConversationOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    topic = serializers.CharField(allow_null=True)
+    your_role = serializers.CharField()
+    peer = serializers.DictField(allow_null=True)
+    last_seq = serializers.IntegerField()
+    read_seq = serializers.DictField()
+    created_at = serializers.CharField()
+    started_at = serializers.CharField(allow_null=True)
+    ended_at = serializers.CharField(allow_null=True)
+    end_reason = serializers.CharField(allow_null=True)
+    end_reason_text = serializers.CharField(allow_null=True)
+
+
+class RequestOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    conversation = serializers.IntegerField()
+    status = serializers.CharField()
+    topic = serializers.CharField(allow_null=True)
+    listener = serializers.CharField(allow_null=True)
+    urgent = serializers.BooleanField()
+    position = serializers.IntegerField(allow_null=True)
+    estimated_wait_seconds = serializers.IntegerField(allow_null=True)
+    created_at = serializers.CharField()
+    widen_suggested = serializers.BooleanField()
