@@ -230,3 +230,44 @@ def test_cancel_leaves_the_line_and_withdraws_the_offer():
     assert request.conversation.status == ConversationStatus.ENDED
     with pytest.raises(DomainError):
         offer_accept(listener=listener, offer_id=offer.pk)
+
+
+def test_auto_assign_setting_matches_without_offers(settings):
+    settings.MATCHING_AUTO_ASSIGN = True
+    listener = listener_on_shift()
+    request = request_create(seeker=SeekerFactory(), topic_slug="anxiety")
+    assert requests_dispatch() == 1
+    request.refresh_from_db()
+    assert request.status == RequestStatus.MATCHED
+    assert Conversation.objects.get(pk=request.conversation_id).listener == listener
+
+
+def test_queue_position_counts_only_requests_that_compete_and_sort_ahead():
+    from chat.selectors import queue_position
+
+    now = timezone.now()
+    first = request_create(seeker=SeekerFactory(), topic_slug="anxiety", now=now - timedelta(minutes=3))
+    other_topic = request_create(seeker=SeekerFactory(), topic_slug="grief-and-loss", now=now - timedelta(minutes=2))
+    any_topic = request_create(seeker=SeekerFactory(), topic_slug=None, now=now - timedelta(minutes=1))
+    mine = request_create(seeker=SeekerFactory(), topic_slug="anxiety", now=now)
+    assert queue_position(first) == 1
+    assert queue_position(other_topic) == 1
+    assert queue_position(mine) == 3  # the earlier anxiety and the any-topic request are ahead
+    ChatRequest.objects.filter(pk=mine.pk).update(priority=RequestPriority.URGENT)
+    mine.refresh_from_db()
+    assert queue_position(mine) == 1
+    assert any_topic.pk
+
+
+def test_estimated_wait_comes_from_the_recent_matching_rate(settings):
+    from chat.selectors import estimated_wait_seconds
+
+    settings.MATCHING_WAIT_ESTIMATE_WINDOW_SECONDS = 600
+    now = timezone.now()
+    waiting = request_create(seeker=SeekerFactory(), topic_slug="anxiety", now=now)
+    assert estimated_wait_seconds(waiting, position=1, now=now) is None  # no history: say so, don't guess
+    for minutes_ago in (1, 2, 3, 4, 5):
+        done = request_create(seeker=SeekerFactory(), topic_slug="anxiety", now=now)
+        ChatRequest.objects.filter(pk=done.pk).update(status=RequestStatus.MATCHED, matched_at=now - timedelta(minutes=minutes_ago))
+    # 5 matches in 600 s is one per 120 s: third in line waits about 360 s.
+    assert estimated_wait_seconds(waiting, position=3, now=now) == 360
