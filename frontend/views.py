@@ -33,5 +33,10 @@ def listen(request):
 
 
 @ensure_csrf_cookie
+def training(request, slug: str = ""):
+    return _render(request, "training.html", page="listen", module_slug=slug)
+
+
+@ensure_csrf_cookie
 def staff(request):
     return _render(request, "staff.html", page="staff")

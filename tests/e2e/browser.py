@@ -117,8 +117,12 @@ def listener_signs_in_and_starts_shift(page) -> None:
     page.get_by_label("Username").fill(LISTENER[0])
     page.get_by_label("Password").fill(LISTENER[1])
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("button", name="Start shift").click()
-    page.get_by_role("heading", name="On shift").wait_for()
+    start = page.get_by_role("button", name="Start shift")
+    on_shift = page.get_by_role("heading", name="On shift")
+    start.or_(on_shift).first.wait_for()
+    if start.is_visible():  # an earlier test in the module may have left the shift open
+        start.click()
+    on_shift.wait_for()
 
 
 def seeker_asks_for_a_listener(page, *, age: int = 24, note: str = "") -> None:

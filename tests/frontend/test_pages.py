@@ -8,7 +8,7 @@ import pytest
 
 from support.helplines import helplines_for
 
-PAGES = ["/", "/talk/", "/listen/", "/staff/"]
+PAGES = ["/", "/talk/", "/listen/", "/listen/training/", "/listen/training/basics/", "/staff/"]
 
 
 @pytest.fixture

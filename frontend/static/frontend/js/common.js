@@ -58,7 +58,7 @@ export function confirmButton(button, confirmLabel, action) {
 /** REST calls owned by the listener-program and safety back ends (see their api/urls.py). */
 export const endpoints = {
   rate: (conversation, body) => post(`/api/v1/conversations/${conversation}/rating`, body),
-  favourite: (conversation) => post(`/api/v1/conversations/${conversation}/favourite`, {}),
+  favourite: (alias) => post(`/api/v1/favourites/${encodeURIComponent(alias)}`, {}),
   report: (body) => post("/api/v1/reports", body),
   block: (conversation) => post(`/api/v1/conversations/${conversation}/block`, {}),
 };

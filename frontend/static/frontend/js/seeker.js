@@ -206,7 +206,7 @@ $("#rating-form").addEventListener("submit", async (event) => {
   setText($("#rating-error"), "");
   try {
     await endpoints.rate(state.conversation, { score: Number(score), comment: $("#rating-comment").value.trim() });
-    if ($("#favourite").checked) await endpoints.favourite(state.conversation);
+    if ($("#favourite").checked && state.peer) await endpoints.favourite(state.peer.alias);
     $("#rating-form").hidden = true;
     $("#rating-done").hidden = false;
     $("#rating-done").focus();
