@@ -18,6 +18,10 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from support.origins import origin_validator  # noqa: E402
 from support.routing import websocket_urlpatterns  # noqa: E402
 from support.scheduler import with_scheduler  # noqa: E402
+from safety.classifier import get_rules  # noqa: E402
+
+# Compile the safety rules now, so the first chat message does not pay for it.
+get_rules("en")
 
 application = with_scheduler(
     ProtocolTypeRouter(
