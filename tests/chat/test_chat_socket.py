@@ -186,3 +186,43 @@ async def test_logging_out_closes_that_sessions_socket_with_4410():
         closed = await receive_until(s, "session.closed")
         assert closed["reason"] == "logged_out"
         assert (await s.receive_output(timeout=5))["code"] == CloseCode.ACCESS_REVOKED
+
+
+async def test_waiting_seeker_sees_their_place_move_up_live():
+    first = await sync_to_async(SeekerFactory)()
+    second = await sync_to_async(SeekerFactory)()
+    async with connected(first) as a, connected(second) as b:
+        await a.send_json_to({"type": "request.create", "topic": "anxiety"})
+        assert (await receive_until(a, "request.created"))["request"]["position"] == 1
+        await b.send_json_to({"type": "request.create", "topic": "anxiety"})
+        assert (await receive_until(b, "request.created"))["request"]["position"] == 2
+        await a.send_json_to({"type": "request.cancel"})
+        await receive_until(a, "request.cancelled")
+        update = await receive_until(b, "queue.position")
+        while update["request"]["position"] != 1:
+            update = await receive_until(b, "queue.position")
+        assert update["request"]["position"] == 1
+
+
+async def test_listener_transfer_keeps_the_seeker_in_the_chat():
+    seeker = await sync_to_async(SeekerFactory)()
+    first = await sync_to_async(ListenerFactory)()
+    second = await sync_to_async(ListenerFactory)()
+    async with connected(seeker) as s, connected(first) as l1, connected(second) as l2:
+        conversation, _, _ = await matched(s, l1)
+        await start_shift(l2)
+        await l1.send_json_to({"type": "conversation.transfer", "conversation": conversation})
+        await receive_until(l1, "conversation.transfer_requested")
+        offer = await receive_until(l2, "offer.created")
+        assert offer["offer"]["kind"] == "transfer"
+        await l2.send_json_to({"type": "offer.accept", "offer": offer["offer"]["id"]})
+        started = await receive_until(l2, "conversation.started")
+        assert started["conversation"]["id"] == conversation
+        moved = await receive_until(l1, "conversation.transferred")
+        assert moved["to"] == second.alias
+        await s.send_json_to({"type": "message.send", "conversation": conversation, "client_id": "after", "text": "are you still there?"})
+        await receive_until(s, "message.ack")
+        got = await receive_until(l2, "message.created")
+        while got["message"]["kind"] != "text":
+            got = await receive_until(l2, "message.created")
+        assert got["message"]["text"] == "are you still there?"
