@@ -35,7 +35,7 @@ def hello_payload(*, user, room_id: int, moderator: bool) -> dict:
         "you": {
             "alias": user.alias,
             "moderator": moderator,
-            "guideline_acknowledged": membership.guideline_acknowledged_at is not None,
+            "guideline_acknowledged": moderator or membership.guideline_acknowledged_at is not None,
             "muted_until": iso(membership.muted_until) if membership.muted_until and membership.muted_until > now else None,
         },
         "members": selectors.presence_list(room.pk, now=now),

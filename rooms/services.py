@@ -278,7 +278,7 @@ def room_message_send(*, sender, room_id: int, client_id: str, text: str, now=No
         moderator = is_room_moderator(user=sender, room=room)
         if not moderator and not moderator_present(room.pk, now=now):
             raise DomainError("room_closed", ROOM_CLOSED, status=409, next_opening=iso(next_opening(room, now=now)))
-        if membership.guideline_acknowledged_at is None:
+        if membership.guideline_acknowledged_at is None and not moderator:
             raise DomainError("guideline_not_acknowledged", GUIDELINE_FIRST, status=409)
         if membership.muted_until is not None and membership.muted_until > now:
             raise DomainError("muted", MUTED, status=403, until=iso(membership.muted_until))
@@ -315,7 +315,7 @@ def room_message_send(*, sender, room_id: int, client_id: str, text: str, now=No
         if held:
             from safety.services import flag_create_for_room_message
 
-            message.flag = flag_create_for_room_message(message=message, room=room, screening=screening)
+            message.flag = flag_create_for_room_message(message=message, room=room, screening=screening, now=now)
             message.save(update_fields=["flag"])
             _audit(
                 room=room, actor=None, action=ModerationAction.MESSAGE_HELD, target_user=sender, message=message, now=now,

@@ -71,6 +71,8 @@ async def frames_until(ws, frame_type: str, *, timeout: float = 5, skip: int = 1
         frame = await ws.receive_json_from(timeout=timeout)
         if frame.get("type") == frame_type:
             return frame, seen
+        if frame.get("type") == "error":
+            raise AssertionError(f"error while waiting for {frame_type}: {frame!r}")
         seen.append(frame)
     raise AssertionError(f"no {frame_type} frame in {seen!r}")
 
@@ -80,3 +82,12 @@ async def send_and_ack(ws, text: str, client_id: str) -> dict:
     frame, _ = await frames_until(ws, "room.message.ack")
     return frame
 
+
+
+async def presence_until(ws, predicate, *, attempts: int = 20) -> dict:
+    """Receive ``room.presence`` frames until one satisfies ``predicate`` (earlier ones may be stale)."""
+    for _ in range(attempts):
+        frame, _ = await frames_until(ws, "room.presence")
+        if predicate(frame):
+            return frame
+    raise AssertionError("presence never matched")
