@@ -52,3 +52,9 @@ def test_method_not_allowed_is_json(api_client):
     response = api_client.delete("/api/v1/topics")
     assert response.status_code == 405
     assert response.json()["error"] == "method_not_allowed"
+
+
+def test_api_docs_page_loads_nothing_from_a_cdn(api_client):
+    page = api_client.get("/api/docs/").content.decode()
+    assert "cdn.jsdelivr" not in page and "unpkg.com" not in page
+    assert "/static/drf_spectacular_sidecar/" in page
