@@ -59,6 +59,6 @@ export function confirmButton(button, confirmLabel, action) {
 export const endpoints = {
   rate: (conversation, body) => post(`/api/v1/conversations/${conversation}/rating`, body),
   favourite: (alias) => post(`/api/v1/favourites/${encodeURIComponent(alias)}`, {}),
-  report: (body) => post("/api/v1/reports", body),
-  block: (conversation) => post(`/api/v1/conversations/${conversation}/block`, {}),
+  report: ({ conversation, seq, reason, detail }) => post("/api/v1/reports", { conversation, seq: seq ?? null, reason, text: detail || "" }),
+  block: (conversation) => post("/api/v1/blocks", { conversation }),
 };

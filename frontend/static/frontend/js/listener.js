@@ -260,12 +260,12 @@ function openChat(conversation) {
   });
   confirmButton(escalateButton, "Yes, alert the safety team", async () => {
     try {
-      await state.socket.request({ type: "conversation.flag", conversation: id, reason: "listener_escalation" });
+      await state.socket.request({ type: "conversation.flag", conversation: id, note: "Escalated by the listener from the console." });
       escalateButton.disabled = true;
       escalateButton.textContent = "Safety team alerted";
       announce("The safety team has been alerted.");
     } catch (failure) {
-      view.errorLine.textContent = failure.code === "unknown_type" ? "Escalation isn't available yet on this server." : failure.message;
+      view.errorLine.textContent = failure.message;
     }
   });
   closeButton.addEventListener("click", () => closeChat(id));
