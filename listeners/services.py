@@ -262,6 +262,7 @@ def _audit(decision: ListenerDecision, *, staff) -> None:
         target=decision.listener,
         note=decision.note,
         data={"status_before": decision.status_before, "status_after": decision.status_after},
+        now=decision.created_at,
     )
 
 

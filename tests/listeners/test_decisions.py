@@ -30,6 +30,18 @@ def test_manager_approves_a_pending_listener_and_the_decision_is_recorded(manage
 
 
 @pytest.mark.django_db
+def test_each_decision_is_also_in_the_safety_audit_trail(manager, listener):
+    from safety.models import AuditRecord
+
+    decide(client_for(manager), listener.pk, "suspend", "Serious report")
+    record = AuditRecord.objects.get(action="listener.suspend")
+    assert record.actor == manager
+    assert (record.target_type, record.target_id) == ("user", listener.pk)
+    assert record.note == "Serious report"
+    assert record.data == {"status_before": "active", "status_after": "suspended"}
+
+
+@pytest.mark.django_db
 def test_approval_alone_does_not_let_an_untrained_listener_take_chats(manager, pending_listener):
     decide(client_for(manager), pending_listener.pk, "approve")
     response = client_for(pending_listener).post("/api/v1/listeners/shift", {"topics": ["anxiety"], "capacity": 1}, format="json")

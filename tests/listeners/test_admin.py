@@ -1,0 +1,43 @@
+import pytest
+
+from listeners.models import ListenerDecision, ListenerProfile, ListenerStatus
+from tests.factories import SeekerFactory
+from tests.listeners.conftest import client_for
+
+
+@pytest.fixture
+def admin_manager(manager):
+    manager.is_staff = True
+    manager.save(update_fields=["is_staff"])
+    return manager
+
+
+@pytest.mark.django_db
+def test_admin_suspend_action_goes_through_the_audited_service(admin_manager, listener):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(admin_manager)
+    profile = ListenerProfile.objects.get(user=listener)
+    response = client.post(
+        "/admin/listeners/listenerprofile/",
+        {"action": "decide_suspend", "_selected_action": [profile.pk]},
+    )
+    assert response.status_code == 302
+    profile.refresh_from_db()
+    assert profile.status == ListenerStatus.SUSPENDED
+    assert ListenerDecision.objects.get(listener=listener).decided_by == admin_manager
+
+
+@pytest.mark.django_db
+def test_ratings_and_decisions_are_read_only_in_admin(admin_manager):
+    from django.contrib import admin
+
+    from listeners.models import Rating
+
+    request = type("R", (), {"user": admin_manager})()
+    for model in (Rating, ListenerDecision):
+        model_admin = admin.site._registry[model]
+        assert not model_admin.has_change_permission(request)
+        assert not model_admin.has_delete_permission(request)
+        assert not model_admin.has_add_permission(request)
