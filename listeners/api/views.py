@@ -167,7 +167,7 @@ class TrainingListView(APIView):
 class TrainingModuleView(APIView):
     permission_classes = [IsListener]
 
-    @extend_schema(summary="One module: text and quiz (the correct options are never sent)", responses={200: dict, 404: ErrorOut})
+    @extend_schema(operation_id="listeners_training_module", summary="One module: text and quiz (the correct options are never sent)", responses={200: dict, 404: ErrorOut})
     def get(self, request, slug):
         return Response(training.training_module_detail(listener=request.user, slug=slug))
 
