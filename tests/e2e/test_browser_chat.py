@@ -10,6 +10,7 @@ from tests.e2e.browser import (  # noqa: F401 (fixtures)
     browser,
     listener_signs_in_and_starts_shift,
     new_page,
+    run_axe,
     screenshot,
     seeker_asks_for_a_listener,
     server,
@@ -81,6 +82,8 @@ def test_seeker_and_listener_go_from_landing_to_a_rated_chat(browser, server):
         expect(panel(listener).locator(".msg-theirs .msg-text").last).to_have_text("thank you, that helps")
         screenshot(seeker, "seeker-chat-mobile")
         screenshot(listener, "listener-console")
+        assert run_axe(seeker) == []
+        assert run_axe(listener) == []
 
         seeker.get_by_role("button", name="End chat").click()
         seeker.get_by_role("button", name="Yes, end the chat").click()
@@ -94,6 +97,7 @@ def test_seeker_and_listener_go_from_landing_to_a_rated_chat(browser, server):
         seeker.get_by_role("button", name="Send feedback").click()
         expect(seeker.get_by_text("Thank you. Your feedback helps our listeners.")).to_be_visible()
         screenshot(seeker, "seeker-rated-mobile")
+        assert run_axe(seeker) == []
         seeker.errors.assert_clean()
         listener.errors.assert_clean()
     finally:
