@@ -229,6 +229,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for a choice set used by several fields (age_group, audience).
+    "ENUM_NAME_OVERRIDES": {"AgeGroupEnum": "support.models.AgeGroup"},
 }
 
 # --- Hearth -------------------------------------------------------------------
