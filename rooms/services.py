@@ -112,7 +112,7 @@ def _room_for_moderator(*, user, room_id: int) -> Room:
 
 
 def _message_for_update(room: Room, seq: int) -> RoomMessage:
-    message = RoomMessage.objects.select_for_update().select_related("sender").filter(room=room, seq=seq).first()
+    message = RoomMessage.objects.select_for_update(of=("self",)).select_related("sender").filter(room=room, seq=seq).first()
     if message is None:
         raise NotFoundOrForbidden()
     return message
@@ -120,7 +120,7 @@ def _message_for_update(room: Room, seq: int) -> RoomMessage:
 
 def _target_membership(room: Room, alias: str) -> RoomMembership:
     membership = (
-        RoomMembership.objects.select_for_update().select_related("user").filter(room=room, user__alias=alias).first()
+        RoomMembership.objects.select_for_update(of=("self",)).select_related("user").filter(room=room, user__alias=alias).first()
     )
     if membership is None:
         raise NotFoundOrForbidden()
@@ -180,7 +180,7 @@ def room_leave(*, channel_name: str, now=None) -> None:
     if room_id is None:
         return
     with transaction.atomic():
-        room = Room.objects.select_for_update().select_related("topic").filter(pk=room_id).first()
+        room = Room.objects.select_for_update(of=("self",)).select_related("topic").filter(pk=room_id).first()
         if room is None:
             return
         was_open = moderator_present(room.pk, now=now)
@@ -207,7 +207,7 @@ def room_presence_sweep_stale(*, now=None) -> int:
     swept = 0
     for room_id in room_ids:
         with transaction.atomic():
-            room = Room.objects.select_for_update(skip_locked=True).select_related("topic").filter(pk=room_id).first()
+            room = Room.objects.select_for_update(skip_locked=True, of=("self",)).select_related("topic").filter(pk=room_id).first()
             if room is None:
                 continue
             # Open as members last heard it: a moderator row, stale or not, was still there.
@@ -253,8 +253,8 @@ class RoomSendResult:
 def room_message_send(*, sender, room_id: int, client_id: str, text: str, now=None) -> RoomSendResult:
     """Screen, persist and deliver one room message: the only code that creates text ``RoomMessage`` rows.
 
-    Locks the sender's membership row, then the room row (through the
-    sequence number). Checks audience, membership, removal, open state,
+    Locks the room row (which also serialises sequence numbers), then the
+    sender's membership row. Checks audience, membership, removal, open state,
     guideline, mute, slow mode and the rate limit; screens the text (masked
     text is stored). A message rated elevated or worse, or carrying personal
     information, is stored as ``held``: only moderators and the sender see it,
@@ -266,7 +266,8 @@ def room_message_send(*, sender, room_id: int, client_id: str, text: str, now=No
     text = validate_text(text)
     now = now or timezone.now()
     with transaction.atomic():
-        room = room_get_for_user(user=sender, room_id=room_id)
+        # Room row first, then the membership: the same order as moderation, so they cannot deadlock.
+        room = room_get_for_user(user=sender, room_id=room_id, for_update=True)
         membership = RoomMembership.objects.select_for_update().filter(room=room, user=sender).first()
         if membership is None:
             raise NotFoundOrForbidden()
