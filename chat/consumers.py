@@ -59,7 +59,10 @@ class ChatConsumer(FrameConsumer):
         if self._heartbeat is not None:
             self._heartbeat.cancel()
         for group in list(self.groups_joined):
-            await self.channel_layer.group_discard(group, self.channel_name)
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception:
+                logger.warning("could not leave a group on disconnect", exc_info=True)
         if getattr(self, "user", None) is not None and self.user.is_authenticated:
             await database_sync_to_async(presence.connection_close)(channel_name=self.channel_name)
 
@@ -77,12 +80,19 @@ class ChatConsumer(FrameConsumer):
                 logger.warning("heartbeat failed", exc_info=True)
 
     async def join_group(self, group: str) -> None:
-        await self.channel_layer.group_add(group, self.channel_name)
+        # Remembered first: if the layer is down now, the heartbeat joins it later.
         self.groups_joined.add(group)
+        try:
+            await self.channel_layer.group_add(group, self.channel_name)
+        except Exception:
+            logger.warning("could not join a group; the heartbeat will retry", exc_info=True)
 
     async def leave_group(self, group: str) -> None:
-        await self.channel_layer.group_discard(group, self.channel_name)
         self.groups_joined.discard(group)
+        try:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        except Exception:
+            logger.warning("could not leave a group", exc_info=True)
 
     async def join_conversation(self, conversation_id: int) -> None:
         self.conversations.add(conversation_id)

@@ -10,7 +10,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import logging
+
 from django.core.cache import cache
+
+logger = logging.getLogger("hearth.ratelimit")
 
 
 @dataclass(frozen=True)
@@ -24,29 +28,49 @@ def _window_key(scope: str, identity: str, window: int, now: float) -> tuple[str
     return f"rl:{scope}:{identity}:{window_start}", window_start
 
 
-def hit(scope: str, identity: str, *, limit: int, window: int, now: float | None = None) -> RateDecision:
-    """Count one event and say whether it is within ``limit`` per ``window`` seconds."""
+def hit(
+    scope: str, identity: str, *, limit: int, window: int, now: float | None = None, fail_open: bool = True
+) -> RateDecision:
+    """Count one event and say whether it is within ``limit`` per ``window`` seconds.
+
+    When the cache is unreachable the event is allowed (``fail_open``), so
+    people can still reach help during an outage; guarding credentials, pass
+    ``fail_open=False`` to refuse instead.
+    """
     now = time.time() if now is None else now
     key, window_start = _window_key(scope, identity, window, now)
-    # add() is atomic: only the first caller in a window creates the counter.
-    if cache.add(key, 1, timeout=window + 1):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.add(key, 1, timeout=window + 1)
-            count = 1
+    try:
+        count = _count(key, window)
+    except Exception:
+        logger.warning("rate limit cache unavailable (%s, fail_open=%s)", scope, fail_open)
+        return RateDecision(True, 0) if fail_open else RateDecision(False, 5)
     if count <= limit:
         return RateDecision(True, 0)
     return RateDecision(False, max(1, int(window_start + window - now + 0.999)))
 
 
-def peek(scope: str, identity: str, *, limit: int, window: int, now: float | None = None) -> RateDecision:
+def _count(key: str, window: int) -> int:
+    # add() is atomic: only the first caller in a window creates the counter.
+    if cache.add(key, 1, timeout=window + 1):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add() and incr()
+        cache.add(key, 1, timeout=window + 1)
+        return 1
+
+
+def peek(
+    scope: str, identity: str, *, limit: int, window: int, now: float | None = None, fail_open: bool = True
+) -> RateDecision:
     """Say whether one more event would be refused, without counting it."""
     now = time.time() if now is None else now
     key, window_start = _window_key(scope, identity, window, now)
-    count = cache.get(key, 0)
+    try:
+        count = cache.get(key, 0)
+    except Exception:
+        logger.warning("rate limit cache unavailable (%s, fail_open=%s)", scope, fail_open)
+        return RateDecision(True, 0) if fail_open else RateDecision(False, 5)
     if count < limit:
         return RateDecision(True, 0)
     return RateDecision(False, max(1, int(window_start + window - now + 0.999)))

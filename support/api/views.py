@@ -127,11 +127,13 @@ class LoginView(APIView):
         data.is_valid(raise_exception=True)
         username = data.validated_data["username"].lower()
         ip = client_ip_from_meta(request.META)
-        by_ip = ratelimit.hit("login-ip", ip, limit=settings.HEARTH_LOGIN_RATE_PER_IP, window=LOGIN_WINDOW)
+        by_ip = ratelimit.hit(
+            "login-ip", ip, limit=settings.HEARTH_LOGIN_RATE_PER_IP, window=LOGIN_WINDOW, fail_open=False
+        )
         if not by_ip.allowed:
             raise RateLimited(by_ip.retry_after, "Too many sign-in attempts. Please wait a few minutes.")
         by_name = ratelimit.peek(
-            "login-user", username, limit=settings.HEARTH_LOGIN_RATE_PER_USERNAME, window=LOGIN_WINDOW
+            "login-user", username, limit=settings.HEARTH_LOGIN_RATE_PER_USERNAME, window=LOGIN_WINDOW, fail_open=False
         )
         if not by_name.allowed:
             raise RateLimited(by_name.retry_after, "Too many sign-in attempts. Please wait a few minutes.")
