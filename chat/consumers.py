@@ -19,6 +19,7 @@ from chat import selectors
 from chat.events import conversation_group
 from chat.payloads import hello_payload
 from listeners import frames as listener_frames
+from listeners.selectors import listener_is_suspended
 from safety import chat_frames as safety_frames
 from support import presence
 from support.models import Role
@@ -43,6 +44,9 @@ class ChatConsumer(FrameConsumer):
             return
         if user.role not in (Role.SEEKER, Role.LISTENER) or not user.is_active:
             await self.close(code=CloseCode.FORBIDDEN)
+            return
+        if user.role == Role.LISTENER and await database_sync_to_async(listener_is_suspended)(user.pk):
+            await self.close(code=CloseCode.ACCESS_REVOKED)
             return
         await self.join_group(user_group(user.pk))
         session = self.scope.get("session")

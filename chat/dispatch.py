@@ -19,7 +19,7 @@ from chat.events import user_event
 from chat.matching import Want, plan_offers
 from chat.models import ChatRequest, DispatchLock, Offer, OfferStatus, RequestStatus
 from chat.payloads import offer_payload, request_payload
-from chat.selectors import estimated_wait_seconds, queue_position
+from chat.selectors import estimate_from_rates, matching_rates
 from listeners.selectors import blocked_pairs, listener_candidates
 
 
@@ -110,18 +110,39 @@ def _suggest_widening(waiting: list[ChatRequest], *, now) -> None:
 
 
 def queue_positions_notify(*, now=None) -> None:
-    """Send every waiting seeker their place in line and estimated wait."""
+    """Send every waiting seeker their place in line and estimated wait; listeners their queue sizes.
+
+    A fixed number of queries however long the line: positions are computed
+    in Python from one ordered read (same rule as ``selectors.queue_position``).
+    """
     now = now or timezone.now()
-    for request in ChatRequest.objects.select_related("topic", "requested_listener").filter(
-        status__in=[RequestStatus.WAITING, RequestStatus.OFFERED], transfer_from__isnull=True
-    ):
-        position = queue_position(request)
+    open_requests = list(
+        ChatRequest.objects.select_related("topic", "requested_listener")
+        .filter(status__in=[RequestStatus.WAITING, RequestStatus.OFFERED])
+        .order_by("-priority", "queued_at", "pk")
+    )
+    rates = matching_rates(now=now)
+    ahead_by_topic: dict[int | None, int] = {}
+    ahead_any = 0
+    for request in open_requests:
+        if request.topic_id is None:
+            # An any-topic request competes with everyone ahead of it.
+            position = sum(ahead_by_topic.values()) + ahead_any + 1
+            ahead_any += 1
+        else:
+            position = ahead_by_topic.get(request.topic_id, 0) + ahead_any + 1
+            ahead_by_topic[request.topic_id] = ahead_by_topic.get(request.topic_id, 0) + 1
+        if request.transfer_from_id:
+            continue
         user_event(
             request.seeker_id,
             {
                 "type": "queue.position",
                 "request": request_payload(
-                    request, position=position, estimated_wait=estimated_wait_seconds(request, position=position, now=now)
+                    request, position=position, estimated_wait=estimate_from_rates(rates, request.topic_id, position)
                 ),
             },
         )
+    from listeners.queue_sizes import queue_sizes_notify
+
+    queue_sizes_notify()

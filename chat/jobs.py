@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from chat.dispatch import queue_positions_notify, requests_dispatch
 from chat.services.conversations import conversations_inactivity as _inactivity
 from chat.services.offers import offers_expire as _expire
@@ -11,8 +13,14 @@ def offers_expire() -> None:
     _expire()
 
 
-def requests_dispatch_job() -> None:
-    if requests_dispatch():
+POSITION_REFRESH_SECONDS = 10
+
+
+def requests_dispatch_job(*, now=None) -> None:
+    """Match what can be matched; refresh places in line when they moved, and every few seconds
+    anyway (estimates drift, and a requeued seeker needs their new place)."""
+    now = now or time.time()
+    if requests_dispatch() or int(now) % POSITION_REFRESH_SECONDS == 0:
         queue_positions_notify()
 
 

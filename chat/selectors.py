@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from chat.models import ChatRequest, Conversation, ConversationStatus, Message, Offer, OfferStatus, RequestStatus
@@ -71,25 +71,40 @@ def queue_position(request: ChatRequest) -> int:
     return ahead.count() + 1
 
 
-def estimated_wait_seconds(request: ChatRequest, *, position: int, now=None) -> int | None:
+MIN_MATCHES_FOR_ESTIMATE = 3
+
+
+def matching_rates(*, now=None) -> dict:
+    """Matches in the estimate window: ``{"all": n, topic_id: n, ...}`` (one query)."""
+    now = now or timezone.now()
+    since = now - timedelta(seconds=settings.MATCHING_WAIT_ESTIMATE_WINDOW_SECONDS)
+    counts = dict(
+        ChatRequest.objects.filter(matched_at__gte=since)
+        .values("topic_id")
+        .annotate(n=Count("id"))
+        .values_list("topic_id", "n")
+    )
+    counts["all"] = sum(counts.values())
+    return counts
+
+
+def estimate_from_rates(rates: dict, topic_id: int | None, position: int) -> int | None:
     """Position divided by the recent matching rate for the topic.
 
     The rate is matches per second over the last
     ``MATCHING_WAIT_ESTIMATE_WINDOW_SECONDS`` (all topics when the topic has
     fewer than three); ``None`` means "not enough data to say".
     """
-    now = now or timezone.now()
-    window = settings.MATCHING_WAIT_ESTIMATE_WINDOW_SECONDS
-    since = now - timedelta(seconds=window)
-    recent = ChatRequest.objects.filter(matched_at__gte=since)
-    topical = recent.filter(topic_id=request.topic_id) if request.topic_id else recent
-    matches = topical.count()
-    if matches < 3:
-        matches = recent.count()
-    if matches < 3:
+    matches = rates.get(topic_id, 0) if topic_id is not None else rates["all"]
+    if matches < MIN_MATCHES_FOR_ESTIMATE:
+        matches = rates["all"]
+    if matches < MIN_MATCHES_FOR_ESTIMATE:
         return None
-    rate = matches / window
-    return int(position / rate)
+    return int(position * settings.MATCHING_WAIT_ESTIMATE_WINDOW_SECONDS / matches)
+
+
+def estimated_wait_seconds(request: ChatRequest, *, position: int, now=None) -> int | None:
+    return estimate_from_rates(matching_rates(now=now), request.topic_id, position)
 
 
 @dataclass

@@ -425,3 +425,10 @@ def favourites_for(*, seeker) -> list[dict]:
         .filter(user_id__in=listener_ids, status=ListenerStatus.ACTIVE, user__is_active=True)
     }
     return [public_profile_payload(profiles[listener_id]) for listener_id in listener_ids if listener_id in profiles]
+
+
+def listener_is_suspended(user_id: int) -> bool:
+    """A suspended listener may not open the chat socket at all."""
+    from listeners.models import ListenerProfile
+
+    return ListenerProfile.objects.filter(user_id=user_id, status=ListenerStatus.SUSPENDED).exists()

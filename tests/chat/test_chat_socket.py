@@ -226,3 +226,11 @@ async def test_listener_transfer_keeps_the_seeker_in_the_chat():
         while got["message"]["kind"] != "text":
             got = await receive_until(l2, "message.created")
         assert got["message"]["text"] == "are you still there?"
+
+
+async def test_suspended_listener_cannot_reopen_the_chat_socket():
+    from listeners.models import ListenerStatus
+
+    listener = await sync_to_async(ListenerFactory)(profile__status=ListenerStatus.SUSPENDED)
+    async with connected(listener, expect_hello=False) as ws:
+        assert (await ws.receive_output(timeout=5))["code"] == CloseCode.ACCESS_REVOKED

@@ -271,3 +271,20 @@ def test_estimated_wait_comes_from_the_recent_matching_rate(settings):
         ChatRequest.objects.filter(pk=done.pk).update(status=RequestStatus.MATCHED, matched_at=now - timedelta(minutes=minutes_ago))
     # 5 matches in 600 s is one per 120 s: third in line waits about 360 s.
     assert estimated_wait_seconds(waiting, position=3, now=now) == 360
+
+
+def test_live_positions_agree_with_the_position_selector_for_a_mixed_line(django_capture_on_commit_callbacks):
+    from chat.dispatch import queue_positions_notify
+    from chat.selectors import queue_position
+    from support.events import collecting_events
+
+    now = timezone.now()
+    topics = ["anxiety", None, "grief-and-loss", "anxiety", None, "anxiety"]
+    requests = [request_create(seeker=SeekerFactory(), topic_slug=t, now=now + timedelta(seconds=i)) for i, t in enumerate(topics)]
+    ChatRequest.objects.filter(pk=requests[3].pk).update(priority=RequestPriority.URGENT)
+    with collecting_events() as outbox, django_capture_on_commit_callbacks(execute=True):
+        queue_positions_notify(now=now)
+    sent = {event["frame"]["request"]["id"]: event["frame"]["request"]["position"] for _, event in outbox if event["frame"]["type"] == "queue.position"}
+    for request in requests:
+        request.refresh_from_db()
+        assert sent[request.pk] == queue_position(request)
