@@ -189,7 +189,7 @@ def sanction_ban_seeker(*, staff, flag_id: int, note: str, until=None, review_at
         type(subject).objects.filter(pk=subject.pk).update(is_active=False)
         for device_hash in DeviceLink.objects.filter(user=subject).values_list("device_hash", flat=True).distinct():
             DeviceBan.objects.create(device_hash=device_hash, sanction=sanction, created_at=now, expires_at=until)
-        for conversation in Conversation.objects.select_for_update().select_related("seeker", "listener").filter(
+        for conversation in Conversation.objects.select_for_update(of=("self",)).select_related("seeker", "listener").filter(
             seeker=subject, status__in=[ConversationStatus.WAITING, ConversationStatus.ACTIVE]
         ):
             conversation_close(conversation, reason=EndReason.STAFF_ENDED, now=now)
