@@ -394,3 +394,36 @@ def _latest_flag_id(conversation_id: int) -> int | None:
     return SafetyFlag.objects.filter(conversation_id=conversation_id).order_by("-created_at").values_list("pk", flat=True).first()
 
 
+def flag_create_for_room_message(*, message, room, screening, now=None) -> SafetyFlag:
+    """Record a classifier flag for a held group-room message; must run in the message's transaction.
+
+    Room messages are not ``chat.Message`` rows, so the flag has no
+    conversation or message; the room side links the message to the flag
+    (``rooms.RoomMessage.flag``). Personal information alone makes a flag
+    too (held messages must reach review). The alert names the room and the
+    message's ``seq`` and goes out after commit like a one-to-one alert.
+    """
+    assert transaction.get_connection().in_atomic_block, "flag_create_for_room_message needs the message's transaction"
+    now = now or timezone.now()
+    assessment = screening.assessment
+    categories = {category.value for category in assessment.categories}
+    if screening.has_personal_info:
+        categories.add("personal_info")
+    reason = assessment.reason or ("Personal information in a group room" if screening.has_personal_info else "")
+    flag = SafetyFlag.objects.create(
+        subject=message.sender,
+        source=FlagSource.CLASSIFIER,
+        level=int(assessment.level),
+        categories=sorted(categories),
+        reason=f"Group room {room.pk}: {reason}"[:300],
+        excerpt=screening.text[:EXCERPT_CHARS],
+        last_notified_at=now,
+        notify_round=1,
+    )
+    if flag.level >= ALERT_MIN_LEVEL:
+        alert = alert_payload(flag, topic_slug=room.topic.slug, now=now)
+        alert["room"] = {"id": room.pk, "name": room.name, "audience": room.audience, "seq": message.seq}
+        send_event_on_commit(STAFF_GROUP, {"type": "deliver", "frame": {"type": "alert.created", "alert": alert}})
+        if not staff_online(now=now):
+            _email_on_commit(flag, list(settings.SAFETY_ALERT_EMAILS), round_=1)
+    return flag
