@@ -143,7 +143,13 @@ if REDIS_URL:
         CHANNEL_LAYERS = {
             "default": {
                 "BACKEND": "channels_redis.core.RedisChannelLayer",
-                "CONFIG": {"hosts": [_redis_host], "prefix": REDIS_PREFIX, "capacity": 1000, "expiry": 60},
+                "CONFIG": {
+                    "hosts": [_redis_host],
+                    "prefix": REDIS_PREFIX,
+                    # Per-channel queue length; past it channels-redis drops messages (clients resume by seq).
+                    "capacity": env_int("CHANNEL_LAYER_CAPACITY", 1000, minimum=1),
+                    "expiry": 60,
+                },
             }
         }
     CACHES = {
@@ -242,6 +248,14 @@ HEARTH_SCHEDULER_IN_PROCESS = env_bool("HEARTH_SCHEDULER_IN_PROCESS", default=Tr
 HEARTH_SCHEDULER_INTERVAL = env_int("HEARTH_SCHEDULER_INTERVAL_MS", 1000, minimum=100) / 1000
 HEARTH_WS_MAX_FRAME_BYTES = env_int("HEARTH_WS_MAX_FRAME_BYTES", 16 * 1024, minimum=1024)
 HEARTH_WS_HEARTBEAT_SECONDS = env_int("HEARTH_WS_HEARTBEAT_SECONDS", 20, minimum=1)
+# Connection floods (support/connection_limits.py): handshakes per minute and open sockets.
+HEARTH_WS_HANDSHAKES_PER_IP = env_int("HEARTH_WS_HANDSHAKES_PER_IP", 300, minimum=1)
+HEARTH_WS_HANDSHAKES_PER_USER = env_int("HEARTH_WS_HANDSHAKES_PER_USER", 60, minimum=1)
+HEARTH_WS_SOCKETS_PER_IP = env_int("HEARTH_WS_SOCKETS_PER_IP", 300, minimum=1)
+HEARTH_WS_SOCKETS_PER_USER = env_int("HEARTH_WS_SOCKETS_PER_USER", 20, minimum=1)
+HEARTH_WS_CONCURRENCY_TTL_SECONDS = env_int("HEARTH_WS_CONCURRENCY_TTL_SECONDS", 600, minimum=60)
+# The server refuses (close 1009) frames above this before the application sees them (support/serve.py).
+HEARTH_WS_SERVER_MAX_BYTES = env_int("HEARTH_WS_SERVER_MAX_BYTES", 64 * 1024, minimum=2048)
 
 CHAT_MAX_MESSAGE_CHARS = env_int("CHAT_MAX_MESSAGE_CHARS", 2000, minimum=100)
 CHAT_RATE_MESSAGES = env_int("CHAT_RATE_MESSAGES", 15, minimum=1)  # per CHAT_RATE_WINDOW_SECONDS

@@ -13,10 +13,13 @@ import json
 import logging
 from typing import Any, Awaitable, Callable
 
+from asgiref.sync import sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
+from support.connection_limits import TOO_MANY_CONNECTIONS_MESSAGE, connection_admit, connection_release
 from support.errors import DomainError
 
 logger = logging.getLogger("hearth.ws")
@@ -68,6 +71,29 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
     """Dispatch JSON frames by ``type`` to the handlers in ``handlers``."""
 
     handlers: dict[str, Handler] = {}
+    _admission = None
+    _refused_by_limits = False
+
+    async def websocket_connect(self, message) -> None:
+        """Apply the connection-flood limits (support.connection_limits) before ``connect``."""
+        admission = await sync_to_async(connection_admit, thread_sensitive=False)(scope=self.scope)
+        if not admission.allowed:
+            logger.info("websocket refused: %s", admission.reason)
+            self._refused_by_limits = True
+            await self.accept()
+            await self.send_error("too_many_connections", TOO_MANY_CONNECTIONS_MESSAGE, retry_after=admission.retry_after)
+            await self.close(code=CloseCode.TOO_MANY_CONNECTIONS)
+            return
+        self._admission = admission
+        await super().websocket_connect(message)
+
+    async def websocket_disconnect(self, message) -> None:
+        admission, self._admission = self._admission, None
+        if admission is not None and admission.held:
+            await sync_to_async(connection_release, thread_sensitive=False)(admission)
+        if self._refused_by_limits:  # connect() never ran: nothing of the consumer's to undo
+            raise StopConsumer()
+        await super().websocket_disconnect(message)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs) -> None:
         if text_data is None:

@@ -130,7 +130,8 @@ class DaphneCluster:
         log_path = self.workdir / f"daphne-{port}-{len(self.processes)}.log"
         log = open(log_path, "wb")
         process = subprocess.Popen(
-            [DAPHNE, "-b", "127.0.0.1", "-p", str(port), "support.asgi:application"],
+            # support.serve is Daphne with Hearth's websocket size limits (as in production).
+            [sys.executable, "-m", "support.serve", "-b", "127.0.0.1", "-p", str(port), "support.asgi:application"],
             cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
         )
         server = DaphneProcess(port=port, process=process, log_path=log_path)

@@ -1,0 +1,72 @@
+"""Run Hearth under Daphne with Hearth's websocket size limits.
+
+    python -m support.serve -b 127.0.0.1 -p 8000 --proxy-headers
+
+Takes every ``daphne`` option. The application defaults to
+``support.asgi:application``. Unless the command line sets them, the
+websocket frame and message payload limits are ``HEARTH_WS_SERVER_MAX_BYTES``
+(64 KiB by default) instead of Daphne's 1 MiB: autobahn refuses a larger
+frame (close 1009) while reading it, before it is buffered whole or reaches
+the application, so an oversize flood cannot grow the process. Frames between
+the application limit (``HEARTH_WS_MAX_FRAME_BYTES``, 16 KiB) and this one
+reach the consumer and get an ``error`` frame ``frame_too_large``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+DEFAULT_APPLICATION = "support.asgi:application"
+
+
+def server_argv(argv: list[str], environ: dict[str, str] | None = None) -> list[str]:
+    """Daphne's argv with Hearth's defaults added where the caller did not choose."""
+    environ = os.environ if environ is None else environ
+    raw = (environ.get("HEARTH_WS_SERVER_MAX_BYTES") or "").strip()
+    limit = int(raw) if raw else 64 * 1024
+    if limit < 2048:
+        raise SystemExit("HEARTH_WS_SERVER_MAX_BYTES must be at least 2048")
+    args = list(argv)
+    given = {arg.split("=", 1)[0] for arg in args if arg.startswith("--")}
+    if "--websocket-max-message-size" not in given:
+        args[:0] = ["--websocket-max-message-size", str(limit)]
+    if "--websocket-max-frame-size" not in given:
+        args[:0] = ["--websocket-max-frame-size", str(limit)]
+    # The application is the one positional argument; options all start with "-".
+    if not _has_application(args):
+        args.append(DEFAULT_APPLICATION)
+    return args
+
+
+_VALUED = {
+    "-p", "--port", "-b", "--bind", "-u", "--unix-socket", "--fd", "-e", "--endpoint", "--access-log",
+    "--log-fmt", "-t", "--http-timeout", "--websocket_timeout", "--websocket_connect_timeout",
+    "--application-close-timeout", "--ping-interval", "--ping-timeout", "--root-path",
+    "--proxy-headers-host", "--proxy-headers-port", "-s", "--server-name", "-v", "--verbosity",
+    "--websocket-max-message-size", "--websocket-max-frame-size",
+}
+
+
+def _has_application(args: list[str]) -> bool:
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+            continue
+        if arg.startswith("-"):
+            skip = arg in _VALUED
+            continue
+        return True
+    return False
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "support.settings")
+    from daphne.cli import CommandLineInterface
+
+    CommandLineInterface().run(server_argv(sys.argv[1:] if argv is None else argv))
+
+
+if __name__ == "__main__":
+    main()
