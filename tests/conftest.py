@@ -48,6 +48,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.django_db(*marker.args, **marker.kwargs, serialized_rollback=True), append=False)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _close_connection_pools(django_db_setup, django_db_blocker):
+    """Return pooled PostgreSQL connections before the test database is dropped."""
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            close_pool = getattr(connection, "close_pool", None)
+            if close_pool is not None:
+                close_pool()
+
+
 @pytest.fixture
 def postgres_url() -> str:
     return require_service("PostgreSQL", TEST_POSTGRES_URL)
