@@ -1,0 +1,98 @@
+"""Socket origins and the deploy check for unsafe production settings."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from support.checks import production_safety
+from tests.factories import SeekerFactory
+from tests.hardening.helpers import open_socket
+
+pytestmark = [pytest.mark.security]
+
+
+def _app(monkeypatch, origins: str | None):
+    """The production websocket stack (origin check, auth, routes) built with these settings."""
+    from channels.auth import AuthMiddlewareStack
+    from channels.routing import URLRouter
+
+    from support.origins import origin_validator
+    from support.routing import websocket_urlpatterns
+
+    if origins is None:
+        monkeypatch.delenv("WS_ALLOWED_ORIGINS", raising=False)
+    else:
+        monkeypatch.setenv("WS_ALLOWED_ORIGINS", origins)
+    return origin_validator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+
+
+CONFIGURED = "https://hearth.example"
+ORIGIN_CASES = [
+    (b"https://hearth.example", True),
+    (b"https://evil.example", False),
+    (b"http://hearth.example", False),  # scheme differs
+    (b"https://hearth.example.evil.example", False),
+    (b"https://evilhearth.example", False),
+    (b"https://hearth.example:8443", False),  # port differs
+    (b"null", False),  # sandboxed iframes, file:// pages
+    (b"", False),  # no Origin header at all
+]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("origin,allowed", ORIGIN_CASES)
+async def test_only_configured_origins_open_a_socket_even_when_allowed_hosts_is_broad(monkeypatch, settings, origin, allowed):
+    settings.ALLOWED_HOSTS = ["*"]
+    app = _app(monkeypatch, CONFIGURED)
+    user = await sync_to_async(SeekerFactory)()
+    ws, accepted = await open_socket(user, origin=origin, app=app)
+    try:
+        assert accepted is allowed
+        if allowed:
+            assert (await ws.receive_json_from(timeout=5))["type"] == "hello"
+    finally:
+        await ws.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("origin,allowed", [(b"http://127.0.0.1", True), (b"http://localhost", True), (b"https://evil.example", False)])
+async def test_without_an_origin_list_the_allowed_hosts_decide(monkeypatch, settings, origin, allowed):
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+    app = _app(monkeypatch, None)
+    user = await sync_to_async(SeekerFactory)()
+    ws, accepted = await open_socket(user, origin=origin, app=app)
+    await ws.disconnect()
+    assert accepted is allowed
+
+
+SAFE = {
+    "DEBUG": False,
+    "ALLOWED_HOSTS": ["hearth.example"],
+    "CHANNEL_LAYERS": {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": {}}},
+    "SESSION_COOKIE_SECURE": True,
+    "CSRF_COOKIE_SECURE": True,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "DATABASES": {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "hearth"}},
+}
+
+
+@pytest.mark.parametrize(
+    "unsafe,error_id",
+    [
+        ({"DEBUG": True}, "hearth.E001"),
+        ({"ALLOWED_HOSTS": ["hearth.example", "*"]}, "hearth.E002"),
+        ({"CHANNEL_LAYERS": {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}}, "hearth.E003"),
+        ({"SESSION_COOKIE_SECURE": False}, "hearth.E004"),
+        ({"CSRF_COOKIE_SECURE": False}, "hearth.E004"),
+        ({"SESSION_COOKIE_HTTPONLY": False}, "hearth.E005"),
+        ({"DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "x"}}}, "hearth.E006"),
+    ],
+)
+def test_the_deploy_check_refuses_each_unsafe_production_setting(unsafe, error_id):
+    from django.test import override_settings
+
+    with override_settings(**SAFE):
+        assert production_safety(None) == []
+    with override_settings(**{**SAFE, **unsafe}):
+        assert [error.id for error in production_safety(None)] == [error_id]
