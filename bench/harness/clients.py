@@ -34,10 +34,10 @@ class Fleet:
         self._readers: dict[int, asyncio.Task] = {}
         self.errors: list[str] = []
 
-    async def open(self, members: list[Member], concurrency: int = 50,
+    async def open(self, members: list[Member], concurrency: int | None = None,
                    timeout: float = 120.0) -> None:
         """Open (and join) every member's socket; raises if any fails."""
-        gate = asyncio.Semaphore(concurrency)
+        gate = asyncio.Semaphore(concurrency or getattr(self.target, "connect_concurrency", 50))
 
         async def one(m: Member) -> None:
             async with gate:

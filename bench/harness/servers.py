@@ -72,6 +72,7 @@ class ServerGroup:
 
     async def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        await self.target.setup(self.run_id)
         for i in range(self.procs):
             port = free_port()
             spec = self.target.server(port, self.run_id)
@@ -100,7 +101,7 @@ class ServerGroup:
                                    f"see {self.log_dir}")
             try:
                 async with connect(url, compression=None, proxy=None, open_timeout=2,
-                                   ping_interval=None, close_timeout=1):
+                                   ping_interval=None, close_timeout=1, **self.target.probe_options()):
                     return
             except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as e:
                 last_error = e

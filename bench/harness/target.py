@@ -57,6 +57,14 @@ class Target(abc.ABC):
     def probe_url(self, port: int) -> str:
         """A websocket URL that accepts a connection once the server is ready."""
 
+    def probe_options(self) -> dict:
+        """Extra ``websockets.connect`` keyword arguments for the probe (e.g. an Origin)."""
+        return {}
+
+    async def setup(self, run_id: str) -> None:
+        """Before the server processes of ``run_id`` start, not timed: e.g.
+        create the database they will use."""
+
     async def prepare(self, members: int, run_id: str) -> None:
         """Before sockets open, not timed: e.g. create ``members`` users/tokens."""
 
@@ -88,6 +96,20 @@ class Target(abc.ABC):
     def decode(self, text: str) -> ChatMessage | None:
         """The chat message carried by a received frame, or None for frames
         that are not chat messages (acks, presence, ...): those are ignored."""
+
+    # -- extra figures and checks ---------------------------------------------
+    def phase_begin(self) -> None:
+        """A load phase starts (reset per-phase counters such as ack latency)."""
+
+    def phase_end(self) -> dict:
+        """Extra figures for the phase just ended, merged into its row."""
+        return {}
+
+    async def verify(self, run_id: str, sent: int) -> dict | None:
+        """After a scenario's load, before cleanup: check the server's own
+        record (e.g. rows persisted == ``sent``). None when not applicable;
+        otherwise a dict whose ``db_rows_match`` False fails the run."""
+        return None
 
     def describe(self) -> dict:
         """Settings worth recording in the results (layer config, ...)."""

@@ -11,13 +11,16 @@ from typing import Callable
 
 from bench.harness.target import Target
 from bench.targets.baselines import BareChannels, RawAsgi
+from bench.targets.hearth import Hearth
 
 REGISTRY: dict[str, Callable[[], Target]] = {
     "raw": RawAsgi,
     "channels-memory": lambda: BareChannels("memory"),
     "channels-redis": lambda: BareChannels("redis"),
     "channels-redis-pubsub": lambda: BareChannels("redis-pubsub"),
-    # "hearth-redis": lambda: HearthTarget("redis"),   # added by the Hearth adapter
+    "hearth-memory": lambda: Hearth("memory"),               # SQLite + in-memory layer (embedded default)
+    "hearth-redis-pubsub": lambda: Hearth("redis-pubsub"),   # PostgreSQL + channels-redis pub/sub (default kind)
+    "hearth-redis": lambda: Hearth("redis"),                 # PostgreSQL + channels-redis core
 }
 
 BASELINES = ["raw", "channels-memory", "channels-redis", "channels-redis-pubsub"]

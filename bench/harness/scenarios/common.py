@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,6 +126,7 @@ async def load_phase(ctx: Context, fleet: Fleet, group: ServerGroup, plans: Iter
             await fleet.send(plan.sender, ChatMessage(plan.sender, seq, t))
 
     fleet.on_message = on_message
+    ctx.target.phase_begin()
     redis_url = ctx.redis_url if ctx.target.layer.startswith("redis") else None
     async with Meter(group, redis_url) as meter:
         senders = [asyncio.create_task(sender(p)) for p in plans if p.times_ns]
@@ -139,6 +141,9 @@ async def load_phase(ctx: Context, fleet: Fleet, group: ServerGroup, plans: Iter
         send_errors = [repr(t.exception()) for t in done if not t.cancelled() and t.exception()]
         drained = await wait_for(lambda: ledger.outstanding() == 0, ctx.profile.drain_s)
     tally = ledger.tally
+    extra = ctx.target.phase_end()
+    print(f"[bench]   phase: {tally.sent} sent, {tally.delivered} delivered, {tally.lost} lost, "
+          f"p99 {one_way.ms(99)} ms", file=sys.stderr, flush=True)
     figures = meter.figures(tally.sent, tally.delivered)
     offered = sum(len(p.times_ns) for p in plans) / duration_s if duration_s else 0.0
     return {
@@ -154,13 +159,14 @@ async def load_phase(ctx: Context, fleet: Fleet, group: ServerGroup, plans: Iter
         "drained": drained,
         "errors": (send_errors + fleet.errors)[:5],
         **figures,
+        **extra,
     }
 
 
 def flat(phase: dict) -> dict:
     """Hoist latency percentiles for knee detection and tables."""
     out = dict(phase)
-    for key in ("latency", "last_recipient"):
-        for k, v in phase[key].items():
+    for key in ("latency", "last_recipient", "ack"):
+        for k, v in phase.get(key, {}).items():
             out[f"{key}_{k}"] = v
     return out

@@ -57,6 +57,9 @@ async def run(ctx: Context) -> list[dict]:
                         rows.append(await _knee(ctx, fleet, group, members, seqs, rng, pairs))
                 finally:
                     await fleet.close()
+        check = await target.verify(run_id, sum(seqs.values()))
+        if check is not None:
+            rows.append(ctx.row("relay", "persisted", **check, failed=not check["db_rows_match"]))
     finally:
         await target.cleanup(run_id)
     return rows
@@ -107,6 +110,7 @@ async def _knee(ctx, fleet, group, members, seqs, rng, pairs) -> dict:
         knee_not_reached=passed is None,
         latency_p50_ms=best.get("latency_p50_ms"), latency_p99_ms=best.get("latency_p99_ms"),
         latency_p999_ms=best.get("latency_p999_ms"),
+        ack_p50_ms=best.get("ack_p50_ms"), ack_p99_ms=best.get("ack_p99_ms"),
         server_cpu_ms_per_1k_msgs=best.get("server_cpu_ms_per_1k_msgs"),
         redis_cpu_ms_per_1k_msgs=best.get("redis_cpu_ms_per_1k_msgs"),
         client_bound=any(s["client_bound"] for s in steps),

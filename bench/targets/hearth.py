@@ -1,0 +1,478 @@
+"""The Hearth adapter: Hearth itself under Daphne, measured like the baselines.
+
+Two deployments, each compared with the bare Channels row of the same layer:
+
+| name                   | database   | channel layer                         | processes |
+|------------------------|------------|---------------------------------------|-----------|
+| ``hearth-memory``      | SQLite     | in-memory (the embedded default)      | 1         |
+| ``hearth-redis-pubsub``| PostgreSQL | channels-redis pub/sub (the default)  | ``--procs``|
+| ``hearth-redis``       | PostgreSQL | channels-redis core (``CHANNEL_LAYER_KIND=core``) | ``--procs`` |
+
+Every server group gets a fresh database: SQLite copies a file migrated once
+per bench process; PostgreSQL clones ``hearth_bench_tpl_<pid>`` (migrated
+once) into ``hearth_bench_<run id>`` and drops it after the run. Redis keys
+live under a unique ``REDIS_PREFIX`` and are deleted afterwards.
+
+Untimed setup (``prepare``) for every pair of members: a listener created
+through the ORM (``hearth_setup.py``: trained, active, logged-in session), a
+seeker through ``POST /api/v1/session/anonymous``; the listener starts a
+shift with ``shift.start`` (capacity 1) and the seeker sends
+``request.create``; the server matches them (``MATCHING_AUTO_ASSIGN=1``) and
+both learn the conversation from ``conversation.started``. Member ``2k`` is
+then the seeker and ``2k+1`` the listener of one conversation, so the
+harness's "rooms of two" are Hearth conversations.
+
+A chat message is a ``message.send`` frame whose text starts with
+``hb:<sender>:<seq>:<sched_ns>:``; the receiver decodes ``message.created``.
+``message.ack`` frames (sent after the message is persisted) give the ack
+latency, reported besides one-way latency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import http.client
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from websockets.asyncio.client import connect
+
+from bench.harness.latency import Latency
+from bench.harness.pacing import now_ns
+from bench.harness.target import ChatMessage, ServerSpec, Target, daphne_argv
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+WORK_DIR = Path(os.environ.get("BENCH_HEARTH_DIR", REPO_ROOT / "var" / "bench" / "hearth-tmp"))
+ORIGIN = "http://127.0.0.1"
+TOPIC = "anxiety"
+# Benign, realistic words after the header, so the safety classifier and the
+# personal-information masker do the work a real message costs them.
+FILLER = (" I finally talked to my sister about how the new job is going and it felt good to be heard"
+          " even though the week was long and the trains were late again every single morning")
+
+#: How prepare() pairs members. The default calls, in a setup process, the
+#: services the socket frames call (shift_start, request_create,
+#: requests_dispatch with auto-assign): 250 pairs over sockets take minutes on
+#: a loaded 2-core machine, which quick mode cannot afford. The matching
+#: scenario (S3) always goes through the socket protocol.
+MATCH_OVER_SOCKETS = os.environ.get("BENCH_HEARTH_MATCH", "orm") == "sockets"
+
+#: Server settings for every Hearth bench server, recorded in the results.
+#: Production-like (DEBUG off: no query log kept in memory), with the limits
+#: that would refuse a load test raised.
+SERVER_ENV = {
+    "DJANGO_SETTINGS_MODULE": "support.settings",
+    "DEBUG": "0",
+    "SECRET_KEY": "hearth-bench-secret-key-not-for-production-0123456789",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "SECURE_SSL_REDIRECT": "0", "SESSION_COOKIE_SECURE": "0", "CSRF_COOKIE_SECURE": "0",
+    "LOG_LEVEL": "WARNING",
+    # Load generators send far faster than a person: 15 msgs/10 s per user would refuse them.
+    "CHAT_RATE_MESSAGES": "1000000",
+    # Every seeker comes from 127.0.0.1.
+    "HEARTH_ANON_SESSIONS_PER_IP": "1000000",
+    "HEARTH_WS_HANDSHAKES_PER_IP": "1000000",
+    "HEARTH_WS_SOCKETS_PER_IP": "1000000",
+    "LISTENERS_DAILY_CHAT_CAP": "100000",
+    "MATCHING_AUTO_ASSIGN": "1",
+}
+
+
+def _extra_env() -> dict[str, str]:
+    """``BENCH_HEARTH_ENV="K=V,K=V"``: extra server settings for experiments."""
+    raw = os.environ.get("BENCH_HEARTH_ENV", "")
+    return dict(item.split("=", 1) for item in raw.split(",") if "=" in item)
+
+
+_TO_LETTERS = str.maketrans("0123456789", "abcdefghij")
+_TO_DIGITS = str.maketrans("abcdefghij", "0123456789")
+
+
+def _num(n: int) -> str:
+    return str(n).translate(_TO_LETTERS)
+
+
+def _unnum(text: str) -> int:
+    return int(text.translate(_TO_DIGITS))
+
+
+def _safe(run_id: str) -> str:
+    return re.sub(r"[^a-z0-9_]", "_", run_id.lower())
+
+
+# -- databases ------------------------------------------------------------------
+
+_templates: dict[str, str] = {}
+_template_lock = asyncio.Lock()
+
+
+async def _run(argv: list[str], env: dict[str, str], timeout: float = 300) -> str:
+    full_env = {**os.environ, **env,
+                "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
+    proc = await asyncio.create_subprocess_exec(
+        *argv, cwd=REPO_ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    if proc.returncode:
+        raise RuntimeError(f"{' '.join(argv[:4])} failed ({proc.returncode}): {err.decode()[-2000:]}")
+    return out.decode()
+
+
+def _pg_exec(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(sql)
+
+
+def _pg_url(db: str) -> str:
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    return f"{base}/{db}"
+
+
+@atexit.register
+def _drop_templates() -> None:
+    for store, where in list(_templates.items()):
+        try:
+            if store == "pg":
+                _pg_exec(f'DROP DATABASE IF EXISTS "{where}" WITH (FORCE)')
+            else:
+                Path(where).unlink(missing_ok=True)
+        except Exception:
+            pass
+        _templates.pop(store, None)
+
+
+async def _template(store: str, env: dict[str, str]) -> str:
+    """Migrate a template database once per bench process."""
+    async with _template_lock:
+        if store in _templates:
+            return _templates[store]
+        migrate = [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"]
+        if store == "pg":
+            name = f"hearth_bench_tpl_{os.getpid()}"
+            await asyncio.to_thread(_pg_exec, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await asyncio.to_thread(_pg_exec, f'CREATE DATABASE "{name}"')
+            _templates[store] = name
+            await _run(migrate, {**env, "DATABASE_URL": _pg_url(name)})
+        else:
+            WORK_DIR.mkdir(parents=True, exist_ok=True)
+            name = str(WORK_DIR / f"template-{os.getpid()}.sqlite3")
+            _templates[store] = name
+            await _run(migrate, {**env, "SQLITE_PATH": name})
+        return name
+
+
+# -- HTTP (seekers) ---------------------------------------------------------------
+
+def _cookies(response: http.client.HTTPResponse) -> dict[str, str]:
+    out = {}
+    for header in response.headers.get_all("Set-Cookie") or []:
+        name, _, rest = header.partition("=")
+        out[name.strip()] = rest.split(";", 1)[0]
+    return out
+
+
+def anonymous_seeker(port: int, age: int = 30) -> dict:
+    """``GET /api/v1/session/csrf`` then ``POST /api/v1/session/anonymous``: {"id", "session"}."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", "/api/v1/session/csrf")
+        response = conn.getresponse()
+        body = json.loads(response.read())
+        csrf = _cookies(response).get("csrftoken") or body["csrf_token"]
+        conn.request("POST", "/api/v1/session/anonymous", body=json.dumps({"age": age}),
+                     headers={"Content-Type": "application/json", "X-CSRFToken": body["csrf_token"],
+                              "Cookie": f"csrftoken={csrf}"})
+        response = conn.getresponse()
+        payload = response.read()
+        if response.status != 201:
+            raise RuntimeError(f"anonymous session: HTTP {response.status} {payload[:300]!r}")
+        return {"id": json.loads(payload)["id"], "session": _cookies(response)["sessionid"]}
+    finally:
+        conn.close()
+
+
+# -- sockets ------------------------------------------------------------------------
+
+def ws_url(port: int) -> str:
+    return f"ws://127.0.0.1:{port}/ws/v1/chat/"
+
+
+def ws_options(session: str) -> dict:
+    return {"origin": ORIGIN, "additional_headers": {"Cookie": f"sessionid={session}"}}
+
+
+async def open_socket(port: int, session: str):
+    return await connect(ws_url(port), compression=None, proxy=None, open_timeout=20, ping_interval=None,
+                         close_timeout=2, max_size=2 ** 22, **ws_options(session))
+
+
+async def until(ws, *types: str, timeout: float = 20.0) -> dict:
+    """Read frames until one of ``types``; an ``error`` frame raises."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"no {'/'.join(types)} frame within {timeout}s")
+        frame = json.loads(await asyncio.wait_for(ws.recv(), left))
+        if frame.get("type") in types:
+            return frame
+        if frame.get("type") == "error":
+            raise RuntimeError(f"server error frame: {frame}")
+
+
+# -- the target ----------------------------------------------------------------------
+
+@dataclass
+class RunState:
+    run_id: str
+    env: dict[str, str]
+    ports: list[int] = field(default_factory=list)
+    db: str = ""
+    sessions: dict[int, str] = field(default_factory=dict)        # member -> session id
+    conversation: dict[int, int] = field(default_factory=dict)    # member -> conversation id
+    user_id: dict[int, int] = field(default_factory=dict)
+    pairs: int = 0
+
+
+class Hearth(Target):
+    family = "hearth"
+    self_delivery = True   # message.created goes to every socket in the conversation, the sender's too
+    #: Sockets opened at once. Daphne drops a websocket whose application has
+    #: not accepted within 5 s (--websocket_connect_timeout); Hearth's connect
+    #: reads the session, records presence and builds ``hello``, so a burst
+    #: of 50 on a loaded 2-core machine can exceed it.
+    connect_concurrency = 10
+
+    def __init__(self, layer: str = "memory") -> None:
+        if layer not in ("memory", "redis", "redis-pubsub"):
+            raise ValueError(layer)
+        self.layer = layer
+        self.name = f"hearth-{layer}"
+        self.store = "sqlite" if layer == "memory" else "pg"
+        self.multi_process = layer != "memory"
+        self.runs: dict[str, RunState] = {}
+        self.current: RunState | None = None
+        self.overrides: dict[str, dict[str, str]] = {}
+        self._ack = Latency()
+        self._errors: dict[str, int] = {}
+        self._undecodable = 0
+
+    # -- configuration ------------------------------------------------------------
+    def configure(self, run_id: str, **env: str) -> None:
+        """Scenario-specific server settings for the server group ``run_id``."""
+        self.overrides.setdefault(run_id, {}).update(env)
+
+    def _base_env(self, run_id: str) -> dict[str, str]:
+        var = WORK_DIR / f"run-{_safe(run_id)}"
+        env = {**SERVER_ENV, "HEARTH_VAR_DIR": str(var)}
+        if self.store == "sqlite":
+            env.update({"DATABASE_URL": "", "REDIS_URL": "", "SQLITE_PATH": str(var / "hearth.sqlite3")})
+        else:
+            env.update({"DATABASE_URL": _pg_url(f"hearth_bench_{_safe(run_id)}"), "REDIS_URL": REDIS_URL,
+                        "REDIS_PREFIX": f"hearthbench{_safe(run_id)}",
+                        "CHANNEL_LAYER_KIND": "pubsub" if self.layer == "redis-pubsub" else "core",
+                        "REDIS_MAX_CONNECTIONS": "2000"})
+        env.update(self.overrides.get(run_id, {}))
+        env.update(_extra_env())
+        return env
+
+    # -- server lifecycle ----------------------------------------------------------
+    async def setup(self, run_id: str) -> None:
+        env = self._base_env(run_id)
+        state = RunState(run_id, env)
+        template = await _template(self.store, env)
+        Path(env["HEARTH_VAR_DIR"]).mkdir(parents=True, exist_ok=True)
+        if self.store == "sqlite":
+            shutil.copyfile(template, env["SQLITE_PATH"])
+            state.db = env["SQLITE_PATH"]
+        else:
+            state.db = f"hearth_bench_{_safe(run_id)}"
+            await asyncio.to_thread(_pg_exec, f'CREATE DATABASE "{state.db}" TEMPLATE "{template}"')
+        self.runs[run_id] = state
+        self.current = state
+
+    def server(self, port: int, run_id: str) -> ServerSpec:
+        state = self.runs[run_id]
+        state.ports.append(port)
+        return ServerSpec(daphne_argv("support.asgi:application", port), dict(state.env))
+
+    def probe_url(self, port: int) -> str:
+        return ws_url(port)   # accepted, then closed 4401: enough to know Daphne and Django are up
+
+    def probe_options(self) -> dict:
+        return {"origin": ORIGIN}
+
+    async def cleanup(self, run_id: str) -> None:
+        state = self.runs.pop(run_id, None)
+        self.overrides.pop(run_id, None)
+        if state is None:
+            return
+        if self.current is state:
+            self.current = None
+        if self.store == "pg":
+            await asyncio.to_thread(_pg_exec, f'DROP DATABASE IF EXISTS "{state.db}" WITH (FORCE)')
+            from bench.harness.redisinfo import delete_prefix
+            await delete_prefix(REDIS_URL, state.env["REDIS_PREFIX"])
+        shutil.rmtree(state.env["HEARTH_VAR_DIR"], ignore_errors=True)
+
+    async def setup_script(self, run_id: str, *args: str) -> object:
+        state = self.runs[run_id]
+        out = await _run([sys.executable, "-m", "bench.targets.hearth_setup", *args], state.env)
+        return json.loads(out)
+
+    # -- users and matching ----------------------------------------------------------
+    async def listeners(self, run_id: str, first: int, count: int) -> list[dict]:
+        return await self.setup_script(run_id, "listeners", str(first), str(count))
+
+    async def seekers(self, run_id: str, count: int, concurrency: int = 8) -> list[dict]:
+        state = self.runs[run_id]
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(i: int) -> str:
+            async with gate:
+                return await asyncio.to_thread(anonymous_seeker, state.ports[i % len(state.ports)])
+
+        return list(await asyncio.gather(*(one(i) for i in range(count))))
+
+    async def prepare(self, members: int, run_id: str) -> None:
+        """Users and a matched conversation for every pair of members up to ``members``."""
+        state = self.runs[run_id]
+        want = (members + 1) // 2
+        if want <= state.pairs:
+            return
+        new = want - state.pairs
+        t0 = time.monotonic()
+        listeners = await self.listeners(run_id, state.pairs, new)
+        t1 = time.monotonic()
+        seekers = await self.seekers(run_id, new)
+        t2 = time.monotonic()
+        if MATCH_OVER_SOCKETS:
+            pairs = await self.match_over_sockets(state, seekers, listeners)
+        else:
+            conversations = await self.setup_script(
+                run_id, "match", ",".join(f"{s['id']}:{l['id']}" for s, l in zip(seekers, listeners)), TOPIC)
+            pairs = [(s, l, c) for s, l, c in zip(seekers, listeners, conversations)]
+        for k, (seeker, listener, conversation_id) in enumerate(pairs, start=state.pairs):
+            state.sessions[2 * k], state.sessions[2 * k + 1] = seeker["session"], listener["session"]
+            state.conversation[2 * k] = state.conversation[2 * k + 1] = conversation_id
+            state.user_id[2 * k], state.user_id[2 * k + 1] = seeker["id"], listener["id"]
+        state.pairs = want
+        print(f"[bench] {self.name}: {new} pairs prepared: listeners {t1 - t0:.1f}s, seekers {t2 - t1:.1f}s, "
+              f"matching {time.monotonic() - t2:.1f}s", file=sys.stderr, flush=True)
+
+    async def match_over_sockets(self, state: RunState, seekers: list[dict], listeners: list[dict]) -> list:
+        """Listeners ``shift.start`` (capacity 1), seekers ``request.create``;
+        both sides learn their conversation from ``conversation.started``."""
+        gate = asyncio.Semaphore(self.connect_concurrency)
+        by_conversation: dict[int, dict] = {}
+
+        async def listener_ready(i: int, listener: dict):
+            async with gate:
+                ws = await open_socket(state.ports[i % len(state.ports)], listener["session"])
+                await until(ws, "hello")
+                await ws.send(json.dumps({"type": "shift.start", "topics": [TOPIC], "capacity": 1}))
+                await until(ws, "shift.start.ack")
+                return ws
+
+        async def listener_matched(ws, listener: dict) -> None:
+            frame = await until(ws, "conversation.started", timeout=120)
+            by_conversation[frame["conversation"]["id"]] = listener
+            await ws.close()
+
+        async def seeker_matched(i: int, seeker: dict) -> int:
+            async with gate:
+                ws = await open_socket(state.ports[i % len(state.ports)], seeker["session"])
+                try:
+                    await until(ws, "hello")
+                    await ws.send(json.dumps({"type": "request.create", "topic": TOPIC}))
+                    frame = await until(ws, "conversation.started", timeout=120)
+                    return frame["conversation"]["id"]
+                finally:
+                    await ws.close()
+
+        sockets = await asyncio.gather(*(listener_ready(i, l) for i, l in enumerate(listeners)))
+        waiting = [asyncio.create_task(listener_matched(ws, l)) for ws, l in zip(sockets, listeners)]
+        conversations = await asyncio.gather(*(seeker_matched(i, s) for i, s in enumerate(seekers)))
+        await asyncio.wait_for(asyncio.gather(*waiting), 120)
+        return [(seeker, by_conversation[c], c) for seeker, c in zip(seekers, conversations)]
+
+    # -- sockets ------------------------------------------------------------------------
+    def _state(self) -> RunState:
+        if self.current is None:
+            raise RuntimeError("no Hearth server group is running")
+        return self.current
+
+    def socket_url(self, port: int, room: str, member: int) -> str:
+        return ws_url(port)
+
+    def connect_options(self, member: int) -> dict:
+        return ws_options(self._state().sessions[member])
+
+    async def join(self, ws, room: str, member: int) -> None:
+        hello = await until(ws, "hello")
+        expected = self._state().conversation[member]
+        if expected not in {c["id"] for c in hello["conversations"]}:
+            raise RuntimeError(f"member {member}: conversation {expected} not in hello")
+
+    # -- messages -------------------------------------------------------------------------
+    def encode(self, msg: ChatMessage, size: int) -> str:
+        # Digits would be masked as phone numbers: numbers travel as letters.
+        head = f"hb:{_num(msg.sender)}:{_num(msg.seq)}:{_num(msg.sched_ns)}:"
+        text = head + (FILLER * 4)[: max(0, size - len(head))]
+        return json.dumps({"type": "message.send", "conversation": self._state().conversation[msg.sender],
+                           "client_id": f"{msg.sender}.{msg.seq}.{msg.sched_ns}", "text": text})
+
+    def decode(self, text: str) -> ChatMessage | None:
+        head = text[:40]
+        if "message.created" in head:
+            body = json.loads(text)["message"]["text"]
+            parts = body.split(":", 4)
+            if parts[0] != "hb" or len(parts) != 5:
+                self._undecodable += 1
+                return None
+            try:
+                return ChatMessage(_unnum(parts[1]), _unnum(parts[2]), _unnum(parts[3]))
+            except ValueError:
+                self._undecodable += 1
+                return None
+        if "message.ack" in head:
+            arrival = now_ns()
+            client_id = json.loads(text)["client_id"]
+            self._ack.record_ns(arrival - int(client_id.rsplit(".", 1)[1]))
+        elif '"error"' in head:
+            code = json.loads(text).get("code", "?")
+            self._errors[code] = self._errors.get(code, 0) + 1
+        return None
+
+    # -- per-phase figures and checks ------------------------------------------------------
+    def phase_begin(self) -> None:
+        self._ack, self._errors, self._undecodable = Latency(), {}, 0
+
+    def phase_end(self) -> dict:
+        return {"ack": self._ack.summary(), "server_error_frames": dict(self._errors),
+                "undecodable": self._undecodable}
+
+    async def verify(self, run_id: str, sent: int) -> dict:
+        """Rows in ``chat_message`` (kind text) against messages sent: must be equal."""
+        counts = await self.setup_script(run_id, "count-messages")
+        return {"db_text_rows": counts["text"], "messages_sent": sent, "db_rows_match": counts["text"] == sent}
+
+    def describe(self) -> dict:
+        out = super().describe()
+        env = {k: v for k, v in self._base_env("RUNID").items() if k != "SECRET_KEY"}
+        out["config"] = {"app": "support.asgi:application",
+                         "database": "sqlite (WAL, file per run)" if self.store == "sqlite"
+                         else "postgresql (database per run, psycopg pool)",
+                         "server_env": env, "topic": TOPIC, "matching": "shift.start + request.create, auto-assign"}
+        return out
