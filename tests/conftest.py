@@ -7,12 +7,13 @@ reachable, and fail instead when ``REQUIRE_SERVICES=1`` (as in CI).
 
 from __future__ import annotations
 
+import copy
 import os
 import socket
+import uuid
 from urllib.parse import urlparse
 
 import pytest
-from django.core.cache import cache
 
 TEST_POSTGRES_URL = os.environ.get("HEARTH_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 TEST_REDIS_URL = os.environ.get("HEARTH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -72,12 +73,24 @@ def redis_url() -> str:
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache():
-    """Rate-limit counters live in the cache; tests start from a clean slate."""
-    try:
-        cache.clear()
-    except Exception:  # an unreachable Redis cache: the tests about that say so themselves
-        pass
+def _isolated_cache_and_layer(settings):
+    """Each test gets its own cache and channel-layer namespace.
+
+    Rate-limit counters start from zero, and parallel workers sharing one
+    Redis can neither flush each other's keys nor receive each other's group
+    messages (their test databases hand out the same user ids).
+    """
+    namespace = f"t{uuid.uuid4().hex[:12]}"
+    caches = copy.deepcopy(settings.CACHES)
+    if "redis" in caches["default"]["BACKEND"].lower():
+        caches["default"]["KEY_PREFIX"] = namespace
+    else:
+        caches["default"]["LOCATION"] = namespace
+    settings.CACHES = caches
+    layers = copy.deepcopy(settings.CHANNEL_LAYERS)
+    if "channels_redis" in layers["default"]["BACKEND"]:
+        layers["default"].setdefault("CONFIG", {})["prefix"] = namespace
+        settings.CHANNEL_LAYERS = layers
     yield
 
 
