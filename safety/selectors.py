@@ -19,7 +19,7 @@ from support.models import Connection
 from support.roles import is_safety_staff
 
 ALERT_MIN_LEVEL = int(Level.ELEVATED)
-STAFF_PURPOSES = frozenset({"transcript", "join", "sync", "handoff", "message"})
+STAFF_PURPOSES = frozenset({"transcript", "join", "sync", "handoff", "end", "message"})
 
 
 def safety_staff_users():

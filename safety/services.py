@@ -390,6 +390,28 @@ def staff_conversation_handoff(*, staff, conversation_id: int, now=None) -> Conv
         return conversation
 
 
+def staff_conversation_end(*, staff, conversation_id: int, note: str = "", now=None) -> Conversation:
+    """A staff member who joined a conversation closes it (reason ``staff_ended``), audited.
+
+    For after a hand-off, when help has been arranged and staff are the
+    seeker's only company. Idempotent for an ended chat. Locks the conversation row.
+    """
+    from chat.models import EndReason
+    from chat.services.conversations import conversation_close
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        conversation = conversation_get_for_staff(staff=staff, conversation_id=conversation_id, purpose="end", for_update=True, now=now)
+        if not StaffParticipation.objects.filter(conversation=conversation, staff=staff).exists():
+            raise DomainError("not_joined", NOT_JOINED)
+        if conversation.status == ConversationStatus.ENDED:
+            return conversation
+        conversation_close(conversation, reason=EndReason.STAFF_ENDED, now=now)
+        audit_record(actor=staff, action="conversation.closed", target_type="conversation", target_id=conversation.pk,
+                     note=note[:1000], flag_id=_latest_flag_id(conversation.pk), now=now)
+        return conversation
+
+
 def _latest_flag_id(conversation_id: int) -> int | None:
     return SafetyFlag.objects.filter(conversation_id=conversation_id).order_by("-created_at").values_list("pk", flat=True).first()
 

@@ -127,7 +127,17 @@ async def conversation_sync(consumer, frame):
     )
 
 
+async def conversation_end(consumer, frame):
+    conversation_id = require_id(frame, "conversation")
+    note = require(frame, "note", str, optional=True, default="")
+    conversation = await run_service(
+        services.staff_conversation_end, staff=consumer.user, conversation_id=conversation_id, note=note
+    )
+    await consumer.reply(frame, {"type": "conversation.end.ack", "conversation": conversation.pk, "status": conversation.status})
+
+
 HANDLERS = {
+    "conversation.end": conversation_end,
     "ping": ping,
     "alert.ack": alert_ack,
     "flag.claim": flag_claim,

@@ -186,3 +186,20 @@ async def test_staff_frames_with_bad_fields_get_error_frames_and_the_socket_stay
         assert (await receive_until(ws, "error"))["code"] == "malformed_json"
         await ws.send_json_to({"type": "ping"})
         assert (await receive_until(ws, "pong"))["type"] == "pong"
+
+
+async def test_staff_who_took_over_can_close_the_chat_with_a_reason_the_seeker_reads():
+    from safety.models import AuditRecord
+
+    seeker, listener, conversation, flag = await db(flagged_pair)()
+    staff = await db(staff_member)()
+    async with connected(staff, path=STAFF) as staff_ws, connected(seeker) as seeker_ws:
+        await staff_ws.send_json_to({"type": "conversation.end", "conversation": conversation.pk})
+        assert (await receive_until(staff_ws, "error"))["code"] == "not_joined"
+        await staff_ws.send_json_to({"type": "conversation.handoff", "conversation": conversation.pk})
+        await receive_until(staff_ws, "conversation.handed_off")
+        await staff_ws.send_json_to({"type": "conversation.end", "conversation": conversation.pk, "note": "helped to call 988"})
+        assert (await receive_until(staff_ws, "conversation.end.ack"))["status"] == "ended"
+        ended = await receive_until(seeker_ws, "conversation.ended")
+        assert ended["reason"] == "staff_ended" and ended["reason_text"]
+    assert await db(AuditRecord.objects.filter(action="conversation.end", target_id=conversation.pk).exists)()
