@@ -9,12 +9,17 @@ logged and answered with ``internal_error`` rather than a 1011 close.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import logging
+import uuid
 from typing import Any, Awaitable, Callable
 
 from asgiref.sync import sync_to_async
 from channels.exceptions import StopConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -67,11 +72,51 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not valid JSON")
 
 
+async def _receive_retrying(layer, channel_name: str):
+    """The layer's receive, waiting out an outage instead of raising into the consumer."""
+    delay = 0.5
+    while True:
+        try:
+            return await layer.receive(channel_name)
+        except (asyncio.CancelledError, StopConsumer):
+            raise
+        except Exception:
+            logger.warning("channel layer receive failed; retrying in %.1fs", delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5)
+
+
 class FrameConsumer(AsyncJsonWebsocketConsumer):
     """Dispatch JSON frames by ``type`` to the handlers in ``handlers``."""
 
     handlers: dict[str, Handler] = {}
     _admission = None
+
+    async def __call__(self, scope, receive, send):
+        """As channels' ``AsyncConsumer.__call__``, but a channel layer outage does not fail the socket.
+
+        With Redis down, channels-redis cannot subscribe a new channel (the
+        handshake would fail with HTTP 500) and the core layer's receive raises
+        (the consumer would die with 1011). Here the socket opens anyway and
+        works for everything that does not need the layer (sending, syncing,
+        acknowledgements); the layer receive is retried until Redis is back,
+        and the consumers' heartbeats re-join their groups.
+        """
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        if self.channel_layer is None:
+            return await super().__call__(scope, receive, send)
+        try:
+            self.channel_name = await self.channel_layer.new_channel()
+        except Exception:
+            logger.warning("channel layer unavailable while a socket opened; continuing without live events")
+            self.channel_name = f"specific.hearth-{uuid.uuid4().hex}"
+        self.channel_receive = functools.partial(_receive_retrying, self.channel_layer, self.channel_name)
+        self.base_send = send
+        try:
+            await await_many_dispatch([receive, self.channel_receive], self.dispatch)
+        except StopConsumer:
+            pass
     _refused_by_limits = False
 
     async def websocket_connect(self, message) -> None:

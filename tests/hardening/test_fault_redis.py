@@ -50,7 +50,10 @@ async def _redis_outage(servers, redis: OwnRedis, database_url: str, *, pairs_co
     await asyncio.sleep(2)
     redis.kill()
     killed_at = time.monotonic()
-    await asyncio.sleep(outage)
+    await asyncio.sleep(0.5)
+    for _, reader, _, _ in pairs:  # readers lose their connection and reconnect while Redis is down
+        reader.socket.transport.abort()
+    await asyncio.sleep(max(0.0, outage - 0.5))
     redis.start()  # empty: no groups, no channels, no rate-limit counters
     back_at = time.monotonic()
     await asyncio.sleep(4)
@@ -108,6 +111,7 @@ def test_redis_killed_mid_chat_and_restarted_empty_loses_nothing_acknowledged(tm
         logs = "\n".join(server.log() for server in servers)
 
     assert all(alive), "a Daphne process died during the Redis outage"
+    assert all(r.stats.connects >= 2 for _, r, *_ in result["pairs"]), "readers did not reconnect during the outage"
     assert result["converged_after_return"] is not None, "clients did not converge on the database: " + _diagnose(result, stored)
     assert result["converged_after_return"] <= CONVERGE_SECONDS, result["converged_after_return"]
     sent_total = acked_total = 0
