@@ -9,4 +9,6 @@ urlpatterns = [
     path("listen/training/", views.training, name="listen-training"),
     path("listen/training/<slug:slug>/", views.training, name="listen-training-module"),
     path("staff/", views.staff, name="staff"),
+    path("rooms/", views.rooms, name="rooms"),
+    path("rooms/<int:room_id>/", views.room, name="room"),
 ]

@@ -40,3 +40,15 @@ def training(request, slug: str = ""):
 @ensure_csrf_cookie
 def staff(request):
     return _render(request, "staff.html", page="staff")
+
+
+@ensure_csrf_cookie
+def rooms(request):
+    return _render(request, "rooms.html", page="rooms")
+
+
+@ensure_csrf_cookie
+def room(request, room_id: int):
+    # Access is decided by the socket and the API (a room outside your audience is "not found"),
+    # so the page itself renders for any id and says so from JS.
+    return _render(request, "room.html", page="rooms", room_id=room_id)

@@ -44,11 +44,16 @@ def server(tmp_path_factory):
     _require_browser()
     cluster = DaphneCluster(
         workdir=tmp_path_factory.mktemp("browser"),
-        extra_env={"HEARTH_SCHEDULER_IN_PROCESS": "1", "HEARTH_ANON_SESSIONS_PER_IP": "1000", "HEARTH_LOGIN_RATE_PER_IP": "1000"},
+        extra_env={
+            "HEARTH_SCHEDULER_IN_PROCESS": "1", "HEARTH_ANON_SESSIONS_PER_IP": "1000", "HEARTH_LOGIN_RATE_PER_IP": "1000",
+            # The shortest wait for a favourite listener, so "widen to anyone" can be shown in a test.
+            "MATCHING_SPECIFIC_LISTENER_WAIT_SECONDS": "10",
+        },
     )
     cluster.prepare()
     cluster.manage("seed_demo")
     process = cluster.start()
+    process.cluster = cluster  # for manage_python(): test data the demo seed does not have
     try:
         yield process
     finally:
@@ -138,3 +143,48 @@ def seeker_asks_for_a_listener(page, *, age: int = 24, note: str = "") -> None:
         page.get_by_label("Anything you'd like the listener to know first?").fill(note)
     page.get_by_role("button", name="Find a listener").click()
     page.get_by_role("heading", name="Finding you a listener…").wait_for()
+
+
+def manage_python(server, code: str) -> str:
+    """Run Python in ``manage.py shell`` against the test server's database; returns what it printed."""
+    return server.cluster.manage("shell", "-v", "0", "-c", code).strip()
+
+
+def create_room(server, *, name: str, audience: str = "adult", capacity: int = 30, moderated_by_demo_listener: bool = True,
+                history: int = 0, hours: bool = False) -> int:
+    """A room on the first topic (optionally with the demo listener as moderator, ``history`` earlier
+    system notes and weekly opening hours); returns its id."""
+    return int(manage_python(server, f"""
+import datetime
+from django.utils import timezone
+from rooms.models import Room, RoomMessage, RoomModerator, RoomOpeningHours
+from support.models import Topic, User
+room = Room.objects.create(topic=Topic.objects.filter(is_active=True).order_by("pk").first(), audience={audience!r},
+                           name={name!r}, capacity={capacity}, guideline="Be kind. No names, numbers or links. Moderators may remove messages.")
+if {moderated_by_demo_listener!r}:
+    RoomModerator.objects.create(room=room, listener=User.objects.get(username={LISTENER[0]!r}))
+if {hours!r}:
+    for weekday in range(7):
+        RoomOpeningHours.objects.create(room=room, weekday=weekday, opens_at=datetime.time(18, 0), closes_at=datetime.time(21, 0))
+for seq in range(1, {history} + 1):
+    RoomMessage.objects.create(room=room, seq=seq, kind="system", text=f"Earlier note {{seq}}", created_at=timezone.now())
+Room.objects.filter(pk=room.pk).update(last_seq={history})
+print(room.pk)
+"""))
+
+
+def listener_signs_in(page) -> None:
+    page.goto("/listen/")
+    page.get_by_label("Username").fill(LISTENER[0])
+    page.get_by_label("Password").fill(LISTENER[1])
+    page.get_by_role("button", name="Sign in").click()
+    page.locator("#console-title").wait_for()
+
+
+def seeker_opens_rooms(page, *, age: int = 30) -> None:
+    """From the landing page to the rooms list, answering the age question."""
+    page.goto("/")
+    page.get_by_role("link", name="group room", exact=True).click()
+    page.get_by_label("How old are you?").fill(str(age))
+    page.get_by_role("button", name="Show rooms").click()
+    page.get_by_role("heading", name="Group rooms").wait_for()

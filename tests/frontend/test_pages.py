@@ -8,7 +8,7 @@ import pytest
 
 from support.helplines import helplines_for
 
-PAGES = ["/", "/talk/", "/listen/", "/listen/training/", "/listen/training/basics/", "/staff/"]
+PAGES = ["/", "/talk/", "/listen/", "/listen/training/", "/listen/training/basics/", "/staff/", "/rooms/", "/rooms/1/"]
 
 
 @pytest.fixture
@@ -110,6 +110,28 @@ def test_static_modules_never_use_innerhtml_or_eval():
         code = re.sub(r"^\s*//.*$", "", text, flags=re.MULTILINE)  # comments may name what we avoid
         banned = re.search(r"\.(?:innerHTML|outerHTML)\b|insertAdjacentHTML|document\.write|\beval\(|new Function", code)
         assert banned is None, f"{banned.group(0)} in {source.name}"
+
+
+@pytest.mark.django_db
+def test_landing_and_the_seeker_flow_link_to_group_rooms(client):
+    assert 'href="/rooms/" id="rooms-link"' in response_html(client, "/")
+    talk = response_html(client, "/talk/")
+    assert 'href="/rooms/" id="rooms-from-topic"' in talk
+    assert 'href="/rooms/"' in response_html(client, "/staff/")  # the main navigation, on every page
+
+
+@pytest.mark.django_db
+def test_room_page_carries_its_id_for_the_script_and_has_a_labelled_composer_and_pinned_guideline(client):
+    html = response_html(client, "/rooms/42/")
+    assert 'data-room="42"' in html
+    assert '<label for="room-input" class="visually-hidden">Your message to the room</label>' in html
+    assert 'id="guideline"' in html and "I agree to the guideline" in html
+    assert 'id="safety-resources"' in html
+
+
+@pytest.mark.django_db
+def test_room_page_ids_that_are_not_numbers_are_not_found(client):
+    assert client.get("/rooms/abc/").status_code == 404
 
 
 def response_html(client, path) -> str:

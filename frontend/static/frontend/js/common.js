@@ -34,16 +34,19 @@ export function connectionBanner(node, status, detail = {}) {
 /** A button that asks "are you sure?" by changing its own label, then acts on the second press. */
 export function confirmButton(button, confirmLabel, action) {
   const original = button.textContent;
+  const originalName = button.getAttribute("aria-label"); // a longer accessible name, swapped while armed
   let armed = null;
   const reset = () => {
     clearTimeout(armed);
     armed = null;
     button.textContent = original;
+    if (originalName) button.setAttribute("aria-label", originalName);
     button.classList.remove("button-danger");
   };
   button.addEventListener("click", async () => {
     if (!armed) {
       button.textContent = confirmLabel;
+      if (originalName) button.setAttribute("aria-label", confirmLabel);
       button.classList.add("button-danger");
       announce(`Press again to confirm: ${confirmLabel}`);
       armed = setTimeout(reset, 6000);

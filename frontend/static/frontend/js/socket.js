@@ -33,8 +33,9 @@ export function backoffDelay(attempt, { minimum = 0, random = Math.random } = {}
 }
 
 export class HearthSocket {
-  constructor(path, { onFrame = () => {}, onStatus = () => {} } = {}) {
+  constructor(path, { onFrame = () => {}, onStatus = () => {}, helloType = "hello" } = {}) {
     this.path = path;
+    this.helloType = helloType; // the frame that proves the server took us ("room.hello" on a room socket)
     this.onFrame = onFrame;
     this.onStatus = onStatus;
     this.ws = null;
@@ -136,7 +137,7 @@ export class HearthSocket {
       return;
     }
     if (!frame || typeof frame.type !== "string") return;
-    if (frame.type === "hello") {
+    if (frame.type === this.helloType) {
       // Only a hello proves the server took us: reset the backoff here, not on open.
       this.attempt = 0;
       this.minimumDelay = 0;
@@ -244,7 +245,8 @@ export class ChatClient {
       case "hello":
         this.role = frame.user && frame.user.role;
         this.userKey = frame.user ? String(frame.user.id) : this.userKey;
-        for (const conversation of frame.conversations || []) this.conversation(conversation.id);
+        // The chat socket lists conversation objects; the staff socket the ids it has joined.
+        for (const conversation of frame.conversations || []) this.conversation(typeof conversation === "object" ? conversation.id : conversation);
         for (const state of this.conversations.values()) {
           state.synced = false;
           state.syncing = false; // a sync in flight on the old socket will never be answered
@@ -253,6 +255,7 @@ export class ChatClient {
         return true;
       case "conversation.waiting":
       case "conversation.started":
+      case "conversation.joined": // staff socket: the whole transcript on joining
         this.conversation(frame.conversation.id);
         for (const message of frame.messages || []) this._apply(frame.conversation.id, message, false);
         this._flushOutbox(frame.conversation.id);
@@ -397,6 +400,189 @@ export class ChatClient {
       for (const entry of saved) {
         state.outbox.set(entry.client_id, entry);
         this.onPending(id, entry);
+      }
+    } catch (error) {
+      /* ignore a damaged entry */
+    }
+  }
+}
+
+/**
+ * RoomClient: the same guarantees as ChatClient for one group room on /ws/v1/rooms/<id>/.
+ *
+ * The first `room.hello` starts the log at its oldest message (older ones are paged in on request);
+ * every later hello (a reconnect) is applied like a sync page, then `room.sync` from the highest seq
+ * fills any gap, repeated while `has_more`, and only then is the outbox re-sent with the original
+ * client_ids. Own messages are recognised by client_id (kept in sessionStorage until acknowledged).
+ * `room.message.updated` (removed, released, hidden) replaces a message in place and never moves lastSeq.
+ */
+export class RoomClient {
+  constructor(socket, roomId, { onHello = () => {}, onMessage = () => {}, onUpdate = () => {}, onPending = () => {}, onAck = () => {}, onError = () => {} } = {}) {
+    this.socket = socket;
+    this.roomId = roomId;
+    this.onHello = onHello;
+    this.onMessage = onMessage;
+    this.onUpdate = onUpdate;
+    this.onPending = onPending;
+    this.onAck = onAck;
+    this.onError = onError;
+    this.alias = null;
+    this.started = false;
+    this.lastSeq = 0;
+    this.buffer = new Map();
+    this.outbox = new Map();
+    this.syncing = false;
+    this.synced = false;
+  }
+
+  /** Feed every frame from the room socket here. */
+  handle(frame) {
+    switch (frame.type) {
+      case "room.hello":
+        this._hello(frame);
+        return true;
+      case "room.message.created":
+        this._apply(frame.message, true);
+        return true;
+      case "room.messages":
+        this._synced(frame);
+        return true;
+      case "room.message.ack":
+        this._acked(frame);
+        return true;
+      case "room.message.updated":
+      case "room.message.held":
+        this.onUpdate(frame.message, { held: frame.type === "room.message.held" });
+        return true;
+      case "error":
+        if (frame.ref && String(frame.ref).startsWith("rm:")) this._sendFailed(frame);
+        else if (frame.ref === "rs") this.syncing = false;
+        return false;
+      default:
+        return false;
+    }
+  }
+
+  /** Queue a message; sent now if the room is synced, re-sent after every reconnect until acknowledged. */
+  send(text) {
+    const entry = { client_id: uuid(), text, queued_at: new Date().toISOString(), failed: null };
+    this.outbox.set(entry.client_id, entry);
+    this._save();
+    this.onPending(entry);
+    if (this.synced) this._transmit(entry);
+    return entry;
+  }
+
+  isMine(message) {
+    return Boolean(message && message.kind !== "system" && this.alias && message.sender_alias === this.alias);
+  }
+
+  sync() {
+    if (this.syncing && this.socket.isOpen) return;
+    this.syncing = this.socket.send({ type: "room.sync", after_seq: this.lastSeq, ref: "rs" });
+  }
+
+  _hello(frame) {
+    this.alias = frame.you ? frame.you.alias : this.alias;
+    const messages = frame.messages || [];
+    if (!this.started) {
+      this.started = true;
+      this.lastSeq = messages.length ? messages[0].seq - 1 : frame.last_seq || 0;
+      this._restore();
+    }
+    this.synced = false;
+    this.syncing = false; // a sync sent on the old socket will never be answered
+    this.onHello(frame);
+    for (const message of messages) this._apply(message, false);
+    this.sync();
+  }
+
+  _transmit(entry) {
+    this.socket.send({ type: "room.message.send", client_id: entry.client_id, text: entry.text, ref: `rm:${entry.client_id}` });
+  }
+
+  _flush() {
+    this.synced = true;
+    for (const entry of this.outbox.values()) if (!entry.failed) this._transmit(entry);
+  }
+
+  _apply(message, live) {
+    if (message.seq <= this.lastSeq) return;
+    if (message.seq > this.lastSeq + 1) {
+      this.buffer.set(message.seq, message);
+      if (live) this.sync();
+      return;
+    }
+    this._accept(message, live);
+    while (this.buffer.has(this.lastSeq + 1)) {
+      const next = this.buffer.get(this.lastSeq + 1);
+      this.buffer.delete(next.seq);
+      this._accept(next, live);
+    }
+    for (const seq of this.buffer.keys()) if (seq <= this.lastSeq) this.buffer.delete(seq);
+  }
+
+  _accept(message, live) {
+    this.lastSeq = message.seq;
+    if (message.client_id && this.outbox.has(message.client_id) && this.isMine(message)) {
+      this.outbox.delete(message.client_id);
+      this._save();
+    }
+    this.onMessage(message, { live });
+  }
+
+  _synced(frame) {
+    for (const message of frame.messages || []) this._apply(message, false);
+    this.syncing = false;
+    if (frame.has_more || this.lastSeq < frame.last_seq || this.buffer.size) {
+      this.sync();
+      return;
+    }
+    if (!this.synced) this._flush();
+  }
+
+  _acked(frame) {
+    this.outbox.delete(frame.client_id);
+    this._save();
+    this.onAck(frame.client_id, frame);
+    if (frame.seq > this.lastSeq + 1) this.sync(); // our own message.created was lost (or someone else's)
+  }
+
+  _sendFailed(frame) {
+    const clientId = String(frame.ref).slice(3);
+    const entry = this.outbox.get(clientId);
+    if (!entry) return;
+    if (["internal_error", "rate_limited", "slow_mode"].includes(frame.code)) {
+      const wait = frame.retry_after ? frame.retry_after * 1000 : 2000;
+      setTimeout(() => this.outbox.has(clientId) && this.synced && this._transmit(entry), wait);
+      this.onError(frame, { client_id: clientId, retrying: true });
+      return;
+    }
+    // Refused for good (room closed, muted, too long…): shown as not sent, never retried.
+    entry.failed = frame.code;
+    this.outbox.delete(clientId);
+    this._save();
+    this.onError(frame, { client_id: clientId, retrying: false });
+  }
+
+  _key() {
+    return `hearth.room-outbox.${this.alias || "anon"}.${this.roomId}`;
+  }
+
+  _save() {
+    try {
+      if (this.outbox.size) sessionStorage.setItem(this._key(), JSON.stringify(Array.from(this.outbox.values())));
+      else sessionStorage.removeItem(this._key());
+    } catch (error) {
+      /* storage unavailable: the in-memory outbox still works */
+    }
+  }
+
+  _restore() {
+    try {
+      for (const entry of JSON.parse(sessionStorage.getItem(this._key()) || "[]")) {
+        this.outbox.set(entry.client_id, entry);
+        this.onPending(entry);
       }
     } catch (error) {
       /* ignore a damaged entry */

@@ -1,0 +1,174 @@
+"""Group rooms in the browser: two seekers and a moderator; held crisis messages, removal, presence,
+the guideline, older history, closed and full rooms, and axe on both pages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.browser import (  # noqa: F401 (fixtures)
+    browser,
+    create_room,
+    listener_signs_in,
+    new_page,
+    run_axe,
+    screenshot,
+    seeker_opens_rooms,
+    server,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.xdist_group("e2e")]
+CRISIS = "i dont want to be alive anymore"
+
+
+def expect(locator):
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
+def log(page):
+    return page.locator("#room-log")
+
+
+def say(page, text: str) -> None:
+    page.get_by_label("Your message to the room").fill(text)
+    page.get_by_label("Your message to the room").press("Enter")
+
+
+def seeker_joins(page, room_name: str) -> None:
+    seeker_opens_rooms(page)
+    card = page.locator(".room-card", has_text=room_name)
+    expect(card).to_contain_text("Open now")
+    card.get_by_role("link", name=f"Join {room_name}").click()
+    expect(page.get_by_role("heading", name=room_name)).to_be_visible()
+
+
+def test_two_seekers_and_a_moderator_share_a_room_with_held_crisis_messages_and_removal(browser, server):
+    create_room(server, name="Night owls")
+    moderator_context, moderator = new_page(browser, server)
+    a_context, seeker_a = new_page(browser, server, width=375, height=740)
+    b_context, seeker_b = new_page(browser, server)
+    try:
+        listener_signs_in(moderator)
+        moderator.goto("/rooms/")
+        moderator.get_by_role("link", name="Look inside Night owls").click()
+        expect(moderator.locator("#room-state")).to_contain_text("Open now")
+        expect(moderator.locator("#mod-tools")).to_be_visible()
+        # Moderators need no guideline acknowledgement.
+        expect(moderator.get_by_role("button", name="I agree to the guideline")).to_be_hidden()
+
+        seeker_joins(seeker_a, "Night owls")
+        assert run_axe(seeker_a) == [], "room page (375 px)"
+        # The pinned guideline must be accepted once before the first message.
+        expect(seeker_a.get_by_label("Your message to the room")).to_be_disabled()
+        seeker_a.get_by_role("button", name="I agree to the guideline").click()
+        expect(seeker_a.get_by_label("Your message to the room")).to_be_enabled()
+        alias_a = seeker_a.locator(".presence-item", has_text="(you)").locator("span").first.text_content()
+
+        seeker_joins(seeker_b, "Night owls")
+        seeker_b.get_by_role("button", name="I agree to the guideline").click()
+        expect(moderator.locator("#member-count")).to_have_text("(2)")
+        expect(moderator.locator("#presence")).to_contain_text(alias_a)
+
+        # A normal message reaches everyone.
+        say(seeker_a, "hello everyone, first time here")
+        for page in (seeker_a, seeker_b, moderator):
+            expect(log(page)).to_contain_text("hello everyone, first time here")
+        expect(seeker_a.locator(".msg-mine .msg-state").last).to_have_text("Sent")
+
+        # A crisis message is held: resources for the sender, the moderator reviews it, the other seeker never sees it.
+        say(seeker_a, CRISIS)
+        resources = seeker_a.locator("#safety-resources")
+        expect(resources).to_be_visible()
+        expect(resources).to_contain_text("988")
+        expect(resources.get_by_role("link", name="Talk to a listener one-to-one")).to_have_attribute("href", re.compile(r"^/talk/"))
+        expect(seeker_a.locator(".msg-mine .msg-state").last).to_have_text("Held for a moderator")
+        screenshot(seeker_a, "room-held-mobile")
+        expect(moderator.locator("#held-panel")).to_contain_text(CRISIS)
+        say(moderator, "welcome both of you")
+        expect(log(seeker_b)).to_contain_text("welcome both of you")
+        expect(log(seeker_b)).not_to_contain_text(CRISIS)
+        assert CRISIS not in seeker_b.locator("main").inner_text()
+
+        # The moderator removes a message: everyone sees it as removed.
+        first = moderator.locator("#room-log li", has_text="hello everyone, first time here")
+        first.get_by_role("button", name=re.compile("Remove message")).click()
+        moderator.get_by_role("button", name="Yes, remove it").click()
+        for page in (seeker_a, seeker_b, moderator):
+            expect(log(page)).to_contain_text("Message removed by a moderator.")
+            expect(log(page)).not_to_contain_text("hello everyone, first time here")
+
+        # Releasing the held message would show it; removing it keeps it away from everyone.
+        moderator.locator("#held-list").get_by_role("button", name="Remove").click()
+        moderator.get_by_role("button", name="Yes, remove it").click()
+        expect(moderator.locator("#held-panel")).to_be_hidden()
+
+        # Reports and slow mode.
+        seeker_b.locator("#room-log li", has_text="welcome both of you").get_by_role("button", name=re.compile("Report")).click()
+        seeker_b.get_by_role("button", name="Yes, report it").click()
+        expect(seeker_b.locator("#room-log li", has_text="welcome both of you").get_by_role("button", name="Reported")).to_be_disabled()
+        moderator.get_by_label("Slow mode").select_option("30")
+        moderator.get_by_role("button", name="Apply").click()
+        expect(seeker_b.locator("#room-state")).to_contain_text("slow mode: one message every 30 s")
+
+        # Mute, then remove a member for the day.
+        moderator.get_by_role("button", name=f"Mute 10 min: {alias_a}").click()
+        expect(seeker_a.get_by_label("Your message to the room")).to_be_disabled()
+        expect(seeker_a.locator("#room-state")).to_contain_text("you're muted")
+        screenshot(moderator, "room-moderator")
+        assert run_axe(moderator) == [], "room page, moderator (desktop)"
+        moderator.get_by_role("button", name=f"Remove for today: {alias_a}").click()
+        moderator.get_by_role("button", name=f"Yes, remove {alias_a}").click()
+        expect(seeker_a.get_by_role("heading", name="You've been removed from this room for today")).to_be_visible()
+        expect(seeker_a.get_by_role("link", name="Talk to a listener one-to-one")).to_be_visible()
+        expect(moderator.locator("#member-count")).to_have_text("(1)")
+        for page in (seeker_a, seeker_b, moderator):
+            page.errors.assert_clean()
+    finally:
+        a_context.close()
+        b_context.close()
+        moderator_context.close()
+
+
+def test_rooms_list_shows_closed_and_full_rooms_and_a_room_pages_back_through_history(browser, server):
+    create_room(server, name="Quiet corner", hours=True, history=55)
+    create_room(server, name="Tiny table", capacity=1, moderated_by_demo_listener=False)
+    reader_context, reader = new_page(browser, server, width=375, height=740)
+    other_context, other = new_page(browser, server)
+    try:
+        seeker_opens_rooms(reader)
+        closed = reader.locator(".room-card", has_text="Quiet corner")
+        expect(closed).to_contain_text(re.compile(r"Closed · opens \w+"))
+        assert run_axe(reader) == [], "rooms list (375 px)"
+        screenshot(reader, "rooms-list-mobile")
+
+        # A closed room can be read; the last 50 messages come first, older ones on request.
+        closed.get_by_role("link", name="Look inside Quiet corner").click()
+        expect(reader.locator("#room-closed")).to_be_visible()
+        expect(reader.locator("#room-closed").get_by_role("link", name="Talk to a listener one-to-one")).to_be_visible()
+        expect(reader.get_by_label("Your message to the room")).to_be_disabled()
+        expect(log(reader).locator("li")).to_have_count(50)
+        expect(log(reader).locator("li").first).to_have_text("Earlier note 6")
+        reader.get_by_role("button", name="Show earlier messages").click()
+        expect(log(reader).locator("li")).to_have_count(55)
+        expect(log(reader).locator("li").first).to_have_text("Earlier note 1")
+        expect(reader.get_by_role("button", name="Show earlier messages")).to_be_hidden()
+        assert run_axe(reader) == [], "closed room (375 px)"
+
+        # Someone sitting in the one-place room makes it full for the next visitor, who is offered one-to-one.
+        reader.goto("/rooms/")
+        reader.locator(".room-card", has_text="Tiny table").get_by_role("link", name="Look inside Tiny table").click()
+        expect(reader.get_by_role("heading", name="Tiny table")).to_be_visible()
+        seeker_opens_rooms(other)
+        full = other.locator(".room-card", has_text="Tiny table")
+        expect(full).to_contain_text("Full right now")
+        expect(full).to_contain_text("This room is full.")
+        expect(full.get_by_role("link", name="Talk to a listener one-to-one")).to_be_visible()
+        assert run_axe(other) == [], "rooms list (desktop)"
+        reader.errors.assert_clean()
+        other.errors.assert_clean()
+    finally:
+        reader_context.close()
+        other_context.close()
