@@ -7,7 +7,7 @@ PY      = $(VENV)/bin/python
 PIP     = $(VENV)/bin/pip
 PYTEST_ARGS ?=
 
-.PHONY: run test install bench bench-full migrate demo check clean test-reliability
+.PHONY: run test install bench bench-full migrate demo check clean test-reliability lock audit
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Hearth needs Python 3.11 or newer")'
@@ -37,6 +37,14 @@ test: install
 
 test-reliability: install
 	HEARTH_FULL_RUNS=1 $(VENV)/bin/pytest -m "reliability or load" $(PYTEST_ARGS)
+
+# The exact versions installed, for pip-audit (regenerate after changing pyproject.toml).
+lock: install
+	$(PIP) freeze --exclude-editable | grep -v '^-e ' > requirements.lock
+
+# Known vulnerabilities in the locked dependencies; fails on any, and when the advisory source is unreachable.
+audit: install
+	$(VENV)/bin/pip-audit -r requirements.lock --no-deps --strict --progress-spinner off
 
 bench: install
 	$(PY) -m bench.run --quick
