@@ -188,3 +188,28 @@ def seeker_opens_rooms(page, *, age: int = 30) -> None:
     page.get_by_label("How old are you?").fill(str(age))
     page.get_by_role("button", name="Show rooms").click()
     page.get_by_role("heading", name="Group rooms").wait_for()
+
+
+def create_listener(server, *, username: str, alias: str, password: str) -> None:
+    """A second trained, active listener (the demo seed has one)."""
+    manage_python(server, f"""
+from django.utils import timezone
+from listeners.models import ListenerProfile, ListenerStatus
+from support.models import Role, Topic, User
+user, _ = User.objects.get_or_create(username={username!r}, defaults={{"alias": {alias!r}, "role": Role.LISTENER}})
+user.set_password({password!r})
+user.save()
+profile, _ = ListenerProfile.objects.get_or_create(user=user)
+profile.status = ListenerStatus.ACTIVE
+profile.trained_at = profile.trained_at or timezone.now()
+profile.approved_for_adults = True
+profile.save()
+profile.topics.set(Topic.objects.filter(is_active=True))
+""")
+
+
+def sign_in(page, path: str, username: str, password: str) -> None:
+    page.goto(path)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()

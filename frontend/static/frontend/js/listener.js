@@ -5,7 +5,7 @@ import { get, post, whoAmI } from "./api.js";
 import { ChatView } from "./chatview.js";
 import { $, $$, announce, el, formatDuration, setText, showOnly } from "./dom.js";
 import { ChatClient, HearthSocket } from "./socket.js";
-import { confirmButton, connectionBanner } from "./common.js";
+import { confirmButton, connectionBanner, endpoints } from "./common.js";
 
 const state = { socket: null, client: null, user: null, shift: null, chats: new Map(), offers: new Map(), active: null, connected: false, audio: null };
 const show = (id, options) => showOnly(".step", id, options);
@@ -227,6 +227,9 @@ function openChat(conversation) {
   const endButton = el("button", { type: "button", class: "button", text: "End chat" });
   const escalateButton = el("button", { type: "button", class: "button", text: "Escalate to safety team" });
   const closeButton = el("button", { type: "button", class: "button", text: "Close tab", hidden: true });
+  const transferButton = el("button", { type: "button", class: "button", text: "Transfer" });
+  const reportButton = el("button", { type: "button", class: "button button-quiet", text: "Report seeker" });
+  const status = el("p", { class: "notice transfer-status", role: "status", hidden: true });
   const view = new ChatView({
     conversationId: id,
     myRole: "listener",
@@ -242,12 +245,15 @@ function openChat(conversation) {
       "div",
       { class: "chat-head" },
       el("div", {}, el("h3", { text: `Chat with ${peer.alias}` }), el("p", { class: "subtitle", text: `${peer.age_group === "teen" ? "Teen" : "Adult"} seeker · ${conversation.topic || "any topic"}` })),
-      el("div", { class: "chat-actions" }, escalateButton, endButton, closeButton),
+      el("div", { class: "chat-actions" }, escalateButton, transferButton, reportButton, endButton, closeButton),
     ),
+    status,
     guidance,
     view.root,
   );
-  const chat = { id, tab, panel, view, badge, guidance, endButton, escalateButton, closeButton, peer, unread: 0, ended: false };
+  const chat = { id, tab, panel, view, badge, guidance, endButton, escalateButton, closeButton, transferButton, reportButton, status, peer, unread: 0, ended: false };
+  transferButton.addEventListener("click", () => openDialog("transfer-dialog", id));
+  reportButton.addEventListener("click", () => openDialog("report-dialog", id));
   state.chats.set(id, chat);
   tab.addEventListener("click", () => selectChat(id));
   tab.addEventListener("keydown", (event) => tabKeys(event, id));
@@ -330,6 +336,8 @@ function chatEnded(id, text) {
   chat.view.setEnded(text);
   chat.endButton.hidden = true;
   chat.escalateButton.hidden = true;
+  chat.transferButton.hidden = true;
+  chat.status.hidden = true;
   chat.closeButton.hidden = false;
   chat.tab.querySelector("span").textContent = `${chat.peer.alias} (ended)`;
   announce(`Chat with ${chat.peer.alias} ended. ${text || ""}`);
@@ -349,6 +357,66 @@ function showGuidance(frame) {
   }
   announce(`Safety guidance for your chat with ${chat.peer.alias}: ${frame.guidance}`, { urgent: true });
 }
+
+// --- transfer and report ------------------------------------------------------------------
+function openDialog(id, conversation) {
+  const dialog = document.getElementById(id);
+  dialog.dataset.conversation = String(conversation);
+  dialog.querySelector(".form-error").textContent = "";
+  dialog.showModal();
+}
+
+$("#transfer-form").addEventListener("submit", async (event) => {
+  const dialog = $("#transfer-dialog");
+  if (event.submitter && event.submitter.value === "cancel") return;
+  event.preventDefault();
+  const id = Number(dialog.dataset.conversation);
+  const to = $("#transfer-to").value.trim();
+  try {
+    await state.socket.request({ type: "conversation.transfer", conversation: id, ...(to ? { to } : {}) });
+    dialog.close();
+    $("#transfer-to").value = "";
+    transferRequested(id, to);
+  } catch (failure) {
+    if (failure.code === "transfer_pending") {
+      dialog.close();
+      transferRequested(id, to);
+      return;
+    }
+    setText($("#transfer-error"), failure.message);
+  }
+});
+
+function transferRequested(id, to) {
+  const chat = state.chats.get(id);
+  if (!chat) return;
+  chat.transferButton.disabled = true;
+  chat.transferButton.textContent = "Transfer requested";
+  chat.status.hidden = false;
+  chat.status.textContent = `Waiting for ${to || "another listener"} to take over. Keep talking with ${chat.peer.alias} meanwhile.`;
+  announce(chat.status.textContent);
+}
+
+$("#report-form").addEventListener("submit", async (event) => {
+  const dialog = $("#report-dialog");
+  if (event.submitter && event.submitter.value === "cancel") return;
+  event.preventDefault();
+  const id = Number(dialog.dataset.conversation);
+  try {
+    await endpoints.report({ conversation: id, reason: $("#report-reason").value, detail: $("#report-detail").value.trim() });
+    dialog.close();
+    $("#report-detail").value = "";
+    const chat = state.chats.get(id);
+    if (chat) {
+      chat.reportButton.disabled = true;
+      chat.reportButton.textContent = "Reported";
+      chat.view.errorLine.textContent = "Report sent. The safety team will review this chat.";
+    }
+    announce("Report sent. The safety team will review this chat.");
+  } catch (failure) {
+    setText($("#report-error"), failure.message);
+  }
+});
 
 // --- wellbeing -------------------------------------------------------------------
 function wellbeingPause(frame) {
@@ -440,8 +508,10 @@ function onFrame(frame) {
       chatEnded(frame.conversation, frame.reason_text);
       break;
     case "conversation.left":
+      chatEnded(frame.conversation, frame.reason === "handoff" ? "The safety team has taken over this chat." : "This chat was moved to another listener.");
+      break;
     case "conversation.transferred":
-      chatEnded(frame.conversation, frame.reason || "This chat was moved to another listener.");
+      chatEnded(frame.conversation, frame.to ? `${frame.to} has taken over this chat. Thank you.` : "This chat was moved to another listener.");
       break;
     case "conversation.messages":
       if (frame.status === "ended" && !frame.has_more) chatEnded(frame.conversation, "This chat ended while you were away.");

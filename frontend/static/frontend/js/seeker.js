@@ -54,6 +54,7 @@ async function askTopic() {
   state.conversation = null;
   state.ended = false;
   show("step-topic");
+  loadFavourites();
   const choices = $("#topic-choices");
   if (choices.dataset.loaded) return;
   try {
@@ -70,8 +71,29 @@ async function askTopic() {
       );
     }
     choices.dataset.loaded = "1";
+    preselectTopic();
   } catch (error) {
     /* "Anything" still works */
+  }
+}
+
+/** A room's "talk one-to-one" link passes its topic: start with it chosen. */
+function preselectTopic() {
+  const wanted = new URLSearchParams(location.search).get("topic");
+  const radio = wanted && Array.from(document.querySelectorAll("#topic-choices input[name=topic]")).find((input) => input.value === wanted);
+  if (radio) radio.checked = true;
+}
+
+/** Listeners this seeker saved as favourites, offered as "ask for" (GET /api/v1/favourites). */
+async function loadFavourites() {
+  const select = $("#favourite-listener");
+  try {
+    const body = await get("/api/v1/favourites");
+    const favourites = (body && body.favourites) || [];
+    select.replaceChildren(el("option", { value: "", text: "Anyone available" }), ...favourites.map((listener) => el("option", { value: listener.alias, text: listener.alias })));
+    $("#favourite-choice").hidden = favourites.length === 0;
+  } catch (error) {
+    $("#favourite-choice").hidden = true; // anyone available still works
   }
 }
 
@@ -89,7 +111,8 @@ $("#topic-form").addEventListener("submit", async (event) => {
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
   try {
-    const reply = await state.socket.request({ type: "request.create", topic: topic === "any" ? null : topic, note });
+    const listener = $("#favourite-listener").value || null;
+    const reply = await state.socket.request({ type: "request.create", topic: topic === "any" ? null : topic, listener, note });
     updateQueue(reply.request);
   } catch (failure) {
     if (failure.code === "already_waiting") return; // hello/sync will show the open request
@@ -157,8 +180,11 @@ function updateQueue(request) {
   const position = request.position;
   setText(
     $("#queue-position"),
-    position === 1 ? "You're next in line." : position ? `You're number ${position} in line.` : "You're in line.",
+    request.listener
+      ? `Waiting for ${request.listener}.`
+      : position === 1 ? "You're next in line." : position ? `You're number ${position} in line.` : "You're in line.",
   );
+  showWiden(Boolean(request.listener && request.widen_suggested), request.listener);
   const wait = request.estimated_wait_seconds;
   setText($("#queue-wait"), wait === null || wait === undefined ? "We'll connect you as soon as a listener is free." : `Estimated wait: ${formatDuration(wait)}.`);
 }
@@ -191,6 +217,20 @@ $("#cancel-request").addEventListener("click", async () => {
     if (failure.code === "no_open_request") return;
     state.view.errorLine.textContent = failure.message;
   }
+});
+
+function showWiden(visible, alias) {
+  $("#widen-box").hidden = !visible;
+  if (visible) setText($("#widen-text"), `${alias || "Your favourite listener"} hasn't come on yet. You're still waiting for them, or you can talk to anyone available.`);
+}
+
+$("#widen").addEventListener("click", () => {
+  // request.widen has no direct reply: request.updated arrives on all our sockets; errors echo the ref.
+  if (!state.socket.send({ type: "request.widen", ref: "widen" })) {
+    setText($("#widen-text"), "Not connected. Please try again in a moment.");
+    return;
+  }
+  $("#widen").disabled = true;
 });
 
 $("#talk-again").addEventListener("click", () => askTopic());
@@ -314,9 +354,15 @@ function onFrame(frame) {
     case "queue.position":
       if (!state.view) break;
       updateQueue(frame.request);
+      if (frame.type === "request.updated" && !frame.request.listener && $("#widen").disabled) {
+        $("#widen").disabled = false;
+        announce("You'll talk to the first listener available.");
+      }
       break;
     case "request.widen_suggested":
-      setText($("#queue-wait"), "Your favourite listener hasn't come on yet. You're still waiting for them.");
+      updateQueue(frame.request);
+      showWiden(true, frame.request && frame.request.listener);
+      announce(`${(frame.request && frame.request.listener) || "Your favourite listener"} hasn't come on yet. You can widen to anyone.`);
       break;
     case "conversation.started":
       showChat(frame.conversation);
@@ -355,6 +401,12 @@ function onFrame(frame) {
       break;
     case "session.closed":
       connectionBanner($("#connection"), "closed", { reason: "revoked", text: "Your session has ended." });
+      break;
+    case "error":
+      if (frame.ref === "widen") {
+        $("#widen").disabled = false;
+        setText($("#widen-text"), frame.message);
+      }
       break;
     default:
       break;
