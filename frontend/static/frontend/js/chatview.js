@@ -9,7 +9,8 @@ const TYPING_SHOW_MS = 6000;
 const MAX_CHARS = 2000;
 
 export class ChatView {
-  constructor({ conversationId, myRole, client, socket, peerLabel = "Them", messageActions = null, isActive = () => true }) {
+  constructor({ conversationId, myRole, client, socket, peerLabel = "Them", messageActions = null, isActive = () => true, signals = true }) {
+    this.signals = signals; // typing and read markers; the staff socket has neither
     this.id = conversationId;
     this.myRole = myRole;
     this.client = client;
@@ -158,6 +159,7 @@ export class ChatView {
   }
 
   markRead() {
+    if (!this.signals) return;
     if (document.visibilityState !== "visible" || !this.isActive() || this.lastPeerSeq <= this.readSent) return;
     if (this.socket.send({ type: "conversation.read", conversation: this.id, seq: this.lastPeerSeq })) this.readSent = this.lastPeerSeq;
   }
@@ -188,7 +190,7 @@ export class ChatView {
   }
 
   _sendTyping(active) {
-    if (this.ended) return;
+    if (this.ended || !this.signals) return;
     this.typingSentAt = active ? Date.now() : 0;
     if (!active) clearTimeout(this.typingIdle);
     this.socket.send({ type: "typing", conversation: this.id, active });

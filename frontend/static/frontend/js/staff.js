@@ -3,11 +3,12 @@
 
 import { get, post, whoAmI } from "./api.js";
 import { $, announce, el, formatDuration, formatTime, setText, showOnly } from "./dom.js";
-import { HearthSocket } from "./socket.js";
-import { connectionBanner } from "./common.js";
+import { ChatClient, HearthSocket } from "./socket.js";
+import { ChatView } from "./chatview.js";
+import { confirmButton, connectionBanner } from "./common.js";
 
 const show = (id) => showOnly(".step", id);
-const state = { me: null, items: new Map(), selected: null, socket: null };
+const state = { me: null, items: new Map(), selected: null, socket: null, client: null, views: new Map(), joined: new Set() };
 const baseTitle = document.title;
 
 $("#login-form").addEventListener("submit", async (event) => {
@@ -40,7 +41,19 @@ function enter(me) {
   }
   state.me = me;
   show("step-queue");
-  state.socket = new HearthSocket("/ws/v1/staff/", { onFrame, onStatus: (status, detail) => connectionBanner($("#connection"), status, detail) });
+  state.socket = new HearthSocket("/ws/v1/staff/", {
+    onFrame,
+    onStatus: (status, detail) => {
+      connectionBanner($("#connection"), status, detail);
+      for (const view of state.views.values()) view.connectionChanged(status === "open");
+    },
+  });
+  state.client = new ChatClient(state.socket, {
+    onMessage: (id, message, { live }) => viewFor(id).addMessage(message, { live }),
+    onPending: (id, entry) => viewFor(id).addPending(entry),
+    onAck: (id, clientId, ack) => viewFor(id).acked(clientId, ack),
+    onError: (frame, { conversation, client_id: clientId, retrying }) => viewFor(conversation).failed(clientId, frame, retrying),
+  });
   state.socket.start();
 }
 
@@ -119,7 +132,58 @@ function renderDetailHeader(item) {
   $("#claim").disabled = Boolean(item.claimed_by && !mine);
   $("#claim").textContent = item.claimed_by && !mine ? `Claimed by ${item.claimed_by}` : "Claim";
   $("#action-form").hidden = !mine || item.status === "resolved";
+  renderLive(item);
 }
+
+// --- joining a flagged chat -----------------------------------------------------------
+/** One view per conversation this staff socket has joined, kept even while another item is shown. */
+function viewFor(id) {
+  if (!state.views.has(id)) {
+    state.views.set(
+      id,
+      new ChatView({ conversationId: id, myRole: "staff", client: state.client, socket: state.socket, peerLabel: "Participant", signals: false }),
+    );
+  }
+  return state.views.get(id);
+}
+
+function renderLive(item) {
+  const conversation = item && item.conversation;
+  $("#live-chat").hidden = !conversation;
+  if (!conversation) return;
+  const joined = state.joined.has(conversation);
+  $("#join-chat").hidden = joined;
+  $("#handoff").hidden = !joined;
+  $("#staff-chat").replaceChildren(joined ? viewFor(conversation).root : el("span"));
+}
+
+$("#join-chat").addEventListener("click", async () => {
+  const item = state.items.get(state.selected);
+  if (!item || !item.conversation) return;
+  setText($("#live-error"), "");
+  try {
+    await state.socket.request({ type: "conversation.join", conversation: item.conversation });
+    state.joined.add(item.conversation);
+    renderLive(item);
+    viewFor(item.conversation).focus();
+    announce("You've joined the chat. Both people have been told.");
+    await loadAudit(item.id);
+  } catch (failure) {
+    setText($("#live-error"), failure.message);
+  }
+});
+
+confirmButton($("#handoff"), "Yes, take over now", async () => {
+  const item = state.items.get(state.selected);
+  if (!item || !item.conversation) return;
+  try {
+    await state.socket.request({ type: "conversation.handoff", conversation: item.conversation });
+    $("#handoff").hidden = true;
+    announce("You've taken over. The listener has left the chat.");
+  } catch (failure) {
+    setText($("#live-error"), failure.message);
+  }
+});
 
 async function loadTranscript(id) {
   try {
@@ -151,6 +215,7 @@ async function loadAudit(id) {
         el("li", {}, el("time", { datetime: record.created_at, text: formatTime(record.created_at) }), ` · ${record.actor || "system"} · ${record.action}`, record.note ? ` · “${record.note}”` : ""),
       ),
     );
+    renderLiftable(body.records);
   } catch (failure) {
     $("#audit").replaceChildren(el("li", { text: failure.message }));
   }
@@ -171,8 +236,46 @@ $("#claim").addEventListener("click", async () => {
 $("#action-note").addEventListener("input", () => setText($("#action-error"), ""));
 
 $("#action-kind").addEventListener("change", () => {
-  $("#escalation-fields").hidden = $("#action-kind").value !== "escalation";
+  const kind = $("#action-kind").value;
+  $("#escalation-fields").hidden = kind !== "escalation";
+  $("#mute-fields").hidden = !kind.startsWith("mute-");
+  $("#sanction-fields").hidden = kind !== "suspend" && kind !== "ban";
 });
+
+/** Sanctions recorded on this item and not lifted yet, from the audit trail (data.sanction is the id). */
+function renderLiftable(records) {
+  const lifted = new Set(records.filter((record) => record.action.startsWith("sanction.lift_")).map((record) => record.data && record.data.sanction));
+  const open = records.filter((record) => /^sanction\.(?!lift_)/.test(record.action) && record.data && record.data.sanction && !lifted.has(record.data.sanction));
+  $("#lift-form").hidden = open.length === 0;
+  $("#lift-sanction").replaceChildren(
+    ...open.map((record) =>
+      el("option", { value: String(record.data.sanction), text: `${record.action.slice("sanction.".length)} · ${formatTime(record.created_at)} · by ${record.actor || "system"}` }),
+    ),
+  );
+}
+
+$("#lift-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const note = $("#lift-note").value.trim();
+  if (!note) {
+    setText($("#lift-error"), "A note is required: say why the sanction ends now.");
+    $("#lift-note").focus();
+    return;
+  }
+  setText($("#lift-error"), "");
+  try {
+    await post(`/api/v1/staff/sanctions/${$("#lift-sanction").value}/lift`, { note });
+    $("#lift-note").value = "";
+    announce("Sanction lifted.");
+    await loadAudit(state.selected);
+  } catch (failure) {
+    setText($("#lift-error"), failure.message);
+  }
+});
+
+function isoFromLocal(value) {
+  return value ? new Date(value).toISOString() : null;
+}
 
 $("#action-form").addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -195,6 +298,25 @@ $("#action-form").addEventListener("submit", async (event) => {
       }
       await post(`/api/v1/staff/flags/${id}/escalations`, { contacted, reference: $("#action-reference").value.trim(), note });
       announce("Escalation recorded.");
+    } else if (kind.startsWith("mute-")) {
+      const minutes = Number($("#action-minutes").value);
+      if (!Number.isInteger(minutes) || minutes < 1) {
+        setText($("#action-error"), "Give the number of minutes as a whole number.");
+        $("#action-minutes").focus();
+        return;
+      }
+      await post(`/api/v1/staff/flags/${id}/mute`, { target: kind.slice(5), minutes, note });
+      announce(`The ${kind.slice(5)} is muted for ${minutes} minutes.`);
+    } else if (kind === "suspend" || kind === "ban") {
+      const until = isoFromLocal($("#action-until").value);
+      const reviewAt = isoFromLocal($("#action-review").value);
+      if (!until && !reviewAt) {
+        setText($("#action-error"), "Give an end date or a review date.");
+        $("#action-until").focus();
+        return;
+      }
+      await post(`/api/v1/staff/flags/${id}/${kind}`, { note, until, review_at: reviewAt });
+      announce(kind === "suspend" ? "The listener is suspended." : "The seeker is banned.");
     } else {
       if (kind.startsWith("warn-")) await post(`/api/v1/staff/flags/${id}/warn`, { target: kind.slice(5), note });
       const item = await post(`/api/v1/staff/flags/${id}/resolve`, { note });
@@ -211,7 +333,13 @@ $("#action-form").addEventListener("submit", async (event) => {
 
 // --- socket ----------------------------------------------------------------------
 async function onFrame(frame) {
+  if (frame.type === "hello") for (const id of frame.conversations || []) state.joined.add(id);
+  if (frame.type === "conversation.joined") viewFor(frame.conversation.id);
+  state.client.handle(frame);
   switch (frame.type) {
+    case "conversation.ended":
+      if (state.views.has(frame.conversation)) state.views.get(frame.conversation).setEnded(frame.reason_text);
+      break;
     case "hello": {
       state.items.clear();
       for (const alert of frame.alerts || []) upsert(alert);
