@@ -36,8 +36,16 @@ def error_body(code: str, message: str, **extra) -> dict:
     return body
 
 
+def _log_denial(context, status_code: int) -> None:
+    """Every refusal of access (401/403/404) is logged, with the method and path only."""
+    request = context.get("request")
+    logger.info("denied %s %s %s", status_code, getattr(request, "method", "?"), getattr(request, "path", "?"))
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
+        if exc.status in (401, 403, 404):
+            _log_denial(context, exc.status)
         response = Response(error_body(exc.code, exc.message, **exc.extra), status=exc.status)
         if "retry_after" in exc.extra:
             response["Retry-After"] = str(exc.extra["retry_after"])
@@ -56,9 +64,8 @@ def exception_handler(exc, context):
         code, message = next(
             ((c, m) for kind, (c, m) in _CODES.items() if isinstance(exc, kind)), ("error", str(exc.detail))
         )
-        if isinstance(exc, exceptions.PermissionDenied):
-            request = context.get("request")
-            logger.info("denied %s %s", getattr(request, "method", "?"), getattr(request, "path", "?"))
+        if isinstance(exc, (exceptions.PermissionDenied, exceptions.NotAuthenticated, exceptions.AuthenticationFailed, exceptions.NotFound)):
+            _log_denial(context, exc.status_code)
         response = Response(error_body(code, message), status=exc.status_code)
         if getattr(exc, "wait", None):
             response["Retry-After"] = str(int(exc.wait))
