@@ -1,7 +1,12 @@
 """Benchmark CLI.
 
-    python -m bench.run [--quick|--full] [--scenario relay,fanout,idle]
-                        [--targets raw,channels-memory,...] [--out var/bench] [--procs N]
+    python -m bench.run [--quick|--full] [--scenario relay,matching,reconnect,idle,fanout]
+                        [--targets raw,channels-memory,...,hearth-memory,...] [--out var/bench] [--procs N]
+
+Defaults: --quick runs bare Channels and Hearth on the in-memory layer and on
+Redis pub/sub (two server processes for the Redis targets) through relay
+(S1), matching (S3), reconnect (S6) and idle (S4); --full adds the raw ASGI
+and channels-redis core targets and the fan-out scenario.
 
 Writes var/bench/<timestamp>.json and .md and prints the markdown.
 """
@@ -23,7 +28,16 @@ from bench.harness import environment, procstat, redisinfo, report
 from bench.harness.profiles import PROFILES
 from bench.harness.scenarios import SCENARIOS
 from bench.harness.scenarios.common import Context
-from bench.targets import BASELINES, resolve
+from bench.targets import BASELINES, HEARTH, resolve
+
+SKIP_REASONS = {
+    "matching": "needs Hearth's matching protocol (no bare-Channels counterpart)",
+    "reconnect": "needs Hearth's resume protocol (conversation.sync, client_id re-send)",
+    "fanout": "Hearth rooms (/ws/v1/rooms/) have no adapter yet",
+}
+DEFAULT_SCENARIOS = {"quick": "relay,matching,reconnect,idle", "full": "relay,matching,reconnect,idle,fanout"}
+DEFAULT_TARGETS = {"quick": "channels-memory,channels-redis-pubsub,hearth-memory,hearth-redis-pubsub",
+                   "full": ",".join(BASELINES + HEARTH)}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -33,12 +47,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     mode.add_argument("--quick", dest="profile", action="store_const", const="quick")
     mode.add_argument("--full", dest="profile", action="store_const", const="full")
     ap.set_defaults(profile="quick")
-    ap.add_argument("--scenario", default="relay,fanout,idle",
-                    help="comma-separated: " + ",".join(SCENARIOS))
-    ap.add_argument("--targets", default=",".join(BASELINES),
-                    help="comma-separated target names or module:factory")
+    ap.add_argument("--scenario", default=None,
+                    help="comma-separated: " + ",".join(SCENARIOS) + " (default: see above)")
+    ap.add_argument("--targets", default=None,
+                    help="comma-separated target names or module:factory (default: see above)")
     ap.add_argument("--out", default="var/bench", type=Path)
-    ap.add_argument("--procs", type=int, default=1,
+    ap.add_argument("--procs", type=int, default=2,
                     help="server processes per target (targets whose rooms are in-process run with 1)")
     ap.add_argument("--no-pin", action="store_true",
                     help="do not pin the client to CPU 0 and servers to the other CPUs")
@@ -65,6 +79,8 @@ def _pinning(no_pin: bool) -> tuple[set[int] | None, set[int] | None]:
 async def main(args: argparse.Namespace) -> int:
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)
     profile = PROFILES[args.profile]
+    args.scenario = args.scenario or DEFAULT_SCENARIOS[profile.name]
+    args.targets = args.targets or DEFAULT_TARGETS[profile.name]
     scenarios = [s.strip() for s in args.scenario.split(",") if s.strip()]
     for s in scenarios:
         if s not in SCENARIOS:
@@ -89,7 +105,7 @@ async def main(args: argparse.Namespace) -> int:
                      "server": {"cmd": "daphne -b 127.0.0.1 -p PORT -v 0 APP",
                                 "daphne_ping_interval_s": 20},
                      "argv": sys.argv},
-        "rows": [], "errors": [], "failed": False,
+        "rows": [], "errors": [], "skipped": [], "failed": False,
         "loadavg_start": procstat.loadavg(),
     }
     started = time.monotonic()
@@ -104,6 +120,8 @@ async def main(args: argparse.Namespace) -> int:
                 try:
                     rows = await asyncio.wait_for(SCENARIOS[name](ctx), timeout)
                     result["rows"].extend(rows)
+                    if not rows:
+                        result["skipped"].append(f"{target.name}/{name}: {SKIP_REASONS.get(name, 'not applicable')}")
                 except Exception as e:  # one broken scenario must not hide the others
                     result["errors"].append(f"{target.name}/{name}: {e!r}")
                     traceback.print_exc()

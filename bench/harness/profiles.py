@@ -11,17 +11,20 @@ from dataclasses import asdict, dataclass, field
 class Profile:
     name: str
     payload_bytes: int = 200
-    drain_s: float = 3.0             # wait after a phase for late messages; then they are lost
+    drain_s: float = 2.0             # wait after a phase for late messages; then they are lost
     # relay (S1-like)
     relay_pairs: list[int] = field(default_factory=lambda: [50, 250])
     relay_mean_interval_s: float = 5.0
     relay_base_s: float = 3.0
-    relay_knee_start_rate: float = 400.0   # msgs/s offered at the first step
+    # msgs/s offered at the first step: low enough that Hearth (persisting
+    # every message) starts below its knee, with enough doublings that the
+    # bare baselines still reach theirs.
+    relay_knee_start_rate: float = 25.0
     relay_knee_factor: float = 2.0
     relay_knee_step_s: float = 2.0
-    relay_knee_max_steps: int = 5
+    relay_knee_max_steps: int = 9
     relay_knee_p99_ms: float = 100.0
-    relay_knee_refine_steps: int = 1       # bisection steps between knee and first step past it
+    relay_knee_refine_steps: int = 0       # bisection steps between knee and first step past it
     # fan-out (S2-like)
     fanout_room: int = 200
     fanout_slow_s: float = 4.0       # 1 msg/s
@@ -33,10 +36,22 @@ class Profile:
     fanout_grow_step_s: float = 3.0
     fanout_grow_p95_ms: float = 500.0
     # idle sockets (S4-like)
-    idle_step: int = 500
-    idle_max: int = 1500
+    idle_step: int = 250
+    idle_max: int = 500
     idle_settle_s: float = 0.5
     idle_cpu_window_s: float = 2.0
+
+    # matching (S3, Hearth only)
+    matching_listeners: int = 50
+    matching_seekers: int = 100
+    matching_capacity: int = 3       # seats per listener: 150 for 100 seekers, every request can be served
+    matching_timeout_s: float = 45.0
+    # reconnect storm (S6, Hearth only)
+    reconnect_pairs: int = 50        # 100 sockets
+    reconnect_mean_interval_s: float = 2.0   # per socket, during the storm
+    reconnect_before_s: float = 1.0  # load before the restart
+    reconnect_after_s: float = 4.0   # load after the restart (the clients are coming back)
+    reconnect_timeout_s: float = 60.0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -47,11 +62,13 @@ QUICK = Profile(name="quick")
 FULL = Profile(
     name="full", drain_s=10.0,
     relay_pairs=[50, 250, 1000], relay_base_s=30.0,
-    relay_knee_start_rate=400.0, relay_knee_factor=math.sqrt(2), relay_knee_step_s=10.0,
-    relay_knee_max_steps=12, relay_knee_refine_steps=2,
+    relay_knee_start_rate=25.0, relay_knee_factor=math.sqrt(2), relay_knee_step_s=10.0,
+    relay_knee_max_steps=20, relay_knee_refine_steps=2,
     fanout_slow_s=60.0, fanout_burst_s=30.0,
     fanout_grow_sizes=[200, 400, 800, 1600, 3200, 6400], fanout_grow_step_s=15.0,
-    idle_max=5000, idle_settle_s=3.0, idle_cpu_window_s=15.0,
+    idle_step=500, idle_max=5000, idle_settle_s=3.0, idle_cpu_window_s=15.0,
+    matching_timeout_s=120.0,
+    reconnect_pairs=500, reconnect_before_s=10.0, reconnect_after_s=30.0, reconnect_timeout_s=180.0,
 )
 
 PROFILES = {"quick": QUICK, "full": FULL}

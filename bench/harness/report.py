@@ -26,6 +26,15 @@ COLUMNS = {
                ("last_recipient_p99_ms", "last-rcpt p99 ms"), ("last_recipient_n", "n"),
                ("deliveries_per_s", "deliveries/s"),
                ("server_cpu_ms_per_1k_deliveries", "srv CPU ms/1k deliveries")],
+    "matching": [("seekers", "seekers"), ("listeners", "listeners"), ("match_p50_ms", "match p50 ms"),
+                 ("match_p99_ms", "match p99 ms"), ("match_max_ms", "match max ms"), ("drain_s", "drain s"),
+                 ("matched", "matched"), ("double_assignments", "double assigned"),
+                 ("listeners_over_capacity", "over capacity"), ("order_inversions", "order inversions"),
+                 ("server_cpu_util", "srv CPU (cores)")],
+    "reconnect": [("clients", "clients"), ("restart_s", "restart s"), ("back_p50_s", "back 50% s"),
+                  ("back_p99_s", "back 99% s"), ("back_all_s", "back all s"),
+                  ("reconnect_attempts", "retries"), ("messages_sent", "msgs sent"),
+                  ("db_text_rows", "DB text rows"), ("unacked", "unacked")],
     "idle": [("sockets", "sockets"), ("rss_kib_per_conn", "RSS KiB/conn"),
              ("rss_base_mib", "RSS base MiB"), ("idle_cpu_util", "idle CPU (cores)"),
              ("idle_cpu_ms_per_s_per_1k_conns", "idle CPU ms/s per 1k conns")],
@@ -119,7 +128,10 @@ def markdown(result: dict) -> str:
         parts += ["## ratios (target / bare Channels, same scenario, phase and layer)", "",
                   _table(["target", "scenario", "phase", "layer", "metric", "value", "baseline", "ratio"],
                          [[r["target"], r["scenario"], r["phase"], r["layer"], r["metric"],
-                           r["value"], r["baseline_value"], r["ratio"]] for r in ratios]), ""]
+                           r["value"], r["baseline_value"], r["ratio"]] for r in ratios
+                          if r["value"] is not None or r["baseline_value"] is not None]), ""]
+    if result.get("skipped"):
+        parts += ["## skipped", ""] + [f"- {e}" for e in result["skipped"]] + [""]
     if result.get("errors"):
         parts += ["## errors", ""] + [f"- {e}" for e in result["errors"]] + [""]
     return "\n".join(parts)

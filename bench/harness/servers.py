@@ -73,12 +73,25 @@ class ServerGroup:
     async def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         await self.target.setup(self.run_id)
-        for i in range(self.procs):
-            port = free_port()
+        await self._spawn([free_port() for _ in range(self.procs)])
+
+    async def restart(self) -> float:
+        """Stop every process (SIGTERM, then SIGKILL after the grace), start
+        them again on the same ports; returns the time the stop began
+        (``time.monotonic()``). The target's data (database) is kept."""
+        stopped_at = time.monotonic()
+        await self.stop()
+        ports, self.ports, self.processes = self.ports, [], []
+        await self._spawn(ports)
+        return stopped_at
+
+    async def _spawn(self, ports: list[int]) -> None:
+        generation = len(self._logs)
+        for i, port in enumerate(ports):
             spec = self.target.server(port, self.run_id)
             env = {**os.environ, **spec.env,
                    "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
-            log = open(self.log_dir / f"{self.target.name}-{self.run_id}-{i}.log", "wb")
+            log = open(self.log_dir / f"{self.target.name}-{self.run_id}-{i}{f'-r{generation}' if generation else ''}.log", "wb")
             self._logs.append(log)
             cpus = self.cpus
             proc = subprocess.Popen(
@@ -115,6 +128,17 @@ class ServerGroup:
     def rss_bytes(self) -> int:
         return sum(procstat.rss_bytes(p.pid) for p in self.processes if p.poll() is None)
 
+    async def quiesce(self, util: float = 0.15, window: float = 0.5, timeout: float = 30.0) -> float:
+        """Wait until the servers use less than ``util`` cores over ``window``
+        seconds (an overloaded step's backlog has drained); returns seconds waited."""
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < timeout:
+            cpu0 = self.cpu_seconds()
+            await asyncio.sleep(window)
+            if (self.cpu_seconds() - cpu0) / window < util:
+                break
+        return round(time.monotonic() - t0, 2)
+
     def alive(self) -> bool:
         return all(p.poll() is None for p in self.processes)
 
@@ -133,4 +157,3 @@ class ServerGroup:
             _LIVE.discard(proc)
         for log in self._logs:
             log.close()
-        self._logs.clear()

@@ -24,6 +24,7 @@ REGISTRY: dict[str, Callable[[], Target]] = {
 }
 
 BASELINES = ["raw", "channels-memory", "channels-redis", "channels-redis-pubsub"]
+HEARTH = ["hearth-memory", "hearth-redis-pubsub", "hearth-redis"]
 
 
 def resolve(name: str) -> Target:

@@ -304,7 +304,8 @@ class Hearth(Target):
 
     def server(self, port: int, run_id: str) -> ServerSpec:
         state = self.runs[run_id]
-        state.ports.append(port)
+        if port not in state.ports:
+            state.ports.append(port)
         return ServerSpec(daphne_argv("support.asgi:application", port), dict(state.env))
 
     def probe_url(self, port: int) -> str:
@@ -360,9 +361,11 @@ class Hearth(Target):
         if MATCH_OVER_SOCKETS:
             pairs = await self.match_over_sockets(state, seekers, listeners)
         else:
-            conversations = await self.setup_script(
-                run_id, "match", ",".join(f"{s['id']}:{l['id']}" for s, l in zip(seekers, listeners)), TOPIC)
-            pairs = [(s, l, c) for s, l, c in zip(seekers, listeners, conversations)]
+            matched = await self.setup_script(run_id, "match", ",".join(str(s["id"]) for s in seekers),
+                                              ",".join(str(l["id"]) for l in listeners), TOPIC)
+            seeker_by_id = {s["id"]: s for s in seekers}
+            listener_by_id = {l["id"]: l for l in listeners}
+            pairs = [(seeker_by_id[s], listener_by_id[l], c) for s, l, c in matched]
         for k, (seeker, listener, conversation_id) in enumerate(pairs, start=state.pairs):
             state.sessions[2 * k], state.sessions[2 * k + 1] = seeker["session"], listener["session"]
             state.conversation[2 * k] = state.conversation[2 * k + 1] = conversation_id

@@ -2,7 +2,7 @@
 server's environment (so it reaches the same database):
 
     python -m bench.targets.hearth_setup listeners FIRST COUNT   -> JSON [{"id", "session"}]
-    python -m bench.targets.hearth_setup match SEEKER_ID:LISTENER_ID,...   -> JSON [conversation id, ...]
+    python -m bench.targets.hearth_setup match SEEKER_IDS LISTENER_IDS TOPIC -> JSON [[seeker, listener, conversation]]
     python -m bench.targets.hearth_setup count-messages          -> JSON {"text": n, "system": n}
     python -m bench.targets.hearth_setup matching-report         -> JSON (see matching_report)
 
@@ -55,12 +55,14 @@ def listeners(first: int, count: int) -> list[dict]:
     return out
 
 
-def match(pairs: list[tuple[int, int]], topic: str) -> list[int]:
-    """Match each seeker with its listener through the services the socket
-    frames call (``shift_start``, ``request_create``, ``requests_dispatch``
-    with auto-assign), one pair at a time so the pairing is known. The
-    listener is marked present only while its pair is matched."""
+def match(seeker_ids: list[int], listener_ids: list[int], topic: str) -> list[list[int]]:
+    """Match the seekers with the listeners through the services the socket
+    frames call (``shift_start``, ``request_create``, then one
+    ``requests_dispatch`` round with auto-assign); returns the pairs the
+    matcher chose as [seeker id, listener id, conversation id]. Listeners are
+    marked present only while this runs (their sockets come later)."""
     from chat.dispatch import requests_dispatch
+    from chat.models import ChatRequest
     from chat.services.requests import request_create
     from listeners.services import shift_start
     from support import presence
@@ -68,19 +70,21 @@ def match(pairs: list[tuple[int, int]], topic: str) -> list[int]:
 
     if not settings_auto_assign():
         raise SystemExit("match needs MATCHING_AUTO_ASSIGN=1 in the server environment")
-    users = User.objects.in_bulk([u for pair in pairs for u in pair])
-    out = []
-    for seeker_id, listener_id in pairs:
-        channel = f"bench.setup.{listener_id}"
+    users = User.objects.in_bulk([*seeker_ids, *listener_ids])
+    channels = [f"bench.setup.{listener_id}" for listener_id in listener_ids]
+    for listener_id, channel in zip(listener_ids, channels):
         presence.connection_open(user_id=listener_id, channel_name=channel)
         shift_start(listener=users[listener_id], topic_slugs=[topic], capacity=1)
-        request = request_create(seeker=users[seeker_id], topic_slug=topic)
-        requests_dispatch()
+    requests = [request_create(seeker=users[seeker_id], topic_slug=topic) for seeker_id in seeker_ids]
+    while requests_dispatch():
+        pass
+    for channel in channels:
         presence.connection_close(channel_name=channel)
-        request.refresh_from_db()
-        if request.conversation.listener_id != listener_id:
-            raise SystemExit(f"seeker {seeker_id} was not matched with listener {listener_id}")
-        out.append(request.conversation_id)
+    out = []
+    for request in ChatRequest.objects.filter(pk__in=[r.pk for r in requests]).select_related("conversation"):
+        if request.conversation.listener_id is None:
+            raise SystemExit(f"seeker {request.seeker_id} was not matched")
+        out.append([request.seeker_id, request.conversation.listener_id, request.conversation_id])
     return out
 
 
@@ -121,7 +125,10 @@ def matching_report() -> dict:
         Conversation.objects.filter(status="active").values("listener_id").annotate(n=Count("id"))
         .values_list("listener_id", "n"))
     capacity = dict(Shift.objects.filter(ended_at__isnull=True).values_list("listener_id", "capacity"))
-    return {"requests": requests, "conversations": conversations,
+    first_offer: dict[int, int] = {}
+    for request_id, offer_id in Offer.objects.order_by("pk").values_list("request_id", "pk"):
+        first_offer.setdefault(request_id, offer_id)
+    return {"requests": requests, "conversations": conversations, "first_offer": first_offer,
             "accepted_per_request": accepted_per_request,
             "active_per_listener": active_per_listener, "capacity": capacity}
 
@@ -132,8 +139,7 @@ def main(argv: list[str]) -> None:
     if command == "listeners":
         result = listeners(int(argv[1]), int(argv[2]))
     elif command == "match":
-        pairs = [tuple(int(x) for x in item.split(":")) for item in argv[1].split(",")]
-        result = match(pairs, argv[2])
+        result = match([int(x) for x in argv[1].split(",")], [int(x) for x in argv[2].split(",")], argv[3])
     elif command == "count-messages":
         result = count_messages()
     elif command == "matching-report":

@@ -78,6 +78,7 @@ async def _refine(ctx, fleet, group, members, seqs, rng, steps) -> list[dict]:
             relay_plans(members, rate, p.relay_knee_step_s, ctx.target.self_delivery, rng),
             seqs, p.relay_knee_step_s))
         phase["rate"] = round(rate, 1)
+        phase["quiesce_s"] = await group.quiesce()
         steps = sorted([*steps, phase], key=lambda s: s["rate"])
     return steps
 
@@ -93,6 +94,9 @@ async def _knee(ctx, fleet, group, members, seqs, rng, pairs) -> dict:
             seqs, p.relay_knee_step_s))
         phase["rate"] = round(rate, 1)
         steps.append(phase)
+        # Past the knee the server holds a backlog: let it drain before the
+        # next step so stragglers do not land in (and fail) that step.
+        phase["quiesce_s"] = await group.quiesce()
         if find_knee(steps, "latency_p99_ms", p.relay_knee_p99_ms)["passed_at"] is not None:
             break
         rate *= p.relay_knee_factor

@@ -1,0 +1,144 @@
+"""Matching (S3): listeners on shift across topics, seekers asking for a chat
+within one second. Figures: request -> match latency (``request.create``
+sent, at its *scheduled* time, to the seeker's ``conversation.started``),
+time to drain the queue; checks from the database: every request matched,
+no request assigned twice, no listener over capacity, offers made in queue
+order within each topic.
+
+Needs a target with the Hearth chat protocol (``family == "hearth"``);
+others are skipped. Listeners are bots that accept every offer at once
+(``MATCHING_AUTO_ASSIGN=0``: the default offer/accept round trip is timed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import sys
+import time
+from collections import defaultdict
+
+from bench.harness.latency import Latency
+from bench.harness.pacing import now_ns, sleep_until
+from bench.harness.scenarios.common import Context, Meter
+
+TOPICS = ["anxiety", "stress", "loneliness", "relationships", "sleep"]
+
+
+def check_matching(report: dict, seekers: int) -> dict:
+    """Pure checks on ``hearth_setup matching-report`` output."""
+    requests = report["requests"]
+    conversations = {int(k): v for k, v in report["conversations"].items()}
+    accepted = {int(k): v for k, v in report["accepted_per_request"].items()}
+    active = {int(k): v for k, v in report["active_per_listener"].items()}
+    capacity = {int(k): v for k, v in report["capacity"].items()}
+    first_offer = {int(k): v for k, v in report["first_offer"].items()}
+    matched = [r for r in requests if r["matched_at"] is not None]
+    per_seeker: dict[int, int] = defaultdict(int)
+    for c in conversations.values():
+        if c["status"] == "active":
+            per_seeker.setdefault(0, 0)
+    active_by_seeker: dict[int, int] = defaultdict(int)
+    for r in requests:
+        c = conversations.get(r["conversation"])
+        if c and c["status"] == "active":
+            active_by_seeker[r["seeker"]] += 1
+    double = sum(1 for n in accepted.values() if n > 1) + sum(1 for n in active_by_seeker.values() if n > 1)
+    over = sum(1 for listener, n in active.items() if n > capacity.get(listener, 0))
+    inversions = 0
+    by_topic: dict[str, list[dict]] = defaultdict(list)
+    for r in requests:
+        if r["id"] in first_offer:
+            by_topic[r["topic"]].append(r)
+    for rs in by_topic.values():
+        rs.sort(key=lambda r: (r["queued_at"], r["id"]))
+        offers = [first_offer[r["id"]] for r in rs]
+        inversions += sum(1 for a, b in zip(offers, offers[1:]) if b < a)
+    return {"requests": len(requests), "matched": len(matched), "double_assignments": double,
+            "listeners_over_capacity": over, "order_inversions": inversions,
+            "ok": len(matched) == seekers == len(requests) and not double and not over and not inversions}
+
+
+async def run(ctx: Context) -> list[dict]:
+    target = ctx.target
+    if target.family != "hearth":
+        return []
+    from bench.targets.hearth import TOPIC, open_socket, until  # noqa: F401  (Hearth protocol helpers)
+
+    p = ctx.profile
+    n_listeners, n_seekers = p.matching_listeners, p.matching_seekers
+    rng = random.Random(ctx.seed)
+    run_id = ctx.new_run_id()
+    target.configure(run_id, MATCHING_AUTO_ASSIGN="0")
+    latency = Latency()
+    matched_at: dict[int, int] = {}
+    sockets = []
+    try:
+        async with ctx.servers(run_id) as group:
+            state = target.runs[run_id]
+            listeners = await target.listeners(run_id, 0, n_listeners)
+            seekers = await target.seekers(run_id, n_seekers)
+            gate = asyncio.Semaphore(target.connect_concurrency)
+
+            async def listener_bot(i: int, listener: dict):
+                async with gate:
+                    ws = await open_socket(group.ports[i % len(group.ports)], listener["session"])
+                    sockets.append(ws)
+                    await until(ws, "hello")
+                    topics = [TOPICS[i % len(TOPICS)], TOPICS[(i + 1) % len(TOPICS)]]
+                    await ws.send(json.dumps({"type": "shift.start", "topics": topics,
+                                              "capacity": p.matching_capacity}))
+                    await until(ws, "shift.start.ack")
+
+                async def accept_offers():
+                    async for text in ws:
+                        if '"offer.created"' in text[:40]:
+                            offer = json.loads(text)["offer"]["id"]
+                            await ws.send(json.dumps({"type": "offer.accept", "offer": offer}))
+                return asyncio.create_task(accept_offers())
+
+            async def seeker_socket(i: int, seeker: dict):
+                async with gate:
+                    ws = await open_socket(group.ports[i % len(group.ports)], seeker["session"])
+                    sockets.append(ws)
+                    await until(ws, "hello")
+                    return ws
+
+            bots = await asyncio.gather(*(listener_bot(i, l) for i, l in enumerate(listeners)))
+            seeker_ws = await asyncio.gather(*(seeker_socket(i, s) for i, s in enumerate(seekers)))
+            start = now_ns() + 300_000_000
+            times = sorted(start + int(rng.random() * 1e9) for _ in seeker_ws)
+
+            async def seeker(i: int, ws, t: int) -> None:
+                await sleep_until(t)
+                await ws.send(json.dumps({"type": "request.create", "topic": TOPICS[i % len(TOPICS)]}))
+                await until(ws, "conversation.started", timeout=p.matching_timeout_s)
+                matched_at[i] = now_ns()
+                latency.record_ns(matched_at[i] - t)
+
+            async with Meter(group, ctx.redis_url if target.layer.startswith("redis") else None) as meter:
+                results = await asyncio.gather(*(seeker(i, ws, t) for i, (ws, t) in enumerate(zip(seeker_ws, times))),
+                                               return_exceptions=True)
+            errors = [repr(r) for r in results if isinstance(r, BaseException)]
+            drain_s = (max(matched_at.values()) - times[0]) / 1e9 if matched_at else None
+            for bot in bots:
+                bot.cancel()
+            await asyncio.gather(*bots, return_exceptions=True)
+            await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+            report = await target.setup_script(run_id, "matching-report")
+    finally:
+        await target.cleanup(run_id)
+    checks = check_matching(report, n_seekers)
+    print(f"[bench]   matching: {len(matched_at)}/{n_seekers} matched, p99 {latency.ms(99)} ms, {checks}",
+          file=sys.stderr, flush=True)
+    summary = latency.summary()
+    return [ctx.row(
+        "matching", f"{n_seekers}seekers-{n_listeners}listeners", seekers=n_seekers, listeners=n_listeners,
+        listener_capacity=p.matching_capacity, topics=len(TOPICS),
+        match_p50_ms=summary["p50_ms"], match_p99_ms=summary["p99_ms"], match_max_ms=summary["max_ms"],
+        match_n=summary["n"], drain_s=round(drain_s, 3) if drain_s is not None else None,
+        **{k: v for k, v in checks.items() if k != "ok"},
+        errors=errors[:5], **meter.figures(n_seekers, n_seekers),
+        lost=n_seekers - len(matched_at), duplicated=checks["double_assignments"], out_of_order=checks["order_inversions"],
+        unexpected=0, failed=not checks["ok"] or bool(errors) or len(matched_at) != n_seekers)]

@@ -1,0 +1,100 @@
+"""The Hearth adapter's pure parts: the message codec survives Hearth's own
+screening, frames are read back exactly, and the matching checks catch what
+they promise to catch. No servers."""
+
+from __future__ import annotations
+
+import json
+
+from bench.harness.report import ratio_table
+from bench.harness.scenarios.matching import check_matching
+from bench.harness.target import ChatMessage
+from bench.targets.hearth import Hearth, RunState
+from safety.screening import screen_message
+
+
+def _target() -> Hearth:
+    target = Hearth("memory")
+    target.current = RunState("r1", {}, conversation={7: 41, 8: 41})
+    return target
+
+
+def _created(frame: dict) -> str:
+    """What the server sends to the conversation for an accepted message.send."""
+    return json.dumps({"type": "message.created", "message": {"conversation": frame["conversation"], "seq": 3,
+                                                             "kind": "text", "text": frame["text"]}})
+
+
+def test_message_send_frame_carries_sender_seq_and_time_through_the_server_unchanged():
+    target = _target()
+    msg = ChatMessage(sender=7, seq=1234, sched_ns=98765432101234)
+    frame = json.loads(target.encode(msg, 200))
+    assert frame["type"] == "message.send" and frame["conversation"] == 41
+    assert 180 <= len(frame["text"]) <= 200
+    # The server stores what screening returns: digits would be masked as a phone number.
+    screened = screen_message(text=frame["text"], sender_role="seeker")
+    assert not screened.masked and screened.text == frame["text"]
+    assert target.decode(_created(frame)) == msg
+
+
+def test_ack_frames_give_ack_latency_and_error_frames_are_counted_not_decoded():
+    target = _target()
+    target.phase_begin()
+    msg = ChatMessage(7, 0, 1)
+    client_id = json.loads(target.encode(msg, 200))["client_id"]
+    assert target.decode(json.dumps({"type": "message.ack", "client_id": client_id, "seq": 3})) is None
+    assert target.decode(json.dumps({"type": "error", "code": "rate_limited"})) is None
+    figures = target.phase_end()
+    assert figures["ack"]["n"] == 1
+    assert figures["server_error_frames"] == {"rate_limited": 1}
+
+
+def test_a_masked_message_is_counted_as_undecodable():
+    target = _target()
+    target.phase_begin()
+    frame = {"conversation": 41, "text": "hb:[phone removed]: hello"}
+    assert target.decode(_created(frame)) is None
+    assert target.phase_end()["undecodable"] == 1
+
+
+def _report(**overrides) -> dict:
+    report = {
+        "requests": [
+            {"id": 1, "seeker": 10, "conversation": 100, "topic": "sleep", "queued_at": 1.0, "matched_at": 2.0},
+            {"id": 2, "seeker": 11, "conversation": 101, "topic": "sleep", "queued_at": 1.5, "matched_at": 2.5},
+        ],
+        "conversations": {"100": {"listener": 5, "status": "active"}, "101": {"listener": 6, "status": "active"}},
+        "accepted_per_request": {"1": 1, "2": 1},
+        "active_per_listener": {"5": 1, "6": 1},
+        "capacity": {"5": 1, "6": 1},
+        "first_offer": {"1": 50, "2": 51},
+    }
+    report.update(overrides)
+    return report
+
+
+def test_matching_checks_pass_a_clean_run():
+    checks = check_matching(_report(), seekers=2)
+    assert checks["ok"] and checks["matched"] == 2
+
+
+def test_matching_checks_catch_double_assignment_overload_and_queue_jumping():
+    assert check_matching(_report(accepted_per_request={"1": 2, "2": 1}), 2)["double_assignments"] == 1
+    assert check_matching(_report(active_per_listener={"5": 2, "6": 0}), 2)["listeners_over_capacity"] == 1
+    assert check_matching(_report(first_offer={"1": 52, "2": 51}), 2)["order_inversions"] == 1
+    unmatched = _report()
+    unmatched["requests"][1] = {**unmatched["requests"][1], "matched_at": None}
+    assert not check_matching(unmatched, 2)["ok"]
+
+
+def test_hearth_rows_are_compared_with_bare_channels_on_the_same_layer_only():
+    rows = [
+        {"scenario": "relay", "phase": "base-50", "layer": "memory", "procs": 1, "family": "channels",
+         "target": "channels-memory", "latency_p99_ms": 2.0},
+        {"scenario": "relay", "phase": "base-50", "layer": "redis-pubsub", "procs": 2, "family": "channels",
+         "target": "channels-redis-pubsub", "latency_p99_ms": 4.0},
+        {"scenario": "relay", "phase": "base-50", "layer": "memory", "procs": 1, "family": "hearth",
+         "target": "hearth-memory", "latency_p99_ms": 10.0},
+    ]
+    p99 = [r for r in ratio_table(rows) if r["metric"] == "latency_p99_ms"]
+    assert [(r["baseline"], r["ratio"]) for r in p99] == [("channels-memory", 5.0)]
