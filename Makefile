@@ -36,7 +36,7 @@ test: install
 	$(VENV)/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 test-reliability: install
-	HEARTH_FULL_RUNS=1 $(VENV)/bin/pytest -m "reliability or load" $(PYTEST_ARGS)
+	HEARTH_FULL_RUNS=1 $(VENV)/bin/pytest -m "reliability or load or security" $(PYTEST_ARGS)
 
 # The exact versions installed, for pip-audit (regenerate after changing pyproject.toml).
 lock: install
