@@ -87,7 +87,10 @@ def test_daphne_sigterm_and_sigkill_with_clients_connected_lose_nothing_acknowle
     for writer, reader, conversation, _ in result["pairs"]:
         rows = result["stored"][conversation]
         by_client_id = {row[2]: row[0] for row in rows if row[2]}
-        assert not writer.pending
+        assert not writer.pending, (
+            f"{writer.name}: {len(writer.pending)} unanswered, connected={writer.connected.is_set()} "
+            f"connects={writer.stats.connects} closes={writer.stats.close_codes} errors={writer.stats.unexpected_errors[:2]}"
+        )
         for client_id, seq in writer.acked.items():
             assert by_client_id.get(client_id) == seq, "an acknowledged message is missing"
         acked += len(writer.acked)
