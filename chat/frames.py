@@ -145,7 +145,9 @@ async def request_cancel(consumer, frame):
 
 
 async def request_widen(consumer, frame):
-    await run_service(request_services.request_widen, seeker=consumer.user)
+    request = await run_service(request_services.request_widen, seeker=consumer.user)
+    status = await database_sync_to_async(request_services.request_status)(request)
+    await consumer.reply(frame, {"type": "request.updated", "request": status})
     await run_service(_dispatch_and_notify)
 
 

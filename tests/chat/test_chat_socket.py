@@ -234,3 +234,17 @@ async def test_suspended_listener_cannot_reopen_the_chat_socket():
     listener = await sync_to_async(ListenerFactory)(profile__status=ListenerStatus.SUSPENDED)
     async with connected(listener, expect_hello=False) as ws:
         assert (await ws.receive_output(timeout=5))["code"] == CloseCode.ACCESS_REVOKED
+
+
+async def test_widening_a_request_is_answered_directly():
+    seeker = await sync_to_async(SeekerFactory)()
+    favourite = await sync_to_async(ListenerFactory)()
+    async with connected(seeker) as s:
+        await s.send_json_to({"type": "request.create", "topic": "anxiety", "listener": favourite.alias})
+        created = await receive_until(s, "request.created")
+        assert created["request"]["listener"] == favourite.alias
+        await s.send_json_to({"type": "request.widen", "ref": "w"})
+        frame = await receive_until(s, "request.updated")
+        while frame.get("ref") != "w":
+            frame = await receive_until(s, "request.updated")
+        assert frame["request"]["listener"] is None

@@ -19,20 +19,23 @@ def test_identities_and_scopes_are_counted_separately():
     assert ratelimit.hit("other", "a", limit=1, window=10, now=5.0).allowed
 
 
-def test_a_cache_outage_fails_open(monkeypatch):
-    def broken(*args, **kwargs):
-        raise ConnectionError("redis is down")
+class BrokenCache:
+    """A cache whose server is unreachable."""
 
-    monkeypatch.setattr(ratelimit.cache, "add", broken)
-    monkeypatch.setattr(ratelimit.cache, "get", broken)
+    def __getattr__(self, name):
+        def broken(*args, **kwargs):
+            raise ConnectionError("redis is down")
+
+        return broken
+
+
+def test_a_cache_outage_fails_open(monkeypatch):
+    monkeypatch.setattr(ratelimit, "cache", BrokenCache())
     assert ratelimit.hit("t", "u", limit=1, window=10).allowed
     assert ratelimit.peek("t", "u", limit=1, window=10).allowed
 
 
 def test_credential_guards_fail_closed_when_the_cache_is_down(monkeypatch):
-    def broken(*args, **kwargs):
-        raise ConnectionError("redis is down")
-
-    monkeypatch.setattr(ratelimit.cache, "add", broken)
+    monkeypatch.setattr(ratelimit, "cache", BrokenCache())
     decision = ratelimit.hit("login-ip", "1.2.3.4", limit=5, window=300, fail_open=False)
     assert not decision.allowed and decision.retry_after > 0
