@@ -46,17 +46,23 @@ def check_matching(report: dict, seekers: int) -> dict:
             active_by_seeker[r["seeker"]] += 1
     double = sum(1 for n in accepted.values() if n > 1) + sum(1 for n in active_by_seeker.values() if n > 1)
     over = sum(1 for listener, n in active.items() if n > capacity.get(listener, 0))
-    inversions = 0
+    inversions: list[dict] = []
     by_topic: dict[str, list[dict]] = defaultdict(list)
     for r in requests:
         if r["id"] in first_offer:
             by_topic[r["topic"]].append(r)
     for rs in by_topic.values():
         rs.sort(key=lambda r: (r["queued_at"], r["id"]))
-        offers = [first_offer[r["id"]] for r in rs]
-        inversions += sum(1 for a, b in zip(offers, offers[1:]) if b < a)
+        for a, b in zip(rs, rs[1:]):
+            if first_offer[b["id"]] < first_offer[a["id"]]:
+                # The gap tells a real queue jump from two requests whose
+                # transactions committed in the other order (then the older one
+                # was not yet visible to the dispatcher).
+                inversions.append({"topic": a["topic"], "older": a["id"], "younger": b["id"],
+                                   "queued_gap_ms": round((b["queued_at"] - a["queued_at"]) * 1000, 1)})
     return {"requests": len(requests), "matched": len(matched), "double_assignments": double,
-            "listeners_over_capacity": over, "order_inversions": inversions,
+            "listeners_over_capacity": over, "order_inversions": len(inversions),
+            "order_inversion_detail": inversions[:10],
             "ok": len(matched) == seekers == len(requests) and not double and not over and not inversions}
 
 

@@ -86,6 +86,7 @@ async def _refine(ctx, fleet, group, members, seqs, rng, steps) -> list[dict]:
 async def _knee(ctx, fleet, group, members, seqs, rng, pairs) -> dict:
     p = ctx.profile
     steps = []
+    await group.quiesce()   # a base phase past the server's capacity leaves a backlog
     rate = p.relay_knee_start_rate
     for _ in range(p.relay_knee_max_steps):
         phase = flat(await load_phase(
