@@ -128,7 +128,6 @@ async def test_a_banned_seeker_is_closed_and_cannot_reconnect():
     await listener_ws.disconnect()
 
 
-@pytest.mark.xfail(strict=True, reason="nothing closes a staff socket when the Safety staff group is removed (reported to safety)")
 async def test_removing_the_safety_staff_role_closes_the_staff_socket():
     staff = await sync_to_async(staff_member)()
     ws, _ = await open_socket(staff, path="/ws/v1/staff/")
