@@ -94,8 +94,11 @@ def _extra_env() -> dict[str, str]:
     return dict(item.split("=", 1) for item in raw.split(",") if "=" in item)
 
 
-_TO_LETTERS = str.maketrans("0123456789", "abcdefghij")
-_TO_DIGITS = str.maketrans("abcdefghij", "0123456789")
+# Letters that spell none of the platform names the personal-information
+# masker looks for ("ig: …", "fb: …", "sc: …" are masked as handles).
+_LETTERS = "qwxzvjmhdl"
+_TO_LETTERS = str.maketrans("0123456789", _LETTERS)
+_TO_DIGITS = str.maketrans(_LETTERS, "0123456789")
 
 
 def _num(n: int) -> str:

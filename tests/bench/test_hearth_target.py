@@ -37,6 +37,19 @@ def test_message_send_frame_carries_sender_seq_and_time_through_the_server_uncha
     assert target.decode(_created(frame)) == msg
 
 
+def test_no_sender_seq_or_time_is_ever_mistaken_for_contact_details():
+    # "ig:…" (a sender number spelled with the wrong letters) was masked as an Instagram handle.
+    import random
+
+    target = _target()
+    target.current.conversation.update({m: 41 for m in range(1000)})
+    rng = random.Random(8)
+    for _ in range(2000):
+        msg = ChatMessage(rng.randrange(1000), rng.randrange(100000), rng.randrange(10**9, 10**14))
+        text = json.loads(target.encode(msg, 200))["text"]
+        assert not screen_message(text=text, sender_role="seeker").masked, text
+
+
 def test_ack_frames_give_ack_latency_and_error_frames_are_counted_not_decoded():
     target = _target()
     target.phase_begin()
