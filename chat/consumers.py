@@ -9,7 +9,6 @@ docs/protocol.md.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from channels.db import database_sync_to_async
@@ -36,8 +35,6 @@ class ChatConsumer(FrameConsumer):
         user = self.scope.get("user")
         self.user = user
         self.conversations: set[int] = set()
-        self.groups_joined: set[str] = set()
-        self._heartbeat: asyncio.Task | None = None
         await self.accept()
         if user is None or not user.is_authenticated:
             await self.close(code=CloseCode.UNAUTHENTICATED)
@@ -57,46 +54,17 @@ class ChatConsumer(FrameConsumer):
         for conversation_id in state.conversation_ids:
             await self.join_conversation(conversation_id)
         await self.send_json(hello_payload(user, state))
-        self._heartbeat = asyncio.create_task(self._heartbeat_loop())
+        self.start_heartbeat()
 
     async def disconnect(self, code) -> None:
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
-        for group in list(self.groups_joined):
-            try:
-                await self.channel_layer.group_discard(group, self.channel_name)
-            except Exception:
-                logger.warning("could not leave a group on disconnect", exc_info=True)
+        self.stop_heartbeat()
+        await self.leave_all_groups()
         if getattr(self, "user", None) is not None and self.user.is_authenticated:
             await database_sync_to_async(presence.connection_close)(channel_name=self.channel_name)
 
-    async def _heartbeat_loop(self) -> None:
-        from django.conf import settings
-
-        while True:
-            await asyncio.sleep(settings.HEARTH_WS_HEARTBEAT_SECONDS)
-            try:
-                await database_sync_to_async(presence.connection_heartbeat)(channel_name=self.channel_name)
-                # Redis restarts forget group memberships: re-assert ours each beat.
-                for group in list(self.groups_joined):
-                    await self.channel_layer.group_add(group, self.channel_name)
-            except Exception:
-                logger.warning("heartbeat failed", exc_info=True)
-
-    async def join_group(self, group: str) -> None:
-        # Remembered first: if the layer is down now, the heartbeat joins it later.
-        self.groups_joined.add(group)
-        try:
-            await self.channel_layer.group_add(group, self.channel_name)
-        except Exception:
-            logger.warning("could not join a group; the heartbeat will retry", exc_info=True)
-
-    async def leave_group(self, group: str) -> None:
-        self.groups_joined.discard(group)
-        try:
-            await self.channel_layer.group_discard(group, self.channel_name)
-        except Exception:
-            logger.warning("could not leave a group", exc_info=True)
+    async def on_heartbeat(self) -> bool:
+        await database_sync_to_async(presence.connection_heartbeat)(channel_name=self.channel_name)
+        return True
 
     async def join_conversation(self, conversation_id: int) -> None:
         self.conversations.add(conversation_id)

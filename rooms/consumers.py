@@ -10,7 +10,6 @@ version of a frame they receive in full through the moderators' group.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from channels.db import database_sync_to_async
@@ -37,8 +36,6 @@ class RoomConsumer(FrameConsumer):
         self.room_topic: str | None = None
         self.moderator = False
         self.joined = False
-        self.groups_joined: set[str] = set()
-        self._heartbeat: asyncio.Task | None = None
         await self.accept()
         user = self.user
         if user is None or not user.is_authenticated:
@@ -65,7 +62,7 @@ class RoomConsumer(FrameConsumer):
         hello = await database_sync_to_async(frames.hello_payload)(user=user, room_id=self.room_id, moderator=self.moderator)
         await self.send_json(hello)
         self.joined = True
-        self._heartbeat = asyncio.create_task(self._heartbeat_loop())
+        self.start_heartbeat()
 
     async def _join(self) -> bool:
         """Record presence; on refusal say why and close with the documented code."""
@@ -87,41 +84,19 @@ class RoomConsumer(FrameConsumer):
 
     async def _refuse(self, code: int) -> None:
         self.joined = False
-        for group in list(self.groups_joined):
-            await self.leave_group(group)
+        await self.leave_all_groups()
         await self.close(code=code)
 
     async def disconnect(self, code) -> None:
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
-        for group in list(self.groups_joined):
-            await self.channel_layer.group_discard(group, self.channel_name)
-        self.groups_joined.clear()
+        self.stop_heartbeat()
+        await self.leave_all_groups()
         if self.room_id is not None and getattr(self, "user", None) is not None and self.user.is_authenticated:
             await run_service(room_leave, channel_name=self.channel_name)
 
-    async def _heartbeat_loop(self) -> None:
-        from django.conf import settings
-
-        while True:
-            await asyncio.sleep(settings.HEARTH_WS_HEARTBEAT_SECONDS)
-            try:
-                alive = await database_sync_to_async(room_presence_heartbeat)(channel_name=self.channel_name)
-                if not alive and not await self._join():  # swept after a stall: come back, or say why not
-                    return
-                # Redis restarts forget group memberships: re-assert ours each beat.
-                for group in list(self.groups_joined):
-                    await self.channel_layer.group_add(group, self.channel_name)
-            except Exception:
-                logger.warning("room heartbeat failed", exc_info=True)
-
-    async def join_group(self, group: str) -> None:
-        await self.channel_layer.group_add(group, self.channel_name)
-        self.groups_joined.add(group)
-
-    async def leave_group(self, group: str) -> None:
-        await self.channel_layer.group_discard(group, self.channel_name)
-        self.groups_joined.discard(group)
+    async def on_heartbeat(self) -> bool:
+        alive = await database_sync_to_async(room_presence_heartbeat)(channel_name=self.channel_name)
+        # Swept after a stall: come back, or say why not and stop beating.
+        return alive or await self._join()
 
     async def dispatch(self, message: dict) -> None:
         # The user's own group also carries one-to-one chat events meant for

@@ -10,7 +10,6 @@ arrives. Frames are documented in docs/protocol.md.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from channels.db import database_sync_to_async
@@ -48,8 +47,6 @@ class StaffConsumer(FrameConsumer):
         user = self.scope.get("user")
         self.user = user
         self.conversations: set[int] = set()
-        self.groups_joined: set[str] = set()
-        self._heartbeat: asyncio.Task | None = None
         self._present = False
         await self.accept()
         if user is None or not user.is_authenticated:
@@ -77,29 +74,17 @@ class StaffConsumer(FrameConsumer):
                 "conversations": state["conversations"],
             }
         )
-        self._heartbeat = asyncio.create_task(self._heartbeat_loop())
+        self.start_heartbeat()
 
     async def disconnect(self, code) -> None:
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
-        for group in list(self.groups_joined):
-            await self.channel_layer.group_discard(group, self.channel_name)
+        self.stop_heartbeat()
+        await self.leave_all_groups()
         if self._present:
             await database_sync_to_async(presence.connection_close)(channel_name=self.channel_name)
 
-    async def _heartbeat_loop(self) -> None:
-        while True:
-            await asyncio.sleep(settings.HEARTH_WS_HEARTBEAT_SECONDS)
-            try:
-                await database_sync_to_async(presence.connection_heartbeat)(channel_name=self.channel_name)
-                for group in list(self.groups_joined):  # Redis restarts forget memberships
-                    await self.channel_layer.group_add(group, self.channel_name)
-            except Exception:
-                logger.warning("staff heartbeat failed", exc_info=True)
-
-    async def join_group(self, group: str) -> None:
-        await self.channel_layer.group_add(group, self.channel_name)
-        self.groups_joined.add(group)
+    async def on_heartbeat(self) -> bool:
+        await database_sync_to_async(presence.connection_heartbeat)(channel_name=self.channel_name)
+        return True
 
     async def join_conversation(self, conversation_id: int) -> None:
         self.conversations.add(conversation_id)
@@ -107,9 +92,7 @@ class StaffConsumer(FrameConsumer):
 
     async def leave_conversation(self, conversation_id: int) -> None:
         self.conversations.discard(conversation_id)
-        group = conversation_group(conversation_id)
-        await self.channel_layer.group_discard(group, self.channel_name)
-        self.groups_joined.discard(group)
+        await self.leave_group(conversation_group(conversation_id))
 
     # --- group events -------------------------------------------------------
     async def deliver(self, event: dict) -> None:

@@ -117,7 +117,58 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
             await await_many_dispatch([receive, self.channel_receive], self.dispatch)
         except StopConsumer:
             pass
+
     _refused_by_limits = False
+
+    # --- groups and heartbeat (shared by every Hearth socket) ----------------
+    @property
+    def groups_joined(self) -> set[str]:
+        if not hasattr(self, "_groups_joined"):
+            self._groups_joined: set[str] = set()
+        return self._groups_joined
+
+    async def join_group(self, group: str) -> None:
+        """Join ``group``; remembered first, so if the layer is down the heartbeat joins it later."""
+        self.groups_joined.add(group)
+        try:
+            await self.channel_layer.group_add(group, self.channel_name)
+        except Exception:
+            logger.warning("could not join a group; the heartbeat will retry", exc_info=True)
+
+    async def leave_group(self, group: str) -> None:
+        self.groups_joined.discard(group)
+        try:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        except Exception:
+            logger.warning("could not leave a group", exc_info=True)
+
+    async def leave_all_groups(self) -> None:
+        for group in list(self.groups_joined):
+            await self.leave_group(group)
+
+    def start_heartbeat(self) -> None:
+        self._heartbeat = asyncio.create_task(self._heartbeat_loop())
+
+    def stop_heartbeat(self) -> None:
+        heartbeat = getattr(self, "_heartbeat", None)
+        if heartbeat is not None:
+            heartbeat.cancel()
+
+    async def on_heartbeat(self) -> bool:
+        """Refresh this socket's presence; return False to stop beating. Overridden per socket."""
+        return True
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(settings.HEARTH_WS_HEARTBEAT_SECONDS)
+            try:
+                if not await self.on_heartbeat():
+                    return
+                # Redis restarts forget group memberships: re-assert ours each beat.
+                for group in list(self.groups_joined):
+                    await self.channel_layer.group_add(group, self.channel_name)
+            except Exception:
+                logger.warning("heartbeat failed", exc_info=True)
 
     async def websocket_connect(self, message) -> None:
         """Apply the connection-flood limits (support.connection_limits) before ``connect``."""
