@@ -9,6 +9,11 @@
 // outbox (also in sessionStorage, so a reload keeps it). After every (re)connect it syncs each
 // conversation from its highest seq, then re-sends the outbox with the original client_ids: the
 // server answers a repeated client_id with the original ack, so nothing is ever stored twice.
+//
+// Both clients also sync every SYNC_EVERY_MS while the socket is open and the page visible (a loss at
+// the very end of a burst leaves no later message to reveal the gap; the server answers an empty list
+// when nothing is missing), and re-send a message that got no ack within ACK_TIMEOUT_MS with the same
+// client_id (idempotent: a repeat is answered with the original ack).
 
 import { uuid } from "./dom.js";
 
@@ -24,6 +29,18 @@ const RATE_LIMIT_MIN_MS = 5000;
 const PING_EVERY_MS = 20000;
 const STALE_AFTER_MS = 45000;
 const REQUEST_TIMEOUT_MS = 15000;
+export const SYNC_EVERY_MS = 10000;
+export const ACK_TIMEOUT_MS = 10000;
+const TICK_MS = 1000;
+
+/** Calls `tick()` every second: the periodic sync and the ack timeouts are checked there. */
+function everySecond(tick) {
+  return setInterval(tick, TICK_MS);
+}
+
+function pageVisible() {
+  return typeof document === "undefined" || document.visibilityState !== "hidden";
+}
 
 export function backoffDelay(attempt, { minimum = 0, random = Math.random } = {}) {
   const ceiling = Math.max(minimum, Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempt));
@@ -224,6 +241,36 @@ export class ChatClient {
     this.onError = onError;
     this.conversations = new Map();
     this.role = null;
+    this.lastPeriodicSync = Date.now();
+    this.timer = everySecond(() => this._tick());
+    if (typeof document !== "undefined") document.addEventListener("visibilitychange", () => pageVisible() && this._syncAll());
+  }
+
+  /** Stop the periodic sync and ack timeouts (the page is leaving the chat for good). */
+  close() {
+    clearInterval(this.timer);
+  }
+
+  _tick(now = Date.now()) {
+    if (!this.socket.isOpen || !pageVisible()) return;
+    for (const state of this.conversations.values()) {
+      if (!state.synced) continue;
+      for (const entry of state.outbox.values()) {
+        // No ack in time: the frame or its answer was lost. The same client_id makes the re-send safe.
+        if (!entry.failed && entry.sentAt && now - entry.sentAt >= ACK_TIMEOUT_MS) this._transmit(state.id, entry);
+      }
+    }
+    if (now - this.lastPeriodicSync >= SYNC_EVERY_MS) this._syncAll(now);
+  }
+
+  _syncAll(now = Date.now()) {
+    if (!this.socket.isOpen) return;
+    this.lastPeriodicSync = now;
+    for (const state of this.conversations.values()) {
+      // A sync whose answer never came must not block the next one forever.
+      if (state.syncing && now - (state.syncSentAt || 0) >= SYNC_EVERY_MS) state.syncing = false;
+      if (state.synced) this.sync(state.id);
+    }
   }
 
   conversation(id) {
@@ -285,6 +332,7 @@ export class ChatClient {
     const state = this.conversation(id);
     if (state.syncing && this.socket.isOpen) return;
     state.syncing = this.socket.send({ type: "conversation.sync", conversation: id, after_seq: state.lastSeq, ref: `s:${id}` });
+    state.syncSentAt = Date.now();
   }
 
   /** Queue a message; it is sent now if connected, and re-sent after every reconnect until acknowledged. */
@@ -303,6 +351,7 @@ export class ChatClient {
   }
 
   _transmit(id, entry) {
+    entry.sentAt = Date.now();
     this.socket.send({ type: "message.send", conversation: id, client_id: entry.client_id, text: entry.text, ref: `m:${id}:${entry.client_id}` });
   }
 
@@ -433,6 +482,29 @@ export class RoomClient {
     this.outbox = new Map();
     this.syncing = false;
     this.synced = false;
+    this.lastPeriodicSync = Date.now();
+    this.timer = everySecond(() => this._tick());
+    if (typeof document !== "undefined") document.addEventListener("visibilitychange", () => pageVisible() && this._periodicSync());
+  }
+
+  /** Stop the periodic sync and ack timeouts. */
+  close() {
+    clearInterval(this.timer);
+  }
+
+  _tick(now = Date.now()) {
+    if (!this.socket.isOpen || !pageVisible() || !this.synced) return;
+    for (const entry of this.outbox.values()) {
+      if (!entry.failed && entry.sentAt && now - entry.sentAt >= ACK_TIMEOUT_MS) this._transmit(entry);
+    }
+    if (now - this.lastPeriodicSync >= SYNC_EVERY_MS) this._periodicSync(now);
+  }
+
+  _periodicSync(now = Date.now()) {
+    if (!this.socket.isOpen || !this.synced) return;
+    this.lastPeriodicSync = now;
+    if (this.syncing && now - (this.syncSentAt || 0) >= SYNC_EVERY_MS) this.syncing = false;
+    this.sync();
   }
 
   /** Feed every frame from the room socket here. */
@@ -480,6 +552,7 @@ export class RoomClient {
   sync() {
     if (this.syncing && this.socket.isOpen) return;
     this.syncing = this.socket.send({ type: "room.sync", after_seq: this.lastSeq, ref: "rs" });
+    this.syncSentAt = Date.now();
   }
 
   _hello(frame) {
@@ -498,6 +571,7 @@ export class RoomClient {
   }
 
   _transmit(entry) {
+    entry.sentAt = Date.now();
     this.socket.send({ type: "room.message.send", client_id: entry.client_id, text: entry.text, ref: `rm:${entry.client_id}` });
   }
 
