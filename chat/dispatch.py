@@ -146,3 +146,22 @@ def queue_positions_notify(*, now=None) -> None:
     from listeners.queue_sizes import queue_sizes_notify
 
     queue_sizes_notify()
+
+
+def queue_refresh(*, positions_moved: bool) -> int:
+    """After a change to the line or to listeners' seats: match what can be matched, then tell people.
+
+    Seekers' places change only when someone ahead leaves the line (matched,
+    cancelled) or jumps it (urgent, returning), so callers say whether that
+    happened; a new request joins at the back and moves nobody. Listeners'
+    queue sizes are refreshed either way (sent only where they changed).
+    Returns the offers made.
+    """
+    offers = requests_dispatch()
+    if positions_moved:
+        queue_positions_notify()
+    else:
+        from listeners.queue_sizes import queue_sizes_notify
+
+        queue_sizes_notify()
+    return offers

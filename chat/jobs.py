@@ -17,10 +17,12 @@ POSITION_REFRESH_SECONDS = 10
 
 
 def requests_dispatch_job(*, now=None) -> None:
-    """Match what can be matched; refresh places in line when they moved, and every few seconds
-    anyway (estimates drift, and a requeued seeker needs their new place)."""
+    """Match what can be matched (offers expire and listeners come free with nobody sending a frame);
+    every few seconds also refresh places in line: estimates drift, and a seeker requeued by the
+    presence sweep needs their new place."""
     now = now or time.time()
-    if requests_dispatch() or int(now) % POSITION_REFRESH_SECONDS == 0:
+    requests_dispatch()
+    if int(now) % POSITION_REFRESH_SECONDS == 0:
         queue_positions_notify()
 
 

@@ -17,7 +17,7 @@ from chat.api.serializers import (
     RequestCreateIn,
     RequestOut,
 )
-from chat.dispatch import queue_positions_notify, requests_dispatch
+from chat.dispatch import queue_refresh
 from chat.payloads import conversation_payload
 from chat.services import requests as request_services
 from support.api.serializers import ErrorOut
@@ -92,14 +92,12 @@ class MyRequestView(APIView):
             listener_alias=data.validated_data.get("listener") or None,
             note=data.validated_data.get("note", ""),
         )
-        requests_dispatch()
-        queue_positions_notify()
+        queue_refresh(positions_moved=False)
         created.refresh_from_db()
         return Response(request_services.request_status(created), status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Leave the line", request=None, responses={204: None, 409: ErrorOut})
     def delete(self, request):
         request_services.request_cancel(seeker=request.user)
-        requests_dispatch()
-        queue_positions_notify()
+        queue_refresh(positions_moved=True)
         return Response(status=status.HTTP_204_NO_CONTENT)

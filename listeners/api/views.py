@@ -60,13 +60,11 @@ class CanSeeShifts(permissions.BasePermission):
 
 def _after_pool_change() -> None:
     """The pool of listeners changed: offer waiting seekers, tell everyone in line, refresh console numbers."""
-    from chat.dispatch import queue_positions_notify, requests_dispatch
-    from listeners.queue_sizes import queue_sizes_notify
+    from chat.dispatch import queue_refresh
 
     try:
-        requests_dispatch()
-        queue_positions_notify()
-        queue_sizes_notify()
+        # A suspension puts the listener's seekers back at the front: places move.
+        queue_refresh(positions_moved=True)
     except Exception:  # the change is committed; the scheduler's dispatch round retries within a second
         logger.exception("dispatch after a listener pool change failed")
 
