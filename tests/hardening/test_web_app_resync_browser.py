@@ -149,6 +149,7 @@ def test_room_page_recovers_a_lost_last_message_and_a_lost_send(browser, server)
         expect(moderator.locator("#room-state")).to_contain_text("Open now")
         seeker_opens_rooms(seeker)
         seeker.goto(f"/rooms/{room_id}/")
+        expect(seeker.locator("#room-state")).to_contain_text("Open now")
         seeker.get_by_role("button", name="I agree to the guideline").click()
         expect(seeker.get_by_label("Your message to the room")).to_be_enabled()
 
