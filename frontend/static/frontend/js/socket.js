@@ -417,6 +417,7 @@ export class ChatClient {
     if (!entry) return;
     if (frame.code === "internal_error" || frame.code === "rate_limited") {
       const wait = frame.code === "rate_limited" ? (frame.retry_after || 5) * 1000 : 2000;
+      entry.sentAt = Date.now() + wait; // the ack timeout counts from the planned retry, not from the refusal
       setTimeout(() => state.outbox.has(clientId) && this._transmit(state.id, entry), wait);
       this.onError(frame, { conversation: state.id, client_id: clientId, retrying: true });
       return;
@@ -628,6 +629,7 @@ export class RoomClient {
     if (!entry) return;
     if (["internal_error", "rate_limited", "slow_mode"].includes(frame.code)) {
       const wait = frame.retry_after ? frame.retry_after * 1000 : 2000;
+      entry.sentAt = Date.now() + wait; // the ack timeout counts from the planned retry, not from the refusal
       setTimeout(() => this.outbox.has(clientId) && this.synced && this._transmit(entry), wait);
       this.onError(frame, { client_id: clientId, retrying: true });
       return;
