@@ -20,6 +20,7 @@ from typing import Any, Callable
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
 
 logger = logging.getLogger("hearth.events")
@@ -71,7 +72,10 @@ async def run_service(fn: Callable[..., Any], /, *args, **kwargs) -> Any:
             result = fn(*args, **kwargs)
         return result, list(outbox)
 
-    result, events = await database_sync_to_async(call)()
+    # HEARTH_DB_PARALLEL runs services in parallel threads (each with its own
+    # pooled connection) instead of queueing on Channels' one database thread.
+    parallel = settings.HEARTH_DB_PARALLEL and settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    result, events = await database_sync_to_async(call, thread_sensitive=not parallel)()
     if events:
         await publish(events)
     return result

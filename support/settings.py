@@ -108,6 +108,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env_str("SQLITE_PATH") or str(VAR_DIR / "hearth.sqlite3"),
+            # One process, a few threads: keep each thread's connection instead
+            # of reopening the file (and re-running the PRAGMAs) on every call.
+            "CONN_MAX_AGE": None,
             "OPTIONS": {
                 # IMMEDIATE takes the write lock at BEGIN, so concurrent writers
                 # queue on the busy timeout instead of failing with "database is locked".
@@ -118,6 +121,11 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Run socket services in parallel threads instead of Channels' one database thread per
+# process. Off by default: on PostgreSQL it overlaps round-trips (the largest lever in the
+# S1 profile, docs/performance.md), but the warm hand-off socket test fails intermittently
+# with it on, and that race is not yet understood. Never on SQLite (one writer at a time).
+HEARTH_DB_PARALLEL = env_bool("HEARTH_DB_PARALLEL", default=False)
 
 # --- Channel layer and cache --------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
