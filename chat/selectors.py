@@ -14,15 +14,18 @@ from chat.payloads import conversation_payload, message_payload, offer_payload, 
 from support.errors import NotFoundOrForbidden
 
 
-def conversation_get_for_participant(*, user, conversation_id: int, for_update: bool = False) -> Conversation:
+def conversation_get_for_participant(
+    *, user, conversation_id: int, for_update: bool = False, with_people: bool = True
+) -> Conversation:
     """The conversation if ``user`` is its seeker or current listener.
 
     Raises ``NotFoundOrForbidden`` otherwise, the same way whether or not the
-    conversation exists, so ids cannot be probed.
+    conversation exists, so ids cannot be probed. ``with_people=False`` skips
+    joining the participants and topic (the per-message path needs neither).
     """
     if user is None or not user.is_authenticated:
         raise NotFoundOrForbidden()
-    queryset = Conversation.objects.select_related("seeker", "listener", "topic")
+    queryset = Conversation.objects.select_related("seeker", "listener", "topic") if with_people else Conversation.objects.all()
     if for_update:
         queryset = queryset.select_for_update(of=("self",))
     conversation = queryset.filter(pk=conversation_id).filter(Q(seeker_id=user.pk) | Q(listener_id=user.pk)).first()

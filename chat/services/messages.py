@@ -105,7 +105,7 @@ def message_send(*, sender, conversation_id: int, client_id: str, text: str) -> 
     client_id = validate_client_id(client_id)
     text = validate_text(text)
     with transaction.atomic():
-        conversation = conversation_get_for_participant(user=sender, conversation_id=conversation_id)
+        conversation = conversation_get_for_participant(user=sender, conversation_id=conversation_id, with_people=False)
         # One query serves both the idempotency check and the screening context.
         nearby = list(
             Message.objects.filter(conversation_id=conversation.pk)
