@@ -12,6 +12,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+import logging
+
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,6 +24,8 @@ from chat.models import ChatRequest, DispatchLock, Offer, OfferStatus, RequestSt
 from chat.payloads import offer_payload, request_payload
 from chat.selectors import estimate_from_rates, matching_rates
 from listeners.selectors import blocked_pairs, listener_candidates
+
+logger = logging.getLogger("hearth.matching")
 
 
 def requests_dispatch(*, now=None) -> int:
@@ -148,20 +153,38 @@ def queue_positions_notify(*, now=None) -> None:
     queue_sizes_notify()
 
 
-def queue_refresh(*, positions_moved: bool) -> int:
-    """After a change to the line or to listeners' seats: match what can be matched, then tell people.
+LINE_CHANGED_KEY = "chat:line-changed"
 
-    Seekers' places change only when someone ahead leaves the line (matched,
-    cancelled) or jumps it (urgent, returning), so callers say whether that
-    happened; a new request joins at the back and moves nobody. Listeners'
-    queue sizes are refreshed either way (sent only where they changed).
-    Returns the offers made.
+
+def line_changed() -> None:
+    """Note, after commit, that places in line or queue sizes may have moved.
+
+    The scheduler sends everyone their new place at its next tick (about a
+    second): a burst of requests or matches costs one round of updates per
+    second instead of one per change. The flag lives in the shared cache, so
+    whichever process ticks first sends it.
     """
-    offers = requests_dispatch()
-    if positions_moved:
-        queue_positions_notify()
-    else:
-        from listeners.queue_sizes import queue_sizes_notify
+    transaction.on_commit(_mark_line_changed)
 
-        queue_sizes_notify()
+
+def _mark_line_changed() -> None:
+    try:
+        cache.set(LINE_CHANGED_KEY, 1, timeout=300)
+    except Exception:  # cache down: the ten-second refresh still runs
+        logger.warning("could not flag a queue change", exc_info=True)
+
+
+def line_changed_take() -> bool:
+    """True once per change (the first process to ask takes it)."""
+    try:
+        return bool(cache.delete(LINE_CHANGED_KEY))
+    except Exception:
+        return True
+
+
+def queue_refresh() -> int:
+    """After a change to the line or to listeners' seats: match what can be matched, and flag
+    the line as changed so places and queue sizes are refreshed. Returns the offers made."""
+    offers = requests_dispatch()
+    line_changed()
     return offers

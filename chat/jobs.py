@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from chat.dispatch import queue_positions_notify, requests_dispatch
+from chat.dispatch import line_changed_take, queue_positions_notify, requests_dispatch
 from chat.services.conversations import conversations_inactivity as _inactivity
 from chat.services.offers import offers_expire as _expire
 
@@ -17,12 +17,12 @@ POSITION_REFRESH_SECONDS = 10
 
 
 def requests_dispatch_job(*, now=None) -> None:
-    """Match what can be matched (offers expire and listeners come free with nobody sending a frame);
-    every few seconds also refresh places in line: estimates drift, and a seeker requeued by the
-    presence sweep needs their new place."""
+    """Match what can be matched (offers expire and listeners come free with nobody sending a frame),
+    then send places in line and queue sizes if the line changed since the last tick, and every
+    few seconds anyway (estimates drift)."""
     now = now or time.time()
     requests_dispatch()
-    if int(now) % POSITION_REFRESH_SECONDS == 0:
+    if line_changed_take() or int(now) % POSITION_REFRESH_SECONDS == 0:
         queue_positions_notify()
 
 

@@ -16,21 +16,21 @@ async def shift_start(consumer, frame):
     capacity = require(frame, "capacity", int)
     shift = await run_service(services.shift_start, listener=consumer.user, topic_slugs=topics, capacity=capacity)
     await consumer.reply(frame, {"type": "shift.start.ack", "shift": await _payload(shift)})
-    await run_service(queue_refresh, positions_moved=False)
+    await run_service(queue_refresh)
     await run_service(_queue_sizes)
 
 
 async def shift_end(consumer, frame):
     await run_service(services.shift_end, listener=consumer.user)
     await consumer.reply(frame, {"type": "shift.end.ack"})
-    await run_service(queue_refresh, positions_moved=False)
+    await run_service(queue_refresh)
     await run_service(_queue_sizes)
 
 
 async def wellbeing_continue(consumer, frame):
     await run_service(wellbeing.wellbeing_continue, listener=consumer.user)
     await consumer.reply(frame, {"type": "wellbeing.resumed"})
-    await run_service(queue_refresh, positions_moved=False)
+    await run_service(queue_refresh)
 
 
 async def conversation_rate(consumer, frame):

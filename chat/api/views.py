@@ -92,12 +92,12 @@ class MyRequestView(APIView):
             listener_alias=data.validated_data.get("listener") or None,
             note=data.validated_data.get("note", ""),
         )
-        queue_refresh(positions_moved=False)
+        queue_refresh()
         created.refresh_from_db()
         return Response(request_services.request_status(created), status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Leave the line", request=None, responses={204: None, 409: ErrorOut})
     def delete(self, request):
         request_services.request_cancel(seeker=request.user)
-        queue_refresh(positions_moved=True)
+        queue_refresh()
         return Response(status=status.HTTP_204_NO_CONTENT)

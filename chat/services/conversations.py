@@ -99,6 +99,9 @@ def conversation_requeue(conversation: Conversation, *, now, reason_text: str) -
     )
     system_message(conversation, reason_text, now=now)
     conversation_event(conversation.pk, {"type": "conversation.requeued", "reason_text": reason_text, "request": request.pk})
+    from chat.dispatch import line_changed
+
+    line_changed()
     if departed:
         user_leave_conversation(departed, conversation.pk, {"type": "conversation.left", "conversation": conversation.pk, "reason": "requeued"})
         _idle_if_free(departed, now=now)

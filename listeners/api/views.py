@@ -63,8 +63,7 @@ def _after_pool_change() -> None:
     from chat.dispatch import queue_refresh
 
     try:
-        # A suspension puts the listener's seekers back at the front: places move.
-        queue_refresh(positions_moved=True)
+        queue_refresh()
     except Exception:  # the change is committed; the scheduler's dispatch round retries within a second
         logger.exception("dispatch after a listener pool change failed")
 

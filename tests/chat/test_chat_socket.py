@@ -198,6 +198,9 @@ async def test_waiting_seeker_sees_their_place_move_up_live():
         assert (await receive_until(b, "request.created"))["request"]["position"] == 2
         await a.send_json_to({"type": "request.cancel"})
         await receive_until(a, "request.cancelled")
+        from support.scheduler import run_jobs_once
+
+        await run_jobs_once()  # the next scheduler tick sends the new places
         update = await receive_until(b, "queue.position")
         while update["request"]["position"] != 1:
             update = await receive_until(b, "queue.position")
