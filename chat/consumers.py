@@ -28,7 +28,50 @@ from support.ws import CloseCode, FrameConsumer
 logger = logging.getLogger("hearth.chat")
 
 
-class ChatConsumer(FrameConsumer):
+class ConversationSocket(FrameConsumer):
+    """What every socket that takes part in conversations shares (chat and staff sockets).
+
+    Membership of ``conversation.<id>`` groups, forwarding only frames for
+    conversations this socket joined (and, when an event names a role, only to
+    that role), leaving on request, and the presence heartbeat.
+    """
+
+    @property
+    def socket_role(self) -> str:
+        return self.user.role
+
+    async def on_heartbeat(self) -> bool:
+        await database_sync_to_async(presence.connection_heartbeat)(channel_name=self.channel_name)
+        return True
+
+    async def join_conversation(self, conversation_id: int) -> None:
+        self.conversations.add(conversation_id)
+        await self.join_group(conversation_group(conversation_id))
+
+    async def leave_conversation(self, conversation_id: int) -> None:
+        self.conversations.discard(conversation_id)
+        await self.leave_group(conversation_group(conversation_id))
+
+    async def deliver(self, event: dict) -> None:
+        """Forward a frame built by a payload function; conversation frames only where joined."""
+        if event.get("exclude") == self.channel_name:
+            return
+        if event.get("role") is not None and event["role"] != self.socket_role:
+            return
+        conversation_id = event.get("conversation")
+        if conversation_id is not None and conversation_id not in self.conversations:
+            return
+        await self.send_json(event["frame"])
+
+    async def conversation_leave(self, event: dict) -> None:
+        conversation_id = event["conversation"]
+        if conversation_id in self.conversations:
+            await self.leave_conversation(conversation_id)
+            if event.get("frame"):
+                await self.send_json(event["frame"])
+
+
+class ChatConsumer(ConversationSocket):
     handlers = {**chat_frames.HANDLERS, **listener_frames.HANDLERS, **safety_frames.HANDLERS}
 
     async def connect(self) -> None:
@@ -62,36 +105,7 @@ class ChatConsumer(FrameConsumer):
         if getattr(self, "user", None) is not None and self.user.is_authenticated:
             await database_sync_to_async(presence.connection_close)(channel_name=self.channel_name)
 
-    async def on_heartbeat(self) -> bool:
-        await database_sync_to_async(presence.connection_heartbeat)(channel_name=self.channel_name)
-        return True
-
-    async def join_conversation(self, conversation_id: int) -> None:
-        self.conversations.add(conversation_id)
-        await self.join_group(conversation_group(conversation_id))
-
-    async def leave_conversation(self, conversation_id: int) -> None:
-        self.conversations.discard(conversation_id)
-        await self.leave_group(conversation_group(conversation_id))
-
-    # --- group events -------------------------------------------------------
-    async def deliver(self, event: dict) -> None:
-        """Forward a frame built by chat.payloads; conversation frames only where joined."""
-        if event.get("exclude") == self.channel_name:
-            return
-        if event.get("role") is not None and event["role"] != self.user.role:
-            return
-        conversation_id = event.get("conversation")
-        if conversation_id is not None and conversation_id not in self.conversations:
-            return
-        await self.send_json(event["frame"])
-
     async def conversation_join(self, event: dict) -> None:
         await chat_frames.on_conversation_join(self, event)
 
-    async def conversation_leave(self, event: dict) -> None:
-        conversation_id = event["conversation"]
-        if conversation_id in self.conversations:
-            await self.leave_conversation(conversation_id)
-            if event.get("frame"):
-                await self.send_json(event["frame"])
+

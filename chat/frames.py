@@ -10,7 +10,7 @@ from channels.db import database_sync_to_async
 
 from chat import selectors
 from chat.dispatch import line_changed, queue_refresh
-from chat.payloads import conversation_payload, message_payload, request_payload
+from chat.payloads import conversation_payload, message_payload
 from chat.services import conversations as conversation_services
 from chat.services import messages as message_services
 from chat.services import offers as offer_services

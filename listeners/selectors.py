@@ -161,7 +161,6 @@ def listener_level(listener_id: int) -> int:
 
 def listener_public_profile(*, alias: str) -> dict:
     """What anyone signed in may see about an active listener. Unknown or inactive: not found."""
-    from listeners.levels import level_for
     from listeners.models import ListenerProfile
     from support.errors import NotFoundOrForbidden
 

@@ -13,10 +13,8 @@ from __future__ import annotations
 import logging
 
 from channels.db import database_sync_to_async
-from django.conf import settings
 from django.utils import timezone
 
-from chat.events import conversation_group
 from safety import selectors
 from safety.payloads import alert_payload
 from safety.services import STAFF_GROUP
@@ -24,7 +22,8 @@ from safety.staff_frames import HANDLERS
 from support import presence
 from support.roles import is_safety_staff
 from support.session_events import session_group, user_group
-from support.ws import PROTOCOL_VERSION, CloseCode, FrameConsumer
+from chat.consumers import ConversationSocket
+from support.ws import PROTOCOL_VERSION, CloseCode
 
 logger = logging.getLogger("hearth.safety")
 
@@ -40,8 +39,9 @@ def _connect_state(user) -> dict | None:
     return {"alerts": alerts, "conversations": selectors.staff_conversation_ids(user.pk)}
 
 
-class StaffConsumer(FrameConsumer):
+class StaffConsumer(ConversationSocket):
     handlers = HANDLERS
+    socket_role = "staff"
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -82,35 +82,6 @@ class StaffConsumer(FrameConsumer):
         if self._present:
             await database_sync_to_async(presence.connection_close)(channel_name=self.channel_name)
 
-    async def on_heartbeat(self) -> bool:
-        await database_sync_to_async(presence.connection_heartbeat)(channel_name=self.channel_name)
-        return True
-
-    async def join_conversation(self, conversation_id: int) -> None:
-        self.conversations.add(conversation_id)
-        await self.join_group(conversation_group(conversation_id))
-
-    async def leave_conversation(self, conversation_id: int) -> None:
-        self.conversations.discard(conversation_id)
-        await self.leave_group(conversation_group(conversation_id))
-
-    # --- group events -------------------------------------------------------
-    async def deliver(self, event: dict) -> None:
-        """Forward a built frame: alerts, and conversation frames only where this socket joined."""
-        if event.get("exclude") == self.channel_name:
-            return
-        if event.get("role") is not None and event["role"] != "staff":
-            return
-        conversation_id = event.get("conversation")
-        if conversation_id is not None and conversation_id not in self.conversations:
-            return
-        await self.send_json(event["frame"])
-
     async def conversation_join(self, event: dict) -> None:
         """Chat's seeker/listener join event; staff join through their own frame."""
 
-    async def conversation_leave(self, event: dict) -> None:
-        if event["conversation"] in self.conversations:
-            await self.leave_conversation(event["conversation"])
-            if event.get("frame"):
-                await self.send_json(event["frame"])

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from chat.events import conversation_event, user_event, user_leave_conversation
+from chat.events import conversation_event, user_leave_conversation
 from chat.models import (
     ChatRequest,
     Conversation,
