@@ -66,6 +66,15 @@ class Dropper:
         server.on_message(lambda message: None if self._drop(self.to_page, message, "down") else ws.send(message))
 
 
+def dropped(page, dropper, count: int) -> list[dict]:
+    """The dropped frames once there are ``count`` (the route handlers run while Playwright waits)."""
+    for _ in range(50):
+        if len(dropper.dropped) >= count:
+            break
+        page.wait_for_timeout(100)
+    return dropper.dropped
+
+
 def panel(listener):
     return listener.locator("[role=tabpanel]:not([hidden])")
 
@@ -96,7 +105,7 @@ def test_chat_page_shows_the_last_message_of_a_burst_even_when_its_live_frame_is
             panel(listener).get_by_label("Your message").press("Enter")
         expect(panel(listener).locator(".msg-mine .msg-state")).to_have_text([re.compile("Delivered|Read")] * 3)
         expect(seeker.locator(".msg-theirs .msg-text")).to_have_text(["one", "two"])
-        assert [frame["message"]["text"] for frame in dropper.dropped] == [last]
+        assert [frame["message"]["text"] for frame in dropped(seeker, dropper, 1)] == [last]
         # Nothing follows, so no gap is ever seen: only the periodic sync can bring it.
         expect(seeker.locator(".msg-theirs .msg-text")).to_have_text(["one", "two", last], timeout=RECOVERY_MS)
     finally:
@@ -115,7 +124,7 @@ def test_chat_page_resends_a_message_whose_frame_was_lost_with_the_same_client_i
         seeker.get_by_label("Your message").fill(text)
         seeker.get_by_label("Your message").press("Enter")
         expect(seeker.locator(".msg-mine .msg-state")).not_to_have_text(re.compile("Delivered|Read"))
-        assert len(dropper.dropped) == 1
+        assert len(dropped(seeker, dropper, 1)) == 1
         # Re-sent after the ack timeout, with the same client_id: delivered once.
         expect(panel(listener).locator(".msg-theirs .msg-text")).to_have_text([text], timeout=RECOVERY_MS)
         expect(seeker.locator(".msg-mine .msg-state")).to_have_text(re.compile("Delivered|Read"))
@@ -148,7 +157,8 @@ def test_room_page_recovers_a_lost_last_message_and_a_lost_send(browser, server)
         moderator.goto(f"/rooms/{room_id}/")
         expect(moderator.locator("#room-state")).to_contain_text("Open now")
         seeker_opens_rooms(seeker)
-        seeker.goto(f"/rooms/{room_id}/")
+        # Through the list's link: the list is shown once the seeker's session exists.
+        seeker.locator(".room-card", has_text="Resync room").get_by_role("link", name="Join Resync room").click()
         expect(seeker.locator("#room-state")).to_contain_text("Open now")
         seeker.get_by_role("button", name="I agree to the guideline").click()
         expect(seeker.get_by_label("Your message to the room")).to_be_enabled()
@@ -162,7 +172,7 @@ def test_room_page_recovers_a_lost_last_message_and_a_lost_send(browser, server)
         # The send was dropped: no ack, re-sent with the same client_id after the timeout, shown once.
         expect(moderator.locator("#room-log .msg-text", has_text=mine)).to_have_count(1, timeout=RECOVERY_MS)
         expect(seeker.locator(".msg-mine .msg-state").last).to_have_text("Sent")
-        assert sorted(frame["type"] for frame in dropper.dropped) == ["room.message.created", "room.message.send"]
+        assert sorted(frame["type"] for frame in dropped(seeker, dropper, 2)) == ["room.message.created", "room.message.send"]
         seeker.wait_for_timeout(1500)
         expect(seeker.locator("#room-log .msg-text", has_text=mine)).to_have_count(1)
     finally:
