@@ -120,6 +120,7 @@ def test_seeker_flow_works_with_the_keyboard_alone(browser, server):
         page.keyboard.type("19")
         page.keyboard.press("Enter")
         page.get_by_role("heading", name="What's on your mind?").wait_for()
+        page.locator("#topic-choices input").nth(1).wait_for()  # topics arrive from the API
         page.keyboard.press("Tab")  # into the topic radios
         page.keyboard.press("ArrowDown")  # choose the first real topic
         checked = page.locator("#topic-choices input:checked")
