@@ -347,6 +347,11 @@ def test_reported_payloads_render_as_text_in_the_staff_queue_and_transcript(brow
         expect(transcript).to_have_count(len(data["stored"]))
         assert transcript.all_text_contents() == data["stored"]
         expect(page.locator("#transcript .msg-sender").first).to_have_text(f"{SEEKER_ALIAS} (seeker)")
+        # The reporters' own words (each report's text is a payload) are listed as text too.
+        reports = page.locator("#reports .report-text")
+        expect(reports.first).to_be_visible()
+        shown = reports.all_text_contents()
+        assert shown and set(shown) <= set(data["texts"]), shown[:3]
         _assert_inert(page, "staff page")
     finally:
         context.close()

@@ -119,7 +119,30 @@ async function select(id) {
   $("#detail-body").hidden = false;
   renderDetailHeader(item);
   $("#detail").focus();
-  await Promise.all([loadTranscript(id), loadAudit(id)]);
+  await Promise.all([loadTranscript(id), loadAudit(id), loadReports(id)]);
+}
+
+/** What people reported about this item: reason, their words (as text), which message. */
+async function loadReports(id) {
+  let reports = [];
+  try {
+    reports = (await get(`/api/v1/staff/flags/${id}`)).reports || [];
+  } catch (failure) {
+    reports = [];
+  }
+  $("#reports-section").hidden = reports.length === 0;
+  $("#reports").replaceChildren(
+    ...reports.map((report) =>
+      el(
+        "li",
+        {},
+        el("strong", { text: report.reason_label }),
+        el("span", { text: report.message_seq ? ` · message #${report.message_seq}` : " · about the person" }),
+        el("span", { class: "hint", text: ` · ${formatTime(report.created_at)}` }),
+        report.text ? el("p", { class: "report-text", text: report.text }) : null,
+      ),
+    ),
+  );
 }
 
 function renderDetailHeader(item) {
