@@ -79,8 +79,11 @@ async def _flood(ws, frames) -> dict[str, int]:
             reply = await ws.receive_json_from(timeout=5)
         assert reply["type"] == "error", (text, data, reply)
         codes[reply["code"]] = codes.get(reply["code"], 0) + 1
-    # Exactly one reply each: nothing further is queued, and the socket still answers.
-    assert await ws.receive_nothing(timeout=0.2)
+    # Exactly one reply each: nothing further is queued but server pushes (presence,
+    # which on Redis can arrive late), and the socket still answers.
+    while not await ws.receive_nothing(timeout=0.2):
+        late = await ws.receive_json_from(timeout=1)
+        assert late["type"] in SERVER_HINTS, late
     await ws.send_json_to({"type": "ping", "ref": "still-open"})
     assert await ws.receive_json_from(timeout=5) == {"type": "pong", "ref": "still-open"}
     return codes
