@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.utils import timezone
 
 from support.models import Connection
@@ -22,9 +19,3 @@ def connection_heartbeat(*, channel_name: str) -> None:
 
 def connection_close(*, channel_name: str) -> None:
     Connection.objects.filter(channel_name=channel_name).delete()
-
-
-def user_is_present(user_id: int, *, now=None) -> bool:
-    now = now or timezone.now()
-    cutoff = now - timedelta(seconds=settings.MATCHING_LISTENER_GRACE_SECONDS)
-    return Connection.objects.filter(user_id=user_id, last_seen_at__gte=cutoff).exists()

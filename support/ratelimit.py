@@ -74,9 +74,3 @@ def peek(
     if count < limit:
         return RateDecision(True, 0)
     return RateDecision(False, max(1, int(window_start + window - now + 0.999)))
-
-
-def reset(scope: str, identity: str, *, window: int, now: float | None = None) -> None:
-    now = time.time() if now is None else now
-    key, _ = _window_key(scope, identity, window, now)
-    cache.delete(key)
