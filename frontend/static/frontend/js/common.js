@@ -1,7 +1,7 @@
 // Pieces shared by the pages: the connection banner, two-step confirm buttons, REST endpoints.
 
-import { post } from "./api.js";
-import { announce } from "./dom.js";
+import { get, post } from "./api.js";
+import { $, announce, setText } from "./dom.js";
 
 const STATUS_TEXT = {
   connecting: "Connecting…",
@@ -65,3 +65,20 @@ export const endpoints = {
   report: ({ conversation, seq, reason, detail }) => post("/api/v1/reports", { conversation, seq: seq ?? null, reason, text: detail || "" }),
   block: (conversation) => post("/api/v1/blocks", { conversation }),
 };
+
+/** Wire the shared sign-in form (_login_form.html): on success call ``onSignedIn(me)``. */
+export function loginForm(onSignedIn) {
+  $("#login-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    setText($("#login-error"), "");
+    try {
+      await get("/api/v1/session/csrf");
+      const me = await post("/api/v1/session/login", { username: $("#username").value.trim(), password: $("#password").value });
+      $("#password").value = "";
+      onSignedIn(me);
+    } catch (failure) {
+      setText($("#login-error"), failure.message);
+      $("#password").focus();
+    }
+  });
+}

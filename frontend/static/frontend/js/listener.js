@@ -5,26 +5,14 @@ import { get, post, whoAmI } from "./api.js";
 import { ChatView } from "./chatview.js";
 import { $, $$, announce, el, formatDuration, setText, showOnly } from "./dom.js";
 import { ChatClient, HearthSocket } from "./socket.js";
-import { confirmButton, connectionBanner, endpoints } from "./common.js";
+import { confirmButton, connectionBanner, endpoints, loginForm } from "./common.js";
 
 const state = { socket: null, client: null, user: null, shift: null, chats: new Map(), offers: new Map(), active: null, connected: false, audio: null };
 const show = (id, options) => showOnly(".step", id, options);
 const baseTitle = document.title;
 
 // --- sign in ---------------------------------------------------------------------
-$("#login-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  setText($("#login-error"), "");
-  try {
-    await get("/api/v1/session/csrf");
-    const me = await post("/api/v1/session/login", { username: $("#username").value.trim(), password: $("#password").value });
-    $("#password").value = "";
-    enter(me);
-  } catch (failure) {
-    setText($("#login-error"), failure.message);
-    $("#password").focus();
-  }
-});
+loginForm(enter);
 
 $("#logout").addEventListener("click", async () => {
   if (state.socket) state.socket.stop();

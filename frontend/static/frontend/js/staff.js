@@ -5,24 +5,13 @@ import { get, post, whoAmI } from "./api.js";
 import { $, announce, el, formatDuration, formatTime, setText, showOnly } from "./dom.js";
 import { ChatClient, HearthSocket } from "./socket.js";
 import { ChatView } from "./chatview.js";
-import { confirmButton, connectionBanner } from "./common.js";
+import { confirmButton, connectionBanner, loginForm } from "./common.js";
 
 const show = (id) => showOnly(".step", id);
 const state = { me: null, items: new Map(), selected: null, socket: null, client: null, views: new Map(), joined: new Set() };
 const baseTitle = document.title;
 
-$("#login-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  setText($("#login-error"), "");
-  try {
-    await get("/api/v1/session/csrf");
-    const me = await post("/api/v1/session/login", { username: $("#username").value.trim(), password: $("#password").value });
-    $("#password").value = "";
-    enter(me);
-  } catch (failure) {
-    setText($("#login-error"), failure.message);
-  }
-});
+loginForm(enter);
 
 $("#logout").addEventListener("click", async () => {
   if (state.socket) state.socket.stop();
