@@ -4,7 +4,9 @@
 every message by ``seq``, syncs after a reconnect and on a seq gap (and, if
 asked, every few seconds), reconnects with jittered exponential backoff
 (0.5 s doubling to 15 s) and re-sends every unacknowledged message with its
-original ``client_id``. ``OwnRedis`` runs a private redis-server that a test
+original ``client_id`` after each reconnect and, like the web app, whenever a
+send has had no answer for ``ack_timeout`` seconds (10 s by default) on an open
+socket. ``Stats`` counts both kinds of re-send so a test can report them. ``OwnRedis`` runs a private redis-server that a test
 may kill and restart empty, never touching the shared one.
 """
 
@@ -74,6 +76,18 @@ class Stats:
     gaps: int = 0
     syncs: int = 0
     send_errors: list = field(default_factory=list)
+    # Re-sends of a message.send with its original client_id: after a (re)connect's hello,
+    # and after ack_timeout seconds without an answer on an open socket.
+    resends_after_reconnect: int = 0
+    resends_after_timeout: int = 0
+    # client_ids whose answer came only after at least one timeout re-send.
+    answered_after_timeout: int = 0
+    # The longest wait from a message's first send to its answer (ack or error), in seconds.
+    slowest_answer_seconds: float = 0.0
+    # (when it was first sent, how long its answer took), monotonic seconds, one per answered message.
+    answers: list = field(default_factory=list)
+    # Errors about a client_id already answered (a re-send that crossed its answer): not a second outcome.
+    stale_errors: int = 0
     unexpected_errors: list = field(default_factory=list)
     close_codes: list = field(default_factory=list)
 
@@ -81,16 +95,23 @@ class Stats:
 class ResilientClient:
     """One socket of one user, following the protocol's delivery rules."""
 
+    ACK_TIMEOUT = 10.0  # the web app's ACK_TIMEOUT_MS (frontend/static/frontend/js/socket.js)
+
     def __init__(self, servers: list, http: HttpClient, *, name: str, periodic_sync: float | None = None,
-                 path: str = "/ws/v1/chat/", rng: random.Random | None = None):
+                 path: str = "/ws/v1/chat/", rng: random.Random | None = None,
+                 ack_timeout: float | None = ACK_TIMEOUT):
         self.servers, self.http, self.name, self.path = servers, http, name, path
         self.periodic_sync = periodic_sync
+        self.ack_timeout = ack_timeout  # None: re-send only after a reconnect
         self.rng = rng or random.Random(name)
         self.messages: dict[int, dict[int, dict]] = {}
         self.live: dict[int, set[int]] = {}  # seqs that arrived as message.created
         self.conversations: set[int] = set()
         self.acked: dict[str, int] = {}
         self.pending: dict[str, dict] = {}  # client_id -> frame not yet answered
+        self.first_sent_at: dict[str, float] = {}  # client_id -> when send_message queued it (monotonic)
+        self.last_sent_at: dict[str, float] = {}  # client_id -> its latest transmission on an open socket
+        self.timed_out: set[str] = set()  # client_ids re-sent at least once by the ack timeout
         self.frames: asyncio.Queue = asyncio.Queue()
         self.stats = Stats()
         self.socket = None
@@ -135,7 +156,11 @@ class ResilientClient:
                 continue
             delay = 0.5
             self.stats.connects += 1
-            syncer = asyncio.create_task(self._periodic()) if self.periodic_sync else None
+            timers = []
+            if self.periodic_sync:
+                timers.append(asyncio.create_task(self._periodic()))
+            if self.ack_timeout:
+                timers.append(asyncio.create_task(self._ack_watch()))
             try:
                 async for raw in self.socket:
                     await self._on_frame(json.loads(raw))
@@ -145,8 +170,8 @@ class ResilientClient:
             except websockets.ConnectionClosed:
                 pass
             finally:
-                if syncer:
-                    syncer.cancel()
+                for timer in timers:
+                    timer.cancel()
             self.stats.close_codes.append(self.socket.close_code)
             self.connected.clear()
             if self._stopping:
@@ -164,6 +189,25 @@ class ResilientClient:
             await asyncio.sleep(self.periodic_sync * (0.8 + 0.4 * self.rng.random()))
             for conversation in list(self.conversations):
                 await self.sync(conversation)
+
+    async def _ack_watch(self) -> None:
+        """Re-send, with the same client_id, every send unanswered for ack_timeout seconds.
+
+        Only while the socket has said hello: before that, the hello handler
+        re-sends everything pending anyway. The server answers a repeated
+        client_id with the original ack, so a re-send never stores twice.
+        """
+        tick = min(1.0, self.ack_timeout / 4)
+        while True:
+            await asyncio.sleep(tick)
+            if not self.connected.is_set():
+                continue
+            now = time.monotonic()
+            for client_id, frame_out in list(self.pending.items()):
+                if now - self.last_sent_at.get(client_id, now) >= self.ack_timeout:
+                    self.stats.resends_after_timeout += 1
+                    self.timed_out.add(client_id)
+                    await self._transmit(client_id, frame_out)
 
     # --- protocol -------------------------------------------------------------
     def highest(self, conversation: int) -> int:
@@ -200,8 +244,9 @@ class ResilientClient:
             # After any (re)connect: resume every conversation, then re-send what was never answered.
             for conversation in list(self.conversations):
                 await self.sync(conversation)
-            for frame_out in list(self.pending.values()):
-                await self._send_raw(frame_out)
+            for client_id, frame_out in list(self.pending.items()):
+                self.stats.resends_after_reconnect += 1
+                await self._transmit(client_id, frame_out)
         elif kind in CARRY:
             conversation = frame["conversation"]["id"] if isinstance(frame["conversation"], dict) else frame["conversation"]
             self.conversations.add(conversation)
@@ -221,24 +266,44 @@ class ResilientClient:
                 await self.sync(conversation)
         elif kind == "message.ack":
             self.acked[frame["client_id"]] = frame["seq"]
-            self.pending.pop(frame["client_id"], None)
+            self._answered(frame["client_id"])
         elif kind == "error":
             ref = frame.get("ref")
             if isinstance(ref, str) and ref.startswith("send-"):
                 client_id = ref[5:]
-                self.pending.pop(client_id, None)
-                self.stats.send_errors.append(frame)
+                if self._answered(client_id):
+                    self.stats.send_errors.append(frame)
+                else:
+                    self.stats.stale_errors += 1
             else:
                 self.stats.unexpected_errors.append(frame)
         await self.frames.put(frame)
+
+    def _answered(self, client_id: str) -> bool:
+        """Record the first answer to ``client_id``; False if it was answered before (or never sent)."""
+        if self.pending.pop(client_id, None) is None:
+            return False
+        self.last_sent_at.pop(client_id, None)
+        sent_at = self.first_sent_at.pop(client_id)
+        waited = time.monotonic() - sent_at
+        self.stats.slowest_answer_seconds = max(self.stats.slowest_answer_seconds, waited)
+        self.stats.answers.append((sent_at, waited))
+        if client_id in self.timed_out:
+            self.stats.answered_after_timeout += 1
+        return True
+
+    async def _transmit(self, client_id: str, frame: dict) -> None:
+        self.last_sent_at[client_id] = time.monotonic()
+        await self._send_raw(frame)
 
     async def send_message(self, conversation: int, text: str) -> str:
         client_id = uuid.uuid4().hex
         frame = {"type": "message.send", "conversation": conversation, "client_id": client_id, "text": text,
                  "ref": f"send-{client_id}"}
         self.pending[client_id] = frame
+        self.first_sent_at[client_id] = time.monotonic()
         if self.connected.is_set():
-            await self._send_raw(frame)
+            await self._transmit(client_id, frame)
         return client_id
 
     async def send(self, frame: dict) -> None:
