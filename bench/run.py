@@ -5,8 +5,8 @@
 
 Defaults: --quick runs bare Channels and Hearth on the in-memory layer and on
 Redis pub/sub (two server processes for the Redis targets) through relay
-(S1), matching (S3), reconnect (S6) and idle (S4); --full adds the raw ASGI
-and channels-redis core targets and the fan-out scenario.
+(S1), fanout (S2), matching (S3), reconnect (S6) and idle (S4) at small
+sizes; --full adds the raw ASGI and channels-redis core targets, full sizes.
 
 Writes var/bench/<timestamp>.json and .md and prints the markdown.
 """
@@ -33,9 +33,8 @@ from bench.targets import BASELINES, HEARTH, resolve
 SKIP_REASONS = {
     "matching": "needs Hearth's matching protocol (no bare-Channels counterpart)",
     "reconnect": "needs Hearth's resume protocol (conversation.sync, client_id re-send)",
-    "fanout": "Hearth rooms (/ws/v1/rooms/) have no adapter yet",
 }
-DEFAULT_SCENARIOS = {"quick": "relay,matching,reconnect,idle", "full": "relay,matching,reconnect,idle,fanout"}
+DEFAULT_SCENARIOS = {"quick": "relay,fanout,matching,reconnect,idle", "full": "relay,fanout,matching,reconnect,idle"}
 DEFAULT_TARGETS = {"quick": "channels-memory,channels-redis-pubsub,hearth-memory,hearth-redis-pubsub",
                    "full": ",".join(BASELINES + HEARTH)}
 
@@ -105,17 +104,19 @@ async def main(args: argparse.Namespace) -> int:
                      "server": {"cmd": "daphne -b 127.0.0.1 -p PORT -v 0 APP",
                                 "daphne_ping_interval_s": 20},
                      "argv": sys.argv},
-        "rows": [], "errors": [], "skipped": [], "failed": False,
+        "rows": [], "errors": [], "skipped": [], "failed": False, "timings": [],
         "loadavg_start": procstat.loadavg(),
     }
     started = time.monotonic()
+    for target in targets:
+        target.plan(profile, scenarios)
     try:
         for target in targets:
             procs = args.procs if target.multi_process else 1
             ctx = Context(target, profile, log_dir, procs=procs, server_cpus=server_cpus,
                           redis_url=args.redis_url, seed=args.seed)
             for name in scenarios:
-                t0 = time.monotonic()
+                t0, n_rows = time.monotonic(), len(result["rows"])
                 print(f"[bench] {target.name}: {name} ...", file=sys.stderr, flush=True)
                 try:
                     rows = await asyncio.wait_for(SCENARIOS[name](ctx), timeout)
@@ -125,8 +126,14 @@ async def main(args: argparse.Namespace) -> int:
                 except Exception as e:  # one broken scenario must not hide the others
                     result["errors"].append(f"{target.name}/{name}: {e!r}")
                     traceback.print_exc()
-                print(f"[bench] {target.name}: {name} done in {time.monotonic() - t0:.1f}s",
-                      file=sys.stderr, flush=True)
+                took = round(time.monotonic() - t0, 1)
+                # Measured windows (load phases with their drain, idle windows) vs
+                # everything else (servers, untimed setup, joins, quiesce waits).
+                measured = sum(s.get("wall_s") or 0 for r in result["rows"][n_rows:]
+                               for s in [r, *r.get("steps", [])])
+                result["timings"].append({"target": target.name, "scenario": name, "wall_s": took,
+                                          "measured_s": round(measured, 1)})
+                print(f"[bench] {target.name}: {name} done in {took}s", file=sys.stderr, flush=True)
     except asyncio.CancelledError:
         result["errors"].append("interrupted")
     finally:

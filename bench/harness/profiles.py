@@ -1,5 +1,6 @@
-"""Run sizes. ``quick`` fits in under 3 minutes for the four baselines on a
-2-core machine; ``full`` is the one to quote. Every field lands in the JSON."""
+"""Run sizes. ``quick`` is the smoke run (small sizes, short phases; see
+bench/README.md for how long it takes); ``full`` is the one to quote. Every
+field lands in the JSON."""
 
 from __future__ import annotations
 
@@ -20,17 +21,21 @@ class Profile:
     # every message) starts below its knee, with enough doublings that the
     # bare baselines still reach theirs.
     relay_knee_start_rate: float = 25.0
-    relay_knee_factor: float = 2.0
+    # x4 steps plus one geometric bisection step: the same x2 resolution as
+    # x2 steps, in 5-6 steps instead of 8-9 from 25 to a baseline's ~1,600.
+    relay_knee_factor: float = 4.0
     relay_knee_step_s: float = 2.0
-    relay_knee_max_steps: int = 9
+    relay_knee_max_steps: int = 5
     relay_knee_p99_ms: float = 100.0
-    relay_knee_refine_steps: int = 0       # bisection steps between knee and first step past it
-    # fan-out (S2-like)
-    fanout_room: int = 200
+    relay_knee_refine_steps: int = 1       # bisection steps between knee and first step past it
+    # fan-out (S2-like). Quick: a room of 50 (Hearth's join broadcasts the
+    # whole member list to every member, so joining N costs O(N^2): 200 took
+    # 20-30 s on the shared machine); full: the issue's 200, growing to 6,400.
+    fanout_room: int = 50
     fanout_slow_s: float = 4.0       # 1 msg/s
     fanout_burst_s: float = 3.0      # a burst of 10 msgs every second
     fanout_burst: int = 10
-    fanout_grow_sizes: list[int] = field(default_factory=lambda: [200, 400, 800])
+    fanout_grow_sizes: list[int] = field(default_factory=lambda: [50, 100, 200])
     fanout_grow_senders: int = 4
     fanout_grow_sender_rate: float = 1.0   # msgs/s per sender
     fanout_grow_step_s: float = 3.0
@@ -64,7 +69,7 @@ FULL = Profile(
     relay_pairs=[50, 250, 1000], relay_base_s=30.0,
     relay_knee_start_rate=25.0, relay_knee_factor=math.sqrt(2), relay_knee_step_s=10.0,
     relay_knee_max_steps=20, relay_knee_refine_steps=2,
-    fanout_slow_s=60.0, fanout_burst_s=30.0,
+    fanout_room=200, fanout_slow_s=60.0, fanout_burst_s=30.0,
     fanout_grow_sizes=[200, 400, 800, 1600, 3200, 6400], fanout_grow_step_s=15.0,
     idle_step=500, idle_max=5000, idle_settle_s=3.0, idle_cpu_window_s=15.0,
     matching_timeout_s=120.0,

@@ -61,12 +61,21 @@ class Target(abc.ABC):
         """Extra ``websockets.connect`` keyword arguments for the probe (e.g. an Origin)."""
         return {}
 
+    def plan(self, profile, scenarios: list[str]) -> None:
+        """Once, before any scenario: the run's profile (sizes) and scenario
+        names, e.g. to size data prepared once and reused by every server group."""
+
     async def setup(self, run_id: str) -> None:
         """Before the server processes of ``run_id`` start, not timed: e.g.
         create the database they will use."""
 
     async def prepare(self, members: int, run_id: str) -> None:
         """Before sockets open, not timed: e.g. create ``members`` users/tokens."""
+
+    async def prepare_room(self, room: str, members: int, run_id: str) -> None:
+        """Like ``prepare``, when members ``0 .. members-1`` will all join the one
+        room ``room`` (fan-out). Called again as the room grows."""
+        await self.prepare(members, run_id)
 
     async def cleanup(self, run_id: str) -> None:
         """After the servers stopped: e.g. delete Redis keys or DB rows."""

@@ -8,24 +8,33 @@ Two deployments, each compared with the bare Channels row of the same layer:
 | ``hearth-redis-pubsub``| PostgreSQL | channels-redis pub/sub (the default)  | ``--procs``|
 | ``hearth-redis``       | PostgreSQL | channels-redis core (``CHANNEL_LAYER_KIND=core``) | ``--procs`` |
 
-Every server group gets a fresh database: SQLite copies a file migrated once
-per bench process; PostgreSQL clones ``hearth_bench_tpl_<pid>`` (migrated
-once) into ``hearth_bench_<run id>`` and drops it after the run. Redis keys
-live under a unique ``REDIS_PREFIX`` and are deleted afterwards.
+Every server group gets a fresh database, cloned from a template built once
+per bench process (SQLite: a file copy; PostgreSQL: ``CREATE DATABASE
+hearth_bench_<run id> TEMPLATE hearth_bench_tpl_<pid>_<kind>``, dropped after
+the run). Two templates: ``blank`` (migrated; the matching scenario starts
+from it) and ``seeded`` (migrated, then ``hearth_setup seed``: the matched
+pairs and the room every other scenario uses, sized by ``plan()`` from the
+profile). Redis keys live under a unique ``REDIS_PREFIX`` and are deleted
+afterwards.
 
-Untimed setup (``prepare``) for every pair of members: a listener created
-through the ORM (``hearth_setup.py``: trained, active, logged-in session), a
-seeker through ``POST /api/v1/session/anonymous``; the listener starts a
-shift with ``shift.start`` (capacity 1) and the seeker sends
-``request.create``; the server matches them (``MATCHING_AUTO_ASSIGN=1``) and
-both learn the conversation from ``conversation.started``. Member ``2k`` is
-then the seeker and ``2k+1`` the listener of one conversation, so the
-harness's "rooms of two" are Hearth conversations.
+Pairs (untimed): a listener (trained, active, logged-in session) and an adult
+seeker (as ``POST /api/v1/session/anonymous`` makes them), created in bulk,
+then matched through the services the socket frames call (``shift_start``,
+``request_create``, ``requests_dispatch`` with auto-assign). Member ``2k`` is
+the seeker and ``2k+1`` the listener of one conversation, so the harness's
+"rooms of two" are Hearth conversations.
 
-A chat message is a ``message.send`` frame whose text starts with
-``hb:<sender>:<seq>:<sched_ns>:``; the receiver decodes ``message.created``.
-``message.ack`` frames (sent after the message is persisted) give the ack
-latency, reported besides one-way latency.
+A room (``prepare_room``, the fan-out scenario): one adult room with a
+moderator (a listener with ``RoomModerator``; its socket, opened by the
+adapter, keeps the room open and is not a ledger member) and seekers whose
+membership has the guideline acknowledged; member ``m`` is room member
+``m`` on ``/ws/v1/rooms/<id>/``.
+
+A chat message is a ``message.send`` (``room.message.send``) frame whose text
+starts with ``hb:<sender>:<seq>:<sched_ns>:``; the receiver decodes
+``message.created`` (``room.message.created``). ``message.ack`` frames (sent
+after the message is persisted) give the ack latency, reported besides
+one-way latency.
 """
 
 from __future__ import annotations
@@ -85,6 +94,14 @@ SERVER_ENV = {
     "HEARTH_WS_SOCKETS_PER_IP": "1000000",
     "LISTENERS_DAILY_CHAT_CAP": "100000",
     "MATCHING_AUTO_ASSIGN": "1",
+    # Pairs are matched once per bench process in the seeded template, minutes
+    # before a scenario connects their listeners: with the default 60 s grace
+    # the presence sweep would end those shifts and requeue every chat.
+    "MATCHING_LISTENER_GRACE_SECONDS": "86400",
+    # A --full run lasts about an hour: the template's chats would be warned
+    # (15 min) and ended (20 min) for inactivity before the later scenarios.
+    "CHAT_INACTIVITY_WARN_SECONDS": "86400",
+    "CHAT_INACTIVITY_END_SECONDS": "90000",
 }
 
 
@@ -115,10 +132,12 @@ def _safe(run_id: str) -> str:
 
 # -- databases ------------------------------------------------------------------
 
-_templates: dict[str, str] = {}
+_templates: dict[tuple[str, str], str] = {}   # (store, "blank" | "seeded") -> database name or file
 _template_lock = asyncio.Lock()
-
-
+#: Users the seeded template holds, the most any planned scenario asks for
+#: (``Hearth.plan``); ``hearth_setup seed`` output, per store.
+_pool_size = {"pairs": 0, "room": 0}
+_pools: dict[str, dict] = {}
 async def _run(argv: list[str], env: dict[str, str], timeout: float = 300) -> str:
     full_env = {**os.environ, **env,
                 "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
@@ -144,7 +163,7 @@ def _pg_url(db: str) -> str:
 
 @atexit.register
 def _drop_templates() -> None:
-    for store, where in list(_templates.items()):
+    for (store, _), where in list(_templates.items()):
         try:
             if store == "pg":
                 _pg_exec(f'DROP DATABASE IF EXISTS "{where}" WITH (FORCE)')
@@ -152,27 +171,75 @@ def _drop_templates() -> None:
                 Path(where).unlink(missing_ok=True)
         except Exception:
             pass
-        _templates.pop(store, None)
+    _templates.clear()
 
 
-async def _template(store: str, env: dict[str, str]) -> str:
-    """Migrate a template database once per bench process."""
+def _template_env(store: str, where: str) -> dict[str, str]:
+    """Server settings pointing at a template (base settings, no scenario overrides)."""
+    env = {**SERVER_ENV, "HEARTH_VAR_DIR": str(WORK_DIR / "template")}
+    if store == "pg":
+        return {**env, "DATABASE_URL": _pg_url(where), "REDIS_URL": REDIS_URL,
+                "REDIS_PREFIX": f"hearthbenchtpl{os.getpid()}", "CHANNEL_LAYER_KIND": "pubsub"}
+    return {**env, "DATABASE_URL": "", "REDIS_URL": "", "SQLITE_PATH": where}
+
+
+def _sqlite_copy(source: str, name: str) -> None:
+    """Copy through SQLite's backup API: consistent even if the source's WAL was not checkpointed."""
+    import sqlite3
+
+    src, dst = sqlite3.connect(source), sqlite3.connect(name)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+
+
+async def _clone(store: str, source: str, name: str) -> None:
+    if store == "pg":
+        await asyncio.to_thread(_pg_exec, f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+    else:
+        await asyncio.to_thread(_sqlite_copy, source, name)
+
+
+async def _template(store: str, kind: str) -> str:
+    """The ``blank`` (migrated) or ``seeded`` (migrated + pool) template,
+    built once per bench process and store."""
     async with _template_lock:
-        if store in _templates:
-            return _templates[store]
-        migrate = [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"]
+        if kind == "seeded" and (store, "blank") not in _templates:
+            await _build_template(store, "blank")
+        if (store, kind) not in _templates:
+            await _build_template(store, kind)
+        return _templates[(store, kind)]
+
+
+async def _build_template(store: str, kind: str) -> None:
+    t0 = time.monotonic()
+    if store == "pg":
+        name = f"hearth_bench_tpl_{os.getpid()}_{kind}"
+        await asyncio.to_thread(_pg_exec, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        WORK_DIR.mkdir(parents=True, exist_ok=True)
+        name = str(WORK_DIR / f"template-{os.getpid()}-{kind}.sqlite3")
+    env = _template_env(store, name)
+    if kind == "blank":
         if store == "pg":
-            name = f"hearth_bench_tpl_{os.getpid()}"
-            await asyncio.to_thread(_pg_exec, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             await asyncio.to_thread(_pg_exec, f'CREATE DATABASE "{name}"')
-            _templates[store] = name
-            await _run(migrate, {**env, "DATABASE_URL": _pg_url(name)})
-        else:
-            WORK_DIR.mkdir(parents=True, exist_ok=True)
-            name = str(WORK_DIR / f"template-{os.getpid()}.sqlite3")
-            _templates[store] = name
-            await _run(migrate, {**env, "SQLITE_PATH": name})
-        return name
+        _templates[(store, kind)] = name
+        await _run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], env)
+        what = "migrated"
+    else:
+        await _clone(store, _templates[(store, "blank")], name)
+        _templates[(store, kind)] = name
+        out = await _run([sys.executable, "-m", "bench.targets.hearth_setup", "seed",
+                          str(_pool_size["pairs"]), str(_pool_size["room"]), TOPIC], env)
+        _pools[store] = json.loads(out)
+        if store == "pg":
+            from bench.harness.redisinfo import delete_prefix
+            await delete_prefix(REDIS_URL, env["REDIS_PREFIX"])
+        what = f"{_pool_size['pairs']} pairs, a room of {_pool_size['room']}"
+    print(f"[bench] hearth {store} template {kind} ({what}) built in {time.monotonic() - t0:.1f}s",
+          file=sys.stderr, flush=True)
 
 
 # -- HTTP (seekers) ---------------------------------------------------------------
@@ -211,6 +278,10 @@ def ws_url(port: int) -> str:
     return f"ws://127.0.0.1:{port}/ws/v1/chat/"
 
 
+def room_url(port: int, room_id: int) -> str:
+    return f"ws://127.0.0.1:{port}/ws/v1/rooms/{room_id}/"
+
+
 def ws_options(session: str) -> dict:
     return {"origin": ORIGIN, "additional_headers": {"Cookie": f"sessionid={session}"}}
 
@@ -246,6 +317,13 @@ class RunState:
     conversation: dict[int, int] = field(default_factory=dict)    # member -> conversation id
     user_id: dict[int, int] = field(default_factory=dict)
     pairs: int = 0
+    # The fan-out scenario's room (prepare_room): members are room members, not pairs.
+    room_id: int | None = None
+    room_name: str | None = None
+    room_pool: list[dict] = field(default_factory=list)
+    moderator: dict | None = None
+    moderator_ws: object = None
+    moderator_reader: asyncio.Task | None = None
 
 
 class Hearth(Target):
@@ -267,14 +345,36 @@ class Hearth(Target):
         self.runs: dict[str, RunState] = {}
         self.current: RunState | None = None
         self.overrides: dict[str, dict[str, str]] = {}
+        self.blank_runs: set[str] = set()
         self._ack = Latency()
         self._errors: dict[str, int] = {}
         self._undecodable = 0
+        self._held = 0
 
     # -- configuration ------------------------------------------------------------
     def configure(self, run_id: str, **env: str) -> None:
         """Scenario-specific server settings for the server group ``run_id``."""
         self.overrides.setdefault(run_id, {}).update(env)
+
+    def start_blank(self, run_id: str) -> None:
+        """The server group ``run_id`` starts from the migrated database, without
+        the seeded pairs and room (the matching scenario: listeners on shift and
+        waiting seekers would change what it measures)."""
+        self.blank_runs.add(run_id)
+
+    def plan(self, profile, scenarios: list[str]) -> None:
+        """Size the seeded template: the most pairs and room members any of
+        ``scenarios`` will prepare at ``profile``'s sizes."""
+        pairs = 0
+        if "relay" in scenarios:
+            pairs = max(pairs, max(profile.relay_pairs))
+        if "idle" in scenarios:
+            pairs = max(pairs, (profile.idle_max + 1) // 2)
+        if "reconnect" in scenarios:
+            pairs = max(pairs, profile.reconnect_pairs)
+        room = max([profile.fanout_room, *profile.fanout_grow_sizes]) if "fanout" in scenarios else 0
+        _pool_size["pairs"] = max(_pool_size["pairs"], pairs)
+        _pool_size["room"] = max(_pool_size["room"], room)
 
     def _base_env(self, run_id: str) -> dict[str, str]:
         var = WORK_DIR / f"run-{_safe(run_id)}"
@@ -294,16 +394,28 @@ class Hearth(Target):
     async def setup(self, run_id: str) -> None:
         env = self._base_env(run_id)
         state = RunState(run_id, env)
-        template = await _template(self.store, env)
+        seeded = run_id not in self.blank_runs and (_pool_size["pairs"] or _pool_size["room"])
+        template = await _template(self.store, "seeded" if seeded else "blank")
         Path(env["HEARTH_VAR_DIR"]).mkdir(parents=True, exist_ok=True)
-        if self.store == "sqlite":
-            shutil.copyfile(template, env["SQLITE_PATH"])
-            state.db = env["SQLITE_PATH"]
-        else:
-            state.db = f"hearth_bench_{_safe(run_id)}"
-            await asyncio.to_thread(_pg_exec, f'CREATE DATABASE "{state.db}" TEMPLATE "{template}"')
+        state.db = env["SQLITE_PATH"] if self.store == "sqlite" else f"hearth_bench_{_safe(run_id)}"
+        await _clone(self.store, template, state.db)
+        if seeded:
+            pool = _pools[self.store]
+            for k, (seeker, listener, conversation_id) in enumerate(pool["pairs"]):
+                self._add_pair(state, k, seeker, listener, conversation_id)
+            state.pairs = len(pool["pairs"])
+            if pool["room"]:
+                state.room_id = pool["room"]["id"]
+                state.room_pool = pool["room"]["members"]
+                state.moderator = pool["room"]["moderator"]
         self.runs[run_id] = state
         self.current = state
+
+    @staticmethod
+    def _add_pair(state: RunState, k: int, seeker: dict, listener: dict, conversation_id: int) -> None:
+        state.sessions[2 * k], state.sessions[2 * k + 1] = seeker["session"], listener["session"]
+        state.conversation[2 * k] = state.conversation[2 * k + 1] = conversation_id
+        state.user_id[2 * k], state.user_id[2 * k + 1] = seeker["id"], listener["id"]
 
     def server(self, port: int, run_id: str) -> ServerSpec:
         state = self.runs[run_id]
@@ -320,8 +432,10 @@ class Hearth(Target):
     async def cleanup(self, run_id: str) -> None:
         state = self.runs.pop(run_id, None)
         self.overrides.pop(run_id, None)
+        self.blank_runs.discard(run_id)
         if state is None:
             return
+        await self._close_moderator(state)
         if self.current is state:
             self.current = None
         if self.store == "pg":
@@ -350,7 +464,8 @@ class Hearth(Target):
         return list(await asyncio.gather(*(one(i) for i in range(count))))
 
     async def prepare(self, members: int, run_id: str) -> None:
-        """Users and a matched conversation for every pair of members up to ``members``."""
+        """A matched conversation for every pair of members up to ``members``:
+        from the seeded template, and beyond it created now (not timed)."""
         state = self.runs[run_id]
         want = (members + 1) // 2
         if want <= state.pairs:
@@ -370,12 +485,52 @@ class Hearth(Target):
             listener_by_id = {l["id"]: l for l in listeners}
             pairs = [(seeker_by_id[s], listener_by_id[l], c) for s, l, c in matched]
         for k, (seeker, listener, conversation_id) in enumerate(pairs, start=state.pairs):
-            state.sessions[2 * k], state.sessions[2 * k + 1] = seeker["session"], listener["session"]
-            state.conversation[2 * k] = state.conversation[2 * k + 1] = conversation_id
-            state.user_id[2 * k], state.user_id[2 * k + 1] = seeker["id"], listener["id"]
+            self._add_pair(state, k, seeker, listener, conversation_id)
         state.pairs = want
-        print(f"[bench] {self.name}: {new} pairs prepared: listeners {t1 - t0:.1f}s, seekers {t2 - t1:.1f}s, "
-              f"matching {time.monotonic() - t2:.1f}s", file=sys.stderr, flush=True)
+        print(f"[bench] {self.name}: {new} pairs prepared beyond the template: listeners {t1 - t0:.1f}s, "
+              f"seekers {t2 - t1:.1f}s, matching {time.monotonic() - t2:.1f}s", file=sys.stderr, flush=True)
+
+    async def prepare_room(self, room: str, members: int, run_id: str) -> None:
+        """Members ``0 .. members-1`` join one room: the seeded template's
+        room (members beyond it are refused: size the template with ``plan``).
+        The first call opens the moderator's socket, so the room is open."""
+        state = self.runs[run_id]
+        if state.room_id is None or members > len(state.room_pool):
+            raise RuntimeError(f"{self.name}: the template holds a room of {len(state.room_pool)}, "
+                               f"{members} asked for (call plan() with the fan-out sizes)")
+        state.room_name = room
+        if state.moderator_ws is None:
+            await self._open_moderator(state)
+
+    async def _open_moderator(self, state: RunState) -> None:
+        ws = await connect(room_url(state.ports[0], state.room_id), compression=None, proxy=None,
+                           open_timeout=20, ping_interval=None, close_timeout=2, max_size=2 ** 24,
+                           **ws_options(state.moderator["session"]))
+        hello = await until(ws, "room.hello")
+        if not (hello["you"]["moderator"] and hello["room"]["open"]):
+            raise RuntimeError(f"moderator socket: not an open room with a moderator: {hello['you']}")
+        state.moderator_ws = ws
+
+        async def drain() -> None:
+            # The moderator gets every room frame too; held messages reach only
+            # moderators (and the sender), so they are counted here.
+            async for text in ws:
+                if '"room.message.held"' in text[:40]:
+                    self._held += 1
+
+        state.moderator_reader = asyncio.create_task(drain())
+
+    @staticmethod
+    async def _close_moderator(state: RunState) -> None:
+        if state.moderator_reader is not None:
+            state.moderator_reader.cancel()
+            await asyncio.gather(state.moderator_reader, return_exceptions=True)
+        if state.moderator_ws is not None:
+            try:
+                await asyncio.wait_for(state.moderator_ws.close(), 3)
+            except Exception:
+                pass
+        state.moderator_ws = state.moderator_reader = None
 
     async def match_over_sockets(self, state: RunState, seekers: list[dict], listeners: list[dict]) -> list:
         """Listeners ``shift.start`` (capacity 1), seekers ``request.create``;
@@ -419,15 +574,27 @@ class Hearth(Target):
             raise RuntimeError("no Hearth server group is running")
         return self.current
 
+    def _in_room(self, state: RunState, room: str | None = None) -> bool:
+        return state.room_name is not None and (room is None or room == state.room_name)
+
     def socket_url(self, port: int, room: str, member: int) -> str:
-        return ws_url(port)
+        state = self._state()
+        return room_url(port, state.room_id) if self._in_room(state, room) else ws_url(port)
 
     def connect_options(self, member: int) -> dict:
-        return ws_options(self._state().sessions[member])
+        state = self._state()
+        session = state.room_pool[member]["session"] if self._in_room(state) else state.sessions[member]
+        return ws_options(session)
 
     async def join(self, ws, room: str, member: int) -> None:
+        state = self._state()
+        if self._in_room(state, room):
+            hello = await until(ws, "room.hello")
+            if not (hello["room"]["open"] and hello["you"]["guideline_acknowledged"]):
+                raise RuntimeError(f"member {member}: room not open or guideline not acknowledged: {hello['you']}")
+            return
         hello = await until(ws, "hello")
-        expected = self._state().conversation[member]
+        expected = state.conversation[member]
         if expected not in {c["id"] for c in hello["conversations"]}:
             raise RuntimeError(f"member {member}: conversation {expected} not in hello")
 
@@ -436,10 +603,16 @@ class Hearth(Target):
         # Digits would be masked as phone numbers: numbers travel as letters.
         head = f"hb:{_num(msg.sender)}:{_num(msg.seq)}:{_num(msg.sched_ns)}:"
         text = head + (FILLER * 4)[: max(0, size - len(head))]
-        return json.dumps({"type": "message.send", "conversation": self._state().conversation[msg.sender],
-                           "client_id": f"{msg.sender}.{msg.seq}.{msg.sched_ns}", "text": text})
+        client_id = f"{msg.sender}.{msg.seq}.{msg.sched_ns}"
+        state = self._state()
+        if self._in_room(state):
+            return json.dumps({"type": "room.message.send", "client_id": client_id, "text": text})
+        return json.dumps({"type": "message.send", "conversation": state.conversation[msg.sender],
+                           "client_id": client_id, "text": text})
 
     def decode(self, text: str) -> ChatMessage | None:
+        # "message.created" also matches "room.message.created" (same shape:
+        # {"type", "message": {"text", ...}}), "message.ack" "room.message.ack".
         head = text[:40]
         if "message.created" in head:
             body = json.loads(text)["message"]["text"]
@@ -463,16 +636,25 @@ class Hearth(Target):
 
     # -- per-phase figures and checks ------------------------------------------------------
     def phase_begin(self) -> None:
-        self._ack, self._errors, self._undecodable = Latency(), {}, 0
+        self._ack, self._errors, self._undecodable, self._held = Latency(), {}, 0, 0
 
     def phase_end(self) -> dict:
-        return {"ack": self._ack.summary(), "server_error_frames": dict(self._errors),
-                "undecodable": self._undecodable}
+        out = {"ack": self._ack.summary(), "server_error_frames": dict(self._errors),
+               "undecodable": self._undecodable}
+        if self.current is not None and self._in_room(self.current):
+            out["held_for_review"] = self._held
+        return out
 
     async def verify(self, run_id: str, sent: int) -> dict:
-        """Rows in ``chat_message`` (kind text) against messages sent: must be equal."""
+        """Text rows in ``chat_message`` (or ``rooms_roommessage`` after a room
+        scenario) against messages sent: must be equal."""
         counts = await self.setup_script(run_id, "count-messages")
-        return {"db_text_rows": counts["text"], "messages_sent": sent, "db_rows_match": counts["text"] == sent}
+        state = self.runs[run_id]
+        rows = counts["room_text"] if self._in_room(state) else counts["text"]
+        out = {"db_text_rows": rows, "messages_sent": sent, "db_rows_match": rows == sent}
+        if self._in_room(state):
+            out["db_held_rows"] = counts["room_held"]
+        return out
 
     def describe(self) -> dict:
         out = super().describe()
@@ -480,5 +662,10 @@ class Hearth(Target):
         out["config"] = {"app": "support.asgi:application",
                          "database": "sqlite (WAL, file per run)" if self.store == "sqlite"
                          else "postgresql (database per run, psycopg pool)",
-                         "server_env": env, "topic": TOPIC, "matching": "shift.start + request.create, auto-assign"}
+                         "server_env": env, "topic": TOPIC,
+                         "pairs": "seeded template: bulk users, matched by shift_start + request_create + "
+                                  "requests_dispatch (auto-assign)",
+                         "template_pool": dict(_pool_size),
+                         "room": "adult, capacity 32767, no slow mode, one moderator socket (not a ledger member), "
+                                 "members' guideline acknowledged in setup"}
         return out

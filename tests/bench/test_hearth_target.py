@@ -111,3 +111,66 @@ def test_hearth_rows_are_compared_with_bare_channels_on_the_same_layer_only():
     ]
     p99 = [r for r in ratio_table(rows) if r["metric"] == "latency_p99_ms"]
     assert [(r["baseline"], r["ratio"]) for r in p99] == [("channels-memory", 5.0)]
+
+
+def _room_target() -> Hearth:
+    target = Hearth("memory")
+    target.current = RunState("r2", {}, room_id=5, room_name="fan",
+                              room_pool=[{"id": 100 + m, "session": f"s{m}"} for m in range(1000)])
+    return target
+
+
+def test_room_members_open_the_room_socket_with_their_own_session():
+    target = _room_target()
+    assert target.socket_url(8001, "fan", 3) == "ws://127.0.0.1:8001/ws/v1/rooms/5/"
+    assert target.connect_options(3)["additional_headers"] == {"Cookie": "sessionid=s3"}
+
+
+def test_room_message_frames_carry_sender_seq_and_time_and_are_never_held_for_review():
+    """A room message rated elevated or carrying personal information is held
+    (never delivered to the room): the bench text must pass screening as a
+    member's message, with the sender's previous messages as context."""
+    import random
+
+    from rooms.services import CONTEXT_MESSAGES
+
+    target = _room_target()
+    rng = random.Random(9)
+    recent: dict[int, list[str]] = {}
+    for _ in range(2000):
+        msg = ChatMessage(rng.randrange(1000), rng.randrange(100000), rng.randrange(10**9, 10**14))
+        frame = json.loads(target.encode(msg, 200))
+        assert frame["type"] == "room.message.send" and "conversation" not in frame
+        text = frame["text"]
+        context = tuple(recent.get(msg.sender, [])[-CONTEXT_MESSAGES:])
+        screened = screen_message(text=text, sender_role="member", recent_texts=context)
+        assert not screened.needs_flag and not screened.has_personal_info, text
+        recent.setdefault(msg.sender, []).append(text)
+        created = json.dumps({"type": "room.message.created", "room": 5,
+                              "message": {"room": 5, "seq": 9, "kind": "text", "text": screened.text}})
+        assert target.decode(created) == msg
+
+
+def test_room_acks_give_ack_latency_and_held_messages_are_reported():
+    target = _room_target()
+    target.phase_begin()
+    client_id = json.loads(target.encode(ChatMessage(4, 0, 1), 200))["client_id"]
+    assert target.decode(json.dumps({"type": "room.message.ack", "room": 5, "client_id": client_id})) is None
+    figures = target.phase_end()
+    assert figures["ack"]["n"] == 1 and figures["held_for_review"] == 0
+
+
+def test_plan_sizes_the_seeded_template_for_the_largest_scenario():
+    from bench.harness.profiles import QUICK
+    from bench.targets import hearth
+
+    saved = dict(hearth._pool_size)
+    try:
+        hearth._pool_size.update(pairs=0, room=0)
+        Hearth("memory").plan(QUICK, ["relay", "fanout"])
+        assert hearth._pool_size == {"pairs": max(QUICK.relay_pairs),
+                                     "room": max(QUICK.fanout_room, *QUICK.fanout_grow_sizes)}
+        Hearth("memory").plan(QUICK, ["idle"])   # never shrinks
+        assert hearth._pool_size["pairs"] == max(max(QUICK.relay_pairs), QUICK.idle_max // 2)
+    finally:
+        hearth._pool_size.update(saved)

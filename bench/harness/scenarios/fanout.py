@@ -5,6 +5,7 @@ p95 last-recipient latency passes the limit."""
 from __future__ import annotations
 
 import random
+import time
 
 from bench.harness.analysis import find_knee
 from bench.harness.clients import Fleet, Member
@@ -19,17 +20,22 @@ def recipients(fleet: Fleet, sender: int, self_delivery: bool) -> list[int]:
     return [m for m in fleet.members if self_delivery or m != sender]
 
 
-async def _grow(fleet: Fleet, target, size: int, ports: list[int], run_id: str) -> None:
+async def _grow(fleet: Fleet, target, size: int, group, run_id: str) -> dict:
+    """Add members up to ``size`` (untimed); returns how long joining took and
+    how long the servers then needed to go quiet (a join can make the server
+    tell every member, e.g. Hearth's ``room.presence``)."""
     have = len(fleet)
-    if size > have:
-        await target.prepare(size, run_id)
-        await fleet.open([Member(m, ROOM, ports[m % len(ports)]) for m in range(have, size)])
+    if size <= have:
+        return {}
+    await target.prepare_room(ROOM, size, run_id)
+    t0 = time.monotonic()
+    await fleet.open([Member(m, ROOM, group.ports[m % len(group.ports)]) for m in range(have, size)])
+    join_s = time.monotonic() - t0
+    return {"join_s": round(join_s, 2), "join_quiesce_s": await group.quiesce()}
 
 
 async def run(ctx: Context) -> list[dict]:
     p, target = ctx.profile, ctx.target
-    if target.family == "hearth":
-        return []   # Hearth's rooms socket has no adapter yet (see bench/README.md)
     rng = random.Random(ctx.seed)
     rows: list[dict] = []
     run_id = ctx.new_run_id()
@@ -38,13 +44,13 @@ async def run(ctx: Context) -> list[dict]:
         async with ctx.servers(run_id) as group:
             fleet = Fleet(target, lambda *a: None, p.payload_bytes)
             try:
-                await _grow(fleet, target, p.fanout_room, group.ports, run_id)
+                joined = await _grow(fleet, target, p.fanout_room, group, run_id)
                 rcpt = recipients(fleet, 0, target.self_delivery)
 
                 start = now_ns() + LEAD_NS
                 slow = [Plan(0, list(burst_schedule(start, start + int(p.fanout_slow_s * 1e9), 1.0, 1)), rcpt)]
                 phase = await load_phase(ctx, fleet, group, slow, seqs, p.fanout_slow_s)
-                rows.append(ctx.row("fanout", f"room{p.fanout_room}-1/s", members=p.fanout_room, **flat(phase)))
+                rows.append(ctx.row("fanout", f"room{p.fanout_room}-1/s", members=p.fanout_room, **joined, **flat(phase)))
 
                 start = now_ns() + LEAD_NS
                 burst = [Plan(0, list(burst_schedule(start, start + int(p.fanout_burst_s * 1e9), 1.0,
@@ -56,6 +62,9 @@ async def run(ctx: Context) -> list[dict]:
                 rows.append(await _growing(ctx, fleet, group, seqs, rng, run_id))
             finally:
                 await fleet.close()
+        check = await target.verify(run_id, sum(seqs.values()))
+        if check is not None:
+            rows.append(ctx.row("fanout", "persisted", **check, failed=not check["db_rows_match"]))
     finally:
         await target.cleanup(run_id)
     return rows
@@ -65,7 +74,7 @@ async def _growing(ctx, fleet, group, seqs, rng, run_id) -> dict:
     p, target = ctx.profile, ctx.target
     steps = []
     for size in p.fanout_grow_sizes:
-        await _grow(fleet, target, size, group.ports, run_id)
+        joined = await _grow(fleet, target, size, group, run_id)
         start = now_ns() + LEAD_NS
         end = start + int(p.fanout_grow_step_s * 1e9)
         senders = range(p.fanout_grow_senders)
@@ -73,6 +82,7 @@ async def _growing(ctx, fleet, group, seqs, rng, run_id) -> dict:
                       recipients(fleet, s, target.self_delivery)) for s in senders]
         phase = flat(await load_phase(ctx, fleet, group, plans, seqs, p.fanout_grow_step_s))
         phase["members"] = size
+        phase.update(joined)
         steps.append(phase)
         if find_knee(steps, "last_recipient_p95_ms", p.fanout_grow_p95_ms)["passed_at"] is not None:
             break

@@ -77,6 +77,7 @@ async def run(ctx: Context) -> list[dict]:
     rng = random.Random(ctx.seed)
     run_id = ctx.new_run_id()
     target.configure(run_id, MATCHING_AUTO_ASSIGN="0")
+    target.start_blank(run_id)   # no seeded listeners on shift or chats: only this scenario's
     latency = Latency()
     matched_at: dict[int, int] = {}
     sockets = []

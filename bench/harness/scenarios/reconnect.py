@@ -161,7 +161,12 @@ async def run(ctx: Context) -> list[dict]:
                 await asyncio.sleep(0.1)
             for c in clients:
                 await c._sync()
-            await asyncio.sleep(2.0)
+            # Up to 2 s for the sync replies; done as soon as every client
+            # holds every message its peer sent (what "lost" counts below).
+            settle = time.monotonic() + 2.0
+            while time.monotonic() < settle and any(
+                    len(clients[c.peer].seen) < c.sent for c in clients):
+                await asyncio.sleep(0.05)
             for c in clients:
                 c.stopping = True
                 if c.ws is not None:
