@@ -1,19 +1,37 @@
 """Matching service: turns the pure plan from ``chat.matching`` into offers.
 
-One dispatcher runs at a time across all processes: it holds the
-``DispatchLock`` row (``select_for_update``) for the whole round, so the
-queue is read in one consistent order, a request is never offered twice and
-a listener's seats are counted once. On SQLite the IMMEDIATE transaction
-gives the same exclusion.
+One dispatcher runs at a time across all processes: a round holds the
+``DispatchLock`` row (``select_for_update``) while it reads the line and
+makes its offers, so the queue is read in one consistent order, a request is
+never offered twice and a listener's seats are counted once. On SQLite the
+IMMEDIATE transaction gives the same exclusion.
+
+A round reads every waiting request, so one round serves every change
+committed before it started. Two things keep a burst of changes from paying
+one round each:
+
+* **Hand-off between processes.** A dispatcher that finds the lock taken
+  does not wait for it: it leaves a note in the shared cache
+  (``DISPATCH_WANTED_KEY``) and returns. Whoever holds the lock looks for the
+  note after committing and runs one more round, which sees the change. The
+  note is taken before a round reads, and whoever takes it either runs a
+  round or puts it back, so no change is left unserved. If the cache is
+  down, dispatchers wait for the lock as before; and the scheduler runs a
+  round every second in every process, which bounds any miss.
+* **One round in flight per process** (``queue_refresh_soon``, the socket
+  path): changes that arrive while a round is queued or running on the
+  process's database thread share the next round instead of queueing one
+  each.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import weakref
 from datetime import timedelta
 
 from django.conf import settings
-import logging
-
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -27,16 +45,74 @@ from listeners.selectors import blocked_pairs, listener_candidates
 
 logger = logging.getLogger("hearth.matching")
 
+DISPATCH_WANTED_KEY = "chat:dispatch-wanted"
+# A note nobody takes (its writer's process died) only costs one extra round later.
+_WANTED_SECONDS = 60
+# Rounds one synchronous call runs back to back while other dispatchers keep
+# leaving notes; past this the note is put back for the next dispatcher.
+MAX_ROUNDS_PER_CALL = 10
 
-def requests_dispatch(*, now=None) -> int:
+
+def requests_dispatch(*, now=None, wait: bool = True) -> int:
     """Offer every waiting request that an eligible listener can take; returns offers made.
 
-    Takes the ``DispatchLock`` row lock, then reads waiting requests and
-    listener load inside the same transaction.
+    ``wait=True`` waits for the ``DispatchLock`` row lock. ``wait=False``
+    (the scheduler, the socket path) does not: if another dispatcher holds
+    the lock, it leaves the hand-off note and returns 0, and that dispatcher
+    runs the round. Either way, when another dispatcher left a note during
+    this call's round, this call runs one more (up to ``MAX_ROUNDS_PER_CALL``).
+    Must not be called inside a transaction: the lock is released at each
+    round's commit, and the note is read after it.
     """
+    fixed_now = now
+    total = 0
+    for _ in range(MAX_ROUNDS_PER_CALL):
+        made = _dispatch_once(now=fixed_now, wait=wait)
+        if made is None:
+            return total
+        total += made
+        if not _wanted_take():
+            return total
+        wait = False
+    _wanted_leave()
+    return total
+
+
+def requests_dispatch_after_commit() -> None:
+    """Inside a transaction that freed a seat: run a round once it has committed."""
+    transaction.on_commit(_dispatch_after_commit)
+
+
+def _dispatch_after_commit() -> None:
+    try:
+        requests_dispatch(wait=False)
+    except Exception:  # the change is committed; the scheduler's round retries within a second
+        logger.exception("dispatch after a freed seat failed")
+
+
+def dispatch_round() -> bool:
+    """One round without waiting for the lock; True when another dispatcher asked for one more."""
+    made = _dispatch_once(now=None, wait=False)
+    return made is not None and _wanted_take()
+
+
+def _dispatch_once(*, now, wait: bool) -> int | None:
+    """A round, or None when another dispatcher holds the lock and has been left the note."""
+    made = _round(now=now, wait=wait)
+    if made is not None:
+        return made
+    if not _wanted_leave():
+        return _round(now=now, wait=True)
+    # The holder may have committed and looked for the note before we left it: try once more.
+    return _round(now=now, wait=False)
+
+
+def _round(*, now, wait: bool) -> int | None:
     now = now or timezone.now()
     with transaction.atomic():
-        DispatchLock.objects.select_for_update().filter(pk=1).update(last_run_at=now)
+        if not _lock(wait=wait):
+            return None
+        _wanted_take()
         waiting = list(
             ChatRequest.objects.select_related("topic", "requested_listener").filter(status=RequestStatus.WAITING)
         )
@@ -46,12 +122,40 @@ def requests_dispatch(*, now=None) -> int:
         candidates = listener_candidates(now=now)
         if not candidates:
             return 0
-        wants = _wants(waiting)
-        plan = plan_offers(wants, candidates)
+        plan = plan_offers(_wants(waiting), candidates)
         by_id = {request.pk: request for request in waiting}
-        for want, candidate in plan:
-            _offer(by_id[want.request_id], candidate.listener_id, now=now)
+        _offers_make([(by_id[want.request_id], candidate.listener_id) for want, candidate in plan], now=now)
         return len(plan)
+
+
+def _lock(*, wait: bool) -> bool:
+    """Take the ``DispatchLock`` row; False when ``wait`` is off and another transaction holds it."""
+    locked = DispatchLock.objects.select_for_update(skip_locked=not wait).filter(pk=1).values_list("pk", flat=True)
+    if list(locked):
+        return True
+    if DispatchLock.objects.filter(pk=1).exists():
+        return False  # held by another transaction (a plain read does not wait for the lock)
+    # The row went missing (a test database flushed after migrating): restore it, then lock it.
+    with transaction.atomic():
+        DispatchLock.objects.get_or_create(pk=1)
+    return bool(list(DispatchLock.objects.select_for_update().filter(pk=1).values_list("pk", flat=True)))
+
+
+def _wanted_leave() -> bool:
+    try:
+        cache.set(DISPATCH_WANTED_KEY, 1, timeout=_WANTED_SECONDS)
+        return True
+    except Exception:
+        logger.warning("could not leave a dispatch note; waiting for the lock instead", exc_info=True)
+        return False
+
+
+def _wanted_take() -> bool:
+    try:
+        return bool(cache.delete(DISPATCH_WANTED_KEY))
+    except Exception:  # the scheduler's round every second still runs
+        logger.warning("could not read the dispatch note", exc_info=True)
+        return False
 
 
 def _wants(waiting: list[ChatRequest]) -> list[Want]:
@@ -84,20 +188,27 @@ def _wants(waiting: list[ChatRequest]) -> list[Want]:
     return wants
 
 
-def _offer(request: ChatRequest, listener_id: int, *, now) -> None:
+def _offers_make(pairs: list[tuple[ChatRequest, int]], *, now) -> None:
+    """Turn a round's plan into offers (in plan order, so offer ids follow queue order). Caller holds the lock."""
+    if not pairs:
+        return
     if settings.MATCHING_AUTO_ASSIGN:
         from chat.services.offers import match_make
 
-        offer = Offer.objects.create(request=request, listener_id=listener_id, expires_at=now, status=OfferStatus.PENDING)
-        match_make(offer=offer, request=request, now=now)
+        for request, listener_id in pairs:
+            offer = Offer.objects.create(request=request, listener_id=listener_id, expires_at=now, status=OfferStatus.PENDING)
+            match_make(offer=offer, request=request, now=now)
         return
-    offer = Offer.objects.create(
-        request=request, listener_id=listener_id, expires_at=now + timedelta(seconds=settings.MATCHING_OFFER_TIMEOUT_SECONDS)
+    expires_at = now + timedelta(seconds=settings.MATCHING_OFFER_TIMEOUT_SECONDS)
+    # Two statements for the whole round, however many offers it makes.
+    offers = Offer.objects.bulk_create(
+        [Offer(request=request, listener_id=listener_id, expires_at=expires_at) for request, listener_id in pairs]
     )
-    request.status = RequestStatus.OFFERED
-    request.save(update_fields=["status"])
-    offer.request = request
-    user_event(listener_id, {"type": "offer.created", "offer": offer_payload(offer, now=now)})
+    ChatRequest.objects.filter(pk__in=[request.pk for request, _ in pairs]).update(status=RequestStatus.OFFERED)
+    for offer, (request, listener_id) in zip(offers, pairs):
+        request.status = RequestStatus.OFFERED
+        offer.request = request
+        user_event(listener_id, {"type": "offer.created", "offer": offer_payload(offer, now=now)})
 
 
 def _suggest_widening(waiting: list[ChatRequest], *, now) -> None:
@@ -188,3 +299,58 @@ def queue_refresh() -> int:
     offers = requests_dispatch()
     line_changed()
     return offers
+
+
+def _socket_refresh_round() -> bool:
+    """What ``queue_refresh_soon`` runs in the database thread: one round, the line flagged as changed."""
+    again = dispatch_round()
+    line_changed()
+    return again
+
+
+class _RoundInFlight:
+    """At most one socket-path round per process: changes while one is queued or running share the next."""
+
+    def __init__(self) -> None:
+        self.task: asyncio.Task | None = None
+        self.again = False
+
+    def kick(self) -> asyncio.Future:
+        if self.task is None or self.task.done():
+            self.again = False
+            self.task = asyncio.ensure_future(self._run())
+        else:
+            # The running round may have read the line before this change committed.
+            self.again = True
+        return asyncio.shield(self.task)
+
+    async def _run(self) -> None:
+        from support.events import run_service
+
+        again = True
+        while again:
+            self.again = False
+            try:
+                again = await run_service(_socket_refresh_round)
+            except Exception:  # the change is committed; the scheduler's round retries within a second
+                logger.exception("dispatch round failed")
+                again = False
+            again = again or self.again
+
+
+_in_flight: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _RoundInFlight] = weakref.WeakKeyDictionary()
+
+
+async def queue_refresh_soon() -> None:
+    """The socket path's ``queue_refresh``: after a change that can fill or free a seat.
+
+    Returns once a round that started after this call has committed and its
+    offers were sent, so a burst of n requests costs a few rounds rather than
+    n. Never raises: a failed round is logged, and the scheduler's round runs
+    within a second.
+    """
+    loop = asyncio.get_running_loop()
+    in_flight = _in_flight.get(loop)
+    if in_flight is None:
+        in_flight = _in_flight[loop] = _RoundInFlight()
+    await in_flight.kick()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from channels.db import database_sync_to_async
 
 from chat import selectors
-from chat.dispatch import line_changed, queue_refresh
+from chat.dispatch import queue_refresh_soon
 from chat.payloads import conversation_payload, message_payload
 from chat.services import conversations as conversation_services
 from chat.services import messages as message_services
@@ -112,7 +112,7 @@ async def conversation_read(consumer, frame):
 async def conversation_end(consumer, frame):
     conversation_id = _conversation_id(consumer, frame)
     await run_service(conversation_services.conversation_end, user=consumer.user, conversation_id=conversation_id)
-    await run_service(queue_refresh)
+    await queue_refresh_soon()
 
 
 async def conversation_transfer(consumer, frame):
@@ -122,47 +122,45 @@ async def conversation_transfer(consumer, frame):
         conversation_services.conversation_transfer, listener=consumer.user, conversation_id=conversation_id, to_alias=to_alias
     )
     await consumer.reply(frame, {"type": "conversation.transfer_requested", "conversation": conversation_id, "request": request.pk})
-    await run_service(queue_refresh)
+    await queue_refresh_soon()
 
 
 async def request_create(consumer, frame):
     topic = require(frame, "topic", str, optional=True)
     listener = require(frame, "listener", str, optional=True)
     note = require(frame, "note", str, optional=True, default="")
-    request = await run_service(
-        request_services.request_create, seeker=consumer.user, topic_slug=topic, listener_alias=listener, note=note
+    request, status = await run_service(
+        request_services.request_create_with_status, seeker=consumer.user, topic_slug=topic, listener_alias=listener, note=note
     )
     await consumer.join_conversation(request.conversation_id)
-    status = await database_sync_to_async(request_services.request_status)(request)
     await consumer.reply(frame, {"type": "request.created", "request": status})
-    await run_service(queue_refresh)
+    await queue_refresh_soon()
 
 
 async def request_cancel(consumer, frame):
     request = await run_service(request_services.request_cancel, seeker=consumer.user)
     await consumer.reply(frame, {"type": "request.cancelled", "request": request.pk, "conversation": request.conversation_id})
-    await run_service(queue_refresh)
+    await queue_refresh_soon()
 
 
 async def request_widen(consumer, frame):
     request = await run_service(request_services.request_widen, seeker=consumer.user)
     status = await database_sync_to_async(request_services.request_status)(request)
     await consumer.reply(frame, {"type": "request.updated", "request": status})
-    await run_service(queue_refresh)
+    await queue_refresh_soon()
 
 
 async def offer_accept(consumer, frame):
     offer_id = require_id(frame, "offer")
     conversation = await run_service(offer_services.offer_accept, listener=consumer.user, offer_id=offer_id)
     await consumer.reply(frame, {"type": "offer.accepted", "offer": offer_id, "conversation": conversation.pk})
-    await run_service(line_changed)
 
 
 async def offer_decline(consumer, frame):
     offer_id = require_id(frame, "offer")
     await run_service(offer_services.offer_decline, listener=consumer.user, offer_id=offer_id)
     await consumer.reply(frame, {"type": "offer.declined", "offer": offer_id})
-    await run_service(queue_refresh)
+    await queue_refresh_soon()
 
 
 async def on_conversation_join(consumer, event: dict) -> None:

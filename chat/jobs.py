@@ -21,7 +21,8 @@ def requests_dispatch_job(*, now=None) -> None:
     then send places in line and queue sizes if the line changed since the last tick, and every
     few seconds anyway (estimates drift)."""
     now = now or time.time()
-    requests_dispatch()
+    # Another process's round in progress runs one more for us (chat.dispatch).
+    requests_dispatch(wait=False)
     if line_changed_take() or int(now) % POSITION_REFRESH_SECONDS == 0:
         queue_positions_notify()
 

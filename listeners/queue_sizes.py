@@ -2,8 +2,9 @@
 
 ``queue_sizes_notify()`` is meant to be called by the matching dispatcher
 whenever the line changes (a request created, cancelled, matched or
-requeued). It costs two queries whatever the number of listeners, and a
-listener is sent a frame only when their numbers changed since the last one.
+requeued). It costs three queries and two cache round trips whatever the
+number of listeners, and a listener is sent a frame only when their numbers
+changed since the last one.
 Counts only, never who is waiting.
 """
 
@@ -68,13 +69,16 @@ def queue_sizes_notify(*, force: bool = False) -> int:
     if not shifts:
         return 0
     counts = _waiting_counts()
-    sent = 0
+    keys = {shift.pk: _CACHE_KEY.format(shift.pk) for shift in shifts}
+    # One round trip to the shared cache each way, not one per listener on shift.
+    last_sent = {} if force else cache.get_many(list(keys.values()))
+    changed = {}
     for shift in shifts:
         sizes = _sizes_for(shift, counts, shift.listener.listener_profile)
-        key = _CACHE_KEY.format(shift.pk)
-        if not force and cache.get(key) == sizes:
+        if last_sent.get(keys[shift.pk]) == sizes:
             continue
-        cache.set(key, sizes, _CACHE_SECONDS)
+        changed[keys[shift.pk]] = sizes
         user_event(shift.listener_id, {"type": "queue.sizes", **sizes})
-        sent += 1
-    return sent
+    if changed:
+        cache.set_many(changed, _CACHE_SECONDS)
+    return len(changed)

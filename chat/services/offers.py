@@ -33,11 +33,21 @@ def offer_accept(*, listener, offer_id: int, now=None) -> Conversation:
         if shift is None:
             raise DomainError("no_shift", NO_SHIFT, status=409)
         request = ChatRequest.objects.select_for_update().get(pk=offer.request_id)
+        offer.listener = listener  # the offer was looked up by this listener: no query for the row again
         return match_make(offer=offer, request=request, shift=shift, now=now)
 
 
 def match_make(*, offer: Offer, request: ChatRequest, shift: Shift | None = None, now) -> Conversation:
-    """Record the pairing and open (or hand over) the conversation. Caller holds the locks."""
+    """Record the pairing and open (or hand over) the conversation. Caller holds the locks.
+
+    Flags the line as changed (places and queue sizes go out at the next
+    scheduler tick). A new chat frees no seat (its offer already held one),
+    but a hand-over frees the previous listener's: then a dispatch round runs
+    right after commit, so a seeker waiting for that listener's topic does
+    not wait for the scheduler.
+    """
+    from chat.dispatch import line_changed, requests_dispatch_after_commit
+
     conversation = Conversation.objects.select_for_update(of=("self",)).select_related("topic", "seeker").get(pk=request.conversation_id)
     if conversation.status == ConversationStatus.ENDED:
         offer.status = OfferStatus.WITHDRAWN
@@ -69,10 +79,12 @@ def match_make(*, offer: Offer, request: ChatRequest, shift: Shift | None = None
             {"type": "conversation.transferred", "conversation": conversation.pk, "to": listener.alias},
         )
         _idle_if_free(previous_listener_id, now=now)
+        requests_dispatch_after_commit()
     else:
         system_message(conversation, f"{listener.alias} has joined the chat.", now=now)
     user_join_conversation(listener.pk, conversation.pk)
     user_join_conversation(conversation.seeker_id, conversation.pk)
+    line_changed()
     return conversation
 
 

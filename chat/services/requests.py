@@ -83,6 +83,12 @@ def _seeker_escalation_carries_over(request: ChatRequest) -> None:
         request.save(update_fields=["priority"])
 
 
+def request_create_with_status(*, seeker: User, topic_slug: str | None, listener_alias: str | None = None, note: str = "") -> tuple[ChatRequest, dict]:
+    """``request_create`` and the new request's place in line, in one trip to the database thread."""
+    request = request_create(seeker=seeker, topic_slug=topic_slug, listener_alias=listener_alias, note=note)
+    return request, request_status(request)
+
+
 def request_status(request: ChatRequest) -> dict:
     position = queue_position(request)
     return request_payload(request, position=position, estimated_wait=estimated_wait_seconds(request, position=position))
