@@ -47,7 +47,8 @@ async def main(a: argparse.Namespace) -> None:
                 await fleet.open(members)
                 paths = [out / f"{stamp}-{target.name}-{i}.txt" for i in range(len(group.processes))]
                 spies = [subprocess.Popen([py_spy, "record", "-p", str(p.pid), "-d", str(int(a.seconds)),
-                                           "-r", "200", "-f", "raw", "-o", str(path), "--nonblocking"],
+                                           "-r", "200", "-f", "raw", "-o", str(path), "--nonblocking"]
+                                          + (["--gil"] if a.gil else []),
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                          for p, path in zip(group.processes, paths)]
                 plans = relay_plans(members, a.rate, a.seconds, target.self_delivery, random.Random(1))
@@ -76,5 +77,7 @@ if __name__ == "__main__":
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--only", default=None, help="only stacks containing this (e.g. message_send)")
     ap.add_argument("--top", type=int, default=40)
+    ap.add_argument("--gil", action="store_true",
+                    help="sample only the thread holding the GIL: where the CPU goes, not where threads wait")
     ap.add_argument("--out", default="var/bench/profiles")
     asyncio.run(main(ap.parse_args()))

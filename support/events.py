@@ -21,7 +21,7 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import transaction
+from django.db import close_old_connections, transaction
 
 logger = logging.getLogger("hearth.events")
 
@@ -68,9 +68,17 @@ async def run_service(fn: Callable[..., Any], /, *args, **kwargs) -> Any:
     """Run a sync service in the database thread, then publish the events it committed."""
 
     def call():
-        with collecting_events() as outbox:
-            result = fn(*args, **kwargs)
-        return result, list(outbox)
+        try:
+            with collecting_events() as outbox:
+                result = fn(*args, **kwargs)
+            return result, list(outbox)
+        finally:
+            # Channels' own clean-up runs outside the context copy the service ran
+            # in and can miss this connection: worker threads then kept pooled
+            # connections checked out, and threads that ended with their event
+            # loop never gave them back, until the pool ran dry (seen as the
+            # warm hand-off test stalling after ~65 socket tests on PostgreSQL).
+            close_old_connections()
 
     # HEARTH_DB_PARALLEL runs services in parallel threads (each with its own
     # pooled connection) instead of queueing on Channels' one database thread.

@@ -121,11 +121,11 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# Run socket services in parallel threads instead of Channels' one database thread per
-# process. Off by default: on PostgreSQL it overlaps round-trips (the largest lever in the
-# S1 profile, docs/performance.md), but the warm hand-off socket test fails intermittently
-# with it on, and that race is not yet understood. Never on SQLite (one writer at a time).
-HEARTH_DB_PARALLEL = env_bool("HEARTH_DB_PARALLEL", default=False)
+# Socket services run in parallel worker threads, each with a pooled connection, instead
+# of queueing on Channels' one database thread per process: on PostgreSQL that overlaps
+# round-trips (the largest lever in the S1 profile, docs/performance.md). SQLite always
+# stays on one thread (one writer at a time), whatever this says.
+HEARTH_DB_PARALLEL = env_bool("HEARTH_DB_PARALLEL", default=True)
 
 # --- Channel layer and cache --------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
