@@ -6,11 +6,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import Count, Max, Prefetch
 from django.utils import timezone
 
-from rooms.models import Room, RoomMembership, RoomMessage, RoomModerator, RoomOpeningHours, RoomPresence
-from support.errors import NotFoundOrForbidden
+from rooms.models import (
+    ModerationAction,
+    Room,
+    RoomMembership,
+    RoomMessage,
+    RoomMessageReport,
+    RoomModerationAction,
+    RoomModerator,
+    RoomOpeningHours,
+    RoomPresence,
+)
+from support.errors import DomainError, NotFoundOrForbidden
 from support.models import AgeGroup, Role
+from support.roles import is_safety_staff
 
 
 def audiences_for(user) -> set[str]:
@@ -195,3 +207,122 @@ def moderation_log(*, room_id: int, limit: int = 200):
         RoomModerationAction.objects.filter(room_id=room_id).select_related("actor", "target_user").order_by("-created_at", "-pk")[:limit]
     )
 
+
+
+# --- reported messages, for the people who review them ---------------------------------
+
+
+@dataclass(frozen=True)
+class RoomReportsScope:
+    """What a reviewer may read: one room or (``room`` None) every room, and whether reporters are named."""
+
+    room: Room | None
+    reporter_aliases: bool
+
+
+def room_reports_scope(*, user, room_id: int | None) -> RoomReportsScope:
+    """The one access check for room report reasons.
+
+    Safety staff: every room, or the one asked for, with each reporter's
+    alias. A listener who moderates the room (and may still see it): that
+    room only, reporters anonymous. Anyone else asking about a room gets
+    ``NotFoundOrForbidden`` (the same whether or not the room exists); asking
+    for every room without being safety staff is ``forbidden`` (403). Account
+    ids are never part of what either sees.
+    """
+    if room_id is not None and not 0 < room_id < 2**63:
+        raise NotFoundOrForbidden()
+    if is_safety_staff(user):
+        if room_id is None:
+            return RoomReportsScope(room=None, reporter_aliases=True)
+        room = Room.objects.select_related("topic").filter(pk=room_id).first()
+        if room is None:
+            raise NotFoundOrForbidden()
+        return RoomReportsScope(room=room, reporter_aliases=True)
+    if room_id is None:
+        raise DomainError("forbidden", "You don't have access to this.", status=403)
+    room = room_get_for_user(user=user, room_id=room_id)
+    if not is_room_moderator(user=user, room=room):
+        raise NotFoundOrForbidden()
+    return RoomReportsScope(room=room, reporter_aliases=False)
+
+
+@dataclass(frozen=True)
+class RoomReportEntry:
+    reason: str
+    reporter: str | None  # the reporter's alias, for safety staff only
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ReportedRoomMessage:
+    room: int
+    room_name: str
+    topic: str
+    audience: str
+    seq: int
+    sender_alias: str
+    sender_role: str
+    text: str
+    removed: bool
+    masked: bool
+    status: str
+    created_at: datetime
+    report_count: int
+    last_reported_at: datetime
+    reports: list[RoomReportEntry]
+
+
+def reported_room_messages(*, user, room_id: int | None = None, status: str | None = None,
+                           limit: int = 50) -> tuple[list[ReportedRoomMessage], bool]:
+    """Reported room messages for a reviewer, most recently reported first, and whether there are more.
+
+    Access through ``room_reports_scope``. Each message comes with the room,
+    its text (for a removed message, the excerpt the removal record kept),
+    how many reported it and every report's reason, oldest first. Three
+    queries whatever the page size (messages, reports, removal excerpts).
+    """
+    scope = room_reports_scope(user=user, room_id=room_id)
+    queryset = RoomMessage.objects.filter(pk__in=RoomMessageReport.objects.values("message_id"))
+    if scope.room is not None:
+        queryset = queryset.filter(room=scope.room)
+    if status:
+        queryset = queryset.filter(status=status)
+    reports = RoomMessageReport.objects.select_related("reporter").order_by("created_at", "pk")
+    rows = list(
+        queryset.select_related("room__topic", "sender")
+        .annotate(report_count=Count("reports"), last_reported_at=Max("reports__created_at"))
+        .prefetch_related(Prefetch("reports", queryset=reports))
+        .order_by("-last_reported_at", "-pk")[: limit + 1]
+    )
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    removed_ids = [row.pk for row in rows if row.status == "removed"]
+    excerpts = {}
+    if removed_ids:
+        for record in RoomModerationAction.objects.filter(
+            message_id__in=removed_ids, action=ModerationAction.MESSAGE_REMOVED
+        ).only("message_id", "detail"):
+            excerpts[record.message_id] = str(record.detail.get("excerpt", ""))
+    out = []
+    for row in rows:
+        removed = row.status == "removed"
+        out.append(
+            ReportedRoomMessage(
+                room=row.room_id, room_name=row.room.name, topic=row.room.topic.slug, audience=row.room.audience,
+                seq=row.seq, sender_alias=row.sender.alias if row.sender_id else "",
+                sender_role="moderator" if row.sender_is_moderator else "member",
+                text=excerpts.get(row.pk, "") if removed else row.text, removed=removed, masked=row.masked,
+                status=row.status, created_at=row.created_at, report_count=row.report_count,
+                last_reported_at=row.last_reported_at,
+                reports=[
+                    RoomReportEntry(
+                        reason=report.reason,
+                        reporter=report.reporter.alias if scope.reporter_aliases else None,
+                        created_at=report.created_at,
+                    )
+                    for report in row.reports.all()
+                ],
+            )
+        )
+    return out, has_more

@@ -78,3 +78,50 @@ class ModerationActionOut(serializers.Serializer):
     message_seq = serializers.IntegerField(allow_null=True)
     detail = serializers.DictField()
     created_at = serializers.DateTimeField()
+
+
+class RoomReportsQuery(serializers.Serializer):
+    """Query parameters for the reported-messages lists."""
+
+    status = serializers.ChoiceField(
+        choices=["visible", "held", "hidden", "removed"], required=False,
+        help_text="Only messages in this state now (hidden = hidden pending review after reports).",
+    )
+    limit = serializers.IntegerField(min_value=1, max_value=200, default=50, help_text="1–200 (default 50).")
+
+
+class StaffRoomReportsQuery(RoomReportsQuery):
+    room = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False, help_text="Only this room.")
+
+
+class RoomReportOut(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, help_text="The reporter's words (empty if they gave none).")
+    reporter = serializers.CharField(
+        allow_null=True, help_text="The reporter's alias for safety staff; null for room moderators. Never an account id."
+    )
+    created_at = serializers.DateTimeField()
+
+
+class ReportedRoomMessageOut(serializers.Serializer):
+    room = serializers.IntegerField()
+    room_name = serializers.CharField()
+    topic = serializers.CharField()
+    audience = serializers.CharField()
+    seq = serializers.IntegerField()
+    sender_alias = serializers.CharField(allow_blank=True)
+    sender_role = serializers.ChoiceField(choices=["member", "moderator"])
+    text = serializers.CharField(
+        allow_blank=True, help_text="The message; for a removed one, the excerpt the removal record kept."
+    )
+    removed = serializers.BooleanField()
+    masked = serializers.BooleanField()
+    status = serializers.ChoiceField(choices=["visible", "held", "hidden", "removed"])
+    created_at = serializers.DateTimeField()
+    report_count = serializers.IntegerField()
+    last_reported_at = serializers.DateTimeField()
+    reports = RoomReportOut(many=True)
+
+
+class ReportedRoomMessagesOut(serializers.Serializer):
+    messages = ReportedRoomMessageOut(many=True)
+    has_more = serializers.BooleanField(help_text="More reported messages than the limit.")

@@ -13,9 +13,12 @@ from rooms import selectors, services
 from rooms.api.serializers import (
     ModerationActionOut,
     ModeratorGrantIn,
+    ReportedRoomMessagesOut,
     RoomCreateIn,
     RoomMessagesOut,
     RoomOut,
+    RoomReportsQuery,
+    StaffRoomReportsQuery,
 )
 from rooms.models import Room
 from rooms.payloads import iso, room_payload
@@ -155,3 +158,35 @@ class StaffRoomModerationView(APIView):
                 for record in records
             ]
         )
+
+
+def _reported(request, query_class, *, room_id: int | None) -> Response:
+    query = query_class(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    values = query.validated_data
+    messages, has_more = selectors.reported_room_messages(
+        user=request.user, room_id=values.get("room", room_id), status=values.get("status"), limit=values["limit"]
+    )
+    return Response(ReportedRoomMessagesOut({"messages": messages, "has_more": has_more}).data)
+
+
+class StaffRoomReportsView(APIView):
+    @extend_schema(
+        summary="Reported room messages in every room, with each report's reason (safety staff)",
+        description="Most recently reported first. Reporters appear by alias only.",
+        parameters=[StaffRoomReportsQuery],
+        responses={200: ReportedRoomMessagesOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    )
+    def get(self, request):
+        return _reported(request, StaffRoomReportsQuery, room_id=None)
+
+
+class RoomReportsView(APIView):
+    @extend_schema(
+        summary="Reported messages in one room, with each report's reason (its moderators and safety staff)",
+        description="Most recently reported first. Moderators do not see who reported; safety staff see the alias.",
+        parameters=[RoomReportsQuery],
+        responses={200: ReportedRoomMessagesOut, 400: ErrorOut, 404: ErrorOut},
+    )
+    def get(self, request, room_id: int):
+        return _reported(request, RoomReportsQuery, room_id=room_id)

@@ -32,6 +32,7 @@ LISTENERS = {"listener", "listener_other", "listener_teen"}
 SAFETY = {"staff", "admin"}
 ADMIN = {"admin"}
 PARTICIPANTS = {"seeker_a", "listener"}
+ROOM_MODERATOR = {"listener"}  # the assigned listener also moderates the world's room
 
 # (method, path, roles allowed). Placeholders are filled from the world below.
 # "Refused" means 401/403, or 404 with the code ``not_found``; an allowed role
@@ -89,6 +90,8 @@ REST_MATRIX = [
     ("POST", "/api/v1/rooms", ADMIN),
     ("POST", "/api/v1/rooms/{room}/moderators", ADMIN),
     ("GET", "/api/v1/staff/rooms/{room}/moderation", SAFETY),
+    ("GET", "/api/v1/rooms/{room}/reports", SAFETY | ROOM_MODERATOR),
+    ("GET", "/api/v1/staff/room-reports", SAFETY),
 ]
 
 
@@ -112,10 +115,13 @@ def world(db):
         "admin": admin,
     }
     from listeners.models import TrainingModule
+    from rooms.models import RoomModerator
 
     module = TrainingModule.objects.order_by("pk").first()
+    room = make_room()
+    RoomModerator.objects.create(room=room, listener=listener)
     values = {
-        "conversation": conversation.pk, "flag": flag.pk, "sanction": sanction.pk, "room": make_room().pk,
+        "conversation": conversation.pk, "flag": flag.pk, "sanction": sanction.pk, "room": room.pk,
         "listener_alias": listener.alias, "listener_id": users["listener_other"].pk, "module": module.slug if module else "x",
     }
     return users, values

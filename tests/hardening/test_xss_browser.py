@@ -3,7 +3,9 @@
 Generated payloads (script tags, event handlers, ``javascript:`` URLs,
 attribute breakouts, ``<iframe srcdoc>``, template/markup injection, encoded
 and unicode variants) go in as chat text (seeker → listener, through the real
-chat socket), report texts (through the REST API), room text and aliases
+chat socket), report texts (through the REST API), room report reasons
+(``room.message.report`` on the real room socket, shown on the staff page's
+reported room messages), room text and aliases
 (written in a setup script: an alias cannot be chosen through the API, and
 200 room members are quicker made than signed up). Each payload, if it ever
 ran, would set ``window.__xss`` (``parent.__xss`` from a frame). Every page is
@@ -255,9 +257,25 @@ print(json.dumps({{"conversation": conversation.pk, "room": room.pk}}))
                 assert frame["type"] != "error", frame
             return [acks[c] for c in client_ids]
 
+    async def room_reports():
+        # The seeker reports every room message through the room socket, each with a payload as the reason.
+        async with websockets.connect(f"{server.ws}/ws/v1/rooms/{ids['room']}/", origin=server.http,
+                                      additional_headers=seeker_http.ws_headers(), compression=None) as ws:
+            hello = json.loads(await asyncio.wait_for(ws.recv(), 30))
+            assert hello["type"] == "room.hello", hello
+            for seq, reason in enumerate(texts, start=1):
+                await ws.send(json.dumps({"type": "room.message.report", "seq": seq, "reason": reason, "ref": f"r{seq}"}))
+            acked = set()
+            while len(acked) < len(texts):
+                frame = json.loads(await asyncio.wait_for(ws.recv(), 30))
+                assert frame["type"] != "error", frame
+                if frame["type"] == "room.message.report.ack":
+                    acked.add(frame["seq"])
+
     # Playwright's sync API runs an event loop in this thread: the socket client gets a thread of its own.
     with ThreadPoolExecutor(1) as pool:
         seqs = pool.submit(asyncio.run, chat()).result()
+        pool.submit(asyncio.run, room_reports()).result()
     for index, (seq, text) in enumerate(zip(seqs, texts)):
         # The first report is a risk report: it makes the flag an alert in the staff queue.
         status, body = listener_http.request("POST", "/api/v1/reports", {
@@ -268,7 +286,13 @@ import json
 from chat.models import Message
 print(json.dumps([m.text for m in Message.objects.filter(conversation_id={ids['conversation']}, kind="text").order_by("seq")]))
 """).splitlines()[-1])
-    return {**ids, "texts": texts, "stored": stored, "seeker_cookies": seeker_http.cookies}
+    reasons = json.loads(manage_python(server, f"""
+import json
+from rooms.models import RoomMessageReport
+print(json.dumps([r.reason for r in RoomMessageReport.objects.filter(message__room_id={ids['room']}).order_by("message__seq")]))
+""").splitlines()[-1])
+    assert len(reasons) == len(texts)
+    return {**ids, "texts": texts, "stored": stored, "reasons": reasons, "seeker_cookies": seeker_http.cookies}
 
 
 @pytest.fixture(scope="module")
@@ -353,6 +377,28 @@ def test_reported_payloads_render_as_text_in_the_staff_queue_and_transcript(brow
         shown = reports.all_text_contents()
         assert shown and set(shown) <= set(data["texts"]), shown[:3]
         _assert_inert(page, "staff page")
+    finally:
+        context.close()
+
+
+def test_room_report_reasons_render_as_text_on_the_staff_page(browser, server, data):
+    context, page = _page(browser, server)
+    try:
+        _sign_in(page, "/staff/", *STAFF)
+        items = page.locator("#room-reports .room-report")
+        expect(items).to_have_count(len(data["texts"]))
+        # Most recently reported first: the seeker reported seq 1 … 200 in order.
+        assert page.locator("#room-reports .room-report-message").all_text_contents() == data["texts"][::-1]
+        shown_reasons = page.locator("#room-reports .room-report-reason .report-text").all_text_contents()
+        assert shown_reasons == data["reasons"][::-1]
+        # The reasons are the payloads, character for character (a reason is stored stripped).
+        assert data["reasons"] == [text.strip() for text in data["texts"]]
+        # The room's hostile name, the writer's and the reporter's hostile aliases are text too.
+        first = items.first
+        expect(first.locator(".msg-sender")).to_contain_text("<img src=x onerror=__xss=1> room")
+        expect(first.locator(".msg-sender")).to_contain_text(alias_payloads(len(data["texts"]))[-1])
+        expect(first.locator(".room-report-reason .hint")).to_contain_text(f"by {SEEKER_ALIAS}")
+        _assert_inert(page, "staff page, reported room messages")
     finally:
         context.close()
 

@@ -1,11 +1,13 @@
 // The safety team's live review queue: alerts arrive on /ws/v1/staff/ without a reload,
 // ordered by severity then age; claim, read the transcript, act with a required note, see the audit trail.
+// Below the queue: reported room messages with each member's reason (staff_room_reports.js).
 
 import { get, post, whoAmI } from "./api.js";
 import { $, announce, el, formatDuration, formatTime, setText, showOnly } from "./dom.js";
 import { ChatClient, HearthSocket } from "./socket.js";
 import { ChatView } from "./chatview.js";
 import { confirmButton, connectionBanner, loginForm } from "./common.js";
+import { roomReports } from "./staff_room_reports.js";
 
 const show = (id) => showOnly(".step", id);
 const state = { me: null, items: new Map(), selected: null, socket: null, client: null, views: new Map(), joined: new Set() };
@@ -44,6 +46,7 @@ function enter(me) {
     onError: (frame, { conversation, client_id: clientId, retrying }) => viewFor(conversation).failed(clientId, frame, retrying),
   });
   state.socket.start();
+  roomReports();
 }
 
 // --- the queue -------------------------------------------------------------------
