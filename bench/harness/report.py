@@ -46,7 +46,7 @@ ACCOUNTING = [("other_cpu_util", "other CPU"), ("lost", "lost"), ("duplicated", 
 RATIO_METRICS = {
     "relay": ["latency_p50_ms", "latency_p99_ms", "latency_p999_ms", "knee_msgs_per_s",
               "server_cpu_ms_per_1k_msgs"],
-    "fanout": ["last_recipient_p50_ms", "last_recipient_p99_ms", "max_members_within_limit",
+    "fanout": ["last_recipient_p50_ms", "last_recipient_p95_ms", "last_recipient_p99_ms", "max_members_within_limit",
                "server_cpu_ms_per_1k_deliveries"],
     "idle": ["rss_kib_per_conn", "idle_cpu_util"],
 }
