@@ -166,7 +166,7 @@ def test_daphne_sigterm_and_sigkill_with_clients_connected_lose_nothing_acknowle
     print(
         f"{acked} acknowledged messages, all stored; re-sends: "
         f"{sum(w.stats.resends_after_reconnect for w in writers)} after a reconnect, "
-        f"{sum(w.stats.resends_after_timeout for w in writers)} after the {writers[0].ack_timeout:g} s ack timeout "
+        f"{sum(w.stats.resends_after_timeout for w in writers)} after the {writers[0].ack_timeout} s ack timeout "
         f"({sum(w.stats.answered_after_timeout for w in writers)} messages answered only after one); "
         f"slowest answer {max(w.stats.slowest_answer_seconds for w in writers):.1f} s"
     )
