@@ -33,7 +33,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from chat.events import user_event
@@ -113,14 +113,15 @@ def _round(*, now, wait: bool) -> int | None:
         if not _lock(wait=wait):
             return None
         _wanted_take()
+        if not ChatRequest.objects.filter(status=RequestStatus.WAITING).exists():
+            return 0
+        candidates = listener_candidates(now=now)
+        _line_read_lock()
         waiting = list(
             ChatRequest.objects.select_related("topic", "requested_listener").filter(status=RequestStatus.WAITING)
         )
-        if not waiting:
-            return 0
         _suggest_widening(waiting, now=now)
-        candidates = listener_candidates(now=now)
-        if not candidates:
+        if not waiting or not candidates:
             return 0
         plan = plan_offers(_wants(waiting), candidates)
         by_id = {request.pk: request for request in waiting}
@@ -139,6 +140,32 @@ def _lock(*, wait: bool) -> bool:
     with transaction.atomic():
         DispatchLock.objects.get_or_create(pk=1)
     return bool(list(DispatchLock.objects.select_for_update().filter(pk=1).values_list("pk", flat=True)))
+
+
+# PostgreSQL advisory lock on "the line": requests entering it (shared) against a round reading it.
+LINE_LOCK_KEY = 0x48_65_61_72_74_68_01
+
+
+def line_entry_lock() -> None:
+    """Inside the transaction that puts a request in line, before stamping its ``queued_at``.
+
+    Holds the line lock shared until commit; a round takes it exclusively to
+    read the line. So no round reads the line while a request is stamped but
+    not yet committed, and a request a round cannot see is younger than every
+    one it can: offers keep queue order within a topic across processes.
+    Requests do not wait for each other, only for a round's read and offers
+    (a few statements). SQLite needs nothing: it runs one writer at a time.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [LINE_LOCK_KEY])
+
+
+def _line_read_lock() -> None:
+    """Wait for requests being put in line to commit; keep new ones out until this round commits."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LINE_LOCK_KEY])
 
 
 def _wanted_leave() -> bool:

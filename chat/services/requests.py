@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from chat.dispatch import line_entry_lock
 from chat.events import user_event, user_join_conversation
 from chat.models import ChatRequest, Conversation, RequestPriority, RequestStatus
 from chat.payloads import request_payload
@@ -29,9 +30,10 @@ def request_create(*, seeker: User, topic_slug: str | None, listener_alias: str 
     One open request per seeker (a partial unique constraint backs the check
     against concurrent calls). A request for a specific listener waits for
     that listener for ``MATCHING_SPECIFIC_LISTENER_WAIT_SECONDS`` before the
-    seeker is offered to widen it.
+    seeker is offered to widen it. ``queued_at`` is stamped inside the
+    transaction, under the line lock (``chat.dispatch.line_entry_lock``), so
+    commit order and queue order agree for every dispatch round.
     """
-    now = now or timezone.now()
     if seeker.role != Role.SEEKER:
         raise DomainError("forbidden", "Only seekers can ask for a listener.", status=403)
     if not isinstance(note, str):
@@ -56,6 +58,8 @@ def request_create(*, seeker: User, topic_slug: str | None, listener_alias: str 
         listener = profile.user
     try:
         with transaction.atomic():
+            line_entry_lock()
+            now = now or timezone.now()
             if request_open_for_seeker(seeker_id=seeker.pk) is not None:
                 raise DomainError("already_waiting", ALREADY_WAITING, status=409)
             conversation = Conversation.objects.create(seeker=seeker, topic=topic, last_activity_at=now)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from chat import dispatch
 from chat.dispatch import DISPATCH_WANTED_KEY, queue_refresh_soon, requests_dispatch
 from chat.models import ChatRequest, DispatchLock, Offer, OfferStatus, RequestStatus
-from chat.services.conversations import conversation_transfer
+from chat.services.conversations import conversation_end, conversation_transfer
 from chat.services.offers import offer_accept
 from chat.services.requests import request_create, request_create_with_status
 from listeners.models import Shift
@@ -50,15 +50,16 @@ def test_a_round_costs_the_same_statements_however_long_the_line_and_however_man
     large = round_queries()
     assert Offer.objects.filter(status=OfferStatus.PENDING).count() == 31
     assert large == small
-    # Lock, line, declined/expired offers, blocks, candidates (shifts, topics, presence, chats,
-    # pending offers, today's chats), one INSERT for every offer, one UPDATE for every request.
-    assert large <= 14
+    # Savepoint, dispatch lock, anyone waiting, candidates (shifts, topics, presence, chats, pending
+    # offers, today's chats), line lock (PostgreSQL), the line, declined/expired offers, blocks, one
+    # INSERT for every offer, one UPDATE for every request, release.
+    assert large <= 16
 
 
 @pytest.mark.django_db
-def test_a_round_with_nobody_waiting_takes_the_lock_and_reads_the_line_only():
+def test_a_round_with_nobody_waiting_takes_the_lock_and_looks_no_further():
     listener_on_shift()
-    assert round_queries() <= 4  # savepoint, lock, line, release
+    assert round_queries() <= 4  # savepoint, lock, anyone waiting, release
 
 
 @pytest.mark.django_db
@@ -81,8 +82,9 @@ def test_request_create_with_status_is_one_trip_of_few_statements():
     with CaptureQueriesContext(connection) as queries:
         request, status = request_create_with_status(seeker=seeker, topic_slug="anxiety")
     assert status["id"] == request.pk and status["position"] == 1
-    # topic, savepoint, open request, conversation, request, safety flag, release, position, rates
-    assert len(queries) <= 9
+    # topic, savepoint, line lock (PostgreSQL), open request, conversation, request, safety flag,
+    # release, position, rates
+    assert len(queries) <= 10
 
 
 @pytest.mark.django_db
@@ -151,24 +153,25 @@ def needs_postgres():
 
 @pytest.mark.django_db(transaction=True)
 def test_a_dispatcher_that_finds_the_lock_taken_leaves_a_note_and_the_holder_runs_its_round(needs_postgres, monkeypatch):
-    """The holder read the line before a new request committed; the newcomer does not wait for the
-    lock, and the holder's extra round offers the new request."""
+    """The holder read the listeners' seats before a chat ended; the dispatcher for the freed seat
+    does not wait for the lock, and the holder's extra round offers the seat."""
     from django.core.cache import cache
 
+    seeker, listener, conversation = matched_pair()
+    Shift.objects.filter(listener=listener, ended_at__isnull=True).update(capacity=1)
+    waiting = request_create(seeker=SeekerFactory(), topic_slug="anxiety")
     cache.delete(DISPATCH_WANTED_KEY)
-    for _ in range(2):
-        listener_on_shift(capacity=2)
-    first = request_create(seeker=SeekerFactory(), topic_slug="anxiety")
-    reading, go = threading.Event(), threading.Event()
+    read, go = threading.Event(), threading.Event()
     real_candidates = dispatch.listener_candidates
     calls = []
 
     def paused_candidates(**kwargs):
+        candidates = real_candidates(**kwargs)
         calls.append(threading.current_thread().name)
         if len(calls) == 1:
-            reading.set()
+            read.set()
             go.wait(30)
-        return real_candidates(**kwargs)
+        return candidates
 
     monkeypatch.setattr(dispatch, "listener_candidates", paused_candidates)
     made = []
@@ -181,8 +184,8 @@ def test_a_dispatcher_that_finds_the_lock_taken_leaves_a_note_and_the_holder_run
 
     thread = threading.Thread(target=holder, name="holder")
     thread.start()
-    assert reading.wait(30)
-    second = request_create(seeker=SeekerFactory(), topic_slug="anxiety")
+    assert read.wait(30)
+    conversation_end(user=seeker, conversation_id=conversation.pk)
     with connection.cursor() as cursor:
         # Guard against a regression to waiting: fail instead of hanging on the holder.
         cursor.execute("SET lock_timeout = '10s'")
@@ -191,13 +194,60 @@ def test_a_dispatcher_that_finds_the_lock_taken_leaves_a_note_and_the_holder_run
     finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET lock_timeout")
-    assert not Offer.objects.filter(request=second).exists()
     go.set()
     thread.join(30)
-    assert made == [2]  # one round for the first request, one more for the note
+    assert made == [1]  # the first round saw no free seat; the one for the note did
     assert calls == ["holder", "holder"]
-    assert {o.request_id for o in Offer.objects.filter(status=OfferStatus.PENDING)} == {first.pk, second.pk}
+    assert Offer.objects.get(request=waiting, status=OfferStatus.PENDING).listener_id == listener.pk
     assert cache.get(DISPATCH_WANTED_KEY) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_stamped_before_a_round_reads_the_line_is_seen_by_it(needs_postgres, monkeypatch):
+    """Queue order across processes: a request whose transaction is still open when a round wants to
+    read the line (stamped earlier, committing later than a younger one) is not jumped by the younger."""
+    from chat.services import requests as request_services
+
+    listener_on_shift(capacity=1)
+    older_seeker, younger_seeker = SeekerFactory(), SeekerFactory()
+    inside, finish = threading.Event(), threading.Event()
+    real_carry_over = request_services._seeker_escalation_carries_over
+
+    def paused_carry_over(request):
+        real_carry_over(request)
+        if request.seeker_id == older_seeker.pk:
+            inside.set()  # stamped and inserted, not committed
+            finish.wait(30)
+
+    monkeypatch.setattr(request_services, "_seeker_escalation_carries_over", paused_carry_over)
+
+    def in_thread(fn):
+        def run():
+            try:
+                fn()
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    older = in_thread(lambda: request_create(seeker=older_seeker, topic_slug="anxiety"))
+    assert inside.wait(30)
+    younger = request_create(seeker=younger_seeker, topic_slug="anxiety")
+    round_thread = in_thread(requests_dispatch)
+    with connection.cursor() as cursor:  # until the round waits for the line lock, or is done
+        while round_thread.is_alive():
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+            if cursor.fetchone()[0]:
+                break
+            threading.Event().wait(0.01)
+    finish.set()
+    older.join(30)
+    round_thread.join(30)
+    offered = Offer.objects.get(status=OfferStatus.PENDING).request
+    assert offered.seeker_id == older_seeker.pk
+    assert offered.queued_at < younger.queued_at
 
 
 # --- one round in flight per process (the socket path) -------------------------------------------
