@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.utils import timezone
 
 from chat.models import Conversation, Message
@@ -39,14 +39,25 @@ def staff_online(*, now=None) -> bool:
     return Connection.objects.filter(user__in=safety_staff_users(), last_seen_at__gte=cutoff).exists()
 
 
+def _mutes_in_force(user_id: int, *, now=None):
+    now = now or timezone.now()
+    return Sanction.objects.filter(
+        subject_id=user_id, kind=SanctionKind.MUTE, lifted_at__isnull=True, expires_at__gt=now
+    ).order_by("-expires_at")
+
+
 def sanction_active_mute(user_id: int, *, now=None) -> Sanction | None:
     """The mute in force for ``user_id`` that ends last, or None."""
-    now = now or timezone.now()
-    return (
-        Sanction.objects.filter(subject_id=user_id, kind=SanctionKind.MUTE, lifted_at__isnull=True, expires_at__gt=now)
-        .order_by("-expires_at")
-        .first()
-    )
+    return _mutes_in_force(user_id, now=now).first()
+
+
+def mute_ends_at_subquery(user_id: int, *, now=None) -> Subquery:
+    """When the mute in force for ``user_id`` ends (NULL if none), to fold into another read.
+
+    The per-message path reads it with the conversation instead of paying a
+    query of its own for a row that almost never exists.
+    """
+    return Subquery(_mutes_in_force(user_id, now=now).values("expires_at")[:1])
 
 
 def alerts_open() -> list[SafetyFlag]:

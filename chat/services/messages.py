@@ -12,9 +12,8 @@ from django.utils import timezone
 from chat.events import conversation_event
 from chat.models import Conversation, ConversationStatus, Message, MessageKind
 from chat.payloads import message_payload
-from chat.selectors import conversation_get_for_participant
+from chat.selectors import conversation_get_for_participant, conversation_get_for_sender
 from safety.screening import Screening, screen_message
-from safety.selectors import sanction_active_mute
 from support import ratelimit
 from support.errors import DomainError, RateLimited
 
@@ -105,7 +104,7 @@ def message_send(*, sender, conversation_id: int, client_id: str, text: str) -> 
     client_id = validate_client_id(client_id)
     text = validate_text(text)
     with transaction.atomic():
-        conversation = conversation_get_for_participant(user=sender, conversation_id=conversation_id, with_people=False)
+        conversation = conversation_get_for_sender(user=sender, conversation_id=conversation_id)
         # One query serves both the idempotency check and the screening context.
         nearby = list(
             Message.objects.filter(conversation_id=conversation.pk)
@@ -120,9 +119,9 @@ def message_send(*, sender, conversation_id: int, client_id: str, text: str) -> 
             raise DomainError("conversation_ended", CONVERSATION_ENDED)
         if conversation.status == ConversationStatus.WAITING and role != "seeker":
             raise DomainError("not_joined", NOT_YET_JOINED)
-        mute = sanction_active_mute(sender.pk)
-        if mute is not None:
-            raise DomainError("muted", MUTED, status=403, until=mute.expires_at.isoformat().replace("+00:00", "Z"))
+        muted_until = conversation.sender_muted_until
+        if muted_until is not None:
+            raise DomainError("muted", MUTED, status=403, until=muted_until.isoformat().replace("+00:00", "Z"))
         decision = ratelimit.hit(
             "chat-msg", str(sender.pk), limit=settings.CHAT_RATE_MESSAGES, window=settings.CHAT_RATE_WINDOW_SECONDS
         )

@@ -129,3 +129,30 @@ async def test_an_expired_mute_no_longer_blocks_messages():
     async with connected(seeker) as ws:
         reply = await _send(ws, conversation.pk, "m2", "hello again")
     assert reply["type"] == "message.ack"
+
+
+def _mute(subject, staff, *, minutes: int, lifted: bool = False):
+    now = timezone.now()
+    return Sanction.objects.create(
+        subject=subject, kind=SanctionKind.MUTE, note="n", created_by=staff, created_at=now,
+        expires_at=now + timedelta(minutes=minutes), lifted_at=now if lifted else None,
+    )
+
+
+def test_the_mute_that_counts_is_the_senders_latest_one_in_force():
+    from chat.services.messages import message_send
+    from support.errors import DomainError
+
+    seeker, listener, conversation = matched_pair()
+    staff = staff_member()
+    _mute(listener, staff, minutes=90)  # the other participant's mute does not silence this sender
+    sent = message_send(sender=seeker, conversation_id=conversation.pk, client_id="a", text="still here")
+    assert sent.duplicate is False
+    _mute(seeker, staff, minutes=240, lifted=True)  # lifted: no longer in force
+    assert message_send(sender=seeker, conversation_id=conversation.pk, client_id="b", text="and here").duplicate is False
+    _mute(seeker, staff, minutes=10)
+    longest = _mute(seeker, staff, minutes=60)
+    with pytest.raises(DomainError) as refused:
+        message_send(sender=seeker, conversation_id=conversation.pk, client_id="c", text="hello?")
+    assert refused.value.code == "muted"
+    assert refused.value.extra["until"].startswith(longest.expires_at.strftime("%Y-%m-%dT%H:%M"))
