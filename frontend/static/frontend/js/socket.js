@@ -12,8 +12,13 @@
 //
 // Both clients also sync every SYNC_EVERY_MS while the socket is open and the page visible (a loss at
 // the very end of a burst leaves no later message to reveal the gap; the server answers an empty list
-// when nothing is missing), and re-send a message that got no ack within ACK_TIMEOUT_MS with the same
-// client_id (idempotent: a repeat is answered with the original ack).
+// when nothing is missing). A message with no ack is re-sent on an open socket only when the socket
+// proves the server has handled it (AckTimer, below): its ack wait has run out (10 s, doubling per
+// re-send to 60 s, ±20 %) AND the server has answered a ping sent after it. The server handles a
+// socket's frames one at a time, in order, so that pong means the send was handled and its answer
+// lost; without the pong the send is still queued on a busy server (or the socket is dead, which the
+// liveness check and the reconnect handle), and a re-send would only lengthen the queue. At most
+// MAX_RESENDS_IN_FLIGHT such re-sends are unanswered at once per socket.
 
 import { uuid } from "./dom.js";
 
@@ -30,7 +35,15 @@ const PING_EVERY_MS = 20000;
 const STALE_AFTER_MS = 45000;
 const REQUEST_TIMEOUT_MS = 15000;
 export const SYNC_EVERY_MS = 10000;
+// The wait for an ack: ACK_TIMEOUT_MS after a send, doubling after each timeout re-send up to
+// ACK_TIMEOUT_MAX_MS, each wait ±ACK_JITTER so sends re-sent together after a reconnect spread out.
 export const ACK_TIMEOUT_MS = 10000;
+export const ACK_TIMEOUT_MAX_MS = 60000;
+export const ACK_JITTER = 0.2;
+// Timeout re-sends unanswered at once, per socket: a burst of lost sends is re-sent a few at a time.
+export const MAX_RESENDS_IN_FLIGHT = 4;
+// A probe (ping) with no pong after this long is sent again, in case the ping itself was lost.
+const PROBE_RETRY_MS = 10000;
 const TICK_MS = 1000;
 
 /** Calls `tick()` every second: the periodic sync and the ack timeouts are checked there. */
@@ -40,6 +53,12 @@ function everySecond(tick) {
 
 function pageVisible() {
   return typeof document === "undefined" || document.visibilityState !== "hidden";
+}
+
+/** How long to wait for the ack of a send after `resends` timeout re-sends of it since the last (re)connect. */
+export function ackTimeout(resends, random = Math.random) {
+  const base = Math.min(ACK_TIMEOUT_MAX_MS, ACK_TIMEOUT_MS * 2 ** resends);
+  return Math.round(base * (1 - ACK_JITTER + 2 * ACK_JITTER * random()));
 }
 
 export function backoffDelay(attempt, { minimum = 0, random = Math.random } = {}) {
@@ -65,6 +84,15 @@ export class HearthSocket {
     this.nextRef = 1;
     this.waiting = new Map();
     this.minimumDelay = 0;
+    // Proof of handling (AckTimer): frames sent on the current socket, the count when each
+    // unanswered probe (a ping with a "probe:N" ref) was sent, and the count at the newest probe answered.
+    this.generation = 0;
+    this.sent = 0;
+    this.probes = new Map();
+    this.nextProbe = 1;
+    this.lastProbeAt = 0;
+    this.answeredMark = 0;
+    this.answerListeners = new Set();
     window.addEventListener("offline", () => this._drop("offline"));
     window.addEventListener("online", () => this._reconnectSoon(0));
   }
@@ -95,7 +123,57 @@ export class HearthSocket {
   send(frame) {
     if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
     this.ws.send(JSON.stringify(frame));
+    this.sent += 1;
     return true;
+  }
+
+  /** Where the last frame sent stands on this socket: pass it to `handledSince` later. */
+  get position() {
+    return { generation: this.generation, mark: this.sent };
+  }
+
+  /**
+   * True once the server has answered a probe sent after `position` on this same socket. The server
+   * handles a socket's frames in order and answers each before the next, so every frame up to
+   * `position` has been handled and its answer, if it has one, sent before that pong.
+   */
+  handledSince(position) {
+    return Boolean(position) && position.generation === this.generation && this.answeredMark > position.mark;
+  }
+
+  /** Send a ping that will prove `position` handled, unless one sent after it is still recent. */
+  probe(position, now = Date.now()) {
+    if (!this.isOpen || this.handledSince(position)) return;
+    const pending = position && position.generation === this.generation && this._newestProbe() > position.mark;
+    if (pending && now - this.lastProbeAt < PROBE_RETRY_MS) return;
+    this._sendProbe(now);
+  }
+
+  /** `listener()` runs each time a probe is answered (clients re-check their overdue sends at once). */
+  onAnswered(listener) {
+    this.answerListeners.add(listener);
+  }
+
+  _newestProbe() {
+    let newest = 0;
+    for (const mark of this.probes.values()) newest = Math.max(newest, mark);
+    return newest;
+  }
+
+  _sendProbe(now = Date.now()) {
+    const ref = `probe:${this.nextProbe++}`;
+    if (!this.send({ type: "ping", ref })) return;
+    this.probes.set(ref, this.sent);
+    this.lastProbeAt = now;
+  }
+
+  _probeAnswered(ref) {
+    const mark = this.probes.get(ref);
+    if (mark === undefined) return;
+    this.answeredMark = Math.max(this.answeredMark, mark);
+    // Answered in order: every older probe has been handled too.
+    for (const [other, otherMark] of this.probes) if (otherMark <= mark) this.probes.delete(other);
+    for (const listener of this.answerListeners) listener();
   }
 
   /** Send and wait for the reply that echoes our ref; rejects with the error frame. */
@@ -135,6 +213,10 @@ export class HearthSocket {
       return;
     }
     this.ws = ws;
+    this.generation += 1; // proofs of handling never carry over to another socket
+    this.sent = 0;
+    this.probes.clear();
+    this.answeredMark = 0;
     ws.addEventListener("open", () => {
       this.lastHeard = Date.now();
       clearInterval(this.pingTimer);
@@ -160,6 +242,7 @@ export class HearthSocket {
       this.minimumDelay = 0;
       this._setStatus("open", {});
     }
+    if (frame.type === "pong" && typeof frame.ref === "string" && frame.ref.startsWith("probe:")) this._probeAnswered(frame.ref);
     if (frame.ref !== undefined && this.waiting.has(frame.ref)) {
       const pending = this.waiting.get(frame.ref);
       this.waiting.delete(frame.ref);
@@ -222,8 +305,70 @@ export class HearthSocket {
       this._drop("stale");
       return;
     }
-    this.send({ type: "ping" });
+    this._sendProbe(); // the liveness ping doubles as a probe (AckTimer)
   }
+}
+
+/**
+ * When to re-send a message whose ack has not come while the socket stays open (docs/frontend.md,
+ * "Re-sending without a reconnect"). Each outbox entry carries `resends` (timeout re-sends since the
+ * last (re)connect), `dueAt` (when its ack is overdue: `ackTimeout(resends)` after its latest send) and
+ * `position` (where that send stood on the socket).
+ *
+ * An overdue entry is re-sent only once the socket proves the server handled it (`handledSince`: a
+ * probe sent after it was answered). Until then the send may simply be queued behind others on a busy
+ * server, so the timer sends a probe and waits; a dead socket is the liveness check's and the
+ * reconnect's business. At most `maxInFlight` re-sent entries await their answer at once.
+ */
+export class AckTimer {
+  constructor(socket, { random = Math.random, maxInFlight = MAX_RESENDS_IN_FLIGHT } = {}) {
+    this.socket = socket;
+    this.random = random;
+    this.maxInFlight = maxInFlight;
+    this.inFlight = new Set(); // client_ids re-sent by the timeout and not answered yet
+  }
+
+  /** Record a send of `entry`: `resend` after its ack wait ran out, `reset` for the first send on a new socket. */
+  sent(entry, { resend = false, reset = false, now = Date.now() } = {}) {
+    entry.resends = reset ? 0 : (entry.resends || 0) + (resend ? 1 : 0);
+    entry.position = this.socket.position;
+    entry.dueAt = now + ackTimeout(entry.resends, this.random);
+  }
+
+  /** The entry was answered (ack, own message.created, error): its slot is free. */
+  answered(clientId) {
+    this.inFlight.delete(clientId);
+  }
+
+  /** A new socket: nothing re-sent on the old one is in flight on this one. */
+  reset() {
+    this.inFlight.clear();
+  }
+
+  /** Entries to re-send now (each takes a slot); sends a probe when an overdue one is not proven handled yet. */
+  overdue(entries, now = Date.now()) {
+    const resend = [];
+    let unproven = null;
+    for (const entry of entries) {
+      if (entry.failed || entry.dueAt === undefined || now < entry.dueAt) continue;
+      if (!this.socket.handledSince(entry.position)) {
+        if (!unproven || entry.position.mark > unproven.mark) unproven = entry.position;
+        continue;
+      }
+      if (!this.inFlight.has(entry.client_id)) {
+        if (this.inFlight.size >= this.maxInFlight) continue; // waits for a slot
+        this.inFlight.add(entry.client_id);
+      }
+      resend.push(entry);
+    }
+    if (unproven) this.socket.probe(unproven, now);
+    return resend;
+  }
+}
+
+/** The fields of an outbox entry worth keeping across a reload (the rest describe this page's socket). */
+function stored(entry) {
+  return { client_id: entry.client_id, text: entry.text, queued_at: entry.queued_at, failed: entry.failed };
 }
 
 export class ChatClient {
@@ -232,8 +377,10 @@ export class ChatClient {
    * `onPending(conversationId, entry)` when we queue our own; `onAck(conversationId, clientId, ack)`;
    * `onError(frame)` for refused frames.
    */
-  constructor(socket, { userKey = "anon", onMessage = () => {}, onPending = () => {}, onAck = () => {}, onError = () => {} } = {}) {
+  constructor(socket, { userKey = "anon", onMessage = () => {}, onPending = () => {}, onAck = () => {}, onError = () => {}, ackTimer = {} } = {}) {
     this.socket = socket;
+    this.acks = new AckTimer(socket, ackTimer);
+    socket.onAnswered(() => this._resendOverdue());
     this.userKey = userKey;
     this.onMessage = onMessage;
     this.onPending = onPending;
@@ -253,14 +400,17 @@ export class ChatClient {
 
   _tick(now = Date.now()) {
     if (!this.socket.isOpen || !pageVisible()) return;
+    this._resendOverdue(now);
+    if (now - this.lastPeriodicSync >= SYNC_EVERY_MS) this._syncAll(now);
+  }
+
+  /** Re-send what the server handled without its answer reaching us (AckTimer); the same client_id makes it safe. */
+  _resendOverdue(now = Date.now()) {
+    if (!this.socket.isOpen || !pageVisible()) return;
     for (const state of this.conversations.values()) {
       if (!state.synced) continue;
-      for (const entry of state.outbox.values()) {
-        // No ack in time: the frame or its answer was lost. The same client_id makes the re-send safe.
-        if (!entry.failed && entry.sentAt && now - entry.sentAt >= ACK_TIMEOUT_MS) this._transmit(state.id, entry);
-      }
+      for (const entry of this.acks.overdue(state.outbox.values(), now)) this._transmit(state.id, entry, { resend: true });
     }
-    if (now - this.lastPeriodicSync >= SYNC_EVERY_MS) this._syncAll(now);
   }
 
   _syncAll(now = Date.now()) {
@@ -292,6 +442,7 @@ export class ChatClient {
       case "hello":
         this.role = frame.user && frame.user.role;
         this.userKey = frame.user ? String(frame.user.id) : this.userKey;
+        this.acks.reset();
         // The chat socket lists conversation objects; the staff socket the ids it has joined.
         for (const conversation of frame.conversations || []) this.conversation(typeof conversation === "object" ? conversation.id : conversation);
         for (const state of this.conversations.values()) {
@@ -350,15 +501,16 @@ export class ChatClient {
     return Array.from(this.conversation(id).outbox.values());
   }
 
-  _transmit(id, entry) {
-    entry.sentAt = Date.now();
+  _transmit(id, entry, { resend = false, reset = false } = {}) {
     this.socket.send({ type: "message.send", conversation: id, client_id: entry.client_id, text: entry.text, ref: `m:${id}:${entry.client_id}` });
+    this.acks.sent(entry, { resend, reset });
   }
 
   _flushOutbox(id) {
     const state = this.conversation(id);
     state.synced = true;
-    for (const entry of state.outbox.values()) if (!entry.failed) this._transmit(id, entry);
+    // Once per (re)connect, everything; the ack waits start again from the first.
+    for (const entry of state.outbox.values()) if (!entry.failed) this._transmit(id, entry, { reset: true });
   }
 
   _apply(id, message, live) {
@@ -382,6 +534,7 @@ export class ChatClient {
     state.lastSeq = message.seq;
     if (message.client_id && state.outbox.has(message.client_id) && message.sender_role === this.role) {
       state.outbox.delete(message.client_id);
+      this.acks.answered(message.client_id);
       this._saveOutbox(state.id, state.outbox);
     }
     this.onMessage(state.id, message, { live });
@@ -405,6 +558,7 @@ export class ChatClient {
   _acked(frame) {
     const state = this.conversation(frame.conversation);
     state.outbox.delete(frame.client_id);
+    this.acks.answered(frame.client_id);
     this._saveOutbox(state.id, state.outbox);
     this.onAck(frame.conversation, frame.client_id, frame);
     if (frame.seq > state.lastSeq + 1) this.sync(state.id); // our own message.created was lost
@@ -415,9 +569,10 @@ export class ChatClient {
     const state = this.conversation(Number(id));
     const entry = state.outbox.get(clientId);
     if (!entry) return;
+    this.acks.answered(clientId);
     if (frame.code === "internal_error" || frame.code === "rate_limited") {
       const wait = frame.code === "rate_limited" ? (frame.retry_after || 5) * 1000 : 2000;
-      entry.sentAt = Date.now() + wait; // the ack timeout counts from the planned retry, not from the refusal
+      entry.dueAt = undefined; // answered: no ack wait until the planned retry sends it again
       setTimeout(() => state.outbox.has(clientId) && this._transmit(state.id, entry), wait);
       this.onError(frame, { conversation: state.id, client_id: clientId, retrying: true });
       return;
@@ -436,7 +591,7 @@ export class ChatClient {
   _saveOutbox(id, outbox) {
     try {
       const key = this._storageKey(id);
-      if (outbox.size) sessionStorage.setItem(key, JSON.stringify(Array.from(outbox.values())));
+      if (outbox.size) sessionStorage.setItem(key, JSON.stringify(Array.from(outbox.values(), stored)));
       else sessionStorage.removeItem(key);
     } catch (error) {
       /* storage unavailable: the in-memory outbox still works */
@@ -467,8 +622,10 @@ export class ChatClient {
  * `room.message.updated` (removed, released, hidden) replaces a message in place and never moves lastSeq.
  */
 export class RoomClient {
-  constructor(socket, roomId, { onHello = () => {}, onMessage = () => {}, onUpdate = () => {}, onPending = () => {}, onAck = () => {}, onError = () => {} } = {}) {
+  constructor(socket, roomId, { onHello = () => {}, onMessage = () => {}, onUpdate = () => {}, onPending = () => {}, onAck = () => {}, onError = () => {}, ackTimer = {} } = {}) {
     this.socket = socket;
+    this.acks = new AckTimer(socket, ackTimer);
+    socket.onAnswered(() => this._resendOverdue());
     this.roomId = roomId;
     this.onHello = onHello;
     this.onMessage = onMessage;
@@ -495,10 +652,14 @@ export class RoomClient {
 
   _tick(now = Date.now()) {
     if (!this.socket.isOpen || !pageVisible() || !this.synced) return;
-    for (const entry of this.outbox.values()) {
-      if (!entry.failed && entry.sentAt && now - entry.sentAt >= ACK_TIMEOUT_MS) this._transmit(entry);
-    }
+    this._resendOverdue(now);
     if (now - this.lastPeriodicSync >= SYNC_EVERY_MS) this._periodicSync(now);
+  }
+
+  /** As ChatClient: re-send only what the server proved it handled without our getting the answer. */
+  _resendOverdue(now = Date.now()) {
+    if (!this.socket.isOpen || !pageVisible() || !this.synced) return;
+    for (const entry of this.acks.overdue(this.outbox.values(), now)) this._transmit(entry, { resend: true });
   }
 
   _periodicSync(now = Date.now()) {
@@ -566,19 +727,20 @@ export class RoomClient {
     }
     this.synced = false;
     this.syncing = false; // a sync sent on the old socket will never be answered
+    this.acks.reset();
     this.onHello(frame);
     for (const message of messages) this._apply(message, false);
     this.sync();
   }
 
-  _transmit(entry) {
-    entry.sentAt = Date.now();
+  _transmit(entry, { resend = false, reset = false } = {}) {
     this.socket.send({ type: "room.message.send", client_id: entry.client_id, text: entry.text, ref: `rm:${entry.client_id}` });
+    this.acks.sent(entry, { resend, reset });
   }
 
   _flush() {
     this.synced = true;
-    for (const entry of this.outbox.values()) if (!entry.failed) this._transmit(entry);
+    for (const entry of this.outbox.values()) if (!entry.failed) this._transmit(entry, { reset: true });
   }
 
   _apply(message, live) {
@@ -601,6 +763,7 @@ export class RoomClient {
     this.lastSeq = message.seq;
     if (message.client_id && this.outbox.has(message.client_id) && this.isMine(message)) {
       this.outbox.delete(message.client_id);
+      this.acks.answered(message.client_id);
       this._save();
     }
     this.onMessage(message, { live });
@@ -618,6 +781,7 @@ export class RoomClient {
 
   _acked(frame) {
     this.outbox.delete(frame.client_id);
+    this.acks.answered(frame.client_id);
     this._save();
     this.onAck(frame.client_id, frame);
     if (frame.seq > this.lastSeq + 1) this.sync(); // our own message.created was lost (or someone else's)
@@ -627,9 +791,10 @@ export class RoomClient {
     const clientId = String(frame.ref).slice(3);
     const entry = this.outbox.get(clientId);
     if (!entry) return;
+    this.acks.answered(clientId);
     if (["internal_error", "rate_limited", "slow_mode"].includes(frame.code)) {
       const wait = frame.retry_after ? frame.retry_after * 1000 : 2000;
-      entry.sentAt = Date.now() + wait; // the ack timeout counts from the planned retry, not from the refusal
+      entry.dueAt = undefined; // answered: no ack wait until the planned retry sends it again
       setTimeout(() => this.outbox.has(clientId) && this.synced && this._transmit(entry), wait);
       this.onError(frame, { client_id: clientId, retrying: true });
       return;
@@ -647,7 +812,7 @@ export class RoomClient {
 
   _save() {
     try {
-      if (this.outbox.size) sessionStorage.setItem(this._key(), JSON.stringify(Array.from(this.outbox.values())));
+      if (this.outbox.size) sessionStorage.setItem(this._key(), JSON.stringify(Array.from(this.outbox.values(), stored)));
       else sessionStorage.removeItem(this._key());
     } catch (error) {
       /* storage unavailable: the in-memory outbox still works */
