@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from safety.classifier import Level
+from safety.links import flag_link
 from safety.models import Report, SafetyFlag
 
 
@@ -40,7 +41,7 @@ def alert_payload(flag: SafetyFlag, *, topic_slug: str | None = None, now=None) 
         "claimed_by": _alias(flag.claimed_by) if flag.claimed_by_id else None,
         "claimed_at": iso(flag.claimed_at),
         "notify_round": flag.notify_round,
-        "link": f"/staff/flags/{flag.pk}",
+        "link": flag_link(flag.pk),
     }
     if now is not None:
         payload["waiting_seconds"] = max(0, int((now - flag.created_at).total_seconds()))

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from chat.models import ChatRequest, Conversation, ConversationStatus, Message, MessageKind, RequestStatus
 from safety.audit import audit_record
+from safety.links import flag_link
 from safety.classifier import Level
 from safety.models import FlagSource, FlagStatus, SafetyFlag, StaffParticipation
 from safety.payloads import alert_payload, level_label
@@ -79,7 +80,7 @@ def _email_on_commit(flag: SafetyFlag, recipients: list[str], *, round_: int) ->
         f"A conversation on Hearth needs the safety team.\n\n"
         f"Alert: #{flag.pk}\nLevel: {level_label(flag.level)}\nCategories: {', '.join(flag.categories) or '-'}\n"
         f"Raised: {flag.created_at:%Y-%m-%d %H:%M} UTC ({flag.get_source_display()})\nNotification round: {round_}\n\n"
-        f"Open the staff console and acknowledge it: {flag_link(flag)}\n"
+        f"Open the staff console and acknowledge it: {flag_link(flag.pk)}\n"
     )
 
     def send():
@@ -89,10 +90,6 @@ def _email_on_commit(flag: SafetyFlag, recipients: list[str], *, round_: int) ->
             logger.exception("safety alert email for flag %s failed", flag.pk)
 
     transaction.on_commit(send)
-
-
-def flag_link(flag: SafetyFlag) -> str:
-    return f"/staff/flags/{flag.pk}"
 
 
 def _alert_new(flag: SafetyFlag, *, now) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 
 
 @register(Tags.security, deploy=True)
@@ -25,6 +25,14 @@ def production_safety(app_configs, **kwargs):
         errors.append(Error("Session and CSRF cookies must be Secure.", id="hearth.E004"))
     if not settings.SESSION_COOKIE_HTTPONLY:
         errors.append(Error("Session cookies must be HttpOnly.", id="hearth.E005"))
+    if settings.SAFETY_ALERT_EMAILS and not settings.HEARTH_PUBLIC_URL:
+        errors.append(
+            Warning(
+                "Safety alert e-mails will carry links without a host, which mail clients cannot open.",
+                hint="Set HEARTH_PUBLIC_URL to the address people use, e.g. https://hearth.example.org.",
+                id="hearth.W001",
+            )
+        )
     if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         errors.append(Error("SQLite is for the embedded default only.", hint="Set DATABASE_URL.", id="hearth.E006"))
     return errors

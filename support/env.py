@@ -8,6 +8,7 @@ surfacing later as odd behaviour.
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -54,3 +55,20 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_public_url(name: str) -> str:
+    """An absolute http(s) base URL without a trailing slash, or "" when unset."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return ""
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 — raises ValueError for a port that is not a number
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a URL like https://hearth.example.org; got {raw!r}.") from None
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment or parts.username:
+        raise ImproperlyConfigured(
+            f"{name} must be an http(s) URL with a host and no query, fragment or credentials; got {raw!r}."
+        )
+    return raw.rstrip("/")

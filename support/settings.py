@@ -14,7 +14,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from support.env import env_bool, env_int, env_list, env_str
+from support.env import env_bool, env_int, env_list, env_public_url, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("HEARTH_VAR_DIR") or BASE_DIR / "var")
@@ -291,6 +291,9 @@ LISTENERS_APPLY_RATE_PER_IP = env_int("LISTENERS_APPLY_RATE_PER_IP", 10, minimum
 
 SAFETY_ASSESSOR_BACKEND = env_str("SAFETY_ASSESSOR_BACKEND") or "safety.classifier.assess"
 SAFETY_ALERT_EMAILS = env_list("SAFETY_ALERT_EMAILS")
+# Where people reach this deployment (https://hearth.example.org): links in alert e-mails
+# must be absolute to be clickable. Empty gives site-relative links.
+HEARTH_PUBLIC_URL = env_public_url("HEARTH_PUBLIC_URL")
 SAFETY_ALERT_RENOTIFY_SECONDS = env_int("SAFETY_ALERT_RENOTIFY_SECONDS", 120, minimum=10)
 SAFETY_RETENTION_DAYS = env_int("SAFETY_RETENTION_DAYS", 30, minimum=1)
 SAFETY_ROOM_REPORT_HIDE_THRESHOLD = env_int("SAFETY_ROOM_REPORT_HIDE_THRESHOLD", 3, minimum=1)

@@ -65,6 +65,14 @@ def test_staff_join_a_flagged_chat_write_take_over_and_sanction_with_notes(brows
         seeker.get_by_label("Your message").press("Enter")
 
         item = staff.locator(".queue-item").first
+        expect(item).to_be_visible()
+        # The link in an alert e-mail (/staff/?flag=<id>) opens the console with that alert selected.
+        flag_id = item.get_attribute("data-alert")
+        linked = staff_context.new_page()
+        linked.goto(f"/staff/?flag={flag_id}")
+        expect(linked.locator("#detail-body")).to_be_visible()
+        expect(linked.locator(f'.queue-item[data-alert="{flag_id}"]')).to_have_attribute("aria-current", "true")
+        linked.close()
         item.get_by_role("button").click()
         staff.get_by_role("button", name="Claim").click()
         expect(item).to_contain_text("claimed by SafetyDesk")

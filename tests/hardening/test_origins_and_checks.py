@@ -74,6 +74,8 @@ SAFE = {
     "CSRF_COOKIE_SECURE": True,
     "SESSION_COOKIE_HTTPONLY": True,
     "DATABASES": {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "hearth"}},
+    "SAFETY_ALERT_EMAILS": ["oncall@hearth.example"],
+    "HEARTH_PUBLIC_URL": "https://hearth.example",
 }
 
 
@@ -87,6 +89,7 @@ SAFE = {
         ({"CSRF_COOKIE_SECURE": False}, "hearth.E004"),
         ({"SESSION_COOKIE_HTTPONLY": False}, "hearth.E005"),
         ({"DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "x"}}}, "hearth.E006"),
+        ({"HEARTH_PUBLIC_URL": ""}, "hearth.W001"),  # alert e-mails would carry links no mail client can open
     ],
 )
 def test_the_deploy_check_refuses_each_unsafe_production_setting(monkeypatch, unsafe, error_id):

@@ -32,6 +32,15 @@ def test_a_flag_raised_while_no_staff_socket_is_connected_is_emailed_to_the_aler
     assert CRISIS not in email.body  # no conversation text leaves the platform
 
 
+def test_the_email_links_to_the_staff_page_with_the_alert_selected(settings, client):
+    settings.HEARTH_PUBLIC_URL = "https://hearth.example.org"
+    staff_member()
+    _, _, _, flag = flagged_pair()
+    link = f"https://hearth.example.org/staff/?flag={flag.pk}"
+    assert link in mail.outbox[0].body
+    assert client.get(link.removeprefix("https://hearth.example.org")).status_code == 200  # a page, not a 404
+
+
 def test_no_email_when_a_staff_member_is_connected():
     present(staff_member())
     flagged_pair()

@@ -121,3 +121,20 @@ def test_check_deploy_refuses_unsafe_production_settings(tmp_path):
     assert "hearth.E002" in output  # ALLOWED_HOSTS *
     assert "hearth.E003" in output  # in-memory layer
     assert "hearth.E006" in output  # SQLite
+
+
+@pytest.mark.parametrize("value", ["hearth.example.org", "ftp://hearth.example.org", "https://", "https://h.example/?x=1",
+                                   "https://user:pw@h.example", "https://h.example:port"])
+def test_a_public_url_that_is_not_an_absolute_http_address_is_refused_at_start_up(tmp_path, value):
+    result = probe(tmp_path, HEARTH_PUBLIC_URL=value)
+    assert result.returncode != 0
+    assert "HEARTH_PUBLIC_URL" in result.stderr
+
+
+def test_the_public_url_loses_its_trailing_slash(tmp_path):
+    script = ("import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE','support.settings'); django.setup();"
+              "from django.conf import settings; print(settings.HEARTH_PUBLIC_URL)")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                            env={**CLEAN, "HEARTH_VAR_DIR": str(tmp_path), "HEARTH_PUBLIC_URL": "https://hearth.example.org/"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "https://hearth.example.org"

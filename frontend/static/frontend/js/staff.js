@@ -12,6 +12,8 @@ import { roomReports } from "./staff_room_reports.js";
 const show = (id) => showOnly(".step", id);
 const state = { me: null, items: new Map(), selected: null, socket: null, client: null, views: new Map(), joined: new Set() };
 const baseTitle = document.title;
+// An alert e-mail links to /staff/?flag=<id>: open that item once the queue has it.
+let linkedFlag = Number.parseInt(new URLSearchParams(location.search).get("flag") || "", 10) || null;
 
 loginForm(enter);
 
@@ -358,6 +360,11 @@ async function onFrame(frame) {
     case "hello": {
       state.items.clear();
       for (const alert of frame.alerts || []) upsert(alert);
+      if (linkedFlag !== null && state.items.has(linkedFlag)) {
+        const id = linkedFlag;
+        linkedFlag = null;
+        select(id);
+      }
       break;
     }
     case "alert.created":
