@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from chat.models import Conversation, ConversationStatus, EndReason, Message
+from chat.models import Conversation, ConversationStatus, EndReason, Offer, OfferStatus
 from safety.audit import audit_record
 from safety.models import DeviceBan, DeviceLink, EmergencyEscalation, SafetyFlag, Sanction, SanctionKind
 from safety.payloads import iso
@@ -38,7 +38,7 @@ BAD_MINUTES = "Mute for 1 to {max} minutes."
 
 
 def _target_user(flag: SafetyFlag, target: str):
-    """``seeker`` or ``listener`` of the flagged conversation (after a hand-over: the last listener who wrote)."""
+    """``seeker`` or ``listener`` of the flagged conversation, also after the listener left it."""
     conversation = flag.conversation
     if target not in ("seeker", "listener"):
         raise DomainError("invalid_field", "'target' is 'seeker' or 'listener'.", field="target")
@@ -51,15 +51,20 @@ def _target_user(flag: SafetyFlag, target: str):
         return conversation.seeker
     if conversation.listener_id:
         return conversation.listener
-    last = (
-        Message.objects.filter(conversation=conversation, sender_role="listener", sender__isnull=False)
-        .select_related("sender")
-        .order_by("-seq")
+    # Handed over or transferred: the listener the flag is about, else the last one matched
+    # (every match accepts an offer), whether or not they wrote.
+    subject = flag.subject
+    if subject is not None and subject.role == "listener":
+        return subject
+    last_match = (
+        Offer.objects.filter(request__conversation=conversation, status=OfferStatus.ACCEPTED)
+        .select_related("listener")
+        .order_by("-answered_at", "-pk")
         .first()
     )
-    if last is None:
+    if last_match is None:
         raise DomainError("invalid_target", NO_TARGET.format(target=target))
-    return last.sender
+    return last_match.listener
 
 
 def _end_dates(*, until, review_at, now) -> tuple:

@@ -130,6 +130,23 @@ def test_suspending_a_listener_ends_their_shift_and_requeues_their_seeker():
     assert conversation.status == "waiting" and conversation.listener_id is None
 
 
+def test_a_listener_who_was_handed_off_before_writing_can_still_be_suspended():
+    from safety.services import staff_conversation_handoff
+
+    staff = staff_member()
+    seeker, listener, conversation, flag = flagged_pair()  # the seeker wrote; the listener never did
+    staff_conversation_handoff(staff=staff, conversation_id=conversation.pk)
+    conversation.refresh_from_db()
+    assert conversation.listener_id is None
+    response = client_for(staff).post(
+        f"/api/v1/staff/flags/{flag.pk}/suspend", {"note": "left a seeker in crisis", "until": (timezone.now() + timedelta(days=3)).isoformat()},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert ListenerProfile.objects.get(user=listener).status == "suspended"
+    assert Sanction.objects.get(kind="suspension").subject_id == listener.pk
+
+
 def test_suspension_and_ban_need_an_end_or_a_review_date_and_the_right_target():
     staff = staff_member()
     _, _, _, flag = flagged_pair()
