@@ -19,21 +19,29 @@ one round each:
   down, dispatchers wait for the lock as before; and the scheduler runs a
   round every second in every process, which bounds any miss.
 * **One round in flight per process** (``queue_refresh_soon``, the socket
-  path): changes that arrive while a round is queued or running on the
-  process's database thread share the next round instead of queueing one
-  each.
+  path): changes that arrive while a round is queued or running share the
+  next round instead of queueing one each. On PostgreSQL these rounds run in
+  a thread of their own, so a match never waits behind the process's other
+  database work on Channels' single database thread.
+
+A request is stamped and committed under the line lock (``line_entry_lock``),
+which a round takes exclusively while it reads the line: a request a round
+cannot see is younger than every one it can, so offers keep queue order
+within a topic across processes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from chat.events import user_event
@@ -60,22 +68,27 @@ def requests_dispatch(*, now=None, wait: bool = True) -> int:
     (the scheduler, the socket path) does not: if another dispatcher holds
     the lock, it leaves the hand-off note and returns 0, and that dispatcher
     runs the round. Either way, when another dispatcher left a note during
-    this call's round, this call runs one more (up to ``MAX_ROUNDS_PER_CALL``).
-    Must not be called inside a transaction: the lock is released at each
-    round's commit, and the note is read after it.
+    this call's round, this call runs one more (up to ``MAX_ROUNDS_PER_CALL``,
+    then the note is put back for the next dispatcher). Must not be called
+    inside a transaction: the lock is released at each round's commit, and
+    the note is read after it.
     """
-    fixed_now = now
+    return _dispatch_rounds(now=now, wait=wait)[0]
+
+
+def _dispatch_rounds(*, now, wait: bool) -> tuple[int, bool]:
+    """(offers made, whether rounds are still wanted after ``MAX_ROUNDS_PER_CALL``)."""
     total = 0
     for _ in range(MAX_ROUNDS_PER_CALL):
-        made = _dispatch_once(now=fixed_now, wait=wait)
+        made = _dispatch_once(now=now, wait=wait)
         if made is None:
-            return total
+            return total, False
         total += made
         if not _wanted_take():
-            return total
+            return total, False
         wait = False
     _wanted_leave()
-    return total
+    return total, True
 
 
 def requests_dispatch_after_commit() -> None:
@@ -88,12 +101,6 @@ def _dispatch_after_commit() -> None:
         requests_dispatch(wait=False)
     except Exception:  # the change is committed; the scheduler's round retries within a second
         logger.exception("dispatch after a freed seat failed")
-
-
-def dispatch_round() -> bool:
-    """One round without waiting for the lock; True when another dispatcher asked for one more."""
-    made = _dispatch_once(now=None, wait=False)
-    return made is not None and _wanted_take()
 
 
 def _dispatch_once(*, now, wait: bool) -> int | None:
@@ -329,10 +336,41 @@ def queue_refresh() -> int:
 
 
 def _socket_refresh_round() -> bool:
-    """What ``queue_refresh_soon`` runs in the database thread: one round, the line flagged as changed."""
-    again = dispatch_round()
+    """What ``queue_refresh_soon`` runs: rounds until no other dispatcher asks for one, the line
+    flagged as changed. True when still more rounds are wanted."""
+    more = _dispatch_rounds(now=None, wait=False)[1]
     line_changed()
-    return again
+    return more
+
+
+# PostgreSQL: the socket path's rounds run in a thread of their own (with their own pooled
+# connection) instead of queueing on Channels' one database thread behind every request,
+# accept and socket state load of the process. One thread: rounds of one process never
+# overlap, and the DispatchLock orders them with other processes' rounds.
+_dispatch_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hearth-dispatch")
+
+
+async def _run_socket_round() -> bool:
+    from support.events import collecting_events, publish, run_service
+
+    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # SQLite runs one writer at a time: a second thread would only wait for the file lock.
+        return await run_service(_socket_refresh_round)
+
+    def call():
+        close_old_connections()
+        try:
+            with collecting_events() as outbox:
+                more = _socket_refresh_round()
+            return more, list(outbox)
+        finally:
+            close_old_connections()
+
+    loop = asyncio.get_running_loop()
+    more, events = await loop.run_in_executor(_dispatch_executor, contextvars.copy_context().run, call)
+    if events:
+        await publish(events)
+    return more
 
 
 class _RoundInFlight:
@@ -352,13 +390,11 @@ class _RoundInFlight:
         return asyncio.shield(self.task)
 
     async def _run(self) -> None:
-        from support.events import run_service
-
         again = True
         while again:
             self.again = False
             try:
-                again = await run_service(_socket_refresh_round)
+                again = await _run_socket_round()
             except Exception:  # the change is committed; the scheduler's round retries within a second
                 logger.exception("dispatch round failed")
                 again = False

@@ -12,7 +12,7 @@ from chat.dispatch import line_entry_lock
 from chat.events import user_event, user_join_conversation
 from chat.models import ChatRequest, Conversation, RequestPriority, RequestStatus
 from chat.payloads import request_payload
-from chat.selectors import estimated_wait_seconds, queue_position, request_open_for_seeker
+from chat.selectors import estimated_wait_seconds, queue_position
 from listeners.models import ListenerProfile, ListenerStatus
 from support.errors import DomainError
 from support.models import Role, Topic, User
@@ -60,7 +60,9 @@ def request_create(*, seeker: User, topic_slug: str | None, listener_alias: str 
         with transaction.atomic():
             line_entry_lock()
             now = now or timezone.now()
-            if request_open_for_seeker(seeker_id=seeker.pk) is not None:
+            if ChatRequest.objects.filter(
+                seeker_id=seeker.pk, status__in=[RequestStatus.WAITING, RequestStatus.OFFERED], transfer_from__isnull=True
+            ).exists():
                 raise DomainError("already_waiting", ALREADY_WAITING, status=409)
             conversation = Conversation.objects.create(seeker=seeker, topic=topic, last_activity_at=now)
             request = ChatRequest.objects.create(

@@ -316,3 +316,35 @@ def test_the_socket_round_offers_and_flags_the_line(django_capture_on_commit_cal
     assert pending_offer_for(listener)
     assert ChatRequest.objects.get().status == RequestStatus.OFFERED
     assert dispatch.line_changed_take()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_on_postgresql_a_socket_round_does_not_queue_behind_the_database_thread(needs_postgres, settings):
+    """Services on Channels' one database thread (``HEARTH_DB_PARALLEL`` off), that thread busy (here:
+    blocked): the round runs and offers anyway."""
+    settings.HEARTH_DB_PARALLEL = False
+    from channels.db import database_sync_to_async
+
+    def line_up():
+        listener = listener_on_shift()
+        request_create(seeker=SeekerFactory(), topic_slug="anxiety")
+        return listener
+
+    listener = await database_sync_to_async(line_up)()
+    busy, release = threading.Event(), threading.Event()
+
+    def occupy_database_thread():
+        busy.set()
+        release.wait(60)
+
+    blocker = asyncio.ensure_future(database_sync_to_async(occupy_database_thread)())
+    await asyncio.get_running_loop().run_in_executor(None, busy.wait, 30)
+    try:
+        # A hang guard, not a timing assertion: on the shared thread this could never finish.
+        await asyncio.wait_for(queue_refresh_soon(), timeout=30)
+        finished_while_blocked = not blocker.done()
+    finally:
+        release.set()
+        await blocker
+    assert finished_while_blocked
+    assert await database_sync_to_async(lambda: Offer.objects.filter(listener=listener, status=OfferStatus.PENDING).count())() == 1
