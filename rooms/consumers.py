@@ -35,6 +35,7 @@ class RoomConsumer(FrameConsumer):
         self.room_id: int | None = None
         self.room_topic: str | None = None
         self.moderator = False
+        self.presence = None
         self.joined = False
         await self.accept()
         user = self.user
@@ -59,7 +60,10 @@ class RoomConsumer(FrameConsumer):
         session = self.scope.get("session")
         if session is not None and session.session_key:
             await self.join_group(session_group(session.session_key))
-        hello = await database_sync_to_async(frames.hello_payload)(user=user, room_id=self.room_id, moderator=self.moderator)
+        hello = await database_sync_to_async(frames.hello_payload)(
+            user=user, room_id=self.room_id, moderator=self.moderator, presence=self.presence
+        )
+        self.presence = None
         await self.send_json(hello)
         self.joined = True
         self.start_heartbeat()
@@ -77,6 +81,7 @@ class RoomConsumer(FrameConsumer):
             await self._refuse(code)
             return False
         self.moderator = result.moderator
+        self.presence = result.presence
         self.room_topic = result.room.topic.slug
         if self.moderator:
             await self.join_group(moderators_group(self.room_id))

@@ -9,11 +9,25 @@ Groups, all per room so one filtering bug cannot leak across rooms:
 Event type ``room.deliver`` carries a frame built by ``rooms.payloads``;
 ``skip_moderators`` marks the member version of a frame that moderators get
 in full through their own group. ``room.kick`` sends a frame and closes.
+
+Presence is not sent per join or leave: a change sets one flag in the shared
+cache (after commit) and the scheduler tick, in whichever process takes the
+flag first, sends each changed room one coalesced ``room.presence`` delta
+(``rooms.services.room_presence_announce``).
 """
 
 from __future__ import annotations
 
+import logging
+
+from django.core.cache import cache
+from django.db import transaction
+
 from support.events import send_event_on_commit
+
+logger = logging.getLogger("hearth.rooms")
+
+PRESENCE_CHANGED_KEY = "rooms:presence-changed"
 
 
 def room_group(room_id: int) -> str:
@@ -46,3 +60,23 @@ def member_event(room_id: int, user_id: int, frame: dict) -> None:
 def member_kick(room_id: int, user_id: int, frame: dict, *, code: int) -> None:
     frame.setdefault("room", room_id)
     send_event_on_commit(member_group(room_id, user_id), {"type": "room.kick", "frame": frame, "code": code})
+
+
+def presence_changed() -> None:
+    """After commit, flag that some room's presence changed, for the next scheduler tick."""
+    transaction.on_commit(presence_changed_flag)
+
+
+def presence_changed_flag() -> None:
+    try:
+        cache.set(PRESENCE_CHANGED_KEY, 1, timeout=300)
+    except Exception:  # cache down: the periodic rescan still finds the change
+        logger.warning("could not flag a room presence change", exc_info=True)
+
+
+def presence_changed_take() -> bool:
+    """True once per flag (the first process to ask takes it); True when the cache cannot say."""
+    try:
+        return bool(cache.delete(PRESENCE_CHANGED_KEY))
+    except Exception:
+        return True

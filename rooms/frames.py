@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from rooms import selectors, services
 from rooms.payloads import iso, room_payload
+from support import ratelimit
+from support.errors import RateLimited
 from support.events import run_service
 from support.helplines import helplines_for
 from support.ws import FrameError, PROTOCOL_VERSION, require, require_id
@@ -22,8 +24,13 @@ def _seq(frame: dict, name: str = "seq") -> int:
     return require_id(frame, name)
 
 
-def hello_payload(*, user, room_id: int, moderator: bool) -> dict:
-    """What a socket gets right after joining: the room, who is here, the last messages, and for moderators the held ones."""
+def hello_payload(*, user, room_id: int, moderator: bool, presence: selectors.PresenceSnapshot) -> dict:
+    """What a socket gets right after joining: the room, who is here, the last messages, and for moderators the held ones.
+
+    ``presence`` is the member list ``room_join`` read under the room lock,
+    with the presence version it is exact for; later ``room.presence`` deltas
+    continue from that version.
+    """
     now = timezone.now()
     room, membership = selectors.room_get_for_member(user=user, room_id=room_id, now=now)
     state = selectors.room_state(room, now=now)
@@ -38,7 +45,8 @@ def hello_payload(*, user, room_id: int, moderator: bool) -> dict:
             "guideline_acknowledged": moderator or membership.guideline_acknowledged_at is not None,
             "muted_until": iso(membership.muted_until) if membership.muted_until and membership.muted_until > now else None,
         },
-        "members": selectors.presence_list(room.pk, now=now),
+        "members": presence.members,
+        "presence_version": presence.version,
         "messages": selectors.payloads_for(recent, viewer_id=user.pk, moderator=moderator),
         "last_seq": room.last_seq,
         "has_more_before": bool(recent) and recent[0].seq > 1,
@@ -147,6 +155,29 @@ async def history(consumer, frame):
     )
 
 
+MEMBERS_PER_MINUTE = 20
+
+
+async def members(consumer, frame):
+    """The full member list again, for a client that missed a ``room.presence`` delta."""
+    decision = await database_sync_to_async(ratelimit.hit)(
+        "room-members", f"{consumer.user.pk}:{consumer.room_id}", limit=MEMBERS_PER_MINUTE, window=60
+    )
+    if not decision.allowed:
+        raise RateLimited(decision.retry_after)
+    presence = await database_sync_to_async(selectors.presence_get_for_member)(user=consumer.user, room_id=consumer.room_id)
+    await consumer.reply(
+        frame,
+        {
+            "type": "room.members",
+            "room": consumer.room_id,
+            "version": presence.version,
+            "count": presence.count,
+            "members": presence.members,
+        },
+    )
+
+
 async def report(consumer, frame):
     seq = _seq(frame)
     reason = require(frame, "reason", str, optional=True, default="")
@@ -197,6 +228,7 @@ HANDLERS = {
     "room.message.send": message_send,
     "room.sync": sync,
     "room.history": history,
+    "room.members": members,
     "room.message.report": report,
     "room.message.remove": message_remove,
     "room.message.release": message_release,

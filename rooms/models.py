@@ -3,7 +3,9 @@
 Fan-out stays cheap: a message is one ``RoomMessage`` row and one channel
 layer send to the room group, whatever the number of members. Presence is a
 ``RoomPresence`` row per open socket with a heartbeat, so every Daphne process
-sees every member and a dead process's rows go stale and are swept.
+sees every member and a dead process's rows go stale and are swept. Who came
+and went is told in coalesced deltas (``RoomPresenceFeed``,
+``RoomPresenceChange``), so a join does not cost every member the whole list.
 """
 
 from __future__ import annotations
@@ -81,6 +83,37 @@ class RoomPresence(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["room", "last_seen_at"], name="room_presence_idx")]
+
+
+class RoomPresenceFeed(models.Model):
+    """How far who-is-here in a room has changed, and how far its members were told.
+
+    ``version`` goes up (under the room row lock) whenever someone arrives
+    or leaves; ``room.hello`` carries the version its member list is exact
+    for. The scheduler tick sends one coalesced ``room.presence`` delta from
+    ``sent_version`` to ``version`` (at most one per room per tick interval,
+    ``sent_at``). Kept apart from ``Room`` so that saving a room (the admin)
+    can never write an old version back.
+    """
+
+    room = models.OneToOneField(Room, on_delete=models.CASCADE, primary_key=True, related_name="presence_feed")
+    version = models.PositiveBigIntegerField(default=0)
+    sent_version = models.PositiveBigIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+
+class RoomPresenceChange(models.Model):
+    """Someone whose presence in a room changed since the last ``room.presence`` delta.
+
+    The next delta says where each of them is now (here, or gone) and the
+    rows are deleted. One row per person however often they came and went.
+    """
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["room", "user"], name="room_presence_change_unique")]
 
 
 class RoomMembership(models.Model):

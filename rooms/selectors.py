@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Count, Max, Prefetch
 from django.utils import timezone
 
@@ -19,6 +20,7 @@ from rooms.models import (
     RoomModerator,
     RoomOpeningHours,
     RoomPresence,
+    RoomPresenceFeed,
 )
 from support.errors import DomainError, NotFoundOrForbidden
 from support.models import AgeGroup, Role
@@ -107,18 +109,63 @@ def moderator_present(room_id: int, *, now) -> bool:
     return fresh_presence(room_id, now=now).filter(is_moderator=True).exists()
 
 
-def presence_list(room_id: int, *, now) -> list[dict]:
-    """Aliases of everyone present (one entry per person, however many sockets)."""
-    rows = (
-        fresh_presence(room_id, now=now)
-        .values("user_id", "user__alias", "is_moderator")
-        .order_by("user__alias")
-    )
+@dataclass(frozen=True)
+class PresenceSnapshot:
+    """Who is in a room, exact for presence ``version`` (``rooms.models.RoomPresenceFeed``)."""
+
+    version: int
+    count: int  # people present who are not moderators
+    members: list[dict]  # [{alias, moderator}], one entry per person however many sockets, by alias
+
+
+def _people(rows) -> dict[int, dict]:
     people: dict[int, dict] = {}
     for row in rows:
         entry = people.setdefault(row["user_id"], {"alias": row["user__alias"], "moderator": False})
         entry["moderator"] = entry["moderator"] or row["is_moderator"]
-    return list(people.values())
+    return people
+
+
+def presence_people(room_id: int, *, user_ids=None) -> dict[int, dict]:
+    """``{user_id: {alias, moderator}}`` for everyone with a presence row (optionally only ``user_ids``).
+
+    Every row counts, including one whose heartbeat just went stale: the
+    sweep removes those with a presence change, so the list and the
+    presence version always move together.
+    """
+    rows = RoomPresence.objects.filter(room_id=room_id)
+    if user_ids is not None:
+        rows = rows.filter(user_id__in=user_ids)
+    return _people(rows.values("user_id", "user__alias", "is_moderator").order_by("user__alias", "user_id"))
+
+
+def presence_count(room_id: int) -> int:
+    """People present who are not moderators (the ``count`` of presence frames)."""
+    moderators = RoomPresence.objects.filter(room_id=room_id, is_moderator=True).values("user_id")
+    return (
+        RoomPresence.objects.filter(room_id=room_id).exclude(user_id__in=moderators).values("user_id").distinct().count()
+    )
+
+
+def presence_snapshot(room_id: int) -> PresenceSnapshot:
+    """Everyone present and the presence version that list is exact for.
+
+    The caller holds the room row lock: every presence change takes it, so
+    the version and the rows read here belong together.
+    """
+    version = RoomPresenceFeed.objects.filter(room_id=room_id).values_list("version", flat=True).first() or 0
+    members = list(presence_people(room_id).values())
+    return PresenceSnapshot(
+        version=version, count=sum(1 for member in members if not member["moderator"]), members=members
+    )
+
+
+def presence_get_for_member(*, user, room_id: int, now=None) -> PresenceSnapshot:
+    """The full member list for a member of the room (``room.members``); locks the room row briefly."""
+    with transaction.atomic():
+        room = room_get_for_user(user=user, room_id=room_id, for_update=True)
+        room_get_for_member(user=user, room_id=room.pk, now=now)
+        return presence_snapshot(room.pk)
 
 
 def next_opening(room: Room, *, now) -> datetime | None:

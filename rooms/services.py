@@ -2,9 +2,10 @@
 
 Every write runs in ``transaction.atomic()``; the lock each takes is named in
 its docstring. Presence changes, joins and message numbering lock the room
-row, so the member count checked against capacity and the presence list sent
-to members are consistent across every Daphne process. Events leave only
-after commit (``rooms.events``).
+row, so the member count checked against capacity, the member list in a
+``room.hello`` and the presence version it claims are consistent across every
+Daphne process. Events leave only after commit (``rooms.events``); presence
+deltas leave on the scheduler tick (``room_presence_announce``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from rooms.models import (
     RoomModerator,
     RoomOpeningHours,
     RoomPresence,
+    RoomPresenceChange,
+    RoomPresenceFeed,
 )
 from rooms.payloads import iso, message_payload
 from rooms.selectors import (
@@ -41,10 +44,12 @@ from rooms.selectors import (
     member_count,
     moderator_present,
     next_opening,
-    presence_list,
+    PresenceSnapshot,
+    presence_count,
+    presence_people,
+    presence_snapshot,
     room_get_for_member,
     room_get_for_user,
-    room_state,
 )
 from safety.screening import Screening, screen_message
 from support import ratelimit
@@ -91,12 +96,28 @@ def _audit(*, room: Room, actor, action: str, now, target_user=None, message=Non
     )
 
 
-def _announce_presence(room: Room, *, now, was_open: bool) -> None:
-    """Tell the room who is here now, and that it opened or closed if that changed. Caller holds the room lock."""
-    state = room_state(room, now=now)
-    events.room_event(room.pk, {"type": "room.presence", "count": state.member_count, "members": presence_list(room.pk, now=now)})
-    if state.open != was_open:
-        events.room_event(room.pk, {"type": "room.state", "open": state.open, "next_opening": iso(state.next_opening)})
+def _presence_changed(room: Room, user_ids, *, now, was_open: bool) -> None:
+    """Record that these people arrived or left, and say at once if the room opened or closed.
+
+    Caller holds the room row lock. Who is here is not broadcast now: the
+    change is noted (``RoomPresenceChange``, the room's presence version goes
+    up) and the scheduler tick sends one coalesced ``room.presence`` delta per
+    room (``room_presence_announce``), so a burst of joins costs each member
+    one small frame instead of one full list per join.
+    """
+    user_ids = set(user_ids)
+    if user_ids:
+        RoomPresenceChange.objects.bulk_create(
+            [RoomPresenceChange(room=room, user_id=user_id) for user_id in user_ids], ignore_conflicts=True
+        )
+        if not RoomPresenceFeed.objects.filter(room=room).update(version=F("version") + 1):
+            RoomPresenceFeed.objects.create(room=room, version=1)
+        events.presence_changed()
+    is_open = moderator_present(room.pk, now=now)
+    if is_open != was_open:
+        events.room_event(
+            room.pk, {"type": "room.state", "open": is_open, "next_opening": None if is_open else iso(next_opening(room, now=now))}
+        )
 
 
 def _end_of_day(now: datetime) -> datetime:
@@ -137,6 +158,7 @@ class JoinResult:
     room: Room
     membership: RoomMembership
     moderator: bool
+    presence: PresenceSnapshot  # who is here, including this socket, exact for its version (for room.hello)
 
 
 def room_join(*, user, room_id: int, channel_name: str, now=None) -> JoinResult:
@@ -146,8 +168,10 @@ def room_join(*, user, room_id: int, channel_name: str, now=None) -> JoinResult:
     day (``removed_from_room``) and capacity (``room_full``, with alternatives;
     moderators and people already present on another socket are not
     counted twice). Creates the membership on first join and a presence row
-    for this socket, then tells the room the new presence (and that it opened,
-    when the first moderator arrives).
+    for this socket, notes the arrival for the next coalesced ``room.presence``
+    (a second socket of someone already here is no arrival), says at once
+    that the room opened when the first moderator arrives, and returns the
+    member list read under the same lock, for ``room.hello``.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -165,16 +189,19 @@ def room_join(*, user, room_id: int, channel_name: str, now=None) -> JoinResult:
                     "room_full", ROOM_FULL, status=409, alternatives=alternatives_for(room, user=user, now=now)
                 )
         was_open = moderator_present(room.pk, now=now)
+        # Any row, fresh or not yet swept: presence lists count every row (see selectors.presence_people).
+        was_here = RoomPresence.objects.filter(room=room, user=user).exists()
         RoomPresence.objects.update_or_create(
             channel_name=channel_name,
             defaults={"room": room, "user": user, "is_moderator": moderator, "joined_at": now, "last_seen_at": now},
         )
-        _announce_presence(room, now=now, was_open=was_open)
-    return JoinResult(room=room, membership=membership, moderator=moderator)
+        _presence_changed(room, [] if was_here else [user.pk], now=now, was_open=was_open)
+        presence = presence_snapshot(room.pk)
+    return JoinResult(room=room, membership=membership, moderator=moderator, presence=presence)
 
 
 def room_leave(*, channel_name: str, now=None) -> None:
-    """Drop one socket's presence row (locks its room row) and tell the room."""
+    """Drop one socket's presence row (locks its room row); the person has left once their last socket has."""
     now = now or timezone.now()
     room_id = RoomPresence.objects.filter(channel_name=channel_name).values_list("room_id", flat=True).first()
     if room_id is None:
@@ -184,9 +211,12 @@ def room_leave(*, channel_name: str, now=None) -> None:
         if room is None:
             return
         was_open = moderator_present(room.pk, now=now)
-        deleted, _ = RoomPresence.objects.filter(channel_name=channel_name).delete()
-        if deleted:
-            _announce_presence(room, now=now, was_open=was_open)
+        row = RoomPresence.objects.filter(channel_name=channel_name, room=room).values_list("user_id", flat=True).first()
+        if row is None:
+            return
+        RoomPresence.objects.filter(channel_name=channel_name).delete()
+        still_here = RoomPresence.objects.filter(room=room, user_id=row).exists()
+        _presence_changed(room, [] if still_here else [row], now=now, was_open=was_open)
 
 
 def room_presence_heartbeat(*, channel_name: str, now=None) -> bool:
@@ -196,7 +226,7 @@ def room_presence_heartbeat(*, channel_name: str, now=None) -> bool:
 
 
 def room_presence_sweep_stale(*, now=None) -> int:
-    """Drop presence rows whose heartbeat stopped (a dead process, a lost network) and tell their rooms.
+    """Drop presence rows whose heartbeat stopped (a dead process, a lost network), noting who left.
 
     Locks each affected room row in turn, skipping rooms another process is
     already handling.
@@ -212,11 +242,74 @@ def room_presence_sweep_stale(*, now=None) -> int:
                 continue
             # Open as members last heard it: a moderator row, stale or not, was still there.
             was_open = RoomPresence.objects.filter(room=room, is_moderator=True).exists()
-            deleted, _ = RoomPresence.objects.filter(room=room, last_seen_at__lt=cutoff).delete()
+            stale = RoomPresence.objects.filter(room=room, last_seen_at__lt=cutoff)
+            user_ids = set(stale.values_list("user_id", flat=True))
+            deleted, _ = stale.delete()
             if deleted:
                 swept += deleted
-                _announce_presence(room, now=now, was_open=was_open)
+                remaining = set(RoomPresence.objects.filter(room=room, user_id__in=user_ids).values_list("user_id", flat=True))
+                _presence_changed(room, user_ids - remaining, now=now, was_open=was_open)
     return swept
+
+
+def _presence_min_gap() -> timedelta:
+    # Ticks of one process are at least an interval apart; with several
+    # processes ticking out of phase this keeps a room's deltas about an
+    # interval apart too.
+    return timedelta(seconds=settings.HEARTH_SCHEDULER_INTERVAL * 0.9)
+
+
+def room_presence_announce(*, now=None, rescan: bool = False) -> int:
+    """Send each room whose presence changed one ``room.presence`` delta; returns how many were sent.
+
+    Runs on the scheduler tick in every process. It looks only when a change
+    was flagged in the shared cache since the last look (``rescan`` looks
+    anyway, in case the cache lost the flag); which rooms changed is in the
+    database (``RoomPresenceFeed.version > sent_version``), so any process
+    can send any room's delta. Per room it takes the room row lock (the lock
+    every presence change holds), so the delta and the version it claims
+    agree, and sends at most one delta per room per tick interval (a room
+    sent to less than that ago is flagged again for the next tick).
+
+    The delta names everyone whose presence changed since the last one and
+    where each is now: ``joined`` (here, with the moderator badge) or
+    ``left`` (gone), from ``from_version`` to ``version``, plus ``count``.
+    Applying it to any list exact for a version in that range gives the list
+    exact for ``version``.
+    """
+    now = now or timezone.now()
+    if not events.presence_changed_take() and not rescan:
+        return 0
+    sent = 0
+    again = False
+    for room_id in list(RoomPresenceFeed.objects.filter(version__gt=F("sent_version")).values_list("room_id", flat=True)):
+        with transaction.atomic():
+            if not Room.objects.select_for_update(of=("self",)).filter(pk=room_id).exists():
+                continue
+            feed = RoomPresenceFeed.objects.filter(room_id=room_id).first()
+            if feed is None or feed.version <= feed.sent_version:
+                continue  # another process sent it while we waited for the lock
+            if feed.sent_at is not None and now - feed.sent_at < _presence_min_gap():
+                again = True
+                continue
+            changed = set(RoomPresenceChange.objects.filter(room_id=room_id).values_list("user_id", flat=True))
+            RoomPresenceChange.objects.filter(room_id=room_id).delete()
+            here = presence_people(room_id, user_ids=changed)
+            gone = sorted(User.objects.filter(pk__in=changed - here.keys()).values_list("alias", flat=True))
+            frame = {
+                "type": "room.presence",
+                "from_version": feed.sent_version,
+                "version": feed.version,
+                "count": presence_count(room_id),
+                "joined": list(here.values()),
+                "left": gone,
+            }
+            RoomPresenceFeed.objects.filter(room_id=room_id).update(sent_version=feed.version, sent_at=now)
+            events.room_event(room_id, frame)
+            sent += 1
+    if again:
+        events.presence_changed_flag()
+    return sent
 
 
 # --- membership ---------------------------------------------------------------
@@ -333,7 +426,9 @@ def room_message_report(*, reporter, room_id: int, seq: int, reason: str = "", n
     """Report a message; once ``SAFETY_ROOM_REPORT_HIDE_THRESHOLD`` distinct members did, it is hidden pending review.
 
     Locks the message row, so concurrent reports count exactly. A repeated
-    report by the same member changes nothing.
+    report by the same member changes nothing. The room's moderators get
+    ``room.message.reported`` (the seq and how many reported it, neither the
+    reason nor who reported) so their list of reports can refresh.
     """
     now = now or timezone.now()
     if not isinstance(reason, str) or len(reason) > 200:
@@ -350,9 +445,14 @@ def room_message_report(*, reporter, room_id: int, seq: int, reason: str = "", n
         _, created = RoomMessageReport.objects.get_or_create(
             message=message, reporter=reporter, defaults={"reason": reason.strip(), "created_at": now}
         )
-        if not created or message.status != RoomMessageStatus.VISIBLE:
+        if not created:
             return message
         reporters = RoomMessageReport.objects.filter(message=message).count()
+        # A hint for moderators to refresh their list of reports; the reason itself is read
+        # through GET /api/v1/rooms/<id>/reports, never sent over the room socket.
+        events.moderators_event(room.pk, {"type": "room.message.reported", "seq": message.seq, "report_count": reporters})
+        if message.status != RoomMessageStatus.VISIBLE:
+            return message
         if reporters >= settings.SAFETY_ROOM_REPORT_HIDE_THRESHOLD:
             message.status = RoomMessageStatus.HIDDEN
             message.save(update_fields=["status"])
@@ -457,8 +557,8 @@ def room_member_remove(*, moderator, room_id: int, alias: str, now=None) -> Room
             detail={"until": iso(membership.removed_until)},
         )
         was_open = moderator_present(room.pk, now=now)
-        RoomPresence.objects.filter(room=room, user_id=membership.user_id).delete()
-        _announce_presence(room, now=now, was_open=was_open)
+        deleted, _ = RoomPresence.objects.filter(room=room, user_id=membership.user_id).delete()
+        _presence_changed(room, [membership.user_id] if deleted else [], now=now, was_open=was_open)
         events.member_kick(
             room.pk, membership.user_id,
             {"type": "room.removed", "until": iso(membership.removed_until), "message": REMOVED_FROM_ROOM,

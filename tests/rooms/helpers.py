@@ -84,6 +84,53 @@ async def send_and_ack(ws, text: str, client_id: str) -> dict:
 
 
 
+def announce_presence_now() -> int:
+    """Run the coalesced presence tick now, as the scheduler would (tests run no scheduler).
+
+    Forgets when each room was last told so the once-per-interval limit does
+    not hold a test's next delta back (test_presence.py tests that limit).
+    """
+    from rooms.models import RoomPresenceFeed
+    from rooms.services import room_presence_announce
+
+    RoomPresenceFeed.objects.update(sent_at=None)
+    return room_presence_announce(rescan=True)
+
+
+async def announce_presence() -> int:
+    return await run_db(announce_presence_now)
+
+
+class PresenceView:
+    """What a client keeps: the member list from ``room.hello``, kept current by ``room.presence`` deltas.
+
+    Follows docs/protocol.md: a delta whose ``version`` is not newer is
+    ignored; one that starts after our version means one was missed.
+    """
+
+    def __init__(self, hello: dict):
+        self.version = hello["presence_version"]
+        self.members = {m["alias"]: m["moderator"] for m in hello["members"]}
+        self.count = sum(1 for m in hello["members"] if not m["moderator"])
+
+    def apply(self, frame: dict) -> bool:
+        """Apply a delta; False if it was stale. Raises if one was missed."""
+        if frame["version"] <= self.version:
+            return False
+        if frame["from_version"] > self.version:
+            raise AssertionError(f"missed a presence delta: have {self.version}, got {frame}")
+        for alias in frame["left"]:
+            self.members.pop(alias, None)
+        for member in frame["joined"]:
+            self.members[member["alias"]] = member["moderator"]
+        self.version, self.count = frame["version"], frame["count"]
+        return True
+
+    @property
+    def aliases(self) -> set[str]:
+        return set(self.members)
+
+
 async def presence_until(ws, predicate, *, attempts: int = 20) -> dict:
     """Receive ``room.presence`` frames until one satisfies ``predicate`` (earlier ones may be stale)."""
     for _ in range(attempts):

@@ -1,8 +1,10 @@
 """Two real Daphne processes on one PostgreSQL and one Redis: room presence and messages cross processes.
 
 Members on different processes must see each other arrive and leave, and
-each other's messages, because presence lives in the database and events go
-through the Redis layer, never in one process's memory.
+each other's messages, because presence lives in the database, the
+"presence changed" flag in the shared cache, and events go through the Redis
+layer, never in one process's memory. Arrivals and departures come as
+coalesced ``room.presence`` deltas from either process's scheduler.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import pytest
 import websockets
 
 from tests.e2e.servers import DaphneCluster, HttpClient
+from tests.rooms.helpers import PresenceView
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -76,23 +79,34 @@ def aliases(frame: dict) -> set[str]:
 async def scenario(first, second, room_id: int):
     moderator_http = HttpClient(first.http)
     moderator_http.login("roommod", "hearth-room-moderator")
-    alice_http, bob_http = HttpClient(first.http), HttpClient(second.http)
+    alice_http, bob_http, carol_http = HttpClient(first.http), HttpClient(second.http), HttpClient(second.http)
     alice = alice_http.start_anonymous(age=30)["alias"]
     bob = bob_http.start_anonymous(age=41)["alias"]
+    carol = carol_http.start_anonymous(age=52)["alias"]
 
     moderator = RoomClient(first, moderator_http, room_id)
     await moderator.connect()
     alice_ws = RoomClient(first, alice_http, room_id)
     hello = await alice_ws.connect()
     assert hello["room"]["open"] is True
+    alice_view = PresenceView(hello)
 
     bob_ws = RoomClient(second, bob_http, room_id)
     bob_hello = await bob_ws.connect()
     # Bob, on the other process, sees Alice and the moderator already there.
-    assert {alice, "SteadyBeacon"} <= aliases(bob_hello)
-    # Alice, on the first process, sees Bob arrive.
-    seen = await alice_ws.expect("room.presence", lambda f: bob in aliases(f))
-    assert seen["count"] == 2
+    assert aliases(bob_hello) == {alice, "SteadyBeacon"} | {bob}
+    # Alice, on the first process, hears of Bob in a delta sent by whichever process's
+    # scheduler took the room's change: never a whole member list.
+    deltas = []
+
+    def follow(frame):
+        deltas.append(frame)
+        alice_view.apply(frame)
+        return True
+
+    await alice_ws.expect("room.presence", lambda f: follow(f) and bob in alice_view.aliases)
+    assert alice_view.aliases == {alice, bob, "SteadyBeacon"} and alice_view.count == 2
+    assert all("members" not in frame for frame in deltas)
 
     for client in (alice_ws, bob_ws):
         await client.send({"type": "room.acknowledge_guideline"})
@@ -103,8 +117,16 @@ async def scenario(first, second, room_id: int):
 
     # Bob leaves; Alice (other process) sees it.
     await bob_ws.close()
-    left = await alice_ws.expect("room.presence", lambda f: bob not in aliases(f))
-    assert left["count"] == 1
+    left = await alice_ws.expect("room.presence", lambda f: follow(f) and bob not in alice_view.aliases)
+    assert bob in left["left"] and alice_view.count == 1
+    assert alice_view.aliases == {alice, "SteadyBeacon"}
+
+    # A late joiner on the second process gets exactly who is here in the hello, at the same version.
+    carol_ws = RoomClient(second, carol_http, room_id)
+    carol_hello = await carol_ws.connect()
+    assert aliases(carol_hello) == {alice, carol, "SteadyBeacon"}
+    assert carol_hello["presence_version"] >= alice_view.version
+    await carol_ws.close()
 
     # The moderator leaves: the room closes for Alice.
     await moderator.close()

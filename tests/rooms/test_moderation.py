@@ -9,6 +9,7 @@ from safety.models import SafetyFlag
 from support.ws import CloseCode
 from tests.factories import StaffFactory
 from tests.rooms.helpers import (
+    announce_presence,
     frames_until,
     in_room,
     make_member,
@@ -169,7 +170,8 @@ async def test_removed_member_is_closed_out_and_cannot_rejoin_today():
             removed, _ = await frames_until(ws, "room.removed")
             assert removed["until"].endswith("T00:00:00Z")
             assert (await ws.receive_output(timeout=5))["code"] == CloseCode.FORBIDDEN
-            await presence_until(ws_watch, lambda f: member.alias not in {p["alias"] for p in f["members"]})
+            await announce_presence()
+            await presence_until(ws_watch, lambda f: member.alias in f["left"])
         async with in_room(member, room.pk, expect_hello=False) as ws:
             error = await ws.receive_json_from(timeout=5)
             assert error["code"] == "removed_from_room"

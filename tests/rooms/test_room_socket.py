@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from contextlib import AsyncExitStack
 
 import pytest
 
 from rooms.models import RoomMessage, RoomPresence
 from support.ws import CloseCode
 from tests.factories import SeekerFactory
+from rooms.frames import MEMBERS_PER_MINUTE
 from tests.rooms.helpers import (
+    PresenceView,
+    announce_presence,
     frames_until,
     in_room,
     make_member,
@@ -56,19 +60,73 @@ async def test_join_sends_room_state_presence_and_the_last_50_messages():
             assert page["has_more"] is False and page["ref"] == "h"
 
 
-async def test_presence_list_follows_people_coming_and_going():
+async def test_presence_follows_people_coming_and_going_through_deltas():
     room, moderator = await run_db(_open_room)
     first = await run_db(make_member, room)
     second = await run_db(make_member, room)
     async with in_room(moderator, room.pk):
         async with in_room(first, room.pk) as ws_first:
-            async with in_room(second, room.pk):
-                presence = await presence_until(ws_first, lambda f: f["count"] == 2)
-                assert {p["alias"] for p in presence["members"]} == {moderator.alias, first.alias, second.alias}
-                assert [p["moderator"] for p in presence["members"] if p["alias"] == moderator.alias] == [True]
-            presence = await presence_until(ws_first, lambda f: f["count"] == 1)
-            assert {p["alias"] for p in presence["members"]} == {moderator.alias, first.alias}
+            view = PresenceView(ws_first.hello)
+            assert view.aliases == {moderator.alias, first.alias}
+            # The tick tells the room about the moderator and the first member together.
+            assert await announce_presence() == 1
+            delta = await presence_until(ws_first, lambda f: True)
+            assert {m["alias"] for m in delta["joined"]} == {moderator.alias, first.alias}
+            # The first member's hello was already at that version: nothing to apply.
+            assert view.apply(delta) is False and view.aliases == {moderator.alias, first.alias}
+            async with in_room(second, room.pk) as ws_second:
+                # The newcomer's hello has everyone; the others hear of them in the next delta.
+                assert {m["alias"] for m in ws_second.hello["members"]} == {moderator.alias, first.alias, second.alias}
+                assert await announce_presence() == 1
+                delta = await presence_until(ws_first, view.apply)
+                assert delta["joined"] == [{"alias": second.alias, "moderator": False}] and delta["left"] == []
+                assert view.aliases == {moderator.alias, first.alias, second.alias} and view.count == 2
+            assert await announce_presence() == 1
+            delta = await presence_until(ws_first, view.apply)
+            assert delta["left"] == [second.alias] and delta["joined"] == [] and delta["count"] == 1
+            assert view.aliases == {moderator.alias, first.alias}
     assert await run_db(lambda: RoomPresence.objects.filter(room=room).count()) == 0
+
+
+async def test_a_join_sends_nobody_a_member_list_and_a_late_joiner_hello_has_everyone():
+    room, moderator = await run_db(_open_room)
+    members = [await run_db(make_member, room) for _ in range(6)]
+    late = await run_db(make_member, room)
+    async with AsyncExitStack() as stack:
+        mod_ws = await stack.enter_async_context(in_room(moderator, room.pk))
+        sockets = [await stack.enter_async_context(in_room(member, room.pk)) for member in members]
+        late_ws = await stack.enter_async_context(in_room(late, room.pk))
+        everyone = {moderator.alias, late.alias, *(m.alias for m in members)}
+        assert {m["alias"] for m in late_ws.hello["members"]} == everyone
+        assert [m["moderator"] for m in late_ws.hello["members"] if m["alias"] == moderator.alias] == [True]
+        assert set(late_ws.hello["members"][0]) == {"alias", "moderator"}
+        # Seven joins, one tick: every socket's first presence frame is that one delta, and it
+        # brings each client's list (whenever its hello was) to exactly everyone.
+        assert await announce_presence() == 1
+        for ws in [mod_ws, *sockets, late_ws]:
+            view = PresenceView(ws.hello)
+            delta, before = await frames_until(ws, "room.presence")
+            assert not [f for f in before if f["type"] in ("room.presence", "room.members")], before
+            assert "members" not in delta
+            view.apply(delta)
+            assert view.aliases == everyone and view.count == 7
+
+
+async def test_room_members_answers_the_full_list_for_a_client_that_missed_a_delta():
+    room, moderator = await run_db(_open_room)
+    member = await run_db(make_member, room)
+    async with in_room(moderator, room.pk), in_room(member, room.pk) as ws:
+        await ws.send_json_to({"type": "room.members", "ref": "m1"})
+        reply, _ = await frames_until(ws, "room.members")
+        assert reply["ref"] == "m1" and reply["room"] == room.pk
+        assert reply["version"] == ws.hello["presence_version"] and reply["count"] == 1
+        assert reply["members"] == ws.hello["members"]
+        # It reads the whole list: a member may ask MEMBERS_PER_MINUTE times a minute, no more.
+        for attempt in range(MEMBERS_PER_MINUTE):
+            await ws.send_json_to({"type": "room.members", "ref": f"x{attempt}"})
+        replies = [await ws.receive_json_from(timeout=5) for _ in range(MEMBERS_PER_MINUTE)]
+        assert [f["type"] for f in replies[:-1]] == ["room.members"] * (MEMBERS_PER_MINUTE - 1)
+        assert replies[-1]["type"] == "error" and replies[-1]["code"] == "rate_limited" and replies[-1]["retry_after"] >= 1
 
 
 async def test_newcomer_must_acknowledge_the_guideline_before_their_first_message():
