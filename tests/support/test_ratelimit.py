@@ -19,6 +19,15 @@ def test_identities_and_scopes_are_counted_separately():
     assert ratelimit.hit("other", "a", limit=1, window=10, now=5.0).allowed
 
 
+def test_peek_sees_what_hit_counted_without_counting():
+    for _ in range(2):
+        ratelimit.hit("p", "u", limit=2, window=60, now=100.0)
+    assert not ratelimit.peek("p", "u", limit=2, window=60, now=101.0).allowed
+    assert ratelimit.peek("p", "u", limit=3, window=60, now=101.0).allowed
+    assert ratelimit.hit("p", "u", limit=3, window=60, now=102.0).allowed  # the third, not a fourth
+    assert not ratelimit.hit("p", "u", limit=3, window=60, now=103.0).allowed
+
+
 class BrokenCache:
     """A cache whose server is unreachable."""
 
