@@ -52,6 +52,7 @@ from rooms.selectors import (
     room_get_for_user,
 )
 from safety.screening import Screening, screen_message
+from safety.selectors import sanction_active_mute
 from support import ratelimit
 from support.errors import DomainError, NotFoundOrForbidden, RateLimited
 from support.models import AgeGroup, Role, Topic, User
@@ -62,6 +63,7 @@ ROOM_FULL = "This room is full right now. You could try another room on the same
 ROOM_CLOSED = "This room is closed until a moderator is here. You can talk one-to-one with a listener now."
 REMOVED_FROM_ROOM = "A moderator removed you from this room for today. You can still talk one-to-one with a listener."
 MUTED = "A moderator has paused your messages in this room for a little while."
+SAFETY_MUTED = "You can't send messages for a while after a decision by the Hearth safety team."
 SLOW_MODE = "Slow mode is on: one message every {seconds} seconds."
 GUIDELINE_FIRST = "Please read and accept the room guideline before your first message."
 HELD_NOTICE = (
@@ -376,6 +378,10 @@ def room_message_send(*, sender, room_id: int, client_id: str, text: str, now=No
             raise DomainError("guideline_not_acknowledged", GUIDELINE_FIRST, status=409)
         if membership.muted_until is not None and membership.muted_until > now:
             raise DomainError("muted", MUTED, status=403, until=iso(membership.muted_until))
+        # A mute by the safety team holds everywhere on Hearth, rooms included.
+        safety_mute = sanction_active_mute(sender.pk, now=now)
+        if safety_mute is not None:
+            raise DomainError("muted", SAFETY_MUTED, status=403, until=iso(safety_mute.expires_at))
         if not moderator and room.slow_mode_seconds and membership.last_message_at is not None:
             ready_at = membership.last_message_at + timedelta(seconds=room.slow_mode_seconds)
             if now < ready_at:

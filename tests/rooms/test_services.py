@@ -138,3 +138,22 @@ def test_sequence_numbers_are_gap_free_and_a_refused_message_takes_none():
         (1, "visible"), (2, "held"), (3, "visible"),
     ]
     assert RoomMembership.objects.get(room=room, user=member).last_message_at == MONDAY_NOON
+
+
+def test_a_safety_team_mute_also_silences_the_member_in_rooms():
+    from safety.models import Sanction, SanctionKind
+    from tests.safety.helpers import staff_member
+
+    room, moderator = _open_room(MONDAY_NOON)
+    member = make_member(room)
+    Sanction.objects.create(
+        subject=member, kind=SanctionKind.MUTE, note="harassment in a chat", created_by=staff_member(),
+        created_at=MONDAY_NOON, expires_at=MONDAY_NOON + timedelta(hours=2),
+    )
+    with pytest.raises(DomainError) as refused:
+        services.room_message_send(sender=member, room_id=room.pk, client_id="1", text="hello all", now=MONDAY_NOON)
+    assert refused.value.code == "muted" and refused.value.extra["until"].startswith("2026-03-02T14:00")
+    assert not RoomMessage.objects.filter(room=room, sender=member).exists()
+    later = MONDAY_NOON + timedelta(hours=2, minutes=1)
+    services.room_join(user=moderator, room_id=room.pk, channel_name="mod-socket", now=later)
+    assert services.room_message_send(sender=member, room_id=room.pk, client_id="2", text="hello all", now=later).duplicate is False
