@@ -348,6 +348,10 @@ def _socket_refresh_round() -> bool:
 # accept and socket state load of the process. One thread: rounds of one process never
 # overlap, and the DispatchLock orders them with other processes' rounds.
 _dispatch_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hearth-dispatch")
+# Every round runs in this one context, entered only by that one thread. Django keeps cache
+# clients in context-local storage: a fresh context per round meant a fresh Redis client, and
+# a new TCP connection and handshake, for every round's note (half a round's time in S3).
+_dispatch_context = contextvars.Context()
 
 
 async def _run_socket_round() -> bool:
@@ -367,7 +371,7 @@ async def _run_socket_round() -> bool:
             close_old_connections()
 
     loop = asyncio.get_running_loop()
-    more, events = await loop.run_in_executor(_dispatch_executor, contextvars.copy_context().run, call)
+    more, events = await loop.run_in_executor(_dispatch_executor, _dispatch_context.run, call)
     if events:
         await publish(events)
     return more

@@ -348,3 +348,23 @@ async def test_on_postgresql_a_socket_round_does_not_queue_behind_the_database_t
         await blocker
     assert finished_while_blocked
     assert await database_sync_to_async(lambda: Offer.objects.filter(listener=listener, status=OfferStatus.PENDING).count())() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_on_postgresql_socket_rounds_keep_one_cache_client(needs_postgres, monkeypatch):
+    """Rounds reuse the dispatch thread's cache client (and its open Redis connection) instead of
+    building a new one, with a new connection, for every round."""
+    from django.core.cache import caches
+
+    clients = []
+    real_take = dispatch._wanted_take
+
+    def recording_take():
+        clients.append(caches["default"])
+        return real_take()
+
+    monkeypatch.setattr(dispatch, "_wanted_take", recording_take)
+    await queue_refresh_soon()
+    await queue_refresh_soon()
+    assert len(clients) >= 2
+    assert all(client is clients[0] for client in clients)
