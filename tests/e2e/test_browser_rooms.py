@@ -1,8 +1,10 @@
-"""Group rooms in the browser: two seekers and a moderator; held crisis messages, removal, presence,
-the guideline, older history, closed and full rooms, and axe on both pages."""
+"""Group rooms in the browser: two seekers and a moderator; held crisis messages, removal, presence
+(kept by deltas, a missed one repaired), reports with a reason and the moderator's list of them, the
+guideline, older history, closed and full rooms, and axe on both pages."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -20,6 +22,7 @@ from tests.e2e.browser import (  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.xdist_group("e2e")]
 CRISIS = "i dont want to be alive anymore"
+REASON = "<b>Unkind</b> to a newcomer & \"not ok\""
 
 
 def expect(locator):
@@ -45,6 +48,10 @@ def seeker_joins(page, room_name: str) -> None:
     expect(page.get_by_role("heading", name=room_name)).to_be_visible()
 
 
+def own_alias(page) -> str:
+    return page.locator(".presence-item", has_text="(you)").locator("span").first.text_content()
+
+
 def test_two_seekers_and_a_moderator_share_a_room_with_held_crisis_messages_and_removal(browser, server):
     create_room(server, name="Night owls")
     moderator_context, moderator = new_page(browser, server)
@@ -65,12 +72,17 @@ def test_two_seekers_and_a_moderator_share_a_room_with_held_crisis_messages_and_
         expect(seeker_a.get_by_label("Your message to the room")).to_be_disabled()
         seeker_a.get_by_role("button", name="I agree to the guideline").click()
         expect(seeker_a.get_by_label("Your message to the room")).to_be_enabled()
-        alias_a = seeker_a.locator(".presence-item", has_text="(you)").locator("span").first.text_content()
+        alias_a = own_alias(seeker_a)
 
         seeker_joins(seeker_b, "Night owls")
         seeker_b.get_by_role("button", name="I agree to the guideline").click()
+        alias_b = own_alias(seeker_b)
+        # The late joiner's list comes whole in the hello; the others' by delta.
+        expect(seeker_b.locator("#presence")).to_contain_text(alias_a)
+        expect(seeker_b.locator("#member-count")).to_have_text("(2)")
         expect(moderator.locator("#member-count")).to_have_text("(2)")
         expect(moderator.locator("#presence")).to_contain_text(alias_a)
+        expect(seeker_a.locator("#presence")).to_contain_text(alias_b)
 
         # A normal message reaches everyone.
         say(seeker_a, "hello everyone, first time here")
@@ -105,10 +117,42 @@ def test_two_seekers_and_a_moderator_share_a_room_with_held_crisis_messages_and_
         moderator.get_by_role("button", name="Yes, remove it").click()
         expect(moderator.locator("#held-panel")).to_be_hidden()
 
-        # Reports and slow mode.
-        seeker_b.locator("#room-log li", has_text="welcome both of you").get_by_role("button", name=re.compile("Report")).click()
-        seeker_b.get_by_role("button", name="Yes, report it").click()
-        expect(seeker_b.locator("#room-log li", has_text="welcome both of you").get_by_role("button", name="Reported")).to_be_disabled()
+        # A report with a reason, by keyboard: the form opens under the message with its field focused;
+        # Escape closes it and gives the focus back to the button.
+        welcome = seeker_b.locator("#room-log li", has_text="welcome both of you")
+        report = welcome.get_by_role("button", name=re.compile("Report"))
+        report.focus()
+        seeker_b.keyboard.press("Enter")
+        reason = welcome.get_by_label("Why are you reporting it? (optional)")
+        expect(reason).to_be_focused()
+        expect(report).to_have_attribute("aria-expanded", "true")
+        assert run_axe(seeker_b) == [], "room page with the report form open"
+        screenshot(seeker_b, "room-report-form")
+        seeker_b.keyboard.press("Escape")
+        expect(reason).to_have_count(0)
+        expect(report).to_be_focused()
+        seeker_b.keyboard.press("Enter")
+        expect(reason).to_have_attribute("maxlength", "200")
+        reason.fill(REASON)
+        reason.press("Enter")
+        expect(welcome.get_by_role("button", name="Reported")).to_be_disabled()
+        # The moderator's list of reports shows the reason as text, never who reported.
+        reports = moderator.locator("#reports-panel")
+        expect(reports).to_be_visible()
+        item = reports.locator(".room-report", has_text="welcome both of you")
+        expect(item.locator(".report-text")).to_have_text(REASON)
+        expect(item).to_contain_text("1 report")
+        expect(reports.locator("b")).to_have_count(0)
+        assert alias_b not in reports.inner_text()
+        # Seeker A reports it without a reason.
+        seeker_a.locator("#room-log li", has_text="welcome both of you").get_by_role("button", name=re.compile("Report")).click()
+        seeker_a.get_by_role("button", name="Send report").click()
+        expect(item).to_contain_text("2 reports")
+        expect(item.locator(".room-report-reason", has_text="No reason given")).to_have_count(1)
+        # Members never see the list.
+        expect(seeker_b.locator("#reports-panel")).to_be_hidden()
+
+        # Slow mode.
         moderator.get_by_label("Slow mode").select_option("30")
         moderator.get_by_role("button", name="Apply").click()
         expect(seeker_b.locator("#room-state")).to_contain_text("slow mode: one message every 30 s")
@@ -124,6 +168,8 @@ def test_two_seekers_and_a_moderator_share_a_room_with_held_crisis_messages_and_
         expect(seeker_a.get_by_role("heading", name="You've been removed from this room for today")).to_be_visible()
         expect(seeker_a.get_by_role("link", name="Talk to a listener one-to-one")).to_be_visible()
         expect(moderator.locator("#member-count")).to_have_text("(1)")
+        expect(seeker_b.locator("#presence")).not_to_contain_text(alias_a)
+        expect(seeker_b.locator("#member-count")).to_have_text("(1)")
         for page in (seeker_a, seeker_b, moderator):
             page.errors.assert_clean()
     finally:
@@ -172,3 +218,90 @@ def test_rooms_list_shows_closed_and_full_rooms_and_a_room_pages_back_through_hi
     finally:
         reader_context.close()
         other_context.close()
+
+
+class PresenceTap:
+    """Routes a page's room socket through Playwright: records what the page sends, and drops the
+    first ``room.presence`` to the page that names someone not in ``known`` once armed."""
+
+    def __init__(self, page):
+        self.known: set[str] | None = None
+        self.dropped: list[dict] = []
+        self.sent: list[dict] = []
+        page.route_web_socket(re.compile(r"/ws/v1/rooms/"), self._route)
+
+    def _down(self, message) -> bool:
+        if self.known is None or self.dropped or not isinstance(message, str):
+            return False
+        frame = json.loads(message)
+        if frame.get("type") == "room.presence" and any(m["alias"] not in self.known for m in frame["joined"]):
+            self.dropped.append(frame)
+            return True
+        return False
+
+    def _route(self, ws) -> None:
+        server = ws.connect_to_server()
+
+        def up(message):
+            if isinstance(message, str):
+                self.sent.append(json.loads(message))
+            server.send(message)
+
+        ws.on_message(up)
+        server.on_message(lambda message: None if self._down(message) else ws.send(message))
+
+
+def test_the_member_list_follows_deltas_and_a_missed_delta_is_repaired_with_the_whole_list(browser, server):
+    create_room(server, name="Busy hall")
+    contexts = []
+
+    def page(**size):
+        context, page = new_page(browser, server, **size)
+        contexts.append(context)
+        return page
+
+    try:
+        moderator = page()
+        listener_signs_in(moderator)
+        moderator.goto("/rooms/")
+        moderator.get_by_role("link", name="Look inside Busy hall").click()
+        expect(moderator.locator("#room-state")).to_contain_text("Open now")
+
+        watcher = page(width=375, height=740)
+        tap = PresenceTap(watcher)
+        seeker_joins(watcher, "Busy hall")
+        expect(watcher.locator("#member-count")).to_have_text("(1)")
+        tap.known = set(watcher.locator(".presence-item > span:first-child").all_text_contents())
+
+        second = page()
+        seeker_joins(second, "Busy hall")
+        second_alias = own_alias(second)
+        expect(moderator.locator("#presence")).to_contain_text(second_alias)
+        for _ in range(50):  # the route handler runs while Playwright waits
+            if tap.dropped:
+                break
+            watcher.wait_for_timeout(100)
+        assert tap.dropped and second_alias in {m["alias"] for m in tap.dropped[0]["joined"]}
+        # The watcher missed the delta that brought the second seeker.
+        expect(watcher.locator("#presence")).not_to_contain_text(second_alias)
+
+        third = page()
+        seeker_joins(third, "Busy hall")
+        third_alias = own_alias(third)
+        # The next delta starts after the watcher's version: it asks for the whole list and is exact again.
+        expect(watcher.locator("#presence")).to_contain_text(third_alias)
+        expect(watcher.locator("#presence")).to_contain_text(second_alias)
+        expect(watcher.locator("#member-count")).to_have_text("(3)")
+        assert [frame["type"] for frame in tap.sent].count("room.members") == 1
+
+        # Someone leaving is a delta too; nobody keeps showing them.
+        contexts.pop(contexts.index(second.context)).close()
+        for viewer in (watcher, third, moderator):
+            expect(viewer.locator("#presence")).not_to_contain_text(second_alias)
+            expect(viewer.locator("#member-count")).to_have_text("(2)")
+        expect(watcher.locator(".presence-item")).to_have_count(3)
+        for viewer in (watcher, third, moderator):
+            viewer.errors.assert_clean()
+    finally:
+        for context in contexts:
+            context.close()

@@ -1,10 +1,15 @@
 // One group room: live members, the pinned guideline (accepted once before the first message),
 // the last 50 messages then older ones on request, sending with the chat's reconnect/resume
 // guarantees (RoomClient in socket.js), held-message notice with crisis resources, removed and
-// hidden messages, reports; moderators also see held messages and release/remove them, mute,
-// remove a member for the day and set slow mode.
+// hidden messages, reports with an optional reason; moderators also see held messages and
+// release/remove them, the room's reported messages with every reason, mute, remove a member for
+// the day and set slow mode.
+//
+// Who is here: room.hello has the full list and its presence_version; room.presence deltas
+// (joined/left, from_version..version) keep it current, and a missed delta is repaired with
+// room.members (docs/protocol.md).
 
-import { whoAmI } from "./api.js";
+import { get, whoAmI } from "./api.js";
 import { $, announce, el, formatTime, helplineList, setText, showOnly } from "./dom.js";
 import { HearthSocket, RoomClient } from "./socket.js";
 import { confirmButton, connectionBanner } from "./common.js";
@@ -14,6 +19,14 @@ const roomId = Number($("#step-loading").dataset.room);
 const show = (id, options) => showOnly(".step", id, options);
 const MAX_CHARS = 2000;
 const MUTE_SECONDS = 600;
+const REASON_MAX = 200; // room.message.report's limit
+const REPORTS_PAGE = 50;
+const REPORT_STATUS = {
+  visible: "Still visible",
+  held: "Held by the safety screening",
+  hidden: "Hidden pending review (reports)",
+  removed: "Removed by a moderator",
+};
 const STATE_LABEL = { queued: "Waiting for connection", sending: "Sending…", delivered: "Sent", held: "Held for a moderator", failed: "Not sent" };
 
 const state = {
@@ -31,6 +44,13 @@ const state = {
   oldestSeq: null,
   connected: false,
   gone: false,
+  members: new Map(), // alias -> {alias, moderator}: exactly who is here at presenceVersion
+  memberRows: new Map(), // alias -> li in #presence
+  presenceVersion: null,
+  presenceSyncing: false,
+  reported: new Set(), // seqs this person reported (the button stays "Reported" when a row is redrawn)
+  reportForm: null, // {form, button} of the open report form
+  reportsTimer: null,
 };
 
 // --- rendering -------------------------------------------------------------------------
@@ -85,8 +105,12 @@ function rowActions(message, mine) {
   if (message.kind === "system" || message.status === "removed") return null;
   const box = el("p", { class: "msg-actions" });
   if (!mine && message.status === "visible") {
-    const report = el("button", { type: "button", class: "link-button", text: "Report", "aria-label": `Report message from ${message.sender_alias}` });
-    confirmButton(report, "Yes, report it", () => reportMessage(message.seq, report));
+    const report = el("button", {
+      type: "button", class: "link-button", text: "Report", "aria-label": `Report message from ${message.sender_alias}`,
+      "aria-expanded": "false", "aria-controls": `report-form-${message.seq}`,
+    });
+    if (state.reported.has(message.seq)) markReported(report);
+    else report.addEventListener("click", () => (state.reportForm && state.reportForm.button === report ? closeReportForm({ focus: true }) : openReportForm(message, report)));
     box.append(report);
   }
   if (state.moderator && message.sender_role !== "moderator") {
@@ -269,21 +293,92 @@ function updateComposer() {
   $("#room-input").placeholder = why;
 }
 
-function renderMembers(members, count) {
+// --- who is here ----------------------------------------------------------------------------
+const byAlias = (a, b) => a.localeCompare(b);
+
+function memberItem(member) {
+  const li = el("li", { class: "presence-item", "data-alias": member.alias }, el("span", { text: member.alias }), member.moderator ? el("small", { class: "badge-mod", text: "moderator" }) : null, member.alias === state.you.alias ? el("small", { text: " (you)" }) : null);
+  if (state.moderator && !member.moderator && member.alias !== state.you.alias) {
+    const mute = el("button", { type: "button", class: "link-button", text: "Mute 10 min", "aria-label": `Mute 10 min: ${member.alias}` });
+    mute.addEventListener("click", () => moderate({ type: "room.member.mute", alias: member.alias, seconds: MUTE_SECONDS }, `${member.alias} is muted for 10 minutes.`));
+    const remove = el("button", { type: "button", class: "link-button", text: "Remove for today", "aria-label": `Remove for today: ${member.alias}` });
+    confirmButton(remove, `Yes, remove ${member.alias}`, () => moderate({ type: "room.member.remove", alias: member.alias }, `${member.alias} was removed for today.`));
+    li.append(el("span", { class: "presence-actions" }, mute, remove));
+  }
+  return li;
+}
+
+function renderMemberCount() {
+  let count = 0;
+  for (const member of state.members.values()) if (!member.moderator) count += 1;
   setText($("#member-count"), `(${count})`);
+}
+
+/** The whole list, from room.hello or a room.members reply. */
+function setMembers(members, version) {
+  state.members = new Map(members.map((member) => [member.alias, member]));
+  state.memberRows = new Map();
+  state.presenceVersion = version;
+  const sorted = [...state.members.values()].sort((a, b) => byAlias(a.alias, b.alias));
   $("#presence").replaceChildren(
-    ...members.map((member) => {
-      const li = el("li", { class: "presence-item" }, el("span", { text: member.alias }), member.moderator ? el("small", { class: "badge-mod", text: "moderator" }) : null, member.alias === state.you.alias ? el("small", { text: " (you)" }) : null);
-      if (state.moderator && !member.moderator && member.alias !== state.you.alias) {
-        const mute = el("button", { type: "button", class: "link-button", text: "Mute 10 min", "aria-label": `Mute 10 min: ${member.alias}` });
-        mute.addEventListener("click", () => moderate({ type: "room.member.mute", alias: member.alias, seconds: MUTE_SECONDS }, `${member.alias} is muted for 10 minutes.`));
-        const remove = el("button", { type: "button", class: "link-button", text: "Remove for today", "aria-label": `Remove for today: ${member.alias}` });
-        confirmButton(remove, `Yes, remove ${member.alias}`, () => moderate({ type: "room.member.remove", alias: member.alias }, `${member.alias} was removed for today.`));
-        li.append(el("span", { class: "presence-actions" }, mute, remove));
-      }
+    ...sorted.map((member) => {
+      const li = memberItem(member);
+      state.memberRows.set(member.alias, li);
       return li;
     }),
   );
+  renderMemberCount();
+}
+
+function putMember(member) {
+  const li = memberItem(member);
+  const existing = state.memberRows.get(member.alias);
+  if (existing) existing.replaceWith(li);
+  else {
+    let before = null;
+    for (const other of $("#presence").children) {
+      if (byAlias(other.dataset.alias, member.alias) > 0) {
+        before = other;
+        break;
+      }
+    }
+    $("#presence").insertBefore(li, before);
+  }
+  state.members.set(member.alias, member);
+  state.memberRows.set(member.alias, li);
+}
+
+function dropMember(alias) {
+  const li = state.memberRows.get(alias);
+  if (li) li.remove();
+  state.memberRows.delete(alias);
+  state.members.delete(alias);
+}
+
+/** A room.presence delta: stale ones are ignored, a gap (a delta we never got) asks for the whole list. */
+function applyPresence(frame) {
+  if (state.presenceVersion === null || frame.version <= state.presenceVersion) return;
+  if (frame.from_version > state.presenceVersion) {
+    resyncMembers();
+    return;
+  }
+  for (const alias of frame.left || []) dropMember(alias);
+  for (const member of frame.joined || []) putMember(member);
+  state.presenceVersion = frame.version;
+  renderMemberCount();
+}
+
+async function resyncMembers() {
+  if (state.presenceSyncing) return;
+  state.presenceSyncing = true;
+  try {
+    const reply = await state.socket.request({ type: "room.members" });
+    if (state.presenceVersion === null || reply.version >= state.presenceVersion) setMembers(reply.members, reply.version);
+  } catch (failure) {
+    // Offline or refused: the next delta's gap asks again, and a reconnect's hello has the whole list.
+  } finally {
+    state.presenceSyncing = false;
+  }
 }
 
 function showGuideline() {
@@ -319,17 +414,137 @@ async function moderate(frame, done) {
   }
 }
 
-async function reportMessage(seq, button) {
-  try {
-    await state.socket.request({ type: "room.message.report", seq });
-    button.disabled = true;
-    button.textContent = "Reported";
-    button.removeAttribute("aria-label");
-    announce("Thank you. The moderators will look at it.");
-  } catch (failure) {
-    setText($("#room-error"), failure.message);
+// --- reporting a message (with an optional reason) --------------------------------------------
+function markReported(button) {
+  button.disabled = true;
+  button.textContent = "Reported";
+  button.removeAttribute("aria-label");
+  button.removeAttribute("aria-expanded");
+  button.removeAttribute("aria-controls");
+}
+
+function closeReportForm({ focus = false } = {}) {
+  const open = state.reportForm;
+  if (!open) return;
+  state.reportForm = null;
+  open.form.remove();
+  if (open.button.isConnected && !open.button.disabled) {
+    open.button.setAttribute("aria-expanded", "false");
+    if (focus) open.button.focus();
   }
 }
+
+/** A small form under the message: an optional reason, then "Send report" (Escape or Cancel closes it). */
+function openReportForm(message, button) {
+  closeReportForm();
+  const row = button.closest("li");
+  if (!row) return;
+  const id = `report-reason-${message.seq}`;
+  const input = el("input", { type: "text", id, name: "reason", maxlength: String(REASON_MAX), autocomplete: "off", "aria-describedby": `${id}-hint` });
+  const error = el("p", { class: "form-error", role: "alert" });
+  const send = el("button", { type: "submit", class: "button", text: "Send report" });
+  const cancel = el("button", { type: "button", class: "button button-quiet", text: "Cancel" });
+  const form = el(
+    "form",
+    { class: "report-form", id: `report-form-${message.seq}`, "aria-label": `Report message from ${message.sender_alias}` },
+    el("label", { for: id, text: "Why are you reporting it? (optional)" }),
+    input,
+    el("p", { class: "hint", id: `${id}-hint`, text: `Up to ${REASON_MAX} characters. The room's moderators read it without your name; the safety team can see who reported.` }),
+    el("p", { class: "msg-actions" }, send, cancel),
+    error,
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    reportMessage(message.seq, input.value.trim(), { button, send, error });
+  });
+  form.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      closeReportForm({ focus: true });
+    }
+  });
+  cancel.addEventListener("click", () => closeReportForm({ focus: true }));
+  row.append(form);
+  button.setAttribute("aria-expanded", "true");
+  state.reportForm = { form, button };
+  input.focus();
+}
+
+async function reportMessage(seq, reason, { button, send, error }) {
+  if (reason.length > REASON_MAX) {
+    setText(error, `A reason can be up to ${REASON_MAX} characters.`);
+    return;
+  }
+  send.disabled = true;
+  setText(error, "");
+  try {
+    await state.socket.request(reason ? { type: "room.message.report", seq, reason } : { type: "room.message.report", seq });
+    state.reported.add(seq);
+    closeReportForm();
+    markReported(button);
+    $("#room-log").focus({ preventScroll: true });
+    announce("Thank you. The moderators will look at it.");
+  } catch (failure) {
+    send.disabled = false;
+    setText(error, failure.message);
+  }
+}
+
+// --- moderators: the room's reported messages, with every reason ---------------------------
+function when(iso) {
+  return iso ? new Date(iso).toLocaleString([], { dateStyle: "medium", timeStyle: "short" }) : "";
+}
+
+function reportedItem(message) {
+  const count = message.report_count === 1 ? "1 report" : `${message.report_count} reports`;
+  const author = `${message.sender_alias || "unknown"}${message.sender_role === "moderator" ? " (moderator)" : ""}`;
+  return el(
+    "li",
+    { class: "held-item room-report", "data-seq": String(message.seq) },
+    el("p", { class: "msg-sender", text: `${author} · message #${message.seq} · ${when(message.created_at)}` }),
+    message.removed ? el("p", { class: "hint", text: "Removed; what the removal record kept:" }) : null,
+    el("p", { class: "msg-text room-report-message", text: message.text || "(no text)" }),
+    el("p", { class: "hint", text: `${REPORT_STATUS[message.status] || message.status} · ${count}, last ${when(message.last_reported_at)}` }),
+    el(
+      "ol",
+      { class: "audit", "aria-label": `Reasons given (${count})` },
+      message.reports.map((report) =>
+        el(
+          "li",
+          { class: "room-report-reason" },
+          report.reason ? el("span", { class: "report-text", text: report.reason }) : el("em", { text: "No reason given" }),
+          el("span", { class: "hint", text: ` · ${when(report.created_at)}` }),
+        ),
+      ),
+    ),
+  );
+}
+
+async function loadReports() {
+  if (!state.moderator) return;
+  setText($("#reports-error"), "");
+  try {
+    const body = await get(`/api/v1/rooms/${roomId}/reports?limit=${REPORTS_PAGE}`);
+    $("#reports-list").replaceChildren(...body.messages.map(reportedItem));
+    $("#reports-panel").hidden = body.messages.length === 0;
+    $("#reports-more").hidden = !body.has_more;
+    setText($("#reports-count"), body.messages.length ? `(${body.messages.length}${body.has_more ? "+" : ""})` : "");
+  } catch (failure) {
+    $("#reports-panel").hidden = false;
+    setText($("#reports-error"), failure.message);
+  }
+}
+
+/** Reports arrive in bursts (three members report one message): one reload a second at most. */
+function reportsChanged() {
+  if (!state.moderator || state.reportsTimer) return;
+  state.reportsTimer = setTimeout(() => {
+    state.reportsTimer = null;
+    loadReports();
+  }, 1000);
+}
+
+$("#reports-refresh").addEventListener("click", loadReports);
 
 $("#slow-form").addEventListener("submit", (event) => {
   event.preventDefault();
@@ -420,9 +635,10 @@ function onFrame(frame) {
       document.title = `${frame.room.name} · Hearth`;
       setText($("#guideline-text"), frame.room.guideline);
       $("#mod-tools").hidden = !state.moderator;
-      renderMembers(frame.members || [], (frame.members || []).filter((member) => !member.moderator).length);
+      setMembers(frame.members || [], frame.presence_version ?? 0);
       $("#closed-alternatives").replaceChildren(frame.alternatives ? alternativesBlock(frame.alternatives) : el("span"));
       if (state.moderator) for (const message of frame.held || []) addHeld(message);
+      if (state.moderator) loadReports();
       if (first) $("#load-older").hidden = !frame.has_more_before;
       showGuideline();
       renderState();
@@ -430,7 +646,14 @@ function onFrame(frame) {
       break;
     }
     case "room.presence":
-      renderMembers(frame.members || [], frame.count);
+      applyPresence(frame);
+      break;
+    case "room.message.reported":
+      reportsChanged();
+      announce(`A message was reported (${frame.report_count === 1 ? "1 report" : `${frame.report_count} reports`}).`);
+      break;
+    case "room.message.updated":
+      if (state.moderator) reportsChanged();
       break;
     case "room.state":
       state.open = frame.open;
