@@ -5,7 +5,7 @@ attribute breakouts, ``<iframe srcdoc>``, template/markup injection, encoded
 and unicode variants) go in as chat text (seeker → listener, through the real
 chat socket), report texts (through the REST API), room report reasons
 (``room.message.report`` on the real room socket, shown on the staff page's
-reported room messages), room text and aliases
+reported room messages and to the room's moderator on the room page), room text and aliases
 (written in a setup script: an alias cannot be chosen through the API, and
 200 room members are quicker made than signed up). Each payload, if it ever
 ran, would set ``window.__xss`` (``parent.__xss`` from a frame). Every page is
@@ -428,6 +428,12 @@ def test_room_payloads_render_as_text_for_the_moderating_listener(browser, serve
         _sign_in(page, "/listen/", *LISTENER_LOGIN)
         page.locator("#console-title").wait_for()
         page.goto(f"/rooms/{data['room']}/")
+        # As the room's moderator the page also lists reported messages with every reason
+        # (the 50 most recently reported: the seeker reported seq 1 … 200 in order).
+        reasons = page.locator("#reports-list .room-report-reason .report-text")
+        expect(reasons).to_have_count(50)
+        assert reasons.all_text_contents() == data["reasons"][::-1][:50]
+        assert page.locator("#reports-list .room-report-message").all_text_contents() == data["texts"][::-1][:50]
         _room_checks(page, data, "room page (listener)")
     finally:
         context.close()
