@@ -4,9 +4,15 @@
 every message by ``seq``, syncs after a reconnect and on a seq gap (and, if
 asked, every few seconds), reconnects with jittered exponential backoff
 (0.5 s doubling to 15 s) and re-sends every unacknowledged message with its
-original ``client_id`` after each reconnect and, like the web app, whenever a
-send has had no answer for ``ack_timeout`` seconds (10 s by default) on an open
-socket. ``Stats`` counts both kinds of re-send so a test can report them. ``OwnRedis`` runs a private redis-server that a test
+original ``client_id`` after each reconnect. On an open socket it re-sends a
+message, like the web app (``AckTimer`` in frontend/static/frontend/js/socket.js),
+only when its ack wait has run out (``ack_timeout``, 10 s, doubling per re-send
+to 60 s, ±20 %; a reconnect starts it again) *and* a ping sent after it has been
+answered: the server handles a socket's frames in order, so that pong proves the
+send was handled and its answer lost; without it the send is still queued on a
+busy server. At most ``max_resends_in_flight`` such re-sends await an answer at
+once. ``Stats`` counts both kinds of re-send, the probes and the sends held back,
+so a test can report them. ``OwnRedis`` runs a private redis-server that a test
 may kill and restart empty, never touching the shared one.
 """
 
@@ -77,9 +83,16 @@ class Stats:
     syncs: int = 0
     send_errors: list = field(default_factory=list)
     # Re-sends of a message.send with its original client_id: after a (re)connect's hello,
-    # and after ack_timeout seconds without an answer on an open socket.
+    # and after its ack wait ran out on an open socket that proved it handled the send.
     resends_after_reconnect: int = 0
     resends_after_timeout: int = 0
+    # Pings sent to prove overdue sends handled; messages whose overdue re-send was held back at
+    # least once because no pong had proven them handled yet (queued on a busy server), or for a
+    # free slot (max_resends_in_flight); the most timeout re-sends awaiting an answer at once.
+    probes: int = 0
+    held_while_busy: int = 0
+    held_by_cap: int = 0
+    max_resends_in_flight: int = 0
     # client_ids whose answer came only after at least one timeout re-send.
     answered_after_timeout: int = 0
     # The longest wait from a message's first send to its answer (ack or error), in seconds.
@@ -95,14 +108,23 @@ class Stats:
 class ResilientClient:
     """One socket of one user, following the protocol's delivery rules."""
 
-    ACK_TIMEOUT = 10.0  # the web app's ACK_TIMEOUT_MS (frontend/static/frontend/js/socket.js)
+    # The web app's ACK_TIMEOUT_MS, ACK_TIMEOUT_MAX_MS, ACK_JITTER and MAX_RESENDS_IN_FLIGHT
+    # (frontend/static/frontend/js/socket.js).
+    ACK_TIMEOUT = 10.0
+    ACK_TIMEOUT_MAX = 60.0
+    ACK_JITTER = 0.2
+    MAX_RESENDS_IN_FLIGHT = 4
 
     def __init__(self, servers: list, http: HttpClient, *, name: str, periodic_sync: float | None = None,
                  path: str = "/ws/v1/chat/", rng: random.Random | None = None,
-                 ack_timeout: float | None = ACK_TIMEOUT):
+                 ack_timeout: float | None = ACK_TIMEOUT, ack_timeout_max: float | None = None,
+                 max_resends_in_flight: int = MAX_RESENDS_IN_FLIGHT):
         self.servers, self.http, self.name, self.path = servers, http, name, path
         self.periodic_sync = periodic_sync
-        self.ack_timeout = ack_timeout  # None: re-send only after a reconnect
+        self.ack_timeout = ack_timeout  # the first ack wait; None: re-send only after a reconnect
+        # The web app's ratio (60 s for a 10 s first wait), so a short test timeout scales alike.
+        self.ack_timeout_max = ack_timeout_max or (ack_timeout or 0) * self.ACK_TIMEOUT_MAX / self.ACK_TIMEOUT
+        self.max_resends_in_flight = max_resends_in_flight
         self.rng = rng or random.Random(name)
         self.messages: dict[int, dict[int, dict]] = {}
         self.live: dict[int, set[int]] = {}  # seqs that arrived as message.created
@@ -110,8 +132,25 @@ class ResilientClient:
         self.acked: dict[str, int] = {}
         self.pending: dict[str, dict] = {}  # client_id -> frame not yet answered
         self.first_sent_at: dict[str, float] = {}  # client_id -> when send_message queued it (monotonic)
-        self.last_sent_at: dict[str, float] = {}  # client_id -> its latest transmission on an open socket
         self.timed_out: set[str] = set()  # client_ids re-sent at least once by the ack timeout
+        # The ack timer (as the web app's AckTimer), per pending client_id: timeout re-sends since the
+        # last (re)connect, when its ack is overdue, where its latest send stood on the socket
+        # (generation, frame number), and every wait planned for it (for the tests).
+        self.resends: dict[str, int] = {}
+        self.due_at: dict[str, float] = {}
+        self.position: dict[str, tuple[int, int]] = {}
+        self.waits: dict[str, list[float]] = {}
+        self.in_flight: set[str] = set()  # client_ids re-sent by the timeout, not answered yet
+        self._held_busy: set[str] = set()
+        self._held_cap: set[str] = set()
+        # Proof of handling: frames sent on this socket, the frame number of each unanswered probe,
+        # the frame number of the newest probe answered.
+        self._generation = 0
+        self._sent = 0
+        self._probes: dict[str, int] = {}
+        self._next_probe = 1
+        self._last_probe_at = 0.0
+        self._answered_mark = 0
         self.frames: asyncio.Queue = asyncio.Queue()
         self.stats = Stats()
         self.socket = None
@@ -156,6 +195,7 @@ class ResilientClient:
                 continue
             delay = 0.5
             self.stats.connects += 1
+            self._new_socket()
             timers = []
             if self.periodic_sync:
                 timers.append(asyncio.create_task(self._periodic()))
@@ -191,23 +231,92 @@ class ResilientClient:
                 await self.sync(conversation)
 
     async def _ack_watch(self) -> None:
-        """Re-send, with the same client_id, every send unanswered for ack_timeout seconds.
+        """Check the overdue sends every tick (a pong to a probe checks them at once too).
 
         Only while the socket has said hello: before that, the hello handler
-        re-sends everything pending anyway. The server answers a repeated
-        client_id with the original ack, so a re-send never stores twice.
+        re-sends everything pending anyway.
         """
         tick = min(1.0, self.ack_timeout / 4)
         while True:
             await asyncio.sleep(tick)
-            if not self.connected.is_set():
+            if self.connected.is_set():
+                await self._resend_overdue()
+
+    # --- the ack timer (the web app's AckTimer) -----------------------------------
+    def ack_wait(self, resends: int) -> float:
+        """The wait for an ack after ``resends`` timeout re-sends: doubling up to the cap, ±20 %."""
+        base = min(self.ack_timeout_max, self.ack_timeout * 2 ** resends)
+        return base * (1 - self.ACK_JITTER + 2 * self.ACK_JITTER * self.rng.random())
+
+    def _new_socket(self) -> None:
+        """Proofs and re-sends in flight belong to one socket."""
+        self._generation += 1
+        self._sent = 0
+        self._probes.clear()
+        self._answered_mark = 0
+        self.in_flight.clear()
+
+    def _handled(self, position: tuple[int, int] | None) -> bool:
+        """True once a probe sent after ``position`` on this socket was answered: the server handled that frame."""
+        return position is not None and position[0] == self._generation and self._answered_mark > position[1]
+
+    async def _probe(self, position: tuple[int, int], now: float) -> None:
+        """Send a ping that will prove ``position`` handled, unless one sent after it is still recent."""
+        waiting = position[0] == self._generation and max(self._probes.values(), default=0) > position[1]
+        if waiting and now - self._last_probe_at < self.ack_timeout:
+            return
+        ref = f"probe-{self._next_probe}"
+        self._next_probe += 1
+        mark = await self._send_raw({"type": "ping", "ref": ref})
+        if mark:
+            self._probes[ref] = mark
+            self._last_probe_at = now
+            self.stats.probes += 1
+
+    async def _probe_answered(self, ref: str) -> None:
+        mark = self._probes.get(ref)
+        if mark is None:
+            return
+        self._answered_mark = max(self._answered_mark, mark)
+        for other, other_mark in list(self._probes.items()):
+            if other_mark <= mark:  # answered in order: older probes were handled too
+                del self._probes[other]
+        await self._resend_overdue()
+
+    async def _resend_overdue(self) -> None:
+        """Re-send (same client_id) what the server proved it handled without our getting its answer."""
+        if not self.ack_timeout or not self.connected.is_set():
+            return
+        now = time.monotonic()
+        unproven = None
+        for client_id, frame_out in list(self.pending.items()):
+            due = self.due_at.get(client_id)
+            if due is None or now < due or client_id not in self.pending:
                 continue
-            now = time.monotonic()
-            for client_id, frame_out in list(self.pending.items()):
-                if now - self.last_sent_at.get(client_id, now) >= self.ack_timeout:
-                    self.stats.resends_after_timeout += 1
-                    self.timed_out.add(client_id)
-                    await self._transmit(client_id, frame_out)
+            position = self.position.get(client_id)
+            if not self._handled(position):
+                # Still queued behind other frames on a busy server (or the socket is dead, which the
+                # reconnect handles): a re-send would only lengthen the queue.
+                self._count_held(self._held_busy, client_id, "held_while_busy")
+                if position and (unproven is None or position > unproven):
+                    unproven = position
+                continue
+            if client_id not in self.in_flight:
+                if len(self.in_flight) >= self.max_resends_in_flight:
+                    self._count_held(self._held_cap, client_id, "held_by_cap")
+                    continue
+                self.in_flight.add(client_id)
+                self.stats.max_resends_in_flight = max(self.stats.max_resends_in_flight, len(self.in_flight))
+            self.stats.resends_after_timeout += 1
+            self.timed_out.add(client_id)
+            await self._transmit(client_id, frame_out, resend=True)
+        if unproven is not None:
+            await self._probe(unproven, now)
+
+    def _count_held(self, held: set, client_id: str, stat: str) -> None:
+        if client_id not in held:
+            held.add(client_id)
+            setattr(self.stats, stat, getattr(self.stats, stat) + 1)
 
     # --- protocol -------------------------------------------------------------
     def highest(self, conversation: int) -> int:
@@ -218,12 +327,15 @@ class ResilientClient:
             seq += 1
         return seq
 
-    async def _send_raw(self, frame: dict) -> bool:
+    async def _send_raw(self, frame: dict) -> int:
+        """Send ``frame``; its number on this socket (counted before the await, in call order), 0 if it failed."""
+        self._sent += 1
+        mark = self._sent
         try:
             await self.socket.send(json.dumps(frame))
-            return True
+            return mark
         except Exception:
-            return False
+            return 0
 
     async def sync(self, conversation: int) -> None:
         self.stats.syncs += 1
@@ -246,7 +358,7 @@ class ResilientClient:
                 await self.sync(conversation)
             for client_id, frame_out in list(self.pending.items()):
                 self.stats.resends_after_reconnect += 1
-                await self._transmit(client_id, frame_out)
+                await self._transmit(client_id, frame_out, reset=True)
         elif kind in CARRY:
             conversation = frame["conversation"]["id"] if isinstance(frame["conversation"], dict) else frame["conversation"]
             self.conversations.add(conversation)
@@ -264,6 +376,8 @@ class ResilientClient:
             if gap:
                 self.stats.gaps += 1
                 await self.sync(conversation)
+        elif kind == "pong" and isinstance(frame.get("ref"), str) and frame["ref"].startswith("probe-"):
+            await self._probe_answered(frame["ref"])
         elif kind == "message.ack":
             self.acked[frame["client_id"]] = frame["seq"]
             self._answered(frame["client_id"])
@@ -283,7 +397,9 @@ class ResilientClient:
         """Record the first answer to ``client_id``; False if it was answered before (or never sent)."""
         if self.pending.pop(client_id, None) is None:
             return False
-        self.last_sent_at.pop(client_id, None)
+        for bookkeeping in (self.resends, self.due_at, self.position):
+            bookkeeping.pop(client_id, None)
+        self.in_flight.discard(client_id)
         sent_at = self.first_sent_at.pop(client_id)
         waited = time.monotonic() - sent_at
         self.stats.slowest_answer_seconds = max(self.stats.slowest_answer_seconds, waited)
@@ -292,9 +408,19 @@ class ResilientClient:
             self.stats.answered_after_timeout += 1
         return True
 
-    async def _transmit(self, client_id: str, frame: dict) -> None:
-        self.last_sent_at[client_id] = time.monotonic()
-        await self._send_raw(frame)
+    async def _transmit(self, client_id: str, frame: dict, *, resend: bool = False, reset: bool = False) -> None:
+        """Send a message.send and start its ack wait: the next one after a timeout re-send, the first after a reconnect."""
+        resends = 0 if reset else self.resends.get(client_id, 0) + (1 if resend else 0)
+        self.resends[client_id] = resends
+        if self.ack_timeout:
+            wait = self.ack_wait(resends)
+            self.waits.setdefault(client_id, []).append(wait)
+            self.due_at[client_id] = time.monotonic() + wait  # set before the await: no second re-send meanwhile
+        mark = await self._send_raw(frame)
+        if mark:
+            self.position[client_id] = (self._generation, mark)
+        else:
+            self.position.pop(client_id, None)  # not sent: nothing to prove; the reconnect re-sends it
 
     async def send_message(self, conversation: int, text: str) -> str:
         client_id = uuid.uuid4().hex
