@@ -378,31 +378,36 @@ async def _run_socket_round() -> bool:
 
 
 class _RoundInFlight:
-    """At most one socket-path round per process: changes while one is queued or running share the next."""
+    """At most one socket-path round per process: changes while one is queued or running share the next.
+
+    A caller waits for the round that starts after its change, not for the
+    rounds that later changes ask for.
+    """
 
     def __init__(self) -> None:
         self.task: asyncio.Task | None = None
-        self.again = False
+        self.next_round: asyncio.Future | None = None  # done when the round that starts next has run
 
     def kick(self) -> asyncio.Future:
+        # A round already running may have read the line before this change committed: wait for the next.
+        if self.next_round is None:
+            self.next_round = asyncio.get_running_loop().create_future()
+        waiter = self.next_round
         if self.task is None or self.task.done():
-            self.again = False
             self.task = asyncio.ensure_future(self._run())
-        else:
-            # The running round may have read the line before this change committed.
-            self.again = True
-        return asyncio.shield(self.task)
+        return asyncio.shield(waiter)
 
     async def _run(self) -> None:
-        again = True
-        while again:
-            self.again = False
+        while self.next_round is not None:
+            current, self.next_round = self.next_round, None
+            more = False
             try:
-                again = await _run_socket_round()
+                more = await _run_socket_round()
             except Exception:  # the change is committed; the scheduler's round retries within a second
                 logger.exception("dispatch round failed")
-                again = False
-            again = again or self.again
+            if more and self.next_round is None:
+                self.next_round = asyncio.get_running_loop().create_future()
+            current.set_result(None)
 
 
 _in_flight: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _RoundInFlight] = weakref.WeakKeyDictionary()

@@ -255,26 +255,30 @@ def test_a_request_stamped_before_a_round_reads_the_line_is_seen_by_it(needs_pos
 
 @pytest.mark.django_db(transaction=True)
 async def test_changes_during_a_round_share_one_more_round(monkeypatch):
-    """Five changes while a round runs cost one more round, not five; every caller returns only
-    after a round that started after its change."""
+    """Five changes while a round runs cost one more round, not five. Each caller waits for the
+    round that started after its change, and only for that one."""
     rounds = []
-    started, release = threading.Event(), threading.Event()
+    started = [threading.Event(), threading.Event()]
+    release = [threading.Event(), threading.Event()]
 
     def fake_round():
         rounds.append(len(rounds) + 1)
-        if len(rounds) == 1:
-            started.set()
-            release.wait(30)
+        if len(rounds) <= 2:
+            started[len(rounds) - 1].set()
+            release[len(rounds) - 1].wait(30)
         return False
 
     monkeypatch.setattr(dispatch, "_socket_refresh_round", fake_round)
+    loop = asyncio.get_running_loop()
     first = asyncio.ensure_future(queue_refresh_soon())
-    await asyncio.get_running_loop().run_in_executor(None, started.wait, 30)
+    await loop.run_in_executor(None, started[0].wait, 30)
     later = [asyncio.ensure_future(queue_refresh_soon()) for _ in range(5)]
-    await asyncio.sleep(0)
+    release[0].set()
+    await first  # its round is over, though the next one has not finished
+    await loop.run_in_executor(None, started[1].wait, 30)
     assert not any(task.done() for task in later)
-    release.set()
-    await asyncio.gather(first, *later)
+    release[1].set()
+    await asyncio.gather(*later)
     assert rounds == [1, 2]
     await queue_refresh_soon()  # idle again: a new change gets its own round
     assert rounds == [1, 2, 3]
@@ -290,7 +294,8 @@ async def test_a_round_asking_for_another_gets_it(monkeypatch):
         return answers[len(rounds) - 1]
 
     monkeypatch.setattr(dispatch, "_socket_refresh_round", fake_round)
-    await queue_refresh_soon()
+    await queue_refresh_soon()  # returns after its own round; the rounds asked for follow
+    await dispatch._in_flight[asyncio.get_running_loop()].task
     assert len(rounds) == 3
 
 
