@@ -21,7 +21,7 @@ from listeners import frames as listener_frames
 from listeners.selectors import listener_is_suspended
 from safety import chat_frames as safety_frames
 from support import presence
-from support.models import Role
+from support.models import Connection, Role
 from support.session_events import session_group, user_group
 from support.ws import CloseCode, FrameConsumer
 
@@ -36,12 +36,15 @@ class ConversationSocket(FrameConsumer):
     that role), leaving on request, and the presence heartbeat.
     """
 
+    presence_model = Connection  # refreshed for every socket of the process at once (support.presence_heartbeat)
+
     @property
     def socket_role(self) -> str:
         return self.user.role
 
     async def on_heartbeat(self) -> bool:
-        await database_sync_to_async(presence.connection_heartbeat)(channel_name=self.channel_name)
+        """Our presence row was missing (swept after a stall): write it again."""
+        await database_sync_to_async(presence.connection_open)(user_id=self.user.pk, channel_name=self.channel_name)
         return True
 
     async def join_conversation(self, conversation_id: int) -> None:

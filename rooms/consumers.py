@@ -17,6 +17,7 @@ from channels.consumer import get_handler_name
 
 from rooms import frames
 from rooms.events import member_group, moderators_group, room_group
+from rooms.models import RoomPresence
 from rooms.services import room_join, room_leave, room_presence_heartbeat
 from support.errors import DomainError, NotFoundOrForbidden
 from support.events import run_service
@@ -29,6 +30,7 @@ logger = logging.getLogger("hearth.rooms")
 
 class RoomConsumer(FrameConsumer):
     handlers = frames.HANDLERS
+    presence_model = RoomPresence  # refreshed for every socket of the process at once (support.presence_heartbeat)
 
     async def connect(self) -> None:
         self.user = self.scope.get("user")
@@ -99,6 +101,7 @@ class RoomConsumer(FrameConsumer):
             await run_service(room_leave, channel_name=self.channel_name)
 
     async def on_heartbeat(self) -> bool:
+        """Called when our presence row was missing from the process heartbeat's refresh."""
         alive = await database_sync_to_async(room_presence_heartbeat)(channel_name=self.channel_name)
         # Swept after a stall: come back, or say why not and stop beating.
         return alive or await self._join()

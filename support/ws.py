@@ -26,6 +26,7 @@ from django.core.exceptions import PermissionDenied
 
 from support.connection_limits import TOO_MANY_CONNECTIONS_MESSAGE, connection_admit, connection_release
 from support.errors import DomainError
+from support.presence_heartbeat import layer_trouble, process_heartbeat
 
 logger = logging.getLogger("hearth.ws")
 
@@ -82,6 +83,7 @@ async def _receive_retrying(layer, channel_name: str):
             raise
         except Exception:
             logger.warning("channel layer receive failed; retrying in %.1fs", delay)
+            layer_trouble()
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5)
 
@@ -100,7 +102,8 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
         (the consumer would die with 1011). Here the socket opens anyway and
         works for everything that does not need the layer (sending, syncing,
         acknowledgements); the layer receive is retried until Redis is back,
-        and the consumers' heartbeats re-join their groups.
+        and the process heartbeat (``support.presence_heartbeat``) re-joins
+        every socket's groups.
         """
         self.scope = scope
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
@@ -110,6 +113,7 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
             self.channel_name = await self.channel_layer.new_channel()
         except Exception:
             logger.warning("channel layer unavailable while a socket opened; continuing without live events")
+            layer_trouble()
             self.channel_name = f"specific.hearth-{uuid.uuid4().hex}"
         self.channel_receive = functools.partial(_receive_retrying, self.channel_layer, self.channel_name)
         self.base_send = send
@@ -117,10 +121,17 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
             await await_many_dispatch([receive, self.channel_receive], self.dispatch)
         except StopConsumer:
             pass
+        finally:
+            self.stop_heartbeat()  # however the consumer ends, the process heartbeat forgets it
 
     _refused_by_limits = False
 
     # --- groups and heartbeat (shared by every Hearth socket) ----------------
+    #: The presence table this socket's row lives in (a model with a unique
+    #: ``channel_name`` and ``last_seen_at``), refreshed for every socket of the
+    #: process at once by ``support.presence_heartbeat``; None: no presence row.
+    presence_model = None
+
     @property
     def groups_joined(self) -> set[str]:
         if not hasattr(self, "_groups_joined"):
@@ -134,6 +145,7 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
         except Exception:
             logger.warning("could not join a group; the heartbeat will retry", exc_info=True)
+            layer_trouble()
 
     async def leave_group(self, group: str) -> None:
         self.groups_joined.discard(group)
@@ -146,29 +158,30 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
         for group in list(self.groups_joined):
             await self.leave_group(group)
 
+    async def reassert_groups(self) -> None:
+        """Add this socket to its groups again (raises if the layer refuses); the heartbeat calls it."""
+        for group in list(self.groups_joined):
+            await self.channel_layer.group_add(group, self.channel_name)
+
     def start_heartbeat(self) -> None:
-        self._heartbeat = asyncio.create_task(self._heartbeat_loop())
+        """Hand this socket to the process heartbeat (after its presence row exists)."""
+        process_heartbeat().register(self)
 
     def stop_heartbeat(self) -> None:
-        heartbeat = getattr(self, "_heartbeat", None)
-        if heartbeat is not None:
-            heartbeat.cancel()
+        if getattr(self, "channel_name", None) is not None:
+            try:
+                process_heartbeat().unregister(self)
+            except RuntimeError:  # no running loop: never registered
+                pass
 
     async def on_heartbeat(self) -> bool:
-        """Refresh this socket's presence; return False to stop beating. Overridden per socket."""
-        return True
+        """This socket's own beat; return False to stop beating.
 
-    async def _heartbeat_loop(self) -> None:
-        while True:
-            await asyncio.sleep(settings.HEARTH_WS_HEARTBEAT_SECONDS)
-            try:
-                if not await self.on_heartbeat():
-                    return
-                # Redis restarts forget group memberships: re-assert ours each beat.
-                for group in list(self.groups_joined):
-                    await self.channel_layer.group_add(group, self.channel_name)
-            except Exception:
-                logger.warning("heartbeat failed", exc_info=True)
+        The process heartbeat calls it when the socket's ``presence_model`` row
+        was missing (re-create it, or re-join), and every beat for a class that
+        has no ``presence_model`` but overrides this.
+        """
+        return True
 
     async def websocket_connect(self, message) -> None:
         """Apply the connection-flood limits (support.connection_limits) before ``connect``."""
