@@ -57,6 +57,17 @@ def test_a_round_costs_the_same_statements_however_long_the_line_and_however_man
 
 
 @pytest.mark.django_db
+def test_each_listener_is_offered_only_the_topics_of_their_shift():
+    topics_exist()
+    anxious = listener_on_shift(topics=("anxiety", "stress"), capacity=3)
+    sleepless = listener_on_shift(topics=("sleep",), capacity=3)
+    requests = {slug: request_create(seeker=SeekerFactory(), topic_slug=slug) for slug in ("sleep", "stress", "loneliness")}
+    assert requests_dispatch() == 2
+    offered = dict(Offer.objects.values_list("request_id", "listener_id"))
+    assert offered == {requests["sleep"].pk: sleepless.pk, requests["stress"].pk: anxious.pk}
+
+
+@pytest.mark.django_db
 def test_a_round_with_nobody_waiting_takes_the_lock_and_looks_no_further():
     listener_on_shift()
     assert round_queries() <= 4  # savepoint, lock, anyone waiting, release
