@@ -118,25 +118,25 @@ class PresenceSnapshot:
     members: list[dict]  # [{alias, moderator}], one entry per person however many sockets, by alias
 
 
-def _people(rows) -> dict[int, dict]:
-    people: dict[int, dict] = {}
-    for row in rows:
-        entry = people.setdefault(row["user_id"], {"alias": row["user__alias"], "moderator": False})
-        entry["moderator"] = entry["moderator"] or row["is_moderator"]
-    return people
-
-
 def presence_people(room_id: int, *, user_ids=None) -> dict[int, dict]:
-    """``{user_id: {alias, moderator}}`` for everyone with a presence row (optionally only ``user_ids``).
+    """``{user_id: {alias, moderator}}`` for everyone with a presence row (optionally only ``user_ids``), by alias.
 
     Every row counts, including one whose heartbeat just went stale: the
     sweep removes those with a presence change, so the list and the
-    presence version always move together.
+    presence version always move together. Runs on every join (the hello's
+    list), so it reads plain tuples.
     """
     rows = RoomPresence.objects.filter(room_id=room_id)
     if user_ids is not None:
         rows = rows.filter(user_id__in=user_ids)
-    return _people(rows.values("user_id", "user__alias", "is_moderator").order_by("user__alias", "user_id"))
+    people: dict[int, dict] = {}
+    for user_id, alias, moderator in rows.order_by("user__alias", "user_id").values_list("user_id", "user__alias", "is_moderator"):
+        entry = people.get(user_id)
+        if entry is None:
+            people[user_id] = {"alias": alias, "moderator": moderator}
+        elif moderator:
+            entry["moderator"] = True
+    return people
 
 
 def presence_count(room_id: int) -> int:
