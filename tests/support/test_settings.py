@@ -54,7 +54,7 @@ def test_redis_url_switches_layer_and_cache_and_raises_connection_cap(tmp_path):
     result = probe(tmp_path, REDIS_URL="redis://cache.internal:6379/2")
     config = json.loads(result.stdout)
     assert config["layer"].startswith("channels_redis.")
-    assert config["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert config["cache"] == "support.cache.RedisCache"
     assert config["hosts_cfg"][0]["max_connections"] >= 1000
 
 

@@ -1,0 +1,38 @@
+"""Django's Redis cache with one connection pool per process instead of one per backend object.
+
+Django keeps cache backends per async context, and every ``run_service`` call
+runs in a fresh copy of the caller's context, so with parallel database
+threads each call built a new backend, a new pool and a new TCP connection
+to Redis — for the rate limit of every chat message. Pools here are shared
+by every backend object of the process with the same server and options
+(redis-py pools are thread-safe).
+"""
+
+from __future__ import annotations
+
+import threading
+
+from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
+from django.core.cache.backends.redis import RedisCacheClient
+
+_pools: dict[tuple, object] = {}
+_pools_lock = threading.Lock()
+
+
+class SharedPoolRedisCacheClient(RedisCacheClient):
+    def _get_connection_pool(self, write):
+        server = self._servers[self._get_connection_pool_index(write)]
+        key = (server, self._pool_class, tuple(sorted((name, repr(value)) for name, value in self._pool_options.items())))
+        pool = _pools.get(key)
+        if pool is None:
+            with _pools_lock:
+                pool = _pools.get(key)
+                if pool is None:
+                    pool = _pools[key] = self._pool_class.from_url(server, **self._pool_options)
+        return pool
+
+
+class RedisCache(DjangoRedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = SharedPoolRedisCacheClient

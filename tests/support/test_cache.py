@@ -1,0 +1,56 @@
+"""The Redis cache shares one connection pool per process across async contexts."""
+
+from __future__ import annotations
+
+import contextvars
+
+import pytest
+from django.conf import settings
+
+from support.cache import RedisCache
+
+
+def _backend_in_a_fresh_context(location: str):
+    return contextvars.copy_context().run(lambda: RedisCache(location, {}))
+
+
+def test_backends_built_in_different_contexts_share_one_pool():
+    # As run_service does: each call runs in a copy of the caller's context and builds its own backend.
+    first = _backend_in_a_fresh_context("redis://127.0.0.1:6399/0")
+    second = _backend_in_a_fresh_context("redis://127.0.0.1:6399/0")
+    assert first is not second
+    assert first._cache._get_connection_pool(True) is second._cache._get_connection_pool(True)
+
+
+def test_different_servers_or_options_get_different_pools():
+    one = RedisCache("redis://127.0.0.1:6399/0", {})
+    other_db = RedisCache("redis://127.0.0.1:6399/1", {})
+    other_options = RedisCache("redis://127.0.0.1:6399/0", {"OPTIONS": {"socket_timeout": 2}})
+    pool = one._cache._get_connection_pool(True)
+    assert other_db._cache._get_connection_pool(True) is not pool
+    assert other_options._cache._get_connection_pool(True) is not pool
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL (the PostgreSQL + Redis run)")
+async def test_rate_limited_service_calls_do_not_open_a_redis_connection_each(settings, monkeypatch):
+    import redis
+
+    from support import ratelimit
+    from support.events import run_service
+
+    connects = []
+    real_connect = redis.connection.AbstractConnection.connect
+
+    def counting_connect(self, *args, **kwargs):
+        connects.append(self)
+        return real_connect(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "connect", counting_connect)
+
+    def one_hit():
+        return ratelimit.hit("pool-test", "u", limit=1000, window=60).allowed
+
+    for _ in range(30):
+        assert await run_service(one_hit)
+    # One per worker thread at most, not one per call.
+    assert len(connects) <= 6, f"{len(connects)} Redis connections for 30 calls"
