@@ -112,7 +112,14 @@ async def test_a_join_sends_nobody_a_member_list_and_a_late_joiner_hello_has_eve
             assert view.aliases == everyone and view.count == 7
 
 
-async def test_room_members_answers_the_full_list_for_a_client_that_missed_a_delta():
+async def test_room_members_answers_the_full_list_for_a_client_that_missed_a_delta(monkeypatch):
+    import types
+
+    from support import ratelimit
+
+    # The limit counts in fixed one-minute windows: hold the clock so the burst cannot straddle a reset.
+    frozen = ratelimit.time.time()
+    monkeypatch.setattr(ratelimit, "time", types.SimpleNamespace(time=lambda: frozen))
     room, moderator = await run_db(_open_room)
     member = await run_db(make_member, room)
     async with in_room(moderator, room.pk), in_room(member, room.pk) as ws:
