@@ -4,6 +4,17 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.utils.module_loading import import_string
+
+
+def _is_in_memory_layer(backend: str) -> bool:
+    from channels.layers import InMemoryChannelLayer
+
+    try:
+        layer_class = import_string(backend)
+    except ImportError:
+        return False
+    return isinstance(layer_class, type) and issubclass(layer_class, InMemoryChannelLayer)
 
 
 @register(Tags.security, deploy=True)
@@ -13,7 +24,7 @@ def production_safety(app_configs, **kwargs):
         errors.append(Error("DEBUG is on in a deployment.", hint="Set DEBUG=0.", id="hearth.E001"))
     if "*" in settings.ALLOWED_HOSTS:
         errors.append(Error("ALLOWED_HOSTS contains '*'.", hint="List the real host names.", id="hearth.E002"))
-    if settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels.layers.InMemoryChannelLayer":
+    if _is_in_memory_layer(settings.CHANNEL_LAYERS["default"]["BACKEND"]):
         errors.append(
             Error(
                 "The in-memory channel layer cannot span several Daphne processes.",

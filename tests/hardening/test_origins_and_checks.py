@@ -85,6 +85,7 @@ SAFE = {
         ({"DEBUG": True}, "hearth.E001"),
         ({"ALLOWED_HOSTS": ["hearth.example", "*"]}, "hearth.E002"),
         ({"CHANNEL_LAYERS": {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}}, "hearth.E003"),
+        ({"CHANNEL_LAYERS": {"default": {"BACKEND": "support.layers.InMemoryChannelLayer"}}}, "hearth.E003"),
         ({"SESSION_COOKIE_SECURE": False}, "hearth.E004"),
         ({"CSRF_COOKIE_SECURE": False}, "hearth.E004"),
         ({"SESSION_COOKIE_HTTPONLY": False}, "hearth.E005"),

@@ -39,7 +39,7 @@ def test_no_variables_give_sqlite_and_in_memory_layer_with_debug(tmp_path):
     assert result.returncode == 0, result.stderr
     config = json.loads(result.stdout)
     assert config["engine"] == "django.db.backends.sqlite3"
-    assert config["layer"] == "channels.layers.InMemoryChannelLayer"
+    assert config["layer"] == "support.layers.InMemoryChannelLayer"
     assert config["debug"] is True
 
 
