@@ -138,3 +138,12 @@ def test_the_public_url_loses_its_trailing_slash(tmp_path):
                             env={**CLEAN, "HEARTH_VAR_DIR": str(tmp_path), "HEARTH_PUBLIC_URL": "https://hearth.example.org/"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "https://hearth.example.org"
+
+
+def test_the_asgi_application_freezes_start_up_objects_out_of_the_collector(tmp_path):
+    # Full collections over Django's own objects stalled every socket for 90–136 ms (docs/performance.md).
+    script = "import gc, support.asgi; print(gc.get_freeze_count())"
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                            env={**CLEAN, "HEARTH_VAR_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout.strip()) > 10_000
