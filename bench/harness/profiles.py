@@ -28,9 +28,9 @@ class Profile:
     relay_knee_max_steps: int = 5
     relay_knee_p99_ms: float = 100.0
     relay_knee_refine_steps: int = 1       # bisection steps between knee and first step past it
-    # fan-out (S2-like). Quick: a room of 50 (Hearth's join broadcasts the
-    # whole member list to every member, so joining N costs O(N^2): 200 took
-    # 20-30 s on the shared machine); full: the 200, growing to 6,400.
+    # fan-out (S2-like). Quick: a room of 50, growing to 200 (joining is
+    # untimed set-up; it was O(N^2) until room presence became deltas and is
+    # still ~0.05 s a member on SQLite); full: the 200, growing to 6,400.
     fanout_room: int = 50
     fanout_slow_s: float = 4.0       # 1 msg/s
     fanout_burst_s: float = 3.0      # a burst of 10 msgs every second
