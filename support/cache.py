@@ -36,3 +36,17 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = SharedPoolRedisCacheClient
+
+    def count_in_window(self, key: str, window: int) -> int:
+        """Add one to a fixed-window counter that expires after ``window`` + 1 s; return the new count.
+
+        One round trip (SET NX EX + INCR, pipelined) instead of the three of
+        ``add`` then ``incr`` (which checks EXISTS first): rate limits run on
+        every chat message. The counter stays a plain integer, which ``get``
+        reads back as one.
+        """
+        full_key = self.make_and_validate_key(key)
+        pipeline = self._cache.get_client(full_key, write=True).pipeline(transaction=False)
+        pipeline.set(full_key, 0, ex=window + 1, nx=True)
+        pipeline.incr(full_key)
+        return int(pipeline.execute()[1])

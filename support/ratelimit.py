@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.core.cache.backends.redis import RedisCacheClient
 
 logger = logging.getLogger("hearth.ratelimit")
 
@@ -50,9 +49,9 @@ def hit(
 
 
 def _count(key: str, window: int) -> int:
-    redis_client = getattr(cache, "_cache", None)
-    if isinstance(redis_client, RedisCacheClient):
-        return _count_in_redis(redis_client, key, window)
+    count_in_window = getattr(cache, "count_in_window", None)  # support.cache.RedisCache: one round trip
+    if count_in_window is not None:
+        return count_in_window(key, window)
     # add() is atomic: only the first caller in a window creates the counter.
     if cache.add(key, 1, timeout=window + 1):
         return 1
@@ -61,19 +60,6 @@ def _count(key: str, window: int) -> int:
     except ValueError:  # expired between add() and incr()
         cache.add(key, 1, timeout=window + 1)
         return 1
-
-
-def _count_in_redis(redis_client: RedisCacheClient, key: str, window: int) -> int:
-    """One round trip instead of Django's three (SET NX, EXISTS, INCR): this runs on every chat message.
-
-    The counter stays a plain integer, which Django's Redis cache reads back
-    as one, so ``peek`` (``cache.get``) sees the same value.
-    """
-    full_key = cache.make_and_validate_key(key)
-    pipeline = redis_client.get_client(full_key, write=True).pipeline(transaction=False)
-    pipeline.set(full_key, 0, ex=window + 1, nx=True)
-    pipeline.incr(full_key)
-    return int(pipeline.execute()[1])
 
 
 def peek(
