@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, Callable
 
@@ -64,6 +67,33 @@ async def publish(events: list[Event]) -> None:
             logger.warning("channel layer send failed for %s event", event.get("type"), exc_info=True)
 
 
+_service_executor: ThreadPoolExecutor | None = None
+_service_executor_lock = threading.Lock()
+# Connections a process holds outside the service threads: Channels' database thread and
+# the matching dispatch thread (chat.dispatch).
+_CONNECTIONS_OUTSIDE_SERVICE_THREADS = 2
+
+
+def service_threads(*, pool_max: int | None = None, cpus: int | None = None) -> int:
+    """How many parallel service threads a process runs: asyncio's default, but fewer than the pool
+    holds connections, so a service never waits for one (on a many-core host the default would
+    outnumber ``DATABASE_POOL_MAX``)."""
+    if pool_max is None:
+        pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
+        pool_max = pool.get("max_size", 20) if isinstance(pool, dict) else 20
+    cpus = cpus or os.cpu_count() or 1
+    return max(1, min(cpus + 4, pool_max - _CONNECTIONS_OUTSIDE_SERVICE_THREADS))
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _service_executor
+    if _service_executor is None:
+        with _service_executor_lock:
+            if _service_executor is None:
+                _service_executor = ThreadPoolExecutor(max_workers=service_threads(), thread_name_prefix="hearth-service")
+    return _service_executor
+
+
 async def run_service(fn: Callable[..., Any], /, *args, **kwargs) -> Any:
     """Run a sync service in the database thread, then publish the events it committed."""
 
@@ -83,7 +113,10 @@ async def run_service(fn: Callable[..., Any], /, *args, **kwargs) -> Any:
     # HEARTH_DB_PARALLEL runs services in parallel threads (each with its own
     # pooled connection) instead of queueing on Channels' one database thread.
     parallel = settings.HEARTH_DB_PARALLEL and settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
-    result, events = await database_sync_to_async(call, thread_sensitive=not parallel)()
+    if parallel:
+        result, events = await database_sync_to_async(call, thread_sensitive=False, executor=_executor())()
+    else:
+        result, events = await database_sync_to_async(call)()
     if events:
         await publish(events)
     return result

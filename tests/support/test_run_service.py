@@ -90,3 +90,12 @@ async def test_events_are_published_only_after_the_service_commits(settings):
     event = await layer.receive(channel)
     assert event == {"type": "topic.created", "slug": "evening"}
     assert pk is not None
+
+
+def test_service_threads_stay_below_the_connection_pool():
+    from support.events import service_threads
+
+    # A big host: asyncio's default would be 36 threads for 8 pooled connections.
+    assert service_threads(pool_max=8, cpus=32) == 6  # minus Channels' database thread and the dispatch thread
+    assert service_threads(pool_max=20, cpus=2) == 6  # 2 cores + 4, as asyncio would
+    assert service_threads(pool_max=2, cpus=2) == 1
