@@ -34,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import websockets
 
-from tests.e2e.browser import CHROMIUM_ARGS, STAFF, TIMEOUT_MS, _require_browser, manage_python
+from tests.e2e.browser import STAFF, TIMEOUT_MS, _require_browser, browser, manage_python  # noqa: F401 (browser: fixture)
 from tests.e2e.servers import DaphneCluster, HttpClient
 
 pytestmark = [pytest.mark.security, pytest.mark.browser, pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -180,21 +180,6 @@ def server(tmp_path_factory):
         yield process
     finally:
         cluster.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    from tests.e2e.browser import CHROMIUM
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield instance
-        finally:
-            instance.close()
 
 
 def _setup(server) -> dict:
