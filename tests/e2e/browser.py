@@ -142,7 +142,11 @@ def seeker_asks_for_a_listener(page, *, age: int = 24, note: str = "") -> None:
     if note:
         page.get_by_label("Anything you'd like the listener to know first?").fill(note)
     page.get_by_role("button", name="Find a listener").click()
-    page.get_by_role("heading", name="Finding you a listener…").wait_for()
+    waiting = page.get_by_role("heading", name="Finding you a listener…")
+    refused = page.locator("#topic-error:not(:empty)")
+    waiting.or_(refused).first.wait_for()
+    # The page's own error says why the request did not go through, rather than a bare timeout.
+    assert waiting.is_visible(), f"the request was not taken: {refused.text_content()!r}"
 
 
 def manage_python(server, code: str) -> str:

@@ -168,3 +168,37 @@ def test_seeker_reloading_the_page_returns_to_the_same_chat_with_its_history(bro
     finally:
         seeker_context.close()
         listener_context.close()
+
+
+def test_seeker_whose_waiting_frame_is_lost_still_waits_and_their_first_words_reach_the_listener(browser, server):
+    """``conversation.waiting`` crosses the channel layer, which delivers at most once: the page
+    must take the waiting state from the committed reply to ``request.create`` instead."""
+    listener_context, listener = new_page(browser, server)
+    seeker_context, seeker = new_page(browser, server, width=375, height=740)
+    dropped = []
+
+    def drop_waiting_frames(route):
+        upstream = route.connect_to_server()
+
+        def to_page(message):
+            if isinstance(message, str) and '"conversation.waiting"' in message:
+                dropped.append(message)
+                return
+            route.send(message)
+
+        upstream.on_message(to_page)
+
+    seeker.route_web_socket(re.compile(r"/ws/v1/chat/$"), drop_waiting_frames)
+    try:
+        listener_signs_in_and_starts_shift(listener)
+        seeker_asks_for_a_listener(seeker)
+        assert dropped, "the test must actually have withheld conversation.waiting"
+        seeker.get_by_label("Your message").fill("written while waiting")
+        seeker.get_by_label("Your message").press("Enter")
+        expect(seeker.locator(".msg-mine .msg-state").last).to_have_text("Delivered")
+        accept_first_offer(listener)
+        expect(seeker.get_by_role("button", name="End chat")).to_be_visible()
+        expect(panel(listener).locator(".msg-theirs .msg-text")).to_have_text(["written while waiting"])
+    finally:
+        seeker_context.close()
+        listener_context.close()

@@ -113,6 +113,13 @@ $("#topic-form").addEventListener("submit", async (event) => {
   try {
     const listener = $("#favourite-listener").value || null;
     const reply = await state.socket.request({ type: "request.create", topic: topic === "any" ? null : topic, listener, note });
+    // The reply is the committed answer; `conversation.waiting` travels over the channel layer
+    // (at most once), so it may come late or not at all: the seeker must not be left on this form.
+    const conversationId = reply.request.conversation;
+    if (state.conversation !== conversationId) {
+      showWaiting({ id: conversationId }, reply.request);
+      state.client.sync(conversationId);
+    }
     updateQueue(reply.request);
   } catch (failure) {
     if (failure.code === "already_waiting") return; // hello/sync will show the open request
