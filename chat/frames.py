@@ -130,9 +130,10 @@ async def request_create(consumer, frame):
     listener = require(frame, "listener", str, optional=True)
     note = require(frame, "note", str, optional=True, default="")
     request, status = await run_service(
-        request_services.request_create_with_status, seeker=consumer.user, topic_slug=topic, listener_alias=listener, note=note
+        request_services.request_create_with_status, seeker=consumer.user, topic_slug=topic, listener_alias=listener, note=note,
+        origin=consumer.channel_name,
     )
-    await consumer.join_conversation(request.conversation_id)
+    await send_conversation_state(consumer, request.conversation_id)
     await consumer.reply(frame, {"type": "request.created", "request": status})
     await queue_refresh_soon()
 
@@ -152,8 +153,9 @@ async def request_widen(consumer, frame):
 
 async def offer_accept(consumer, frame):
     offer_id = require_id(frame, "offer")
-    conversation = await run_service(offer_services.offer_accept, listener=consumer.user, offer_id=offer_id)
+    conversation = await run_service(offer_services.offer_accept, listener=consumer.user, offer_id=offer_id, origin=consumer.channel_name)
     await consumer.reply(frame, {"type": "offer.accepted", "offer": offer_id, "conversation": conversation.pk})
+    await send_conversation_state(consumer, conversation.pk)
 
 
 async def offer_decline(consumer, frame):
@@ -164,8 +166,16 @@ async def offer_decline(consumer, frame):
 
 
 async def on_conversation_join(consumer, event: dict) -> None:
-    """A user-group event: this user now takes part in a conversation; join it and send its state."""
-    conversation_id = event["conversation"]
+    """A user-group event: this user now takes part in a conversation; join it and send its state.
+    The socket whose frame caused it (``origin``) has done so already, without the layer."""
+    if event.get("origin") == consumer.channel_name:
+        return
+    await send_conversation_state(consumer, event["conversation"])
+
+
+async def send_conversation_state(consumer, conversation_id: int) -> None:
+    """Join a conversation this user takes part in and send ``conversation.waiting`` or
+    ``conversation.started`` with the transcript so far."""
 
     def load():
         conversation = selectors.conversation_get_for_participant(user=consumer.user, conversation_id=conversation_id)

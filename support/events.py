@@ -58,9 +58,14 @@ def collecting_events():
         _outbox.reset(token)
 
 
-async def publish(events: list[Event]) -> None:
+async def publish(events: list[Event], *, origin: str | None = None) -> None:
+    """Send committed events. ``origin``, the channel of the socket whose frame caused them, is
+    stamped on each so that socket can skip what it already answered directly (the layer is
+    at most once: the acting socket must not depend on it for its own action's outcome)."""
     layer = get_channel_layer()
     for group, event in events:
+        if origin is not None:
+            event = {**event, "origin": origin}
         try:
             await layer.group_send(group, event)
         except Exception:
@@ -94,8 +99,9 @@ def _executor() -> ThreadPoolExecutor:
     return _service_executor
 
 
-async def run_service(fn: Callable[..., Any], /, *args, **kwargs) -> Any:
-    """Run a sync service in the database thread, then publish the events it committed."""
+async def run_service(fn: Callable[..., Any], /, *args, origin: str | None = None, **kwargs) -> Any:
+    """Run a sync service in the database thread, then publish the events it committed
+    (stamped with ``origin``, the acting socket's channel, when given: see ``publish``)."""
 
     def call():
         try:
@@ -118,5 +124,5 @@ async def run_service(fn: Callable[..., Any], /, *args, **kwargs) -> Any:
     else:
         result, events = await database_sync_to_async(call)()
     if events:
-        await publish(events)
+        await publish(events, origin=origin)
     return result
