@@ -6,11 +6,12 @@ raised as ``DomainError`` and become ``error`` frames in ``support.ws``.
 
 from __future__ import annotations
 
+from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 
 from chat import selectors
 from chat.dispatch import queue_refresh_soon
-from chat.payloads import conversation_payload, message_payload
+from chat.payloads import conversation_payload, conversation_state_payload, message_payload
 from chat.services import conversations as conversation_services
 from chat.services import messages as message_services
 from chat.services import offers as offer_services
@@ -133,7 +134,9 @@ async def request_create(consumer, frame):
         request_services.request_create_with_status, seeker=consumer.user, topic_slug=topic, listener_alias=listener, note=note,
         origin=consumer.channel_name,
     )
-    await send_conversation_state(consumer, request.conversation_id)
+    # A conversation created just now has no transcript: its state needs no read.
+    await consumer.join_conversation(request.conversation_id)
+    await consumer.send_json(conversation_state_payload(request.conversation, [], for_user_id=consumer.user.pk))
     await consumer.reply(frame, {"type": "request.created", "request": status})
     await queue_refresh_soon()
 
@@ -153,9 +156,19 @@ async def request_widen(consumer, frame):
 
 async def offer_accept(consumer, frame):
     offer_id = require_id(frame, "offer")
-    conversation = await run_service(offer_services.offer_accept, listener=consumer.user, offer_id=offer_id, origin=consumer.channel_name)
+
+    def accept():
+        conversation = offer_services.offer_accept(listener=consumer.user, offer_id=offer_id)
+        # Joined before the transcript is read, so no message falls between the two; both in
+        # this one trip to the database thread (a second trip would queue behind a whole burst
+        # of requests while this listener's next offer waits). The service made this user the
+        # listener: the transcript needs no access check of its own.
+        async_to_sync(consumer.join_conversation)(conversation.pk)
+        return conversation, selectors.messages_after(conversation=conversation, after_seq=0)
+
+    conversation, transcript = await run_service(accept, origin=consumer.channel_name)
     await consumer.reply(frame, {"type": "offer.accepted", "offer": offer_id, "conversation": conversation.pk})
-    await send_conversation_state(consumer, conversation.pk)
+    await consumer.send_json(conversation_state_payload(conversation, transcript, for_user_id=consumer.user.pk))
 
 
 async def offer_decline(consumer, frame):
@@ -174,26 +187,21 @@ async def on_conversation_join(consumer, event: dict) -> None:
 
 
 async def send_conversation_state(consumer, conversation_id: int) -> None:
-    """Join a conversation this user takes part in and send ``conversation.waiting`` or
-    ``conversation.started`` with the transcript so far."""
+    """Join a conversation this user takes part in, then send its state: read after joining, so no
+    message falls between the transcript and the live frames."""
 
     def load():
         conversation = selectors.conversation_get_for_participant(user=consumer.user, conversation_id=conversation_id)
-        return conversation, selectors.messages_after(conversation=conversation, after_seq=0)
+        return conversation_state_payload(conversation, selectors.messages_after(conversation=conversation, after_seq=0),
+                                          for_user_id=consumer.user.pk)
 
     await consumer.join_conversation(conversation_id)
     try:
-        conversation, messages = await database_sync_to_async(load)()
+        state = await database_sync_to_async(load)()
     except DomainError:
         await consumer.leave_conversation(conversation_id)
         return
-    await consumer.send_json(
-        {
-            "type": "conversation.started" if conversation.listener_id else "conversation.waiting",
-            "conversation": conversation_payload(conversation, for_user_id=consumer.user.pk),
-            "messages": [message_payload(message, conversation_id=conversation_id) for message in messages],
-        }
-    )
+    await consumer.send_json(state)
 
 
 HANDLERS = {

@@ -47,6 +47,15 @@ def conversation_payload(conversation: Conversation, *, for_user_id: int) -> dic
     }
 
 
+def conversation_state_payload(conversation: Conversation, messages, *, for_user_id: int) -> dict:
+    """``conversation.waiting`` (no listener yet) or ``conversation.started``, with the transcript."""
+    return {
+        "type": "conversation.started" if conversation.listener_id else "conversation.waiting",
+        "conversation": conversation_payload(conversation, for_user_id=for_user_id),
+        "messages": [message_payload(message, conversation_id=conversation.pk) for message in messages],
+    }
+
+
 def request_payload(request: ChatRequest, *, position: int | None = None, estimated_wait: int | None = None) -> dict:
     return {
         "id": request.pk,

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import sys
 import time
 from collections import defaultdict
+from pathlib import Path
 
 from bench.harness.latency import Latency
 from bench.harness.pacing import now_ns, sleep_until
@@ -115,6 +117,8 @@ async def run(ctx: Context) -> list[dict]:
             bots = await asyncio.gather(*(listener_bot(i, l) for i, l in enumerate(listeners)))
             seeker_ws = await asyncio.gather(*(seeker_socket(i, s) for i, s in enumerate(seekers)))
             start = now_ns() + 300_000_000
+            if os.environ.get("BENCH_BURST_MARK"):   # lets a profiler (py-spy) sample only the burst
+                Path(os.environ["BENCH_BURST_MARK"]).write_text(str(start))
             times = sorted(start + int(rng.random() * 1e9) for _ in seeker_ws)
 
             async def seeker(i: int, ws, t: int) -> None:
