@@ -1,5 +1,6 @@
 """Pure parts of the load harness: no servers, no sockets, no timing."""
 
+import asyncio
 import random
 
 import pytest
@@ -145,3 +146,34 @@ def test_markdown_renders_rows_and_ratios():
               "failed": True, "errors": []}
     text = markdown(result)
     assert "hearth-redis" in text and "FAILED" in text and "0.5" in text
+
+
+def test_knee_search_goes_on_from_a_base_phase_within_the_limit_and_below_one_past_it():
+    from bench.harness.profiles import QUICK
+    from bench.harness.scenarios.relay import knee_start
+
+    calm = {"rate": 94.3, "latency_p99_ms": 40.0, "failed": False}
+    steps, next_rate = knee_start(calm, QUICK)
+    assert steps == [calm] and next_rate == pytest.approx(94.3 * QUICK.relay_knee_factor)
+    for slow in ({"rate": 94.3, "latency_p99_ms": 180.0, "failed": False},
+                 {"rate": 94.3, "latency_p99_ms": 20.0, "failed": True}):
+        assert knee_start(slow, QUICK) == ([], QUICK.relay_knee_start_rate)
+
+
+async def test_drain_waits_out_a_backlog_that_is_still_arriving_but_not_a_silence():
+    from bench.harness.scenarios.common import drain
+
+    owed = [5]
+
+    async def deliver_slowly():
+        while owed[0]:
+            await asyncio.sleep(0.03)
+            owed[0] -= 1
+
+    feeder = asyncio.ensure_future(deliver_slowly())
+    # Each message comes 30 ms after the last: longer in all than quiet_s, but never silent that long.
+    assert await drain(lambda: owed[0], quiet_s=0.1, max_s=5) is True
+    await feeder
+    owed[0] = 3
+    assert await drain(lambda: owed[0], quiet_s=0.1, max_s=5) is False  # nothing arrives: lost
+    assert await drain(lambda: owed[0], quiet_s=5, max_s=0.1) is False  # the overall cap holds
