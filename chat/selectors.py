@@ -145,20 +145,24 @@ def socket_state_for_user(user) -> SocketState:
     for conversation in conversations_for_user(user=user, include_ended=False):
         state.conversation_ids.append(conversation.pk)
         state.conversations.append(conversation_payload(conversation, for_user_id=user.pk))
-    request = request_open_for_seeker(seeker_id=user.pk)
-    if request is not None:
-        position = queue_position(request)
-        state.request = request_payload(
-            request, position=position, estimated_wait=estimated_wait_seconds(request, position=position)
+    # Only seekers ask (request_create refuses anyone else) and only listeners get offers and
+    # shifts: a reconnect storm is thousands of these, so no query is run that cannot find anything.
+    if user.is_seeker:
+        request = request_open_for_seeker(seeker_id=user.pk)
+        if request is not None:
+            position = queue_position(request)
+            state.request = request_payload(
+                request, position=position, estimated_wait=estimated_wait_seconds(request, position=position)
+            )
+    if user.is_listener:
+        now = timezone.now()
+        offers = Offer.objects.select_related("request__topic").filter(
+            listener_id=user.pk, status=OfferStatus.PENDING, expires_at__gt=now
         )
-    now = timezone.now()
-    offers = Offer.objects.select_related("request__topic").filter(
-        listener_id=user.pk, status=OfferStatus.PENDING, expires_at__gt=now
-    )
-    state.offers = [offer_payload(offer, now=now) for offer in offers]
-    from listeners.selectors import shift_payload_for_listener
+        state.offers = [offer_payload(offer, now=now) for offer in offers]
+        from listeners.selectors import shift_payload_for_listener
 
-    state.shift = shift_payload_for_listener(user)
+        state.shift = shift_payload_for_listener(user)
     return state
 
 
