@@ -98,6 +98,16 @@ def ratio_table(rows: list[dict], baseline_family: str = "channels",
     return out
 
 
+def _templates_note(templates: list[dict]) -> str:
+    """Elapsed time depends on whether Hearth's template databases were built or reused."""
+    if not templates:
+        return ""
+    reused = [f"{t['store']} {t['kind']}" for t in templates if t["reused"]]
+    built = [f"{t['store']} {t['kind']} ({t['seconds']} s)" for t in templates if not t["reused"]]
+    return (" · templates " + "; ".join(filter(None, [("reused: " + ", ".join(reused)) if reused else "",
+                                                       ("built: " + ", ".join(built)) if built else ""])))
+
+
 def markdown(result: dict) -> str:
     meta = result["meta"]
     parts = [f"# Hearth bench — {result['profile']['name']} run {meta['date_utc']}",
@@ -109,7 +119,8 @@ def markdown(result: dict) -> str:
              "",
              f"Elapsed {result.get('elapsed_s')} s · load average {result.get('loadavg_start')} → "
              f"{result.get('loadavg_end')} · max CPU used by other processes during a phase: "
-             f"{result.get('max_other_cpu_util')} cores",
+             f"{result.get('max_other_cpu_util')} cores"
+             + _templates_note(result.get("templates") or []),
              "",
              "Latencies from the *scheduled* send time (open loop). "
              "Status: " + ("**FAILED** (loss, duplicates or errors — see rows)" if result["failed"] else "ok"),

@@ -57,6 +57,7 @@ from websockets.asyncio.client import connect
 from bench.harness.latency import Latency
 from bench.harness.pacing import now_ns
 from bench.harness.target import ChatMessage, ServerSpec, Target, daphne_argv
+from bench.targets import template_cache
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -161,9 +162,15 @@ def _pg_url(db: str) -> str:
     return f"{base}/{db}"
 
 
+_kept: set[str] = set()   # cached templates (bench.targets.template_cache): not dropped at exit
+_template_log: list[dict] = []   # what each template cost this run (in the results' "templates")
+
+
 @atexit.register
 def _drop_templates() -> None:
     for (store, _), where in list(_templates.items()):
+        if where in _kept:
+            continue
         try:
             if store == "pg":
                 _pg_exec(f'DROP DATABASE IF EXISTS "{where}" WITH (FORCE)')
@@ -172,6 +179,13 @@ def _drop_templates() -> None:
         except Exception:
             pass
     _templates.clear()
+
+
+def _pg_databases() -> list[str]:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+        return [row[0] for row in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'hearth_bench_tpl_%'")]
 
 
 def _template_env(store: str, where: str) -> dict[str, str]:
@@ -213,8 +227,58 @@ async def _template(store: str, kind: str) -> str:
         return _templates[(store, kind)]
 
 
+_cache_keys: dict[str, str] = {}
+
+
+def _cache_key(store: str) -> str:
+    if store not in _cache_keys:
+        settings = {k: v for k, v in _template_env(store, "").items()
+                    if k not in {"DATABASE_URL", "SQLITE_PATH", "REDIS_PREFIX", "HEARTH_VAR_DIR", "REDIS_URL"}}
+        _cache_keys[store] = template_cache.key(REPO_ROOT, pool=dict(_pool_size),
+                                                env={**settings, "store": store, "topic": TOPIC})
+    return _cache_keys[store]
+
+
+def _cached(store: str, kind: str) -> str | None:
+    """The kept template of this key, if one was fully built by an earlier run."""
+    key = _cache_key(store)
+    if kind == "seeded" and not template_cache.pool_path(WORK_DIR, store, key).exists():
+        return None
+    if store == "pg":
+        name = template_cache.pg_name(key, kind)
+        return name if name in _pg_databases() else None
+    path = template_cache.sqlite_path(WORK_DIR, key, kind)
+    return str(path) if path.exists() else None
+
+
+def _drop_stale(store: str) -> None:
+    key = _cache_key(store)
+    if store == "pg":
+        for name in template_cache.stale_pg(_pg_databases(), key):
+            try:
+                _pg_exec(f'DROP DATABASE IF EXISTS "{name}"')   # not FORCE: another run may be using it
+            except Exception:
+                pass
+    else:
+        for path in template_cache.stale_sqlite(WORK_DIR, key):
+            path.unlink(missing_ok=True)
+
+
 async def _build_template(store: str, kind: str) -> None:
     t0 = time.monotonic()
+    keep = template_cache.enabled()
+    if keep:
+        found = await asyncio.to_thread(_cached, store, kind)
+        if found is not None:
+            _templates[(store, kind)] = found
+            _kept.add(found)
+            if kind == "seeded":
+                _pools[store] = json.loads(template_cache.pool_path(WORK_DIR, store, _cache_key(store)).read_text())
+            print(f"[bench] hearth {store} template {kind} reused ({found})", file=sys.stderr, flush=True)
+            _template_log.append({"store": store, "kind": kind, "reused": True, "seconds": round(time.monotonic() - t0, 1)})
+            return
+        await asyncio.to_thread(_drop_stale, store)
+    # Built under a name of this process; a kept template gets its final name only once complete.
     if store == "pg":
         name = f"hearth_bench_tpl_{os.getpid()}_{kind}"
         await asyncio.to_thread(_pg_exec, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -238,8 +302,36 @@ async def _build_template(store: str, kind: str) -> None:
             from bench.harness.redisinfo import delete_prefix
             await delete_prefix(REDIS_URL, env["REDIS_PREFIX"])
         what = f"{_pool_size['pairs']} pairs, a room of {_pool_size['room']}"
+    if keep:
+        await asyncio.to_thread(_keep, store, kind, name)
     print(f"[bench] hearth {store} template {kind} ({what}) built in {time.monotonic() - t0:.1f}s",
           file=sys.stderr, flush=True)
+    _template_log.append({"store": store, "kind": kind, "reused": False, "seconds": round(time.monotonic() - t0, 1)})
+
+
+def _keep(store: str, kind: str, built: str) -> None:
+    """Give a complete template its cached name (the seed output first: a template without it is not reused)."""
+    key = _cache_key(store)
+    if kind == "seeded":
+        pool = template_cache.pool_path(WORK_DIR, store, key)
+        pool.parent.mkdir(parents=True, exist_ok=True)
+        pool.with_suffix(".tmp").write_text(json.dumps(_pools[store]))
+        os.replace(pool.with_suffix(".tmp"), pool)
+    if store == "pg":
+        final = template_cache.pg_name(key, kind)
+        _pg_exec(f'DROP DATABASE IF EXISTS "{final}" WITH (FORCE)')
+        _pg_exec(f'ALTER DATABASE "{built}" RENAME TO "{final}"')
+    else:
+        final_path = template_cache.sqlite_path(WORK_DIR, key, kind)
+        final_path.parent.mkdir(parents=True, exist_ok=True)
+        partial = final_path.with_suffix(f".{os.getpid()}.tmp")
+        _sqlite_copy(built, str(partial))   # the backup API: the WAL's content included
+        os.replace(partial, final_path)
+        for leftover in (built, built + "-wal", built + "-shm"):
+            Path(leftover).unlink(missing_ok=True)
+        final = str(final_path)
+    _templates[(store, kind)] = final
+    _kept.add(final)
 
 
 # -- HTTP (seekers) ---------------------------------------------------------------
@@ -656,6 +748,10 @@ class Hearth(Target):
             out["db_held_rows"] = counts["room_held"]
         return out
 
+    def template_log(self) -> list[dict]:
+        """Templates this target's store used in the run, built or reused (once per store)."""
+        return [entry for entry in _template_log if entry["store"] == self.store]
+
     def describe(self) -> dict:
         out = super().describe()
         env = {k: v for k, v in self._base_env("RUNID").items() if k != "SECRET_KEY"}
@@ -666,6 +762,8 @@ class Hearth(Target):
                          "pairs": "seeded template: bulk users, matched by shift_start + request_create + "
                                   "requests_dispatch (auto-assign)",
                          "template_pool": dict(_pool_size),
+                         "template_cache": "kept between runs, keyed by the code that builds them "
+                                           "(BENCH_TEMPLATE_CACHE=0 builds afresh)" if template_cache.enabled() else "off",
                          "room": "adult, capacity 32767, no slow mode, one moderator socket (not a ledger member), "
                                  "members' guideline acknowledged in setup"}
         return out
