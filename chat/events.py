@@ -21,9 +21,17 @@ def user_event(user_id: int, frame: dict) -> None:
     send_event_on_commit(user_group(user_id), {"type": "deliver", "frame": frame})
 
 
-def user_join_conversation(user_id: int, conversation_id: int) -> None:
-    """Tell a user's sockets to join a conversation and send its state (after commit)."""
-    send_event_on_commit(user_group(user_id), {"type": "conversation.join", "conversation": conversation_id})
+def user_join_conversation(user_id: int, conversation_id: int, *, state: dict | None = None) -> None:
+    """Tell a user's sockets to join a conversation and send its state (after commit).
+
+    ``state``, the frame as this user should see it, saves the sockets that already joined
+    the conversation a read of their own (a seeker's, at the match: they joined it when
+    they asked); the others still read it after joining, so no message falls between.
+    """
+    event = {"type": "conversation.join", "conversation": conversation_id}
+    if state is not None:
+        event["state"] = state
+    send_event_on_commit(user_group(user_id), event)
 
 
 def user_leave_conversation(user_id: int, conversation_id: int, frame: dict | None = None) -> None:

@@ -183,6 +183,9 @@ async def on_conversation_join(consumer, event: dict) -> None:
     The socket whose frame caused it (``origin``) has done so already, without the layer."""
     if event.get("origin") == consumer.channel_name:
         return
+    if event.get("state") is not None and event["conversation"] in consumer.conversations:
+        await consumer.send_json(event["state"])  # joined already: nothing can fall in between
+        return
     await send_conversation_state(consumer, event["conversation"])
 
 

@@ -83,9 +83,25 @@ def match_make(*, offer: Offer, request: ChatRequest, shift: Shift | None = None
     else:
         system_message(conversation, f"{listener.alias} has joined the chat.", now=now)
     user_join_conversation(listener.pk, conversation.pk)
-    user_join_conversation(conversation.seeker_id, conversation.pk)
+    user_join_conversation(conversation.seeker_id, conversation.pk, state=_seeker_state(conversation))
     line_changed()
     return conversation
+
+
+#: Longest transcript carried in the seeker's match event; past it their sockets read it instead.
+STATE_IN_EVENT_MAX_MESSAGES = 50
+
+
+def _seeker_state(conversation: Conversation) -> dict | None:
+    """``conversation.started`` as the seeker sees it, when the transcript is short enough to
+    travel in the layer event (what was written while waiting usually is)."""
+    from chat.payloads import conversation_state_payload
+    from chat.selectors import messages_after
+
+    transcript = messages_after(conversation=conversation, after_seq=0, limit=STATE_IN_EVENT_MAX_MESSAGES + 1)
+    if len(transcript) > STATE_IN_EVENT_MAX_MESSAGES:
+        return None
+    return conversation_state_payload(conversation, transcript, for_user_id=conversation.seeker_id)
 
 
 def offer_decline(*, listener, offer_id: int, now=None) -> Offer:

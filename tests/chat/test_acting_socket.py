@@ -81,3 +81,32 @@ async def test_the_acting_socket_gets_one_conversation_started_and_the_users_oth
         # By now the layer has delivered the join to every socket of the listener, the acting one included.
         started = [f for f in await frames_until_pong(acting) if f["type"] == "conversation.started"]
         assert [f["conversation"]["id"] for f in started] == [conversation]
+
+
+async def test_the_seekers_socket_gets_the_match_from_the_event_without_a_read_of_its_own(monkeypatch):
+    from chat import frames
+
+    reads_for = []
+    real = frames.send_conversation_state
+
+    async def counting(consumer, conversation_id):
+        reads_for.append(consumer.user.pk)
+        await real(consumer, conversation_id)
+
+    monkeypatch.setattr(frames, "send_conversation_state", counting)
+    seeker = await sync_to_async(SeekerFactory)()
+    listener = await sync_to_async(ListenerFactory)()
+    async with connected(seeker) as s, connected(listener) as l:
+        await start_shift(l)
+        await s.send_json_to({"type": "request.create", "topic": "anxiety"})
+        conversation = (await receive_until(s, "request.created"))["request"]["conversation"]
+        await s.send_json_to({"type": "message.send", "conversation": conversation, "client_id": "w", "text": "still here"})
+        await receive_until(s, "message.ack")
+        offer = await receive_until(l, "offer.created")
+        await l.send_json_to({"type": "offer.accept", "offer": offer["offer"]["id"]})
+        started = await receive_until(s, "conversation.started")
+        assert started["conversation"]["peer"]["alias"] == listener.alias
+        assert started["conversation"]["your_role"] == "seeker"
+        assert [m["text"] for m in started["messages"] if m["kind"] == "text"] == ["still here"]
+        assert any(m["kind"] == "system" for m in started["messages"])  # "… has joined the chat."
+        assert seeker.pk not in reads_for
