@@ -11,7 +11,7 @@ from channels.db import database_sync_to_async
 
 from chat import selectors
 from chat.dispatch import queue_refresh_soon
-from chat.payloads import conversation_payload, conversation_state_payload, message_payload
+from chat.payloads import conversation_state_payload
 from chat.services import conversations as conversation_services
 from chat.services import messages as message_services
 from chat.services import offers as offer_services
