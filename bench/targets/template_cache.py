@@ -56,10 +56,12 @@ def pool_path(work_dir: Path, store: str, cache_key: str) -> Path:
 
 
 def stale_sqlite(work_dir: Path, cache_key: str) -> list[Path]:
+    """Kept SQLite templates and seed outputs of other keys (PostgreSQL's seed outputs are left alone)."""
     folder = work_dir / "templates"
     if not folder.exists():
         return []
-    return [p for p in folder.iterdir() if p.is_file() and f"-{cache_key}-" not in p.name]
+    return [p for p in folder.iterdir()
+            if p.is_file() and p.name.startswith(("template-", "sqlite-")) and f"-{cache_key}-" not in p.name]
 
 
 def stale_pg(names: list[str], cache_key: str) -> list[str]:

@@ -42,7 +42,8 @@ def test_only_other_keys_kept_templates_are_stale(tmp_path):
     folder.mkdir()
     ours = template_cache.sqlite_path(tmp_path, key, "seeded")
     theirs = template_cache.sqlite_path(tmp_path, other, "blank")
-    for path in (ours, theirs, template_cache.pool_path(tmp_path, "sqlite", key)):
+    for path in (ours, theirs, template_cache.pool_path(tmp_path, "sqlite", key),
+                 template_cache.pool_path(tmp_path, "pg", other)):   # PostgreSQL's: not SQLite's to remove
         path.write_text("")
     assert template_cache.stale_sqlite(tmp_path, key) == [theirs]
 
