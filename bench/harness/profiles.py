@@ -71,7 +71,7 @@ FULL = Profile(
     relay_knee_start_rate=25.0, relay_knee_factor=math.sqrt(2), relay_knee_step_s=10.0,
     relay_knee_max_steps=20, relay_knee_refine_steps=2,
     fanout_room=200, fanout_slow_s=60.0, fanout_burst_s=30.0,
-    fanout_grow_sizes=[200, 400, 800, 1600, 3200, 6400], fanout_grow_step_s=15.0,
+    fanout_grow_sizes=[200, 400, 800, 1000, 1200, 1600, 3200, 6400], fanout_grow_step_s=15.0,
     idle_step=500, idle_max=5000, idle_settle_s=3.0, idle_cpu_window_s=15.0,
     matching_timeout_s=120.0,
     reconnect_pairs=500, reconnect_before_s=10.0, reconnect_after_s=30.0, reconnect_timeout_s=180.0,
