@@ -117,12 +117,12 @@ class RoomConsumer(FrameConsumer):
 
     # --- group events -------------------------------------------------------
     async def room_deliver(self, event: dict) -> None:
-        """Forward a frame built by rooms.payloads."""
+        """Forward a frame built by rooms.payloads (encoded once, by rooms.events)."""
         if not self.joined:
             return
         if event.get("skip_moderators") and self.moderator:
             return
-        await self.send_json(event["frame"])
+        await self.send(text_data=event["text"])
 
     async def room_kick(self, event: dict) -> None:
         """This member was removed: say so, then close."""

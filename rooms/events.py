@@ -6,7 +6,7 @@ Groups, all per room so one filtering bug cannot leak across rooms:
 * ``room.<id>.moderators`` — moderators' sockets only (held messages, full text of hidden ones);
 * ``room.<id>.member.<user>`` — one person's sockets in that room (their own held message, mute, removal).
 
-Event type ``room.deliver`` carries a frame built by ``rooms.payloads``;
+Event type ``room.deliver`` carries a frame built by ``rooms.payloads``, already encoded (``text``);
 ``skip_moderators`` marks the member version of a frame that moderators get
 in full through their own group. ``room.kick`` sends a frame and closes.
 
@@ -18,6 +18,7 @@ flag first, sends each changed room one coalesced ``room.presence`` delta
 
 from __future__ import annotations
 
+import json
 import logging
 
 from django.core.cache import cache
@@ -42,19 +43,23 @@ def member_group(room_id: int, user_id: int) -> str:
     return f"room.{room_id}.member.{user_id}"
 
 
-def room_event(room_id: int, frame: dict, *, skip_moderators: bool = False) -> None:
+def _deliver(room_id: int, frame: dict, **flags) -> dict:
+    """The ``room.deliver`` event: the frame encoded once here, not once per member socket
+    (a room message reaches every member; bare Channels sends a pre-encoded text too)."""
     frame.setdefault("room", room_id)
-    send_event_on_commit(room_group(room_id), {"type": "room.deliver", "frame": frame, "skip_moderators": skip_moderators})
+    return {"type": "room.deliver", "text": json.dumps(frame), **flags}
+
+
+def room_event(room_id: int, frame: dict, *, skip_moderators: bool = False) -> None:
+    send_event_on_commit(room_group(room_id), _deliver(room_id, frame, skip_moderators=skip_moderators))
 
 
 def moderators_event(room_id: int, frame: dict) -> None:
-    frame.setdefault("room", room_id)
-    send_event_on_commit(moderators_group(room_id), {"type": "room.deliver", "frame": frame})
+    send_event_on_commit(moderators_group(room_id), _deliver(room_id, frame))
 
 
 def member_event(room_id: int, user_id: int, frame: dict) -> None:
-    frame.setdefault("room", room_id)
-    send_event_on_commit(member_group(room_id, user_id), {"type": "room.deliver", "frame": frame})
+    send_event_on_commit(member_group(room_id, user_id), _deliver(room_id, frame))
 
 
 def member_kick(room_id: int, user_id: int, frame: dict, *, code: int) -> None:

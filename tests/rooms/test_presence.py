@@ -33,7 +33,7 @@ def sent(monkeypatch):
     """Every room event as it leaves (after commit): a list of (group, frame)."""
     out: list[tuple[str, dict]] = []
     monkeypatch.setattr(events, "send_event_on_commit", lambda group, event: transaction.on_commit(
-        lambda: out.append((group, event.get("frame")))
+        lambda: out.append((group, json.loads(event["text"]) if "text" in event else event.get("frame")))
     ))
     return out
 
