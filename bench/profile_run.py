@@ -46,11 +46,13 @@ async def main(a: argparse.Namespace) -> None:
             try:
                 await fleet.open(members)
                 paths = [out / f"{stamp}-{target.name}-{i}.txt" for i in range(len(group.processes))]
-                spies = [subprocess.Popen([py_spy, "record", "-p", str(p.pid), "-d", str(int(a.seconds)),
+                spies = [] if a.no_profile else [subprocess.Popen([py_spy, "record", "-p", str(p.pid), "-d", str(int(a.seconds)),
                                            "-r", "200", "-f", "raw", "-o", str(path), "--nonblocking"]
                                           + (["--gil"] if a.gil else []),
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                          for p, path in zip(group.processes, paths)]
+                if a.no_profile:
+                    paths = []
                 plans = relay_plans(members, a.rate, a.seconds, target.self_delivery, random.Random(1))
                 phase = flat(await load_phase(ctx, fleet, group, plans, {}, a.seconds))
                 for spy in spies:
@@ -79,5 +81,7 @@ if __name__ == "__main__":
     ap.add_argument("--top", type=int, default=40)
     ap.add_argument("--gil", action="store_true",
                     help="sample only the thread holding the GIL: where the CPU goes, not where threads wait")
+    ap.add_argument("--no-profile", action="store_true",
+                    help="run the phase without py-spy: CPU per message and latency at one steady rate, for A/B runs")
     ap.add_argument("--out", default="var/bench/profiles")
     asyncio.run(main(ap.parse_args()))

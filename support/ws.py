@@ -19,6 +19,7 @@ from typing import Any, Awaitable, Callable
 from asgiref.sync import sync_to_async
 from channels.exceptions import StopConsumer
 from channels.layers import get_channel_layer
+from channels.consumer import get_handler_name
 from channels.utils import await_many_dispatch
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -123,6 +124,21 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
             pass
         finally:
             self.stop_heartbeat()  # however the consumer ends, the process heartbeat forgets it
+
+    async def dispatch(self, message):
+        """As Channels' ``AsyncConsumer.dispatch``, without its ``aclose_old_connections()`` per message.
+
+        Channels 4.2+ hops to the process's one database thread before every
+        frame and every layer event, so each delivery waited in line behind
+        whatever services were running there: under load, a chat message's
+        delivery queued behind other people's writes. Every database call made
+        here goes through ``database_sync_to_async``, which closes stale
+        connections itself before and after it runs, so the hop bought nothing.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     _refused_by_limits = False
 

@@ -82,3 +82,34 @@ async def test_a_resent_message_is_answered_without_writing(monkeypatch):
     resend = meter.calls[1]
     assert not any(q.upper().startswith(("INSERT", "UPDATE")) for q in resend["sql"]), resend["sql"]
     assert resend["queries"] <= BASELINE["message_send_duplicate"]["queries"], json.dumps(resend, indent=1)
+
+
+async def test_a_message_takes_one_trip_to_the_database_thread(monkeypatch):
+    """The sender's service is the only thread-sensitive hop of a message, sent and delivered.
+
+    Channels' own ``dispatch`` hops to the database thread before every frame and
+    every layer event; under load each delivery then waited behind other people's
+    writes there. ``support.ws.FrameConsumer.dispatch`` leaves that hop out.
+    """
+    from asgiref import sync as asgiref_sync
+
+    seeker, listener, conversation = await sync_to_async(matched_pair)()
+    trips: list[str] = []
+    original_call = asgiref_sync.SyncToAsync.__call__
+
+    async def counting_call(self, *args, **kwargs):
+        if self._thread_sensitive:
+            trips.append(getattr(self.func, "__qualname__", repr(self.func)))
+        return await original_call(self, *args, **kwargs)
+
+    async with connected(seeker) as s, connected(listener) as l:
+        monkeypatch.setattr(asgiref_sync.SyncToAsync, "__call__", counting_call)
+        for i in range(MESSAGES):
+            await s.send_json_to({"type": "message.send", "conversation": conversation.pk, "client_id": f"t{i}",
+                                  "text": f"still here, message {i}"})
+            ack = await receive_until(s, "message.ack")
+            echoed = await receive_until(s, "message.created")
+            delivered = await receive_until(l, "message.created")
+            assert echoed["message"]["seq"] == delivered["message"]["seq"] == ack["seq"]
+        monkeypatch.undo()
+    assert len(trips) == MESSAGES, trips
