@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from chat.events import conversation_event
+from chat.message_sql import db_datetime, message_from_row, message_insert, messages_nearby
 from chat.models import Conversation, ConversationStatus, Message, MessageKind
 from chat.payloads import message_payload
 from chat.selectors import conversation_get_for_participant, conversation_get_for_sender
@@ -65,7 +65,7 @@ def next_seq(conversation_id: int, *, now) -> int:
         cursor.execute(
             f"UPDATE {table} SET last_seq = last_seq + 1, last_activity_at = %s, inactivity_warned_at = NULL "
             f"WHERE id = %s RETURNING last_seq",
-            [now, conversation_id],
+            [db_datetime(now), conversation_id],
         )
         return cursor.fetchone()[0]
 
@@ -77,10 +77,12 @@ def message_append(
     """Persist one message and schedule its delivery after commit. Caller holds a transaction."""
     now = now or timezone.now()
     seq = next_seq(conversation.pk, now=now)
-    message = Message.objects.create(
-        conversation_id=conversation.pk, seq=seq, kind=kind, sender=sender, sender_role=sender_role,
-        client_id=client_id, text=text, masked=masked, risk_level=risk_level,
+    message = message_insert(
+        conversation_id=conversation.pk, seq=seq, kind=kind, sender_id=sender.pk if sender else None,
+        sender_role=sender_role, client_id=client_id, text=text, masked=masked, risk_level=risk_level, created_at=now,
     )
+    if sender is not None:
+        message.sender = sender  # the instance the caller holds: no query for the payload's alias
     conversation.last_seq = seq
     payload = message_payload(message, conversation_id=conversation.pk, sender_alias=sender.alias if sender else "")
     conversation_event(conversation.pk, {"type": "message.created", "message": payload})
@@ -105,15 +107,14 @@ def message_send(*, sender, conversation_id: int, client_id: str, text: str) -> 
     text = validate_text(text)
     with transaction.atomic():
         conversation = conversation_get_for_sender(user=sender, conversation_id=conversation_id)
-        # One query serves both the idempotency check and the screening context.
-        nearby = list(
-            Message.objects.filter(conversation_id=conversation.pk)
-            .filter(Q(sender=sender, client_id=client_id) | Q(seq__gt=conversation.last_seq - CONTEXT_WINDOW))
-            .order_by("seq")
+        # One read serves both the idempotency check and the screening context.
+        nearby = messages_nearby(
+            conversation_id=conversation.pk, sender_id=sender.pk, client_id=client_id,
+            after_seq=conversation.last_seq - CONTEXT_WINDOW,
         )
-        existing = next((m for m in nearby if m.sender_id == sender.pk and m.client_id == client_id), None)
+        existing = next((m for m in nearby if m["sender_id"] == sender.pk and m["client_id"] == client_id), None)
         if existing is not None:
-            return SendResult(existing, duplicate=True, screening=None)
+            return SendResult(message_from_row(existing), duplicate=True, screening=None)
         role = conversation.role_of(sender.pk)
         if conversation.status == ConversationStatus.ENDED:
             raise DomainError("conversation_ended", CONVERSATION_ENDED)
@@ -127,7 +128,7 @@ def message_send(*, sender, conversation_id: int, client_id: str, text: str) -> 
         )
         if not decision.allowed:
             raise RateLimited(decision.retry_after)
-        recent = tuple(m.text for m in nearby if m.kind == MessageKind.TEXT)[-CONTEXT_MESSAGES:]
+        recent = tuple(m["text"] for m in nearby if m["kind"] == MessageKind.TEXT)[-CONTEXT_MESSAGES:]
         screening = screen_message(text=text, sender_role=role, recent_texts=recent)
         message = message_append(
             conversation=conversation, text=screening.text, kind=MessageKind.TEXT, sender=sender, sender_role=role,

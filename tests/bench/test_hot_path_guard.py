@@ -85,7 +85,7 @@ async def test_a_resent_message_is_answered_without_writing(monkeypatch):
 
 
 async def test_a_message_takes_one_trip_to_the_database_thread(monkeypatch):
-    """The sender's service is the only thread-sensitive hop of a message, sent and delivered.
+    """The sender's service is the only hop to a database thread of a message, sent and delivered.
 
     Channels' own ``dispatch`` hops to the database thread before every frame and
     every layer event; under load each delivery then waited behind other people's
@@ -98,8 +98,7 @@ async def test_a_message_takes_one_trip_to_the_database_thread(monkeypatch):
     original_call = asgiref_sync.SyncToAsync.__call__
 
     async def counting_call(self, *args, **kwargs):
-        if self._thread_sensitive:
-            trips.append(getattr(self.func, "__qualname__", repr(self.func)))
+        trips.append(getattr(self.func, "__qualname__", repr(self.func)))
         return await original_call(self, *args, **kwargs)
 
     async with connected(seeker) as s, connected(listener) as l:
