@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from .normalise import normalise, to_original
-from .pii import mask_with_rules
+from .pii import mask_for_language
 from .rules import Cue, Rule, RuleSet, get_rules
 from .types import Assessment, AssessmentContext, Category, Level, Span
 
@@ -117,7 +117,7 @@ def _escalates(combos, cues: _Cues, before: set[str]) -> frozenset[str] | None:
 
 def _analyse_uncached(text: str, language: str) -> Analysis:
     rules = get_rules(language)
-    pii_spans, pii_kinds = mask_with_rules(text, rules)[1:]
+    pii_spans, pii_kinds = mask_for_language(text, language)[1:]
     norm, origin = normalise(text, rules)
     first = rules.rule_starts.search(norm)
     if first is None:

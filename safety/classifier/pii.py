@@ -4,6 +4,7 @@ file and run on the original text."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 from .rules import RuleSet, get_rules
@@ -62,11 +63,18 @@ def mask_with_rules(text: str, rules: RuleSet) -> tuple[str, tuple[Span, ...], f
     return "".join(out), spans, frozenset(k for _, _, k, _ in taken)
 
 
+@functools.lru_cache(maxsize=1024)
+def mask_for_language(text: str, language: str) -> tuple[str, tuple[Span, ...], frozenset[str]]:
+    """``mask_with_rules`` with the language's rules, remembered: screening a message
+    masks it once for the assessment and asks again for the text it stores."""
+    return mask_with_rules(text, get_rules(language))
+
+
 def mask_personal_info(text: str, language: str = "en") -> MaskResult:
     """Replace personal information with placeholders like "[phone removed]".
 
     ``spans`` point into the original ``text``; helpline numbers (988,
     116 123, 741741, ...) and ordinary numbers are left alone.
     """
-    masked, spans, kinds = mask_with_rules(text or "", get_rules(language))
+    masked, spans, kinds = mask_for_language(text or "", language)
     return MaskResult(masked, spans, kinds)
