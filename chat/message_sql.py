@@ -7,10 +7,8 @@ the ORM cost ~1.7, ~0.9 and ~0.35 ms of Python per message on this project's
 2-core bench machine, most of a message's database-thread time, against a few
 tens of microseconds for the statement itself (``tests/bench`` guards the
 query count; ``docs/performance.md`` has the profile). The SQL is plain and
-portable: it runs unchanged on SQLite (3.35+, for RETURNING) and PostgreSQL.
-
-Column and table names come from the models, so a rename that the ORM would
-follow fails the chat tests here rather than silently reading the wrong column.
+portable: it runs unchanged on SQLite (3.35+, for RETURNING) and PostgreSQL;
+``support.rawsql`` names tables and columns from the models.
 """
 
 from __future__ import annotations
@@ -19,11 +17,10 @@ import datetime as dt
 import functools
 
 from django.db import connection
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from chat.models import Conversation, Message
 from safety.models import Sanction, SanctionKind
+from support.rawsql import aware, column, db_datetime, table
 
 #: The conversation fields the message path reads (others load on first access).
 SENDER_FIELDS = ("id", "seeker_id", "listener_id", "topic_id", "status", "last_seq", "escalated")
@@ -38,60 +35,35 @@ _INSERT_FIELDS = (
 )
 
 
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _column(model, attname: str) -> str:
-    field = next(f for f in model._meta.concrete_fields if f.attname == attname)
-    return connection.ops.quote_name(field.column)
-
-
 @functools.cache
 def _conversation_for_sender_sql(vendor: str) -> str:
-    c = functools.partial(_column, Conversation)
-    s = functools.partial(_column, Sanction)
+    c = functools.partial(column, Conversation)
+    s = functools.partial(column, Sanction)
     columns = ", ".join(f"c.{c(name)}" for name in SENDER_FIELDS)
     return (
         f"SELECT {columns}, "
-        f"(SELECT s.{s('expires_at')} FROM {_table(Sanction)} s WHERE s.{s('subject_id')} = %s AND s.{s('kind')} = %s "
+        f"(SELECT s.{s('expires_at')} FROM {table(Sanction)} s WHERE s.{s('subject_id')} = %s AND s.{s('kind')} = %s "
         f"AND s.{s('lifted_at')} IS NULL AND s.{s('expires_at')} > %s ORDER BY s.{s('expires_at')} DESC LIMIT 1) "
-        f"FROM {_table(Conversation)} c WHERE c.{c('id')} = %s AND (c.{c('seeker_id')} = %s OR c.{c('listener_id')} = %s)"
+        f"FROM {table(Conversation)} c WHERE c.{c('id')} = %s AND (c.{c('seeker_id')} = %s OR c.{c('listener_id')} = %s)"
     )
 
 
 @functools.cache
 def _nearby_sql(vendor: str) -> str:
-    m = functools.partial(_column, Message)
+    m = functools.partial(column, Message)
     columns = ", ".join(m(name) for name in NEARBY_FIELDS)
     return (
-        f"SELECT {columns} FROM {_table(Message)} WHERE {m('conversation_id')} = %s "
+        f"SELECT {columns} FROM {table(Message)} WHERE {m('conversation_id')} = %s "
         f"AND (({m('sender_id')} = %s AND {m('client_id')} = %s) OR {m('seq')} > %s) ORDER BY {m('seq')}"
     )
 
 
 @functools.cache
 def _insert_sql(vendor: str) -> str:
-    m = functools.partial(_column, Message)
+    m = functools.partial(column, Message)
     columns = ", ".join(m(name) for name in _INSERT_FIELDS)
     placeholders = ", ".join(["%s"] * len(_INSERT_FIELDS))
-    return f"INSERT INTO {_table(Message)} ({columns}) VALUES ({placeholders}) RETURNING {m('id')}"
-
-
-def _aware(value) -> dt.datetime | None:
-    """A datetime as the ORM would return it (SQLite gives a subquery's value back as text)."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value, dt.timezone.utc)
-    return value
-
-
-def db_datetime(value: dt.datetime):
-    """``value`` as the ORM stores it in this database (naive UTC text on SQLite)."""
-    return connection.ops.adapt_datetimefield_value(value)
+    return f"INSERT INTO {table(Message)} ({columns}) VALUES ({placeholders}) RETURNING {m('id')}"
 
 
 def conversation_for_sender(*, user_id: int, conversation_id: int, now: dt.datetime) -> Conversation | None:
@@ -107,7 +79,7 @@ def conversation_for_sender(*, user_id: int, conversation_id: int, now: dt.datet
         return None
     conversation = Conversation.from_db(connection.alias, SENDER_FIELDS, row[:-1])
     conversation.escalated = bool(conversation.escalated)
-    conversation.sender_muted_until = _aware(row[-1])
+    conversation.sender_muted_until = aware(row[-1])
     return conversation
 
 
@@ -120,7 +92,7 @@ def messages_nearby(*, conversation_id: int, sender_id: int, client_id: str, aft
 
 def message_from_row(row: dict) -> Message:
     """A ``Message`` from one ``messages_nearby`` row, as the ORM would have loaded it."""
-    message = Message(**{**row, "masked": bool(row["masked"]), "created_at": _aware(row["created_at"])})
+    message = Message(**{**row, "masked": bool(row["masked"]), "created_at": aware(row["created_at"])})
     message._state.adding = False
     message._state.db = connection.alias
     return message

@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from chat.matching import Candidate
 from listeners.models import ListenerStatus, Shift
-from support.models import Connection
 
 
 def shift_open_for(listener_id: int) -> Shift | None:
@@ -42,64 +41,36 @@ def listener_candidates(*, now=None) -> list[Candidate]:
     """Every listener on an open shift who is connected, with their load now.
 
     Load counts active chats plus pending offers: an offer holds a seat so a
-    listener is never offered more than their capacity.
+    listener is never offered more than their capacity. Read in two statements
+    (``listeners.candidates_sql``): this runs in every dispatch round.
     """
+    from listeners.candidates_sql import open_shifts
+
     now = now or timezone.now()
     grace_cutoff = now - timedelta(seconds=settings.MATCHING_LISTENER_GRACE_SECONDS)
     max_start = now - timedelta(seconds=settings.LISTENERS_MAX_SHIFT_SECONDS)
     day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    shifts = list(Shift.objects.filter(ended_at__isnull=True, listener__is_active=True).select_related("listener__listener_profile"))
-    if not shifts:
-        return []
-    listener_ids = [shift.listener_id for shift in shifts]
-    # Plain (shift, topic) pairs: prefetching Topic objects was most of a dispatch round's time.
-    topic_ids: dict[int, set[int]] = {shift.pk: set() for shift in shifts}
-    for shift_id, topic_id in Shift.topics.through.objects.filter(shift_id__in=topic_ids).values_list("shift_id", "topic_id"):
-        topic_ids[shift_id].add(topic_id)
-    present = set(
-        Connection.objects.filter(user_id__in=listener_ids, last_seen_at__gte=grace_cutoff).values_list("user_id", flat=True)
-    )
-    from chat.models import Conversation, ConversationStatus, Offer, OfferStatus
-
-    active = dict(
-        Conversation.objects.filter(listener_id__in=listener_ids, status=ConversationStatus.ACTIVE)
-        .values("listener_id")
-        .annotate(n=Count("id"))
-        .values_list("listener_id", "n")
-    )
-    pending = dict(
-        Offer.objects.filter(listener_id__in=listener_ids, status=OfferStatus.PENDING)
-        .values("listener_id")
-        .annotate(n=Count("id"))
-        .values_list("listener_id", "n")
-    )
-    today = dict(
-        Offer.objects.filter(listener_id__in=listener_ids, status=OfferStatus.ACCEPTED, answered_at__gte=day_start)
-        .values("listener_id")
-        .annotate(n=Count("id"))
-        .values_list("listener_id", "n")
-    )
+    shifts, topic_ids = open_shifts(present_since=grace_cutoff, day_start=day_start)
     candidates = []
     for shift in shifts:
-        profile = getattr(shift.listener, "listener_profile", None)
-        if profile is None or profile.status != ListenerStatus.ACTIVE or not profile.is_trained:
+        if not shift.has_profile or shift.profile_status != ListenerStatus.ACTIVE or shift.trained_at is None:
             continue
         available = (
-            shift.listener_id in present
+            shift.present
             and shift.started_at > max_start
-            and (profile.paused_until is None or profile.paused_until <= now)
-            and today.get(shift.listener_id, 0) < settings.LISTENERS_DAILY_CHAT_CAP
+            and (shift.paused_until is None or shift.paused_until <= now)
+            and shift.accepted_today < settings.LISTENERS_DAILY_CHAT_CAP
         )
         candidates.append(
             Candidate(
                 listener_id=shift.listener_id,
-                topic_ids=frozenset(topic_ids[shift.pk]),
+                topic_ids=frozenset(topic_ids[shift.shift_id]),
                 capacity=shift.capacity,
-                load=active.get(shift.listener_id, 0) + pending.get(shift.listener_id, 0),
+                load=shift.active_chats + shift.pending_offers,
                 idle_since=shift.idle_since,
-                approved_for_teens=profile.approved_for_teens,
-                approved_for_adults=profile.approved_for_adults,
-                accepts_direct_requests=profile.accepts_direct_requests,
+                approved_for_teens=shift.approved_for_teens,
+                approved_for_adults=shift.approved_for_adults,
+                accepts_direct_requests=shift.accepts_direct_requests,
                 available=available,
             )
         )

@@ -9,13 +9,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from chat.events import conversation_event
-from chat.message_sql import db_datetime, message_from_row, message_insert, messages_nearby
+from chat.message_sql import message_from_row, message_insert, messages_nearby
 from chat.models import Conversation, ConversationStatus, Message, MessageKind
 from chat.payloads import message_payload
 from chat.selectors import conversation_get_for_participant, conversation_get_for_sender
 from safety.screening import Screening, screen_message
 from support import ratelimit
 from support.errors import DomainError, RateLimited
+from support.rawsql import db_datetime
 
 EMPTY_MESSAGE = "A message can't be empty."
 MESSAGE_TOO_LONG = "Messages are limited to {limit} characters."

@@ -1,0 +1,46 @@
+"""Helpers for the few statements written out by hand on hot paths.
+
+Where the ORM took longer to build a statement than the database took to run
+it (``chat.message_sql``, ``listeners.candidates_sql``), the statement is
+plain SQL that runs unchanged on SQLite and PostgreSQL. These helpers name
+tables and columns from the models (a rename the ORM follows fails the tests
+rather than reading the wrong column) and carry datetimes across as the ORM
+does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+
+def table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def column(model, attname: str) -> str:
+    field = next(f for f in model._meta.concrete_fields if f.attname == attname)
+    return connection.ops.quote_name(field.column)
+
+
+def aware(value) -> dt.datetime | None:
+    """A datetime read by hand as the ORM would return it: aware, in UTC.
+
+    SQLite hands back a table column as a naive datetime and a computed one
+    (a subquery's) as text; PostgreSQL an aware datetime.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.timezone.utc)
+    return value
+
+
+def db_datetime(value: dt.datetime | None):
+    """``value`` as the ORM stores it in this database (naive UTC text on SQLite)."""
+    return connection.ops.adapt_datetimefield_value(value)
