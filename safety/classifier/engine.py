@@ -276,20 +276,23 @@ def assess(text: str, context: AssessmentContext | None = None) -> Assessment:
             reasons.append(part)
 
     # context: plan / means / timing named after ideation earlier in the chat
-    if level < Level.IMMINENT and context.recent_texts:
+    # The cue is looked for first: the earlier messages need a full analysis each (on another
+    # process than the one that screened them, a cold one), and most messages name no cue.
+    cue = _context_cue(text, lang) if level < Level.IMMINENT and context.recent_texts else None
+    earlier = []
+    if cue:
         recent = context.recent_texts[-rules.context_messages:]
         earlier = [_analyse(t, lang).ideation_person for t in recent if t]
         earlier = [p for p in earlier if p]
-        cue = _context_cue(text, lang) if earlier else None
-        if cue:
-            name, s, e = cue
-            level = Level.IMMINENT
-            categories.add(Category.SELF_HARM)
-            spans.append(Span(s, e, Category.SELF_HARM, f"context.{name}"))
-            if "first" not in earlier:
-                third_person = True
-            reasons.insert(0, f"imminent: {name} named after earlier "
-                              f"{'third-person ' if 'first' not in earlier else ''}suicidal ideation in this conversation")
+    if cue and earlier:
+        name, s, e = cue
+        level = Level.IMMINENT
+        categories.add(Category.SELF_HARM)
+        spans.append(Span(s, e, Category.SELF_HARM, f"context.{name}"))
+        if "first" not in earlier:
+            third_person = True
+        reasons.insert(0, f"imminent: {name} named after earlier "
+                          f"{'third-person ' if 'first' not in earlier else ''}suicidal ideation in this conversation")
 
     if an.pii_kinds:
         categories.add(Category.PERSONAL_INFO)
