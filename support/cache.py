@@ -21,7 +21,21 @@ _pools_lock = threading.Lock()
 
 class SharedPoolRedisCacheClient(RedisCacheClient):
     def _get_connection_pool(self, write):
-        server = self._servers[self._get_connection_pool_index(write)]
+        return self._pool_for_index(self._get_connection_pool_index(write))
+
+    def get_client(self, key=None, *, write=False):
+        """One ``redis.Redis`` per server for this backend object, not one per call: building it
+        (and its pool key) was a third of a rate-limit check, which runs on every chat message.
+        Redis clients are thread-safe; each command takes a connection from the shared pool."""
+        index = self._get_connection_pool_index(write)
+        clients = self.__dict__.setdefault("_hearth_clients", {})
+        client = clients.get(index)
+        if client is None:
+            client = clients[index] = self._client(connection_pool=self._pool_for_index(index))
+        return client
+
+    def _pool_for_index(self, index):
+        server = self._servers[index]
         key = (server, self._pool_class, tuple(sorted((name, repr(value)) for name, value in self._pool_options.items())))
         pool = _pools.get(key)
         if pool is None:
