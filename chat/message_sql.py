@@ -90,6 +90,37 @@ def messages_nearby(*, conversation_id: int, sender_id: int, client_id: str, aft
         return [dict(zip(NEARBY_FIELDS, row)) for row in cursor.fetchall()]
 
 
+@functools.cache
+def _transcript_sql(vendor: str) -> str:
+    from support.models import User
+
+    m = functools.partial(column, Message)
+    u = functools.partial(column, User)
+    columns = ", ".join(f"m.{m(name)}" for name in NEARBY_FIELDS)
+    return (
+        f"SELECT {columns}, u.{u('alias')} FROM {table(Message)} m LEFT JOIN {table(User)} u ON u.{u('id')} = m.{m('sender_id')} "
+        f"WHERE m.{m('conversation_id')} = %s AND m.{m('seq')} > %s ORDER BY m.{m('seq')} LIMIT %s"
+    )
+
+
+def transcript_after(*, conversation_id: int, after_seq: int, limit: int) -> list[Message]:
+    """Up to ``limit`` messages after ``after_seq`` in order, each with ``sender_alias`` set.
+
+    The transcript read of every connect, sync and match; the ORM's version
+    (``select_related("sender")``) built and loaded the sender's whole user
+    row for one alias.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_transcript_sql(connection.vendor), [conversation_id, after_seq, limit])
+        rows = cursor.fetchall()
+    messages = []
+    for row in rows:
+        message = message_from_row(dict(zip(NEARBY_FIELDS, row[:-1])))
+        message.sender_alias = row[-1] or ""
+        messages.append(message)
+    return messages
+
+
 def message_from_row(row: dict) -> Message:
     """A ``Message`` from one ``messages_nearby`` row, as the ORM would have loaded it."""
     message = Message(**{**row, "masked": bool(row["masked"]), "created_at": aware(row["created_at"])})

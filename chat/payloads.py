@@ -10,13 +10,20 @@ def _iso(value) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
+def _sender_alias(message: Message) -> str:
+    known = getattr(message, "sender_alias", None)  # set by the transcript read: no query for the user
+    if known is not None:
+        return known
+    return message.sender.alias if message.sender_id else ""
+
+
 def message_payload(message: Message, *, conversation_id: int | None = None, sender_alias: str | None = None) -> dict:
     return {
         "conversation": conversation_id or message.conversation_id,
         "seq": message.seq,
         "kind": message.kind,
         "sender_role": message.sender_role,
-        "sender_alias": sender_alias if sender_alias is not None else (message.sender.alias if message.sender_id else ""),
+        "sender_alias": sender_alias if sender_alias is not None else _sender_alias(message),
         "text": message.text,
         "client_id": message.client_id or None,
         "masked": message.masked,

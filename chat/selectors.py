@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from chat.models import ChatRequest, Conversation, ConversationStatus, Message, Offer, OfferStatus, RequestStatus
+from chat.queue_sql import matches_since, requests_ahead
 from chat.payloads import conversation_payload, message_payload, offer_payload, request_payload
 from support.errors import NotFoundOrForbidden
 
@@ -58,12 +59,10 @@ def _only_for_participant(queryset, *, user, conversation_id: int) -> Conversati
 
 
 def messages_after(*, conversation: Conversation, after_seq: int, limit: int | None = None) -> list[Message]:
-    limit = limit or settings.CHAT_RESUME_BATCH
-    return list(
-        Message.objects.filter(conversation=conversation, seq__gt=after_seq)
-        .select_related("sender")
-        .order_by("seq")[:limit]
-    )
+    """Messages after ``after_seq``, oldest first, each with ``sender_alias`` (``chat.message_sql``)."""
+    from chat.message_sql import transcript_after
+
+    return transcript_after(conversation_id=conversation.pk, after_seq=after_seq, limit=limit or settings.CHAT_RESUME_BATCH)
 
 
 def conversations_for_user(*, user, include_ended: bool = True, limit: int = 50) -> list[Conversation]:
@@ -89,12 +88,7 @@ def queue_position(request: ChatRequest) -> int:
     Requests for the same topic, or for any topic, that sort ahead of this one
     (priority first, then time queued).
     """
-    ahead = ChatRequest.objects.filter(status__in=[RequestStatus.WAITING, RequestStatus.OFFERED]).filter(
-        Q(priority__gt=request.priority) | Q(priority=request.priority, queued_at__lt=request.queued_at)
-    )
-    if request.topic_id is not None:
-        ahead = ahead.filter(Q(topic_id=request.topic_id) | Q(topic__isnull=True))
-    return ahead.count() + 1
+    return requests_ahead(priority=request.priority, queued_at=request.queued_at, topic_id=request.topic_id) + 1
 
 
 MIN_MATCHES_FOR_ESTIMATE = 3
@@ -104,12 +98,7 @@ def matching_rates(*, now=None) -> dict:
     """Matches in the estimate window: ``{"all": n, topic_id: n, ...}`` (one query)."""
     now = now or timezone.now()
     since = now - timedelta(seconds=settings.MATCHING_WAIT_ESTIMATE_WINDOW_SECONDS)
-    counts = dict(
-        ChatRequest.objects.filter(matched_at__gte=since)
-        .values("topic_id")
-        .annotate(n=Count("id"))
-        .values_list("topic_id", "n")
-    )
+    counts = matches_since(since)
     counts["all"] = sum(counts.values())
     return counts
 
