@@ -19,10 +19,10 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from support.origins import origin_validator  # noqa: E402
 from support.routing import websocket_urlpatterns  # noqa: E402
 from support.scheduler import with_scheduler  # noqa: E402
-from safety.classifier import get_rules  # noqa: E402
+from safety.warmup import compile_rules_at_start  # noqa: E402
 
-# Compile the safety rules now, so the first chat message does not pay for it.
-get_rules("en")
+# In the background: the server accepts connections meanwhile (safety/warmup.py).
+compile_rules_at_start("en")
 
 application = with_scheduler(
     ProtocolTypeRouter(
@@ -33,7 +33,8 @@ application = with_scheduler(
     )
 )
 
-# Django, the apps, the URL tables and the compiled rules live as long as the process:
+# Django, the apps and the URL tables live as long as the process (the rules are frozen
+# once compiled):
 # freeze them out of the cyclic collector, so its full passes scan only what sockets
 # and requests create. Full passes over everything stalled every socket of the process
 # for 90–136 ms at a time with 500 sockets (docs/performance.md).

@@ -8,8 +8,8 @@ and the entry.
 
 from __future__ import annotations
 
-import functools
 import re
+import threading
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -524,6 +524,17 @@ def get_rules(language: str = "en") -> RuleSet:
     return _cached_rules(lang)
 
 
-@functools.lru_cache(maxsize=None)
+_compiled: dict[str, RuleSet] = {}
+_compile_lock = threading.Lock()
+
+
 def _cached_rules(lang: str) -> RuleSet:
-    return load_rule_file(RULES_DIR / f"{lang}.toml")
+    # Locked, so a message screened while the process compiles the rules at start-up
+    # (support.asgi, in a thread of its own) waits for that compile instead of repeating it.
+    rules = _compiled.get(lang)
+    if rules is None:
+        with _compile_lock:
+            rules = _compiled.get(lang)
+            if rules is None:
+                rules = _compiled[lang] = load_rule_file(RULES_DIR / f"{lang}.toml")
+    return rules

@@ -1,0 +1,62 @@
+"""The safety rules compile in the background at start-up, and a broken rule file still stops the process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+from safety import warmup
+from safety.classifier import Level, assess
+from safety.classifier import rules as rules_module
+from safety.classifier.types import RuleFileError
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_a_message_screened_during_the_compile_waits_for_it_and_is_screened_with_the_rules(monkeypatch):
+    monkeypatch.setattr(rules_module, "_compiled", {})
+    loads: list[str] = []
+    real_load = rules_module.load_rule_file
+
+    def slow_load(path):
+        loads.append(str(path))
+        time.sleep(0.3)
+        return real_load(path)
+
+    monkeypatch.setattr(rules_module, "load_rule_file", slow_load)
+    started = warmup.compile_rules_at_start("en", on_failure=lambda: None)
+    time.sleep(0.05)  # the compile is under way
+    result = assess("i have the pills saved up and i am going to take them all tonight")
+    started.join(timeout=10)
+    assert result.level == Level.IMMINENT
+    assert len(loads) == 1, "the message waited for the start-up compile instead of compiling the rules again"
+
+
+def test_rules_that_do_not_compile_call_the_failure_hook(monkeypatch):
+    def broken(language):
+        raise RuleFileError("en.toml: invalid regular expression")
+
+    monkeypatch.setattr(warmup, "get_rules", broken)
+    failed = threading.Event()
+    warmup.compile_rules_at_start("en", on_failure=failed.set).join(timeout=10)
+    assert failed.is_set()
+
+
+def test_a_server_process_with_a_broken_rule_file_exits_with_status_3(tmp_path):
+    (tmp_path / "en.toml").write_text('[rules]\nbroken = "not a table"\n')
+    script = textwrap.dedent(f"""
+        import time
+        from pathlib import Path
+        import safety.classifier.rules as rules
+        rules.RULES_DIR = Path({str(tmp_path)!r})
+        import support.asgi  # starts the compile
+        time.sleep(20)
+        raise SystemExit("still running with broken rules")
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.returncode == warmup.RULES_BROKEN_EXIT_STATUS, done.stderr[-2000:]
+    assert "do not compile" in done.stderr
