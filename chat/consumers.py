@@ -88,19 +88,27 @@ class ChatConsumer(ConversationSocket):
         if user.role not in (Role.SEEKER, Role.LISTENER) or not user.is_active:
             await self.close(code=CloseCode.FORBIDDEN)
             return
-        if user.role == Role.LISTENER and await database_sync_to_async(listener_is_suspended)(user.pk):
-            await self.close(code=CloseCode.ACCESS_REVOKED)
-            return
+        # Groups first, so nothing sent after the state is read below can be missed.
         await self.join_group(user_group(user.pk))
         session = self.scope.get("session")
         if session is not None and session.session_key:
             await self.join_group(session_group(session.session_key))
-        await database_sync_to_async(presence.connection_open)(user_id=user.pk, channel_name=self.channel_name)
-        state = await database_sync_to_async(selectors.socket_state_for_user)(user)
+        state = await database_sync_to_async(self._open)(user)
+        if state is None:
+            await self.close(code=CloseCode.ACCESS_REVOKED)
+            return
         for conversation_id in state.conversation_ids:
             await self.join_conversation(conversation_id)
         await self.send_json(hello_payload(user, state))
         self.start_heartbeat()
+
+    def _open(self, user) -> selectors.SocketState | None:
+        """The socket's database work, in one trip to the database thread (a reconnect storm is
+        thousands of these): refuse a suspended listener, record presence, read the state."""
+        if user.role == Role.LISTENER and listener_is_suspended(user.pk):
+            return None
+        presence.connection_open(user_id=user.pk, channel_name=self.channel_name)
+        return selectors.socket_state_for_user(user)
 
     async def disconnect(self, code) -> None:
         self.stop_heartbeat()
