@@ -25,7 +25,7 @@ class Profile:
     # x4 steps plus one geometric bisection step: the same x2 resolution as
     # x2 steps, in 5-6 steps instead of 8-9 from 25 to a baseline's ~1,600.
     relay_knee_factor: float = 4.0
-    relay_knee_step_s: float = 2.0
+    relay_knee_step_s: float = 1.5     # ≥ 300 samples per step at the rates a knee search reaches
     relay_knee_max_steps: int = 5
     relay_knee_p99_ms: float = 100.0
     relay_knee_refine_steps: int = 1       # bisection steps between knee and first step past it
@@ -33,13 +33,13 @@ class Profile:
     # untimed set-up; it was O(N^2) until room presence became deltas and is
     # still ~0.05 s a member on SQLite); full: the 200, growing to 6,400.
     fanout_room: int = 50
-    fanout_slow_s: float = 3.0       # 1 msg/s
+    fanout_slow_s: float = 2.0       # 1 msg/s
     fanout_burst_s: float = 2.0      # a burst of 10 msgs every second
     fanout_burst: int = 10
     fanout_grow_sizes: list[int] = field(default_factory=lambda: [50, 100, 200])
     fanout_grow_senders: int = 4
     fanout_grow_sender_rate: float = 1.0   # msgs/s per sender
-    fanout_grow_step_s: float = 2.0
+    fanout_grow_step_s: float = 1.5
     fanout_grow_p95_ms: float = 500.0
     # idle sockets (S4-like)
     idle_step: int = 250

@@ -65,6 +65,10 @@ class Target(abc.ABC):
         """Once, before any scenario: the run's profile (sizes) and scenario
         names, e.g. to size data prepared once and reused by every server group."""
 
+    async def prepare_shared(self) -> None:
+        """Once, after ``plan`` and before any scenario, not timed: data every server group
+        copies (e.g. template databases). ``bench.run`` runs every target's at once."""
+
     async def setup(self, run_id: str) -> None:
         """Before the server processes of ``run_id`` start, not timed: e.g.
         create the database they will use."""

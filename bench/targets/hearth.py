@@ -134,7 +134,7 @@ def _safe(run_id: str) -> str:
 # -- databases ------------------------------------------------------------------
 
 _templates: dict[tuple[str, str], str] = {}   # (store, "blank" | "seeded") -> database name or file
-_template_lock = asyncio.Lock()
+_template_locks: dict[str, asyncio.Lock] = {}   # per store: SQLite's and PostgreSQL's build side by side
 #: Users the seeded template holds, the most any planned scenario asks for
 #: (``Hearth.plan``); ``hearth_setup seed`` output, per store.
 _pool_size = {"pairs": 0, "room": 0}
@@ -219,7 +219,7 @@ async def _clone(store: str, source: str, name: str) -> None:
 async def _template(store: str, kind: str) -> str:
     """The ``blank`` (migrated) or ``seeded`` (migrated + pool) template,
     built once per bench process and store."""
-    async with _template_lock:
+    async with _template_locks.setdefault(store, asyncio.Lock()):
         if kind == "seeded" and (store, "blank") not in _templates:
             await _build_template(store, "blank")
         if (store, kind) not in _templates:
@@ -483,6 +483,10 @@ class Hearth(Target):
         return env
 
     # -- server lifecycle ----------------------------------------------------------
+    async def prepare_shared(self) -> None:
+        """This store's templates, before any scenario (built or reused from the cache)."""
+        await _template(self.store, "seeded" if (_pool_size["pairs"] or _pool_size["room"]) else "blank")
+
     async def setup(self, run_id: str) -> None:
         env = self._base_env(run_id)
         state = RunState(run_id, env)
