@@ -84,7 +84,10 @@ async def main(args: argparse.Namespace) -> int:
     for s in scenarios:
         if s not in SCENARIOS:
             raise SystemExit(f"unknown scenario {s!r}; known: {', '.join(SCENARIOS)}")
-    targets = [resolve(t.strip()) for t in args.targets.split(",") if t.strip()]
+    try:
+        targets = [resolve(t.strip()) for t in args.targets.split(",") if t.strip()]
+    except KeyError as exc:  # an unknown name: say which exist, no traceback
+        raise SystemExit(exc.args[0]) from None
     # Pinning separates client and server on a 2-core box; with several server
     # processes they need every core, so nothing is pinned then.
     client_cpus, server_cpus = _pinning(args.no_pin or args.procs > 1)

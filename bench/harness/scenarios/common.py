@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from bench.harness import procstat, redisinfo
-from bench.harness.accounting import DUPLICATE, LAST, OK, UNEXPECTED, Ledger
+from bench.harness.accounting import DUPLICATE, LAST, UNEXPECTED, Ledger
 from bench.harness.clients import Fleet
 from bench.harness.latency import Latency
 from bench.harness.pacing import now_ns, sleep_until
