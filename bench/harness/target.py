@@ -67,7 +67,7 @@ class Target(abc.ABC):
 
     async def prepare_shared(self) -> None:
         """Once, after ``plan`` and before any scenario, not timed: data every server group
-        copies (e.g. template databases). ``bench.run`` runs every target's at once."""
+        copies (e.g. template databases)."""
 
     async def setup(self, run_id: str) -> None:
         """Before the server processes of ``run_id`` start, not timed: e.g.

@@ -134,7 +134,7 @@ def _safe(run_id: str) -> str:
 # -- databases ------------------------------------------------------------------
 
 _templates: dict[tuple[str, str], str] = {}   # (store, "blank" | "seeded") -> database name or file
-_template_locks: dict[str, asyncio.Lock] = {}   # per store: SQLite's and PostgreSQL's build side by side
+_template_locks: dict[str, asyncio.Lock] = {}   # one per store: a store waits only for its own builds
 #: Users the seeded template holds, the most any planned scenario asks for
 #: (``Hearth.plan``); ``hearth_setup seed`` output, per store.
 _pool_size = {"pairs": 0, "room": 0}
