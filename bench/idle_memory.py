@@ -140,7 +140,7 @@ def _report(a, b, info_a, info_b, added: int, top: int) -> str:
         frames = " <- ".join(_short(f) for f in reversed(stat.traceback[-6:]))
         lines.append(f"{kib(stat.size_diff)}  {stat.count_diff / added:6.2f} blocks  {frames}")
     lines.append("")
-    lines.append(f"-- object types that grew (count per socket, shallow size per socket) --")
+    lines.append("-- object types that grew (count per socket, shallow size per socket) --")
     grown = []
     for name, count in info_b["counts"].items():
         diff = count - info_a["counts"].get(name, 0)

@@ -17,7 +17,6 @@ import json
 import os
 import random
 import sys
-import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -72,7 +71,7 @@ async def run(ctx: Context) -> list[dict]:
     target = ctx.target
     if target.family != "hearth":
         return []
-    from bench.targets.hearth import TOPIC, open_socket, until  # noqa: F401  (Hearth protocol helpers)
+    from bench.targets.hearth import open_socket, until
 
     p = ctx.profile
     n_listeners, n_seekers = p.matching_listeners, p.matching_seekers
@@ -85,7 +84,6 @@ async def run(ctx: Context) -> list[dict]:
     sockets = []
     try:
         async with ctx.servers(run_id) as group:
-            state = target.runs[run_id]
             listeners = await target.listeners(run_id, 0, n_listeners)
             seekers = await target.seekers(run_id, n_seekers)
             gate = asyncio.Semaphore(target.connect_concurrency)
