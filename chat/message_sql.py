@@ -20,7 +20,7 @@ from django.db import connection
 
 from chat.models import Conversation, Message
 from safety.models import Sanction, SanctionKind
-from support.rawsql import aware, column, db_datetime, table
+from support.rawsql import aware, column, db_datetime, instance, table
 
 #: The conversation fields the message path reads (others load on first access).
 SENDER_FIELDS = ("id", "seeker_id", "listener_id", "topic_id", "status", "last_seq", "escalated")
@@ -29,10 +29,7 @@ NEARBY_FIELDS = (
     "id", "conversation_id", "seq", "kind", "sender_id", "sender_role", "client_id", "text", "masked", "risk_level",
     "created_at",
 )
-_INSERT_FIELDS = (
-    "conversation_id", "seq", "kind", "sender_id", "sender_role", "client_id", "text", "masked", "risk_level",
-    "created_at",
-)
+_INSERT_FIELDS = NEARBY_FIELDS[1:]  # all but the id
 
 
 @functools.cache
@@ -77,7 +74,7 @@ def conversation_for_sender(*, user_id: int, conversation_id: int, now: dt.datet
         row = cursor.fetchone()
     if row is None:
         return None
-    conversation = Conversation.from_db(connection.alias, SENDER_FIELDS, row[:-1])
+    conversation = instance(Conversation, SENDER_FIELDS, row[:-1])
     conversation.escalated = bool(conversation.escalated)
     conversation.sender_muted_until = aware(row[-1])
     return conversation
@@ -123,10 +120,8 @@ def transcript_after(*, conversation_id: int, after_seq: int, limit: int) -> lis
 
 def message_from_row(row: dict) -> Message:
     """A ``Message`` from one ``messages_nearby`` row, as the ORM would have loaded it."""
-    message = Message(**{**row, "masked": bool(row["masked"]), "created_at": aware(row["created_at"])})
-    message._state.adding = False
-    message._state.db = connection.alias
-    return message
+    values = {**row, "masked": bool(row["masked"]), "created_at": aware(row["created_at"])}
+    return instance(Message, tuple(values), tuple(values.values()))
 
 
 def message_insert(
@@ -142,7 +137,4 @@ def message_insert(
     with connection.cursor() as cursor:
         cursor.execute(_insert_sql(connection.vendor), params)
         message_id = cursor.fetchone()[0]
-    message = Message(id=message_id, **values)
-    message._state.adding = False
-    message._state.db = connection.alias
-    return message
+    return instance(Message, ("id", *values), (message_id, *values.values()))

@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.db.models import Q, Subquery
+from django.db.models import Q
 from django.utils import timezone
 
 from chat.models import Conversation, Message
@@ -49,15 +49,6 @@ def _mutes_in_force(user_id: int, *, now=None):
 def sanction_active_mute(user_id: int, *, now=None) -> Sanction | None:
     """The mute in force for ``user_id`` that ends last, or None."""
     return _mutes_in_force(user_id, now=now).first()
-
-
-def mute_ends_at_subquery(user_id: int, *, now=None) -> Subquery:
-    """When the mute in force for ``user_id`` ends (NULL if none), to fold into another read.
-
-    The per-message path reads it with the conversation instead of paying a
-    query of its own for a row that almost never exists.
-    """
-    return Subquery(_mutes_in_force(user_id, now=now).values("expires_at")[:1])
 
 
 def alerts_open() -> list[SafetyFlag]:

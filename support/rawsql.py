@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import connection
+from django.db.models import DEFERRED
 from django.utils.dateparse import parse_datetime
 
 
@@ -42,3 +43,12 @@ def aware(value) -> dt.datetime | None:
 def db_datetime(value: dt.datetime | None):
     """``value`` as the ORM stores it in this database (naive UTC text on SQLite)."""
     return connection.ops.adapt_datetimefield_value(value)
+
+
+def instance(model, names, values):
+    """A saved ``model`` instance from a hand-written read: ``values`` for the fields ``names``
+    (attnames, in any order), every other field deferred (it loads on first access)."""
+    by_name = dict(zip(names, values))
+    # from_db takes the values in the model's field order; a list that long is used as it is.
+    ordered = [by_name.get(field.attname, DEFERRED) for field in model._meta.concrete_fields]
+    return model.from_db(connection.alias, tuple(by_name), ordered)
