@@ -5,7 +5,9 @@ it (``chat.message_sql``, ``listeners.candidates_sql``), the statement is
 plain SQL that runs unchanged on SQLite and PostgreSQL. These helpers name
 tables and columns from the models (a rename the ORM follows fails the tests
 rather than reading the wrong column) and carry datetimes across as the ORM
-does.
+does. Each module builds its statements once, in functions cached on
+``connection.vendor`` (the quoting comes from the database backend). Modules:
+``chat.message_sql``, ``chat.queue_sql``, ``listeners.candidates_sql``.
 """
 
 from __future__ import annotations
