@@ -31,6 +31,11 @@ from support.presence_heartbeat import layer_trouble, process_heartbeat
 
 logger = logging.getLogger("hearth.ws")
 
+try:  # what Daphne (through autobahn) raises when a reply goes to a socket the client closed
+    from autobahn.exception import Disconnected as DaphnePeerGone
+except ImportError:  # served by another ASGI server
+    DaphnePeerGone = OSError
+
 PROTOCOL_VERSION = 1
 
 
@@ -107,6 +112,7 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
         every socket's groups.
         """
         self.scope = scope
+        send = self._to_client(send)
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
         if self.channel_layer is None:
             return await super().__call__(scope, receive, send)
@@ -140,6 +146,30 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
+    def _to_client(self, send):
+        """Wrap the server's ``send``: a reply to a client already gone is not an error.
+
+        A client that closes right after a frame (a closed tab, a flaky
+        network) is gone before the reply goes out, and Daphne raises on
+        ``send``. Unhandled, that ended the consumer before it read the
+        ``websocket.disconnect`` already queued for it, so ``disconnect()``
+        never ran and the person stayed "present" until the stale sweep. The
+        frame's work is committed; the client resumes by sequence number.
+        ASGI servers other than Daphne raise an ``OSError`` subclass.
+        """
+
+        async def send_to_client(message):
+            if self.peer_gone:
+                return
+            try:
+                await send(message)
+            except (DaphnePeerGone, OSError):
+                self.peer_gone = True
+                logger.debug("client gone before a %s went out", message.get("type"))
+
+        return send_to_client
+
+    peer_gone = False
     _refused_by_limits = False
 
     # --- groups and heartbeat (shared by every Hearth socket) ----------------

@@ -159,8 +159,14 @@ class DaphneCluster:
         self.prepare()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, exc, tb) -> None:
         self.stop()
+        if exc_type is not None:
+            # pytest shows captured output with the failure: the servers' side of
+            # a flaky failure is otherwise lost with the temporary directory.
+            for server in self.processes:
+                print(f"--- daphne on port {server.port}, last 4,000 characters of its log ---")
+                print(server.log()[-4000:])
 
 
 def wait_healthy(server: DaphneProcess, timeout: float = 30) -> None:

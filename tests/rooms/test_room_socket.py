@@ -290,3 +290,52 @@ async def test_every_client_id_in_a_concurrent_burst_gets_exactly_one_gap_free_s
             for cm in contexts:
                 await cm.__aexit__(None, None, None)
     assert sorted(ack["seq"] for ack in acks) == [1, 2, 3, 4]
+
+
+async def test_a_member_who_closes_right_after_sending_still_leaves_the_room_at_once():
+    """The tab closes before the ack goes out: the message is kept and the person is not left "present".
+
+    Daphne raises on a send to a socket its client already closed; that used
+    to end the consumer before it read the queued disconnect, so the leave
+    waited a minute for the stale sweep (seen across two real processes).
+    """
+    from autobahn.exception import Disconnected
+    from channels.testing import WebsocketCommunicator
+
+    from support.asgi import application
+    from tests.ws import cookie_for
+
+    room, moderator = await run_db(_open_room)
+    member = await run_db(make_member, room)
+    tab_closed = asyncio.Event()
+
+    async def served_by_daphne(scope, receive, send):
+        async def send_to_client(message):
+            if tab_closed.is_set():
+                raise Disconnected("Attempt to send on a closed protocol")
+            await send(message)
+
+        return await application(scope, receive, send_to_client)
+
+    async with in_room(moderator, room.pk):
+        communicator = WebsocketCommunicator(
+            served_by_daphne, f"/ws/v1/rooms/{room.pk}/",
+            headers=[(b"origin", b"http://127.0.0.1"), (b"cookie", await cookie_for(member))],
+        )
+        assert (await communicator.connect(timeout=5))[0]
+        assert (await communicator.receive_json_from(timeout=5))["type"] == "room.hello"
+        tab_closed.set()
+        await communicator.send_json_to({"type": "room.message.send", "client_id": "last-words", "text": "bye for now"})
+        await asyncio.sleep(0.3)  # the ack (and an error frame, before) fail to go out
+        await communicator.send_input({"type": "websocket.disconnect", "code": 1001})
+        await communicator.wait(timeout=5)  # the consumer ends cleanly, not with the send's exception
+
+        def state():
+            return (
+                list(RoomMessage.objects.filter(room=room).values_list("client_id", "text")),
+                set(RoomPresence.objects.filter(room=room).values_list("user_id", flat=True)),
+            )
+
+        messages, present = await run_db(state)
+        assert messages == [("last-words", "bye for now")]
+        assert present == {moderator.pk}
