@@ -25,7 +25,7 @@ class Profile:
     # x4 steps plus one geometric bisection step: the same x2 resolution as
     # x2 steps, in 5-6 steps instead of 8-9 from 25 to a baseline's ~1,600.
     relay_knee_factor: float = 4.0
-    relay_knee_step_s: float = 1.5     # ≥ 300 samples per step at the rates a knee search reaches
+    relay_knee_step_s: float = 1.0     # ≥ 400 samples per step: the search steps up from the base phase (~100 msgs/s) to 400 and beyond
     relay_knee_max_steps: int = 5
     relay_knee_p99_ms: float = 100.0
     relay_knee_refine_steps: int = 1       # bisection steps between knee and first step past it

@@ -115,8 +115,9 @@ async def run(ctx: Context) -> list[dict]:
             bots = await asyncio.gather(*(listener_bot(i, l) for i, l in enumerate(listeners)))
             seeker_ws = await asyncio.gather(*(seeker_socket(i, s) for i, s in enumerate(seekers)))
             start = now_ns() + 300_000_000
-            if os.environ.get("BENCH_BURST_MARK"):   # lets a profiler (py-spy) sample only the burst
-                Path(os.environ["BENCH_BURST_MARK"]).write_text(str(start))
+            if os.environ.get("BENCH_BURST_MARK"):   # lets a profiler (bench.profile_run) sample only the burst
+                Path(os.environ["BENCH_BURST_MARK"]).write_text(json.dumps(
+                    {"start_ns": start, "pids": [proc.pid for proc in group.processes]}))
             times = sorted(start + int(rng.random() * 1e9) for _ in seeker_ws)
 
             async def seeker(i: int, ws, t: int) -> None:
