@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from chat import offer_sql
 from chat.events import user_event, user_join_conversation, user_leave_conversation
 from chat.models import ChatRequest, Conversation, ConversationStatus, Offer, OfferStatus, RequestStatus
 from chat.services.messages import system_message
@@ -19,26 +20,51 @@ def offer_accept(*, listener, offer_id: int, now=None) -> Conversation:
     """Accept a pending offer: the listener joins the conversation.
 
     Locks the offer, the listener's open shift, the request and the
-    conversation (in that order, everywhere). Refuses an expired, withdrawn
-    or answered offer, and a listener with no open shift.
+    conversation (in that order, everywhere), each lock with its write in one
+    statement (``chat.offer_sql``). Refuses an expired, withdrawn or answered
+    offer, and a listener with no open shift; a refusal writes nothing.
     """
     now = now or timezone.now()
     with transaction.atomic():
-        offer = Offer.objects.select_for_update().filter(pk=offer_id, listener_id=listener.pk).first()
-        if offer is None:
-            raise NotFoundOrForbidden()
-        if offer.status != OfferStatus.PENDING or offer.expires_at <= now:
+        request_id = offer_sql.offer_take(offer_id=offer_id, listener_id=listener.pk, now=now)
+        if request_id is None:
+            if not Offer.objects.filter(pk=offer_id, listener_id=listener.pk).exists():
+                raise NotFoundOrForbidden()
             raise DomainError("offer_gone", OFFER_GONE, status=409)
-        shift = Shift.objects.select_for_update().filter(listener_id=listener.pk, ended_at__isnull=True).first()
-        if shift is None:
+        if not offer_sql.shift_chat_taken(listener_id=listener.pk):
             raise DomainError("no_shift", NO_SHIFT, status=409)
-        request = ChatRequest.objects.select_for_update().get(pk=offer.request_id)
-        offer.listener = listener  # the offer was looked up by this listener: no query for the row again
-        return match_make(offer=offer, request=request, shift=shift, now=now)
+        conversation = _conversation_locked(offer_sql.request_matched(request_id=request_id, now=now))
+        return _conversation_open(conversation, listener=listener, now=now)
 
 
-def match_make(*, offer: Offer, request: ChatRequest, shift: Shift | None = None, now) -> Conversation:
-    """Record the pairing and open (or hand over) the conversation. Caller holds the locks.
+def match_make(*, offer: Offer, request: ChatRequest, now) -> Conversation:
+    """Record an assignment made without an offer to answer (``MATCHING_AUTO_ASSIGN``) and open
+    the conversation. Caller holds the dispatch lock; the offer was created in the same transaction."""
+    conversation = _conversation_locked(request.conversation_id)
+    shift = Shift.objects.select_for_update().get(listener_id=offer.listener_id, ended_at__isnull=True)
+    offer.status = OfferStatus.ACCEPTED
+    offer.answered_at = now
+    offer.save(update_fields=["status", "answered_at"])
+    request.status = RequestStatus.MATCHED
+    request.matched_at = now
+    request.closed_at = now
+    request.save(update_fields=["status", "matched_at", "closed_at"])
+    shift.chats_taken += 1
+    shift.save(update_fields=["chats_taken"])
+    return _conversation_open(conversation, listener=offer.listener, now=now)
+
+
+def _conversation_locked(conversation_id: int) -> Conversation:
+    """The conversation being matched, locked; an ended one (the seeker left meanwhile) refuses the match,
+    and the caller's transaction rolls back whatever it wrote for it."""
+    conversation = Conversation.objects.select_for_update(of=("self",)).select_related("topic", "seeker").get(pk=conversation_id)
+    if conversation.status == ConversationStatus.ENDED:
+        raise DomainError("offer_gone", OFFER_GONE, status=409)
+    return conversation
+
+
+def _conversation_open(conversation: Conversation, *, listener, now) -> Conversation:
+    """The listener takes the conversation: opened, or handed over from the previous listener.
 
     Flags the line as changed (places and queue sizes go out at the next
     scheduler tick). A new chat frees no seat (its offer already held one),
@@ -48,29 +74,12 @@ def match_make(*, offer: Offer, request: ChatRequest, shift: Shift | None = None
     """
     from chat.dispatch import line_changed, requests_dispatch_after_commit
 
-    conversation = Conversation.objects.select_for_update(of=("self",)).select_related("topic", "seeker").get(pk=request.conversation_id)
-    if conversation.status == ConversationStatus.ENDED:
-        offer.status = OfferStatus.WITHDRAWN
-        offer.save(update_fields=["status"])
-        raise DomainError("offer_gone", OFFER_GONE, status=409)
-    if shift is None:
-        shift = Shift.objects.select_for_update().get(listener_id=offer.listener_id, ended_at__isnull=True)
-    listener = offer.listener
     previous_listener_id = conversation.listener_id
-    offer.status = OfferStatus.ACCEPTED
-    offer.answered_at = now
-    offer.save(update_fields=["status", "answered_at"])
-    request.status = RequestStatus.MATCHED
-    request.matched_at = now
-    request.closed_at = now
-    request.save(update_fields=["status", "matched_at", "closed_at"])
     conversation.listener = listener
     conversation.status = ConversationStatus.ACTIVE
     conversation.started_at = conversation.started_at or now
     conversation.listener_read_seq = 0
     conversation.save(update_fields=["listener", "status", "started_at", "listener_read_seq"])
-    shift.chats_taken += 1
-    shift.save(update_fields=["chats_taken"])
     if previous_listener_id and previous_listener_id != listener.pk:
         system_message(conversation, f"{listener.alias} has joined and will continue the chat with you.", now=now)
         user_leave_conversation(

@@ -120,6 +120,45 @@ def test_another_listener_cannot_accept_someone_elses_offer():
         offer_accept(listener=other, offer_id=offer.pk)
 
 
+def test_a_refused_accept_writes_nothing():
+    """Each refusal leaves the offer, the shift's count, the request and the conversation as they were."""
+    listener = listener_on_shift()
+    request = request_create(seeker=SeekerFactory(), topic_slug="anxiety")
+    requests_dispatch()
+    offer = pending_offer_for(listener)
+    shift = listener.shifts.get()
+
+    def unchanged():
+        offer.refresh_from_db()
+        shift.refresh_from_db()
+        assert offer.status == OfferStatus.PENDING and offer.answered_at is None
+        assert shift.chats_taken == 0
+        assert ChatRequest.objects.get(pk=request.pk).status == RequestStatus.OFFERED
+
+    shift.ended_at = timezone.now()
+    shift.save(update_fields=["ended_at"])
+    with pytest.raises(DomainError) as error:
+        offer_accept(listener=listener, offer_id=offer.pk)
+    assert error.value.code == "no_shift"
+    shift.ended_at = None
+    shift.save(update_fields=["ended_at"])
+    unchanged()
+
+    Conversation.objects.filter(pk=request.conversation_id).update(status=ConversationStatus.ENDED)
+    with pytest.raises(DomainError) as error:
+        offer_accept(listener=listener, offer_id=offer.pk)
+    assert error.value.code == "offer_gone"
+    unchanged()
+
+    Conversation.objects.filter(pk=request.conversation_id).update(status=ConversationStatus.WAITING)
+    conversation = offer_accept(listener=listener, offer_id=offer.pk)
+    assert conversation.listener_id == listener.pk and listener.shifts.get().chats_taken == 1
+    with pytest.raises(DomainError) as error:  # answered already: accepting again changes nothing
+        offer_accept(listener=listener, offer_id=offer.pk)
+    assert error.value.code == "offer_gone"
+    assert listener.shifts.get().chats_taken == 1
+
+
 def test_teen_seeker_only_reaches_teen_approved_listeners():
     adult_only = listener_on_shift(teens=False)
     request_create(seeker=TeenSeekerFactory(), topic_slug="anxiety")

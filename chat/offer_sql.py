@@ -1,0 +1,73 @@
+"""Accepting an offer, written out by hand: three conditional UPDATEs with RETURNING.
+
+Each takes its row lock and writes in one statement where the ORM took a
+``SELECT … FOR UPDATE`` and a ``save()``: an accept went from thirteen
+statements to ten. In the matching burst (S3, docs/performance.md) the accept
+was the largest share of the servers' CPU (27 % of GIL samples on PostgreSQL)
+and every round trip there waits for a PostgreSQL backend on the same two
+cores. Lock order is the one every writer keeps: offer, shift, request,
+conversation. The rules are in ``chat.services.offers.offer_accept``.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django.db import connection
+
+from chat.models import ChatRequest, Offer, OfferStatus, RequestStatus
+from listeners.models import Shift
+from support.rawsql import column, db_datetime, table
+
+
+@functools.cache
+def _offer_take_sql(vendor: str) -> str:
+    o = functools.partial(column, Offer)
+    return (
+        f"UPDATE {table(Offer)} SET {o('status')} = %s, {o('answered_at')} = %s "
+        f"WHERE {o('id')} = %s AND {o('listener_id')} = %s AND {o('status')} = %s AND {o('expires_at')} > %s "
+        f"RETURNING {o('request_id')}"
+    )
+
+
+def offer_take(*, offer_id: int, listener_id: int, now) -> int | None:
+    """Mark a pending, unexpired offer to ``listener_id`` accepted; its request id, or None."""
+    at = db_datetime(now)
+    with connection.cursor() as cursor:
+        cursor.execute(_offer_take_sql(connection.vendor),
+                       [OfferStatus.ACCEPTED.value, at, offer_id, listener_id, OfferStatus.PENDING.value, at])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+@functools.cache
+def _shift_seat_sql(vendor: str) -> str:
+    s = functools.partial(column, Shift)
+    return (
+        f"UPDATE {table(Shift)} SET {s('chats_taken')} = {s('chats_taken')} + 1 "
+        f"WHERE {s('listener_id')} = %s AND {s('ended_at')} IS NULL RETURNING {s('id')}"
+    )
+
+
+def shift_chat_taken(*, listener_id: int) -> bool:
+    """Count one more chat on the listener's open shift; False when they have none."""
+    with connection.cursor() as cursor:
+        cursor.execute(_shift_seat_sql(connection.vendor), [listener_id])
+        return cursor.fetchone() is not None
+
+
+@functools.cache
+def _request_matched_sql(vendor: str) -> str:
+    r = functools.partial(column, ChatRequest)
+    return (
+        f"UPDATE {table(ChatRequest)} SET {r('status')} = %s, {r('matched_at')} = %s, {r('closed_at')} = %s "
+        f"WHERE {r('id')} = %s RETURNING {r('conversation_id')}"
+    )
+
+
+def request_matched(*, request_id: int, now) -> int:
+    """Close the request as matched; its conversation id."""
+    at = db_datetime(now)
+    with connection.cursor() as cursor:
+        cursor.execute(_request_matched_sql(connection.vendor), [RequestStatus.MATCHED.value, at, at, request_id])
+        return cursor.fetchone()[0]
