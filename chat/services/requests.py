@@ -27,8 +27,8 @@ NO_OPEN_REQUEST = "You're not waiting in line right now."
 def request_create(*, seeker: User, topic_slug: str | None, listener_alias: str | None = None, note: str = "", now=None) -> ChatRequest:
     """Put a seeker in line: a waiting conversation plus its request.
 
-    One open request per seeker (a partial unique constraint backs the check
-    against concurrent calls). A request for a specific listener waits for
+    One open request per seeker: the partial unique constraint refuses a
+    second, concurrent or not, and nothing of it is kept. A request for a specific listener waits for
     that listener for ``MATCHING_SPECIFIC_LISTENER_WAIT_SECONDS`` before the
     seeker is offered to widen it. ``queued_at`` is stamped inside the
     transaction, under the line lock (``chat.dispatch.line_entry_lock``), so
@@ -60,10 +60,9 @@ def request_create(*, seeker: User, topic_slug: str | None, listener_alias: str 
         with transaction.atomic():
             line_entry_lock()
             now = now or timezone.now()
-            if ChatRequest.objects.filter(
-                seeker_id=seeker.pk, status__in=[RequestStatus.WAITING, RequestStatus.OFFERED], transfer_from__isnull=True
-            ).exists():
-                raise DomainError("already_waiting", ALREADY_WAITING, status=409)
+            # No read first for an open request of this seeker's: the partial unique
+            # constraint refuses the INSERT below (caught after the rollback), one
+            # statement fewer for every request in a burst.
             conversation = Conversation.objects.create(seeker=seeker, topic=topic, last_activity_at=now)
             request = ChatRequest.objects.create(
                 seeker=seeker, conversation=conversation, topic=topic, age_group=seeker.age_group or "adult",

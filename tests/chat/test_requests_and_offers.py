@@ -39,6 +39,9 @@ def test_one_open_request_per_seeker():
         request_create(seeker=seeker, topic_slug="grief-and-loss")
     assert error.value.code == "already_waiting"
     assert error.value.message == ALREADY_WAITING
+    # Nothing of the refused request is kept: no second waiting conversation.
+    assert Conversation.objects.filter(seeker=seeker).count() == 1
+    assert ChatRequest.objects.filter(seeker=seeker).count() == 1
 
 
 @pytest.mark.parametrize("kwargs, code", [
