@@ -177,3 +177,20 @@ async def test_drain_waits_out_a_backlog_that_is_still_arriving_but_not_a_silenc
     owed[0] = 3
     assert await drain(lambda: owed[0], quiet_s=0.1, max_s=5) is False  # nothing arrives: lost
     assert await drain(lambda: owed[0], quiet_s=5, max_s=0.1) is False  # the overall cap holds
+
+
+def test_profile_summary_attributes_samples_to_hearth_code_across_files(tmp_path):
+    from bench.profile_summary import summarise
+
+    loop = "<module> (daphne/__main__.py:1);Server.run (daphne/server.py:2);"
+    thread = "Thread.run (threading.py:1);_worker (concurrent/futures/thread.py:2);"
+    (tmp_path / "a.txt").write_text(
+        f"{thread}call (/work/main/support/events.py:109);message_send (/work/main/chat/services/messages.py:5);execute (psycopg/cursor.py:1) 6\n"
+        f"{loop}receive (/work/main/support/ws.py:1);send (channels/consumer.py:3) 3\n"
+    )
+    (tmp_path / "b.txt").write_text(f"{loop}select (selectors.py:1) 1\n")
+    text = summarise([tmp_path / "a.txt", tmp_path / "b.txt"], by_hearth=2)
+    assert text.startswith("10 samples")
+    assert " 60.0%  worker thread: call > message_send" in text
+    assert " 30.0%  event loop: receive" in text
+    assert " 10.0%  event loop: (no Hearth frame)" in text
