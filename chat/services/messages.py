@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from chat.events import conversation_event
-from chat.message_sql import message_from_row, message_insert, messages_nearby
+from chat.message_sql import message_from_row, message_insert, message_insert_with_next_seq, messages_nearby
 from chat.models import Conversation, ConversationStatus, Message, MessageKind
 from chat.payloads import message_payload
 from chat.selectors import conversation_get_for_participant, conversation_get_for_sender
@@ -77,11 +77,16 @@ def message_append(
 ) -> Message:
     """Persist one message and schedule its delivery after commit. Caller holds a transaction."""
     now = now or timezone.now()
-    seq = next_seq(conversation.pk, now=now)
-    message = message_insert(
-        conversation_id=conversation.pk, seq=seq, kind=kind, sender_id=sender.pk if sender else None,
+    fields = dict(
+        conversation_id=conversation.pk, kind=kind, sender_id=sender.pk if sender else None,
         sender_role=sender_role, client_id=client_id, text=text, masked=masked, risk_level=risk_level, created_at=now,
     )
+    if connection.vendor == "postgresql":
+        message = message_insert_with_next_seq(**fields)
+        seq = message.seq
+    else:
+        seq = next_seq(conversation.pk, now=now)
+        message = message_insert(seq=seq, **fields)
     if sender is not None:
         message.sender = sender  # the instance the caller holds: no query for the payload's alias
     conversation.last_seq = seq

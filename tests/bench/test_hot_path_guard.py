@@ -63,7 +63,8 @@ async def test_one_chat_message_costs_no_more_queries_than_the_committed_baselin
     # The first message may warm caches (classifier, content types); the steady state is what grows.
     steady = meter.calls[1:]
     queries = max(call["queries"] for call in steady)
-    limit = BASELINE["message_send"]
+    # PostgreSQL writes the sequence number and the row in one statement: its own, lower, baseline.
+    limit = BASELINE.get(f"message_send_{connection.vendor}", BASELINE["message_send"])
     detail = json.dumps(steady[-1], indent=1)
     assert queries <= limit["queries"] + limit["allowed_extra_queries"], (
         f"one message now runs {queries} queries (baseline {limit['queries']}):\n{detail}")

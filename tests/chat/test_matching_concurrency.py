@@ -82,3 +82,25 @@ def test_concurrent_requests_and_accepts_keep_every_listener_within_capacity(nee
     assert active == {listener.pk: 2 for listener in listeners}
     matched_requests = Offer.objects.filter(status=OfferStatus.ACCEPTED).values_list("request_id", flat=True)
     assert len(matched_requests) == len(set(matched_requests)) == 4
+
+
+def test_concurrent_senders_in_one_conversation_get_gap_free_sequence_numbers(needs_postgres, settings):
+    """The sequence number and the row are written together (one statement on PostgreSQL): under
+    concurrent senders every number is used once, in order, and the conversation's counter agrees."""
+    from chat.models import Message
+    from chat.services.messages import message_send
+    from tests.chat.helpers import matched_pair
+
+    settings.CHAT_RATE_MESSAGES = 1000  # the burst is the point here, not the rate limit
+    seeker, listener, conversation = matched_pair()
+    before = Conversation.objects.get(pk=conversation.pk).last_seq
+
+    def send(index):
+        sender = seeker if index % 2 else listener
+        for n in range(5):
+            message_send(sender=sender, conversation_id=conversation.pk, client_id=f"t{index}-{n}", text=f"thread {index} says {n}")
+
+    assert run_in_threads(send, 8) == []
+    seqs = list(Message.objects.filter(conversation=conversation, seq__gt=before).order_by("seq").values_list("seq", flat=True))
+    assert seqs == list(range(before + 1, before + 41))
+    assert Conversation.objects.get(pk=conversation.pk).last_seq == before + 40
