@@ -51,11 +51,25 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session", autouse=True)
 def _close_connection_pools(django_db_setup, django_db_blocker):
-    """Return pooled PostgreSQL connections before the test database is dropped."""
+    """Close every PostgreSQL session on the test database before it is dropped.
+
+    Pooled connections go back with ``close_pool``; but a worker thread of the
+    service or dispatch executors can still hold one checked out in its own
+    thread-local connection, which only that thread could close, and then
+    dropping the database failed ("being accessed by other users") and left
+    it behind on the server. Those threads are idle now: end their sessions.
+    """
     yield
     from django.db import connections
 
     with django_db_blocker.unblock():
+        main = connections["default"]
+        if main.vendor == "postgresql":
+            with main.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
         for connection in connections.all():
             close_pool = getattr(connection, "close_pool", None)
             if close_pool is not None:
