@@ -28,9 +28,10 @@ def request_create(*, seeker: User, topic_slug: str | None, listener_alias: str 
     """Put a seeker in line: a waiting conversation plus its request.
 
     One open request per seeker: the partial unique constraint refuses a
-    second, concurrent or not, and nothing of it is kept. A request for a specific listener waits for
-    that listener for ``MATCHING_SPECIFIC_LISTENER_WAIT_SECONDS`` before the
-    seeker is offered to widen it. ``queued_at`` is stamped inside the
+    second, concurrent or not, and nothing of it is kept. A request for a
+    specific listener waits for that listener for
+    ``MATCHING_SPECIFIC_LISTENER_WAIT_SECONDS`` before the seeker is offered
+    to widen it. ``queued_at`` is stamped inside the
     transaction, under the line lock (``chat.dispatch.line_entry_lock``), so
     commit order and queue order agree for every dispatch round.
     """
