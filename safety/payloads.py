@@ -22,8 +22,12 @@ def level_label(level: int) -> str:
         return str(level)
 
 
-def alert_payload(flag: SafetyFlag, *, topic_slug: str | None = None, now=None) -> dict:
-    """One review item as staff see it (``alert`` in frames, an item in the queue)."""
+def alert_payload(flag: SafetyFlag, *, topic_slug: str | None = None, now=None, room_message=None) -> dict:
+    """One review item as staff see it (``alert`` in frames, an item in the queue).
+
+    A flag raised in a group room has ``room`` (which room, and the flagged message's ``seq``);
+    ``room_message`` saves looking it up when the caller has it.
+    """
     payload = {
         "id": flag.pk,
         "level": flag.level,
@@ -43,9 +47,28 @@ def alert_payload(flag: SafetyFlag, *, topic_slug: str | None = None, now=None) 
         "notify_round": flag.notify_round,
         "link": flag_link(flag.pk),
     }
+    room_message = room_message or flag_room_message(flag)
+    if room_message is not None:
+        room = room_message.room
+        payload["room"] = {"id": room.pk, "name": room.name, "audience": room.audience, "seq": room_message.seq}
+        payload["topic"] = payload["topic"] or room.topic.slug
     if now is not None:
         payload["waiting_seconds"] = max(0, int((now - flag.created_at).total_seconds()))
     return payload
+
+
+def flag_room_message(flag: SafetyFlag):
+    """The group-room message a flag is about, or None (a flag from a one-to-one chat has a conversation).
+
+    Uses the ``room_messages`` prefetch of the queue selectors when there is one; otherwise one query,
+    and only for flags without a conversation.
+    """
+    if flag.conversation_id is not None:
+        return None
+    prefetched = getattr(flag, "_prefetched_objects_cache", {}).get("room_messages")
+    if prefetched is not None:
+        return min(prefetched, key=lambda message: message.seq, default=None)
+    return flag.room_messages.select_related("room__topic").order_by("seq").first()
 
 
 def report_staff_payload(report: Report) -> dict:

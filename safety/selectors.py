@@ -51,10 +51,15 @@ def sanction_active_mute(user_id: int, *, now=None) -> Sanction | None:
     return _mutes_in_force(user_id, now=now).first()
 
 
+#: Flags raised in a group room carry their room through the flagged message (``alert_payload``).
+_ROOM_OF_FLAG = "room_messages__room__topic"
+
+
 def alerts_open() -> list[SafetyFlag]:
     """Unresolved flags serious enough to alert staff, most severe then oldest first."""
     return list(
         SafetyFlag.objects.select_related("conversation__topic", "claimed_by", "acknowledged_by")
+        .prefetch_related(_ROOM_OF_FLAG)
         .filter(level__gte=ALERT_MIN_LEVEL)
         .exclude(status=FlagStatus.RESOLVED)
         .order_by("-level", "created_at")
@@ -65,7 +70,7 @@ def review_queue() -> list[SafetyFlag]:
     """Every unresolved flag (reports join flags), most severe then oldest first."""
     return list(
         SafetyFlag.objects.select_related("conversation__topic", "claimed_by", "acknowledged_by")
-        .prefetch_related("reports__message")
+        .prefetch_related("reports__message", _ROOM_OF_FLAG)
         .exclude(status=FlagStatus.RESOLVED)
         .order_by("-level", "created_at", "id")
     )
@@ -119,6 +124,37 @@ def conversation_get_for_staff(
         flag_id=flag_id, now=now,
     )
     return conversation
+
+
+#: How much of a group room a reviewer reads around a flagged room message.
+ROOM_CONTEXT_BEFORE = 30
+ROOM_CONTEXT_AFTER = 10
+
+
+def room_context_get_for_staff(*, staff, flag: SafetyFlag, now=None):
+    """The flagged room message and the messages around it, for safety staff: ``(message, messages)``.
+
+    Only for a flag raised in a group room, and only its neighbourhood
+    (``ROOM_CONTEXT_BEFORE`` messages before, ``ROOM_CONTEXT_AFTER`` after):
+    staff read what the flag is about, not whole rooms. Every read writes an
+    audit record, like a conversation transcript. Raises ``NotFoundOrForbidden``
+    otherwise.
+    """
+    from rooms.models import RoomMessage
+    from safety.payloads import flag_room_message
+
+    if not is_safety_staff(staff):
+        raise NotFoundOrForbidden()
+    flagged = flag_room_message(flag)
+    if flagged is None:
+        raise NotFoundOrForbidden()
+    messages = list(
+        RoomMessage.objects.select_related("sender")
+        .filter(room_id=flagged.room_id, seq__gte=flagged.seq - ROOM_CONTEXT_BEFORE, seq__lte=flagged.seq + ROOM_CONTEXT_AFTER)
+        .order_by("seq")
+    )
+    audit_record(actor=staff, action="room.transcript", target_type="room", target_id=flagged.room_id, flag_id=flag.pk, now=now)
+    return flagged, messages
 
 
 def flagged_seqs(conversation_id: int) -> set[int]:

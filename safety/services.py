@@ -191,6 +191,7 @@ def alerts_renotify(*, now=None) -> int:
         due = list(
             SafetyFlag.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("conversation__topic", "claimed_by", "acknowledged_by")
+            .prefetch_related("room_messages__room__topic")  # a room flag's alert names its room
             .filter(level__gte=ALERT_MIN_LEVEL, acknowledged_at__isnull=True, last_notified_at__lte=due_before)
             .exclude(status=FlagStatus.RESOLVED)
             .order_by("-level", "created_at")[:100]
@@ -440,8 +441,7 @@ def flag_create_for_room_message(*, message, room, screening, now=None) -> Safet
         notify_round=1,
     )
     if flag.level >= ALERT_MIN_LEVEL:
-        alert = alert_payload(flag, topic_slug=room.topic.slug, now=now)
-        alert["room"] = {"id": room.pk, "name": room.name, "audience": room.audience, "seq": message.seq}
+        alert = alert_payload(flag, topic_slug=room.topic.slug, now=now, room_message=message)
         send_event_on_commit(STAFF_GROUP, {"type": "deliver", "frame": {"type": "alert.created", "alert": alert}})
         if not staff_online(now=now):
             _email_on_commit(flag, list(settings.SAFETY_ALERT_EMAILS), round_=1)

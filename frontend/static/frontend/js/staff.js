@@ -91,12 +91,17 @@ function render() {
         el(
           "p",
           { class: "hint", id: `item-${item.id}-meta` },
-          `${item.source} · ${item.topic || "any topic"} · waiting ${formatDuration(ageSeconds(item))} · `,
+          `${item.source} · ${where(item)} · waiting ${formatDuration(ageSeconds(item))} · `,
           item.claimed_by ? `claimed by ${item.claimed_by}` : "unclaimed",
         ),
       );
     }),
   );
+}
+
+/** Where the flagged words were written: a group room (by name, with the message's number) or a one-to-one chat's topic. */
+function where(item) {
+  return item.room ? `room “${item.room.name}”, message ${item.room.seq}` : item.topic || "any topic";
 }
 
 function ageSeconds(item) {
@@ -142,7 +147,7 @@ async function loadReports(id) {
 function renderDetailHeader(item) {
   if (!item) return;
   setText($("#detail-title"), `${item.level_label[0].toUpperCase()}${item.level_label.slice(1)} · ${item.reason || "Flagged chat"}`);
-  setText($("#detail-meta"), `Raised ${formatTime(item.created_at)} by ${item.source}${item.categories && item.categories.length ? ` · ${item.categories.join(", ")}` : ""}`);
+  setText($("#detail-meta"), `Raised ${formatTime(item.created_at)} by ${item.source} · ${where(item)}${item.categories && item.categories.length ? ` · ${item.categories.join(", ")}` : ""}`);
   setText($("#detail-reason"), item.excerpt || "No excerpt.");
   const mine = item.claimed_by && state.me && item.claimed_by === state.me.alias;
   $("#claim").hidden = Boolean(mine) || item.status === "resolved";
@@ -210,7 +215,8 @@ async function loadTranscript(id) {
         el(
           "li",
           {
-            class: `msg ${message.kind === "system" ? "msg-system" : message.sender_role === "seeker" ? "msg-theirs" : "msg-mine"}${message.flagged ? " msg-flagged" : ""}`,
+            // A room flag's "transcript" is the room around it: members read like seekers, moderators like listeners.
+            class: `msg ${message.kind === "system" ? "msg-system" : ["seeker", "member"].includes(message.sender_role) ? "msg-theirs" : "msg-mine"}${message.flagged ? " msg-flagged" : ""}`,
             "data-seq": String(message.seq),
           },
           message.kind === "system" ? null : el("p", { class: "msg-sender", text: `${message.sender_alias} (${message.sender_role})` }),
