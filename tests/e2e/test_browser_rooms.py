@@ -10,6 +10,7 @@ import re
 import pytest
 
 from tests.e2e.browser import (  # noqa: F401 (fixtures)
+    STAFF,
     browser,
     create_room,
     listener_signs_in,
@@ -18,6 +19,7 @@ from tests.e2e.browser import (  # noqa: F401 (fixtures)
     screenshot,
     seeker_opens_rooms,
     server,
+    sign_in,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.xdist_group("e2e")]
@@ -50,6 +52,22 @@ def seeker_joins(page, room_name: str) -> None:
 
 def own_alias(page) -> str:
     return page.locator(".presence-item", has_text="(you)").locator("span").first.text_content()
+
+
+def safety_staff_see_the_room_around_it(browser, server, room_name: str) -> None:
+    """The held crisis message is an alert on the staff page that names its room, and opens onto the room around it."""
+    staff_context, staff = new_page(browser, server, width=1280, height=900)
+    try:
+        sign_in(staff, "/staff/", STAFF[0], STAFF[1])
+        item = staff.locator(".queue-item", has_text=f"room “{room_name}”").filter(has_text=CRISIS).first
+        expect(item).to_be_visible()
+        item.get_by_role("button").click()
+        expect(staff.locator("#detail-meta")).to_contain_text(f"room “{room_name}”")
+        flagged = staff.locator("#transcript .msg-flagged")
+        expect(flagged).to_contain_text(CRISIS)
+        expect(staff.locator("#transcript")).to_contain_text("hello everyone, first time here")  # what came before it
+    finally:
+        staff_context.close()
 
 
 def test_two_seekers_and_a_moderator_share_a_room_with_held_crisis_messages_and_removal(browser, server):
@@ -99,6 +117,7 @@ def test_two_seekers_and_a_moderator_share_a_room_with_held_crisis_messages_and_
         expect(seeker_a.locator(".msg-mine .msg-state").last).to_have_text("Held for a moderator")
         screenshot(seeker_a, "room-held-mobile")
         expect(moderator.locator("#held-panel")).to_contain_text(CRISIS)
+        safety_staff_see_the_room_around_it(browser, server, "Night owls")
         say(moderator, "welcome both of you")
         expect(log(seeker_b)).to_contain_text("welcome both of you")
         expect(log(seeker_b)).not_to_contain_text(CRISIS)
