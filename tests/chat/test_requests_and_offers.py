@@ -11,6 +11,7 @@ from chat.dispatch import requests_dispatch
 from chat.models import ChatRequest, Conversation, ConversationStatus, Offer, OfferStatus, RequestPriority, RequestStatus
 from chat.services.offers import offer_accept, offer_decline, offers_expire
 from chat.services.requests import ALREADY_WAITING, request_cancel, request_create, request_widen
+from safety.classifier import Level
 from safety.models import Block
 from support.errors import DomainError, NotFoundOrForbidden
 from tests.chat.helpers import listener_on_shift, pending_offer_for, present
@@ -330,3 +331,33 @@ def test_live_positions_agree_with_the_position_selector_for_a_mixed_line(django
     for request in requests:
         request.refresh_from_db()
         assert sent[request.pk] == queue_position(request)
+
+
+def _flag(seeker, *, level, status="open", age=timedelta(0)):
+    from safety.models import FlagSource, SafetyFlag
+
+    flag = SafetyFlag.objects.create(subject=seeker, source=FlagSource.CLASSIFIER, level=level, status=status)
+    SafetyFlag.objects.filter(pk=flag.pk).update(created_at=timezone.now() - age)
+
+
+@pytest.mark.parametrize(
+    "flag, expected",
+    [
+        ({"level": Level.ELEVATED}, RequestPriority.URGENT),
+        ({"level": Level.IMMINENT, "status": "claimed"}, RequestPriority.URGENT),
+        ({"level": Level.ELEVATED, "status": "resolved"}, RequestPriority.NORMAL),
+        ({"level": Level.ELEVATED, "age": timedelta(days=2)}, RequestPriority.NORMAL),
+        ({"level": Level.DISTRESS}, RequestPriority.NORMAL),
+    ],
+    ids=["open-elevated", "claimed-imminent", "resolved", "older-than-a-day", "distress-only"],
+)
+def test_a_seeker_flagged_in_the_last_day_goes_to_the_front_of_the_line(flag, expected):
+    listener = listener_on_shift(capacity=1)
+    waiting_longer = request_create(seeker=SeekerFactory(), topic_slug="anxiety", now=timezone.now() - timedelta(minutes=10))
+    seeker = SeekerFactory()
+    _flag(seeker, **flag)
+    request = request_create(seeker=seeker, topic_slug="anxiety")
+    assert ChatRequest.objects.get(pk=request.pk).priority == expected
+    requests_dispatch()
+    first = request if expected == RequestPriority.URGENT else waiting_longer
+    assert pending_offer_for(listener).request_id == first.pk
