@@ -115,10 +115,16 @@ def _escalates(combos, cues: _Cues, before: set[str]) -> frozenset[str] | None:
     return None
 
 
+@functools.lru_cache(maxsize=256)
+def _normalised(text: str, language: str) -> tuple[str, list[int] | None]:
+    """``normalise`` remembered: the analysis and the context-cue check of one message share it."""
+    return normalise(text, get_rules(language))
+
+
 def _analyse_uncached(text: str, language: str) -> Analysis:
     rules = get_rules(language)
     pii_spans, pii_kinds = mask_for_language(text, language)[1:]
-    norm, origin = normalise(text, rules)
+    norm, origin = _normalised(text, language)
     first = rules.rule_starts.search(norm)
     if first is None:
         return Analysis((), pii_spans, pii_kinds, None)
@@ -169,7 +175,7 @@ def _analyse_uncached(text: str, language: str) -> Analysis:
 def _context_cue(text: str, language: str) -> tuple[str, int, int] | None:
     """The first escalation.context cue in ``text`` (plan, means, timing...)."""
     rules = get_rules(language)
-    norm, origin = normalise(text, rules)
+    norm, origin = _normalised(text, language)
     cues = _Cues(rules, norm)
     for name in rules.context_cues:
         m = cues.match(name)
