@@ -265,13 +265,13 @@ def queue_positions_notify(*, now=None) -> None:
     A fixed number of queries however long the line: positions are computed
     in Python from one ordered read (same rule as ``selectors.queue_position``).
     """
+    rates = matching_rates(now=now)  # live (shared, a few seconds old at most) unless ``now`` is given
     now = now or timezone.now()
     open_requests = list(
         ChatRequest.objects.select_related("topic", "requested_listener")
         .filter(status__in=[RequestStatus.WAITING, RequestStatus.OFFERED])
         .order_by("-priority", "queued_at", "pk")
     )
-    rates = matching_rates(now=now)
     ahead_by_topic: dict[int | None, int] = {}
     ahead_any = 0
     for request in open_requests:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 
@@ -13,6 +15,8 @@ from chat.models import ChatRequest, Conversation, ConversationStatus, Message, 
 from chat.queue_sql import matches_since, requests_ahead
 from chat.payloads import conversation_payload, message_payload, offer_payload, request_payload
 from support.errors import NotFoundOrForbidden
+
+logger = logging.getLogger(__name__)
 
 
 def conversation_get_for_participant(
@@ -94,9 +98,37 @@ def queue_position(request: ChatRequest) -> int:
 MIN_MATCHES_FOR_ESTIMATE = 3
 
 
+MATCHING_RATES_CACHE_KEY = "chat:matching-rates"
+#: The estimate averages the last half hour: rates a few seconds old change
+#: nothing a seeker sees, and reading them afresh for every request in a burst
+#: was one statement per request counting every match in the window.
+MATCHING_RATES_MAX_AGE_SECONDS = 5
+
+
 def matching_rates(*, now=None) -> dict:
-    """Matches in the estimate window: ``{"all": n, topic_id: n, ...}`` (one query)."""
-    now = now or timezone.now()
+    """Matches in the estimate window: ``{"all": n, topic_id: n, ...}``.
+
+    Live (``now`` not given): from the shared cache when at most
+    ``MATCHING_RATES_MAX_AGE_SECONDS`` old, so one query serves every process
+    for that long. A cache that cannot answer costs the query, not the request.
+    """
+    if now is not None:
+        return _matching_rates_at(now)
+    try:
+        rates = cache.get(MATCHING_RATES_CACHE_KEY)
+    except Exception:
+        logger.warning("matching rates: cache unavailable, reading them from the database", exc_info=True)
+        return _matching_rates_at(timezone.now())
+    if rates is None:
+        rates = _matching_rates_at(timezone.now())
+        try:
+            cache.set(MATCHING_RATES_CACHE_KEY, rates, timeout=MATCHING_RATES_MAX_AGE_SECONDS)
+        except Exception:
+            logger.warning("matching rates: could not cache them", exc_info=True)
+    return rates
+
+
+def _matching_rates_at(now) -> dict:
     since = now - timedelta(seconds=settings.MATCHING_WAIT_ESTIMATE_WINDOW_SECONDS)
     counts = matches_since(since)
     counts["all"] = sum(counts.values())
