@@ -100,6 +100,15 @@ if DATABASE_URL:
             "max_size": env_int("DATABASE_POOL_MAX", 20, minimum=1),
             "timeout": 10,
         }
+        if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+            # The per-message statements run thousands of times a minute on the same
+            # pooled connections: prepared after a few runs, PostgreSQL stops parsing
+            # and planning them (S1: a quarter less database CPU per message,
+            # docs/performance.md). Django leaves this off for transaction-mode
+            # PgBouncer, which cannot keep a statement on one session: behind one,
+            # set DATABASE_PREPARED_STATEMENTS=0.
+            _db["OPTIONS"]["server_side_binding"] = True
+            _db["OPTIONS"]["prepare_threshold"] = env_int("DATABASE_PREPARE_THRESHOLD", 5, minimum=0)
     DATABASES = {"default": _db}
 else:
     # The embedded default keeps its database under var/; create it on first use.

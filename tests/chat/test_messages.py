@@ -208,3 +208,18 @@ def test_message_send_query_count_stays_small():
         message_send(sender=seeker, conversation_id=conversation.pk, client_id="q", text="how are you today")
     # access, nearby messages (idempotency + context), mute check, seq, insert; plus the test savepoint pair
     assert len(queries) <= 7, [q["sql"] for q in queries.captured_queries]
+
+
+def test_on_postgresql_the_per_message_statements_are_prepared_after_a_few_messages():
+    """PostgreSQL parses and plans a chat message's statements once per connection, not once per
+    message (``DATABASE_PREPARED_STATEMENTS``, on by default)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's; SQLite caches its own")
+    seeker, _, conversation = matched_pair()
+    for i in range(8):
+        message_send(sender=seeker, conversation_id=conversation.pk, client_id=f"prep-{i}", text=f"still here {i}")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    message_table = Message._meta.db_table
+    assert any(message_table in statement and "INSERT" in statement for statement in prepared), prepared
