@@ -28,7 +28,7 @@ class Profile:
     relay_knee_step_s: float = 1.0     # ≥ 400 samples per step: the search steps up from the base phase (~100 msgs/s) to 400 and beyond
     relay_knee_max_steps: int = 5
     relay_knee_p99_ms: float = 100.0
-    relay_knee_refine_steps: int = 1       # bisection steps between knee and first step past it
+    relay_knee_refine_steps: int = 2       # bisection steps between knee and first step past it: ×4 steps read to ×√2
     # fan-out (S2-like). Quick: a room of 50, growing to 200 (joining is
     # untimed set-up; it was O(N^2) until room presence became deltas and is
     # still ~0.05 s a member on SQLite); full: the 200, growing to 6,400.
