@@ -42,8 +42,11 @@ class Screening:
         return self.masked or Category.PERSONAL_INFO in self.assessment.categories
 
 
-def screen_message(*, text: str, sender_role: str | None, recent_texts: tuple[str, ...] = ()) -> Screening:
-    assessment = get_assessor()(text, AssessmentContext(sender_role=sender_role or "seeker", recent_texts=recent_texts))
+def screen_message(*, text: str, sender_role: str | None, recent_texts: tuple[str, ...] = (),
+                   recent_levels: tuple[int, ...] | None = None) -> Screening:
+    """``recent_levels``: the risk level each recent text was stored with (see ``AssessmentContext``)."""
+    assessment = get_assessor()(text, AssessmentContext(
+        sender_role=sender_role or "seeker", recent_texts=recent_texts, recent_levels=recent_levels))
     masked = mask_personal_info(text)
     return Screening(
         text=masked.text,

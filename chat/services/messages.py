@@ -134,8 +134,11 @@ def message_send(*, sender, conversation_id: int, client_id: str, text: str) -> 
         )
         if not decision.allowed:
             raise RateLimited(decision.retry_after)
-        recent = tuple(m["text"] for m in nearby if m["kind"] == MessageKind.TEXT)[-CONTEXT_MESSAGES:]
-        screening = screen_message(text=text, sender_role=role, recent_texts=recent)
+        recent = [m for m in nearby if m["kind"] == MessageKind.TEXT][-CONTEXT_MESSAGES:]
+        screening = screen_message(
+            text=text, sender_role=role, recent_texts=tuple(m["text"] for m in recent),
+            recent_levels=tuple(m["risk_level"] for m in recent),
+        )
         message = message_append(
             conversation=conversation, text=screening.text, kind=MessageKind.TEXT, sender=sender, sender_role=role,
             client_id=client_id, masked=screening.masked, risk_level=screening.level,

@@ -284,10 +284,13 @@ def assess(text: str, context: AssessmentContext | None = None) -> Assessment:
     # context: plan / means / timing named after ideation earlier in the chat
     # The cue is looked for first: the earlier messages need a full analysis each (on another
     # process than the one that screened them, a cold one), and most messages name no cue.
-    cue = _context_cue(text, lang) if level < Level.IMMINENT and context.recent_texts else None
+    recent = context.recent_texts[-rules.context_messages:]
+    if context.recent_levels is not None:
+        levels = context.recent_levels[-rules.context_messages:]
+        recent = tuple(t for t, stored in zip(recent, levels) if stored >= Level.ELEVATED)
+    cue = _context_cue(text, lang) if level < Level.IMMINENT and recent else None
     earlier = []
     if cue:
-        recent = context.recent_texts[-rules.context_messages:]
         earlier = [_analyse(t, lang).ideation_person for t in recent if t]
         earlier = [p for p in earlier if p]
     if cue and earlier:

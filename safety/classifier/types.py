@@ -71,6 +71,12 @@ class AssessmentContext:
     sender_role: str = "seeker"  # "seeker" | "listener" | "member"
     recent_texts: tuple[str, ...] = ()  # last few messages, oldest first, both sides
     language: str = "en"
+    # The risk level each of ``recent_texts`` was stored with, same order, when the caller
+    # has them. The rule engine then looks for a plan, means or timing named after earlier
+    # ideation only when one of them was elevated or worse: ideation is always scored so,
+    # and most chats have none, so most messages skip that check and the earlier messages'
+    # analyses. None: re-analyse the earlier texts (rooms, evaluation sets).
+    recent_levels: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)

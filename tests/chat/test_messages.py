@@ -223,3 +223,22 @@ def test_on_postgresql_the_per_message_statements_are_prepared_after_a_few_messa
         prepared = [row[0] for row in cursor.fetchall()]
     message_table = Message._meta.db_table
     assert any(message_table in statement and "INSERT" in statement for statement in prepared), prepared
+
+
+def test_a_plan_named_after_earlier_ideation_in_the_chat_is_flagged_imminent():
+    """The context check runs on the stored conversation: ideation two messages back makes a
+    plan imminent (the stored risk levels say where to look)."""
+    from safety.classifier import Level
+    from safety.models import SafetyFlag
+
+    seeker, listener, conversation = matched_pair()
+    message_send(sender=seeker, conversation_id=conversation.pk, client_id="c1", text="honestly i just want to die")
+    message_send(sender=listener, conversation_id=conversation.pk, client_id="c2", text="I'm really glad you told me. Do you have a way in mind?")
+    plain = "there's a bottle of my mum's pills in the bathroom"
+    result = message_send(sender=seeker, conversation_id=conversation.pk, client_id="c3", text=plain)
+    assert result.screening.level == Level.IMMINENT
+    assert SafetyFlag.objects.filter(message_id=result.message.pk, level=Level.IMMINENT).exists()
+
+    _, _, calm = matched_pair()
+    alone = message_send(sender=calm.seeker, conversation_id=calm.pk, client_id="c4", text=plain)
+    assert alone.screening.level < Level.ELEVATED  # the same words with no ideation before them

@@ -330,6 +330,24 @@ def test_farewell_after_ideation_is_imminent_but_not_alone():
     assert level_of("goodbye, thanks for everything", recent_texts=recent) is Level.IMMINENT
 
 
+def test_stored_levels_of_the_earlier_messages_decide_whether_context_is_looked_for(monkeypatch):
+    """With the levels the earlier messages were stored with, an elevated one still makes a plan
+    imminent; when none was elevated the earlier texts are not analysed again at all."""
+    from safety.classifier import engine
+
+    recent = ("hi", "i want to die", "I'm really sorry. Can you tell me more?")
+    stored = (int(Level.NONE), int(Level.ELEVATED), int(Level.NONE))
+    assert assess("I have the pills saved up", AssessmentContext(recent_texts=recent, recent_levels=stored)).level is Level.IMMINENT
+
+    looked = []
+    real_context_cue = engine._context_cue
+    monkeypatch.setattr(engine, "_context_cue", lambda *args: looked.append(args) or real_context_cue(*args))
+    calm = ("my cat is sick", "Oh no, is she at the vet?")
+    a = assess("yeah, she takes her pills tonight", AssessmentContext(recent_texts=calm, recent_levels=(0, 0)))
+    assert a.level < Level.ELEVATED
+    assert looked == []
+
+
 def test_context_without_ideation_does_not_escalate():
     recent = ("my cat is sick", "Oh no, is she at the vet?")
     assert level_of("yeah, she takes her pills tonight", recent_texts=recent) < Level.ELEVATED
