@@ -210,7 +210,11 @@ def matching_report() -> dict:
     first_offer: dict[int, int] = {}
     for request_id, offer_id in Offer.objects.order_by("pk").values_list("request_id", "pk"):
         first_offer.setdefault(request_id, offer_id)
-    return {"requests": requests, "conversations": conversations, "first_offer": first_offer,
+    # When each request's accepted offer was made and answered (S3's stage breakdown).
+    offer_times = {request_id: [created.timestamp(), answered.timestamp()]
+                   for request_id, created, answered in Offer.objects.filter(status=OfferStatus.ACCEPTED)
+                   .values_list("request_id", "created_at", "answered_at")}
+    return {"requests": requests, "conversations": conversations, "first_offer": first_offer, "offer_times": offer_times,
             "accepted_per_request": accepted_per_request,
             "active_per_listener": active_per_listener, "capacity": capacity}
 

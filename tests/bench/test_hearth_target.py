@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from bench.harness.report import ratio_table
-from bench.harness.scenarios.matching import check_matching
+from bench.harness.scenarios.matching import check_matching, stage_breakdown
 from bench.harness.target import ChatMessage
 from bench.targets.hearth import Hearth, RunState
 from safety.screening import screen_message
@@ -174,3 +174,18 @@ def test_plan_sizes_the_seeded_template_for_the_largest_scenario():
         assert hearth._pool_size["pairs"] == max(max(QUICK.relay_pairs), QUICK.idle_max // 2)
     finally:
         hearth._pool_size.update(saved)
+
+
+def test_the_stage_breakdown_splits_each_seekers_wait_at_the_database_times():
+    report = _report(offer_times={"1": [1.02, 1.05], "2": [1.56, 1.60]})
+    client = {
+        1: {"sent": 0.99, "acked": 1.03, "started": 1.10},
+        2: {"sent": 1.49, "acked": 1.52, "started": 1.70},
+        3: {"sent": 2.0, "acked": 2.1},  # never matched: in no stage
+    }
+    stages = stage_breakdown(report, client)
+    assert stages["request_in_line"] == {"p50_ms": 10.0, "p90_ms": 10.0, "n": 2}
+    assert stages["offer_made"]["p50_ms"] == 60.0 and stages["offer_made"]["p90_ms"] == 60.0  # the larger of 20 and 60
+    assert stages["offer_answered"]["p50_ms"] == 40.0
+    assert stages["seeker_told"]["p90_ms"] == 100.0
+    assert stages["request_acked"]["p50_ms"] == 30.0

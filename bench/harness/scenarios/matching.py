@@ -17,6 +17,7 @@ import json
 import os
 import random
 import sys
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -67,6 +68,39 @@ def check_matching(report: dict, seekers: int) -> dict:
             "ok": len(matched) == seekers == len(requests) and not double and not over and not inversions}
 
 
+STAGES = (
+    ("request_in_line", "sent", "queued"),      # the request frame until its row is stamped, under the line lock
+    ("request_acked", "queued", "acked"),       # ... until the seeker has "request.created" (commit, place in line)
+    ("offer_made", "queued", "offered"),        # ... until a dispatch round has made the offer
+    ("offer_answered", "offered", "answered"),  # the offer reaching the listener, who accepts, until the accept takes it
+    ("seeker_told", "answered", "started"),     # the rest of the accept, its commit, until the seeker has "conversation.started"
+)
+
+
+def stage_breakdown(report: dict, client: dict[int, dict[str, float]]) -> dict:
+    """Where a seeker's request→match time goes, per stage: p50 and p90 in ms.
+
+    ``client``: per request id, epoch seconds at which the seeker sent the
+    request (its scheduled time), got ``request.created`` and got
+    ``conversation.started``; the database times (queued, offered, answered)
+    come from ``report``. Both clocks are this machine's."""
+    offers = {int(k): v for k, v in report.get("offer_times", {}).items()}
+    spans: dict[str, list[float]] = defaultdict(list)
+    for r in report["requests"]:
+        seen, offer = client.get(r["id"]), offers.get(r["id"])
+        if not seen or not offer or r["queued_at"] is None or "started" not in seen:
+            continue
+        t = {**seen, "queued": r["queued_at"], "offered": offer[0], "answered": offer[1]}
+        for name, start, end in STAGES:
+            spans[name].append((t[end] - t[start]) * 1000)
+
+    def quantile(values: list[float], q: float) -> float:
+        ordered = sorted(values)
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
+
+    return {name: {"p50_ms": quantile(v, 0.5), "p90_ms": quantile(v, 0.9), "n": len(v)} for name, v in spans.items()}
+
+
 async def run(ctx: Context) -> list[dict]:
     target = ctx.target
     if target.family != "hearth":
@@ -81,6 +115,8 @@ async def run(ctx: Context) -> list[dict]:
     target.start_blank(run_id)   # no seeded listeners on shift or chats: only this scenario's
     latency = Latency()
     matched_at: dict[int, int] = {}
+    client_times: dict[int, dict[str, float]] = {}
+    epoch_offset = time.time_ns() - now_ns()   # the database stamps wall-clock times
     sockets = []
     try:
         async with ctx.servers(run_id) as group:
@@ -123,8 +159,12 @@ async def run(ctx: Context) -> list[dict]:
             async def seeker(i: int, ws, t: int) -> None:
                 await sleep_until(t)
                 await ws.send(json.dumps({"type": "request.create", "topic": TOPICS[i % len(TOPICS)]}))
+                acked = await until(ws, "request.created", timeout=p.matching_timeout_s)
+                seen = client_times[acked["request"]["id"]] = {"sent": (t + epoch_offset) / 1e9,
+                                                                "acked": (now_ns() + epoch_offset) / 1e9}
                 await until(ws, "conversation.started", timeout=p.matching_timeout_s)
                 matched_at[i] = now_ns()
+                seen["started"] = (matched_at[i] + epoch_offset) / 1e9
                 latency.record_ns(matched_at[i] - t)
 
             async with Meter(group, ctx.redis_url if target.layer.startswith("redis") else None) as meter:
@@ -140,14 +180,17 @@ async def run(ctx: Context) -> list[dict]:
     finally:
         await target.cleanup(run_id)
     checks = check_matching(report, n_seekers)
+    stages = stage_breakdown(report, client_times)
     print(f"[bench]   matching: {len(matched_at)}/{n_seekers} matched, p99 {latency.ms(99)} ms, {checks}",
           file=sys.stderr, flush=True)
+    print("[bench]   matching stages p50/p90 ms: " + ", ".join(
+        f"{name} {v['p50_ms']}/{v['p90_ms']}" for name, v in stages.items()), file=sys.stderr, flush=True)
     summary = latency.summary()
     return [ctx.row(
         "matching", f"{n_seekers}seekers-{n_listeners}listeners", seekers=n_seekers, listeners=n_listeners,
         listener_capacity=p.matching_capacity, topics=len(TOPICS),
         match_p50_ms=summary["p50_ms"], match_p99_ms=summary["p99_ms"], match_max_ms=summary["max_ms"],
-        match_n=summary["n"], drain_s=round(drain_s, 3) if drain_s is not None else None,
+        match_n=summary["n"], drain_s=round(drain_s, 3) if drain_s is not None else None, stages=stages,
         **{k: v for k, v in checks.items() if k != "ok"},
         errors=errors[:5], **meter.figures(n_seekers, n_seekers),
         lost=n_seekers - len(matched_at), duplicated=checks["double_assignments"], out_of_order=checks["order_inversions"],
