@@ -78,13 +78,10 @@ def request_create(*, seeker: User, topic_slug: str | None, listener_alias: str 
 
 
 def _seeker_escalation_carries_over(request: ChatRequest) -> None:
-    """A seeker with an open safety flag from the last day goes to the front."""
-    from safety.models import FlagStatus, SafetyFlag
+    """A seeker with an unresolved safety flag (elevated or worse) from the last day goes to the front."""
+    from safety.flag_sql import flagged_at_risk_since
 
-    since = timezone.now() - timedelta(days=1)
-    if SafetyFlag.objects.filter(subject_id=request.seeker_id, created_at__gte=since, level__gte=2).exclude(
-        status=FlagStatus.RESOLVED
-    ).exists():
+    if flagged_at_risk_since(subject_id=request.seeker_id, since=timezone.now() - timedelta(days=1)):
         request.priority = RequestPriority.URGENT
         request.save(update_fields=["priority"])
 
