@@ -44,6 +44,7 @@ from django.core.cache import cache
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
+from chat import dispatch_sql
 from chat.events import user_event
 from chat.matching import Want, plan_offers
 from chat.models import ChatRequest, DispatchLock, Offer, OfferStatus, RequestStatus
@@ -120,7 +121,7 @@ def _round(*, now, wait: bool) -> int | None:
         if not _lock(wait=wait):
             return None
         _wanted_take()
-        if not ChatRequest.objects.filter(status=RequestStatus.WAITING).exists():
+        if not dispatch_sql.anyone_waiting():
             return 0
         candidates = listener_candidates(now=now)
         _line_read_lock()
@@ -138,15 +139,14 @@ def _round(*, now, wait: bool) -> int | None:
 
 def _lock(*, wait: bool) -> bool:
     """Take the ``DispatchLock`` row; False when ``wait`` is off and another transaction holds it."""
-    locked = DispatchLock.objects.select_for_update(skip_locked=not wait).filter(pk=1).values_list("pk", flat=True)
-    if list(locked):
+    if dispatch_sql.lock_row_take(skip_locked=not wait):
         return True
-    if DispatchLock.objects.filter(pk=1).exists():
+    if dispatch_sql.lock_row_exists():
         return False  # held by another transaction (a plain read does not wait for the lock)
     # The row went missing (a test database flushed after migrating): restore it, then lock it.
     with transaction.atomic():
-        DispatchLock.objects.get_or_create(pk=1)
-    return bool(list(DispatchLock.objects.select_for_update().filter(pk=1).values_list("pk", flat=True)))
+        DispatchLock.objects.get_or_create(pk=dispatch_sql.LOCK_ROW_ID)
+    return dispatch_sql.lock_row_take(skip_locked=False)
 
 
 # PostgreSQL advisory lock on "the line": requests entering it (shared) against a round reading it.

@@ -7,8 +7,8 @@ tables and columns from the models (a rename the ORM follows fails the tests
 rather than reading the wrong column) and carry datetimes across as the ORM
 does. Each module builds its statements once, in functions cached on
 ``connection.vendor`` (the quoting comes from the database backend). Modules:
-``chat.message_sql``, ``chat.queue_sql``, ``chat.offer_sql``, ``listeners.candidates_sql``,
-``safety.flag_sql``.
+``chat.message_sql``, ``chat.queue_sql``, ``chat.offer_sql``, ``chat.dispatch_sql``,
+``listeners.candidates_sql``, ``safety.flag_sql``.
 """
 
 from __future__ import annotations
