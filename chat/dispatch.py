@@ -36,6 +36,7 @@ import asyncio
 import contextvars
 import logging
 import weakref
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -124,10 +125,10 @@ def _round(*, now, wait: bool) -> int | None:
         if not dispatch_sql.anyone_waiting():
             return 0
         candidates = listener_candidates(now=now)
-        _line_read_lock()
-        waiting = list(
-            ChatRequest.objects.select_related("topic", "requested_listener").filter(status=RequestStatus.WAITING)
-        )
+        with _line_read():
+            waiting = list(
+                ChatRequest.objects.select_related("topic", "requested_listener").filter(status=RequestStatus.WAITING)
+            )
         _suggest_widening(waiting, now=now)
         if not waiting or not candidates:
             return 0
@@ -168,11 +169,29 @@ def line_entry_lock() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [LINE_LOCK_KEY])
 
 
-def _line_read_lock() -> None:
-    """Wait for requests being put in line to commit; keep new ones out until this round commits."""
-    if connection.vendor == "postgresql":
+@contextmanager
+def _line_read():
+    """Wait for requests being put in line to commit, and keep new ones out while the line is read.
+
+    Only while it is read: a request stamped after the read is younger than
+    every one the round saw, so order holds, and requests need not wait for
+    the round's offers and commit as well. A session lock (a transaction
+    lock cannot be released before commit), so it must never outlive the
+    read: the read runs in a savepoint, and whatever fails in it leaves the
+    transaction able to run the unlock in ``finally``; a session that dies
+    releases it with itself.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [LINE_LOCK_KEY])
+    try:
+        with transaction.atomic():
+            yield
+    finally:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LINE_LOCK_KEY])
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [LINE_LOCK_KEY])
 
 
 def _wanted_leave() -> bool:

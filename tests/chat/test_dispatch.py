@@ -385,3 +385,39 @@ async def test_on_postgresql_socket_rounds_keep_one_cache_client(needs_postgres,
     await queue_refresh_soon()
     assert len(clients) >= 2
     assert all(client is clients[0] for client in clients)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_round_that_fails_while_reading_the_line_leaves_it_open_to_requests(needs_postgres, monkeypatch):
+    """The round holds the line only while reading it (a session lock): a read that fails must
+    still release it, or no seeker could get in line again on that pooled connection's server."""
+    from django.db import DatabaseError
+
+    from chat import dispatch as dispatch_module
+
+    listener_on_shift(capacity=1)
+    request_create(seeker=SeekerFactory(), topic_slug="anxiety")
+
+    class BrokenRequests:
+        class objects:
+            @staticmethod
+            def select_related(*args):
+                with connection.cursor() as cursor:  # a real error: PostgreSQL aborts the transaction
+                    cursor.execute("SELECT no_such_column FROM chat_chatrequest")
+
+    monkeypatch.setattr(dispatch_module, "ChatRequest", BrokenRequests)
+    with pytest.raises(DatabaseError):
+        requests_dispatch()
+    monkeypatch.undo()
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
+        assert cursor.fetchone()[0] == 0
+        cursor.execute("SET lock_timeout = '5s'")  # fail, don't hang, if the line stayed locked
+    try:
+        late = request_create(seeker=SeekerFactory(), topic_slug="grief-and-loss")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+    assert late.pk
+    assert requests_dispatch() == 1  # the round works again and offers the first request
