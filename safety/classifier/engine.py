@@ -285,7 +285,7 @@ def assess(text: str, context: AssessmentContext | None = None) -> Assessment:
     # The cue is looked for first: the earlier messages need a full analysis each (on another
     # process than the one that screened them, a cold one), and most messages name no cue.
     recent = context.recent_texts[-rules.context_messages:]
-    if context.recent_levels is not None:
+    if context.recent_levels is not None and len(context.recent_levels) == len(context.recent_texts):
         levels = context.recent_levels[-rules.context_messages:]
         recent = tuple(t for t, stored in zip(recent, levels) if stored >= Level.ELEVATED)
     cue = _context_cue(text, lang) if level < Level.IMMINENT and recent else None

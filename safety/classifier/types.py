@@ -75,7 +75,8 @@ class AssessmentContext:
     # has them. The rule engine then looks for a plan, means or timing named after earlier
     # ideation only when one of them was elevated or worse: ideation is always scored so,
     # and most chats have none, so most messages skip that check and the earlier messages'
-    # analyses. None: re-analyse the earlier texts (rooms, evaluation sets).
+    # analyses. None (or a tuple of another length): re-analyse the earlier texts (rooms,
+    # evaluation sets).
     recent_levels: tuple[int, ...] | None = None
 
 

@@ -347,6 +347,10 @@ def test_stored_levels_of_the_earlier_messages_decide_whether_context_is_looked_
     assert a.level < Level.ELEVATED
     assert looked == []
 
+    # Levels that do not line up with the texts are not trusted: the earlier texts are analysed.
+    mismatched = AssessmentContext(recent_texts=recent, recent_levels=(0,))
+    assert assess("I have the pills saved up", mismatched).level is Level.IMMINENT
+
 
 def test_context_without_ideation_does_not_escalate():
     recent = ("my cat is sick", "Oh no, is she at the vet?")
