@@ -100,13 +100,16 @@ if DATABASE_URL:
             "max_size": env_int("DATABASE_POOL_MAX", 20, minimum=1),
             "timeout": 10,
         }
-        if env_bool("DATABASE_PREPARED_STATEMENTS", True):
-            # The per-message statements run thousands of times a minute on the same
-            # pooled connections: prepared after a few runs, PostgreSQL stops parsing
-            # and planning them (S1: a quarter less database CPU per message,
-            # docs/performance.md). Django leaves this off for transaction-mode
-            # PgBouncer, which cannot keep a statement on one session: behind one,
-            # set DATABASE_PREPARED_STATEMENTS=0.
+        if env_bool("DATABASE_PREPARED_STATEMENTS", False):
+            # Opt-in. Prepared after a few runs, the per-message statements are no longer
+            # parsed and planned each time (S1: about a quarter less database CPU per message,
+            # docs/performance.md). Off by default because PostgreSQL then runs a *generic*
+            # plan when it costs out no worse, and a generic plan does not know which
+            # conversation it is for: the chat path's nearby-messages read then scans every
+            # message of the conversation (3 ms at 20,000 messages, growing with the chat)
+            # instead of the last few. Every hot statement needs a plan that is good for any
+            # parameter before this can be on by default; and a transaction-mode PgBouncer
+            # cannot keep a prepared statement on one session at all.
             _db["OPTIONS"]["server_side_binding"] = True
             _db["OPTIONS"]["prepare_threshold"] = env_int("DATABASE_PREPARE_THRESHOLD", 5, minimum=0)
     DATABASES = {"default": _db}

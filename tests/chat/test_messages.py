@@ -211,10 +211,14 @@ def test_message_send_query_count_stays_small():
 
 
 def test_on_postgresql_the_per_message_statements_are_prepared_after_a_few_messages():
-    """PostgreSQL parses and plans a chat message's statements once per connection, not once per
-    message (``DATABASE_PREPARED_STATEMENTS``, on by default)."""
+    """With ``DATABASE_PREPARED_STATEMENTS=1`` PostgreSQL parses and plans a chat message's
+    statements once per connection, not once per message."""
+    from django.conf import settings
+
     if connection.vendor != "postgresql":
         pytest.skip("prepared statements are PostgreSQL's; SQLite caches its own")
+    if not settings.DATABASES["default"].get("OPTIONS", {}).get("server_side_binding"):
+        pytest.skip("prepared statements are off (DATABASE_PREPARED_STATEMENTS, opt-in)")
     seeker, _, conversation = matched_pair()
     for i in range(8):
         message_send(sender=seeker, conversation_id=conversation.pk, client_id=f"prep-{i}", text=f"still here {i}")

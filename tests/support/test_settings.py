@@ -50,13 +50,13 @@ def test_database_url_switches_to_pooled_postgresql(tmp_path):
     config = json.loads(result.stdout)
     assert config["engine"] == "django.db.backends.postgresql"
     assert config["pool"]["max_size"] >= 1
-    assert config["binding"] is True and config["prepare"] == 5  # hot statements prepared on their connection
-
-
-def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler(tmp_path):
-    result = probe(tmp_path, DATABASE_URL="postgres://u@pgbouncer.internal:6432/hearth", DATABASE_PREPARED_STATEMENTS="0")
-    config = json.loads(result.stdout)
     assert config["binding"] is None and config["prepare"] == "unset"  # Django's defaults: client-side, never prepared
+
+
+def test_prepared_statements_are_opt_in(tmp_path):
+    result = probe(tmp_path, DATABASE_URL="postgres://u@db.internal:5432/hearth", DATABASE_PREPARED_STATEMENTS="1")
+    config = json.loads(result.stdout)
+    assert config["binding"] is True and config["prepare"] == 5  # hot statements prepared on their connection
 
 
 def test_redis_url_switches_layer_and_cache_and_raises_connection_cap(tmp_path):
@@ -100,7 +100,8 @@ def test_production_variables_turn_on_secure_cookies_and_hsts(tmp_path):
         ({"DATABASE_POOL_MAX": "lots", "DATABASE_URL": "postgres://u@h/d"}, "DATABASE_POOL_MAX must be a whole number"),
         ({"CHANNEL_LAYER_KIND": "carrier-pigeon"}, "CHANNEL_LAYER_KIND must be"),
         ({"DATABASE_PREPARED_STATEMENTS": "sometimes", "DATABASE_URL": "postgres://u@h/d"}, "DATABASE_PREPARED_STATEMENTS must be one of"),
-        ({"DATABASE_PREPARE_THRESHOLD": "-1", "DATABASE_URL": "postgres://u@h/d"}, "DATABASE_PREPARE_THRESHOLD"),
+        ({"DATABASE_PREPARE_THRESHOLD": "-1", "DATABASE_PREPARED_STATEMENTS": "1", "DATABASE_URL": "postgres://u@h/d"},
+         "DATABASE_PREPARE_THRESHOLD"),
     ],
 )
 def test_bad_environment_values_fail_with_the_variable_named(tmp_path, env, message):
