@@ -49,11 +49,17 @@ def _conversation_for_sender_sql(vendor: str) -> str:
 
 @functools.cache
 def _nearby_sql(vendor: str) -> str:
+    # Two index-bounded reads, not one with an OR: a plan made for any parameter (a
+    # prepared statement's generic plan) cannot use the partial client_id index for
+    # "client_id = %s" alone, and scanned every message of the conversation to filter
+    # the OR. "<> ''" states the index's predicate; the last few come from the seq index.
     m = functools.partial(column, Message)
     columns = ", ".join(m(name) for name in NEARBY_FIELDS)
     return (
-        f"SELECT {columns} FROM {table(Message)} WHERE {m('conversation_id')} = %s "
-        f"AND (({m('sender_id')} = %s AND {m('client_id')} = %s) OR {m('seq')} > %s) ORDER BY {m('seq')}"
+        f"SELECT {columns} FROM (SELECT {columns} FROM {table(Message)} WHERE {m('conversation_id')} = %s "
+        f"ORDER BY {m('seq')} DESC LIMIT %s) recent "
+        f"UNION ALL SELECT {columns} FROM {table(Message)} WHERE {m('conversation_id')} = %s "
+        f"AND {m('sender_id')} = %s AND {m('client_id')} = %s AND {m('client_id')} <> ''"
     )
 
 
@@ -82,11 +88,14 @@ def conversation_for_sender(*, user_id: int, conversation_id: int, now: dt.datet
     return conversation
 
 
-def messages_nearby(*, conversation_id: int, sender_id: int, client_id: str, after_seq: int) -> list[dict]:
-    """Messages after ``after_seq`` plus any of ``sender_id``'s with ``client_id``, in order (``NEARBY_FIELDS``)."""
+def messages_nearby(*, conversation_id: int, sender_id: int, client_id: str, last: int) -> list[dict]:
+    """The conversation's ``last`` messages plus any of ``sender_id``'s with ``client_id``, in order,
+    each once (``NEARBY_FIELDS``)."""
     with connection.cursor() as cursor:
-        cursor.execute(_nearby_sql(connection.vendor), [conversation_id, sender_id, client_id, after_seq])
-        return [dict(zip(NEARBY_FIELDS, row)) for row in cursor.fetchall()]
+        cursor.execute(_nearby_sql(connection.vendor), [conversation_id, last, conversation_id, sender_id, client_id])
+        rows = {row[0]: row for row in cursor.fetchall()}  # the re-sent one may also be among the last
+    seq = NEARBY_FIELDS.index("seq")
+    return [dict(zip(NEARBY_FIELDS, row)) for row in sorted(rows.values(), key=lambda row: row[seq])]
 
 
 @functools.cache

@@ -116,7 +116,7 @@ def message_send(*, sender, conversation_id: int, client_id: str, text: str) -> 
         # One read serves both the idempotency check and the screening context.
         nearby = messages_nearby(
             conversation_id=conversation.pk, sender_id=sender.pk, client_id=client_id,
-            after_seq=conversation.last_seq - CONTEXT_WINDOW,
+            last=CONTEXT_WINDOW,
         )
         existing = next((m for m in nearby if m["sender_id"] == sender.pk and m["client_id"] == client_id), None)
         if existing is not None:
