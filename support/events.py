@@ -26,6 +26,8 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import close_old_connections, transaction
 
+from support.conflicts import call_retrying_conflicts
+
 logger = logging.getLogger("hearth.events")
 
 Event = tuple[str, dict[str, Any]]
@@ -106,7 +108,8 @@ async def run_service(fn: Callable[..., Any], /, *args, origin: str | None = Non
     def call():
         try:
             with collecting_events() as outbox:
-                result = fn(*args, **kwargs)
+                # A rolled-back attempt leaves nothing in the outbox: events join it on commit.
+                result = call_retrying_conflicts(fn, *args, **kwargs)
             return result, list(outbox)
         finally:
             # Channels' own clean-up runs outside the context copy the service ran

@@ -104,3 +104,62 @@ def test_concurrent_senders_in_one_conversation_get_gap_free_sequence_numbers(ne
     seqs = list(Message.objects.filter(conversation=conversation, seq__gt=before).order_by("seq").values_list("seq", flat=True))
     assert seqs == list(range(before + 1, before + 41))
     assert Conversation.objects.get(pk=conversation.pk).last_seq == before + 40
+
+
+def test_a_seeker_leaving_as_the_listener_accepts_is_told_the_outcome_not_an_error(needs_postgres, monkeypatch):
+    """The two take their row locks in opposite orders (cancel: request, then offers; accept: offer,
+    then request), and PostgreSQL aborts one of them. The aborted one runs again
+    (``support.conflicts``, as ``run_service`` does) and answers with what happened instead."""
+    from chat import offer_sql
+    from chat.services import offers as offer_services
+    from chat.services.requests import request_cancel
+    from support.conflicts import call_retrying_conflicts
+    from support.errors import DomainError
+    from tests.chat.helpers import pending_offer_for
+
+    listener = listener_on_shift(capacity=1)
+    seeker = SeekerFactory()
+    request_create(seeker=seeker, topic_slug="anxiety")
+    requests_dispatch()
+    offer = pending_offer_for(listener)
+    offer_taken, go_on = threading.Event(), threading.Event()
+    real_take = offer_sql.offer_take
+
+    def take_then_wait(**kwargs):
+        taken = real_take(**kwargs)
+        offer_taken.set()
+        go_on.wait(10)  # the offer row is locked; the seeker's cancel now locks the request
+        return taken
+
+    monkeypatch.setattr(offer_services.offer_sql, "offer_take", take_then_wait)
+    outcomes = {}
+
+    def accept(_):
+        try:
+            outcomes["accept"] = call_retrying_conflicts(offer_services.offer_accept, listener=listener, offer_id=offer.pk)
+        except DomainError as refusal:
+            outcomes["accept"] = refusal.code
+
+    def cancel(_):
+        try:
+            outcomes["cancel"] = call_retrying_conflicts(request_cancel, seeker=seeker)
+        except DomainError as refusal:
+            outcomes["cancel"] = refusal.code
+
+    accepting = threading.Thread(target=lambda: outcomes.setdefault("accept_errors", run_in_threads(accept, 1)))
+    accepting.start()
+    assert offer_taken.wait(10)
+    cancelling = threading.Thread(target=lambda: outcomes.setdefault("cancel_errors", run_in_threads(cancel, 1)))
+    cancelling.start()
+    threading.Event().wait(0.3)  # the cancel is waiting for the offer row
+    go_on.set()
+    accepting.join(30)
+    cancelling.join(30)
+    assert outcomes["accept_errors"] == [] and outcomes["cancel_errors"] == [], outcomes  # no deadlock error
+    # Whichever PostgreSQL aborted ran again and answered with the other's outcome.
+    if outcomes["accept"] == "offer_gone":
+        assert outcomes["cancel"].status == "cancelled"
+        assert Offer.objects.get(pk=offer.pk).status != OfferStatus.ACCEPTED
+    else:
+        assert outcomes["accept"].status == ConversationStatus.ACTIVE
+        assert outcomes["cancel"] == "no_open_request"  # matched meanwhile: no longer in line

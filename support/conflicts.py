@@ -1,0 +1,46 @@
+"""Running a service again when PostgreSQL aborted it to break a lock conflict.
+
+Two people acting on the same rows at the same moment can take their row
+locks in opposite orders: a seeker leaving the line (conversation, then
+request, then offers) while a listener accepts the offer (offer, then
+request, then conversation). PostgreSQL then aborts one of them after
+``deadlock_timeout`` (1 s) with a deadlock error. Nothing was written, so the
+service can simply run again: this time it sees the other's outcome and
+answers with it ("you're no longer in line", "that offer is gone") instead
+of an internal error.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from django.db import OperationalError, connection
+
+logger = logging.getLogger("hearth.db")
+
+#: deadlock_detected, serialization_failure
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+ATTEMPTS = 3
+
+
+def _retryable(exc: OperationalError) -> bool:
+    cause = exc.__cause__ if exc.__cause__ is not None else exc
+    return getattr(cause, "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
+def call_retrying_conflicts(fn: Callable[..., Any], /, *args, **kwargs) -> Any:
+    """``fn(*args, **kwargs)``, run again (up to ``ATTEMPTS`` in all) when PostgreSQL aborted
+    its transaction for a deadlock or a serialization failure.
+
+    Only where ``fn`` owns its transactions: inside a caller's transaction the
+    whole transaction is lost, and the error goes up unchanged.
+    """
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return fn(*args, **kwargs)
+        except OperationalError as exc:
+            if not _retryable(exc) or attempt == ATTEMPTS or connection.in_atomic_block:
+                raise
+            logger.info("%s: lock conflict (attempt %d of %d), running it again",
+                        getattr(fn, "__qualname__", fn), attempt, ATTEMPTS)
