@@ -21,6 +21,7 @@ from chat.dispatch import queue_refresh
 from chat.payloads import conversation_payload
 from chat.services import requests as request_services
 from support.api.serializers import ErrorOut
+from support.conflicts import call_retrying_conflicts
 from support.errors import DomainError
 
 
@@ -98,6 +99,7 @@ class MyRequestView(APIView):
 
     @extend_schema(summary="Leave the line", request=None, responses={204: None, 409: ErrorOut})
     def delete(self, request):
-        request_services.request_cancel(seeker=request.user)
+        # As on the socket: a cancel racing the listener's accept runs again and answers 409.
+        call_retrying_conflicts(request_services.request_cancel, seeker=request.user)
         queue_refresh()
         return Response(status=status.HTTP_204_NO_CONTENT)
