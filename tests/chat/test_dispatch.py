@@ -421,3 +421,22 @@ def test_a_round_that_fails_while_reading_the_line_leaves_it_open_to_requests(ne
             cursor.execute("RESET lock_timeout")
     assert late.pk
     assert requests_dispatch() == 1  # the round works again and offers the first request
+
+
+def test_the_periodic_place_refresh_is_sent_by_one_process_per_slot(monkeypatch):
+    """Every process runs the dispatch job each second; the every-ten-seconds refresh of places in
+    line must go out once (one frame per waiting seeker), not once per process."""
+    from chat import jobs
+
+    refreshed = []
+    monkeypatch.setattr(jobs, "queue_positions_notify", lambda: refreshed.append(1))
+    monkeypatch.setattr(jobs, "requests_dispatch", lambda **kwargs: 0)
+    monkeypatch.setattr(jobs, "line_changed_take", lambda: False)
+    at_refresh = 1_800_000_000.0  # a multiple of POSITION_REFRESH_SECONDS
+    for _process in range(3):  # three processes at the same tick
+        jobs.requests_dispatch_job(now=at_refresh + 0.2)
+    assert refreshed == [1]
+    jobs.requests_dispatch_job(now=at_refresh + 1)  # not a refresh second
+    assert refreshed == [1]
+    jobs.requests_dispatch_job(now=at_refresh + jobs.POSITION_REFRESH_SECONDS)  # the next slot
+    assert refreshed == [1, 1]
