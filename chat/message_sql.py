@@ -11,6 +11,10 @@ portable: it runs unchanged on SQLite (3.35+, for RETURNING) and PostgreSQL;
 ``support.rawsql`` names tables and columns from the models. One exception:
 on PostgreSQL the sequence UPDATE and the INSERT are one statement
 (``message_insert_with_next_seq``, a data-modifying WITH that SQLite lacks).
+On PostgreSQL these and the transcript read are prepared once per pooled
+connection (``support.rawsql.prepared_cursor``), so each must stay
+index-bounded under a plan made for any parameter
+(``tests/chat/test_prepared_statements.py``).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from django.db import connection
 
 from chat.models import Conversation, Message
 from safety.models import Sanction, SanctionKind
-from support.rawsql import aware, column, db_datetime, instance, table
+from support.rawsql import aware, column, db_datetime, instance, prepared_cursor, table
 
 #: The conversation fields the message path reads (others load on first access).
 SENDER_FIELDS = ("id", "seeker_id", "listener_id", "topic_id", "status", "last_seq", "escalated")
@@ -77,7 +81,7 @@ def conversation_for_sender(*, user_id: int, conversation_id: int, now: dt.datet
     The instance holds ``SENDER_FIELDS``; any other field loads on first access.
     """
     params = [user_id, SanctionKind.MUTE.value, db_datetime(now), conversation_id, user_id, user_id]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_conversation_for_sender_sql(connection.vendor), params)
         row = cursor.fetchone()
     if row is None:
@@ -91,7 +95,7 @@ def conversation_for_sender(*, user_id: int, conversation_id: int, now: dt.datet
 def messages_nearby(*, conversation_id: int, sender_id: int, client_id: str, last: int) -> list[dict]:
     """The conversation's ``last`` messages plus any of ``sender_id``'s with ``client_id``, in order,
     each once (``NEARBY_FIELDS``)."""
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_nearby_sql(connection.vendor), [conversation_id, last, conversation_id, sender_id, client_id])
         rows = {row[0]: row for row in cursor.fetchall()}  # the re-sent one may also be among the last
     seq = NEARBY_FIELDS.index("seq")
@@ -118,7 +122,7 @@ def transcript_after(*, conversation_id: int, after_seq: int, limit: int) -> lis
     (``select_related("sender")``) built and loaded the sender's whole user
     row for one alias.
     """
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_transcript_sql(connection.vendor), [conversation_id, after_seq, limit])
         rows = cursor.fetchall()
     messages = []
@@ -165,7 +169,7 @@ def message_insert_with_next_seq(
     )
     at = db_datetime(created_at)
     params = [at, conversation_id] + [at if name == "created_at" else values[name] for name in _INSERT_FIELDS if name != "seq"]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_insert_with_next_seq_sql(connection.vendor), params)
         row = cursor.fetchone()
     if row is None:

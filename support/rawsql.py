@@ -9,12 +9,22 @@ does. Each module builds its statements once, in functions cached on
 ``connection.vendor`` (the quoting comes from the database backend). Modules:
 ``chat.message_sql``, ``chat.queue_sql``, ``chat.offer_sql``, ``chat.dispatch_sql``,
 ``listeners.candidates_sql``, ``safety.flag_sql``.
+
+On PostgreSQL the statements every chat message runs go through
+``prepared_cursor``: each is parsed and planned once per pooled connection
+instead of once per message (``DATABASE_PREPARED_STATEMENTS``, on by default).
+A prepared statement may be run with a *generic* plan, made without knowing
+the parameters, so a statement joins that cursor only with a test showing its
+generic plan index-bounded (``tests/chat/test_prepared_statements.py``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+import psycopg
+
+from django.conf import settings
 from django.db import connection
 from django.db.models import DEFERRED
 from django.utils.dateparse import parse_datetime
@@ -55,3 +65,32 @@ def instance(model, names, values):
     # from_db takes the values in the model's field order; a list that long is used as it is.
     ordered = [by_name.get(field.attname, DEFERRED) for field in model._meta.concrete_fields]
     return model.from_db(connection.alias, tuple(by_name), ordered)
+
+
+def prepared_cursor():
+    """A cursor whose statements PostgreSQL prepares once per connection (see the module's notes).
+
+    Elsewhere, or with ``DATABASE_PREPARED_STATEMENTS=0``, the ordinary cursor. Django binds
+    parameters on the client and never prepares; this cursor binds them on the server and asks
+    psycopg to prepare every statement it runs, while Django's wrapper around it still logs and
+    counts them (the hot-path query guard) and maps errors as for any cursor.
+    """
+    if connection.vendor != "postgresql" or not settings.HEARTH_PREPARED_STATEMENTS:
+        return connection.cursor()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        # What connection.cursor() does, with our cursor class instead of the connection's factory.
+        return connection._prepare_cursor(_PreparingCursor(connection.connection))
+
+
+class _PreparingCursor(psycopg.Cursor):
+    """psycopg's server-binding cursor, preparing every statement it runs."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True, binary=binary)
+
+    def _send_query_prepared(self, name, pgq, *, binary=None):
+        # psycopg records the statement it ran only when it runs one unprepared; Django's query
+        # log (debug logging, the tests' query capture) reads it from there.
+        self._query = pgq
+        super()._send_query_prepared(name, pgq, binary=binary)

@@ -86,6 +86,11 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
+# PostgreSQL: the statements every chat message runs are prepared once per pooled connection
+# (support.rawsql.prepared_cursor) instead of parsed and planned per message: only those,
+# each tested to have an index-bounded plan for any parameter. Turn off behind a
+# transaction-mode PgBouncer older than 1.21 or without max_prepared_statements.
+HEARTH_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", default=True)
 if DATABASE_URL:
     try:
         _db = dj_database_url.parse(DATABASE_URL)
@@ -100,18 +105,11 @@ if DATABASE_URL:
             "max_size": env_int("DATABASE_POOL_MAX", 20, minimum=1),
             "timeout": 10,
         }
-        if env_bool("DATABASE_PREPARED_STATEMENTS", False):
-            # Opt-in. Prepared after a few runs, the per-message statements are no longer
-            # parsed and planned each time (S1: about a quarter less database CPU per message,
-            # docs/performance.md). Off by default because PostgreSQL then runs a *generic*
-            # plan when it costs out no worse, and a generic plan does not know which
-            # conversation it is for: the chat path's nearby-messages read then scans every
-            # message of the conversation (3 ms at 20,000 messages, growing with the chat)
-            # instead of the last few. Every hot statement needs a plan that is good for any
-            # parameter before this can be on by default; and a transaction-mode PgBouncer
-            # cannot keep a prepared statement on one session at all.
-            _db["OPTIONS"]["server_side_binding"] = True
-            _db["OPTIONS"]["prepare_threshold"] = env_int("DATABASE_PREPARE_THRESHOLD", 5, minimum=0)
+        if HEARTH_PREPARED_STATEMENTS:
+            # psycopg prepares nothing on a connection whose threshold is None (Django's
+            # default). Django's own cursors bind on the client and never prepare whatever
+            # this says; only support.rawsql.prepared_cursor asks to.
+            _db["OPTIONS"]["prepare_threshold"] = 5
     DATABASES = {"default": _db}
 else:
     # The embedded default keeps its database under var/; create it on first use.

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from chat.dispatch import requests_dispatch
-from chat.models import ChatRequest, Conversation, ConversationStatus, EndReason, Message, MessageKind, RequestPriority, RequestStatus
+from chat.models import ChatRequest, ConversationStatus, EndReason, Message, MessageKind, RequestPriority, RequestStatus
 from chat.selectors import messages_after
 from chat.services.conversations import conversation_end, conversation_transfer, conversations_inactivity
 from chat.services.messages import EMPTY_MESSAGE, conversation_mark_read, message_send
@@ -210,25 +210,6 @@ def test_message_send_query_count_stays_small():
     assert len(queries) <= 7, [q["sql"] for q in queries.captured_queries]
 
 
-def test_on_postgresql_the_per_message_statements_are_prepared_after_a_few_messages():
-    """With ``DATABASE_PREPARED_STATEMENTS=1`` PostgreSQL parses and plans a chat message's
-    statements once per connection, not once per message."""
-    from django.conf import settings
-
-    if connection.vendor != "postgresql":
-        pytest.skip("prepared statements are PostgreSQL's; SQLite caches its own")
-    if not settings.DATABASES["default"].get("OPTIONS", {}).get("server_side_binding"):
-        pytest.skip("prepared statements are off (DATABASE_PREPARED_STATEMENTS, opt-in)")
-    seeker, _, conversation = matched_pair()
-    for i in range(8):
-        message_send(sender=seeker, conversation_id=conversation.pk, client_id=f"prep-{i}", text=f"still here {i}")
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements")
-        prepared = [row[0] for row in cursor.fetchall()]
-    message_table = Message._meta.db_table
-    assert any(message_table in statement and "INSERT" in statement for statement in prepared), prepared
-
-
 def test_a_plan_named_after_earlier_ideation_in_the_chat_is_flagged_imminent():
     """The context check runs on the stored conversation: ideation two messages back makes a
     plan imminent (the stored risk levels say where to look)."""
@@ -246,43 +227,3 @@ def test_a_plan_named_after_earlier_ideation_in_the_chat_is_flagged_imminent():
     _, _, calm = matched_pair()
     alone = message_send(sender=calm.seeker, conversation_id=calm.pk, client_id="c4", text=plain)
     assert alone.screening.level < Level.ELEVATED  # the same words with no ideation before them
-
-
-def test_on_postgresql_the_nearby_read_stays_bounded_in_a_long_chat_whatever_the_plan():
-    """The per-message read of the last few messages (and a re-sent client_id) must not scan the
-    whole conversation, even under a plan made for any parameter (a prepared statement's generic
-    plan), which is what DATABASE_PREPARED_STATEMENTS would run."""
-    import re
-
-    from chat.message_sql import _nearby_sql
-
-    if connection.vendor != "postgresql":
-        pytest.skip("plan shapes are PostgreSQL's")
-    seeker, _, conversation = matched_pair()
-    Message.objects.bulk_create(
-        Message(conversation=conversation, seq=seq, kind=MessageKind.TEXT, sender=seeker, sender_role="seeker",
-                client_id=f"long-{seq}", text=f"still talking {seq}")
-        for seq in range(conversation.last_seq + 1, conversation.last_seq + 3001)
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE chat_message")
-        numbered = iter(range(1, 10))
-        statement = re.sub("%s", lambda _: f"${next(numbered)}", _nearby_sql("postgresql"))
-        cursor.execute(f"PREPARE nearby_probe AS {statement}")
-        cursor.execute("SET plan_cache_mode = force_generic_plan")
-        try:
-            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE nearby_probe(%s, 8, %s, %s, 'long-5')",
-                           [conversation.pk, conversation.pk, seeker.pk])
-            plan = cursor.fetchone()[0][0]["Plan"]
-        finally:
-            cursor.execute("RESET plan_cache_mode")
-            cursor.execute("DEALLOCATE nearby_probe")
-
-    def nodes(node):
-        yield node
-        for child in node.get("Plans", []):
-            yield from nodes(child)
-
-    assert plan["Actual Rows"] == 9  # the last 8 and the re-sent one
-    assert all(node.get("Rows Removed by Filter", 0) == 0 for node in nodes(plan)), plan
-    assert not any(node["Node Type"] == "Seq Scan" for node in nodes(plan)), plan

@@ -19,6 +19,7 @@ PROBE = (
     "'pool': s.DATABASES['default'].get('OPTIONS', {}).get('pool'), 'csrf': s.CSRF_TRUSTED_ORIGINS,"
     "'binding': s.DATABASES['default'].get('OPTIONS', {}).get('server_side_binding'),"
     "'prepare': s.DATABASES['default'].get('OPTIONS', {}).get('prepare_threshold', 'unset'),"
+    "'prepared_hot': s.HEARTH_PREPARED_STATEMENTS,"
     "'hosts_cfg': s.CHANNEL_LAYERS['default'].get('CONFIG', {}).get('hosts'), 'secure_cookie': s.SESSION_COOKIE_SECURE,"
     "'hsts': s.SECURE_HSTS_SECONDS}))"
 )
@@ -50,13 +51,16 @@ def test_database_url_switches_to_pooled_postgresql(tmp_path):
     config = json.loads(result.stdout)
     assert config["engine"] == "django.db.backends.postgresql"
     assert config["pool"]["max_size"] >= 1
-    assert config["binding"] is None and config["prepare"] == "unset"  # Django's defaults: client-side, never prepared
+    # Django's own queries stay bound on the client, which never prepares; the connection allows
+    # preparing for the chat message's hand-written statements (support.rawsql.prepared_cursor).
+    assert config["binding"] is None and config["prepare"] == 5
+    assert config["prepared_hot"] is True
 
 
-def test_prepared_statements_are_opt_in(tmp_path):
-    result = probe(tmp_path, DATABASE_URL="postgres://u@db.internal:5432/hearth", DATABASE_PREPARED_STATEMENTS="1")
+def test_prepared_statements_can_be_turned_off_for_a_transaction_mode_pgbouncer(tmp_path):
+    result = probe(tmp_path, DATABASE_URL="postgres://u@db.internal:5432/hearth", DATABASE_PREPARED_STATEMENTS="0")
     config = json.loads(result.stdout)
-    assert config["binding"] is True and config["prepare"] == 5  # hot statements prepared on their connection
+    assert config["prepared_hot"] is False and config["prepare"] == "unset"
 
 
 def test_redis_url_switches_layer_and_cache_and_raises_connection_cap(tmp_path):
@@ -100,8 +104,6 @@ def test_production_variables_turn_on_secure_cookies_and_hsts(tmp_path):
         ({"DATABASE_POOL_MAX": "lots", "DATABASE_URL": "postgres://u@h/d"}, "DATABASE_POOL_MAX must be a whole number"),
         ({"CHANNEL_LAYER_KIND": "carrier-pigeon"}, "CHANNEL_LAYER_KIND must be"),
         ({"DATABASE_PREPARED_STATEMENTS": "sometimes", "DATABASE_URL": "postgres://u@h/d"}, "DATABASE_PREPARED_STATEMENTS must be one of"),
-        ({"DATABASE_PREPARE_THRESHOLD": "-1", "DATABASE_PREPARED_STATEMENTS": "1", "DATABASE_URL": "postgres://u@h/d"},
-         "DATABASE_PREPARE_THRESHOLD"),
     ],
 )
 def test_bad_environment_values_fail_with_the_variable_named(tmp_path, env, message):
