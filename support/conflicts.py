@@ -7,7 +7,10 @@ request, then conversation). PostgreSQL then aborts one of them after
 ``deadlock_timeout`` (1 s) with a deadlock error. Nothing was written, so the
 service can simply run again: this time it sees the other's outcome and
 answers with it ("you're no longer in line", "that offer is gone") instead
-of an internal error.
+of an internal error. A conflict that outlasts the attempts, or one in a
+service not run through here, is answered as ``busy`` (REST 503 with
+``Retry-After``, an ``error`` frame with ``retry_after`` on a socket), never
+as an internal error.
 """
 
 from __future__ import annotations
@@ -24,7 +27,17 @@ RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
 ATTEMPTS = 3
 
 
-def _retryable(exc: OperationalError) -> bool:
+#: What a person is told when a conflict outlasted the attempts (REST 503 / socket ``busy``).
+BUSY_MESSAGE = "Someone else changed this at the same moment. Please try again."
+#: Seconds to wait before sending it again.
+BUSY_RETRY_AFTER = 1
+
+
+def is_lock_conflict(exc: BaseException) -> bool:
+    """PostgreSQL aborted the transaction to break a deadlock or a serialization failure:
+    nothing it wrote is kept, and the same action can simply be tried again."""
+    if not isinstance(exc, OperationalError):
+        return False
     cause = exc.__cause__ if exc.__cause__ is not None else exc
     return getattr(cause, "sqlstate", None) in RETRYABLE_SQLSTATES
 
@@ -40,7 +53,7 @@ def call_retrying_conflicts(fn: Callable[..., Any], /, *args, **kwargs) -> Any:
         try:
             return fn(*args, **kwargs)
         except OperationalError as exc:
-            if not _retryable(exc) or attempt == ATTEMPTS or connection.in_atomic_block:
+            if not is_lock_conflict(exc) or attempt == ATTEMPTS or connection.in_atomic_block:
                 raise
             logger.info("%s: lock conflict (attempt %d of %d), running it again",
                         getattr(fn, "__qualname__", fn), attempt, ATTEMPTS)

@@ -25,6 +25,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
+from support.conflicts import BUSY_MESSAGE, BUSY_RETRY_AFTER, is_lock_conflict
 from support.connection_limits import TOO_MANY_CONNECTIONS_MESSAGE, connection_admit, connection_release
 from support.errors import DomainError
 from support.presence_heartbeat import layer_trouble, process_heartbeat
@@ -280,7 +281,12 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error(exc.code, exc.message, ref=ref, **exc.extra)
         except PermissionDenied:
             await self.send_error("forbidden", "You don't have access to this.", ref=ref)
-        except Exception:
+        except Exception as exc:
+            if is_lock_conflict(exc):
+                # Rolled back, nothing kept: the client sends the same frame again.
+                logger.warning("lock conflict answered busy for a %s frame", frame.get("type"))
+                await self.send_error("busy", BUSY_MESSAGE, ref=ref, retry_after=BUSY_RETRY_AFTER)
+                return
             logger.exception("frame handler failed for %s", type(frame).__name__)
             await self.send_error("internal_error", "Something went wrong on our side; please retry.", ref=ref)
 

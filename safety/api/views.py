@@ -20,6 +20,7 @@ from safety.api import serializers as s
 from safety.audit import audit_trail_for_flag
 from safety.payloads import alert_payload, iso, report_reporter_payload, report_staff_payload
 from support.api.serializers import ErrorOut
+from support.conflicts import call_retrying_conflicts
 from support.roles import is_safety_staff
 
 
@@ -78,7 +79,9 @@ class BlockCreateView(APIView):
                    request=s.BlockIn, responses={201: s.BlockOut, 200: s.BlockOut, 404: ErrorOut})
     def post(self, request):
         data = _valid(s.BlockIn, request)
-        created, ended = reports.block_create(user=request.user, conversation_id=data["conversation"])
+        # Ending the chat locks it before its requests and offers, the reverse of a listener's
+        # accept: a block racing an accept may be aborted for a deadlock, and runs again.
+        created, ended = call_retrying_conflicts(reports.block_create, user=request.user, conversation_id=data["conversation"])
         return Response({"blocked": True, "chat_ended": ended}, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

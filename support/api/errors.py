@@ -13,6 +13,7 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from support.conflicts import BUSY_MESSAGE, BUSY_RETRY_AFTER, is_lock_conflict
 from support.errors import DomainError
 
 logger = logging.getLogger("hearth.api")
@@ -43,6 +44,13 @@ def _log_denial(context, status_code: int) -> None:
 
 
 def exception_handler(exc, context):
+    if is_lock_conflict(exc):
+        # Nothing was written (PostgreSQL rolled the transaction back): safe to send again.
+        request = context.get("request")
+        logger.warning("lock conflict answered busy: %s %s", getattr(request, "method", "?"), getattr(request, "path", "?"))
+        response = Response(error_body("busy", BUSY_MESSAGE, retry_after=BUSY_RETRY_AFTER), status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        response["Retry-After"] = str(BUSY_RETRY_AFTER)
+        return response
     if isinstance(exc, DomainError):
         if exc.status in (401, 403, 404):
             _log_denial(context, exc.status)

@@ -296,6 +296,26 @@ window.scenarios = {
     const second = timer.overdue([b], ACK_TIMEOUT_MS).map((entry) => entry.client_id);
     return { first, second };
   },
+
+  /** A `busy` answer (a lock conflict: nothing stored) is sent again after `retry_after`, never marked failed. */
+  busyAnswerIsRetried() {
+    const page = chatPage({ ackTimer: { random: () => 0.5 } });
+    const planned = [];
+    const realSetTimeout = window.setTimeout;
+    window.setTimeout = (fn, wait) => planned.push({ fn, wait });
+    try {
+      const entry = page.client.send(5, "hello");
+      const [{ frame }] = sendsOf(page.socket.ws, entry.client_id);
+      page.script.read = page.socket.ws.sent.length; // this send is answered by hand
+      page.socket.ws.deliver({ type: "error", code: "busy", message: "Try again.", retry_after: 1, ref: frame.ref });
+      const afterBusy = { failed: entry.failed ?? null, pending: page.client.pending(5).length, waits: planned.map(({ wait }) => wait) };
+      planned.filter(({ wait }) => wait === 1000).forEach(({ fn }) => fn());
+      page.script.serve();
+      return { afterBusy, sends: sendsOf(page.socket.ws, entry.client_id).length, pending: page.client.pending(5).length };
+    } finally {
+      window.setTimeout = realSetTimeout;
+    }
+  },
 };
 
 window.harnessReady = true;

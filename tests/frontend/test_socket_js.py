@@ -126,3 +126,9 @@ def test_the_room_client_follows_the_same_rule(run):
 
 def test_an_answer_frees_the_slot_of_a_resend(run):
     assert run("slotFreedByAnswer") == {"first": ["a"], "second": ["b"]}
+
+
+def test_a_busy_answer_is_sent_again_after_retry_after_and_never_shown_as_not_sent(run):
+    result = run("busyAnswerIsRetried")
+    assert result["afterBusy"] == {"failed": None, "pending": 1, "waits": [1000]}
+    assert result["sends"] == 2 and result["pending"] == 0

@@ -570,8 +570,8 @@ export class ChatClient {
     const entry = state.outbox.get(clientId);
     if (!entry) return;
     this.acks.answered(clientId);
-    if (frame.code === "internal_error" || frame.code === "rate_limited") {
-      const wait = frame.code === "rate_limited" ? (frame.retry_after || 5) * 1000 : 2000;
+    if (["internal_error", "rate_limited", "busy"].includes(frame.code)) {
+      const wait = frame.retry_after ? frame.retry_after * 1000 : frame.code === "rate_limited" ? 5000 : 2000;
       entry.dueAt = undefined; // answered: no ack wait until the planned retry sends it again
       setTimeout(() => state.outbox.has(clientId) && this._transmit(state.id, entry), wait);
       this.onError(frame, { conversation: state.id, client_id: clientId, retrying: true });
@@ -792,7 +792,7 @@ export class RoomClient {
     const entry = this.outbox.get(clientId);
     if (!entry) return;
     this.acks.answered(clientId);
-    if (["internal_error", "rate_limited", "slow_mode"].includes(frame.code)) {
+    if (["internal_error", "rate_limited", "slow_mode", "busy"].includes(frame.code)) {
       const wait = frame.retry_after ? frame.retry_after * 1000 : 2000;
       entry.dueAt = undefined; // answered: no ack wait until the planned retry sends it again
       setTimeout(() => this.outbox.has(clientId) && this.synced && this._transmit(entry), wait);
