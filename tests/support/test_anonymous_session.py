@@ -41,10 +41,12 @@ def test_seeker_row_holds_no_identifying_data(api_client):
     row = User.objects.values().get()
     assert "203.0.113.9" not in " ".join(str(value) for value in row.values())
     # Every column that could hold the age: not the id (a sequence number, which may well
-    # contain "16"), the unusable password's random hash, the generated alias or timestamps.
+    # contain "16"), the unusable password's random hash, the generated alias (which ends in a
+    # random 10-99, and in lower case is the username) or timestamps.
+    assert row["username"] == row["alias"].lower()
     free_text = {
         name: value for name, value in row.items()
-        if name not in ("id", "password", "alias") and not isinstance(value, (dt.date, dt.datetime))
+        if name not in ("id", "password", "alias", "username") and not isinstance(value, (dt.date, dt.datetime))
     }
     assert not any("16" in str(value) for value in free_text.values()), free_text
 
