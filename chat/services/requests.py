@@ -12,10 +12,12 @@ from chat.dispatch import line_entry_lock
 from chat.events import user_event, user_join_conversation
 from chat.models import ChatRequest, Conversation, RequestPriority, RequestStatus
 from chat.payloads import request_payload
+from chat.request_sql import active_topic
 from chat.selectors import estimated_wait_seconds, queue_position
 from listeners.models import ListenerProfile, ListenerStatus
 from support.errors import DomainError
-from support.models import Role, Topic, User
+from support.models import Role, User
+from support.rawsql import insert_instance
 
 ALREADY_WAITING = "You're already in line; we'll connect you as soon as a listener is free."
 UNKNOWN_TOPIC = "We don't know that topic."
@@ -44,7 +46,7 @@ def request_create(*, seeker: User, topic_slug: str | None, listener_alias: str 
         raise DomainError("note_too_long", NOTE_TOO_LONG.format(limit=settings.MATCHING_MAX_NOTE_CHARS), field="note")
     topic = None
     if topic_slug not in (None, "", "any"):
-        topic = Topic.objects.filter(slug=topic_slug, is_active=True).first()
+        topic = active_topic(topic_slug) if isinstance(topic_slug, str) else None
         if topic is None:
             raise DomainError("unknown_topic", UNKNOWN_TOPIC, field="topic")
     listener = None
@@ -64,26 +66,26 @@ def request_create(*, seeker: User, topic_slug: str | None, listener_alias: str 
             # No read first for an open request of this seeker's: the partial unique
             # constraint refuses the INSERT below (caught after the rollback), one
             # statement fewer for every request in a burst.
-            conversation = Conversation.objects.create(seeker=seeker, topic=topic, last_activity_at=now)
-            request = ChatRequest.objects.create(
+            # Written as the ORM's create() would, without its statement building (support.rawsql).
+            conversation = insert_instance(Conversation(seeker=seeker, topic=topic, last_activity_at=now))
+            request = insert_instance(ChatRequest(
                 seeker=seeker, conversation=conversation, topic=topic, age_group=seeker.age_group or "adult",
-                requested_listener=listener, note=note, queued_at=now,
+                requested_listener=listener, note=note, queued_at=now, priority=_priority_for(seeker, now=now),
                 specific_until=now + timedelta(seconds=settings.MATCHING_SPECIFIC_LISTENER_WAIT_SECONDS) if listener else None,
-            )
-            _seeker_escalation_carries_over(request)
+            ))
             user_join_conversation(seeker.pk, conversation.pk)
     except IntegrityError:
         raise DomainError("already_waiting", ALREADY_WAITING, status=409) from None
     return request
 
 
-def _seeker_escalation_carries_over(request: ChatRequest) -> None:
+def _priority_for(seeker: User, *, now) -> int:
     """A seeker with an unresolved safety flag (elevated or worse) from the last day goes to the front."""
     from safety.flag_sql import flagged_at_risk_since
 
-    if flagged_at_risk_since(subject_id=request.seeker_id, since=timezone.now() - timedelta(days=1)):
-        request.priority = RequestPriority.URGENT
-        request.save(update_fields=["priority"])
+    if flagged_at_risk_since(subject_id=seeker.pk, since=now - timedelta(days=1)):
+        return RequestPriority.URGENT
+    return RequestPriority.NORMAL
 
 
 def request_create_with_status(*, seeker: User, topic_slug: str | None, listener_alias: str | None = None, note: str = "") -> tuple[ChatRequest, dict]:

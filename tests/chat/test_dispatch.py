@@ -223,15 +223,15 @@ def test_a_request_stamped_before_a_round_reads_the_line_is_seen_by_it(needs_pos
     listener_on_shift(capacity=1)
     older_seeker, younger_seeker = SeekerFactory(), SeekerFactory()
     inside, finish = threading.Event(), threading.Event()
-    real_carry_over = request_services._seeker_escalation_carries_over
+    real_join = request_services.user_join_conversation
 
-    def paused_carry_over(request):
-        real_carry_over(request)
-        if request.seeker_id == older_seeker.pk:
+    def paused_join(user_id, conversation_id, **kwargs):
+        real_join(user_id, conversation_id, **kwargs)
+        if user_id == older_seeker.pk:
             inside.set()  # stamped and inserted, not committed
             finish.wait(30)
 
-    monkeypatch.setattr(request_services, "_seeker_escalation_carries_over", paused_carry_over)
+    monkeypatch.setattr(request_services, "user_join_conversation", paused_join)
 
     def in_thread(fn):
         def run():

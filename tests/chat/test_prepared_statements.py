@@ -176,3 +176,15 @@ def test_the_insert_takes_the_next_sequence_number_by_index_whatever_the_plan():
     for plan in _generic_plans(message_sql._insert_with_next_seq_sql(connection.vendor), args, analyze=False):
         _assert_index_bounded(plan)
     assert Message.objects.get(conversation=conversation, client_id="first").seq == message.seq
+
+
+@on_postgresql
+def test_the_request_path_reads_its_topic_by_the_slug_index_whatever_the_plan():
+    from chat import request_sql
+    from support.models import Topic
+
+    Topic.objects.bulk_create(Topic(slug=f"topic-{n}", name=f"Topic {n}") for n in range(2000))
+    assert request_sql.active_topic("topic-7").slug == "topic-7"
+    for plan in _generic_plans(request_sql._active_topic_sql(connection.vendor), ["topic-7"]):
+        assert plan["Actual Rows"] == 1
+        _assert_index_bounded(plan)
