@@ -15,9 +15,13 @@ import functools
 
 from django.db import connection
 
-from chat.models import ChatRequest, Offer, OfferStatus, RequestStatus
+from chat.models import ChatRequest, Conversation, Offer, OfferStatus, RequestStatus
 from listeners.models import Shift
-from support.rawsql import column, db_datetime, table
+from support.models import Topic, User
+from support.rawsql import column, db_datetime, loaded, prepared_cursor, table
+
+#: What the match reads of the seeker: their alias and age group go to the listener.
+SEEKER_FIELDS = ("id", "alias", "age_group")
 
 
 @functools.cache
@@ -71,3 +75,40 @@ def request_matched(*, request_id: int, now) -> int:
     with connection.cursor() as cursor:
         cursor.execute(_request_matched_sql(connection.vendor), [RequestStatus.MATCHED.value, at, at, request_id])
         return cursor.fetchone()[0]
+
+
+def _attnames(model) -> tuple[str, ...]:
+    return tuple(field.attname for field in model._meta.concrete_fields)
+
+
+@functools.cache
+def _conversation_for_match_sql(vendor: str) -> str:
+    c, t, u = (functools.partial(column, model) for model in (Conversation, Topic, User))
+    columns = ", ".join(
+        [f"c.{c(name)}" for name in _attnames(Conversation)] + [f"t.{t(name)}" for name in _attnames(Topic)]
+        + [f"u.{u(name)}" for name in SEEKER_FIELDS]
+    )
+    lock = " FOR UPDATE OF c" if vendor == "postgresql" else ""  # SQLite has one writer at a time
+    return (
+        f"SELECT {columns} FROM {table(Conversation)} c LEFT JOIN {table(Topic)} t ON t.{t('id')} = c.{c('topic_id')} "
+        f"JOIN {table(User)} u ON u.{u('id')} = c.{c('seeker_id')} WHERE c.{c('id')} = %s{lock}"
+    )
+
+
+def conversation_for_match(conversation_id: int) -> Conversation:
+    """The conversation being matched, its row locked, with its topic and its seeker's alias and age group.
+
+    What ``select_for_update(of=("self",)).select_related("topic", "seeker")`` read, where
+    building that join was 40 % of an accept's CPU in the matching burst.
+    """
+    with prepared_cursor() as cursor:
+        cursor.execute(_conversation_for_match_sql(connection.vendor), [conversation_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise Conversation.DoesNotExist(f"conversation {conversation_id} is gone")
+    conversation_names, topic_names = _attnames(Conversation), _attnames(Topic)
+    conversation = loaded(Conversation, conversation_names, row[:len(conversation_names)])
+    topic_row = row[len(conversation_names):len(conversation_names) + len(topic_names)]
+    conversation.topic = loaded(Topic, topic_names, topic_row) if conversation.topic_id is not None else None
+    conversation.seeker = loaded(User, SEEKER_FIELDS, row[-len(SEEKER_FIELDS):])
+    return conversation

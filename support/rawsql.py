@@ -70,6 +70,29 @@ def instance(model, names, values):
     return model.from_db(connection.alias, tuple(by_name), ordered)
 
 
+def loaded(model, names, values):
+    """``instance`` with each value converted as the ORM converts what it reads (SQLite's
+    integers to booleans, its text to aware datetimes, …), for reads of many fields at once."""
+    converters = _converters(model, tuple(names), connection.vendor)
+    values = list(values)
+    for index, expression, functions in converters:
+        for convert in functions:
+            values[index] = convert(values[index], expression, connection)
+    return instance(model, names, values)
+
+
+@functools.cache
+def _converters(model, names: tuple, vendor: str) -> tuple:
+    converters = []
+    for index, name in enumerate(names):
+        field = next(f for f in model._meta.concrete_fields if f.attname == name)
+        expression = field.get_col(model._meta.db_table)
+        functions = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
+        if functions:
+            converters.append((index, expression, tuple(functions)))
+    return tuple(converters)
+
+
 def insert_instance(obj):
     """Save the new, unsaved ``obj`` in one INSERT … RETURNING its id, as ``Model.objects.create`` would.
 

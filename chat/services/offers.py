@@ -57,7 +57,7 @@ def match_make(*, offer: Offer, request: ChatRequest, now) -> Conversation:
 def _conversation_locked(conversation_id: int) -> Conversation:
     """The conversation being matched, locked; an ended one (the seeker left meanwhile) refuses the match,
     and the caller's transaction rolls back whatever it wrote for it."""
-    conversation = Conversation.objects.select_for_update(of=("self",)).select_related("topic", "seeker").get(pk=conversation_id)
+    conversation = offer_sql.conversation_for_match(conversation_id)
     if conversation.status == ConversationStatus.ENDED:
         raise DomainError("offer_gone", OFFER_GONE, status=409)
     return conversation

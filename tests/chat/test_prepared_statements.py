@@ -188,3 +188,18 @@ def test_the_request_path_reads_its_topic_by_the_slug_index_whatever_the_plan():
     for plan in _generic_plans(request_sql._active_topic_sql(connection.vendor), ["topic-7"]):
         assert plan["Actual Rows"] == 1
         _assert_index_bounded(plan)
+
+
+@on_postgresql
+def test_the_match_locks_one_conversation_and_reads_its_seeker_by_index_whatever_the_plan():
+    """Topics are a handful of rows (a scan of them is one page); conversations and people are not."""
+    from chat import offer_sql
+
+    seeker, _, conversation = matched_pair()
+    User.objects.bulk_create(User(username=f"other-{n}", alias=f"Other {n}", role=Role.SEEKER) for n in range(2000))
+    Conversation.objects.bulk_create(Conversation(seeker=seeker, topic=conversation.topic) for _ in range(2000))
+    assert offer_sql.conversation_for_match(conversation.pk).pk == conversation.pk
+    for plan in _generic_plans(offer_sql._conversation_for_match_sql(connection.vendor), [conversation.pk]):
+        assert plan["Actual Rows"] == 1
+        scanned = [node["Relation Name"] for node in _nodes(plan) if node["Node Type"] == "Seq Scan"]
+        assert set(scanned) <= {"support_topic"}, plan

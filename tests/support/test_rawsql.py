@@ -77,3 +77,22 @@ def test_the_request_path_finds_only_active_topics_by_slug():
     found = active_topic("anxiety")
     assert found == Topic.objects.get(slug="anxiety") and found.is_active is True and found.name
     assert active_topic("retired") is None and active_topic("no-such-topic") is None
+
+
+@pytest.mark.django_db
+def test_the_match_read_gives_the_conversation_topic_and_seeker_as_the_orm_would():
+    from chat.offer_sql import conversation_for_match
+    from tests.chat.helpers import matched_pair
+
+    _, _, conversation = matched_pair()
+    Conversation.objects.filter(pk=conversation.pk).update(escalated=True)
+    by_hand = conversation_for_match(conversation.pk)
+    by_orm = Conversation.objects.select_related("topic", "seeker").get(pk=conversation.pk)
+    for field in Conversation._meta.concrete_fields:
+        assert getattr(by_hand, field.attname) == getattr(by_orm, field.attname), field.attname
+    assert by_hand.escalated is True and by_hand.started_at.tzinfo is not None  # converted as the ORM does
+    assert [getattr(by_hand.topic, f.attname) for f in Topic._meta.concrete_fields] == [
+        getattr(by_orm.topic, f.attname) for f in Topic._meta.concrete_fields
+    ]
+    assert (by_hand.seeker.alias, by_hand.seeker.age_group) == (by_orm.seeker.alias, by_orm.seeker.age_group)
+    assert by_hand.get_deferred_fields() == set() and by_hand._state.adding is False
