@@ -425,7 +425,7 @@ class Hearth(Target):
     #: not accepted within 5 s (--websocket_connect_timeout); Hearth's connect
     #: reads the session, records presence and builds ``hello``, so a burst
     #: of 50 on a loaded 2-core machine can exceed it.
-    connect_concurrency = 10
+    connect_concurrency = 20
 
     def __init__(self, layer: str = "memory") -> None:
         if layer not in ("memory", "redis", "redis-pubsub"):
