@@ -11,9 +11,10 @@ does. Each module builds its statements once, in functions cached on
 ``chat.dispatch_sql``, ``listeners.candidates_sql``, ``safety.flag_sql``; ``insert_instance``
 writes a new row of any model as ``create()`` would.
 
-On PostgreSQL the statements every chat message runs go through
-``prepared_cursor``: each is parsed and planned once per pooled connection
-instead of once per message (``DATABASE_PREPARED_STATEMENTS``, on by default).
+On PostgreSQL the hot paths' statements (a chat message's, a request's, an
+accept's) go through ``prepared_cursor``: each is parsed and planned once per
+pooled connection instead of every time (``DATABASE_PREPARED_STATEMENTS``, on
+by default).
 A prepared statement may be run with a *generic* plan, made without knowing
 the parameters, so a statement joins that cursor only with a test showing its
 generic plan index-bounded (``tests/chat/test_prepared_statements.py``).
@@ -25,7 +26,6 @@ import datetime as dt
 import functools
 
 import psycopg
-
 from django.conf import settings
 from django.db import connection
 from django.db.models import DEFERRED
@@ -83,6 +83,8 @@ def loaded(model, names, values):
 
 @functools.cache
 def _converters(model, names: tuple, vendor: str) -> tuple:
+    # Kept across threads: a backend's converters depend on settings (time zone), not on the
+    # state of the connection they were first looked up on.
     converters = []
     for index, name in enumerate(names):
         field = next(f for f in model._meta.concrete_fields if f.attname == name)
