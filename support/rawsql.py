@@ -16,8 +16,10 @@ accept's) go through ``prepared_cursor``: each is parsed and planned once per
 pooled connection instead of every time (``DATABASE_PREPARED_STATEMENTS``, on
 by default).
 A prepared statement may be run with a *generic* plan, made without knowing
-the parameters, so a statement joins that cursor only with a test showing its
-generic plan index-bounded (``tests/chat/test_prepared_statements.py``).
+the parameters, so a statement that reads or updates rows joins that cursor
+only with a test showing its generic plan index-bounded
+(``tests/chat/test_prepared_statements.py``); ``insert_instance``'s INSERT …
+VALUES has no plan to go wrong.
 """
 
 from __future__ import annotations
