@@ -23,6 +23,13 @@ from support.models import Topic
 from tests.chat.helpers import listener_on_shift, matched_pair, pending_offer_for
 from tests.factories import SeekerFactory
 
+# Advisory locks in this test database only: pg_locks spans the whole server, where the other
+# test workers' requests take the same line lock in their own databases.
+ADVISORY_LOCKS_HERE = (
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
+
 TOPICS = ("anxiety", "stress", "loneliness", "relationships", "sleep")
 
 
@@ -250,7 +257,7 @@ def test_a_request_stamped_before_a_round_reads_the_line_is_seen_by_it(needs_pos
     round_thread = in_thread(requests_dispatch)
     with connection.cursor() as cursor:  # until the round waits for the line lock, or is done
         while round_thread.is_alive():
-            cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+            cursor.execute(ADVISORY_LOCKS_HERE + " AND NOT granted")
             if cursor.fetchone()[0]:
                 break
             threading.Event().wait(0.01)
@@ -411,7 +418,7 @@ def test_a_round_that_fails_while_reading_the_line_leaves_it_open_to_requests(ne
     monkeypatch.undo()
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
+        cursor.execute(ADVISORY_LOCKS_HERE + " AND granted")
         assert cursor.fetchone()[0] == 0
         cursor.execute("SET lock_timeout = '5s'")  # fail, don't hang, if the line stayed locked
     try:
