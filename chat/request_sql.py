@@ -12,7 +12,7 @@ import functools
 from django.db import connection
 
 from support.models import Topic
-from support.rawsql import column, instance, prepared_cursor, table
+from support.rawsql import column, loaded, prepared_cursor, table
 
 TOPIC_FIELDS = ("id", "slug", "name", "description", "is_active", "display_order")
 
@@ -29,8 +29,4 @@ def active_topic(slug: str) -> Topic | None:
     with prepared_cursor() as cursor:
         cursor.execute(_active_topic_sql(connection.vendor), [slug])
         row = cursor.fetchone()
-    if row is None:
-        return None
-    topic = instance(Topic, TOPIC_FIELDS, row)
-    topic.is_active = bool(topic.is_active)
-    return topic
+    return loaded(Topic, TOPIC_FIELDS, row) if row is not None else None
