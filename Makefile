@@ -14,9 +14,11 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-# Reinstall only when the dependency list changes.
-$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
-	$(PIP) install --quiet -e '.[test,bench]'
+# Install exactly the tested versions: requirements.lock constrains every package,
+# so an upstream release changes nothing until `make lock` is run on purpose.
+# Reinstall only when the dependency list or the lock changes.
+$(VENV)/.installed: pyproject.toml requirements.lock | $(VENV)/bin/python
+	$(PIP) install --quiet -c requirements.lock -e '.[test,bench]'
 	@touch $@
 
 install: $(VENV)/.installed
@@ -38,9 +40,17 @@ test: install
 test-reliability: install
 	HEARTH_FULL_RUNS=1 $(VENV)/bin/pytest -m "reliability or load or security" $(PYTEST_ARGS)
 
-# The exact versions installed, for pip-audit (regenerate after changing pyproject.toml).
-lock: install
-	$(PIP) freeze --exclude-editable | grep -v '^-e ' > requirements.lock
+# Pick the newest versions pyproject.toml allows and pin them: resolved in a fresh,
+# throw-away venv so nothing installed by hand leaks into the lock. Run it on purpose
+# after changing pyproject.toml or to take upstream releases; then `make test`.
+LOCK_VENV = var/lock-venv
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/pip install --quiet -e '.[test,bench]'
+	$(LOCK_VENV)/bin/pip freeze --exclude-editable | grep -v '^-e ' > requirements.lock
+	rm -rf $(LOCK_VENV)
 
 # Known vulnerabilities in the locked dependencies: fails on any found. Packages the
 # advisory source cannot answer for are listed as skipped (and counted by .ci/run).
