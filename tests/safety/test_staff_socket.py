@@ -10,7 +10,7 @@ from safety.models import FlagSource, FlagStatus, SafetyFlag, StaffParticipation
 from safety.services import STAFF_JOINED, STAFF_TOOK_OVER
 from chat.services.messages import message_send
 from tests.factories import ListenerFactory, SeekerFactory
-from tests.safety.helpers import CRISIS, flagged_pair, matched_pair, staff_member
+from tests.safety.helpers import CRISIS, IMMINENT, flagged_pair, matched_pair, staff_member
 from tests.ws import connected, receive_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -70,6 +70,16 @@ async def test_listener_sees_guidance_when_their_seeker_writes_a_crisis_message(
         await seeker_ws.send_json_to({"type": "message.send", "conversation": conversation.pk, "client_id": "c1", "text": CRISIS})
         guidance = await receive_until(listener_ws, "safety.guidance")
         assert guidance["conversation"] == conversation.pk
+        assert (guidance["level"], guidance["level_label"]) == (2, "elevated")
+
+
+async def test_listener_is_told_of_possible_immediate_risk_when_their_seeker_states_a_plan():
+    seeker, listener, conversation = await db(matched_pair)()
+    async with connected(listener) as listener_ws, connected(seeker) as seeker_ws:
+        await seeker_ws.send_json_to({"type": "message.send", "conversation": conversation.pk, "client_id": "c1", "text": IMMINENT})
+        guidance = await receive_until(listener_ws, "safety.guidance")
+        assert (guidance["level"], guidance["level_label"]) == (3, "imminent")
+        assert "emergency services" in guidance["guidance"]
 
 
 async def test_acknowledging_an_alert_is_shared_with_every_staff_console():
