@@ -4,7 +4,10 @@
 
 Reads every ``*.csv`` in the source folders (corpus format: docs/safety-rules.md,
 "The corpus") plus the older evaluation sets in ``safety/data/eval_*.csv``, and
-writes ``train.csv``, ``dev.csv`` and ``test.csv`` beside this script.
+writes ``train.csv``, ``dev.csv`` and ``test.csv`` beside this script. The
+writers' source files were removed once split; the split files are the corpus.
+To add rows, put them in a new folder and pass it together with this one
+(``split.py safety/data/corpus NEW_DIR``): every existing row keeps its split.
 
 A row's split is a function of its text alone (SHA-256 of the text folded to
 lower-case letters and digits), so the same message, however it is punctuated or
