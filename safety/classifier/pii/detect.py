@@ -1,0 +1,268 @@
+"""Finding contact details in folded text (see ``fold.py``).
+
+Each finder yields (start, end, kind) stretches of the folded text. They are
+written for text people bend on purpose: digits spaced out, separated, mixed
+with number words ("zero7seven"), "oh" for zero and "double seven"; "at" and
+"dot" spelled out or bracketed; platform names followed by a handle with or
+without "@"; links without a scheme. Every regex anchors its start on a
+boundary and has no nested open-ended repetition, so a long adversarial
+message costs linear time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from . import vocab as V
+
+Found = tuple[int, int, str]
+
+
+def _alt(words) -> str:
+    return "|".join(sorted(words, key=len, reverse=True))
+
+
+# ---------------------------------------------------------------------------
+# the cheap pre-check: nothing below can match a text this does not match
+
+_PLATFORMS = _alt(V.STRONG_PLATFORMS + V.WEAK_PLATFORMS)
+TRIGGER = re.compile(
+    r"[0-9@#/]|[a-z0-9]\.[a-z]|[(\[{<]\s*(?:at|dot|\.)"
+    rf"|\b(?:{_alt(V.DIGIT_WORDS)}|dot|{_alt(V.MAIL_PROVIDERS)})\b"
+    rf"|(?<![a-z0-9])(?:{_PLATFORMS})(?![a-z])"
+)
+
+# ---------------------------------------------------------------------------
+# phone numbers: runs of digits and number words joined by separators
+
+_UNIT = re.compile(
+    rf"[0-9]|(?<![a-z])(?:{_alt(list(V.DIGIT_WORDS) + list(V.REPEAT_WORDS))})(?![a-z])"
+)
+# a gap between two units: at most 5 characters, none of them a letter, digit,
+# or a mark that ends a number (",", ":", ";", "!", "?", quotes, new line); the
+# "\x00" barrier marks dates, times and prices found beforehand
+_GAP_MAX = 5
+_GAP_BAD = re.compile(r"[^\W_]|[,;:!?'\"\n\x00]")
+_WORD_GAP_OK = re.compile(r"[\s.\-]*,[\s.\-]*")  # "seven one eight, five five five"
+# letters people type for digits, inside a token that is otherwise digits: "O77OO 9OO l23"
+_DIGITISH = re.compile(r"(?<![a-z0-9])[0-9oli]{3,}(?![a-z0-9])")
+_DIGITISH_TABLE = str.maketrans("oli", "011")
+_NOT_A_PHONE = re.compile(
+    # dates: 12/05/2024, 2024-05-12, 05.06.24
+    r"(?<![0-9./-])(?:[0-9]{1,2}[./-][0-9]{1,2}[./-](?:[0-9]{4}|[0-9]{2})|[0-9]{4}[./-][0-9]{1,2}[./-][0-9]{1,2})(?![0-9]|[./-][0-9])"
+    # year ranges: 2019-2021, 2019/20
+    r"|(?<![0-9])(?:19|20)[0-9]{2}\s?[-/]\s?(?:(?:19|20)[0-9]{2}|[0-9]{2})(?![0-9])"
+    # times: 10:30, 10.30pm
+    r"|(?<![0-9])[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?(?![0-9])|(?<![0-9])[0-9]{1,2}\.[0-9]{2}\s?(?:am|pm)\b"
+    # money: £12.99, $1,000, 1000000 dollars
+    r"|[£$€¥₹]\s?[0-9][0-9,.]*|[0-9][0-9,.]*\s?(?:k|m|bn|million|billion|quid|pounds|dollars|euros|usd|gbp)\b"
+)
+
+
+def _digitise(m: re.Match[str]) -> str:
+    tok = m.group(0)
+    if tok.isalpha():
+        return tok  # "oil", "lol"
+    return tok.translate(_DIGITISH_TABLE)
+
+
+def _phone_runs(s: str) -> Iterator[Found]:
+    scan = s
+    if any(c.isdigit() for c in s):
+        scan = _DIGITISH.sub(_digitise, scan)
+        scan = _NOT_A_PHONE.sub(lambda m: "\x00" * len(m.group(0)), scan)
+    run: list[re.Match[str]] = []
+    for m in _UNIT.finditer(scan):
+        if run:
+            prev = run[-1]
+            gap = scan[prev.end():m.start()]
+            if len(gap) <= _GAP_MAX and not _GAP_BAD.search(gap):
+                run.append(m)
+                continue
+            if (len(gap) <= _GAP_MAX and not prev.group(0).isdigit() and not m.group(0).isdigit()
+                    and _WORD_GAP_OK.fullmatch(gap)):
+                run.append(m)
+                continue
+            yield from _phone_from_run(scan, run)
+        run = [m]
+    if run:
+        yield from _phone_from_run(scan, run)
+
+
+def _phone_from_run(scan: str, run: list[re.Match[str]]) -> Iterator[Found]:
+    digits: list[str] = []
+    repeat = 1
+    for m in run:
+        u = m.group(0)
+        if u in V.REPEAT_WORDS:
+            repeat = V.REPEAT_WORDS[u]
+            continue
+        d = u if u.isdigit() else V.DIGIT_WORDS[u]
+        digits.append(d * repeat)
+        repeat = 1
+    number = "".join(digits)
+    if len(number) < 7 or number in V.HELPLINES:
+        return
+    if number in "01234567890123" or number in "98765432109876":  # counting, not a number
+        return
+    if len(run) == len(number) and all(m.group(0) in ("one", "oh") for m in run):
+        return
+    start, end = run[0].start(), run[-1].end()
+    if run[-1].group(0) in V.REPEAT_WORDS:
+        end = run[-2].end()
+    # keep the "+" of "+44" and the "(" of "(0791)" with the number
+    while start > 0 and scan[start - 1] in "+(":
+        start -= 1
+    yield start, end, "phone"
+
+
+# ---------------------------------------------------------------------------
+# e-mail addresses and links
+
+_AT = r"(?:\s*@\s*|\s*[(\[{<]\s*(?:at|@)\s*[)\]}>]\s*)"
+_AT_WORD = r"(?:\s+at\s+)"
+_DOT = r"(?:\s*\.\s*|\s*[(\[{<]\s*(?:dot|\.)\s*[)\]}>]\s*|\s+dot\s+)"
+_LOCAL = r"[a-z0-9_](?:[a-z0-9_.+-]*[a-z0-9_])?"
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_ALL_TLDS = _alt(V.STRONG_TLDS + V.WEAK_TLDS)
+_WORD_EMAIL_TLDS = _alt(V.STRONG_TLDS + ("uk", "me", "co"))
+_EMAIL = re.compile(
+    rf"(?<![\w.+-])(?P<local>{_LOCAL})(?:{_AT}{_LABEL}(?:{_DOT}{_LABEL})*?{_DOT}(?:{_ALL_TLDS})"
+    rf"|{_AT_WORD}{_LABEL}(?:{_DOT}{_LABEL})*?{_DOT}(?:{_WORD_EMAIL_TLDS})"
+    rf"|(?:{_AT}|{_AT_WORD})(?:{_alt(V.MAIL_PROVIDERS)}))(?![a-z0-9])"
+)
+
+_DOT_LINK = r"(?:\.|\s*[(\[{<]\s*(?:dot|\.)\s*[)\]}>]\s*|\s+dot\s+)"
+_SPACED_DOT = r"(?:\s+\.\s*|\s*\.\s+)"
+_PATH_CHARS = r"[^\s<>\"'\x00]"
+_SCHEME_LINK = re.compile(rf"(?<![a-z])(?:https?|hxxps?|ftp)\s?:\s?/\s?/\s?{_PATH_CHARS}+")
+_DOMAIN_LINK = re.compile(
+    rf"(?<![\w@.-])(?P<www>www{_DOT_LINK})?(?P<host>{_LABEL}(?:{_DOT_LINK}{_LABEL})*?)"
+    rf"(?:{_DOT_LINK}(?P<tld>{_ALL_TLDS})|{_SPACED_DOT}(?P<stld>{_alt(V.SPACED_DOT_TLDS)}))"
+    rf"(?![\w-])(?P<path>\s?/{_PATH_CHARS}*)?"
+)
+_WEAK_TLD = re.compile(rf"(?:{_alt(V.WEAK_TLDS)})")
+_DOTS_IN_HOST = re.compile(_DOT_LINK)
+_TRAILING = ".,!?;:)]}'\""
+
+
+def _trim(s: str, start: int, end: int) -> int:
+    while end > start and s[end - 1] in _TRAILING:
+        end -= 1
+    return end
+
+
+def _emails(s: str) -> Iterator[Found]:
+    for m in _EMAIL.finditer(s):
+        spelled = " at " in m.group(0) or "\tat" in m.group(0)
+        if spelled and m.group("local") in V.NOT_HANDLES:
+            continue  # "look at gmail dot com" is a sentence
+        yield m.start(), m.end(), "email"
+
+
+def _links(s: str) -> Iterator[Found]:
+    for m in _SCHEME_LINK.finditer(s):
+        yield m.start(), _trim(s, m.start(), m.end()), "link"
+    for m in _DOMAIN_LINK.finditer(s):
+        tld = m.group("tld")
+        if tld is not None and _WEAK_TLD.fullmatch(tld):
+            host = _DOTS_IN_HOST.sub(".", m.group("host"))
+            if not (m.group("www") or m.group("path") or "." in host
+                    or f"{host}.{tld}" in V.KNOWN_HOSTS):
+                continue  # "fine.me", "no.it": words joined by a missing space
+        if not m.group("www") and m.group("host") in ("e", "i", "a", "p"):
+            continue
+        yield m.start(), _trim(s, m.start(), m.end()), "link"
+
+
+# ---------------------------------------------------------------------------
+# handles
+
+_ORDINARY_TOKEN = re.compile(
+    r"[0-9]+(?:am|pm|st|nd|rd|th|s|k|m|kg|lbs?|cm|ft|mins?|hrs?|h|x|yo|yrs?|mg|ml|gb|mb|fps|p|d)?"
+)
+_NAME = r"[a-z0-9_](?:[a-z0-9_.]{0,39})(?:#[0-9]{4})?"
+_AT_HANDLE = re.compile(r"(?<![\w.@+-])@(?P<name>[a-z0-9_](?:[a-z0-9_.]{0,39}[a-z0-9_])?)")
+_TAG = re.compile(r"(?<![\w.#])(?P<name>[a-z][a-z0-9_.]{1,31}#[0-9]{4})(?![0-9])")
+_REDDIT = re.compile(r"(?<![\w/])u/(?P<name>[a-z0-9_-]{3,20})")
+_STRONG = re.compile(rf"(?:{_alt(V.STRONG_PLATFORMS)})")
+_PLATFORM_HANDLE = re.compile(
+    rf"(?<![a-z0-9])(?P<plat>{_PLATFORMS})"
+    r"(?:\s*(?:user\s?name|handle|name|id|tag|acc(?:ount)?|addy|@|\.?com))?"
+    r"(?:(?P<strong>\s*(?:[:=>~\-]+|\()\s*)|(?P<verb>\s+(?:is|its|it's|it\s+is|=)\s+)|(?P<space>\s+))"
+    rf"(?P<at>@\s?)?(?P<name>{_NAME})"
+)
+_REVERSE_HANDLE = re.compile(
+    rf"(?<![\w.@#/-])(?P<name>[a-z0-9_.]{{2,40}}(?:#[0-9]{{4}})?)\s*(?:on|for|is\s+my|=|-|:|\(|\[)?\s*"
+    rf"(?:my\s+|the\s+)?(?:{_PLATFORMS})(?![a-z])"
+)
+_MINE_BEFORE = re.compile(r"\b(?:my|ur|your|mine)\s+$")
+_REQUEST_BEFORE = re.compile(
+    rf"\b(?:{V.CONTACT_REQUEST})\b(?:\s+(?:me|us))?\s+(?:on|at|via|through|thru|in)?\s*(?:my\s+)?$"
+)
+_SHAPED = re.compile(r"[_.#0-9]")
+
+
+def _plausible_name(name: str) -> bool:
+    return (len(name) >= 2 and any("a" <= c <= "z" for c in name)
+            and name not in V.NOT_HANDLES and not _ORDINARY_TOKEN.fullmatch(name))
+
+
+def _handles(s: str) -> Iterator[Found]:
+    for m in _AT_HANDLE.finditer(s):
+        name = m.group("name")
+        if name in V.NOT_HANDLES or _ORDINARY_TOKEN.fullmatch(name):
+            continue  # "@ home", "see you @8"
+        yield m.start(), m.end(), "handle"
+    for rx in (_TAG, _REDDIT):
+        for m in rx.finditer(s):
+            yield m.start("name"), m.end("name"), "handle"
+    for m in _PLATFORM_HANDLE.finditer(s):
+        name = m.group("name").rstrip(".")
+        if not _plausible_name(name):
+            continue
+        shaped = bool(_SHAPED.search(name))
+        before = s[max(0, m.start() - 40):m.start()]
+        strong_platform = bool(_STRONG.fullmatch(m.group("plat")))
+        if m.group("strong") is not None or m.group("at"):
+            pass
+        elif m.group("verb") is not None:
+            if not (strong_platform or shaped or _MINE_BEFORE.search(before)
+                    or _REQUEST_BEFORE.search(before)):
+                continue
+        elif not (shaped or _REQUEST_BEFORE.search(before)):
+            continue
+        start = m.start("at") if m.group("at") else m.start("name")
+        yield start, m.start("name") + len(name), "handle"
+    for m in _REVERSE_HANDLE.finditer(s):
+        name = m.group("name").rstrip(".")
+        if _plausible_name(name) and _SHAPED.search(name):
+            yield m.start("name"), m.start("name") + len(name), "handle"
+
+
+# ---------------------------------------------------------------------------
+# street addresses: a house number, one to three words and a street type
+
+_ADDRESS = re.compile(
+    r"\b[0-9]{1,5}[a-z]?,?\s+(?:(?!(?:the|a|an|down|up|my|to|of|in|on|at|and|or|miles?|mins?|minutes?"
+    r"|hours?|km|times?|days?|weeks?|years?)\b)[a-z][a-z'-]*\s+){1,3}(?:street|st|road|rd|avenue|ave"
+    r"|lane|ln|drive|dr|close|way|court|ct|place|pl|boulevard|blvd|crescent|cres|terrace|gardens|grove"
+    r"|square|sq|row|mews|parkway|highway|hwy)\b"
+)
+
+
+def _addresses(s: str) -> Iterator[Found]:
+    for m in _ADDRESS.finditer(s):
+        yield m.start(), m.end(), "address"
+
+
+def find(s: str) -> list[Found]:
+    """Every contact-detail stretch of the folded text ``s``, in finder order
+    (links and e-mails before handles, so a link's path keeps the link kind)."""
+    if not TRIGGER.search(s):
+        return []
+    found: list[Found] = []
+    for finder in (_emails, _links, _phone_runs, _handles, _addresses):
+        found.extend(finder(s))
+    return found
