@@ -137,6 +137,7 @@ _DOT_LINK = r"(?:\.|\s*[(\[{<]\s*(?:dot|\.)\s*[)\]}>]\s*|\s+dot\s+)"
 _SPACED_DOT = r"(?:\s+\.\s*|\s*\.\s+)"
 _PATH_CHARS = r"[^\s<>\"'\x00]"
 _SCHEME_LINK = re.compile(rf"(?<![a-z])(?:https?|hxxps?|ftp)\s?:\s?/\s?/\s?{_PATH_CHARS}+")
+_SCHEME_HOST = re.compile(r"[a-z]+\s?:\s?/\s?/\s?([^/?#\s]+)[/?#]?")
 _DOMAIN_LINK = re.compile(
     rf"(?<![\w@.-])(?P<www>www{_DOT_LINK})?(?P<host>{_LABEL}(?:{_DOT_LINK}{_LABEL})*?)"
     rf"(?:{_DOT_LINK}(?P<tld>{_ALL_TLDS})|{_SPACED_DOT}(?P<stld>{_alt(V.SPACED_DOT_TLDS)}))"
@@ -163,7 +164,11 @@ def _emails(s: str) -> Iterator[Found]:
 
 def _links(s: str) -> Iterator[Found]:
     for m in _SCHEME_LINK.finditer(s):
-        yield m.start(), _trim(s, m.start(), m.end()), "link"
+        end = _trim(s, m.start(), m.end())
+        host = _SCHEME_HOST.match(s, m.start(), end)
+        if host and host.group(1).removeprefix("www.") in V.HELPLINE_SITES:
+            continue
+        yield m.start(), end, "link"
     for m in _DOMAIN_LINK.finditer(s):
         tld = m.group("tld")
         if tld is not None and _WEAK_TLD.fullmatch(tld):
@@ -172,6 +177,9 @@ def _links(s: str) -> Iterator[Found]:
                     or f"{host}.{tld}" in V.KNOWN_HOSTS):
                 continue  # "fine.me", "no.it": words joined by a missing space
         if not m.group("www") and m.group("host") in ("e", "i", "a", "p"):
+            continue
+        site = _DOTS_IN_HOST.sub(".", m.group("host")) + "." + (tld or m.group("stld"))
+        if site in V.HELPLINE_SITES or site.removeprefix("www.") in V.HELPLINE_SITES:
             continue
         yield m.start(), _trim(s, m.start(), m.end()), "link"
 

@@ -6,11 +6,20 @@ regular expression or check in ``detect.py``, and several are regex fragments.
 
 from __future__ import annotations
 
-# Crisis and help lines, as digits: never masked (US, UK, IE, AU, NZ, EU).
+# Crisis and help lines, as digits: never masked (US, UK, IE, CA, AU, NZ, EU). Keep
+# every number in support/data/helplines.json here: listeners pass them on.
 HELPLINES = frozenset({
-    "988", "911", "999", "112", "111", "116123", "116111", "741741", "85258", "18002738255",
-    "08001111", "131114", "0800585858", "686868", "1737", "18008457766", "08457909090",
-    "0800068414", "08088025544", "1800813232", "131114", "1300224636", "0800543354",
+    "988", "911", "999", "112", "111", "116123", "116111", "741741", "85258", "50808",
+    "18002738255", "18004224453", "18006686868", "1800666666", "1800551800", "08001111",
+    "131114", "0800585858", "686868", "1737", "08457909090", "0800068414", "08088025544",
+    "1300224636", "0800543354", "08000684141",
+})
+# Help sites, the same: "findahelpline.com" is a resource, not a way off the platform.
+HELPLINE_SITES = frozenset({
+    "findahelpline.com", "988lifeline.org", "samaritans.org", "childline.org.uk", "kidshelpphone.ca",
+    "crisistextline.org", "giveusashout.org", "kidshelpline.com.au", "lifeline.org.au",
+    "youngminds.org.uk", "papyrus-uk.org", "thetrevorproject.org", "childhelp.org", "mind.org.uk",
+    "nhs.uk", "ispcc.ie", "pieta.ie", "1737.org.nz", "youthline.co.nz",
 })
 
 DIGIT_WORDS = {
