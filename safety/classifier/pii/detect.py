@@ -23,15 +23,8 @@ def _alt(words) -> str:
     return "|".join(sorted(words, key=len, reverse=True))
 
 
-# ---------------------------------------------------------------------------
-# the cheap pre-check: nothing below can match a text this does not match
-
 _PLATFORMS = _alt(V.STRONG_PLATFORMS + V.WEAK_PLATFORMS)
-TRIGGER = re.compile(
-    r"[0-9@#/]|[a-z0-9]\.[a-z]|[(\[{<]\s*(?:at|dot|\.)"
-    rf"|\b(?:{_alt(V.DIGIT_WORDS)}|dot|{_alt(V.MAIL_PROVIDERS)})\b"
-    rf"|(?<![a-z0-9])(?:{_PLATFORMS})(?![a-z])"
-)
+_PLATFORM = re.compile(rf"(?<![a-z0-9])(?:{_PLATFORMS})(?![a-z])")
 
 # ---------------------------------------------------------------------------
 # phone numbers: runs of digits and number words joined by separators
@@ -39,6 +32,7 @@ TRIGGER = re.compile(
 _UNIT = re.compile(
     rf"[0-9]|(?<![a-z])(?:{_alt(list(V.DIGIT_WORDS) + list(V.REPEAT_WORDS))})(?![a-z])"
 )
+_DIGIT_UNIT = re.compile(r"[0-9]")
 # a gap between two units: at most 5 characters, none of them a letter, digit,
 # or a mark that ends a number (",", ":", ";", "!", "?", quotes, new line); the
 # "\x00" barrier marks dates, times and prices found beforehand
@@ -56,7 +50,8 @@ _NOT_A_PHONE = re.compile(
     # times: 10:30, 10.30pm
     r"|(?<![0-9])[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?(?![0-9])|(?<![0-9])[0-9]{1,2}\.[0-9]{2}\s?(?:am|pm)\b"
     # money: £12.99, $1,000, 1000000 dollars
-    r"|[£$€¥₹]\s?[0-9][0-9,.]*|[0-9][0-9,.]*\s?(?:k|m|bn|million|billion|quid|pounds|dollars|euros|usd|gbp)\b"
+    r"|[£$€¥₹]\s?[0-9][0-9,.]*"
+    r"|(?<![0-9,.])[0-9][0-9,.]*\s?(?:k|m|bn|million|billion|quid|pounds|dollars|euros|usd|gbp)\b"
 )
 
 
@@ -67,30 +62,27 @@ def _digitise(m: re.Match[str]) -> str:
     return tok.translate(_DIGITISH_TABLE)
 
 
-def _phone_runs(s: str) -> Iterator[Found]:
-    scan = s
-    if any(c.isdigit() for c in s):
-        scan = _DIGITISH.sub(_digitise, scan)
-        scan = _NOT_A_PHONE.sub(lambda m: "\x00" * len(m.group(0)), scan)
+def _runs(scan: str, unit: re.Pattern[str]) -> list[list[re.Match[str]]]:
+    runs: list[list[re.Match[str]]] = []
     run: list[re.Match[str]] = []
-    for m in _UNIT.finditer(scan):
+    for m in unit.finditer(scan):
         if run:
             prev = run[-1]
             gap = scan[prev.end():m.start()]
-            if len(gap) <= _GAP_MAX and not _GAP_BAD.search(gap):
+            if len(gap) <= _GAP_MAX and (
+                not _GAP_BAD.search(gap)
+                or (not prev.group(0).isdigit() and not m.group(0).isdigit() and _WORD_GAP_OK.fullmatch(gap))
+            ):
                 run.append(m)
                 continue
-            if (len(gap) <= _GAP_MAX and not prev.group(0).isdigit() and not m.group(0).isdigit()
-                    and _WORD_GAP_OK.fullmatch(gap)):
-                run.append(m)
-                continue
-            yield from _phone_from_run(scan, run)
+            runs.append(run)
         run = [m]
     if run:
-        yield from _phone_from_run(scan, run)
+        runs.append(run)
+    return runs
 
 
-def _phone_from_run(scan: str, run: list[re.Match[str]]) -> Iterator[Found]:
+def _number(run: list[re.Match[str]]) -> str:
     digits: list[str] = []
     repeat = 1
     for m in run:
@@ -98,15 +90,46 @@ def _phone_from_run(scan: str, run: list[re.Match[str]]) -> Iterator[Found]:
         if u in V.REPEAT_WORDS:
             repeat = V.REPEAT_WORDS[u]
             continue
-        d = u if u.isdigit() else V.DIGIT_WORDS[u]
-        digits.append(d * repeat)
+        digits.append((u if u.isdigit() else V.DIGIT_WORDS[u]) * repeat)
         repeat = 1
-    number = "".join(digits)
+    return "".join(digits)
+
+
+def _phone_runs(s: str, with_words: bool) -> Iterator[Found]:
+    unit = _UNIT if with_words else _DIGIT_UNIT
+    scan = _DIGITISH.sub(_digitise, s)
+    if not any(len(_number(run)) >= 7 for run in _runs(scan, unit)):
+        return
+    # only now, with a long enough run in view, set dates, times and prices apart
+    scan = _NOT_A_PHONE.sub(lambda m: "\x00" * len(m.group(0)), scan)
+    for run in _runs(scan, unit):
+        yield from _phone_from_run(scan, run)
+
+
+def _looks_like_a_list(stretch: str) -> bool:
+    """ "2019 2020 2021", "1 2 3 4 5 6 7 8 9 10", "100 100 95": numbers, not a phone."""
+    if not stretch.replace(" ", "").isdigit():
+        return False  # separators other than spaces, or words: treat as a number
+    pieces = stretch.split()
+    if len(pieces) < 2:
+        return False
+    if all(len(p) == 4 and p[:2] in ("19", "20") for p in pieces):
+        return True
+    values = [int(p) for p in pieces]
+    if len(pieces) >= 5 and all(abs(b - a) == 1 for a, b in zip(values, values[1:])):
+        return True
+    return all(len(p) in (2, 3) and p[0] != "0" and v <= 100 for p, v in zip(pieces, values))
+
+
+def _phone_from_run(scan: str, run: list[re.Match[str]]) -> Iterator[Found]:
+    number = _number(run)
     if len(number) < 7 or number in V.HELPLINES:
         return
     if number in "01234567890123" or number in "98765432109876":  # counting, not a number
         return
-    if len(run) == len(number) and all(m.group(0) in ("one", "oh") for m in run):
+    if len(run) == len(number) and all(m.group(0) in ("one", "oh", "o") for m in run):
+        return
+    if _looks_like_a_list(scan[run[0].start():run[-1].end()]):
         return
     start, end = run[0].start(), run[-1].end()
     if run[-1].group(0) in V.REPEAT_WORDS:
@@ -128,8 +151,8 @@ _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _ALL_TLDS = _alt(V.STRONG_TLDS + V.WEAK_TLDS)
 _WORD_EMAIL_TLDS = _alt(V.STRONG_TLDS + ("uk", "me", "co"))
 _EMAIL = re.compile(
-    rf"(?<![\w.+-])(?P<local>{_LOCAL})(?:{_AT}{_LABEL}(?:{_DOT}{_LABEL})*?{_DOT}(?:{_ALL_TLDS})"
-    rf"|{_AT_WORD}{_LABEL}(?:{_DOT}{_LABEL})*?{_DOT}(?:{_WORD_EMAIL_TLDS})"
+    rf"(?<![\w.+'-])(?P<local>{_LOCAL})(?:{_AT}{_LABEL}(?:{_DOT}{_LABEL}){{0,4}}?{_DOT}(?:{_ALL_TLDS})"
+    rf"|{_AT_WORD}{_LABEL}(?:{_DOT}{_LABEL}){{0,4}}?{_DOT}(?:{_WORD_EMAIL_TLDS})"
     rf"|(?:{_AT}|{_AT_WORD})(?:{_alt(V.MAIL_PROVIDERS)}))(?![a-z0-9])"
 )
 
@@ -139,7 +162,7 @@ _PATH_CHARS = r"[^\s<>\"'\x00]"
 _SCHEME_LINK = re.compile(rf"(?<![a-z])(?:https?|hxxps?|ftp)\s?:\s?/\s?/\s?{_PATH_CHARS}+")
 _SCHEME_HOST = re.compile(r"[a-z]+\s?:\s?/\s?/\s?([^/?#\s]+)[/?#]?")
 _DOMAIN_LINK = re.compile(
-    rf"(?<![\w@.-])(?P<www>www{_DOT_LINK})?(?P<host>{_LABEL}(?:{_DOT_LINK}{_LABEL})*?)"
+    rf"(?<![\w@.-])(?P<www>www{_DOT_LINK})?(?P<host>{_LABEL}(?:{_DOT_LINK}{_LABEL}){{0,4}}?)"
     rf"(?:{_DOT_LINK}(?P<tld>{_ALL_TLDS})|{_SPACED_DOT}(?P<stld>{_alt(V.SPACED_DOT_TLDS)}))"
     rf"(?![\w-])(?P<path>\s?/{_PATH_CHARS}*)?"
 )
@@ -179,8 +202,9 @@ def _links(s: str) -> Iterator[Found]:
         if not m.group("www") and m.group("host") in ("e", "i", "a", "p"):
             continue
         site = _DOTS_IN_HOST.sub(".", m.group("host")) + "." + (tld or m.group("stld"))
-        if site in V.HELPLINE_SITES or site.removeprefix("www.") in V.HELPLINE_SITES:
-            continue
+        site = site.removeprefix("www.")
+        if site in V.HELPLINE_SITES or (site in V.PUBLIC_SITES and not m.group("path")):
+            continue  # a help site, or "google.com is down": nobody's contact
         yield m.start(), _trim(s, m.start(), m.end()), "link"
 
 
@@ -198,12 +222,15 @@ _STRONG = re.compile(rf"(?:{_alt(V.STRONG_PLATFORMS)})")
 _PLATFORM_HANDLE = re.compile(
     rf"(?<![a-z0-9])(?P<plat>{_PLATFORMS})"
     r"(?:\s*(?:user\s?name|handle|name|id|tag|acc(?:ount)?|addy|@|\.?com))?"
-    r"(?:(?P<strong>\s*(?:[:=>~\-]+|\()\s*)|(?P<verb>\s+(?:is|its|it's|it\s+is|=)\s+)|(?P<space>\s+))"
+    r"(?:(?P<strong>\s*(?:[:=>~\-]+|\()\s*)"
+    r"|(?P<verb>\s*(?:'s|\?|!|\.)?\s+(?:is|its|it's|it\s+is|=|me|mine\s+is|mine's|mines)\s+|'s\s+)"
+    r"|(?P<space>\s+))"
     rf"(?P<at>@\s?)?(?P<name>{_NAME})"
 )
-_REVERSE_HANDLE = re.compile(
-    rf"(?<![\w.@#/-])(?P<name>[a-z0-9_.]{{2,40}}(?:#[0-9]{{4}})?)\s*(?:on|for|is\s+my|=|-|:|\(|\[)?\s*"
-    rf"(?:my\s+|the\s+)?(?:{_PLATFORMS})(?![a-z])"
+# what stands before a platform name: "luna_x22 on snap", "luna.x (ig)"
+_BEFORE_PLATFORM = re.compile(
+    r"(?<![\w.@#/-])(?P<name>[a-z0-9_.]{2,40}(?:#[0-9]{4})?)\s*(?:on|for|is\s+my|=|-|:|\(|\[)?\s*"
+    r"(?:my\s+|the\s+)?$"
 )
 _MINE_BEFORE = re.compile(r"\b(?:my|ur|your|mine)\s+$")
 _REQUEST_BEFORE = re.compile(
@@ -218,14 +245,21 @@ def _plausible_name(name: str) -> bool:
 
 
 def _handles(s: str) -> Iterator[Found]:
-    for m in _AT_HANDLE.finditer(s):
-        name = m.group("name")
-        if name in V.NOT_HANDLES or _ORDINARY_TOKEN.fullmatch(name):
-            continue  # "@ home", "see you @8"
-        yield m.start(), m.end(), "handle"
-    for rx in (_TAG, _REDDIT):
-        for m in rx.finditer(s):
+    if "@" in s:
+        for m in _AT_HANDLE.finditer(s):
+            name = m.group("name")
+            if name in V.NOT_HANDLES or _ORDINARY_TOKEN.fullmatch(name):
+                continue  # "@ home", "see you @8"
+            yield m.start(), m.end(), "handle"
+    if "#" in s:
+        for m in _TAG.finditer(s):
             yield m.start("name"), m.end("name"), "handle"
+    if "u/" in s:
+        for m in _REDDIT.finditer(s):
+            yield m.start("name"), m.end("name"), "handle"
+
+
+def _platform_handles(s: str) -> Iterator[Found]:
     for m in _PLATFORM_HANDLE.finditer(s):
         name = m.group("name").rstrip(".")
         if not _plausible_name(name):
@@ -239,14 +273,20 @@ def _handles(s: str) -> Iterator[Found]:
             if not (strong_platform or shaped or _MINE_BEFORE.search(before)
                     or _REQUEST_BEFORE.search(before)):
                 continue
-        elif not (shaped or _REQUEST_BEFORE.search(before)):
+        elif not (shaped or _REQUEST_BEFORE.search(before)
+                  or (strong_platform and _MINE_BEFORE.search(before))):
             continue
         start = m.start("at") if m.group("at") else m.start("name")
         yield start, m.start("name") + len(name), "handle"
-    for m in _REVERSE_HANDLE.finditer(s):
+    for p in _PLATFORM.finditer(s):
+        before = s[max(0, p.start() - 60):p.start()]
+        m = _BEFORE_PLATFORM.search(before)
+        if m is None:
+            continue
         name = m.group("name").rstrip(".")
         if _plausible_name(name) and _SHAPED.search(name):
-            yield m.start("name"), m.start("name") + len(name), "handle"
+            start = p.start() - len(before) + m.start("name")
+            yield start, start + len(name), "handle"
 
 
 # ---------------------------------------------------------------------------
@@ -265,12 +305,41 @@ def _addresses(s: str) -> Iterator[Found]:
         yield m.start(), m.end(), "address"
 
 
+# ---------------------------------------------------------------------------
+# cheap pre-checks, so an ordinary message costs a few microseconds: each
+# finder runs only when the text holds what it cannot match without
+
+_WORD = re.compile(r"[a-z]+")
+_DIGIT_CHARS = str.maketrans("", "", "0123456789")
+_SYMBOLS = re.compile(r"[0-9@#/(\[{<$!|]|[a-z0-9]\.[a-z]|\.\s")
+_OBFUSCATION = re.compile(r"[0-9@$!|]")
+_DIGIT_LOOKALIKE = re.compile(r"[0-9][oli]|[oli][0-9]")
+_LINK_NEEDS = re.compile(
+    rf"[a-z0-9]\.[a-z]|dot|[(\[{{<]\s*\.|\.\s*(?:{_alt(V.SPACED_DOT_TLDS)})\b|:\s?/\s?/"
+)
+_EMAIL_NEEDS = re.compile(r"@|[(\[{<]\s*at\s*[)\]}>]|\sat\s")
+_NUMBERS = frozenset(V.DIGIT_WORDS) | frozenset(V.REPEAT_WORDS)
+_TRIGGER_WORDS = V.PLATFORM_WORDS | frozenset(V.DIGIT_WORDS) | frozenset(V.MAIL_PROVIDERS) | {"dot", "www"}
+
+
 def find(s: str) -> list[Found]:
     """Every contact-detail stretch of the folded text ``s``, in finder order
     (links and e-mails before handles, so a link's path keeps the link kind)."""
-    if not TRIGGER.search(s):
+    words = set(_WORD.findall(s))
+    if _SYMBOLS.search(s) is None and words.isdisjoint(_TRIGGER_WORDS):
         return []
     found: list[Found] = []
-    for finder in (_emails, _links, _phone_runs, _handles, _addresses):
-        found.extend(finder(s))
+    if _EMAIL_NEEDS.search(s):
+        found.extend(_emails(s))
+    if _LINK_NEEDS.search(s):
+        found.extend(_links(s))
+    digits = len(s) - len(s.translate(_DIGIT_CHARS))
+    number_words = sum(1 for w in _WORD.findall(s) if w in _NUMBERS) if not words.isdisjoint(_NUMBERS) else 0
+    if digits + number_words >= 7 or (digits >= 2 and _DIGIT_LOOKALIKE.search(s)):
+        found.extend(_phone_runs(s, with_words=number_words > 0))
+    found.extend(_handles(s))
+    if not words.isdisjoint(V.PLATFORM_WORDS) or (_OBFUSCATION.search(s) and _PLATFORM.search(s)):
+        found.extend(_platform_handles(s))
+    if digits and not words.isdisjoint(V.STREET_WORDS):
+        found.extend(_addresses(s))
     return found

@@ -14,6 +14,16 @@ HELPLINES = frozenset({
     "131114", "0800585858", "686868", "1737", "08457909090", "0800068414", "08088025544",
     "1300224636", "0800543354", "08000684141",
 })
+# Big public sites: "google.com is down" names nobody. With a path
+# ("instagram.com/luna") they are a profile and masked.
+PUBLIC_SITES = frozenset({
+    "google.com", "google.co.uk", "gmail.com", "youtube.com", "bbc.co.uk", "bbc.com", "wikipedia.org",
+    "instagram.com", "tiktok.com", "snapchat.com", "discord.com", "reddit.com", "twitter.com", "x.com",
+    "facebook.com", "outlook.com", "hotmail.com", "yahoo.com", "icloud.com", "amazon.com",
+    "amazon.co.uk", "netflix.com", "spotify.com", "gov.uk", "roblox.com", "twitch.tv", "whatsapp.com",
+    "apple.com", "microsoft.com", "chatgpt.com", "pinterest.com", "tumblr.com", "ao3.org",
+    "archiveofourown.org", "wattpad.com", "duolingo.com", "quizlet.com", "bbc.co.uk/bitesize",
+})
 # Help sites, the same: "findahelpline.com" is a resource, not a way off the platform.
 HELPLINE_SITES = frozenset({
     "findahelpline.com", "988lifeline.org", "samaritans.org", "childline.org.uk", "kidshelpphone.ca",
@@ -23,7 +33,7 @@ HELPLINE_SITES = frozenset({
 })
 
 DIGIT_WORDS = {
-    "zero": "0", "oh": "0", "nought": "0", "nil": "0", "one": "1", "two": "2", "three": "3",
+    "zero": "0", "oh": "0", "o": "0", "nought": "0", "nil": "0", "one": "1", "two": "2", "three": "3",
     "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
 }
 REPEAT_WORDS = {"double": 2, "triple": 3}
@@ -86,8 +96,21 @@ STRONG_PLATFORMS = (
 )
 WEAK_PLATFORMS = (
     r"[s5$]n[a4@]p", r"snp", r"sc", r"ig", r"wa", r"tg", r"tt", r"yt", r"dc", r"fb", r"tele",
-    r"signal", r"threads", r"gram",
+    r"signal", r"threads", r"gram", r"user\s?name", r"handle", r"@",
 )
+
+# The letter-only spellings STRONG_PLATFORMS and WEAK_PLATFORMS match, word by word:
+# the pre-check that lets an ordinary message skip the platform search.
+PLATFORM_WORDS = frozenset("""
+insta instagram lnsta gram snap snapchat snp sc ig wa tg tt yt dc fb tele telegram signal threads
+discord disc whatsapp whatsap watsapp watsap whatapp watapp whats wats tiktok tik kik twitter
+facebook messenger reddit twitch psn xbox gamertag roblox skype wechat viber vsco tumblr bereal
+youtube steam username handle
+""".split())
+STREET_WORDS = frozenset("""
+street st road rd avenue ave lane ln drive dr close way court ct place pl boulevard blvd crescent
+cres terrace gardens grove square sq row mews parkway highway hwy
+""".split())
 
 # Words that follow "my insta is ..." or "on snap ..." without being a handle.
 NOT_HANDLES = frozenset("""
@@ -102,6 +125,9 @@ lol lmao omg idk ikr tbh ngl rn pls please plz thanks thx ok okay okey fine good
 great cool nice weird toxic fake real dumb stupid annoying trash mid dry
 lot lots bit much many more less most least all any some none few
 decision decisions shot shots story stories streak streaks chat chats call calls account acc
+filter filters server servers live lives feed feeds reel bio profile status update updates memories
+map score scores pics pic photos photo videos video friends friend followers following group groups
+notification notif notifs dming texting spam addict addiction detox ban rules fyp algorithm
 app apps feed page post posts reel reels dm dms message messages notifications
 same thing stuff drama time times day days week weeks month year years
 home school work mall park class lunch break bed
