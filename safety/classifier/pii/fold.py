@@ -75,8 +75,10 @@ def fold(text: str) -> tuple[str, list[int] | None]:
     return "".join(chars), origin
 
 
-def to_original(origin: list[int] | None, start: int, end: int) -> tuple[int, int]:
-    """Map a folded [start, end) stretch (end > start) back to the original text."""
+def to_original(origin: list[int] | None, start: int, end: int, length: int) -> tuple[int, int]:
+    """Map a folded [start, end) stretch (end > start) back to the original text of
+    ``length`` characters. Characters folding dropped right after the stretch (the
+    keycap of "3️⃣", a zero-width space) go with it, so no stray mark is left."""
     if origin is None:
         return start, end
-    return origin[start], origin[end - 1] + 1
+    return origin[start], max(origin[end], origin[end - 1] + 1) if end < len(origin) else length
