@@ -45,6 +45,8 @@ _DIGITISH_TABLE = str.maketrans("oli", "011")
 _NOT_A_PHONE = re.compile(
     # dates: 12/05/2024, 2024-05-12, 05.06.24
     r"(?<![0-9./-])(?:[0-9]{1,2}[./-][0-9]{1,2}[./-](?:[0-9]{4}|[0-9]{2})|[0-9]{4}[./-][0-9]{1,2}[./-][0-9]{1,2})(?![0-9]|[./-][0-9])"
+    # dates with spaces: 12 03 2009
+    r"|(?<![0-9])[0-3]?[0-9]\s[01]?[0-9]\s(?:19|20)[0-9]{2}(?![0-9])"
     # year ranges: 2019-2021, 2019/20
     r"|(?<![0-9])(?:19|20)[0-9]{2}\s?[-/]\s?(?:(?:19|20)[0-9]{2}|[0-9]{2})(?![0-9])"
     # times: 10:30, 10.30pm
@@ -106,8 +108,14 @@ def _phone_runs(s: str, with_words: bool) -> Iterator[Found]:
         yield from _phone_from_run(scan, run)
 
 
-def _looks_like_a_list(stretch: str) -> bool:
-    """ "2019 2020 2021", "1 2 3 4 5 6 7 8 9 10", "100 100 95": numbers, not a phone."""
+_DECIMAL = re.compile(r"[0-9]{1,3}\.[0-9]+")  # 3.14159265
+
+
+def _looks_like_a_list(stretch: str, plus: bool) -> bool:
+    """ "2019 2020 2021", "1 2 3 4 5 6 7 8 9 10", "100 100 95", "9 8 8 7 7 6 5" (grades),
+    "1 000 000": numbers, not a phone."""
+    if _DECIMAL.fullmatch(stretch):
+        return True
     if not stretch.replace(" ", "").isdigit():
         return False  # separators other than spaces, or words: treat as a number
     pieces = stretch.split()
@@ -118,6 +126,11 @@ def _looks_like_a_list(stretch: str) -> bool:
     values = [int(p) for p in pieces]
     if len(pieces) >= 5 and all(abs(b - a) == 1 for a, b in zip(values, values[1:])):
         return True
+    if all(len(p) == 1 for p in pieces) and (values == sorted(values) or values == sorted(values, reverse=True)):
+        return True
+    if (not plus and len(pieces) >= 3 and len(pieces[0]) <= 3 and pieces[0][0] != "0"
+            and all(len(p) == 3 for p in pieces[1:])):
+        return True  # thousands written with spaces
     return all(len(p) in (2, 3) and p[0] != "0" and v <= 100 for p, v in zip(pieces, values))
 
 
@@ -129,7 +142,12 @@ def _phone_from_run(scan: str, run: list[re.Match[str]]) -> Iterator[Found]:
         return
     if len(run) == len(number) and all(m.group(0) in ("one", "oh", "o") for m in run):
         return
-    if _looks_like_a_list(scan[run[0].start():run[-1].end()]):
+    if len(set(number)) == 1:
+        return  # "zero zero zero zero zero zero zero motivation"
+    start = run[0].start()
+    if start > 0 and scan[start - 1] == "#":
+        return  # an order or ticket number
+    if _looks_like_a_list(scan[start:run[-1].end()], plus=start > 0 and scan[start - 1] == "+"):
         return
     start, end = run[0].start(), run[-1].end()
     if run[-1].group(0) in V.REPEAT_WORDS:
@@ -237,6 +255,9 @@ _REQUEST_BEFORE = re.compile(
     rf"\b(?:{V.CONTACT_REQUEST})\b(?:\s+(?:me|us))?\s+(?:on|at|via|through|thru|in)?\s*(?:my\s+)?$"
 )
 _SHAPED = re.compile(r"[_.#0-9]")
+# shaped like a handle even with no word around it: "luna_x22", "luna.x", "kai#1234",
+# "jbird07"; not "ps5" or "mp3"
+_HANDLE_SHAPED = re.compile(r"[_.#]|[0-9].*[0-9]")
 
 
 def _plausible_name(name: str) -> bool:
@@ -273,7 +294,7 @@ def _platform_handles(s: str) -> Iterator[Found]:
             if not (strong_platform or shaped or _MINE_BEFORE.search(before)
                     or _REQUEST_BEFORE.search(before)):
                 continue
-        elif not (shaped or _REQUEST_BEFORE.search(before)
+        elif not (_HANDLE_SHAPED.search(name) or _REQUEST_BEFORE.search(before)
                   or (strong_platform and _MINE_BEFORE.search(before))):
             continue
         start = m.start("at") if m.group("at") else m.start("name")
@@ -284,7 +305,7 @@ def _platform_handles(s: str) -> Iterator[Found]:
         if m is None:
             continue
         name = m.group("name").rstrip(".")
-        if _plausible_name(name) and _SHAPED.search(name):
+        if _plausible_name(name) and _HANDLE_SHAPED.search(name):
             start = p.start() - len(before) + m.start("name")
             yield start, start + len(name), "handle"
 

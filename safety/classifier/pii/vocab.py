@@ -122,6 +122,7 @@ and or but if then than that this these those what who why how when where which
 now later soon today tonight tomorrow yesterday sometime anytime always never again
 everyday everything everyone everybody nothing anything something someone anyone nobody
 lol lmao omg idk ikr tbh ngl rn pls please plz thanks thx ok okay okey fine good bad
+yeah yea yep yup nah nope no yes ya nvm idc whatever true false hi hey hello bye
 great cool nice weird toxic fake real dumb stupid annoying trash mid dry
 lot lots bit much many more less most least all any some none few
 decision decisions shot shots story stories streak streaks chat chats call calls account acc
