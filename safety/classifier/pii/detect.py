@@ -164,7 +164,10 @@ def _phone_from_run(scan: str, run: list[re.Match[str]]) -> Iterator[Found]:
 _AT = r"(?:\s*@\s*|\s*[(\[{<]\s*(?:at|@)\s*[)\]}>]\s*)"
 _AT_WORD = r"(?:\s+at\s+)"
 _DOT = r"(?:\s*\.\s*|\s*[(\[{<]\s*(?:dot|\.)\s*[)\]}>]\s*|\s+dot\s+)"
-_LOCAL = r"[a-z0-9_](?:[a-z0-9_.+-]*[a-z0-9_])?"
+_LOCAL_PART = r"[a-z0-9_](?:[a-z0-9_.+-]*[a-z0-9_])?"
+# "luna dot x at gmail dot com": dots and underscores spelled out inside the name
+_SPELLED = r"\s+(?:dot|underscore|period|point)\s+"
+_LOCAL = rf"{_LOCAL_PART}(?:{_SPELLED}{_LOCAL_PART}){{0,3}}"
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _ALL_TLDS = _alt(V.STRONG_TLDS + V.WEAK_TLDS)
 _WORD_EMAIL_TLDS = _alt(V.STRONG_TLDS + ("uk", "me", "co"))
@@ -182,7 +185,7 @@ _SCHEME_HOST = re.compile(r"[a-z]+\s?:\s?/\s?/\s?([^/?#\s]+)[/?#]?")
 _DOMAIN_LINK = re.compile(
     rf"(?<![\w@.-])(?P<www>www{_DOT_LINK})?(?P<host>{_LABEL}(?:{_DOT_LINK}{_LABEL}){{0,4}}?)"
     rf"(?:{_DOT_LINK}(?P<tld>{_ALL_TLDS})|{_SPACED_DOT}(?P<stld>{_alt(V.SPACED_DOT_TLDS)}))"
-    rf"(?![\w-])(?P<path>\s?/{_PATH_CHARS}*)?"
+    rf"(?![\w-])(?P<path>(?:\s?/|\s+slash\s+){_PATH_CHARS}*)?"
 )
 _WEAK_TLD = re.compile(rf"(?:{_alt(V.WEAK_TLDS)})")
 _DOTS_IN_HOST = re.compile(_DOT_LINK)
@@ -232,7 +235,8 @@ def _links(s: str) -> Iterator[Found]:
 _ORDINARY_TOKEN = re.compile(
     r"[0-9]+(?:am|pm|st|nd|rd|th|s|k|m|kg|lbs?|cm|ft|mins?|hrs?|h|x|yo|yrs?|mg|ml|gb|mb|fps|p|d)?"
 )
-_NAME = r"[a-z0-9_](?:[a-z0-9_.]{0,39})(?:#[0-9]{4})?"
+_NAME = (r"[a-z0-9_][a-z0-9_.]{0,39}(?:(?:\s+(?:dot|underscore|period)\s+|\s?_\s?)[a-z0-9_.]{1,40}){0,3}"
+         r"(?:#[0-9]{4})?")
 _AT_HANDLE = re.compile(r"(?<![\w.@+-])@(?P<name>[a-z0-9_](?:[a-z0-9_.]{0,39}[a-z0-9_])?)")
 _TAG = re.compile(r"(?<![\w.#])(?P<name>[a-z][a-z0-9_.]{1,31}#[0-9]{4})(?![0-9])")
 _REDDIT = re.compile(r"(?<![\w/])u/(?P<name>[a-z0-9_-]{3,20})")
@@ -332,8 +336,8 @@ def _addresses(s: str) -> Iterator[Found]:
 
 _WORD = re.compile(r"[a-z]+")
 _DIGIT_CHARS = str.maketrans("", "", "0123456789")
-_SYMBOLS = re.compile(r"[0-9@#/(\[{<$!|]|[a-z0-9]\.[a-z]|\.\s")
-_OBFUSCATION = re.compile(r"[0-9@$!|]")
+_SYMBOLS = re.compile(r"[0-9@#/(\[{<$!|\U0001f47b]|[a-z0-9]\.[a-z]|\.\s")
+_OBFUSCATION = re.compile(r"[0-9@$!|\U0001f47b]")
 _DIGIT_LOOKALIKE = re.compile(r"[0-9][oli]|[oli][0-9]")
 _LINK_NEEDS = re.compile(
     rf"[a-z0-9]\.[a-z]|dot|[(\[{{<]\s*\.|\.\s*(?:{_alt(V.SPACED_DOT_TLDS)})\b|:\s?/\s?/"

@@ -96,7 +96,7 @@ STRONG_PLATFORMS = (
 )
 WEAK_PLATFORMS = (
     r"[s5$]n[a4@]p", r"snp", r"sc", r"ig", r"wa", r"tg", r"tt", r"yt", r"dc", r"fb", r"tele",
-    r"signal", r"threads", r"gram", r"user\s?name", r"handle", r"@",
+    r"signal", r"threads", r"gram", r"user\s?name", r"handle", r"@", "\U0001f47b",  # the Snapchat ghost
 )
 
 # The letter-only spellings STRONG_PLATFORMS and WEAK_PLATFORMS match, word by word:
