@@ -336,27 +336,34 @@ def _addresses(s: str) -> Iterator[Found]:
 
 _WORD = re.compile(r"[a-z]+")
 _DIGIT_CHARS = str.maketrans("", "", "0123456789")
-_SYMBOLS = re.compile(r"[0-9@#/(\[{<$!|\U0001f47b]|[a-z0-9]\.[a-z]|\.\s")
+_TRIGGER_CHARS = frozenset("0123456789@#/([{<$!|\U0001f47b")
+_DOT_TRIGGER = re.compile(rf"[a-z0-9]\.[a-z]|\.\s*(?:{_alt(V.SPACED_DOT_TLDS)})\b")
 _OBFUSCATION = re.compile(r"[0-9@$!|\U0001f47b]")
 _DIGIT_LOOKALIKE = re.compile(r"[0-9][oli]|[oli][0-9]")
 _LINK_NEEDS = re.compile(
-    rf"[a-z0-9]\.[a-z]|dot|[(\[{{<]\s*\.|\.\s*(?:{_alt(V.SPACED_DOT_TLDS)})\b|:\s?/\s?/"
+    rf"[a-z0-9]\.[a-z]|[(\[{{<]\s*\.|\.\s*(?:{_alt(V.SPACED_DOT_TLDS)})\b|:\s?/\s?/"
 )
-_EMAIL_NEEDS = re.compile(r"@|[(\[{<]\s*at\s*[)\]}>]|\sat\s")
+_EMAIL_NEEDS = re.compile(r"@|[(\[{<]\s*at\s*[)\]}>]")
+_SPELLED_EMAIL_NEEDS = re.compile(r"[a-z0-9]\.[a-z]|[(\[{<]\s*(?:dot|\.)")
 _NUMBERS = frozenset(V.DIGIT_WORDS) | frozenset(V.REPEAT_WORDS)
+_MAIL_WORDS = frozenset(V.MAIL_PROVIDERS) | {"dot"}
 _TRIGGER_WORDS = V.PLATFORM_WORDS | frozenset(V.DIGIT_WORDS) | frozenset(V.MAIL_PROVIDERS) | {"dot", "www"}
 
 
 def find(s: str) -> list[Found]:
     """Every contact-detail stretch of the folded text ``s``, in finder order
     (links and e-mails before handles, so a link's path keeps the link kind)."""
-    words = set(_WORD.findall(s))
-    if _SYMBOLS.search(s) is None and words.isdisjoint(_TRIGGER_WORDS):
+    words = set(s.split())
+    for token in [w for w in words if not w.isalpha()]:
+        words.update(_WORD.findall(token))  # "snap:", "(insta)", "zero7seven"
+    if (_TRIGGER_CHARS.isdisjoint(s) and words.isdisjoint(_TRIGGER_WORDS)
+            and ("." not in s or _DOT_TRIGGER.search(s) is None)):
         return []
     found: list[Found] = []
-    if _EMAIL_NEEDS.search(s):
+    if _EMAIL_NEEDS.search(s) or ("at" in words and (
+            not words.isdisjoint(_MAIL_WORDS) or _SPELLED_EMAIL_NEEDS.search(s))):
         found.extend(_emails(s))
-    if _LINK_NEEDS.search(s):
+    if "dot" in words or _LINK_NEEDS.search(s):
         found.extend(_links(s))
     digits = len(s) - len(s.translate(_DIGIT_CHARS))
     number_words = sum(1 for w in _WORD.findall(s) if w in _NUMBERS) if not words.isdisjoint(_NUMBERS) else 0

@@ -123,6 +123,10 @@ now later soon today tonight tomorrow yesterday sometime anytime always never ag
 everyday everything everyone everybody nothing anything something someone anyone nobody
 lol lmao omg idk ikr tbh ngl rn pls please plz thanks thx ok okay okey fine good bad
 yeah yea yep yup nah nope no yes ya nvm idc whatever true false hi hey hello bye
+deactivated deactivate reactivated closed archived inactive abandoned disabled restricted shadowbanned
+lowkey highkey basically totally kinda mostly barely hardly still already even
+mum mom mam mummy mommy dad daddy nan gran grandma grandad sister brother sis bro friend bestie bf gf
+for with about because cause cuz since till until
 great cool nice weird toxic fake real dumb stupid annoying trash mid dry
 lot lots bit much many more less most least all any some none few
 decision decisions shot shots story stories streak streaks chat chats call calls account acc
