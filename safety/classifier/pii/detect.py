@@ -32,7 +32,6 @@ _PLATFORM = re.compile(rf"(?<![a-z0-9])(?:{_PLATFORMS})(?![a-z])")
 _UNIT = re.compile(
     rf"[0-9]|(?<![a-z])(?:{_alt(list(V.DIGIT_WORDS) + list(V.REPEAT_WORDS))})(?![a-z])"
 )
-_DIGIT_UNIT = re.compile(r"[0-9]")
 # a gap between two units: at most 5 characters, none of them a letter, digit,
 # or a mark that ends a number (",", ":", ";", "!", "?", quotes, new line); the
 # "\x00" barrier marks dates, times and prices found beforehand
@@ -97,14 +96,37 @@ def _number(run: list[re.Match[str]]) -> str:
     return "".join(digits)
 
 
+# a run of digits alone, when the message has no number words: the same gaps as above
+_DIGIT_RUN = re.compile(r"[0-9](?:(?:[^\w\n,;:!?'\"\x00]|_){0,5}[0-9])*")
+
+Run = tuple[int, int, str, bool]  # start, end, digits, made only of "one"/"oh"/"o"
+
+
+def _word_runs(scan: str) -> list[Run]:
+    out: list[Run] = []
+    for run in _runs(scan, _UNIT):
+        end = run[-2].end() if run[-1].group(0) in V.REPEAT_WORDS and len(run) > 1 else run[-1].end()
+        number = _number(run)
+        ones = len(run) == len(number) and all(m.group(0) in ("one", "oh", "o") for m in run)
+        out.append((run[0].start(), end, number, ones))
+    return out
+
+
+def _digit_runs(scan: str) -> list[Run]:
+    return [(m.start(), m.end(), _NOT_DIGITS.sub("", m.group(0)), False) for m in _DIGIT_RUN.finditer(scan)]
+
+
+_NOT_DIGITS = re.compile(r"[^0-9]+")
+
+
 def _phone_runs(s: str, with_words: bool) -> Iterator[Found]:
-    unit = _UNIT if with_words else _DIGIT_UNIT
+    runs = _word_runs if with_words else _digit_runs
     scan = _DIGITISH.sub(_digitise, s)
-    if not any(len(_number(run)) >= 7 for run in _runs(scan, unit)):
+    if not any(len(run[2]) >= 7 for run in runs(scan)):
         return
     # only now, with a long enough run in view, set dates, times and prices apart
     scan = _NOT_A_PHONE.sub(lambda m: "\x00" * len(m.group(0)), scan)
-    for run in _runs(scan, unit):
+    for run in runs(scan):
         yield from _phone_from_run(scan, run)
 
 
@@ -134,24 +156,18 @@ def _looks_like_a_list(stretch: str, plus: bool) -> bool:
     return all(len(p) in (2, 3) and p[0] != "0" and v <= 100 for p, v in zip(pieces, values))
 
 
-def _phone_from_run(scan: str, run: list[re.Match[str]]) -> Iterator[Found]:
-    number = _number(run)
-    if len(number) < 7 or number in V.HELPLINES:
+def _phone_from_run(scan: str, run: Run) -> Iterator[Found]:
+    start, end, number, ones = run
+    if len(number) < 7 or number in V.HELPLINES or ones:
         return
     if number in "01234567890123" or number in "98765432109876":  # counting, not a number
         return
-    if len(run) == len(number) and all(m.group(0) in ("one", "oh", "o") for m in run):
-        return
     if len(set(number)) == 1:
         return  # "zero zero zero zero zero zero zero motivation"
-    start = run[0].start()
     if start > 0 and scan[start - 1] == "#":
         return  # an order or ticket number
-    if _looks_like_a_list(scan[start:run[-1].end()], plus=start > 0 and scan[start - 1] == "+"):
+    if _looks_like_a_list(scan[start:end], plus=start > 0 and scan[start - 1] == "+"):
         return
-    start, end = run[0].start(), run[-1].end()
-    if run[-1].group(0) in V.REPEAT_WORDS:
-        end = run[-2].end()
     # keep the "+" of "+44" and the "(" of "(0791)" with the number
     while start > 0 and scan[start - 1] in "+(":
         start -= 1
