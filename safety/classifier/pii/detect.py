@@ -275,14 +275,26 @@ _REQUEST_BEFORE = re.compile(
     rf"\b(?:{V.CONTACT_REQUEST})\b(?:\s+(?:me|us))?\s+(?:on|at|via|through|thru|in)?\s*(?:my\s+)?$"
 )
 _SHAPED = re.compile(r"[_.#0-9]")
+_ABBREVIATION = re.compile(r"(?:[a-z]\.){1,4}[a-z]?|[a-z]+\.(?:js|py|txt|pdf|jpg|png|html|doc|docx)")
 # shaped like a handle even with no word around it: "luna_x22", "luna.x", "kai#1234",
 # "jbird07"; not "ps5" or "mp3"
 _HANDLE_SHAPED = re.compile(r"[_.#]|[0-9].*[0-9]")
 
 
+# "add me luna_x22", "hmu jbird07": a handle-shaped name straight after a request,
+# with no platform named
+_ASKED_HANDLE = re.compile(
+    r"\b(?:add|follow|hmu|dm|msg|message|find|search|friend)\s+(?:me\s+)?(?:at\s+|@\s?)?"
+    r"(?P<name>[a-z0-9_][a-z0-9_.]{1,39}(?:#[0-9]{4})?)"
+)
+_STRONGLY_SHAPED = re.compile(r"_|[a-z]\.[a-z0-9]|#[0-9]{4}|[a-z].*[0-9].*[0-9]|[0-9].*[0-9].*[a-z]")
+
+
 def _plausible_name(name: str) -> bool:
     return (len(name) >= 2 and any("a" <= c <= "z" for c in name)
-            and name not in V.NOT_HANDLES and not _ORDINARY_TOKEN.fullmatch(name))
+            and name not in V.NOT_HANDLES and not _ORDINARY_TOKEN.fullmatch(name)
+            and not _ABBREVIATION.fullmatch(name)  # "e.g", "i.e", "node.js"
+            and name.removeprefix("www.") not in V.PUBLIC_SITES and name not in V.HELPLINE_SITES)
 
 
 def _handles(s: str) -> Iterator[Found]:
@@ -298,6 +310,10 @@ def _handles(s: str) -> Iterator[Found]:
     if "u/" in s:
         for m in _REDDIT.finditer(s):
             yield m.start("name"), m.end("name"), "handle"
+    for m in _ASKED_HANDLE.finditer(s):
+        name = m.group("name").rstrip(".")
+        if _plausible_name(name) and _STRONGLY_SHAPED.search(name):
+            yield m.start("name"), m.start("name") + len(name), "handle"
 
 
 def _platform_handles(s: str) -> Iterator[Found]:
