@@ -236,6 +236,7 @@ def test_a_phone_number_with_spaces_or_separators_between_the_digits_is_masked(t
         ("its 0 seven seven 0 0 nine 0 0 one 2 3", "0 seven seven 0 0 nine 0 0 one 2 3"),
         ("seven one eight, five five five, zero one nine nine", "seven one eight, five five five, zero one nine nine"),
         ("O77OO 9OO l23", "O77OO 9OO l23"),
+        ("oh seven seven hundred, nine hundred, one two three", "oh seven seven hundred, nine hundred, one two three"),
     ],
 )
 def test_a_phone_number_written_in_words_or_look_alike_letters_is_masked(text, number):
@@ -325,7 +326,8 @@ def test_a_link_without_a_scheme_is_masked(text, link):
         "im 15", "i'm 15 and in year 10", "at 10:30", "it's 2am", "it was £12.99", "$1,000", "20 pills", "3 times",
         "12/05/2024", "2024-05-12", "from 12/05/2024 to 14/05/2024", "grade 9", "50%", "version 2.1.3",
         "we won 3-2", "2019-2021 were hard", "in 2019 2020 and 2021 i was sad", "i have 1 2 3 4 5 6 7 8 9 10 reasons",
-        "i scored 100 100 95", "1,000,000 views",
+        "i scored 100 100 95", "1,000,000 views", "one two three four five six seven eight nine ten",
+        "nineteen ninety nine", "i have fifteen hundred followers",
     ],
 )
 def test_an_age_a_time_a_price_a_date_or_a_count_is_left_alone(text):

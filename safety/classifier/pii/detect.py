@@ -29,8 +29,10 @@ _PLATFORM = re.compile(rf"(?<![a-z0-9])(?:{_PLATFORMS})(?![a-z])")
 # ---------------------------------------------------------------------------
 # phone numbers: runs of digits and number words joined by separators
 
+_NUMBER_WORDS = frozenset(V.DIGIT_WORDS) | frozenset(V.REPEAT_WORDS) | frozenset(V.TENS_WORDS) | frozenset(
+    V.TEEN_WORDS) | frozenset(V.ZEROS_WORDS)
 _UNIT = re.compile(
-    rf"[0-9]|(?<![a-z])(?:{_alt(list(V.DIGIT_WORDS) + list(V.REPEAT_WORDS))})(?![a-z])"
+    rf"[0-9]|(?<![a-z])(?:{_alt(_NUMBER_WORDS)})(?![a-z])"
 )
 # a gap between two units: at most 5 characters, none of them a letter, digit,
 # or a mark that ends a number (",", ":", ";", "!", "?", quotes, new line); the
@@ -86,12 +88,28 @@ def _runs(scan: str, unit: re.Pattern[str]) -> list[list[re.Match[str]]]:
 def _number(run: list[re.Match[str]]) -> str:
     digits: list[str] = []
     repeat = 1
-    for m in run:
-        u = m.group(0)
+    units = [m.group(0) for m in run]
+    i = 0
+    while i < len(units):
+        u = units[i]
+        i += 1
         if u in V.REPEAT_WORDS:
             repeat = V.REPEAT_WORDS[u]
             continue
-        digits.append((u if u.isdigit() else V.DIGIT_WORDS[u]) * repeat)
+        if u in V.TENS_WORDS:
+            after = units[i] if i < len(units) else ""
+            if after in V.DIGIT_WORDS and V.DIGIT_WORDS[after] != "0":
+                d = V.TENS_WORDS[u] + V.DIGIT_WORDS[after]  # "seventy seven"
+                i += 1
+            else:
+                d = V.TENS_WORDS[u] + "0"
+        elif u in V.TEEN_WORDS:
+            d = V.TEEN_WORDS[u]
+        elif u in V.ZEROS_WORDS:
+            d = V.ZEROS_WORDS[u]
+        else:
+            d = u if u.isdigit() else V.DIGIT_WORDS[u]
+        digits.append(d * repeat)
         repeat = 1
     return "".join(digits)
 
@@ -156,11 +174,15 @@ def _looks_like_a_list(stretch: str, plus: bool) -> bool:
     return all(len(p) in (2, 3) and p[0] != "0" and v <= 100 for p, v in zip(pieces, values))
 
 
+_COUNTING = "".join(str(i) for i in range(40)) + "0123"
+_COUNTING_DOWN = "".join(str(i) for i in range(40, -1, -1)) + "9876"
+
+
 def _phone_from_run(scan: str, run: Run) -> Iterator[Found]:
     start, end, number, ones = run
     if len(number) < 7 or number in V.HELPLINES or ones:
         return
-    if number in "01234567890123" or number in "98765432109876":  # counting, not a number
+    if number in _COUNTING or number in _COUNTING_DOWN:  # "one two three ... ten"
         return
     if len(set(number)) == 1:
         return  # "zero zero zero zero zero zero zero motivation"
@@ -377,9 +399,13 @@ _LINK_NEEDS = re.compile(
 )
 _EMAIL_NEEDS = re.compile(r"@|[(\[{<]\s*at\s*[)\]}>]")
 _SPELLED_EMAIL_NEEDS = re.compile(r"[a-z0-9]\.[a-z]|[(\[{<]\s*(?:dot|\.)")
-_NUMBERS = frozenset(V.DIGIT_WORDS) | frozenset(V.REPEAT_WORDS)
+_NUMBERS = _NUMBER_WORDS
+# how many digits a word can stand for, for the pre-check ("double" makes the next count twice)
+_WORD_DIGITS = {**dict.fromkeys(V.DIGIT_WORDS, 1), **dict.fromkeys(V.REPEAT_WORDS, 2),
+                **dict.fromkeys(V.TENS_WORDS, 2), **dict.fromkeys(V.TEEN_WORDS, 2),
+                "hundred": 2, "thousand": 3}
 _MAIL_WORDS = frozenset(V.MAIL_PROVIDERS) | {"dot"}
-_TRIGGER_WORDS = V.PLATFORM_WORDS | frozenset(V.DIGIT_WORDS) | frozenset(V.MAIL_PROVIDERS) | {"dot", "www"}
+_TRIGGER_WORDS = V.PLATFORM_WORDS | _NUMBER_WORDS | frozenset(V.MAIL_PROVIDERS) | {"dot", "www"}
 
 
 def find(s: str) -> list[Found]:
@@ -398,7 +424,7 @@ def find(s: str) -> list[Found]:
     if "dot" in words or _LINK_NEEDS.search(s):
         found.extend(_links(s))
     digits = len(s) - len(s.translate(_DIGIT_CHARS))
-    number_words = sum(1 for w in _WORD.findall(s) if w in _NUMBERS) if not words.isdisjoint(_NUMBERS) else 0
+    number_words = sum(_WORD_DIGITS.get(w, 0) for w in _WORD.findall(s)) if not words.isdisjoint(_NUMBERS) else 0
     if digits + number_words >= 7 or (digits >= 2 and _DIGIT_LOOKALIKE.search(s)):
         found.extend(_phone_runs(s, with_words=number_words > 0))
     found.extend(_handles(s))

@@ -37,6 +37,16 @@ DIGIT_WORDS = {
     "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
 }
 REPEAT_WORDS = {"double": 2, "triple": 3}
+# "seventy seven" is 77, "seventy" alone 70, "nine hundred" 900, "fifteen" 15
+TENS_WORDS = {
+    "twenty": "2", "thirty": "3", "forty": "4", "fourty": "4", "fifty": "5", "sixty": "6",
+    "seventy": "7", "eighty": "8", "ninety": "9",
+}
+TEEN_WORDS = {
+    "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14", "fifteen": "15",
+    "sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19",
+}
+ZEROS_WORDS = {"hundred": "00", "thousand": "000"}
 
 # Top-level domains that are not English words: "name.com" is a link even bare.
 STRONG_TLDS = (
