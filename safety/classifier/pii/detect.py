@@ -125,7 +125,8 @@ def _word_runs(scan: str) -> list[Run]:
     for run in _runs(scan, _UNIT):
         end = run[-2].end() if run[-1].group(0) in V.REPEAT_WORDS and len(run) > 1 else run[-1].end()
         number = _number(run)
-        ones = len(run) == len(number) and all(m.group(0) in ("one", "oh", "o") for m in run)
+        ones = (len(run) == len(number) and all(m.group(0) in ("one", "oh", "o") for m in run)) or (
+            len({m.group(0) for m in run}) == 1)  # "oh oh oh", "ten ten ten ten"
         out.append((run[0].start(), end, number, ones))
     return out
 
