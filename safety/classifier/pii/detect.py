@@ -117,7 +117,8 @@ def _number(run: list[re.Match[str]]) -> str:
 # a run of digits alone, when the message has no number words: the same gaps as above
 _DIGIT_RUN = re.compile(r"[0-9](?:(?:[^\w\n,;:!?'\"\x00]|_){0,5}[0-9])*")
 
-Run = tuple[int, int, str, bool]  # start, end, digits, made only of "one"/"oh"/"o"
+# start, end, digits, and whether it is talk rather than a number ("oh oh oh", "one one one")
+Run = tuple[int, int, str, bool]
 
 
 def _word_runs(scan: str) -> list[Run]:
@@ -125,9 +126,9 @@ def _word_runs(scan: str) -> list[Run]:
     for run in _runs(scan, _UNIT):
         end = run[-2].end() if run[-1].group(0) in V.REPEAT_WORDS and len(run) > 1 else run[-1].end()
         number = _number(run)
-        ones = (len(run) == len(number) and all(m.group(0) in ("one", "oh", "o") for m in run)) or (
+        talk = (len(run) == len(number) and all(m.group(0) in ("one", "oh", "o") for m in run)) or (
             len({m.group(0) for m in run}) == 1)  # "oh oh oh", "ten ten ten ten"
-        out.append((run[0].start(), end, number, ones))
+        out.append((run[0].start(), end, number, talk))
     return out
 
 
@@ -180,8 +181,8 @@ _COUNTING_DOWN = "".join(str(i) for i in range(40, -1, -1)) + "9876"
 
 
 def _phone_from_run(scan: str, run: Run) -> Iterator[Found]:
-    start, end, number, ones = run
-    if len(number) < 7 or number in V.HELPLINES or ones:
+    start, end, number, talk = run
+    if len(number) < 7 or number in V.HELPLINES or talk:
         return
     if number in _COUNTING or number in _COUNTING_DOWN:  # "one two three ... ten"
         return
@@ -239,7 +240,7 @@ def _trim(s: str, start: int, end: int) -> int:
 
 def _emails(s: str) -> Iterator[Found]:
     for m in _EMAIL.finditer(s):
-        spelled = " at " in m.group(0) or "\tat" in m.group(0)
+        spelled = s[m.end("local"):m.end()].lstrip().startswith("at")
         if spelled and m.group("local") in V.NOT_HANDLES:
             continue  # "look at gmail dot com" is a sentence
         yield m.start(), m.end(), "email"
