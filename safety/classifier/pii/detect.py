@@ -127,7 +127,9 @@ def _word_runs(scan: str) -> list[Run]:
         end = run[-2].end() if run[-1].group(0) in V.REPEAT_WORDS and len(run) > 1 else run[-1].end()
         number = _number(run)
         talk = (len(run) == len(number) and all(m.group(0) in ("one", "oh", "o") for m in run)) or (
-            len({m.group(0) for m in run}) == 1)  # "oh oh oh", "ten ten ten ten"
+            len({m.group(0) for m in run}) == 1  # "oh oh oh", "ten ten ten ten"
+        ) or (len(number) % 4 == 0 and all(number[i:i + 2] in ("19", "20") for i in range(0, len(number), 4))
+              and not any(m.group(0).isdigit() for m in run))  # "twenty twenty four, twenty twenty five"
         out.append((run[0].start(), end, number, talk))
     return out
 

@@ -137,6 +137,7 @@ deactivated deactivate reactivated closed archived inactive abandoned disabled r
 lowkey highkey basically totally kinda mostly barely hardly still already even
 mum mom mam mummy mommy dad daddy nan gran grandma grandad sister brother sis bro friend bestie bf gf
 for with about because cause cuz since till until
+every each both either neither another other others such own whole daily nonstop constantly sometimes often usually
 great cool nice weird toxic fake real dumb stupid annoying trash mid dry
 lot lots bit much many more less most least all any some none few
 decision decisions shot shots story stories streak streaks chat chats call calls account acc
