@@ -242,9 +242,12 @@ def _trim(s: str, start: int, end: int) -> int:
 
 def _emails(s: str) -> Iterator[Found]:
     for m in _EMAIL.finditer(s):
-        spelled = s[m.end("local"):m.end()].lstrip().startswith("at")
-        if spelled and m.group("local") in V.NOT_HANDLES:
+        joint = s[m.end("local"):m.end()]
+        if joint.lstrip().startswith("at") and m.group("local") in V.NOT_HANDLES:
             continue  # "look at gmail dot com" is a sentence
+        if joint[:1].isspace() and m.group("local") in V.PLATFORM_WORDS:
+            continue  # "instagram @calm.listener.uk" is a handle, found as one
+
         yield m.start(), m.end(), "email"
 
 
@@ -275,19 +278,20 @@ def _links(s: str) -> Iterator[Found]:
 # handles
 
 _ORDINARY_TOKEN = re.compile(
-    r"[0-9]+(?:am|pm|st|nd|rd|th|s|k|m|kg|lbs?|cm|ft|mins?|hrs?|h|x|yo|yrs?|mg|ml|gb|mb|fps|p|d)?"
+    r"[0-9]+(?:[.:,][0-9]+)*(?:am|pm|st|nd|rd|th|s|k|m|kg|lbs?|cm|ft|mins?|hrs?|h|x|yo|yrs?|mg|ml|gb|mb|fps|p|d)?"
 )
-_NAME = (r"[a-z0-9_][a-z0-9_.]{0,39}(?:(?:\s+(?:dot|underscore|period)\s+|\s?_\s?)[a-z0-9_.]{1,40}){0,3}"
+_NAME = (r"(?:[a-z0-9_.]\s){2,39}[a-z0-9_.](?![a-z0-9_.])"  # spaced out: "c h l o e _ x o"
+         r"|[a-z0-9_][a-z0-9_.]{0,39}(?:(?:\s+(?:dot|underscore|period)\s+|\s?_\s?)[a-z0-9_.]{1,40}){0,3}"
          r"(?:#[0-9]{4})?")
 _AT_HANDLE = re.compile(r"(?<![\w.@+-])@(?P<name>[a-z0-9_](?:[a-z0-9_.]{0,39}[a-z0-9_])?)")
 _TAG = re.compile(r"(?<![\w.#])(?P<name>[a-z][a-z0-9_.]{1,31}#[0-9]{4})(?![0-9])")
 _REDDIT = re.compile(r"(?<![\w/])u/(?P<name>[a-z0-9_-]{3,20})")
 _STRONG = re.compile(rf"(?:{_alt(V.STRONG_PLATFORMS)})")
 _PLATFORM_HANDLE = re.compile(
-    rf"(?<![a-z0-9])(?P<plat>{_PLATFORMS})"
+    rf"(?<![a-z0-9])(?P<plat>{_PLATFORMS})s?"
     r"(?:\s*(?:user\s?name|handle|name|id|tag|acc(?:ount)?|addy|@|\.?com))?"
     r"(?:(?P<strong>\s*(?:[:=>~\-]+|\()\s*)"
-    r"|(?P<verb>\s*(?:'s|\?|!|\.)?\s+(?:is|its|it's|it\s+is|=|me|mine\s+is|mine's|mines)\s+|'s\s+)"
+    r"|(?P<verb>\s*(?:'s|\?|!|\.|,)?\s+(?:is|its|it's|it\s+is|=|me|as|mine\s+is|mine's|mines)\s+|'s\s+)"
     r"|(?P<space>\s+))"
     rf"(?P<at>@\s?)?(?P<name>{_NAME})"
 )
@@ -313,6 +317,7 @@ _ASKED_HANDLE = re.compile(
     r"\b(?:add|follow|hmu|dm|msg|message|find|search|friend)\s+(?:me\s+)?(?:at\s+|@\s?)?"
     r"(?P<name>[a-z0-9_][a-z0-9_.]{1,39}(?:#[0-9]{4})?)"
 )
+_LOOSE_NAME = re.compile(r"(?<![\w.@#/-])[a-z0-9_][a-z0-9_.]{2,39}(?:#[0-9]{4})?(?![\w@/-])")
 _STRONGLY_SHAPED = re.compile(r"_|[a-z]\.[a-z0-9]|#[0-9]{4}|[a-z].*[0-9].*[0-9]|[0-9].*[0-9].*[a-z]")
 
 
@@ -361,6 +366,12 @@ def _platform_handles(s: str) -> Iterator[Found]:
             continue
         start = m.start("at") if m.group("at") else m.start("name")
         yield start, m.start("name") + len(name), "handle"
+    # with a platform named anywhere, a name that can only be a handle ("its kate.bakes",
+    # "my name plus my birth year, maddie2008")
+    for m in _LOOSE_NAME.finditer(s):
+        name = m.group(0).rstrip(".")
+        if _STRONGLY_SHAPED.search(name) and _plausible_name(name):
+            yield m.start(), m.start() + len(name), "handle"
     for p in _PLATFORM.finditer(s):
         before = s[max(0, p.start() - 60):p.start()]
         m = _BEFORE_PLATFORM.search(before)
@@ -419,7 +430,8 @@ def find(s: str) -> list[Found]:
     for token in [w for w in words if not w.isalpha()]:
         words.update(_WORD.findall(token))  # "snap:", "(insta)", "zero7seven"
     if (_TRIGGER_CHARS.isdisjoint(s) and words.isdisjoint(_TRIGGER_WORDS)
-            and ("." not in s or _DOT_TRIGGER.search(s) is None)):
+            and ("." not in s or _DOT_TRIGGER.search(s) is None)
+            and sum(len(w) == 1 for w in words) < 3):  # "s n a p", "i n s t a"
         return []
     found: list[Found] = []
     if _EMAIL_NEEDS.search(s) or ("at" in words and (
@@ -432,7 +444,8 @@ def find(s: str) -> list[Found]:
     if digits + number_words >= 7 or (digits >= 2 and _DIGIT_LOOKALIKE.search(s)):
         found.extend(_phone_runs(s, with_words=number_words > 0))
     found.extend(_handles(s))
-    if not words.isdisjoint(V.PLATFORM_WORDS) or (_OBFUSCATION.search(s) and _PLATFORM.search(s)):
+    if (not words.isdisjoint(V.PLATFORM_WORDS)
+            or ((_OBFUSCATION.search(s) or sum(len(w) == 1 for w in words) >= 3) and _PLATFORM.search(s))):
         found.extend(_platform_handles(s))
     if digits and not words.isdisjoint(V.STREET_WORDS):
         found.extend(_addresses(s))

@@ -103,6 +103,9 @@ STRONG_PLATFORMS = (
     r"youtube",
     r"steam",
     r"insta\s?gram",
+    # letters split by dots or spaces: "s.n.a.p", "i n s t a"
+    r"s[.\s_*-]n[.\s_*-]a[.\s_*-]p", r"i[.\s_*-]n[.\s_*-]s[.\s_*-]t[.\s_*-]a",
+    r"d[.\s_*-]i[.\s_*-]s[.\s_*-]c[.\s_*-]o[.\s_*-]r[.\s_*-]d", r"t[.\s_*-]i[.\s_*-]k[.\s_*-]t[.\s_*-]o[.\s_*-]k",
 )
 WEAK_PLATFORMS = (
     r"[s5$]n[a4@]p", r"snp", r"sc", r"ig", r"wa", r"tg", r"tt", r"yt", r"dc", r"fb", r"tele",
@@ -115,7 +118,7 @@ PLATFORM_WORDS = frozenset("""
 insta instagram lnsta gram snap snapchat snp sc ig wa tg tt yt dc fb tele telegram signal threads
 discord disc whatsapp whatsap watsapp watsap whatapp watapp whats wats tiktok tik kik twitter
 facebook messenger reddit twitch psn xbox gamertag roblox skype wechat viber vsco tumblr bereal
-youtube steam username handle
+youtube steam username handle snaps
 """.split())
 STREET_WORDS = frozenset("""
 street st road rd avenue ave lane ln drive dr close way court ct place pl boulevard blvd crescent
@@ -138,6 +141,7 @@ lowkey highkey basically totally kinda mostly barely hardly still already even
 mum mom mam mummy mommy dad daddy nan gran grandma grandad sister brother sis bro friend bestie bf gf
 for with about because cause cuz since till until
 every each both either neither another other others such own whole daily nonstop constantly sometimes often usually
+better worse easier safer quicker faster well usual normal though long
 great cool nice weird toxic fake real dumb stupid annoying trash mid dry
 lot lots bit much many more less most least all any some none few
 decision decisions shot shots story stories streak streaks chat chats call calls account acc
