@@ -59,6 +59,8 @@ class ConversationSocket(FrameConsumer):
         """Forward a frame built by a payload function; conversation frames only where joined."""
         if event.get("exclude") == self.channel_name:
             return
+        if event.get("skip_origin") and event.get("origin") == self.channel_name:
+            return  # this socket sent the frame as its direct reply
         if event.get("role") is not None and event["role"] != self.socket_role:
             return
         conversation_id = event.get("conversation")
