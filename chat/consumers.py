@@ -78,6 +78,7 @@ class ConversationSocket(FrameConsumer):
 
 class ChatConsumer(ConversationSocket):
     handlers = {**chat_frames.HANDLERS, **listener_frames.HANDLERS, **safety_frames.HANDLERS}
+    frame_fields = {**chat_frames.FIELDS, **listener_frames.FIELDS, **safety_frames.FIELDS}
 
     async def connect(self) -> None:
         user = self.scope.get("user")

@@ -247,3 +247,19 @@ HANDLERS = {
     "offer.accept": offer_accept,
     "offer.decline": offer_decline,
 }
+
+#: The fields each frame takes besides ``type`` and ``ref`` (``support.ws.check_fields``).
+FIELDS = {
+    "ping": frozenset(),
+    "message.send": frozenset({"conversation", "client_id", "text"}),
+    "conversation.sync": frozenset({"conversation", "after_seq", "limit"}),
+    "typing": frozenset({"conversation", "active"}),
+    "conversation.read": frozenset({"conversation", "seq"}),
+    "conversation.end": frozenset({"conversation"}),
+    "conversation.transfer": frozenset({"conversation", "to"}),
+    "request.create": frozenset({"topic", "listener", "note"}),
+    "request.cancel": frozenset(),
+    "request.widen": frozenset(),
+    "offer.accept": frozenset({"offer"}),
+    "offer.decline": frozenset({"offer"}),
+}

@@ -61,3 +61,11 @@ HANDLERS = {
     "wellbeing.continue": wellbeing_continue,
     "conversation.rate": conversation_rate,
 }
+
+#: The fields each frame takes besides ``type`` and ``ref`` (``support.ws.check_fields``).
+FIELDS = {
+    "shift.start": frozenset({"topics", "capacity"}),
+    "shift.end": frozenset(),
+    "wellbeing.continue": frozenset(),
+    "conversation.rate": frozenset({"conversation", "score", "comment"}),
+}

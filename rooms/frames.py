@@ -254,3 +254,19 @@ HANDLERS = {
     "room.member.remove": member_remove,
     "room.slow_mode": slow_mode,
 }
+
+#: The fields each frame takes besides ``type`` and ``ref`` (``support.ws.check_fields``).
+FIELDS = {
+    "ping": frozenset(),
+    "room.acknowledge_guideline": frozenset(),
+    "room.message.send": frozenset({"client_id", "text"}),
+    "room.sync": frozenset({"after_seq", "limit"}),
+    "room.history": frozenset({"before_seq", "limit"}),
+    "room.members": frozenset(),
+    "room.message.report": frozenset({"seq", "reason"}),
+    "room.message.remove": frozenset({"seq"}),
+    "room.message.release": frozenset({"seq"}),
+    "room.member.mute": frozenset({"alias", "seconds"}),
+    "room.member.remove": frozenset({"alias"}),
+    "room.slow_mode": frozenset({"seconds"}),
+}

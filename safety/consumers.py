@@ -18,7 +18,7 @@ from django.utils import timezone
 from safety import selectors
 from safety.payloads import alert_payload
 from safety.services import STAFF_GROUP
-from safety.staff_frames import HANDLERS
+from safety.staff_frames import FIELDS, HANDLERS
 from support import presence
 from support.roles import is_safety_staff
 from support.session_events import session_group, user_group
@@ -41,6 +41,7 @@ def _connect_state(user) -> dict | None:
 
 class StaffConsumer(ConversationSocket):
     handlers = HANDLERS
+    frame_fields = FIELDS
     socket_role = "staff"
 
     async def connect(self) -> None:

@@ -140,3 +140,15 @@ HANDLERS = {
     "conversation.sync": conversation_sync,
     "message.send": message_send,
 }
+
+#: The fields each frame takes besides ``type`` and ``ref`` (``support.ws.check_fields``).
+FIELDS = {
+    "conversation.end": frozenset({"conversation", "note"}),
+    "ping": frozenset(),
+    "alert.ack": frozenset({"alert"}),
+    "flag.claim": frozenset({"flag"}),
+    "conversation.join": frozenset({"conversation"}),
+    "conversation.handoff": frozenset({"conversation"}),
+    "conversation.sync": frozenset({"conversation", "after_seq", "limit"}),
+    "message.send": frozenset({"conversation", "client_id", "text"}),
+}
