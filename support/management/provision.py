@@ -48,9 +48,14 @@ class Provisioned:
 
 
 def account_ensure(*, username: str, alias: str, password: str, role: str, check_password_strength: bool = False) -> Provisioned:
-    """A user ``username`` with ``alias``, ``role`` and ``password`` (set again if it differs)."""
+    """A user ``username`` with ``alias``, ``role`` and ``password`` (set again if it differs).
+
+    The username is stored in lower case: sign-in (``POST /api/v1/session/login``) lowers
+    what people type.
+    """
     if not username or not alias:
         raise ProvisionError("A username and an alias are required.")
+    username = username.strip().lower()
     if len(alias) > User._meta.get_field("alias").max_length:
         raise ProvisionError(f"The alias {alias!r} is too long (at most {User._meta.get_field('alias').max_length} characters).")
     if not password:

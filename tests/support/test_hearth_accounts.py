@@ -33,7 +33,7 @@ def run(*args) -> str:
 def test_a_listener_is_trained_with_its_topics_capacity_and_teen_approval_and_a_rerun_changes_nothing():
     args = ("listener", "--alias", "Sam", "--password", "pw-sam", "--topics", "anxiety,grief-and-loss", "--capacity", "3", "--teen-approved")
     assert "Created" in run(*args)
-    sam = User.objects.get(username="Sam")
+    sam = User.objects.get(username="sam")
     profile = ListenerProfile.objects.get(user=sam)
     assert sam.role == Role.LISTENER and sam.check_password("pw-sam")
     assert profile.may_take_chats and profile.approved_for_teens and profile.default_capacity == 3
@@ -48,7 +48,7 @@ def test_a_listener_is_trained_with_its_topics_capacity_and_teen_approval_and_a_
 
 
 def test_staff_get_the_safety_staff_group():
-    run("staff", "--alias", "Desk", "--username", "desk", "--password", "pw-desk")
+    run("staff", "--alias", "Desk", "--username", "Desk", "--password", "pw-desk")
     desk = User.objects.get(username="desk")
     assert desk.role == Role.STAFF and desk.alias == "Desk" and is_safety_staff(desk)
 
@@ -95,7 +95,7 @@ def test_it_refuses_with_debug_off_unless_forced(settings):
     with pytest.raises(CommandError, match="too weak"):
         run("staff", "--alias", "Desk", "--password", "desk", "--force")
     run("staff", "--alias", "Desk", "--password", "a-long-password-for-staging-7", "--force")
-    assert User.objects.filter(username="Desk").exists()
+    assert User.objects.filter(username="desk", alias="Desk").exists()
 
 
 def test_seed_demo_is_idempotent_and_includes_a_room_with_a_moderator():
@@ -111,7 +111,7 @@ def test_seed_demo_is_idempotent_and_includes_a_room_with_a_moderator():
 async def test_a_made_listener_starts_a_shift_with_their_capacity_and_opens_the_demo_room():
     await sync_to_async(call_command)("seed_demo", stdout=io.StringIO())
     await sync_to_async(run)("listener", "--alias", "Cap", "--password", "pw", "--topics", "anxiety", "--capacity", "4")
-    cap = await sync_to_async(User.objects.get)(username="Cap")
+    cap = await sync_to_async(User.objects.get)(username="cap")
     async with connected(cap) as ws:
         await ws.send_json_to({"type": "shift.start", "topics": ["anxiety"], "ref": "s"})
         ack = await receive_until(ws, "shift.start.ack")

@@ -31,8 +31,8 @@ class Command(BaseCommand):
         kinds = parser.add_subparsers(dest="kind", required=True, metavar="{listener,staff,room}")
 
         listener = kinds.add_parser("listener", help="A trained, active listener (no quizzes).")
-        listener.add_argument("--alias", required=True, help="The name seekers see; also the username unless --username.")
-        listener.add_argument("--username", help="Sign-in name (default: the alias).")
+        listener.add_argument("--alias", required=True, help="The name seekers see; in lower case, also the username unless --username.")
+        listener.add_argument("--username", help="Sign-in name (default: the alias in lower case).")
         listener.add_argument("--password", required=True)
         listener.add_argument("--topics", default="all", help="Comma-separated topic slugs, or 'all' (default).")
         listener.add_argument("--capacity", type=int, default=2, help="Chats at once when a shift starts without naming one (1–5, default 2).")
@@ -41,7 +41,7 @@ class Command(BaseCommand):
 
         staff = kinds.add_parser("staff", help="A safety staff member (review queue, alerts).")
         staff.add_argument("--alias", required=True)
-        staff.add_argument("--username", help="Sign-in name (default: the alias).")
+        staff.add_argument("--username", help="Sign-in name (default: the alias in lower case).")
         staff.add_argument("--password", required=True)
 
         room = kinds.add_parser("room", help="A topic group room with a moderator.")
