@@ -125,3 +125,29 @@ async def test_the_transcript_at_the_match_comes_in_pages_when_the_seeker_wrote_
         assert size < LIMIT and seeker_started["conversation"]["peer"]["alias"] == listener.alias
         await s.send_json_to({"type": "ping", "ref": 1})
         assert (await raw_until(s, "pong"))[1]["ref"] == 1
+
+
+async def test_a_staff_hello_with_hundreds_of_open_alerts_fits_one_frame_most_severe_first():
+    from safety.models import SafetyFlag
+    from tests.safety.helpers import staff_member
+
+    def setup():
+        _, _, conversation = matched_pair()
+        SafetyFlag.objects.bulk_create(
+            SafetyFlag(conversation=conversation, source="classifier", level=3 if i % 7 == 0 else 2, categories=["self_harm"],
+                       reason="Crisis language " * 10, excerpt=long_text(i)[:300])
+            for i in range(400)
+        )
+        staff = staff_member()
+        from django.contrib.auth.models import Group
+
+        staff.groups.add(Group.objects.get(name="Safety staff"))
+        return staff
+
+    staff = await sync_to_async(setup)()
+    async with connected(staff, path="/ws/v1/staff/", expect_hello=False) as ws:
+        size, hello = await raw_until(ws, "hello")
+    assert size < LIMIT
+    assert hello["alerts"] and hello["alerts_has_more"] is True
+    levels = [alert["level"] for alert in hello["alerts"]]
+    assert levels == sorted(levels, reverse=True) and levels[0] == 3
