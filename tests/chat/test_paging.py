@@ -151,3 +151,11 @@ async def test_a_staff_hello_with_hundreds_of_open_alerts_fits_one_frame_most_se
     assert hello["alerts"] and hello["alerts_has_more"] is True
     levels = [alert["level"] for alert in hello["alerts"]]
     assert levels == sorted(levels, reverse=True) and levels[0] == 3
+
+
+def test_a_server_frame_limit_too_small_for_one_long_message_is_refused_at_start(settings):
+    from support.checks import frame_limits
+
+    assert frame_limits(None) == []
+    settings.HEARTH_WS_SERVER_MAX_BYTES = 16 * 1024
+    assert [error.id for error in frame_limits(None)] == ["hearth.E010"]
