@@ -68,7 +68,8 @@ def messages_page(messages, *, conversation_id: int, envelope: dict, after_seq: 
     frame["messages"] = page
     frame["next_after_seq"] = page[-1]["seq"] if page else after_seq
     # The rows read may go past the ``last_seq`` the caller read before them: a cut page has more.
-    frame["has_more"] = frame["next_after_seq"] < max(last_seq, payloads[-1]["seq"] if payloads else 0)
+    # An empty page never has more (rows removed by retention must not make a client ask for ever).
+    frame["has_more"] = bool(page) and frame["next_after_seq"] < max(last_seq, payloads[-1]["seq"])
     return frame
 
 

@@ -153,7 +153,7 @@ async def sync(consumer, frame):
     await consumer.reply(
         frame,
         {**envelope, "messages": page, "next_after_seq": next_after_seq,
-         "has_more": next_after_seq < max(room.last_seq, messages[-1]["seq"] if messages else 0)},
+         "has_more": bool(page) and next_after_seq < max(room.last_seq, messages[-1]["seq"])},
     )
 
 
