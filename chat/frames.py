@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
+from django.conf import settings
 
 from chat import selectors
 from chat.dispatch import queue_refresh_soon
-from chat.payloads import conversation_state_payload
+from chat.payloads import conversation_ended_payload, conversation_state_payload, ended_by_for, messages_page
 from chat.services import conversations as conversation_services
 from chat.services import messages as message_services
 from chat.services import offers as offer_services
@@ -61,30 +62,50 @@ async def message_send(consumer, frame):
         await after_flagged_message(consumer, conversation_id=conversation_id, screening=result.screening)
 
 
-async def conversation_sync(consumer, frame):
-    conversation_id = _conversation_id(consumer, frame)
+def page_limit(frame: dict) -> int:
+    """The optional ``limit`` of a sync: 1–``CHAT_RESUME_BATCH`` messages (the default)."""
+    maximum = settings.CHAT_RESUME_BATCH
+    limit = require(frame, "limit", int, optional=True, default=maximum)
+    if not 1 <= limit <= maximum:
+        raise FrameError("invalid_field", f"'limit' must be 1–{maximum}.", field="limit", maximum=maximum)
+    return limit
+
+
+def after_seq_of(frame: dict) -> int:
     after_seq = require(frame, "after_seq", int, optional=True, default=0)
     if after_seq < 0:
         raise FrameError("invalid_field", "'after_seq' must be 0 or more.", field="after_seq")
+    return after_seq
+
+
+def check_after_seq(after_seq: int, last_seq: int) -> None:
+    """A client cannot have seen a seq the conversation has not reached: its state is not this chat's."""
+    if after_seq > last_seq:
+        raise FrameError(
+            "invalid_field", "'after_seq' is past the last message of this conversation.", field="after_seq", last_seq=last_seq
+        )
+
+
+async def conversation_sync(consumer, frame):
+    conversation_id = _conversation_id(consumer, frame)
+    after_seq = after_seq_of(frame)
+    limit = page_limit(frame)
 
     def load():
         conversation = selectors.conversation_get_for_participant(user=consumer.user, conversation_id=conversation_id)
-        messages = selectors.messages_after(conversation=conversation, after_seq=after_seq)
+        check_after_seq(after_seq, conversation.last_seq)
+        messages = selectors.messages_after(conversation=conversation, after_seq=after_seq, limit=limit)
         return conversation, messages
 
     conversation, messages = await database_sync_to_async(load)()
     if conversation.is_open and conversation_id not in consumer.conversations:
         await consumer.join_conversation(conversation_id)
+    envelope = {"type": "conversation.messages", "conversation": conversation_id, "last_seq": conversation.last_seq,
+                "status": conversation.status}
     await consumer.reply(
         frame,
-        {
-            "type": "conversation.messages",
-            "conversation": conversation_id,
-            "messages": selectors.messages_payload(messages, conversation_id),
-            "last_seq": conversation.last_seq,
-            "has_more": bool(messages) and messages[-1].seq < conversation.last_seq,
-            "status": conversation.status,
-        },
+        messages_page(messages, conversation_id=conversation_id, envelope=envelope, after_seq=after_seq,
+                      last_seq=conversation.last_seq),
     )
 
 
@@ -118,7 +139,12 @@ async def conversation_read(consumer, frame):
 
 async def conversation_end(consumer, frame):
     conversation_id = _conversation_id(consumer, frame)
-    await run_service(conversation_services.conversation_end, user=consumer.user, conversation_id=conversation_id)
+    conversation = await run_service(
+        conversation_services.conversation_end, user=consumer.user, conversation_id=conversation_id, origin=consumer.channel_name
+    )
+    # The direct reply, also for a chat that had ended already; the conversation's other
+    # sockets get the same frame from the layer (this one skips that copy).
+    await consumer.reply(frame, conversation_ended_payload(conversation, ended_by=ended_by_for(conversation.end_reason)))
     await queue_refresh_soon()
 
 
@@ -226,4 +252,20 @@ HANDLERS = {
     "request.widen": request_widen,
     "offer.accept": offer_accept,
     "offer.decline": offer_decline,
+}
+
+#: The fields each frame takes besides ``type`` and ``ref`` (``support.ws.check_fields``).
+FIELDS = {
+    "ping": frozenset(),
+    "message.send": frozenset({"conversation", "client_id", "text"}),
+    "conversation.sync": frozenset({"conversation", "after_seq", "limit"}),
+    "typing": frozenset({"conversation", "active"}),
+    "conversation.read": frozenset({"conversation", "seq"}),
+    "conversation.end": frozenset({"conversation"}),
+    "conversation.transfer": frozenset({"conversation", "to"}),
+    "request.create": frozenset({"topic", "listener", "note"}),
+    "request.cancel": frozenset(),
+    "request.widen": frozenset(),
+    "offer.accept": frozenset({"offer"}),
+    "offer.decline": frozenset({"offer"}),
 }

@@ -289,8 +289,11 @@ def _audit(decision: ListenerDecision, *, staff) -> None:
 # --- shifts --------------------------------------------------------------------
 
 
-def shift_start(*, listener, topic_slugs: list[str], capacity: int, now=None) -> Shift:
-    """Open a shift. Only an active, trained listener; one open shift at a time (constraint-backed)."""
+def shift_start(*, listener, topic_slugs: list[str], capacity: int | None, now=None) -> Shift:
+    """Open a shift. Only an active, trained listener; one open shift at a time (constraint-backed).
+
+    ``capacity`` None takes the listener's ``default_capacity``.
+    """
     now = now or timezone.now()
     if listener.role != Role.LISTENER:
         raise DomainError("not_a_listener", NOT_A_LISTENER, status=403)
@@ -305,6 +308,8 @@ def shift_start(*, listener, topic_slugs: list[str], capacity: int, now=None) ->
         raise DomainError("not_trained", NOT_TRAINED, status=403)
     if profile.status != ListenerStatus.ACTIVE:
         raise DomainError("not_approved", NOT_APPROVED, status=403)
+    if capacity is None:
+        capacity = profile.default_capacity
     if not isinstance(capacity, int) or isinstance(capacity, bool) or not 1 <= capacity <= 5:
         raise DomainError("invalid_capacity", BAD_CAPACITY, field="capacity")
     if not isinstance(topic_slugs, list) or not topic_slugs or not all(isinstance(s, str) for s in topic_slugs):

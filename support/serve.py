@@ -10,6 +10,9 @@ frame (close 1009) while reading it, before it is buffered whole or reaches
 the application, so an oversize flood cannot grow the process. Frames between
 the application limit (``HEARTH_WS_MAX_FRAME_BYTES``, 16 KiB) and this one
 reach the consumer and get an ``error`` frame ``frame_too_large``.
+
+autobahn applies the same limit to what the server sends, which is why
+replies that carry messages are paged by size (``support.paging``).
 """
 
 from __future__ import annotations
@@ -61,11 +64,39 @@ def _has_application(args: list[str]) -> bool:
     return False
 
 
+def hearth_cli():
+    """Daphne's command line, serving with ``HearthServer``: imported late, Daphne installs Twisted's reactor."""
+    from daphne.cli import CommandLineInterface
+    from daphne.server import Server
+
+    class HearthServer(Server):
+        """Daphne, but a websocket it must fail gets a close frame instead of a dropped connection.
+
+        autobahn's default (``failByDrop``) answers a message over the size limit, invalid
+        UTF-8 or a protocol error by resetting the TCP connection: the client sees 1006 and
+        cannot tell "too large" from a network loss. With it off, autobahn sends the close
+        code (1009 for too large, docs/protocol.md) and stops reading the frame. Daphne makes
+        its factory inside ``run()``, so the option is applied as the factory is stored.
+        """
+
+        @property
+        def ws_factory(self):
+            return self._hearth_ws_factory
+
+        @ws_factory.setter
+        def ws_factory(self, factory):
+            factory.setProtocolOptions(failByDrop=False)
+            self._hearth_ws_factory = factory
+
+    class HearthCommandLine(CommandLineInterface):
+        server_class = HearthServer
+
+    return HearthCommandLine()
+
+
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "support.settings")
-    from daphne.cli import CommandLineInterface
-
-    CommandLineInterface().run(server_argv(sys.argv[1:] if argv is None else argv))
+    hearth_cli().run(server_argv(sys.argv[1:] if argv is None else argv))
 
 
 if __name__ == "__main__":

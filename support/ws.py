@@ -99,6 +99,9 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
     """Dispatch JSON frames by ``type`` to the handlers in ``handlers``."""
 
     handlers: dict[str, Handler] = {}
+    #: The fields each frame type takes besides ``type`` and ``ref``; any other is refused
+    #: (``unknown_field``), so a misspelt field is not silently ignored. Types not listed are not checked.
+    frame_fields: dict[str, frozenset[str]] = {}
     _admission = None
 
     async def __call__(self, scope, receive, send):
@@ -276,6 +279,7 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
             handler = self.handlers.get(frame_type)
             if handler is None:
                 raise FrameError("unknown_type", f"Unknown frame type {frame_type[:40]!r}.")
+            check_fields(frame, self.frame_fields.get(frame_type))
             await handler(self, frame)
         except DomainError as exc:
             await self.send_error(exc.code, exc.message, ref=ref, **exc.extra)
@@ -307,6 +311,18 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
     async def access_revoked(self, event: dict) -> None:
         await self.send_json({"type": "session.closed", "reason": event.get("reason", "revoked")})
         await self.close(code=CloseCode.ACCESS_REVOKED)
+
+
+_ALWAYS_ALLOWED = frozenset({"type", "ref"})
+
+
+def check_fields(frame: dict, allowed: frozenset[str] | None) -> None:
+    """Refuse a field the frame type does not take (``unknown_field``, naming it)."""
+    if allowed is None:
+        return
+    for name in frame:
+        if name not in allowed and name not in _ALWAYS_ALLOWED:
+            raise FrameError("unknown_field", f"This frame does not take '{str(name)[:40]}'.", field=str(name)[:64])
 
 
 def require(frame: dict, name: str, kind: type | tuple[type, ...], *, optional: bool = False, default: Any = None):
