@@ -16,6 +16,7 @@ from chat.services import conversations as conversation_services
 from chat.services import messages as message_services
 from chat.services import offers as offer_services
 from chat.services import requests as request_services
+from support.client_ip import client_ip_from_scope
 from support.errors import DomainError
 from support.events import run_service
 from support.ws import FrameError, require, require_id
@@ -132,7 +133,7 @@ async def request_create(consumer, frame):
     note = require(frame, "note", str, optional=True, default="")
     request, status = await run_service(
         request_services.request_create_with_status, seeker=consumer.user, topic_slug=topic, listener_alias=listener, note=note,
-        origin=consumer.channel_name,
+        address=client_ip_from_scope(consumer.scope), origin=consumer.channel_name,
     )
     # A conversation created just now has no transcript: its state needs no read.
     await consumer.join_conversation(request.conversation_id)
