@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
+from django.conf import settings
 
 from chat import selectors
 from chat.dispatch import queue_refresh_soon
@@ -19,6 +20,7 @@ from chat.services import requests as request_services
 from support.client_ip import client_ip_from_scope
 from support.errors import DomainError
 from support.events import run_service
+from support.ratelimit import socket_frame_limit
 from support.ws import FrameError, require, require_id
 
 
@@ -58,6 +60,7 @@ async def message_send(consumer, frame):
 
 async def conversation_sync(consumer, frame):
     conversation_id = _conversation_id(consumer, frame)
+    socket_frame_limit(consumer, "conversation.sync", settings.HEARTH_WS_SYNC_PER_SOCKET)
     after_seq = require(frame, "after_seq", int, optional=True, default=0)
     if after_seq < 0:
         raise FrameError("invalid_field", "'after_seq' must be 0 or more.", field="after_seq")
@@ -85,6 +88,7 @@ async def conversation_sync(consumer, frame):
 
 async def typing(consumer, frame):
     conversation_id = _conversation_id(consumer, frame)
+    socket_frame_limit(consumer, "typing", settings.HEARTH_WS_TYPING_PER_SOCKET)
     active = require(frame, "active", bool)
     if conversation_id not in consumer.conversations:
         raise DomainError("not_found", "Not found.")

@@ -253,7 +253,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["support.api.parsers.HearthJSONParser"],  # depth and text rules: support/text_input.py
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "support.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -299,6 +299,11 @@ HEARTH_WS_HANDSHAKES_PER_USER = env_int("HEARTH_WS_HANDSHAKES_PER_USER", 60, min
 HEARTH_WS_SOCKETS_PER_IP = env_int("HEARTH_WS_SOCKETS_PER_IP", 300, minimum=1)
 HEARTH_WS_SOCKETS_PER_USER = env_int("HEARTH_WS_SOCKETS_PER_USER", 20, minimum=1)
 HEARTH_WS_CONCURRENCY_TTL_SECONDS = env_int("HEARTH_WS_CONCURRENCY_TTL_SECONDS", 600, minimum=60)
+# Per socket, per HEARTH_WS_FRAME_WINDOW_SECONDS: typing frames, and transcript reads
+# (conversation.sync, room.sync, room.history).
+HEARTH_WS_TYPING_PER_SOCKET = env_int("HEARTH_WS_TYPING_PER_SOCKET", 20, minimum=1)
+HEARTH_WS_SYNC_PER_SOCKET = env_int("HEARTH_WS_SYNC_PER_SOCKET", 20, minimum=1)
+HEARTH_WS_FRAME_WINDOW_SECONDS = env_int("HEARTH_WS_FRAME_WINDOW_SECONDS", 10, minimum=1)
 # The server refuses (close 1009) frames above this before the application sees them (support/serve.py).
 HEARTH_WS_SERVER_MAX_BYTES = env_int("HEARTH_WS_SERVER_MAX_BYTES", 64 * 1024, minimum=2048)
 
@@ -311,10 +316,6 @@ CHAT_RESUME_BATCH = env_int("CHAT_RESUME_BATCH", 500, minimum=10)
 # Per hour: requests for a listener per seeker and per client address.
 CHAT_REQUESTS_PER_SEEKER = env_int("CHAT_REQUESTS_PER_SEEKER", 20, minimum=1)
 CHAT_REQUESTS_PER_ADDRESS = env_int("CHAT_REQUESTS_PER_ADDRESS", 120, minimum=1)
-# Per socket, per CHAT_SOCKET_FRAME_WINDOW_SECONDS: typing frames and conversation.sync frames.
-CHAT_TYPING_PER_SOCKET = env_int("CHAT_TYPING_PER_SOCKET", 20, minimum=1)
-CHAT_SYNC_PER_SOCKET = env_int("CHAT_SYNC_PER_SOCKET", 20, minimum=1)
-CHAT_SOCKET_FRAME_WINDOW_SECONDS = env_int("CHAT_SOCKET_FRAME_WINDOW_SECONDS", 10, minimum=1)
 
 MATCHING_OFFER_TIMEOUT_SECONDS = env_int("MATCHING_OFFER_TIMEOUT_SECONDS", 30, minimum=5)
 MATCHING_AUTO_ASSIGN = env_bool("MATCHING_AUTO_ASSIGN", default=False)
