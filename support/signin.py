@@ -206,6 +206,7 @@ def _remember_device(sender, request, user, **kwargs) -> None:
     """Mark the browser as a known device of this account; ``KnownDeviceMiddleware`` writes the cookie."""
     if request is None:
         return
+    request = getattr(request, "_request", request)  # DRF's Request wraps the one the middleware sees
     token, marks = _known_device(request) or (secrets.token_urlsafe(24), [])
     mark = _account_mark(user.get_username(), token)
     marks = [mark] + [m for m in marks if m != mark]
