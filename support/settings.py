@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "support.signin.KnownDeviceMiddleware",
     "support.cache_control.NoStoreMiddleware",
+    "support.query_text.QueryTextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "support.middleware.ContentSecurityPolicyMiddleware",

@@ -65,6 +65,16 @@ def test_rest_object_keys_are_held_to_the_same_rule(api_client):
     assert response.status_code == 400 and response.json()["error"] == INVALID_TEXT
 
 
+@pytest.mark.parametrize("query", ["topic=%00", "topic=a%0Bb", "audience=a%07b", "%00=1", "status=%1B"])
+@pytest.mark.django_db
+def test_query_strings_with_unstorable_text_are_a_400_with_a_code(api_client, query):
+    api_client.force_authenticate(SeekerFactory())
+    for path in ("/api/v1/rooms", "/api/v1/conversations"):
+        response = api_client.get(f"{path}?{query}")
+        assert response.status_code == 400
+        assert response.json()["error"] == INVALID_TEXT
+
+
 @pytest.mark.parametrize("text", GOOD_TEXTS)
 @pytest.mark.django_db
 def test_ordinary_text_with_tabs_new_lines_and_unicode_is_accepted(api_client, text):
