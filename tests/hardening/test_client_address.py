@@ -21,6 +21,7 @@ from support.client_ip import client_ip_from_meta, client_ip_from_scope
 from support.errors import RateLimited
 from support.serve import PROXY_HEADERS_REFUSED, server_argv
 from tests.factories import SeekerFactory, topic
+from tests.hardening.conftest import clear_of_window_edge
 
 pytestmark = [pytest.mark.security]
 
@@ -76,6 +77,7 @@ def test_the_launcher_refuses_daphnes_proxy_headers(option):
 
 @pytest.mark.django_db
 def test_forged_headers_do_not_give_new_anonymous_sessions(settings):
+    clear_of_window_edge()
     settings.HEARTH_ANON_SESSIONS_PER_IP = 3
     statuses = []
     for index in range(5):
@@ -89,6 +91,7 @@ def test_forged_headers_do_not_give_new_anonymous_sessions(settings):
 
 @pytest.mark.django_db
 def test_one_browser_cannot_start_more_than_its_own_sessions_from_many_addresses(settings):
+    clear_of_window_edge()
     settings.HEARTH_ANON_SESSIONS_PER_DEVICE = 2
     browser = Client()
     statuses = [
@@ -104,6 +107,7 @@ def test_a_concurrent_burst_of_requests_from_one_address_gets_only_the_limit(set
     if connection.vendor == "sqlite":
         pytest.skip("SQLite serialises writers; the concurrent burst runs on PostgreSQL (and through nginx)")
     settings.CHAT_REQUESTS_PER_ADDRESS = 5
+    clear_of_window_edge()
     topic()
     seekers = [SeekerFactory() for _ in range(16)]
     barrier = threading.Barrier(len(seekers))
@@ -134,6 +138,7 @@ def test_a_concurrent_burst_of_requests_from_one_address_gets_only_the_limit(set
 
 @pytest.mark.django_db
 def test_a_seeker_asking_again_and_again_is_limited_over_rest(settings, api_client):
+    clear_of_window_edge()
     settings.CHAT_REQUESTS_PER_SEEKER = 3
     topic()
     seeker = SeekerFactory()

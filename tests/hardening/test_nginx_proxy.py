@@ -14,6 +14,7 @@ networks.
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 import re
@@ -25,9 +26,11 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 
 import pytest
+import websockets
 
 from tests.conftest import TEST_POSTGRES_URL, TEST_REDIS_URL, require_service
 from tests.e2e.servers import DaphneCluster, free_port
+from tests.hardening.conftest import clear_of_window_edge
 
 pytestmark = [pytest.mark.security, pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -138,6 +141,7 @@ def proxied(tmp_path_factory):
         "CLIENT_IP_HEADER": "X-Real-IP",
         "TRUSTED_PROXIES": "127.0.0.1",
         "HEARTH_ANON_SESSIONS_PER_IP": str(LIMIT),
+        "HEARTH_WS_HANDSHAKES_PER_IP": str(LIMIT),
         "HEARTH_SCHEDULER_IN_PROCESS": "0",
         # nginx passes Host without the port ($host), as on 443 in production.
         "CSRF_TRUSTED_ORIGINS": f"http://127.0.0.1:{port}",
@@ -154,6 +158,7 @@ def proxied(tmp_path_factory):
 
 def test_behind_nginx_a_forged_forwarding_header_never_gives_a_new_address(proxied):
     port, _ = proxied
+    clear_of_window_edge()
     statuses = []
     for index in range(LIMIT + 3):
         forged = {"X-Forwarded-For": f"198.51.100.{index}", "X-Real-IP": f"203.0.113.{index}", "Forwarded": f"for=192.0.2.{index}"}
@@ -166,6 +171,7 @@ def test_behind_nginx_a_forged_forwarding_header_never_gives_a_new_address(proxi
 
 def test_behind_nginx_each_client_address_has_its_own_limit(proxied):
     port, daphne_ports = proxied
+    clear_of_window_edge()
     first = [start_session(port, source="127.0.0.2")[0] for _ in range(LIMIT + 1)]
     assert first == [201] * LIMIT + [429]
     # Another network (nginx's X-Real-IP says 127.0.0.3) is not affected.
@@ -178,6 +184,7 @@ def test_behind_nginx_each_client_address_has_its_own_limit(proxied):
 
 def test_behind_nginx_a_concurrent_burst_across_two_processes_gets_only_the_limit(proxied):
     port, _ = proxied
+    clear_of_window_edge()
     results: list[int] = []
     barrier = threading.Barrier(20)
 
@@ -194,3 +201,38 @@ def test_behind_nginx_a_concurrent_burst_across_two_processes_gets_only_the_limi
     for thread in threads:
         thread.join()
     assert sorted(results) == [201] * LIMIT + [429] * (20 - LIMIT)
+
+
+async def _handshake(port: int, *, source: str, headers: dict[str, str]) -> tuple[int | None, dict | None]:
+    """Open an anonymous chat socket through nginx; (close code, error frame sent before it)."""
+    async with websockets.connect(
+        f"ws://127.0.0.1:{port}/ws/v1/chat/", origin=f"http://127.0.0.1:{port}", additional_headers=headers,
+        compression=None, open_timeout=10, local_addr=(source, 0),
+    ) as socket:
+        error = None
+        try:
+            while True:
+                frame = json.loads(await asyncio.wait_for(socket.recv(), 10))
+                if frame.get("type") == "error":
+                    error = frame
+        except websockets.ConnectionClosed as closed:
+            return closed.rcvd.code if closed.rcvd else None, error
+
+
+def test_behind_nginx_socket_handshakes_are_counted_per_real_address_not_per_forged_header(proxied):
+    port, _ = proxied
+    clear_of_window_edge(60, margin=20)  # handshakes are counted per minute
+
+    async def run():
+        results = []
+        for index in range(LIMIT + 2):
+            forged = {"X-Forwarded-For": f"198.51.100.{index}", "X-Real-IP": f"203.0.113.{index}"}
+            results.append(await _handshake(port, source="127.0.0.6", headers=forged))
+        other = await _handshake(port, source="127.0.0.7", headers={})
+        return results, other
+
+    results, other = asyncio.run(run())
+    # Admitted sockets of a signed-out client are closed 4401 by the chat consumer; refused ones 4429.
+    assert [code for code, _ in results] == [4401] * LIMIT + [4429, 4429]
+    assert all(error["code"] == "too_many_connections" and error["retry_after"] > 0 for _, error in results[LIMIT:])
+    assert other[0] == 4401
