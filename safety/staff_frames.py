@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils import timezone
 
 from chat.payloads import conversation_payload, message_payload
 from safety import services
 from safety.payloads import alert_payload
 from safety.selectors import conversation_get_for_staff, transcript
+from support import ratelimit
 from support.events import run_service
 from support.ws import FrameError, require, require_id
 
@@ -102,6 +104,7 @@ async def conversation_sync(consumer, frame):
     """Messages after ``after_seq`` in a conversation this staff member joined (audited as ``sync``)."""
     from channels.db import database_sync_to_async
 
+    ratelimit.socket_frame_limit(consumer, "conversation.sync", settings.HEARTH_WS_SYNC_PER_SOCKET)
     conversation_id = require_id(frame, "conversation")
     after_seq = require(frame, "after_seq", int, optional=True, default=0)
     if after_seq < 0:

@@ -142,3 +142,19 @@ async def test_transcript_syncs_are_limited_per_socket_with_retry_after(settings
     async with connected(seeker) as fresh:  # another socket has its own budget
         await fresh.send_json_to({"type": "conversation.sync", "conversation": conversation.pk, "ref": "new"})
         assert (await receive_until(fresh, "conversation.messages"))["ref"] == "new"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_staff_syncs_are_limited_per_socket_too(settings):
+    from tests.factories import StaffFactory
+
+    settings.HEARTH_WS_SYNC_PER_SOCKET = 2
+    staff = await sync_to_async(StaffFactory)()
+    async with connected(staff, path="/ws/v1/staff/") as socket:
+        codes = []
+        for index in range(3):
+            await socket.send_json_to({"type": "conversation.sync", "conversation": 12345, "ref": index})
+            error = await receive_until(socket, "error")
+            codes.append(error["code"])
+        assert codes == ["not_joined", "not_joined", "rate_limited"]
+        assert error["retry_after"] >= 1
