@@ -37,6 +37,7 @@ UNDER_MINIMUM_AGE_MESSAGE = (
 )
 LOGIN_FAILED_MESSAGE = "That username and password don't match."
 NEW_SESSIONS_TOO_FAST = "Too many new sessions from this network. Please wait a little."
+NEW_SESSIONS_TOO_FAST_HERE = "Too many new sessions from this browser. Please wait a little."
 
 
 class _CsrfCheck(CsrfViewMiddleware):
@@ -108,7 +109,7 @@ def _anonymous_session_rate_check(request) -> None:
     device_id = device_id_from(request)
     limits = [("anon-session", client_ip_from_request(request), settings.HEARTH_ANON_SESSIONS_PER_IP, NEW_SESSIONS_TOO_FAST)]
     if device_id is not None:
-        limits.insert(0, ("anon-session-device", device_hash(device_id), settings.HEARTH_ANON_SESSIONS_PER_DEVICE, NEW_SESSIONS_TOO_FAST))
+        limits.insert(0, ("anon-session-device", device_hash(device_id), settings.HEARTH_ANON_SESSIONS_PER_DEVICE, NEW_SESSIONS_TOO_FAST_HERE))
     for scope, identity, limit, message in limits:
         decision = ratelimit.hit(scope, identity, limit=limit, window=3600)
         if not decision.allowed:

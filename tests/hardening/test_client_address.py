@@ -17,6 +17,7 @@ from django.test import Client
 from chat.models import ChatRequest
 from chat.services.requests import request_create
 from support import client_ip as client_ip_module
+from support.api.views import NEW_SESSIONS_TOO_FAST_HERE
 from support.client_ip import client_ip_from_meta, client_ip_from_scope
 from support.errors import RateLimited
 from support.serve import PROXY_HEADERS_REFUSED, server_argv
@@ -94,12 +95,13 @@ def test_one_browser_cannot_start_more_than_its_own_sessions_from_many_addresses
     clear_of_window_edge()
     settings.HEARTH_ANON_SESSIONS_PER_DEVICE = 2
     browser = Client()
-    statuses = [
-        browser.post("/api/v1/session/anonymous", {"age": 30}, content_type="application/json", REMOTE_ADDR=f"192.0.2.{i}").status_code
+    responses = [
+        browser.post("/api/v1/session/anonymous", {"age": 30}, content_type="application/json", REMOTE_ADDR=f"192.0.2.{i}")
         for i in range(4)
     ]
     # The first start mints the browser's device cookie; the two after it are counted on it.
-    assert statuses == [201, 201, 201, 429]
+    assert [response.status_code for response in responses] == [201, 201, 201, 429]
+    assert responses[-1].json()["message"] == NEW_SESSIONS_TOO_FAST_HERE
 
 
 @pytest.mark.django_db(transaction=True)
