@@ -17,8 +17,10 @@ from chat.services import conversations as conversation_services
 from chat.services import messages as message_services
 from chat.services import offers as offer_services
 from chat.services import requests as request_services
+from support.client_ip import client_ip_from_scope
 from support.errors import DomainError
 from support.events import run_service
+from support.ratelimit import socket_frame_limit
 from support.ws import FrameError, require, require_id
 
 
@@ -88,6 +90,7 @@ def check_after_seq(after_seq: int, last_seq: int) -> None:
 
 async def conversation_sync(consumer, frame):
     conversation_id = _conversation_id(consumer, frame)
+    socket_frame_limit(consumer, "conversation.sync", settings.HEARTH_WS_SYNC_PER_SOCKET)
     after_seq = after_seq_of(frame)
     limit = page_limit(frame)
 
@@ -111,6 +114,7 @@ async def conversation_sync(consumer, frame):
 
 async def typing(consumer, frame):
     conversation_id = _conversation_id(consumer, frame)
+    socket_frame_limit(consumer, "typing", settings.HEARTH_WS_TYPING_PER_SOCKET)
     active = require(frame, "active", bool)
     if conversation_id not in consumer.conversations:
         raise DomainError("not_found", "Not found.")
@@ -164,7 +168,7 @@ async def request_create(consumer, frame):
     note = require(frame, "note", str, optional=True, default="")
     request, status = await run_service(
         request_services.request_create_with_status, seeker=consumer.user, topic_slug=topic, listener_alias=listener, note=note,
-        origin=consumer.channel_name,
+        address=client_ip_from_scope(consumer.scope), origin=consumer.channel_name,
     )
     # A conversation created just now has no transcript: its state needs no read.
     await consumer.join_conversation(request.conversation_id)

@@ -133,6 +133,7 @@ def _sync_limit(frame: dict) -> int:
 
 
 async def sync(consumer, frame):
+    ratelimit.socket_frame_limit(consumer, "room.sync", settings.HEARTH_WS_SYNC_PER_SOCKET)
     after_seq = require(frame, "after_seq", int, optional=True, default=0)
     if after_seq < 0:
         raise FrameError("invalid_field", "'after_seq' must be 0 or more.", field="after_seq")
@@ -158,6 +159,7 @@ async def sync(consumer, frame):
 
 
 async def history(consumer, frame):
+    ratelimit.socket_frame_limit(consumer, "room.history", settings.HEARTH_WS_SYNC_PER_SOCKET)
     before_seq = _seq(frame, "before_seq")
     limit = _page_limit(frame)
 

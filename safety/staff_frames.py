@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils import timezone
 
 from chat.frames import after_seq_of, check_after_seq, page_limit
@@ -9,6 +10,7 @@ from chat.payloads import conversation_payload, messages_page
 from safety import services
 from safety.payloads import alert_payload
 from safety.selectors import conversation_get_for_staff, transcript
+from support import ratelimit
 from support.events import run_service
 from support.ws import FrameError, require, require_id
 
@@ -100,6 +102,7 @@ async def conversation_sync(consumer, frame):
     """Messages after ``after_seq`` in a conversation this staff member joined (audited as ``sync``)."""
     from channels.db import database_sync_to_async
 
+    ratelimit.socket_frame_limit(consumer, "conversation.sync", settings.HEARTH_WS_SYNC_PER_SOCKET)
     conversation_id = require_id(frame, "conversation")
     after_seq = after_seq_of(frame)
     limit = page_limit(frame)

@@ -1,6 +1,12 @@
 """Run Hearth under Daphne with Hearth's websocket size limits.
 
-    python -m support.serve -b 127.0.0.1 -p 8000 --proxy-headers
+    python -m support.serve -b 127.0.0.1 -p 8000
+
+Daphne's ``--proxy-headers`` is refused: it replaces the connection's peer
+with whatever ``X-Forwarded-For`` says, whoever sent it, so a client behind a
+proxy that passes the header on could choose its own address for every
+per-IP limit. ``CLIENT_IP_HEADER`` with ``TRUSTED_PROXIES`` trusts the header
+only from the proxy (``support/client_ip.py``).
 
 Takes every ``daphne`` option. The application defaults to
 ``support.asgi:application``. Unless the command line sets them, the
@@ -21,6 +27,11 @@ import os
 import sys
 
 DEFAULT_APPLICATION = "support.asgi:application"
+PROXY_HEADER_OPTIONS = {"--proxy-headers", "--proxy-headers-host", "--proxy-headers-port"}
+PROXY_HEADERS_REFUSED = (
+    "--proxy-headers lets any client choose its address through X-Forwarded-For. "
+    "Set CLIENT_IP_HEADER (e.g. X-Real-IP) and TRUSTED_PROXIES (your proxy's addresses) instead."
+)
 
 
 def server_argv(argv: list[str], environ: dict[str, str] | None = None) -> list[str]:
@@ -32,6 +43,8 @@ def server_argv(argv: list[str], environ: dict[str, str] | None = None) -> list[
         raise SystemExit("HEARTH_WS_SERVER_MAX_BYTES must be at least 2048")
     args = list(argv)
     given = {arg.split("=", 1)[0] for arg in args if arg.startswith("--")}
+    if given & PROXY_HEADER_OPTIONS:
+        raise SystemExit(PROXY_HEADERS_REFUSED)
     if "--websocket-max-message-size" not in given:
         args[:0] = ["--websocket-max-message-size", str(limit)]
     if "--websocket-max-frame-size" not in given:

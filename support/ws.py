@@ -29,6 +29,7 @@ from support.conflicts import BUSY_MESSAGE, BUSY_RETRY_AFTER, is_lock_conflict
 from support.connection_limits import TOO_MANY_CONNECTIONS_MESSAGE, connection_admit, connection_release
 from support.errors import DomainError
 from support.presence_heartbeat import layer_trouble, process_heartbeat
+from support.text_input import INVALID_TEXT, INVALID_TEXT_MESSAGE, is_valid_text
 
 logger = logging.getLogger("hearth.ws")
 
@@ -64,8 +65,13 @@ _MAX_INT = 2**53  # JSON numbers a browser can hold exactly
 def _check_shape(value: Any, depth: int = 0) -> None:
     if depth > _MAX_DEPTH:
         raise FrameError("invalid_frame", "The frame is nested too deeply.")
-    if isinstance(value, dict):
-        for item in value.values():
+    if isinstance(value, str):
+        if not is_valid_text(value):  # NUL, lone surrogates, C0 controls: never stored
+            raise FrameError(INVALID_TEXT, INVALID_TEXT_MESSAGE)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if not is_valid_text(key):
+                raise FrameError(INVALID_TEXT, INVALID_TEXT_MESSAGE)
             _check_shape(item, depth + 1)
     elif isinstance(value, list):
         for item in value:
