@@ -332,7 +332,8 @@ LISTENERS_QUIZ_RETAKE_COOLDOWN_SECONDS = env_int("LISTENERS_QUIZ_RETAKE_COOLDOWN
 LISTENERS_RATING_MIN_COUNT = env_int("LISTENERS_RATING_MIN_COUNT", 3, minimum=1)
 LISTENERS_QUIZ_PASS_PERCENT = env_int("LISTENERS_QUIZ_PASS_PERCENT", 80, minimum=1, maximum=100)
 # Off: passing the core training activates a pending applicant. On: staff approval is still needed.
-LISTENERS_REQUIRE_STAFF_APPROVAL = env_bool("LISTENERS_REQUIRE_STAFF_APPROVAL", default=False)
+# A reviewer decides every application after training (an applicant declares age; nobody checks it).
+LISTENERS_REQUIRE_STAFF_APPROVAL = env_bool("LISTENERS_REQUIRE_STAFF_APPROVAL", default=True)
 LISTENERS_APPLY_RATE_PER_IP = env_int("LISTENERS_APPLY_RATE_PER_IP", 10, minimum=1)  # applications per hour
 
 SAFETY_ASSESSOR_BACKEND = env_str("SAFETY_ASSESSOR_BACKEND") or "safety.classifier.assess"
