@@ -20,6 +20,7 @@ from rooms.models import (
     RoomModerationAction,
     RoomPresence,
 )
+from rooms.services import room_leave
 from safety.models import FlagStatus, SafetyFlag
 from safety.retention import AccountPart, RetentionRule
 
@@ -83,7 +84,13 @@ RULES = (
 
 
 def _erase(user, now) -> dict[str, int]:
-    """A person's room messages, reports and memberships, except messages under review (and reports on them)."""
+    """A person's room presence, messages, reports and memberships, except messages under review (and reports on them).
+
+    Their room sockets leave through ``room_leave``, so the other members are
+    told they left instead of keeping a ghost in their list.
+    """
+    for channel_name in list(RoomPresence.objects.filter(user=user).values_list("channel_name", flat=True)):
+        room_leave(channel_name=channel_name, now=now)
     mine = RoomMessage.objects.filter(sender=user)
     kept = mine.filter(message_under_review()).count()
     _, deleted = mine.exclude(message_under_review()).delete()

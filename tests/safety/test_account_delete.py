@@ -105,6 +105,23 @@ def test_a_seeker_waiting_in_line_leaves_it_when_deleting_their_account():
     assert not User.objects.filter(pk=seeker.pk).exists()
 
 
+def test_the_other_members_of_a_room_are_told_a_deleted_account_left(django_capture_on_commit_callbacks):
+    from rooms.models import RoomPresence
+
+    room = make_room()
+    seeker = make_member(room)
+    other = make_member(room)
+    for user, channel in ((seeker, "leaving"), (other, "staying")):
+        RoomPresence.objects.create(room=room, user=user, channel_name=channel, joined_at=timezone.now(),
+                                    last_seen_at=timezone.now())
+
+    assert client_for(seeker).delete("/api/v1/me/account").status_code == 200
+
+    assert list(RoomPresence.objects.values_list("channel_name", flat=True)) == ["staying"]
+    room.presence_feed.refresh_from_db()
+    assert room.presence_feed.version > room.presence_feed.sent_version  # the next delta tells the room
+
+
 def test_only_seekers_delete_their_account_here():
     _, listener, _ = matched_pair()
     response = client_for(listener).delete("/api/v1/me/account")
