@@ -15,6 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from chat.models import ChatRequest, Conversation, Offer
+from chat.services.messages import message_send
+from listeners.models import Rating
 from rooms.models import ModerationAction, RoomMessage, RoomMessageStatus, RoomModerationAction
 from rooms.services import room_message_remove
 from safety.audit import audit_record
@@ -36,7 +38,7 @@ from support.models import Connection, User
 from support.services import seeker_create_anonymous
 from tests.factories import SeekerFactory
 from tests.rooms.helpers import make_member, make_moderator, make_room
-from tests.safety.helpers import matched_pair, staff_member
+from tests.safety.helpers import CRISIS, matched_pair, staff_member
 
 pytestmark = pytest.mark.django_db
 
@@ -158,8 +160,6 @@ def test_flags_without_a_conversation_go_the_retention_period_after_resolution(s
 
 
 def test_report_texts_and_rating_comments_go_with_their_conversation(settings):
-    from listeners.models import Rating
-
     settings.SAFETY_RETENTION_DAYS = 30
     seeker, listener, conversation = matched_pair()
     flag = _room_flag(status=FlagStatus.RESOLVED, resolved_days_ago=40)
@@ -269,9 +269,6 @@ def test_an_unused_account_under_review_is_closed_then_deleted_when_the_review_e
 
 
 def _flagged_for(seeker):
-    from chat.services.messages import message_send
-    from tests.safety.helpers import CRISIS
-
     _, _, conversation = matched_pair(seeker=seeker)
     result = message_send(sender=seeker, conversation_id=conversation.pk, client_id="crisis-1", text=CRISIS)
     return conversation, SafetyFlag.objects.get(message=result.message)
@@ -409,3 +406,16 @@ def test_the_scheduler_runs_retention_once_an_interval_in_batches_until_nothing_
     assert retention_job(now=start + timedelta(minutes=30), batch_size=3) is False  # same interval: waits
     assert retention_job(now=start + timedelta(hours=1), batch_size=3) is True
     assert not User.objects.filter(pk__in=later).exists()
+
+
+def test_retention_logs_counts_by_kind_never_content(settings, caplog):
+    settings.SAFETY_RETENTION_DAYS = 30
+    seeker, _, conversation = matched_pair()
+    message_send(sender=seeker, conversation_id=conversation.pk, client_id="w", text="words nobody else should see")
+    _end(conversation, days_ago=31)
+
+    with caplog.at_level("INFO", logger="hearth.retention"):
+        retention_run()
+
+    assert "conversations=1" in caplog.text
+    assert "nobody else" not in caplog.text and seeker.alias not in caplog.text
