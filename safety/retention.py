@@ -305,35 +305,45 @@ def _expired_sessions_count(store, now) -> int | None:
     return get_model_class().objects.filter(expire_date__lt=now).count()
 
 
-def retention_step(*, now=None, batch_size: int | None = None) -> tuple[dict[str, int], bool]:
-    """One batch of every rule, and expired sessions. Returns the counts and whether more may be due."""
+def retention_step(*, now=None, batch_size: int | None = None, kinds=None) -> tuple[dict[str, int], list[str]]:
+    """One batch of each rule in ``kinds`` (every rule, and expired sessions, when None).
+
+    Returns the counts by kind and the kinds that filled their batch (more
+    may be due): a pass runs only those again, so a rule with nothing left is
+    not scanned again until the next pass.
+    """
     now = now or timezone.now()
     limit = batch_size or settings.SAFETY_RETENTION_BATCH
     counts: dict[str, int] = {}
-    more = False
+    pending: list[str] = []
     for rule in retention_rules():
+        if kinds is not None and rule.kind not in kinds:
+            continue
         done = _batch(rule, now=now, limit=limit)
         if done:
             counts[rule.kind] = done
-        more = more or done >= limit
-    sessions = _sessions_expire(now)
-    if sessions:
-        counts["sessions"] = sessions
+        if done >= limit:
+            pending.append(rule.kind)
+    if kinds is None:
+        sessions = _sessions_expire(now)
+        if sessions:
+            counts["sessions"] = sessions
     if counts:
         logger.info("retention: %s", ", ".join(f"{kind}={n}" for kind, n in sorted(counts.items())))
-    return counts, more
+    return counts, pending
 
 
 def retention_run(*, now=None, batch_size: int | None = None) -> dict[str, int]:
     """Apply every rule in batches until nothing is due (rows another run holds are left to it). Idempotent."""
     now = now or timezone.now()
     totals: dict[str, int] = {}
-    more = True
-    while more:
-        counts, more = retention_step(now=now, batch_size=batch_size)
+    kinds = None
+    while True:
+        counts, kinds = retention_step(now=now, batch_size=batch_size, kinds=kinds)
         for kind, n in counts.items():
             totals[kind] = totals.get(kind, 0) + n
-    return totals
+        if not kinds:
+            return totals
 
 
 def retention_preview(*, now=None) -> dict[str, int | None]:

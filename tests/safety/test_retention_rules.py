@@ -365,8 +365,8 @@ def test_a_run_works_through_more_rows_than_one_batch(settings):
     settings.SAFETY_RETENTION_ANONYMOUS_ACCOUNT_DAYS = 60
     ids = _old_anonymous_accounts(7)
 
-    counts, more = retention_step(batch_size=3)
-    assert counts["seeker_accounts"] == 3 and more
+    counts, pending = retention_step(batch_size=3)
+    assert counts["seeker_accounts"] == 3 and pending == ["seeker_accounts"]
     assert User.objects.filter(pk__in=ids).count() == 4
 
     assert retention_run(batch_size=3)["seeker_accounts"] == 4
