@@ -17,7 +17,7 @@ from django.utils import timezone
 from chat.models import ChatRequest, Conversation, Offer
 from chat.services.messages import message_send
 from listeners.models import Rating
-from rooms.models import ModerationAction, RoomMessage, RoomMessageStatus, RoomModerationAction
+from rooms.models import ModerationAction, RoomMessage, RoomMessageStatus, RoomModerationAction, RoomPresence
 from rooms.services import room_message_remove
 from safety.audit import audit_record
 from safety.jobs import retention as retention_job
@@ -25,6 +25,7 @@ from safety.models import (
     AuditRecord,
     DeviceBan,
     DeviceLink,
+    EmergencyEscalation,
     FlagSource,
     FlagStatus,
     Report,
@@ -328,6 +329,35 @@ def test_audit_and_moderation_records_are_kept_for_the_audit_period(settings):
     assert list(RoomModerationAction.objects.values_list("pk", flat=True)) == [kept_action.pk]
     with pytest.raises(PermissionError):
         AuditRecord.objects.filter(pk=recent.pk).delete()  # still append-only for everyone else
+
+
+def test_emergency_escalation_records_are_kept_for_the_audit_period(settings):
+    settings.SAFETY_RETENTION_AUDIT_DAYS = 730
+    staff = staff_member()
+    flag = _room_flag()
+    old = EmergencyEscalation.objects.create(flag=flag, recorded_by=staff, contacted="crisis team", note="called",
+                                             created_at=ago(days=731))
+    recent = EmergencyEscalation.objects.create(flag=flag, recorded_by=staff, contacted="crisis team", note="called",
+                                                created_at=ago(days=729))
+
+    assert retention_run()["escalations"] == 1
+
+    assert list(EmergencyEscalation.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert old.pk != recent.pk
+
+
+def test_room_presence_rows_without_a_heartbeat_for_the_presence_period_go(settings):
+    settings.SAFETY_RETENTION_PRESENCE_HOURS = 24
+    room = make_room()
+    member = make_member(room)
+    RoomPresence.objects.create(room=room, user=member, channel_name="stale", joined_at=ago(hours=30),
+                                last_seen_at=ago(hours=25))
+    RoomPresence.objects.create(room=room, user=member, channel_name="fresh", joined_at=ago(hours=30),
+                                last_seen_at=ago(hours=23))
+
+    assert retention_run()["room_presence"] == 1
+
+    assert list(RoomPresence.objects.values_list("channel_name", flat=True)) == ["fresh"]
 
 
 def test_presence_rows_without_a_heartbeat_for_the_presence_period_go(settings):
