@@ -235,6 +235,20 @@ def test_an_old_anonymous_account_that_chatted_recently_is_kept(settings):
     assert User.objects.filter(pk=seeker.pk).exists()
 
 
+def test_an_old_anonymous_account_that_wrote_in_a_room_recently_is_kept(settings):
+    from rooms.models import RoomMembership
+
+    settings.SAFETY_RETENTION_ANONYMOUS_ACCOUNT_DAYS = 60
+    room = make_room()
+    active, idle = _anonymous(days_ago=100), _anonymous(days_ago=100)
+    RoomMembership.objects.create(room=room, user=active, joined_at=ago(days=100), last_message_at=ago(days=3))
+    RoomMembership.objects.create(room=room, user=idle, joined_at=ago(days=100), last_message_at=ago(days=70))
+
+    assert retention_run()["seeker_accounts"] == 1
+
+    assert User.objects.filter(pk=active.pk).exists() and not User.objects.filter(pk=idle.pk).exists()
+
+
 def test_an_account_kept_with_a_password_lasts_until_a_year_unused(settings):
     settings.SAFETY_RETENTION_ANONYMOUS_ACCOUNT_DAYS = 60
     settings.SAFETY_RETENTION_KEPT_ACCOUNT_DAYS = 365
