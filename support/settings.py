@@ -342,7 +342,17 @@ SAFETY_ALERT_EMAILS = env_list("SAFETY_ALERT_EMAILS")
 # must be absolute to be clickable. Empty gives site-relative links.
 HEARTH_PUBLIC_URL = env_public_url("HEARTH_PUBLIC_URL")
 SAFETY_ALERT_RENOTIFY_SECONDS = env_int("SAFETY_ALERT_RENOTIFY_SECONDS", 120, minimum=10)
-SAFETY_RETENTION_DAYS = env_int("SAFETY_RETENTION_DAYS", 30, minimum=1)
+SAFETY_RETENTION_DAYS = env_int("SAFETY_RETENTION_DAYS", 30, minimum=1, maximum=3650)
+# Retention of everything else a person leaves behind (safety/retention.py, docs/privacy.md).
+SAFETY_RETENTION_ROOM_MESSAGE_DAYS = env_int("SAFETY_RETENTION_ROOM_MESSAGE_DAYS", 30, minimum=1, maximum=3650)
+SAFETY_RETENTION_EXCERPT_DAYS = env_int("SAFETY_RETENTION_EXCERPT_DAYS", 7, minimum=0, maximum=3650)
+SAFETY_RETENTION_QUEUE_DAYS = env_int("SAFETY_RETENTION_QUEUE_DAYS", 7, minimum=1, maximum=3650)
+SAFETY_RETENTION_ANONYMOUS_ACCOUNT_DAYS = env_int("SAFETY_RETENTION_ANONYMOUS_ACCOUNT_DAYS", 60, minimum=1, maximum=3650)
+SAFETY_RETENTION_KEPT_ACCOUNT_DAYS = env_int("SAFETY_RETENTION_KEPT_ACCOUNT_DAYS", 365, minimum=1, maximum=3650)
+SAFETY_RETENTION_PRESENCE_HOURS = env_int("SAFETY_RETENTION_PRESENCE_HOURS", 24, minimum=1, maximum=24 * 365)
+SAFETY_RETENTION_AUDIT_DAYS = env_int("SAFETY_RETENTION_AUDIT_DAYS", 730, minimum=30, maximum=36500)
+SAFETY_RETENTION_INTERVAL_SECONDS = env_int("SAFETY_RETENTION_INTERVAL_SECONDS", 3600, minimum=60, maximum=24 * 3600)
+SAFETY_RETENTION_BATCH = env_int("SAFETY_RETENTION_BATCH", 500, minimum=1, maximum=10000)
 SAFETY_ROOM_REPORT_HIDE_THRESHOLD = env_int("SAFETY_ROOM_REPORT_HIDE_THRESHOLD", 3, minimum=1)
 SAFETY_DEFAULT_COUNTRY = env_str("SAFETY_DEFAULT_COUNTRY") or "US"
 SAFETY_REPORTS_PER_HOUR = env_int("SAFETY_REPORTS_PER_HOUR", 10, minimum=1)  # new reports per reporter
@@ -377,4 +387,5 @@ HEARTH_SCHEDULED_JOBS = [
     "safety.jobs.alerts_renotify",
     "safety.jobs.sanctions_expire",
     "rooms.jobs.room_presence_sweep",
+    "safety.jobs.retention",
 ]
