@@ -12,8 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from chat.models import ChatRequest, Conversation, ConversationStatus, Message, Offer, OfferStatus, RequestStatus
-from chat.queue_sql import matches_since, requests_ahead
-from chat.payloads import conversation_payload, message_payload, offer_payload, request_payload
+from chat.queue_sql import requests_ahead
+from chat.payloads import conversation_payload, message_payload, offer_payload
 from support.errors import NotFoundOrForbidden
 
 logger = logging.getLogger(__name__)
@@ -95,65 +95,6 @@ def queue_position(request: ChatRequest) -> int:
     return requests_ahead(priority=request.priority, queued_at=request.queued_at, topic_id=request.topic_id) + 1
 
 
-MIN_MATCHES_FOR_ESTIMATE = 3
-
-
-MATCHING_RATES_CACHE_KEY = "chat:matching-rates"
-#: The estimate averages the last half hour: rates a few seconds old change
-#: nothing a seeker sees, and reading them afresh for every request in a burst
-#: was one statement per request counting every match in the window.
-MATCHING_RATES_MAX_AGE_SECONDS = 5
-
-
-def matching_rates(*, now=None) -> dict:
-    """Matches in the estimate window: ``{"all": n, topic_id: n, ...}``.
-
-    Live (``now`` not given): from the shared cache when at most
-    ``MATCHING_RATES_MAX_AGE_SECONDS`` old, so one query serves every process
-    for that long. A cache that cannot answer costs the query, not the request.
-    """
-    if now is not None:
-        return _matching_rates_at(now)
-    try:
-        rates = cache.get(MATCHING_RATES_CACHE_KEY)
-    except Exception:
-        logger.warning("matching rates: cache unavailable, reading them from the database", exc_info=True)
-        return _matching_rates_at(timezone.now())
-    if rates is None:
-        rates = _matching_rates_at(timezone.now())
-        try:
-            cache.set(MATCHING_RATES_CACHE_KEY, rates, timeout=MATCHING_RATES_MAX_AGE_SECONDS)
-        except Exception:
-            logger.warning("matching rates: could not cache them", exc_info=True)
-    return rates
-
-
-def _matching_rates_at(now) -> dict:
-    since = now - timedelta(seconds=settings.MATCHING_WAIT_ESTIMATE_WINDOW_SECONDS)
-    counts = matches_since(since)
-    counts["all"] = sum(counts.values())
-    return counts
-
-
-def estimate_from_rates(rates: dict, topic_id: int | None, position: int) -> int | None:
-    """Position divided by the recent matching rate for the topic.
-
-    The rate is matches per second over the last
-    ``MATCHING_WAIT_ESTIMATE_WINDOW_SECONDS`` (all topics when the topic has
-    fewer than three); ``None`` means "not enough data to say".
-    """
-    matches = rates.get(topic_id, 0) if topic_id is not None else rates["all"]
-    if matches < MIN_MATCHES_FOR_ESTIMATE:
-        matches = rates["all"]
-    if matches < MIN_MATCHES_FOR_ESTIMATE:
-        return None
-    return int(position * settings.MATCHING_WAIT_ESTIMATE_WINDOW_SECONDS / matches)
-
-
-def estimated_wait_seconds(request: ChatRequest, *, position: int, now=None) -> int | None:
-    return estimate_from_rates(matching_rates(now=now), request.topic_id, position)
-
-
 @dataclass
 class SocketState:
     conversation_ids: list[int] = field(default_factory=list)
@@ -161,6 +102,7 @@ class SocketState:
     request: dict | None = None
     offers: list[dict] = field(default_factory=list)
     shift: dict | None = None
+    queue_sizes: dict | None = None
 
 
 def socket_state_for_user(user) -> SocketState:
@@ -174,10 +116,9 @@ def socket_state_for_user(user) -> SocketState:
     if user.is_seeker:
         request = request_open_for_seeker(seeker_id=user.pk)
         if request is not None:
-            position = queue_position(request)
-            state.request = request_payload(
-                request, position=position, estimated_wait=estimated_wait_seconds(request, position=position)
-            )
+            from chat.waiting import request_status
+
+            state.request = request_status(request)
     if user.is_listener:
         now = timezone.now()
         offers = Offer.objects.select_related("request__topic").filter(
@@ -187,6 +128,10 @@ def socket_state_for_user(user) -> SocketState:
         from listeners.selectors import shift_payload_for_listener
 
         state.shift = shift_payload_for_listener(user)
+        if state.shift is not None:
+            from listeners.queue_sizes import queue_sizes_for_listener
+
+            state.queue_sizes = queue_sizes_for_listener(user.pk)
     return state
 
 

@@ -297,6 +297,7 @@ def shift_start(*, listener, topic_slugs: list[str], capacity: int, now=None) ->
             shift = Shift.objects.create(listener=listener, capacity=capacity, started_at=now, idle_since=now)
             shift.topics.set(topics)
             user_event(listener.pk, {"type": "shift.started", "shift": shift_payload(shift)})
+            transaction.on_commit(_pool_changed)
     except IntegrityError:
         raise DomainError("already_on_shift", ALREADY_ON_SHIFT, status=409) from None
     return shift
@@ -335,4 +336,15 @@ def shift_end(*, listener, reason: str = ShiftEndReason.ENDED_BY_LISTENER, now=N
         shift.end_reason = reason
         shift.save(update_fields=["ended_at", "end_reason"])
         user_event(listener.pk, {"type": "shift.ended", "shift": shift_payload(shift), "reason": reason})
+        transaction.on_commit(_pool_changed)
         return shift
+
+
+def _pool_changed() -> None:
+    """Who is on shift changed: waiting seekers' "anyone who could take me" is read afresh, and the
+    line goes out again at the next tick (a seeker told nobody could take them hears of it)."""
+    from chat.dispatch import _mark_line_changed
+    from chat.waiting import roster_forget
+
+    roster_forget()
+    _mark_line_changed()

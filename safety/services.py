@@ -54,7 +54,7 @@ NOT_ACTIVE = "This chat has no listener to hand over from."
 __all__ = [
     "STAFF_GROUP", "alert_payload", "flag_create_for_message", "flag_create_by_listener", "alert_acknowledge",
     "flag_claim", "flag_resolve", "alerts_renotify", "staff_conversation_join", "staff_message_send",
-    "staff_conversation_handoff",
+    "staff_conversation_handoff", "flag_create_for_seeker_gone",
 ]
 
 
@@ -134,6 +134,28 @@ def flag_create_for_message(*, message, conversation, screening, now=None) -> Sa
         from chat.services.requests import request_raise_urgent
 
         request_raise_urgent(seeker_id=message.sender_id)
+    _alert_new(flag, now=now)
+    return flag
+
+
+SEEKER_GONE_REASON = "An at-risk seeker left the line before a listener joined (no connection)."
+
+
+def flag_create_for_seeker_gone(*, conversation, seeker_id: int, now=None) -> SafetyFlag:
+    """A seeker waiting urgently (at risk) lost every connection: staff must not learn of it by silence.
+
+    A flag at the level of the seeker's most severe unresolved one (elevated at
+    least), alerted like any other (sockets, then e-mail, re-notified until
+    acknowledged). Caller holds a transaction.
+    """
+    assert transaction.get_connection().in_atomic_block, "flag_create_for_seeker_gone needs the caller's transaction"
+    now = now or timezone.now()
+    levels = SafetyFlag.objects.filter(subject_id=seeker_id).exclude(status=FlagStatus.RESOLVED).values_list("level", flat=True)
+    flag = SafetyFlag.objects.create(
+        conversation=conversation, subject_id=seeker_id, source=FlagSource.SYSTEM,
+        level=max([int(Level.ELEVATED), *levels]), categories=[], reason=SEEKER_GONE_REASON, excerpt="",
+        last_notified_at=now, notify_round=1,
+    )
     _alert_new(flag, now=now)
     return flag
 
