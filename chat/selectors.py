@@ -52,11 +52,19 @@ def conversation_get_for_sender(*, user, conversation_id: int, now=None) -> Conv
     return found
 
 
+def _participant(user) -> Q:
+    """Conversations ``user`` takes part in: as their seeker, or as their listener while not suspended
+    (a suspended listener reads no transcript, past or present, whatever session they use)."""
+    from listeners.models import ListenerStatus
+
+    return Q(seeker_id=user.pk) | (Q(listener_id=user.pk) & ~Q(listener__listener_profile__status=ListenerStatus.SUSPENDED))
+
+
 def _only_for_participant(queryset, *, user, conversation_id: int) -> Conversation:
     if user is None or not user.is_authenticated:
         raise NotFoundOrForbidden()
     # Sliced rather than .first(): the primary key picks one row, no ORDER BY needed.
-    found = list(queryset.filter(pk=conversation_id).filter(Q(seeker_id=user.pk) | Q(listener_id=user.pk))[:1])
+    found = list(queryset.filter(pk=conversation_id).filter(_participant(user))[:1])
     if not found:
         raise NotFoundOrForbidden()
     return found[0]
@@ -70,9 +78,7 @@ def messages_after(*, conversation: Conversation, after_seq: int, limit: int | N
 
 
 def conversations_for_user(*, user, include_ended: bool = True, limit: int = 50) -> list[Conversation]:
-    queryset = Conversation.objects.select_related("seeker", "listener", "topic").filter(
-        Q(seeker_id=user.pk) | Q(listener_id=user.pk)
-    )
+    queryset = Conversation.objects.select_related("seeker", "listener", "topic").filter(_participant(user))
     if not include_ended:
         queryset = queryset.exclude(status=ConversationStatus.ENDED)
     return list(queryset.order_by("-created_at")[:limit])

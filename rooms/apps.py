@@ -7,6 +7,9 @@ class RoomsConfig(AppConfig):
 
     def ready(self) -> None:
         from chat.waiting import room_for_topic_hooks
+        from listeners.services import audience_revoked_hooks
         from rooms.selectors import room_for_waiting_seeker
+        from rooms.services import rooms_audience_revoked
 
         room_for_topic_hooks.append(room_for_waiting_seeker)
+        audience_revoked_hooks.append(rooms_audience_revoked)
