@@ -29,6 +29,10 @@ class ListenerProfile(models.Model):
     # Wellbeing pause after an escalated chat; no offers until then.
     paused_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Ratings reach the listener in batches (listeners.feedback.feedback_release): those created up
+    # to ``feedback_released_through`` are shown, released last at ``feedback_released_at``.
+    feedback_released_at = models.DateTimeField(null=True, blank=True)
+    feedback_released_through = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.user.alias} ({self.status})"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Subquery
 from django.utils import timezone
 
 from chat.matching import Candidate
@@ -151,12 +151,25 @@ def chats_helped(listener_id: int) -> int:
     return Shift.objects.filter(listener_id=listener_id).aggregate(n=Sum("chats_taken"))["n"] or 0
 
 
+def released_ratings(listener_id: int):
+    """The ratings a listener, and anyone looking at them, may see: those released in a batch.
+
+    A rating is never visible on its own or soon after its chat: it waits for
+    a release of at least ``LISTENERS_FEEDBACK_MIN_BATCH`` new ratings, at most
+    one every ``LISTENERS_FEEDBACK_RELEASE_DAYS`` (``listeners.feedback.feedback_release``),
+    so reading averages and comments before and after each chat ties nothing
+    to it. Staff follow-up of low ratings reads them all.
+    """
+    from listeners.models import ListenerProfile, Rating
+
+    through = ListenerProfile.objects.filter(user_id=listener_id).values("feedback_released_through")
+    return Rating.objects.filter(listener_id=listener_id, created_at__lte=Subquery(through))
+
+
 def rating_summary(listener_id: int) -> tuple[float | None, int]:
     from django.db.models import Avg
 
-    from listeners.models import Rating
-
-    row = Rating.objects.filter(listener_id=listener_id).aggregate(avg=Avg("score"), n=Count("id"))
+    row = released_ratings(listener_id).aggregate(avg=Avg("score"), n=Count("id"))
     average = round(float(row["avg"]), 2) if row["avg"] is not None else None
     return average, row["n"]
 
@@ -235,31 +248,28 @@ def listener_own_profile(*, listener) -> dict:
 
 
 def listener_feedback(*, listener) -> dict:
-    """A listener's own ratings: aggregate, distribution and comments.
+    """A listener's own released ratings: aggregate, distribution and comments.
 
-    Deliberately carries nothing that ties a rating to a chat or a seeker: no
-    ids, dates only to the day, comments grouped by day (newest day first)
-    and shuffled within a day.
+    Deliberately carries nothing that ties a rating to a chat, a seeker or a
+    day: only released batches (``released_ratings``), no ids, no dates but
+    the last release's, comments shuffled across everything released.
     """
     import random
 
-    from listeners.models import Rating
+    from listeners.models import ListenerProfile
 
-    rows = list(Rating.objects.filter(listener_id=listener.pk).values_list("score", "comment", "created_at"))
+    rows = list(released_ratings(listener.pk).values_list("score", "comment"))
+    released_at = ListenerProfile.objects.filter(user_id=listener.pk).values_list("feedback_released_at", flat=True).first()
     average, count = rating_summary(listener.pk)
     distribution = {str(score): 0 for score in range(1, 6)}
-    by_day: dict = {}
-    for score, comment, created_at in rows:
+    comments = []
+    for score, comment in rows:
         distribution[str(score)] += 1
         if comment:
-            by_day.setdefault(created_at.date(), []).append({"day": created_at.date().isoformat(), "score": score, "comment": comment})
-    comments = []
-    rng = random.SystemRandom()
-    for day in sorted(by_day, reverse=True):
-        items = by_day[day]
-        rng.shuffle(items)
-        comments.extend(items)
+            comments.append({"score": score, "comment": comment})
+    random.SystemRandom().shuffle(comments)
     return {
+        "released_at": _iso(released_at),
         "average": average,
         "count": count,
         "distribution": distribution,

@@ -346,6 +346,7 @@ LOGGING = {
 # Periodic jobs run by support.scheduler (see docs/architecture.md).
 HEARTH_SCHEDULED_JOBS = [
     "listeners.jobs.presence_sweep",
+    "listeners.jobs.feedback_release",
     "chat.jobs.offers_expire",
     "chat.jobs.requests_presence_sweep",
     "chat.jobs.requests_dispatch_job",
