@@ -144,6 +144,19 @@ def status_payload(request, *, want: Want, position: int, candidates: list[Candi
     return request_payload(request, position=position, estimate=estimate, alternatives=alternatives)
 
 
+def roster_and_rates(*, now=None) -> tuple[list[Candidate], dict]:
+    """``roster`` and ``listener_match_rates`` together: live, one cache round trip for both."""
+    if now is not None:
+        return roster(now=now), listener_match_rates(now=now)
+    try:
+        found = cache.get_many([ROSTER_CACHE_KEY, RATES_CACHE_KEY])
+    except Exception:
+        found = {}
+    candidates = found.get(ROSTER_CACHE_KEY)
+    rates = found.get(RATES_CACHE_KEY)
+    return (candidates if candidates is not None else roster(), rates if rates is not None else listener_match_rates())
+
+
 def request_status(request, *, new: bool = False, now=None) -> dict:
     """``status_payload`` for one request, read now. ``new``: just created, so no offer of it
     was ever declined (one statement fewer on the request path)."""
@@ -151,6 +164,5 @@ def request_status(request, *, new: bool = False, now=None) -> dict:
     from chat.selectors import queue_position
 
     want = want_for(request, now=now or timezone.now(), new=new)
-    return status_payload(
-        request, want=want, position=queue_position(request), candidates=roster(now=now), rates=listener_match_rates(now=now)
-    )
+    candidates, rates = roster_and_rates(now=now)
+    return status_payload(request, want=want, position=queue_position(request), candidates=candidates, rates=rates)

@@ -353,3 +353,35 @@ def test_an_urgent_seeker_who_vanishes_raises_a_staff_alert(settings, django_cap
     flag = SafetyFlag.objects.get(subject=seeker)
     assert flag.source == FlagSource.SYSTEM and flag.level >= 2 and flag.conversation_id == request.conversation_id
     assert [frame["alert"]["id"] for frame in _frames(outbox, "alert.created")] == [flag.pk]
+
+
+def test_live_statuses_share_one_read_of_the_roster_and_matches_for_a_few_seconds(django_assert_num_queries):
+    """A burst of requests reads who is on shift and their matches once, not once per request."""
+    from django.core.cache import cache
+
+    from chat.waiting import RATES_CACHE_KEY, ROSTER_CACHE_KEY
+
+    listener_on_shift()
+    waiting = request_create(seeker=SeekerFactory(), topic_slug="anxiety")
+    request_status(waiting)
+    with django_assert_num_queries(3):  # declined offers, blocks, place in line
+        assert request_status(waiting)["eligible_on_shift"] == 1
+    listener_on_shift()
+    assert request_status(waiting)["eligible_on_shift"] == 1  # the roster read a moment ago
+    cache.delete_many([ROSTER_CACHE_KEY, RATES_CACHE_KEY])  # as its few seconds running out would
+    assert request_status(waiting)["eligible_on_shift"] == 2
+
+
+def test_statuses_survive_a_cache_that_cannot_answer(monkeypatch):
+    from chat import waiting
+
+    class Unavailable:
+        def get(self, *args, **kwargs):
+            raise ConnectionError("cache down")
+
+        set = get_many = get
+
+    listener_on_shift()
+    monkeypatch.setattr(waiting, "cache", Unavailable())
+    request = request_create(seeker=SeekerFactory(), topic_slug="anxiety")
+    assert request_status(request)["eligible_on_shift"] == 1
