@@ -80,6 +80,14 @@ def queue_sizes_for_listener(listener_id: int, *, now=None) -> dict | None:
     return sizes_for(candidate, *_open_line(now))
 
 
+def queue_sizes_forget(listener_id: int) -> None:
+    """A new shift: the next notify sends this listener their numbers even if a past shift had the same."""
+    try:
+        cache.delete(_CACHE_KEY.format(listener_id))
+    except Exception:  # at worst the console waits for the next change of the line
+        pass
+
+
 def queue_sizes_notify(*, force: bool = False, now=None) -> int:
     """Send ``queue.sizes`` to every listener on shift whose numbers changed. Returns frames sent."""
     now = now or timezone.now()

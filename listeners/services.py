@@ -334,7 +334,7 @@ def shift_start(*, listener, topic_slugs: list[str], capacity: int, now=None) ->
             shift = Shift.objects.create(listener=listener, capacity=capacity, started_at=now, idle_since=now)
             shift.topics.set(topics)
             user_event(listener.pk, {"type": "shift.started", "shift": shift_payload(shift)})
-            transaction.on_commit(_pool_changed)
+            transaction.on_commit(lambda: _shift_started(listener.pk))
     except IntegrityError:
         raise DomainError("already_on_shift", ALREADY_ON_SHIFT, status=409) from None
     return shift
@@ -375,6 +375,13 @@ def shift_end(*, listener, reason: str = ShiftEndReason.ENDED_BY_LISTENER, now=N
         user_event(listener.pk, {"type": "shift.ended", "shift": shift_payload(shift), "reason": reason})
         transaction.on_commit(_pool_changed)
         return shift
+
+
+def _shift_started(listener_id: int) -> None:
+    from listeners.queue_sizes import queue_sizes_forget
+
+    queue_sizes_forget(listener_id)
+    _pool_changed()
 
 
 def _pool_changed() -> None:

@@ -101,3 +101,17 @@ async def test_a_seeker_who_closed_the_tab_is_out_of_the_line_and_back_at_their_
         assert s.hello["request"]["away"] is False and s.hello["request"]["position"] == 1
         back = await sync_to_async(ChatRequest.objects.get)(pk=request.pk)
         assert back.away_since is None and back.queued_at == request.queued_at
+
+
+async def test_a_listener_starting_a_shift_gets_their_line_even_when_it_matches_a_past_shifts():
+    listener = await sync_to_async(ListenerFactory)()
+    seeker = await sync_to_async(SeekerFactory)()
+    async with connected(seeker) as s, connected(listener) as l:
+        await s.send_json_to({"type": "request.create", "topic": "sleep"})
+        await receive_until(s, "request.created")
+        for _ in range(2):
+            await start_shift(l, topics=("anxiety",))
+            sizes = await receive_until(l, "queue.sizes")
+            assert sizes["total"] == 0 and sizes["topics"] == {"anxiety": 0}
+            await l.send_json_to({"type": "shift.end"})
+            await receive_until(l, "shift.end.ack")
