@@ -231,8 +231,8 @@ def wants_for(requests: list[ChatRequest], *, now, with_offers: bool = True, sin
     letting an offer of the request expire; never after declining it with
     ``never`` ("not me for this one"), after a block either way (following
     the seeker's device, ``listeners.selectors.blocked_pairs``), or when the
-    listener is the one handing the chat over. Two statements besides the
-    blocks' two, whatever the number of requests.
+    listener is the one handing the chat over. One statement for the offers
+    and two for the blocks, whatever the number of requests.
     """
     request_ids = [request.pk for request in requests]
     cooling: dict[int, set[int]] = {request_id: set() for request_id in request_ids}
