@@ -383,3 +383,28 @@ def test_statuses_survive_a_cache_that_cannot_answer(monkeypatch):
     monkeypatch.setattr(waiting, "cache", Unavailable())
     request = request_create(seeker=SeekerFactory(), topic_slug="anxiety")
     assert request_status(request)["eligible_on_shift"] == 1
+
+
+def test_a_seeker_blocked_by_a_listener_is_not_offered_to_them_after_starting_afresh_in_the_same_browser():
+    from rest_framework.test import APIClient
+
+    from chat.services.conversations import conversation_end
+    from safety.reports import block_create
+    from support.models import User
+
+    listener = listener_on_shift()
+    browser = APIClient()
+    first = User.objects.get(pk=browser.post("/api/v1/session/anonymous", {"age": 30}, format="json").json()["id"])
+    present(first)
+    request_create(seeker=first, topic_slug="anxiety")
+    requests_dispatch()
+    conversation = offer_accept(listener=listener, offer_id=pending_offer_for(listener).pk)
+    block_create(user=listener, conversation_id=conversation.pk)
+    conversation_end(user=first, conversation_id=conversation.pk)
+    assert browser.post("/api/v1/session/logout").status_code in (200, 204)
+    second = User.objects.get(pk=browser.post("/api/v1/session/anonymous", {"age": 30}, format="json").json()["id"])
+    assert second.pk != first.pk
+    request_create(seeker=second, topic_slug="anxiety")
+    assert requests_dispatch() == 0
+    other = listener_on_shift()
+    assert requests_dispatch() == 1 and pending_offer_for(other)
