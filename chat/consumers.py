@@ -17,6 +17,7 @@ from chat import frames as chat_frames
 from chat import selectors
 from chat.events import conversation_group
 from chat.payloads import hello_payload
+from chat.services.requests import request_seeker_left, request_seeker_returned
 from listeners import frames as listener_frames
 from listeners.selectors import listener_is_suspended
 from safety import chat_frames as safety_frames
@@ -111,13 +112,20 @@ class ChatConsumer(ConversationSocket):
         if user.role == Role.LISTENER and listener_is_suspended(user.pk):
             return None
         presence.connection_open(user_id=user.pk, channel_name=self.channel_name)
+        if user.role == Role.SEEKER:
+            request_seeker_returned(seeker_id=user.pk)  # back in line at once, at their old place
         return selectors.socket_state_for_user(user)
+
+    def _close(self) -> None:
+        presence.connection_close(channel_name=self.channel_name)
+        if self.user.role == Role.SEEKER:
+            request_seeker_left(seeker_id=self.user.pk)
 
     async def disconnect(self, code) -> None:
         self.stop_heartbeat()
         await self.leave_all_groups()
         if getattr(self, "user", None) is not None and self.user.is_authenticated:
-            await database_sync_to_async(presence.connection_close)(channel_name=self.channel_name)
+            await database_sync_to_async(self._close)()
 
     async def conversation_join(self, event: dict) -> None:
         await chat_frames.on_conversation_join(self, event)

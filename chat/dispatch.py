@@ -43,6 +43,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import close_old_connections, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from chat import dispatch_sql
@@ -50,8 +51,7 @@ from chat.events import user_event
 from chat.matching import Want, plan_offers
 from chat.models import ChatRequest, DispatchLock, Offer, OfferStatus, RequestStatus
 from chat.payloads import offer_payload, request_payload
-from chat.selectors import estimate_from_rates, matching_rates
-from listeners.selectors import blocked_pairs, listener_candidates
+from listeners.selectors import blocked_for_seeker, blocked_pairs, listener_candidates
 
 logger = logging.getLogger("hearth.matching")
 
@@ -125,14 +125,16 @@ def _round(*, now, wait: bool) -> int | None:
         if not dispatch_sql.anyone_waiting():
             return 0
         candidates = listener_candidates(now=now)
-        with _line_read():
+        with line_read():
             waiting = list(
-                ChatRequest.objects.select_related("topic", "requested_listener").filter(status=RequestStatus.WAITING)
+                ChatRequest.objects.select_related("topic", "requested_listener").filter(
+                    status=RequestStatus.WAITING, away_since__isnull=True
+                )
             )
         _suggest_widening(waiting, now=now)
         if not waiting or not candidates:
             return 0
-        plan = plan_offers(_wants(waiting), candidates)
+        plan = plan_offers(wants_for(waiting, now=now), candidates)
         by_id = {request.pk: request for request in waiting}
         _offers_make([(by_id[want.request_id], candidate.listener_id) for want, candidate in plan], now=now)
         return len(plan)
@@ -148,6 +150,11 @@ def _lock(*, wait: bool) -> bool:
     with transaction.atomic():
         DispatchLock.objects.get_or_create(pk=dispatch_sql.LOCK_ROW_ID)
     return dispatch_sql.lock_row_take(skip_locked=False)
+
+
+def dispatch_lock_take() -> None:
+    """Inside a transaction: wait for the ``DispatchLock`` row, as a round does (``request_take_next``)."""
+    _lock(wait=True)
 
 
 # PostgreSQL advisory lock on "the line": requests entering it (shared) against a round reading it.
@@ -170,7 +177,7 @@ def line_entry_lock() -> None:
 
 
 @contextmanager
-def _line_read():
+def line_read():
     """Wait for requests being put in line to commit, and keep new ones out while the line is read.
 
     Only while it is read: a request stamped after the read is younger than
@@ -211,20 +218,44 @@ def _wanted_take() -> bool:
         return False
 
 
-def _wants(waiting: list[ChatRequest]) -> list[Want]:
-    request_ids = [request.pk for request in waiting]
-    excluded: dict[int, set[int]] = {request_id: set() for request_id in request_ids}
-    for request_id, listener_id in Offer.objects.filter(
-        request_id__in=request_ids, status__in=[OfferStatus.DECLINED, OfferStatus.EXPIRED]
-    ).values_list("request_id", "listener_id"):
-        excluded[request_id].add(listener_id)
-    blocks = blocked_pairs({request.seeker_id for request in waiting})
+def want_for(request: ChatRequest, *, now, new: bool = False) -> Want:
+    """``wants_for`` one request, in fewer statements (the request path): ``new`` (just
+    created) has no declined offers to read, and its blocks take one statement."""
+    return wants_for([request], now=now, with_offers=not new, single=True)[0]
+
+
+def wants_for(requests: list[ChatRequest], *, now, with_offers: bool = True, single: bool = False) -> list[Want]:
+    """The matching view of open requests: who is left out for now, who never.
+
+    Left out for ``MATCHING_REOFFER_COOLDOWN_SECONDS`` after declining or
+    letting an offer of the request expire; never after declining it with
+    ``never`` ("not me for this one"), after a block either way (following
+    the seeker's device, ``listeners.selectors.blocked_pairs``), or when the
+    listener is the one handing the chat over. One statement for the offers
+    and two for the blocks, whatever the number of requests.
+    """
+    request_ids = [request.pk for request in requests]
+    cooling: dict[int, set[int]] = {request_id: set() for request_id in request_ids}
+    never: dict[int, set[int]] = {request_id: set() for request_id in request_ids}
+    cutoff = now - timedelta(seconds=settings.MATCHING_REOFFER_COOLDOWN_SECONDS)
+    if request_ids and with_offers:
+        for request_id, listener_id, never_again in Offer.objects.filter(
+            Q(never_again=True) | Q(answered_at__gt=cutoff),
+            request_id__in=request_ids, status__in=[OfferStatus.DECLINED, OfferStatus.EXPIRED],
+        ).values_list("request_id", "listener_id", "never_again"):
+            (never if never_again else cooling)[request_id].add(listener_id)
+    if single:
+        blocked = {request.seeker_id: blocked_for_seeker(request.seeker_id) for request in requests}
+    else:
+        blocked = {}
+        for seeker, other in blocked_pairs({request.seeker_id for request in requests}):
+            blocked.setdefault(seeker, set()).add(other)
     wants = []
-    for request in waiting:
-        excluded_ids = set(excluded[request.pk])
-        excluded_ids.update(listener for seeker, listener in blocks if seeker == request.seeker_id)
+    for request in requests:
+        barred = set(never[request.pk])
+        barred.update(blocked.get(request.seeker_id, ()))
         if request.transfer_from_id:
-            excluded_ids.add(request.transfer_from_id)
+            barred.add(request.transfer_from_id)
         wants.append(
             Want(
                 request_id=request.pk,
@@ -235,7 +266,8 @@ def _wants(waiting: list[ChatRequest]) -> list[Want]:
                 queued_at=request.queued_at,
                 requested_listener_id=request.requested_listener_id,
                 specific_only=request.requested_listener_id is not None,
-                excluded_listener_ids=frozenset(excluded_ids),
+                excluded_listener_ids=frozenset(cooling[request.pk]),
+                barred_listener_ids=frozenset(barred),
             )
         )
     return wants
@@ -283,14 +315,24 @@ def queue_positions_notify(*, now=None) -> None:
 
     A fixed number of queries however long the line: positions are computed
     in Python from one ordered read (same rule as ``selectors.queue_position``).
+    A request whose seeker is away is out of the line: not counted, not sent.
+    When a seeker's "anyone on shift who could take me" turns from none to
+    some (or back), they get ``request.updated`` rather than ``queue.position``.
     """
-    rates = matching_rates(now=now)  # live (shared, a few seconds old at most) unless ``now`` is given
+    from chat.waiting import listener_match_rates, roster, status_payload
+
+    candidates = roster(now=now)
+    rates = listener_match_rates(now=now)
     now = now or timezone.now()
     open_requests = list(
         ChatRequest.objects.select_related("topic", "requested_listener")
-        .filter(status__in=[RequestStatus.WAITING, RequestStatus.OFFERED])
+        .filter(status__in=[RequestStatus.WAITING, RequestStatus.OFFERED], away_since__isnull=True)
         .order_by("-priority", "queued_at", "pk")
     )
+    seekers = [request for request in open_requests if not request.transfer_from_id]
+    wants = {want.request_id: want for want in wants_for(seekers, now=now)}
+    last_sent = _eligible_last_sent([request.pk for request in seekers])
+    eligible_now = {}
     ahead_by_topic: dict[int | None, int] = {}
     ahead_any = 0
     for request in open_requests:
@@ -303,18 +345,38 @@ def queue_positions_notify(*, now=None) -> None:
             ahead_by_topic[request.topic_id] = ahead_by_topic.get(request.topic_id, 0) + 1
         if request.transfer_from_id:
             continue
-        user_event(
-            request.seeker_id,
-            {
-                "type": "queue.position",
-                "request": request_payload(
-                    request, position=position, estimated_wait=estimate_from_rates(rates, request.topic_id, position)
-                ),
-            },
-        )
+        payload = status_payload(request, want=wants[request.pk], position=position, candidates=candidates, rates=rates)
+        someone = payload["eligible_on_shift"] > 0
+        eligible_now[request.pk] = someone
+        before = last_sent.get(request.pk)
+        frame_type = "request.updated" if before is not None and before != someone else "queue.position"
+        user_event(request.seeker_id, {"type": frame_type, "request": payload})
+    _eligible_remember(eligible_now)
     from listeners.queue_sizes import queue_sizes_notify
 
     queue_sizes_notify()
+
+
+_ELIGIBLE_KEY = "chat:eligible:{}"
+
+
+def _eligible_last_sent(request_ids: list[int]) -> dict[int, bool]:
+    if not request_ids:
+        return {}
+    try:
+        found = cache.get_many([_ELIGIBLE_KEY.format(request_id) for request_id in request_ids])
+    except Exception:
+        return {}
+    return {int(key.rsplit(":", 1)[1]): value for key, value in found.items()}
+
+
+def _eligible_remember(eligible: dict[int, bool]) -> None:
+    if not eligible:
+        return
+    try:
+        cache.set_many({_ELIGIBLE_KEY.format(request_id): value for request_id, value in eligible.items()}, timeout=3600)
+    except Exception:
+        logger.warning("could not remember who has a listener on shift", exc_info=True)
 
 
 LINE_CHANGED_KEY = "chat:line-changed"

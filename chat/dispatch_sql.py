@@ -49,7 +49,11 @@ def lock_row_exists() -> bool:
 
 @functools.cache
 def _waiting_sql(vendor: str) -> str:
-    return f"SELECT 1 FROM {table(ChatRequest)} WHERE {column(ChatRequest, 'status')} = %s LIMIT 1"
+    # A request whose seeker is away (no socket) is out of the line until they return.
+    return (
+        f"SELECT 1 FROM {table(ChatRequest)} WHERE {column(ChatRequest, 'status')} = %s "
+        f"AND {column(ChatRequest, 'away_since')} IS NULL LIMIT 1"
+    )
 
 
 def anyone_waiting() -> bool:

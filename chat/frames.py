@@ -207,9 +207,24 @@ async def offer_accept(consumer, frame):
     await consumer.send_json(conversation_state_payload(conversation, transcript, for_user_id=consumer.user.pk))
 
 
+async def request_take_next(consumer, frame):
+    """A listener takes the next seeker they could take; answered like an accepted offer."""
+
+    def take():
+        conversation = offer_services.request_take_next(listener=consumer.user)
+        # As in offer_accept: joined before the transcript is read, in the same trip.
+        async_to_sync(consumer.join_conversation)(conversation.pk)
+        return conversation, selectors.messages_after(conversation=conversation, after_seq=0)
+
+    conversation, transcript = await run_service(take, origin=consumer.channel_name)
+    await consumer.reply(frame, {"type": "request.taken", "conversation": conversation.pk})
+    await consumer.send_json(conversation_state_payload(conversation, transcript, for_user_id=consumer.user.pk))
+
+
 async def offer_decline(consumer, frame):
     offer_id = require_id(frame, "offer")
-    await run_service(offer_services.offer_decline, listener=consumer.user, offer_id=offer_id)
+    never = require(frame, "never", bool, optional=True, default=False)
+    await run_service(offer_services.offer_decline, listener=consumer.user, offer_id=offer_id, never=never)
     await consumer.reply(frame, {"type": "offer.declined", "offer": offer_id})
     await queue_refresh_soon()
 
@@ -256,6 +271,7 @@ HANDLERS = {
     "request.widen": request_widen,
     "offer.accept": offer_accept,
     "offer.decline": offer_decline,
+    "request.take_next": request_take_next,
 }
 
 #: The fields each frame takes besides ``type`` and ``ref`` (``support.ws.check_fields``).

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from chat.dispatch import line_changed_take, queue_positions_notify, requests_dispatch
 from chat.services.conversations import conversations_inactivity as _inactivity
 from chat.services.offers import offers_expire as _expire
+from chat.services.requests import requests_presence_sweep as _presence_sweep
 
 
 def offers_expire() -> None:
@@ -45,6 +46,11 @@ def _periodic_refresh_claimed(now: float) -> bool:
         return bool(cache.add(_REFRESH_SLOT_KEY.format(slot), 1, timeout=POSITION_REFRESH_SECONDS * 2))
     except Exception:
         return True
+
+
+def requests_presence_sweep() -> None:
+    """Seekers gone from the line leave it (keeping their place for a while); alerts for urgent ones."""
+    _presence_sweep()
 
 
 def conversations_inactivity() -> None:

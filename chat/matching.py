@@ -41,15 +41,30 @@ class Want:
     requested_listener_id: int | None = None
     # During the specific-listener window only that listener may be offered.
     specific_only: bool = False
-    excluded_listener_ids: frozenset[int] = field(default_factory=frozenset)  # declined, expired, blocked either way
+    # Left out for now: declined or let expire within the re-offer cool-down.
+    excluded_listener_ids: frozenset[int] = field(default_factory=frozenset)
+    # Never: blocked either way, "not me for this one", the listener handing the chat over.
+    barred_listener_ids: frozenset[int] = field(default_factory=frozenset)
 
 
 def is_eligible(want: Want, candidate: Candidate) -> bool:
+    """Whether ``candidate`` may be offered ``want`` now."""
     if not candidate.available:
         return False
     if not candidate.has_free_seat:
         return False
     if candidate.listener_id in want.excluded_listener_ids:
+        return False
+    return could_serve(want, candidate)
+
+
+def could_serve(want: Want, candidate: Candidate) -> bool:
+    """Whether ``candidate`` could ever take ``want`` on their current shift, seats and cool-down aside.
+
+    What a listener's live line counts, what ``request.take_next`` may give
+    them, and who counts as "on shift for this seeker" in the seeker's status.
+    """
+    if candidate.listener_id in want.barred_listener_ids:
         return False
     if want.topic_id is not None and want.topic_id not in candidate.topic_ids:
         return False

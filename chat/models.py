@@ -28,6 +28,9 @@ class EndReason(models.TextChoices):
     BLOCKED = "blocked", "The chat ended because one side blocked the other."
     LISTENER_SUSPENDED = "listener_suspended", "The listener is no longer available."
     STAFF_ENDED = "staff_ended", "A member of the safety team closed the chat."
+    SEEKER_GONE = "seeker_gone", (
+        "You were away for a while, so we took you out of the line. You can ask for someone again at any time."
+    )
 
 
 class Conversation(models.Model):
@@ -137,6 +140,11 @@ class ChatRequest(models.Model):
     widen_offered_at = models.DateTimeField(null=True, blank=True)
     matched_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Set while the seeker has had no open socket for ``MATCHING_SEEKER_AWAY_SECONDS``: the request
+    # is out of the line (not offered, not counted) but keeps ``queued_at``, its place, if they return.
+    away_since = models.DateTimeField(null=True, blank=True)
+    # When the seeker's last socket closed (a process that dies closes none: its rows go stale).
+    seeker_left_at = models.DateTimeField(null=True, blank=True)
     # For a transfer: the listener handing the chat over (null for a seeker's request).
     transfer_from = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -177,6 +185,8 @@ class Offer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     answered_at = models.DateTimeField(null=True, blank=True)
+    # Declined with "not me for this one": never offered this request again (else only a cool-down).
+    never_again = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

@@ -108,7 +108,8 @@ def conversation_ended_payload(conversation: Conversation, *, ended_by: str) -> 
     }
 
 
-def request_payload(request: ChatRequest, *, position: int | None = None, estimated_wait: int | None = None) -> dict:
+def request_payload(request: ChatRequest, *, position: int | None = None, estimate=None, alternatives: dict | None = None) -> dict:
+    """``estimate`` is a ``chat.waiting.WaitEstimate`` (None: not worked out for this frame)."""
     return {
         "id": request.pk,
         "conversation": request.conversation_id,
@@ -117,7 +118,11 @@ def request_payload(request: ChatRequest, *, position: int | None = None, estima
         "listener": request.requested_listener.alias if request.requested_listener_id else None,
         "urgent": request.priority == 2,
         "position": position,
-        "estimated_wait_seconds": estimated_wait,
+        "estimated_wait_seconds": estimate.seconds if estimate is not None else None,
+        "estimated_wait_range_seconds": list(estimate.range_seconds) if estimate is not None and estimate.range_seconds else None,
+        "eligible_on_shift": estimate.eligible_on_shift if estimate is not None else None,
+        "alternatives": alternatives,
+        "away": request.away_since is not None,
         "created_at": _iso(request.created_at),
         "widen_suggested": request.widen_offered_at is not None and request.requested_listener_id is not None,
     }
@@ -149,4 +154,5 @@ def hello_payload(user, state) -> dict:
         "offers": state.offers,
         "shift": state.shift,
         "pauses": state.pauses,
+        "queue_sizes": state.queue_sizes,
     }

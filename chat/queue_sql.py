@@ -1,10 +1,10 @@
-"""The line's two per-request reads, written out by hand: place in line and recent match rates.
+"""The line's per-request read, written out by hand: place in line.
 
-Both run for every ``request.create`` (the answer carries the place and the
-estimated wait) and for every seeker's socket hello; built by the ORM they
-were ~2 ms of Python per request on the bench machine, a large share of the
-request's database-thread time in the matching burst (S3, docs/performance.md).
-The rules are ``chat.selectors.queue_position`` and ``matching_rates``.
+It runs for every ``request.create`` (the answer carries the place) and for
+every seeker's socket hello; built by the ORM it was ~1 ms of Python per
+request on the bench machine, a large share of the request's database-thread
+time in the matching burst (S3, docs/performance.md). The rule is
+``chat.selectors.queue_position``.
 """
 
 from __future__ import annotations
@@ -25,32 +25,16 @@ def _ahead_sql(vendor: str, same_topic: bool) -> str:
     r = functools.partial(column, ChatRequest)
     topic = f" AND (r.{r('topic_id')} = %s OR r.{r('topic_id')} IS NULL)" if same_topic else ""
     return (
-        f"SELECT COUNT(*) FROM {table(ChatRequest)} r WHERE r.{r('status')} IN (%s, %s) "
+        f"SELECT COUNT(*) FROM {table(ChatRequest)} r WHERE r.{r('status')} IN (%s, %s) AND r.{r('away_since')} IS NULL "
         f"AND (r.{r('priority')} > %s OR (r.{r('priority')} = %s AND r.{r('queued_at')} < %s)){topic}"
     )
 
 
 def requests_ahead(*, priority: int, queued_at: dt.datetime, topic_id: int | None) -> int:
-    """Open requests that sort ahead of one with this priority, queue time and topic."""
+    """Open requests in line (their seeker not away) that sort ahead of one with this priority, queue time and topic."""
     params = [*_OPEN, priority, priority, db_datetime(queued_at)]
     if topic_id is not None:
         params.append(topic_id)
     with connection.cursor() as cursor:
         cursor.execute(_ahead_sql(connection.vendor, topic_id is not None), params)
         return cursor.fetchone()[0]
-
-
-@functools.cache
-def _matches_since_sql(vendor: str) -> str:
-    r = functools.partial(column, ChatRequest)
-    return (
-        f"SELECT r.{r('topic_id')}, COUNT(*) FROM {table(ChatRequest)} r WHERE r.{r('matched_at')} >= %s "
-        f"GROUP BY r.{r('topic_id')}"
-    )
-
-
-def matches_since(since: dt.datetime) -> dict[int | None, int]:
-    """Matches made since ``since``, per topic id (None: requests for any topic)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_matches_since_sql(connection.vendor), [db_datetime(since)])
-        return dict(cursor.fetchall())

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 
 from chat.models import ChatRequest, Conversation, ConversationStatus, Message, Offer, OfferStatus, RequestStatus
-from chat.queue_sql import matches_since, requests_ahead
-from chat.payloads import conversation_payload, message_payload, offer_payload, request_payload
+from chat.queue_sql import requests_ahead
+from chat.payloads import conversation_payload, message_payload, offer_payload
 from support.errors import NotFoundOrForbidden
 
 logger = logging.getLogger(__name__)
@@ -52,11 +50,19 @@ def conversation_get_for_sender(*, user, conversation_id: int, now=None) -> Conv
     return found
 
 
+def _participant(user) -> Q:
+    """Conversations ``user`` takes part in: as their seeker, or as their listener while not suspended
+    (a suspended listener reads no transcript, past or present, whatever session they use)."""
+    from listeners.models import ListenerStatus
+
+    return Q(seeker_id=user.pk) | (Q(listener_id=user.pk) & ~Q(listener__listener_profile__status=ListenerStatus.SUSPENDED))
+
+
 def _only_for_participant(queryset, *, user, conversation_id: int) -> Conversation:
     if user is None or not user.is_authenticated:
         raise NotFoundOrForbidden()
     # Sliced rather than .first(): the primary key picks one row, no ORDER BY needed.
-    found = list(queryset.filter(pk=conversation_id).filter(Q(seeker_id=user.pk) | Q(listener_id=user.pk))[:1])
+    found = list(queryset.filter(pk=conversation_id).filter(_participant(user))[:1])
     if not found:
         raise NotFoundOrForbidden()
     return found[0]
@@ -70,9 +76,7 @@ def messages_after(*, conversation: Conversation, after_seq: int, limit: int | N
 
 
 def conversations_for_user(*, user, include_ended: bool = True, limit: int = 50) -> list[Conversation]:
-    queryset = Conversation.objects.select_related("seeker", "listener", "topic").filter(
-        Q(seeker_id=user.pk) | Q(listener_id=user.pk)
-    )
+    queryset = Conversation.objects.select_related("seeker", "listener", "topic").filter(_participant(user))
     if not include_ended:
         queryset = queryset.exclude(status=ConversationStatus.ENDED)
     return list(queryset.order_by("-created_at")[:limit])
@@ -95,65 +99,6 @@ def queue_position(request: ChatRequest) -> int:
     return requests_ahead(priority=request.priority, queued_at=request.queued_at, topic_id=request.topic_id) + 1
 
 
-MIN_MATCHES_FOR_ESTIMATE = 3
-
-
-MATCHING_RATES_CACHE_KEY = "chat:matching-rates"
-#: The estimate averages the last half hour: rates a few seconds old change
-#: nothing a seeker sees, and reading them afresh for every request in a burst
-#: was one statement per request counting every match in the window.
-MATCHING_RATES_MAX_AGE_SECONDS = 5
-
-
-def matching_rates(*, now=None) -> dict:
-    """Matches in the estimate window: ``{"all": n, topic_id: n, ...}``.
-
-    Live (``now`` not given): from the shared cache when at most
-    ``MATCHING_RATES_MAX_AGE_SECONDS`` old, so one query serves every process
-    for that long. A cache that cannot answer costs the query, not the request.
-    """
-    if now is not None:
-        return _matching_rates_at(now)
-    try:
-        rates = cache.get(MATCHING_RATES_CACHE_KEY)
-    except Exception:
-        logger.warning("matching rates: cache unavailable, reading them from the database", exc_info=True)
-        return _matching_rates_at(timezone.now())
-    if rates is None:
-        rates = _matching_rates_at(timezone.now())
-        try:
-            cache.set(MATCHING_RATES_CACHE_KEY, rates, timeout=MATCHING_RATES_MAX_AGE_SECONDS)
-        except Exception:
-            logger.warning("matching rates: could not cache them", exc_info=True)
-    return rates
-
-
-def _matching_rates_at(now) -> dict:
-    since = now - timedelta(seconds=settings.MATCHING_WAIT_ESTIMATE_WINDOW_SECONDS)
-    counts = matches_since(since)
-    counts["all"] = sum(counts.values())
-    return counts
-
-
-def estimate_from_rates(rates: dict, topic_id: int | None, position: int) -> int | None:
-    """Position divided by the recent matching rate for the topic.
-
-    The rate is matches per second over the last
-    ``MATCHING_WAIT_ESTIMATE_WINDOW_SECONDS`` (all topics when the topic has
-    fewer than three); ``None`` means "not enough data to say".
-    """
-    matches = rates.get(topic_id, 0) if topic_id is not None else rates["all"]
-    if matches < MIN_MATCHES_FOR_ESTIMATE:
-        matches = rates["all"]
-    if matches < MIN_MATCHES_FOR_ESTIMATE:
-        return None
-    return int(position * settings.MATCHING_WAIT_ESTIMATE_WINDOW_SECONDS / matches)
-
-
-def estimated_wait_seconds(request: ChatRequest, *, position: int, now=None) -> int | None:
-    return estimate_from_rates(matching_rates(now=now), request.topic_id, position)
-
-
 @dataclass
 class SocketState:
     conversation_ids: list[int] = field(default_factory=list)
@@ -162,6 +107,7 @@ class SocketState:
     offers: list[dict] = field(default_factory=list)
     shift: dict | None = None
     pauses: dict | None = None
+    queue_sizes: dict | None = None
 
 
 def socket_state_for_user(user) -> SocketState:
@@ -175,10 +121,9 @@ def socket_state_for_user(user) -> SocketState:
     if user.is_seeker:
         request = request_open_for_seeker(seeker_id=user.pk)
         if request is not None:
-            position = queue_position(request)
-            state.request = request_payload(
-                request, position=position, estimated_wait=estimated_wait_seconds(request, position=position)
-            )
+            from chat.waiting import request_status
+
+            state.request = request_status(request)
     if user.is_listener:
         now = timezone.now()
         offers = Offer.objects.select_related("request__topic").filter(
@@ -189,6 +134,10 @@ def socket_state_for_user(user) -> SocketState:
 
         state.shift = shift_payload_for_listener(user)
         state.pauses = listener_pauses(user, now=now)
+        if state.shift is not None:
+            from listeners.queue_sizes import queue_sizes_for_listener
+
+            state.queue_sizes = queue_sizes_for_listener(user.pk)
     return state
 
 

@@ -44,11 +44,7 @@ def _decide(action: str, label: str):
                 done += 1
             except DomainError as exc:
                 modeladmin.message_user(request, f"{profile.user.alias}: {exc.message}", messages.WARNING)
-        if done:
-            if action in (DecisionAction.SUSPEND, DecisionAction.REVOKE_TEENS, DecisionAction.REINSTATE):
-                from listeners.api.views import _after_pool_change
-
-                _after_pool_change()
+        if done:  # the service runs the dispatch round and tells waiting seekers itself
             modeladmin.message_user(request, f"{label}: {done} listener(s).", messages.SUCCESS)
 
     run.short_description = label

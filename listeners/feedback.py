@@ -79,6 +79,40 @@ def _flag_comment(rating: Rating, *, conversation, screening) -> None:
     )
 
 
+def feedback_release(*, now=None) -> int:
+    """Release each listener's new ratings as one batch, when it is due (scheduled job).
+
+    Due when the last release is at least ``LISTENERS_FEEDBACK_RELEASE_DAYS``
+    old (or there was none) and at least ``LISTENERS_FEEDBACK_MIN_BATCH``
+    ratings came since. Profiles are claimed with ``skip_locked``. Returns the
+    listeners whose feedback was released.
+    """
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.db.models import Count, F, Q
+
+    now = now or timezone.now()
+    period_start = now - timedelta(days=settings.LISTENERS_FEEDBACK_RELEASE_DAYS)
+    new_ratings = Q(user__ratings_received__created_at__gt=F("feedback_released_through")) | Q(
+        feedback_released_through__isnull=True, user__ratings_received__isnull=False
+    )
+    with transaction.atomic():
+        due = list(
+            ListenerProfile.objects.filter(Q(feedback_released_at__isnull=True) | Q(feedback_released_at__lte=period_start))
+            .annotate(new=Count("user__ratings_received", filter=new_ratings))
+            .filter(new__gte=settings.LISTENERS_FEEDBACK_MIN_BATCH)
+            .values_list("pk", flat=True)[:200]
+        )
+        released = 0
+        for profile in ListenerProfile.objects.select_for_update(skip_locked=True).filter(pk__in=due):
+            profile.feedback_released_at = now
+            profile.feedback_released_through = now
+            profile.save(update_fields=["feedback_released_at", "feedback_released_through"])
+            released += 1
+    return released
+
+
 def rating_follow_up_done(*, staff, rating_id: int, now=None) -> Rating:
     from support.roles import can_manage_listeners
 

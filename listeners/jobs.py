@@ -70,3 +70,24 @@ def _max_length_notices(*, now) -> None:
                     "Finish your current chats, then rest: thank you.",
                 },
             )
+
+
+_FEEDBACK_SLOT_KEY = "listeners:feedback-release:{}"
+FEEDBACK_RELEASE_EVERY_SECONDS = 60
+
+
+def feedback_release(*, now=None) -> None:
+    """Release due batches of ratings; one process per minute does the work."""
+    import time
+
+    from django.core.cache import cache
+
+    from listeners.feedback import feedback_release as release
+
+    slot = int(time.time()) // FEEDBACK_RELEASE_EVERY_SECONDS
+    try:
+        if not cache.add(_FEEDBACK_SLOT_KEY.format(slot), 1, timeout=FEEDBACK_RELEASE_EVERY_SECONDS * 2):
+            return
+    except Exception:  # a cache that cannot answer lets this process through
+        pass
+    release(now=now)

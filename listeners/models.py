@@ -33,6 +33,10 @@ class ListenerProfile(models.Model):
     # Set by safety when this listener's message to a teen was held: no offers until a reviewer decides.
     held_for_review = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Ratings reach the listener in batches (listeners.feedback.feedback_release): those created up
+    # to ``feedback_released_through`` are shown, released last at ``feedback_released_at``.
+    feedback_released_at = models.DateTimeField(null=True, blank=True)
+    feedback_released_through = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.user.alias} ({self.status})"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Subquery
 from django.utils import timezone
 
 from chat.matching import Candidate
@@ -94,16 +94,63 @@ def listener_candidates(*, now=None) -> list[Candidate]:
 
 
 def blocked_pairs(seeker_ids) -> set[tuple[int, int]]:
-    """(seeker, listener) pairs where either blocked the other."""
-    from safety.models import Block
+    """(seeker, listener) pairs where either blocked the other.
 
+    A block follows the device: it also covers the seeker's other accounts
+    seen on the same device cookie (``safety.DeviceLink``), so logging out and
+    starting a fresh anonymous session does not bring the seeker back to a
+    listener who blocked them (or whom they blocked). Two statements whatever
+    the number of seekers.
+    """
+    from safety.models import Block, DeviceLink
+
+    seeker_ids = set(seeker_ids)
+    if not seeker_ids:
+        return set()
+    # Every account sharing a device with one of these seekers, and which of them it stands for.
+    linked = DeviceLink.objects.filter(
+        device_hash__in=DeviceLink.objects.filter(user_id__in=seeker_ids).values("device_hash")
+    ).values_list("user_id", "device_hash")
+    accounts_by_device: dict[str, set[int]] = {}
+    for user_id, device in linked:
+        accounts_by_device.setdefault(device, set()).add(user_id)
+    stands_for: dict[int, set[int]] = {seeker_id: {seeker_id} for seeker_id in seeker_ids}
+    for accounts in accounts_by_device.values():
+        mine = accounts & seeker_ids
+        for account in accounts:
+            stands_for.setdefault(account, set()).update(mine)
+    accounts = set(stands_for)
     pairs = set()
-    for blocker, blocked in Block.objects.filter(Q(blocker_id__in=seeker_ids) | Q(blocked_id__in=seeker_ids)).values_list(
+    for blocker, blocked in Block.objects.filter(Q(blocker_id__in=accounts) | Q(blocked_id__in=accounts)).values_list(
         "blocker_id", "blocked_id"
     ):
-        pairs.add((blocker, blocked))
-        pairs.add((blocked, blocker))
+        for account, other in ((blocker, blocked), (blocked, blocker)):
+            for seeker_id in stands_for.get(account, ()):
+                pairs.add((seeker_id, other))
+                pairs.add((other, seeker_id))
     return pairs
+
+
+def blocked_for_seeker(seeker_id: int) -> set[int]:
+    """The users blocked by or blocking ``seeker_id`` or any account on the same device, in one
+    statement (``blocked_pairs`` for one seeker, for the request path)."""
+    from safety.models import Block, DeviceLink
+
+    accounts = DeviceLink.objects.filter(
+        device_hash__in=DeviceLink.objects.filter(user_id=seeker_id).values("device_hash")
+    ).values("user_id")
+    mine = Q(blocker_id=seeker_id) | Q(blocker_id__in=accounts)
+    theirs = Q(blocked_id=seeker_id) | Q(blocked_id__in=accounts)
+    others = set()
+    for blocker, blocked, blocker_mine, blocked_mine in Block.objects.filter(mine | theirs).annotate(
+        blocker_mine=ExpressionWrapper(mine, output_field=BooleanField()),
+        blocked_mine=ExpressionWrapper(theirs, output_field=BooleanField()),
+    ).values_list("blocker_id", "blocked_id", "blocker_mine", "blocked_mine"):
+        if blocker_mine:
+            others.add(blocked)
+        if blocked_mine:
+            others.add(blocker)
+    return others
 
 
 # --- profiles, stats and feedback ---------------------------------------------
@@ -120,12 +167,25 @@ def chats_helped(listener_id: int) -> int:
     return Shift.objects.filter(listener_id=listener_id).aggregate(n=Sum("chats_taken"))["n"] or 0
 
 
+def released_ratings(listener_id: int):
+    """The ratings a listener, and anyone looking at them, may see: those released in a batch.
+
+    A rating is never visible on its own or soon after its chat: it waits for
+    a release of at least ``LISTENERS_FEEDBACK_MIN_BATCH`` new ratings, at most
+    one every ``LISTENERS_FEEDBACK_RELEASE_DAYS`` (``listeners.feedback.feedback_release``),
+    so reading averages and comments before and after each chat ties nothing
+    to it. Staff follow-up of low ratings reads them all.
+    """
+    from listeners.models import ListenerProfile, Rating
+
+    through = ListenerProfile.objects.filter(user_id=listener_id).values("feedback_released_through")
+    return Rating.objects.filter(listener_id=listener_id, created_at__lte=Subquery(through))
+
+
 def rating_summary(listener_id: int) -> tuple[float | None, int]:
     from django.db.models import Avg
 
-    from listeners.models import Rating
-
-    row = Rating.objects.filter(listener_id=listener_id).aggregate(avg=Avg("score"), n=Count("id"))
+    row = released_ratings(listener_id).aggregate(avg=Avg("score"), n=Count("id"))
     average = round(float(row["avg"]), 2) if row["avg"] is not None else None
     return average, row["n"]
 
@@ -205,31 +265,28 @@ def listener_own_profile(*, listener) -> dict:
 
 
 def listener_feedback(*, listener) -> dict:
-    """A listener's own ratings: aggregate, distribution and comments.
+    """A listener's own released ratings: aggregate, distribution and comments.
 
-    Deliberately carries nothing that ties a rating to a chat or a seeker: no
-    ids, dates only to the day, comments grouped by day (newest day first)
-    and shuffled within a day.
+    Deliberately carries nothing that ties a rating to a chat, a seeker or a
+    day: only released batches (``released_ratings``), no ids, no dates but
+    the last release's, comments shuffled across everything released.
     """
     import random
 
-    from listeners.models import Rating
+    from listeners.models import ListenerProfile
 
-    rows = list(Rating.objects.filter(listener_id=listener.pk).values_list("score", "comment", "created_at"))
+    rows = list(released_ratings(listener.pk).values_list("score", "comment"))
+    released_at = ListenerProfile.objects.filter(user_id=listener.pk).values_list("feedback_released_at", flat=True).first()
     average, count = rating_summary(listener.pk)
     distribution = {str(score): 0 for score in range(1, 6)}
-    by_day: dict = {}
-    for score, comment, created_at in rows:
+    comments = []
+    for score, comment in rows:
         distribution[str(score)] += 1
         if comment:
-            by_day.setdefault(created_at.date(), []).append({"day": created_at.date().isoformat(), "score": score, "comment": comment})
-    comments = []
-    rng = random.SystemRandom()
-    for day in sorted(by_day, reverse=True):
-        items = by_day[day]
-        rng.shuffle(items)
-        comments.extend(items)
+            comments.append({"score": score, "comment": comment})
+    random.SystemRandom().shuffle(comments)
     return {
+        "released_at": _iso(released_at),
         "average": average,
         "count": count,
         "distribution": distribution,

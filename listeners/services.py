@@ -239,11 +239,14 @@ def listener_decide(*, staff, listener_id: int, action: str, note: str = "", now
 
     Caller must hold ``support.listener_manage``. Locks the profile row first
     (see the module docstring for the order). Suspension takes the listener
-    out of the pool in the same transaction: the open shift ends (reason
-    ``suspended``) and its pending offers are withdrawn, active chats go back
-    to the front of the queue, and every socket of theirs is closed (4410)
-    after commit. Callers outside the websocket path should run a dispatch
-    round afterwards so the requeued seekers are offered at once.
+    out of the pool in the same transaction (``listener_remove_from_pool``).
+    Withdrawing teen approval takes effect at once too: pending teen offers
+    are withdrawn, every open chat with a teen goes back to the front of the
+    line (the teen is told kindly, the chat so far stays), and the
+    listener's teen-room sockets are closed after commit
+    (``audience_revoked_hooks``). Any change to who may take chats runs a
+    dispatch round after commit and refreshes what waiting seekers are told,
+    whatever the transport (API, admin, safety sanctions).
     """
     from listeners.training import teen_module_passed
 
@@ -284,9 +287,11 @@ def listener_decide(*, staff, listener_id: int, action: str, note: str = "", now
             fields.append("status")
         profile.save(update_fields=fields)
         if action == DecisionAction.SUSPEND:
-            _remove_from_pool(profile.user, now=now)
+            listener_remove_from_pool(profile.user, now=now)
         elif action == DecisionAction.REVOKE_TEENS:
-            _withdraw_pending_offers(listener_id, now=now, reason="cancelled", age_group=AgeGroup.TEEN)
+            _teen_approval_withdrawn(listener_id, now=now)
+        else:
+            _pool_changed_after_commit()
         decision = ListenerDecision.objects.create(
             listener_id=listener_id, decided_by=staff, decided_by_alias=staff.alias or staff.username, action=action,
             status_before=before, status_after=profile.status, note=note.strip(), created_at=now,
@@ -296,7 +301,16 @@ def listener_decide(*, staff, listener_id: int, action: str, note: str = "", now
         return decision
 
 
-def _remove_from_pool(listener, *, now) -> None:
+def listener_remove_from_pool(listener, *, now) -> None:
+    """A suspension's consequences, inside the caller's transaction (profile row locked, status set).
+
+    The open shift ends (reason ``suspended``), pending offers are withdrawn,
+    every active chat goes back to the front of the line (the seeker is told
+    and keeps the chat so far), every socket of theirs closes (4410) after
+    commit, and a dispatch round runs after commit so those seekers are
+    offered at once. Transcripts are closed to them by the access function
+    (``chat.selectors.conversation_get_for_participant``) while suspended.
+    """
     from chat.services.conversations import listener_departed
     from support.session_events import user_access_revoke
 
@@ -305,6 +319,29 @@ def _remove_from_pool(listener, *, now) -> None:
     _withdraw_pending_offers(listener.pk, now=now, reason="cancelled")
     listener_departed(listener_id=listener.pk, reason="suspended", now=now)
     user_access_revoke(user_id=listener.pk, reason="suspended")
+    _pool_changed_after_commit()
+
+
+#: Called inside the transaction that takes an audience ("teen") away from a listener, as
+#: ``hook(listener_id=..., audience=...)``. The rooms app closes their sockets in such rooms.
+audience_revoked_hooks: list = []
+
+
+def _teen_approval_withdrawn(listener_id: int, *, now) -> None:
+    from chat.services.conversations import listener_departed
+
+    _withdraw_pending_offers(listener_id, now=now, reason="cancelled", age_group=AgeGroup.TEEN)
+    listener_departed(listener_id=listener_id, reason="teen_approval_withdrawn", now=now, seeker_age_group=AgeGroup.TEEN)
+    for hook in audience_revoked_hooks:
+        hook(listener_id=listener_id, audience=AgeGroup.TEEN.value)
+    _pool_changed_after_commit()
+
+
+def _pool_changed_after_commit() -> None:
+    from chat.dispatch import requests_dispatch_after_commit
+
+    transaction.on_commit(_pool_changed)
+    requests_dispatch_after_commit()
 
 
 def _withdraw_pending_offers(listener_id: int, *, now, reason: str, age_group: str | None = None) -> None:
@@ -371,6 +408,7 @@ def shift_start(*, listener, topic_slugs: list[str], capacity: int | None, now=N
             shift = Shift.objects.create(listener=listener, capacity=capacity, started_at=now, idle_since=now)
             shift.topics.set(topics)
             user_event(listener.pk, {"type": "shift.started", "shift": shift_payload(shift)})
+            transaction.on_commit(lambda: _shift_started(listener.pk))
     except IntegrityError:
         raise DomainError("already_on_shift", ALREADY_ON_SHIFT, status=409) from None
     return shift
@@ -409,4 +447,22 @@ def shift_end(*, listener, reason: str = ShiftEndReason.ENDED_BY_LISTENER, now=N
         shift.end_reason = reason
         shift.save(update_fields=["ended_at", "end_reason"])
         user_event(listener.pk, {"type": "shift.ended", "shift": shift_payload(shift), "reason": reason})
+        transaction.on_commit(_pool_changed)
         return shift
+
+
+def _shift_started(listener_id: int) -> None:
+    from listeners.queue_sizes import queue_sizes_forget
+
+    queue_sizes_forget(listener_id)
+    _pool_changed()
+
+
+def _pool_changed() -> None:
+    """Who is on shift changed: waiting seekers' "anyone who could take me" is read afresh, and the
+    line goes out again at the next tick (a seeker told nobody could take them hears of it)."""
+    from chat.dispatch import _mark_line_changed
+    from chat.waiting import roster_forget
+
+    roster_forget()
+    _mark_line_changed()

@@ -13,3 +13,11 @@ class RoomsConfig(AppConfig):
         for rule in rooms_retention.RULES:
             retention.retention_rule_register(rule)
         retention.account_part_register("rooms", rooms_retention.ACCOUNT_PART)
+
+        from chat.waiting import room_for_topic_hooks
+        from listeners.services import audience_revoked_hooks
+        from rooms.selectors import room_for_waiting_seeker
+        from rooms.services import rooms_audience_revoked
+
+        room_for_topic_hooks.append(room_for_waiting_seeker)
+        audience_revoked_hooks.append(rooms_audience_revoked)

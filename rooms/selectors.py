@@ -373,3 +373,18 @@ def reported_room_messages(*, user, room_id: int | None = None, status: str | No
             )
         )
     return out, has_more
+
+
+def room_for_waiting_seeker(topic_id: int | None, age_group: str) -> dict | None:
+    """A room a seeker nobody on shift can take could join meanwhile: one for their topic (any topic:
+    any room) and age group, one with a moderator present first. ``{id, name, open}`` or None."""
+    rooms = list(Room.objects.filter(is_active=True, audience=age_group or "adult").order_by("pk"))
+    if topic_id is not None:
+        rooms = [room for room in rooms if room.topic_id == topic_id]
+    if not rooms:
+        return None
+    now = timezone.now()
+    for room in rooms:
+        if moderator_present(room.pk, now=now):
+            return {"id": room.pk, "name": room.name, "open": True}
+    return {"id": rooms[0].pk, "name": rooms[0].name, "open": False}

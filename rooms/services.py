@@ -646,3 +646,22 @@ def room_moderator_grant(*, actor, room_id: int, listener_alias: str, now=None) 
         if created:
             _audit(room=room, actor=actor, action=ModerationAction.MODERATOR_GRANTED, target_user=listener, now=now)
     return grant
+
+
+APPROVAL_WITHDRAWN = "You can no longer take part in this room. Thank you for the support you gave here."
+
+
+def rooms_audience_revoked(*, listener_id: int, audience: str) -> None:
+    """A listener lost an audience (teen approval withdrawn): close their sockets in its rooms now.
+
+    Registered with ``listeners.services.audience_revoked_hooks``; runs in the
+    caller's transaction and kicks after commit (``room.left``, close 4403).
+    A new socket is refused by the room access function (``audiences_for``).
+    """
+    rooms = RoomPresence.objects.filter(user_id=listener_id, room__audience=audience).values_list("room_id", flat=True).distinct()
+    for room_id in rooms:
+        events.member_kick(
+            room_id, listener_id,
+            {"type": "room.left", "room": room_id, "reason": "approval_withdrawn", "message": APPROVAL_WITHDRAWN},
+            code=CloseCode.FORBIDDEN,
+        )

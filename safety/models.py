@@ -22,6 +22,7 @@ class FlagSource(models.TextChoices):
     LISTENER = "listener", "Raised by the listener"
     REPORT = "report", "User report"
     STAFF = "staff", "Raised by staff"
+    SYSTEM = "system", "Raised by Hearth"
 
 
 class FlagStatus(models.TextChoices):

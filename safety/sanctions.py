@@ -154,7 +154,7 @@ def sanction_suspend_listener(*, staff, flag_id: int, note: str, until=None, rev
 def _listener_suspend(*, staff, listener, note: str, now) -> None:
     """Use the listener program's suspension when this staff member may make it; else do the same steps here."""
     from listeners import services as listener_services
-    from listeners.models import ListenerProfile, ListenerStatus, Shift, ShiftEndReason
+    from listeners.models import ListenerProfile, ListenerStatus
     from support.roles import can_manage_listeners
 
     profile = ListenerProfile.objects.select_for_update().filter(user_id=listener.pk).first()
@@ -164,14 +164,9 @@ def _listener_suspend(*, staff, listener, note: str, now) -> None:
     if decide is not None and can_manage_listeners(staff) and staff.pk != listener.pk:
         decide(staff=staff, listener_id=listener.pk, action="suspend", note=note[:1000], now=now)
         return
-    from chat.services.conversations import listener_departed
-
     profile.status = ListenerStatus.SUSPENDED
     profile.save(update_fields=["status"])
-    if Shift.objects.filter(listener_id=listener.pk, ended_at__isnull=True).exists():
-        listener_services.shift_end(listener=listener, reason=ShiftEndReason.SUSPENDED, now=now)
-    listener_departed(listener_id=listener.pk, reason="suspended", now=now)
-    user_access_revoke(user_id=listener.pk, reason="suspended")
+    listener_services.listener_remove_from_pool(listener, now=now)
 
 
 def sanction_ban_seeker(*, staff, flag_id: int, note: str, until=None, review_at=None, now=None) -> Sanction:

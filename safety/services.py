@@ -60,7 +60,7 @@ NOT_ACTIVE = "This chat has no listener to hand over from."
 __all__ = [
     "STAFF_GROUP", "alert_payload", "case_raise", "flag_create_for_message", "message_hold", "flag_create_by_listener", "alert_acknowledge",
     "flag_claim", "flag_resolve", "alerts_renotify", "staff_conversation_join", "staff_message_send",
-    "staff_conversation_handoff",
+    "staff_conversation_handoff", "flag_create_for_seeker_gone",
 ]
 
 
@@ -258,6 +258,35 @@ def message_hold(
         text=screening.text, flag=flag, created_at=now,
     )
     return held, True
+
+
+SEEKER_GONE_REASON = "An at-risk seeker left the line before a listener joined (no connection)."
+
+
+def flag_create_for_seeker_gone(*, conversation, seeker_id: int, now=None) -> SafetyFlag:
+    """A seeker waiting urgently (at risk) lost every connection: staff must not learn of it by silence.
+
+    The fact joins the conversation's case at the level of the seeker's most severe unresolved
+    flag (elevated at least). Unlike an ordinary attached text it always alerts again: the case
+    is unacknowledged once more and re-notified until a person acknowledges it. Caller holds a
+    transaction.
+    """
+    assert transaction.get_connection().in_atomic_block, "flag_create_for_seeker_gone needs the caller's transaction"
+    now = now or timezone.now()
+    levels = SafetyFlag.objects.filter(subject_id=seeker_id).exclude(status=FlagStatus.RESOLVED).values_list("level", flat=True)
+    seeker = conversation.seeker if conversation.seeker_id == seeker_id else None
+    flag, created = case_raise(
+        conversation=conversation, subject=seeker, subject_role="seeker", source=FlagSource.SYSTEM,
+        level=max([int(Level.ELEVATED), *levels]), categories=[], reason=SEEKER_GONE_REASON, excerpt="", now=now,
+    )
+    if not created and flag.acknowledged_at is not None:
+        flag.acknowledged_at = None
+        flag.acknowledged_by = None
+        flag.last_notified_at = now
+        flag.notify_round = 1
+        flag.save(update_fields=["acknowledged_at", "acknowledged_by", "last_notified_at", "notify_round"])
+        _alert_new(flag, now=now)
+    return flag
 
 
 def flag_create_by_listener(*, listener, conversation_id: int, note: str = "", now=None) -> tuple[SafetyFlag, bool]:

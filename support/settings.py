@@ -324,12 +324,23 @@ MATCHING_LISTENER_GRACE_SECONDS = env_int("MATCHING_LISTENER_GRACE_SECONDS", 60,
 MATCHING_SPECIFIC_LISTENER_WAIT_SECONDS = env_int("MATCHING_SPECIFIC_LISTENER_WAIT_SECONDS", 120, minimum=10)
 MATCHING_MAX_NOTE_CHARS = env_int("MATCHING_MAX_NOTE_CHARS", 280, minimum=0)
 MATCHING_WAIT_ESTIMATE_WINDOW_SECONDS = env_int("MATCHING_WAIT_ESTIMATE_WINDOW_SECONDS", 30 * 60, minimum=60)
+# Fewer matches than this in the window (among listeners who could take the request): a range, not a number.
+MATCHING_WAIT_ESTIMATE_MIN_MATCHES = env_int("MATCHING_WAIT_ESTIMATE_MIN_MATCHES", 5, minimum=1)
+# After a decline or an expired offer the listener is left out of that request's offers this long.
+MATCHING_REOFFER_COOLDOWN_SECONDS = env_int("MATCHING_REOFFER_COOLDOWN_SECONDS", 60, minimum=0)
+# A waiting seeker with no open socket this long leaves the line (keeping their place) ...
+MATCHING_SEEKER_AWAY_SECONDS = env_int("MATCHING_SEEKER_AWAY_SECONDS", 90, minimum=10)
+# ... and their request ends (reason seeker_gone) when they have not come back this long after.
+MATCHING_SEEKER_RETURN_SECONDS = env_int("MATCHING_SEEKER_RETURN_SECONDS", 15 * 60, minimum=60)
 
 LISTENERS_MAX_SHIFT_SECONDS = env_int("LISTENERS_MAX_SHIFT_SECONDS", 4 * 60 * 60, minimum=60)
 LISTENERS_DAILY_CHAT_CAP = env_int("LISTENERS_DAILY_CHAT_CAP", 12, minimum=1)
 LISTENERS_ESCALATION_COOLDOWN_SECONDS = env_int("LISTENERS_ESCALATION_COOLDOWN_SECONDS", 15 * 60, minimum=0)
 LISTENERS_QUIZ_RETAKE_COOLDOWN_SECONDS = env_int("LISTENERS_QUIZ_RETAKE_COOLDOWN_SECONDS", 10 * 60, minimum=0)
 LISTENERS_RATING_MIN_COUNT = env_int("LISTENERS_RATING_MIN_COUNT", 3, minimum=1)
+# A listener reads new ratings in batches: at most one release per period, and only of this many or more.
+LISTENERS_FEEDBACK_RELEASE_DAYS = env_int("LISTENERS_FEEDBACK_RELEASE_DAYS", 7, minimum=1)
+LISTENERS_FEEDBACK_MIN_BATCH = env_int("LISTENERS_FEEDBACK_MIN_BATCH", 5, minimum=2)
 LISTENERS_QUIZ_PASS_PERCENT = env_int("LISTENERS_QUIZ_PASS_PERCENT", 80, minimum=1, maximum=100)
 # Off: passing the core training activates a pending applicant. On: staff approval is still needed.
 # A reviewer decides every application after training (an applicant declares age; nobody checks it).
@@ -381,7 +392,9 @@ LOGGING = {
 # Periodic jobs run by support.scheduler (see docs/architecture.md).
 HEARTH_SCHEDULED_JOBS = [
     "listeners.jobs.presence_sweep",
+    "listeners.jobs.feedback_release",
     "chat.jobs.offers_expire",
+    "chat.jobs.requests_presence_sweep",
     "chat.jobs.requests_dispatch_job",
     "chat.jobs.conversations_inactivity",
     "safety.jobs.alerts_renotify",

@@ -52,6 +52,26 @@ class ConversationOut(serializers.Serializer):
     end_reason_text = serializers.CharField(allow_null=True)
 
 
+class RoomSuggestionOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    open = serializers.BooleanField()
+
+
+class HelplineOut(serializers.Serializer):
+    name = serializers.CharField()
+    contact = serializers.CharField()
+    kind = serializers.CharField(required=False)
+    hours = serializers.CharField(required=False)
+
+
+class WaitingAlternativesOut(serializers.Serializer):
+    """What a seeker nobody on shift can take may do meanwhile."""
+
+    room = RoomSuggestionOut(allow_null=True)
+    helplines = HelplineOut(many=True)
+
+
 class RequestOut(serializers.Serializer):
     id = serializers.IntegerField()
     conversation = serializers.IntegerField()
@@ -61,5 +81,12 @@ class RequestOut(serializers.Serializer):
     urgent = serializers.BooleanField()
     position = serializers.IntegerField(allow_null=True)
     estimated_wait_seconds = serializers.IntegerField(allow_null=True)
+    estimated_wait_range_seconds = serializers.ListField(
+        child=serializers.IntegerField(), min_length=2, max_length=2, allow_null=True,
+        help_text="[low, high] when there are too few recent matches for a single figure",
+    )
+    eligible_on_shift = serializers.IntegerField(allow_null=True, help_text="listeners on shift who could take this seeker")
+    alternatives = WaitingAlternativesOut(allow_null=True)
+    away = serializers.BooleanField(help_text="out of the line: no open socket for a while (place kept)")
     created_at = serializers.CharField()
     widen_suggested = serializers.BooleanField()

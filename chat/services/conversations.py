@@ -152,18 +152,23 @@ def conversations_inactivity(*, now=None) -> int:
     return changed
 
 
-def listener_departed(*, listener_id: int, reason: str, now=None) -> int:
-    """Requeue every active chat of a listener who left (lost connection, suspended). Returns chats moved."""
+def listener_departed(*, listener_id: int, reason: str, now=None, seeker_age_group: str | None = None) -> int:
+    """Requeue every active chat of a listener who left (lost connection, suspended), or only those
+    with seekers of ``seeker_age_group`` (teen approval withdrawn). Returns chats moved."""
     now = now or timezone.now()
     texts = {
         "connection_lost": "Your listener lost their connection. You're at the front of the line and we're finding someone new; your conversation so far stays here.",
         "suspended": "Your listener is no longer available. You're at the front of the line and we're finding someone new; your conversation so far stays here.",
+        "teen_approval_withdrawn": "Your listener can't carry on with this chat, and it's nothing you did. You're at the front of the line and we're finding someone new; your conversation so far stays here.",
     }
     moved = 0
     with transaction.atomic():
-        for conversation in Conversation.objects.select_for_update(of=("self",)).select_related("seeker", "topic").filter(
+        chats = Conversation.objects.select_for_update(of=("self",)).select_related("seeker", "topic").filter(
             listener_id=listener_id, status=ConversationStatus.ACTIVE
-        ):
+        )
+        if seeker_age_group is not None:
+            chats = chats.filter(seeker__age_group=seeker_age_group)
+        for conversation in chats:
             conversation_requeue(conversation, now=now, reason_text=texts.get(reason, texts["connection_lost"]))
             moved += 1
     return moved

@@ -14,6 +14,9 @@ from support.errors import DomainError, NotFoundOrForbidden
 
 OFFER_GONE = "This request is no longer available."
 NO_SHIFT = "Start a shift to take chats."
+NOTHING_WAITING = "Nobody you could take is waiting right now."
+AT_CAPACITY = "You're at the number of chats you chose for this shift."
+NOT_AVAILABLE = "You can't take a new chat right now (a pause, your shift's length or today's limit)."
 
 
 def offer_accept(*, listener, offer_id: int, now=None) -> Conversation:
@@ -35,6 +38,51 @@ def offer_accept(*, listener, offer_id: int, now=None) -> Conversation:
             raise DomainError("no_shift", NO_SHIFT, status=409)
         conversation = _conversation_locked(offer_sql.request_matched(request_id=request_id, now=now))
         return _conversation_open(conversation, listener=listener, now=now)
+
+
+def request_take_next(*, listener, now=None) -> Conversation:
+    """A listener on shift takes the next seeker they could take, themselves.
+
+    The first request in queue order (urgent, returning, first come) that is
+    waiting, not offered to anyone, and that this listener could take
+    (``chat.matching.could_serve``); the re-offer cool-down does not apply,
+    since the listener asks, but "not me for this one" and blocks do. Holds
+    the ``DispatchLock`` and reads the line as a dispatch round does, so it
+    never races a round's offers; then accepts through ``offer_accept``
+    (offer → shift → request → conversation). Refuses with ``no_shift``,
+    ``not_available``, ``at_capacity`` or ``nothing_waiting``, writing nothing.
+    """
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from chat.dispatch import dispatch_lock_take, line_read, wants_for
+    from chat.matching import could_serve, queue_order
+    from listeners.selectors import listener_candidates
+
+    if not listener.is_listener:
+        raise DomainError("forbidden", "Only listeners take chats.", status=403)
+    now = now or timezone.now()
+    with transaction.atomic():
+        dispatch_lock_take()
+        candidate = next((c for c in listener_candidates(now=now) if c.listener_id == listener.pk), None)
+        if candidate is None:
+            raise DomainError("no_shift", NO_SHIFT, status=409)
+        if not candidate.available:
+            raise DomainError("not_available", NOT_AVAILABLE, status=409)
+        if not candidate.has_free_seat:
+            raise DomainError("at_capacity", AT_CAPACITY, status=409)
+        with line_read():
+            waiting = list(ChatRequest.objects.filter(status=RequestStatus.WAITING, away_since__isnull=True))
+        chosen = next((want for want in queue_order(wants_for(waiting, now=now)) if could_serve(want, candidate)), None)
+        if chosen is None:
+            raise DomainError("nothing_waiting", NOTHING_WAITING, status=409)
+        offer = Offer.objects.create(
+            request_id=chosen.request_id, listener=listener,
+            expires_at=now + timedelta(seconds=settings.MATCHING_OFFER_TIMEOUT_SECONDS),
+        )
+        ChatRequest.objects.filter(pk=chosen.request_id).update(status=RequestStatus.OFFERED)
+        return offer_accept(listener=listener, offer_id=offer.pk, now=now)
 
 
 def match_make(*, offer: Offer, request: ChatRequest, now) -> Conversation:
@@ -113,8 +161,15 @@ def _seeker_state(conversation: Conversation) -> dict | None:
     return conversation_state_payload(conversation, transcript, for_user_id=conversation.seeker_id)
 
 
-def offer_decline(*, listener, offer_id: int, now=None) -> Offer:
-    """Decline: the request goes back to waiting with its place kept, and is offered to someone else."""
+def offer_decline(*, listener, offer_id: int, never: bool = False, now=None) -> Offer:
+    """Decline: the request goes back to waiting with its place kept, and is offered to someone else.
+
+    This listener is left out of the request's offers for
+    ``MATCHING_REOFFER_COOLDOWN_SECONDS`` (then, with nobody else able to
+    take it, it comes back to them), or for good with ``never``.
+    """
+    if not isinstance(never, bool):
+        raise DomainError("invalid_field", "'never' must be true or false.", field="never")
     now = now or timezone.now()
     with transaction.atomic():
         offer = Offer.objects.select_for_update().filter(pk=offer_id, listener_id=listener.pk).first()
@@ -122,6 +177,7 @@ def offer_decline(*, listener, offer_id: int, now=None) -> Offer:
             raise NotFoundOrForbidden()
         if offer.status != OfferStatus.PENDING:
             raise DomainError("offer_gone", OFFER_GONE, status=409)
+        offer.never_again = never
         _offer_release(offer, OfferStatus.DECLINED, now=now)
         return offer
 
@@ -129,7 +185,7 @@ def offer_decline(*, listener, offer_id: int, now=None) -> Offer:
 def _offer_release(offer: Offer, status: str, *, now) -> None:
     offer.status = status
     offer.answered_at = now
-    offer.save(update_fields=["status", "answered_at"])
+    offer.save(update_fields=["status", "answered_at", "never_again"])
     ChatRequest.objects.filter(pk=offer.request_id, status=RequestStatus.OFFERED).update(status=RequestStatus.WAITING)
 
 

@@ -10,10 +10,9 @@ from django.utils import timezone
 
 from chat.dispatch import line_entry_lock
 from chat.events import user_event, user_join_conversation
-from chat.models import ChatRequest, Conversation, RequestPriority, RequestStatus
-from chat.payloads import request_payload
+from chat.models import ChatRequest, Conversation, ConversationStatus, RequestPriority, RequestStatus
+from chat import waiting
 from chat.request_sql import active_topic
-from chat.selectors import estimated_wait_seconds, queue_position
 from listeners.models import ListenerProfile, ListenerStatus
 from safety.screening import screen_message
 from support import ratelimit
@@ -145,12 +144,12 @@ def request_create_with_status(
 ) -> tuple[ChatRequest, dict]:
     """``request_create`` and the new request's place in line, in one trip to the database thread."""
     request = request_create(seeker=seeker, topic_slug=topic_slug, listener_alias=listener_alias, note=note, address=address)
-    return request, request_status(request)
+    return request, waiting.request_status(request, new=True)
 
 
 def request_status(request: ChatRequest) -> dict:
-    position = queue_position(request)
-    return request_payload(request, position=position, estimated_wait=estimated_wait_seconds(request, position=position))
+    """Place in line, who on shift could take them, estimated wait (``chat.waiting``)."""
+    return waiting.request_status(request)
 
 
 def request_cancel(*, seeker: User, now=None) -> ChatRequest:
@@ -195,3 +194,95 @@ def request_raise_urgent(*, seeker_id: int) -> None:
     ChatRequest.objects.filter(
         seeker_id=seeker_id, status__in=[RequestStatus.WAITING, RequestStatus.OFFERED]
     ).update(priority=RequestPriority.URGENT)
+
+
+def request_seeker_returned(*, seeker_id: int) -> bool:
+    """A seeker opened a socket: an away request of theirs is back in line at its old place.
+    One statement; True when it was away (the line changed)."""
+    back = ChatRequest.objects.filter(
+        seeker_id=seeker_id, status__in=[RequestStatus.WAITING, RequestStatus.OFFERED], away_since__isnull=False
+    ).update(away_since=None)
+    if back:
+        from chat.dispatch import line_changed
+
+        line_changed()
+    return bool(back)
+
+
+def request_seeker_left(*, seeker_id: int, now=None) -> None:
+    """A seeker's socket closed: note when, so the presence sweep can tell how long they have been gone."""
+    ChatRequest.objects.filter(
+        seeker_id=seeker_id, status__in=[RequestStatus.WAITING, RequestStatus.OFFERED], transfer_from__isnull=True
+    ).update(seeker_left_at=now or timezone.now())
+
+
+def requests_presence_sweep(*, now=None) -> int:
+    """Take the requests of seekers who are gone out of the line, and end those gone too long (scheduled job).
+
+    A seeker is gone when none of their sockets has been seen for
+    ``MATCHING_SEEKER_AWAY_SECONDS`` (no fresh ``Connection`` row, and the last
+    one closed, or the request was made, before that). Their request leaves the line: a pending
+    offer is withdrawn, no round offers it, nobody's place or estimate counts
+    it. It keeps ``queued_at``, so a seeker back within
+    ``MATCHING_SEEKER_RETURN_SECONDS`` has their place again; after that the
+    waiting conversation ends with reason ``seeker_gone``. An urgent request
+    (the seeker is at risk) that goes away raises a safety alert. Rows are
+    claimed with ``skip_locked``, so several processes never act on one twice;
+    lock order: offers, then request (as an accept), conversation then request
+    (as a cancel). Returns the requests changed.
+    """
+    from django.db.models import Exists, OuterRef
+
+    from chat.dispatch import line_changed
+    from chat.models import EndReason, Offer, OfferStatus, RequestPriority
+    from chat.services.conversations import conversation_close
+    from chat.services.offers import offers_withdraw_for_request
+    from support.models import Connection
+
+    now = now or timezone.now()
+    away_cutoff = now - timedelta(seconds=settings.MATCHING_SEEKER_AWAY_SECONDS)
+    open_statuses = [RequestStatus.WAITING, RequestStatus.OFFERED]
+    fresh = Connection.objects.filter(user_id=OuterRef("seeker_id"), last_seen_at__gte=away_cutoff)
+    changed = 0
+    with transaction.atomic():
+        back = ChatRequest.objects.filter(status__in=open_statuses, away_since__isnull=False).filter(Exists(fresh))
+        changed += back.update(away_since=None)
+        leaving = list(
+            ChatRequest.objects.filter(
+                status__in=open_statuses, away_since__isnull=True, transfer_from__isnull=True, created_at__lte=away_cutoff
+            )
+            .exclude(seeker_left_at__gt=away_cutoff)
+            .exclude(Exists(fresh))
+            .values_list("pk", flat=True)[:200]
+        )
+        for request_id in leaving:
+            list(Offer.objects.select_for_update(skip_locked=True).filter(request_id=request_id, status=OfferStatus.PENDING))
+            request = (
+                ChatRequest.objects.select_for_update(skip_locked=True)
+                .filter(pk=request_id, status__in=open_statuses, away_since__isnull=True)
+                .first()
+            )
+            if request is None:
+                continue
+            offers_withdraw_for_request(request, reason="seeker_away", now=now)
+            request.status = RequestStatus.WAITING
+            request.away_since = now
+            request.save(update_fields=["status", "away_since"])
+            if request.priority >= RequestPriority.URGENT:
+                from safety.services import flag_create_for_seeker_gone  # safety sits above chat
+
+                flag_create_for_seeker_gone(conversation=request.conversation, seeker_id=request.seeker_id, now=now)
+            changed += 1
+    gone_cutoff = now - timedelta(seconds=settings.MATCHING_SEEKER_RETURN_SECONDS)
+    with transaction.atomic():
+        for conversation in Conversation.objects.select_for_update(skip_locked=True).filter(
+            status=ConversationStatus.WAITING,
+            requests__status__in=open_statuses,
+            requests__away_since__lte=gone_cutoff,
+            requests__transfer_from__isnull=True,
+        )[:100]:
+            conversation_close(conversation, reason=EndReason.SEEKER_GONE, now=now)
+            changed += 1
+    if changed:
+        line_changed()
+    return changed

@@ -327,8 +327,6 @@ class StaffDecisionView(APIView):
         decision = services.listener_decide(
             staff=request.user, listener_id=listener_id, action=_ACTIONS[action], note=data.validated_data["note"]
         )
-        if decision.action in (DecisionAction.SUSPEND, DecisionAction.REVOKE_TEENS, DecisionAction.REINSTATE):
-            _after_pool_change()
         return Response(
             {
                 "listener": listener_id,

@@ -58,8 +58,8 @@ def test_a_round_costs_the_same_statements_however_long_the_line_and_however_man
     assert Offer.objects.filter(status=OfferStatus.PENDING).count() == 31
     assert large == small
     # Savepoint, dispatch lock, anyone waiting, candidates (shifts, topics, presence, chats, pending
-    # offers, today's chats), line lock (PostgreSQL), the line, declined/expired offers, blocks, one
-    # INSERT for every offer, one UPDATE for every request, release.
+    # offers, today's chats), line lock (PostgreSQL), the line, declined/expired offers, accounts on
+    # the seekers' devices, blocks, one INSERT for every offer, one UPDATE for every request, release.
     assert large <= 16
 
 
@@ -95,13 +95,17 @@ def test_offers_of_one_round_are_made_in_queue_order_within_a_topic():
 
 @pytest.mark.django_db
 def test_request_create_with_status_is_one_trip_of_few_statements():
+    from chat.waiting import listener_match_rates, roster
+
     listener_on_shift()
     seeker = SeekerFactory()
+    roster(), listener_match_rates()  # shared through the cache for a few seconds, as in a burst
     with CaptureQueriesContext(connection) as queries:
         request, status = request_create_with_status(seeker=seeker, topic_slug="anxiety")
-    assert status["id"] == request.pk and status["position"] == 1
+    assert status["id"] == request.pk and status["position"] == 1 and status["eligible_on_shift"] == 1
     # topic, savepoint, line lock (PostgreSQL), conversation, request, safety flag, release,
-    # position, rates (no read for an open request: the unique constraint refuses a second)
+    # position, blocks (following the device) (no read for an open request: the unique
+    # constraint refuses a second; none for declined offers: a new request has none)
     assert len(queries) <= (9 if connection.vendor == "postgresql" else 8)
 
 
@@ -155,9 +159,10 @@ def test_queue_sizes_cost_the_same_statements_for_many_listeners(django_assert_n
     for index in range(10):
         listener_on_shift(topics=(TOPICS[index % 5],))
     request_create(seeker=SeekerFactory(), topic_slug="anxiety")
-    with django_assert_num_queries(3):  # shifts with profiles, their topics, the line's counts
+    # Shifts with profiles, their topics, the line, declined offers, device links, blocks, topic slugs.
+    with django_assert_num_queries(7):
         assert queue_sizes_notify() == 10
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(7):
         assert queue_sizes_notify() == 0  # nothing changed since
 
 

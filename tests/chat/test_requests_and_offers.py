@@ -302,61 +302,6 @@ def test_queue_position_counts_only_requests_that_compete_and_sort_ahead():
     assert any_topic.pk
 
 
-def test_estimated_wait_comes_from_the_recent_matching_rate(settings):
-    from chat.selectors import estimated_wait_seconds
-
-    settings.MATCHING_WAIT_ESTIMATE_WINDOW_SECONDS = 600
-    now = timezone.now()
-    waiting = request_create(seeker=SeekerFactory(), topic_slug="anxiety", now=now)
-    assert estimated_wait_seconds(waiting, position=1, now=now) is None  # no history: say so, don't guess
-    for minutes_ago in (1, 2, 3, 4, 5):
-        done = request_create(seeker=SeekerFactory(), topic_slug="anxiety", now=now)
-        ChatRequest.objects.filter(pk=done.pk).update(status=RequestStatus.MATCHED, matched_at=now - timedelta(minutes=minutes_ago))
-    # 5 matches in 600 s is one per 120 s: third in line waits about 360 s.
-    assert estimated_wait_seconds(waiting, position=3, now=now) == 360
-
-
-def _matched(count: int, *, ago=timedelta(minutes=1)):
-    for _ in range(count):
-        done = request_create(seeker=SeekerFactory(), topic_slug="anxiety")
-        ChatRequest.objects.filter(pk=done.pk).update(status=RequestStatus.MATCHED, matched_at=timezone.now() - ago)
-
-
-def test_live_wait_estimates_share_one_read_of_the_matching_rate_for_a_few_seconds(settings, django_assert_num_queries):
-    """A burst of requests reads the matching rate once, not once per request; a few seconds later, afresh."""
-    from chat.selectors import MATCHING_RATES_CACHE_KEY, estimated_wait_seconds
-    from django.core.cache import cache
-
-    settings.MATCHING_WAIT_ESTIMATE_WINDOW_SECONDS = 600
-    waiting = request_create(seeker=SeekerFactory(), topic_slug="anxiety")
-    _matched(5)
-    with django_assert_num_queries(1):
-        assert estimated_wait_seconds(waiting, position=3) == 360
-        assert estimated_wait_seconds(waiting, position=1) == 120
-    _matched(5)
-    with django_assert_num_queries(0):
-        assert estimated_wait_seconds(waiting, position=3) == 360  # the rate read a moment ago
-    cache.delete(MATCHING_RATES_CACHE_KEY)  # as its few seconds running out would
-    with django_assert_num_queries(1):
-        assert estimated_wait_seconds(waiting, position=3) == 180  # 10 matches in 600 s
-
-
-def test_wait_estimates_survive_a_cache_that_cannot_answer(settings, monkeypatch):
-    from chat import selectors
-
-    class Unavailable:
-        def get(self, *args, **kwargs):
-            raise ConnectionError("cache down")
-
-        set = get
-
-    settings.MATCHING_WAIT_ESTIMATE_WINDOW_SECONDS = 600
-    monkeypatch.setattr(selectors, "cache", Unavailable())
-    waiting = request_create(seeker=SeekerFactory(), topic_slug="anxiety")
-    _matched(5)
-    assert selectors.estimated_wait_seconds(waiting, position=3) == 360
-
-
 def test_live_positions_agree_with_the_position_selector_for_a_mixed_line(django_capture_on_commit_callbacks):
     from chat.dispatch import queue_positions_notify
     from chat.selectors import queue_position

@@ -68,7 +68,10 @@ def test_console_shows_this_listeners_own_state(listener):
     assert body["shift"]["topics"] == ["anxiety", "sleep"]
     assert [conversation["id"] for conversation in body["conversations"]] == [mine.pk]
     assert [offer["id"] for offer in body["offers"]] == [request.offers.get().pk]
-    assert body["queue_sizes"] == {"topics": {"anxiety": 1, "sleep": 1}, "any_topic": 1, "total": 3}
+    assert body["queue_sizes"] == {
+        "topics": {"anxiety": 1, "sleep": 1}, "any_topic": 1, "total": 3,
+        "urgent": {"topics": {"anxiety": 0, "sleep": 0}, "any_topic": 0, "total": 0}, "takeable": 3,
+    }
     assert body["training"]["required_total"] == 6
     assert body["stats"]["daily_cap"] >= 1
     assert body["max_length_reached"] is False
@@ -106,7 +109,10 @@ async def test_listeners_on_shift_get_queue_sizes_when_the_line_changes():
         await sync_to_async(waiting)(await sync_to_async(SeekerFactory)(), "anxiety")
         assert await sync_to_async(queue_sizes_notify)() == 1
         frame = await receive_until(socket, "queue.sizes")
-        assert frame == {"type": "queue.sizes", "topics": {"anxiety": 1}, "any_topic": 0, "total": 1}
+        assert frame == {
+            "type": "queue.sizes", "topics": {"anxiety": 1}, "any_topic": 0, "total": 1,
+            "urgent": {"topics": {"anxiety": 0}, "any_topic": 0, "total": 0}, "takeable": 1,
+        }
         # Unchanged numbers are not re-sent.
         assert await sync_to_async(queue_sizes_notify)() == 0
 

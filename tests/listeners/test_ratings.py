@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from chat.models import Conversation, ConversationStatus
 from listeners.feedback import rating_create
-from listeners.models import Rating
+from listeners.models import ListenerProfile, Rating
 from tests.factories import ListenerFactory, SeekerFactory, open_shift, topic
 from tests.listeners.conftest import client_for
 from tests.ws import connected, receive_until
@@ -91,6 +91,7 @@ def test_contact_details_in_a_comment_are_hidden_before_the_listener_sees_them(l
     conversation = ended_chat(listener, seeker)
     rating = rating_create(seeker=seeker, conversation_id=conversation.pk, score=5, comment="thanks! email me at sam.h@example.com")
     assert "sam.h@example.com" not in rating.comment
+    ListenerProfile.objects.filter(user=listener).update(feedback_released_through=timezone.now())
     feedback = client_for(listener).get("/api/v1/listeners/me/feedback").json()
     assert "sam.h@example.com" not in json.dumps(feedback)
 
@@ -125,12 +126,15 @@ async def test_rate_frame_answers_conversation_rated():
         assert (await receive_until(socket, "error"))["code"] == "invalid_score"
 
 
-def _rate(listener, scores, *, days_ago=0, comment=""):
+def _rate(listener, scores, *, days_ago=0, comment="", release=True):
+    """Ratings, released to the listener at once (``release``) as a batch would be."""
     for score in scores:
         seeker = SeekerFactory()
         conversation = ended_chat(listener, seeker)
         rating_create(seeker=seeker, conversation_id=conversation.pk, score=score, comment=comment,
                       now=timezone.now() - timedelta(days=days_ago))
+    if release:
+        ListenerProfile.objects.filter(user=listener).update(feedback_released_through=timezone.now())
 
 
 @pytest.mark.django_db
@@ -171,11 +175,8 @@ def test_listener_feedback_never_reveals_which_chat_or_seeker(listener):
     body = client_for(listener).get("/api/v1/listeners/me/feedback").json()
     assert body["count"] == 3
     assert body["distribution"] == {"1": 0, "2": 1, "3": 0, "4": 1, "5": 1}
-    days = [item["day"] for item in body["comments"]]
-    assert days == sorted(days, reverse=True)
     for item in body["comments"]:
-        assert set(item) == {"day", "score", "comment"}
-        assert len(item["day"]) == 10  # YYYY-MM-DD, nothing finer
+        assert set(item) == {"score", "comment"}  # no day, no id
     raw = json.dumps(body)
     for conversation in Conversation.objects.all():
         assert conversation.seeker.alias not in raw
@@ -209,3 +210,34 @@ def test_low_ratings_with_a_comment_go_to_staff_for_follow_up(manager, listener)
 def test_follow_up_list_is_for_listener_managers_only(listener):
     response = client_for(listener).get("/api/v1/staff/ratings/follow-up")
     assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_listener_sees_new_ratings_only_in_a_weekly_batch_of_at_least_five(listener, settings):
+    from listeners.feedback import feedback_release
+
+    settings.LISTENERS_FEEDBACK_MIN_BATCH = 5
+    settings.LISTENERS_FEEDBACK_RELEASE_DAYS = 7
+    client = client_for(listener)
+    _rate(listener, [5, 4, 4, 3], comment="thanks", release=False)
+    assert feedback_release() == 0  # four new ones: not enough to hide which chat each came from
+    assert client.get("/api/v1/listeners/me/feedback").json()["count"] == 0
+    _rate(listener, [2], comment="meh", release=False)
+    assert feedback_release() == 1
+    body = client.get("/api/v1/listeners/me/feedback").json()
+    assert body["count"] == 5 and len(body["comments"]) == 5
+    # Five more the next day: nothing moves until a week after the last release.
+    _rate(listener, [1, 1, 1, 1, 1], release=False)
+    assert feedback_release() == 0
+    assert client.get("/api/v1/listeners/me/feedback").json()["count"] == 5
+    assert client.get("/api/v1/listeners/me/console").json()["stats"]["rating"]["count"] == 5
+    assert feedback_release(now=timezone.now() + timedelta(days=7, minutes=1)) == 1
+    assert client.get("/api/v1/listeners/me/feedback").json()["count"] == 10
+
+
+@pytest.mark.django_db
+def test_an_unreleased_rating_changes_no_average_anyone_can_read(listener, seeker):
+    _rate(listener, [5, 5, 5])
+    before = client_for(seeker).get(f"/api/v1/listeners/{listener.alias}").json()["rating"]
+    _rate(listener, [1], release=False)
+    assert client_for(seeker).get(f"/api/v1/listeners/{listener.alias}").json()["rating"] == before

@@ -94,6 +94,7 @@ function endShift(shift) {
   const last = shift || state.shift;
   setShift(null);
   clearOffers();
+  showLine(null);
   const minutes = Math.max(0, Math.round((Date.now() - new Date(last.started_at).getTime()) / 60000));
   setText($("#summary-taken"), String(last.chats_taken));
   setText($("#summary-escalated"), String(last.chats_escalated));
@@ -135,6 +136,7 @@ function addOffer(offer) {
   const topic = offer.topic || "any topic";
   const accept = el("button", { type: "button", class: "button button-primary", text: "Accept" });
   const decline = el("button", { type: "button", class: "button", text: "Decline" });
+  const never = el("button", { type: "button", class: "button button-quiet", text: "Not me for this one" });
   const item = el(
     "li",
     { class: "offer", "data-offer": String(offer.id) },
@@ -142,7 +144,7 @@ function addOffer(offer) {
     el("p", { class: "hint", text: `${offer.age_group === "teen" ? "Teen" : "Adult"} · waited ${formatDuration(offer.waited_seconds)}${offer.urgent ? " · urgent" : ""}${offer.direct ? " · asked for you" : ""}` }),
     offer.note ? el("p", { class: "offer-note", text: `“${offer.note}”` }) : null,
     el("p", {}, "Expires in ", countdown),
-    el("div", { class: "offer-actions" }, accept, decline),
+    el("div", { class: "offer-actions" }, accept, decline, never),
   );
   const tick = () => {
     const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
@@ -153,7 +155,7 @@ function addOffer(offer) {
   const timer = setInterval(tick, 1000);
   state.offers.set(offer.id, { item, timer });
   accept.addEventListener("click", async () => {
-    accept.disabled = decline.disabled = true;
+    accept.disabled = decline.disabled = never.disabled = true;
     try {
       await state.socket.request({ type: "offer.accept", offer: offer.id });
       removeOffer(offer.id);
@@ -162,15 +164,19 @@ function addOffer(offer) {
       announce(failure.code === "offer_gone" ? "That request is no longer available." : failure.message, { urgent: true });
     }
   });
-  decline.addEventListener("click", async () => {
-    accept.disabled = decline.disabled = true;
+  // Decline: offered to someone else, and back to you after a short cool-down if nobody can.
+  // "Not me for this one": never offered to you again.
+  const answer = async (forGood) => {
+    accept.disabled = decline.disabled = never.disabled = true;
     try {
-      await state.socket.request({ type: "offer.decline", offer: offer.id });
+      await state.socket.request({ type: "offer.decline", offer: offer.id, never: forGood });
     } catch (failure) {
       /* gone already */
     }
     removeOffer(offer.id);
-  });
+  };
+  decline.addEventListener("click", () => answer(false));
+  never.addEventListener("click", () => answer(true));
   $("#offers").append(item);
   updateOfferCue();
   beep();
@@ -189,6 +195,39 @@ function removeOffer(id) {
 function clearOffers() {
   for (const id of Array.from(state.offers.keys())) removeOffer(id);
 }
+
+// --- the line: how many wait that this listener could take (queue.sizes) -------------------
+function showLine(sizes) {
+  const box = $("#line");
+  box.hidden = !sizes || !state.shift;
+  if (box.hidden) return;
+  const urgent = sizes.urgent ? sizes.urgent.total : 0;
+  setText(
+    $("#line-summary"),
+    sizes.total === 0
+      ? "Nobody you could take is waiting."
+      : `${sizes.total} waiting that you could take${urgent ? `, ${urgent} urgent` : ""}.`,
+  );
+  const items = Object.entries(sizes.topics || {}).map(([slug, count]) =>
+    el("li", { text: `${slug}: ${count}${sizes.urgent && sizes.urgent.topics[slug] ? ` (${sizes.urgent.topics[slug]} urgent)` : ""}` }),
+  );
+  if (sizes.any_topic) items.push(el("li", { text: `any topic: ${sizes.any_topic}` }));
+  $("#line-topics").replaceChildren(...items);
+  $("#take-next").hidden = !sizes.takeable;
+}
+
+$("#take-next").addEventListener("click", async () => {
+  const button = $("#take-next");
+  button.disabled = true;
+  setText($("#take-next-error"), "");
+  try {
+    await state.socket.request({ type: "request.take_next" });
+  } catch (failure) {
+    setText($("#take-next-error"), failure.message || "Couldn't take a chat just now.");
+  } finally {
+    button.disabled = false;
+  }
+});
 
 function updateOfferCue() {
   const count = state.offers.size;
@@ -483,6 +522,10 @@ function onFrame(frame) {
       showPauses(frame.pauses);
       clearOffers();
       for (const offer of frame.offers || []) addOffer(offer);
+      showLine(frame.queue_sizes);
+      break;
+    case "queue.sizes":
+      showLine(frame);
       break;
     case "shift.started":
     case "shift.start.ack":

@@ -192,8 +192,42 @@ function updateQueue(request) {
       : position === 1 ? "You're next in line." : position ? `You're number ${position} in line.` : "You're in line.",
   );
   showWiden(Boolean(request.listener && request.widen_suggested), request.listener);
+  setText($("#queue-wait"), waitText(request));
+  showNobody(request);
+}
+
+// What the wait looks like, from the server's honest estimate: a number only when there is
+// enough recent data, a range when there is a little, nothing when nobody could take them.
+function waitText(request) {
+  if (request.eligible_on_shift === 0) return "";
   const wait = request.estimated_wait_seconds;
-  setText($("#queue-wait"), wait === null || wait === undefined ? "We'll connect you as soon as a listener is free." : `Estimated wait: ${formatDuration(wait)}.`);
+  if (wait !== null && wait !== undefined) return `Estimated wait: ${formatDuration(wait)}.`;
+  const range = request.estimated_wait_range_seconds;
+  if (range && range.length === 2) return `Estimated wait: hard to say yet, somewhere from ${formatDuration(range[0])} to ${formatDuration(range[1])}.`;
+  return "We'll connect you as soon as a listener is free.";
+}
+
+let nobodyShown = false;
+
+function showNobody(request) {
+  const nobody = request.eligible_on_shift === 0;
+  $("#nobody-box").hidden = !nobody;
+  if (!nobody) {
+    if (nobodyShown) announce("A listener who can talk with you has come on. You're still in line.");
+    nobodyShown = false;
+    return;
+  }
+  const alternatives = request.alternatives || {};
+  const room = alternatives.room;
+  $("#nobody-room").hidden = !room;
+  if (room) {
+    const link = $("#nobody-room-link");
+    link.setAttribute("href", `/rooms/${encodeURIComponent(room.id)}/`);
+    setText(link, room.name);
+  }
+  $("#nobody-helplines").replaceChildren(helplineList(alternatives.helplines));
+  if (!nobodyShown) announce("Nobody on shift right now can take this chat. You can keep waiting; we'll tell you when someone can.");
+  nobodyShown = true;
 }
 
 function showEnded(reasonText) {
