@@ -6,9 +6,10 @@ import functools
 import re
 from dataclasses import dataclass
 
+from .language import guess_language
 from .normalise import normalise, to_original
 from .pii import mask_for_language
-from .rules import Cue, Rule, RuleSet, get_rules
+from .rules import Cue, Rule, RuleSet, get_rules, has_rules
 from .types import Assessment, AssessmentContext, Category, Level, Span
 
 _CLAUSE_END = re.compile(r"[.!?;,]|(?<![a-z0-9])but(?![a-z0-9])")
@@ -123,7 +124,7 @@ def _normalised(text: str, language: str) -> tuple[str, list[int] | None]:
 
 def _analyse_uncached(text: str, language: str) -> Analysis:
     rules = get_rules(language)
-    pii_spans, pii_kinds = mask_for_language(text, language)[1:]
+    pii_spans, pii_kinds = mask_for_language(text, language if rules.pii_patterns else "en")[1:]
     norm, origin = _normalised(text, language)
     first = rules.rule_starts.search(norm)
     if first is None:
@@ -185,8 +186,22 @@ def _context_cue(text: str, language: str) -> tuple[str, int, int] | None:
     return None
 
 
+def _cue_at(name: str, norm: str, s: int, rules: RuleSet, cues: _Cues) -> bool:
+    """Whether cue ``name`` holds for a match at ``s`` (before it, or anywhere, by its scope)."""
+    cue = rules.cues[name]
+    if cue.scope == "before":
+        return _cue_before(cue, norm, s) is not None
+    return cues.has(name)
+
+
 def _judge(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _Cues):
     """Effective (level, person, note) of one match, or None to ignore it."""
+    if rule.unless and any(_cue_at(n, norm, s, rules, cues) for n in rule.unless):
+        return None  # a harmless context: a game, a lecture, a joke
+    if rule.requires and not all(_cue_at(n, norm, s, rules, cues) for n in rule.requires):
+        return None
+    if rule.requires_any and not any(_cue_at(n, norm, s, rules, cues) for n in rule.requires_any):
+        return None
     cat = rule.category
     if cat in _RISK:
         negated = _cue_before(rules.cues["negation"], norm, s)
@@ -235,14 +250,76 @@ _CATEGORY_TEXT = {
 }
 
 
+@functools.lru_cache(maxsize=64)
+def _requested(language: str | None) -> str:
+    code = (language or "en").strip().lower().replace("_", "-").split("-")[0]
+    return code or "en"
+
+
+def _languages(text: str, language: str | None) -> tuple[tuple[str, ...], str | None]:
+    """The rule files that screen ``text`` and, when its language has none, that language.
+
+    English rules always run: chats mix languages, and English slang ("kms") travels.
+    A message is screened in another language too when the context names one with a
+    rule file, or when the context says "auto" or "en" and the text is clearly written
+    in one. A message in a language without a rule file is reported as unscreened.
+    """
+    req = _requested(language)
+    if req in ("en", "auto"):
+        guess = guess_language(text)
+        if guess is None or guess == "en":
+            return ("en",), None
+        if has_rules(guess):
+            return (guess, "en"), None
+        return ("en",), guess
+    if has_rules(req):
+        return (req, "en"), None
+    guess = guess_language(text)
+    if guess == "en" or (guess is None and (not text.strip() or text.isascii() and len(text) < 12)):
+        return ("en",), None
+    if guess is not None and has_rules(guess):
+        return (guess, "en"), None
+    return ("en",), guess or req
+
+
+def _merged(text: str, langs: tuple[str, ...]) -> Analysis:
+    if len(langs) == 1:
+        return _analyse(text, langs[0])
+    parts = [_analyse(text, lang) for lang in langs]
+    hits: list[Hit] = []
+    seen: set[tuple[int, int, Level]] = set()
+    for part in parts:
+        for h in part.hits:
+            key = (h.start, h.end, h.level)
+            if key not in seen:
+                seen.add(key)
+                hits.append(h)
+    persons = {p.ideation_person for p in parts if p.ideation_person}
+    pii = next((p for p in parts if p.pii_spans), parts[-1])
+    return Analysis(
+        tuple(hits), pii.pii_spans, pii.pii_kinds,
+        "first" if "first" in persons else ("third" if persons else None),
+    )
+
+
+def _as_text(text: object) -> str:
+    """Whatever arrives is screened as text: bytes are decoded, None is empty."""
+    if isinstance(text, str):
+        return text
+    if text is None:
+        return ""
+    if isinstance(text, (bytes, bytearray)):
+        return bytes(text).decode("utf-8", errors="replace")
+    return str(text)
+
+
 def assess(text: str, context: AssessmentContext | None = None) -> Assessment:
     """Screen one chat message. See the package docstring for the contract."""
     context = context or _DEFAULT_CONTEXT
-    text = text or ""
-    lang = context.language or "en"
-    an = _analyse(text, lang)
-    rules = get_rules(lang)
-
+    text = _as_text(text)
+    langs, unscreened = _languages(text, context.language)
+    an = _merged(text, langs)
+    rules = get_rules("en")
     level = Level.NONE
     categories: set[Category] = set()
     spans: list[Span] = list(an.pii_spans)
@@ -288,10 +365,12 @@ def assess(text: str, context: AssessmentContext | None = None) -> Assessment:
     if context.recent_levels is not None and len(context.recent_levels) == len(context.recent_texts):
         levels = context.recent_levels[-rules.context_messages:]
         recent = tuple(t for t, stored in zip(recent, levels) if stored >= Level.ELEVATED)
-    cue = _context_cue(text, lang) if level < Level.IMMINENT and recent else None
+    cue = None
+    if level < Level.IMMINENT and recent:
+        cue = next(filter(None, (_context_cue(text, lang) for lang in langs)), None)
     earlier = []
     if cue:
-        earlier = [_analyse(t, lang).ideation_person for t in recent if t]
+        earlier = [_merged(_as_text(t), langs).ideation_person for t in recent if t]
         earlier = [p for p in earlier if p]
     if cue and earlier:
         name, s, e = cue
@@ -309,6 +388,8 @@ def assess(text: str, context: AssessmentContext | None = None) -> Assessment:
 
     if third_person:
         reasons.insert(0, "about a third person (someone the sender knows may be at risk)")
+    if unscreened:
+        reasons.append(f"unscreened: language {unscreened} (no rule file; screened with English rules only)")
     spans.sort(key=lambda sp: (sp.start, sp.end))
     return Assessment(
         level=level,
@@ -316,4 +397,6 @@ def assess(text: str, context: AssessmentContext | None = None) -> Assessment:
         spans=tuple(spans),
         reason="; ".join(reasons) if reasons else "no risk indicators",
         third_person=third_person,
+        unscreened=unscreened is not None,
+        language=langs[0] if unscreened is None else unscreened,
     )

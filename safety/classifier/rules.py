@@ -8,6 +8,7 @@ and the entry.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import tomllib
@@ -197,6 +198,11 @@ class Rule:
     third_person: bool = False
     minor_level: Level | None = None
     weight: float = 1.0
+    # cue names: all of `requires` and one of `requires_any` must be present for the
+    # match to count, and none of `unless` (harmless contexts: games, study, jokes)
+    requires: tuple[str, ...] = ()
+    requires_any: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -228,6 +234,11 @@ class RuleSet:
     pii_patterns: tuple[PiiPattern, ...]
     helplines: frozenset[str]
     handle_stopwords: frozenset[str]
+    # whole-token repairs applied while normalising: misspellings -> spelling
+    spelling: dict[str, str] = field(default_factory=dict)
+    spelling_regex: re.Pattern[str] | None = None
+    # words restored from masked spellings ("k*ll", "s*icide"): length -> words
+    unmask: dict[int, tuple[str, ...]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -235,7 +246,10 @@ class RuleSet:
 # loading
 
 _TOP_KEYS = {"meta", "normalise", "vocab", "allow", "cues", "escalation", "rule", "pii", "roles"}
-_RULE_KEYS = {"id", "category", "level", "phrases", "patterns", "third_person", "minor_level", "weight"}
+_RULE_KEYS = {
+    "id", "category", "level", "phrases", "patterns", "third_person", "minor_level", "weight",
+    "requires", "requires_any", "unless",
+}
 _CUE_KEYS = {"scope", "window", "phrases", "patterns"}
 _REQUIRED_CUES = {
     "negation", "past", "current", "second_person", "third_person", "first_person",
@@ -320,6 +334,17 @@ def parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
     if not isinstance(confusables, dict):
         raise _fail(path, "normalise.confusables", "expected a table of character -> replacement")
     join_single = int(norm.get("join_single_letters", 3))
+    spelling_raw = norm.get("spelling", {})
+    if not isinstance(spelling_raw, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and re.fullmatch(r"[a-z0-9]+", k) and re.fullmatch(r"[a-z0-9 ]+", v)
+        for k, v in spelling_raw.items()
+    ):
+        raise _fail(path, "normalise.spelling", "expected lower-case words mapped to lower-case words")
+    unmask: dict[int, list[str]] = {}
+    for w in _str_list(path, "normalise.unmask", norm.get("unmask", [])):
+        if not re.fullmatch(r"[a-z]+", w):
+            raise _fail(path, "normalise.unmask", f"{w!r}: expected a lower-case word")
+        unmask.setdefault(len(w), []).append(w)
 
     # vocab
     vocab_raw = data.get("vocab", {})
@@ -410,10 +435,17 @@ def parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
             weight = float(r.get("weight", 1.0))
         except (TypeError, ValueError):
             raise _fail(path, where, "weight must be a number") from None
+        conditions = {}
+        for key in ("requires", "requires_any", "unless"):
+            names = _str_list(path, f"{where}.{key}", r.get(key, []))
+            for n in names:
+                if n not in cues:
+                    raise _fail(path, f"{where}.{key}", f"unknown cue {n!r}")
+            conditions[key] = tuple(names)
         rules.append(Rule(
             rid, category, level,
             _phrases_regex(path, where, r.get("phrases"), r.get("patterns"), vocab, vocab_raw),
-            bool(r.get("third_person", False)), minor_level, weight,
+            bool(r.get("third_person", False)), minor_level, weight, **conditions,
         ))
     if not rules:
         raise _fail(path, "rule", "no [[rule]] entries")
@@ -490,6 +522,11 @@ def parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
         allow=allow, cues=cues, rules=tuple(rules), rule_starts=rule_starts,
         escalation=escalation, context_cues=context_cues, role_weights=role_weights,
         pii_patterns=tuple(patterns), helplines=helplines, handle_stopwords=stop,
+        spelling=dict(spelling_raw),
+        spelling_regex=re.compile(
+            LEFT + "(?:" + "|".join(sorted(map(re.escape, spelling_raw), key=len, reverse=True)) + ")" + RIGHT
+        ) if spelling_raw else None,
+        unmask={n: tuple(ws) for n, ws in unmask.items()},
     )
 
 
@@ -507,6 +544,18 @@ def load_rule_file(path: str | Path) -> RuleSet:
 
 
 _resolved: dict[str, str] = {}
+
+
+@functools.lru_cache(maxsize=64)
+def has_rules(language: str) -> bool:
+    """Whether ``language`` (a code such as "fr" or "fr-CA") has a rule file of its own."""
+    lang = (language or "").lower().split("-")[0]
+    return bool(re.fullmatch(r"[a-z]{2,3}", lang)) and (RULES_DIR / f"{lang}.toml").exists()
+
+
+def available_languages() -> tuple[str, ...]:
+    """The language codes with a rule file."""
+    return tuple(sorted(p.stem for p in RULES_DIR.glob("*.toml")))
 
 
 def get_rules(language: str = "en") -> RuleSet:
