@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from .language import guess_language
 from .normalise import normalise, to_original
 from .pii import mask_for_language
-from .rules import Cue, Rule, RuleSet, get_rules, has_rules
+from .rules import Cue, Rule, RuleSet, get_rules, has_rules, squeeze
 from .types import Assessment, AssessmentContext, Category, Level, Span
 
 _CLAUSE_END = re.compile(r"[.!?;,]|(?<![a-z0-9])but(?![a-z0-9])")
 _WORD = re.compile(r"[a-z0-9*]+")
+_WORD_AT = re.compile(r"[a-z0-9]+")
+_NEXT_WORD = re.compile(r"[\s.,!?;:]*([a-z0-9*]?)")
 _DEFAULT_CONTEXT = AssessmentContext()
 
 _RISK = (Category.SELF_HARM, Category.HARM_TO_OTHERS)
@@ -130,14 +132,42 @@ def _analyse_uncached(text: str, language: str) -> Analysis:
     if first is None:
         return Analysis((), pii_spans, pii_kinds, None)
 
-    starts = [m.start() for m in rules.rule_starts.finditer(norm, first.start())]
-    allow = [m.span() for m in rules.allow.finditer(norm)] if rules.allow else []
+    # the rules that can start at each candidate position, by the word there
+    positions: dict[int, list[int]] = {}
+    index, lengths, always = rules.first_words, rules.first_word_lengths, rules.always_try
+    for m in rules.rule_starts.finditer(norm, first.start()):
+        pos = m.start()
+        w = _WORD_AT.match(norm, pos)
+        found: set[int] = set(always)
+        if w:
+            word = squeeze(w.group(0))
+            after = None  # first letter of the next word, found when needed
+            for n in lengths:
+                if n > len(word):
+                    continue
+                ix = index.get(word[:n])
+                if not ix:
+                    continue
+                if n < len(word):
+                    nxt = word[n]  # a joined spelling: "killmyself"
+                else:
+                    if after is None:
+                        a = _NEXT_WORD.match(norm, w.end())
+                        after = a.group(1) if a else ""
+                    nxt = after
+                for i, chars in ix:
+                    if chars is None or nxt in chars:
+                        found.add(i)
+        for i in found:
+            positions.setdefault(i, []).append(pos)
+    allow = [m.span() for m in rules.allow.finditer(norm)] if rules.allow and positions else []
     cues = _Cues(rules, norm)
     hits: list[Hit] = []
     ideation_person: str | None = None
-    for rule in rules.rules:
+    for i in sorted(positions):
+        rule = rules.rules[i]
         last_end = -1
-        for pos in starts:
+        for pos in positions[i]:
             if pos < last_end:
                 continue  # non-overlapping, like finditer
             m = rule.regex.match(norm, pos)

@@ -165,16 +165,54 @@ def compile_phrases(
     phrases: list[str],
     vocab: dict[str, str] | None,
     vocab_lists: dict[str, list[str]] | None = None,
+    expand: bool = True,
 ) -> str:
     sources = []
     for p in phrases:
-        for q in _expand_leading(p, vocab_lists or {}) if vocab is not None else [p]:
-            src = _compile_seq(q, vocab)
+        expanded = _expand_leading(p, vocab_lists or {}) if vocab is not None else [p]
+        srcs = [_compile_seq(q, vocab) for q in expanded]
+        if not expand and len(srcs) > 1:
+            # expanding lets sre reject a position by its first letters; a phrase whose
+            # expansion repeats a long remainder many times is kept whole (compile time)
+            whole = _compile_seq(p, vocab)
+            if sum(map(len, srcs)) > max(_EXPAND_BUDGET, 4 * len(whole)):
+                srcs = [whole]
+        sources.extend(src for src in srcs if src)
+    if not sources:
+        raise _PhraseError("empty phrase")
+    return LEFT + _factor(sources) + RIGHT
+
+
+_EXPAND_BUDGET = 3000
+
+
+PREFIX_TOKENS = 2
+_PREFIX_MAX = 120
+
+
+def compile_prefixes(phrases: list[str], vocab: dict[str, str], vocab_lists: dict[str, list[str]]) -> str:
+    """A regex for the first words of ``phrases``, each alternative starting with a letter.
+
+    It finds every position where one of the phrases may start (a necessary condition:
+    the phrase's own regex begins the same way), and stays small however large the
+    phrases' word lists are. No right boundary: "kill" must still find "killmyself"."""
+    sources = []
+    for p in phrases:
+        for q in _expand_leading(p, vocab_lists):
+            head: list[str] = []
+            for tok in _TOKEN.findall(q):
+                if tok == "*" or len(head) == PREFIX_TOKENS:
+                    break
+                # a long word list as second word would repeat for every first word
+                if head and len(_compile_seq(tok, vocab)) > _PREFIX_MAX:
+                    break
+                head.append(tok)
+            src = _compile_seq(" ".join(head), vocab)
             if src:
                 sources.append(src)
     if not sources:
         raise _PhraseError("empty phrase")
-    return LEFT + _factor(sources) + RIGHT
+    return LEFT + _factor(sources)
 
 
 # --------------------------------------------------------------------------
@@ -239,6 +277,11 @@ class RuleSet:
     spelling_regex: re.Pattern[str] | None = None
     # words restored from masked spellings ("k*ll", "s*icide"): length -> words
     unmask: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    # which rules can start with a word: the word with repeated letters squeezed -> rule
+    # indexes; rules that start with a pattern are always tried
+    first_words: dict[str, tuple[tuple[int, frozenset[str] | None], ...]] = field(default_factory=dict)
+    first_word_lengths: tuple[int, ...] = ()
+    always_try: tuple[int, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -278,7 +321,7 @@ def _regex(path: Path, where: str, source: str, flags: int = 0) -> re.Pattern[st
         raise _fail(path, where, f"invalid regular expression: {exc}") from None
 
 
-def _phrases_regex(path, where, phrases, patterns, vocab, vocab_lists=None) -> re.Pattern[str]:
+def _phrases_regex(path, where, phrases, patterns, vocab, vocab_lists=None, expand=True) -> re.Pattern[str]:
     alts: list[str] = []
     if phrases:
         plist = _str_list(path, where + ".phrases", phrases)
@@ -288,7 +331,7 @@ def _phrases_regex(path, where, phrases, patterns, vocab, vocab_lists=None) -> r
             except _PhraseError as exc:
                 raise _fail(path, f"{where}.phrases[{i}] {p!r}", str(exc)) from None
         try:
-            alts.append(compile_phrases(plist, vocab, vocab_lists))
+            alts.append(compile_phrases(plist, vocab, vocab_lists, expand))
         except _PhraseError as exc:
             raise _fail(path, where + ".phrases", str(exc)) from None
     if patterns:
@@ -444,7 +487,8 @@ def parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
             conditions[key] = tuple(names)
         rules.append(Rule(
             rid, category, level,
-            _phrases_regex(path, where, r.get("phrases"), r.get("patterns"), vocab, vocab_raw),
+            # not expanded: rule_starts below finds where a rule may start
+            _phrases_regex(path, where, r.get("phrases"), r.get("patterns"), vocab, vocab_raw, expand=False),
             bool(r.get("third_person", False)), minor_level, weight, **conditions,
         ))
     if not rules:
@@ -476,20 +520,22 @@ def parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
 
     # one combined regex to skip messages with nothing to look at
     standalone_cues = {n for combo in escalation["standalone"] for n in combo}
-    all_phrases: list[str] = []
     raw_patterns: list[str] = []
     for r in raw_rules:
-        all_phrases.extend(r.get("phrases") or [])
         raw_patterns.extend(r.get("patterns") or [])
+    first_words, always_try = _first_word_index(raw_rules, vocab_raw)
+    # the standalone cues can raise a message with no rule match: their phrases start positions too
+    any_src = compile_prefixes(
+        [p for n in sorted(standalone_cues) for p in (data["cues"][n].get("phrases") or [])], vocab, vocab_raw,
+    ) if standalone_cues else ""
+    any_src = "|".join(x for x in (LEFT + _trie(sorted(first_words)), any_src) if x)
     for n in sorted(standalone_cues):
-        all_phrases.extend(data["cues"][n].get("phrases") or [])
         raw_patterns.extend(data["cues"][n].get("patterns") or [])
-    any_src = compile_phrases(all_phrases, vocab, vocab_raw)
     if raw_patterns:
         any_src += "|" + "|".join("(?:" + p + ")" for p in raw_patterns)
-    # a lookahead: search() answers "does anything match at all" (the fast
-    # path for ordinary chat) and finditer() yields every position where a
-    # rule may start, overlaps included
+    # a lookahead: search() answers "may anything match at all" (the fast path for
+    # ordinary chat) and finditer() yields every position where a rule may start (a
+    # word a rule starts with), overlaps included
     rule_starts = _regex(path, "rule", "(?=" + any_src + ")")
 
     # personal information
@@ -522,12 +568,100 @@ def parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
         allow=allow, cues=cues, rules=tuple(rules), rule_starts=rule_starts,
         escalation=escalation, context_cues=context_cues, role_weights=role_weights,
         pii_patterns=tuple(patterns), helplines=helplines, handle_stopwords=stop,
+        first_words=first_words, first_word_lengths=tuple(sorted({len(w) for w in first_words}, reverse=True)),
+        always_try=always_try,
         spelling=dict(spelling_raw),
         spelling_regex=re.compile(
             LEFT + "(?:" + "|".join(sorted(map(re.escape, spelling_raw), key=len, reverse=True)) + ")" + RIGHT
         ) if spelling_raw else None,
         unmask={n: tuple(ws) for n, ws in unmask.items()},
     )
+
+
+def _trie(words: list[str]) -> str:
+    """One regex for ``words`` (repeated letters allowed), factored letter by letter so
+    that sre rejects a position after a character or two."""
+    if not words:
+        return "(?!)"
+    tree: dict = {}
+    for w in words:
+        node = tree
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        alts = []
+        for ch, child in sorted(node.items()):
+            if ch == "":
+                alts.append("")
+            else:
+                alts.append(re.escape(ch) + ("+" if ch.isalpha() else "") + emit(child))
+        if len(alts) == 1:
+            return alts[0]
+        return "(?:" + "|".join(alts) + ")"
+
+    return emit(tree)
+
+
+def squeeze(word: str) -> str:
+    """``word`` with runs of one letter cut to one: the key the phrase compiler matches by."""
+    return _REPEATS.sub(r"\1", word)
+
+
+_REPEATS = re.compile(r"([a-z])\1+")
+
+
+def _first_chars(tok: str, vocab_lists: dict[str, list[str]], depth: int = 0) -> frozenset[str] | None:
+    """The letters a phrase token can start with; None when it can start with anything."""
+    if depth > 4 or tok == "*" or "\\" in tok or "[" in tok:
+        return None
+    if tok.startswith("{") or tok.startswith("<"):
+        alts = tok[1:-1].split("|") if tok.startswith("{") else vocab_lists.get(tok[1:-1], [])
+        out: set[str] = set()
+        for alt in alts:
+            toks = _TOKEN.findall(alt)
+            if not toks:
+                return None  # an empty alternative: the next token decides
+            sub = _first_chars(toks[0], vocab_lists, depth + 1)
+            if sub is None:
+                return None
+            out |= sub
+        return frozenset(out)
+    word = tok.replace("'", "")
+    return frozenset(word[0]) if word and word[0].isalnum() else None
+
+
+def _first_word_index(raw_rules: list[dict], vocab_lists: dict[str, list[str]]):
+    """word -> ((rule index, letters the next word may start with, or None), ...)."""
+    index: dict[str, dict[int, set[str] | None]] = {}
+    always: set[int] = set()
+    for i, r in enumerate(raw_rules):
+        if r.get("patterns"):
+            always.add(i)
+        for p in r.get("phrases") or []:
+            for q in _expand_leading(p, vocab_lists):
+                toks = _TOKEN.findall(q)
+                first = (toks[0] if toks else "").replace("'", "")
+                # a stem ("suicid~") or a starred word ("b*tch") is found by its literal start
+                head = re.match(r"[a-z0-9]+", first.rstrip("~"))
+                if "\\" in first or "[" in first or head is None:
+                    always.add(i)  # a raw fragment
+                    continue
+                whole = head.group(0) == first and len(toks) > 1
+                nxt = _first_chars(toks[1], vocab_lists) if whole else None
+                slot = index.setdefault(squeeze(head.group(0)), {})
+                if i in slot and slot[i] is None:
+                    continue
+                if nxt is None:
+                    slot[i] = None
+                else:
+                    slot[i] = (slot.get(i) or set()) | nxt
+    frozen = {
+        w: tuple((i, None if chars is None else frozenset(chars)) for i, chars in sorted(ix.items()))
+        for w, ix in index.items()
+    }
+    return frozen, tuple(sorted(always))
 
 
 def load_rule_file(path: str | Path) -> RuleSet:
