@@ -12,6 +12,7 @@ import functools
 import re
 import threading
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,9 +77,16 @@ def _compile_word(word: str) -> str:
     return "".join(out) + ("[a-z0-9]*" if stem_flag else "")
 
 
+def _fold(phrase: str) -> str:
+    """Accents off, as the normaliser does to messages: rule files may write "coupé"."""
+    if phrase.isascii():
+        return phrase
+    return "".join(c for c in unicodedata.normalize("NFKD", phrase) if not unicodedata.combining(c))
+
+
 def _compile_seq(phrase: str, vocab: dict[str, str] | None) -> str:
     """Compile a phrase (without outer boundaries) into a regex source."""
-    phrase = phrase.strip().lower()
+    phrase = _fold(phrase.strip().lower())
     if not phrase:
         return ""
     parts: list[str] = []
@@ -118,7 +126,7 @@ _MAX_EXPANSION = 5000
 def _expand_leading(phrase: str, vocab_lists: dict[str, list[str]], depth: int = 0) -> list[str]:
     """Expand a leading {a|b} or <list> into separate phrases, so that every
     compiled alternative starts with a literal letter (fast to reject)."""
-    tokens = _TOKEN.findall(phrase.strip().lower())
+    tokens = _TOKEN.findall(_fold(phrase.strip().lower()))
     if not tokens:
         return []
     first, rest = tokens[0], " ".join(tokens[1:])
