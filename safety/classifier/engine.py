@@ -332,6 +332,38 @@ def _merged(text: str, langs: tuple[str, ...]) -> Analysis:
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def _has_cue(text: str, language: str, name: str) -> bool:
+    rules = get_rules(language)
+    cue = rules.cues.get(name)
+    if cue is None or not text:
+        return False
+    return cue.regex.search(_normalised(text, language)[0]) is not None
+
+
+def _answers_risk_question(text: str, recent: tuple[str, ...], langs: tuple[str, ...]) -> str | None:
+    """How ``text`` answers a question about risk asked in ``recent``, or None.
+
+    A yes to a question whose yes means danger ("Did you take something?"), a no to one
+    whose no means danger ("Are you safe?"), or any means, place, plan or timing named
+    after either ("Where are you?" "the bridge")."""
+    def has(t: str, name: str) -> bool:
+        return any(_has_cue(t, lang, name) for lang in langs)
+
+    asked_yes = any(has(_as_text(t), "question_yes") for t in recent)
+    asked_no = any(has(_as_text(t), "question_no") for t in recent)
+    if not (asked_yes or asked_no) or has(text, "safe_answer"):
+        return None
+    if asked_yes and has(text, "affirm") and not has(text, "deny"):
+        return "a yes"
+    if asked_no and has(text, "deny") and not has(text, "affirm"):
+        return "a no"
+    cue = next(filter(None, (_context_cue(text, lang) for lang in langs)), None)
+    if cue:
+        return f"{cue[0]} named in answer"
+    return None
+
+
 def _as_text(text: object) -> str:
     """Whatever arrives is screened as text: bytes are decoded, None is empty."""
     if isinstance(text, str):
@@ -411,6 +443,16 @@ def assess(text: str, context: AssessmentContext | None = None) -> Assessment:
             third_person = True
         reasons.insert(0, f"imminent: {name} named after earlier "
                           f"{'third-person ' if 'first' not in earlier else ''}suicidal ideation in this conversation")
+
+    # an answer to a question about risk: "Did you take something?" "all of them idk",
+    # "Are you safe?" "no. on the tracks", "Where are you?" "the bridge"
+    if level < Level.IMMINENT and context.recent_texts:
+        answered = _answers_risk_question(text, context.recent_texts[-2:], langs)
+        if answered:
+            level = Level.IMMINENT
+            categories.add(Category.SELF_HARM)
+            spans.append(Span(0, len(text), Category.SELF_HARM, "context.answer"))
+            reasons.insert(0, f"imminent: {answered} to a question about risk in this conversation")
 
     if an.pii_kinds:
         categories.add(Category.PERSONAL_INFO)

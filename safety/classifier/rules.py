@@ -30,6 +30,52 @@ LEFT = r"(?<![a-z0-9])"
 RIGHT = r"(?![a-z0-9])"
 
 _TOKEN = re.compile(r"\{[^{}]*\}|<[a-z_0-9]+>|\S+")
+
+
+def _tokens(phrase: str) -> list[str]:
+    """Split a phrase into words, {groups} (which may nest) and <lists>."""
+    if "{" not in phrase:
+        return _TOKEN.findall(phrase)
+    out: list[str] = []
+    i, n = 0, len(phrase)
+    while i < n:
+        if phrase[i].isspace():
+            i += 1
+            continue
+        if phrase[i] == "{":
+            depth, j = 0, i
+            while j < n:
+                if phrase[j] == "{":
+                    depth += 1
+                elif phrase[j] == "}":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            out.append(phrase[i:j + 1])  # unclosed: no "}" at the end, reported by the caller
+            i = j + 1
+            continue
+        j = i
+        while j < n and not phrase[j].isspace() and phrase[j] != "{":
+            j += 1
+        out.append(phrase[i:j])
+        i = j
+    return out
+
+
+def _alternatives(group: str) -> list[str]:
+    """The top-level alternatives of a {group}'s inside."""
+    out, depth, start = [], 0, 0
+    for k, ch in enumerate(group):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            out.append(group[start:k])
+            start = k + 1
+    out.append(group[start:])
+    return out
 _VALID_WORD = re.compile(r"^[a-z0-9'*~]+$")
 
 
@@ -91,14 +137,14 @@ def _compile_seq(phrase: str, vocab: dict[str, str] | None) -> str:
         return ""
     parts: list[str] = []
     pending_gap = False
-    for tok in _TOKEN.findall(phrase):
+    for tok in _tokens(phrase):
         if tok == "*":
             pending_gap = True
             continue
         if tok.startswith("{"):
             if not tok.endswith("}"):
                 raise _PhraseError(f"unclosed '{{' in {phrase!r}")
-            alts = tok[1:-1].split("|")
+            alts = _alternatives(tok[1:-1])
             src = "(?:" + "|".join(_compile_seq(a, vocab) for a in alts) + ")"
         elif tok.startswith("<"):
             name = tok[1:-1]
@@ -126,14 +172,14 @@ _MAX_EXPANSION = 5000
 def _expand_leading(phrase: str, vocab_lists: dict[str, list[str]], depth: int = 0) -> list[str]:
     """Expand a leading {a|b} or <list> into separate phrases, so that every
     compiled alternative starts with a literal letter (fast to reject)."""
-    tokens = _TOKEN.findall(_fold(phrase.strip().lower()))
+    tokens = _tokens(_fold(phrase.strip().lower()))
     if not tokens:
         return []
     first, rest = tokens[0], " ".join(tokens[1:])
     if depth > 8:
         return [phrase]
     if first.startswith("{") and first.endswith("}"):
-        alts = first[1:-1].split("|")
+        alts = _alternatives(first[1:-1])
     elif first.startswith("<") and first.endswith(">") and first[1:-1] in vocab_lists:
         alts = vocab_lists[first[1:-1]]
     else:
@@ -208,7 +254,7 @@ def compile_prefixes(phrases: list[str], vocab: dict[str, str], vocab_lists: dic
     for p in phrases:
         for q in _expand_leading(p, vocab_lists):
             head: list[str] = []
-            for tok in _TOKEN.findall(q):
+            for tok in _tokens(q):
                 if tok == "*" or len(head) == PREFIX_TOKENS:
                     break
                 # a long word list as second word would repeat for every first word
@@ -625,10 +671,10 @@ def _first_chars(tok: str, vocab_lists: dict[str, list[str]], depth: int = 0) ->
     if depth > 4 or tok == "*" or "\\" in tok or "[" in tok:
         return None
     if tok.startswith("{") or tok.startswith("<"):
-        alts = tok[1:-1].split("|") if tok.startswith("{") else vocab_lists.get(tok[1:-1], [])
+        alts = _alternatives(tok[1:-1]) if tok.startswith("{") else vocab_lists.get(tok[1:-1], [])
         out: set[str] = set()
         for alt in alts:
-            toks = _TOKEN.findall(alt)
+            toks = _tokens(alt)
             if not toks:
                 return None  # an empty alternative: the next token decides
             sub = _first_chars(toks[0], vocab_lists, depth + 1)
@@ -649,7 +695,7 @@ def _first_word_index(raw_rules: list[dict], vocab_lists: dict[str, list[str]]):
             always.add(i)
         for p in r.get("phrases") or []:
             for q in _expand_leading(p, vocab_lists):
-                toks = _TOKEN.findall(q)
+                toks = _tokens(q)
                 first = (toks[0] if toks else "").replace("'", "")
                 # a stem ("suicid~") or a starred word ("b*tch") is found by its literal start
                 head = re.match(r"[a-z0-9]+", first.rstrip("~"))
