@@ -352,7 +352,7 @@ def _answers_risk_question(text: str, recent: tuple[str, ...], langs: tuple[str,
 
     asked_yes = any(has(_as_text(t), "question_yes") for t in recent)
     asked_no = any(has(_as_text(t), "question_no") for t in recent)
-    if not (asked_yes or asked_no) or has(text, "safe_answer"):
+    if not (asked_yes or asked_no) or any(has(text, n) for n in ("safe_answer", "med_benign", "place_benign", "hyperbole")):
         return None
     if asked_yes and has(text, "affirm") and not has(text, "deny"):
         return "a yes"
@@ -399,6 +399,13 @@ def assess(text: str, context: AssessmentContext | None = None) -> Assessment:
         spans.extend(Span(h.start, h.end, h.category, h.rule.id) for h in misconduct)
 
     risk_level = Level.NONE
+    # A listener's words about risk reflect or ask about the seeker's ("You said you've been
+    # cutting", "Are you planning to end your life tonight?"): they are not the listener's own.
+    listener = context.sender_role == "listener"
+    hits = tuple(h for h in an.hits if not (listener and h.category in _RISK))
+    if listener and len(hits) < len(an.hits):
+        reasons.append("risk words from a listener, about the seeker: not scored")
+    an = Analysis(hits, an.pii_spans, an.pii_kinds, None if listener else an.ideation_person)
     for h in an.hits:
         if h.category is Category.LISTENER_MISCONDUCT:
             continue
@@ -428,7 +435,7 @@ def assess(text: str, context: AssessmentContext | None = None) -> Assessment:
         levels = context.recent_levels[-rules.context_messages:]
         recent = tuple(t for t, stored in zip(recent, levels) if stored >= Level.ELEVATED)
     cue = None
-    if level < Level.IMMINENT and recent:
+    if level < Level.IMMINENT and recent and not listener and not any(_has_cue(text, lg, "safe_answer") for lg in langs):
         cue = next(filter(None, (_context_cue(text, lang) for lang in langs)), None)
     earlier = []
     if cue:
@@ -446,7 +453,7 @@ def assess(text: str, context: AssessmentContext | None = None) -> Assessment:
 
     # an answer to a question about risk: "Did you take something?" "all of them idk",
     # "Are you safe?" "no. on the tracks", "Where are you?" "the bridge"
-    if level < Level.IMMINENT and context.recent_texts:
+    if level < Level.IMMINENT and context.recent_texts and not listener:
         answered = _answers_risk_question(text, context.recent_texts[-2:], langs)
         if answered:
             level = Level.IMMINENT
