@@ -305,8 +305,11 @@ def _languages(text: str, language: str | None) -> tuple[tuple[str, ...], str | 
     if has_rules(req):
         return (req, "en"), None
     guess = guess_language(text)
-    if guess == "en" or (guess is None and (not text.strip() or text.isascii() and len(text) < 12)):
+    # the context's language has no rules: only plain English text is fully screened
+    if (guess == "en" and text.isascii()) or (guess is None and (not text.strip() or text.isascii() and len(text) < 12)):
         return ("en",), None
+    if guess == "en":
+        guess = None
     if guess is not None and has_rules(guess):
         return (guess, "en"), None
     return ("en",), guess or req

@@ -21,27 +21,27 @@ _STOP: dict[str, frozenset[str]] = {
         "en": "the and you i im is are was to of it that this my me not have what just dont be with so but "
               "do for can its they he she we your like want know about all get got how if or would feel "
               "really think been when there will one no too am an at on why because them who",
-        "es": "el los las que y es yo no me mi por una un lo pero muy ya esta estoy este tengo quiero "
+        "es": "hola estas el los las que y es yo no me mi por una un lo pero muy ya esta estoy este tengo quiero morir vivir "
               "nada todo como cuando para con del al mas porque eso ella ellos hoy siento vida "
               "nadie puedo hacer ser soy estar bien mal tambien aqui asi sin",
         "fr": "le les des et je suis tu il elle est pas ne une un que qui dans pour avec mon ma mes "
               "ce cette sur au aux mais plus tout rien veux vais fait etre avoir jai moi toi bien "
-              "tres ou leur nous vous ils elles ca cest peux sais",
+              "tres ou leur nous vous ils elles ca cest peux sais veux mourir vivre envie",
         "de": "der die das und ich du er sie es ist nicht ein eine mit mein meine mich mir zu auf "
               "den dem auch noch nur wie was wenn aber kann will bin hab habe sich sein oder schon "
-              "nichts mehr heute bitte warum weil niemand keine kein",
+              "nichts mehr heute bitte warum weil niemand keine kein leben sterben denke nie",
         "pt": "o os as e eu voce nao um uma que do da dos das meu minha em no na com para por "
               "mas muito ja estou tenho quero nada tudo como quando ele ela isso aqui bem sou "
-              "ninguem vida hoje mim",
-        "it": "il lo gli e io tu non un una che di del della mi sono ho voglio per con ma piu "
-              "anche questo questa come quando perche niente tutto sei bene molto cosa oggi",
-        "nl": "de het een en ik je jij niet is van dat die mijn mij met op te zijn heb wil maar "
+              "ninguem vida hoje mim quero morrer viver nao",
+        "it": "il lo gli e io tu non un una che di del della mi sono ho voglio piu "
+              "anche questo questa quando perche niente tutto sei bene molto cosa oggi",
+        "nl": "de het een ik je jij niet dat die mijn mij op te zijn heb wil maar "
               "ook nog wat als kan niets niemand vandaag waarom",
-        "pl": "nie jest sie to ja ze na w i z do mnie mi jak ale co juz tak czy jestem chce moje "
+        "pl": "nie jest sie ja ze na w z mnie mi jak juz tak czy jestem chce moje "
               "dzisiaj nikt",
-        "tr": "ve bir bu ben sen ne da de icin ama cok gibi daha var yok mi degil istiyorum beni "
+        "tr": "ve bir bu sen ne da de icin ama cok gibi daha var yok mi degil istiyorum beni "
               "bana neden hic",
-        "id": "yang dan aku saya tidak ini itu di ke dari ada mau ingin sudah bisa tapi juga "
+        "id": "yang aku saya tidak ini itu di ke dari ada mau ingin sudah bisa tapi juga "
               "kamu dia apa karena lagi",
     }.items()
 }
@@ -96,7 +96,7 @@ def guess_language(text: str) -> str | None:
             # a few look-alike letters inside Latin words are disguise, not language
             if lang and n * 2 > letters:
                 return lang
-    words = _TOKEN.findall(text[:2000].lower())
+    words = _TOKEN.findall(text[:2000].lower().replace("'", "").replace("\u2019", ""))
     if not words:
         return None
     counts: dict[str, int] = {}
@@ -110,8 +110,8 @@ def guess_language(text: str) -> str | None:
     best, n = ranked[0]
     runner_up = ranked[1][1] if len(ranked) > 1 else 0
     # two telling words, clearly ahead of the next language
-    if n >= 2 and n > 2 * runner_up:
+    if n >= 2 and n >= 2 * runner_up:
         return best
-    if n == 1 and runner_up == 0 and len(words) <= 3 and best != "en":
+    if n == 1 and runner_up == 0 and len(words) <= 4 and best != "en":
         return best
     return None
