@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 import threading
 import tomllib
 import unicodedata
@@ -115,10 +116,12 @@ def _compile_word(word: str) -> str:
             out.append(ch)
         elif ch == prev:
             continue  # "kill" -> k+i+l+ : repeated letters are squeezed
-        else:
+        elif not out:
             # "x" then "x*": same as "x+", but a leading literal lets sre skip
             # non-matching alternatives cheaply
             out.append(ch + ch + "*")
+        else:
+            out.append(ch + "+")
         prev = ch
     return "".join(out) + ("[a-z0-9]*" if stem_flag else "")
 
@@ -229,7 +232,7 @@ def compile_phrases(
             # expanding lets sre reject a position by its first letters; a phrase whose
             # expansion repeats a long remainder many times is kept whole (compile time)
             whole = _compile_seq(p, vocab)
-            if sum(map(len, srcs)) > max(_EXPAND_BUDGET, 4 * len(whole)):
+            if sum(map(len, srcs)) > max(_EXPAND_BUDGET, 2 * len(whole)):
                 srcs = [whole]
         sources.extend(src for src in srcs if src)
     if not sources:
@@ -237,7 +240,7 @@ def compile_phrases(
     return LEFT + _factor(sources) + RIGHT
 
 
-_EXPAND_BUDGET = 3000
+_EXPAND_BUDGET = 0
 
 
 PREFIX_TOKENS = 2
@@ -281,12 +284,42 @@ class Cue:
     regex: re.Pattern[str]
 
 
+class LazyPattern:
+    """A regular expression compiled on first use.
+
+    The rules' alternations are large (word lists inlined many times) and sre compiles
+    them slowly; a rule is only ever tried where its first word occurs, so most of them
+    are not needed by the first messages a process screens. The source is validated
+    piece by piece when the file is loaded, so compiling later cannot fail."""
+
+    __slots__ = ("pattern", "_rx")
+
+    def __init__(self, pattern: str):
+        self.pattern = pattern
+        self._rx: re.Pattern[str] | None = None
+
+    def compiled(self) -> re.Pattern[str]:
+        rx = self._rx
+        if rx is None:
+            rx = self._rx = re.compile(self.pattern)
+        return rx
+
+    def match(self, string: str, pos: int = 0, endpos: int = sys.maxsize):
+        return self.compiled().match(string, pos, endpos)
+
+    def search(self, string: str, pos: int = 0, endpos: int = sys.maxsize):
+        return self.compiled().search(string, pos, endpos)
+
+    def finditer(self, string: str, pos: int = 0, endpos: int = sys.maxsize):
+        return self.compiled().finditer(string, pos, endpos)
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str
     category: Category | None
     level: Level
-    regex: re.Pattern[str]
+    regex: re.Pattern[str] | LazyPattern
     third_person: bool = False
     minor_level: Level | None = None
     weight: float = 1.0
@@ -375,7 +408,7 @@ def _regex(path: Path, where: str, source: str, flags: int = 0) -> re.Pattern[st
         raise _fail(path, where, f"invalid regular expression: {exc}") from None
 
 
-def _phrases_regex(path, where, phrases, patterns, vocab, vocab_lists=None, expand=True) -> re.Pattern[str]:
+def _phrases_regex(path, where, phrases, patterns, vocab, vocab_lists=None, expand=True, lazy=False):
     alts: list[str] = []
     if phrases:
         plist = _str_list(path, where + ".phrases", phrases)
@@ -394,6 +427,8 @@ def _phrases_regex(path, where, phrases, patterns, vocab, vocab_lists=None, expa
             alts.append("(?:" + p + ")")
     if not alts:
         raise _fail(path, where, "needs at least one entry in 'phrases' or 'patterns'")
+    if lazy:
+        return LazyPattern("|".join(alts))
     return _regex(path, where, "|".join(alts))
 
 
@@ -542,7 +577,7 @@ def parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
         rules.append(Rule(
             rid, category, level,
             # not expanded: rule_starts below finds where a rule may start
-            _phrases_regex(path, where, r.get("phrases"), r.get("patterns"), vocab, vocab_raw, expand=False),
+            _phrases_regex(path, where, r.get("phrases"), r.get("patterns"), vocab, vocab_raw, expand=False, lazy=True),
             bool(r.get("third_person", False)), minor_level, weight, **conditions,
         ))
     if not rules:
