@@ -133,8 +133,20 @@ def _fold(phrase: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", phrase) if not unicodedata.combining(c))
 
 
+_seq_cache: dict[tuple[str, int], str] = {}
+
+
 def _compile_seq(phrase: str, vocab: dict[str, str] | None) -> str:
-    """Compile a phrase (without outer boundaries) into a regex source."""
+    """Compile a phrase (without outer boundaries) into a regex source (memoised: the
+    same groups and word lists recur across a file's phrases)."""
+    key = (phrase, id(vocab))
+    src = _seq_cache.get(key)
+    if src is None:
+        src = _seq_cache[key] = _compile_seq_uncached(phrase, vocab)
+    return src
+
+
+def _compile_seq_uncached(phrase: str, vocab: dict[str, str] | None) -> str:
     phrase = _fold(phrase.strip().lower())
     if not phrase:
         return ""
@@ -226,21 +238,17 @@ def compile_phrases(
 ) -> str:
     sources = []
     for p in phrases:
-        expanded = _expand_leading(p, vocab_lists or {}) if vocab is not None else [p]
-        srcs = [_compile_seq(q, vocab) for q in expanded]
-        if not expand and len(srcs) > 1:
-            # expanding lets sre reject a position by its first letters; a phrase whose
-            # expansion repeats a long remainder many times is kept whole (compile time)
-            whole = _compile_seq(p, vocab)
-            if sum(map(len, srcs)) > max(_EXPAND_BUDGET, 2 * len(whole)):
-                srcs = [whole]
+        if not expand or vocab is None:
+            # rules: tried only where their first word occurs (rule_starts), so their
+            # alternatives need not start with a literal; kept whole, they compile faster
+            srcs = [_compile_seq(p, vocab)]
+        else:
+            srcs = [_compile_seq(q, vocab) for q in _expand_leading(p, vocab_lists or {})]
         sources.extend(src for src in srcs if src)
     if not sources:
         raise _PhraseError("empty phrase")
     return LEFT + _factor(sources) + RIGHT
 
-
-_EXPAND_BUDGET = 0
 
 
 PREFIX_TOKENS = 2
@@ -281,7 +289,7 @@ class Cue:
     name: str
     scope: str  # "before" | "message"
     window: int
-    regex: re.Pattern[str]
+    regex: re.Pattern[str] | LazyPattern
 
 
 class LazyPattern:
@@ -334,7 +342,7 @@ class Rule:
 class PiiPattern:
     kind: str
     placeholder: str
-    regex: re.Pattern[str]
+    regex: re.Pattern[str] | LazyPattern
     group: str | None = None
     requires: re.Pattern[str] | None = None
 
@@ -434,6 +442,14 @@ def _phrases_regex(path, where, phrases, patterns, vocab, vocab_lists=None, expa
 
 def parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
     """Validate and compile a parsed rule file."""
+    _seq_cache.clear()
+    try:
+        return _parse_rules(data, path)
+    finally:
+        _seq_cache.clear()
+
+
+def _parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
     unknown = set(data) - _TOP_KEYS
     if unknown:
         raise _fail(path, "top level", f"unknown section(s): {', '.join(sorted(unknown))}")
@@ -515,7 +531,7 @@ def parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
             raise _fail(path, where, f"scope must be 'before' or 'message', not {scope!r}")
         cues[name] = Cue(
             name, scope, int(sec.get("window", 5)),
-            _phrases_regex(path, where, sec.get("phrases"), sec.get("patterns"), vocab, vocab_raw),
+            _phrases_regex(path, where, sec.get("phrases"), sec.get("patterns"), vocab, vocab_raw, lazy=True),
         )
     missing = _REQUIRED_CUES - set(cues)
     if missing:
