@@ -133,12 +133,12 @@ def _analyse_uncached(text: str, language: str) -> Analysis:
         return Analysis((), pii_spans, pii_kinds, None)
 
     # the rules that can start at each candidate position, by the word there
-    positions: dict[int, list[int]] = {}
+    positions: dict[int, list[tuple[int, object]]] = {}
     index, lengths, always = rules.first_words, rules.first_word_lengths, rules.always_try
     for m in rules.rule_starts.finditer(norm, first.start()):
         pos = m.start()
         w = _WORD_AT.match(norm, pos)
-        found: set[int] = set(always)
+        found: dict[int, list] = {i: [rules.rules[i].regex] for i in always}
         if w:
             word = squeeze(w.group(0))
             after = None  # first letter of the next word, found when needed
@@ -155,11 +155,11 @@ def _analyse_uncached(text: str, language: str) -> Analysis:
                         a = _NEXT_WORD.match(norm, w.end())
                         after = a.group(1) if a else ""
                     nxt = after
-                for i, chars in ix:
+                for i, chars, rx in ix:
                     if chars is None or nxt in chars:
-                        found.add(i)
-        for i in found:
-            positions.setdefault(i, []).append(pos)
+                        found.setdefault(i, []).append(rx)
+        for i, rxs in found.items():
+            positions.setdefault(i, []).append((pos, rxs))
     allow = [m.span() for m in rules.allow.finditer(norm)] if rules.allow and positions else []
     cues = _Cues(rules, norm)
     hits: list[Hit] = []
@@ -167,10 +167,14 @@ def _analyse_uncached(text: str, language: str) -> Analysis:
     for i in sorted(positions):
         rule = rules.rules[i]
         last_end = -1
-        for pos in positions[i]:
+        for pos, rxs in positions[i]:
             if pos < last_end:
                 continue  # non-overlapping, like finditer
-            m = rule.regex.match(norm, pos)
+            m = None
+            for rx in rxs:  # the rule's phrases that start with the word at pos
+                m = rx.match(norm, pos)
+                if m is not None:
+                    break
             if m is None:
                 continue
             s, e = m.span()

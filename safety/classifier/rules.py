@@ -16,7 +16,7 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .types import Category, Level, RuleFileError
 
@@ -300,16 +300,22 @@ class LazyPattern:
     are not needed by the first messages a process screens. The source is validated
     piece by piece when the file is loaded, so compiling later cannot fail."""
 
-    __slots__ = ("pattern", "_rx")
-
-    def __init__(self, pattern: str):
-        self.pattern = pattern
+    def __init__(self, pattern: "str | Callable[[], str]"):
+        self._source = pattern
         self._rx: re.Pattern[str] | None = None
+
+    @property
+    def pattern(self) -> str:
+        if callable(self._source):
+            self._source = self._source()
+        return self._source
 
     def compiled(self) -> re.Pattern[str]:
         rx = self._rx
         if rx is None:
             rx = self._rx = re.compile(self.pattern)
+            # later calls go straight to the compiled pattern
+            self.match, self.search, self.finditer = rx.match, rx.search, rx.finditer
         return rx
 
     def match(self, string: str, pos: int = 0, endpos: int = sys.maxsize):
@@ -374,7 +380,7 @@ class RuleSet:
     unmask: dict[int, tuple[str, ...]] = field(default_factory=dict)
     # which rules can start with a word: the word with repeated letters squeezed -> rule
     # indexes; rules that start with a pattern are always tried
-    first_words: dict[str, tuple[tuple[int, frozenset[str] | None], ...]] = field(default_factory=dict)
+    first_words: dict[str, tuple[tuple[int, frozenset[str] | None, LazyPattern], ...]] = field(default_factory=dict)
     first_word_lengths: tuple[int, ...] = ()
     always_try: tuple[int, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
@@ -628,7 +634,7 @@ def _parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
     raw_patterns: list[str] = []
     for r in raw_rules:
         raw_patterns.extend(r.get("patterns") or [])
-    first_words, always_try = _first_word_index(raw_rules, vocab_raw)
+    first_words, always_try = _first_word_index(raw_rules, vocab, vocab_raw)
     # the standalone cues can raise a message with no rule match: their phrases start positions too
     any_src = compile_prefixes(
         [p for n in sorted(standalone_cues) for p in (data["cues"][n].get("phrases") or [])], vocab, vocab_raw,
@@ -737,9 +743,14 @@ def _first_chars(tok: str, vocab_lists: dict[str, list[str]], depth: int = 0) ->
     return frozenset(word[0]) if word and word[0].isalnum() else None
 
 
-def _first_word_index(raw_rules: list[dict], vocab_lists: dict[str, list[str]]):
-    """word -> ((rule index, letters the next word may start with, or None), ...)."""
+def _first_word_index(raw_rules: list[dict], vocab: dict[str, str], vocab_lists: dict[str, list[str]]):
+    """word -> ((rule index, letters the next word may start with or None, the rule's
+    phrases that start with that word), ...), and the rules to try everywhere.
+
+    A rule's whole alternation is slow to try at a position (sre walks every phrase);
+    the phrases that start with the word found there are few."""
     index: dict[str, dict[int, set[str] | None]] = {}
+    buckets: dict[tuple[str, int], list[str]] = {}
     always: set[int] = set()
     for i, r in enumerate(raw_rules):
         if r.get("patterns"):
@@ -753,17 +764,24 @@ def _first_word_index(raw_rules: list[dict], vocab_lists: dict[str, list[str]]):
                 if "\\" in first or "[" in first or head is None:
                     always.add(i)  # a raw fragment
                     continue
+                key = squeeze(head.group(0))
+                buckets.setdefault((key, i), []).append(q)
                 whole = head.group(0) == first and len(toks) > 1
                 nxt = _first_chars(toks[1], vocab_lists) if whole else None
-                slot = index.setdefault(squeeze(head.group(0)), {})
+                slot = index.setdefault(key, {})
                 if i in slot and slot[i] is None:
                     continue
                 if nxt is None:
                     slot[i] = None
                 else:
                     slot[i] = (slot.get(i) or set()) | nxt
+
+    def bucket(key: str, i: int) -> LazyPattern:
+        phrases = tuple(dict.fromkeys(buckets[(key, i)]))
+        return LazyPattern(lambda: LEFT + _factor([_compile_seq(q, vocab) for q in phrases]) + RIGHT)
+
     frozen = {
-        w: tuple((i, None if chars is None else frozenset(chars)) for i, chars in sorted(ix.items()))
+        w: tuple((i, None if chars is None else frozenset(chars), bucket(w, i)) for i, chars in sorted(ix.items()))
         for w, ix in index.items()
     }
     return frozen, tuple(sorted(always))
