@@ -15,7 +15,10 @@ from chat.payloads import request_payload
 from chat.request_sql import active_topic
 from chat.selectors import estimated_wait_seconds, queue_position
 from listeners.models import ListenerProfile, ListenerStatus
-from support.errors import DomainError
+from safety.screening import screen_message
+from support import ratelimit
+from support.errors import DomainError, RateLimited
+from support.helplines import helplines_for
 from support.models import Role, User
 from support.rawsql import insert_instance
 
@@ -24,10 +27,20 @@ UNKNOWN_TOPIC = "We don't know that topic."
 UNKNOWN_LISTENER = "That listener isn't available for direct requests."
 NOTE_TOO_LONG = "Notes are limited to {limit} characters."
 NO_OPEN_REQUEST = "You're not waiting in line right now."
+REQUESTS_TOO_FAST = "You've asked for a listener many times in a short while. Please wait a little before asking again."
+REQUESTS_WINDOW = 3600
 
 
-def request_create(*, seeker: User, topic_slug: str | None, listener_alias: str | None = None, note: str = "", now=None) -> ChatRequest:
+def request_create(
+    *, seeker: User, topic_slug: str | None, listener_alias: str | None = None, note: str = "", address: str = "", now=None
+) -> ChatRequest:
     """Put a seeker in line: a waiting conversation plus its request.
+
+    Counted first, per seeker (``CHAT_REQUESTS_PER_SEEKER``) and per client
+    address (``address``, ``CHAT_REQUESTS_PER_ADDRESS``), both per hour in the
+    shared cache with atomic increments, so a concurrent burst of requests
+    cannot pass either; the limits fail open (people must reach help when the
+    cache is down).
 
     One open request per seeker: the partial unique constraint refuses a
     second, concurrent or not, and nothing of it is kept. A request for a
@@ -44,6 +57,11 @@ def request_create(*, seeker: User, topic_slug: str | None, listener_alias: str 
     note = note.strip()
     if len(note) > settings.MATCHING_MAX_NOTE_CHARS:
         raise DomainError("note_too_long", NOTE_TOO_LONG.format(limit=settings.MATCHING_MAX_NOTE_CHARS), field="note")
+    _request_rate_check(seeker=seeker, address=address)
+    # The note reaches a listener's offer: screened and masked like a message before anyone sees it.
+    screening = screen_message(text=note, sender_role="seeker") if note else None
+    if screening is not None:
+        note = screening.text
     topic = None
     if topic_slug not in (None, "", "any"):
         topic = active_topic(topic_slug) if isinstance(topic_slug, str) else None
@@ -68,15 +86,49 @@ def request_create(*, seeker: User, topic_slug: str | None, listener_alias: str 
             # statement fewer for every request in a burst.
             # Written as the ORM's create() would, without its statement building (support.rawsql).
             conversation = insert_instance(Conversation(seeker=seeker, topic=topic, last_activity_at=now))
+            at_risk = screening is not None and screening.at_risk
             request = insert_instance(ChatRequest(
                 seeker=seeker, conversation=conversation, topic=topic, age_group=seeker.age_group or "adult",
-                requested_listener=listener, note=note, queued_at=now, priority=_priority_for(seeker, now=now),
+                requested_listener=listener, note=note, queued_at=now,
+                priority=RequestPriority.URGENT if at_risk else _priority_for(seeker, now=now),
                 specific_until=now + timedelta(seconds=settings.MATCHING_SPECIFIC_LISTENER_WAIT_SECONDS) if listener else None,
             ))
             user_join_conversation(seeker.pk, conversation.pk)
+            if screening is not None and screening.needs_flag:
+                _note_flagged(request, screening=screening, now=now)
     except IntegrityError:
         raise DomainError("already_waiting", ALREADY_WAITING, status=409) from None
     return request
+
+
+def _note_flagged(request: ChatRequest, *, screening, now) -> None:
+    """A request note that speaks of risk counts like such a message: a case with its staff alert,
+    and the seeker is shown the crisis resources at once (the request itself is already urgent)."""
+    from safety.screening import verdict_for
+    from safety.models import FlagSource
+    from safety.services import case_raise, flag_categories  # safety's services build on chat's models
+
+    verdict = verdict_for(screening, author_role="seeker")
+    case_raise(
+        conversation=request.conversation, subject=request.seeker, subject_role="seeker", source=FlagSource.CLASSIFIER,
+        level=verdict.flag_level, categories=flag_categories(screening),
+        reason="In the request note: " + (screening.assessment.reason or "unscreened"), excerpt=screening.text, now=now,
+    )
+    if screening.at_risk:
+        user_event(request.seeker_id, {
+            "type": "safety.resources", "conversation": request.conversation_id, "helplines": helplines_for(None),
+        })
+
+
+def _request_rate_check(*, seeker: User, address: str) -> None:
+    limits = (("chat-request", str(seeker.pk), settings.CHAT_REQUESTS_PER_SEEKER),
+              ("chat-request-ip", address, settings.CHAT_REQUESTS_PER_ADDRESS))
+    for scope, identity, limit in limits:
+        if not identity:
+            continue
+        decision = ratelimit.hit(scope, identity, limit=limit, window=REQUESTS_WINDOW)
+        if not decision.allowed:
+            raise RateLimited(decision.retry_after, REQUESTS_TOO_FAST)
 
 
 def _priority_for(seeker: User, *, now) -> int:
@@ -88,9 +140,11 @@ def _priority_for(seeker: User, *, now) -> int:
     return RequestPriority.NORMAL
 
 
-def request_create_with_status(*, seeker: User, topic_slug: str | None, listener_alias: str | None = None, note: str = "") -> tuple[ChatRequest, dict]:
+def request_create_with_status(
+    *, seeker: User, topic_slug: str | None, listener_alias: str | None = None, note: str = "", address: str = ""
+) -> tuple[ChatRequest, dict]:
     """``request_create`` and the new request's place in line, in one trip to the database thread."""
-    request = request_create(seeker=seeker, topic_slug=topic_slug, listener_alias=listener_alias, note=note)
+    request = request_create(seeker=seeker, topic_slug=topic_slug, listener_alias=listener_alias, note=note, address=address)
     return request, request_status(request)
 
 

@@ -126,7 +126,7 @@ def _normalised(text: str, language: str) -> tuple[str, list[int] | None]:
 
 def _analyse_uncached(text: str, language: str) -> Analysis:
     rules = get_rules(language)
-    pii_spans, pii_kinds = mask_for_language(text, language if rules.pii_patterns else "en")[1:]
+    pii_spans, pii_kinds = mask_for_language(text, language)[1:]
     norm, origin = _normalised(text, language)
     first = rules.rule_starts.search(norm)
     if first is None:
