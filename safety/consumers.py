@@ -1,11 +1,12 @@
 """The safety-staff socket, ``/ws/v1/staff/``.
 
 Only users with ``support.safety_review`` (4401 when not signed in, 4403
-otherwise). On connect the socket joins ``safety.staff`` and the
-conversations this staff member has joined, records presence, and sends
-``hello`` with every unresolved alert read from the database — so an alert
-raised while nobody was connected, or lost by the channel layer, still
-arrives. Frames are documented in docs/protocol.md.
+otherwise). On connect the socket joins ``safety.staff`` first and only then
+reads every unresolved alert from the database for ``hello``: an alert raised
+while the socket connects is either in that read or arrives live through the
+group (possibly both; clients key alerts by id), never in neither. Alerts
+raised while nobody was connected, or lost by the channel layer, arrive in
+``hello``. Frames are documented in docs/protocol.md.
 """
 
 from __future__ import annotations
@@ -28,9 +29,8 @@ from support.ws import PROTOCOL_VERSION, CloseCode
 logger = logging.getLogger("hearth.safety")
 
 
-def _connect_state(user) -> dict | None:
-    if not is_safety_staff(user):
-        return None
+def _connect_state(user) -> dict:
+    """What ``hello`` carries; read only after the socket has joined the staff group."""
     now = timezone.now()
     alerts = [
         alert_payload(flag, topic_slug=flag.conversation.topic.slug if flag.conversation_id and flag.conversation.topic_id else None, now=now)
@@ -52,8 +52,7 @@ class StaffConsumer(ConversationSocket):
         if user is None or not user.is_authenticated:
             await self.close(code=CloseCode.UNAUTHENTICATED)
             return
-        state = await database_sync_to_async(_connect_state)(user)
-        if state is None:
+        if not await database_sync_to_async(is_safety_staff)(user):
             await self.close(code=CloseCode.FORBIDDEN)
             return
         await self.join_group(STAFF_GROUP)
@@ -61,6 +60,7 @@ class StaffConsumer(ConversationSocket):
         session = self.scope.get("session")
         if session is not None and session.session_key:
             await self.join_group(session_group(session.session_key))
+        state = await database_sync_to_async(_connect_state)(user)
         for conversation_id in state["conversations"]:
             await self.join_conversation(conversation_id)
         await database_sync_to_async(presence.connection_open)(user_id=user.pk, channel_name=self.channel_name)

@@ -4,11 +4,29 @@ from __future__ import annotations
 
 from support.helplines import helplines_for
 
-GUIDANCE = (
+from safety.classifier import Level
+from safety.payloads import level_label
+
+GUIDANCE_ELEVATED = (
     "This message may mean the person is at risk. Stay with them, stay calm and kind, and ask directly about "
-    "their safety. The safety team has been alerted and may join. Don't promise secrecy; share the crisis "
-    "resources if they are in danger now."
+    "their safety: \"Are you thinking about suicide?\" Asking does not put the idea in their head. The safety "
+    "team has been alerted and may join. Don't promise secrecy."
 )
+GUIDANCE_IMMINENT = (
+    "This person may be in danger right now. Ask whether they have already done something to hurt themselves "
+    "and where they are. If they have taken something or are in a dangerous place, send them the crisis "
+    "resources and urge them to call emergency services now. Stay with them; the safety team has been "
+    "alerted and will join."
+)
+
+
+def guidance_frame(*, conversation_id: int, level: int) -> dict:
+    """What a listener is told when a message in their chat is flagged, specific to the level."""
+    text = GUIDANCE_IMMINENT if level >= Level.IMMINENT else GUIDANCE_ELEVATED
+    return {
+        "type": "safety.guidance", "conversation": conversation_id,
+        "level": int(level), "level_label": level_label(level), "guidance": text,
+    }
 
 
 async def after_flagged_message(consumer, *, conversation_id: int, screening) -> None:
@@ -25,6 +43,6 @@ async def after_flagged_message(consumer, *, conversation_id: int, screening) ->
             "type": "deliver",
             "conversation": conversation_id,
             "role": "listener",
-            "frame": {"type": "safety.guidance", "conversation": conversation_id, "level": screening.level, "guidance": GUIDANCE},
+            "frame": guidance_frame(conversation_id=conversation_id, level=screening.level),
         },
     )

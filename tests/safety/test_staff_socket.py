@@ -8,8 +8,9 @@ from channels.db import database_sync_to_async
 from chat.models import Conversation, Message
 from safety.models import FlagSource, FlagStatus, SafetyFlag, StaffParticipation
 from safety.services import STAFF_JOINED, STAFF_TOOK_OVER
+from chat.services.messages import message_send
 from tests.factories import ListenerFactory, SeekerFactory
-from tests.safety.helpers import CRISIS, flagged_pair, matched_pair, staff_member
+from tests.safety.helpers import CRISIS, IMMINENT, flagged_pair, matched_pair, staff_member
 from tests.ws import connected, receive_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -69,6 +70,16 @@ async def test_listener_sees_guidance_when_their_seeker_writes_a_crisis_message(
         await seeker_ws.send_json_to({"type": "message.send", "conversation": conversation.pk, "client_id": "c1", "text": CRISIS})
         guidance = await receive_until(listener_ws, "safety.guidance")
         assert guidance["conversation"] == conversation.pk
+        assert (guidance["level"], guidance["level_label"]) == (2, "elevated")
+
+
+async def test_listener_is_told_of_possible_immediate_risk_when_their_seeker_states_a_plan():
+    seeker, listener, conversation = await db(matched_pair)()
+    async with connected(listener) as listener_ws, connected(seeker) as seeker_ws:
+        await seeker_ws.send_json_to({"type": "message.send", "conversation": conversation.pk, "client_id": "c1", "text": IMMINENT})
+        guidance = await receive_until(listener_ws, "safety.guidance")
+        assert (guidance["level"], guidance["level_label"]) == (3, "imminent")
+        assert "emergency services" in guidance["guidance"]
 
 
 async def test_acknowledging_an_alert_is_shared_with_every_staff_console():
@@ -203,3 +214,26 @@ async def test_staff_who_took_over_can_close_the_chat_with_a_reason_the_seeker_r
         ended = await receive_until(seeker_ws, "conversation.ended")
         assert ended["reason"] == "staff_ended" and ended["reason_text"]
     assert await db(AuditRecord.objects.filter(action="conversation.end", target_id=conversation.pk).exists)()
+
+
+async def test_an_alert_raised_while_the_staff_socket_reads_open_alerts_still_arrives_live(monkeypatch):
+    """The socket joins the staff group before it reads the open alerts: an alert
+    committed just after that read (so not in ``hello``) must arrive live."""
+    import safety.consumers  # patched where the consumer looks the reader up
+
+    seeker, _, conversation = await db(matched_pair)()
+    staff = await db(staff_member)()
+    read_open_alerts = safety.consumers.selectors.alerts_open
+    raised: list[int] = []
+
+    def read_then_raise():
+        alerts = list(read_open_alerts())
+        result = message_send(sender=seeker, conversation_id=conversation.pk, client_id="gap-1", text=CRISIS)
+        raised.append(SafetyFlag.objects.get(message=result.message).pk)
+        return alerts
+
+    monkeypatch.setattr(safety.consumers.selectors, "alerts_open", read_then_raise)
+    async with connected(staff, path=STAFF) as ws:
+        assert ws.hello["alerts"] == []
+        alert = await receive_until(ws, "alert.created")
+        assert alert["alert"]["id"] == raised[0]

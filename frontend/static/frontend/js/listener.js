@@ -335,7 +335,7 @@ function showGuidance(frame) {
   const chat = state.chats.get(frame.conversation);
   if (!chat) return;
   chat.guidance.replaceChildren(
-    el("h3", { text: frame.level === "imminent" ? "Possible immediate risk" : "This person may be at risk" }),
+    el("h3", { text: frame.level_label === "imminent" ? "Possible immediate risk" : "This person may be at risk" }),
     el("p", { text: frame.guidance }),
   );
   chat.guidance.hidden = false;
