@@ -7,13 +7,13 @@ character n-grams and gives two probabilities: that the message is at least
 them to raise (never lower) the rules' level.
 
 The model file is JSON written by ``manage.py safety_train`` (scikit-learn
-logistic regression, exported): a vocabulary of n-gram features with one
-weight per head, a bias per head, and the thresholds calibrated on the
-development set. Scoring needs no numpy and no scikit-learn, so a server
-process imports nothing heavy: per message it extracts ~100-300 feature
-strings and looks each up in a dict.
+logistic regression, exported): a vocabulary of n-gram features, each with
+its idf and one weight per head, a bias per head, and the thresholds
+calibrated on the development set. Scoring needs no numpy and no
+scikit-learn, so a server process imports nothing heavy: per message it
+extracts a few hundred feature strings and looks each up in a dict.
 
-Features (``features(text)``) are defined here once and used by both training
+Features (``feature_blocks``) are defined here once and used by both training
 and scoring, so the two cannot drift apart.
 """
 
@@ -96,27 +96,41 @@ def normalise_for_model(text: str) -> list[str]:
     return tokens
 
 
-def features(text: str, *, char_range: tuple[int, int] = (3, 5)) -> set[str]:
-    """The message's features: words (``w:``), word pairs (``b:``) and character
-    n-grams inside padded words (``c:``), as a set (presence, not counts)."""
-    tokens = normalise_for_model(text)
-    out: set[str] = set()
-    add = out.add
-    lo, hi = char_range
+MAX_TOKENS = 300  # a pasted wall of text is read from its start: bounded time per message
+MAX_CHARS = 1200
+
+
+def feature_blocks(text: str, *, char_range: tuple[int, int] = (3, 5)) -> tuple[set[str], set[str]]:
+    """The message's features as two blocks, each scored and normalised on its own:
+    words (``w:``) and word pairs (``b:``, with ``^``/``$`` at the ends); and
+    character n-grams (``c:``) of the normalised text, across word boundaries.
+    Sets: presence counts, not repetition."""
+    tokens = normalise_for_model(text)[:MAX_TOKENS]
+    words: set[str] = set()
+    add = words.add
     prev = "^"
     for tok in tokens:
         add("w:" + tok)
         add("b:" + prev + " " + tok)
         prev = tok
-        if hi and tok.isalpha() and len(tok) >= 2:
-            padded = " " + tok + " "
-            n_max = min(hi, len(padded))
-            for n in range(lo, n_max + 1):
-                for i in range(len(padded) - n + 1):
-                    add("c:" + padded[i:i + n])
     if tokens:
         add("b:" + prev + " $")
-    return out
+    chars: set[str] = set()
+    lo, hi = char_range
+    if hi and tokens:
+        joined = " " + " ".join(tokens)[:MAX_CHARS] + " "
+        add = chars.add
+        size = len(joined)
+        for n in range(lo, hi + 1):
+            for i in range(size - n + 1):
+                add("c:" + joined[i:i + n])
+    return words, chars
+
+
+def features(text: str, *, char_range: tuple[int, int] = (3, 5)) -> set[str]:
+    """All of the message's features (both blocks of ``feature_blocks``)."""
+    words, chars = feature_blocks(text, char_range=char_range)
+    return words | chars
 
 
 def context_features(recent_texts: Sequence[str], turns: int) -> set[str]:
@@ -124,7 +138,7 @@ def context_features(recent_texts: Sequence[str], turns: int) -> set[str]:
     learns them apart from the message's own words."""
     out: set[str] = set()
     for t in recent_texts[-turns:] if turns else ():
-        for tok in normalise_for_model(t):
+        for tok in normalise_for_model(t)[:MAX_TOKENS]:
             out.add("x:" + tok)
     return out
 
@@ -145,11 +159,10 @@ def _sigmoid(z: float) -> float:
 
 @dataclass
 class RiskModel:
-    weights: dict[str, tuple[float, float]]  # feature -> (elevated head, imminent head)
+    weights: dict[str, tuple[float, float, float]]  # feature -> (idf, elevated head, imminent head)
     bias: tuple[float, float]
     thresholds: dict[str, float]  # "elevated", "imminent": raise the level at or above these
-    context_turns: int = 0
-    context_weights: dict[str, tuple[float, float]] = field(default_factory=dict)
+    context_turns: int = 0  # earlier turns read (their words, x: features, are in ``weights``)
     category_weights: dict[str, tuple[float, ...]] = field(default_factory=dict)
     category_bias: tuple[float, ...] = ()
     char_range: tuple[int, int] = (3, 5)
@@ -158,30 +171,23 @@ class RiskModel:
     # ------------------------------------------------------------------ scoring
 
     def score(self, text: str, recent_texts: Sequence[str] = ()) -> Scores:
-        feats = features(text, char_range=self.char_range)
         z_e, z_i = self.bias
-        if feats:
-            get = self.weights.get
-            s_e = s_i = 0.0
-            for f in feats:
+        get = self.weights.get
+        blocks = list(feature_blocks(text, char_range=self.char_range))
+        if self.context_turns and recent_texts:
+            blocks.append(context_features(recent_texts, self.context_turns))
+        for block in blocks:
+            # Each block is L2-normalised over its known features, weighted by idf.
+            ss = s_e = s_i = 0.0
+            for f in block:
                 w = get(f)
                 if w is not None:
-                    s_e += w[0]
-                    s_i += w[1]
-            norm = 1.0 / math.sqrt(len(feats))
-            z_e += s_e * norm
-            z_i += s_i * norm
-        if self.context_turns and recent_texts and self.context_weights:
-            ctx = context_features(recent_texts, self.context_turns)
-            if ctx:
-                get = self.context_weights.get
-                s_e = s_i = 0.0
-                for f in ctx:
-                    w = get(f)
-                    if w is not None:
-                        s_e += w[0]
-                        s_i += w[1]
-                norm = 1.0 / math.sqrt(len(ctx))
+                    idf = w[0]
+                    ss += idf * idf
+                    s_e += idf * w[1]
+                    s_i += idf * w[2]
+            if ss:
+                norm = 1.0 / math.sqrt(ss)
                 z_e += s_e * norm
                 z_i += s_i * norm
         return Scores(_sigmoid(z_e), _sigmoid(z_i))
@@ -190,16 +196,26 @@ class RiskModel:
         """The most likely risk category (self_harm, harm_to_others, abuse), if the model has a category head."""
         if not self.category_weights or not self.category_bias:
             return None
-        feats = features(text, char_range=self.char_range)
         z = list(self.category_bias)
-        if feats:
-            norm = 1.0 / math.sqrt(len(feats))
-            get = self.category_weights.get
-            for f in feats:
+        get = self.weights.get
+        cget = self.category_weights.get
+        for block in feature_blocks(text, char_range=self.char_range):
+            ss = 0.0
+            acc = [0.0] * len(z)
+            for f in block:
                 w = get(f)
-                if w is not None:
-                    for k, v in enumerate(w):
-                        z[k] += v * norm
+                if w is None:
+                    continue
+                idf = w[0]
+                ss += idf * idf
+                c = cget(f)
+                if c is not None:
+                    for k, v in enumerate(c):
+                        acc[k] += idf * v
+            if ss:
+                norm = 1.0 / math.sqrt(ss)
+                for k in range(len(z)):
+                    z[k] += acc[k] * norm
         best = max(range(len(z)), key=z.__getitem__)
         return CATEGORIES[best]
 
@@ -208,7 +224,7 @@ class RiskModel:
     def to_dict(self) -> dict:
         def table(weights: dict[str, tuple[float, ...]]) -> dict:
             keys = sorted(weights)
-            return {"features": keys, "weights": [[round(v, 5) for v in weights[k]] for k in keys]}
+            return {"features": keys, "weights": [[round(v, 4) for v in weights[k]] for k in keys]}
 
         return {
             "format": FORMAT,
@@ -217,8 +233,7 @@ class RiskModel:
             "thresholds": {k: round(v, 6) for k, v in self.thresholds.items()},
             "char_range": list(self.char_range),
             "context_turns": self.context_turns,
-            "message": table(self.weights),
-            "context": table(self.context_weights),
+            "features": table(self.weights),
             "categories": {
                 "labels": list(CATEGORIES),
                 "bias": [round(v, 6) for v in self.category_bias],
@@ -261,8 +276,7 @@ class RiskModel:
                 if not 0.0 < v <= 1.0:
                     raise ModelFileError(f"threshold {k}={v} outside (0, 1]")
             lo, hi = (int(v) for v in data.get("char_range", (3, 5)))
-            weights = _table(data["message"], 2, "message")
-            context = _table(data.get("context") or {"features": [], "weights": []}, 2, "context")
+            weights = _table(data["features"], 3, "features")
             cats = data.get("categories") or {}
             cat_weights = _table(cats, len(CATEGORIES), "categories") if cats.get("features") else {}
             cat_bias = _floats(cats["bias"], len(CATEGORIES), "categories.bias") if cat_weights else ()
@@ -274,7 +288,7 @@ class RiskModel:
         if not weights:
             raise ModelFileError("the model has no features")
         return cls(weights=weights, bias=bias, thresholds=thresholds, context_turns=turns,
-                   context_weights=context, category_weights=cat_weights, category_bias=cat_bias,
+                   category_weights=cat_weights, category_bias=cat_bias,
                    char_range=(lo, hi), meta=dict(data.get("meta") or {}))
 
 

@@ -6,10 +6,13 @@ imported by a server process, which scores the exported model in pure Python
 
 The recipe:
 
-1. Features of each training message (``model.features``: words, word pairs,
-   character 3-5-grams) and, optionally, the words of its last earlier turn(s).
-   Features seen in fewer than ``min_df`` training messages are dropped.
-2. Two logistic regressions on those binary, length-normalised features: one
+1. Features of each training message (``model.feature_blocks``: words and
+   word pairs; character 3-5-grams across word boundaries) and, optionally,
+   the words of its last earlier turn(s). Features seen in fewer than
+   ``min_df`` training messages are dropped.
+2. Two logistic regressions on those features (presence weighted by idf,
+   each block L2-normalised on its own, exactly as ``RiskModel.score`` reads
+   them): one
    for "elevated or worse", one for "imminent" (class-balanced, L2). A third,
    multinomial one, names the category (self_harm, harm_to_others, abuse) of
    the risk rows, used when the model raises a message the rules left
@@ -17,8 +20,9 @@ The recipe:
 3. Calibration on the development set: the rules are run on every dev message,
    the model scores it, and the pair of thresholds is chosen that catches the
    most risk (elevated+ recall, plus imminent recall as imminent and as
-   elevated+) while keeping the combined false alarms (none/distress raised
-   to elevated+) within ``max_false_alarm``.
+   elevated+) while the false alarms the model adds (none/distress rows it
+   raises to elevated+ that the rules did not) stay within what the rules
+   leave of the 5 % target, and never above 2 % when the rules leave less.
 4. Model selection: a few regularisation strengths and context settings are
    each trained and calibrated; the best on dev by the same objective wins.
 """
@@ -35,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .evaluation import Example
-from .model import CATEGORIES, RiskModel, context_features, features
+from .model import CATEGORIES, RiskModel, context_features, feature_blocks
 from .types import AssessmentContext, Level
 
 GOALS = {"imminent_as_imminent": 0.85, "imminent_as_elevated": 0.95, "elevated_as_elevated": 0.90,
@@ -112,14 +116,17 @@ class Calibration:
 
 
 def calibrate(gold: Sequence[int], rules: Sequence[int], p_elevated: Sequence[float], p_imminent: Sequence[float],
-              *, max_false_alarm: float = 0.04) -> Calibration:
+              *, max_false_alarm: float = 0.05, min_model_false_alarm: float = 0.02) -> Calibration:
     """Choose the thresholds (on the development set) for the combined verdict.
 
     Maximises elevated+ recall of the risk rows plus imminent recall (as imminent
     and as elevated+), less half the share of elevated rows over-raised to
-    imminent, subject to the combined false-alarm rate <= ``max_false_alarm``
-    (never above the rules' own rate: the model may not add false alarms if the
-    rules alone are already over budget). Ties go to the higher thresholds."""
+    imminent. The constraint is on the false alarms the model ADDS (ordinary
+    none/distress rows it raises that the rules left below elevated): at most
+    what the rules leave of ``max_false_alarm``, and never less than
+    ``min_model_false_alarm``, so that rules which are already over budget do not
+    silence the model, nor rules well under it let the model run loose. Ties go
+    to the higher thresholds."""
     import numpy as np
 
     g = np.asarray(gold)
@@ -131,21 +138,22 @@ def calibrate(gold: Sequence[int], rules: Sequence[int], p_elevated: Sequence[fl
     elev = g == Level.ELEVATED
     risk = g >= Level.ELEVATED
     rules_fa = float((r[ordinary] >= Level.ELEVATED).mean()) if ordinary.any() else 0.0
-    budget = max(max_false_alarm, rules_fa)
+    budget = max(max_false_alarm - rules_fa, min_model_false_alarm)
     grid = np.round(np.arange(0.05, 0.991, 0.01), 2)
     best: Calibration | None = None
 
     def mean(mask, cond):
         return float(cond[mask].mean()) if mask.any() else 1.0
 
+    rules_up = r >= Level.ELEVATED
     for ti in grid[::-1]:
         lvl_i = np.where(pi >= ti, Level.IMMINENT, 0)
         for te in grid[::-1]:
             model_level = np.maximum(lvl_i, np.where(pe >= te, Level.ELEVATED, 0))
             final = np.maximum(r, model_level)
             up = final >= Level.ELEVATED
-            fa = mean(ordinary, up) if ordinary.any() else 0.0
-            if fa > budget + 1e-12:
+            added = mean(ordinary, up & ~rules_up) if ordinary.any() else 0.0
+            if added > budget + 1e-12:
                 continue
             obj = (mean(risk, up) + mean(imm, final == Level.IMMINENT) + mean(imm, up)
                    - 0.5 * mean(elev, final == Level.IMMINENT))
@@ -168,47 +176,62 @@ class Candidate:
     params: dict
 
 
-def _matrix(rows: Sequence[set[str]], vocab: dict[str, int]):
+def _vocab(rows: Sequence[Sequence[set[str]]], min_df: int) -> tuple[dict[str, int], list[float]]:
+    """Features seen in at least ``min_df`` rows -> column, and each one's (smoothed) idf."""
+    df: dict[str, int] = {}
+    for blocks in rows:
+        for block in blocks:
+            for f in block:
+                df[f] = df.get(f, 0) + 1
+    names = sorted(f for f, n in df.items() if n >= min_df)
+    n = len(rows)
+    return {f: i for i, f in enumerate(names)}, [math.log((1 + n) / (1 + df[f])) + 1.0 for f in names]
+
+
+def _matrix(rows: Sequence[Sequence[set[str]]], vocab: dict[str, int], idf: Sequence[float]):
+    """The rows as ``RiskModel.score`` sees them: per block, idf values L2-normalised over known features."""
     import numpy as np
     from scipy.sparse import csr_matrix
 
     indptr, indices, data = [0], [], []
-    for feats in rows:
-        cols = [vocab[f] for f in feats if f in vocab]
-        v = 1.0 / math.sqrt(len(feats)) if feats else 0.0
-        indices.extend(cols)
-        data.extend([v] * len(cols))
+    for blocks in rows:
+        for block in blocks:
+            cols = [vocab[f] for f in block if f in vocab]
+            if not cols:
+                continue
+            vals = [idf[c] for c in cols]
+            norm = 1.0 / math.sqrt(sum(v * v for v in vals))
+            indices.extend(cols)
+            data.extend(v * norm for v in vals)
         indptr.append(len(indices))
     return csr_matrix((np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64),
                        np.asarray(indptr, dtype=np.int64)), shape=(len(rows), len(vocab)))
 
 
-def _vocab(rows: Sequence[set[str]], min_df: int) -> dict[str, int]:
-    df: dict[str, int] = {}
-    for feats in rows:
-        for f in feats:
-            df[f] = df.get(f, 0) + 1
-    return {f: i for i, f in enumerate(sorted(f for f, n in df.items() if n >= min_df))}
+def _rows(examples: Sequence[Example], context_turns: int, char_range: tuple[int, int]) -> list[list[set[str]]]:
+    out = []
+    for ex in examples:
+        blocks = list(feature_blocks(ex.text, char_range=char_range))
+        if context_turns and ex.context:
+            blocks.append(context_features(ex.context, context_turns))
+        out.append(blocks)
+    return out
 
 
-def train_linear(train: Sequence[Example], *, C: float = 4.0, min_df: int = 2, context_turns: int = 1,
-                 char_range: tuple[int, int] = (3, 5), prune: float = 1e-4, seed: int = 0) -> RiskModel:
+def train_linear(train: Sequence[Example], *, C: float = 8.0, min_df: int = 2, context_turns: int = 1,
+                 char_range: tuple[int, int] = (3, 5), seed: int = 0) -> RiskModel:
     """Fit the linear model on ``train`` (thresholds are set later by ``calibrate``)."""
     _require_sklearn()
     import numpy as np
-    from scipy.sparse import hstack
     from sklearn.linear_model import LogisticRegression
 
-    msg_rows = [features(ex.text, char_range=char_range) for ex in train]
-    ctx_rows = [context_features(ex.context, context_turns) for ex in train]
-    vocab = _vocab(msg_rows, min_df)
-    ctx_vocab = _vocab(ctx_rows, min_df) if context_turns else {}
-    X = _matrix(msg_rows, vocab)
-    if ctx_vocab:
-        X = hstack([X, _matrix(ctx_rows, ctx_vocab)]).tocsr()
+    rows = _rows(train, context_turns, char_range)
+    vocab, idf = _vocab(rows, min_df)
+    if not vocab:
+        raise ValueError("no feature occurs in enough training rows (lower --min-df or add rows)")
+    X = _matrix(rows, vocab, idf)
     levels = np.asarray([int(ex.level) for ex in train])
-    names = sorted(vocab, key=vocab.get) + sorted(ctx_vocab, key=ctx_vocab.get)
-    n_msg = len(vocab)
+    names = sorted(vocab, key=vocab.get)
 
     heads = []
     for y in (levels >= Level.ELEVATED, levels == Level.IMMINENT):
@@ -220,27 +243,23 @@ def train_linear(train: Sequence[Example], *, C: float = 4.0, min_df: int = 2, c
         heads.append(clf)
     coef = np.vstack([h.coef_[0] for h in heads]).T  # (features, 2)
     bias = tuple(float(h.intercept_[0]) for h in heads)
-    weights, ctx_weights = {}, {}
-    for j, name in enumerate(names):
-        w = coef[j]
-        if np.abs(w).max() < prune:
-            continue
-        (weights if j < n_msg else ctx_weights)[name] = (float(w[0]), float(w[1]))
+    # every known feature stays, even with a tiny weight: its idf is part of the block's norm
+    weights = {name: (float(idf[j]), float(coef[j, 0]), float(coef[j, 1])) for j, name in enumerate(names)}
 
-    # category head: among risk rows with a risk category
+    # category head: among risk rows with a risk category, on the message's own features
     cat_index = {c: k for k, c in enumerate(CATEGORIES)}
-    rows = [i for i, ex in enumerate(train)
-            if ex.level >= Level.ELEVATED and ex.category is not None and ex.category.value in cat_index]
+    picked = [i for i, ex in enumerate(train)
+              if ex.level >= Level.ELEVATED and ex.category is not None and ex.category.value in cat_index]
     cat_weights, cat_bias = {}, ()
-    ys = [cat_index[train[i].category.value] for i in rows]
+    ys = [cat_index[train[i].category.value] for i in picked]
     if len(set(ys)) >= 2:
-        Xc = _matrix([msg_rows[i] for i in rows], vocab)
+        Xc = _matrix([rows[i][:2] for i in picked], vocab, idf)
         clf = LogisticRegression(C=C, max_iter=2000, random_state=seed)
         clf.fit(Xc, ys)
         full = np.zeros((len(CATEGORIES), Xc.shape[1]))
         full_b = np.full(len(CATEGORIES), -30.0)  # a category never seen in training is never chosen
         for k, cls in enumerate(clf.classes_):
-            if len(clf.classes_) == 2:  # binary: sklearn keeps one row for the second class
+            if len(clf.classes_) == 2:  # binary: sklearn keeps one row, for the second class
                 sign = 1.0 if k == 1 else -1.0
                 full[cls] = sign * clf.coef_[0] / 2
                 full_b[cls] = sign * clf.intercept_[0] / 2
@@ -249,39 +268,51 @@ def train_linear(train: Sequence[Example], *, C: float = 4.0, min_df: int = 2, c
                 full_b[cls] = clf.intercept_[k]
         for name, j in vocab.items():
             w = full[:, j]
-            if np.abs(w).max() >= prune:
+            if not name.startswith("x:") and np.abs(w).max() >= 1e-3:
                 cat_weights[name] = tuple(float(v) for v in w)
         cat_bias = tuple(float(v) for v in full_b)
 
-    return RiskModel(weights=weights, bias=bias, thresholds={"elevated": 1.0, "imminent": 1.0},
-                     context_turns=context_turns if ctx_weights else 0, context_weights=ctx_weights,
-                     category_weights=cat_weights, category_bias=cat_bias, char_range=char_range,
-                     meta={"C": C, "min_df": min_df, "train_rows": len(train)})
+    has_context = any(name.startswith("x:") for name in names)
+    model = RiskModel(weights=weights, bias=bias, thresholds={"elevated": 1.0, "imminent": 1.0},
+                      context_turns=context_turns if has_context else 0,
+                      category_weights=cat_weights, category_bias=cat_bias, char_range=char_range,
+                      meta={"C": C, "min_df": min_df, "train_rows": len(train)})
+    # The pure-Python scorer must read rows exactly as scikit-learn was fitted on them.
+    sample = list(range(0, len(train), max(1, len(train) // 50)))
+    expected = heads[0].predict_proba(X[sample])[:, 1]
+    for k, i in enumerate(sample):
+        got = model.score(train[i].text, train[i].context).elevated
+        if abs(got - expected[k]) > 1e-6:
+            raise AssertionError(f"exported model disagrees with the fitted one on row {i}: {got} != {expected[k]}")
+    return model
 
 
 def fit_and_calibrate(train: Sequence[Example], dev: Sequence[Example], *, dev_rules: Sequence[int],
-                      max_false_alarm: float = 0.04, **params) -> Candidate:
+                      max_false_alarm: float = 0.05, min_model_false_alarm: float = 0.02, **params) -> Candidate:
     model = train_linear(train, **params)
     scores = [model.score(ex.text, ex.context) for ex in dev]
     cal = calibrate([int(ex.level) for ex in dev], dev_rules, [s.elevated for s in scores],
-                    [s.imminent for s in scores], max_false_alarm=max_false_alarm)
+                    [s.imminent for s in scores], max_false_alarm=max_false_alarm,
+                    min_model_false_alarm=min_model_false_alarm)
     model.thresholds = {"elevated": cal.elevated, "imminent": cal.imminent}
     model.meta.update({"dev_rows": len(dev), "max_false_alarm": max_false_alarm,
+                       "min_model_false_alarm": min_model_false_alarm,
                        "dev_figures": cal.figures.__dict__})
     name = f"linear C={params.get('C', 4.0)} ctx={params.get('context_turns', 1)} chars={params.get('char_range', (3, 5))}"
     return Candidate(name, model, cal, params)
 
 
 def select_linear(train: Sequence[Example], dev: Sequence[Example], *, dev_rules: Sequence[int],
-                  grid: Sequence[dict] | None = None, max_false_alarm: float = 0.04,
-                  log: Callable[[str], None] = lambda s: None) -> tuple[Candidate, list[Candidate]]:
+                  grid: Sequence[dict] | None = None, max_false_alarm: float = 0.05,
+                  min_model_false_alarm: float = 0.02, log: Callable[[str], None] = lambda s: None) -> tuple[Candidate, list[Candidate]]:
     """Train each setting in ``grid``, calibrate on dev, return the best and all of them."""
     if grid is None:
-        grid = [{"C": c, "context_turns": t} for c in (2.0, 8.0, 32.0) for t in (0, 1)]
+        grid = [{"C": c, "context_turns": t} for c in (8.0, 32.0) for t in (0, 1)]
     results = []
     for params in grid:
         t0 = time.perf_counter()
-        cand = fit_and_calibrate(train, dev, dev_rules=dev_rules, max_false_alarm=max_false_alarm, **params)
+        cand = fit_and_calibrate(train, dev, dev_rules=dev_rules, max_false_alarm=max_false_alarm,
+                                 min_model_false_alarm=min_model_false_alarm, **params)
         results.append(cand)
         log(f"  {cand.name:<40} objective {cand.calibration.objective:.3f}  {cand.calibration.figures.line()}"
             f"  [{time.perf_counter() - t0:.1f} s]")
@@ -320,7 +351,8 @@ def wordllama_embedder():
 
 
 def train_wordllama(train: Sequence[Example], dev: Sequence[Example], *, dev_rules: Sequence[int],
-                    max_false_alarm: float = 0.04, C: float = 8.0, context_turns: int = 1):
+                    max_false_alarm: float = 0.05, min_model_false_alarm: float = 0.02, C: float = 8.0,
+                    context_turns: int = 1):
     """Logistic regression over WordLlama message (and last-turn) embeddings; returns
     (calibration, embed, per-message scorer) for comparison only."""
     _require_sklearn()
@@ -351,7 +383,7 @@ def train_wordllama(train: Sequence[Example], dev: Sequence[Example], *, dev_rul
 
     probs = np.vstack([score(ex.text, ex.context) for ex in dev])
     cal = calibrate([int(ex.level) for ex in dev], dev_rules, probs[:, 0].tolist(), probs[:, 1].tolist(),
-                    max_false_alarm=max_false_alarm)
+                    max_false_alarm=max_false_alarm, min_model_false_alarm=min_model_false_alarm)
     return cal, score
 
 

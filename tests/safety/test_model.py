@@ -30,7 +30,7 @@ def fresh_model_cache():
 
 
 def model_file(tmp_path: Path, *, bias=(0.0, 0.0), weights=None, thresholds=(0.5, 0.5)) -> Path:
-    m = RiskModel(weights=weights or {"w:hello": (0.0, 0.0)}, bias=bias,
+    m = RiskModel(weights=weights or {"w:hello": (1.0, 0.0, 0.0)}, bias=bias,
                   thresholds={"elevated": thresholds[0], "imminent": thresholds[1]})
     path = tmp_path / "model.json"
     m.save(path)
@@ -70,14 +70,15 @@ def test_committed_model_file_is_small_and_names_how_it_was_built():
 # ---------------------------------------------------------- the combined backend
 
 
-# A crisis message the rules do not catch, phrased unlike anything in the training data.
-UNSEEN_CRISIS = "honestly everyone would be better off if i just wasnt around anymore"
+# A crisis message the rules do not catch, in none of the training files.
+UNSEEN_CRISIS = "ive decided tonight is my last night"
+TRAINING_FILES = (CORPUS / "train.csv", CORPUS.parent / "model_supplement_en.csv")
 
 
 def test_combined_backend_raises_a_crisis_message_the_rules_miss():
-    if CORPUS.joinpath("train.csv").exists():
-        trained_on = {ex.text.strip().lower() for ex in read_examples(CORPUS / "train.csv")}
-        assert UNSEEN_CRISIS not in trained_on
+    for path in TRAINING_FILES:
+        trained_on = {"".join(ch for ch in ex.text.lower() if ch.isalnum()) for ex in read_examples(path)}
+        assert "".join(ch for ch in UNSEEN_CRISIS if ch.isalnum()) not in trained_on, path
     assert assess(UNSEEN_CRISIS).level < Level.ELEVATED
     a = combined.assess(UNSEEN_CRISIS)
     assert a.level >= Level.ELEVATED
@@ -119,8 +120,8 @@ def test_when_rules_and_model_agree_the_reason_names_both(tmp_path):
 
 
 def test_the_model_reads_the_earlier_turn(tmp_path):
-    m = RiskModel(weights={"w:yes": (0.0, 0.0)}, bias=(-5.0, -5.0), thresholds={"elevated": 0.5, "imminent": 0.5},
-                  context_turns=1, context_weights={"x:pills": (20.0, 20.0)})
+    m = RiskModel(weights={"w:yes": (1.0, 0.0, 0.0), "x:pills": (1.0, 20.0, 20.0)}, bias=(-5.0, -5.0),
+                  thresholds={"elevated": 0.5, "imminent": 0.5}, context_turns=1)
     path = tmp_path / "ctx.json"
     m.save(path)
     assert combined.assess("yes", model_path=path).level is Level.NONE

@@ -152,10 +152,12 @@ def test_command_rejects_targets_outside_0_1():
 # ---------------------------------------------------------------- backends
 
 
-def test_default_backend_is_the_rule_classifier(settings):
+def test_default_backend_is_the_rules_followed_by_the_model(settings):
+    from safety.classifier import combined
+
     if hasattr(settings, "SAFETY_ASSESSOR_BACKEND"):
         del settings.SAFETY_ASSESSOR_BACKEND
-    assert get_assessor() is assess
+    assert get_assessor() is combined.assess
 
 
 def test_backend_setting_is_read_at_call_time(settings):
