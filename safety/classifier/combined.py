@@ -90,6 +90,19 @@ def assess(text: str, context: AssessmentContext | None = None, *, model_path: s
     )
 
 
+def warm(model_path: str | Path = DEFAULT_MODEL_PATH) -> bool:
+    """Load the model now (server start-up, ``safety.warmup``); False, logged, if it cannot be."""
+    try:
+        get_model(model_path)
+    except Exception as exc:
+        _log_failure(exc)
+        return False
+    return True
+
+
+assess.warm = warm  # type: ignore[attr-defined]  # found by safety.warmup through the backend setting
+
+
 def _short(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return text if len(text) <= 160 else text[:157] + "..."

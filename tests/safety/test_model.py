@@ -167,6 +167,20 @@ def test_a_scoring_failure_falls_back_to_the_rules(tmp_path, monkeypatch, caplog
     assert any(r.exc_info for r in caplog.records)
 
 
+def test_the_model_is_loaded_at_start_up_not_on_the_first_message(settings):
+    from safety import warmup
+
+    settings.SAFETY_ASSESSOR_BACKEND = "safety.classifier.combined.assess"
+    warmup.compile_rules_at_start("en", on_failure=lambda: None).join(timeout=30)
+    assert DEFAULT_MODEL_PATH in risk_model._cache
+
+
+def test_a_broken_model_at_start_up_is_logged_not_fatal(tmp_path, caplog):
+    with caplog.at_level(logging.ERROR, logger="hearth.safety"):
+        assert combined.warm(tmp_path / "absent.json") is False
+    assert any("rules only" in r.getMessage() for r in caplog.records)
+
+
 def test_combined_backend_is_selected_by_the_setting(settings):
     from safety.screening import screen_message
 
