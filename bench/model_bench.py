@@ -4,8 +4,9 @@
 
 Prints, for one process: the model's load time and the resident memory it
 adds, the model's scoring time per message, and the time per message of the
-rules alone and of the combined backend (p50/p99; the rules' per-process
-cache is cleared before each pass so every message is analysed afresh).
+rules alone and of the combined backend (p50/p99, wall clock and the
+thread's CPU time; the rules' per-process cache is cleared before each pass
+so every message is analysed afresh).
 Run it on an otherwise idle machine; docs/safety-rules.md keeps the figures.
 """
 
@@ -38,16 +39,20 @@ def percentiles(seconds: list[float]) -> str:
     return f"p50 {p(0.50):.3f} ms  p99 {p(0.99):.3f} ms  max {s[-1] * 1e3:.3f} ms"
 
 
-def timed(fn, examples, repeat: int) -> list[float]:
-    out = []
-    clock = time.perf_counter
+def timed(fn, examples, repeat: int) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU (this thread's) seconds per call. On a shared machine the
+    wall-clock tail mostly measures waiting for a core; the CPU time is the cost."""
+    wall, cpu = [], []
+    clock, cpu_clock = time.perf_counter, time.thread_time
     for _ in range(repeat):
         _analyse.cache_clear()
         for text, ctx in examples:
+            c0 = cpu_clock()
             t0 = clock()
             fn(text, ctx)
-            out.append(clock() - t0)
-    return out
+            wall.append(clock() - t0)
+            cpu.append(cpu_clock() - c0)
+    return wall, cpu
 
 
 def main(argv=None):
@@ -73,9 +78,11 @@ def main(argv=None):
     score = timed(lambda t, c: model.score(t, c.recent_texts), examples, args.repeat)
     rules = timed(assess, examples, args.repeat)
     both = timed(combined.assess, examples, args.repeat)
-    print(f"{'model scoring only':<32}{percentiles(score)}")
-    print(f"{'rules only (assess)':<32}{percentiles(rules)}")
-    print(f"{'rules + model (combined)':<32}{percentiles(both)}")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    for label, (wall, cpu) in (("model scoring only", score), ("rules only (assess)", rules),
+                               ("rules + model (combined)", both)):
+        print(f"{label:<28} wall {percentiles(wall)}")
+        print(f"{'':<28} cpu  {percentiles(cpu)}")
 
 
 if __name__ == "__main__":

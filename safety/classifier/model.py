@@ -170,22 +170,55 @@ class RiskModel:
 
     # ------------------------------------------------------------------ scoring
 
+    def __post_init__(self) -> None:
+        # Scoring tables: per feature (idf², idf·w_elevated, idf·w_imminent), the character
+        # n-grams without their "c:" prefix (one string concatenation less per n-gram).
+        self._words: dict[str, tuple[float, float, float]] = {}
+        self._chars: dict[str, tuple[float, float, float]] = {}
+        for f, (idf, we, wi) in self.weights.items():
+            row = (idf * idf, idf * we, idf * wi)
+            if f.startswith("c:"):
+                self._chars[f[2:]] = row
+            else:
+                self._words[f] = row
+
     def score(self, text: str, recent_texts: Sequence[str] = ()) -> Scores:
+        """P(elevated+) and P(imminent) of ``text`` after ``recent_texts`` (oldest first).
+
+        The same numbers as summing ``feature_blocks`` (and ``context_features``)
+        through ``weights`` (tests/safety/test_model.py checks it), computed
+        with fewer allocations: this runs on every chat message."""
         z_e, z_i = self.bias
-        get = self.weights.get
-        blocks = list(feature_blocks(text, char_range=self.char_range))
+        tokens = normalise_for_model(text)[:MAX_TOKENS]
+        blocks: list[tuple[set[str], dict]] = []
+        if tokens:
+            words = set()
+            add = words.add
+            prev = "^"
+            for tok in tokens:
+                add("w:" + tok)
+                add("b:" + prev + " " + tok)
+                prev = tok
+            add("b:" + prev + " $")
+            blocks.append((words, self._words))
+            lo, hi = self.char_range
+            if hi:
+                joined = " " + " ".join(tokens)[:MAX_CHARS] + " "
+                size = len(joined)
+                blocks.append(({joined[i:i + n] for n in range(lo, hi + 1) for i in range(size - n + 1)},
+                               self._chars))
         if self.context_turns and recent_texts:
-            blocks.append(context_features(recent_texts, self.context_turns))
-        for block in blocks:
+            blocks.append((context_features(recent_texts, self.context_turns), self._words))
+        for feats, table in blocks:
             # Each block is L2-normalised over its known features, weighted by idf.
+            get = table.get
             ss = s_e = s_i = 0.0
-            for f in block:
+            for f in feats:
                 w = get(f)
                 if w is not None:
-                    idf = w[0]
-                    ss += idf * idf
-                    s_e += idf * w[1]
-                    s_i += idf * w[2]
+                    ss += w[0]
+                    s_e += w[1]
+                    s_i += w[2]
             if ss:
                 norm = 1.0 / math.sqrt(ss)
                 z_e += s_e * norm
@@ -323,9 +356,9 @@ def get_model(path: str | Path = DEFAULT_MODEL_PATH) -> RiskModel:
     A file that fails to load is not read again for ``RETRY_AFTER`` seconds (the
     same error is raised meanwhile), so a broken deployment does not read the
     disk for every message."""
-    path = Path(path)
-    model = _cache.get(path)
+    model = _cache.get(path)  # keyed by the argument as given too: no Path() per message
     if model is None:
+        path = Path(path)
         with _lock:
             model = _cache.get(path)
             if model is None:
@@ -339,6 +372,7 @@ def get_model(path: str | Path = DEFAULT_MODEL_PATH) -> RiskModel:
                     raise
                 _failures.pop(path, None)
                 _cache[path] = model
+                _cache[str(path)] = model
     return model
 
 

@@ -46,6 +46,33 @@ def test_disguised_spellings_give_the_same_words_as_the_plain_ones():
         assert plain <= features(disguised), disguised
 
 
+def test_fast_scoring_equals_the_weighted_sum_of_the_feature_blocks():
+    import math
+
+    from safety.classifier.model import context_features, feature_blocks
+
+    m = get_model()
+
+    def reference(text, recent=()):
+        z = list(m.bias)
+        blocks = list(feature_blocks(text, char_range=m.char_range))
+        if m.context_turns and recent:
+            blocks.append(context_features(recent, m.context_turns))
+        for block in blocks:
+            known = [m.weights[f] for f in block if f in m.weights]
+            norm = math.sqrt(sum(idf * idf for idf, _, _ in known))
+            for k in (0, 1):
+                z[k] += sum(idf * w[k] for idf, *w in known) / norm if norm else 0.0
+        return [1 / (1 + math.exp(-v)) for v in z]
+
+    cases = [("i want to die", ()), ("K1LL MYSELF 2nite!!", ()), ("😭😭 bye", ()), ("", ()), ("yes", ("do you have a plan?",)),
+             ("ich will nicht mehr leben", ()), ("x" * 5000, ())]
+    for text, recent in cases:
+        s = m.score(text, recent)
+        e, i = reference(text, recent)
+        assert abs(s.elevated - e) < 1e-9 and abs(s.imminent - i) < 1e-9, text
+
+
 def test_numbers_and_times_are_not_read_as_leetspeak():
     assert {"w:16", "w:4am"} <= features("im 16 and its 4am")
 
