@@ -37,6 +37,12 @@ async def message_send(consumer, frame):
     result = await run_service(
         message_services.message_send, sender=consumer.user, conversation_id=conversation_id, client_id=client_id, text=text
     )
+    if result.held is not None:
+        await consumer.reply(frame, {
+            "type": "message.held", "conversation": conversation_id, "client_id": client_id,
+            "duplicate": result.duplicate, "notice": result.verdict.notice or "",
+        })
+        return
     ack = {
         "type": "message.ack",
         "conversation": conversation_id,
@@ -49,7 +55,7 @@ async def message_send(consumer, frame):
     if result.screening is not None and result.screening.notice:
         ack["notice"] = result.screening.notice
     await consumer.reply(frame, ack)
-    if result.screening is not None and result.screening.needs_flag:
+    if result.screening is not None and result.screening.at_risk and not result.duplicate:
         from safety.frames import after_flagged_message
 
         await after_flagged_message(consumer, conversation_id=conversation_id, screening=result.screening)

@@ -103,4 +103,5 @@ def hello_payload(user, state) -> dict:
         "request": state.request,
         "offers": state.offers,
         "shift": state.shift,
+        "pauses": state.pauses,
     }

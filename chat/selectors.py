@@ -161,6 +161,7 @@ class SocketState:
     request: dict | None = None
     offers: list[dict] = field(default_factory=list)
     shift: dict | None = None
+    pauses: dict | None = None
 
 
 def socket_state_for_user(user) -> SocketState:
@@ -184,9 +185,10 @@ def socket_state_for_user(user) -> SocketState:
             listener_id=user.pk, status=OfferStatus.PENDING, expires_at__gt=now
         )
         state.offers = [offer_payload(offer, now=now) for offer in offers]
-        from listeners.selectors import shift_payload_for_listener
+        from listeners.selectors import listener_pauses, shift_payload_for_listener
 
         state.shift = shift_payload_for_listener(user)
+        state.pauses = listener_pauses(user, now=now)
     return state
 
 

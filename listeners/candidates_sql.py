@@ -34,6 +34,7 @@ class ShiftRow:
     approved_for_teens: bool
     approved_for_adults: bool
     accepts_direct_requests: bool
+    held_for_review: bool
     present: bool
     active_chats: int
     pending_offers: int
@@ -55,7 +56,7 @@ def _open_shifts_sql(vendor: str) -> str:
     return (
         f"SELECT s.{s('id')}, s.{s('listener_id')}, s.{s('capacity')}, s.{s('started_at')}, s.{s('idle_since')}, "
         f"p.{p('id')}, p.{p('status')}, p.{p('trained_at')}, p.{p('paused_until')}, p.{p('approved_for_teens')}, "
-        f"p.{p('approved_for_adults')}, p.{p('accepts_direct_requests')}, "
+        f"p.{p('approved_for_adults')}, p.{p('accepts_direct_requests')}, p.{p('held_for_review')}, "
         f"EXISTS (SELECT 1 FROM {table(Connection)} k WHERE k.{k('user_id')} = s.{s('listener_id')} "
         f"AND k.{k('last_seen_at')} >= %s), "
         f"(SELECT COUNT(*) FROM {table(Conversation)} c WHERE c.{c('listener_id')} = s.{s('listener_id')} "
@@ -104,7 +105,7 @@ def open_shifts(*, present_since: dt.datetime, day_start: dt.datetime) -> tuple[
             shift_id=r[0], listener_id=r[1], capacity=r[2], started_at=aware(r[3]), idle_since=aware(r[4]),
             has_profile=r[5] is not None, profile_status=r[6], trained_at=aware(r[7]), paused_until=aware(r[8]),
             approved_for_teens=bool(r[9]), approved_for_adults=bool(r[10]), accepts_direct_requests=bool(r[11]),
-            present=bool(r[12]), active_chats=r[13], pending_offers=r[14], accepted_today=r[15],
+            held_for_review=bool(r[12]), present=bool(r[13]), active_chats=r[14], pending_offers=r[15], accepted_today=r[16],
         )
         for r in rows
     ]

@@ -54,7 +54,7 @@ def rating_create(*, seeker, conversation_id: int, score, comment: str = "", now
 
                 screening = screen_message(text=comment, sender_role="seeker")
                 comment = screening.text
-                if screening.needs_flag:
+                if screening.at_risk:
                     flagged = screening
             rating = Rating.objects.create(
                 conversation=conversation, listener_id=conversation.listener_id, seeker=seeker,
@@ -68,21 +68,14 @@ def rating_create(*, seeker, conversation_id: int, score, comment: str = "", now
 
 
 def _flag_comment(rating: Rating, *, conversation, screening) -> None:
-    """Raise a safety flag for a worrying rating comment, with the same staff alert a message gets."""
-    from safety.models import FlagSource, SafetyFlag
-    from safety.services import EXCERPT_CHARS, STAFF_GROUP, alert_payload
-    from support.events import send_event_on_commit
+    """A worrying rating comment joins the seeker's case in that conversation, with the alert a message gets."""
+    from safety.models import FlagSource
+    from safety.services import case_raise  # safety builds on listeners; a rating's consequence is safety's
 
-    assessment = screening.assessment
-    flag = SafetyFlag.objects.create(
-        conversation=conversation, message=None, subject_id=rating.seeker_id, source=FlagSource.CLASSIFIER,
-        level=int(assessment.level), categories=sorted(category.value for category in assessment.categories),
-        reason=("In a rating comment: " + assessment.reason)[:300], excerpt=screening.text[:EXCERPT_CHARS],
-        last_notified_at=timezone.now(),
-    )
-    topic_slug = conversation.topic.slug if conversation.topic_id else None
-    send_event_on_commit(
-        STAFF_GROUP, {"type": "deliver", "frame": {"type": "alert.created", "alert": alert_payload(flag, topic_slug=topic_slug)}}
+    case_raise(
+        conversation=conversation, subject=rating.seeker, subject_role="seeker", source=FlagSource.CLASSIFIER,
+        level=screening.level, categories=[category.value for category in screening.assessment.categories],
+        reason="In a rating comment: " + screening.assessment.reason, excerpt=screening.text,
     )
 
 

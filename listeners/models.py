@@ -28,6 +28,8 @@ class ListenerProfile(models.Model):
     accepts_direct_requests = models.BooleanField(default=True)
     # Wellbeing pause after an escalated chat; no offers until then.
     paused_until = models.DateTimeField(null=True, blank=True)
+    # Set by safety when this listener's message to a teen was held: no offers until a reviewer decides.
+    held_for_review = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -9,7 +9,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from chat.matching import Candidate
-from listeners.models import ListenerStatus, Shift
+from listeners.models import ListenerProfile, ListenerStatus, Shift
+from listeners.wellbeing import DEBRIEF_PROMPT
 
 
 def shift_open_for(listener_id: int) -> Shift | None:
@@ -37,6 +38,20 @@ def shift_payload_for_listener(user) -> dict | None:
     return shift_payload(shift_open_for(user.pk))
 
 
+def listener_pauses(user, *, now=None) -> dict:
+    """What stops offers reaching this listener now, for the console to rebuild on (re)connect:
+    a wellbeing pause (until when) and a safety review of one of their messages."""
+    now = now or timezone.now()
+    profile = ListenerProfile.objects.filter(user_id=user.pk).only("paused_until", "held_for_review").first()
+    if profile is None:
+        return {"paused_until": None, "prompt": None, "held_for_review": False}
+    paused = profile.paused_until if profile.paused_until and profile.paused_until > now else None
+    return {
+        "paused_until": _iso(paused), "prompt": DEBRIEF_PROMPT if paused else None,
+        "held_for_review": profile.held_for_review,
+    }
+
+
 def listener_candidates(*, now=None) -> list[Candidate]:
     """Every listener on an open shift who is connected, with their load now.
 
@@ -59,6 +74,7 @@ def listener_candidates(*, now=None) -> list[Candidate]:
             shift.present
             and shift.started_at > max_start
             and (shift.paused_until is None or shift.paused_until <= now)
+            and not shift.held_for_review
             and shift.accepted_today < settings.LISTENERS_DAILY_CHAT_CAP
         )
         candidates.append(
@@ -182,6 +198,7 @@ def listener_own_profile(*, listener) -> dict:
             "approved_for_adults": profile.approved_for_adults,
             "approved_for_teens": profile.approved_for_teens,
             "paused_until": _iso(profile.paused_until) if profile.paused_until and profile.paused_until > timezone.now() else None,
+            "held_for_review": profile.held_for_review,
         }
     )
     return payload
@@ -326,6 +343,7 @@ def active_shifts_by_topic(*, now=None) -> list[dict]:
             "started_at": _iso(shift.started_at),
             "teens": bool(profile and profile.approved_for_teens),
             "paused": bool(profile and profile.paused_until and profile.paused_until > now),
+            "held_for_review": bool(profile and profile.held_for_review),
             "available": available.get(shift.listener_id, False),
         }
         for topic in shift.topics.all():

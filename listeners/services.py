@@ -21,6 +21,7 @@ from django.utils import timezone
 from chat.events import user_event
 from listeners.models import DecisionAction, ListenerDecision, ListenerProfile, ListenerStatus, Shift, ShiftEndReason
 from listeners.selectors import shift_payload
+from safety.screening import screen_message, verdict_for
 from support.errors import DomainError, NotFoundOrForbidden
 from support.models import AgeGroup, Role, Topic, User
 from support.roles import can_manage_listeners
@@ -64,17 +65,36 @@ def validate_alias(alias: str) -> str:
         raise _invalid("alias", "Use at most 4 digits, so a display name can't carry a phone number.")
     if alias.lower() in RESERVED_ALIASES:
         raise _invalid("alias", "That name is reserved.")
+    if _screened_out(alias):
+        raise _invalid("alias", ALIAS_NOT_ALLOWED)
     return alias
 
 
-def _clean_bio(bio: str) -> str:
-    from safety.classifier import mask_personal_info
+ALIAS_NOT_ALLOWED = "Choose a display name without contact details, insults or anything about harm."
+BIO_CONTACT = "Leave contact details and links out of your bio: Hearth keeps listeners anonymous too."
+BIO_NOT_ALLOWED = (
+    "Keep your bio about how you listen: no invitations to contact or meet, nothing sexual, no insults "
+    "and nothing about harm."
+)
 
+
+def _screened_out(text: str) -> bool:
+    """What a listener shows every seeker goes through the same screening as their messages."""
+    screening = screen_message(text=text, sender_role="listener")
+    return screening.masked or verdict_for(screening, author_role="listener").flag
+
+
+def _clean_bio(bio: str) -> str:
     bio = (bio or "").strip()
     if len(bio) > MAX_BIO_CHARS:
         raise _invalid("bio", f"Keep your bio to {MAX_BIO_CHARS} characters.")
-    if mask_personal_info(bio).text != bio:
-        raise _invalid("bio", "Leave contact details and links out of your bio: Hearth keeps listeners anonymous too.")
+    if not bio:
+        return bio
+    screening = screen_message(text=bio, sender_role="listener")
+    if screening.masked:
+        raise _invalid("bio", BIO_CONTACT)
+    if verdict_for(screening, author_role="listener").flag:
+        raise _invalid("bio", BIO_NOT_ALLOWED)
     return bio
 
 

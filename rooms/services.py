@@ -51,7 +51,7 @@ from rooms.selectors import (
     room_get_for_member,
     room_get_for_user,
 )
-from safety.screening import Screening, screen_message
+from safety.screening import Screening, screen_message, verdict_for
 from safety.selectors import sanction_active_mute
 from support import ratelimit
 from support.errors import DomainError, NotFoundOrForbidden, RateLimited
@@ -400,10 +400,11 @@ def room_message_send(*, sender, room_id: int, client_id: str, text: str, now=No
             .order_by("-seq")
             .values_list("text", flat=True)[:CONTEXT_MESSAGES]
         )
-        screening = screen_message(
-            text=text, sender_role="listener" if sender.role == Role.LISTENER else "member", recent_texts=tuple(reversed(recent))
-        )
-        held = screening.needs_flag or screening.has_personal_info
+        role = "listener" if sender.role == Role.LISTENER else "member"
+        screening = screen_message(text=text, sender_role=role, recent_texts=tuple(reversed(recent)))
+        verdict = verdict_for(screening, author_role=role, to_minor=room.audience == AgeGroup.TEEN, to_group=True)
+        # Risk and contact details wait for a moderator in a room: every member would see them at once.
+        held = verdict.hold or screening.needs_flag or screening.has_personal_info
         message = RoomMessage.objects.create(
             room=room, seq=_next_seq(room.pk), kind=RoomMessageKind.TEXT, sender=sender, sender_is_moderator=moderator,
             client_id=client_id, text=screening.text, masked=screening.masked, risk_level=screening.level,
@@ -412,11 +413,14 @@ def room_message_send(*, sender, room_id: int, client_id: str, text: str, now=No
         membership.last_message_at = now
         membership.save(update_fields=["last_message_at"])
         full = message_payload(message, full=True, sender_alias=sender.alias)
-        if held:
-            from safety.services import flag_create_for_room_message
+        if held or verdict.flag:
+            from safety.services import flag_create_for_room_message  # safety's services build on rooms' models
 
-            message.flag = flag_create_for_room_message(message=message, room=room, screening=screening, now=now)
+            message.flag = flag_create_for_room_message(
+                message=message, room=room, screening=screening, verdict=verdict, now=now,
+            )
             message.save(update_fields=["flag"])
+        if held:
             _audit(
                 room=room, actor=None, action=ModerationAction.MESSAGE_HELD, target_user=sender, message=message, now=now,
                 detail={"seq": message.seq, "level": screening.level, "flag": message.flag_id, "personal_info": screening.has_personal_info},
@@ -448,11 +452,18 @@ def room_message_report(*, reporter, room_id: int, seq: int, reason: str = "", n
             raise DomainError("cannot_report_own", CANNOT_REPORT_OWN)
         if message.status == RoomMessageStatus.HELD and not is_room_moderator(user=reporter, room=room):
             raise NotFoundOrForbidden()
+        screening = screen_message(text=reason.strip(), sender_role="member") if reason.strip() else None
         _, created = RoomMessageReport.objects.get_or_create(
-            message=message, reporter=reporter, defaults={"reason": reason.strip(), "created_at": now}
+            message=message, reporter=reporter,
+            defaults={"reason": screening.text if screening else "", "created_at": now},
         )
         if not created:
             return message
+        if screening is not None and screening.at_risk:
+            # Words of risk in a report reach the safety team, not only the room's volunteer moderators.
+            from safety.services import case_raise_for_room_report  # safety's services build on rooms' models
+
+            case_raise_for_room_report(message=message, room=room, screening=screening, now=now)
         reporters = RoomMessageReport.objects.filter(message=message).count()
         # A hint for moderators to refresh their list of reports; the reason itself is read
         # through GET /api/v1/rooms/<id>/reports, never sent over the room socket.

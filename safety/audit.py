@@ -23,10 +23,46 @@ def audit_record(
     if not target_type or target_id is None:
         raise ValueError("audit_record needs a target")
     return AuditRecord.objects.create(
-        actor=actor, action=action[:40], target_type=target_type[:20], target_id=target_id, flag_id=flag_id,
+        actor=actor, actor_alias=(getattr(actor, "alias", "") or getattr(actor, "username", "") or "")[:150] if actor else "",
+        action=action[:40], target_type=target_type[:20], target_id=target_id, flag_id=flag_id,
         note=(note or "")[:2000], data=data or {}, created_at=now or timezone.now(),
     )
 
 
 def audit_trail_for_flag(flag_id: int) -> list[AuditRecord]:
     return list(AuditRecord.objects.select_related("actor").filter(flag_id=flag_id).order_by("created_at", "id"))
+
+
+# What each audit action means, in the words the staff console shows.
+AUDIT_ACTION_LABELS = {
+    "alert.acknowledge": "acknowledged the alert",
+    "flag.claim": "claimed the item",
+    "flag.read": "opened the item",
+    "flag.resolve": "resolved the item",
+    "queue.read": "read the review queue",
+    "escalation.record": "recorded a call to emergency services or another body",
+    "conversation.transcript": "read the transcript",
+    "conversation.join": "joined the conversation",
+    "conversation.sync": "read new messages in the conversation",
+    "conversation.handoff": "took the conversation over from the listener",
+    "conversation.end": "ended the conversation",
+    "conversation.message": "wrote in the conversation",
+    "conversation.closed": "closed the conversation",
+    "conversation.takeover": "took the conversation over",
+    "room.transcript": "read the group-room messages around the item",
+    "sanction.warning": "warned the person",
+    "sanction.mute": "muted the person",
+    "sanction.suspension": "suspended the person",
+    "sanction.ban": "banned the person",
+}
+
+
+def audit_action_label(action: str) -> str:
+    """The words for an audit action; an action without words yet shows as itself, never blank."""
+    if action in AUDIT_ACTION_LABELS:
+        return AUDIT_ACTION_LABELS[action]
+    if action.startswith("sanction.lift_"):
+        return f"lifted the {action.removeprefix('sanction.lift_')}"
+    if action.startswith("listener."):
+        return f"listener decision: {action.removeprefix('listener.').replace('_', ' ')}"
+    return action

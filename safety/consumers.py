@@ -17,6 +17,7 @@ from channels.db import database_sync_to_async
 from django.utils import timezone
 
 from safety import selectors
+from safety.audit import audit_record
 from safety.payloads import alert_payload
 from safety.services import STAFF_GROUP
 from safety.staff_frames import HANDLERS
@@ -32,9 +33,13 @@ logger = logging.getLogger("hearth.safety")
 def _connect_state(user) -> dict:
     """What ``hello`` carries; read only after the socket has joined the staff group."""
     now = timezone.now()
+    flags = selectors.alerts_open()
+    # hello carries excerpts of people's words: a read like the queue's, so audited like it.
+    audit_record(actor=user, action="queue.read", target_type="queue", target_id=0,
+                 data={"flags": [flag.pk for flag in flags], "via": "staff socket"}, now=now)
     alerts = [
         alert_payload(flag, topic_slug=flag.conversation.topic.slug if flag.conversation_id and flag.conversation.topic_id else None, now=now)
-        for flag in selectors.alerts_open()
+        for flag in flags
     ]
     return {"alerts": alerts, "conversations": selectors.staff_conversation_ids(user.pk)}
 

@@ -38,6 +38,9 @@ class SafetyFlag(models.Model):
     subject = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # What the subject was in the conversation or room when the case opened (seeker, listener, member):
+    # staff see at once whether a seeker is at risk or a listener misbehaved.
+    subject_role = models.CharField(max_length=12, blank=True)
     source = models.CharField(max_length=12, choices=FlagSource.choices)
     level = models.PositiveSmallIntegerField()  # safety.classifier.Level
     categories = models.JSONField(default=list)
@@ -61,10 +64,17 @@ class SafetyFlag(models.Model):
     action_taken = models.BooleanField(default=False)
     last_notified_at = models.DateTimeField(null=True, blank=True)
     notify_round = models.PositiveSmallIntegerField(default=0)
+    # One case per conversation (per member in a group room): later texts attach to the open case.
+    texts_attached = models.PositiveIntegerField(default=1)
+    # A listener whose held message paused their offers until this case is resolved.
+    paused_listener = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         indexes = [
             models.Index(fields=["status", "level", "created_at"], name="flag_queue_idx"),
+            models.Index(fields=["conversation", "status"], name="flag_case_idx"),
             models.Index(fields=["acknowledged_at", "last_notified_at"], name="flag_unacked_idx"),
         ]
 
@@ -153,6 +163,27 @@ class DeviceBan(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
 
 
+class HeldMessage(models.Model):
+    """A chat message that screening held back: stored for the safety review, never delivered.
+
+    Not a ``chat.Message``: it takes no sequence number, so the other side's
+    transcript and sync never see a gap or the text.
+    """
+
+    conversation = models.ForeignKey("chat.Conversation", on_delete=models.CASCADE, related_name="held_messages")
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    sender_role = models.CharField(max_length=12)
+    client_id = models.CharField(max_length=64)
+    text = models.TextField()  # masked, as it would have been delivered
+    flag = models.ForeignKey(SafetyFlag, on_delete=models.SET_NULL, null=True, related_name="held_messages")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "sender", "client_id"], name="held_message_client_unique")
+        ]
+
+
 class StaffParticipation(models.Model):
     """A safety-staff member who joined a flagged conversation (and whether they took it over)."""
 
@@ -193,6 +224,7 @@ class AuditRecord(models.Model):
 
     # Null for the system (a scheduled job lifting an expired sanction).
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor_alias = models.CharField(max_length=150, blank=True)  # the actor's display name at the time
     action = models.CharField(max_length=40)
     target_type = models.CharField(max_length=20)
     target_id = models.PositiveBigIntegerField()

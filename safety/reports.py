@@ -14,7 +14,8 @@ from chat.models import ConversationStatus, EndReason, Message, MessageKind
 from chat.selectors import conversation_get_for_participant
 from safety.classifier import Level
 from safety.models import Block, FlagSource, FlagStatus, Report, ReportReason, SafetyFlag
-from safety.services import EXCERPT_CHARS, _alert_new, _mark_escalated
+from safety.screening import screen_message
+from safety.services import case_raise
 from support import ratelimit
 from support.errors import DomainError, NotFoundOrForbidden, RateLimited
 
@@ -83,53 +84,40 @@ def report_create(
         decision = ratelimit.hit("safety-report", str(reporter.pk), limit=settings.SAFETY_REPORTS_PER_HOUR, window=REPORTS_WINDOW)
         if not decision.allowed:
             raise RateLimited(decision.retry_after, TOO_MANY_REPORTS)
-        flag = _flag_for_report(conversation=conversation, message=message, subject=subject, reason=reason, now=now)
+        screening = screen_message(text=text.strip(), sender_role=conversation.role_of(reporter.pk)) if text.strip() else None
+        flag = _flag_for_report(
+            conversation=conversation, message=message, subject=subject, reason=reason, screening=screening, now=now,
+        )
         try:
             with transaction.atomic():
                 report = Report.objects.create(
                     reporter=reporter, subject=subject, conversation=conversation, message=message, target_key=target_key,
-                    reason=reason, text=text.strip(), flag=flag, created_at=now,
+                    reason=reason, text=screening.text if screening else "", flag=flag, created_at=now,
                 )
         except IntegrityError:  # the same report arrived twice at once
             return Report.objects.get(reporter=reporter, target_key=target_key), False
         return report, True
 
 
-def _flag_for_report(*, conversation, message, subject, reason: str, now) -> SafetyFlag:
+def _flag_for_report(*, conversation, message, subject, reason: str, screening, now) -> SafetyFlag:
+    """The report joins the case about ``subject`` in this conversation, or opens one.
+
+    Its level is the reason's, raised by what the report's text says: a report describing
+    imminent risk is an imminent case with a live alert, like the same words in a message.
+    """
     level = REASON_LEVEL.get(reason, int(Level.DISTRESS))
-    category = REASON_CATEGORY[reason]
-    flag = (
-        SafetyFlag.objects.select_for_update()
-        .filter(conversation=conversation)
-        .exclude(status=FlagStatus.RESOLVED)
-        .order_by("-level", "created_at")
-        .first()
+    categories = {REASON_CATEGORY[reason]}
+    label = f"Reported: {ReportReason(reason).label}"
+    if screening is not None and screening.at_risk:
+        level = max(level, screening.level)
+        categories |= {category.value for category in screening.assessment.categories}
+        label = f"{label}; the report says: {screening.assessment.reason}"
+    excerpt = message.text if message is not None else (screening.text if screening is not None else "")
+    flag, _ = case_raise(
+        conversation=conversation, subject=subject, subject_role=conversation.role_of(subject.pk) or "",
+        source=FlagSource.REPORT, level=level, categories=categories, reason=label, excerpt=excerpt,
+        message=message, now=now,
     )
-    if flag is None:
-        flag = SafetyFlag.objects.create(
-            conversation=conversation, message=message, subject=subject, source=FlagSource.REPORT, level=level,
-            categories=[category], reason=f"Reported: {ReportReason(reason).label}",
-            excerpt=message.text[:EXCERPT_CHARS] if message is not None else "", last_notified_at=now, notify_round=1,
-        )
-        if level >= Level.ELEVATED:
-            _mark_escalated(conversation)
-        _alert_new(flag, now=now)
-        return flag
-    fields = []
-    if category not in flag.categories:
-        flag.categories = sorted([*flag.categories, category])
-        fields.append("categories")
-    was_alert = flag.level >= Level.ELEVATED
-    if level > flag.level:
-        flag.level = level
-        flag.last_notified_at = now
-        flag.notify_round = max(flag.notify_round, 1)
-        fields += ["level", "last_notified_at", "notify_round"]
-    if fields:
-        flag.save(update_fields=fields)
-    if not was_alert and flag.level >= Level.ELEVATED:
-        _mark_escalated(conversation)
-        _alert_new(flag, now=now)
     return flag
 
 

@@ -76,6 +76,42 @@ def review_queue() -> list[SafetyFlag]:
     )
 
 
+REVIEW_CATEGORIES = frozenset({
+    "self_harm", "harm_to_others", "abuse", "personal_info", "listener_misconduct", "harassment",
+    "spam", "other", "held", "unscreened",
+})
+
+
+def review_queue_read_by_staff(*, staff, category: str | None = None, now=None) -> list[SafetyFlag]:
+    """The review queue as one staff member reads it (excerpts of people's words): audited.
+
+    ``category`` keeps the items carrying it (categories are a short JSON list; filtered here so
+    SQLite and PostgreSQL agree).
+    """
+    if not is_safety_staff(staff):
+        raise NotFoundOrForbidden()
+    flags = review_queue()
+    if category is not None:
+        flags = [flag for flag in flags if category in flag.categories]
+    audit_record(actor=staff, action="queue.read", target_type="queue", target_id=0,
+                 data={"flags": [flag.pk for flag in flags], "category": category}, now=now)
+    return flags
+
+
+def flag_read_by_staff(*, staff, flag_id: int, now=None) -> SafetyFlag:
+    """One item with its excerpt, for a staff member: audited like a transcript."""
+    flag = flag_get_for_staff(staff=staff, flag_id=flag_id)
+    audit_record(actor=staff, action="flag.read", target_type="flag", target_id=flag.pk, flag_id=flag.pk, now=now)
+    return flag
+
+
+def held_messages_for_staff(conversation_id: int):
+    """Messages screening kept from their recipient, for the reviewer of the conversation's case."""
+    from safety.models import HeldMessage
+
+    return list(HeldMessage.objects.filter(conversation_id=conversation_id).order_by("created_at", "id"))
+
+
 def flag_get_for_staff(*, staff, flag_id: int, for_update: bool = False) -> SafetyFlag:
     if not is_safety_staff(staff):
         raise NotFoundOrForbidden()

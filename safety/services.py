@@ -15,11 +15,13 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from chat.dispatch import requests_dispatch_after_commit
+from chat.events import user_event
 from chat.models import ChatRequest, Conversation, ConversationStatus, Message, MessageKind, RequestStatus
 from safety.audit import audit_record
 from safety.links import flag_link
 from safety.classifier import Level
-from safety.models import FlagSource, FlagStatus, SafetyFlag, StaffParticipation
+from safety.models import FlagSource, FlagStatus, HeldMessage, SafetyFlag, StaffParticipation
 from safety.payloads import alert_payload, level_label
 from safety.selectors import (
     ALERT_MIN_LEVEL,
@@ -28,13 +30,17 @@ from safety.selectors import (
     safety_staff_users,
     staff_online,
 )
+from listeners.models import ListenerProfile
+from safety.screening import UNSCREENED_REASON
 from support.errors import DomainError
 from support.events import send_event_on_commit
+from support.models import Role
 
 logger = logging.getLogger("hearth.safety")
 
 STAFF_GROUP = "safety.staff"
 EXCERPT_CHARS = 200
+UNSCREENED = "unscreened"  # a category: the assessor could not judge the text
 MAX_LISTENER_NOTE = 300
 MAX_RESOLUTION_NOTE = 2000
 
@@ -52,7 +58,7 @@ CONVERSATION_ENDED = "This chat has ended."
 NOT_ACTIVE = "This chat has no listener to hand over from."
 
 __all__ = [
-    "STAFF_GROUP", "alert_payload", "flag_create_for_message", "flag_create_by_listener", "alert_acknowledge",
+    "STAFF_GROUP", "alert_payload", "case_raise", "flag_create_for_message", "message_hold", "flag_create_by_listener", "alert_acknowledge",
     "flag_claim", "flag_resolve", "alerts_renotify", "staff_conversation_join", "staff_message_send",
     "staff_conversation_handoff",
 ]
@@ -92,11 +98,15 @@ def _email_on_commit(flag: SafetyFlag, recipients: list[str], *, round_: int) ->
     transaction.on_commit(send)
 
 
-def _alert_new(flag: SafetyFlag, *, now) -> None:
+def _alert_new(flag: SafetyFlag, *, now, room=None, room_message=None) -> None:
     """Round 1 for a new alert-level flag: every staff socket; email too if no staff socket is connected."""
     if flag.level < ALERT_MIN_LEVEL:
         return
-    _alert_event(flag, "alert.created")
+    if room is not None:
+        alert = alert_payload(flag, topic_slug=room.topic.slug, now=now, room_message=room_message)
+        send_event_on_commit(STAFF_GROUP, {"type": "deliver", "frame": {"type": "alert.created", "alert": alert}})
+    else:
+        _alert_event(flag, "alert.created")
     if not staff_online(now=now):
         _email_on_commit(flag, list(settings.SAFETY_ALERT_EMAILS), round_=1)
 
@@ -107,42 +117,155 @@ def _mark_escalated(conversation: Conversation) -> None:
         conversation.escalated = True
 
 
-def flag_create_for_message(*, message, conversation, screening, now=None) -> SafetyFlag:
-    """Record a classifier flag for ``message``; must run in the message's transaction.
+def _case_open_for(*, conversation_id: int | None, room_id: int | None, subject_id: int | None):
+    """The open case of this conversation (or of this member in this group room), locked; None when there is none."""
+    cases = SafetyFlag.objects.select_for_update(of=("self",))
+    if conversation_id is not None:
+        cases = cases.filter(conversation_id=conversation_id)
+    elif room_id is not None:
+        cases = cases.filter(conversation__isnull=True, subject_id=subject_id, room_messages__room_id=room_id)
+    else:
+        return None
+    return cases.exclude(status=FlagStatus.RESOLVED).order_by("created_at").first()
 
-    The flag and the message commit together or not at all. The staff alert
-    is sent after commit (and emailed when no staff socket is connected);
-    unacknowledged flags are re-sent by ``alerts_renotify``.
+
+def case_raise(
+    *, conversation, subject, subject_role: str, source: str, level: int, categories, reason: str, excerpt: str,
+    message=None, room=None, room_message=None, paused_listener=None, now=None,
+) -> tuple[SafetyFlag, bool]:
+    """Open a case, or attach to the open one: one case per conversation (per member in a group room).
+
+    The case's subject is whoever wrote the most serious text so far. For a group room, ``room`` and
+    the ``room_message`` being flagged name the room in the alert; the caller links the message to
+    the returned case.
+
+    Returns ``(flag, created)``. A text that attaches raises the case's level if it is
+    higher, adds its categories, and re-alerts staff only when the level rose (the case is
+    then unacknowledged again, so re-notifying starts over). Must run in the caller's
+    transaction; locks the open case's row.
     """
-    assert transaction.get_connection().in_atomic_block, "flag_create_for_message needs the message's transaction"
+    assert transaction.get_connection().in_atomic_block, "case_raise needs the caller's transaction"
     now = now or timezone.now()
-    assessment = screening.assessment
-    flag = SafetyFlag.objects.create(
-        conversation=conversation,
-        message=message,
-        subject=message.sender,
-        source=FlagSource.CLASSIFIER,
-        level=int(assessment.level),
-        categories=sorted(category.value for category in assessment.categories),
-        reason=assessment.reason[:300],
-        excerpt=screening.text[:EXCERPT_CHARS],
-        last_notified_at=now,
-        notify_round=1,
+    categories = set(categories)
+    case = _case_open_for(
+        conversation_id=conversation.pk if conversation else None, room_id=room.pk if room else None,
+        subject_id=subject.pk if subject else None,
     )
-    _mark_escalated(conversation)
-    if message.sender_role == "seeker":
+    if case is None:
+        case = SafetyFlag.objects.create(
+            conversation=conversation, message=message, subject=subject, subject_role=subject_role, source=source,
+            level=int(level),
+            categories=sorted(categories), reason=reason[:300], excerpt=excerpt[:EXCERPT_CHARS],
+            last_notified_at=now, notify_round=1, paused_listener=paused_listener,
+        )
+        if conversation is not None and case.level >= ALERT_MIN_LEVEL:
+            _mark_escalated(conversation)
+        _alert_new(case, now=now, room=room, room_message=room_message)
+        return case, True
+    fields = ["texts_attached", "categories"]
+    case.texts_attached += 1
+    case.categories = sorted(set(case.categories) | categories)
+    if paused_listener is not None and case.paused_listener_id is None:
+        case.paused_listener = paused_listener
+        fields.append("paused_listener")
+    if int(level) > case.level:
+        case.level = int(level)
+        case.subject, case.subject_role = subject, subject_role
+        case.reason = reason[:300]
+        case.excerpt = excerpt[:EXCERPT_CHARS]
+        case.acknowledged_at = None
+        case.acknowledged_by = None
+        case.last_notified_at = now
+        case.notify_round = 1
+        fields += ["level", "subject", "subject_role", "reason", "excerpt", "acknowledged_at", "acknowledged_by", "last_notified_at", "notify_round"]
+        if message is not None:
+            case.message = message
+            fields.append("message")
+        case.save(update_fields=fields)
+        if conversation is not None and case.level >= ALERT_MIN_LEVEL:
+            _mark_escalated(conversation)
+        _alert_new(case, now=now, room=room, room_message=room_message)
+    else:
+        case.save(update_fields=fields)
+        _flag_updated(case)
+    return case, False
+
+
+def _listener_offers_pause(listener_id: int) -> None:
+    """No offers to this listener until a reviewer resolves the case that paused them."""
+    ListenerProfile.objects.filter(user_id=listener_id).update(held_for_review=True)
+    user_event(listener_id, {"type": "listener.review_hold", "held": True})
+
+
+def _listener_offers_resume_if_clear(listener_id: int) -> None:
+    still_paused = SafetyFlag.objects.filter(paused_listener_id=listener_id).exclude(status=FlagStatus.RESOLVED).exists()
+    if not still_paused:
+        ListenerProfile.objects.filter(user_id=listener_id, held_for_review=True).update(held_for_review=False)
+        user_event(listener_id, {"type": "listener.review_hold", "held": False})
+        requests_dispatch_after_commit()
+
+
+def flag_categories(screening) -> list[str]:
+    categories = {category.value for category in screening.assessment.categories}
+    if screening.unscreened:
+        categories.add(UNSCREENED)
+    return sorted(categories)
+
+
+def flag_create_for_message(*, message, conversation, screening, verdict, now=None) -> SafetyFlag:
+    """Record a delivered chat message's flag on its conversation's case; must run in the message's transaction.
+
+    The flag and the message commit together or not at all. A seeker at risk goes to the
+    front of the line if they are waiting. The staff alert is sent after commit (and
+    emailed when no staff socket is connected); unacknowledged cases are re-sent by
+    ``alerts_renotify``.
+    """
+    now = now or timezone.now()
+    flag, _ = case_raise(
+        conversation=conversation, subject=message.sender, subject_role=message.sender_role,
+        source=FlagSource.CLASSIFIER, level=verdict.flag_level,
+        categories=flag_categories(screening), reason=screening.assessment.reason or UNSCREENED_REASON,
+        excerpt=screening.text, message=message, now=now,
+    )
+    if message.sender_role == "seeker" and screening.at_risk:
         from chat.services.requests import request_raise_urgent
 
         request_raise_urgent(seeker_id=message.sender_id)
-    _alert_new(flag, now=now)
     return flag
+
+
+def message_hold(
+    *, conversation, sender, sender_role: str, client_id: str, screening, verdict, now=None,
+) -> tuple[HeldMessage, bool]:
+    """Keep a chat message from its recipient: store it for review, flag it on its case, and
+    pause the sender's offers when the verdict says so. Returns ``(held, created)``;
+    idempotent per ``client_id``. Must run in the caller's transaction."""
+    now = now or timezone.now()
+    existing = HeldMessage.objects.filter(conversation=conversation, sender=sender, client_id=client_id).first()
+    if existing is not None:
+        return existing, False
+    flag, _ = case_raise(
+        conversation=conversation, subject=sender, subject_role=sender_role, source=FlagSource.CLASSIFIER,
+        level=verdict.flag_level,
+        categories=flag_categories(screening) + ["held"], reason=f"held: {screening.assessment.reason or UNSCREENED_REASON}",
+        excerpt=screening.text, paused_listener=sender if verdict.pause_author and sender_role == "listener" else None,
+        now=now,
+    )
+    if verdict.pause_author and sender_role == "listener":
+        _listener_offers_pause(sender.pk)
+    held = HeldMessage.objects.create(
+        conversation=conversation, sender=sender, sender_role=sender_role, client_id=client_id,
+        text=screening.text, flag=flag, created_at=now,
+    )
+    return held, True
 
 
 def flag_create_by_listener(*, listener, conversation_id: int, note: str = "", now=None) -> tuple[SafetyFlag, bool]:
     """A listener raises their chat with the safety team. Returns (flag, duplicate).
 
-    Only the conversation's listener may; an unresolved listener flag on the
-    same chat is returned instead of a second one. Locks the conversation row.
+    Only the conversation's listener may. The flag is the conversation's case about the
+    seeker: an open one is returned (``duplicate``) instead of a second. Locks the
+    conversation row.
     """
     from chat.selectors import conversation_get_for_participant
 
@@ -156,21 +279,11 @@ def flag_create_by_listener(*, listener, conversation_id: int, note: str = "", n
         conversation = conversation_get_for_participant(user=listener, conversation_id=conversation_id, for_update=True)
         if conversation.role_of(listener.pk) != "listener":
             raise DomainError("forbidden", ONLY_LISTENER_FLAGS, status=403)
-        existing = (
-            SafetyFlag.objects.filter(conversation=conversation, source=FlagSource.LISTENER)
-            .exclude(status=FlagStatus.RESOLVED)
-            .first()
+        flag, created = case_raise(
+            conversation=conversation, subject=conversation.seeker, subject_role="seeker", source=FlagSource.LISTENER,
+            level=int(Level.ELEVATED), categories=[], reason=note or "Raised by the listener", excerpt="", now=now,
         )
-        if existing is not None:
-            return existing, True
-        flag = SafetyFlag.objects.create(
-            conversation=conversation, subject=conversation.seeker, source=FlagSource.LISTENER,
-            level=int(Level.ELEVATED), categories=[], reason=note or "Raised by the listener", excerpt="",
-            last_notified_at=now, notify_round=1,
-        )
-        _mark_escalated(conversation)
-        _alert_new(flag, now=now)
-        return flag, False
+        return flag, not created
 
 
 def alerts_renotify(*, now=None) -> int:
@@ -292,6 +405,8 @@ def flag_resolve(*, staff, flag_id: int, note: str, now=None) -> SafetyFlag:
         flag.save(update_fields=["status", "resolved_at", "resolved_by", "resolution_note"])
         audit_record(actor=staff, action="flag.resolve", target_type="flag", target_id=flag.pk, flag_id=flag.pk, note=note, now=now)
         _flag_updated(flag)
+        if flag.paused_listener_id is not None:
+            _listener_offers_resume_if_clear(flag.paused_listener_id)
         return flag
 
 
@@ -414,35 +529,43 @@ def _latest_flag_id(conversation_id: int) -> int | None:
     return SafetyFlag.objects.filter(conversation_id=conversation_id).order_by("-created_at").values_list("pk", flat=True).first()
 
 
-def flag_create_for_room_message(*, message, room, screening, now=None) -> SafetyFlag:
-    """Record a classifier flag for a held group-room message; must run in the message's transaction.
+def case_raise_for_room_report(*, message, room, screening, now=None) -> SafetyFlag:
+    """A room report whose text speaks of risk: the case about the reported member, at the report's level."""
+    flag, _ = case_raise(
+        conversation=None, subject=message.sender,
+        subject_role="listener" if message.sender.role == Role.LISTENER else "member", source=FlagSource.REPORT,
+        level=screening.level, categories=flag_categories(screening),
+        reason=f"Group room {room.pk}: a report says: {screening.assessment.reason}", excerpt=screening.text,
+        room=room, room_message=message, now=now,
+    )
+    if message.flag_id is None:
+        message.flag = flag
+        message.save(update_fields=["flag"])
+    return flag
 
-    Room messages are not ``chat.Message`` rows, so the flag has no
-    conversation or message; the room side links the message to the flag
-    (``rooms.RoomMessage.flag``). Personal information alone makes a flag
-    too (held messages must reach review). The alert names the room and the
-    message's ``seq`` and goes out after commit like a one-to-one alert.
+
+def flag_create_for_room_message(*, message, room, screening, verdict, now=None) -> SafetyFlag:
+    """Record a held or flagged group-room message on the member's case in that room; must run in
+    the message's transaction.
+
+    Room messages are not ``chat.Message`` rows, so the case has no conversation or message; the
+    room side links the message to it (``rooms.RoomMessage.flag``). Personal information alone makes
+    a case too (held messages must reach review). The alert names the room and the message's ``seq``
+    and goes out after commit like a one-to-one alert.
     """
-    assert transaction.get_connection().in_atomic_block, "flag_create_for_room_message needs the message's transaction"
     now = now or timezone.now()
-    assessment = screening.assessment
-    categories = {category.value for category in assessment.categories}
+    categories = set(flag_categories(screening))
     if screening.has_personal_info:
         categories.add("personal_info")
-    reason = assessment.reason or ("Personal information in a group room" if screening.has_personal_info else "")
-    flag = SafetyFlag.objects.create(
-        subject=message.sender,
-        source=FlagSource.CLASSIFIER,
-        level=int(assessment.level),
-        categories=sorted(categories),
-        reason=f"Group room {room.pk}: {reason}"[:300],
-        excerpt=screening.text[:EXCERPT_CHARS],
-        last_notified_at=now,
-        notify_round=1,
+    reason = screening.assessment.reason or ("Personal information in a group room" if screening.has_personal_info else "")
+    level = max(verdict.flag_level, screening.level if screening.at_risk else 0)
+    flag, _ = case_raise(
+        conversation=None, subject=message.sender, subject_role="listener" if message.sender.role == Role.LISTENER else "member",
+        source=FlagSource.CLASSIFIER, level=level, categories=categories, reason=f"Group room {room.pk}: {reason}",
+        excerpt=screening.text, room=room, room_message=message,
+        paused_listener=message.sender if verdict.pause_author and message.sender.role == Role.LISTENER else None,
+        now=now,
     )
-    if flag.level >= ALERT_MIN_LEVEL:
-        alert = alert_payload(flag, topic_slug=room.topic.slug, now=now, room_message=message)
-        send_event_on_commit(STAFF_GROUP, {"type": "deliver", "frame": {"type": "alert.created", "alert": alert}})
-        if not staff_online(now=now):
-            _email_on_commit(flag, list(settings.SAFETY_ALERT_EMAILS), round_=1)
+    if verdict.pause_author and message.sender.role == Role.LISTENER:
+        _listener_offers_pause(message.sender_id)
     return flag

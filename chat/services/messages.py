@@ -13,9 +13,11 @@ from chat.message_sql import message_from_row, message_insert, message_insert_wi
 from chat.models import Conversation, ConversationStatus, Message, MessageKind
 from chat.payloads import message_payload
 from chat.selectors import conversation_get_for_participant, conversation_get_for_sender
-from safety.screening import Screening, screen_message
+from safety.models import HeldMessage
+from safety.screening import NOTHING, Screening, Verdict, screen_message, verdict_for
 from support import ratelimit
 from support.errors import DomainError, RateLimited
+from support.models import AgeGroup
 from support.rawsql import db_datetime
 
 EMPTY_MESSAGE = "A message can't be empty."
@@ -31,9 +33,13 @@ CONTEXT_WINDOW = 8
 
 @dataclass(frozen=True)
 class SendResult:
-    message: Message
+    """``message`` is None when screening held the text back (``held``): nothing was delivered."""
+
+    message: Message | None
     duplicate: bool
     screening: Screening | None
+    verdict: Verdict = NOTHING
+    held: HeldMessage | None = None
 
 
 def validate_text(text) -> str:
@@ -104,10 +110,12 @@ def message_send(*, sender, conversation_id: int, client_id: str, text: str) -> 
 
     Checks access (participant only) and state, applies the rate limit,
     screens the text through ``safety`` (masking personal information and
-    assessing risk with the last few messages as context), then writes the
-    message and, for an elevated or imminent assessment, its safety flag in
-    one transaction. Re-sending a ``client_id`` returns the original message
-    without writing anything. Delivery happens after commit.
+    assessing risk and conduct with the last few messages as context), and
+    acts on ``safety.screening.verdict_for``: a delivered message and its flag
+    are written in one transaction; a held one (a listener's misconduct) is
+    stored for review only and never delivered. Re-sending a ``client_id``
+    returns the original outcome without writing anything. Delivery happens
+    after commit.
     """
     client_id = validate_client_id(client_id)
     text = validate_text(text)
@@ -135,19 +143,38 @@ def message_send(*, sender, conversation_id: int, client_id: str, text: str) -> 
         if not decision.allowed:
             raise RateLimited(decision.retry_after)
         recent = [m for m in nearby if m["kind"] == MessageKind.TEXT][-CONTEXT_MESSAGES:]
+        quoted_from = tuple(m["text"] for m in recent if m["sender_id"] != sender.pk)
+        if role == "listener":
+            recent = [m for m in recent if m["sender_id"] == sender.pk]
         screening = screen_message(
             text=text, sender_role=role, recent_texts=tuple(m["text"] for m in recent),
             recent_levels=tuple(m["risk_level"] for m in recent),
+            quoted_from=quoted_from,
         )
+        verdict = verdict_for(screening, author_role=role)
+        if verdict.hold:
+            from safety.services import message_hold  # safety's services build on chat's; see docs/architecture.md
+
+            if role == "listener" and _seeker_is_minor(conversation):
+                verdict = verdict_for(screening, author_role=role, to_minor=True)
+            held, created = message_hold(
+                conversation=conversation, sender=sender, sender_role=role, client_id=client_id, screening=screening,
+                verdict=verdict,
+            )
+            return SendResult(None, duplicate=not created, screening=screening, verdict=verdict, held=held)
         message = message_append(
             conversation=conversation, text=screening.text, kind=MessageKind.TEXT, sender=sender, sender_role=role,
             client_id=client_id, masked=screening.masked, risk_level=screening.level,
         )
-        if screening.needs_flag:
-            from safety.services import flag_create_for_message
+        if verdict.flag:
+            from safety.services import flag_create_for_message  # safety's services build on chat's
 
-            flag_create_for_message(message=message, conversation=conversation, screening=screening)
-    return SendResult(message, duplicate=False, screening=screening)
+            flag_create_for_message(message=message, conversation=conversation, screening=screening, verdict=verdict)
+    return SendResult(message, duplicate=False, screening=screening, verdict=verdict)
+
+
+def _seeker_is_minor(conversation: Conversation) -> bool:
+    return Conversation.objects.filter(pk=conversation.pk, seeker__age_group=AgeGroup.TEEN).exists()
 
 
 def conversation_mark_read(*, user, conversation_id: int, seq: int) -> int:

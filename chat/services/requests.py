@@ -15,7 +15,9 @@ from chat.payloads import request_payload
 from chat.request_sql import active_topic
 from chat.selectors import estimated_wait_seconds, queue_position
 from listeners.models import ListenerProfile, ListenerStatus
+from safety.screening import screen_message
 from support.errors import DomainError
+from support.helplines import helplines_for
 from support.models import Role, User
 from support.rawsql import insert_instance
 
@@ -44,6 +46,10 @@ def request_create(*, seeker: User, topic_slug: str | None, listener_alias: str 
     note = note.strip()
     if len(note) > settings.MATCHING_MAX_NOTE_CHARS:
         raise DomainError("note_too_long", NOTE_TOO_LONG.format(limit=settings.MATCHING_MAX_NOTE_CHARS), field="note")
+    # The note reaches a listener's offer: screened and masked like a message before anyone sees it.
+    screening = screen_message(text=note, sender_role="seeker") if note else None
+    if screening is not None:
+        note = screening.text
     topic = None
     if topic_slug not in (None, "", "any"):
         topic = active_topic(topic_slug) if isinstance(topic_slug, str) else None
@@ -68,15 +74,38 @@ def request_create(*, seeker: User, topic_slug: str | None, listener_alias: str 
             # statement fewer for every request in a burst.
             # Written as the ORM's create() would, without its statement building (support.rawsql).
             conversation = insert_instance(Conversation(seeker=seeker, topic=topic, last_activity_at=now))
+            at_risk = screening is not None and screening.at_risk
             request = insert_instance(ChatRequest(
                 seeker=seeker, conversation=conversation, topic=topic, age_group=seeker.age_group or "adult",
-                requested_listener=listener, note=note, queued_at=now, priority=_priority_for(seeker, now=now),
+                requested_listener=listener, note=note, queued_at=now,
+                priority=RequestPriority.URGENT if at_risk else _priority_for(seeker, now=now),
                 specific_until=now + timedelta(seconds=settings.MATCHING_SPECIFIC_LISTENER_WAIT_SECONDS) if listener else None,
             ))
             user_join_conversation(seeker.pk, conversation.pk)
+            if screening is not None and screening.needs_flag:
+                _note_flagged(request, screening=screening, now=now)
     except IntegrityError:
         raise DomainError("already_waiting", ALREADY_WAITING, status=409) from None
     return request
+
+
+def _note_flagged(request: ChatRequest, *, screening, now) -> None:
+    """A request note that speaks of risk counts like such a message: a case with its staff alert,
+    and the seeker is shown the crisis resources at once (the request itself is already urgent)."""
+    from safety.screening import verdict_for
+    from safety.models import FlagSource
+    from safety.services import case_raise, flag_categories  # safety's services build on chat's models
+
+    verdict = verdict_for(screening, author_role="seeker")
+    case_raise(
+        conversation=request.conversation, subject=request.seeker, subject_role="seeker", source=FlagSource.CLASSIFIER,
+        level=verdict.flag_level, categories=flag_categories(screening),
+        reason="In the request note: " + (screening.assessment.reason or "unscreened"), excerpt=screening.text, now=now,
+    )
+    if screening.at_risk:
+        user_event(request.seeker_id, {
+            "type": "safety.resources", "conversation": request.conversation_id, "helplines": helplines_for(None),
+        })
 
 
 def _priority_for(seeker: User, *, now) -> int:

@@ -17,10 +17,11 @@ from rest_framework.views import APIView
 from chat.payloads import conversation_payload, message_payload
 from safety import reports, retention, sanctions, selectors, services
 from safety.api import serializers as s
-from safety.audit import audit_trail_for_flag
+from safety.audit import audit_action_label, audit_trail_for_flag
 from safety.payloads import alert_payload, iso, report_reporter_payload, report_staff_payload
 from support.api.serializers import ErrorOut
 from support.conflicts import call_retrying_conflicts
+from support.errors import DomainError
 from support.roles import is_safety_staff
 
 
@@ -117,13 +118,18 @@ class QueueView(StaffView):
                    responses={200: dict})
     def get(self, request):
         now = timezone.now()
-        return Response({"items": [_item(flag, now=now) for flag in selectors.review_queue()]})
+        category = request.query_params.get("category") or None
+        if category is not None and category not in selectors.REVIEW_CATEGORIES:
+            raise DomainError("invalid_field", "Unknown category.", field="category",
+                              choices=sorted(selectors.REVIEW_CATEGORIES))
+        flags = selectors.review_queue_read_by_staff(staff=request.user, category=category, now=now)
+        return Response({"items": [_item(flag, now=now) for flag in flags]})
 
 
 class FlagDetailView(StaffView):
     @extend_schema(summary="One review item", responses={200: dict, 404: ErrorOut})
     def get(self, request, flag_id: int):
-        flag = selectors.flag_get_for_staff(staff=request.user, flag_id=flag_id)
+        flag = selectors.flag_read_by_staff(staff=request.user, flag_id=flag_id)
         return Response(_item(flag, now=timezone.now()))
 
 
@@ -153,7 +159,11 @@ def _transcript_body(conversation, flag=None) -> dict:
     view["your_role"] = "staff"
     view["seeker"] = {"alias": conversation.seeker.alias, "age_group": conversation.seeker.age_group or None}
     view["listener"] = {"alias": conversation.listener.alias} if conversation.listener_id else None
-    body = {"conversation": view, "messages": messages}
+    held = [
+        {"sender_role": held.sender_role, "text": held.text, "created_at": iso(held.created_at), "flag": held.flag_id}
+        for held in selectors.held_messages_for_staff(conversation.pk)
+    ]
+    body = {"conversation": view, "messages": messages, "held": held}
     if flag is not None:
         body["flag"] = alert_payload(flag, topic_slug=_topic(flag), now=timezone.now())
     return body
@@ -292,7 +302,8 @@ class FlagAuditView(StaffView):
             {
                 "flag": flag.pk,
                 "records": [
-                    {"id": record.pk, "actor": record.actor.alias if record.actor_id else None, "action": record.action,
+                    {"id": record.pk, "actor": record.actor_alias or (record.actor.alias if record.actor_id else None),
+                     "actor_id": record.actor_id, "action": record.action, "action_label": audit_action_label(record.action),
                      "target_type": record.target_type, "target_id": record.target_id, "note": record.note,
                      "data": record.data, "created_at": iso(record.created_at)}
                     for record in audit_trail_for_flag(flag.pk)

@@ -200,15 +200,6 @@ class Rule:
 
 
 @dataclass(frozen=True)
-class PiiPattern:
-    kind: str
-    placeholder: str
-    regex: re.Pattern[str]
-    group: str | None = None
-    requires: re.Pattern[str] | None = None
-
-
-@dataclass(frozen=True)
 class RuleSet:
     language: str
     path: Path
@@ -225,16 +216,13 @@ class RuleSet:
     escalation: dict[str, tuple[frozenset[str], ...]]
     context_cues: tuple[str, ...]
     role_weights: dict[str, float]
-    pii_patterns: tuple[PiiPattern, ...]
-    helplines: frozenset[str]
-    handle_stopwords: frozenset[str]
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------
 # loading
 
-_TOP_KEYS = {"meta", "normalise", "vocab", "allow", "cues", "escalation", "rule", "pii", "roles"}
+_TOP_KEYS = {"meta", "normalise", "vocab", "allow", "cues", "escalation", "rule", "roles"}
 _RULE_KEYS = {"id", "category", "level", "phrases", "patterns", "third_person", "minor_level", "weight"}
 _CUE_KEYS = {"scope", "window", "phrases", "patterns"}
 _REQUIRED_CUES = {
@@ -460,36 +448,12 @@ def parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
     # rule may start, overlaps included
     rule_starts = _regex(path, "rule", "(?=" + any_src + ")")
 
-    # personal information
-    pii = data.get("pii", {})
-    patterns = []
-    for i, p in enumerate(pii.get("pattern", [])):
-        where = f"pii.pattern #{i + 1}"
-        for key in ("kind", "placeholder", "regex"):
-            if not isinstance(p.get(key), str) or not p.get(key):
-                raise _fail(path, where, f"missing {key!r}")
-        rx = _regex(path, where, p["regex"], re.IGNORECASE)
-        group = p.get("group")
-        if group and group not in rx.groupindex:
-            raise _fail(path, where, f"regex has no group named {group!r}")
-        bad = set(p) - {"kind", "placeholder", "regex", "group", "requires"}
-        if bad:
-            raise _fail(path, where, f"unknown key(s): {', '.join(sorted(bad))}")
-        # `requires` is a cheap pre-check, run case-sensitively on the lower-cased text
-        requires = _regex(path, where + ".requires", p["requires"]) if p.get("requires") else None
-        patterns.append(PiiPattern(p["kind"], p["placeholder"], rx, group, requires))
-    helplines = frozenset(
-        re.sub(r"\D", "", h) for h in _str_list(path, "pii.helplines", pii.get("helplines", []))
-    )
-    stop = frozenset(s.lower() for s in _str_list(path, "pii.handle_stopwords", pii.get("handle_stopwords", [])))
-
     return RuleSet(
         language=language, path=path, context_messages=context_messages,
         leet_table=leet_table, leet_token=leet_token, leet_exempt=leet_exempt,
         confusables=dict(confusables), join_single_letters=join_single,
         allow=allow, cues=cues, rules=tuple(rules), rule_starts=rule_starts,
         escalation=escalation, context_cues=context_cues, role_weights=role_weights,
-        pii_patterns=tuple(patterns), helplines=helplines, handle_stopwords=stop,
     )
 
 

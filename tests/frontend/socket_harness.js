@@ -316,6 +316,20 @@ window.scenarios = {
       window.setTimeout = realSetTimeout;
     }
   },
+
+  /** Screening held the message: shown as not sent with the server's reason, never sent again. */
+  heldMessageIsNotSentAgain() {
+    const page = chatPage({ ackTimer: { random: () => 0.5 } });
+    const errors = [];
+    page.client.onError = (frame, info) => errors.push({ code: frame.code, message: frame.message, retrying: info.retrying });
+    const start = clock;
+    const entry = page.client.send(5, "add me on snap");
+    const [{ frame }] = sendsOf(page.socket.ws, entry.client_id);
+    page.script.read = page.socket.ws.sent.length; // answered by hand
+    page.socket.ws.deliver({ type: "message.held", conversation: 5, client_id: entry.client_id, duplicate: false, notice: "Not delivered.", ref: frame.ref });
+    runUntil(page, start + 120_000);
+    return { errors, failed: entry.failed, pending: page.client.pending(5).length, sends: sendsOf(page.socket.ws, entry.client_id).length };
+  },
 };
 
 window.harnessReady = true;

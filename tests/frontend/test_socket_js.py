@@ -132,3 +132,10 @@ def test_a_busy_answer_is_sent_again_after_retry_after_and_never_shown_as_not_se
     result = run("busyAnswerIsRetried")
     assert result["afterBusy"] == {"failed": None, "pending": 1, "waits": [1000]}
     assert result["sends"] == 2 and result["pending"] == 0
+
+
+def test_a_message_held_by_screening_is_shown_as_not_sent_with_the_reason_and_never_resent(run):
+    assert run("heldMessageIsNotSentAgain") == {
+        "errors": [{"code": "held", "message": "Not delivered.", "retrying": False}],
+        "failed": "held", "pending": 0, "sends": 1,
+    }

@@ -27,9 +27,9 @@ def client_for(user) -> APIClient:
 
 def test_seeker_reports_a_listener_message_and_it_enters_the_review_queue():
     seeker, listener, conversation = matched_pair()
-    sent = message_send(sender=listener, conversation_id=conversation.pk, client_id="l1", text="what's your instagram?")
+    sent = message_send(sender=listener, conversation_id=conversation.pk, client_id="l1", text="honestly you just need to get over it")
     response = client_for(seeker).post(
-        "/api/v1/reports", {"conversation": conversation.pk, "seq": sent.message.seq, "reason": "contact_details", "text": "asked for socials"}, format="json"
+        "/api/v1/reports", {"conversation": conversation.pk, "seq": sent.message.seq, "reason": "other", "text": "dismissive"}, format="json"
     )
     assert response.status_code == 201, response.json()
     assert response.json()["outcome_text"] == "Under review"

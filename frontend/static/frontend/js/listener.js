@@ -407,6 +407,21 @@ $("#report-form").addEventListener("submit", async (event) => {
 });
 
 // --- wellbeing -------------------------------------------------------------------
+/** The server's word on what pauses offers (hello after a reload, or live): rebuilt, never remembered. */
+function showPauses(pauses) {
+  if (!pauses) return;
+  if (pauses.paused_until) wellbeingPause({ paused_until: pauses.paused_until, prompt: pauses.prompt });
+  else $("#wellbeing").hidden = true;
+  showReviewHold(pauses.held_for_review);
+}
+
+function showReviewHold(held) {
+  const panel = $("#review-hold");
+  const wasHidden = panel.hidden;
+  panel.hidden = !held;
+  if (held && wasHidden) announce("New requests are paused while the safety team reviews one of your messages.", { urgent: true });
+}
+
 function wellbeingPause(frame) {
   setText($("#wellbeing-prompt"), frame.prompt);
   const until = new Date(frame.paused_until).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
@@ -465,6 +480,7 @@ function onFrame(frame) {
   switch (frame.type) {
     case "hello":
       setShift(frame.shift);
+      showPauses(frame.pauses);
       clearOffers();
       for (const offer of frame.offers || []) addOffer(offer);
       break;
@@ -524,6 +540,9 @@ function onFrame(frame) {
       break;
     case "wellbeing.pause":
       wellbeingPause(frame);
+      break;
+    case "listener.review_hold":
+      showReviewHold(frame.held);
       break;
     case "wellbeing.resumed":
       $("#wellbeing").hidden = true;

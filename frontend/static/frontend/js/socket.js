@@ -467,6 +467,10 @@ export class ChatClient {
       case "message.ack":
         this._acked(frame);
         return true;
+      case "message.held":
+        // Screening kept it from the other side for good: shown as not sent, with the reason.
+        this._sendFailed({ type: "error", code: "held", message: frame.notice, ref: `m:${frame.conversation}:${frame.client_id}` });
+        return true;
       case "error":
         if (frame.ref && String(frame.ref).startsWith("m:")) this._sendFailed(frame);
         else if (frame.ref && String(frame.ref).startsWith("s:")) {
