@@ -171,8 +171,9 @@ class RiskModel:
     # ------------------------------------------------------------------ scoring
 
     def __post_init__(self) -> None:
-        # Scoring tables: per feature (idf², idf·w_elevated, idf·w_imminent), the character
-        # n-grams without their "c:" prefix (one string concatenation less per n-gram).
+        # Scoring tables: per feature (idf², idf·w_elevated, idf·w_imminent), and per feature
+        # the category head's weights times idf; the character n-grams without their "c:"
+        # prefix (one string concatenation less per n-gram).
         self._words: dict[str, tuple[float, float, float]] = {}
         self._chars: dict[str, tuple[float, float, float]] = {}
         for f, (idf, we, wi) in self.weights.items():
@@ -181,35 +182,46 @@ class RiskModel:
                 self._chars[f[2:]] = row
             else:
                 self._words[f] = row
+        self._cat_words: dict[str, tuple[float, ...]] = {}
+        self._cat_chars: dict[str, tuple[float, ...]] = {}
+        for f, ws in self.category_weights.items():
+            idf = self.weights[f][0] if f in self.weights else 0.0
+            row = tuple(idf * v for v in ws)
+            if f.startswith("c:"):
+                self._cat_chars[f[2:]] = row
+            else:
+                self._cat_words[f] = row
+
+    def _message_blocks(self, text: str) -> list[tuple[set[str], dict, dict]]:
+        """The blocks of ``feature_blocks(text)`` with their scoring tables, built with fewer
+        allocations (tests/safety/test_model.py checks that the scores are the same)."""
+        tokens = normalise_for_model(text)[:MAX_TOKENS]
+        if not tokens:
+            return []
+        words = set()
+        add = words.add
+        prev = "^"
+        for tok in tokens:
+            add("w:" + tok)
+            add("b:" + prev + " " + tok)
+            prev = tok
+        add("b:" + prev + " $")
+        blocks = [(words, self._words, self._cat_words)]
+        lo, hi = self.char_range
+        if hi:
+            joined = " " + " ".join(tokens)[:MAX_CHARS] + " "
+            size = len(joined)
+            blocks.append(({joined[i:i + n] for n in range(lo, hi + 1) for i in range(size - n + 1)},
+                           self._chars, self._cat_chars))
+        return blocks
 
     def score(self, text: str, recent_texts: Sequence[str] = ()) -> Scores:
-        """P(elevated+) and P(imminent) of ``text`` after ``recent_texts`` (oldest first).
-
-        The same numbers as summing ``feature_blocks`` (and ``context_features``)
-        through ``weights`` (tests/safety/test_model.py checks it), computed
-        with fewer allocations: this runs on every chat message."""
+        """P(elevated+) and P(imminent) of ``text`` after ``recent_texts`` (oldest first)."""
         z_e, z_i = self.bias
-        tokens = normalise_for_model(text)[:MAX_TOKENS]
-        blocks: list[tuple[set[str], dict]] = []
-        if tokens:
-            words = set()
-            add = words.add
-            prev = "^"
-            for tok in tokens:
-                add("w:" + tok)
-                add("b:" + prev + " " + tok)
-                prev = tok
-            add("b:" + prev + " $")
-            blocks.append((words, self._words))
-            lo, hi = self.char_range
-            if hi:
-                joined = " " + " ".join(tokens)[:MAX_CHARS] + " "
-                size = len(joined)
-                blocks.append(({joined[i:i + n] for n in range(lo, hi + 1) for i in range(size - n + 1)},
-                               self._chars))
+        blocks = self._message_blocks(text)
         if self.context_turns and recent_texts:
-            blocks.append((context_features(recent_texts, self.context_turns), self._words))
-        for feats, table in blocks:
+            blocks.append((context_features(recent_texts, self.context_turns), self._words, {}))
+        for feats, table, _ in blocks:
             # Each block is L2-normalised over its known features, weighted by idf.
             get = table.get
             ss = s_e = s_i = 0.0
@@ -230,26 +242,25 @@ class RiskModel:
         if not self.category_weights or not self.category_bias:
             return None
         z = list(self.category_bias)
-        get = self.weights.get
-        cget = self.category_weights.get
-        for block in feature_blocks(text, char_range=self.char_range):
+        n = len(z)
+        for feats, table, cat_table in self._message_blocks(text):
+            get, cget = table.get, cat_table.get
             ss = 0.0
-            acc = [0.0] * len(z)
-            for f in block:
+            acc = [0.0] * n
+            for f in feats:
                 w = get(f)
                 if w is None:
                     continue
-                idf = w[0]
-                ss += idf * idf
+                ss += w[0]
                 c = cget(f)
                 if c is not None:
-                    for k, v in enumerate(c):
-                        acc[k] += idf * v
+                    for k in range(n):
+                        acc[k] += c[k]
             if ss:
                 norm = 1.0 / math.sqrt(ss)
-                for k in range(len(z)):
+                for k in range(n):
                     z[k] += acc[k] * norm
-        best = max(range(len(z)), key=z.__getitem__)
+        best = max(range(n), key=z.__getitem__)
         return CATEGORIES[best]
 
     # ------------------------------------------------------------------ file

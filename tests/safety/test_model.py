@@ -276,3 +276,9 @@ def test_safety_train_needs_both_risk_and_ordinary_rows(tmp_path):
     with pytest.raises(CommandError, match="needs rows both with and without"):
         call_command("safety_train", "--train", str(only_calm), "--dev", str(only_calm),
                      "--out", str(tmp_path / "m.json"), "--C", "4", "--context-turns", "0")
+
+
+def test_the_model_names_the_category_of_what_it_raises():
+    m = get_model()
+    assert m.category("i want to kill myself") == "self_harm"
+    assert m.category("i'm going to stab him when he gets home") == "harm_to_others"
