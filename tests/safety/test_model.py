@@ -98,7 +98,7 @@ def test_committed_model_file_is_small_and_names_how_it_was_built():
 
 
 # A crisis message the rules do not catch, in none of the training files.
-UNSEEN_CRISIS = "ive decided tonight is my last night"
+UNSEEN_CRISIS = "im ready to go, ive said my goodbyes"
 TRAINING_FILES = (CORPUS / "train.csv", CORPUS.parent / "model_supplement_en.csv")
 
 
