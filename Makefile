@@ -31,7 +31,7 @@ demo: migrate
 
 run: demo
 	@echo "Hearth is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
-	$(PY) -m support.serve -b $(HOST) -p $(PORT) --proxy-headers support.asgi:application
+	$(PY) -m support.serve -b $(HOST) -p $(PORT) support.asgi:application
 
 test: install
 	$(PY) manage.py makemigrations --check --dry-run >/dev/null

@@ -59,6 +59,8 @@ class ConversationSocket(FrameConsumer):
         """Forward a frame built by a payload function; conversation frames only where joined."""
         if event.get("exclude") == self.channel_name:
             return
+        if event.get("skip_origin") and event.get("origin") == self.channel_name:
+            return  # this socket sent the frame as its direct reply
         if event.get("role") is not None and event["role"] != self.socket_role:
             return
         conversation_id = event.get("conversation")
@@ -76,6 +78,7 @@ class ConversationSocket(FrameConsumer):
 
 class ChatConsumer(ConversationSocket):
     handlers = {**chat_frames.HANDLERS, **listener_frames.HANDLERS, **safety_frames.HANDLERS}
+    frame_fields = {**chat_frames.FIELDS, **listener_frames.FIELDS, **safety_frames.FIELDS}
 
     async def connect(self) -> None:
         user = self.scope.get("user")

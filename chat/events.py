@@ -10,10 +10,18 @@ def conversation_group(conversation_id: int) -> str:
     return f"conversation.{conversation_id}"
 
 
-def conversation_event(conversation_id: int, frame: dict) -> None:
-    """Deliver ``frame`` to every socket that joined the conversation (after commit)."""
+def conversation_event(conversation_id: int, frame: dict, *, skip_origin: bool = False) -> None:
+    """Deliver ``frame`` to every socket that joined the conversation (after commit).
+
+    ``skip_origin``: the socket whose frame caused this one sends it as its direct
+    reply (with the ``ref``), so it skips this copy (``support.events.publish``
+    stamps the acting socket's channel as ``origin``).
+    """
     frame.setdefault("conversation", conversation_id)
-    send_event_on_commit(conversation_group(conversation_id), {"type": "deliver", "conversation": conversation_id, "frame": frame})
+    event = {"type": "deliver", "conversation": conversation_id, "frame": frame}
+    if skip_origin:
+        event["skip_origin"] = True
+    send_event_on_commit(conversation_group(conversation_id), event)
 
 
 def user_event(user_id: int, frame: dict) -> None:

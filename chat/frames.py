@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
+from django.conf import settings
 
 from chat import selectors
 from chat.dispatch import queue_refresh_soon
-from chat.payloads import conversation_state_payload
+from chat.payloads import conversation_ended_payload, conversation_state_payload, ended_by_for, messages_page
 from chat.services import conversations as conversation_services
 from chat.services import messages as message_services
 from chat.services import offers as offer_services
 from chat.services import requests as request_services
+from support.client_ip import client_ip_from_scope
 from support.errors import DomainError
 from support.events import run_service
+from support.ratelimit import socket_frame_limit
 from support.ws import FrameError, require, require_id
 
 
@@ -61,35 +64,57 @@ async def message_send(consumer, frame):
         await after_flagged_message(consumer, conversation_id=conversation_id, screening=result.screening)
 
 
-async def conversation_sync(consumer, frame):
-    conversation_id = _conversation_id(consumer, frame)
+def page_limit(frame: dict) -> int:
+    """The optional ``limit`` of a sync: 1–``CHAT_RESUME_BATCH`` messages (the default)."""
+    maximum = settings.CHAT_RESUME_BATCH
+    limit = require(frame, "limit", int, optional=True, default=maximum)
+    if not 1 <= limit <= maximum:
+        raise FrameError("invalid_field", f"'limit' must be 1–{maximum}.", field="limit", maximum=maximum)
+    return limit
+
+
+def after_seq_of(frame: dict) -> int:
     after_seq = require(frame, "after_seq", int, optional=True, default=0)
     if after_seq < 0:
         raise FrameError("invalid_field", "'after_seq' must be 0 or more.", field="after_seq")
+    return after_seq
+
+
+def check_after_seq(after_seq: int, last_seq: int) -> None:
+    """A client cannot have seen a seq the conversation has not reached: its state is not this chat's."""
+    if after_seq > last_seq:
+        raise FrameError(
+            "invalid_field", "'after_seq' is past the last message of this conversation.", field="after_seq", last_seq=last_seq
+        )
+
+
+async def conversation_sync(consumer, frame):
+    conversation_id = _conversation_id(consumer, frame)
+    socket_frame_limit(consumer, "conversation.sync", settings.HEARTH_WS_SYNC_PER_SOCKET)
+    after_seq = after_seq_of(frame)
+    limit = page_limit(frame)
 
     def load():
         conversation = selectors.conversation_get_for_participant(user=consumer.user, conversation_id=conversation_id)
-        messages = selectors.messages_after(conversation=conversation, after_seq=after_seq)
+        check_after_seq(after_seq, conversation.last_seq)
+        messages = selectors.messages_after(conversation=conversation, after_seq=after_seq, limit=limit)
         return conversation, messages
 
     conversation, messages = await database_sync_to_async(load)()
     if conversation.is_open and conversation_id not in consumer.conversations:
         await consumer.join_conversation(conversation_id)
+    envelope = {"type": "conversation.messages", "conversation": conversation_id, "last_seq": conversation.last_seq,
+                "status": conversation.status}
     await consumer.reply(
         frame,
-        {
-            "type": "conversation.messages",
-            "conversation": conversation_id,
-            "messages": selectors.messages_payload(messages, conversation_id),
-            "last_seq": conversation.last_seq,
-            "has_more": bool(messages) and messages[-1].seq < conversation.last_seq,
-            "status": conversation.status,
-        },
+        messages_page(messages, conversation_id=conversation_id, envelope=envelope, after_seq=after_seq,
+                      last_seq=conversation.last_seq),
     )
 
 
 async def typing(consumer, frame):
     conversation_id = _conversation_id(consumer, frame)
+    socket_frame_limit(consumer, "typing", settings.HEARTH_WS_TYPING_PER_SOCKET)
     active = require(frame, "active", bool)
     if conversation_id not in consumer.conversations:
         raise DomainError("not_found", "Not found.")
@@ -118,7 +143,12 @@ async def conversation_read(consumer, frame):
 
 async def conversation_end(consumer, frame):
     conversation_id = _conversation_id(consumer, frame)
-    await run_service(conversation_services.conversation_end, user=consumer.user, conversation_id=conversation_id)
+    conversation = await run_service(
+        conversation_services.conversation_end, user=consumer.user, conversation_id=conversation_id, origin=consumer.channel_name
+    )
+    # The direct reply, also for a chat that had ended already; the conversation's other
+    # sockets get the same frame from the layer (this one skips that copy).
+    await consumer.reply(frame, conversation_ended_payload(conversation, ended_by=ended_by_for(conversation.end_reason)))
     await queue_refresh_soon()
 
 
@@ -138,7 +168,7 @@ async def request_create(consumer, frame):
     note = require(frame, "note", str, optional=True, default="")
     request, status = await run_service(
         request_services.request_create_with_status, seeker=consumer.user, topic_slug=topic, listener_alias=listener, note=note,
-        origin=consumer.channel_name,
+        address=client_ip_from_scope(consumer.scope), origin=consumer.channel_name,
     )
     # A conversation created just now has no transcript: its state needs no read.
     await consumer.join_conversation(request.conversation_id)
@@ -226,4 +256,20 @@ HANDLERS = {
     "request.widen": request_widen,
     "offer.accept": offer_accept,
     "offer.decline": offer_decline,
+}
+
+#: The fields each frame takes besides ``type`` and ``ref`` (``support.ws.check_fields``).
+FIELDS = {
+    "ping": frozenset(),
+    "message.send": frozenset({"conversation", "client_id", "text"}),
+    "conversation.sync": frozenset({"conversation", "after_seq", "limit"}),
+    "typing": frozenset({"conversation", "active"}),
+    "conversation.read": frozenset({"conversation", "seq"}),
+    "conversation.end": frozenset({"conversation"}),
+    "conversation.transfer": frozenset({"conversation", "to"}),
+    "request.create": frozenset({"topic", "listener", "note"}),
+    "request.cancel": frozenset(),
+    "request.widen": frozenset(),
+    "offer.accept": frozenset({"offer"}),
+    "offer.decline": frozenset({"offer"}),
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from chat.models import ChatRequest, Conversation, EndReason, Message, Offer
+from support.paging import budget_for, take_within
 from support.ws import PROTOCOL_VERSION
 
 
@@ -54,12 +55,56 @@ def conversation_payload(conversation: Conversation, *, for_user_id: int) -> dic
     }
 
 
+def messages_page(messages, *, conversation_id: int, envelope: dict, after_seq: int, last_seq: int) -> dict:
+    """``envelope`` completed with ``messages`` (oldest first, as many as fit in one frame),
+    ``has_more`` and ``next_after_seq`` (the ``after_seq`` of the next ``conversation.sync``).
+
+    ``messages`` are the rows after ``after_seq`` in seq order; the page is cut by count
+    before (the caller's read) and by bytes here (``support.paging``).
+    """
+    frame = {**envelope, "messages": [], "has_more": False, "next_after_seq": last_seq}
+    payloads = [message_payload(message, conversation_id=conversation_id) for message in messages]
+    page = take_within(payloads, budget_for(frame))
+    frame["messages"] = page
+    frame["next_after_seq"] = page[-1]["seq"] if page else after_seq
+    # The rows read may go past the ``last_seq`` the caller read before them: a cut page has more.
+    # An empty page never has more (rows removed by retention must not make a client ask for ever).
+    frame["has_more"] = bool(page) and frame["next_after_seq"] < max(last_seq, payloads[-1]["seq"])
+    return frame
+
+
 def conversation_state_payload(conversation: Conversation, messages, *, for_user_id: int) -> dict:
-    """``conversation.waiting`` (no listener yet) or ``conversation.started``, with the transcript."""
-    return {
+    """``conversation.waiting`` (no listener yet) or ``conversation.started``, with the first page of
+    the transcript (``messages``: the rows from seq 1); ``has_more`` says the client syncs the rest."""
+    envelope = {
         "type": "conversation.started" if conversation.listener_id else "conversation.waiting",
         "conversation": conversation_payload(conversation, for_user_id=for_user_id),
-        "messages": [message_payload(message, conversation_id=conversation.pk) for message in messages],
+    }
+    return messages_page(messages, conversation_id=conversation.pk, envelope=envelope, after_seq=0, last_seq=conversation.last_seq)
+
+
+_ENDED_BY = {
+    EndReason.SEEKER_ENDED: "seeker",
+    EndReason.CANCELLED: "seeker",
+    EndReason.LISTENER_ENDED: "listener",
+    EndReason.STAFF_ENDED: "staff",
+}
+
+
+def ended_by_for(end_reason: str) -> str:
+    """Who ended a chat, as far as its stored reason says: a role, or ``"system"``."""
+    return _ENDED_BY.get(end_reason, "system")
+
+
+def conversation_ended_payload(conversation: Conversation, *, ended_by: str) -> dict:
+    """``conversation.ended`` for an ended ``conversation``; ``ended_by`` is a role or ``"system"``."""
+    return {
+        "type": "conversation.ended",
+        "conversation": conversation.pk,
+        "reason": conversation.end_reason,
+        "reason_text": EndReason(conversation.end_reason).label if conversation.end_reason else "",
+        "ended_by": ended_by,
+        "last_seq": conversation.last_seq,
     }
 
 

@@ -13,7 +13,7 @@ from support.ws import require, require_id
 
 async def shift_start(consumer, frame):
     topics = require(frame, "topics", list)
-    capacity = require(frame, "capacity", int)
+    capacity = require(frame, "capacity", int, optional=True)  # None: the listener's default_capacity
     shift = await run_service(services.shift_start, listener=consumer.user, topic_slugs=topics, capacity=capacity)
     await consumer.reply(frame, {"type": "shift.start.ack", "shift": await _payload(shift)})
     await queue_refresh_soon()
@@ -60,4 +60,12 @@ HANDLERS = {
     "shift.end": shift_end,
     "wellbeing.continue": wellbeing_continue,
     "conversation.rate": conversation_rate,
+}
+
+#: The fields each frame takes besides ``type`` and ``ref`` (``support.ws.check_fields``).
+FIELDS = {
+    "shift.start": frozenset({"topics", "capacity"}),
+    "shift.end": frozenset(),
+    "wellbeing.continue": frozenset(),
+    "conversation.rate": frozenset({"conversation", "score", "comment"}),
 }

@@ -26,6 +26,8 @@ class ListenerProfile(models.Model):
     # Needs the teen-support module and a staff decision.
     approved_for_teens = models.BooleanField(default=False)
     accepts_direct_requests = models.BooleanField(default=True)
+    # Chats at once when a shift starts without naming a capacity (shift.start); 1–5 like a shift's.
+    default_capacity = models.PositiveSmallIntegerField(default=2)
     # Wellbeing pause after an escalated chat; no offers until then.
     paused_until = models.DateTimeField(null=True, blank=True)
     # Set by safety when this listener's message to a teen was held: no offers until a reviewer decides.

@@ -63,11 +63,60 @@ def validate_alias(alias: str) -> str:
         raise _invalid("alias", "Use 3-24 letters and digits, starting with a letter.")
     if sum(ch.isdigit() for ch in alias) > 4:
         raise _invalid("alias", "Use at most 4 digits, so a display name can't carry a phone number.")
-    if alias.lower() in RESERVED_ALIASES:
-        raise _invalid("alias", "That name is reserved.")
+    if alias.lower() in RESERVED_ALIASES or _names_the_team(alias):
+        raise _invalid("alias", ALIAS_RESERVED)
     if _screened_out(alias):
         raise _invalid("alias", ALIAS_NOT_ALLOWED)
+    if _too_close_to_a_listener_or_staff(alias):
+        raise _invalid("alias", ALIAS_TOO_CLOSE)
     return alias
+
+
+ALIAS_RESERVED = "That name is reserved: display names can't suggest Hearth's staff or safety team."
+ALIAS_TOO_CLOSE = "That display name is too close to another listener's or the team's. Please choose another."
+# Words a listener's name must not carry, however spelled: seekers trust them as the team's.
+RESERVED_ALIAS_WORDS = ("staff", "safety", "admin", "moderator", "hearth", "official", "support", "helpline", "crisisteam")
+# Characters people read as one another in a display name (ASCII only: see _ALIAS_RE).
+_LOOKALIKES = str.maketrans({"0": "o", "1": "l", "i": "l", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "6": "g", "9": "g"})
+
+
+def alias_key(alias: str) -> str:
+    """A display name as a reader sees it: case, look-alike digits and letters, rn/m and vv/w folded."""
+    return alias.lower().replace("rn", "m").replace("vv", "w").translate(_LOOKALIKES)
+
+
+def _names_the_team(alias: str) -> bool:
+    key = alias_key(alias)
+    return key in {"mod", "mods"} or any(alias_key(word) in key for word in RESERVED_ALIAS_WORDS)
+
+
+def _within_one_edit(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = j = edits = 0
+    while i < len(a) and j < len(b):
+        if a[i] != b[j]:
+            edits += 1
+            if edits > 1:
+                return False
+            if len(a) == len(b):
+                i += 1
+            j += 1
+            continue
+        i += 1
+        j += 1
+    return edits + (len(b) - j) <= 1
+
+
+def _too_close_to_a_listener_or_staff(alias: str) -> bool:
+    """Impersonation: a name one edit (after folding look-alikes) from a listener's or staff member's."""
+    key = alias_key(alias)
+    names = User.objects.exclude(role=Role.SEEKER).exclude(alias__iexact=alias).values_list("alias", flat=True)
+    return any(_within_one_edit(key, alias_key(name)) for name in names.iterator())
 
 
 ALIAS_NOT_ALLOWED = "Choose a display name without contact details, insults or anything about harm."
@@ -289,8 +338,11 @@ def _audit(decision: ListenerDecision, *, staff) -> None:
 # --- shifts --------------------------------------------------------------------
 
 
-def shift_start(*, listener, topic_slugs: list[str], capacity: int, now=None) -> Shift:
-    """Open a shift. Only an active, trained listener; one open shift at a time (constraint-backed)."""
+def shift_start(*, listener, topic_slugs: list[str], capacity: int | None, now=None) -> Shift:
+    """Open a shift. Only an active, trained listener; one open shift at a time (constraint-backed).
+
+    ``capacity`` None takes the listener's ``default_capacity``.
+    """
     now = now or timezone.now()
     if listener.role != Role.LISTENER:
         raise DomainError("not_a_listener", NOT_A_LISTENER, status=403)
@@ -305,6 +357,8 @@ def shift_start(*, listener, topic_slugs: list[str], capacity: int, now=None) ->
         raise DomainError("not_trained", NOT_TRAINED, status=403)
     if profile.status != ListenerStatus.ACTIVE:
         raise DomainError("not_approved", NOT_APPROVED, status=403)
+    if capacity is None:
+        capacity = profile.default_capacity
     if not isinstance(capacity, int) or isinstance(capacity, bool) or not 1 <= capacity <= 5:
         raise DomainError("invalid_capacity", BAD_CAPACITY, field="capacity")
     if not isinstance(topic_slugs, list) or not topic_slugs or not all(isinstance(s, str) for s in topic_slugs):

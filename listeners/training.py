@@ -2,7 +2,8 @@
 
 Which option is correct never leaves this module: payloads carry option ids
 and texts only, and an attempt's result says per question whether the
-answer was right, not what the right answer was.
+answer was right, not what the right answer was, and only once the attempt passed:
+a failed attempt says how many answers were wrong.
 """
 
 from __future__ import annotations
@@ -130,7 +131,8 @@ def training_module_detail(*, listener, slug: str, now=None) -> dict:
 @dataclass(frozen=True)
 class AttemptResult:
     attempt: QuizAttempt
-    results: list[dict]
+    results: list[dict]  # per question, only once the attempt passed
+    wrong: int
     retry_after: int | None
     trained: bool
     status: str
@@ -212,9 +214,14 @@ def quiz_attempt_submit(*, listener, slug: str, answers, now=None) -> AttemptRes
         if passed:
             for item, question in zip(results, questions):
                 item["explanation"] = question.explanation
+        else:
+            # A failed attempt says how many were wrong, never which: per-question marks let the
+            # answer key be found by trial and error in a few retakes.
+            results = []
         return AttemptResult(
             attempt=attempt,
             results=results,
+            wrong=len(questions) - correct,
             retry_after=None if passed else _retry_after(attempt, now=now),
             trained=profile.is_trained,
             status=profile.status,
@@ -229,6 +236,7 @@ def attempt_payload(result: AttemptResult) -> dict:
         "passed": result.attempt.passed,
         "pass_mark": settings.LISTENERS_QUIZ_PASS_PERCENT,
         "results": result.results,
+        "wrong": result.wrong,
         "retry_after": result.retry_after,
         "trained": result.trained,
         "status": result.status,

@@ -30,6 +30,7 @@ logger = logging.getLogger("hearth.rooms")
 
 class RoomConsumer(FrameConsumer):
     handlers = frames.HANDLERS
+    frame_fields = frames.FIELDS
     presence_model = RoomPresence  # refreshed for every socket of the process at once (support.presence_heartbeat)
 
     async def connect(self) -> None:

@@ -17,6 +17,7 @@ from support import ratelimit
 from support.errors import RateLimited
 from support.events import run_service
 from support.helplines import helplines_for
+from support.paging import budget_for, encoded_size, take_within
 from support.ws import FrameError, PROTOCOL_VERSION, require, require_id
 
 
@@ -35,7 +36,7 @@ def hello_payload(*, user, room_id: int, moderator: bool, presence: selectors.Pr
     room, membership = selectors.room_get_for_member(user=user, room_id=room_id, now=now)
     state = selectors.room_state(room, now=now)
     recent = selectors.messages_recent(room, limit=settings.ROOMS_JOIN_HISTORY)
-    payload = {
+    envelope = {
         "type": "room.hello",
         "protocol": PROTOCOL_VERSION,
         "room": room_payload(room, state=state),
@@ -47,15 +48,28 @@ def hello_payload(*, user, room_id: int, moderator: bool, presence: selectors.Pr
         },
         "members": presence.members,
         "presence_version": presence.version,
-        "messages": selectors.payloads_for(recent, viewer_id=user.pk, moderator=moderator),
+        "messages": [],
         "last_seq": room.last_seq,
-        "has_more_before": bool(recent) and recent[0].seq > 1,
+        "has_more_before": False,
     }
     if moderator:
-        payload["held"] = selectors.payloads_for(selectors.held_messages(room), viewer_id=user.pk, moderator=True)
+        envelope["held"] = []
+        envelope["held_has_more"] = False
     if not state.open:
-        payload["alternatives"] = selectors.alternatives_for(room, user=user, now=now)
-    return payload
+        envelope["alternatives"] = selectors.alternatives_for(room, user=user, now=now)
+    # One frame under the transport limit (support.paging): the newest messages that fit, then
+    # (moderators) the newest held ones in what is left, at most half the room for either.
+    budget = budget_for(envelope)
+    messages = take_within(selectors.payloads_for(recent, viewer_id=user.pk, moderator=moderator), budget // 2 if moderator else budget,
+                           newest=True)
+    envelope["messages"] = messages
+    envelope["has_more_before"] = bool(messages) and messages[0]["seq"] > 1
+    if moderator:
+        held = selectors.payloads_for(selectors.held_messages(room), viewer_id=user.pk, moderator=True)
+        kept = take_within(held, budget - encoded_size(messages), newest=True)
+        envelope["held"] = kept
+        envelope["held_has_more"] = len(kept) < len(held)
+    return envelope
 
 
 async def ping(consumer, frame):
@@ -110,30 +124,42 @@ def _page_limit(frame: dict) -> int:
     return limit
 
 
+def _sync_limit(frame: dict) -> int:
+    maximum = settings.CHAT_RESUME_BATCH
+    limit = require(frame, "limit", int, optional=True, default=maximum)
+    if not 1 <= limit <= maximum:
+        raise FrameError("invalid_field", f"'limit' must be 1–{maximum}.", field="limit", maximum=maximum)
+    return limit
+
+
 async def sync(consumer, frame):
+    ratelimit.socket_frame_limit(consumer, "room.sync", settings.HEARTH_WS_SYNC_PER_SOCKET)
     after_seq = require(frame, "after_seq", int, optional=True, default=0)
     if after_seq < 0:
         raise FrameError("invalid_field", "'after_seq' must be 0 or more.", field="after_seq")
+    limit = _sync_limit(frame)
 
     def load():
         room, _ = selectors.room_get_for_member(user=consumer.user, room_id=consumer.room_id)
-        messages = selectors.messages_after(room, after_seq=after_seq)
+        if after_seq > room.last_seq:
+            raise FrameError("invalid_field", "'after_seq' is past the room's last message.", field="after_seq", last_seq=room.last_seq)
+        messages = selectors.messages_after(room, after_seq=after_seq, limit=limit)
         return room, selectors.payloads_for(messages, viewer_id=consumer.user.pk, moderator=consumer.moderator)
 
     room, messages = await database_sync_to_async(load)()
+    envelope = {"type": "room.messages", "room": consumer.room_id, "messages": [], "last_seq": room.last_seq,
+                "has_more": False, "next_after_seq": room.last_seq}
+    page = take_within(messages, budget_for(envelope))
+    next_after_seq = page[-1]["seq"] if page else after_seq
     await consumer.reply(
         frame,
-        {
-            "type": "room.messages",
-            "room": consumer.room_id,
-            "messages": messages,
-            "last_seq": room.last_seq,
-            "has_more": bool(messages) and messages[-1]["seq"] < room.last_seq,
-        },
+        {**envelope, "messages": page, "next_after_seq": next_after_seq,
+         "has_more": bool(page) and next_after_seq < max(room.last_seq, messages[-1]["seq"])},
     )
 
 
 async def history(consumer, frame):
+    ratelimit.socket_frame_limit(consumer, "room.history", settings.HEARTH_WS_SYNC_PER_SOCKET)
     before_seq = _seq(frame, "before_seq")
     limit = _page_limit(frame)
 
@@ -143,16 +169,10 @@ async def history(consumer, frame):
         return selectors.payloads_for(messages, viewer_id=consumer.user.pk, moderator=consumer.moderator)
 
     messages = await database_sync_to_async(load)()
-    await consumer.reply(
-        frame,
-        {
-            "type": "room.history",
-            "room": consumer.room_id,
-            "before_seq": before_seq,
-            "messages": messages,
-            "has_more": bool(messages) and messages[0]["seq"] > 1,
-        },
-    )
+    envelope = {"type": "room.history", "room": consumer.room_id, "before_seq": before_seq, "messages": [], "has_more": False}
+    # The newest of the page (those just before ``before_seq``) when they do not all fit.
+    page = take_within(messages, budget_for(envelope), newest=True)
+    await consumer.reply(frame, {**envelope, "messages": page, "has_more": bool(page) and page[0]["seq"] > 1})
 
 
 MEMBERS_PER_MINUTE = 20
@@ -235,4 +255,20 @@ HANDLERS = {
     "room.member.mute": member_mute,
     "room.member.remove": member_remove,
     "room.slow_mode": slow_mode,
+}
+
+#: The fields each frame takes besides ``type`` and ``ref`` (``support.ws.check_fields``).
+FIELDS = {
+    "ping": frozenset(),
+    "room.acknowledge_guideline": frozenset(),
+    "room.message.send": frozenset({"client_id", "text"}),
+    "room.sync": frozenset({"after_seq", "limit"}),
+    "room.history": frozenset({"before_seq", "limit"}),
+    "room.members": frozenset(),
+    "room.message.report": frozenset({"seq", "reason"}),
+    "room.message.remove": frozenset({"seq"}),
+    "room.message.release": frozenset({"seq"}),
+    "room.member.mute": frozenset({"alias", "seconds"}),
+    "room.member.remove": frozenset({"alias"}),
+    "room.slow_mode": frozenset({"seconds"}),
 }

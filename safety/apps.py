@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class SafetyConfig(AppConfig):
     name = "safety"
     verbose_name = "Safety"
+
+    def ready(self) -> None:
+        from safety.signin_alerts import signin_lock_record
+        from support.signin import signin_locked
+
+        signin_locked.connect(signin_lock_record, dispatch_uid="safety.signin_lock_record")

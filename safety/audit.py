@@ -29,6 +29,16 @@ def audit_record(
     )
 
 
+def audit_records_expire(ids: list[int]) -> int:
+    """Delete the records ``ids``: only retention calls this, once ``SAFETY_RETENTION_AUDIT_DAYS`` passed.
+
+    The model's own manager refuses deletes so nothing else can shorten the
+    trail; its plain base manager is the one way records end.
+    """
+    _, per_model = AuditRecord._base_manager.filter(pk__in=ids).delete()
+    return per_model.get(AuditRecord._meta.label, 0)
+
+
 def audit_trail_for_flag(flag_id: int) -> list[AuditRecord]:
     return list(AuditRecord.objects.select_related("actor").filter(flag_id=flag_id).order_by("created_at", "id"))
 

@@ -20,3 +20,6 @@ async def conversation_flag(consumer, frame):
 
 
 HANDLERS = {"conversation.flag": conversation_flag}
+
+#: The fields each frame takes besides ``type`` and ``ref`` (``support.ws.check_fields``).
+FIELDS = {"conversation.flag": frozenset({"conversation", "note"})}

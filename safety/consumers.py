@@ -20,11 +20,12 @@ from safety import selectors
 from safety.audit import audit_record
 from safety.payloads import alert_payload
 from safety.services import STAFF_GROUP
-from safety.staff_frames import HANDLERS
+from safety.staff_frames import FIELDS, HANDLERS
 from support import presence
 from support.roles import is_safety_staff
 from support.session_events import session_group, user_group
 from chat.consumers import ConversationSocket
+from support.paging import budget_for, take_within
 from support.ws import PROTOCOL_VERSION, CloseCode
 
 logger = logging.getLogger("hearth.safety")
@@ -44,8 +45,26 @@ def _connect_state(user) -> dict:
     return {"alerts": alerts, "conversations": selectors.staff_conversation_ids(user.pk)}
 
 
+def hello_payload(user, state: dict) -> dict:
+    """The staff ``hello``: the open alerts, most severe then oldest, as many as fit in one frame
+    (``support.paging``); ``alerts_has_more`` says the rest are in the REST review queue."""
+    frame = {
+        "type": "hello",
+        "protocol": PROTOCOL_VERSION,
+        "user": {"id": user.pk, "alias": user.alias, "role": "staff"},
+        "alerts": [],
+        "alerts_has_more": False,
+        "conversations": state["conversations"],
+    }
+    alerts = take_within(state["alerts"], budget_for(frame))
+    frame["alerts"] = alerts
+    frame["alerts_has_more"] = len(alerts) < len(state["alerts"])
+    return frame
+
+
 class StaffConsumer(ConversationSocket):
     handlers = HANDLERS
+    frame_fields = FIELDS
     socket_role = "staff"
 
     async def connect(self) -> None:
@@ -70,15 +89,7 @@ class StaffConsumer(ConversationSocket):
             await self.join_conversation(conversation_id)
         await database_sync_to_async(presence.connection_open)(user_id=user.pk, channel_name=self.channel_name)
         self._present = True
-        await self.send_json(
-            {
-                "type": "hello",
-                "protocol": PROTOCOL_VERSION,
-                "user": {"id": user.pk, "alias": user.alias, "role": "staff"},
-                "alerts": state["alerts"],
-                "conversations": state["conversations"],
-            }
-        )
+        await self.send_json(hello_payload(user, state))
         self.start_heartbeat()
 
     async def disconnect(self, code) -> None:

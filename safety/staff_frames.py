@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils import timezone
 
-from chat.payloads import conversation_payload, message_payload
+from chat.frames import after_seq_of, check_after_seq, page_limit
+from chat.payloads import conversation_payload, messages_page
 from safety import services
 from safety.payloads import alert_payload
 from safety.selectors import conversation_get_for_staff, transcript
+from support import ratelimit
 from support.events import run_service
 from support.ws import FrameError, require, require_id
 
@@ -52,13 +55,10 @@ async def conversation_join(consumer, frame):
         if not was_joined:
             await consumer.leave_conversation(conversation_id)
         raise
+    envelope = {"type": "conversation.joined", "conversation": _staff_view(conversation)}
     await consumer.reply(
         frame,
-        {
-            "type": "conversation.joined",
-            "conversation": _staff_view(conversation),
-            "messages": [message_payload(message, conversation_id=conversation_id) for message in messages],
-        },
+        messages_page(messages, conversation_id=conversation_id, envelope=envelope, after_seq=0, last_seq=conversation.last_seq),
     )
 
 
@@ -102,28 +102,25 @@ async def conversation_sync(consumer, frame):
     """Messages after ``after_seq`` in a conversation this staff member joined (audited as ``sync``)."""
     from channels.db import database_sync_to_async
 
+    ratelimit.socket_frame_limit(consumer, "conversation.sync", settings.HEARTH_WS_SYNC_PER_SOCKET)
     conversation_id = require_id(frame, "conversation")
-    after_seq = require(frame, "after_seq", int, optional=True, default=0)
-    if after_seq < 0:
-        raise FrameError("invalid_field", "'after_seq' must be 0 or more.", field="after_seq")
+    after_seq = after_seq_of(frame)
+    limit = page_limit(frame)
     if conversation_id not in consumer.conversations:
         raise FrameError("not_joined", services.NOT_JOINED)
 
     def load():
         conversation = conversation_get_for_staff(staff=consumer.user, conversation_id=conversation_id, purpose="sync")
-        return conversation, [message for message in transcript(conversation) if message.seq > after_seq][:500]
+        check_after_seq(after_seq, conversation.last_seq)
+        return conversation, [message for message in transcript(conversation) if message.seq > after_seq][:limit]
 
     conversation, messages = await database_sync_to_async(load)()
+    envelope = {"type": "conversation.messages", "conversation": conversation_id, "last_seq": conversation.last_seq,
+                "status": conversation.status}
     await consumer.reply(
         frame,
-        {
-            "type": "conversation.messages",
-            "conversation": conversation_id,
-            "messages": [message_payload(message, conversation_id=conversation_id) for message in messages],
-            "last_seq": conversation.last_seq,
-            "has_more": bool(messages) and messages[-1].seq < conversation.last_seq,
-            "status": conversation.status,
-        },
+        messages_page(messages, conversation_id=conversation_id, envelope=envelope, after_seq=after_seq,
+                      last_seq=conversation.last_seq),
     )
 
 
@@ -145,4 +142,16 @@ HANDLERS = {
     "conversation.handoff": conversation_handoff,
     "conversation.sync": conversation_sync,
     "message.send": message_send,
+}
+
+#: The fields each frame takes besides ``type`` and ``ref`` (``support.ws.check_fields``).
+FIELDS = {
+    "conversation.end": frozenset({"conversation", "note"}),
+    "ping": frozenset(),
+    "alert.ack": frozenset({"alert"}),
+    "flag.claim": frozenset({"flag"}),
+    "conversation.join": frozenset({"conversation"}),
+    "conversation.handoff": frozenset({"conversation"}),
+    "conversation.sync": frozenset({"conversation", "after_seq", "limit"}),
+    "message.send": frozenset({"conversation", "client_id", "text"}),
 }

@@ -1,7 +1,24 @@
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
 
 from support.models import Connection, Topic, User
+from support.signin import TOO_MANY_ATTEMPTS_MESSAGE, signin_refusal
+
+
+class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
+    """The admin's sign-in form, saying so when the sign-in throttle (support/signin.py) refused."""
+
+    def get_invalid_login_error(self):
+        refusal = signin_refusal(self.request)
+        if refusal is not None:
+            minutes = max(1, -(-refusal.retry_after // 60))
+            return ValidationError(f"{TOO_MANY_ATTEMPTS_MESSAGE} (about {minutes} min)", code="rate_limited")
+        return super().get_invalid_login_error()
+
+
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 @admin.register(User)

@@ -8,3 +8,4 @@ class SupportConfig(AppConfig):
     def ready(self) -> None:
         from support import checks  # noqa: F401  (registers system checks)
         from support import role_changes  # noqa: F401  (closes sockets when staff rights are removed)
+        from support import signin  # noqa: F401  (marks known devices at every sign-in)

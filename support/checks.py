@@ -44,6 +44,59 @@ def production_safety(app_configs, **kwargs):
                 id="hearth.W001",
             )
         )
+    errors.extend(_client_address_checks())
     if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         errors.append(Error("SQLite is for the embedded default only.", hint="Set DATABASE_URL.", id="hearth.E006"))
     return errors
+
+
+#: Bytes one character can take in a frame: an astral character is sent as two ``\uXXXX`` escapes.
+_MAX_BYTES_PER_CHARACTER = 12
+#: The rest of the largest frame that carries one message (room.hello's room, members and alternatives).
+_ONE_MESSAGE_ENVELOPE_BYTES = 8 * 1024
+
+
+@register()
+def frame_limits(app_configs, **kwargs):
+    """The server's frame limit must hold a reply carrying one message of the longest length allowed.
+
+    Replies are paged by size (support.paging), but a page holds at least one message: a
+    limit below that would make the server fail on sending it instead of paging.
+    """
+    needed = settings.CHAT_MAX_MESSAGE_CHARS * _MAX_BYTES_PER_CHARACTER + _ONE_MESSAGE_ENVELOPE_BYTES
+    if settings.HEARTH_WS_SERVER_MAX_BYTES < needed:
+        return [
+            Error(
+                f"HEARTH_WS_SERVER_MAX_BYTES ({settings.HEARTH_WS_SERVER_MAX_BYTES}) cannot carry one message of "
+                f"CHAT_MAX_MESSAGE_CHARS ({settings.CHAT_MAX_MESSAGE_CHARS}) characters.",
+                hint=f"Set HEARTH_WS_SERVER_MAX_BYTES to at least {needed}, or lower CHAT_MAX_MESSAGE_CHARS.",
+                id="hearth.E010",
+            )
+        ]
+    return []
+
+
+def _client_address_checks() -> list:
+    """Per-IP limits behind a proxy need both the header and the proxy's address (support/client_ip.py)."""
+    if settings.DEBUG:
+        return []
+    header, proxies = settings.CLIENT_IP_HEADER, settings.TRUSTED_PROXIES
+    if header and proxies:
+        return []
+    if header and not proxies:
+        return [
+            Warning(
+                f"CLIENT_IP_HEADER ({header}) is ignored because TRUSTED_PROXIES is empty.",
+                hint="Set TRUSTED_PROXIES to your proxy's addresses (e.g. 127.0.0.1), or every client "
+                "behind the proxy shares its per-IP limits.",
+                id="hearth.W003",
+            )
+        ]
+    return [
+        Warning(
+            "Per-IP limits count the connection's peer: behind a proxy every client shares the proxy's limits.",
+            hint="Behind a proxy set CLIENT_IP_HEADER=X-Real-IP and TRUSTED_PROXIES to the proxy's addresses "
+            "(docs/nginx.conf). Without a proxy this warning can be silenced (SILENCED_SYSTEM_CHECKS).",
+            id="hearth.W002",
+        )
+    ]

@@ -29,6 +29,9 @@ class User(AbstractUser):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.SEEKER, db_index=True)
     alias = models.CharField(max_length=40, unique=True)
     age_group = models.CharField(max_length=8, choices=AgeGroup.choices, blank=True)
+    # Set when a seeker deleted their account while part of it was under safety review:
+    # the account is closed and scrubbed, and retention deletes the row once nothing holds it.
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         permissions = [

@@ -11,7 +11,10 @@ import logging
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
+
+from support.errors import RateLimited
 
 logger = logging.getLogger("hearth.ratelimit")
 
@@ -76,3 +79,44 @@ def peek(
     if count < limit:
         return RateDecision(True, 0)
     return RateDecision(False, max(1, int(window_start + window - now + 0.999)))
+
+
+class LocalWindows:
+    """Fixed-window counters in one object's memory, for limits per socket.
+
+    A socket lives in one process and one event loop, so its own frame
+    budgets (``typing``, ``conversation.sync``) need no shared cache and no
+    lock: the consumer handles one frame at a time.
+    """
+
+    def __init__(self) -> None:
+        self._windows: dict[str, tuple[float, int]] = {}
+
+    def hit(self, kind: str, *, limit: int, window: int, now: float | None = None) -> RateDecision:
+        now = time.monotonic() if now is None else now
+        start, count = self._windows.get(kind, (now, 0))
+        if now - start >= window:
+            start, count = now, 0
+        count += 1
+        self._windows[kind] = (start, count)
+        if count <= limit:
+            return RateDecision(True, 0)
+        return RateDecision(False, max(1, int(start + window - now + 0.999)))
+
+
+SOCKET_FRAMES_TOO_FAST = "Too many {kind} frames on this connection. Please wait a moment."
+
+
+def socket_frame_limit(consumer, kind: str, limit: int) -> None:
+    """Count one ``kind`` frame on this socket; raise ``rate_limited`` with ``retry_after`` past ``limit``.
+
+    Typing indicators and transcript reads cost other people work (a group
+    send, a database read of up to a whole transcript) and a client needs few
+    of them per ``HEARTH_WS_FRAME_WINDOW_SECONDS``.
+    """
+    windows = getattr(consumer, "frame_windows", None)
+    if windows is None:
+        windows = consumer.frame_windows = LocalWindows()
+    decision = windows.hit(kind, limit=limit, window=settings.HEARTH_WS_FRAME_WINDOW_SECONDS)
+    if not decision.allowed:
+        raise RateLimited(decision.retry_after, SOCKET_FRAMES_TOO_FAST.format(kind=kind))

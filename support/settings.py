@@ -9,6 +9,7 @@ cache (shared rate limits). With ``DEBUG`` off, ``SECRET_KEY`` and
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
@@ -60,6 +61,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "support.signin.KnownDeviceMiddleware",
+    "support.cache_control.NoStoreMiddleware",
+    "support.query_text.QueryTextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "support.middleware.ContentSecurityPolicyMiddleware",
@@ -184,6 +188,9 @@ else:
 
 # --- Identity -----------------------------------------------------------------
 AUTH_USER_MODEL = "support.User"
+# Every password check passes the sign-in throttle first (support/signin.py). ModelBackend stays
+# listed for sessions it signed in; the throttled backend stops every failed check before it.
+AUTHENTICATION_BACKENDS = ["support.signin.ThrottledModelBackend", "django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -207,8 +214,16 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# Which header carries the client address behind a proxy (for per-IP limits).
+# Per-IP limits count the TCP peer, unless the peer is one of TRUSTED_PROXIES (addresses or
+# networks, comma-separated): then the address in CLIENT_IP_HEADER (e.g. X-Real-IP) counts.
+# Either empty: no header is ever trusted (support/client_ip.py).
 CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER") or ""
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network.") from None
 
 # --- Internationalisation and static files ------------------------------------
 LANGUAGE_CODE = "en"
@@ -239,7 +254,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["support.api.parsers.HearthJSONParser"],  # depth and text rules: support/text_input.py
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "support.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -259,9 +274,21 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Hearth -------------------------------------------------------------------
-HEARTH_LOGIN_RATE_PER_IP = env_int("HEARTH_LOGIN_RATE_PER_IP", 20, minimum=1)  # attempts per 5 min
-HEARTH_LOGIN_RATE_PER_USERNAME = env_int("HEARTH_LOGIN_RATE_PER_USERNAME", 5, minimum=1)  # failures per 5 min
+# Sign-in throttle (support/signin.py, for the API and /admin/ alike): passwords checked per
+# address and per account before a lock; each lock lasts HEARTH_LOGIN_LOCK_SECONDS, doubling with
+# every further lock within a day, up to HEARTH_LOGIN_LOCK_MAX_SECONDS.
+HEARTH_LOGIN_RATE_PER_IP = env_int("HEARTH_LOGIN_RATE_PER_IP", 20, minimum=1)
+HEARTH_LOGIN_RATE_PER_USERNAME = env_int("HEARTH_LOGIN_RATE_PER_USERNAME", 5, minimum=1)
+HEARTH_LOGIN_WINDOW_SECONDS = env_int("HEARTH_LOGIN_WINDOW_SECONDS", 15 * 60, minimum=60)
+HEARTH_LOGIN_LOCK_SECONDS = env_int("HEARTH_LOGIN_LOCK_SECONDS", 60, minimum=1)
+HEARTH_LOGIN_LOCK_MAX_SECONDS = env_int("HEARTH_LOGIN_LOCK_MAX_SECONDS", 60 * 60, minimum=1)
+# A browser that signed in to an account is "known" to it for this long (a signed cookie):
+# the account's lock does not apply to it (the address's does).
+HEARTH_LOGIN_KNOWN_DEVICE_DAYS = env_int("HEARTH_LOGIN_KNOWN_DEVICE_DAYS", 90, minimum=1)
 HEARTH_ANON_SESSIONS_PER_IP = env_int("HEARTH_ANON_SESSIONS_PER_IP", 30, minimum=1)  # per hour
+HEARTH_ANON_SESSIONS_PER_DEVICE = env_int("HEARTH_ANON_SESSIONS_PER_DEVICE", 10, minimum=1)  # per hour
+# JSON request bodies nested deeper than this are refused (400 json_too_deep).
+HEARTH_JSON_MAX_DEPTH = env_int("HEARTH_JSON_MAX_DEPTH", 32, minimum=2)
 HEARTH_UNDER_AGE_LOCK_SECONDS = env_int("HEARTH_UNDER_AGE_LOCK_SECONDS", 60 * 60 * 24, minimum=60)
 HEARTH_SCHEDULER_IN_PROCESS = env_bool("HEARTH_SCHEDULER_IN_PROCESS", default=True)
 HEARTH_SCHEDULER_INTERVAL = env_int("HEARTH_SCHEDULER_INTERVAL_MS", 1000, minimum=100) / 1000
@@ -273,6 +300,11 @@ HEARTH_WS_HANDSHAKES_PER_USER = env_int("HEARTH_WS_HANDSHAKES_PER_USER", 60, min
 HEARTH_WS_SOCKETS_PER_IP = env_int("HEARTH_WS_SOCKETS_PER_IP", 300, minimum=1)
 HEARTH_WS_SOCKETS_PER_USER = env_int("HEARTH_WS_SOCKETS_PER_USER", 20, minimum=1)
 HEARTH_WS_CONCURRENCY_TTL_SECONDS = env_int("HEARTH_WS_CONCURRENCY_TTL_SECONDS", 600, minimum=60)
+# Per socket, per HEARTH_WS_FRAME_WINDOW_SECONDS: typing frames, and transcript reads
+# (conversation.sync, room.sync, room.history).
+HEARTH_WS_TYPING_PER_SOCKET = env_int("HEARTH_WS_TYPING_PER_SOCKET", 20, minimum=1)
+HEARTH_WS_SYNC_PER_SOCKET = env_int("HEARTH_WS_SYNC_PER_SOCKET", 20, minimum=1)
+HEARTH_WS_FRAME_WINDOW_SECONDS = env_int("HEARTH_WS_FRAME_WINDOW_SECONDS", 10, minimum=1)
 # The server refuses (close 1009) frames above this before the application sees them (support/serve.py).
 HEARTH_WS_SERVER_MAX_BYTES = env_int("HEARTH_WS_SERVER_MAX_BYTES", 64 * 1024, minimum=2048)
 
@@ -282,6 +314,9 @@ CHAT_RATE_WINDOW_SECONDS = env_int("CHAT_RATE_WINDOW_SECONDS", 10, minimum=1)
 CHAT_INACTIVITY_WARN_SECONDS = env_int("CHAT_INACTIVITY_WARN_SECONDS", 15 * 60, minimum=10)
 CHAT_INACTIVITY_END_SECONDS = env_int("CHAT_INACTIVITY_END_SECONDS", 20 * 60, minimum=20)
 CHAT_RESUME_BATCH = env_int("CHAT_RESUME_BATCH", 500, minimum=10)
+# Per hour: requests for a listener per seeker and per client address.
+CHAT_REQUESTS_PER_SEEKER = env_int("CHAT_REQUESTS_PER_SEEKER", 20, minimum=1)
+CHAT_REQUESTS_PER_ADDRESS = env_int("CHAT_REQUESTS_PER_ADDRESS", 120, minimum=1)
 
 MATCHING_OFFER_TIMEOUT_SECONDS = env_int("MATCHING_OFFER_TIMEOUT_SECONDS", 30, minimum=5)
 MATCHING_AUTO_ASSIGN = env_bool("MATCHING_AUTO_ASSIGN", default=False)
@@ -297,7 +332,8 @@ LISTENERS_QUIZ_RETAKE_COOLDOWN_SECONDS = env_int("LISTENERS_QUIZ_RETAKE_COOLDOWN
 LISTENERS_RATING_MIN_COUNT = env_int("LISTENERS_RATING_MIN_COUNT", 3, minimum=1)
 LISTENERS_QUIZ_PASS_PERCENT = env_int("LISTENERS_QUIZ_PASS_PERCENT", 80, minimum=1, maximum=100)
 # Off: passing the core training activates a pending applicant. On: staff approval is still needed.
-LISTENERS_REQUIRE_STAFF_APPROVAL = env_bool("LISTENERS_REQUIRE_STAFF_APPROVAL", default=False)
+# A reviewer decides every application after training (an applicant declares age; nobody checks it).
+LISTENERS_REQUIRE_STAFF_APPROVAL = env_bool("LISTENERS_REQUIRE_STAFF_APPROVAL", default=True)
 LISTENERS_APPLY_RATE_PER_IP = env_int("LISTENERS_APPLY_RATE_PER_IP", 10, minimum=1)  # applications per hour
 
 # The rules, then the learned model as a second opinion (docs/safety-rules.md, "The model");
@@ -308,7 +344,17 @@ SAFETY_ALERT_EMAILS = env_list("SAFETY_ALERT_EMAILS")
 # must be absolute to be clickable. Empty gives site-relative links.
 HEARTH_PUBLIC_URL = env_public_url("HEARTH_PUBLIC_URL")
 SAFETY_ALERT_RENOTIFY_SECONDS = env_int("SAFETY_ALERT_RENOTIFY_SECONDS", 120, minimum=10)
-SAFETY_RETENTION_DAYS = env_int("SAFETY_RETENTION_DAYS", 30, minimum=1)
+SAFETY_RETENTION_DAYS = env_int("SAFETY_RETENTION_DAYS", 30, minimum=1, maximum=3650)
+# Retention of everything else a person leaves behind (safety/retention.py, docs/privacy.md).
+SAFETY_RETENTION_ROOM_MESSAGE_DAYS = env_int("SAFETY_RETENTION_ROOM_MESSAGE_DAYS", 30, minimum=1, maximum=3650)
+SAFETY_RETENTION_EXCERPT_DAYS = env_int("SAFETY_RETENTION_EXCERPT_DAYS", 7, minimum=0, maximum=3650)
+SAFETY_RETENTION_QUEUE_DAYS = env_int("SAFETY_RETENTION_QUEUE_DAYS", 7, minimum=1, maximum=3650)
+SAFETY_RETENTION_ANONYMOUS_ACCOUNT_DAYS = env_int("SAFETY_RETENTION_ANONYMOUS_ACCOUNT_DAYS", 60, minimum=1, maximum=3650)
+SAFETY_RETENTION_KEPT_ACCOUNT_DAYS = env_int("SAFETY_RETENTION_KEPT_ACCOUNT_DAYS", 365, minimum=1, maximum=3650)
+SAFETY_RETENTION_PRESENCE_HOURS = env_int("SAFETY_RETENTION_PRESENCE_HOURS", 24, minimum=1, maximum=24 * 365)
+SAFETY_RETENTION_AUDIT_DAYS = env_int("SAFETY_RETENTION_AUDIT_DAYS", 730, minimum=30, maximum=36500)
+SAFETY_RETENTION_INTERVAL_SECONDS = env_int("SAFETY_RETENTION_INTERVAL_SECONDS", 3600, minimum=60, maximum=24 * 3600)
+SAFETY_RETENTION_BATCH = env_int("SAFETY_RETENTION_BATCH", 500, minimum=1, maximum=10000)
 SAFETY_ROOM_REPORT_HIDE_THRESHOLD = env_int("SAFETY_ROOM_REPORT_HIDE_THRESHOLD", 3, minimum=1)
 SAFETY_DEFAULT_COUNTRY = env_str("SAFETY_DEFAULT_COUNTRY") or "US"
 SAFETY_REPORTS_PER_HOUR = env_int("SAFETY_REPORTS_PER_HOUR", 10, minimum=1)  # new reports per reporter
@@ -343,4 +389,5 @@ HEARTH_SCHEDULED_JOBS = [
     "safety.jobs.alerts_renotify",
     "safety.jobs.sanctions_expire",
     "rooms.jobs.room_presence_sweep",
+    "safety.jobs.retention",
 ]

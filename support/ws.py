@@ -29,6 +29,7 @@ from support.conflicts import BUSY_MESSAGE, BUSY_RETRY_AFTER, is_lock_conflict
 from support.connection_limits import TOO_MANY_CONNECTIONS_MESSAGE, connection_admit, connection_release
 from support.errors import DomainError
 from support.presence_heartbeat import layer_trouble, process_heartbeat
+from support.text_input import INVALID_TEXT, INVALID_TEXT_MESSAGE, is_valid_text
 
 logger = logging.getLogger("hearth.ws")
 
@@ -64,8 +65,13 @@ _MAX_INT = 2**53  # JSON numbers a browser can hold exactly
 def _check_shape(value: Any, depth: int = 0) -> None:
     if depth > _MAX_DEPTH:
         raise FrameError("invalid_frame", "The frame is nested too deeply.")
-    if isinstance(value, dict):
-        for item in value.values():
+    if isinstance(value, str):
+        if not is_valid_text(value):  # NUL, lone surrogates, C0 controls: never stored
+            raise FrameError(INVALID_TEXT, INVALID_TEXT_MESSAGE)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if not is_valid_text(key):
+                raise FrameError(INVALID_TEXT, INVALID_TEXT_MESSAGE)
             _check_shape(item, depth + 1)
     elif isinstance(value, list):
         for item in value:
@@ -99,6 +105,9 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
     """Dispatch JSON frames by ``type`` to the handlers in ``handlers``."""
 
     handlers: dict[str, Handler] = {}
+    #: The fields each frame type takes besides ``type`` and ``ref``; any other is refused
+    #: (``unknown_field``), so a misspelt field is not silently ignored. Types not listed are not checked.
+    frame_fields: dict[str, frozenset[str]] = {}
     _admission = None
 
     async def __call__(self, scope, receive, send):
@@ -276,6 +285,7 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
             handler = self.handlers.get(frame_type)
             if handler is None:
                 raise FrameError("unknown_type", f"Unknown frame type {frame_type[:40]!r}.")
+            check_fields(frame, self.frame_fields.get(frame_type))
             await handler(self, frame)
         except DomainError as exc:
             await self.send_error(exc.code, exc.message, ref=ref, **exc.extra)
@@ -307,6 +317,18 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
     async def access_revoked(self, event: dict) -> None:
         await self.send_json({"type": "session.closed", "reason": event.get("reason", "revoked")})
         await self.close(code=CloseCode.ACCESS_REVOKED)
+
+
+_ALWAYS_ALLOWED = frozenset({"type", "ref"})
+
+
+def check_fields(frame: dict, allowed: frozenset[str] | None) -> None:
+    """Refuse a field the frame type does not take (``unknown_field``, naming it)."""
+    if allowed is None:
+        return
+    for name in frame:
+        if name not in allowed and name not in _ALWAYS_ALLOWED:
+            raise FrameError("unknown_field", f"This frame does not take '{str(name)[:40]}'.", field=str(name)[:64])
 
 
 def require(frame: dict, name: str, kind: type | tuple[type, ...], *, optional: bool = False, default: Any = None):

@@ -11,6 +11,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore
 
 ORIGIN = (b"origin", b"http://127.0.0.1")
+HOST = (b"host", b"127.0.0.1")  # a browser always sends it; the origin check compares it with the Origin
 
 
 def _session_cookie_for(user) -> bytes:
@@ -31,7 +32,7 @@ async def connected(user=None, *, path: str = "/ws/v1/chat/", origin: bytes = b"
     """A communicator on the real application, logged in as ``user``; always disconnects."""
     from support.asgi import application
 
-    headers = [(b"origin", origin)]
+    headers = [(b"origin", origin), HOST]
     session_key = None
     if user is not None:
         cookie = await cookie_for(user)

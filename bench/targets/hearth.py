@@ -93,6 +93,11 @@ SERVER_ENV = {
     "HEARTH_ANON_SESSIONS_PER_IP": "1000000",
     "HEARTH_WS_HANDSHAKES_PER_IP": "1000000",
     "HEARTH_WS_SOCKETS_PER_IP": "1000000",
+    "CHAT_REQUESTS_PER_ADDRESS": "1000000",
+    "CHAT_REQUESTS_PER_SEEKER": "1000000",
+    "HEARTH_WS_SYNC_PER_SOCKET": "1000000",
+    # The load generator's Origin (scheme, host and port are compared).
+    "WS_ALLOWED_ORIGINS": ORIGIN,
     "LISTENERS_DAILY_CHAT_CAP": "100000",
     "MATCHING_AUTO_ASSIGN": "1",
     # Pairs are matched once per bench process in the seeded template, minutes

@@ -21,6 +21,7 @@ from chat.dispatch import queue_refresh
 from chat.payloads import conversation_payload
 from chat.services import requests as request_services
 from support.api.serializers import ErrorOut
+from support.client_ip import client_ip_from_request
 from support.conflicts import call_retrying_conflicts
 from support.errors import DomainError
 
@@ -92,6 +93,7 @@ class MyRequestView(APIView):
             topic_slug=data.validated_data.get("topic") or None,
             listener_alias=data.validated_data.get("listener") or None,
             note=data.validated_data.get("note", ""),
+            address=client_ip_from_request(request),
         )
         queue_refresh()
         created.refresh_from_db()

@@ -17,6 +17,7 @@ from chat.models import (
     RequestPriority,
     RequestStatus,
 )
+from chat.payloads import conversation_ended_payload
 from chat.selectors import conversation_get_for_participant
 from chat.services.messages import system_message
 from chat.services.offers import _idle_if_free, offers_withdraw_for_request
@@ -60,13 +61,8 @@ def conversation_close(conversation: Conversation, *, reason: str, ended_by=None
     conversation.save(update_fields=["status", "end_reason", "ended_at"])
     conversation_event(
         conversation.pk,
-        {
-            "type": "conversation.ended",
-            "reason": reason,
-            "reason_text": reason_text,
-            "ended_by": conversation.role_of(ended_by.pk) if ended_by else "system",
-            "last_seq": conversation.last_seq,
-        },
+        conversation_ended_payload(conversation, ended_by=conversation.role_of(ended_by.pk) if ended_by else "system"),
+        skip_origin=True,
     )
     if conversation.listener_id:
         _idle_if_free(conversation.listener_id, now=now)

@@ -16,7 +16,8 @@ from chat.request_sql import active_topic
 from chat.selectors import estimated_wait_seconds, queue_position
 from listeners.models import ListenerProfile, ListenerStatus
 from safety.screening import screen_message
-from support.errors import DomainError
+from support import ratelimit
+from support.errors import DomainError, RateLimited
 from support.helplines import helplines_for
 from support.models import Role, User
 from support.rawsql import insert_instance
@@ -26,10 +27,20 @@ UNKNOWN_TOPIC = "We don't know that topic."
 UNKNOWN_LISTENER = "That listener isn't available for direct requests."
 NOTE_TOO_LONG = "Notes are limited to {limit} characters."
 NO_OPEN_REQUEST = "You're not waiting in line right now."
+REQUESTS_TOO_FAST = "You've asked for a listener many times in a short while. Please wait a little before asking again."
+REQUESTS_WINDOW = 3600
 
 
-def request_create(*, seeker: User, topic_slug: str | None, listener_alias: str | None = None, note: str = "", now=None) -> ChatRequest:
+def request_create(
+    *, seeker: User, topic_slug: str | None, listener_alias: str | None = None, note: str = "", address: str = "", now=None
+) -> ChatRequest:
     """Put a seeker in line: a waiting conversation plus its request.
+
+    Counted first, per seeker (``CHAT_REQUESTS_PER_SEEKER``) and per client
+    address (``address``, ``CHAT_REQUESTS_PER_ADDRESS``), both per hour in the
+    shared cache with atomic increments, so a concurrent burst of requests
+    cannot pass either; the limits fail open (people must reach help when the
+    cache is down).
 
     One open request per seeker: the partial unique constraint refuses a
     second, concurrent or not, and nothing of it is kept. A request for a
@@ -46,6 +57,7 @@ def request_create(*, seeker: User, topic_slug: str | None, listener_alias: str 
     note = note.strip()
     if len(note) > settings.MATCHING_MAX_NOTE_CHARS:
         raise DomainError("note_too_long", NOTE_TOO_LONG.format(limit=settings.MATCHING_MAX_NOTE_CHARS), field="note")
+    _request_rate_check(seeker=seeker, address=address)
     # The note reaches a listener's offer: screened and masked like a message before anyone sees it.
     screening = screen_message(text=note, sender_role="seeker") if note else None
     if screening is not None:
@@ -108,6 +120,17 @@ def _note_flagged(request: ChatRequest, *, screening, now) -> None:
         })
 
 
+def _request_rate_check(*, seeker: User, address: str) -> None:
+    limits = (("chat-request", str(seeker.pk), settings.CHAT_REQUESTS_PER_SEEKER),
+              ("chat-request-ip", address, settings.CHAT_REQUESTS_PER_ADDRESS))
+    for scope, identity, limit in limits:
+        if not identity:
+            continue
+        decision = ratelimit.hit(scope, identity, limit=limit, window=REQUESTS_WINDOW)
+        if not decision.allowed:
+            raise RateLimited(decision.retry_after, REQUESTS_TOO_FAST)
+
+
 def _priority_for(seeker: User, *, now) -> int:
     """A seeker with an unresolved safety flag (elevated or worse) from the last day goes to the front."""
     from safety.flag_sql import flagged_at_risk_since
@@ -117,9 +140,11 @@ def _priority_for(seeker: User, *, now) -> int:
     return RequestPriority.NORMAL
 
 
-def request_create_with_status(*, seeker: User, topic_slug: str | None, listener_alias: str | None = None, note: str = "") -> tuple[ChatRequest, dict]:
+def request_create_with_status(
+    *, seeker: User, topic_slug: str | None, listener_alias: str | None = None, note: str = "", address: str = ""
+) -> tuple[ChatRequest, dict]:
     """``request_create`` and the new request's place in line, in one trip to the database thread."""
-    request = request_create(seeker=seeker, topic_slug=topic_slug, listener_alias=listener_alias, note=note)
+    request = request_create(seeker=seeker, topic_slug=topic_slug, listener_alias=listener_alias, note=note, address=address)
     return request, request_status(request)
 
 

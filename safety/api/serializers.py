@@ -50,6 +50,15 @@ class HistoryDeleteOut(serializers.Serializer):
     message = serializers.CharField()
 
 
+class AccountDeleteOut(serializers.Serializer):
+    account = serializers.ChoiceField(choices=["deleted", "closed"])
+    deleted_conversations = serializers.IntegerField()
+    deleted_room_messages = serializers.IntegerField()
+    kept_under_review = serializers.IntegerField()
+    ended_open_chats = serializers.IntegerField()
+    message = serializers.CharField()
+
+
 class NoteIn(serializers.Serializer):
     note = serializers.CharField(max_length=2000, trim_whitespace=True)
 

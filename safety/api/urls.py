@@ -7,6 +7,7 @@ urlpatterns = [
     path("reports/mine", views.MyReportsView.as_view(), name="reports-mine"),
     path("blocks", views.BlockCreateView.as_view(), name="block-create"),
     path("me/history", views.MyHistoryView.as_view(), name="me-history"),
+    path("me/account", views.MyAccountView.as_view(), name="me-account"),
     path("staff/queue", views.QueueView.as_view(), name="staff-queue"),
     path("staff/flags/<int:flag_id>", views.FlagDetailView.as_view(), name="staff-flag"),
     path("staff/flags/<int:flag_id>/claim", views.FlagClaimView.as_view(), name="staff-flag-claim"),

@@ -7,6 +7,8 @@ reached through ``conversation_get_for_staff`` (audited).
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib.auth import logout
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -106,6 +108,39 @@ class MyHistoryView(APIView):
         if result["kept_open"]:
             parts.append(HISTORY_OPEN.format(open=result["kept_open"]))
         return Response({**result, "message": " ".join(parts)})
+
+
+ACCOUNT_DELETED = "Your account and everything it held have been deleted."
+ACCOUNT_CLOSED = (
+    "Your account is closed and can't be used again. {kept} of your chat(s) or room message(s) are being looked at "
+    "by our safety team, so we keep them until that review is finished; they are deleted after it, with what is "
+    "left of your account."
+)
+ACCOUNT_AUDIT_KEPT = (
+    "The safety team's audit trail (who looked at or acted on what, never what you wrote) is kept for {days} days."
+)
+
+
+class MyAccountView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="Delete my account and everything not under safety review (seekers)", request=None,
+                   responses={200: s.AccountDeleteOut, 403: ErrorOut})
+    def delete(self, request):
+        # Ending open chats locks each before its requests and offers, like a block: run again on a deadlock.
+        result = call_retrying_conflicts(retention.account_delete_for_seeker, seeker=request.user)
+        logout(request)
+        kept = result["kept_conversations"] + result.get("kept_room_messages", 0)
+        parts = [ACCOUNT_DELETED if result["account"] == "deleted" else ACCOUNT_CLOSED.format(kept=kept)]
+        parts.append(ACCOUNT_AUDIT_KEPT.format(days=settings.SAFETY_RETENTION_AUDIT_DAYS))
+        return Response({
+            "account": result["account"],
+            "deleted_conversations": result["deleted_conversations"],
+            "deleted_room_messages": result.get("deleted_room_messages", 0),
+            "kept_under_review": kept,
+            "ended_open_chats": result["ended_open_chats"],
+            "message": " ".join(parts),
+        })
 
 
 # --- staff ----------------------------------------------------------------------

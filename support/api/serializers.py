@@ -7,8 +7,15 @@ from support.models import Topic, User
 
 class AnonymousSessionIn(serializers.Serializer):
     age = serializers.IntegerField(min_value=0, max_value=120, help_text="Age in whole years.")
+    remember = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="true: this browser keeps the session for SESSION_COOKIE_AGE; false (default): it ends when the browser closes.",
+    )
 
     def to_internal_value(self, data):
+        if isinstance(data, dict) and "remember" in data and not isinstance(data["remember"], bool):
+            raise serializers.ValidationError({"remember": ["true or false."]})
         # A JSON boolean is an int in Python; `true` is not an age.
         if isinstance(data, dict) and isinstance(data.get("age"), bool):
             raise serializers.ValidationError({"age": ["A whole number is required."]})

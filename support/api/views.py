@@ -11,7 +11,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from safety.devices import device_ban_check, device_cookie_set
+from safety.devices import device_ban_check, device_cookie_set, device_hash, device_id_from
 from support import ratelimit, services
 from support.api.errors import error_body
 from support.api.serializers import (
@@ -22,11 +22,12 @@ from support.api.serializers import (
     SetPasswordIn,
     TopicOut,
 )
-from support.client_ip import client_ip_from_meta
+from support.client_ip import client_ip_from_request
 from support.errors import DomainError, RateLimited
 from support.helplines import helplines_for
 from support.models import Role, Topic
 from support.session_events import session_revoke
+from support.signin import TOO_MANY_ATTEMPTS_MESSAGE, signin_refusal
 
 AGE_LOCK_COOKIE = "hearth_age_gate"
 AGE_LOCK_SALT = "hearth.age-gate"
@@ -35,7 +36,8 @@ UNDER_MINIMUM_AGE_MESSAGE = (
     "You deserve support: the people below are there for young people, any time."
 )
 LOGIN_FAILED_MESSAGE = "That username and password don't match."
-LOGIN_WINDOW = 300
+NEW_SESSIONS_TOO_FAST = "Too many new sessions from this network. Please wait a little."
+NEW_SESSIONS_TOO_FAST_HERE = "Too many new sessions from this browser. Please wait a little."
 
 
 class _CsrfCheck(CsrfViewMiddleware):
@@ -88,19 +90,30 @@ class AnonymousSessionView(APIView):
                 secure=settings.SESSION_COOKIE_SECURE,
             )
             return response
-        decision = ratelimit.hit(
-            "anon-session",
-            client_ip_from_meta(request.META),
-            limit=settings.HEARTH_ANON_SESSIONS_PER_IP,
-            window=3600,
-        )
-        if not decision.allowed:
-            raise RateLimited(decision.retry_after, "Too many new sessions from this network. Please wait a little.")
+        _anonymous_session_rate_check(request)
         user = services.seeker_create_anonymous(age=age)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        # Not remembered: the cookie ends with the browser, so a shared computer forgets the chat.
+        request.session.set_expiry(settings.SESSION_COOKIE_AGE if data.validated_data["remember"] else 0)
         response = Response(MeOut(user).data, status=status.HTTP_201_CREATED)
         device_cookie_set(request, response, user=user)
         return response
+
+
+def _anonymous_session_rate_check(request) -> None:
+    """Count a new anonymous session per browser (its device cookie, when it has one) and per address.
+
+    Atomic counters in the shared cache (``support.ratelimit.hit``): a
+    concurrent burst gets at most the limit through.
+    """
+    device_id = device_id_from(request)
+    limits = [("anon-session", client_ip_from_request(request), settings.HEARTH_ANON_SESSIONS_PER_IP, NEW_SESSIONS_TOO_FAST)]
+    if device_id is not None:
+        limits.insert(0, ("anon-session-device", device_hash(device_id), settings.HEARTH_ANON_SESSIONS_PER_DEVICE, NEW_SESSIONS_TOO_FAST_HERE))
+    for scope, identity, limit, message in limits:
+        decision = ratelimit.hit(scope, identity, limit=limit, window=3600)
+        if not decision.allowed:
+            raise RateLimited(decision.retry_after, message)
 
 
 def _age_locked(request) -> bool:
@@ -125,20 +138,12 @@ class LoginView(APIView):
         data = LoginIn(data=request.data)
         data.is_valid(raise_exception=True)
         username = data.validated_data["username"].lower()
-        ip = client_ip_from_meta(request.META)
-        by_ip = ratelimit.hit(
-            "login-ip", ip, limit=settings.HEARTH_LOGIN_RATE_PER_IP, window=LOGIN_WINDOW, fail_open=False
-        )
-        if not by_ip.allowed:
-            raise RateLimited(by_ip.retry_after, "Too many sign-in attempts. Please wait a few minutes.")
-        by_name = ratelimit.peek(
-            "login-user", username, limit=settings.HEARTH_LOGIN_RATE_PER_USERNAME, window=LOGIN_WINDOW, fail_open=False
-        )
-        if not by_name.allowed:
-            raise RateLimited(by_name.retry_after, "Too many sign-in attempts. Please wait a few minutes.")
+        # support.signin.ThrottledModelBackend counts the attempt before it checks the password.
         user = authenticate(request._request, username=username, password=data.validated_data["password"])
         if user is None:
-            ratelimit.hit("login-user", username, limit=settings.HEARTH_LOGIN_RATE_PER_USERNAME, window=LOGIN_WINDOW)
+            refusal = signin_refusal(request)
+            if refusal is not None:
+                raise RateLimited(refusal.retry_after, TOO_MANY_ATTEMPTS_MESSAGE)
             raise DomainError("login_failed", LOGIN_FAILED_MESSAGE, status=400)
         login(request, user)
         return Response(MeOut(user).data)

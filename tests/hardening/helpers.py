@@ -7,8 +7,15 @@ from channels.testing import WebsocketCommunicator
 from tests.ws import cookie_for
 
 
-async def open_socket(user=None, *, path: str = "/ws/v1/chat/", origin: bytes = b"http://127.0.0.1", ip: str | None = None, app=None):
-    """Open a socket and return (communicator, accepted). The caller must ``disconnect()``."""
+async def open_socket(
+    user=None, *, path: str = "/ws/v1/chat/", origin: bytes = b"http://127.0.0.1", ip: str | None = None, app=None,
+    peer: str = "127.0.0.1", host: bytes | None = b"127.0.0.1",
+):
+    """Open a socket and return (communicator, accepted). The caller must ``disconnect()``.
+
+    ``peer`` is the TCP peer the server sees; ``ip`` goes in ``X-Real-IP``
+    (counted only when the peer is in ``TRUSTED_PROXIES``); ``host`` is the
+    ``Host`` header."""
     if app is None:
         from support.asgi import application as app
     headers = [(b"origin", origin)] if origin else []
@@ -16,7 +23,10 @@ async def open_socket(user=None, *, path: str = "/ws/v1/chat/", origin: bytes = 
         headers.append((b"x-real-ip", ip.encode()))
     if user is not None:
         headers.append((b"cookie", await cookie_for(user)))
+    if host is not None:
+        headers.append((b"host", host))
     communicator = WebsocketCommunicator(app, path, headers=headers)
+    communicator.scope["client"] = (peer, 40000)  # read when the application starts, at connect()
     accepted, _ = await communicator.connect(timeout=5)
     return communicator, accepted
 

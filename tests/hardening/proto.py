@@ -487,5 +487,7 @@ E2E_ENV = {
     "HEARTH_WS_HANDSHAKES_PER_USER": "100000",
     "HEARTH_WS_SOCKETS_PER_IP": "100000",
     "CHAT_RATE_MESSAGES": "100000",
+    "CHAT_REQUESTS_PER_ADDRESS": "100000",  # every client is 127.0.0.1
+    "HEARTH_WS_SYNC_PER_SOCKET": "100000",  # the resilient client syncs far more often than the web app
     "HEARTH_SCHEDULER_IN_PROCESS": "0",
 }

@@ -35,6 +35,11 @@ ORIGIN_CASES = [
     (b"https://hearth.example.evil.example", False),
     (b"https://evilhearth.example", False),
     (b"https://hearth.example:8443", False),  # port differs
+    (b"https://hearth.example:443", True),  # the default port spelled out is the same origin
+    (b"http://hearth.example:443", False),  # the right port under the wrong scheme
+    (b"wss://hearth.example", False),  # not a page origin
+    (b"https://hearth.example/path", False),
+    (b"https://user@hearth.example", False),
     (b"null", False),  # sandboxed iframes, file:// pages
     (b"", False),  # no Origin header at all
 ]
@@ -56,12 +61,42 @@ async def test_only_configured_origins_open_a_socket_even_when_allowed_hosts_is_
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("origin,allowed", [(b"http://127.0.0.1", True), (b"http://localhost", True), (b"https://evil.example", False)])
-async def test_without_an_origin_list_the_allowed_hosts_decide(monkeypatch, settings, origin, allowed):
+@pytest.mark.parametrize(
+    "origin,host,allowed",
+    [
+        (b"http://127.0.0.1", b"127.0.0.1", True),
+        (b"http://localhost:8000", b"localhost:8000", True),
+        (b"http://localhost:8000", b"localhost:8001", False),  # same host, another port
+        (b"http://localhost:9000", b"localhost", False),  # any port on an allowed host is not enough
+        (b"https://localhost", b"localhost", False),  # a ws:// socket opened from an https page elsewhere
+        (b"http://evil.example", b"evil.example", False),  # host not in ALLOWED_HOSTS
+        (b"https://evil.example", b"127.0.0.1", False),
+    ],
+)
+async def test_without_an_origin_list_only_the_sites_own_origin_opens_a_socket(monkeypatch, settings, origin, host, allowed):
     settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
     app = _app(monkeypatch, None)
     user = await sync_to_async(SeekerFactory)()
-    ws, accepted = await open_socket(user, origin=origin, app=app)
+    ws, accepted = await open_socket(user, origin=origin, host=host, app=app)
+    await ws.disconnect()
+    assert accepted is allowed
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("forwarded,allowed", [(b"https", True), (b"http", False)])
+async def test_behind_a_tls_proxy_the_forwarded_scheme_decides_when_trusted(monkeypatch, settings, forwarded, allowed):
+    settings.ALLOWED_HOSTS = ["hearth.example"]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    app = _app(monkeypatch, None)
+    user = await sync_to_async(SeekerFactory)()
+    from channels.testing import WebsocketCommunicator
+
+    from tests.ws import cookie_for
+
+    headers = [(b"origin", b"https://hearth.example"), (b"host", b"hearth.example"), (b"x-forwarded-proto", forwarded),
+               (b"cookie", await cookie_for(user))]
+    ws = WebsocketCommunicator(app, "/ws/v1/chat/", headers=headers)
+    accepted, _ = await ws.connect(timeout=5)
     await ws.disconnect()
     assert accepted is allowed
 
@@ -76,6 +111,8 @@ SAFE = {
     "DATABASES": {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "hearth"}},
     "SAFETY_ALERT_EMAILS": ["oncall@hearth.example"],
     "HEARTH_PUBLIC_URL": "https://hearth.example",
+    "CLIENT_IP_HEADER": "X-Real-IP",
+    "TRUSTED_PROXIES": ["127.0.0.1"],
 }
 
 
@@ -91,6 +128,9 @@ SAFE = {
         ({"SESSION_COOKIE_HTTPONLY": False}, "hearth.E005"),
         ({"DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "x"}}}, "hearth.E006"),
         ({"HEARTH_PUBLIC_URL": ""}, "hearth.W001"),  # alert e-mails would carry links no mail client can open
+        ({"CLIENT_IP_HEADER": "", "TRUSTED_PROXIES": []}, "hearth.W002"),  # per-IP limits would count the proxy
+        ({"CLIENT_IP_HEADER": "", "TRUSTED_PROXIES": ["127.0.0.1"]}, "hearth.W002"),
+        ({"TRUSTED_PROXIES": []}, "hearth.W003"),  # the header would be ignored
     ],
 )
 def test_the_deploy_check_refuses_each_unsafe_production_setting(monkeypatch, unsafe, error_id):

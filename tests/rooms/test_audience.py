@@ -88,7 +88,7 @@ async def test_unauthenticated_room_socket_is_closed_with_4401():
     from support.asgi import application
 
     room, _ = await run_db(_rooms)
-    communicator = WebsocketCommunicator(application, room_path(room.pk), headers=[(b"origin", b"http://127.0.0.1")])
+    communicator = WebsocketCommunicator(application, room_path(room.pk), headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")])
     connected_ok, _ = await communicator.connect()
     assert connected_ok
     assert (await communicator.receive_output(timeout=5))["code"] == CloseCode.UNAUTHENTICATED

@@ -320,7 +320,7 @@ async def test_a_member_who_closes_right_after_sending_still_leaves_the_room_at_
     async with in_room(moderator, room.pk):
         communicator = WebsocketCommunicator(
             served_by_daphne, f"/ws/v1/rooms/{room.pk}/",
-            headers=[(b"origin", b"http://127.0.0.1"), (b"cookie", await cookie_for(member))],
+            headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1"), (b"cookie", await cookie_for(member))],
         )
         assert (await communicator.connect(timeout=5))[0]
         assert (await communicator.receive_json_from(timeout=5))["type"] == "room.hello"

@@ -30,7 +30,7 @@ def test_old_ended_conversations_are_deleted_with_their_messages(settings):
     _end(recent, days_ago=5)
     out = StringIO()
     call_command("safety_retention", stdout=out)
-    assert "Deleted 1 conversation" in out.getvalue()
+    assert "conversations: 1" in out.getvalue()
     assert not Conversation.objects.filter(pk=old.pk).exists()
     assert not Message.objects.filter(conversation_id=old.pk).exists()
     assert Conversation.objects.filter(pk=recent.pk).exists()
@@ -39,7 +39,7 @@ def test_old_ended_conversations_are_deleted_with_their_messages(settings):
 def test_open_conversations_are_never_deleted(settings):
     _, _, active = matched_pair()
     Conversation.objects.filter(pk=active.pk).update(created_at=timezone.now() - timedelta(days=400))
-    assert retention_run() == 0
+    assert "conversations" not in retention_run()
     assert Conversation.objects.filter(pk=active.pk).exists()
 
 
@@ -48,11 +48,11 @@ def test_a_flagged_conversation_is_kept_until_resolved_plus_the_retention_period
     staff = staff_member()
     _, _, conversation, flag = flagged_pair()
     _end(conversation, days_ago=90)
-    assert retention_run() == 0  # under open review
+    assert "conversations" not in retention_run()  # under open review
 
     resolved_at = timezone.now() - timedelta(days=10)
     flag_resolve(staff=staff, flag_id=flag.pk, note="followed up", now=resolved_at)
-    assert retention_run() == 0  # resolved only 10 days ago
-    assert retention_run(now=resolved_at + timedelta(days=31)) == 1
+    assert "conversations" not in retention_run()  # resolved only 10 days ago
+    assert retention_run(now=resolved_at + timedelta(days=31))["conversations"] == 1
     assert not Conversation.objects.filter(pk=conversation.pk).exists()
     assert AuditRecord.objects.filter(flag_id=flag.pk, action="flag.resolve").exists()  # the trail outlives the chat

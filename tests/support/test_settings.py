@@ -104,6 +104,7 @@ def test_production_variables_turn_on_secure_cookies_and_hsts(tmp_path):
         ({"DATABASE_POOL_MAX": "lots", "DATABASE_URL": "postgres://u@h/d"}, "DATABASE_POOL_MAX must be a whole number"),
         ({"CHANNEL_LAYER_KIND": "carrier-pigeon"}, "CHANNEL_LAYER_KIND must be"),
         ({"DATABASE_PREPARED_STATEMENTS": "sometimes", "DATABASE_URL": "postgres://u@h/d"}, "DATABASE_PREPARED_STATEMENTS must be one of"),
+        ({"TRUSTED_PROXIES": "127.0.0.1,nginx.internal"}, "TRUSTED_PROXIES: 'nginx.internal' is not an IP address"),
     ],
 )
 def test_bad_environment_values_fail_with_the_variable_named(tmp_path, env, message):
@@ -117,6 +118,7 @@ def test_check_deploy_is_clean_with_production_variables(tmp_path):
         **CLEAN, "HEARTH_VAR_DIR": str(tmp_path), "DEBUG": "0", "SECRET_KEY": "k" * 64 + "!Aa9",
         "ALLOWED_HOSTS": "hearth.example", "DATABASE_URL": "postgres://u@db.internal:5432/hearth",
         "REDIS_URL": "redis://cache.internal:6379/0", "SECURE_HSTS_PRELOAD": "1",
+        "CLIENT_IP_HEADER": "X-Real-IP", "TRUSTED_PROXIES": "127.0.0.1",  # behind docs/nginx.conf
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -25,7 +25,7 @@ async def test_cross_site_origin_is_refused_before_the_handshake_completes():
 async def test_unauthenticated_socket_is_closed_with_4401():
     from support.asgi import application
 
-    communicator = WebsocketCommunicator(application, "/ws/v1/chat/", headers=[(b"origin", b"http://127.0.0.1")])
+    communicator = WebsocketCommunicator(application, "/ws/v1/chat/", headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")])
     connected_ok, _ = await communicator.connect()
     assert connected_ok
     closed = await communicator.receive_output(timeout=5)

@@ -28,7 +28,7 @@ $("#age-form").addEventListener("submit", async (event) => {
   setText($("#age-error"), "");
   try {
     await get("/api/v1/session/csrf");
-    await post("/api/v1/session/anonymous", { age });
+    await post("/api/v1/session/anonymous", { age, remember: $("#remember").checked });
     if (nextPage()) location.assign(nextPage());
     else await showRooms();
   } catch (failure) {

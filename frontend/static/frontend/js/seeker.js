@@ -31,7 +31,7 @@ $("#age-form").addEventListener("submit", async (event) => {
   setText(error, "");
   try {
     await get("/api/v1/session/csrf");
-    state.user = await post("/api/v1/session/anonymous", { age });
+    state.user = await post("/api/v1/session/anonymous", { age, remember: $("#remember").checked });
     startSocket();
   } catch (failure) {
     if (failure.code === "under_minimum_age") {

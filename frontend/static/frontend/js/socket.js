@@ -453,10 +453,8 @@ export class ChatClient {
         return true;
       case "conversation.waiting":
       case "conversation.started":
-      case "conversation.joined": // staff socket: the whole transcript on joining
-        this.conversation(frame.conversation.id);
-        for (const message of frame.messages || []) this._apply(frame.conversation.id, message, false);
-        this._flushOutbox(frame.conversation.id);
+      case "conversation.joined": // staff socket: the transcript on joining
+        this._state(frame);
         return true;
       case "message.created":
         this._apply(frame.conversation, frame.message, true);
@@ -542,6 +540,22 @@ export class ChatClient {
       this._saveOutbox(state.id, state.outbox);
     }
     this.onMessage(state.id, message, { live });
+  }
+
+  /**
+   * A conversation's state with the first page of its transcript. A long transcript does not fit in
+   * one frame: `has_more` says so, and the rest comes by `conversation.sync`, page after page, before
+   * the outbox is sent (as after a reconnect).
+   */
+  _state(frame) {
+    const id = frame.conversation.id;
+    const state = this.conversation(id);
+    for (const message of frame.messages || []) this._apply(id, message, false);
+    if (frame.has_more || state.lastSeq < (frame.conversation.last_seq || 0)) {
+      this.sync(id);
+      return;
+    }
+    if (!state.synced) this._flushOutbox(id);
   }
 
   _synced(frame) {

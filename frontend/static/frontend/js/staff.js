@@ -52,6 +52,16 @@ function enter(me) {
 }
 
 // --- the queue -------------------------------------------------------------------
+/** Every open alert of level elevated or imminent (what `hello` lists), from the REST review queue. */
+async function loadAllAlerts() {
+  try {
+    const body = await get("/api/v1/staff/queue");
+    for (const item of body.items || []) if (item.level >= 2 && !state.items.has(item.id)) upsert(item);
+  } catch (failure) {
+    announce("Some alerts could not be loaded. Reload the page to try again.", { urgent: true });
+  }
+}
+
 function upsert(alert, { fresh = false } = {}) {
   if (alert.status === "resolved") {
     state.items.delete(alert.id);
@@ -366,6 +376,8 @@ async function onFrame(frame) {
     case "hello": {
       state.items.clear();
       for (const alert of frame.alerts || []) upsert(alert);
+      // More open alerts than one frame holds: the rest come from the review queue.
+      if (frame.alerts_has_more) await loadAllAlerts();
       if (linkedFlag !== null && state.items.has(linkedFlag)) {
         const id = linkedFlag;
         linkedFlag = null;

@@ -101,7 +101,7 @@ $("#quiz-form").addEventListener("submit", async (event) => {
         ? result.trained
           ? "Well done. Your core training is complete."
           : "Well done. On to the next module."
-        : `The pass mark is ${result.pass_mark}%. Have another read and try again.`,
+        : `${result.wrong} ${result.wrong === 1 ? "answer was" : "answers were"} not right. The pass mark is ${result.pass_mark}%. Have another read and try again.`,
     );
     $("#quiz-result").hidden = false;
     $("#quiz-result").focus();
