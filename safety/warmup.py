@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable
 
 from safety.classifier import get_rules
+from safety.classifier.backends import get_assessor
 
 logger = logging.getLogger("hearth.safety")
 
@@ -30,6 +31,18 @@ RULES_BROKEN_EXIT_STATUS = 3
 def _stop_process() -> None:
     logging.shutdown()
     os._exit(RULES_BROKEN_EXIT_STATUS)
+
+
+def _prepare_assessor() -> None:
+    """Let the configured assessor load what it needs (the combined backend: its model) now
+    rather than on the first message. A failure is logged, never fatal: the backend
+    falls back to the rules and says so."""
+    try:
+        warm = getattr(get_assessor(), "warm", None)
+        if warm is not None:
+            warm()
+    except Exception:
+        logger.warning("the safety assessor could not prepare at start-up", exc_info=True)
 
 
 def compile_rules_at_start(language: str = "en", *, on_failure: Callable[[], None] = _stop_process) -> threading.Thread:
@@ -43,6 +56,7 @@ def compile_rules_at_start(language: str = "en", *, on_failure: Callable[[], Non
                             language, exc_info=True)
             on_failure()
             return
+        _prepare_assessor()
         # Long-lived like the rest of start-up: keep them out of the cyclic collector's full passes.
         gc.freeze()
 

@@ -347,7 +347,9 @@ LISTENERS_QUIZ_PASS_PERCENT = env_int("LISTENERS_QUIZ_PASS_PERCENT", 80, minimum
 LISTENERS_REQUIRE_STAFF_APPROVAL = env_bool("LISTENERS_REQUIRE_STAFF_APPROVAL", default=True)
 LISTENERS_APPLY_RATE_PER_IP = env_int("LISTENERS_APPLY_RATE_PER_IP", 10, minimum=1)  # applications per hour
 
-SAFETY_ASSESSOR_BACKEND = env_str("SAFETY_ASSESSOR_BACKEND") or "safety.classifier.assess"
+# The rules, then the learned model as a second opinion (docs/safety-rules.md, "The model");
+# "safety.classifier.assess" screens with the rules alone.
+SAFETY_ASSESSOR_BACKEND = env_str("SAFETY_ASSESSOR_BACKEND") or "safety.classifier.combined.assess"
 SAFETY_ALERT_EMAILS = env_list("SAFETY_ALERT_EMAILS")
 # Where people reach this deployment (https://hearth.example.org): links in alert e-mails
 # must be absolute to be clickable. Empty gives site-relative links.
