@@ -4,7 +4,12 @@ Raw format: a line "# class level role lang" sets the labels for the lines after
 each other non-empty line is one message, optionally "context >> text" where context
 turns are joined by " || " as in CORPUS.md.
 """
-import collections, csv, glob, os, sys
+import collections, csv, glob, os, re, sys
+
+
+def norm(text):
+    """Case and punctuation folded, so near-copies count as duplicates too."""
+    return re.sub(r"[^\w]+", " ", text.lower()).strip()
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HEADER = ["text", "level", "category", "role", "context", "lang", "class"]
@@ -61,10 +66,10 @@ def main():
             rows.append({"text": text, "level": level, "category": category(cls, role),
                          "role": role, "context": ctx, "lang": lang, "class": cls})
     seen = {}
-    train = {r["text"].strip().lower() for r in csv.DictReader(open(os.path.join(HERE, "..", "train.csv"), encoding="utf-8"))}
+    train = {norm(r["text"]) for r in csv.DictReader(open(os.path.join(HERE, "..", "train.csv"), encoding="utf-8"))}
     out = []
     for r in rows:
-        k = r["text"].lower()
+        k = norm(r["text"])
         if k in seen:
             errors.append(f"duplicate: {r['text']!r}")
             continue
@@ -80,7 +85,8 @@ def main():
     # re-read to prove it parses with the exact header
     back = list(csv.DictReader(open(os.path.join(HERE, "safe2.csv"), encoding="utf-8")))
     assert list(back[0].keys()) == HEADER and len(back) == len(out)
-    print("\n".join(errors))
+    if errors:
+        print("\n".join(errors))
     print("rows", len(out), "with context", sum(1 for r in out if r["context"]))
     for key in ("class", "level", "lang", "role"):
         print(key, dict(collections.Counter(r[key] for r in out).most_common()))
