@@ -1,15 +1,15 @@
 """Compiling the safety rules when a server process starts, without holding up the start.
 
-The rules compile in ~1.2 s on the bench machine (large phrase alternations).
-Compiled inline at import, every Daphne start and restart waited for them
-before it accepted a connection: seekers reconnecting after a deploy waited
-too. Now they compile in a thread of their own while the server comes up; a
-message screened before they are ready waits for that compile
+The rules take about a second to compile (large phrase alternations). Compiled
+inline at import, every Daphne start and restart would wait for them before
+accepting a connection, and so would seekers reconnecting after a deploy.
+They compile in a thread of their own while the server comes up; a message
+screened before they are ready waits for that compile
 (``safety.classifier.rules`` holds a lock), so none is screened without them.
 
-A rule file that does not compile still stops the process, as it did when the
-compile ran inline: the error is logged as critical and the process exits
-with status 3, a second later than before, for its supervisor to report.
+A rule file that does not compile still stops the process: the error is
+logged as critical and the process exits with status 3, for its supervisor
+to report.
 """
 
 from __future__ import annotations

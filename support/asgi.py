@@ -36,6 +36,5 @@ application = with_scheduler(
 # Django, the apps and the URL tables live as long as the process (the rules are frozen
 # once compiled):
 # freeze them out of the cyclic collector, so its full passes scan only what sockets
-# and requests create. Full passes over everything stalled every socket of the process
-# for 90–136 ms at a time with 500 sockets (docs/performance.md).
+# and requests create: a full pass over everything stalls every socket of the process.
 gc.freeze()

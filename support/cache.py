@@ -25,7 +25,7 @@ class SharedPoolRedisCacheClient(RedisCacheClient):
 
     def get_client(self, key=None, *, write=False):
         """One ``redis.Redis`` per server for this backend object, not one per call: building it
-        (and its pool key) was a third of a rate-limit check, which runs on every chat message.
+        (and its pool key) costs more than the rate-limit check it serves, which runs on every chat message.
         Redis clients are thread-safe; each command takes a connection from the shared pool."""
         index = self._get_connection_pool_index(write)
         clients = self.__dict__.setdefault("_hearth_clients", {})

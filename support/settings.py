@@ -138,7 +138,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Socket services run in parallel worker threads, each with a pooled connection, instead
 # of queueing on Channels' one database thread per process: on PostgreSQL that overlaps
-# round-trips (the largest lever in the S1 profile, docs/performance.md). SQLite always
+# round-trips, which otherwise bound a process whatever its cores. SQLite always
 # stays on one thread (one writer at a time), whatever this says.
 HEARTH_DB_PARALLEL = env_bool("HEARTH_DB_PARALLEL", default=True)
 
