@@ -179,7 +179,7 @@ if REDIS_URL:
         }
     CACHES = {
         "default": {
-            "BACKEND": "support.cache.RedisCache",  # one Redis pool per process (support/cache.py)
+            "BACKEND": "support.cache.RedisCache",  # django-redis: one Redis pool per process (support/cache.py)
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": REDIS_PREFIX,
         }
