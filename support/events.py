@@ -16,9 +16,10 @@ import contextvars
 import logging
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any, Callable
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
