@@ -68,6 +68,7 @@ REST_MATRIX = [
     ("GET", "/api/v1/reports/mine", SIGNED_IN),
     ("POST", "/api/v1/blocks", SIGNED_IN),
     ("DELETE", "/api/v1/me/history", SEEKERS),
+    ("DELETE", "/api/v1/me/account", SEEKERS),
     ("GET", "/api/v1/staff/queue", SAFETY),
     ("GET", "/api/v1/staff/flags/{flag}", SAFETY),
     ("POST", "/api/v1/staff/flags/{flag}/claim", SAFETY),
