@@ -20,7 +20,10 @@ import os
 import threading
 from collections.abc import Callable
 
+from django.conf import settings
+
 from safety.classifier import get_rules
+from safety.classifier.rules import lazy_patterns
 from safety.classifier.backends import get_assessor
 
 logger = logging.getLogger("hearth.safety")
@@ -45,6 +48,19 @@ def _prepare_assessor() -> None:
         logger.warning("the safety assessor could not prepare at start-up", exc_info=True)
 
 
+def _compile_every_pattern(language: str) -> None:
+    """Compile the rules' lazily compiled patterns now, in this thread, so no seeker's message
+    pays for one (a first compile takes up to a few tenths of a second). A message screened
+    meanwhile compiles what it needs itself; compiling twice is harmless."""
+    if not settings.SAFETY_PRECOMPILE_PATTERNS:
+        return
+    try:
+        for pattern in lazy_patterns(get_rules(language)):
+            pattern.compiled()
+    except Exception:
+        logger.warning("compiling the safety rules' patterns ahead of use failed", exc_info=True)
+
+
 def compile_rules_at_start(language: str = "en", *, on_failure: Callable[[], None] = _stop_process) -> threading.Thread:
     """Compile ``language``'s rules in a daemon thread; ``on_failure`` runs if they don't compile."""
 
@@ -56,6 +72,7 @@ def compile_rules_at_start(language: str = "en", *, on_failure: Callable[[], Non
                             language, exc_info=True)
             on_failure()
             return
+        _compile_every_pattern(language)
         _prepare_assessor()
         # Long-lived like the rest of start-up: keep them out of the cyclic collector's full passes.
         gc.freeze()

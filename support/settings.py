@@ -371,6 +371,9 @@ LISTENERS_APPLY_RATE_PER_IP = env_int("LISTENERS_APPLY_RATE_PER_IP", 10, minimum
 # The rules, then the learned model as a second opinion (docs/safety-rules.md, "The model");
 # "safety.classifier.assess" screens with the rules alone.
 SAFETY_ASSESSOR_BACKEND = env_str("SAFETY_ASSESSOR_BACKEND") or "safety.classifier.combined.assess"
+# Compile every rule pattern in the start-up thread (seconds of one core, in the background) so no
+# message pays for a first compile; 0 compiles each pattern on first use instead.
+SAFETY_PRECOMPILE_PATTERNS = env_bool("SAFETY_PRECOMPILE_PATTERNS", default=True)
 SAFETY_ALERT_EMAILS = env_list("SAFETY_ALERT_EMAILS")
 # Where people reach this deployment (https://hearth.example.org): links in alert e-mails
 # must be absolute to be clickable. Empty gives site-relative links.

@@ -292,6 +292,31 @@ class Cue:
     regex: re.Pattern[str] | LazyPattern
 
 
+def lazy_patterns(ruleset) -> list["LazyPattern"]:
+    """Every pattern of ``ruleset`` that is compiled on first use (for a warm-up to compile ahead)."""
+    found: list[LazyPattern] = []
+    seen: set[int] = set()
+
+    def walk(value, depth: int = 0) -> None:
+        if depth > 6 or id(value) in seen:
+            return
+        seen.add(id(value))
+        if isinstance(value, LazyPattern):
+            found.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item, depth + 1)
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            for item in value:
+                walk(item, depth + 1)
+        elif hasattr(value, "__dataclass_fields__"):
+            for name in value.__dataclass_fields__:
+                walk(getattr(value, name, None), depth + 1)
+
+    walk(ruleset)
+    return found
+
+
 class LazyPattern:
     """A regular expression compiled on first use.
 

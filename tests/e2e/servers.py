@@ -98,7 +98,10 @@ class DaphneCluster:
 
     def env(self) -> dict[str, str]:
         env = _base_env()
-        env.update({"DEBUG": "1", "HEARTH_VAR_DIR": str(self.workdir), "PYTHONUNBUFFERED": "1"})
+        # SAFETY_PRECOMPILE_PATTERNS=0: each test starts several servers, and compiling every rule
+        # pattern ahead of use would cost each of them CPU the tests need (first use compiles instead).
+        env.update({"DEBUG": "1", "HEARTH_VAR_DIR": str(self.workdir), "PYTHONUNBUFFERED": "1",
+                    "SAFETY_PRECOMPILE_PATTERNS": "0"})
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
         else:

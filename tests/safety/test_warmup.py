@@ -86,3 +86,15 @@ def test_a_server_process_with_a_broken_rule_file_exits_with_status_3(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert done.returncode == warmup.RULES_BROKEN_EXIT_STATUS, done.stderr[-2000:]
     assert "do not compile" in done.stderr
+
+
+def test_the_start_up_thread_compiles_every_rule_pattern_so_no_message_pays_for_a_first_compile(settings):
+    from safety.classifier import get_rules
+    from safety.classifier.rules import lazy_patterns
+    from safety.warmup import _compile_every_pattern
+
+    settings.SAFETY_PRECOMPILE_PATTERNS = True
+    patterns = lazy_patterns(get_rules("en"))
+    assert len(patterns) > 100
+    _compile_every_pattern("en")
+    assert all(pattern._rx is not None for pattern in patterns)
