@@ -8,6 +8,7 @@ import {
   escalatedCount,
   initialState,
   itemFacts,
+  openItem,
   ordered,
   pageTitle,
   reduce,
@@ -108,12 +109,14 @@ test("the escalate time comes from the state the server configured", () => {
   assert.equal(escalatedCount(state), 1);
 });
 
-test("a resolved item leaves the queue and closes its detail", () => {
-  let state = run([{ type: "hello", alerts: [alert(1)] }, { type: "select", id: 1 }]);
-  assert.equal(state.selected, 1);
+test("a resolved item leaves the queue; its open detail stays, marked resolved, until another is chosen", () => {
+  let state = run([{ type: "hello", alerts: [alert(1), alert(2)] }, { type: "select", id: 1 }]);
   state = reduce(state, { type: "alert.updated", alert: alert(1, { status: "resolved" }) });
-  assert.deepEqual(state.items, {});
-  assert.equal(state.selected, null);
+  assert.deepEqual(Object.keys(state.items), ["2"]);
+  assert.equal(openItem(state).status, "resolved");
+  state = reduce(state, { type: "select", id: 2 });
+  assert.equal(openItem(state).id, 2);
+  assert.equal(state.resolved, null);
 });
 
 test("malformed frames leave the queue intact, say so, and are logged", () => {

@@ -19,6 +19,7 @@ import {
   initialState,
   isEscalated,
   itemFacts,
+  openItem,
   ordered,
   pageTitle,
   reduce,
@@ -225,13 +226,16 @@ function ageSeconds(current, item) {
 }
 
 function renderDetail(current) {
-  const item = current.items[current.selected];
+  const item = openItem(current);
   $("#detail-body").hidden = !item;
   if (!item) {
     setText($("#detail-title"), "Choose an item to review");
     return;
   }
-  setText($("#detail-title"), `${item.level_label[0].toUpperCase()}${item.level_label.slice(1)} · ${item.reason || "Flagged chat"}`);
+  setText(
+    $("#detail-title"),
+    `${item.status === "resolved" ? "Resolved · " : ""}${item.level_label[0].toUpperCase()}${item.level_label.slice(1)} · ${item.reason || "Flagged chat"}`,
+  );
   setText($("#detail-who"), whoWrote(item) + (isEscalated(current, item) ? ` Unclaimed for ${formatDuration(ageSeconds(current, item))}.` : ""));
   setText($("#detail-meta"), `Raised ${formatTime(item.created_at)} by ${item.source} · ${where(item)}`);
   const facts = itemFacts(item);
@@ -616,7 +620,7 @@ function start() {
   $("#frame-problem-dismiss").addEventListener("click", () => dispatch({ type: "problem.dismiss" }));
 
   $("#join-chat").addEventListener("click", async () => {
-    const item = state.items[state.selected];
+    const item = openItem(state);
     if (!item || !item.conversation) return;
     setText($("#live-error"), "");
     try {
@@ -632,7 +636,7 @@ function start() {
   });
 
   confirmButton($("#handoff"), "Yes, take over now", async () => {
-    const item = state.items[state.selected];
+    const item = openItem(state);
     if (!item || !item.conversation) return;
     try {
       await session.socket.request({ type: "conversation.handoff", conversation: item.conversation });

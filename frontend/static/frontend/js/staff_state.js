@@ -28,6 +28,7 @@ export function initialState({ escalateSeconds, now }) {
     renotified: {}, // id -> the server's notify_round shown to the reviewer
     started: false, // a first hello has been applied
     selected: null,
+    resolved: null, // the open item, once resolved (no longer in items)
     detail: emptyDetail(null),
     now,
     escalateSeconds,
@@ -125,7 +126,11 @@ export function reduce(state, frame) {
           };
         }
       }
-      if (next.selected === frame.alert.id && !next.items[frame.alert.id]) next = { ...next, selected: null, detail: emptyDetail(null) };
+      // A resolved item leaves the queue; if it is open, it stays open (marked resolved) so the
+      // reviewer sees the outcome in its audit trail, until they choose another.
+      if (next.selected === frame.alert.id && !next.items[frame.alert.id]) {
+        next = { ...next, resolved: { ...(state.items[frame.alert.id] || {}), ...frame.alert } };
+      }
       return next;
     }
     case "tick":
@@ -133,7 +138,7 @@ export function reduce(state, frame) {
       return escalate({ ...state, now: frame.now });
     case "select":
       if (!state.items[frame.id]) return state;
-      return { ...state, selected: frame.id, detail: state.detail.id === frame.id ? state.detail : emptyDetail(frame.id) };
+      return { ...state, selected: frame.id, resolved: null, detail: state.detail.id === frame.id ? state.detail : emptyDetail(frame.id) };
     case "detail.loaded":
       if (state.detail.id !== frame.id) return state; // an answer for an item no longer open
       return { ...state, detail: { ...state.detail, [frame.part]: frame.body, errors: { ...state.detail.errors, [frame.part]: null } } };
@@ -171,6 +176,12 @@ function escalate(state) {
 }
 
 // --- what render() shows --------------------------------------------------------------
+
+/** The item shown in the detail pane: a queued one, or the one just resolved there. */
+export function openItem(state) {
+  if (state.selected === null) return null;
+  return state.items[state.selected] || (state.resolved && state.resolved.id === state.selected ? state.resolved : null);
+}
 
 /** Most severe first, then oldest. */
 export function ordered(state) {
