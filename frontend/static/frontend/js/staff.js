@@ -8,7 +8,7 @@
 // Below the queue: reported room messages with each member's reason (staff_room_reports.js).
 
 import { get, post, whoAmI } from "./api.js";
-import { $, announce, el, formatDuration, formatTime, setText, showOnly } from "./dom.js";
+import { $, announce, el, formatDuration, formatTime, showOnly } from "./dom.js";
 import { ChatClient, HearthSocket } from "./socket.js";
 import { ChatView } from "./chatview.js";
 import { confirmButton, connectionBanner, loginForm } from "./common.js";
@@ -34,6 +34,13 @@ let state = initialState({ escalateSeconds: config.unclaimed_escalate_seconds, n
 const session = { me: null, socket: null, client: null, views: new Map(), joined: new Set(), handedOff: new Set(), audio: null };
 // An alert e-mail links to /staff/?flag=<id>: open that item once the queue has it.
 let linkedFlag = Number.parseInt(new URLSearchParams(location.search).get("flag") || "", 10) || null;
+
+/** Set a node's text only when it differs: render runs every second, and rewriting the same words
+ * into a live region (the escalation line) or a focused button makes screen readers repeat them. */
+function put(node, text) {
+  const value = text ?? "";
+  if (node && node.textContent !== value) node.textContent = value;
+}
 
 function dispatch(frame) {
   state = reduce(state, frame);
@@ -128,10 +135,10 @@ function renderSoundControls() {
   const on = soundOn();
   const toggle = $("#sound-toggle");
   toggle.setAttribute("aria-pressed", String(on));
-  setText(toggle, on ? "Sound on" : "Sound off");
+  put(toggle, on ? "Sound on" : "Sound off");
   const supported = "Notification" in window;
   $("#notify-enable").hidden = !supported || Notification.permission !== "default";
-  setText(
+  put(
     $("#notify-status"),
     !supported
       ? "This browser can't show desktop notifications; keep this tab visible."
@@ -148,12 +155,12 @@ const drawn = {}; // the last detail parts drawn, to redraw only what changed
 function render(current) {
   const items = ordered(current);
   document.title = pageTitle(current, baseTitle);
-  setText($("#queue-count"), items.length ? `(${items.length})` : "");
+  put($("#queue-count"), items.length ? `(${items.length})` : "");
   $("#queue-empty").hidden = items.length > 0;
   const urgent = escalatedCount(current);
-  setText($("#escalation-summary"), urgent ? `${urgent} imminent ${urgent === 1 ? "item has" : "items have"} waited too long for a reviewer.` : "");
+  put($("#escalation-summary"), urgent ? `${urgent} imminent ${urgent === 1 ? "item has" : "items have"} waited too long for a reviewer.` : "");
   $("#frame-problem").hidden = !current.problem;
-  setText($("#frame-problem-text"), current.problem || "");
+  put($("#frame-problem-text"), current.problem || "");
   renderQueue(current, items);
   renderDetail(current);
 }
@@ -201,16 +208,16 @@ function fillCard(current, { li, parts }, item) {
   if (current.selected === item.id) li.setAttribute("aria-current", "true");
   else li.removeAttribute("aria-current");
   parts.severity.className = `severity severity-${item.level_label}`;
-  setText(parts.severity, item.level_label);
-  setText(parts.button, item.reason || "Flagged chat");
+  put(parts.severity, item.level_label);
+  put(parts.button, item.reason || "Flagged chat");
   parts.renotified.hidden = !(item.notify_round > 0);
-  setText(parts.renotified, item.notify_round > 0 ? `re-notified ×${item.notify_round}` : "");
+  put(parts.renotified, item.notify_round > 0 ? `re-notified ×${item.notify_round}` : "");
   parts.escalated.hidden = !escalated;
-  setText(parts.escalated, escalated ? `Unclaimed for ${formatDuration(ageSeconds(current, item))}: needs a reviewer now` : "");
-  setText(parts.who, whoWrote(item));
+  put(parts.escalated, escalated ? `Unclaimed for ${formatDuration(ageSeconds(current, item))}: needs a reviewer now` : "");
+  put(parts.who, whoWrote(item));
   parts.excerpt.hidden = !item.excerpt;
-  setText(parts.excerpt, item.excerpt ? `“${item.excerpt}”` : "");
-  setText(
+  put(parts.excerpt, item.excerpt ? `“${item.excerpt}”` : "");
+  put(
     parts.meta,
     `${item.source} · ${where(item)} · waiting ${formatDuration(ageSeconds(current, item))} · ${item.claimed_by ? `claimed by ${item.claimed_by}` : "unclaimed"}`,
   );
@@ -229,25 +236,25 @@ function renderDetail(current) {
   const item = openItem(current);
   $("#detail-body").hidden = !item;
   if (!item) {
-    setText($("#detail-title"), "Choose an item to review");
+    put($("#detail-title"), "Choose an item to review");
     return;
   }
-  setText(
+  put(
     $("#detail-title"),
     `${item.status === "resolved" ? "Resolved · " : ""}${item.level_label[0].toUpperCase()}${item.level_label.slice(1)} · ${item.reason || "Flagged chat"}`,
   );
-  setText($("#detail-who"), whoWrote(item) + (isEscalated(current, item) ? ` Unclaimed for ${formatDuration(ageSeconds(current, item))}.` : ""));
-  setText($("#detail-meta"), `Raised ${formatTime(item.created_at)} by ${item.source} · ${where(item)}`);
+  put($("#detail-who"), whoWrote(item) + (isEscalated(current, item) ? ` Unclaimed for ${formatDuration(ageSeconds(current, item))}.` : ""));
+  put($("#detail-meta"), `Raised ${formatTime(item.created_at)} by ${item.source} · ${where(item)}`);
   const facts = itemFacts(item);
   if (drawn.facts !== facts.join("\n")) {
     drawn.facts = facts.join("\n");
     $("#detail-facts").replaceChildren(...facts.map((fact) => el("li", { text: fact })));
   }
-  setText($("#detail-reason"), item.excerpt || "No excerpt.");
+  put($("#detail-reason"), item.excerpt || "No excerpt.");
   const mine = Boolean(item.claimed_by && session.me && item.claimed_by === session.me.alias);
   $("#claim").hidden = mine || item.status === "resolved";
   $("#claim").disabled = Boolean(item.claimed_by && !mine);
-  setText($("#claim"), item.claimed_by && !mine ? `Claimed by ${item.claimed_by}` : "Claim");
+  put($("#claim"), item.claimed_by && !mine ? `Claimed by ${item.claimed_by}` : "Claim");
   $("#action-form").hidden = !mine || item.status === "resolved";
   renderLive(item);
   const { detail } = current;
@@ -294,7 +301,7 @@ function formatDate(iso) {
 
 function renderHistory(history, error) {
   if (error || !history) {
-    setText($("#history-summary"), error || "Loading…");
+    put($("#history-summary"), error || "Loading…");
     $("#history").replaceChildren();
     $("#history-scroll").hidden = true;
     return;
@@ -302,7 +309,7 @@ function renderHistory(history, error) {
   const { cases, reports, sanctions, subject } = history;
   $("#history-scroll").hidden = cases.length + reports.length + sanctions.length === 0;
   const inForce = sanctions.filter((sanction) => !sanction.lifted_at && (!sanction.expires_at || Date.parse(sanction.expires_at) > Date.now()));
-  setText(
+  put(
     $("#history-summary"),
     !subject
       ? "The person's account no longer exists; there is no history to show."
@@ -469,7 +476,7 @@ function renderLive(item) {
 function enter(me) {
   if (!me.is_safety_staff) {
     showOnly(".step", "step-login");
-    setText($("#login-error"), "This page is for the safety team.");
+    put($("#login-error"), "This page is for the safety team.");
     return;
   }
   session.me = me;
@@ -538,17 +545,17 @@ async function recordAction(id) {
   const note = $("#action-note").value.trim();
   const kind = $("#action-kind").value;
   if (!note) {
-    setText($("#action-error"), "A note is required: say what you saw and why you chose this action.");
+    put($("#action-error"), "A note is required: say what you saw and why you chose this action.");
     $("#action-note").focus();
     return;
   }
-  setText($("#action-error"), "");
+  put($("#action-error"), "");
   try {
     let item = null;
     if (kind === "escalation") {
       const contacted = $("#action-contacted").value.trim();
       if (!contacted) {
-        setText($("#action-error"), "Say who you contacted.");
+        put($("#action-error"), "Say who you contacted.");
         $("#action-contacted").focus();
         return;
       }
@@ -557,7 +564,7 @@ async function recordAction(id) {
     } else if (kind.startsWith("mute-")) {
       const minutes = Number($("#action-minutes").value);
       if (!Number.isInteger(minutes) || minutes < 1) {
-        setText($("#action-error"), "Give the number of minutes as a whole number.");
+        put($("#action-error"), "Give the number of minutes as a whole number.");
         $("#action-minutes").focus();
         return;
       }
@@ -567,7 +574,7 @@ async function recordAction(id) {
       const until = isoFromLocal($("#action-until").value);
       const reviewAt = isoFromLocal($("#action-review").value);
       if (!until && !reviewAt) {
-        setText($("#action-error"), "Give an end date or a review date.");
+        put($("#action-error"), "Give an end date or a review date.");
         $("#action-until").focus();
         return;
       }
@@ -582,7 +589,7 @@ async function recordAction(id) {
     await afterAction(id, item);
     if (kind !== "resolve" && !kind.startsWith("warn-")) await load(id, "history");
   } catch (failure) {
-    setText($("#action-error"), failure.message);
+    put($("#action-error"), failure.message);
   }
 }
 
@@ -622,7 +629,7 @@ function start() {
   $("#join-chat").addEventListener("click", async () => {
     const item = openItem(state);
     if (!item || !item.conversation) return;
-    setText($("#live-error"), "");
+    put($("#live-error"), "");
     try {
       await session.socket.request({ type: "conversation.join", conversation: item.conversation });
       session.joined.add(item.conversation);
@@ -631,7 +638,7 @@ function start() {
       announce("You've joined the chat. Both people have been told.");
       await load(item.id, "audit");
     } catch (failure) {
-      setText($("#live-error"), failure.message);
+      put($("#live-error"), failure.message);
     }
   });
 
@@ -644,22 +651,22 @@ function start() {
       render(state);
       announce("You've taken over. The listener has left the chat.");
     } catch (failure) {
-      setText($("#live-error"), failure.message);
+      put($("#live-error"), failure.message);
     }
   });
 
   $("#claim").addEventListener("click", async () => {
     const id = state.selected;
-    setText($("#detail-error"), "");
+    put($("#detail-error"), "");
     try {
       await afterAction(id, await post(`/api/v1/staff/flags/${id}/claim`));
       $("#action-note").focus();
     } catch (failure) {
-      setText($("#detail-error"), failure.body && failure.body.claimed_by ? `${failure.message} (${failure.body.claimed_by})` : failure.message);
+      put($("#detail-error"), failure.body && failure.body.claimed_by ? `${failure.message} (${failure.body.claimed_by})` : failure.message);
     }
   });
 
-  $("#action-note").addEventListener("input", () => setText($("#action-error"), ""));
+  $("#action-note").addEventListener("input", () => put($("#action-error"), ""));
   $("#action-kind").addEventListener("change", () => {
     const kind = $("#action-kind").value;
     $("#escalation-fields").hidden = kind !== "escalation";
@@ -675,11 +682,11 @@ function start() {
     event.preventDefault();
     const note = $("#lift-note").value.trim();
     if (!note) {
-      setText($("#lift-error"), "A note is required: say why the sanction ends now.");
+      put($("#lift-error"), "A note is required: say why the sanction ends now.");
       $("#lift-note").focus();
       return;
     }
-    setText($("#lift-error"), "");
+    put($("#lift-error"), "");
     try {
       await post(`/api/v1/staff/sanctions/${$("#lift-sanction").value}/lift`, { note });
       $("#lift-note").value = "";
@@ -687,7 +694,7 @@ function start() {
       await load(state.selected, "audit");
       await load(state.selected, "history");
     } catch (failure) {
-      setText($("#lift-error"), failure.message);
+      put($("#lift-error"), failure.message);
     }
   });
 
