@@ -167,9 +167,9 @@ window.Notification = FakeNotification;
 
 
 def fake_alert(alert_id: int, *, minutes_ago: float, **overrides) -> dict:
-    from datetime import datetime, timedelta, timezone
+    from datetime import UTC, datetime, timedelta
 
-    created = datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)
+    created = datetime.now(UTC) - timedelta(minutes=minutes_ago)
     alert = {
         "id": alert_id, "level": 3, "level_label": "imminent", "categories": ["self_harm"], "source": "classifier",
         "subject_role": "seeker", "texts": 1, "listener_paused": False, "status": "open", "claimed_by": None,

@@ -94,7 +94,8 @@ def test_a_reviewer_sees_the_persons_earlier_cases_reports_and_sanctions_and_the
     record = AuditRecord.objects.get(action="person.history")
     assert record.actor_id == staff.pk and record.flag_id == current.pk and record.target_id == seeker.pk
     assert record.data["cases"] == [earlier.pk]
-    labels = {r["action"]: r["action_label"] for r in client_for(staff).get(f"/api/v1/staff/flags/{current.pk}/audit").json()["records"]}
+    records = client_for(staff).get(f"/api/v1/staff/flags/{current.pk}/audit").json()["records"]
+    labels = {record["action"]: record["action_label"] for record in records}
     assert labels["person.history"] == "read the person's earlier cases, reports and sanctions"
 
 
