@@ -6,6 +6,7 @@ gets the crisis resources server-side, so the band is there before any script ru
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
@@ -39,7 +40,9 @@ def training(request, slug: str = ""):
 
 @ensure_csrf_cookie
 def staff(request):
-    return _render(request, "staff.html", page="staff")
+    # The review desk's timings come from the server, never re-typed in staff.js.
+    config = {"unclaimed_escalate_seconds": settings.SAFETY_UNCLAIMED_ESCALATE_SECONDS}
+    return _render(request, "staff.html", page="staff", staff_config=config)
 
 
 @ensure_csrf_cookie

@@ -49,6 +49,7 @@ AUDIT_ACTION_LABELS = {
     "flag.claim": "claimed the item",
     "flag.read": "opened the item",
     "flag.resolve": "resolved the item",
+    "person.history": "read the person's earlier cases, reports and sanctions",
     "queue.read": "read the review queue",
     "escalation.record": "recorded a call to emergency services or another body",
     "conversation.transcript": "read the transcript",

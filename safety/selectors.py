@@ -219,3 +219,36 @@ def staff_conversation_ids(staff_id: int) -> list[int]:
 
 def reports_for_reporter(reporter) -> list[Report]:
     return list(Report.objects.select_related("flag").filter(reporter=reporter).order_by("-created_at", "-id")[:100])
+
+
+#: How much of a person's past a reviewer sees beside one item (newest first).
+PERSON_HISTORY_LIMIT = 50
+
+
+def person_history_read_by_staff(*, staff, flag_id: int, now=None) -> dict:
+    """The earlier cases, reports about them and sanctions of the person an item is about: audited.
+
+    Returns ``{"flag", "subject", "cases", "reports", "sanctions"}``; ``subject`` is None (and the
+    lists empty) when the item names nobody (the account was deleted). The current case is not among
+    ``cases``. Raises ``NotFoundOrForbidden`` like every staff read.
+    """
+    flag = flag_get_for_staff(staff=staff, flag_id=flag_id)
+    subject = flag.subject
+    history = {"flag": flag, "subject": subject, "cases": [], "reports": [], "sanctions": []}
+    if subject is not None:
+        history["cases"] = list(
+            SafetyFlag.objects.filter(subject=subject).exclude(pk=flag.pk).order_by("-created_at", "-id")[:PERSON_HISTORY_LIMIT]
+        )
+        history["reports"] = list(
+            Report.objects.select_related("message").filter(subject=subject).order_by("-created_at", "-id")[:PERSON_HISTORY_LIMIT]
+        )
+        history["sanctions"] = list(
+            Sanction.objects.select_related("created_by").filter(subject=subject).order_by("-created_at", "-id")[:PERSON_HISTORY_LIMIT]
+        )
+    audit_record(
+        actor=staff, action="person.history", target_type="user" if subject is not None else "flag",
+        target_id=subject.pk if subject is not None else flag.pk, flag_id=flag.pk, now=now,
+        data={"cases": [case.pk for case in history["cases"]], "reports": [r.pk for r in history["reports"]],
+              "sanctions": [sanction.pk for sanction in history["sanctions"]]},
+    )
+    return history

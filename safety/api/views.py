@@ -20,7 +20,7 @@ from chat.payloads import conversation_payload, message_payload
 from safety import reports, retention, sanctions, selectors, services
 from safety.api import serializers as s
 from safety.audit import audit_action_label, audit_trail_for_flag
-from safety.payloads import alert_payload, iso, report_reporter_payload, report_staff_payload
+from safety.payloads import alert_payload, iso, level_label, report_reporter_payload, report_staff_payload
 from support.api.serializers import ErrorOut
 from support.conflicts import call_retrying_conflicts
 from support.errors import DomainError
@@ -345,3 +345,33 @@ class FlagAuditView(StaffView):
                 ],
             }
         )
+
+
+def _history_case(flag) -> dict:
+    return {
+        "id": flag.pk, "level": flag.level, "level_label": level_label(flag.level), "categories": list(flag.categories),
+        "subject_role": flag.subject_role, "source": flag.source, "reason": flag.reason, "status": flag.status,
+        "created_at": iso(flag.created_at), "resolved_at": iso(flag.resolved_at),
+        "resolution": {"note": flag.resolution_note, "action_taken": flag.action_taken} if flag.resolved_at else None,
+    }
+
+
+class PersonHistoryView(StaffView):
+    @extend_schema(
+        summary="The earlier cases, reports about and sanctions of the person an item is about (audited)",
+        responses={200: dict, 404: ErrorOut},
+    )
+    def get(self, request, flag_id: int):
+        history = selectors.person_history_read_by_staff(staff=request.user, flag_id=flag_id)
+        subject = history["subject"]
+        return Response({
+            "flag": history["flag"].pk,
+            "subject": {"alias": subject.alias, "role": history["flag"].subject_role or subject.role} if subject else None,
+            "cases": [_history_case(case) for case in history["cases"]],
+            "reports": [{**report_staff_payload(report), "flag": report.flag_id} for report in history["reports"]],
+            "sanctions": [
+                {**_sanction_body(sanction), "kind_label": sanction.get_kind_display(),
+                 "created_by": sanction.created_by.alias if sanction.created_by_id else None}
+                for sanction in history["sanctions"]
+            ],
+        })

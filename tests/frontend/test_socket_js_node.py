@@ -1,6 +1,7 @@
-"""Runs the web app's socket-client unit tests that need no browser (``node --test``).
+"""Runs the web app's JavaScript unit tests that need no browser (``node --test``).
 
-The ``*.test.mjs`` files beside this one import ``frontend/static/frontend/js/socket.js`` directly.
+The ``*.test.mjs`` files beside this one import modules from ``frontend/static/frontend/js/`` directly:
+``socket.js`` (the socket clients) and ``staff_state.js`` (the staff desk's reducer).
 Skipped, with a reason, where Node.js is not installed.
 """
 

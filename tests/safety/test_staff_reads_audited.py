@@ -64,3 +64,43 @@ def test_the_audit_trail_is_in_words():
     client.post(f"/api/v1/staff/flags/{flag.pk}/claim")
     records = client.get(f"/api/v1/staff/flags/{flag.pk}/audit").json()["records"]
     assert {"claimed the item"} <= {record["action_label"] for record in records}
+
+
+def test_a_reviewer_sees_the_persons_earlier_cases_reports_and_sanctions_and_the_read_is_audited():
+    from safety.models import Report, SafetyFlag
+    from safety.sanctions import sanction_warn
+    from safety.services import flag_resolve
+
+    staff = staff_member(alias="DeskTwo")
+    seeker, listener, conversation, earlier = flagged_pair()
+    client_for(staff).post(f"/api/v1/staff/flags/{earlier.pk}/claim")
+    warning = sanction_warn(staff=staff, flag_id=earlier.pk, target="seeker", note="Talked it through")
+    flag_resolve(staff=staff, flag_id=earlier.pk, note="Seeker safe, called a helpline")
+    Report.objects.create(reporter=listener, subject=seeker, conversation=conversation, target_key=f"user:{seeker.pk}",
+                          reason="harassment", text="rude", created_at=earlier.created_at)
+    _, _, _, current = flagged_pair(text="i want to end it all tonight")
+    SafetyFlag.objects.filter(pk=current.pk).update(subject=seeker)
+    other_seeker_case = flagged_pair()[3]
+
+    body = client_for(staff).get(f"/api/v1/staff/flags/{current.pk}/history").json()
+    assert body["subject"] == {"alias": seeker.alias, "role": "seeker"}
+    assert [case["id"] for case in body["cases"]] == [earlier.pk]
+    assert body["cases"][0]["status"] == "resolved"
+    assert body["cases"][0]["resolution"]["note"] == "Seeker safe, called a helpline"
+    assert other_seeker_case.pk not in [case["id"] for case in body["cases"]]
+    assert [(report["reason_label"], report["text"]) for report in body["reports"]] == [("Harassment", "rude")]
+    assert [(s["id"], s["kind_label"], s["created_by"]) for s in body["sanctions"]] == [(warning.pk, "Warning", "DeskTwo")]
+
+    record = AuditRecord.objects.get(action="person.history")
+    assert record.actor_id == staff.pk and record.flag_id == current.pk and record.target_id == seeker.pk
+    assert record.data["cases"] == [earlier.pk]
+    records = client_for(staff).get(f"/api/v1/staff/flags/{current.pk}/audit").json()["records"]
+    labels = {record["action"]: record["action_label"] for record in records}
+    assert labels["person.history"] == "read the person's earlier cases, reports and sanctions"
+
+
+def test_the_history_is_for_safety_staff_only():
+    seeker, _, _, flag = flagged_pair()
+    assert client_for(seeker).get(f"/api/v1/staff/flags/{flag.pk}/history").status_code in (403, 404)
+    assert client_for(staff_member()).get("/api/v1/staff/flags/999999/history").status_code == 404
+    assert not AuditRecord.objects.filter(action="person.history").exists()

@@ -69,10 +69,12 @@ export function backoffDelay(attempt, { minimum = 0, random = Math.random } = {}
 }
 
 export class HearthSocket {
-  constructor(path, { onFrame = () => {}, onStatus = () => {}, helloType = "hello" } = {}) {
+  constructor(path, { onFrame = () => {}, onStatus = () => {}, onMalformed = () => {}, helloType = "hello" } = {}) {
     this.path = path;
     this.helloType = helloType; // the frame that proves the server took us ("room.hello" on a room socket)
     this.onFrame = onFrame;
+    // Told about data that is not a frame (not JSON, or no `type`); the socket stays open either way.
+    this.onMalformed = onMalformed;
     this.onStatus = onStatus;
     this.ws = null;
     this.attempt = 0;
@@ -233,9 +235,13 @@ export class HearthSocket {
     try {
       frame = JSON.parse(event.data);
     } catch (error) {
+      this.onMalformed(event.data);
       return;
     }
-    if (!frame || typeof frame.type !== "string") return;
+    if (!frame || typeof frame.type !== "string") {
+      this.onMalformed(frame);
+      return;
+    }
     if (frame.type === this.helloType) {
       // Only a hello proves the server took us: reset the backoff here, not on open.
       this.attempt = 0;
