@@ -152,8 +152,11 @@ INERT = """() => {
     }
     for (const node of document.querySelectorAll('iframe, object, embed, base, meta[http-equiv], frame, frameset'))
         found.push(node.tagName);
-    for (const script of document.scripts)
+    for (const script of document.scripts) {
+        // json_script data blocks (the server's settings for the page) are data the browser never runs.
+        if (!script.src && script.type === 'application/json' && script.id && !script.closest('.msg, .queue-item, #transcript, #reports')) continue;
         if (!script.src || !new URL(script.src).pathname.startsWith('/static/')) found.push('SCRIPT ' + (script.src || 'inline'));
+    }
     return {sentinel: typeof window.__xss === 'undefined' ? null : String(window.__xss), found};
 }"""
 
