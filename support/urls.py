@@ -21,6 +21,7 @@ api_v1 = [
     path("", include("listeners.api.urls")),
     path("", include("safety.api.urls")),
     path("", include("rooms.api.urls")),
+    path("", include("metrics.api_urls")),
 ]
 
 urlpatterns = [
@@ -29,5 +30,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
+    path("manage/", include("metrics.urls")),
     path("", include("frontend.urls")),
 ]
