@@ -24,8 +24,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Min, Q
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate, TruncWeek
+from django.db.models import CharField, Count, DurationField, ExpressionWrapper, F, Min, Q
+from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
 from chat.models import ChatRequest, Conversation, RequestStatus
@@ -117,16 +117,35 @@ def hour_of_week_label(index: int) -> str:
     return f"{WEEKDAYS[index // 24]} {index % 24:02d}:00"
 
 
-def _local_hour_of_week(when: dt.datetime, tz) -> int:
-    local = when.astimezone(tz)
+def _hour_of_week(local: dt.datetime) -> int:
     return local.weekday() * 24 + local.hour
 
 
-def _how_annotations(field_name: str, tz) -> dict:
-    return {
-        "weekday": ExtractIsoWeekDay(field_name, tzinfo=tz),
-        "hour": ExtractHour(field_name, tzinfo=tz),
-    }
+def _local_hour_of_week(when: dt.datetime, tz) -> int:
+    return _hour_of_week(when.astimezone(tz))
+
+
+def _clock_hour(field_name: str):
+    """The UTC clock hour of a timestamp as text ("2026-11-02 10"), cut by the database itself.
+
+    Grouping by it lets SQL count per hour without a per-row time-zone
+    conversion (SQLite does those in Python, one call per row); each group is
+    then placed in the local hour, day or week once. Connections run in UTC
+    (``USE_TZ``), which both SQLite's stored text and PostgreSQL's text cast
+    follow. In a zone whose offset is not whole hours, a clock hour is counted
+    in the local hour it starts in.
+    """
+    return Substr(Cast(field_name, output_field=CharField()), 1, 13)
+
+
+def _local(clock_hour: str, tz) -> dt.datetime:
+    return dt.datetime.strptime(clock_hour, "%Y-%m-%d %H").replace(tzinfo=dt.UTC).astimezone(tz)
+
+
+def _counts_by_clock_hour(queryset, field_name: str, **aggregates) -> list[dict]:
+    return list(
+        queryset.annotate(clock_hour=_clock_hour(field_name)).values("clock_hour").annotate(**aggregates).order_by()
+    )
 
 
 def _seeker_requests(flt: MetricsFilter):
@@ -192,21 +211,27 @@ def waits_by_hour(flt: MetricsFilter) -> Figure:
     listener joined). Requests still open are neither.
     """
     tz = timezone.get_current_timezone()
-    requests = _seeker_requests(flt).annotate(**_how_annotations("created_at", tz))
-    counts = {
-        (row["weekday"], row["hour"]): row
-        for row in requests.values("weekday", "hour").annotate(
-            total=Count("id"),
-            matched=Count("id", filter=Q(matched_at__isnull=False)),
-            abandoned=Count("id", filter=Q(status=RequestStatus.CANCELLED, matched_at__isnull=True)),
-        ).order_by()
-    }
-    waits: dict[tuple[int, int], list[float]] = defaultdict(list)
+    requests = _seeker_requests(flt)
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: {"total": 0, "matched": 0, "abandoned": 0})
+    for row in _counts_by_clock_hour(
+        requests, "created_at",
+        total=Count("id"),
+        matched=Count("id", filter=Q(matched_at__isnull=False)),
+        abandoned=Count("id", filter=Q(status=RequestStatus.CANCELLED, matched_at__isnull=True)),
+    ):
+        bucket = counts[_hour_of_week(_local(row["clock_hour"], tz))]
+        for key in ("total", "matched", "abandoned"):
+            bucket[key] += row[key]
+    waits: dict[int, list[float]] = defaultdict(list)
+    places: dict[str, int] = {}
     durations = requests.filter(matched_at__isnull=False).annotate(
-        wait=ExpressionWrapper(F("matched_at") - F("created_at"), output_field=DurationField())
-    ).values_list("weekday", "hour", "wait")
-    for weekday, hour, wait in durations:
-        waits[(weekday, hour)].append(wait.total_seconds())
+        clock_hour=_clock_hour("created_at"),
+        wait=ExpressionWrapper(F("matched_at") - F("created_at"), output_field=DurationField()),
+    ).values_list("clock_hour", "wait")
+    for clock_hour, wait in durations:
+        if clock_hour not in places:
+            places[clock_hour] = _hour_of_week(_local(clock_hour, tz))
+        waits[places[clock_hour]].append(wait.total_seconds())
 
     figure = Figure(
         key="waits",
@@ -227,9 +252,8 @@ def waits_by_hour(flt: MetricsFilter) -> Figure:
         chart=Chart(x=("hour",), series=("median_wait_s", "p90_wait_s"), kind="line", unit="s"),
     )
     for index in range(HOURS_OF_WEEK):
-        key = (index // 24 + 1, index % 24)
-        row = counts.get(key, {"total": 0, "matched": 0, "abandoned": 0})
-        values = waits.get(key, [])
+        row = counts.get(index, {"total": 0, "matched": 0, "abandoned": 0})
+        values = waits.get(index, [])
         total, matched, abandoned = row["total"], row["matched"], row["abandoned"]
         figure.rows.append([
             hour_of_week_label(index),
@@ -250,16 +274,15 @@ def chats_by_day(flt: MetricsFilter) -> Figure:
     chats = Conversation.objects.filter(started_at__isnull=False)
     if flt.topic is not None:
         chats = chats.filter(topic=flt.topic)
-    started = dict(
-        chats.filter(started_at__gte=flt.start, started_at__lt=flt.end)
-        .annotate(day=TruncDate("started_at", tzinfo=tz)).values("day").annotate(n=Count("id")).values_list("day", "n")
-        .order_by()
-    )
-    ended = dict(
-        chats.filter(ended_at__gte=flt.start, ended_at__lt=flt.end)
-        .annotate(day=TruncDate("ended_at", tzinfo=tz)).values("day").annotate(n=Count("id")).values_list("day", "n")
-        .order_by()
-    )
+
+    def per_day(field_name: str) -> dict[dt.date, int]:
+        days: dict[dt.date, int] = defaultdict(int)
+        in_range = chats.filter(**{f"{field_name}__gte": flt.start, f"{field_name}__lt": flt.end})
+        for row in _counts_by_clock_hour(in_range, field_name, n=Count("id")):
+            days[_local(row["clock_hour"], tz).date()] += row["n"]
+        return days
+
+    started, ended = per_day("started_at"), per_day("ended_at")
     figure = Figure(
         key="chats",
         title="Chats started and ended, per day",
@@ -306,11 +329,9 @@ def staffing_by_hour(flt: MetricsFilter, *, now: dt.datetime | None = None) -> F
         for index in seen:
             touched[index] += 1
 
-    requests = dict(
-        ((row["weekday"] - 1) * 24 + row["hour"], row["n"])
-        for row in _seeker_requests(flt).annotate(**_how_annotations("created_at", tz))
-        .values("weekday", "hour").annotate(n=Count("id")).order_by()
-    )
+    requests: dict[int, int] = defaultdict(int)
+    for row in _counts_by_clock_hour(_seeker_requests(flt), "created_at", n=Count("id")):
+        requests[_hour_of_week(_local(row["clock_hour"], tz))] += row["n"]
     figure = Figure(
         key="staffing",
         title="Listener hours on shift against requests, by hour of the week",
@@ -410,12 +431,12 @@ def reports_by_week(flt: MetricsFilter) -> Figure:
         reports = reports.filter(conversation__topic=flt.topic)
         sanctions = sanctions.filter(flag__conversation__topic=flt.topic)
 
-    def by_week(queryset):
-        return {
-            (week.date() if isinstance(week, dt.datetime) else week): n
-            for week, n in queryset.annotate(week=TruncWeek("created_at", tzinfo=tz))
-            .values("week").annotate(n=Count("id")).values_list("week", "n").order_by()
-        }
+    def by_week(queryset) -> dict[dt.date, int]:
+        weeks: dict[dt.date, int] = defaultdict(int)
+        for row in _counts_by_clock_hour(queryset, "created_at", n=Count("id")):
+            day = _local(row["clock_hour"], tz).date()
+            weeks[day - dt.timedelta(days=day.weekday())] += row["n"]
+        return weeks
 
     made, imposed = by_week(reports), by_week(sanctions)
     figure = Figure(
