@@ -229,12 +229,15 @@ def main(argv=None) -> int:
     ap.add_argument("--chats", type=int, default=10_000)
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--seed", type=int, default=22)
+    ap.add_argument("--keep", metavar="DIR", help="SQLite only: build the database in DIR once and reuse it on later runs")
     ap.add_argument("--profile", action="store_true", help="print where one page request spends its time")
     ap.add_argument("--postgres", metavar="SERVER_URL", help="run on a fresh PostgreSQL database on this server")
     args = ap.parse_args(argv)
 
     drop = None
-    with tempfile.TemporaryDirectory(prefix="hearth-bench-dashboard-") as workdir:
+    with tempfile.TemporaryDirectory(prefix="hearth-bench-dashboard-") as scratch:
+        workdir = args.keep or scratch
+        reuse = bool(args.keep) and (Path(workdir) / "hearth.sqlite3").exists()
         database_url = None
         if args.postgres:
             database_url, drop = _postgres_database(args.postgres)
@@ -245,10 +248,15 @@ def main(argv=None) -> int:
             from django.test import Client
 
             begin = time.perf_counter()
-            call_command("migrate", verbosity=0)
-            # DEBUG is off: pages name their static files through the manifest, as in production.
-            call_command("collectstatic", interactive=False, verbosity=0)
-            made = _fill(chats=args.chats, seed=args.seed)
+            if reuse:
+                from support.models import Role, User
+
+                made = {"reused": workdir, "staff": User.objects.get(username="bench-staff", role=Role.STAFF)}
+            else:
+                call_command("migrate", verbosity=0)
+                # DEBUG is off: pages name their static files through the manifest, as in production.
+                call_command("collectstatic", interactive=False, verbosity=0)
+                made = _fill(chats=args.chats, seed=args.seed)
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute("ANALYZE")

@@ -311,21 +311,24 @@ def staffing_by_hour(flt: MetricsFilter, *, now: dt.datetime | None = None) -> F
         shifts = shifts.filter(topics=flt.topic)
     seconds = [0.0] * HOURS_OF_WEEK
     touched = [0] * HOURS_OF_WEEK
+    places: dict[int, int] = {}  # UTC clock hour (hours since the epoch) → local hour of the week
+    range_start, range_end, until = flt.start.timestamp(), flt.end.timestamp(), now.timestamp()
     # The id only keeps two shifts with the same times apart (and a shift with two topics once).
     for _pk, started_at, ended_at in shifts.values_list("id", "started_at", "ended_at").distinct():
-        begin = max(started_at, flt.start)
-        finish = min(ended_at or now, flt.end, now)
+        cursor = max(started_at.timestamp(), range_start)
+        finish = min(ended_at.timestamp() if ended_at else until, range_end, until)
         seen: set[int] = set()
-        cursor = begin
+        # Walk the shift in UTC clock hours, each placed in the local hour it starts in (as _clock_hour).
+        hour = math.floor(cursor / 3600)
         while cursor < finish:
-            # Walk the shift in clock hours of the local time zone.
-            local = cursor.astimezone(tz)
-            next_hour = (local.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)).astimezone(dt.UTC)
-            piece_end = min(next_hour, finish)
-            index = _local_hour_of_week(cursor, tz)
-            seconds[index] += (piece_end - cursor).total_seconds()
+            piece_end = min((hour + 1) * 3600, finish)
+            index = places.get(hour)
+            if index is None:
+                index = places[hour] = _local_hour_of_week(dt.datetime.fromtimestamp(hour * 3600, dt.UTC), tz)
+            seconds[index] += piece_end - cursor
             seen.add(index)
             cursor = piece_end
+            hour += 1
         for index in seen:
             touched[index] += 1
 
