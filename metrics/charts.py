@@ -54,14 +54,23 @@ def chart_svg(figure: Figure) -> SafeString:
     chart = figure.chart
     series = [figure.column(key) for key in chart.series]
     rows = figure.rows
+    legend, lx, ly = [], LEFT, 10
+    for s_index, column in enumerate(series):
+        name = figure.columns[column].label
+        width = 24 + 7 * len(name)
+        if lx + width > WIDTH - RIGHT and lx > LEFT:
+            lx, ly = LEFT, ly + 18  # wrap the legend rather than run off the edge
+        legend.append((lx, ly, COLOURS[s_index % len(COLOURS)], name))
+        lx += width
+    top_margin = TOP + ly - 10
     values = [row[i] for row in rows for i in series if isinstance(row[i], (int, float)) and not isinstance(row[i], bool)]
     top = _nice_max(max(values, default=0))
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - top_margin - BOTTOM
     n = max(1, len(rows))
     slot = plot_w / n
 
     def y(value: float) -> float:
-        return TOP + plot_h - (value / top) * plot_h
+        return top_margin + plot_h - (value / top) * plot_h
 
     title_id, desc_id = f"chart-{figure.key}-title", f"chart-{figure.key}-desc"
     names = [figure.columns[i].label for i in series]
@@ -85,7 +94,7 @@ def chart_svg(figure: Figure) -> SafeString:
             f'<text x="{LEFT - 6}" y="{ty + 4:.1f}" text-anchor="end" font-size="11" fill="{AXIS}">{_number(value)}</text>'
         )
     parts.append(
-        f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" stroke="{AXIS}" stroke-width="1"/>'
+        f'<line x1="{LEFT}" y1="{top_margin + plot_h}" x2="{WIDTH - RIGHT}" y2="{top_margin + plot_h}" stroke="{AXIS}" stroke-width="1"/>'
     )
     # X labels.
     step = _label_step(len(rows))
@@ -96,7 +105,7 @@ def chart_svg(figure: Figure) -> SafeString:
         cx = LEFT + slot * index + (slot / 2 if len(rows) != 168 else 0)
         anchor = "start" if len(rows) == 168 else "middle"
         parts.append(
-            f'<text x="{cx:.1f}" y="{TOP + plot_h + 16}" text-anchor="{anchor}" font-size="11" fill="{AXIS}">'
+            f'<text x="{cx:.1f}" y="{top_margin + plot_h + 16}" text-anchor="{anchor}" font-size="11" fill="{AXIS}">'
             f"{escape(label[:24])}</text>"
         )
     # Data.
@@ -111,7 +120,7 @@ def chart_svg(figure: Figure) -> SafeString:
                 bx = LEFT + slot * index + slot * 0.1 + bar_w * s_index
                 parts.append(
                     f'<rect x="{bx:.1f}" y="{y(value):.1f}" width="{max(bar_w - 1, 1):.1f}" '
-                    f'height="{TOP + plot_h - y(value):.1f}" fill="{colour}"/>'
+                    f'height="{top_margin + plot_h - y(value):.1f}" fill="{colour}"/>'
                 )
         else:
             run: list[str] = []
@@ -135,12 +144,8 @@ def chart_svg(figure: Figure) -> SafeString:
                     parts.append(
                         f'<polyline points="{" ".join(points)}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>'
                     )
-    # Legend.
-    lx = LEFT
-    for s_index, name in enumerate(names):
-        colour = COLOURS[s_index % len(COLOURS)]
-        parts.append(f'<rect x="{lx}" y="10" width="12" height="12" fill="{colour}"/>')
-        parts.append(f'<text x="{lx + 16}" y="20" font-size="12" fill="#1a1a1a">{escape(name)}</text>')
-        lx += 24 + 7 * len(name)
+    for lx, ly, colour, name in legend:
+        parts.append(f'<rect x="{lx}" y="{ly}" width="12" height="12" fill="{colour}"/>')
+        parts.append(f'<text x="{lx + 16}" y="{ly + 10}" font-size="12" fill="#1a1a1a">{escape(name)}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped, every number formatted
