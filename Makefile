@@ -7,7 +7,7 @@ PY      = $(VENV)/bin/python
 PIP     = $(VENV)/bin/pip
 PYTEST_ARGS ?=
 
-.PHONY: run test install bench bench-full migrate demo check clean test-reliability lock audit
+.PHONY: run test lint install bench bench-full migrate demo check clean test-reliability lock audit
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Hearth needs Python 3.11 or newer")'
@@ -36,6 +36,11 @@ run: demo
 test: install
 	$(PY) manage.py makemigrations --check --dry-run >/dev/null
 	$(VENV)/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+# Lint and formatting (ruff, configured in pyproject.toml).
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 test-reliability: install
 	HEARTH_FULL_RUNS=1 $(VENV)/bin/pytest -m "reliability or load or security" $(PYTEST_ARGS)

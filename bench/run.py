@@ -152,7 +152,7 @@ async def main(args: argparse.Namespace) -> int:
     finally:
         result["elapsed_s"] = round(time.monotonic() - started, 1)
         # Untimed set-up that an earlier run may have done (bench.targets.template_cache).
-        result["templates"] = [entry for t in targets for entry in getattr(t, "template_log", lambda: [])()]
+        result["templates"] = [entry for t in targets for entry in getattr(t, "template_log", list)()]
         result["loadavg_end"] = procstat.loadavg()
         others = [s.get("other_cpu_util") for r in result["rows"] for s in [r, *r.get("steps", [])]
                   if s.get("other_cpu_util") is not None]

@@ -36,8 +36,8 @@ import asyncio
 import contextvars
 import logging
 import weakref
-from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings

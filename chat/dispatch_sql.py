@@ -1,9 +1,9 @@
 """A dispatch round's own statements, written out by hand (``support.rawsql``).
 
 Every round takes the dispatch lock and asks whether anyone is waiting before
-it reads listeners and the line; in S3's burst (a hundred requests in a
-second, about a round each) the ORM's building of these two small queries was
-a quarter of the rounds' CPU (docs/profiles/s3-postgres-burst-gil.txt).
+it reads listeners and the line; a burst of requests runs about a round
+each, and building these two small queries with the ORM would cost more than
+running them.
 """
 
 from __future__ import annotations

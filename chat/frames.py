@@ -20,7 +20,7 @@ from chat.services import requests as request_services
 from support.client_ip import client_ip_from_scope
 from support.errors import DomainError
 from support.events import run_service
-from support.ratelimit import socket_frame_limit
+from support.ratelimit import socket_frame_limit, transcript_page_sent, transcript_read_limit
 from support.ws import FrameError, require, require_id
 
 
@@ -90,8 +90,9 @@ def check_after_seq(after_seq: int, last_seq: int) -> None:
 
 async def conversation_sync(consumer, frame):
     conversation_id = _conversation_id(consumer, frame)
-    socket_frame_limit(consumer, "conversation.sync", settings.HEARTH_WS_SYNC_PER_SOCKET)
     after_seq = after_seq_of(frame)
+    transcript_read_limit(consumer, "conversation.sync", key=conversation_id, after_seq=after_seq,
+                          limit=settings.HEARTH_WS_SYNC_PER_SOCKET)
     limit = page_limit(frame)
 
     def load():
@@ -105,11 +106,10 @@ async def conversation_sync(consumer, frame):
         await consumer.join_conversation(conversation_id)
     envelope = {"type": "conversation.messages", "conversation": conversation_id, "last_seq": conversation.last_seq,
                 "status": conversation.status}
-    await consumer.reply(
-        frame,
-        messages_page(messages, conversation_id=conversation_id, envelope=envelope, after_seq=after_seq,
-                      last_seq=conversation.last_seq),
-    )
+    page = messages_page(messages, conversation_id=conversation_id, envelope=envelope, after_seq=after_seq,
+                         last_seq=conversation.last_seq)
+    transcript_page_sent(consumer, "conversation.sync", key=conversation_id, page=page)
+    await consumer.reply(frame, page)
 
 
 async def typing(consumer, frame):
@@ -287,5 +287,6 @@ FIELDS = {
     "request.cancel": frozenset(),
     "request.widen": frozenset(),
     "offer.accept": frozenset({"offer"}),
-    "offer.decline": frozenset({"offer"}),
+    "offer.decline": frozenset({"offer", "never"}),
+    "request.take_next": frozenset(),
 }

@@ -6,9 +6,9 @@ service that takes the row locks (``chat.dispatch``) stays small.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable, Sequence
 
 
 @dataclass(frozen=True)

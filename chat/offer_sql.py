@@ -1,12 +1,10 @@
 """Accepting an offer, written out by hand: three conditional UPDATEs with RETURNING.
 
 Each takes its row lock and writes in one statement where the ORM took a
-``SELECT … FOR UPDATE`` and a ``save()``: an accept went from thirteen
-statements to ten. In the matching burst (S3, docs/performance.md) the accept
-was the largest share of the servers' CPU (27 % of GIL samples on PostgreSQL)
-and every round trip there waits for a PostgreSQL backend on the same two
-cores. Lock order is the one every writer keeps: offer, shift, request,
-conversation. The rules are in ``chat.services.offers.offer_accept``.
+``SELECT … FOR UPDATE`` and a ``save()``: three statements fewer per accept,
+the costliest step of a matching burst, where every round trip waits for a
+PostgreSQL backend. Lock order is the one every writer keeps: offer, shift,
+request, conversation. The rules are in ``chat.services.offers.offer_accept``.
 """
 
 from __future__ import annotations
@@ -98,8 +96,8 @@ def _conversation_for_match_sql(vendor: str) -> str:
 def conversation_for_match(conversation_id: int) -> Conversation:
     """The conversation being matched, its row locked, with its topic and its seeker's alias and age group.
 
-    What ``select_for_update(of=("self",)).select_related("topic", "seeker")`` read, where
-    building that join was 40 % of an accept's CPU in the matching burst.
+    What ``select_for_update(of=("self",)).select_related("topic", "seeker")`` read, without
+    the cost of building that join on every accept.
     """
     with prepared_cursor() as cursor:
         cursor.execute(_conversation_for_match_sql(connection.vendor), [conversation_id])

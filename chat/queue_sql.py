@@ -1,10 +1,8 @@
 """The line's per-request read, written out by hand: place in line.
 
 It runs for every ``request.create`` (the answer carries the place) and for
-every seeker's socket hello; built by the ORM it was ~1 ms of Python per
-request on the bench machine, a large share of the request's database-thread
-time in the matching burst (S3, docs/performance.md). The rule is
-``chat.selectors.queue_position``.
+every seeker's socket hello, so in a burst of requests building it with the ORM
+would cost more than running it. The rule is ``chat.selectors.queue_position``.
 """
 
 from __future__ import annotations

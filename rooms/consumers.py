@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import logging
 
-from channels.db import database_sync_to_async
 from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
 
 from rooms import frames
 from rooms.events import member_group, moderators_group, room_group

@@ -133,10 +133,11 @@ def _sync_limit(frame: dict) -> int:
 
 
 async def sync(consumer, frame):
-    ratelimit.socket_frame_limit(consumer, "room.sync", settings.HEARTH_WS_SYNC_PER_SOCKET)
     after_seq = require(frame, "after_seq", int, optional=True, default=0)
     if after_seq < 0:
         raise FrameError("invalid_field", "'after_seq' must be 0 or more.", field="after_seq")
+    ratelimit.transcript_read_limit(consumer, "room.sync", key=consumer.room_id, after_seq=after_seq,
+                                    limit=settings.HEARTH_WS_SYNC_PER_SOCKET)
     limit = _sync_limit(frame)
 
     def load():
@@ -151,11 +152,10 @@ async def sync(consumer, frame):
                 "has_more": False, "next_after_seq": room.last_seq}
     page = take_within(messages, budget_for(envelope))
     next_after_seq = page[-1]["seq"] if page else after_seq
-    await consumer.reply(
-        frame,
-        {**envelope, "messages": page, "next_after_seq": next_after_seq,
-         "has_more": bool(page) and next_after_seq < max(room.last_seq, messages[-1]["seq"])},
-    )
+    reply = {**envelope, "messages": page, "next_after_seq": next_after_seq,
+             "has_more": bool(page) and next_after_seq < max(room.last_seq, messages[-1]["seq"])}
+    ratelimit.transcript_page_sent(consumer, "room.sync", key=consumer.room_id, page=reply)
+    await consumer.reply(frame, reply)
 
 
 async def history(consumer, frame):

@@ -174,7 +174,7 @@ def next_opening(room: Room, *, now) -> datetime | None:
     if not hours:
         return None
     best = None
-    for days_ahead in range(0, 8):
+    for days_ahead in range(8):
         day = (now + timedelta(days=days_ahead)).date()
         for slot in hours:
             if slot.weekday != day.weekday():

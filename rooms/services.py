@@ -38,13 +38,13 @@ from rooms.models import (
 )
 from rooms.payloads import iso, message_payload
 from rooms.selectors import (
+    PresenceSnapshot,
     alternatives_for,
     audiences_for,
     is_room_moderator,
     member_count,
     moderator_present,
     next_opening,
-    PresenceSnapshot,
     presence_count,
     presence_people,
     presence_snapshot,

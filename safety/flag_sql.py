@@ -1,10 +1,9 @@
 """The one safety read on the matching path, written out by hand (``support.rawsql``).
 
 Every ``request.create`` asks whether the seeker was flagged at elevated risk
-in the last day (such a request goes to the front of the line). Built by the
-ORM, that one ``exists()`` was about 5 % of the servers' CPU in S3's burst of
-requests (docs/profiles/s3-postgres-burst-gil.txt); written out it is a
-prepared statement after a few runs.
+in the last day (such a request goes to the front of the line), so a burst of
+requests runs it once each; written out it skips the ORM's query building and
+becomes a prepared statement after a few runs.
 """
 
 from __future__ import annotations

@@ -102,9 +102,10 @@ async def conversation_sync(consumer, frame):
     """Messages after ``after_seq`` in a conversation this staff member joined (audited as ``sync``)."""
     from channels.db import database_sync_to_async
 
-    ratelimit.socket_frame_limit(consumer, "conversation.sync", settings.HEARTH_WS_SYNC_PER_SOCKET)
     conversation_id = require_id(frame, "conversation")
     after_seq = after_seq_of(frame)
+    ratelimit.transcript_read_limit(consumer, "conversation.sync", key=conversation_id, after_seq=after_seq,
+                                    limit=settings.HEARTH_WS_SYNC_PER_SOCKET)
     limit = page_limit(frame)
     if conversation_id not in consumer.conversations:
         raise FrameError("not_joined", services.NOT_JOINED)
@@ -117,11 +118,10 @@ async def conversation_sync(consumer, frame):
     conversation, messages = await database_sync_to_async(load)()
     envelope = {"type": "conversation.messages", "conversation": conversation_id, "last_seq": conversation.last_seq,
                 "status": conversation.status}
-    await consumer.reply(
-        frame,
-        messages_page(messages, conversation_id=conversation_id, envelope=envelope, after_seq=after_seq,
-                      last_seq=conversation.last_seq),
-    )
+    page = messages_page(messages, conversation_id=conversation_id, envelope=envelope, after_seq=after_seq,
+                         last_seq=conversation.last_seq)
+    ratelimit.transcript_page_sent(consumer, "conversation.sync", key=conversation_id, page=page)
+    await consumer.reply(frame, page)
 
 
 async def conversation_end(consumer, frame):

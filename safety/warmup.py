@@ -1,15 +1,15 @@
 """Compiling the safety rules when a server process starts, without holding up the start.
 
-The rules compile in ~1.2 s on the bench machine (large phrase alternations).
-Compiled inline at import, every Daphne start and restart waited for them
-before it accepted a connection: seekers reconnecting after a deploy waited
-too. Now they compile in a thread of their own while the server comes up; a
-message screened before they are ready waits for that compile
+The rules take about a second to compile (large phrase alternations). Compiled
+inline at import, every Daphne start and restart would wait for them before
+accepting a connection, and so would seekers reconnecting after a deploy.
+They compile in a thread of their own while the server comes up; a message
+screened before they are ready waits for that compile
 (``safety.classifier.rules`` holds a lock), so none is screened without them.
 
-A rule file that does not compile still stops the process, as it did when the
-compile ran inline: the error is logged as critical and the process exits
-with status 3, a second later than before, for its supervisor to report.
+A rule file that does not compile still stops the process: the error is
+logged as critical and the process exits with status 3, for its supervisor
+to report.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable
 
 from safety.classifier import get_rules
+from safety.classifier.backends import get_assessor
 
 logger = logging.getLogger("hearth.safety")
 
@@ -30,6 +31,18 @@ RULES_BROKEN_EXIT_STATUS = 3
 def _stop_process() -> None:
     logging.shutdown()
     os._exit(RULES_BROKEN_EXIT_STATUS)
+
+
+def _prepare_assessor() -> None:
+    """Let the configured assessor load what it needs (the combined backend: its model) now
+    rather than on the first message. A failure is logged, never fatal: the backend
+    falls back to the rules and says so."""
+    try:
+        warm = getattr(get_assessor(), "warm", None)
+        if warm is not None:
+            warm()
+    except Exception:
+        logger.warning("the safety assessor could not prepare at start-up", exc_info=True)
 
 
 def compile_rules_at_start(language: str = "en", *, on_failure: Callable[[], None] = _stop_process) -> threading.Thread:
@@ -43,6 +56,7 @@ def compile_rules_at_start(language: str = "en", *, on_failure: Callable[[], Non
                             language, exc_info=True)
             on_failure()
             return
+        _prepare_assessor()
         # Long-lived like the rest of start-up: keep them out of the cyclic collector's full passes.
         gc.freeze()
 

@@ -16,10 +16,10 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from safety.warmup import compile_rules_at_start  # noqa: E402
 from support.origins import origin_validator  # noqa: E402
 from support.routing import websocket_urlpatterns  # noqa: E402
 from support.scheduler import with_scheduler  # noqa: E402
-from safety.warmup import compile_rules_at_start  # noqa: E402
 
 # In the background: the server accepts connections meanwhile (safety/warmup.py).
 compile_rules_at_start("en")
@@ -36,6 +36,5 @@ application = with_scheduler(
 # Django, the apps and the URL tables live as long as the process (the rules are frozen
 # once compiled):
 # freeze them out of the cyclic collector, so its full passes scan only what sockets
-# and requests create. Full passes over everything stalled every socket of the process
-# for 90–136 ms at a time with 500 sockets (docs/performance.md).
+# and requests create: a full pass over everything stalls every socket of the process.
 gc.freeze()

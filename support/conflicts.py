@@ -16,7 +16,8 @@ as an internal error.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from django.db import OperationalError, connection
 

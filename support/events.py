@@ -16,9 +16,10 @@ import contextvars
 import logging
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any, Callable
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
@@ -113,10 +114,9 @@ async def run_service(fn: Callable[..., Any], /, *args, origin: str | None = Non
             return result, list(outbox)
         finally:
             # Channels' own clean-up runs outside the context copy the service ran
-            # in and can miss this connection: worker threads then kept pooled
-            # connections checked out, and threads that ended with their event
-            # loop never gave them back, until the pool ran dry (seen as the
-            # warm hand-off test stalling after ~65 socket tests on PostgreSQL).
+            # in and can miss this connection: worker threads would keep pooled
+            # connections checked out, and threads that end with their event
+            # loop would never give them back, until the pool runs dry.
             close_old_connections()
 
     # HEARTH_DB_PARALLEL runs services in parallel threads (each with its own

@@ -2,10 +2,10 @@
 
 Channels sweeps every channel queue and every group membership for expired
 entries on each ``receive`` and ``group_send``. A Hearth socket is in three
-groups or more (user, session, each conversation), so with 500 sockets that
-sweep was 41 % of the embedded server's CPU at 20 messages a second
-(docs/performance.md). Messages expire after a minute and memberships after
-a day, so sweeping at most once a second changes nothing anyone can observe.
+groups or more (user, session, each conversation), so that sweep grows with
+sockets × messages and comes to dominate the embedded server's CPU. Messages
+expire after a minute and memberships after a day, so sweeping at most once a
+second changes nothing anyone can observe.
 """
 
 from __future__ import annotations

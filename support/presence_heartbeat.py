@@ -167,7 +167,7 @@ def _default_on_heartbeat():
     return FrameConsumer.on_heartbeat
 
 
-_heartbeats: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ProcessHeartbeat]" = weakref.WeakKeyDictionary()
+_heartbeats: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ProcessHeartbeat] = weakref.WeakKeyDictionary()
 
 
 def process_heartbeat() -> ProcessHeartbeat:

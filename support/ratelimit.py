@@ -120,3 +120,25 @@ def socket_frame_limit(consumer, kind: str, limit: int) -> None:
     decision = windows.hit(kind, limit=limit, window=settings.HEARTH_WS_FRAME_WINDOW_SECONDS)
     if not decision.allowed:
         raise RateLimited(decision.retry_after, SOCKET_FRAMES_TOO_FAST.format(kind=kind))
+
+
+def transcript_read_limit(consumer, kind: str, *, key, after_seq: int, limit: int) -> None:
+    """``socket_frame_limit`` for a transcript read, except the page the server itself asked for.
+
+    A long transcript comes in pages (``has_more``); reading on from the ``next_after_seq`` this
+    socket was just given is part of one read, so a whole transcript costs one count however
+    many pages it takes, and a client that re-reads from the start pays for every read.
+    """
+    continuations = consumer.__dict__.setdefault("page_continuations", {})
+    if continuations.pop((kind, key), None) == after_seq:
+        return
+    socket_frame_limit(consumer, kind, limit)
+
+
+def transcript_page_sent(consumer, kind: str, *, key, page: dict) -> None:
+    """Remember where the page just sent asks the client to continue (see ``transcript_read_limit``)."""
+    continuations = consumer.__dict__.setdefault("page_continuations", {})
+    if page.get("has_more"):
+        continuations[(kind, key)] = page["next_after_seq"]
+    else:
+        continuations.pop((kind, key), None)

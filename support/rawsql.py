@@ -55,7 +55,7 @@ def aware(value) -> dt.datetime | None:
     if isinstance(value, str):
         value = parse_datetime(value)
     # Stored in UTC (USE_TZ): attaching the zone is all make_aware would do, at a fraction of the cost.
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 def db_datetime(value: dt.datetime | None):

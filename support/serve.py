@@ -49,32 +49,24 @@ def server_argv(argv: list[str], environ: dict[str, str] | None = None) -> list[
         args[:0] = ["--websocket-max-message-size", str(limit)]
     if "--websocket-max-frame-size" not in given:
         args[:0] = ["--websocket-max-frame-size", str(limit)]
-    # The application is the one positional argument; options all start with "-".
     if not _has_application(args):
         args.append(DEFAULT_APPLICATION)
     return args
 
 
-_VALUED = {
-    "-p", "--port", "-b", "--bind", "-u", "--unix-socket", "--fd", "-e", "--endpoint", "--access-log",
-    "--log-fmt", "-t", "--http-timeout", "--websocket_timeout", "--websocket_connect_timeout",
-    "--application-close-timeout", "--ping-interval", "--ping-timeout", "--root-path",
-    "--proxy-headers-host", "--proxy-headers-port", "-s", "--server-name", "-v", "--verbosity",
-    "--websocket-max-message-size", "--websocket-max-frame-size",
-}
-
-
 def _has_application(args: list[str]) -> bool:
-    skip = False
-    for arg in args:
-        if skip:
-            skip = False
-            continue
-        if arg.startswith("-"):
-            skip = arg in _VALUED
-            continue
-        return True
-    return False
+    """Whether ``args`` name the application, as Daphne's own parser reads them.
+
+    A stand-in application is appended: if the parser takes it as the
+    application, the command line named none.
+    """
+    from daphne.cli import CommandLineInterface  # late, as in hearth_cli: Daphne installs Twisted's reactor
+
+    namespace, _ = CommandLineInterface().parser.parse_known_args([*args, _NO_APPLICATION])
+    return namespace.application != _NO_APPLICATION
+
+
+_NO_APPLICATION = "hearth.serve:no-application-given"
 
 
 def hearth_cli():

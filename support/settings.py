@@ -13,6 +13,7 @@ import ipaddress
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from support.env import env_bool, env_int, env_list, env_public_url, env_str
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "csp",
     "support",
     "listeners",
     "chat",
@@ -67,7 +69,7 @@ MIDDLEWARE = [
     "support.query_text.QueryTextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "support.middleware.ContentSecurityPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "support.urls"
@@ -139,7 +141,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Socket services run in parallel worker threads, each with a pooled connection, instead
 # of queueing on Channels' one database thread per process: on PostgreSQL that overlaps
-# round-trips (the largest lever in the S1 profile, docs/performance.md). SQLite always
+# round-trips, which otherwise bound a process whatever its cores. SQLite always
 # stays on one thread (one writer at a time), whatever this says.
 HEARTH_DB_PARALLEL = env_bool("HEARTH_DB_PARALLEL", default=True)
 
@@ -178,7 +180,7 @@ if REDIS_URL:
         }
     CACHES = {
         "default": {
-            "BACKEND": "support.cache.RedisCache",  # one Redis pool per process (support/cache.py)
+            "BACKEND": "support.cache.RedisCache",  # django-redis: one Redis pool per process (support/cache.py)
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": REDIS_PREFIX,
         }
@@ -213,6 +215,25 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every response (django-csp). Scripts and styles only from our
+# own origin, never inline; sockets and fetches to this origin only ('self' covers ws: and
+# wss: to the same host under CSP Level 3). A page that needs more says so on its view
+# (the API docs: support/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "media-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 if env_bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Per-IP limits count the TCP peer, unless the peer is one of TRUSTED_PROXIES (addresses or
@@ -348,7 +369,9 @@ LISTENERS_QUIZ_PASS_PERCENT = env_int("LISTENERS_QUIZ_PASS_PERCENT", 80, minimum
 LISTENERS_REQUIRE_STAFF_APPROVAL = env_bool("LISTENERS_REQUIRE_STAFF_APPROVAL", default=True)
 LISTENERS_APPLY_RATE_PER_IP = env_int("LISTENERS_APPLY_RATE_PER_IP", 10, minimum=1)  # applications per hour
 
-SAFETY_ASSESSOR_BACKEND = env_str("SAFETY_ASSESSOR_BACKEND") or "safety.classifier.assess"
+# The rules, then the learned model as a second opinion (docs/safety-rules.md, "The model");
+# "safety.classifier.assess" screens with the rules alone.
+SAFETY_ASSESSOR_BACKEND = env_str("SAFETY_ASSESSOR_BACKEND") or "safety.classifier.combined.assess"
 SAFETY_ALERT_EMAILS = env_list("SAFETY_ALERT_EMAILS")
 # Where people reach this deployment (https://hearth.example.org): links in alert e-mails
 # must be absolute to be clickable. Empty gives site-relative links.

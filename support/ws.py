@@ -14,14 +14,15 @@ import functools
 import json
 import logging
 import uuid
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from asgiref.sync import sync_to_async
-from channels.exceptions import StopConsumer
-from channels.layers import get_channel_layer
 from channels.consumer import get_handler_name
-from channels.utils import await_many_dispatch
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 

@@ -6,8 +6,8 @@ sender numbers its messages 0, 1, 2, ... in the order it sends them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 OK, LAST, DUPLICATE, UNEXPECTED = "ok", "last", "duplicate", "unexpected"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def find_knee(steps: Sequence[dict], metric: str, limit: float) -> dict:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from websockets.asyncio.client import ClientConnection, connect
 
@@ -84,7 +84,7 @@ class Fleet:
             try:
                 await asyncio.wait_for(
                     asyncio.gather(*(one(ws) for ws in sockets), return_exceptions=True), timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             for ws in sockets:
                 if ws.transport is not None and not ws.transport.is_closing():

@@ -42,7 +42,7 @@ def describe(redis_version: str | None) -> dict:
         except md.PackageNotFoundError:
             versions[name] = None
     return {
-        "date_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "date_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "git_commit": _git("rev-parse", "HEAD"),
         "git_dirty": bool(_git("status", "--porcelain", "--", "bench")),
         "python": sys.version.split()[0],

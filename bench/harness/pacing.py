@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 
 def now_ns() -> int:

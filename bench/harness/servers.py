@@ -59,7 +59,7 @@ class ServerGroup:
         self.processes: list[subprocess.Popen] = []
         self._logs: list = []
 
-    async def __aenter__(self) -> "ServerGroup":
+    async def __aenter__(self) -> ServerGroup:
         try:
             await self.start()
         except BaseException:
@@ -97,7 +97,7 @@ class ServerGroup:
             proc = subprocess.Popen(
                 spec.argv, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True,
-                preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
+                preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)  # noqa: B023 (runs inside Popen, this iteration)
             _LIVE.add(proc)
             self.processes.append(proc)
             self.ports.append(port)
@@ -116,7 +116,7 @@ class ServerGroup:
                 async with connect(url, compression=None, proxy=None, open_timeout=2,
                                    ping_interval=None, close_timeout=1, **self.target.probe_options()):
                     return
-            except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as e:
+            except (TimeoutError, OSError, websockets.WebSocketException) as e:
                 last_error = e
                 await asyncio.sleep(0.1)
         raise TimeoutError(f"{self.target.name} not ready on port {port}: {last_error!r}")

@@ -7,7 +7,7 @@ Add a system under test with one line here (a zero-argument factory), or pass
 from __future__ import annotations
 
 import importlib
-from typing import Callable
+from collections.abc import Callable
 
 from bench.harness.target import Target
 from bench.targets.baselines import BareChannels, RawAsgi

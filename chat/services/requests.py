@@ -154,8 +154,8 @@ def request_status(request: ChatRequest) -> dict:
 
 def request_cancel(*, seeker: User, now=None) -> ChatRequest:
     """Leave the line. The waiting conversation ends as cancelled; pending offers are withdrawn."""
-    from chat.services.conversations import conversation_close
     from chat.models import EndReason
+    from chat.services.conversations import conversation_close
 
     now = now or timezone.now()
     with transaction.atomic():

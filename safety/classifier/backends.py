@@ -2,10 +2,11 @@
 
 ``get_assessor()`` returns the callable named by the Django setting
 ``SAFETY_ASSESSOR_BACKEND`` (a dotted path; default
-``"safety.classifier.assess"``). The setting is read at call time, so tests
-and deployments can swap in a model-based assessor, or one that runs the
-rules first and a model after, without touching callers. Any replacement
-must accept ``(text, context=None)`` and return an ``Assessment``.
+``"safety.classifier.combined.assess"``: the rules, then the learned model,
+which may raise the level). ``"safety.classifier.assess"`` is the rules
+alone. The setting is read at call time, so tests and deployments can swap
+assessors without touching callers. Any replacement must accept
+``(text, context=None)`` and return an ``Assessment``.
 
 This is the only module of the package that touches Django, and only inside
 the function, so the rest stays importable without it.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-DEFAULT_BACKEND = "safety.classifier.assess"
+DEFAULT_BACKEND = "safety.classifier.combined.assess"
 
 
 def get_assessor() -> Callable:

@@ -6,13 +6,16 @@ import functools
 import re
 from dataclasses import dataclass
 
+from .language import guess_language
 from .normalise import normalise, to_original
 from .pii import mask_for_language
-from .rules import Cue, Rule, RuleSet, get_rules
+from .rules import Cue, Rule, RuleSet, get_rules, has_rules, squeeze
 from .types import Assessment, AssessmentContext, Category, Level, Span
 
 _CLAUSE_END = re.compile(r"[.!?;,]|(?<![a-z0-9])but(?![a-z0-9])")
 _WORD = re.compile(r"[a-z0-9*]+")
+_WORD_AT = re.compile(r"[a-z0-9]+")
+_NEXT_WORD = re.compile(r"[\s.,!?;:]*([a-z0-9*]?)")
 _DEFAULT_CONTEXT = AssessmentContext()
 
 _RISK = (Category.SELF_HARM, Category.HARM_TO_OTHERS)
@@ -129,17 +132,49 @@ def _analyse_uncached(text: str, language: str) -> Analysis:
     if first is None:
         return Analysis((), pii_spans, pii_kinds, None)
 
-    starts = [m.start() for m in rules.rule_starts.finditer(norm, first.start())]
-    allow = [m.span() for m in rules.allow.finditer(norm)] if rules.allow else []
+    # the rules that can start at each candidate position, by the word there
+    positions: dict[int, list[tuple[int, object]]] = {}
+    index, lengths, always = rules.first_words, rules.first_word_lengths, rules.always_try
+    for m in rules.rule_starts.finditer(norm, first.start()):
+        pos = m.start()
+        w = _WORD_AT.match(norm, pos)
+        found: dict[int, list] = {i: [rules.rules[i].regex] for i in always}
+        if w:
+            word = squeeze(w.group(0))
+            after = None  # first letter of the next word, found when needed
+            for n in lengths:
+                if n > len(word):
+                    continue
+                ix = index.get(word[:n])
+                if not ix:
+                    continue
+                if n < len(word):
+                    nxt = word[n]  # a joined spelling: "killmyself"
+                else:
+                    if after is None:
+                        a = _NEXT_WORD.match(norm, w.end())
+                        after = a.group(1) if a else ""
+                    nxt = after
+                for i, chars, rx in ix:
+                    if chars is None or nxt in chars:
+                        found.setdefault(i, []).append(rx)
+        for i, rxs in found.items():
+            positions.setdefault(i, []).append((pos, rxs))
+    allow = [m.span() for m in rules.allow.finditer(norm)] if rules.allow and positions else []
     cues = _Cues(rules, norm)
     hits: list[Hit] = []
     ideation_person: str | None = None
-    for rule in rules.rules:
+    for i in sorted(positions):
+        rule = rules.rules[i]
         last_end = -1
-        for pos in starts:
+        for pos, rxs in positions[i]:
             if pos < last_end:
                 continue  # non-overlapping, like finditer
-            m = rule.regex.match(norm, pos)
+            m = None
+            for rx in rxs:  # the rule's phrases that start with the word at pos
+                m = rx.match(norm, pos)
+                if m is not None:
+                    break
             if m is None:
                 continue
             s, e = m.span()
@@ -185,8 +220,22 @@ def _context_cue(text: str, language: str) -> tuple[str, int, int] | None:
     return None
 
 
+def _cue_at(name: str, norm: str, s: int, rules: RuleSet, cues: _Cues) -> bool:
+    """Whether cue ``name`` holds for a match at ``s`` (before it, or anywhere, by its scope)."""
+    cue = rules.cues[name]
+    if cue.scope == "before":
+        return _cue_before(cue, norm, s) is not None
+    return cues.has(name)
+
+
 def _judge(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _Cues):
     """Effective (level, person, note) of one match, or None to ignore it."""
+    if rule.unless and any(_cue_at(n, norm, s, rules, cues) for n in rule.unless):
+        return None  # a harmless context: a game, a lecture, a joke
+    if rule.requires and not all(_cue_at(n, norm, s, rules, cues) for n in rule.requires):
+        return None
+    if rule.requires_any and not any(_cue_at(n, norm, s, rules, cues) for n in rule.requires_any):
+        return None
     cat = rule.category
     if cat in _RISK:
         negated = _cue_before(rules.cues["negation"], norm, s)
@@ -235,14 +284,111 @@ _CATEGORY_TEXT = {
 }
 
 
+@functools.lru_cache(maxsize=64)
+def _requested(language: str | None) -> str:
+    code = (language or "en").strip().lower().replace("_", "-").split("-")[0]
+    return code or "en"
+
+
+def _languages(text: str, language: str | None) -> tuple[tuple[str, ...], str | None]:
+    """The rule files that screen ``text`` and, when its language has none, that language.
+
+    English rules always run: chats mix languages, and English slang ("kms") travels.
+    A message is screened in another language too when the context names one with a
+    rule file, or when the context says "auto" or "en" and the text is clearly written
+    in one. A message in a language without a rule file is reported as unscreened.
+    """
+    req = _requested(language)
+    if req in ("en", "auto"):
+        guess = guess_language(text)
+        if guess is None or guess == "en":
+            return ("en",), None
+        if has_rules(guess):
+            return (guess, "en"), None
+        return ("en",), guess
+    if has_rules(req):
+        return (req, "en"), None
+    guess = guess_language(text)
+    # the context's language has no rules: only plain English text is fully screened
+    if (guess == "en" and text.isascii()) or (guess is None and (not text.strip() or text.isascii() and len(text) < 12)):
+        return ("en",), None
+    if guess == "en":
+        guess = None
+    if guess is not None and has_rules(guess):
+        return (guess, "en"), None
+    return ("en",), guess or req
+
+
+def _merged(text: str, langs: tuple[str, ...]) -> Analysis:
+    if len(langs) == 1:
+        return _analyse(text, langs[0])
+    parts = [_analyse(text, lang) for lang in langs]
+    hits: list[Hit] = []
+    seen: set[tuple[int, int, Level]] = set()
+    for part in parts:
+        for h in part.hits:
+            key = (h.start, h.end, h.level)
+            if key not in seen:
+                seen.add(key)
+                hits.append(h)
+    persons = {p.ideation_person for p in parts if p.ideation_person}
+    pii = next((p for p in parts if p.pii_spans), parts[-1])
+    return Analysis(
+        tuple(hits), pii.pii_spans, pii.pii_kinds,
+        "first" if "first" in persons else ("third" if persons else None),
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _has_cue(text: str, language: str, name: str) -> bool:
+    rules = get_rules(language)
+    cue = rules.cues.get(name)
+    if cue is None or not text:
+        return False
+    return cue.regex.search(_normalised(text, language)[0]) is not None
+
+
+def _answers_risk_question(text: str, recent: tuple[str, ...], langs: tuple[str, ...]) -> str | None:
+    """How ``text`` answers a question about risk asked in ``recent``, or None.
+
+    A yes to a question whose yes means danger ("Did you take something?"), a no to one
+    whose no means danger ("Are you safe?"), or any means, place, plan or timing named
+    after either ("Where are you?" "the bridge")."""
+    def has(t: str, name: str) -> bool:
+        return any(_has_cue(t, lang, name) for lang in langs)
+
+    asked_yes = any(has(_as_text(t), "question_yes") for t in recent)
+    asked_no = any(has(_as_text(t), "question_no") for t in recent)
+    if not (asked_yes or asked_no) or any(has(text, n) for n in ("safe_answer", "med_benign", "place_benign", "hyperbole")):
+        return None
+    if asked_yes and has(text, "affirm") and not has(text, "deny"):
+        return "a yes"
+    if asked_no and has(text, "deny") and not has(text, "affirm"):
+        return "a no"
+    cue = next(filter(None, (_context_cue(text, lang) for lang in langs)), None)
+    if cue:
+        return f"{cue[0]} named in answer"
+    return None
+
+
+def _as_text(text: object) -> str:
+    """Whatever arrives is screened as text: bytes are decoded, None is empty."""
+    if isinstance(text, str):
+        return text
+    if text is None:
+        return ""
+    if isinstance(text, (bytes, bytearray)):
+        return bytes(text).decode("utf-8", errors="replace")
+    return str(text)
+
+
 def assess(text: str, context: AssessmentContext | None = None) -> Assessment:
     """Screen one chat message. See the package docstring for the contract."""
     context = context or _DEFAULT_CONTEXT
-    text = text or ""
-    lang = context.language or "en"
-    an = _analyse(text, lang)
-    rules = get_rules(lang)
-
+    text = _as_text(text)
+    langs, unscreened = _languages(text, context.language)
+    an = _merged(text, langs)
+    rules = get_rules("en")
     level = Level.NONE
     categories: set[Category] = set()
     spans: list[Span] = list(an.pii_spans)
@@ -260,6 +406,13 @@ def assess(text: str, context: AssessmentContext | None = None) -> Assessment:
         spans.extend(Span(h.start, h.end, h.category, h.rule.id) for h in misconduct)
 
     risk_level = Level.NONE
+    # A listener's words about risk reflect or ask about the seeker's ("You said you've been
+    # cutting", "Are you planning to end your life tonight?"): they are not the listener's own.
+    listener = context.sender_role == "listener"
+    hits = tuple(h for h in an.hits if not (listener and h.category in _RISK))
+    if listener and len(hits) < len(an.hits):
+        reasons.append("risk words from a listener, about the seeker: not scored")
+    an = Analysis(hits, an.pii_spans, an.pii_kinds, None if listener else an.ideation_person)
     for h in an.hits:
         if h.category is Category.LISTENER_MISCONDUCT:
             continue
@@ -288,10 +441,12 @@ def assess(text: str, context: AssessmentContext | None = None) -> Assessment:
     if context.recent_levels is not None and len(context.recent_levels) == len(context.recent_texts):
         levels = context.recent_levels[-rules.context_messages:]
         recent = tuple(t for t, stored in zip(recent, levels) if stored >= Level.ELEVATED)
-    cue = _context_cue(text, lang) if level < Level.IMMINENT and recent else None
+    cue = None
+    if level < Level.IMMINENT and recent and not listener and not any(_has_cue(text, lg, "safe_answer") for lg in langs):
+        cue = next(filter(None, (_context_cue(text, lang) for lang in langs)), None)
     earlier = []
     if cue:
-        earlier = [_analyse(t, lang).ideation_person for t in recent if t]
+        earlier = [_merged(_as_text(t), langs).ideation_person for t in recent if t]
         earlier = [p for p in earlier if p]
     if cue and earlier:
         name, s, e = cue
@@ -303,12 +458,24 @@ def assess(text: str, context: AssessmentContext | None = None) -> Assessment:
         reasons.insert(0, f"imminent: {name} named after earlier "
                           f"{'third-person ' if 'first' not in earlier else ''}suicidal ideation in this conversation")
 
+    # an answer to a question about risk: "Did you take something?" "all of them idk",
+    # "Are you safe?" "no. on the tracks", "Where are you?" "the bridge"
+    if level < Level.IMMINENT and context.recent_texts and not listener:
+        answered = _answers_risk_question(text, context.recent_texts[-2:], langs)
+        if answered:
+            level = Level.IMMINENT
+            categories.add(Category.SELF_HARM)
+            spans.append(Span(0, len(text), Category.SELF_HARM, "context.answer"))
+            reasons.insert(0, f"imminent: {answered} to a question about risk in this conversation")
+
     if an.pii_kinds:
         categories.add(Category.PERSONAL_INFO)
         reasons.append("personal information: " + ", ".join(sorted(an.pii_kinds)))
 
     if third_person:
         reasons.insert(0, "about a third person (someone the sender knows may be at risk)")
+    if unscreened:
+        reasons.append(f"unscreened: language {unscreened} (no rule file; screened with English rules only)")
     spans.sort(key=lambda sp: (sp.start, sp.end))
     return Assessment(
         level=level,
@@ -316,4 +483,6 @@ def assess(text: str, context: AssessmentContext | None = None) -> Assessment:
         spans=tuple(spans),
         reason="; ".join(reasons) if reasons else "no risk indicators",
         third_person=third_person,
+        unscreened=unscreened is not None,
+        language=langs[0] if unscreened is None else unscreened,
     )

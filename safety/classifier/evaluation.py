@@ -1,14 +1,19 @@
 """Evaluate an assessor on a labelled CSV set (pure Python, no Django).
 
 CSV columns: ``text`` and ``level`` are required; ``category`` (one of the
-Category values or empty), ``role`` (sender role) and ``context`` (earlier
-messages, oldest first, separated by `` || ``) are optional.
+Category values or empty), ``role`` (sender role), ``context`` (earlier
+messages, oldest first, separated by `` || ``), ``lang`` (the message's
+language, used instead of the ``language`` argument) and ``class`` (the
+fine-grained class of the corpus, /work/wt/CORPUS.md, reported per class)
+are optional. The older ``safety/data/eval_*.csv`` sets and the corpus
+splits in ``safety/data/corpus/`` both read this way.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +42,8 @@ class Example:
     role: str = "seeker"
     context: tuple[str, ...] = ()
     line: int = 0
+    klass: str = ""  # the corpus's fine-grained class, if the file has one
+    language: str = ""  # the row's language, if the file has a lang column
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,31 @@ class LevelScore:
 
 
 @dataclass(frozen=True)
+class ClassScore:
+    """How one fine-grained class fared: ``exact`` rows got their labelled level,
+    ``raised`` rows were predicted elevated or imminent."""
+
+    name: str
+    support: int
+    exact: int
+    raised: int
+    levels: frozenset[Level]  # the labelled levels of the class's rows
+
+    @property
+    def is_risk(self) -> bool:
+        return min(self.levels) >= Level.ELEVATED
+
+    @property
+    def misses(self) -> int:
+        """Risk classes: rows not raised to elevated+. Safe classes: rows raised (false alarms)."""
+        if self.is_risk:
+            return self.support - self.raised
+        if max(self.levels) <= Level.DISTRESS:
+            return self.raised
+        return self.support - self.exact
+
+
+@dataclass(frozen=True)
 class EvalResult:
     total: int
     scores: dict[Level, LevelScore]
@@ -65,6 +97,32 @@ class EvalResult:
     ordinary: int  # number of none/distress examples
     category_recall: dict[Category, tuple[int, int]]  # category -> (found, support)
     misses: tuple[tuple[Example, Assessment], ...] = field(default=(), repr=False)
+    # class -> ClassScore, when the file has a class column
+    classes: dict[str, "ClassScore"] = field(default_factory=dict)
+    seconds: tuple[float, ...] = field(default=(), repr=False)  # time of each assessor call
+    first_call_seconds: float = 0.0  # an untimed-set warm-up call: loads rules and model
+
+    def percentile_ms(self, q: float) -> float:
+        """The q-th percentile (0-100) of the time per message, in milliseconds."""
+        if not self.seconds:
+            return 0.0
+        ordered = sorted(self.seconds)
+        k = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+        return ordered[k] * 1e3
+
+    @property
+    def recall_imminent_at_least_elevated(self) -> float:
+        """Share of imminent examples predicted elevated or imminent."""
+        n = self.scores[Level.IMMINENT].support
+        hit = self.confusion[Level.IMMINENT][Level.ELEVATED] + self.confusion[Level.IMMINENT][Level.IMMINENT]
+        return hit / n if n else 1.0
+
+    @property
+    def recall_elevated_at_least_elevated(self) -> float:
+        """Share of elevated examples predicted elevated or imminent."""
+        n = self.scores[Level.ELEVATED].support
+        hit = self.confusion[Level.ELEVATED][Level.ELEVATED] + self.confusion[Level.ELEVATED][Level.IMMINENT]
+        return hit / n if n else 1.0
 
     def recall(self, level: Level | str) -> float:
         return self.scores[Level.parse(level)].recall
@@ -130,7 +188,9 @@ def read_examples(source: str | Path | io.TextIOBase | Iterable[str]) -> list[Ex
         role = (row.get("role") or "").strip() or "seeker"
         ctx_raw = (row.get("context") or "").strip()
         context = tuple(t.strip() for t in ctx_raw.split(CONTEXT_SEPARATOR) if t.strip()) if ctx_raw else ()
-        out.append(Example(text, level, category, role, context, line))
+        klass = (row.get("class") or "").strip()
+        language = (row.get("lang") or "").strip().lower()
+        out.append(Example(text, level, category, role, context, line, klass, language))
     if not out:
         raise EvalDataError("no examples in file")
     return out
@@ -147,10 +207,26 @@ def evaluate(
     cat_found: dict[Category, list[int]] = {c: [0, 0] for c in Category}
     misses = []
     total = 0
+    seconds = []
+    per_class: dict[str, list] = {}
+    clock = time.perf_counter
+    # One call before the timed ones, so loading rules or a model is reported apart.
+    t0 = clock()
+    assessor("hello", AssessmentContext(language=language))
+    first_call = clock() - t0
     for ex in examples:
         total += 1
-        a = assessor(ex.text, AssessmentContext(sender_role=ex.role, recent_texts=ex.context, language=language))
+        ctx = AssessmentContext(sender_role=ex.role, recent_texts=ex.context, language=ex.language or language)
+        t0 = clock()
+        a = assessor(ex.text, ctx)
+        seconds.append(clock() - t0)
         confusion[ex.level][a.level] += 1
+        if ex.klass:
+            c = per_class.setdefault(ex.klass, [0, 0, 0, set()])
+            c[0] += 1
+            c[1] += a.level == ex.level
+            c[2] += a.level >= Level.ELEVATED
+            c[3].add(ex.level)
         if ex.category is not None:
             cat_found[ex.category][1] += 1
             if ex.category in a.categories:
@@ -173,6 +249,10 @@ def evaluate(
         ordinary=ordinary,
         category_recall={c: (f, n) for c, (f, n) in cat_found.items() if n},
         misses=tuple(misses),
+        classes={k: ClassScore(k, n, exact, raised, frozenset(levels))
+                 for k, (n, exact, raised, levels) in sorted(per_class.items())},
+        seconds=tuple(seconds),
+        first_call_seconds=first_call,
     )
 
 
@@ -209,11 +289,39 @@ def format_report(result: EvalResult, show_misses: int = 0) -> str:
     for g in LEVELS:
         lines.append(f"{g.label:<10}" + "".join(f"{result.confusion[g][p]:>10}" for p in LEVELS))
     lines.append("")
+    imm = result.scores[Level.IMMINENT].support
+    elev = result.scores[Level.ELEVATED].support
+    c = result.confusion
+    lines.append(
+        f"imminent recall (as imminent):         {result.recall(Level.IMMINENT):.3f}"
+        f"  ({c[Level.IMMINENT][Level.IMMINENT]}/{imm})"
+    )
+    lines.append(
+        f"imminent recall (as elevated+):        {result.recall_imminent_at_least_elevated:.3f}"
+        f"  ({c[Level.IMMINENT][Level.ELEVATED] + c[Level.IMMINENT][Level.IMMINENT]}/{imm})"
+    )
+    lines.append(
+        f"elevated recall (as elevated+):        {result.recall_elevated_at_least_elevated:.3f}"
+        f"  ({c[Level.ELEVATED][Level.ELEVATED] + c[Level.ELEVATED][Level.IMMINENT]}/{elev})"
+    )
+    lines.append(f"elevated+imminent recall (elevated+):  {result.recall_at_least_elevated:.3f}")
     lines.append(
         f"false alarms: {result.false_alarms}/{result.ordinary} ordinary (none/distress) messages "
         f"raised to elevated or above = {result.false_alarm_rate:.3f}"
     )
-    lines.append(f"recall of elevated+imminent at >= elevated: {result.recall_at_least_elevated:.3f}")
+    if result.seconds:
+        lines.append(
+            f"time per message: p50 {result.percentile_ms(50):.3f} ms, p99 {result.percentile_ms(99):.3f} ms "
+            f"(n={len(result.seconds)}, one process; first call, loading rules/model: "
+            f"{result.first_call_seconds * 1e3:.0f} ms)"
+        )
+    if result.classes:
+        lines.append("")
+        lines.append("per class (misses: risk classes not raised to elevated+; safe classes raised to elevated+)")
+        lines.append(f"  {'class':<22}{'levels':<19}{'n':>5}{'exact':>7}{'elev+':>7}{'misses':>8}")
+        for k, cs in sorted(result.classes.items(), key=lambda kv: (-kv[1].misses, kv[0])):
+            levels = "/".join(lv.label for lv in sorted(cs.levels))
+            lines.append(f"  {k:<22}{levels:<19}{cs.support:>5}{cs.exact:>7}{cs.raised:>7}{cs.misses:>8}")
     if result.category_recall:
         lines.append("")
         lines.append("category recall (labelled category among those found)")

@@ -90,6 +90,14 @@ def normalise(text: str, rules: RuleSet) -> tuple[str, list[int] | None]:
     if "'" in s:
         s, origin = _drop(s, origin, [i for i, c in enumerate(s) if c == "'"])
 
+    # masked letters restored from the risk words of the same length: "k*ll" -> "kill"
+    if rules.unmask and "*" in s:
+        s = _MASKED.sub(lambda m: _unmask(m.group(0), rules.unmask), s)
+
+    # common misspellings repaired as whole words: "sucide" -> "suicide"
+    if rules.spelling_regex is not None:
+        s, origin = _respell(s, origin, rules)
+
     # punctuation: inside words -> space; other symbols/emoji -> space (same length)
     s = _INNER_PUNCT.sub(lambda m: " " * len(m.group(0)), s)
     s = _KEEP.sub(" ", s)
@@ -104,6 +112,48 @@ def normalise(text: str, rules: RuleSet) -> tuple[str, list[int] | None]:
         if drop:
             s, origin = _drop(s, origin, drop)
     return s, origin
+
+
+_MASKED = re.compile(r"(?<![a-z0-9*])(?=[a-z*]*[a-z])[a-z]*\*[a-z*]*(?![a-z0-9])")
+
+
+def _unmask(token: str, words: dict[int, tuple[str, ...]]) -> str:
+    """The one risk word that ``token`` spells with some letters starred out, else ``token``.
+
+    At least half the letters must be visible, and the first one, so "****" or "*ie"
+    stay as they are."""
+    if token[0] == "*" or token.count("*") * 2 > len(token):
+        return token
+    found = None
+    for w in words.get(len(token), ()):
+        if all(t == "*" or t == c for t, c in zip(token, w)):
+            if found is not None and found != w:
+                return token  # ambiguous
+            found = w
+    return found or token
+
+
+def _respell(s: str, origin: list[int] | None, rules: RuleSet) -> tuple[str, list[int] | None]:
+    rx = rules.spelling_regex
+    if rx is None or rx.search(s) is None:
+        return s, origin
+    if origin is None:
+        origin = list(range(len(s)))
+    parts: list[str] = []
+    omap: list[int] = []
+    prev = 0
+    for m in rx.finditer(s):
+        a, b = m.span()
+        parts.append(s[prev:a])
+        omap.extend(origin[prev:a])
+        new = rules.spelling[m.group(0)]
+        parts.append(new)
+        # every repaired character points into the misspelt word
+        omap.extend(origin[a + min(k, b - a - 1)] for k in range(len(new)))
+        prev = b
+    parts.append(s[prev:])
+    omap.extend(origin[prev:])
+    return "".join(parts), omap
 
 
 _runs_cache: dict[int, re.Pattern[str]] = {}

@@ -8,12 +8,15 @@ and the entry.
 
 from __future__ import annotations
 
+import functools
 import re
+import sys
 import threading
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .types import Category, Level, RuleFileError
 
@@ -28,6 +31,52 @@ LEFT = r"(?<![a-z0-9])"
 RIGHT = r"(?![a-z0-9])"
 
 _TOKEN = re.compile(r"\{[^{}]*\}|<[a-z_0-9]+>|\S+")
+
+
+def _tokens(phrase: str) -> list[str]:
+    """Split a phrase into words, {groups} (which may nest) and <lists>."""
+    if "{" not in phrase:
+        return _TOKEN.findall(phrase)
+    out: list[str] = []
+    i, n = 0, len(phrase)
+    while i < n:
+        if phrase[i].isspace():
+            i += 1
+            continue
+        if phrase[i] == "{":
+            depth, j = 0, i
+            while j < n:
+                if phrase[j] == "{":
+                    depth += 1
+                elif phrase[j] == "}":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            out.append(phrase[i:j + 1])  # unclosed: no "}" at the end, reported by the caller
+            i = j + 1
+            continue
+        j = i
+        while j < n and not phrase[j].isspace() and phrase[j] != "{":
+            j += 1
+        out.append(phrase[i:j])
+        i = j
+    return out
+
+
+def _alternatives(group: str) -> list[str]:
+    """The top-level alternatives of a {group}'s inside."""
+    out, depth, start = [], 0, 0
+    for k, ch in enumerate(group):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            out.append(group[start:k])
+            start = k + 1
+    out.append(group[start:])
+    return out
 _VALID_WORD = re.compile(r"^[a-z0-9'*~]+$")
 
 
@@ -67,29 +116,50 @@ def _compile_word(word: str) -> str:
             out.append(ch)
         elif ch == prev:
             continue  # "kill" -> k+i+l+ : repeated letters are squeezed
-        else:
+        elif not out:
             # "x" then "x*": same as "x+", but a leading literal lets sre skip
             # non-matching alternatives cheaply
             out.append(ch + ch + "*")
+        else:
+            out.append(ch + "+")
         prev = ch
     return "".join(out) + ("[a-z0-9]*" if stem_flag else "")
 
 
+def _fold(phrase: str) -> str:
+    """Accents off, as the normaliser does to messages: rule files may write "coupé"."""
+    if phrase.isascii():
+        return phrase
+    return "".join(c for c in unicodedata.normalize("NFKD", phrase) if not unicodedata.combining(c))
+
+
+_seq_cache: dict[tuple[str, int], str] = {}
+
+
 def _compile_seq(phrase: str, vocab: dict[str, str] | None) -> str:
-    """Compile a phrase (without outer boundaries) into a regex source."""
-    phrase = phrase.strip().lower()
+    """Compile a phrase (without outer boundaries) into a regex source (memoised: the
+    same groups and word lists recur across a file's phrases)."""
+    key = (phrase, id(vocab))
+    src = _seq_cache.get(key)
+    if src is None:
+        src = _seq_cache[key] = _compile_seq_uncached(phrase, vocab)
+    return src
+
+
+def _compile_seq_uncached(phrase: str, vocab: dict[str, str] | None) -> str:
+    phrase = _fold(phrase.strip().lower())
     if not phrase:
         return ""
     parts: list[str] = []
     pending_gap = False
-    for tok in _TOKEN.findall(phrase):
+    for tok in _tokens(phrase):
         if tok == "*":
             pending_gap = True
             continue
         if tok.startswith("{"):
             if not tok.endswith("}"):
                 raise _PhraseError(f"unclosed '{{' in {phrase!r}")
-            alts = tok[1:-1].split("|")
+            alts = _alternatives(tok[1:-1])
             src = "(?:" + "|".join(_compile_seq(a, vocab) for a in alts) + ")"
         elif tok.startswith("<"):
             name = tok[1:-1]
@@ -117,14 +187,14 @@ _MAX_EXPANSION = 5000
 def _expand_leading(phrase: str, vocab_lists: dict[str, list[str]], depth: int = 0) -> list[str]:
     """Expand a leading {a|b} or <list> into separate phrases, so that every
     compiled alternative starts with a literal letter (fast to reject)."""
-    tokens = _TOKEN.findall(phrase.strip().lower())
+    tokens = _tokens(_fold(phrase.strip().lower()))
     if not tokens:
         return []
     first, rest = tokens[0], " ".join(tokens[1:])
     if depth > 8:
         return [phrase]
     if first.startswith("{") and first.endswith("}"):
-        alts = first[1:-1].split("|")
+        alts = _alternatives(first[1:-1])
     elif first.startswith("<") and first.endswith(">") and first[1:-1] in vocab_lists:
         alts = vocab_lists[first[1:-1]]
     else:
@@ -164,16 +234,50 @@ def compile_phrases(
     phrases: list[str],
     vocab: dict[str, str] | None,
     vocab_lists: dict[str, list[str]] | None = None,
+    expand: bool = True,
 ) -> str:
     sources = []
     for p in phrases:
-        for q in _expand_leading(p, vocab_lists or {}) if vocab is not None else [p]:
-            src = _compile_seq(q, vocab)
+        if not expand or vocab is None:
+            # rules: tried only where their first word occurs (rule_starts), so their
+            # alternatives need not start with a literal; kept whole, they compile faster
+            srcs = [_compile_seq(p, vocab)]
+        else:
+            srcs = [_compile_seq(q, vocab) for q in _expand_leading(p, vocab_lists or {})]
+        sources.extend(src for src in srcs if src)
+    if not sources:
+        raise _PhraseError("empty phrase")
+    return LEFT + _factor(sources) + RIGHT
+
+
+
+PREFIX_TOKENS = 2
+_PREFIX_MAX = 120
+
+
+def compile_prefixes(phrases: list[str], vocab: dict[str, str], vocab_lists: dict[str, list[str]]) -> str:
+    """A regex for the first words of ``phrases``, each alternative starting with a letter.
+
+    It finds every position where one of the phrases may start (a necessary condition:
+    the phrase's own regex begins the same way), and stays small however large the
+    phrases' word lists are. No right boundary: "kill" must still find "killmyself"."""
+    sources = []
+    for p in phrases:
+        for q in _expand_leading(p, vocab_lists):
+            head: list[str] = []
+            for tok in _tokens(q):
+                if tok == "*" or len(head) == PREFIX_TOKENS:
+                    break
+                # a long word list as second word would repeat for every first word
+                if head and len(_compile_seq(tok, vocab)) > _PREFIX_MAX:
+                    break
+                head.append(tok)
+            src = _compile_seq(" ".join(head), vocab)
             if src:
                 sources.append(src)
     if not sources:
         raise _PhraseError("empty phrase")
-    return LEFT + _factor(sources) + RIGHT
+    return LEFT + _factor(sources)
 
 
 # --------------------------------------------------------------------------
@@ -185,7 +289,43 @@ class Cue:
     name: str
     scope: str  # "before" | "message"
     window: int
-    regex: re.Pattern[str]
+    regex: re.Pattern[str] | LazyPattern
+
+
+class LazyPattern:
+    """A regular expression compiled on first use.
+
+    The rules' alternations are large (word lists inlined many times) and sre compiles
+    them slowly; a rule is only ever tried where its first word occurs, so most of them
+    are not needed by the first messages a process screens. The source is validated
+    piece by piece when the file is loaded, so compiling later cannot fail."""
+
+    def __init__(self, pattern: "str | Callable[[], str]"):
+        self._source = pattern
+        self._rx: re.Pattern[str] | None = None
+
+    @property
+    def pattern(self) -> str:
+        if callable(self._source):
+            self._source = self._source()
+        return self._source
+
+    def compiled(self) -> re.Pattern[str]:
+        rx = self._rx
+        if rx is None:
+            rx = self._rx = re.compile(self.pattern)
+            # later calls go straight to the compiled pattern
+            self.match, self.search, self.finditer = rx.match, rx.search, rx.finditer
+        return rx
+
+    def match(self, string: str, pos: int = 0, endpos: int = sys.maxsize):
+        return self.compiled().match(string, pos, endpos)
+
+    def search(self, string: str, pos: int = 0, endpos: int = sys.maxsize):
+        return self.compiled().search(string, pos, endpos)
+
+    def finditer(self, string: str, pos: int = 0, endpos: int = sys.maxsize):
+        return self.compiled().finditer(string, pos, endpos)
 
 
 @dataclass(frozen=True)
@@ -193,10 +333,15 @@ class Rule:
     id: str
     category: Category | None
     level: Level
-    regex: re.Pattern[str]
+    regex: re.Pattern[str] | LazyPattern
     third_person: bool = False
     minor_level: Level | None = None
     weight: float = 1.0
+    # cue names: all of `requires` and one of `requires_any` must be present for the
+    # match to count, and none of `unless` (harmless contexts: games, study, jokes)
+    requires: tuple[str, ...] = ()
+    requires_any: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -216,6 +361,16 @@ class RuleSet:
     escalation: dict[str, tuple[frozenset[str], ...]]
     context_cues: tuple[str, ...]
     role_weights: dict[str, float]
+    # whole-token repairs applied while normalising: misspellings -> spelling
+    spelling: dict[str, str] = field(default_factory=dict)
+    spelling_regex: re.Pattern[str] | None = None
+    # words restored from masked spellings ("k*ll", "s*icide"): length -> words
+    unmask: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    # which rules can start with a word: the word with repeated letters squeezed -> rule
+    # indexes; rules that start with a pattern are always tried
+    first_words: dict[str, tuple[tuple[int, frozenset[str] | None, LazyPattern], ...]] = field(default_factory=dict)
+    first_word_lengths: tuple[int, ...] = ()
+    always_try: tuple[int, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -223,7 +378,10 @@ class RuleSet:
 # loading
 
 _TOP_KEYS = {"meta", "normalise", "vocab", "allow", "cues", "escalation", "rule", "roles"}
-_RULE_KEYS = {"id", "category", "level", "phrases", "patterns", "third_person", "minor_level", "weight"}
+_RULE_KEYS = {
+    "id", "category", "level", "phrases", "patterns", "third_person", "minor_level", "weight",
+    "requires", "requires_any", "unless",
+}
 _CUE_KEYS = {"scope", "window", "phrases", "patterns"}
 _REQUIRED_CUES = {
     "negation", "past", "current", "second_person", "third_person", "first_person",
@@ -252,7 +410,7 @@ def _regex(path: Path, where: str, source: str, flags: int = 0) -> re.Pattern[st
         raise _fail(path, where, f"invalid regular expression: {exc}") from None
 
 
-def _phrases_regex(path, where, phrases, patterns, vocab, vocab_lists=None) -> re.Pattern[str]:
+def _phrases_regex(path, where, phrases, patterns, vocab, vocab_lists=None, expand=True, lazy=False):
     alts: list[str] = []
     if phrases:
         plist = _str_list(path, where + ".phrases", phrases)
@@ -262,7 +420,7 @@ def _phrases_regex(path, where, phrases, patterns, vocab, vocab_lists=None) -> r
             except _PhraseError as exc:
                 raise _fail(path, f"{where}.phrases[{i}] {p!r}", str(exc)) from None
         try:
-            alts.append(compile_phrases(plist, vocab, vocab_lists))
+            alts.append(compile_phrases(plist, vocab, vocab_lists, expand))
         except _PhraseError as exc:
             raise _fail(path, where + ".phrases", str(exc)) from None
     if patterns:
@@ -271,11 +429,21 @@ def _phrases_regex(path, where, phrases, patterns, vocab, vocab_lists=None) -> r
             alts.append("(?:" + p + ")")
     if not alts:
         raise _fail(path, where, "needs at least one entry in 'phrases' or 'patterns'")
+    if lazy:
+        return LazyPattern("|".join(alts))
     return _regex(path, where, "|".join(alts))
 
 
 def parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
     """Validate and compile a parsed rule file."""
+    _seq_cache.clear()
+    try:
+        return _parse_rules(data, path)
+    finally:
+        _seq_cache.clear()
+
+
+def _parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
     unknown = set(data) - _TOP_KEYS
     if unknown:
         raise _fail(path, "top level", f"unknown section(s): {', '.join(sorted(unknown))}")
@@ -308,6 +476,17 @@ def parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
     if not isinstance(confusables, dict):
         raise _fail(path, "normalise.confusables", "expected a table of character -> replacement")
     join_single = int(norm.get("join_single_letters", 3))
+    spelling_raw = norm.get("spelling", {})
+    if not isinstance(spelling_raw, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and re.fullmatch(r"[a-z0-9]+", k) and re.fullmatch(r"[a-z0-9 ]+", v)
+        for k, v in spelling_raw.items()
+    ):
+        raise _fail(path, "normalise.spelling", "expected lower-case words mapped to lower-case words")
+    unmask: dict[int, list[str]] = {}
+    for w in _str_list(path, "normalise.unmask", norm.get("unmask", [])):
+        if not re.fullmatch(r"[a-z]+", w):
+            raise _fail(path, "normalise.unmask", f"{w!r}: expected a lower-case word")
+        unmask.setdefault(len(w), []).append(w)
 
     # vocab
     vocab_raw = data.get("vocab", {})
@@ -346,7 +525,7 @@ def parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
             raise _fail(path, where, f"scope must be 'before' or 'message', not {scope!r}")
         cues[name] = Cue(
             name, scope, int(sec.get("window", 5)),
-            _phrases_regex(path, where, sec.get("phrases"), sec.get("patterns"), vocab, vocab_raw),
+            _phrases_regex(path, where, sec.get("phrases"), sec.get("patterns"), vocab, vocab_raw, lazy=True),
         )
     missing = _REQUIRED_CUES - set(cues)
     if missing:
@@ -398,10 +577,18 @@ def parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
             weight = float(r.get("weight", 1.0))
         except (TypeError, ValueError):
             raise _fail(path, where, "weight must be a number") from None
+        conditions = {}
+        for key in ("requires", "requires_any", "unless"):
+            names = _str_list(path, f"{where}.{key}", r.get(key, []))
+            for n in names:
+                if n not in cues:
+                    raise _fail(path, f"{where}.{key}", f"unknown cue {n!r}")
+            conditions[key] = tuple(names)
         rules.append(Rule(
             rid, category, level,
-            _phrases_regex(path, where, r.get("phrases"), r.get("patterns"), vocab, vocab_raw),
-            bool(r.get("third_person", False)), minor_level, weight,
+            # not expanded: rule_starts below finds where a rule may start
+            _phrases_regex(path, where, r.get("phrases"), r.get("patterns"), vocab, vocab_raw, expand=False, lazy=True),
+            bool(r.get("third_person", False)), minor_level, weight, **conditions,
         ))
     if not rules:
         raise _fail(path, "rule", "no [[rule]] entries")
@@ -432,20 +619,22 @@ def parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
 
     # one combined regex to skip messages with nothing to look at
     standalone_cues = {n for combo in escalation["standalone"] for n in combo}
-    all_phrases: list[str] = []
     raw_patterns: list[str] = []
     for r in raw_rules:
-        all_phrases.extend(r.get("phrases") or [])
         raw_patterns.extend(r.get("patterns") or [])
+    first_words, always_try = _first_word_index(raw_rules, vocab, vocab_raw)
+    # the standalone cues can raise a message with no rule match: their phrases start positions too
+    any_src = compile_prefixes(
+        [p for n in sorted(standalone_cues) for p in (data["cues"][n].get("phrases") or [])], vocab, vocab_raw,
+    ) if standalone_cues else ""
+    any_src = "|".join(x for x in (LEFT + _trie(sorted(first_words)), any_src) if x)
     for n in sorted(standalone_cues):
-        all_phrases.extend(data["cues"][n].get("phrases") or [])
         raw_patterns.extend(data["cues"][n].get("patterns") or [])
-    any_src = compile_phrases(all_phrases, vocab, vocab_raw)
     if raw_patterns:
         any_src += "|" + "|".join("(?:" + p + ")" for p in raw_patterns)
-    # a lookahead: search() answers "does anything match at all" (the fast
-    # path for ordinary chat) and finditer() yields every position where a
-    # rule may start, overlaps included
+    # a lookahead: search() answers "may anything match at all" (the fast path for
+    # ordinary chat) and finditer() yields every position where a rule may start (a
+    # word a rule starts with), overlaps included
     rule_starts = _regex(path, "rule", "(?=" + any_src + ")")
 
     return RuleSet(
@@ -454,7 +643,112 @@ def parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
         confusables=dict(confusables), join_single_letters=join_single,
         allow=allow, cues=cues, rules=tuple(rules), rule_starts=rule_starts,
         escalation=escalation, context_cues=context_cues, role_weights=role_weights,
+        first_words=first_words, first_word_lengths=tuple(sorted({len(w) for w in first_words}, reverse=True)),
+        always_try=always_try,
+        spelling=dict(spelling_raw),
+        spelling_regex=re.compile(
+            LEFT + "(?:" + "|".join(sorted(map(re.escape, spelling_raw), key=len, reverse=True)) + ")" + RIGHT
+        ) if spelling_raw else None,
+        unmask={n: tuple(ws) for n, ws in unmask.items()},
     )
+
+
+def _trie(words: list[str]) -> str:
+    """One regex for ``words`` (repeated letters allowed), factored letter by letter so
+    that sre rejects a position after a character or two."""
+    if not words:
+        return "(?!)"
+    tree: dict = {}
+    for w in words:
+        node = tree
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        alts = []
+        for ch, child in sorted(node.items()):
+            if ch == "":
+                alts.append("")
+            else:
+                alts.append(re.escape(ch) + ("+" if ch.isalpha() else "") + emit(child))
+        if len(alts) == 1:
+            return alts[0]
+        return "(?:" + "|".join(alts) + ")"
+
+    return emit(tree)
+
+
+def squeeze(word: str) -> str:
+    """``word`` with runs of one letter cut to one: the key the phrase compiler matches by."""
+    return _REPEATS.sub(r"\1", word)
+
+
+_REPEATS = re.compile(r"([a-z])\1+")
+
+
+def _first_chars(tok: str, vocab_lists: dict[str, list[str]], depth: int = 0) -> frozenset[str] | None:
+    """The letters a phrase token can start with; None when it can start with anything."""
+    if depth > 4 or tok == "*" or "\\" in tok or "[" in tok:
+        return None
+    if tok.startswith("{") or tok.startswith("<"):
+        alts = _alternatives(tok[1:-1]) if tok.startswith("{") else vocab_lists.get(tok[1:-1], [])
+        out: set[str] = set()
+        for alt in alts:
+            toks = _tokens(alt)
+            if not toks:
+                return None  # an empty alternative: the next token decides
+            sub = _first_chars(toks[0], vocab_lists, depth + 1)
+            if sub is None:
+                return None
+            out |= sub
+        return frozenset(out)
+    word = tok.replace("'", "")
+    return frozenset(word[0]) if word and word[0].isalnum() else None
+
+
+def _first_word_index(raw_rules: list[dict], vocab: dict[str, str], vocab_lists: dict[str, list[str]]):
+    """word -> ((rule index, letters the next word may start with or None, the rule's
+    phrases that start with that word), ...), and the rules to try everywhere.
+
+    A rule's whole alternation is slow to try at a position (sre walks every phrase);
+    the phrases that start with the word found there are few."""
+    index: dict[str, dict[int, set[str] | None]] = {}
+    buckets: dict[tuple[str, int], list[str]] = {}
+    always: set[int] = set()
+    for i, r in enumerate(raw_rules):
+        if r.get("patterns"):
+            always.add(i)
+        for p in r.get("phrases") or []:
+            for q in _expand_leading(p, vocab_lists):
+                toks = _tokens(q)
+                first = (toks[0] if toks else "").replace("'", "")
+                # a stem ("suicid~") or a starred word ("b*tch") is found by its literal start
+                head = re.match(r"[a-z0-9]+", first.rstrip("~"))
+                if "\\" in first or "[" in first or head is None:
+                    always.add(i)  # a raw fragment
+                    continue
+                key = squeeze(head.group(0))
+                buckets.setdefault((key, i), []).append(q)
+                whole = head.group(0) == first and len(toks) > 1
+                nxt = _first_chars(toks[1], vocab_lists) if whole else None
+                slot = index.setdefault(key, {})
+                if i in slot and slot[i] is None:
+                    continue
+                if nxt is None:
+                    slot[i] = None
+                else:
+                    slot[i] = (slot.get(i) or set()) | nxt
+
+    def bucket(key: str, i: int) -> LazyPattern:
+        phrases = tuple(dict.fromkeys(buckets[(key, i)]))
+        return LazyPattern(lambda: LEFT + _factor([_compile_seq(q, vocab) for q in phrases]) + RIGHT)
+
+    frozen = {
+        w: tuple((i, None if chars is None else frozenset(chars), bucket(w, i)) for i, chars in sorted(ix.items()))
+        for w, ix in index.items()
+    }
+    return frozen, tuple(sorted(always))
 
 
 def load_rule_file(path: str | Path) -> RuleSet:
@@ -471,6 +765,18 @@ def load_rule_file(path: str | Path) -> RuleSet:
 
 
 _resolved: dict[str, str] = {}
+
+
+@functools.lru_cache(maxsize=64)
+def has_rules(language: str) -> bool:
+    """Whether ``language`` (a code such as "fr" or "fr-CA") has a rule file of its own."""
+    lang = (language or "").lower().split("-")[0]
+    return bool(re.fullmatch(r"[a-z]{2,3}", lang)) and (RULES_DIR / f"{lang}.toml").exists()
+
+
+def available_languages() -> tuple[str, ...]:
+    """The language codes with a rule file."""
+    return tuple(sorted(p.stem for p in RULES_DIR.glob("*.toml")))
 
 
 def get_rules(language: str = "en") -> RuleSet:

@@ -70,6 +70,8 @@ class Span:
 class AssessmentContext:
     sender_role: str = "seeker"  # "seeker" | "listener" | "member"
     recent_texts: tuple[str, ...] = ()  # last few messages, oldest first, both sides
+    # "en", "es", ... or "auto". Messages are also screened in the language they are clearly
+    # written in; English rules always run.
     language: str = "en"
     # The risk level each of ``recent_texts`` was stored with, same order, when the caller
     # has them. The rule engine then looks for a plan, means or timing named after earlier
@@ -87,6 +89,11 @@ class Assessment:
     spans: tuple[Span, ...]
     reason: str
     third_person: bool = False
+    # True when the message is in a language with no rule file of its own: it was screened
+    # with the English rules only, so a low level means little. ``language`` is the
+    # language the rules screened it in (or the unscreened language's guessed code).
+    unscreened: bool = False
+    language: str = "en"
 
     @property
     def escalate(self) -> bool:

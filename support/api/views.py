@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
-from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.middleware.csrf import get_token
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.authentication import CSRFCheck
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -40,14 +41,13 @@ NEW_SESSIONS_TOO_FAST = "Too many new sessions from this network. Please wait a 
 NEW_SESSIONS_TOO_FAST_HERE = "Too many new sessions from this browser. Please wait a little."
 
 
-class _CsrfCheck(CsrfViewMiddleware):
-    def _reject(self, request, reason):
-        return reason
-
-
 def enforce_csrf(request) -> None:
-    """Apply Django's CSRF check to a view that anonymous clients call (login CSRF)."""
-    check = _CsrfCheck(lambda req: None)
+    """Apply Django's CSRF check to a view that anonymous clients call (login CSRF).
+
+    DRF checks CSRF only for signed-in sessions; this runs the same check (DRF's
+    ``CSRFCheck``, as ``SessionAuthentication`` does) and answers with our error body.
+    """
+    check = CSRFCheck(lambda req: None)
     check.process_request(request)
     reason = check.process_view(request, None, (), {})
     if reason:

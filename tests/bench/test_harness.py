@@ -12,7 +12,6 @@ from bench.harness.report import markdown, ratio_table
 from bench.harness.target import ChatMessage
 from bench.targets.baselines import CompactCodec
 
-
 # -- accounting -------------------------------------------------------------
 
 def test_ledger_clean_run():

@@ -42,7 +42,7 @@ def test_no_sender_seq_or_time_is_ever_mistaken_for_contact_details():
     import random
 
     target = _target()
-    target.current.conversation.update({m: 41 for m in range(1000)})
+    target.current.conversation.update(dict.fromkeys(range(1000), 41))
     rng = random.Random(8)
     for _ in range(2000):
         msg = ChatMessage(rng.randrange(1000), rng.randrange(100000), rng.randrange(10**9, 10**14))

@@ -210,11 +210,15 @@ def test_message_send_query_count_stays_small():
     assert len(queries) <= 7, [q["sql"] for q in queries.captured_queries]
 
 
-def test_a_plan_named_after_earlier_ideation_in_the_chat_is_flagged_imminent():
-    """The context check runs on the stored conversation: ideation two messages back makes a
+def test_a_plan_named_after_earlier_ideation_in_the_chat_is_flagged_imminent(settings):
+    """The rules' context check runs on the stored conversation: ideation two messages back makes a
     plan imminent (the stored risk levels say where to look)."""
     from safety.classifier import Level
     from safety.models import SafetyFlag
+
+    # The rules alone: the learned model (the default backend's second opinion) reads a
+    # bottle of pills as a risk even without ideation before it.
+    settings.SAFETY_ASSESSOR_BACKEND = "safety.classifier.assess"
 
     seeker, listener, conversation = matched_pair()
     message_send(sender=seeker, conversation_id=conversation.pk, client_id="c1", text="honestly i just want to die")

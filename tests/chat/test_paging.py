@@ -159,3 +159,16 @@ def test_a_server_frame_limit_too_small_for_one_long_message_is_refused_at_start
     assert frame_limits(None) == []
     settings.HEARTH_WS_SERVER_MAX_BYTES = 16 * 1024
     assert [error.id for error in frame_limits(None)] == ["hearth.E010"]
+
+
+async def test_paging_through_a_long_transcript_counts_as_one_read_but_rereading_from_the_start_is_limited(settings):
+    settings.HEARTH_WS_SYNC_PER_SOCKET = 3
+    seeker, listener, conversation = await sync_to_async(matched_pair)()
+    await sync_to_async(fill)(conversation, 200, sender=seeker, role="seeker")
+    async with connected(seeker) as ws:
+        for _ in range(3):
+            messages, sizes = await sync_all(ws, conversation.pk)
+            assert len(sizes) > 3 and len(messages) == conversation.last_seq
+        await ws.send_json_to({"type": "conversation.sync", "conversation": conversation.pk, "after_seq": 0, "ref": "again"})
+        _, error = await raw_until(ws, "error")
+        assert error["code"] == "rate_limited" and error["retry_after"] > 0

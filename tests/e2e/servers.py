@@ -155,7 +155,7 @@ class DaphneCluster:
             except Exception:
                 pass
 
-    def __enter__(self) -> "DaphneCluster":
+    def __enter__(self) -> DaphneCluster:
         self.prepare()
         return self
 

@@ -67,7 +67,7 @@ class OwnRedis:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=5)
 
-    def __enter__(self) -> "OwnRedis":
+    def __enter__(self) -> OwnRedis:
         self.start()
         return self
 

@@ -10,15 +10,11 @@ changes state (logout, history deletion) cannot affect another row.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from rest_framework.test import APIClient
 
-from support.models import Role
 from tests.factories import ListenerFactory, SeekerFactory, StaffFactory
 from tests.safety.helpers import flagged_pair
 
@@ -72,6 +68,7 @@ REST_MATRIX = [
     ("GET", "/api/v1/reports/mine", SIGNED_IN),
     ("POST", "/api/v1/blocks", SIGNED_IN),
     ("DELETE", "/api/v1/me/history", SEEKERS),
+    ("DELETE", "/api/v1/me/account", SEEKERS),
     ("GET", "/api/v1/metrics", SAFETY),  # service managers too (tests/metrics/test_dashboard_api.py)
     ("GET", "/api/v1/staff/queue", SAFETY),
     ("GET", "/api/v1/staff/flags/{flag}", SAFETY),
@@ -202,7 +199,7 @@ def test_the_matrix_covers_every_rest_route():
 # Which roles a socket admits (close code for the others).
 SOCKET_MATRIX = [
     ("/ws/v1/chat/", SEEKERS | LISTENERS, {"anonymous": 4401, "staff": 4403, "admin": 4403}),
-    ("/ws/v1/staff/", SAFETY, {"anonymous": 4401, **{role: 4403 for role in SEEKERS | LISTENERS}}),
+    ("/ws/v1/staff/", SAFETY, {"anonymous": 4401, **dict.fromkeys(SEEKERS | LISTENERS, 4403)}),
     ("/ws/v1/rooms/{room}/", SEEKERS | LISTENERS, {"anonymous": 4401, "staff": 4403, "admin": 4403}),
 ]
 

@@ -69,7 +69,7 @@ async def _diagnose(cluster, stuck) -> dict:
         try:
             await client.expect("pong", timeout=5)
             answers = True
-        except asyncio.TimeoutError:
+        except TimeoutError:
             answers = False
         pending = list(client.pending)
         with psycopg.connect(cluster.database_url) as conn:
@@ -126,7 +126,7 @@ async def _scenario(cluster, port: int, pairs_count: int) -> dict:
     while time.monotonic() < deadline:
         if all(sorted(c.messages.get(conv, {})) == [row[0] for row in stored[conv]] for w, r, conv, _ in pairs for c in (w, r)):
             break
-        for w, r, conv, _ in pairs:
+        for _w, r, conv, _ in pairs:
             await r.sync(conv)
         await asyncio.sleep(0.5)
     for client in clients:

@@ -61,7 +61,7 @@ async def _redis_outage(servers, redis: OwnRedis, database_url: str, *, pairs_co
     await asyncio.gather(*loops)
     # Messages written after the heartbeat re-joined the groups must arrive live, not only by sync.
     live_probe = {}
-    for writer, reader, conversation, _ in pairs:
+    for writer, _reader, conversation, _ in pairs:
         client_id = await writer.send_message(conversation, f"{writer.name} live probe")
         live_probe[conversation] = client_id
     deadline = back_at + 4 + CONVERGE_SECONDS + 5
@@ -110,7 +110,7 @@ def test_redis_killed_mid_chat_and_restarted_empty_loses_nothing_acknowledged(tm
         alive = [server.process.poll() is None for server in servers]
         logs = "\n".join(server.log() for server in servers)
 
-    assert all(alive), "a Daphne process died during the Redis outage"
+    assert all(alive), "a Daphne process died during the Redis outage:\n" + logs[-4000:]
     assert all(r.stats.connects >= 2 for _, r, *_ in result["pairs"]), "readers did not reconnect during the outage"
     assert result["converged_after_return"] is not None, "clients did not converge on the database: " + _diagnose(result, stored)
     assert result["converged_after_return"] <= CONVERGE_SECONDS, result["converged_after_return"]

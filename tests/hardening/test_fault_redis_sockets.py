@@ -86,7 +86,7 @@ print(room.pk)
             for name, ws, kind in (("staff", staff, "alert.created"), ("member", member, "room.message.created")):
                 try:
                     results[name] = (await _recv_type(ws, kind, 10), time.monotonic() - back_at)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     results[name] = (None, None)
             for ws in (staff, member, seeker, moderator):
                 await ws.close()

@@ -52,7 +52,7 @@ async def _chat(servers, secrets: list[str]) -> None:
     offer = await listener.expect("offer.created")
     await listener.send({"type": "offer.accept", "offer": offer["offer"]["id"]})
     await seeker.expect("conversation.started")
-    for i in range(5):
+    for _ in range(5):
         for client in (seeker, listener):
             text = f"private {client.name} words {uuid.uuid4().hex}"
             secrets.append(text)

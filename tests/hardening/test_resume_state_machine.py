@@ -20,9 +20,10 @@ import uuid
 import pytest
 from channels.layers import get_channel_layer
 from django.test import override_settings
-from hypothesis import HealthCheck, settings as hypothesis_settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from chat.models import Message
 from tests.chat.helpers import matched_pair

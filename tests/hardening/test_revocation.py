@@ -7,7 +7,6 @@ their socket and keeps receiving.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 
@@ -111,11 +110,11 @@ async def test_a_banned_seeker_is_closed_and_cannot_reconnect():
     listener_ws, _ = await open_socket(listener)
     await _hello(seeker_ws), await _hello(listener_ws)
 
-    from safety.sanctions import sanction_ban_seeker
-
     from datetime import timedelta
 
     from django.utils import timezone
+
+    from safety.sanctions import sanction_ban_seeker
 
     until = timezone.now() + timedelta(days=7)
     await sync_to_async(sanction_ban_seeker)(staff=staff, flag_id=flag.pk, note="hardening test", until=until)
@@ -139,8 +138,8 @@ async def test_removing_the_safety_staff_role_closes_the_staff_socket():
     await sync_to_async(revoke)()
     try:
         frames, code, took = await _until_closed(ws)
-    except asyncio.TimeoutError:
-        raise AssertionError("the staff socket stayed open after the role was removed")
+    except TimeoutError:
+        raise AssertionError("the staff socket stayed open after the role was removed") from None
     finally:
         await ws.disconnect()
     assert code == CloseCode.ACCESS_REVOKED and took < DEADLINE

@@ -1,8 +1,6 @@
 import pytest
 
 from listeners.models import ListenerDecision, ListenerProfile, ListenerStatus
-from tests.factories import SeekerFactory
-from tests.listeners.conftest import client_for
 
 
 @pytest.fixture

@@ -59,9 +59,10 @@ def test_accept_racing_shift_end_either_opens_the_chat_or_withdraws_the_offer():
         )
         offer = Offer.objects.create(request=request, listener=listener, expires_at=now + timedelta(seconds=30))
 
+        # _race runs both before the next iteration rebinds listener and offer.
         accept, end = _race(
-            lambda: offer_accept(listener=listener, offer_id=offer.pk),
-            lambda: shift_end(listener=listener),
+            lambda: offer_accept(listener=listener, offer_id=offer.pk),  # noqa: B023
+            lambda: shift_end(listener=listener),  # noqa: B023
         )
 
         assert accept[0] != "error" and end[0] != "error", (accept, end)

@@ -2,8 +2,16 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.utils import timezone
 
-from chat.models import ChatRequest, Conversation, ConversationStatus, Offer, OfferStatus, RequestPriority, RequestStatus
-from listeners.models import DecisionAction, ListenerDecision, ListenerProfile, ListenerStatus, Shift, ShiftEndReason
+from chat.models import (
+    ChatRequest,
+    Conversation,
+    ConversationStatus,
+    Offer,
+    OfferStatus,
+    RequestPriority,
+    RequestStatus,
+)
+from listeners.models import DecisionAction, ListenerDecision, ListenerProfile, ListenerStatus, ShiftEndReason
 from listeners.services import listener_decide
 from support.errors import DomainError
 from tests.factories import ListenerFactory, SeekerFactory, StaffFactory, open_shift, topic

@@ -5,7 +5,7 @@ from chat.models import ChatRequest, Conversation, Offer, OfferStatus, RequestSt
 from chat.services.requests import request_create
 from listeners.models import Favourite
 from support.errors import DomainError
-from tests.factories import ListenerFactory, SeekerFactory, topic
+from tests.factories import topic
 from tests.listeners.conftest import client_for
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.cache import cache
@@ -24,7 +24,7 @@ from tests.rooms.helpers import PresenceView, make_member, make_moderator, make_
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-T0 = datetime(2026, 3, 2, 12, 0, tzinfo=dt_timezone.utc)
+T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 TICK = timedelta(seconds=1)
 
 

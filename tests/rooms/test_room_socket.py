@@ -8,10 +8,10 @@ from contextlib import AsyncExitStack
 
 import pytest
 
+from rooms.frames import MEMBERS_PER_MINUTE
 from rooms.models import RoomMessage, RoomPresence
 from support.ws import CloseCode
 from tests.factories import SeekerFactory
-from rooms.frames import MEMBERS_PER_MINUTE
 from tests.rooms.helpers import (
     PresenceView,
     announce_presence,
@@ -295,9 +295,9 @@ async def test_every_client_id_in_a_concurrent_burst_gets_exactly_one_gap_free_s
 async def test_a_member_who_closes_right_after_sending_still_leaves_the_room_at_once():
     """The tab closes before the ack goes out: the message is kept and the person is not left "present".
 
-    Daphne raises on a send to a socket its client already closed; that used
-    to end the consumer before it read the queued disconnect, so the leave
-    waited a minute for the stale sweep (seen across two real processes).
+    Daphne raises on a send to a socket its client already closed; the consumer
+    must still read the queued disconnect and leave, or the person stays
+    "present" until the stale sweep a minute later.
     """
     from autobahn.exception import Disconnected
     from channels.testing import WebsocketCommunicator
@@ -308,10 +308,13 @@ async def test_a_member_who_closes_right_after_sending_still_leaves_the_room_at_
     room, moderator = await run_db(_open_room)
     member = await run_db(make_member, room)
     tab_closed = asyncio.Event()
+    ack_refused = asyncio.Event()
 
     async def served_by_daphne(scope, receive, send):
         async def send_to_client(message):
             if tab_closed.is_set():
+                if "room.message.ack" in (message.get("text") or ""):
+                    ack_refused.set()
                 raise Disconnected("Attempt to send on a closed protocol")
             await send(message)
 
@@ -326,7 +329,7 @@ async def test_a_member_who_closes_right_after_sending_still_leaves_the_room_at_
         assert (await communicator.receive_json_from(timeout=5))["type"] == "room.hello"
         tab_closed.set()
         await communicator.send_json_to({"type": "room.message.send", "client_id": "last-words", "text": "bye for now"})
-        await asyncio.sleep(0.3)  # the ack (and an error frame, before) fail to go out
+        await asyncio.wait_for(ack_refused.wait(), timeout=5)  # the message was stored; its ack cannot go out
         await communicator.send_input({"type": "websocket.disconnect", "code": 1001})
         await communicator.wait(timeout=5)  # the consumer ends cleanly, not with the send's exception
 

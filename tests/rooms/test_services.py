@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.db import connection
@@ -15,7 +15,7 @@ from tests.rooms.helpers import make_member, make_moderator, make_room
 
 pytestmark = pytest.mark.django_db
 
-MONDAY_NOON = datetime(2026, 3, 2, 12, 0, tzinfo=dt_timezone.utc)
+MONDAY_NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
 def _open_room(now, **kwargs):
@@ -59,7 +59,7 @@ def test_removal_lasts_for_the_rest_of_the_day_only():
     with pytest.raises(DomainError) as error:
         services.room_join(user=member, room_id=room.pk, channel_name="m", now=MONDAY_NOON + timedelta(hours=11, minutes=59))
     assert error.value.code == "removed_from_room"
-    tomorrow = datetime(2026, 3, 3, 0, 1, tzinfo=dt_timezone.utc)
+    tomorrow = datetime(2026, 3, 3, 0, 1, tzinfo=UTC)
     assert services.room_join(user=member, room_id=room.pk, channel_name="m", now=tomorrow).moderator is False
 
 
@@ -76,9 +76,9 @@ def test_mute_and_slow_mode_values_are_validated():
 
 def test_next_opening_is_the_next_scheduled_start_in_utc():
     room = make_room(hours=[(0, time(18, 0), time(20, 0)), (2, time(9, 0), time(10, 0))])
-    assert selectors.next_opening(room, now=MONDAY_NOON) == datetime(2026, 3, 2, 18, 0, tzinfo=dt_timezone.utc)
-    monday_evening = datetime(2026, 3, 2, 18, 30, tzinfo=dt_timezone.utc)
-    assert selectors.next_opening(room, now=monday_evening) == datetime(2026, 3, 4, 9, 0, tzinfo=dt_timezone.utc)
+    assert selectors.next_opening(room, now=MONDAY_NOON) == datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
+    monday_evening = datetime(2026, 3, 2, 18, 30, tzinfo=UTC)
+    assert selectors.next_opening(room, now=monday_evening) == datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
     assert selectors.next_opening(make_room(name="No hours"), now=MONDAY_NOON) is None
 
 

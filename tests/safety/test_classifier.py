@@ -604,3 +604,349 @@ def test_benign_near_misses_are_not_escalated(text):
 )
 def test_jumping_with_intent_is_imminent(text):
     assert level_of(text) is Level.IMMINENT
+
+
+# ------------------------------------------- risk told without risk words (issue 16)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i just swallowed a handful of pills",
+        "took my whole bottle of sertraline like 20 mins ago",
+        "i necked two packets of paracetamol and now im scared",
+        "hands are shaking i just drank half a bottle of antifreeze",
+        "ive taken 40 tylenol",
+        "i've tied the belt to the door handle",
+        "sitting in the car in the garage with the engine running",
+    ],
+)
+def test_an_overdose_or_attempt_described_by_act_and_means_is_imminent(text):
+    a = assess(text)
+    assert a.level is Level.IMMINENT, a.reason
+    assert Category.SELF_HARM in a.categories
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sat on the train tracks rn",
+        "i'm on the wrong side of the railing",
+        "standing on the bridge looking down at the water right now",
+        "on the edge of the car park roof",
+        "im at the top of the multi storey car park. nobody knows where i am",
+    ],
+)
+def test_being_at_a_place_of_danger_now_is_imminent(text):
+    assert level_of(text) is Level.IMMINENT
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["im on the roof fixing the gutter", "on the bridge heading to work now", "we had a picnic by the river, lovely view", "jumping off the roof in minecraft was sick"],
+)
+def test_a_high_place_with_a_harmless_reason_is_not_escalated(text):
+    assert level_of(text) < Level.ELEVATED
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i wrote letters to my family and put them in my desk",
+        "gave my cat to my neighbour. they wont need to deal with it later",
+        "deleted all my socials and said goodbye to everyone i care about",
+        "i've got enough pills saved now",
+        "how many paracetamol would it take to not wake up",
+        "i know how i'm going to do it now",
+        "im going to take all my pills after my parents go to bed",
+    ],
+)
+def test_preparation_plans_and_researched_methods_are_imminent(text):
+    assert level_of(text) is Level.IMMINENT
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["you won't hear from me again. goodbye", "i won't be here tomorrow", "tell my mum i love her and i'm sorry", "see you on the other side"],
+)
+def test_farewells_are_imminent(text):
+    assert level_of(text) is Level.IMMINENT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i hope i dont wake up",  # passive ideation
+        "if a bus hit me i wouldn't even mind",
+        "i keep thinking about driving my car into a wall",  # intrusive
+        "the urge to cut is so strong tonight",  # urge
+        "my thighs are covered in fresh cuts",  # current self-harm
+        "broke my sh streak",  # relapse
+        "i burned my arm with a lighter on purpose",  # other self-injury
+        "i wear long sleeves so nobody sees the cuts",  # concealment
+        "i told the crisis team i was fine so they wouldnt section me",
+        "thinking about sewerslide again",  # slang
+        "i wanna k*ll myself",  # starred-out letters
+        "i have sucidal thoughts",  # misspelling
+        "i want to catch the bus",
+    ],
+)
+def test_ideation_urges_relapse_and_concealment_are_elevated(text):
+    a = assess(text)
+    assert a.level >= Level.ELEVATED, a.reason
+    assert Category.SELF_HARM in a.categories
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i'm literally going to die of embarrassment",  # hyperbole
+        "im gonna kill myself if i have to hear that song again 😂",
+        "this meeting makes me want to kms lol",
+        "i need to kill the process before it hangs",  # harmless vocabulary
+        "how many paracetamol can i take for a migraine",
+        "dyed my hair and cut my fringe",
+        "we studied overdose management in pharmacology today",  # study and work
+        "i'm a nurse and we had an overdose come in",
+        "writing an essay on suicide rates in young men",
+        "i tried to kill myself years ago but i'm in a good place now",  # resolved past
+        "i've been self harm free for 500 days today!!",
+        "my uncle died by suicide last year and i miss him",  # grief for someone else
+        "my brother killed himself and i can't sleep",
+        "i'm sad but i'm not going to hurt myself",  # denial
+        "gave my old books away to the charity shop",  # ordinary preparation-like acts
+        "i deleted instagram for my mental health",
+        "i wrote a letter to my future self for school",
+        "took two paracetamol for my headache",
+    ],
+)
+def test_false_alarm_classes_stay_below_elevated(text):
+    a = assess(text)
+    assert a.level < Level.ELEVATED, a.reason
+
+
+def test_laughter_alone_does_not_make_a_disclosure_a_joke():
+    assert level_of("maybe i should just kms lol") is Level.ELEVATED
+
+
+def test_telling_someone_else_to_end_it_is_not_the_senders_risk():
+    a = assess("ur so annoying pls just unalive urself")
+    assert Category.SELF_HARM not in a.categories
+    assert a.level < Level.ELEVATED
+
+
+def test_a_listeners_words_about_the_seekers_risk_are_not_the_listeners_risk():
+    a = assess("You said you've been thinking about suicide every day. How long has that been going on?",
+               AssessmentContext(sender_role="listener"))
+    assert a.level is Level.NONE
+    assert Category.SELF_HARM not in a.categories
+    # the same words from a seeker are risk
+    assert level_of("i've been thinking about suicide every day") >= Level.ELEVATED
+
+
+@pytest.mark.parametrize(
+    "question, answer",
+    [
+        ("Did you take something?", "all of them idk"),
+        ("How many did you take?", "the whole box"),
+        ("Are you safe right now?", "no. on the tracks"),
+        ("Where are you right now?", "the bridge"),
+        ("Have you hurt yourself tonight?", "yeah"),
+    ],
+)
+def test_an_answer_to_a_question_about_risk_is_judged_with_the_question(question, answer):
+    a = assess(answer, AssessmentContext(recent_texts=("i can't do this anymore", question)))
+    assert a.level is Level.IMMINENT, a.reason
+
+
+@pytest.mark.parametrize(
+    "question, answer",
+    [
+        ("Are you safe right now?", "yes im at home with my mum"),
+        ("Did you take something?", "no i didnt take anything, just tired"),
+        ("Where are you right now?", "at work"),
+        ("What did you take?", "just my normal meds, like the doctor said"),
+    ],
+)
+def test_a_safe_answer_to_a_question_about_risk_is_not_escalated(question, answer):
+    assert level_of(answer, recent_texts=("hi", question)) < Level.ELEVATED
+
+
+# ------------------------------------------------------------------ languages
+
+
+@pytest.mark.parametrize(
+    "text, lang",
+    [
+        ("quiero morirme", "es"),
+        ("ya no quiero vivir", "es"),
+        ("je veux mourir", "fr"),
+        ("j'ai envie d'en finir", "fr"),
+        ("ich will nicht mehr leben", "de"),
+        ("ich denke an selbstmord", "de"),
+        ("quero morrer", "pt"),
+        ("não quero mais viver", "pt"),
+    ],
+)
+def test_suicidal_ideation_in_other_languages_is_at_least_elevated(text, lang):
+    # with the conversation's language, and with the default where the text gives it away
+    assert level_of(text, language=lang) >= Level.ELEVATED
+    a = assess(text)
+    assert a.level >= Level.ELEVATED, a.reason
+    assert a.unscreened is False
+
+
+@pytest.mark.parametrize(
+    "text, lang",
+    [
+        ("me tomé todas las pastillas", "es"),
+        ("voy a quitarme la vida esta noche", "es"),
+        ("je vais me tuer ce soir", "fr"),
+        ("ich habe alle tabletten genommen", "de"),
+        ("vou pular da ponte amanhã", "pt"),
+    ],
+)
+def test_attempts_and_plans_in_other_languages_are_imminent(text, lang):
+    assert level_of(text, language=lang) is Level.IMMINENT
+
+
+def test_a_message_in_a_language_without_rules_is_reported_unscreened():
+    a = assess("я больше не хочу жить")
+    assert a.unscreened is True
+    assert a.language == "ru"
+    assert "unscreened: language ru" in a.reason
+    it = assess("non ce la faccio più, voglio solo che tutto finisca", AssessmentContext(language="it"))
+    assert it.unscreened is True
+    assert "unscreened" in it.reason
+    # English rules still run on an unscreened message
+    mixed = assess("я не знаю. i want to die", AssessmentContext(language="ru"))
+    assert mixed.level is Level.ELEVATED
+    assert mixed.unscreened is True
+
+
+def test_english_and_covered_languages_are_not_reported_unscreened():
+    assert assess("hello, how are you?").unscreened is False
+    assert assess("i want to die", AssessmentContext(language="it")).unscreened is False
+    assert assess("hola, ¿cómo estás?", AssessmentContext(language="auto")).unscreened is False
+    assert assess("ok").unscreened is False
+
+
+def test_look_alike_letters_inside_english_are_not_another_language():
+    a = assess("i want to d\u0456e")
+    assert a.unscreened is False
+    assert a.level is Level.ELEVATED
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("no sé qué hacer, estoy muy cansada de todo", "es"),
+        ("je ne sais pas quoi faire, je suis fatiguée", "fr"),
+        ("ich weiß nicht mehr weiter, mir geht es schlecht", "de"),
+        ("não sei o que fazer, estou muito cansada", "pt"),
+        ("i don't know what to do, i'm so tired", "en"),
+        ("私はとても疲れています", "ja"),
+        ("ok", None),
+    ],
+)
+def test_language_guess(text, expected):
+    from safety.classifier.language import guess_language
+
+    assert guess_language(text) == expected
+
+
+# ------------------------------------------------------------------ bad input
+
+BAD_INPUTS = [
+    "",
+    "\x00",
+    "a\x00b\x01c\x7f",
+    "\ud800",
+    "i want to die \udfff",
+    "😂" * 2000,
+    "💀" * 2000,
+    "Привет 你好 مرحبا hello שלום",
+    "\u200b" * 500,
+    "\u202e" + "i want to die",
+    "k" + "\u0301" * 300,
+    " " * 5000,
+    "i want to " * 2000,
+    "k i l l " * 5000,
+    "*" * 10000,
+    "k*ll " * 5000,
+    "a" * 100_000,
+    "on the bridge " * 3000,
+    ("{" + "|" * 50 + "}") * 100,
+]
+
+
+@pytest.mark.parametrize("text", BAD_INPUTS, ids=lambda t: repr(t[:20]) + f"x{len(t)}")
+def test_bad_input_never_raises(text):
+    a = assess(text)
+    assert isinstance(a, Assessment)
+    for s in a.spans:
+        assert 0 <= s.start <= s.end <= len(text)
+
+
+@pytest.mark.parametrize("value", [None, b"i want to die", b"\xff\xfe broken bytes", 42])
+def test_non_text_input_is_screened_as_text(value):
+    a = assess(value)  # type: ignore[arg-type]
+    assert isinstance(a, Assessment)
+    if value == b"i want to die":
+        assert a.level is Level.ELEVATED
+
+
+def test_arbitrary_text_never_raises_and_spans_stay_inside():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.text(max_size=300), st.sampled_from(["en", "auto", "es", "it", "xx-YY", ""]))
+    def check(text, language):
+        a = assess(text, AssessmentContext(language=language, recent_texts=(text[:20],)))
+        assert isinstance(a.level, Level)
+        for s in a.spans:
+            assert 0 <= s.start <= s.end <= len(text)
+
+    check()
+
+
+def test_spans_of_repaired_spellings_point_into_the_original_text():
+    text = "I feel SUCIDAL again"
+    a = assess(text)
+    (span,) = [s for s in a.spans if s.category is Category.SELF_HARM]
+    assert text[span.start:span.end] == "SUCIDAL"
+    text = "gonna k*ll myself"
+    a = assess(text)
+    assert any("k*ll myself" in text[s.start:s.end] for s in a.spans)
+
+
+# ------------------------------------------------------------ rule conditions
+
+
+def test_a_rule_can_require_and_exclude_cues(tmp_path):
+    path = _write(tmp_path, (
+        '[[rule]]\nid = "self_harm.custom"\ncategory = "self_harm"\nlevel = "imminent"\n'
+        'requires_any = ["timing"]\nunless = ["benign_topic"]\nphrases = ["{yeet|yote} myself"]\n'
+    ))
+    rules = load_rule_file(path)
+    rule = next(r for r in rules.rules if r.id == "self_harm.custom")
+    assert rule.requires_any == ("timing",) and rule.unless == ("benign_topic",)
+
+
+def test_an_unknown_cue_in_a_rule_condition_names_the_rule(tmp_path):
+    path = _write(tmp_path, '[[rule]]\nid = "bad.cond"\ncategory = "self_harm"\nlevel = "elevated"\nunless = ["nope"]\nphrases = ["x"]\n')
+    with pytest.raises(RuleFileError, match=r"\(bad.cond\)\.unless: unknown cue 'nope'"):
+        load_rule_file(path)
+
+
+def test_groups_may_nest_and_phrases_may_carry_accents(tmp_path):
+    path = _write(tmp_path, '[[rule]]\nid = "self_harm.nested"\ncategory = "self_harm"\nlevel = "elevated"\nphrases = ["{je veux {mourir|disparaître}|zzz}"]\n')
+    rule = next(r for r in load_rule_file(path).rules if r.id == "self_harm.nested")
+    assert rule.regex.search("je veux disparaitre")
+    assert rule.regex.search("zzz")
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr", "de", "pt"])
+def test_every_shipped_rule_file_loads(lang):
+    assert load_rule_file(RULES_DIR / f"{lang}.toml").language == lang

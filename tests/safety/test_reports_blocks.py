@@ -11,8 +11,8 @@ from chat.models import Conversation, Offer, OfferStatus
 from chat.services.messages import message_send
 from chat.services.requests import request_create
 from safety.models import Block, FlagSource, Report, SafetyFlag
-from safety.services import flag_resolve
 from safety.sanctions import sanction_warn
+from safety.services import flag_resolve
 from tests.factories import SeekerFactory
 from tests.safety.helpers import listener_on_shift, matched_pair, staff_member
 

@@ -8,7 +8,7 @@ flagged one (in full, held text included), audited; nobody else reads it.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -24,7 +24,7 @@ from tests.rooms.helpers import make_member, make_moderator, make_room
 
 pytestmark = pytest.mark.django_db
 
-MONDAY_NOON = datetime(2026, 3, 2, 12, 0, tzinfo=dt_timezone.utc)
+MONDAY_NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 CRISIS = "I want to kill myself tonight"
 
 

@@ -152,10 +152,12 @@ def test_command_rejects_targets_outside_0_1():
 # ---------------------------------------------------------------- backends
 
 
-def test_default_backend_is_the_rule_classifier(settings):
+def test_default_backend_is_the_rules_followed_by_the_model(settings):
+    from safety.classifier import combined
+
     if hasattr(settings, "SAFETY_ASSESSOR_BACKEND"):
         del settings.SAFETY_ASSESSOR_BACKEND
-    assert get_assessor() is assess
+    assert get_assessor() is combined.assess
 
 
 def test_backend_setting_is_read_at_call_time(settings):
@@ -174,3 +176,66 @@ def test_command_uses_the_configured_backend(settings, tmp_path):
 
 def fake_assessor(text, context=None):
     return Assessment(Level.IMMINENT, frozenset(), (), "fake")
+
+
+# ------------------------------------------------------- corpus format, figures, timing
+
+CORPUS_HEADER = "text,level,category,role,context,lang,class\n"
+
+
+def test_command_reads_the_corpus_format_and_reports_misses_per_class(tmp_path):
+    path = write(tmp_path, CORPUS_HEADER
+                 + "i want to die,elevated,self_harm,seeker,,en,passive_ideation\n"
+                 + "all good here,imminent,self_harm,seeker,,en,farewell\n"
+                 + "this homework is killing me,none,,seeker,,en,hyperbole\n"
+                 + "yeah. tonight,imminent,self_harm,seeker,i want to end it all || are you safe?,en,plan_intent\n")
+    out = run(str(path))
+    assert "per class" in out
+    farewell = next(line for line in out.splitlines() if line.strip().startswith("farewell"))
+    assert farewell.split()[-1] == "1"  # the one farewell row was missed
+    hyperbole = next(line for line in out.splitlines() if line.strip().startswith("hyperbole"))
+    assert hyperbole.split()[-1] == "0"
+    assert "imminent recall (as imminent):         0.500  (1/2)" in out
+    assert "imminent recall (as elevated+):        0.500  (1/2)" in out
+    assert "elevated recall (as elevated+):        1.000  (1/1)" in out
+
+
+def test_command_reports_time_per_message(tmp_path):
+    path = write(tmp_path, "text,level\nhello,none\ni want to die,elevated\n")
+    out = run(str(path))
+    line = next(line for line in out.splitlines() if line.startswith("time per message"))
+    assert "p50" in line and "p99" in line and "ms" in line
+
+
+def test_per_class_scores_count_false_alarms_for_safe_classes():
+    def alarmist(text, context=None):
+        return Assessment(Level.ELEVATED, frozenset(), (), "always")
+
+    examples = read_examples(io.StringIO(CORPUS_HEADER + "lol i'm dead,none,,seeker,,en,joke\nok,none,,seeker,,en,joke\n"))
+    result = evaluate(examples, alarmist)
+    assert result.classes["joke"].misses == 2 and result.classes["joke"].raised == 2
+
+
+def test_rows_are_assessed_in_their_own_language(tmp_path):
+    seen = []
+
+    def recorder(text, context=None):
+        seen.append(context.language)
+        return Assessment(Level.NONE, frozenset(), (), "-")
+
+    examples = read_examples(io.StringIO(CORPUS_HEADER + "hola,none,,seeker,,es,ordinary\nhi,none,,seeker,,,ordinary\n"))
+    evaluate(examples, recorder, language="en")
+    assert seen[-2:] == ["es", "en"]
+
+
+def test_command_backend_option_selects_the_assessor(tmp_path):
+    path = write(tmp_path, "text,level\nhello,none\n")
+    out = run(str(path), "--backend", "tests.safety.test_safety_eval.fake_assessor")
+    assert "backend: tests.safety.test_safety_eval.fake_assessor" in out
+    assert "false alarms: 1/1" in out
+
+
+def test_command_rejects_an_unknown_backend(tmp_path):
+    path = write(tmp_path, "text,level\nhello,none\n")
+    with pytest.raises(CommandError, match="--backend safety.nothing.here"):
+        run(str(path), "--backend", "safety.nothing.here")

@@ -6,7 +6,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from pathlib import Path
 
 from safety import warmup
@@ -17,22 +16,49 @@ from safety.classifier.types import RuleFileError
 REPO = Path(__file__).resolve().parents[2]
 
 
+class _WatchedLock:
+    """A lock that tells when a second thread had to wait for it."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.contended = threading.Event()
+
+    def __enter__(self):
+        if not self._lock.acquire(blocking=False):
+            self.contended.set()
+            self._lock.acquire()
+        return self
+
+    def __exit__(self, *exc):
+        self._lock.release()
+
+
 def test_a_message_screened_during_the_compile_waits_for_it_and_is_screened_with_the_rules(monkeypatch):
     monkeypatch.setattr(rules_module, "_compiled", {})
+    lock = _WatchedLock()
+    monkeypatch.setattr(rules_module, "_compile_lock", lock)
     loads: list[str] = []
+    compiling = threading.Event()
+    finish_compile = threading.Event()
     real_load = rules_module.load_rule_file
 
-    def slow_load(path):
+    def held_load(path):
         loads.append(str(path))
-        time.sleep(0.3)
+        compiling.set()
+        finish_compile.wait(timeout=10)
         return real_load(path)
 
-    monkeypatch.setattr(rules_module, "load_rule_file", slow_load)
+    monkeypatch.setattr(rules_module, "load_rule_file", held_load)
     started = warmup.compile_rules_at_start("en", on_failure=lambda: None)
-    time.sleep(0.05)  # the compile is under way
-    result = assess("i have the pills saved up and i am going to take them all tonight")
+    assert compiling.wait(timeout=10)
+    results = []
+    screener = threading.Thread(target=lambda: results.append(assess("i have the pills saved up and i am going to take them all tonight")))
+    screener.start()
+    assert lock.contended.wait(timeout=10), "the message did not wait for the start-up compile"
+    finish_compile.set()
     started.join(timeout=10)
-    assert result.level == Level.IMMINENT
+    screener.join(timeout=10)
+    assert [r.level for r in results] == [Level.IMMINENT]
     assert len(loads) == 1, "the message waited for the start-up compile instead of compiling the rules again"
 
 

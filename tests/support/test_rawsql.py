@@ -21,7 +21,7 @@ def test_instance_maps_values_by_name_whatever_their_order_and_defers_the_rest()
 
 
 def test_aware_reads_sqlite_text_and_naive_values_as_utc_and_keeps_aware_ones():
-    utc = dt.timezone.utc
+    utc = dt.UTC
     expected = dt.datetime(2026, 11, 25, 23, 0, 0, 123456, tzinfo=utc)
     assert aware("2026-11-25 23:00:00.123456") == expected
     assert aware(dt.datetime(2026, 11, 25, 23, 0, 0, 123456)) == expected

@@ -6,9 +6,9 @@ import asyncio
 import itertools
 import sys
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 from bench.harness import procstat, redisinfo
 from bench.harness.accounting import DUPLICATE, LAST, UNEXPECTED, Ledger
@@ -60,7 +60,7 @@ class Meter:
     def __init__(self, group: ServerGroup, redis_url: str | None) -> None:
         self.group, self.redis_url = group, redis_url
 
-    async def __aenter__(self) -> "Meter":
+    async def __aenter__(self) -> Meter:
         self.t0 = time.monotonic()
         self.client0 = time.process_time()
         self.cpu0 = self.group.cpu_seconds()

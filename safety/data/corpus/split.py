@@ -35,7 +35,10 @@ SHARES = (("train", 60), ("dev", 20), ("test", 20))
 
 
 def fold(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.lower())
+    """Lower-case letters and digits only; a text with none (emoji only) keeps its own characters,
+    so two different emoji-only messages stay two rows."""
+    folded = re.sub(r"[\W_]+", "", text.lower())
+    return folded or re.sub(r"\s+", "", text)
 
 
 def split_of(text: str) -> str:

@@ -1,13 +1,16 @@
-"""manage.py safety_eval [FILE.csv] — score the safety assessor on a labelled set.
+"""manage.py safety_eval [FILE.csv] [--backend DOTTED.PATH] — score the safety assessor on a labelled set.
 
-Prints precision/recall per level, the confusion table and the false-alarm
-rate; with --min-recall-imminent / --min-recall-elevated / --max-false-alarm
+Prints precision/recall per level, the confusion table, imminent recall (as
+imminent and as elevated+), elevated+ recall, the false-alarm rate, misses per
+class (when the file has a ``class`` column) and the time per message (p50/p99);
+with --min-recall-imminent / --min-recall-elevated / --max-false-alarm
 it exits non-zero when a target is missed, so CI can use it.
 """
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.module_loading import import_string
 
 from safety.classifier.backends import get_assessor
 from safety.classifier.evaluation import (
@@ -43,6 +46,9 @@ class Command(BaseCommand):
         parser.add_argument("--max-false-alarm", type=_fraction, default=None, metavar="F",
                             help="max share of none/distress messages raised to elevated or above")
         parser.add_argument("--show-misses", type=int, default=0, metavar="N", help="list up to N misclassified rows")
+        parser.add_argument("--backend", default=None, metavar="DOTTED.PATH",
+                            help="assessor to evaluate, e.g. safety.classifier.assess (rules only) or "
+                                 "safety.classifier.combined.assess (default: the SAFETY_ASSESSOR_BACKEND setting)")
 
     def handle(self, *args, **opts):
         path = opts["file"]
@@ -50,8 +56,18 @@ class Command(BaseCommand):
             examples = read_examples(path)
         except EvalDataError as exc:
             raise CommandError(f"{path}: {exc}") from None
-        result = evaluate(examples, get_assessor(), language=opts["language"])
-        self.stdout.write(f"{path}\n")
+        if opts["backend"]:
+            try:
+                assessor = import_string(opts["backend"])
+            except ImportError as exc:
+                raise CommandError(f"--backend {opts['backend']}: {exc}") from None
+            if not callable(assessor):
+                raise CommandError(f"--backend {opts['backend']}: not a callable")
+        else:
+            assessor = get_assessor()
+        result = evaluate(examples, assessor, language=opts["language"])
+        name = getattr(assessor, "__module__", "?") + "." + getattr(assessor, "__qualname__", "?")
+        self.stdout.write(f"{path}  (backend: {name})\n")
         self.stdout.write(format_report(result, show_misses=opts["show_misses"]) + "\n")
         failures = check_targets(
             result,

@@ -1,0 +1,122 @@
+"""The rules, then the learned model as a second opinion (an assessor backend).
+
+Select it with ``SAFETY_ASSESSOR_BACKEND = "safety.classifier.combined.assess"``.
+
+The rules' verdict is the starting point. The model (``safety.classifier.model``)
+then raises the level when it is confident: to ``imminent`` when
+P(imminent) reaches its threshold, to ``elevated`` when P(elevated or worse)
+reaches its threshold. It never lowers a level, so a rules verdict of
+``imminent`` always stands. The thresholds are stored in the model file,
+calibrated on the development set by ``manage.py safety_train``.
+
+The model reads the message and the last earlier turn(s) of
+``context.recent_texts`` (as many as the model was trained with).
+
+This function never raises because of the model: if the model file is missing
+or broken, or scoring fails, the rules' verdict is returned with a reason
+that says the model was not consulted, and the failure is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from .engine import assess as rules_assess
+from .model import DEFAULT_MODEL_PATH, ModelFileError, get_model
+from .types import Assessment, AssessmentContext, Category, Level
+
+logger = logging.getLogger("hearth.safety")
+
+_DEFAULT_CONTEXT = AssessmentContext()
+_RISK_CATEGORIES = frozenset({Category.SELF_HARM, Category.HARM_TO_OTHERS, Category.ABUSE})
+_LOG_EVERY = 60.0  # seconds: a failure that repeats on every message is logged once a minute
+_logged: dict[str, float] = {}
+
+
+def assess(text: str, context: AssessmentContext | None = None, *, model_path: str | Path = DEFAULT_MODEL_PATH) -> Assessment:
+    """Screen ``text`` with the rules, then let the model raise the level. See the module docstring."""
+    context = context or _DEFAULT_CONTEXT
+    ruled = rules_assess(text, context)
+    try:
+        model = get_model(model_path)
+        scores = model.score(text or "", context.recent_texts)
+        t_e = model.thresholds["elevated"]
+        t_i = model.thresholds["imminent"]
+    except Exception as exc:  # a broken model must never stop screening
+        _log_failure(exc)
+        return Assessment(
+            level=ruled.level,
+            categories=ruled.categories,
+            spans=ruled.spans,
+            reason=f"{ruled.reason} [rules only: the model could not be used ({_short(exc)})]",
+            third_person=ruled.third_person,
+        )
+
+    if scores.imminent >= t_i:
+        model_level = Level.IMMINENT
+    elif scores.elevated >= t_e:
+        model_level = Level.ELEVATED
+    else:
+        model_level = Level.NONE
+    probs = f"p(elevated+)={scores.elevated:.2f}, p(imminent)={scores.imminent:.2f}"
+
+    if model_level <= ruled.level:
+        if model_level >= Level.ELEVATED and model_level == ruled.level:
+            reason = f"{ruled.reason} [rules and model agree: {model_level.label}, {probs}]"
+        else:
+            reason = f"{ruled.reason} [rules; model {probs}]"
+        return Assessment(ruled.level, ruled.categories, ruled.spans, reason, ruled.third_person)
+
+    categories = set(ruled.categories)
+    if not categories & _RISK_CATEGORIES:
+        try:
+            cat = model.category(text or "")
+        except Exception as exc:
+            _log_failure(exc)
+            cat = None
+        categories.add(Category(cat) if cat else Category.SELF_HARM)
+    if ruled.level >= Level.ELEVATED:
+        reason = f"{model_level.label}: raised by the model from the rules' {ruled.level.label} ({probs}); rules: {ruled.reason}"
+    else:
+        reason = f"{model_level.label}: the model's reading ({probs}); rules: {ruled.reason}"
+    return Assessment(
+        level=model_level,
+        categories=frozenset(categories),
+        spans=ruled.spans,
+        reason=reason,
+        third_person=ruled.third_person,
+    )
+
+
+def warm(model_path: str | Path = DEFAULT_MODEL_PATH) -> bool:
+    """Load the model now (server start-up, ``safety.warmup``); False, logged, if it cannot be."""
+    try:
+        get_model(model_path)
+    except Exception as exc:
+        _log_failure(exc)
+        return False
+    return True
+
+
+assess.warm = warm  # type: ignore[attr-defined]  # found by safety.warmup through the backend setting
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def _log_failure(exc: BaseException) -> None:
+    key = f"{type(exc).__name__}: {exc}"
+    now = time.monotonic()
+    if now - _logged.get(key, -_LOG_EVERY) < _LOG_EVERY:
+        return
+    if len(_logged) > 100:
+        _logged.clear()
+    _logged[key] = now
+    if isinstance(exc, ModelFileError):
+        logger.error("safety model unavailable, screening with the rules only: %s", exc)
+    else:
+        logger.error("safety model failed, screening with the rules only", exc_info=exc)
