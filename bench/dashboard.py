@@ -90,14 +90,30 @@ def _fill(*, chats: int, seed: int) -> dict:
     waiting = 40
     people = chats + abandoned + waiting
     User.objects.bulk_create(
-        [User(username=f"bench-seeker-{i}", alias=f"BenchSeeker{i}", role=Role.SEEKER, age_group="teen" if i % 7 == 0 else "adult",
-              password="!") for i in range(people)],
+        [
+            User(
+                username=f"bench-seeker-{i}",
+                alias=f"BenchSeeker{i}",
+                role=Role.SEEKER,
+                age_group="teen" if i % 7 == 0 else "adult",
+                password="!",
+            )
+            for i in range(people)
+        ],
         batch_size=2000,
     )
     seekers = list(User.objects.filter(role=Role.SEEKER).order_by("pk"))
     User.objects.bulk_create(
-        [User(username=f"bench-listener-{i}", alias=f"BenchListener{i}", role=Role.LISTENER, age_group="adult", password="!")
-         for i in range(200)]
+        [
+            User(
+                username=f"bench-listener-{i}",
+                alias=f"BenchListener{i}",
+                role=Role.LISTENER,
+                age_group="adult",
+                password="!",
+            )
+            for i in range(200)
+        ]
     )
     listeners = list(User.objects.filter(role=Role.LISTENER).order_by("pk"))
     staff = User.objects.create(username="bench-staff", alias="BenchStaff", role=Role.STAFF, password="!")
@@ -112,15 +128,33 @@ def _fill(*, chats: int, seed: int) -> dict:
             wait = dt.timedelta(seconds=min(7200, rng.lognormvariate(4.5, 1.0)))
             started = created + wait
             ended = started + dt.timedelta(minutes=rng.randrange(5, 60))
-            conversations.append(Conversation(
-                seeker=seeker, listener=rng.choice(listeners), topic=topic, status=ConversationStatus.ENDED, created_at=created,
-                end_reason="seeker_ended", started_at=started, ended_at=ended, last_activity_at=ended,
-            ))
+            conversations.append(
+                Conversation(
+                    seeker=seeker,
+                    listener=rng.choice(listeners),
+                    topic=topic,
+                    status=ConversationStatus.ENDED,
+                    created_at=created,
+                    end_reason="seeker_ended",
+                    started_at=started,
+                    ended_at=ended,
+                    last_activity_at=ended,
+                )
+            )
             plans.append((created, RequestStatus.MATCHED, started, started))
         elif index < chats + abandoned:
             closed = created + dt.timedelta(seconds=rng.randrange(30, 1800))
-            conversations.append(Conversation(seeker=seeker, topic=topic, status=ConversationStatus.ENDED, created_at=created,
-                                              end_reason="cancelled", ended_at=closed, last_activity_at=closed))
+            conversations.append(
+                Conversation(
+                    seeker=seeker,
+                    topic=topic,
+                    status=ConversationStatus.ENDED,
+                    created_at=created,
+                    end_reason="cancelled",
+                    ended_at=closed,
+                    last_activity_at=closed,
+                )
+            )
             plans.append((created, RequestStatus.CANCELLED, None, closed))
         else:
             created = now - dt.timedelta(seconds=rng.randrange(10, 900))
@@ -129,8 +163,17 @@ def _fill(*, chats: int, seed: int) -> dict:
     conversations = Conversation.objects.bulk_create(conversations, batch_size=2000)
     ChatRequest.objects.bulk_create(
         [
-            ChatRequest(seeker_id=c.seeker_id, conversation=c, topic_id=c.topic_id, age_group="adult", status=status,
-                        queued_at=created, created_at=created, matched_at=matched, closed_at=closed)
+            ChatRequest(
+                seeker_id=c.seeker_id,
+                conversation=c,
+                topic_id=c.topic_id,
+                age_group="adult",
+                status=status,
+                queued_at=created,
+                created_at=created,
+                matched_at=matched,
+                closed_at=closed,
+            )
             for c, (created, status, matched, closed) in zip(conversations, plans, strict=True)
         ],
         batch_size=2000,
@@ -138,34 +181,77 @@ def _fill(*, chats: int, seed: int) -> dict:
     shifts = []
     for _ in range(chats // 4):
         begin = moment()
-        shifts.append(Shift(listener=rng.choice(listeners), capacity=2, started_at=begin, idle_since=begin,
-                            ended_at=begin + dt.timedelta(minutes=rng.randrange(30, 240)), end_reason="ended_by_listener"))
+        shifts.append(
+            Shift(
+                listener=rng.choice(listeners),
+                capacity=2,
+                started_at=begin,
+                idle_since=begin,
+                ended_at=begin + dt.timedelta(minutes=rng.randrange(30, 240)),
+                end_reason="ended_by_listener",
+            )
+        )
     shifts = Shift.objects.bulk_create(shifts, batch_size=2000)
     Shift.topics.through.objects.bulk_create(
-        [Shift.topics.through(shift_id=s.pk, topic_id=t.pk) for s in shifts for t in rng.sample(topics, 4)], batch_size=5000
+        [Shift.topics.through(shift_id=s.pk, topic_id=t.pk) for s in shifts for t in rng.sample(topics, 4)],
+        batch_size=5000,
     )
 
     flags = []
     for _ in range(chats // 25):
         created = moment()
         acked = created + dt.timedelta(seconds=rng.randrange(10, 900))
-        flags.append(SafetyFlag(conversation=rng.choice(conversations[:chats]), source="classifier", level=rng.choice((2, 2, 2, 3)),
-                                status="resolved", acknowledged_at=acked, acknowledged_by=staff,
-                                resolved_at=acked + dt.timedelta(minutes=rng.randrange(5, 600)), resolved_by=staff))
+        flags.append(
+            SafetyFlag(
+                conversation=rng.choice(conversations[:chats]),
+                source="classifier",
+                level=rng.choice((2, 2, 2, 3)),
+                status="resolved",
+                acknowledged_at=acked,
+                acknowledged_by=staff,
+                resolved_at=acked + dt.timedelta(minutes=rng.randrange(5, 600)),
+                resolved_by=staff,
+            )
+        )
     for flag in flags:
         flag.created_at = flag.acknowledged_at - dt.timedelta(seconds=rng.randrange(10, 900))
     SafetyFlag.objects.bulk_create(flags, batch_size=2000)
     Report.objects.bulk_create(
-        [Report(reporter_id=c.seeker_id, conversation=c, target_key=f"user:{c.listener_id}", reason="harassment",
-                created_at=c.ended_at) for c in rng.sample(conversations[:chats], chats // 30)],
+        [
+            Report(
+                reporter_id=c.seeker_id,
+                conversation=c,
+                target_key=f"user:{c.listener_id}",
+                reason="harassment",
+                created_at=c.ended_at,
+            )
+            for c in rng.sample(conversations[:chats], chats // 30)
+        ],
         batch_size=2000,
     )
     Sanction.objects.bulk_create(
-        [Sanction(subject_id=c.seeker_id, kind="warning", note="bench", created_by=staff, created_at=c.ended_at,
-                  expires_at=c.ended_at + dt.timedelta(days=90)) for c in rng.sample(conversations[:chats], chats // 150)]
+        [
+            Sanction(
+                subject_id=c.seeker_id,
+                kind="warning",
+                note="bench",
+                created_by=staff,
+                created_at=c.ended_at,
+                expires_at=c.ended_at + dt.timedelta(days=90),
+            )
+            for c in rng.sample(conversations[:chats], chats // 150)
+        ]
     )
-    return {"chats": chats, "abandoned": abandoned, "waiting": waiting, "shifts": len(shifts), "alerts": len(flags),
-            "reports": chats // 30, "sanctions": chats // 150, "staff": staff}
+    return {
+        "chats": chats,
+        "abandoned": abandoned,
+        "waiting": waiting,
+        "shifts": len(shifts),
+        "alerts": len(flags),
+        "reports": chats // 30,
+        "sanctions": chats // 150,
+        "staff": staff,
+    }
 
 
 def _time(client, path: str, runs: int) -> list[float]:
@@ -229,7 +315,9 @@ def main(argv=None) -> int:
     ap.add_argument("--chats", type=int, default=10_000)
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--seed", type=int, default=22)
-    ap.add_argument("--keep", metavar="DIR", help="SQLite only: build the database in DIR once and reuse it on later runs")
+    ap.add_argument(
+        "--keep", metavar="DIR", help="SQLite only: build the database in DIR once and reuse it on later runs"
+    )
     ap.add_argument("--profile", action="store_true", help="print where one page request spends its time")
     ap.add_argument("--postgres", metavar="SERVER_URL", help="run on a fresh PostgreSQL database on this server")
     args = ap.parse_args(argv)
@@ -260,8 +348,10 @@ def main(argv=None) -> int:
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute("ANALYZE")
-            print(f"database: {connection.vendor}; built in {time.perf_counter() - begin:.1f} s: "
-                  + ", ".join(f"{v} {k}" for k, v in made.items() if k != "staff"))
+            print(
+                f"database: {connection.vendor}; built in {time.perf_counter() - begin:.1f} s: "
+                + ", ".join(f"{v} {k}" for k, v in made.items() if k != "staff")
+            )
             client = Client()
             client.force_login(made["staff"])
             if args.profile:
@@ -273,10 +363,15 @@ def main(argv=None) -> int:
                 profiler.runcall(client.get, "/manage/dashboard/", secure=True)
                 pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
             _time_figures(args.runs)
-            for label, path in (("page /manage/dashboard/", "/manage/dashboard/"), ("API /api/v1/metrics", "/api/v1/metrics")):
+            for label, path in (
+                ("page /manage/dashboard/", "/manage/dashboard/"),
+                ("API /api/v1/metrics", "/api/v1/metrics"),
+            ):
                 timings = _time(client, path, args.runs)
-                print(f"{label:<26} median {statistics.median(timings) * 1000:7.1f} ms   slowest {max(timings) * 1000:7.1f} ms"
-                      f"   (n={len(timings)})")
+                print(
+                    f"{label:<26} median {statistics.median(timings) * 1000:7.1f} ms   slowest {max(timings) * 1000:7.1f} ms"
+                    f"   (n={len(timings)})"
+                )
         finally:
             if drop is not None:
                 drop()

@@ -63,7 +63,9 @@ def chart_svg(figure: Figure) -> SafeString:
         legend.append((lx, ly, COLOURS[s_index % len(COLOURS)], name))
         lx += width
     top_margin = TOP + ly - 10
-    values = [row[i] for row in rows for i in series if isinstance(row[i], (int, float)) and not isinstance(row[i], bool)]
+    values = [
+        row[i] for row in rows for i in series if isinstance(row[i], (int, float)) and not isinstance(row[i], bool)
+    ]
     top = _nice_max(max(values, default=0))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - top_margin - BOTTOM
     n = max(1, len(rows))
@@ -89,7 +91,9 @@ def chart_svg(figure: Figure) -> SafeString:
     for tick in range(5):
         value = top * tick / 4
         ty = y(value)
-        parts.append(f'<line x1="{LEFT}" y1="{ty:.1f}" x2="{WIDTH - RIGHT}" y2="{ty:.1f}" stroke="{GRID}" stroke-width="1"/>')
+        parts.append(
+            f'<line x1="{LEFT}" y1="{ty:.1f}" x2="{WIDTH - RIGHT}" y2="{ty:.1f}" stroke="{GRID}" stroke-width="1"/>'
+        )
         parts.append(
             f'<text x="{LEFT - 6}" y="{ty + 4:.1f}" text-anchor="end" font-size="11" fill="{AXIS}">{_number(value)}</text>'
         )

@@ -72,7 +72,10 @@ def figure_table(figure: Figure) -> dict:
     return {
         "headers": [column.label for column in figure.columns],
         "rows": [
-            [(cell_text(value, column.kind), column.kind != "text") for column, value in zip(figure.columns, row, strict=True)]
+            [
+                (cell_text(value, column.kind), column.kind != "text")
+                for column, value in zip(figure.columns, row, strict=True)
+            ]
             for row in figure.rows
         ],
     }

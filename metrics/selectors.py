@@ -150,9 +150,7 @@ def _counts_by_clock_hour(queryset, field_name: str, **aggregates) -> list[dict]
 
 def _seeker_requests(flt: MetricsFilter):
     """Requests seekers made in the range (a listener's hand-over is not demand)."""
-    requests = ChatRequest.objects.filter(
-        created_at__gte=flt.start, created_at__lt=flt.end, transfer_from__isnull=True
-    )
+    requests = ChatRequest.objects.filter(created_at__gte=flt.start, created_at__lt=flt.end, transfer_from__isnull=True)
     if flt.topic is not None:
         requests = requests.filter(topic=flt.topic)
     return requests
@@ -191,14 +189,22 @@ def line_now(*, topic=None, now: dt.datetime | None = None) -> Figure:
         total += n
         oldest = group["oldest"] if oldest is None else min(oldest, group["oldest"])
         wait = (now - group["oldest"]).total_seconds()
-        figure.rows.append([
-            group["topic__name"] or "Any topic", ages.get(group["age_group"], group["age_group"]),
-            guard_count(n), guard_value(round(wait), basis=n),
-        ])
-    figure.rows.append([
-        "All topics", "All ages", guard_count(total),
-        guard_value(round((now - oldest).total_seconds()) if oldest else None, basis=total),
-    ])
+        figure.rows.append(
+            [
+                group["topic__name"] or "Any topic",
+                ages.get(group["age_group"], group["age_group"]),
+                guard_count(n),
+                guard_value(round(wait), basis=n),
+            ]
+        )
+    figure.rows.append(
+        [
+            "All topics",
+            "All ages",
+            guard_count(total),
+            guard_value(round((now - oldest).total_seconds()) if oldest else None, basis=total),
+        ]
+    )
     return figure
 
 
@@ -214,7 +220,8 @@ def waits_by_hour(flt: MetricsFilter) -> Figure:
     requests = _seeker_requests(flt)
     counts: dict[int, dict[str, int]] = defaultdict(lambda: {"total": 0, "matched": 0, "abandoned": 0})
     for row in _counts_by_clock_hour(
-        requests, "created_at",
+        requests,
+        "created_at",
         total=Count("id"),
         matched=Count("id", filter=Q(matched_at__isnull=False)),
         abandoned=Count("id", filter=Q(status=RequestStatus.CANCELLED, matched_at__isnull=True)),
@@ -224,10 +231,14 @@ def waits_by_hour(flt: MetricsFilter) -> Figure:
             bucket[key] += row[key]
     waits: dict[int, list[float]] = defaultdict(list)
     places: dict[str, int] = {}
-    durations = requests.filter(matched_at__isnull=False).annotate(
-        clock_hour=_clock_hour("created_at"),
-        wait=ExpressionWrapper(F("matched_at") - F("created_at"), output_field=DurationField()),
-    ).values_list("clock_hour", "wait")
+    durations = (
+        requests.filter(matched_at__isnull=False)
+        .annotate(
+            clock_hour=_clock_hour("created_at"),
+            wait=ExpressionWrapper(F("matched_at") - F("created_at"), output_field=DurationField()),
+        )
+        .values_list("clock_hour", "wait")
+    )
     for clock_hour, wait in durations:
         if clock_hour not in places:
             places[clock_hour] = _hour_of_week(_local(clock_hour, tz))
@@ -255,15 +266,17 @@ def waits_by_hour(flt: MetricsFilter) -> Figure:
         row = counts.get(index, {"total": 0, "matched": 0, "abandoned": 0})
         values = waits.get(index, [])
         total, matched, abandoned = row["total"], row["matched"], row["abandoned"]
-        figure.rows.append([
-            hour_of_week_label(index),
-            guard_count(total),
-            guard_count(matched),
-            guard_value(round(percentile(values, 50)) if values else None, basis=len(values)),
-            guard_value(round(percentile(values, 90)) if values else None, basis=len(values)),
-            guard_count(abandoned),
-            guard_value(round(100 * abandoned / total, 1) if total else None, basis=total),
-        ])
+        figure.rows.append(
+            [
+                hour_of_week_label(index),
+                guard_count(total),
+                guard_count(matched),
+                guard_value(round(percentile(values, 50)) if values else None, basis=len(values)),
+                guard_value(round(percentile(values, 90)) if values else None, basis=len(values)),
+                guard_count(abandoned),
+                guard_value(round(100 * abandoned / total, 1) if total else None, basis=total),
+            ]
+        )
     return figure
 
 
@@ -354,12 +367,16 @@ def staffing_by_hour(flt: MetricsFilter, *, now: dt.datetime | None = None) -> F
         hours = round(seconds[index] / 3600, 1)
         n = requests.get(index, 0)
         ratio = round(n / hours, 2) if hours else None
-        figure.rows.append([
-            hour_of_week_label(index),
-            guard_value(hours, basis=touched[index]) if touched[index] else 0,
-            guard_count(n),
-            guard_value(ratio, basis=min(n, touched[index]) if n else touched[index]) if ratio is not None else None,
-        ])
+        figure.rows.append(
+            [
+                hour_of_week_label(index),
+                guard_value(hours, basis=touched[index]) if touched[index] else 0,
+                guard_count(n),
+                guard_value(ratio, basis=min(n, touched[index]) if n else touched[index])
+                if ratio is not None
+                else None,
+            ]
+        )
     return figure
 
 
@@ -371,11 +388,13 @@ def alerts_by_level(flt: MetricsFilter) -> Figure:
         flags = flags.filter(conversation__topic=flt.topic)
     counts = {
         row["level"]: row
-        for row in flags.values("level").annotate(
+        for row in flags.values("level")
+        .annotate(
             n=Count("id"),
             acknowledged=Count("id", filter=Q(acknowledged_at__isnull=False)),
             resolved=Count("id", filter=Q(resolved_at__isnull=False)),
-        ).order_by()
+        )
+        .order_by()
     }
     to_ack: dict[int, list[float]] = defaultdict(list)
     to_resolve: dict[int, list[float]] = defaultdict(list)
@@ -411,16 +430,18 @@ def alerts_by_level(flt: MetricsFilter) -> Figure:
     for level in (Level.ELEVATED, Level.IMMINENT):
         row = counts.get(int(level), {"n": 0, "acknowledged": 0, "resolved": 0})
         acks, resolves = to_ack.get(int(level), []), to_resolve.get(int(level), [])
-        figure.rows.append([
-            f"{int(level)} ({level.label})",
-            guard_count(row["n"]),
-            guard_count(row["acknowledged"]),
-            guard_value(round(percentile(acks, 50)) if acks else None, basis=len(acks)),
-            guard_value(round(percentile(acks, 90)) if acks else None, basis=len(acks)),
-            guard_count(row["resolved"]),
-            guard_value(round(percentile(resolves, 50)) if resolves else None, basis=len(resolves)),
-            guard_value(round(percentile(resolves, 90)) if resolves else None, basis=len(resolves)),
-        ])
+        figure.rows.append(
+            [
+                f"{int(level)} ({level.label})",
+                guard_count(row["n"]),
+                guard_count(row["acknowledged"]),
+                guard_value(round(percentile(acks, 50)) if acks else None, basis=len(acks)),
+                guard_value(round(percentile(acks, 90)) if acks else None, basis=len(acks)),
+                guard_count(row["resolved"]),
+                guard_value(round(percentile(resolves, 50)) if resolves else None, basis=len(resolves)),
+                guard_value(round(percentile(resolves, 90)) if resolves else None, basis=len(resolves)),
+            ]
+        )
     return figure
 
 

@@ -30,8 +30,10 @@ SIGN_IN_FIRST = "Please sign in on the Safety team page first, then come back he
 def _forbidden(request):
     message = SIGN_IN_FIRST if not request.user.is_authenticated else NOT_ALLOWED
     return render(
-        request, "metrics/forbidden.html",
-        {"page": "dashboard", "helplines": helplines_for(None), "message": message}, status=403,
+        request,
+        "metrics/forbidden.html",
+        {"page": "dashboard", "helplines": helplines_for(None), "message": message},
+        status=403,
     )
 
 
@@ -61,7 +63,11 @@ def dashboard(request):
     horizon = retention_horizon(now=now)
     context.update(
         flt=flt,
-        values={"from": flt.date_from.isoformat(), "to": flt.date_to.isoformat(), "topic": flt.topic.slug if flt.topic else ""},
+        values={
+            "from": flt.date_from.isoformat(),
+            "to": flt.date_to.isoformat(),
+            "topic": flt.topic.slug if flt.topic else "",
+        },
         horizon=horizon if flt.date_from < horizon else None,
         figures=[
             {

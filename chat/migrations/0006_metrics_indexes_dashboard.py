@@ -5,24 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('chat', '0005_reoffer_and_away'),
-        ('support', '0004_service_managers_dashboard'),
+        ("chat", "0005_reoffer_and_away"),
+        ("support", "0004_service_managers_dashboard"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='chatrequest',
-            index=models.Index(fields=['created_at'], name='request_created_idx'),
+            model_name="chatrequest",
+            index=models.Index(fields=["created_at"], name="request_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='conversation',
-            index=models.Index(fields=['started_at'], name='conversation_started_idx'),
+            model_name="conversation",
+            index=models.Index(fields=["started_at"], name="conversation_started_idx"),
         ),
         migrations.AddIndex(
-            model_name='conversation',
-            index=models.Index(fields=['ended_at'], name='conversation_ended_idx'),
+            model_name="conversation",
+            index=models.Index(fields=["ended_at"], name="conversation_ended_idx"),
         ),
     ]

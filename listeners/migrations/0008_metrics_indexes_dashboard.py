@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('listeners', '0007_feedback_release'),
-        ('support', '0004_service_managers_dashboard'),
+        ("listeners", "0007_feedback_release"),
+        ("support", "0004_service_managers_dashboard"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='shift',
-            index=models.Index(fields=['started_at'], name='shift_started_idx'),
+            model_name="shift",
+            index=models.Index(fields=["started_at"], name="shift_started_idx"),
         ),
     ]

@@ -5,24 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('chat', '0006_metrics_indexes_dashboard'),
-        ('safety', '0005_flag_source_system'),
+        ("chat", "0006_metrics_indexes_dashboard"),
+        ("safety", "0005_flag_source_system"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='report',
-            index=models.Index(fields=['created_at'], name='report_created_idx'),
+            model_name="report",
+            index=models.Index(fields=["created_at"], name="report_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='safetyflag',
-            index=models.Index(fields=['created_at'], name='flag_created_idx'),
+            model_name="safetyflag",
+            index=models.Index(fields=["created_at"], name="flag_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='sanction',
-            index=models.Index(fields=['created_at'], name='sanction_created_idx'),
+            model_name="sanction",
+            index=models.Index(fields=["created_at"], name="sanction_created_idx"),
         ),
     ]

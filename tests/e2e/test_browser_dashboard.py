@@ -28,14 +28,17 @@ def expect(locator):
 
 @pytest.fixture(scope="module")
 def history(server):
-    manage_python(server, """
+    manage_python(
+        server,
+        """
 from django.conf import settings
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 from django.utils import timezone
 from tests.metrics.history import build_line, build_week
 build_week()
 build_line(now=timezone.now())
-""")
+""",
+    )
 
 
 def test_the_dashboard_has_no_axe_violations_and_draws_every_chart(browser, server, history):

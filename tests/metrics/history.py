@@ -33,13 +33,19 @@ def service_manager():
     return user
 
 
-def request_made(*, created, wait=None, abandoned=False, topic="anxiety", age=AgeGroup.ADULT, transfer_from=None, listener=None):
+def request_made(
+    *, created, wait=None, abandoned=False, topic="anxiety", age=AgeGroup.ADULT, transfer_from=None, listener=None
+):
     """A seeker's request made at ``created``: matched after ``wait`` seconds, cancelled, or still waiting."""
     seeker = SeekerFactory(age_group=age)
     topic_row = Topic.objects.get(slug=topic)
     conversation = Conversation.objects.create(seeker=seeker, topic=topic_row)
     request = ChatRequest.objects.create(
-        seeker=seeker, conversation=conversation, topic=topic_row, age_group=age, queued_at=created,
+        seeker=seeker,
+        conversation=conversation,
+        topic=topic_row,
+        age_group=age,
+        queued_at=created,
         transfer_from=transfer_from,
     )
     fields = {"created_at": created}
@@ -47,13 +53,18 @@ def request_made(*, created, wait=None, abandoned=False, topic="anxiety", age=Ag
         matched = created + dt.timedelta(seconds=wait)
         fields.update(status=RequestStatus.MATCHED, matched_at=matched, closed_at=matched)
         Conversation.objects.filter(pk=conversation.pk).update(
-            created_at=created, status=ConversationStatus.ENDED, listener=listener, started_at=matched,
+            created_at=created,
+            status=ConversationStatus.ENDED,
+            listener=listener,
+            started_at=matched,
             ended_at=matched + dt.timedelta(minutes=20),
         )
     elif abandoned:
         fields.update(status=RequestStatus.CANCELLED, closed_at=created + dt.timedelta(minutes=3))
         Conversation.objects.filter(pk=conversation.pk).update(
-            created_at=created, status=ConversationStatus.ENDED, ended_at=created + dt.timedelta(minutes=3),
+            created_at=created,
+            status=ConversationStatus.ENDED,
+            ended_at=created + dt.timedelta(minutes=3),
             end_reason="cancelled",
         )
     ChatRequest.objects.filter(pk=request.pk).update(**fields)
@@ -78,8 +89,14 @@ def build_week() -> dict:
 
     # Five listeners on an anxiety shift Mon 10:00–11:30, one on a sleep shift Mon 10:00–11:00.
     for topic, end in [("anxiety", at(0, 11, 30))] * 5 + [("sleep", at(0, 11))]:
-        shift = Shift.objects.create(listener=ListenerFactory(), capacity=2, started_at=at(0, 10), idle_since=at(0, 10),
-                                     ended_at=end, end_reason="ended_by_listener")
+        shift = Shift.objects.create(
+            listener=ListenerFactory(),
+            capacity=2,
+            started_at=at(0, 10),
+            idle_since=at(0, 10),
+            ended_at=end,
+            end_reason="ended_by_listener",
+        )
         shift.topics.set(Topic.objects.filter(slug=topic))
 
     # Wed 12:00: six elevated alerts acknowledged after 30 … 180 s, five resolved after 1 … 5 h;
@@ -89,7 +106,11 @@ def build_week() -> dict:
     for index in range(6):
         flag = SafetyFlag.objects.create(conversation=case, source="classifier", level=2)
         created = at(2, 12, index)
-        fields = {"created_at": created, "acknowledged_at": created + dt.timedelta(seconds=30 * (index + 1)), "acknowledged_by": staff}
+        fields = {
+            "created_at": created,
+            "acknowledged_at": created + dt.timedelta(seconds=30 * (index + 1)),
+            "acknowledged_by": staff,
+        }
         if index < 5:
             fields.update(status="resolved", resolved_at=created + dt.timedelta(hours=index + 1), resolved_by=staff)
         SafetyFlag.objects.filter(pk=flag.pk).update(**fields)
@@ -101,11 +122,23 @@ def build_week() -> dict:
 
     # The week: five reports and two sanctions (too few to show).
     for index in range(5):
-        Report.objects.create(reporter=case.seeker, conversation=case, target_key=f"user:{index}", reason="harassment",
-                              created_at=at(3, 9, index))
+        Report.objects.create(
+            reporter=case.seeker,
+            conversation=case,
+            target_key=f"user:{index}",
+            reason="harassment",
+            created_at=at(3, 9, index),
+        )
     for index in range(2):
-        Sanction.objects.create(subject=listener, kind="warning", note="-", created_by=staff, created_at=at(3, 10, index),
-                                expires_at=at(30, 0), flag=flag)
+        Sanction.objects.create(
+            subject=listener,
+            kind="warning",
+            note="-",
+            created_by=staff,
+            created_at=at(3, 10, index),
+            expires_at=at(30, 0),
+            flag=flag,
+        )
     return {"listener": listener, "staff": staff}
 
 

@@ -8,9 +8,12 @@ from metrics.selectors import HIDDEN, Chart, Column, Figure
 
 def figure(rows, kind="bar"):
     return Figure(
-        key="demo", title="Demo <b>title</b>", caption="c",
+        key="demo",
+        title="Demo <b>title</b>",
+        caption="c",
         columns=[Column("x", "X", "text"), Column("a", "Alpha"), Column("b", "Beta")],
-        rows=rows, chart=Chart(x=("x",), series=("a", "b"), kind=kind),
+        rows=rows,
+        chart=Chart(x=("x",), series=("a", "b"), kind=kind),
     )
 
 

@@ -111,14 +111,25 @@ def test_the_api_gives_every_figure_with_small_numbers_hidden():
     assert body["min_count"] == 5
     assert set(body["figures"]) == {"line", "waits", "chats", "staffing", "alerts", "reports"}
     assert api_row(body, "waits", "Mon 10:00") == {
-        "hour": "Mon 10:00", "requests": 12, "matched": 7, "median_wait_s": 30, "p90_wait_s": 600,
-        "abandoned": 5, "abandoned_pct": 41.7, "hidden": [],
+        "hour": "Mon 10:00",
+        "requests": 12,
+        "matched": 7,
+        "median_wait_s": 30,
+        "p90_wait_s": 600,
+        "abandoned": 5,
+        "abandoned_pct": 41.7,
+        "hidden": [],
     }
     tuesday = api_row(body, "waits", "Tue 09:00")
     assert tuesday["requests"] is None and tuesday["median_wait_s"] is None
     assert tuesday["hidden"] == ["requests", "matched", "median_wait_s", "p90_wait_s", "abandoned_pct"]
     assert api_row(body, "alerts", "2 (elevated)")["median_ack_s"] == 90
-    assert api_row(body, "reports", "2026-11-02") == {"week": "2026-11-02", "reports": 5, "sanctions": None, "hidden": ["sanctions"]}
+    assert api_row(body, "reports", "2026-11-02") == {
+        "week": "2026-11-02",
+        "reports": 5,
+        "sanctions": None,
+        "hidden": ["sanctions"],
+    }
 
 
 def test_the_api_carries_no_alias_or_text():
@@ -145,7 +156,10 @@ def test_the_page_shows_charts_tables_and_hidden_cells():
     assert html.count('<svg class="chart"') == 6
     assert html.count("<caption>") == 6
     assert '<th scope="row">Tue 09:00</th><td class="num">fewer than 5</td>' in html
-    assert '<th scope="row">Mon 10:00</th><td class="num">12</td><td class="num">7</td><td class="num">30 s</td><td class="num">10 min 00 s</td>' in html
+    assert (
+        '<th scope="row">Mon 10:00</th><td class="num">12</td><td class="num">7</td><td class="num">30 s</td><td class="num">10 min 00 s</td>'
+        in html
+    )
     assert "/manage/dashboard/waits.csv?from=2026-11-02&amp;to=2026-11-08" in html
     assert "style=" not in html and "<script>" not in html
 

@@ -45,20 +45,35 @@ def test_waits_and_abandonment_by_hour_of_the_week():
     assert len(figure.rows) == 168
     # Twelve seeker requests at Mon 10 (the hand-over is not one): seven matched, five gave up.
     assert row(figure, "Mon 10:00") == {
-        "hour": "Mon 10:00", "requests": 12, "matched": 7, "median_wait_s": 30, "p90_wait_s": 600,
-        "abandoned": 5, "abandoned_pct": 41.7,
+        "hour": "Mon 10:00",
+        "requests": 12,
+        "matched": 7,
+        "median_wait_s": 30,
+        "p90_wait_s": 600,
+        "abandoned": 5,
+        "abandoned_pct": 41.7,
     }
     assert row(figure, "Mon 11:00") == {
-        "hour": "Mon 11:00", "requests": 0, "matched": 0, "median_wait_s": None, "p90_wait_s": None,
-        "abandoned": 0, "abandoned_pct": None,
+        "hour": "Mon 11:00",
+        "requests": 0,
+        "matched": 0,
+        "median_wait_s": None,
+        "p90_wait_s": None,
+        "abandoned": 0,
+        "abandoned_pct": None,
     }
 
 
 def test_a_topic_filter_keeps_only_that_topics_requests():
     build_week()
     assert row(waits_by_hour(week("anxiety")), "Mon 10:00") == {
-        "hour": "Mon 10:00", "requests": 11, "matched": 6, "median_wait_s": 30, "p90_wait_s": 600,
-        "abandoned": 5, "abandoned_pct": 45.5,
+        "hour": "Mon 10:00",
+        "requests": 11,
+        "matched": 6,
+        "median_wait_s": 30,
+        "p90_wait_s": 600,
+        "abandoned": 5,
+        "abandoned_pct": 45.5,
     }
     assert row(waits_by_hour(week("sleep")), "Mon 10:00")["requests"] is HIDDEN
 
@@ -94,15 +109,24 @@ def test_listener_hours_against_demand():
     build_week()
     figure = staffing_by_hour(week())
     assert row(figure, "Mon 10:00") == {
-        "hour": "Mon 10:00", "listener_hours": 6.0, "requests": 12, "requests_per_listener_hour": 2.0,
+        "hour": "Mon 10:00",
+        "listener_hours": 6.0,
+        "requests": 12,
+        "requests_per_listener_hour": 2.0,
     }
     assert row(figure, "Mon 11:00") == {
-        "hour": "Mon 11:00", "listener_hours": 2.5, "requests": 0, "requests_per_listener_hour": 0.0,
+        "hour": "Mon 11:00",
+        "listener_hours": 2.5,
+        "requests": 0,
+        "requests_per_listener_hour": 0.0,
     }
     assert row(figure, "Mon 12:00")["listener_hours"] == 0
     anxiety = staffing_by_hour(week("anxiety"))
     assert row(anxiety, "Mon 10:00") == {
-        "hour": "Mon 10:00", "listener_hours": 5.0, "requests": 11, "requests_per_listener_hour": 2.2,
+        "hour": "Mon 10:00",
+        "listener_hours": 5.0,
+        "requests": 11,
+        "requests_per_listener_hour": 2.2,
     }
     # The one sleep shift is too few to show.
     assert row(staffing_by_hour(week("sleep")), "Mon 10:00")["listener_hours"] is HIDDEN
@@ -120,12 +144,24 @@ def test_alerts_by_level_with_time_to_acknowledge_and_resolve():
     figure = alerts_by_level(week())
     assert [r[0] for r in figure.rows] == ["2 (elevated)", "3 (imminent)"]
     assert row(figure, "2 (elevated)") == {
-        "level": "2 (elevated)", "alerts": 6, "acknowledged": 6, "median_ack_s": 90, "p90_ack_s": 180,
-        "resolved": 5, "median_resolve_s": 3 * 3600, "p90_resolve_s": 5 * 3600,
+        "level": "2 (elevated)",
+        "alerts": 6,
+        "acknowledged": 6,
+        "median_ack_s": 90,
+        "p90_ack_s": 180,
+        "resolved": 5,
+        "median_resolve_s": 3 * 3600,
+        "p90_resolve_s": 5 * 3600,
     }
     assert row(figure, "3 (imminent)") == {
-        "level": "3 (imminent)", "alerts": HIDDEN, "acknowledged": HIDDEN, "median_ack_s": HIDDEN, "p90_ack_s": HIDDEN,
-        "resolved": 0, "median_resolve_s": None, "p90_resolve_s": None,
+        "level": "3 (imminent)",
+        "alerts": HIDDEN,
+        "acknowledged": HIDDEN,
+        "median_ack_s": HIDDEN,
+        "p90_ack_s": HIDDEN,
+        "resolved": 0,
+        "median_resolve_s": None,
+        "p90_resolve_s": None,
     }
     assert row(alerts_by_level(week("sleep")), "2 (elevated)")["alerts"] == 0
 
