@@ -21,6 +21,9 @@ INVALID_DATE = "Dates must be calendar days written as YYYY-MM-DD."
 RANGE_REVERSED = "The start date must be on or before the end date."
 RANGE_TOO_LONG = f"Choose a range of at most {MAX_DAYS} days."
 UNKNOWN_TOPIC = "There is no topic with that name."
+# Far enough either way for any real range, near enough that date arithmetic cannot overflow.
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2999, 12, 31)
+DATE_OUT_OF_RANGE = f"Dates must be between {EARLIEST.isoformat()} and {LATEST.isoformat()}."
 
 
 @dataclass(frozen=True)
@@ -57,9 +60,12 @@ def _date(raw: str | None, field: str) -> dt.date | None:
         # fromisoformat also takes "20260101" and week dates; only the plain calendar form is documented.
         if len(raw) != 10:
             raise ValueError(raw)
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
         raise DomainError("invalid_date", INVALID_DATE, field=field) from None
+    if not EARLIEST <= day <= LATEST:
+        raise DomainError("date_out_of_range", DATE_OUT_OF_RANGE, field=field)
+    return day
 
 
 def metrics_filter_parse(*, params, today: dt.date | None = None) -> MetricsFilter:

@@ -65,6 +65,8 @@ BAD_FILTERS = [
     ({"from": "2025-01-01", "to": "2026-01-02"}, "range_too_long"),
     ({"from": "2026-11-08", "to": "2026-11-02"}, "range_reversed"),
     ({"topic": "no-such-topic"}, "unknown_topic"),
+    ({"to": "9999-12-31"}, "date_out_of_range"),
+    ({"from": "0001-01-01", "to": "0001-01-02"}, "date_out_of_range"),
 ]
 
 
