@@ -57,6 +57,9 @@ class Conversation(models.Model):
             models.Index(fields=["status", "last_activity_at"], name="conversation_activity_idx"),
             models.Index(fields=["listener", "status"], name="conversation_listener_idx"),
             models.Index(fields=["seeker", "status"], name="conversation_seeker_idx"),
+            # The service dashboard counts chats started and ended per day (metrics.selectors).
+            models.Index(fields=["started_at"], name="conversation_started_idx"),
+            models.Index(fields=["ended_at"], name="conversation_ended_idx"),
         ]
 
     def __str__(self) -> str:
@@ -163,7 +166,11 @@ class ChatRequest(models.Model):
                 name="one_open_request_per_seeker",
             ),
         ]
-        indexes = [models.Index(fields=["status", "priority", "queued_at"], name="request_queue_idx")]
+        indexes = [
+            models.Index(fields=["status", "priority", "queued_at"], name="request_queue_idx"),
+            # The service dashboard reads waits and abandonment by when requests were made.
+            models.Index(fields=["created_at"], name="request_created_idx"),
+        ]
 
     @property
     def is_open(self) -> bool:

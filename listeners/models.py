@@ -76,7 +76,11 @@ class Shift(models.Model):
             models.UniqueConstraint(fields=["listener"], condition=Q(ended_at__isnull=True), name="one_open_shift_per_listener"),
             models.CheckConstraint(condition=Q(capacity__gte=1) & Q(capacity__lte=5), name="shift_capacity_1_to_5"),
         ]
-        indexes = [models.Index(fields=["ended_at"], name="shift_open_idx")]
+        indexes = [
+            models.Index(fields=["ended_at"], name="shift_open_idx"),
+            # The service dashboard reads the shifts overlapping a date range.
+            models.Index(fields=["started_at"], name="shift_started_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Shift of {self.listener_id} from {self.started_at:%Y-%m-%d %H:%M}"

@@ -77,6 +77,8 @@ class SafetyFlag(models.Model):
             models.Index(fields=["status", "level", "created_at"], name="flag_queue_idx"),
             models.Index(fields=["conversation", "status"], name="flag_case_idx"),
             models.Index(fields=["acknowledged_at", "last_notified_at"], name="flag_unacked_idx"),
+            # The service dashboard reads alerts by when they were raised.
+            models.Index(fields=["created_at"], name="flag_created_idx"),
         ]
 
 
@@ -111,7 +113,10 @@ class Report(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["reporter", "target_key"], name="report_unique_per_target")]
-        indexes = [models.Index(fields=["reporter", "created_at"], name="report_reporter_idx")]
+        indexes = [
+            models.Index(fields=["reporter", "created_at"], name="report_reporter_idx"),
+            models.Index(fields=["created_at"], name="report_created_idx"),  # reports by week (dashboard)
+        ]
 
 
 class SanctionKind(models.TextChoices):
@@ -141,7 +146,10 @@ class Sanction(models.Model):
                 name="sanction_has_expiry_or_review",
             )
         ]
-        indexes = [models.Index(fields=["subject", "kind", "expires_at"], name="sanction_subject_idx")]
+        indexes = [
+            models.Index(fields=["subject", "kind", "expires_at"], name="sanction_subject_idx"),
+            models.Index(fields=["created_at"], name="sanction_created_idx"),  # sanctions by week (dashboard)
+        ]
 
 
 class DeviceLink(models.Model):

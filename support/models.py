@@ -38,6 +38,7 @@ class User(AbstractUser):
             ("safety_review", "Can work the safety review queue and act on flags"),
             ("listener_manage", "Can approve, reject and suspend listeners"),
             ("room_manage", "Can create rooms and grant room moderation"),
+            ("service_metrics", "Can read the staffing and safety dashboard"),
         ]
 
     def __str__(self) -> str:

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "safety",
     "rooms",
     "frontend",
+    "metrics",
 ]
 
 MIDDLEWARE = [
@@ -398,6 +399,9 @@ SAFETY_REPORTS_PER_HOUR = env_int("SAFETY_REPORTS_PER_HOUR", 10, minimum=1)  # n
 SAFETY_WARNING_DAYS = env_int("SAFETY_WARNING_DAYS", 90, minimum=1)  # a warning counts for this long
 SAFETY_MUTE_MAX_MINUTES = env_int("SAFETY_MUTE_MAX_MINUTES", 7 * 24 * 60, minimum=1)
 SAFETY_DEVICE_COOKIE_AGE = env_int("SAFETY_DEVICE_COOKIE_AGE", 2 * 365 * 24 * 60 * 60, minimum=3600)
+
+# The service dashboard hides any count (and any figure computed from a count) below this (metrics/selectors.py).
+METRICS_MIN_COUNT = env_int("METRICS_MIN_COUNT", 5, minimum=1)
 
 ROOMS_PRESENCE_STALE_SECONDS = env_int("ROOMS_PRESENCE_STALE_SECONDS", 60, minimum=5)  # no heartbeat for this long = gone
 ROOMS_JOIN_HISTORY = env_int("ROOMS_JOIN_HISTORY", 50, minimum=1)  # messages sent on join

@@ -22,6 +22,7 @@ api_v1 = [
     path("", include("listeners.api.urls")),
     path("", include("safety.api.urls")),
     path("", include("rooms.api.urls")),
+    path("", include("metrics.api_urls")),
 ]
 
 # Swagger UI with its start-up script served from ?script= (the split view), so no inline
@@ -36,5 +37,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", api_docs, name="api-docs"),
     path("admin/", admin.site.urls),
+    path("manage/", include("metrics.urls")),
     path("", include("frontend.urls")),
 ]

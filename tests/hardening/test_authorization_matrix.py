@@ -69,6 +69,7 @@ REST_MATRIX = [
     ("POST", "/api/v1/blocks", SIGNED_IN),
     ("DELETE", "/api/v1/me/history", SEEKERS),
     ("DELETE", "/api/v1/me/account", SEEKERS),
+    ("GET", "/api/v1/metrics", SAFETY),  # service managers too (tests/metrics/test_dashboard_api.py)
     ("GET", "/api/v1/staff/queue", SAFETY),
     ("GET", "/api/v1/staff/flags/{flag}", SAFETY),
     ("POST", "/api/v1/staff/flags/{flag}/claim", SAFETY),
