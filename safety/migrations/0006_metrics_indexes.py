@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("chat", "0006_metrics_indexes_dashboard"),
+        ("chat", "0006_metrics_indexes"),
         ("safety", "0005_flag_source_system"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

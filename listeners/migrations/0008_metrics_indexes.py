@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("listeners", "0007_feedback_release"),
-        ("support", "0004_service_managers_dashboard"),
+        ("support", "0004_service_managers"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
