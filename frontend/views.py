@@ -9,11 +9,14 @@ from __future__ import annotations
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from support.helplines import helplines_for
+from support.api.serializers import AGE_MAX, AGE_MIN
+from support.helplines import helpline_choices, helplines_for
 
 
 def _render(request, template: str, **context):
     context.setdefault("helplines", helplines_for(None))
+    # Pages skip asking the API who is signed in when the server already knows nobody is.
+    context["signed_in"] = bool(request.user.is_authenticated)
     return render(request, f"frontend/{template}", context)
 
 
@@ -24,7 +27,10 @@ def landing(request):
 
 @ensure_csrf_cookie
 def talk(request):
-    return _render(request, "talk.html", page="talk")
+    return _render(
+        request, "talk.html", page="talk",
+        helpline_choices=helpline_choices(), age_limits={"min": AGE_MIN, "max": AGE_MAX},
+    )
 
 
 @ensure_csrf_cookie

@@ -1,6 +1,7 @@
 // One conversation on screen: bubbles with time, delivered/read markers, typing, composer.
 // Used by the seeker page and by each listener tab. Text is always set with textContent.
 
+import { deliveryLabel } from "./crisis.js";
 import { announce, el, formatTime } from "./dom.js";
 
 const TYPING_SEND_EVERY_MS = 3000;
@@ -23,6 +24,7 @@ export class ChatView {
     this.readSent = 0;
     this.lastPeerSeq = 0;
     this.ended = false;
+    this.peerPresent = true; // the seeker's page says false while waiting: nobody can read yet
     this.typingSentAt = 0;
     this.typingIdle = null;
     this.typingHide = null;
@@ -150,6 +152,13 @@ export class ChatView {
     }
   }
 
+  /** Is there someone to read our messages (a listener joined)? Relabels what was sent meanwhile. */
+  setPeerPresent(present) {
+    if (this.peerPresent === present) return;
+    this.peerPresent = present;
+    for (const li of this.bubbles.values()) if (li.dataset.state) this._setState(li, li.dataset.state);
+  }
+
   setPeerRead(seq) {
     if (seq <= this.peerReadSeq) return;
     this.peerReadSeq = seq;
@@ -215,7 +224,7 @@ export class ChatView {
 
   _setState(li, state) {
     li.dataset.state = state;
-    const label = { queued: "Waiting for connection", sending: "Sending…", delivered: "Delivered", read: "Read", failed: "Not sent" }[state];
+    const label = deliveryLabel(state, this.peerPresent);
     const span = li.querySelector(".msg-state");
     if (span) span.textContent = label;
   }
