@@ -14,7 +14,8 @@ from support.helplines import helpline_choices, helplines_for
 
 
 def _render(request, template: str, **context):
-    context.setdefault("helplines", helplines_for(None))
+    # The band is for the visitor's age group once it is known (no child line for a signed-in adult).
+    context.setdefault("helplines", helplines_for(None, getattr(request.user, "age_group", None) or None))
     # Pages skip asking the API who is signed in when the server already knows nobody is.
     context["signed_in"] = bool(request.user.is_authenticated)
     return render(request, f"frontend/{template}", context)
