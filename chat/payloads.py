@@ -28,6 +28,7 @@ def message_payload(message: Message, *, conversation_id: int | None = None, sen
         "text": message.text,
         "client_id": message.client_id or None,
         "masked": message.masked,
+        "for_role": message.for_role or None,
         "created_at": _iso(message.created_at),
     }
 

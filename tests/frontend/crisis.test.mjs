@@ -92,3 +92,13 @@ test("an age out of the server's range says the range", () => {
   assert.equal(ageError("", limits), "Please enter your age as a whole number.");
   assert.equal(ageError("34", limits), "");
 });
+
+test("a system line for the seeker is not shown in the listener's or staff's transcript", async () => {
+  const { shownTo } = await import("../../frontend/static/frontend/js/chatview.js");
+  const line = { kind: "system", for_role: "seeker", text: "Your listener lost their connection." };
+  assert.equal(shownTo(line, "seeker"), true);
+  assert.equal(shownTo(line, "listener"), false);
+  assert.equal(shownTo(line, "staff"), false);
+  assert.equal(shownTo({ kind: "system", for_role: null, text: "KindLantern has joined the chat." }, "listener"), true);
+  assert.equal(shownTo({ kind: "text", for_role: "seeker" }, "listener"), true);
+});

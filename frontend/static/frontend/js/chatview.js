@@ -9,6 +9,11 @@ const TYPING_IDLE_MS = 4000;
 const TYPING_SHOW_MS = 6000;
 const MAX_CHARS = 2000;
 
+/** Is `message` for a reader in `role`? Lines with `for_role` speak to one side only. */
+export function shownTo(message, role) {
+  return !(message && message.kind === "system" && message.for_role && message.for_role !== role);
+}
+
 export class ChatView {
   constructor({ conversationId, myRole, client, socket, peerLabel = "Them", messageActions = null, isActive = () => true, signals = true }) {
     this.signals = signals; // typing and read markers; the staff socket has neither
@@ -91,6 +96,8 @@ export class ChatView {
   }
 
   addMessage(message, { live }) {
+    // A system line meant for the other side ("Your listener lost their connection…" is the seeker's).
+    if (!shownTo(message, this.myRole)) return;
     const mine = message.sender_role === this.myRole && message.kind !== "system";
     const key = mine && message.client_id ? message.client_id : `seq:${message.seq}`;
     let li = this.bubbles.get(key);
