@@ -107,3 +107,46 @@ def test_an_anonymous_visitor_is_not_asked_about_and_an_impossible_age_says_the_
         page.errors.assert_clean()
     finally:
         context.close()
+
+
+def test_malformed_frames_leave_the_chat_working(browser, server):
+    listener_context, listener = new_page(browser, server)
+    seeker_context, seeker = new_page(browser, server, width=375, height=740)
+    junk = [
+        "not json at all",
+        '{"no_type": 1}',
+        '{"type": "safety.guidance", "conversation": "x", "guidance": 5}',
+        '{"type": "conversation.started", "conversation": null}',
+        '{"type": "hello", "risk": "nonsense", "conversations": 7}',
+    ]
+
+    def inject_junk(route):
+        upstream = route.connect_to_server()
+
+        def to_page(message):
+            if isinstance(message, str) and '"message.ack"' in message and junk:
+                while junk:
+                    route.send(junk.pop(0))
+            route.send(message)
+
+        upstream.on_message(to_page)
+
+    seeker.route_web_socket(re.compile(r"/ws/v1/chat/$"), inject_junk)
+    try:
+        listener_signs_in_and_starts_shift(listener)
+        seeker_asks_for_a_listener(seeker)
+        listener.locator(".offer").first.get_by_role("button", name="Accept").click()
+        expect(seeker.get_by_role("button", name="End chat")).to_be_visible()
+        seeker.get_by_label("Your message").fill("still here?")
+        seeker.get_by_label("Your message").press("Enter")
+        expect(panel(listener).locator(".msg-theirs .msg-text").last).to_have_text("still here?")
+        assert not junk, "the junk frames must actually have reached the page"
+        expect(seeker.locator(".chat > .form-error")).to_contain_text("Something unexpected arrived")
+        panel(listener).get_by_label("Your message").fill("yes, I'm here")
+        panel(listener).get_by_label("Your message").press("Enter")
+        expect(seeker.locator(".msg-theirs .msg-text").last).to_have_text("yes, I'm here")
+        expect(seeker.get_by_role("button", name="End chat")).to_be_visible()
+        seeker.errors.assert_clean()
+    finally:
+        seeker_context.close()
+        listener_context.close()

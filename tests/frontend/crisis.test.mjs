@@ -102,3 +102,15 @@ test("a system line for the seeker is not shown in the listener's or staff's tra
   assert.equal(shownTo({ kind: "system", for_role: null, text: "KindLantern has joined the chat." }, "listener"), true);
   assert.equal(shownTo({ kind: "text", for_role: "seeker" }, "listener"), true);
 });
+
+test("frames a page cannot act on are recognised before they touch its state", async () => {
+  const { frameProblem } = await import("../../frontend/static/frontend/js/frames.js");
+  assert.equal(frameProblem({ type: "hello", user: { id: 1 }, conversations: [], risk: [] }), "");
+  assert.equal(frameProblem({ type: "message.created", anything: true }), "");
+  assert.equal(frameProblem({ type: "hello", risk: "nonsense", conversations: 7 }), "malformed hello");
+  assert.equal(frameProblem({ type: "conversation.started", conversation: null }), "malformed conversation.started");
+  assert.equal(frameProblem({ type: "safety.guidance", conversation: "x", guidance: 5 }), "malformed safety.guidance");
+  assert.equal(frameProblem({ type: "safety.resources", helplines: "oops" }), "malformed safety.resources");
+  assert.equal(frameProblem(null), "not a frame");
+  assert.equal(frameProblem([1]), "not a frame");
+});

@@ -7,6 +7,7 @@ import { $, $$, announce, el, formatDuration, setText, showOnly } from "./dom.js
 import { ChatClient, HearthSocket } from "./socket.js";
 import { confirmButton, connectionBanner, endpoints, loginForm } from "./common.js";
 import { endedText, guidanceTitle, initialCrisis, reduceCrisis } from "./crisis.js";
+import { frameProblem } from "./frames.js";
 
 const state = { socket: null, client: null, user: null, shift: null, chats: new Map(), offers: new Map(), active: null, connected: false, audio: null, crisis: initialCrisis() };
 const show = (id, options) => showOnly(".step", id, options);
@@ -524,13 +525,21 @@ function startSocket() {
   state.socket.start();
 }
 
+const UNEXPECTED = "Something unexpected arrived. You're still connected; if anything looks wrong, reload the page.";
+
 /** Every frame goes through here: one that cannot be handled is logged and said, the socket stays. */
 function onFrame(frame) {
+  const problem = frameProblem(frame);
+  if (problem) {
+    console.log("Hearth: skipped a frame:", problem, frame);
+    setText($("#console-error"), UNEXPECTED);
+    return;
+  }
   try {
     handleFrame(frame);
   } catch (failure) {
     console.log("Hearth: could not handle a frame", frame && frame.type, failure);
-    setText($("#console-error"), "Something unexpected arrived. You're still connected; if anything looks wrong, reload the page.");
+    setText($("#console-error"), UNEXPECTED);
   }
 }
 

@@ -6,6 +6,7 @@ import { $, announce, el, formatDuration, helplineList, setText, showOnly } from
 import { ChatClient, HearthSocket } from "./socket.js";
 import { confirmButton, connectionBanner, endpoints } from "./common.js";
 import { ageError, endedText, initialCrisis, reduceCrisis } from "./crisis.js";
+import { frameProblem } from "./frames.js";
 import { ResourcesPanel, readJson } from "./helplines.js";
 
 const state = { socket: null, client: null, view: null, conversation: null, user: null, peer: null, ended: false, connected: false, crisis: initialCrisis() };
@@ -383,13 +384,21 @@ function startSocket() {
   state.socket.start();
 }
 
+const UNEXPECTED = "Something unexpected arrived. Your chat is still connected; if anything looks wrong, reload the page.";
+
 /** Every frame goes through here: one that cannot be handled is logged and said, the socket stays. */
 function onFrame(frame) {
+  const problem = frameProblem(frame);
+  if (problem) {
+    console.log("Hearth: skipped a frame:", problem, frame);
+    if (state.view) state.view.errorLine.textContent = UNEXPECTED;
+    return;
+  }
   try {
     handleFrame(frame);
   } catch (failure) {
     console.log("Hearth: could not handle a frame", frame && frame.type, failure);
-    if (state.view) state.view.errorLine.textContent = "Something unexpected arrived. Your chat is still connected; if anything looks wrong, reload the page.";
+    if (state.view) state.view.errorLine.textContent = UNEXPECTED;
   }
 }
 

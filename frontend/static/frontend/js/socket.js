@@ -233,9 +233,13 @@ export class HearthSocket {
     try {
       frame = JSON.parse(event.data);
     } catch (error) {
+      console.log("Hearth: ignored a frame that is not JSON", error); // the socket stays open
       return;
     }
-    if (!frame || typeof frame.type !== "string") return;
+    if (!frame || typeof frame.type !== "string") {
+      console.log("Hearth: ignored a frame without a type", frame);
+      return;
+    }
     if (frame.type === this.helloType) {
       // Only a hello proves the server took us: reset the backoff here, not on open.
       this.attempt = 0;
