@@ -36,7 +36,7 @@ test("a reloaded listener console gets each chat's guidance back, titled by leve
   assert.equal(state.guidance[7].guidance, "Ask where they are.");
   assert.equal(guidanceTitle(state.guidance[7]), "Possible immediate risk");
   const live = reduceCrisis(state, { type: "safety.guidance", conversation: 8, level: 2, level_label: "elevated", guidance: "Stay with them." }, "listener");
-  assert.equal(guidanceTitle(live.guidance[8]), "Possible risk");
+  assert.equal(guidanceTitle(live.guidance[8]), "This person may be at risk");
   assert.equal(reduceCrisis(live, { type: "safety.guidance", conversation: 7, level: 2, guidance: "milder" }, "listener").guidance[7].guidance, "Ask where they are.");
 });
 

@@ -64,9 +64,9 @@ function riskOf(entry, helplines, guidance) {
   return risk;
 }
 
-/** What the listener's guidance box is titled for a level ("Possible immediate risk" at imminent). */
+/** What the listener's guidance box is titled for a level (as before the reload: the same words). */
 export function guidanceTitle(risk) {
-  return risk && risk.level >= IMMINENT ? "Possible immediate risk" : "Possible risk";
+  return risk && risk.level >= IMMINENT ? "Possible immediate risk" : "This person may be at risk";
 }
 
 /**
