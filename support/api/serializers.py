@@ -65,6 +65,8 @@ class HelplineOut(serializers.Serializer):
     contact = serializers.CharField()
     kind = serializers.CharField()
     hours = serializers.CharField()
+    audience = serializers.ChoiceField(choices=["all", "teen", "adult"], required=False)
+    links = serializers.ListField(child=serializers.DictField(), required=False, help_text="[{kind: call|text|web, href, label}]")
 
 
 class ErrorOut(serializers.Serializer):
