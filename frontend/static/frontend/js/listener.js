@@ -252,7 +252,7 @@ function openChat(conversation) {
     "aria-selected": "false",
     tabindex: "-1",
   }, el("span", { text: peer.alias }), badge);
-  const guidance = el("section", { class: "guidance", hidden: true, tabindex: "-1", "aria-label": "Safety guidance" });
+  const guidance = el("section", { class: "guidance", hidden: true, tabindex: "0", "aria-label": "Safety guidance" });
   const endButton = el("button", { type: "button", class: "button", text: "End chat" });
   const escalateButton = el("button", { type: "button", class: "button", text: "Escalate to safety team" });
   const closeButton = el("button", { type: "button", class: "button", text: "Close tab", hidden: true });
