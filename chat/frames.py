@@ -200,11 +200,12 @@ async def offer_accept(consumer, frame):
         # of requests while this listener's next offer waits). The service made this user the
         # listener: the transcript needs no access check of its own.
         async_to_sync(consumer.join_conversation)(conversation.pk)
-        return conversation, selectors.messages_after(conversation=conversation, after_seq=0)
+        note = selectors.opening_notes([conversation.pk]).get(conversation.pk, "")
+        return conversation, selectors.messages_after(conversation=conversation, after_seq=0), note
 
-    conversation, transcript = await run_service(accept, origin=consumer.channel_name)
+    conversation, transcript, note = await run_service(accept, origin=consumer.channel_name)
     await consumer.reply(frame, {"type": "offer.accepted", "offer": offer_id, "conversation": conversation.pk})
-    await consumer.send_json(conversation_state_payload(conversation, transcript, for_user_id=consumer.user.pk))
+    await consumer.send_json(conversation_state_payload(conversation, transcript, for_user_id=consumer.user.pk, note=note))
 
 
 async def request_take_next(consumer, frame):
@@ -214,11 +215,12 @@ async def request_take_next(consumer, frame):
         conversation = offer_services.request_take_next(listener=consumer.user)
         # As in offer_accept: joined before the transcript is read, in the same trip.
         async_to_sync(consumer.join_conversation)(conversation.pk)
-        return conversation, selectors.messages_after(conversation=conversation, after_seq=0)
+        note = selectors.opening_notes([conversation.pk]).get(conversation.pk, "")
+        return conversation, selectors.messages_after(conversation=conversation, after_seq=0), note
 
-    conversation, transcript = await run_service(take, origin=consumer.channel_name)
+    conversation, transcript, note = await run_service(take, origin=consumer.channel_name)
     await consumer.reply(frame, {"type": "request.taken", "conversation": conversation.pk})
-    await consumer.send_json(conversation_state_payload(conversation, transcript, for_user_id=consumer.user.pk))
+    await consumer.send_json(conversation_state_payload(conversation, transcript, for_user_id=consumer.user.pk, note=note))
 
 
 async def offer_decline(consumer, frame):
@@ -246,8 +248,9 @@ async def send_conversation_state(consumer, conversation_id: int) -> None:
 
     def load():
         conversation = selectors.conversation_get_for_participant(user=consumer.user, conversation_id=conversation_id)
+        note = selectors.opening_notes([conversation.pk]).get(conversation.pk, "") if conversation.listener_id == consumer.user.pk else None
         return conversation_state_payload(conversation, selectors.messages_after(conversation=conversation, after_seq=0),
-                                          for_user_id=consumer.user.pk)
+                                          for_user_id=consumer.user.pk, note=note)
 
     await consumer.join_conversation(conversation_id)
     try:

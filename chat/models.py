@@ -93,6 +93,10 @@ class Message(models.Model):
     # True when personal information was masked before storing.
     masked = models.BooleanField(default=False)
     risk_level = models.PositiveSmallIntegerField(default=0)
+    # A system line meant for one side only ("seeker": "Your listener lost their connection…");
+    # empty for everyone. Still stored and numbered in the transcript, so seqs stay gap-free;
+    # the other side's page does not show it.
+    for_role = models.CharField(max_length=12, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

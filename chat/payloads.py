@@ -28,11 +28,14 @@ def message_payload(message: Message, *, conversation_id: int | None = None, sen
         "text": message.text,
         "client_id": message.client_id or None,
         "masked": message.masked,
+        "for_role": message.for_role or None,
         "created_at": _iso(message.created_at),
     }
 
 
-def conversation_payload(conversation: Conversation, *, for_user_id: int) -> dict:
+def conversation_payload(conversation: Conversation, *, for_user_id: int, note: str | None = None) -> dict:
+    """The conversation as ``for_user_id`` sees it. A listener also gets ``note``, the seeker's opening
+    note (``chat.selectors.opening_notes``), when the caller read it."""
     role = conversation.role_of(for_user_id)
     peer = None
     if role == "seeker" and conversation.listener_id:
@@ -52,6 +55,7 @@ def conversation_payload(conversation: Conversation, *, for_user_id: int) -> dic
         "ended_at": _iso(conversation.ended_at),
         "end_reason": conversation.end_reason or None,
         "end_reason_text": EndReason(conversation.end_reason).label if conversation.end_reason else None,
+        **({"note": note} if role == "listener" and note is not None else {}),
     }
 
 
@@ -73,12 +77,12 @@ def messages_page(messages, *, conversation_id: int, envelope: dict, after_seq: 
     return frame
 
 
-def conversation_state_payload(conversation: Conversation, messages, *, for_user_id: int) -> dict:
+def conversation_state_payload(conversation: Conversation, messages, *, for_user_id: int, note: str | None = None) -> dict:
     """``conversation.waiting`` (no listener yet) or ``conversation.started``, with the first page of
     the transcript (``messages``: the rows from seq 1); ``has_more`` says the client syncs the rest."""
     envelope = {
         "type": "conversation.started" if conversation.listener_id else "conversation.waiting",
-        "conversation": conversation_payload(conversation, for_user_id=for_user_id),
+        "conversation": conversation_payload(conversation, for_user_id=for_user_id, note=note),
     }
     return messages_page(messages, conversation_id=conversation.pk, envelope=envelope, after_seq=0, last_seq=conversation.last_seq)
 
@@ -155,4 +159,5 @@ def hello_payload(user, state) -> dict:
         "shift": state.shift,
         "pauses": state.pauses,
         "queue_sizes": state.queue_sizes,
+        "risk": state.risk,
     }

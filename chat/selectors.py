@@ -82,6 +82,19 @@ def conversations_for_user(*, user, include_ended: bool = True, limit: int = 50)
     return list(queryset.order_by("-created_at")[:limit])
 
 
+def opening_notes(conversation_ids) -> dict[int, str]:
+    """The seeker's opening note per conversation (its first request's), kept in the listener's chat
+    header after the offer is gone. One query; conversations without a note are left out."""
+    ids = list(conversation_ids)
+    if not ids:
+        return {}
+    notes: dict[int, str] = {}
+    rows = ChatRequest.objects.filter(conversation_id__in=ids).exclude(note="").order_by("created_at", "pk")
+    for conversation_id, note in rows.values_list("conversation_id", "note"):
+        notes.setdefault(conversation_id, note)
+    return notes
+
+
 def request_open_for_seeker(*, seeker_id: int) -> ChatRequest | None:
     return (
         ChatRequest.objects.select_related("topic", "requested_listener")
@@ -108,14 +121,17 @@ class SocketState:
     shift: dict | None = None
     pauses: dict | None = None
     queue_sizes: dict | None = None
+    risk: list[dict] = field(default_factory=list)
 
 
 def socket_state_for_user(user) -> SocketState:
     """What a freshly connected socket needs: open conversations, queue place, offers, shift."""
     state = SocketState()
-    for conversation in conversations_for_user(user=user, include_ended=False):
+    conversations = conversations_for_user(user=user, include_ended=False)
+    notes = opening_notes([c.pk for c in conversations if c.listener_id == user.pk]) if user.is_listener else {}
+    for conversation in conversations:
         state.conversation_ids.append(conversation.pk)
-        state.conversations.append(conversation_payload(conversation, for_user_id=user.pk))
+        state.conversations.append(conversation_payload(conversation, for_user_id=user.pk, note=notes.get(conversation.pk, "")))
     # Only seekers ask (request_create refuses anyone else) and only listeners get offers and
     # shifts: a reconnect storm is thousands of these, so no query is run that cannot find anything.
     if user.is_seeker:
@@ -124,6 +140,8 @@ def socket_state_for_user(user) -> SocketState:
             from chat.waiting import request_status
 
             state.request = request_status(request)
+    if state.conversation_ids and (user.is_seeker or user.is_listener):
+        state.risk = _risk_for(user, state.conversations)
     if user.is_listener:
         now = timezone.now()
         offers = Offer.objects.select_related("request__topic").filter(
@@ -139,6 +157,22 @@ def socket_state_for_user(user) -> SocketState:
 
             state.queue_sizes = queue_sizes_for_listener(user.pk)
     return state
+
+
+def _risk_for(user, conversations: list[dict]) -> list[dict]:
+    """The open conversations whose seeker is at elevated risk or worse, as ``hello.risk`` says it:
+    a seeker's page shows the crisis resources again, a listener's console the guidance."""
+    # safety builds on chat's models, so its reads are imported here, when a socket says hello.
+    from safety.frames import risk_payload
+    from safety.selectors import risk_open_for_conversations
+
+    levels = risk_open_for_conversations(conversation["id"] for conversation in conversations)
+    role = "listener" if user.is_listener else "seeker"
+    return [
+        risk_payload(conversation_id=conversation["id"], level=levels[conversation["id"]], role=role)
+        for conversation in conversations
+        if conversation["id"] in levels and conversation["your_role"] == role
+    ]
 
 
 def messages_payload(messages: list[Message], conversation_id: int) -> list[dict]:

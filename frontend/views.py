@@ -10,11 +10,15 @@ from django.conf import settings
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from support.helplines import helplines_for
+from support.api.serializers import AGE_MAX, AGE_MIN
+from support.helplines import helpline_choices, helplines_for
 
 
 def _render(request, template: str, **context):
-    context.setdefault("helplines", helplines_for(None))
+    # The band is for the visitor's age group once it is known (no child line for a signed-in adult).
+    context.setdefault("helplines", helplines_for(None, getattr(request.user, "age_group", None) or None))
+    # Pages skip asking the API who is signed in when the server already knows nobody is.
+    context["signed_in"] = bool(request.user.is_authenticated)
     return render(request, f"frontend/{template}", context)
 
 
@@ -25,7 +29,10 @@ def landing(request):
 
 @ensure_csrf_cookie
 def talk(request):
-    return _render(request, "talk.html", page="talk")
+    return _render(
+        request, "talk.html", page="talk",
+        helpline_choices=helpline_choices(), age_limits={"min": AGE_MIN, "max": AGE_MAX},
+    )
 
 
 @ensure_csrf_cookie

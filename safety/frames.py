@@ -29,13 +29,33 @@ def guidance_frame(*, conversation_id: int, level: int) -> dict:
     }
 
 
+def resources_frame(*, conversation_id: int, level: int, age_group: str | None) -> dict:
+    """``safety.resources``: the crisis lines for a seeker at ``level``, emergency services first when
+    the risk is imminent (the default country's; the page re-picks for the country they chose)."""
+    urgent = level >= Level.IMMINENT
+    return {
+        "type": "safety.resources", "conversation": conversation_id,
+        "level": int(level), "level_label": level_label(level), "urgent": urgent,
+        "helplines": helplines_for(None, age_group, urgent=urgent),
+    }
+
+
+def risk_payload(*, conversation_id: int, level: int, role: str) -> dict:
+    """One entry of ``hello.risk``: what a reloaded page needs to show the crisis state again.
+    A listener gets the guidance for the level; a seeker only the level (their page has the lines)."""
+    entry = {"conversation": conversation_id, "level": int(level), "level_label": level_label(level), "urgent": level >= Level.IMMINENT}
+    if role == "listener":
+        entry["guidance"] = guidance_frame(conversation_id=conversation_id, level=level)["guidance"]
+    return entry
+
+
 async def after_flagged_message(consumer, *, conversation_id: int, screening) -> None:
     """Crisis resources to a seeker who wrote it; the listener gets guidance through the conversation."""
     from chat.events import conversation_group
 
     if consumer.user.is_seeker:
         await consumer.send_json(
-            {"type": "safety.resources", "conversation": conversation_id, "helplines": helplines_for(None)}
+            resources_frame(conversation_id=conversation_id, level=screening.level, age_group=consumer.user.age_group or None)
         )
     await consumer.channel_layer.group_send(
         conversation_group(conversation_id),

@@ -252,3 +252,24 @@ def person_history_read_by_staff(*, staff, flag_id: int, now=None) -> dict:
               "sanctions": [sanction.pk for sanction in history["sanctions"]]},
     )
     return history
+
+
+def risk_open_for_conversations(conversation_ids) -> dict[int, int]:
+    """Per conversation, the level of its open case about the seeker when that is elevated or worse.
+
+    The state a reloaded page rebuilds: the seeker's crisis resources, the listener's guidance.
+    A case about the listener's conduct is not the seeker's risk and is left out; a resolved case
+    means the safety team has dealt with it. One query for all of ``conversation_ids``.
+    """
+    ids = list(conversation_ids)
+    if not ids:
+        return {}
+    rows = (
+        SafetyFlag.objects.filter(conversation_id__in=ids, subject_role="seeker", level__gte=ALERT_MIN_LEVEL)
+        .exclude(status=FlagStatus.RESOLVED)
+        .values_list("conversation_id", "level")
+    )
+    risk: dict[int, int] = {}
+    for conversation_id, level in rows:
+        risk[conversation_id] = max(level, risk.get(conversation_id, 0))
+    return risk

@@ -63,6 +63,8 @@ class HelplineOut(serializers.Serializer):
     contact = serializers.CharField()
     kind = serializers.CharField(required=False)
     hours = serializers.CharField(required=False)
+    audience = serializers.ChoiceField(choices=["all", "teen", "adult"], required=False)
+    links = serializers.ListField(child=serializers.DictField(), required=False, help_text="[{kind: call|text|web, href, label}]")
 
 
 class WaitingAlternativesOut(serializers.Serializer):

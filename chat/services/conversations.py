@@ -93,7 +93,7 @@ def conversation_requeue(conversation: Conversation, *, now, reason_text: str) -
         priority=max(RequestPriority.RETURNING, RequestPriority.URGENT if conversation.escalated else 0),
         queued_at=conversation.created_at,
     )
-    system_message(conversation, reason_text, now=now)
+    system_message(conversation, reason_text, now=now, for_role="seeker")  # "Your listener …": the seeker's line
     conversation_event(conversation.pk, {"type": "conversation.requeued", "reason_text": reason_text, "request": request.pk})
     from chat.dispatch import line_changed
 

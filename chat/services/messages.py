@@ -79,7 +79,7 @@ def next_seq(conversation_id: int, *, now) -> int:
 
 def message_append(
     *, conversation: Conversation, text: str, kind: str, sender=None, sender_role: str, client_id: str = "",
-    masked: bool = False, risk_level: int = 0, now=None,
+    masked: bool = False, risk_level: int = 0, for_role: str = "", now=None,
 ) -> Message:
     """Persist one message and schedule its delivery after commit. Caller holds a transaction."""
     now = now or timezone.now()
@@ -87,6 +87,8 @@ def message_append(
         conversation_id=conversation.pk, kind=kind, sender_id=sender.pk if sender else None,
         sender_role=sender_role, client_id=client_id, text=text, masked=masked, risk_level=risk_level, created_at=now,
     )
+    if for_role:
+        fields["for_role"] = for_role
     if connection.vendor == "postgresql":
         message = message_insert_with_next_seq(**fields)
         seq = message.seq
@@ -101,8 +103,10 @@ def message_append(
     return message
 
 
-def system_message(conversation: Conversation, text: str, *, now=None) -> Message:
-    return message_append(conversation=conversation, text=text, kind=MessageKind.SYSTEM, sender_role="system", now=now)
+def system_message(conversation: Conversation, text: str, *, now=None, for_role: str = "") -> Message:
+    """A line from Hearth in the transcript; ``for_role`` ("seeker" or "listener") when it speaks to
+    one side only (the other side's page, and staff, do not show it)."""
+    return message_append(conversation=conversation, text=text, kind=MessageKind.SYSTEM, sender_role="system", for_role=for_role, now=now)
 
 
 def message_send(*, sender, conversation_id: int, client_id: str, text: str) -> SendResult:

@@ -17,7 +17,6 @@ from listeners.models import ListenerProfile, ListenerStatus
 from safety.screening import screen_message
 from support import ratelimit
 from support.errors import DomainError, RateLimited
-from support.helplines import helplines_for
 from support.models import Role, User
 from support.rawsql import insert_instance
 
@@ -114,9 +113,11 @@ def _note_flagged(request: ChatRequest, *, screening, now) -> None:
         reason="In the request note: " + (screening.assessment.reason or "unscreened"), excerpt=screening.text, now=now,
     )
     if screening.at_risk:
-        user_event(request.seeker_id, {
-            "type": "safety.resources", "conversation": request.conversation_id, "helplines": helplines_for(None),
-        })
+        from safety.frames import resources_frame  # safety builds on chat, as above
+
+        user_event(request.seeker_id, resources_frame(
+            conversation_id=request.conversation_id, level=screening.level, age_group=request.seeker.age_group or None,
+        ))
 
 
 def _request_rate_check(*, seeker: User, address: str) -> None:

@@ -5,8 +5,12 @@ from rest_framework import serializers
 from support.models import Topic, User
 
 
+#: The ages a seeker may give; the talk page reads them from here (``json_script``).
+AGE_MIN, AGE_MAX = 0, 120
+
+
 class AnonymousSessionIn(serializers.Serializer):
-    age = serializers.IntegerField(min_value=0, max_value=120, help_text="Age in whole years.")
+    age = serializers.IntegerField(min_value=AGE_MIN, max_value=AGE_MAX, help_text="Age in whole years.")
     remember = serializers.BooleanField(
         required=False,
         default=False,
@@ -61,6 +65,8 @@ class HelplineOut(serializers.Serializer):
     contact = serializers.CharField()
     kind = serializers.CharField()
     hours = serializers.CharField()
+    audience = serializers.ChoiceField(choices=["all", "teen", "adult"], required=False)
+    links = serializers.ListField(child=serializers.DictField(), required=False, help_text="[{kind: call|text|web, href, label}]")
 
 
 class ErrorOut(serializers.Serializer):

@@ -51,7 +51,8 @@ def test_seeker_and_listener_go_from_landing_to_a_rated_chat(browser, server):
         # The seeker can already write while waiting; the listener sees it on joining.
         seeker.get_by_label("Your message").fill("hi, is anyone there?")
         seeker.get_by_label("Your message").press("Enter")
-        expect(seeker.locator(".msg-mine .msg-state")).to_have_text("Delivered")
+        # Nobody can read it yet: it is stored, not "Delivered" (that comes when a listener joins).
+        expect(seeker.locator(".msg-mine .msg-state")).to_have_text("Sent — your listener will see it when they join")
         screenshot(seeker, "seeker-waiting-mobile")
 
         expect(listener.locator(".offer")).to_contain_text("Exams are getting to me")
@@ -59,7 +60,10 @@ def test_seeker_and_listener_go_from_landing_to_a_rated_chat(browser, server):
         accept_first_offer(listener)
         expect(listener.get_by_role("tab")).to_have_count(1)
         expect(panel(listener).locator(".msg-theirs .msg-text")).to_have_text("hi, is anyone there?")
+        # The seeker's opening note stays with the chat once the offer is gone.
+        expect(panel(listener).locator(".opening-note")).to_contain_text("Exams are getting to me")
         expect(seeker.get_by_role("heading", name=re.compile("You're talking with KindLantern"))).to_be_visible()
+        expect(seeker.locator(".msg-mine .msg-state").first).to_have_text(re.compile("Delivered|Read"))
 
         # User text is shown as text, never as markup.
         hostile = '<img src=x onerror="document.body.dataset.pwned=1"><script>document.body.dataset.pwned=2</script>'
@@ -88,7 +92,10 @@ def test_seeker_and_listener_go_from_landing_to_a_rated_chat(browser, server):
         seeker.get_by_role("button", name="End chat").click()
         seeker.get_by_role("button", name="Yes, end the chat").click()
         expect(seeker.get_by_role("heading", name="The chat has ended")).to_be_visible()
+        expect(seeker.locator("#ended-reason")).to_have_text("You ended the chat.")
+        expect(seeker.locator("#ended-resources")).to_be_hidden()  # a quiet chat: no crisis lines pushed
         expect(listener.get_by_role("button", name="Close tab")).to_be_visible()
+        expect(panel(listener).locator(".chat > .form-error")).to_have_text("The seeker ended the chat.")
         expect(listener.get_by_role("tab")).to_contain_text("(ended)")
 
         seeker.get_by_label("4").check()
@@ -195,7 +202,7 @@ def test_seeker_whose_waiting_frame_is_lost_still_waits_and_their_first_words_re
         assert dropped, "the test must actually have withheld conversation.waiting"
         seeker.get_by_label("Your message").fill("written while waiting")
         seeker.get_by_label("Your message").press("Enter")
-        expect(seeker.locator(".msg-mine .msg-state").last).to_have_text("Delivered")
+        expect(seeker.locator(".msg-mine .msg-state").last).to_have_text("Sent — your listener will see it when they join")
         accept_first_offer(listener)
         expect(seeker.get_by_role("button", name="End chat")).to_be_visible()
         expect(panel(listener).locator(".msg-theirs .msg-text")).to_have_text(["written while waiting"])

@@ -33,6 +33,7 @@ NOT_PERSONAL = {
     "listeners.ListenerDecision.status_after",
     "chat.Conversation.status", "chat.Conversation.end_reason", "chat.Message.kind",
     "chat.Message.sender_role",  # seeker | listener | staff | system
+    "chat.Message.for_role",  # "" | seeker | listener: which side a system line speaks to
     "chat.ChatRequest.status", "chat.Offer.status",
     "safety.SafetyFlag.source", "safety.SafetyFlag.status", "safety.Sanction.kind",
     "rooms.RoomMessage.kind", "rooms.RoomMessage.status", "rooms.RoomModerationAction.action",

@@ -45,8 +45,20 @@ export async function api(method, path, body) {
 export const get = (path) => api("GET", path);
 export const post = (path, body) => api("POST", path, body ?? {});
 
-/** The signed-in user, or null. */
+/** Did the page say nobody is signed in (``signed-in`` json_script)? Then there is no one to ask about. */
+function pageSaysSignedOut() {
+  const node = typeof document !== "undefined" && document.getElementById("signed-in");
+  if (!node) return false;
+  try {
+    return JSON.parse(node.textContent) === false;
+  } catch (error) {
+    return false;
+  }
+}
+
+/** The signed-in user, or null (without a request when the page already says nobody is). */
 export async function whoAmI() {
+  if (pageSaysSignedOut()) return null;
   try {
     return await get("/api/v1/me");
   } catch (error) {

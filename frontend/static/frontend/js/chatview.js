@@ -1,12 +1,18 @@
 // One conversation on screen: bubbles with time, delivered/read markers, typing, composer.
 // Used by the seeker page and by each listener tab. Text is always set with textContent.
 
+import { deliveryLabel } from "./crisis.js";
 import { announce, el, formatTime } from "./dom.js";
 
 const TYPING_SEND_EVERY_MS = 3000;
 const TYPING_IDLE_MS = 4000;
 const TYPING_SHOW_MS = 6000;
 const MAX_CHARS = 2000;
+
+/** Is `message` for a reader in `role`? Lines with `for_role` speak to one side only. */
+export function shownTo(message, role) {
+  return !(message && message.kind === "system" && message.for_role && message.for_role !== role);
+}
 
 export class ChatView {
   constructor({ conversationId, myRole, client, socket, peerLabel = "Them", messageActions = null, isActive = () => true, signals = true }) {
@@ -23,6 +29,7 @@ export class ChatView {
     this.readSent = 0;
     this.lastPeerSeq = 0;
     this.ended = false;
+    this.peerPresent = true; // the seeker's page says false while waiting: nobody can read yet
     this.typingSentAt = 0;
     this.typingIdle = null;
     this.typingHide = null;
@@ -89,6 +96,8 @@ export class ChatView {
   }
 
   addMessage(message, { live }) {
+    // A system line meant for the other side ("Your listener lost their connection…" is the seeker's).
+    if (!shownTo(message, this.myRole)) return;
     const mine = message.sender_role === this.myRole && message.kind !== "system";
     const key = mine && message.client_id ? message.client_id : `seq:${message.seq}`;
     let li = this.bubbles.get(key);
@@ -148,6 +157,13 @@ export class ChatView {
       if (li.dataset.state === "sending" && !open) this._setState(li, "queued");
       else if (li.dataset.state === "queued" && open) this._setState(li, "sending");
     }
+  }
+
+  /** Is there someone to read our messages (a listener joined)? Relabels what was sent meanwhile. */
+  setPeerPresent(present) {
+    if (this.peerPresent === present) return;
+    this.peerPresent = present;
+    for (const li of this.bubbles.values()) if (li.dataset.state) this._setState(li, li.dataset.state);
   }
 
   setPeerRead(seq) {
@@ -215,7 +231,7 @@ export class ChatView {
 
   _setState(li, state) {
     li.dataset.state = state;
-    const label = { queued: "Waiting for connection", sending: "Sending…", delivered: "Delivered", read: "Read", failed: "Not sent" }[state];
+    const label = deliveryLabel(state, this.peerPresent);
     const span = li.querySelector(".msg-state");
     if (span) span.textContent = label;
   }

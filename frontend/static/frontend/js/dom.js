@@ -1,5 +1,7 @@
 // Small DOM helpers. User text only ever goes through textContent: never innerHTML.
 
+import { safeHref } from "./crisis.js";
+
 export const $ = (selector, root = document) => root.querySelector(selector);
 export const $$ = (selector, root = document) => Array.from(root.querySelectorAll(selector));
 
@@ -61,15 +63,33 @@ export function formatDuration(seconds) {
   return minutes === 1 ? "about 1 minute" : `about ${minutes} minutes`;
 }
 
+/** Crisis lines, each with its tap-to-call / tap-to-text links (only tel:, sms: and https: are linked). */
 export function helplineList(helplines) {
   return el(
     "ul",
     { class: "helpline-list" },
-    (helplines || []).map((line) =>
-      el("li", {}, el("strong", { text: line.name }), " ", el("span", { text: line.contact }), " ", el("small", { text: line.hours || "" })),
-    ),
+    (helplines || []).map((line) => {
+      const links = (Array.isArray(line.links) ? line.links : [])
+        .map((link) => ({ ...link, href: safeHref(link && link.href) }))
+        .filter((link) => link.href)
+        .map((link) =>
+          el("a", { class: `helpline-link helpline-link-${link.kind}`, href: link.href, "aria-label": link.label || null, text: LINK_TEXT[link.kind] || "Open" }),
+        );
+      return el(
+        "li",
+        { "data-kind": line.kind || null },
+        el("strong", { text: line.name }),
+        " ",
+        el("span", { text: line.contact }),
+        " ",
+        el("small", { text: line.hours || "" }),
+        links.length ? el("span", { class: "helpline-links" }, links) : null,
+      );
+    }),
   );
 }
+
+const LINK_TEXT = { call: "Call", text: "Text", web: "Open" };
 
 export function uuid() {
   if (globalThis.crypto && crypto.randomUUID) return crypto.randomUUID();

@@ -6,8 +6,10 @@ import { ChatView } from "./chatview.js";
 import { $, $$, announce, el, formatDuration, setText, showOnly } from "./dom.js";
 import { ChatClient, HearthSocket } from "./socket.js";
 import { confirmButton, connectionBanner, endpoints, loginForm } from "./common.js";
+import { endedText, guidanceTitle, initialCrisis, reduceCrisis } from "./crisis.js";
+import { frameProblem } from "./frames.js";
 
-const state = { socket: null, client: null, user: null, shift: null, chats: new Map(), offers: new Map(), active: null, connected: false, audio: null };
+const state = { socket: null, client: null, user: null, shift: null, chats: new Map(), offers: new Map(), active: null, connected: false, audio: null, crisis: initialCrisis() };
 const show = (id, options) => showOnly(".step", id, options);
 const baseTitle = document.title;
 
@@ -250,7 +252,7 @@ function openChat(conversation) {
     "aria-selected": "false",
     tabindex: "-1",
   }, el("span", { text: peer.alias }), badge);
-  const guidance = el("section", { class: "guidance", hidden: true, tabindex: "-1", "aria-label": "Safety guidance" });
+  const guidance = el("section", { class: "guidance", hidden: true, tabindex: "0", "aria-label": "Safety guidance" });
   const endButton = el("button", { type: "button", class: "button", text: "End chat" });
   const escalateButton = el("button", { type: "button", class: "button", text: "Escalate to safety team" });
   const closeButton = el("button", { type: "button", class: "button", text: "Close tab", hidden: true });
@@ -271,7 +273,13 @@ function openChat(conversation) {
     el(
       "div",
       { class: "chat-head" },
-      el("div", {}, el("h3", { text: `Chat with ${peer.alias}` }), el("p", { class: "subtitle", text: `${peer.age_group === "teen" ? "Teen" : "Adult"} seeker · ${conversation.topic || "any topic"}` })),
+      el(
+        "div",
+        {},
+        el("h3", { text: `Chat with ${peer.alias}` }),
+        el("p", { class: "subtitle", text: `${peer.age_group === "teen" ? "Teen" : "Adult"} seeker · ${conversation.topic || "any topic"}` }),
+        typeof conversation.note === "string" && conversation.note ? el("p", { class: "opening-note" }, el("span", { class: "visually-hidden", text: "Their opening note: " }), `“${conversation.note}”`) : null,
+      ),
       el("div", { class: "chat-actions" }, escalateButton, transferButton, reportButton, endButton, closeButton),
     ),
     status,
@@ -370,19 +378,24 @@ function chatEnded(id, text) {
   announce(`Chat with ${chat.peer.alias} ended. ${text || ""}`);
 }
 
-function showGuidance(frame) {
-  const chat = state.chats.get(frame.conversation);
+/** Draw the guidance of one chat from `state.crisis` (hello after a reload, or safety.guidance live). */
+function renderGuidance(id, { live = false } = {}) {
+  const chat = state.chats.get(id);
+  const risk = state.crisis.guidance[id];
   if (!chat) return;
-  chat.guidance.replaceChildren(
-    el("h3", { text: frame.level_label === "imminent" ? "Possible immediate risk" : "This person may be at risk" }),
-    el("p", { text: frame.guidance }),
-  );
+  if (!risk) {
+    chat.guidance.hidden = true;
+    chat.guidance.replaceChildren();
+    return;
+  }
+  chat.guidance.dataset.level = risk.level_label;
+  chat.guidance.replaceChildren(el("h3", { text: guidanceTitle(risk) }), el("p", { text: risk.guidance }));
   chat.guidance.hidden = false;
   if (state.active !== chat.id) {
     chat.badge.hidden = false;
     chat.badge.textContent = "!";
   }
-  announce(`Safety guidance for your chat with ${chat.peer.alias}: ${frame.guidance}`, { urgent: true });
+  if (live) announce(`Safety guidance for your chat with ${chat.peer.alias}: ${risk.guidance}`, { urgent: true });
 }
 
 // --- transfer and report ------------------------------------------------------------------
@@ -512,10 +525,35 @@ function startSocket() {
   state.socket.start();
 }
 
+const UNEXPECTED = "Something unexpected arrived. You're still connected; if anything looks wrong, reload the page.";
+
+/** Every frame goes through here: one that cannot be handled is logged and said, the socket stays. */
 function onFrame(frame) {
+  const problem = frameProblem(frame);
+  if (problem) {
+    console.log("Hearth: skipped a frame:", problem, frame);
+    setText($("#console-error"), UNEXPECTED);
+    return;
+  }
+  try {
+    handleFrame(frame);
+  } catch (failure) {
+    console.log("Hearth: could not handle a frame", frame && frame.type, failure);
+    setText($("#console-error"), UNEXPECTED);
+  }
+}
+
+function handleFrame(frame) {
+  if (!frame || typeof frame !== "object") return;
   if (frame.type === "hello") for (const conversation of frame.conversations || []) if (conversation.status === "active") openChat(conversation);
   if (frame.type === "conversation.started") openChat(frame.conversation);
   state.client.handle(frame);
+  const crisisBefore = state.crisis;
+  state.crisis = reduceCrisis(state.crisis, frame, "listener");
+  if (state.crisis !== crisisBefore) {
+    if (frame.type === "hello") for (const id of state.chats.keys()) renderGuidance(id);
+    else renderGuidance(frame.conversation, { live: true });
+  }
   switch (frame.type) {
     case "hello":
       setShift(frame.shift);
@@ -552,7 +590,7 @@ function onFrame(frame) {
       break;
     }
     case "conversation.ended":
-      chatEnded(frame.conversation, frame.reason_text);
+      chatEnded(frame.conversation, endedText(frame, "listener"));
       break;
     case "conversation.left":
       chatEnded(frame.conversation, frame.reason === "handoff" ? "The safety team has taken over this chat." : "This chat was moved to another listener.");
@@ -578,9 +616,6 @@ function onFrame(frame) {
       if (chat) chat.view.errorLine.textContent = `Quiet for a while: this chat closes in ${formatDuration(frame.ends_in_seconds)} unless someone writes.`;
       break;
     }
-    case "safety.guidance":
-      showGuidance(frame);
-      break;
     case "wellbeing.pause":
       wellbeingPause(frame);
       break;

@@ -5,8 +5,13 @@ import { ChatView } from "./chatview.js";
 import { $, announce, el, formatDuration, helplineList, setText, showOnly } from "./dom.js";
 import { ChatClient, HearthSocket } from "./socket.js";
 import { confirmButton, connectionBanner, endpoints } from "./common.js";
+import { ageError, endedText, initialCrisis, reduceCrisis } from "./crisis.js";
+import { frameProblem } from "./frames.js";
+import { ResourcesPanel, readJson } from "./helplines.js";
 
-const state = { socket: null, client: null, view: null, conversation: null, user: null, peer: null, ended: false, connected: false };
+const state = { socket: null, client: null, view: null, conversation: null, user: null, peer: null, ended: false, connected: false, crisis: initialCrisis() };
+const AGE_LIMITS = readJson("age-limits", { min: 0, max: 120 });
+const resources = new ResourcesPanel({ onChange: () => renderCrisis() });
 const show = (id, options) => showOnly(".step", id, options);
 
 // --- age -------------------------------------------------------------------------
@@ -21,8 +26,9 @@ $("#age-form").addEventListener("submit", async (event) => {
   const error = $("#age-error");
   const raw = input.value.trim();
   const age = Number(raw);
-  if (!raw || !Number.isInteger(age) || age < 0 || age > 120) {
-    setText(error, "Please enter your age as a whole number.");
+  const problem = ageError(raw, AGE_LIMITS);
+  if (problem) {
+    setText(error, problem);
     input.setAttribute("aria-invalid", "true");
     input.focus();
     return;
@@ -39,7 +45,7 @@ $("#age-form").addEventListener("submit", async (event) => {
       return;
     }
     const fields = failure.body && failure.body.fields;
-    setText(error, fields && fields.age ? "Please enter your age as a whole number." : failure.message);
+    setText(error, fields && fields.age ? `Please enter an age between ${AGE_LIMITS.min} and ${AGE_LIMITS.max}.` : failure.message);
   }
 });
 
@@ -144,7 +150,10 @@ function ensureView(conversation) {
     isActive: () => !$("#step-chat").hidden,
   });
   $("#chat-container").replaceChildren(state.view.root);
-  $("#safety-resources").hidden = true;
+  // A new chat starts without the last one's crisis panel; hello or safety.resources bring it back.
+  const risk = state.crisis.seeker;
+  if (risk && risk.conversation !== null && risk.conversation !== conversation.id) state.crisis = { ...state.crisis, seeker: null };
+  renderCrisis();
   return state.view;
 }
 
@@ -158,6 +167,7 @@ function showWaiting(conversation, request) {
   $("#cancel-request").hidden = false;
   $("#end-chat").hidden = true;
   $("#chat-menu").hidden = true;
+  state.view.setPeerPresent(false);
   if (request) updateQueue(request);
   if (first) state.view.focus();
 }
@@ -174,6 +184,7 @@ function showChat(conversation) {
   $("#cancel-request").hidden = true;
   $("#end-chat").hidden = false;
   $("#chat-menu").hidden = false;
+  state.view.setPeerPresent(true);
   if (conversation.read_seq) state.view.setPeerRead(conversation.read_seq.listener || 0);
   if (wasWaiting) {
     announce(`${alias} has joined the chat.`);
@@ -235,6 +246,7 @@ function showEnded(reasonText) {
   state.ended = true;
   if (state.view) state.view.setEnded(reasonText);
   setText($("#ended-reason"), reasonText || "This chat has ended.");
+  renderCrisis();
   setText($("#favourite-alias"), state.peer ? state.peer.alias : "this listener");
   $("#rating-form").hidden = !state.peer;
   $("#rating-done").hidden = true;
@@ -372,7 +384,29 @@ function startSocket() {
   state.socket.start();
 }
 
+const UNEXPECTED = "Something unexpected arrived. Your chat is still connected; if anything looks wrong, reload the page.";
+
+/** Every frame goes through here: one that cannot be handled is logged and said, the socket stays. */
 function onFrame(frame) {
+  const problem = frameProblem(frame);
+  if (problem) {
+    console.log("Hearth: skipped a frame:", problem, frame);
+    if (state.view) state.view.errorLine.textContent = UNEXPECTED;
+    return;
+  }
+  try {
+    handleFrame(frame);
+  } catch (failure) {
+    console.log("Hearth: could not handle a frame", frame && frame.type, failure);
+    if (state.view) state.view.errorLine.textContent = UNEXPECTED;
+  }
+}
+
+function handleFrame(frame) {
+  if (!frame || typeof frame !== "object") return;
+  const before = state.crisis;
+  state.crisis = reduceCrisis(state.crisis, frame, "seeker");
+  if (state.crisis !== before) renderCrisis({ live: frame.type === "safety.resources" });
   // Views must exist before the client hands them messages.
   if ((frame.type === "conversation.waiting" || frame.type === "conversation.started") && frame.conversation) ensureView(frame.conversation);
   if (frame.type === "hello" && frame.conversations && frame.conversations.length) ensureView(frame.conversations[0]);
@@ -420,7 +454,7 @@ function onFrame(frame) {
       if (frame.reason === "cancelled") {
         state.client.forget(frame.conversation);
         askTopic();
-      } else showEnded(frame.reason_text);
+      } else showEnded(endedText(frame, "seeker"));
       break;
     case "request.cancelled":
       announce("You've left the line.");
@@ -437,9 +471,6 @@ function onFrame(frame) {
     case "conversation.inactivity_warning":
       if (state.view) state.view.errorLine.textContent = `It's been quiet for a while. This chat will close in ${formatDuration(frame.ends_in_seconds)} unless someone writes.`;
       break;
-    case "safety.resources":
-      showResources(frame.helplines);
-      break;
     case "session.closed":
       connectionBanner($("#connection"), "closed", { reason: "revoked", text: "Your session has ended." });
       break;
@@ -454,12 +485,32 @@ function onFrame(frame) {
   }
 }
 
-function showResources(helplines) {
+/** Draw the crisis panel (chat) and the end screen's lines from `state.crisis`; `live` when it just arrived. */
+function renderCrisis({ live = false } = {}) {
+  const risk = state.crisis.seeker;
   const box = $("#safety-resources");
-  $("#resources-list").replaceChildren(helplineList(helplines));
-  box.hidden = false;
-  announce("If you might be in danger, please contact one of the crisis lines shown on screen now. Your listener is still here.", { urgent: true });
-  box.scrollIntoView({ block: "nearest" });
+  const ageGroup = state.user && state.user.age_group;
+  box.hidden = !risk;
+  $("#ended-resources").hidden = !risk;
+  if (!risk) return;
+  $("#resources-list").replaceChildren(resources.list(risk, ageGroup));
+  $("#ended-resources-list").replaceChildren(resources.list(risk, ageGroup));
+  setText(
+    $("#resources-lead"),
+    risk.urgent
+      ? "If you have hurt yourself or are in danger right now, please call emergency services now. Your listener is still here with you."
+      : "What you wrote sounds really hard. If you might be in danger, please reach out to one of these right now. Your listener is still here with you.",
+  );
+  if (live) {
+    resources.expand(true);
+    announce(
+      risk.urgent
+        ? "If you are in danger right now, please call emergency services. The numbers are on screen. Your listener is still here."
+        : "If you might be in danger, please contact one of the crisis lines shown on screen now. Your listener is still here.",
+      { urgent: true },
+    );
+    box.scrollIntoView({ block: "nearest" });
+  }
 }
 
 async function init() {

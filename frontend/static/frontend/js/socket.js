@@ -235,10 +235,12 @@ export class HearthSocket {
     try {
       frame = JSON.parse(event.data);
     } catch (error) {
+      console.log("Hearth: ignored a frame that is not JSON", error); // the socket stays open
       this.onMalformed(event.data);
       return;
     }
     if (!frame || typeof frame.type !== "string") {
+      console.log("Hearth: ignored a frame without a type", frame);
       this.onMalformed(frame);
       return;
     }
