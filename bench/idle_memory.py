@@ -35,7 +35,7 @@ from bench.harness.clients import Fleet, Member
 from bench.harness.servers import ServerGroup
 from bench.targets import resolve
 
-SITECUSTOMIZE = r'''
+SITECUSTOMIZE = r"""
 import os, sys
 if "daphne" in " ".join(getattr(sys, "orig_argv", [])) and os.environ.get("HEARTH_MEMPROBE_DIR"):
     import collections, ctypes, gc, json, pickle, signal, tracemalloc
@@ -76,7 +76,7 @@ if "daphne" in " ".join(getattr(sys, "orig_argv", [])) and os.environ.get("HEART
         os.rename(os.path.join(out, f"info-{tag}.json.tmp"), os.path.join(out, f"info-{tag}.json"))
 
     signal.signal(signal.SIGUSR1, _dump)
-'''
+"""
 
 
 async def _open(fleet: Fleet, members: list[Member], concurrency: int) -> None:
@@ -127,8 +127,10 @@ def _report(a, b, info_a, info_b, added: int, top: int) -> str:
     lines.append(f"tracemalloc growth per socket:{kib(traced)}  (Python allocations still live)")
     ma, mb = info_a["mallinfo2"], info_b["mallinfo2"]
     if "error" not in ma:
-        lines.append(f"glibc heap in use per socket: {kib((mb['uordblks'] + mb['hblkhd']) - (ma['uordblks'] + ma['hblkhd']))}"
-                     f"; free in heap: {kib(mb['fordblks'] - ma['fordblks'])}; arena total: {kib(mb['arena'] - ma['arena'])}")
+        lines.append(
+            f"glibc heap in use per socket: {kib((mb['uordblks'] + mb['hblkhd']) - (ma['uordblks'] + ma['hblkhd']))}"
+            f"; free in heap: {kib(mb['fordblks'] - ma['fordblks'])}; arena total: {kib(mb['arena'] - ma['arena'])}"
+        )
     lines.append(f"threads: {info_a['threads']} -> {info_b['threads']}")
     lines.append("")
     lines.append(f"-- top {top} allocation sites by growth (per socket) --")
@@ -162,7 +164,7 @@ async def main(args) -> int:
     os.environ["PYTHONTRACEMALLOC"] = str(args.frames)
     os.environ["HEARTH_MEMPROBE_DIR"] = str(probe_dir)
     run_id = f"mem{int(time.time())}"
-    if hasattr(target, "plan"):   # Hearth seeds its template database with the pairs up front
+    if hasattr(target, "plan"):  # Hearth seeds its template database with the pairs up front
         target.plan(SimpleNamespace(idle_max=sizes[-1]), ["idle"])
     snaps = []
     try:
@@ -170,11 +172,12 @@ async def main(args) -> int:
             pid = group.processes[0].pid
             fleet = Fleet(target, lambda *a: None)
             try:
-                await target.prepare(sizes[-1], run_id)   # every user first, while no socket is open
+                await target.prepare(sizes[-1], run_id)  # every user first, while no socket is open
                 for size in sizes:
                     have = len(fleet)
-                    await _open(fleet, [Member(m, f"i{m // 2}", group.ports[0]) for m in range(have, size)],
-                                args.concurrency)
+                    await _open(
+                        fleet, [Member(m, f"i{m // 2}", group.ports[0]) for m in range(have, size)], args.concurrency
+                    )
                     await asyncio.sleep(args.settle)
                     await group.quiesce()
                     snaps.append(await _snapshot(pid, probe_dir, str(size)))
@@ -191,13 +194,18 @@ async def main(args) -> int:
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(prog="python -m bench.idle_memory", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="python -m bench.idle_memory", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--target", default="hearth-memory")
     ap.add_argument("--sizes", default="500,1000", help="socket counts to snapshot at, ascending")
     ap.add_argument("--frames", type=int, default=8, help="traceback depth kept by tracemalloc")
     ap.add_argument("--settle", type=float, default=3.0)
     ap.add_argument("--top", type=int, default=25)
-    ap.add_argument("--concurrency", type=int, default=2,
-                    help="sockets opened at once (tracemalloc slows the server; Daphne drops a handshake not accepted in 5 s)")
+    ap.add_argument(
+        "--concurrency",
+        type=int,
+        default=2,
+        help="sockets opened at once (tracemalloc slows the server; Daphne drops a handshake not accepted in 5 s)",
+    )
     sys.exit(asyncio.run(main(ap.parse_args())))

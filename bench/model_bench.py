@@ -60,8 +60,9 @@ def main(argv=None):
     ap.add_argument("file", nargs="?", default=str(CORPUS_DEV if CORPUS_DEV.exists() else DEFAULT_SET))
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args(argv)
-    examples = [(ex.text, AssessmentContext(sender_role=ex.role, recent_texts=ex.context))
-                for ex in read_examples(args.file)]
+    examples = [
+        (ex.text, AssessmentContext(sender_role=ex.role, recent_texts=ex.context)) for ex in read_examples(args.file)
+    ]
     print(f"{args.file}: {len(examples)} messages x {args.repeat} passes, pid {os.getpid()}")
 
     get_rules("en")
@@ -72,15 +73,20 @@ def main(argv=None):
 
     model = get_model()
     load = time.perf_counter() - t0
-    print(f"model load (import + read + build): {load * 1e3:.0f} ms, resident memory added {(rss() - before) / 2**20:.1f} MiB, "
-          f"{len(model.weights)} features")
+    print(
+        f"model load (import + read + build): {load * 1e3:.0f} ms, resident memory added {(rss() - before) / 2**20:.1f} MiB, "
+        f"{len(model.weights)} features"
+    )
 
     score = timed(lambda t, c: model.score(t, c.recent_texts), examples, args.repeat)
     rules = timed(assess, examples, args.repeat)
     both = timed(combined.assess, examples, args.repeat)
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    for label, (wall, cpu) in (("model scoring only", score), ("rules only (assess)", rules),
-                               ("rules + model (combined)", both)):
+    for label, (wall, cpu) in (
+        ("model scoring only", score),
+        ("rules only (assess)", rules),
+        ("rules + model (combined)", both),
+    ):
         print(f"{label:<28} wall {percentiles(wall)}")
         print(f"{'':<28} cpu  {percentiles(cpu)}")
 

@@ -36,9 +36,26 @@ from bench.targets import resolve
 
 def spy_on(py_spy: str, pid: int, path: Path, a: argparse.Namespace, rate: int = 200) -> subprocess.Popen:
     mode = ["--gil"] if a.gil else ["--idle", "--threads"] if a.idle else []
-    return subprocess.Popen([py_spy, "record", "-p", str(pid), "-d", str(max(1, round(a.seconds))), "-r", str(rate),
-                             "-f", "raw", "-o", str(path), "--nonblocking", *mode],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [
+            py_spy,
+            "record",
+            "-p",
+            str(pid),
+            "-d",
+            str(max(1, round(a.seconds))),
+            "-r",
+            str(rate),
+            "-f",
+            "raw",
+            "-o",
+            str(path),
+            "--nonblocking",
+            *mode,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 async def matching_burst(a: argparse.Namespace) -> None:
@@ -91,7 +108,9 @@ async def main(a: argparse.Namespace) -> None:
             try:
                 await fleet.open(members)
                 paths = [out / f"{stamp}-{target.name}-{i}.txt" for i in range(len(group.processes))]
-                spies = [] if a.no_profile else [spy_on(py_spy, p.pid, path, a) for p, path in zip(group.processes, paths)]
+                spies = (
+                    [] if a.no_profile else [spy_on(py_spy, p.pid, path, a) for p, path in zip(group.processes, paths)]
+                )
                 if a.no_profile:
                     paths = []
                 plans = relay_plans(members, a.rate, a.seconds, target.self_delivery, random.Random(1))
@@ -102,8 +121,18 @@ async def main(a: argparse.Namespace) -> None:
                 await fleet.close()
     finally:
         await target.cleanup(run_id)
-    keep = ("sent_msgs_per_s", "latency_p50_ms", "latency_p99_ms", "ack_p50_ms", "ack_p99_ms", "lost",
-            "server_cpu_util", "server_cpu_ms_per_1k_msgs", "other_cpu_util", "client_bound")
+    keep = (
+        "sent_msgs_per_s",
+        "latency_p50_ms",
+        "latency_p99_ms",
+        "ack_p50_ms",
+        "ack_p99_ms",
+        "lost",
+        "server_cpu_util",
+        "server_cpu_ms_per_1k_msgs",
+        "other_cpu_util",
+        "client_bound",
+    )
     print(json.dumps({k: phase.get(k) for k in keep}, indent=1))
     for path in paths:
         print(f"\n== {path}")
@@ -111,8 +140,9 @@ async def main(a: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(prog="python -m bench.profile_run", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="python -m bench.profile_run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--scenario", choices=["relay", "matching"], default="relay")
     ap.add_argument("--target", default="hearth-memory")
     ap.add_argument("--procs", type=int, default=1)
@@ -121,11 +151,20 @@ if __name__ == "__main__":
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--only", default=None, help="only stacks containing this (e.g. message_send)")
     ap.add_argument("--top", type=int, default=40)
-    ap.add_argument("--gil", action="store_true",
-                    help="sample only the thread holding the GIL: where the CPU goes, not where threads wait")
-    ap.add_argument("--idle", action="store_true",
-                    help="sample every thread, waiting or not (py-spy --idle --threads): where the time goes")
-    ap.add_argument("--no-profile", action="store_true",
-                    help="run the phase without py-spy: CPU per message and latency at one steady rate, for A/B runs")
+    ap.add_argument(
+        "--gil",
+        action="store_true",
+        help="sample only the thread holding the GIL: where the CPU goes, not where threads wait",
+    )
+    ap.add_argument(
+        "--idle",
+        action="store_true",
+        help="sample every thread, waiting or not (py-spy --idle --threads): where the time goes",
+    )
+    ap.add_argument(
+        "--no-profile",
+        action="store_true",
+        help="run the phase without py-spy: CPU per message and latency at one steady rate, for A/B runs",
+    )
     ap.add_argument("--out", default="var/bench/profiles")
     asyncio.run(main(ap.parse_args()))

@@ -35,29 +35,43 @@ SKIP_REASONS = {
     "reconnect": "needs Hearth's resume protocol (conversation.sync, client_id re-send)",
 }
 DEFAULT_SCENARIOS = {"quick": "relay,fanout,matching,reconnect,idle", "full": "relay,fanout,matching,reconnect,idle"}
-DEFAULT_TARGETS = {"quick": "channels-memory,channels-redis-pubsub,hearth-memory,hearth-redis-pubsub",
-                   "full": ",".join(BASELINES + HEARTH)}
+DEFAULT_TARGETS = {
+    "quick": "channels-memory,channels-redis-pubsub,hearth-memory,hearth-redis-pubsub",
+    "full": ",".join(BASELINES + HEARTH),
+}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="python -m bench.run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     mode = ap.add_mutually_exclusive_group()
     mode.add_argument("--quick", dest="profile", action="store_const", const="quick")
     mode.add_argument("--full", dest="profile", action="store_const", const="full")
     ap.set_defaults(profile="quick")
-    ap.add_argument("--scenario", default=None,
-                    help="comma-separated: " + ",".join(SCENARIOS) + " (default: see above)")
-    ap.add_argument("--targets", default=None,
-                    help="comma-separated target names or module:factory (default: see above)")
+    ap.add_argument(
+        "--scenario", default=None, help="comma-separated: " + ",".join(SCENARIOS) + " (default: see above)"
+    )
+    ap.add_argument(
+        "--targets", default=None, help="comma-separated target names or module:factory (default: see above)"
+    )
     ap.add_argument("--out", default="var/bench", type=Path)
-    ap.add_argument("--procs", type=int, default=2,
-                    help="server processes per target (targets whose rooms are in-process run with 1)")
-    ap.add_argument("--no-pin", action="store_true",
-                    help="do not pin the client to CPU 0 and servers to the other CPUs")
+    ap.add_argument(
+        "--procs",
+        type=int,
+        default=2,
+        help="server processes per target (targets whose rooms are in-process run with 1)",
+    )
+    ap.add_argument(
+        "--no-pin", action="store_true", help="do not pin the client to CPU 0 and servers to the other CPUs"
+    )
     ap.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
-    ap.add_argument("--scenario-timeout", type=float, default=None,
-                    help="seconds per scenario per target (default 150 quick, 2400 full)")
+    ap.add_argument(
+        "--scenario-timeout",
+        type=float,
+        default=None,
+        help="seconds per scenario per target (default 150 quick, 2400 full)",
+    )
     ap.add_argument("--seed", type=int, default=1)
     return ap.parse_args(argv)
 
@@ -99,15 +113,24 @@ async def main(args: argparse.Namespace) -> int:
     result = {
         "meta": environment.describe(await redisinfo.version(args.redis_url)),
         "profile": profile.as_dict(),
-        "settings": {"scenarios": scenarios, "targets": [t.describe() for t in targets],
-                     "procs": args.procs, "client_cpus": sorted(client_cpus or []),
-                     "server_cpus": sorted(server_cpus or []), "redis_url": args.redis_url,
-                     "seed": args.seed, "scenario_timeout_s": timeout,
-                     "client": {"library": "websockets", "compression": None, "ping_interval": None},
-                     "server": {"cmd": "daphne -b 127.0.0.1 -p PORT -v 0 APP",
-                                "daphne_ping_interval_s": 20},
-                     "argv": sys.argv},
-        "rows": [], "errors": [], "skipped": [], "failed": False, "timings": [],
+        "settings": {
+            "scenarios": scenarios,
+            "targets": [t.describe() for t in targets],
+            "procs": args.procs,
+            "client_cpus": sorted(client_cpus or []),
+            "server_cpus": sorted(server_cpus or []),
+            "redis_url": args.redis_url,
+            "seed": args.seed,
+            "scenario_timeout_s": timeout,
+            "client": {"library": "websockets", "compression": None, "ping_interval": None},
+            "server": {"cmd": "daphne -b 127.0.0.1 -p PORT -v 0 APP", "daphne_ping_interval_s": 20},
+            "argv": sys.argv,
+        },
+        "rows": [],
+        "errors": [],
+        "skipped": [],
+        "failed": False,
+        "timings": [],
         "loadavg_start": procstat.loadavg(),
     }
     started = time.monotonic()
@@ -122,12 +145,19 @@ async def main(args: argparse.Namespace) -> int:
                 await target.prepare_shared()
             except Exception as e:  # the scenarios try again and report their own failure
                 result["errors"].append(f"{target.name}/shared set-up: {e!r}")
-        result["timings"].append({"target": "all", "scenario": "shared set-up",
-                                  "wall_s": round(time.monotonic() - started, 1), "measured_s": 0})
+        result["timings"].append(
+            {
+                "target": "all",
+                "scenario": "shared set-up",
+                "wall_s": round(time.monotonic() - started, 1),
+                "measured_s": 0,
+            }
+        )
         for target in targets:
             procs = args.procs if target.multi_process else 1
-            ctx = Context(target, profile, log_dir, procs=procs, server_cpus=server_cpus,
-                          redis_url=args.redis_url, seed=args.seed)
+            ctx = Context(
+                target, profile, log_dir, procs=procs, server_cpus=server_cpus, redis_url=args.redis_url, seed=args.seed
+            )
             for name in scenarios:
                 t0, n_rows = time.monotonic(), len(result["rows"])
                 print(f"[bench] {target.name}: {name} ...", file=sys.stderr, flush=True)
@@ -142,10 +172,10 @@ async def main(args: argparse.Namespace) -> int:
                 took = round(time.monotonic() - t0, 1)
                 # Measured windows (load phases with their drain, idle windows) vs
                 # everything else (servers, untimed setup, joins, quiesce waits).
-                measured = sum(s.get("wall_s") or 0 for r in result["rows"][n_rows:]
-                               for s in [r, *r.get("steps", [])])
-                result["timings"].append({"target": target.name, "scenario": name, "wall_s": took,
-                                          "measured_s": round(measured, 1)})
+                measured = sum(s.get("wall_s") or 0 for r in result["rows"][n_rows:] for s in [r, *r.get("steps", [])])
+                result["timings"].append(
+                    {"target": target.name, "scenario": name, "wall_s": took, "measured_s": round(measured, 1)}
+                )
                 print(f"[bench] {target.name}: {name} done in {took}s", file=sys.stderr, flush=True)
     except asyncio.CancelledError:
         result["errors"].append("interrupted")
@@ -154,15 +184,18 @@ async def main(args: argparse.Namespace) -> int:
         # Untimed set-up that an earlier run may have done (bench.targets.template_cache).
         result["templates"] = [entry for t in targets for entry in getattr(t, "template_log", list)()]
         result["loadavg_end"] = procstat.loadavg()
-        others = [s.get("other_cpu_util") for r in result["rows"] for s in [r, *r.get("steps", [])]
-                  if s.get("other_cpu_util") is not None]
+        others = [
+            s.get("other_cpu_util")
+            for r in result["rows"]
+            for s in [r, *r.get("steps", [])]
+            if s.get("other_cpu_util") is not None
+        ]
         result["max_other_cpu_util"] = max(others, default=None)
         result["ratios"] = report.ratio_table(result["rows"])
         result["failed"] = bool(result["errors"]) or any(r.get("failed") for r in result["rows"])
         json_path, md_path = report.write(result, args.out, stamp)
         print(report.markdown(result))
-        print(f"\n[bench] wrote {json_path} and {md_path} in {result['elapsed_s']}s",
-              file=sys.stderr)
+        print(f"\n[bench] wrote {json_path} and {md_path} in {result['elapsed_s']}s", file=sys.stderr)
     return 1 if result["failed"] else 0
 
 

@@ -129,5 +129,3 @@ class ChatConsumer(ConversationSocket):
 
     async def conversation_join(self, event: dict) -> None:
         await chat_frames.on_conversation_join(self, event)
-
-

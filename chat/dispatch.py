@@ -241,7 +241,8 @@ def wants_for(requests: list[ChatRequest], *, now, with_offers: bool = True, sin
     if request_ids and with_offers:
         for request_id, listener_id, never_again in Offer.objects.filter(
             Q(never_again=True) | Q(answered_at__gt=cutoff),
-            request_id__in=request_ids, status__in=[OfferStatus.DECLINED, OfferStatus.EXPIRED],
+            request_id__in=request_ids,
+            status__in=[OfferStatus.DECLINED, OfferStatus.EXPIRED],
         ).values_list("request_id", "listener_id", "never_again"):
             (never if never_again else cooling)[request_id].add(listener_id)
     if single:
@@ -281,7 +282,9 @@ def _offers_make(pairs: list[tuple[ChatRequest, int]], *, now) -> None:
         from chat.services.offers import match_make
 
         for request, listener_id in pairs:
-            offer = Offer.objects.create(request=request, listener_id=listener_id, expires_at=now, status=OfferStatus.PENDING)
+            offer = Offer.objects.create(
+                request=request, listener_id=listener_id, expires_at=now, status=OfferStatus.PENDING
+            )
             match_make(offer=offer, request=request, now=now)
         return
     expires_at = now + timedelta(seconds=settings.MATCHING_OFFER_TIMEOUT_SECONDS)
@@ -374,7 +377,9 @@ def _eligible_remember(eligible: dict[int, bool]) -> None:
     if not eligible:
         return
     try:
-        cache.set_many({_ELIGIBLE_KEY.format(request_id): value for request_id, value in eligible.items()}, timeout=3600)
+        cache.set_many(
+            {_ELIGIBLE_KEY.format(request_id): value for request_id, value in eligible.items()}, timeout=3600
+        )
     except Exception:
         logger.warning("could not remember who has a listener on shift", exc_info=True)
 

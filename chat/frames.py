@@ -38,13 +38,23 @@ async def message_send(consumer, frame):
     client_id = require(frame, "client_id", str)
     text = require(frame, "text", str)
     result = await run_service(
-        message_services.message_send, sender=consumer.user, conversation_id=conversation_id, client_id=client_id, text=text
+        message_services.message_send,
+        sender=consumer.user,
+        conversation_id=conversation_id,
+        client_id=client_id,
+        text=text,
     )
     if result.held is not None:
-        await consumer.reply(frame, {
-            "type": "message.held", "conversation": conversation_id, "client_id": client_id,
-            "duplicate": result.duplicate, "notice": result.verdict.notice or "",
-        })
+        await consumer.reply(
+            frame,
+            {
+                "type": "message.held",
+                "conversation": conversation_id,
+                "client_id": client_id,
+                "duplicate": result.duplicate,
+                "notice": result.verdict.notice or "",
+            },
+        )
         return
     ack = {
         "type": "message.ack",
@@ -84,15 +94,23 @@ def check_after_seq(after_seq: int, last_seq: int) -> None:
     """A client cannot have seen a seq the conversation has not reached: its state is not this chat's."""
     if after_seq > last_seq:
         raise FrameError(
-            "invalid_field", "'after_seq' is past the last message of this conversation.", field="after_seq", last_seq=last_seq
+            "invalid_field",
+            "'after_seq' is past the last message of this conversation.",
+            field="after_seq",
+            last_seq=last_seq,
         )
 
 
 async def conversation_sync(consumer, frame):
     conversation_id = _conversation_id(consumer, frame)
     after_seq = after_seq_of(frame)
-    transcript_read_limit(consumer, "conversation.sync", key=conversation_id, after_seq=after_seq,
-                          limit=settings.HEARTH_WS_SYNC_PER_SOCKET)
+    transcript_read_limit(
+        consumer,
+        "conversation.sync",
+        key=conversation_id,
+        after_seq=after_seq,
+        limit=settings.HEARTH_WS_SYNC_PER_SOCKET,
+    )
     limit = page_limit(frame)
 
     def load():
@@ -104,10 +122,19 @@ async def conversation_sync(consumer, frame):
     conversation, messages = await database_sync_to_async(load)()
     if conversation.is_open and conversation_id not in consumer.conversations:
         await consumer.join_conversation(conversation_id)
-    envelope = {"type": "conversation.messages", "conversation": conversation_id, "last_seq": conversation.last_seq,
-                "status": conversation.status}
-    page = messages_page(messages, conversation_id=conversation_id, envelope=envelope, after_seq=after_seq,
-                         last_seq=conversation.last_seq)
+    envelope = {
+        "type": "conversation.messages",
+        "conversation": conversation_id,
+        "last_seq": conversation.last_seq,
+        "status": conversation.status,
+    }
+    page = messages_page(
+        messages,
+        conversation_id=conversation_id,
+        envelope=envelope,
+        after_seq=after_seq,
+        last_seq=conversation.last_seq,
+    )
     transcript_page_sent(consumer, "conversation.sync", key=conversation_id, page=page)
     await consumer.reply(frame, page)
 
@@ -137,18 +164,25 @@ async def conversation_read(consumer, frame):
     seq = require(frame, "seq", int)
     if seq < 0:
         raise FrameError("invalid_field", "'seq' must be 0 or more.", field="seq")
-    stored = await run_service(message_services.conversation_mark_read, user=consumer.user, conversation_id=conversation_id, seq=seq)
+    stored = await run_service(
+        message_services.conversation_mark_read, user=consumer.user, conversation_id=conversation_id, seq=seq
+    )
     await consumer.reply(frame, {"type": "conversation.read.ack", "conversation": conversation_id, "seq": stored})
 
 
 async def conversation_end(consumer, frame):
     conversation_id = _conversation_id(consumer, frame)
     conversation = await run_service(
-        conversation_services.conversation_end, user=consumer.user, conversation_id=conversation_id, origin=consumer.channel_name
+        conversation_services.conversation_end,
+        user=consumer.user,
+        conversation_id=conversation_id,
+        origin=consumer.channel_name,
     )
     # The direct reply, also for a chat that had ended already; the conversation's other
     # sockets get the same frame from the layer (this one skips that copy).
-    await consumer.reply(frame, conversation_ended_payload(conversation, ended_by=ended_by_for(conversation.end_reason)))
+    await consumer.reply(
+        frame, conversation_ended_payload(conversation, ended_by=ended_by_for(conversation.end_reason))
+    )
     await queue_refresh_soon()
 
 
@@ -156,9 +190,14 @@ async def conversation_transfer(consumer, frame):
     conversation_id = _conversation_id(consumer, frame)
     to_alias = require(frame, "to", str, optional=True)
     request = await run_service(
-        conversation_services.conversation_transfer, listener=consumer.user, conversation_id=conversation_id, to_alias=to_alias
+        conversation_services.conversation_transfer,
+        listener=consumer.user,
+        conversation_id=conversation_id,
+        to_alias=to_alias,
     )
-    await consumer.reply(frame, {"type": "conversation.transfer_requested", "conversation": conversation_id, "request": request.pk})
+    await consumer.reply(
+        frame, {"type": "conversation.transfer_requested", "conversation": conversation_id, "request": request.pk}
+    )
     await queue_refresh_soon()
 
 
@@ -167,8 +206,13 @@ async def request_create(consumer, frame):
     listener = require(frame, "listener", str, optional=True)
     note = require(frame, "note", str, optional=True, default="")
     request, status = await run_service(
-        request_services.request_create_with_status, seeker=consumer.user, topic_slug=topic, listener_alias=listener, note=note,
-        address=client_ip_from_scope(consumer.scope), origin=consumer.channel_name,
+        request_services.request_create_with_status,
+        seeker=consumer.user,
+        topic_slug=topic,
+        listener_alias=listener,
+        note=note,
+        address=client_ip_from_scope(consumer.scope),
+        origin=consumer.channel_name,
     )
     # A conversation created just now has no transcript: its state needs no read.
     await consumer.join_conversation(request.conversation_id)
@@ -179,7 +223,9 @@ async def request_create(consumer, frame):
 
 async def request_cancel(consumer, frame):
     request = await run_service(request_services.request_cancel, seeker=consumer.user)
-    await consumer.reply(frame, {"type": "request.cancelled", "request": request.pk, "conversation": request.conversation_id})
+    await consumer.reply(
+        frame, {"type": "request.cancelled", "request": request.pk, "conversation": request.conversation_id}
+    )
     await queue_refresh_soon()
 
 
@@ -205,7 +251,9 @@ async def offer_accept(consumer, frame):
 
     conversation, transcript, note = await run_service(accept, origin=consumer.channel_name)
     await consumer.reply(frame, {"type": "offer.accepted", "offer": offer_id, "conversation": conversation.pk})
-    await consumer.send_json(conversation_state_payload(conversation, transcript, for_user_id=consumer.user.pk, note=note))
+    await consumer.send_json(
+        conversation_state_payload(conversation, transcript, for_user_id=consumer.user.pk, note=note)
+    )
 
 
 async def request_take_next(consumer, frame):
@@ -220,7 +268,9 @@ async def request_take_next(consumer, frame):
 
     conversation, transcript, note = await run_service(take, origin=consumer.channel_name)
     await consumer.reply(frame, {"type": "request.taken", "conversation": conversation.pk})
-    await consumer.send_json(conversation_state_payload(conversation, transcript, for_user_id=consumer.user.pk, note=note))
+    await consumer.send_json(
+        conversation_state_payload(conversation, transcript, for_user_id=consumer.user.pk, note=note)
+    )
 
 
 async def offer_decline(consumer, frame):
@@ -248,9 +298,17 @@ async def send_conversation_state(consumer, conversation_id: int) -> None:
 
     def load():
         conversation = selectors.conversation_get_for_participant(user=consumer.user, conversation_id=conversation_id)
-        note = selectors.opening_notes([conversation.pk]).get(conversation.pk, "") if conversation.listener_id == consumer.user.pk else None
-        return conversation_state_payload(conversation, selectors.messages_after(conversation=conversation, after_seq=0),
-                                          for_user_id=consumer.user.pk, note=note)
+        note = (
+            selectors.opening_notes([conversation.pk]).get(conversation.pk, "")
+            if conversation.listener_id == consumer.user.pk
+            else None
+        )
+        return conversation_state_payload(
+            conversation,
+            selectors.messages_after(conversation=conversation, after_seq=0),
+            for_user_id=consumer.user.pk,
+            note=note,
+        )
 
     await consumer.join_conversation(conversation_id)
     try:

@@ -32,8 +32,18 @@ from support.rawsql import aware, column, db_datetime, instance, prepared_cursor
 SENDER_FIELDS = ("id", "seeker_id", "listener_id", "topic_id", "status", "last_seq", "escalated")
 #: What the nearby read returns per message: every column, so a re-sent message is answered from it.
 NEARBY_FIELDS = (
-    "id", "conversation_id", "seq", "kind", "sender_id", "sender_role", "client_id", "text", "masked", "risk_level",
-    "for_role", "created_at",
+    "id",
+    "conversation_id",
+    "seq",
+    "kind",
+    "sender_id",
+    "sender_role",
+    "client_id",
+    "text",
+    "masked",
+    "risk_level",
+    "for_role",
+    "created_at",
 )
 _INSERT_FIELDS = NEARBY_FIELDS[1:]  # all but the id
 
@@ -154,8 +164,17 @@ def _insert_with_next_seq_sql(vendor: str) -> str:
 
 
 def message_insert_with_next_seq(
-    *, conversation_id: int, kind: str, sender_id: int | None, sender_role: str, client_id: str, text: str,
-    masked: bool, risk_level: int, created_at: dt.datetime, for_role: str = "",
+    *,
+    conversation_id: int,
+    kind: str,
+    sender_id: int | None,
+    sender_role: str,
+    client_id: str,
+    text: str,
+    masked: bool,
+    risk_level: int,
+    created_at: dt.datetime,
+    for_role: str = "",
 ) -> Message:
     """PostgreSQL: take the conversation's next ``seq`` and insert the message in one statement.
 
@@ -164,11 +183,21 @@ def message_insert_with_next_seq(
     round trip fewer on every message. SQLite has no UPDATE inside WITH.
     """
     values = dict(
-        conversation_id=conversation_id, kind=kind, sender_id=sender_id, sender_role=sender_role,
-        client_id=client_id, text=text, masked=masked, risk_level=risk_level, for_role=for_role, created_at=created_at,
+        conversation_id=conversation_id,
+        kind=kind,
+        sender_id=sender_id,
+        sender_role=sender_role,
+        client_id=client_id,
+        text=text,
+        masked=masked,
+        risk_level=risk_level,
+        for_role=for_role,
+        created_at=created_at,
     )
     at = db_datetime(created_at)
-    params = [at, conversation_id] + [at if name == "created_at" else values[name] for name in _INSERT_FIELDS if name != "seq"]
+    params = [at, conversation_id] + [
+        at if name == "created_at" else values[name] for name in _INSERT_FIELDS if name != "seq"
+    ]
     with prepared_cursor() as cursor:
         cursor.execute(_insert_with_next_seq_sql(connection.vendor), params)
         row = cursor.fetchone()
@@ -179,13 +208,32 @@ def message_insert_with_next_seq(
 
 
 def message_insert(
-    *, conversation_id: int, seq: int, kind: str, sender_id: int | None, sender_role: str, client_id: str, text: str,
-    masked: bool, risk_level: int, created_at: dt.datetime, for_role: str = "",
+    *,
+    conversation_id: int,
+    seq: int,
+    kind: str,
+    sender_id: int | None,
+    sender_role: str,
+    client_id: str,
+    text: str,
+    masked: bool,
+    risk_level: int,
+    created_at: dt.datetime,
+    for_role: str = "",
 ) -> Message:
     """Insert one message row; returns the saved instance (as ``Message.objects.create`` would)."""
     values = dict(
-        conversation_id=conversation_id, seq=seq, kind=kind, sender_id=sender_id, sender_role=sender_role,
-        client_id=client_id, text=text, masked=masked, risk_level=risk_level, for_role=for_role, created_at=created_at,
+        conversation_id=conversation_id,
+        seq=seq,
+        kind=kind,
+        sender_id=sender_id,
+        sender_role=sender_role,
+        client_id=client_id,
+        text=text,
+        masked=masked,
+        risk_level=risk_level,
+        for_role=for_role,
+        created_at=created_at,
     )
     params = [db_datetime(created_at) if name == "created_at" else values[name] for name in _INSERT_FIELDS]
     with connection.cursor() as cursor:

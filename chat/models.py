@@ -28,15 +28,20 @@ class EndReason(models.TextChoices):
     BLOCKED = "blocked", "The chat ended because one side blocked the other."
     LISTENER_SUSPENDED = "listener_suspended", "The listener is no longer available."
     STAFF_ENDED = "staff_ended", "A member of the safety team closed the chat."
-    SEEKER_GONE = "seeker_gone", (
-        "You were away for a while, so we took you out of the line. You can ask for someone again at any time."
+    SEEKER_GONE = (
+        "seeker_gone",
+        ("You were away for a while, so we took you out of the line. You can ask for someone again at any time."),
     )
 
 
 class Conversation(models.Model):
     seeker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="seeker_conversations")
     listener = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="listener_conversations"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="listener_conversations",
     )
     topic = models.ForeignKey("support.Topic", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     status = models.CharField(max_length=12, choices=ConversationStatus.choices, default=ConversationStatus.WAITING)
@@ -86,7 +91,9 @@ class Message(models.Model):
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
     seq = models.PositiveIntegerField()
     kind = models.CharField(max_length=8, choices=MessageKind.choices, default=MessageKind.TEXT)
-    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     sender_role = models.CharField(max_length=12, blank=True)  # seeker | listener | staff | system
     client_id = models.CharField(max_length=64, blank=True)
     text = models.TextField()
@@ -201,7 +208,9 @@ class Offer(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["request"], condition=Q(status="pending"), name="one_pending_offer_per_request"),
+            models.UniqueConstraint(
+                fields=["request"], condition=Q(status="pending"), name="one_pending_offer_per_request"
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "expires_at"], name="offer_expiry_idx"),

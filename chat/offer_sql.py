@@ -36,8 +36,10 @@ def offer_take(*, offer_id: int, listener_id: int, now) -> int | None:
     """Mark a pending, unexpired offer to ``listener_id`` accepted; its request id, or None."""
     at = db_datetime(now)
     with connection.cursor() as cursor:
-        cursor.execute(_offer_take_sql(connection.vendor),
-                       [OfferStatus.ACCEPTED.value, at, offer_id, listener_id, OfferStatus.PENDING.value, at])
+        cursor.execute(
+            _offer_take_sql(connection.vendor),
+            [OfferStatus.ACCEPTED.value, at, offer_id, listener_id, OfferStatus.PENDING.value, at],
+        )
         row = cursor.fetchone()
     return row[0] if row else None
 
@@ -83,7 +85,8 @@ def _attnames(model) -> tuple[str, ...]:
 def _conversation_for_match_sql(vendor: str) -> str:
     c, t, u = (functools.partial(column, model) for model in (Conversation, Topic, User))
     columns = ", ".join(
-        [f"c.{c(name)}" for name in _attnames(Conversation)] + [f"t.{t(name)}" for name in _attnames(Topic)]
+        [f"c.{c(name)}" for name in _attnames(Conversation)]
+        + [f"t.{t(name)}" for name in _attnames(Topic)]
         + [f"u.{u(name)}" for name in SEEKER_FIELDS]
     )
     lock = " FOR UPDATE OF c" if vendor == "postgresql" else ""  # SQLite has one writer at a time
@@ -105,8 +108,8 @@ def conversation_for_match(conversation_id: int) -> Conversation:
     if row is None:
         raise Conversation.DoesNotExist(f"conversation {conversation_id} is gone")
     conversation_names, topic_names = _attnames(Conversation), _attnames(Topic)
-    conversation = loaded(Conversation, conversation_names, row[:len(conversation_names)])
-    topic_row = row[len(conversation_names):len(conversation_names) + len(topic_names)]
+    conversation = loaded(Conversation, conversation_names, row[: len(conversation_names)])
+    topic_row = row[len(conversation_names) : len(conversation_names) + len(topic_names)]
     conversation.topic = loaded(Topic, topic_names, topic_row) if conversation.topic_id is not None else None
-    conversation.seeker = loaded(User, SEEKER_FIELDS, row[-len(SEEKER_FIELDS):])
+    conversation.seeker = loaded(User, SEEKER_FIELDS, row[-len(SEEKER_FIELDS) :])
     return conversation

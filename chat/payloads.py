@@ -77,14 +77,18 @@ def messages_page(messages, *, conversation_id: int, envelope: dict, after_seq: 
     return frame
 
 
-def conversation_state_payload(conversation: Conversation, messages, *, for_user_id: int, note: str | None = None) -> dict:
+def conversation_state_payload(
+    conversation: Conversation, messages, *, for_user_id: int, note: str | None = None
+) -> dict:
     """``conversation.waiting`` (no listener yet) or ``conversation.started``, with the first page of
     the transcript (``messages``: the rows from seq 1); ``has_more`` says the client syncs the rest."""
     envelope = {
         "type": "conversation.started" if conversation.listener_id else "conversation.waiting",
         "conversation": conversation_payload(conversation, for_user_id=for_user_id, note=note),
     }
-    return messages_page(messages, conversation_id=conversation.pk, envelope=envelope, after_seq=0, last_seq=conversation.last_seq)
+    return messages_page(
+        messages, conversation_id=conversation.pk, envelope=envelope, after_seq=0, last_seq=conversation.last_seq
+    )
 
 
 _ENDED_BY = {
@@ -112,7 +116,9 @@ def conversation_ended_payload(conversation: Conversation, *, ended_by: str) -> 
     }
 
 
-def request_payload(request: ChatRequest, *, position: int | None = None, estimate=None, alternatives: dict | None = None) -> dict:
+def request_payload(
+    request: ChatRequest, *, position: int | None = None, estimate=None, alternatives: dict | None = None
+) -> dict:
     """``estimate`` is a ``chat.waiting.WaitEstimate`` (None: not worked out for this frame)."""
     return {
         "id": request.pk,
@@ -123,7 +129,9 @@ def request_payload(request: ChatRequest, *, position: int | None = None, estima
         "urgent": request.priority == 2,
         "position": position,
         "estimated_wait_seconds": estimate.seconds if estimate is not None else None,
-        "estimated_wait_range_seconds": list(estimate.range_seconds) if estimate is not None and estimate.range_seconds else None,
+        "estimated_wait_range_seconds": list(estimate.range_seconds)
+        if estimate is not None and estimate.range_seconds
+        else None,
         "eligible_on_shift": estimate.eligible_on_shift if estimate is not None else None,
         "alternatives": alternatives,
         "away": request.away_since is not None,

@@ -10,8 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from chat.models import ChatRequest, Conversation, ConversationStatus, Message, Offer, OfferStatus, RequestStatus
-from chat.queue_sql import requests_ahead
 from chat.payloads import conversation_payload, message_payload, offer_payload
+from chat.queue_sql import requests_ahead
 from support.errors import NotFoundOrForbidden
 
 logger = logging.getLogger(__name__)
@@ -26,7 +26,11 @@ def conversation_get_for_participant(
     conversation exists, so ids cannot be probed. ``with_people=False`` skips
     joining the participants and topic.
     """
-    queryset = Conversation.objects.select_related("seeker", "listener", "topic") if with_people else Conversation.objects.all()
+    queryset = (
+        Conversation.objects.select_related("seeker", "listener", "topic")
+        if with_people
+        else Conversation.objects.all()
+    )
     if for_update:
         queryset = queryset.select_for_update(of=("self",))
     return _only_for_participant(queryset, user=user, conversation_id=conversation_id)
@@ -55,7 +59,9 @@ def _participant(user) -> Q:
     (a suspended listener reads no transcript, past or present, whatever session they use)."""
     from listeners.models import ListenerStatus
 
-    return Q(seeker_id=user.pk) | (Q(listener_id=user.pk) & ~Q(listener__listener_profile__status=ListenerStatus.SUSPENDED))
+    return Q(seeker_id=user.pk) | (
+        Q(listener_id=user.pk) & ~Q(listener__listener_profile__status=ListenerStatus.SUSPENDED)
+    )
 
 
 def _only_for_participant(queryset, *, user, conversation_id: int) -> Conversation:
@@ -72,7 +78,9 @@ def messages_after(*, conversation: Conversation, after_seq: int, limit: int | N
     """Messages after ``after_seq``, oldest first, each with ``sender_alias`` (``chat.message_sql``)."""
     from chat.message_sql import transcript_after
 
-    return transcript_after(conversation_id=conversation.pk, after_seq=after_seq, limit=limit or settings.CHAT_RESUME_BATCH)
+    return transcript_after(
+        conversation_id=conversation.pk, after_seq=after_seq, limit=limit or settings.CHAT_RESUME_BATCH
+    )
 
 
 def conversations_for_user(*, user, include_ended: bool = True, limit: int = 50) -> list[Conversation]:
@@ -98,7 +106,9 @@ def opening_notes(conversation_ids) -> dict[int, str]:
 def request_open_for_seeker(*, seeker_id: int) -> ChatRequest | None:
     return (
         ChatRequest.objects.select_related("topic", "requested_listener")
-        .filter(seeker_id=seeker_id, status__in=[RequestStatus.WAITING, RequestStatus.OFFERED], transfer_from__isnull=True)
+        .filter(
+            seeker_id=seeker_id, status__in=[RequestStatus.WAITING, RequestStatus.OFFERED], transfer_from__isnull=True
+        )
         .first()
     )
 
@@ -131,7 +141,9 @@ def socket_state_for_user(user) -> SocketState:
     notes = opening_notes([c.pk for c in conversations if c.listener_id == user.pk]) if user.is_listener else {}
     for conversation in conversations:
         state.conversation_ids.append(conversation.pk)
-        state.conversations.append(conversation_payload(conversation, for_user_id=user.pk, note=notes.get(conversation.pk, "")))
+        state.conversations.append(
+            conversation_payload(conversation, for_user_id=user.pk, note=notes.get(conversation.pk, ""))
+        )
     # Only seekers ask (request_create refuses anyone else) and only listeners get offers and
     # shifts: a reconnect storm is thousands of these, so no query is run that cannot find anything.
     if user.is_seeker:

@@ -101,7 +101,9 @@ def wait_estimate(want: Want, *, position: int, candidates: list[Candidate], rat
     match up to that, a range from half to twice that figure; none without a
     match to go on.
     """
-    eligible = {candidate.listener_id for candidate in candidates if candidate.available and could_serve(want, candidate)}
+    eligible = {
+        candidate.listener_id for candidate in candidates if candidate.available and could_serve(want, candidate)
+    }
     if not eligible:
         return WaitEstimate(0, None, None)
     minimum = settings.MATCHING_WAIT_ESTIMATE_MIN_MATCHES

@@ -30,8 +30,11 @@ def landing(request):
 @ensure_csrf_cookie
 def talk(request):
     return _render(
-        request, "talk.html", page="talk",
-        helpline_choices=helpline_choices(), age_limits={"min": AGE_MIN, "max": AGE_MAX},
+        request,
+        "talk.html",
+        page="talk",
+        helpline_choices=helpline_choices(),
+        age_limits={"min": AGE_MIN, "max": AGE_MAX},
     )
 
 

@@ -40,7 +40,9 @@ def _decide(action: str, label: str):
         done = 0
         for profile in queryset:
             try:
-                services.listener_decide(staff=request.user, listener_id=profile.user_id, action=action, note="Admin action")
+                services.listener_decide(
+                    staff=request.user, listener_id=profile.user_id, action=action, note="Admin action"
+                )
                 done += 1
             except DomainError as exc:
                 modeladmin.message_user(request, f"{profile.user.alias}: {exc.message}", messages.WARNING)
@@ -54,13 +56,32 @@ def _decide(action: str, label: str):
 
 @admin.register(ListenerProfile)
 class ListenerProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "status", "trained_at", "wants_teens", "approved_for_teens", "accepts_direct_requests", "created_at"]
+    list_display = [
+        "user",
+        "status",
+        "trained_at",
+        "wants_teens",
+        "approved_for_teens",
+        "accepts_direct_requests",
+        "created_at",
+    ]
     list_filter = ["status", "wants_teens", "approved_for_teens"]
     search_fields = ["user__alias", "user__username"]
     # Status and teen approval change only through the audited actions below.
     readonly_fields = ["user", "status", "trained_at", "approved_for_teens", "paused_until", "created_at"]
-    fields = ["user", "status", "bio", "topics", "wants_teens", "trained_at", "approved_for_adults", "approved_for_teens",
-              "accepts_direct_requests", "paused_until", "created_at"]
+    fields = [
+        "user",
+        "status",
+        "bio",
+        "topics",
+        "wants_teens",
+        "trained_at",
+        "approved_for_adults",
+        "approved_for_teens",
+        "accepts_direct_requests",
+        "paused_until",
+        "created_at",
+    ]
     actions = [
         _decide(DecisionAction.APPROVE, "Approve"),
         _decide(DecisionAction.REJECT, "Reject"),

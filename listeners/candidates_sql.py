@@ -90,8 +90,12 @@ def open_shifts(*, present_since: dt.datetime, day_start: dt.datetime) -> tuple[
     from chat.models import ConversationStatus, OfferStatus
 
     params = [
-        db_datetime(present_since), ConversationStatus.ACTIVE.value, OfferStatus.PENDING.value,
-        OfferStatus.ACCEPTED.value, db_datetime(day_start), True,
+        db_datetime(present_since),
+        ConversationStatus.ACTIVE.value,
+        OfferStatus.PENDING.value,
+        OfferStatus.ACCEPTED.value,
+        db_datetime(day_start),
+        True,
     ]
     with connection.cursor() as cursor:
         cursor.execute(_open_shifts_sql(connection.vendor), params)
@@ -102,10 +106,23 @@ def open_shifts(*, present_since: dt.datetime, day_start: dt.datetime) -> tuple[
         pairs = cursor.fetchall()
     shifts = [
         ShiftRow(
-            shift_id=r[0], listener_id=r[1], capacity=r[2], started_at=aware(r[3]), idle_since=aware(r[4]),
-            has_profile=r[5] is not None, profile_status=r[6], trained_at=aware(r[7]), paused_until=aware(r[8]),
-            approved_for_teens=bool(r[9]), approved_for_adults=bool(r[10]), accepts_direct_requests=bool(r[11]),
-            held_for_review=bool(r[12]), present=bool(r[13]), active_chats=r[14], pending_offers=r[15], accepted_today=r[16],
+            shift_id=r[0],
+            listener_id=r[1],
+            capacity=r[2],
+            started_at=aware(r[3]),
+            idle_since=aware(r[4]),
+            has_profile=r[5] is not None,
+            profile_status=r[6],
+            trained_at=aware(r[7]),
+            paused_until=aware(r[8]),
+            approved_for_teens=bool(r[9]),
+            approved_for_adults=bool(r[10]),
+            accepts_direct_requests=bool(r[11]),
+            held_for_review=bool(r[12]),
+            present=bool(r[13]),
+            active_chats=r[14],
+            pending_offers=r[15],
+            accepted_today=r[16],
         )
         for r in rows
     ]

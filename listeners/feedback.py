@@ -38,7 +38,12 @@ def rating_create(*, seeker, conversation_id: int, score, comment: str = "", now
         raise DomainError("invalid_field", "'comment' must be text.", field="comment")
     comment = comment.strip()
     if len(comment) > MAX_COMMENT_CHARS:
-        raise DomainError("comment_too_long", COMMENT_TOO_LONG.format(limit=MAX_COMMENT_CHARS), field="comment", limit=MAX_COMMENT_CHARS)
+        raise DomainError(
+            "comment_too_long",
+            COMMENT_TOO_LONG.format(limit=MAX_COMMENT_CHARS),
+            field="comment",
+            limit=MAX_COMMENT_CHARS,
+        )
     try:
         with transaction.atomic():
             conversation = conversation_get_for_participant(user=seeker, conversation_id=conversation_id)
@@ -57,8 +62,12 @@ def rating_create(*, seeker, conversation_id: int, score, comment: str = "", now
                 if screening.at_risk:
                     flagged = screening
             rating = Rating.objects.create(
-                conversation=conversation, listener_id=conversation.listener_id, seeker=seeker,
-                score=score, comment=comment, created_at=now,
+                conversation=conversation,
+                listener_id=conversation.listener_id,
+                seeker=seeker,
+                score=score,
+                comment=comment,
+                created_at=now,
             )
             if flagged is not None:
                 _flag_comment(rating, conversation=conversation, screening=flagged)
@@ -73,9 +82,14 @@ def _flag_comment(rating: Rating, *, conversation, screening) -> None:
     from safety.services import case_raise  # safety builds on listeners; a rating's consequence is safety's
 
     case_raise(
-        conversation=conversation, subject=rating.seeker, subject_role="seeker", source=FlagSource.CLASSIFIER,
-        level=screening.level, categories=[category.value for category in screening.assessment.categories],
-        reason="In a rating comment: " + screening.assessment.reason, excerpt=screening.text,
+        conversation=conversation,
+        subject=rating.seeker,
+        subject_role="seeker",
+        source=FlagSource.CLASSIFIER,
+        level=screening.level,
+        categories=[category.value for category in screening.assessment.categories],
+        reason="In a rating comment: " + screening.assessment.reason,
+        excerpt=screening.text,
     )
 
 
@@ -99,7 +113,9 @@ def feedback_release(*, now=None) -> int:
     )
     with transaction.atomic():
         due = list(
-            ListenerProfile.objects.filter(Q(feedback_released_at__isnull=True) | Q(feedback_released_at__lte=period_start))
+            ListenerProfile.objects.filter(
+                Q(feedback_released_at__isnull=True) | Q(feedback_released_at__lte=period_start)
+            )
             .annotate(new=Count("user__ratings_received", filter=new_ratings))
             .filter(new__gte=settings.LISTENERS_FEEDBACK_MIN_BATCH)
             .values_list("pk", flat=True)[:200]
@@ -175,4 +191,3 @@ def favourite_remove(*, seeker, alias: str) -> None:
     if not isinstance(alias, str):
         return
     Favourite.objects.filter(seeker=seeker, listener__alias=alias).delete()
-

@@ -41,7 +41,13 @@ async def conversation_rate(consumer, frame):
         feedback.rating_create, seeker=consumer.user, conversation_id=conversation_id, score=score, comment=comment
     )
     await consumer.reply(
-        frame, {"type": "conversation.rated", "conversation": conversation_id, "score": rating.score, "comment": rating.comment}
+        frame,
+        {
+            "type": "conversation.rated",
+            "conversation": conversation_id,
+            "score": rating.score,
+            "comment": rating.comment,
+        },
     )
 
 

@@ -49,7 +49,9 @@ def presence_sweep(*, now=None) -> int:
         except DomainError:
             continue
         gone += 1
-    Connection.objects.filter(last_seen_at__lt=now - timedelta(seconds=settings.MATCHING_LISTENER_GRACE_SECONDS * 5)).delete()
+    Connection.objects.filter(
+        last_seen_at__lt=now - timedelta(seconds=settings.MATCHING_LISTENER_GRACE_SECONDS * 5)
+    ).delete()
     _max_length_notices(now=now)
     return gone
 

@@ -73,7 +73,9 @@ class Shift(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["listener"], condition=Q(ended_at__isnull=True), name="one_open_shift_per_listener"),
+            models.UniqueConstraint(
+                fields=["listener"], condition=Q(ended_at__isnull=True), name="one_open_shift_per_listener"
+            ),
             models.CheckConstraint(condition=Q(capacity__gte=1) & Q(capacity__lte=5), name="shift_capacity_1_to_5"),
         ]
         indexes = [

@@ -59,8 +59,11 @@ def sizes_for(candidate: Candidate, wants: list[Want], waiting: set[int], slugs:
         "topics": dict(sorted(topics.items())),
         "any_topic": any_topic,
         "total": total,
-        "urgent": {"topics": dict(sorted(urgent_topics.items())), "any_topic": urgent_any,
-                   "total": sum(urgent_topics.values()) + urgent_any},
+        "urgent": {
+            "topics": dict(sorted(urgent_topics.items())),
+            "any_topic": urgent_any,
+            "total": sum(urgent_topics.values()) + urgent_any,
+        },
         "takeable": takeable,
     }
 

@@ -47,7 +47,8 @@ def listener_pauses(user, *, now=None) -> dict:
         return {"paused_until": None, "prompt": None, "held_for_review": False}
     paused = profile.paused_until if profile.paused_until and profile.paused_until > now else None
     return {
-        "paused_until": _iso(paused), "prompt": DEBRIEF_PROMPT if paused else None,
+        "paused_until": _iso(paused),
+        "prompt": DEBRIEF_PROMPT if paused else None,
         "held_for_review": profile.held_for_review,
     }
 
@@ -142,10 +143,14 @@ def blocked_for_seeker(seeker_id: int) -> set[int]:
     mine = Q(blocker_id=seeker_id) | Q(blocker_id__in=accounts)
     theirs = Q(blocked_id=seeker_id) | Q(blocked_id__in=accounts)
     others = set()
-    for blocker, blocked, blocker_mine, blocked_mine in Block.objects.filter(mine | theirs).annotate(
-        blocker_mine=ExpressionWrapper(mine, output_field=BooleanField()),
-        blocked_mine=ExpressionWrapper(theirs, output_field=BooleanField()),
-    ).values_list("blocker_id", "blocked_id", "blocker_mine", "blocked_mine"):
+    for blocker, blocked, blocker_mine, blocked_mine in (
+        Block.objects.filter(mine | theirs)
+        .annotate(
+            blocker_mine=ExpressionWrapper(mine, output_field=BooleanField()),
+            blocked_mine=ExpressionWrapper(theirs, output_field=BooleanField()),
+        )
+        .values_list("blocker_id", "blocked_id", "blocker_mine", "blocked_mine")
+    ):
         if blocker_mine:
             others.add(blocked)
         if blocked_mine:
@@ -201,7 +206,9 @@ def listener_level(listener_id: int) -> int:
 
     average, count = rating_summary(listener_id)
     return level_for(
-        chats_helped=chats_helped(listener_id), rating_average=average, rating_count=count,
+        chats_helped=chats_helped(listener_id),
+        rating_average=average,
+        rating_count=count,
         min_count=settings.LISTENERS_RATING_MIN_COUNT,
     )
 
@@ -234,7 +241,10 @@ def public_profile_payload(profile) -> dict:
         "chats_helped": helped,
         "rating": _public_rating(average, count),
         "level": level_for(
-            chats_helped=helped, rating_average=average, rating_count=count, min_count=settings.LISTENERS_RATING_MIN_COUNT
+            chats_helped=helped,
+            rating_average=average,
+            rating_count=count,
+            min_count=settings.LISTENERS_RATING_MIN_COUNT,
         ),
         "accepts_direct_requests": profile.accepts_direct_requests,
         "supports_teens": profile.approved_for_teens,
@@ -245,7 +255,9 @@ def listener_own_profile(*, listener) -> dict:
     from listeners.models import ListenerProfile
     from support.errors import DomainError
 
-    profile = ListenerProfile.objects.select_related("user").prefetch_related("topics").filter(user_id=listener.pk).first()
+    profile = (
+        ListenerProfile.objects.select_related("user").prefetch_related("topics").filter(user_id=listener.pk).first()
+    )
     if profile is None:
         raise DomainError("not_a_listener", "Only listeners have a listener profile.", status=403)
     payload = public_profile_payload(profile)
@@ -257,7 +269,9 @@ def listener_own_profile(*, listener) -> dict:
             "wants_teens": profile.wants_teens,
             "approved_for_adults": profile.approved_for_adults,
             "approved_for_teens": profile.approved_for_teens,
-            "paused_until": _iso(profile.paused_until) if profile.paused_until and profile.paused_until > timezone.now() else None,
+            "paused_until": _iso(profile.paused_until)
+            if profile.paused_until and profile.paused_until > timezone.now()
+            else None,
             "held_for_review": profile.held_for_review,
         }
     )
@@ -276,7 +290,9 @@ def listener_feedback(*, listener) -> dict:
     from listeners.models import ListenerProfile
 
     rows = list(released_ratings(listener.pk).values_list("score", "comment"))
-    released_at = ListenerProfile.objects.filter(user_id=listener.pk).values_list("feedback_released_at", flat=True).first()
+    released_at = (
+        ListenerProfile.objects.filter(user_id=listener.pk).values_list("feedback_released_at", flat=True).first()
+    )
     average, count = rating_summary(listener.pk)
     distribution = {str(score): 0 for score in range(1, 6)}
     comments = []
@@ -297,7 +313,9 @@ def listener_feedback(*, listener) -> dict:
 
 
 def shift_history(*, listener, limit: int = 100) -> list[dict]:
-    shifts = Shift.objects.filter(listener_id=listener.pk).prefetch_related("topics").order_by("-started_at", "-pk")[:limit]
+    shifts = (
+        Shift.objects.filter(listener_id=listener.pk).prefetch_related("topics").order_by("-started_at", "-pk")[:limit]
+    )
     return [
         {
             "id": shift.pk,
@@ -323,7 +341,9 @@ def listener_stats(*, listener, now=None) -> dict:
     totals = Shift.objects.filter(listener_id=listener.pk).aggregate(
         taken=Sum("chats_taken"), escalated=Sum("chats_escalated"), shifts=Count("id")
     )
-    today = Offer.objects.filter(listener_id=listener.pk, status=OfferStatus.ACCEPTED, answered_at__gte=day_start).count()
+    today = Offer.objects.filter(
+        listener_id=listener.pk, status=OfferStatus.ACCEPTED, answered_at__gte=day_start
+    ).count()
     average, count = rating_summary(listener.pk)
     return {
         "chats_helped": totals["taken"] or 0,

@@ -50,7 +50,9 @@ MAX_NOTE_CHARS = 1000
 _ALIAS_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]{2,23}$")
 _USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,39}$")
 # Path segments under /api/v1/listeners/ that an alias must never shadow.
-RESERVED_ALIASES = frozenset({"me", "apply", "training", "shift", "shifts", "staff", "admin", "hearth", "safety", "system"})
+RESERVED_ALIASES = frozenset(
+    {"me", "apply", "training", "shift", "shifts", "staff", "admin", "hearth", "safety", "system"}
+)
 
 
 def _invalid(field: str, message: str) -> DomainError:
@@ -75,9 +77,21 @@ def validate_alias(alias: str) -> str:
 ALIAS_RESERVED = "That name is reserved: display names can't suggest Hearth's staff or safety team."
 ALIAS_TOO_CLOSE = "That display name is too close to another listener's or the team's. Please choose another."
 # Words a listener's name must not carry, however spelled: seekers trust them as the team's.
-RESERVED_ALIAS_WORDS = ("staff", "safety", "admin", "moderator", "hearth", "official", "support", "helpline", "crisisteam")
+RESERVED_ALIAS_WORDS = (
+    "staff",
+    "safety",
+    "admin",
+    "moderator",
+    "hearth",
+    "official",
+    "support",
+    "helpline",
+    "crisisteam",
+)
 # Characters people read as one another in a display name (ASCII only: see _ALIAS_RE).
-_LOOKALIKES = str.maketrans({"0": "o", "1": "l", "i": "l", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "6": "g", "9": "g"})
+_LOOKALIKES = str.maketrans(
+    {"0": "o", "1": "l", "i": "l", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "6": "g", "9": "g"}
+)
 
 
 def alias_key(alias: str) -> str:
@@ -198,7 +212,9 @@ def listener_apply(
     return user
 
 
-def listener_profile_update(*, listener, bio: str | None = None, topic_slugs=None, accepts_direct_requests=None) -> ListenerProfile:
+def listener_profile_update(
+    *, listener, bio: str | None = None, topic_slugs=None, accepts_direct_requests=None
+) -> ListenerProfile:
     """A listener edits their own profile. Locks the profile row."""
     with transaction.atomic():
         profile = ListenerProfile.objects.select_for_update().filter(user_id=listener.pk).first()
@@ -293,11 +309,20 @@ def listener_decide(*, staff, listener_id: int, action: str, note: str = "", now
         else:
             _pool_changed_after_commit()
         decision = ListenerDecision.objects.create(
-            listener_id=listener_id, decided_by=staff, decided_by_alias=staff.alias or staff.username, action=action,
-            status_before=before, status_after=profile.status, note=note.strip(), created_at=now,
+            listener_id=listener_id,
+            decided_by=staff,
+            decided_by_alias=staff.alias or staff.username,
+            action=action,
+            status_before=before,
+            status_after=profile.status,
+            note=note.strip(),
+            created_at=now,
         )
         _audit(decision, staff=staff)
-        user_event(listener_id, {"type": "listener.status", "status": profile.status, "approved_for_teens": profile.approved_for_teens})
+        user_event(
+            listener_id,
+            {"type": "listener.status", "status": profile.status, "approved_for_teens": profile.approved_for_teens},
+        )
         return decision
 
 
@@ -331,7 +356,9 @@ def _teen_approval_withdrawn(listener_id: int, *, now) -> None:
     from chat.services.conversations import listener_departed
 
     _withdraw_pending_offers(listener_id, now=now, reason="cancelled", age_group=AgeGroup.TEEN)
-    listener_departed(listener_id=listener_id, reason="teen_approval_withdrawn", now=now, seeker_age_group=AgeGroup.TEEN)
+    listener_departed(
+        listener_id=listener_id, reason="teen_approval_withdrawn", now=now, seeker_age_group=AgeGroup.TEEN
+    )
     for hook in audience_revoked_hooks:
         hook(listener_id=listener_id, audience=AgeGroup.TEEN.value)
     _pool_changed_after_commit()

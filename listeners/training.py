@@ -51,7 +51,9 @@ def core_training_complete(listener_id: int) -> bool:
 
 
 def teen_module_passed(listener_id: int) -> bool:
-    teen = set(TrainingModule.objects.filter(is_active=True, audience=ModuleAudience.TEENS).values_list("pk", flat=True))
+    teen = set(
+        TrainingModule.objects.filter(is_active=True, audience=ModuleAudience.TEENS).values_list("pk", flat=True)
+    )
     return bool(teen) and teen <= _passed_module_ids(listener_id)
 
 
@@ -198,8 +200,12 @@ def quiz_attempt_submit(*, listener, slug: str, answers, now=None) -> AttemptRes
         score = round(100 * correct / len(questions)) if questions else 0
         passed = bool(questions) and score >= settings.LISTENERS_QUIZ_PASS_PERCENT
         attempt = QuizAttempt.objects.create(
-            listener_id=listener.pk, module=module, score=score, passed=passed,
-            answers={str(key): value for key, value in parsed.items()}, created_at=now,
+            listener_id=listener.pk,
+            module=module,
+            score=score,
+            passed=passed,
+            answers={str(key): value for key, value in parsed.items()},
+            created_at=now,
         )
         activated = False
         if passed and profile.trained_at is None and core_training_complete(listener.pk):
@@ -210,7 +216,10 @@ def quiz_attempt_submit(*, listener, slug: str, answers, now=None) -> AttemptRes
                 fields.append("status")
                 activated = True
             profile.save(update_fields=fields)
-            user_event(listener.pk, {"type": "listener.status", "status": profile.status, "approved_for_teens": profile.approved_for_teens})
+            user_event(
+                listener.pk,
+                {"type": "listener.status", "status": profile.status, "approved_for_teens": profile.approved_for_teens},
+            )
         if passed:
             for item, question in zip(results, questions):
                 item["explanation"] = question.explanation

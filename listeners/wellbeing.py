@@ -41,5 +41,3 @@ def after_conversation_closed(conversation, *, now) -> None:
 def wellbeing_continue(*, listener) -> None:
     """The listener chooses to take offers again before the cooldown ends."""
     ListenerProfile.objects.filter(user_id=listener.pk).update(paused_until=None)
-
-

@@ -18,7 +18,7 @@ from support.errors import RateLimited
 from support.events import run_service
 from support.helplines import helplines_for
 from support.paging import budget_for, encoded_size, take_within
-from support.ws import FrameError, PROTOCOL_VERSION, require, require_id
+from support.ws import PROTOCOL_VERSION, FrameError, require, require_id
 
 
 def _seq(frame: dict, name: str = "seq") -> int:
@@ -44,7 +44,9 @@ def hello_payload(*, user, room_id: int, moderator: bool, presence: selectors.Pr
             "alias": user.alias,
             "moderator": moderator,
             "guideline_acknowledged": moderator or membership.guideline_acknowledged_at is not None,
-            "muted_until": iso(membership.muted_until) if membership.muted_until and membership.muted_until > now else None,
+            "muted_until": iso(membership.muted_until)
+            if membership.muted_until and membership.muted_until > now
+            else None,
         },
         "members": presence.members,
         "presence_version": presence.version,
@@ -60,8 +62,11 @@ def hello_payload(*, user, room_id: int, moderator: bool, presence: selectors.Pr
     # One frame under the transport limit (support.paging): the newest messages that fit, then
     # (moderators) the newest held ones in what is left, at most half the room for either.
     budget = budget_for(envelope)
-    messages = take_within(selectors.payloads_for(recent, viewer_id=user.pk, moderator=moderator), budget // 2 if moderator else budget,
-                           newest=True)
+    messages = take_within(
+        selectors.payloads_for(recent, viewer_id=user.pk, moderator=moderator),
+        budget // 2 if moderator else budget,
+        newest=True,
+    )
     envelope["messages"] = messages
     envelope["has_more_before"] = bool(messages) and messages[0]["seq"] > 1
     if moderator:
@@ -79,7 +84,12 @@ async def ping(consumer, frame):
 async def acknowledge_guideline(consumer, frame):
     membership = await run_service(services.guideline_acknowledge, user=consumer.user, room_id=consumer.room_id)
     await consumer.reply(
-        frame, {"type": "room.guideline_acknowledged", "room": consumer.room_id, "at": iso(membership.guideline_acknowledged_at)}
+        frame,
+        {
+            "type": "room.guideline_acknowledged",
+            "room": consumer.room_id,
+            "at": iso(membership.guideline_acknowledged_at),
+        },
     )
 
 
@@ -136,24 +146,40 @@ async def sync(consumer, frame):
     after_seq = require(frame, "after_seq", int, optional=True, default=0)
     if after_seq < 0:
         raise FrameError("invalid_field", "'after_seq' must be 0 or more.", field="after_seq")
-    ratelimit.transcript_read_limit(consumer, "room.sync", key=consumer.room_id, after_seq=after_seq,
-                                    limit=settings.HEARTH_WS_SYNC_PER_SOCKET)
+    ratelimit.transcript_read_limit(
+        consumer, "room.sync", key=consumer.room_id, after_seq=after_seq, limit=settings.HEARTH_WS_SYNC_PER_SOCKET
+    )
     limit = _sync_limit(frame)
 
     def load():
         room, _ = selectors.room_get_for_member(user=consumer.user, room_id=consumer.room_id)
         if after_seq > room.last_seq:
-            raise FrameError("invalid_field", "'after_seq' is past the room's last message.", field="after_seq", last_seq=room.last_seq)
+            raise FrameError(
+                "invalid_field",
+                "'after_seq' is past the room's last message.",
+                field="after_seq",
+                last_seq=room.last_seq,
+            )
         messages = selectors.messages_after(room, after_seq=after_seq, limit=limit)
         return room, selectors.payloads_for(messages, viewer_id=consumer.user.pk, moderator=consumer.moderator)
 
     room, messages = await database_sync_to_async(load)()
-    envelope = {"type": "room.messages", "room": consumer.room_id, "messages": [], "last_seq": room.last_seq,
-                "has_more": False, "next_after_seq": room.last_seq}
+    envelope = {
+        "type": "room.messages",
+        "room": consumer.room_id,
+        "messages": [],
+        "last_seq": room.last_seq,
+        "has_more": False,
+        "next_after_seq": room.last_seq,
+    }
     page = take_within(messages, budget_for(envelope))
     next_after_seq = page[-1]["seq"] if page else after_seq
-    reply = {**envelope, "messages": page, "next_after_seq": next_after_seq,
-             "has_more": bool(page) and next_after_seq < max(room.last_seq, messages[-1]["seq"])}
+    reply = {
+        **envelope,
+        "messages": page,
+        "next_after_seq": next_after_seq,
+        "has_more": bool(page) and next_after_seq < max(room.last_seq, messages[-1]["seq"]),
+    }
     ratelimit.transcript_page_sent(consumer, "room.sync", key=consumer.room_id, page=reply)
     await consumer.reply(frame, reply)
 
@@ -169,7 +195,13 @@ async def history(consumer, frame):
         return selectors.payloads_for(messages, viewer_id=consumer.user.pk, moderator=consumer.moderator)
 
     messages = await database_sync_to_async(load)()
-    envelope = {"type": "room.history", "room": consumer.room_id, "before_seq": before_seq, "messages": [], "has_more": False}
+    envelope = {
+        "type": "room.history",
+        "room": consumer.room_id,
+        "before_seq": before_seq,
+        "messages": [],
+        "has_more": False,
+    }
     # The newest of the page (those just before ``before_seq``) when they do not all fit.
     page = take_within(messages, budget_for(envelope), newest=True)
     await consumer.reply(frame, {**envelope, "messages": page, "has_more": bool(page) and page[0]["seq"] > 1})
@@ -185,7 +217,9 @@ async def members(consumer, frame):
     )
     if not decision.allowed:
         raise RateLimited(decision.retry_after)
-    presence = await database_sync_to_async(selectors.presence_get_for_member)(user=consumer.user, room_id=consumer.room_id)
+    presence = await database_sync_to_async(selectors.presence_get_for_member)(
+        user=consumer.user, room_id=consumer.room_id
+    )
     await consumer.reply(
         frame,
         {
@@ -201,7 +235,9 @@ async def members(consumer, frame):
 async def report(consumer, frame):
     seq = _seq(frame)
     reason = require(frame, "reason", str, optional=True, default="")
-    await run_service(services.room_message_report, reporter=consumer.user, room_id=consumer.room_id, seq=seq, reason=reason)
+    await run_service(
+        services.room_message_report, reporter=consumer.user, room_id=consumer.room_id, seq=seq, reason=reason
+    )
     await consumer.reply(frame, {"type": "room.message.report.ack", "room": consumer.room_id, "seq": seq})
 
 
@@ -232,7 +268,9 @@ async def member_mute(consumer, frame):
 
 async def member_remove(consumer, frame):
     alias = require(frame, "alias", str)
-    membership = await run_service(services.room_member_remove, moderator=consumer.user, room_id=consumer.room_id, alias=alias)
+    membership = await run_service(
+        services.room_member_remove, moderator=consumer.user, room_id=consumer.room_id, alias=alias
+    )
     await _moderation_ack(consumer, frame, "member_removed", alias=alias, until=iso(membership.removed_until))
 
 

@@ -27,11 +27,15 @@ class Room(models.Model):
         help_text="The short pinned guideline every newcomer acknowledges once before their first message.",
     )
     capacity = models.PositiveSmallIntegerField(default=30, help_text="Members at once (moderators not counted).")
-    slow_mode_seconds = models.PositiveIntegerField(default=0, help_text="0 = off; else one message per N seconds per member.")
+    slow_mode_seconds = models.PositiveIntegerField(
+        default=0, help_text="0 = off; else one message per N seconds per member."
+    )
     is_active = models.BooleanField(default=True)
     # Highest sequence number handed out; the next message takes last_seq + 1.
     last_seq = models.PositiveIntegerField(default=0)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -48,7 +52,9 @@ class RoomModerator(models.Model):
 
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="moderators")
     listener = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="room_moderations")
-    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -147,7 +153,9 @@ class RoomMessage(models.Model):
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
     seq = models.PositiveIntegerField()
     kind = models.CharField(max_length=8, choices=RoomMessageKind.choices, default=RoomMessageKind.TEXT)
-    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     sender_is_moderator = models.BooleanField(default=False)
     client_id = models.CharField(max_length=64, blank=True)
     text = models.TextField(blank=True)
@@ -155,7 +163,9 @@ class RoomMessage(models.Model):
     risk_level = models.PositiveSmallIntegerField(default=0)
     status = models.CharField(max_length=8, choices=RoomMessageStatus.choices, default=RoomMessageStatus.VISIBLE)
     # The safety flag raised for a held message (safety staff follow it from the flag).
-    flag = models.ForeignKey("safety.SafetyFlag", on_delete=models.SET_NULL, null=True, blank=True, related_name="room_messages")
+    flag = models.ForeignKey(
+        "safety.SafetyFlag", on_delete=models.SET_NULL, null=True, blank=True, related_name="room_messages"
+    )
     created_at = models.DateTimeField()
 
     class Meta:
@@ -197,9 +207,13 @@ class RoomModerationAction(models.Model):
     """Append-only audit of every moderation action (automatic ones have no actor)."""
 
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="moderation_actions")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     action = models.CharField(max_length=24, choices=ModerationAction.choices)
-    target_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    target_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     message = models.ForeignKey(RoomMessage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     detail = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()

@@ -53,7 +53,11 @@ def room_payload(room: Room, *, state=None) -> dict:
         "capacity": room.capacity,
         "slow_mode_seconds": room.slow_mode_seconds,
         "hours": [
-            {"weekday": hours.weekday, "opens_at": hours.opens_at.strftime("%H:%M"), "closes_at": hours.closes_at.strftime("%H:%M")}
+            {
+                "weekday": hours.weekday,
+                "opens_at": hours.opens_at.strftime("%H:%M"),
+                "closes_at": hours.closes_at.strftime("%H:%M"),
+            }
             for hours in room.hours.all()
         ],
     }

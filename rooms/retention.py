@@ -68,7 +68,9 @@ def _removal_excerpts_scrub(queryset, now) -> int:
 
 
 def _moderation_records_due(now):
-    return RoomModerationAction.objects.filter(created_at__lt=now - timedelta(days=settings.SAFETY_RETENTION_AUDIT_DAYS))
+    return RoomModerationAction.objects.filter(
+        created_at__lt=now - timedelta(days=settings.SAFETY_RETENTION_AUDIT_DAYS)
+    )
 
 
 def _presence_due(now):
@@ -107,7 +109,9 @@ def _held(now):
 
 def _used_since(cutoff):
     return Exists(
-        RoomMembership.objects.filter(user=OuterRef("pk")).filter(Q(joined_at__gte=cutoff) | Q(last_message_at__gte=cutoff))
+        RoomMembership.objects.filter(user=OuterRef("pk")).filter(
+            Q(joined_at__gte=cutoff) | Q(last_message_at__gte=cutoff)
+        )
     ) | Exists(RoomPresence.objects.filter(user=OuterRef("pk")))
 
 

@@ -86,7 +86,9 @@ def is_room_moderator(*, user, room: Room) -> bool:
 
 def rooms_for_user(*, user, topic: str | None = None) -> list[Room]:
     audiences = audiences_for(user)
-    queryset = Room.objects.select_related("topic").prefetch_related("hours").filter(is_active=True, audience__in=audiences)
+    queryset = (
+        Room.objects.select_related("topic").prefetch_related("hours").filter(is_active=True, audience__in=audiences)
+    )
     if topic:
         queryset = queryset.filter(topic__slug=topic)
     return list(queryset)
@@ -130,7 +132,9 @@ def presence_people(room_id: int, *, user_ids=None) -> dict[int, dict]:
     if user_ids is not None:
         rows = rows.filter(user_id__in=user_ids)
     people: dict[int, dict] = {}
-    for user_id, alias, moderator in rows.order_by("user__alias", "user_id").values_list("user_id", "user__alias", "is_moderator"):
+    for user_id, alias, moderator in rows.order_by("user__alias", "user_id").values_list(
+        "user_id", "user__alias", "is_moderator"
+    ):
         entry = people.get(user_id)
         if entry is None:
             people[user_id] = {"alias": alias, "moderator": moderator}
@@ -143,7 +147,11 @@ def presence_count(room_id: int) -> int:
     """People present who are not moderators (the ``count`` of presence frames)."""
     moderators = RoomPresence.objects.filter(room_id=room_id, is_moderator=True).values("user_id")
     return (
-        RoomPresence.objects.filter(room_id=room_id).exclude(user_id__in=moderators).values("user_id").distinct().count()
+        RoomPresence.objects.filter(room_id=room_id)
+        .exclude(user_id__in=moderators)
+        .values("user_id")
+        .distinct()
+        .count()
     )
 
 
@@ -208,9 +216,11 @@ def alternatives_for(room: Room, *, user, now=None) -> dict:
     """What to offer someone who can't use ``room``: open rooms of the same topic and audience with space, or one-to-one."""
     now = now or timezone.now()
     others = []
-    for other in Room.objects.select_related("topic").filter(
-        is_active=True, topic_id=room.topic_id, audience=room.audience
-    ).exclude(pk=room.pk):
+    for other in (
+        Room.objects.select_related("topic")
+        .filter(is_active=True, topic_id=room.topic_id, audience=room.audience)
+        .exclude(pk=room.pk)
+    ):
         if moderator_present(other.pk, now=now) and member_count(other.pk, now=now) < other.capacity:
             others.append({"id": other.pk, "name": other.name})
     return {"rooms": others, "one_to_one": {"topic": room.topic.slug}}
@@ -224,7 +234,9 @@ def messages_recent(room: Room, *, limit: int) -> list[RoomMessage]:
 
 def messages_after(room: Room, *, after_seq: int, limit: int | None = None) -> list[RoomMessage]:
     limit = limit or settings.CHAT_RESUME_BATCH
-    return list(RoomMessage.objects.filter(room=room, seq__gt=after_seq).select_related("sender").order_by("seq")[:limit])
+    return list(
+        RoomMessage.objects.filter(room=room, seq__gt=after_seq).select_related("sender").order_by("seq")[:limit]
+    )
 
 
 def messages_before(room: Room, *, before_seq: int, limit: int) -> list[RoomMessage]:
@@ -251,9 +263,10 @@ def moderation_log(*, room_id: int, limit: int = 200):
     from rooms.models import RoomModerationAction
 
     return list(
-        RoomModerationAction.objects.filter(room_id=room_id).select_related("actor", "target_user").order_by("-created_at", "-pk")[:limit]
+        RoomModerationAction.objects.filter(room_id=room_id)
+        .select_related("actor", "target_user")
+        .order_by("-created_at", "-pk")[:limit]
     )
-
 
 
 # --- reported messages, for the people who review them ---------------------------------
@@ -320,8 +333,9 @@ class ReportedRoomMessage:
     reports: list[RoomReportEntry]
 
 
-def reported_room_messages(*, user, room_id: int | None = None, status: str | None = None,
-                           limit: int = 50) -> tuple[list[ReportedRoomMessage], bool]:
+def reported_room_messages(
+    *, user, room_id: int | None = None, status: str | None = None, limit: int = 50
+) -> tuple[list[ReportedRoomMessage], bool]:
     """Reported room messages for a reviewer, most recently reported first, and whether there are more.
 
     Access through ``room_reports_scope``. Each message comes with the room,
@@ -356,11 +370,19 @@ def reported_room_messages(*, user, room_id: int | None = None, status: str | No
         removed = row.status == "removed"
         out.append(
             ReportedRoomMessage(
-                room=row.room_id, room_name=row.room.name, topic=row.room.topic.slug, audience=row.room.audience,
-                seq=row.seq, sender_alias=row.sender.alias if row.sender_id else "",
+                room=row.room_id,
+                room_name=row.room.name,
+                topic=row.room.topic.slug,
+                audience=row.room.audience,
+                seq=row.seq,
+                sender_alias=row.sender.alias if row.sender_id else "",
                 sender_role="moderator" if row.sender_is_moderator else "member",
-                text=excerpts.get(row.pk, "") if removed else row.text, removed=removed, masked=row.masked,
-                status=row.status, created_at=row.created_at, report_count=row.report_count,
+                text=excerpts.get(row.pk, "") if removed else row.text,
+                removed=removed,
+                masked=row.masked,
+                status=row.status,
+                created_at=row.created_at,
+                report_count=row.report_count,
                 last_reported_at=row.last_reported_at,
                 reports=[
                     RoomReportEntry(

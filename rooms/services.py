@@ -59,7 +59,9 @@ from support.models import AgeGroup, Role, Topic, User
 from support.roles import can_manage_rooms
 from support.ws import CloseCode
 
-ROOM_FULL = "This room is full right now. You could try another room on the same topic, or talk one-to-one with a listener."
+ROOM_FULL = (
+    "This room is full right now. You could try another room on the same topic, or talk one-to-one with a listener."
+)
 ROOM_CLOSED = "This room is closed until a moderator is here. You can talk one-to-one with a listener now."
 REMOVED_FROM_ROOM = "A moderator removed you from this room for today. You can still talk one-to-one with a listener."
 MUTED = "A moderator has paused your messages in this room for a little while."
@@ -94,7 +96,13 @@ def _next_seq(room_id: int) -> int:
 
 def _audit(*, room: Room, actor, action: str, now, target_user=None, message=None, detail: dict | None = None) -> None:
     RoomModerationAction.objects.create(
-        room=room, actor=actor, action=action, target_user=target_user, message=message, detail=detail or {}, created_at=now
+        room=room,
+        actor=actor,
+        action=action,
+        target_user=target_user,
+        message=message,
+        detail=detail or {},
+        created_at=now,
     )
 
 
@@ -118,7 +126,12 @@ def _presence_changed(room: Room, user_ids, *, now, was_open: bool) -> None:
     is_open = moderator_present(room.pk, now=now)
     if is_open != was_open:
         events.room_event(
-            room.pk, {"type": "room.state", "open": is_open, "next_opening": None if is_open else iso(next_opening(room, now=now))}
+            room.pk,
+            {
+                "type": "room.state",
+                "open": is_open,
+                "next_opening": None if is_open else iso(next_opening(room, now=now)),
+            },
         )
 
 
@@ -135,7 +148,9 @@ def _room_for_moderator(*, user, room_id: int) -> Room:
 
 
 def _message_for_update(room: Room, seq: int) -> RoomMessage:
-    message = RoomMessage.objects.select_for_update(of=("self",)).select_related("sender").filter(room=room, seq=seq).first()
+    message = (
+        RoomMessage.objects.select_for_update(of=("self",)).select_related("sender").filter(room=room, seq=seq).first()
+    )
     if message is None:
         raise NotFoundOrForbidden()
     return message
@@ -143,7 +158,10 @@ def _message_for_update(room: Room, seq: int) -> RoomMessage:
 
 def _target_membership(room: Room, alias: str) -> RoomMembership:
     membership = (
-        RoomMembership.objects.select_for_update(of=("self",)).select_related("user").filter(room=room, user__alias=alias).first()
+        RoomMembership.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(room=room, user__alias=alias)
+        .first()
     )
     if membership is None:
         raise NotFoundOrForbidden()
@@ -213,7 +231,9 @@ def room_leave(*, channel_name: str, now=None) -> None:
         if room is None:
             return
         was_open = moderator_present(room.pk, now=now)
-        row = RoomPresence.objects.filter(channel_name=channel_name, room=room).values_list("user_id", flat=True).first()
+        row = (
+            RoomPresence.objects.filter(channel_name=channel_name, room=room).values_list("user_id", flat=True).first()
+        )
         if row is None:
             return
         RoomPresence.objects.filter(channel_name=channel_name).delete()
@@ -239,7 +259,12 @@ def room_presence_sweep_stale(*, now=None) -> int:
     swept = 0
     for room_id in room_ids:
         with transaction.atomic():
-            room = Room.objects.select_for_update(skip_locked=True, of=("self",)).select_related("topic").filter(pk=room_id).first()
+            room = (
+                Room.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("topic")
+                .filter(pk=room_id)
+                .first()
+            )
             if room is None:
                 continue
             # Open as members last heard it: a moderator row, stale or not, was still there.
@@ -249,7 +274,9 @@ def room_presence_sweep_stale(*, now=None) -> int:
             deleted, _ = stale.delete()
             if deleted:
                 swept += deleted
-                remaining = set(RoomPresence.objects.filter(room=room, user_id__in=user_ids).values_list("user_id", flat=True))
+                remaining = set(
+                    RoomPresence.objects.filter(room=room, user_id__in=user_ids).values_list("user_id", flat=True)
+                )
                 _presence_changed(room, user_ids - remaining, now=now, was_open=was_open)
     return swept
 
@@ -284,7 +311,9 @@ def room_presence_announce(*, now=None, rescan: bool = False) -> int:
         return 0
     sent = 0
     again = False
-    for room_id in list(RoomPresenceFeed.objects.filter(version__gt=F("sent_version")).values_list("room_id", flat=True)):
+    for room_id in list(
+        RoomPresenceFeed.objects.filter(version__gt=F("sent_version")).values_list("room_id", flat=True)
+    ):
         with transaction.atomic():
             if not Room.objects.select_for_update(of=("self",)).filter(pk=room_id).exists():
                 continue
@@ -366,7 +395,9 @@ def room_message_send(*, sender, room_id: int, client_id: str, text: str, now=No
         membership = RoomMembership.objects.select_for_update().filter(room=room, user=sender).first()
         if membership is None:
             raise NotFoundOrForbidden()
-        existing = RoomMessage.objects.filter(room=room, sender=sender, client_id=client_id).select_related("sender").first()
+        existing = (
+            RoomMessage.objects.filter(room=room, sender=sender, client_id=client_id).select_related("sender").first()
+        )
         if existing is not None:
             return RoomSendResult(existing, duplicate=True, screening=None)
         if membership.removed_until is not None and membership.removed_until > now:
@@ -386,11 +417,16 @@ def room_message_send(*, sender, room_id: int, client_id: str, text: str, now=No
             ready_at = membership.last_message_at + timedelta(seconds=room.slow_mode_seconds)
             if now < ready_at:
                 raise DomainError(
-                    "slow_mode", SLOW_MODE.format(seconds=room.slow_mode_seconds), status=429,
+                    "slow_mode",
+                    SLOW_MODE.format(seconds=room.slow_mode_seconds),
+                    status=429,
                     retry_after=max(1, math.ceil((ready_at - now).total_seconds())),
                 )
         decision = ratelimit.hit(
-            "room-msg", str(sender.pk), limit=settings.CHAT_RATE_MESSAGES, window=settings.CHAT_RATE_WINDOW_SECONDS,
+            "room-msg",
+            str(sender.pk),
+            limit=settings.CHAT_RATE_MESSAGES,
+            window=settings.CHAT_RATE_WINDOW_SECONDS,
             now=now.timestamp(),
         )
         if not decision.allowed:
@@ -406,9 +442,17 @@ def room_message_send(*, sender, room_id: int, client_id: str, text: str, now=No
         # Risk and contact details wait for a moderator in a room: every member would see them at once.
         held = verdict.hold or screening.needs_flag or screening.has_personal_info
         message = RoomMessage.objects.create(
-            room=room, seq=_next_seq(room.pk), kind=RoomMessageKind.TEXT, sender=sender, sender_is_moderator=moderator,
-            client_id=client_id, text=screening.text, masked=screening.masked, risk_level=screening.level,
-            status=RoomMessageStatus.HELD if held else RoomMessageStatus.VISIBLE, created_at=now,
+            room=room,
+            seq=_next_seq(room.pk),
+            kind=RoomMessageKind.TEXT,
+            sender=sender,
+            sender_is_moderator=moderator,
+            client_id=client_id,
+            text=screening.text,
+            masked=screening.masked,
+            risk_level=screening.level,
+            status=RoomMessageStatus.HELD if held else RoomMessageStatus.VISIBLE,
+            created_at=now,
         )
         membership.last_message_at = now
         membership.save(update_fields=["last_message_at"])
@@ -417,13 +461,27 @@ def room_message_send(*, sender, room_id: int, client_id: str, text: str, now=No
             from safety.services import flag_create_for_room_message  # safety's services build on rooms' models
 
             message.flag = flag_create_for_room_message(
-                message=message, room=room, screening=screening, verdict=verdict, now=now,
+                message=message,
+                room=room,
+                screening=screening,
+                verdict=verdict,
+                now=now,
             )
             message.save(update_fields=["flag"])
         if held:
             _audit(
-                room=room, actor=None, action=ModerationAction.MESSAGE_HELD, target_user=sender, message=message, now=now,
-                detail={"seq": message.seq, "level": screening.level, "flag": message.flag_id, "personal_info": screening.has_personal_info},
+                room=room,
+                actor=None,
+                action=ModerationAction.MESSAGE_HELD,
+                target_user=sender,
+                message=message,
+                now=now,
+                detail={
+                    "seq": message.seq,
+                    "level": screening.level,
+                    "flag": message.flag_id,
+                    "personal_info": screening.has_personal_info,
+                },
             )
             events.moderators_event(room.pk, {"type": "room.message.held", "message": full})
             events.member_event(room.pk, sender.pk, {"type": "room.message.created", "message": full})
@@ -454,7 +512,8 @@ def room_message_report(*, reporter, room_id: int, seq: int, reason: str = "", n
             raise NotFoundOrForbidden()
         screening = screen_message(text=reason.strip(), sender_role="member") if reason.strip() else None
         _, created = RoomMessageReport.objects.get_or_create(
-            message=message, reporter=reporter,
+            message=message,
+            reporter=reporter,
             defaults={"reason": screening.text if screening else "", "created_at": now},
         )
         if not created:
@@ -467,18 +526,27 @@ def room_message_report(*, reporter, room_id: int, seq: int, reason: str = "", n
         reporters = RoomMessageReport.objects.filter(message=message).count()
         # A hint for moderators to refresh their list of reports; the reason itself is read
         # through GET /api/v1/rooms/<id>/reports, never sent over the room socket.
-        events.moderators_event(room.pk, {"type": "room.message.reported", "seq": message.seq, "report_count": reporters})
+        events.moderators_event(
+            room.pk, {"type": "room.message.reported", "seq": message.seq, "report_count": reporters}
+        )
         if message.status != RoomMessageStatus.VISIBLE:
             return message
         if reporters >= settings.SAFETY_ROOM_REPORT_HIDE_THRESHOLD:
             message.status = RoomMessageStatus.HIDDEN
             message.save(update_fields=["status"])
             _audit(
-                room=room, actor=None, action=ModerationAction.MESSAGE_HIDDEN, target_user=message.sender, message=message,
-                now=now, detail={"seq": message.seq, "reports": reporters},
+                room=room,
+                actor=None,
+                action=ModerationAction.MESSAGE_HIDDEN,
+                target_user=message.sender,
+                message=message,
+                now=now,
+                detail={"seq": message.seq, "reports": reporters},
             )
             events.room_event(
-                room.pk, {"type": "room.message.updated", "message": message_payload(message, full=False)}, skip_moderators=True
+                room.pk,
+                {"type": "room.message.updated", "message": message_payload(message, full=False)},
+                skip_moderators=True,
             )
             full = message_payload(message, full=True)
             events.moderators_event(room.pk, {"type": "room.message.updated", "message": full})
@@ -508,8 +576,13 @@ def room_message_remove(*, moderator, room_id: int, seq: int, now=None) -> RoomM
         message.text = ""
         message.save(update_fields=["status", "text"])
         _audit(
-            room=room, actor=moderator, action=ModerationAction.MESSAGE_REMOVED, target_user=message.sender, message=message,
-            now=now, detail={"seq": seq, "previous_status": previous, "excerpt": excerpt},
+            room=room,
+            actor=moderator,
+            action=ModerationAction.MESSAGE_REMOVED,
+            target_user=message.sender,
+            message=message,
+            now=now,
+            detail={"seq": seq, "previous_status": previous, "excerpt": excerpt},
         )
         events.room_event(room.pk, {"type": "room.message.updated", "message": message_payload(message, full=False)})
     return message
@@ -527,8 +600,13 @@ def room_message_release(*, moderator, room_id: int, seq: int, now=None) -> Room
         message.status = RoomMessageStatus.VISIBLE
         message.save(update_fields=["status"])
         _audit(
-            room=room, actor=moderator, action=ModerationAction.MESSAGE_RELEASED, target_user=message.sender,
-            message=message, now=now, detail={"seq": seq, "previous_status": previous},
+            room=room,
+            actor=moderator,
+            action=ModerationAction.MESSAGE_RELEASED,
+            target_user=message.sender,
+            message=message,
+            now=now,
+            detail={"seq": seq, "previous_status": previous},
         )
         events.room_event(room.pk, {"type": "room.message.updated", "message": message_payload(message, full=True)})
     return message
@@ -546,11 +624,16 @@ def room_member_mute(*, moderator, room_id: int, alias: str, seconds: int, now=N
         membership.muted_until = now + timedelta(seconds=seconds) if seconds else None
         membership.save(update_fields=["muted_until"])
         _audit(
-            room=room, actor=moderator, action=ModerationAction.MEMBER_MUTED, target_user=membership.user, now=now,
+            room=room,
+            actor=moderator,
+            action=ModerationAction.MEMBER_MUTED,
+            target_user=membership.user,
+            now=now,
             detail={"seconds": seconds, "until": iso(membership.muted_until)},
         )
         events.member_event(
-            room.pk, membership.user_id,
+            room.pk,
+            membership.user_id,
             {"type": "room.muted", "until": iso(membership.muted_until), "message": MUTED if seconds else ""},
         )
     return membership
@@ -570,16 +653,25 @@ def room_member_remove(*, moderator, room_id: int, alias: str, now=None) -> Room
         membership.removed_until = _end_of_day(now)
         membership.save(update_fields=["removed_until"])
         _audit(
-            room=room, actor=moderator, action=ModerationAction.MEMBER_REMOVED, target_user=membership.user, now=now,
+            room=room,
+            actor=moderator,
+            action=ModerationAction.MEMBER_REMOVED,
+            target_user=membership.user,
+            now=now,
             detail={"until": iso(membership.removed_until)},
         )
         was_open = moderator_present(room.pk, now=now)
         deleted, _ = RoomPresence.objects.filter(room=room, user_id=membership.user_id).delete()
         _presence_changed(room, [membership.user_id] if deleted else [], now=now, was_open=was_open)
         events.member_kick(
-            room.pk, membership.user_id,
-            {"type": "room.removed", "until": iso(membership.removed_until), "message": REMOVED_FROM_ROOM,
-             "alternatives": alternatives_for(room, user=membership.user, now=now)},
+            room.pk,
+            membership.user_id,
+            {
+                "type": "room.removed",
+                "until": iso(membership.removed_until),
+                "message": REMOVED_FROM_ROOM,
+                "alternatives": alternatives_for(room, user=membership.user, now=now),
+            },
             code=CloseCode.FORBIDDEN,
         )
     return membership
@@ -597,7 +689,10 @@ def room_slow_mode_set(*, moderator, room_id: int, seconds: int, now=None) -> Ro
         room.slow_mode_seconds = seconds
         room.save(update_fields=["slow_mode_seconds"])
         _audit(
-            room=room, actor=moderator, action=ModerationAction.SLOW_MODE, now=now,
+            room=room,
+            actor=moderator,
+            action=ModerationAction.SLOW_MODE,
+            now=now,
             detail={"seconds": seconds, "previous": previous},
         )
         events.room_event(room.pk, {"type": "room.slow_mode", "seconds": seconds})
@@ -608,7 +703,13 @@ def room_slow_mode_set(*, moderator, room_id: int, seconds: int, now=None) -> Ro
 
 
 def room_create(
-    *, actor, topic_slug: str, audience: str, name: str, guideline: str, capacity: int = 30,
+    *,
+    actor,
+    topic_slug: str,
+    audience: str,
+    name: str,
+    guideline: str,
+    capacity: int = 30,
     hours: list[dict] | tuple = (),
 ) -> Room:
     """Create a room (room managers only) with its weekly opening hours."""
@@ -624,7 +725,9 @@ def room_create(
             topic=topic, audience=audience, name=name, guideline=guideline, capacity=capacity, created_by=actor
         )
         for slot in hours:
-            RoomOpeningHours.objects.create(room=room, weekday=slot["weekday"], opens_at=slot["opens_at"], closes_at=slot["closes_at"])
+            RoomOpeningHours.objects.create(
+                room=room, weekday=slot["weekday"], opens_at=slot["opens_at"], closes_at=slot["closes_at"]
+            )
     return room
 
 
@@ -637,12 +740,16 @@ def room_moderator_grant(*, actor, room_id: int, listener_alias: str, now=None) 
         room = Room.objects.select_for_update().filter(pk=room_id).first()
         if room is None:
             raise NotFoundOrForbidden()
-        listener = User.objects.select_related("listener_profile").filter(alias=listener_alias, role=Role.LISTENER).first()
+        listener = (
+            User.objects.select_related("listener_profile").filter(alias=listener_alias, role=Role.LISTENER).first()
+        )
         if listener is None:
             raise DomainError("unknown_listener", "There is no listener with that alias.", field="listener")
         if room.audience not in audiences_for(listener):
             raise DomainError("not_approved_for_audience", NOT_APPROVED_FOR_AUDIENCE, field="listener")
-        grant, created = RoomModerator.objects.get_or_create(room=room, listener=listener, defaults={"granted_by": actor})
+        grant, created = RoomModerator.objects.get_or_create(
+            room=room, listener=listener, defaults={"granted_by": actor}
+        )
         if created:
             _audit(room=room, actor=actor, action=ModerationAction.MODERATOR_GRANTED, target_user=listener, now=now)
     return grant
@@ -658,10 +765,15 @@ def rooms_audience_revoked(*, listener_id: int, audience: str) -> None:
     caller's transaction and kicks after commit (``room.left``, close 4403).
     A new socket is refused by the room access function (``audiences_for``).
     """
-    rooms = RoomPresence.objects.filter(user_id=listener_id, room__audience=audience).values_list("room_id", flat=True).distinct()
+    rooms = (
+        RoomPresence.objects.filter(user_id=listener_id, room__audience=audience)
+        .values_list("room_id", flat=True)
+        .distinct()
+    )
     for room_id in rooms:
         events.member_kick(
-            room_id, listener_id,
+            room_id,
+            listener_id,
             {"type": "room.left", "room": room_id, "reason": "approval_withdrawn", "message": APPROVAL_WITHDRAWN},
             code=CloseCode.FORBIDDEN,
         )

@@ -19,7 +19,17 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(SafetyFlag)
 class SafetyFlagAdmin(ReadOnlyAdmin):
     exclude = ["excerpt"]  # conversation text is read in the review queue, where access is audited
-    list_display = ["id", "level", "source", "status", "conversation_id", "created_at", "acknowledged_at", "claimed_by", "action_taken"]
+    list_display = [
+        "id",
+        "level",
+        "source",
+        "status",
+        "conversation_id",
+        "created_at",
+        "acknowledged_at",
+        "claimed_by",
+        "action_taken",
+    ]
     list_filter = ["status", "level", "source"]
     ordering = ["-level", "created_at"]
 

@@ -8,8 +8,16 @@ from safety.models import AuditRecord
 
 
 def audit_record(
-    *, actor, action: str, target=None, target_type: str | None = None, target_id: int | None = None,
-    flag_id: int | None = None, note: str = "", data: dict | None = None, now=None,
+    *,
+    actor,
+    action: str,
+    target=None,
+    target_type: str | None = None,
+    target_id: int | None = None,
+    flag_id: int | None = None,
+    note: str = "",
+    data: dict | None = None,
+    now=None,
 ) -> AuditRecord:
     """Append one record: ``actor`` (None for the system) did ``action`` to a target.
 
@@ -23,9 +31,15 @@ def audit_record(
     if not target_type or target_id is None:
         raise ValueError("audit_record needs a target")
     return AuditRecord.objects.create(
-        actor=actor, actor_alias=(getattr(actor, "alias", "") or getattr(actor, "username", "") or "")[:150] if actor else "",
-        action=action[:40], target_type=target_type[:20], target_id=target_id, flag_id=flag_id,
-        note=(note or "")[:2000], data=data or {}, created_at=now or timezone.now(),
+        actor=actor,
+        actor_alias=(getattr(actor, "alias", "") or getattr(actor, "username", "") or "")[:150] if actor else "",
+        action=action[:40],
+        target_type=target_type[:20],
+        target_id=target_id,
+        flag_id=flag_id,
+        note=(note or "")[:2000],
+        data=data or {},
+        created_at=now or timezone.now(),
     )
 
 

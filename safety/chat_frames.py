@@ -15,7 +15,8 @@ async def conversation_flag(consumer, frame):
         services.flag_create_by_listener, listener=consumer.user, conversation_id=conversation_id, note=note
     )
     await consumer.reply(
-        frame, {"type": "conversation.flagged", "conversation": conversation_id, "flag": flag.pk, "duplicate": duplicate}
+        frame,
+        {"type": "conversation.flagged", "conversation": conversation_id, "flag": flag.pk, "duplicate": duplicate},
     )
 
 

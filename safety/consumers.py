@@ -16,16 +16,16 @@ import logging
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
+from chat.consumers import ConversationSocket
 from safety import selectors
 from safety.audit import audit_record
 from safety.payloads import alert_payload
 from safety.services import STAFF_GROUP
 from safety.staff_frames import FIELDS, HANDLERS
 from support import presence
+from support.paging import budget_for, take_within
 from support.roles import is_safety_staff
 from support.session_events import session_group, user_group
-from chat.consumers import ConversationSocket
-from support.paging import budget_for, take_within
 from support.ws import PROTOCOL_VERSION, CloseCode
 
 logger = logging.getLogger("hearth.safety")
@@ -36,10 +36,20 @@ def _connect_state(user) -> dict:
     now = timezone.now()
     flags = selectors.alerts_open()
     # hello carries excerpts of people's words: a read like the queue's, so audited like it.
-    audit_record(actor=user, action="queue.read", target_type="queue", target_id=0,
-                 data={"flags": [flag.pk for flag in flags], "via": "staff socket"}, now=now)
+    audit_record(
+        actor=user,
+        action="queue.read",
+        target_type="queue",
+        target_id=0,
+        data={"flags": [flag.pk for flag in flags], "via": "staff socket"},
+        now=now,
+    )
     alerts = [
-        alert_payload(flag, topic_slug=flag.conversation.topic.slug if flag.conversation_id and flag.conversation.topic_id else None, now=now)
+        alert_payload(
+            flag,
+            topic_slug=flag.conversation.topic.slug if flag.conversation_id and flag.conversation.topic_id else None,
+            now=now,
+        )
         for flag in flags
     ]
     return {"alerts": alerts, "conversations": selectors.staff_conversation_ids(user.pk)}
@@ -100,4 +110,3 @@ class StaffConsumer(ConversationSocket):
 
     async def conversation_join(self, event: dict) -> None:
         """Chat's seeker/listener join event; staff join through their own frame."""
-

@@ -59,7 +59,12 @@ def device_cookie_set(request, response, *, user) -> None:
     """Keep (or mint) the browser's device id cookie and link its hash to ``user``."""
     device_id = device_id_from(request) or secrets.token_urlsafe(24)
     response.set_signed_cookie(
-        DEVICE_COOKIE, device_id, salt=DEVICE_SALT, max_age=settings.SAFETY_DEVICE_COOKIE_AGE, httponly=True,
-        samesite="Lax", secure=settings.SESSION_COOKIE_SECURE,
+        DEVICE_COOKIE,
+        device_id,
+        salt=DEVICE_SALT,
+        max_age=settings.SAFETY_DEVICE_COOKIE_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
     )
     DeviceLink.objects.get_or_create(user=user, device_hash=device_hash(device_id))

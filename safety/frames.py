@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from support.helplines import helplines_for
-
 from safety.classifier import Level
 from safety.payloads import level_label
+from support.helplines import helplines_for
 
 GUIDANCE_ELEVATED = (
     "This message may mean the person is at risk. Stay with them, stay calm and kind, and ask directly about "
-    "their safety: \"Are you thinking about suicide?\" Asking does not put the idea in their head. The safety "
+    'their safety: "Are you thinking about suicide?" Asking does not put the idea in their head. The safety '
     "team has been alerted and may join. Don't promise secrecy."
 )
 GUIDANCE_IMMINENT = (
@@ -24,8 +23,11 @@ def guidance_frame(*, conversation_id: int, level: int) -> dict:
     """What a listener is told when a message in their chat is flagged, specific to the level."""
     text = GUIDANCE_IMMINENT if level >= Level.IMMINENT else GUIDANCE_ELEVATED
     return {
-        "type": "safety.guidance", "conversation": conversation_id,
-        "level": int(level), "level_label": level_label(level), "guidance": text,
+        "type": "safety.guidance",
+        "conversation": conversation_id,
+        "level": int(level),
+        "level_label": level_label(level),
+        "guidance": text,
     }
 
 
@@ -34,8 +36,11 @@ def resources_frame(*, conversation_id: int, level: int, age_group: str | None) 
     the risk is imminent (the default country's; the page re-picks for the country they chose)."""
     urgent = level >= Level.IMMINENT
     return {
-        "type": "safety.resources", "conversation": conversation_id,
-        "level": int(level), "level_label": level_label(level), "urgent": urgent,
+        "type": "safety.resources",
+        "conversation": conversation_id,
+        "level": int(level),
+        "level_label": level_label(level),
+        "urgent": urgent,
         "helplines": helplines_for(None, age_group, urgent=urgent),
     }
 
@@ -43,7 +48,12 @@ def resources_frame(*, conversation_id: int, level: int, age_group: str | None) 
 def risk_payload(*, conversation_id: int, level: int, role: str) -> dict:
     """One entry of ``hello.risk``: what a reloaded page needs to show the crisis state again.
     A listener gets the guidance for the level; a seeker only the level (their page has the lines)."""
-    entry = {"conversation": conversation_id, "level": int(level), "level_label": level_label(level), "urgent": level >= Level.IMMINENT}
+    entry = {
+        "conversation": conversation_id,
+        "level": int(level),
+        "level_label": level_label(level),
+        "urgent": level >= Level.IMMINENT,
+    }
     if role == "listener":
         entry["guidance"] = guidance_frame(conversation_id=conversation_id, level=level)["guidance"]
     return entry
@@ -55,7 +65,9 @@ async def after_flagged_message(consumer, *, conversation_id: int, screening) ->
 
     if consumer.user.is_seeker:
         await consumer.send_json(
-            resources_frame(conversation_id=conversation_id, level=screening.level, age_group=consumer.user.age_group or None)
+            resources_frame(
+                conversation_id=conversation_id, level=screening.level, age_group=consumer.user.age_group or None
+            )
         )
     await consumer.channel_layer.group_send(
         conversation_group(conversation_id),

@@ -34,7 +34,9 @@ class FlagStatus(models.TextChoices):
 class SafetyFlag(models.Model):
     """Something a safety reviewer must look at. Written in the same transaction as its message."""
 
-    conversation = models.ForeignKey("chat.Conversation", on_delete=models.CASCADE, null=True, blank=True, related_name="flags")
+    conversation = models.ForeignKey(
+        "chat.Conversation", on_delete=models.CASCADE, null=True, blank=True, related_name="flags"
+    )
     message = models.ForeignKey("chat.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="flags")
     subject = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -53,7 +55,9 @@ class SafetyFlag(models.Model):
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    claimed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     claimed_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(
@@ -104,7 +108,9 @@ class Report(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="reports_received"
     )
     conversation = models.ForeignKey("chat.Conversation", on_delete=models.CASCADE, related_name="reports")
-    message = models.ForeignKey("chat.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="reports")
+    message = models.ForeignKey(
+        "chat.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
+    )
     target_key = models.CharField(max_length=80)
     reason = models.CharField(max_length=20, choices=ReportReason.choices)
     text = models.TextField(blank=True)
@@ -232,7 +238,9 @@ class AuditRecord(models.Model):
     """
 
     # Null for the system (a scheduled job lifting an expired sanction).
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     actor_alias = models.CharField(max_length=150, blank=True)  # the actor's display name at the time
     action = models.CharField(max_length=40)
     target_type = models.CharField(max_length=20)

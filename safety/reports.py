@@ -13,7 +13,7 @@ from django.utils import timezone
 from chat.models import ConversationStatus, EndReason, Message, MessageKind
 from chat.selectors import conversation_get_for_participant
 from safety.classifier import Level
-from safety.models import Block, FlagSource, FlagStatus, Report, ReportReason, SafetyFlag
+from safety.models import Block, FlagSource, Report, ReportReason, SafetyFlag
 from safety.screening import screen_message
 from safety.services import case_raise
 from support import ratelimit
@@ -81,18 +81,34 @@ def report_create(
         existing = Report.objects.filter(reporter=reporter, target_key=target_key).first()
         if existing is not None:
             return existing, False
-        decision = ratelimit.hit("safety-report", str(reporter.pk), limit=settings.SAFETY_REPORTS_PER_HOUR, window=REPORTS_WINDOW)
+        decision = ratelimit.hit(
+            "safety-report", str(reporter.pk), limit=settings.SAFETY_REPORTS_PER_HOUR, window=REPORTS_WINDOW
+        )
         if not decision.allowed:
             raise RateLimited(decision.retry_after, TOO_MANY_REPORTS)
-        screening = screen_message(text=text.strip(), sender_role=conversation.role_of(reporter.pk)) if text.strip() else None
+        screening = (
+            screen_message(text=text.strip(), sender_role=conversation.role_of(reporter.pk)) if text.strip() else None
+        )
         flag = _flag_for_report(
-            conversation=conversation, message=message, subject=subject, reason=reason, screening=screening, now=now,
+            conversation=conversation,
+            message=message,
+            subject=subject,
+            reason=reason,
+            screening=screening,
+            now=now,
         )
         try:
             with transaction.atomic():
                 report = Report.objects.create(
-                    reporter=reporter, subject=subject, conversation=conversation, message=message, target_key=target_key,
-                    reason=reason, text=screening.text if screening else "", flag=flag, created_at=now,
+                    reporter=reporter,
+                    subject=subject,
+                    conversation=conversation,
+                    message=message,
+                    target_key=target_key,
+                    reason=reason,
+                    text=screening.text if screening else "",
+                    flag=flag,
+                    created_at=now,
                 )
         except IntegrityError:  # the same report arrived twice at once
             return Report.objects.get(reporter=reporter, target_key=target_key), False
@@ -114,9 +130,16 @@ def _flag_for_report(*, conversation, message, subject, reason: str, screening, 
         label = f"{label}; the report says: {screening.assessment.reason}"
     excerpt = message.text if message is not None else (screening.text if screening is not None else "")
     flag, _ = case_raise(
-        conversation=conversation, subject=subject, subject_role=conversation.role_of(subject.pk) or "",
-        source=FlagSource.REPORT, level=level, categories=categories, reason=label, excerpt=excerpt,
-        message=message, now=now,
+        conversation=conversation,
+        subject=subject,
+        subject_role=conversation.role_of(subject.pk) or "",
+        source=FlagSource.REPORT,
+        level=level,
+        categories=categories,
+        reason=label,
+        excerpt=excerpt,
+        message=message,
+        now=now,
     )
     return flag
 

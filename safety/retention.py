@@ -116,14 +116,11 @@ def _conversations_due(now):
 def _queue_records_due(now):
     """Closed requests (with their offers) of ended chats: the seeker's note goes before the chat does."""
     cutoff = now - _days(settings.SAFETY_RETENTION_QUEUE_DAYS)
-    return (
-        ChatRequest.objects.filter(
-            status__in=[RequestStatus.MATCHED, RequestStatus.CANCELLED],
-            closed_at__lt=cutoff,
-            conversation__status=ConversationStatus.ENDED,
-        )
-        .exclude(_under_review("conversation_id"))
-    )
+    return ChatRequest.objects.filter(
+        status__in=[RequestStatus.MATCHED, RequestStatus.CANCELLED],
+        closed_at__lt=cutoff,
+        conversation__status=ConversationStatus.ENDED,
+    ).exclude(_under_review("conversation_id"))
 
 
 def _flag_excerpts_due(now):
@@ -407,7 +404,9 @@ def account_erase(user, *, now) -> dict:
     user.is_active = False
     if user.deleted_at is None:
         user.deleted_at = now
-    user.save(update_fields=["username", "alias", "first_name", "last_name", "email", "password", "is_active", "deleted_at"])
+    user.save(
+        update_fields=["username", "alias", "first_name", "last_name", "email", "password", "is_active", "deleted_at"]
+    )
     result["account"] = "closed"
     return result
 
@@ -430,10 +429,15 @@ def account_delete_for_seeker(*, seeker, now=None) -> dict:
     with transaction.atomic():
         user = get_user_model().objects.select_for_update().get(pk=seeker.pk)
         closed = 0
-        for conversation in Conversation.objects.select_for_update(of=("self",)).select_related("seeker", "listener").filter(
-            seeker=user
-        ).exclude(status=ConversationStatus.ENDED):
-            reason = EndReason.CANCELLED if conversation.status == ConversationStatus.WAITING else EndReason.SEEKER_ENDED
+        for conversation in (
+            Conversation.objects.select_for_update(of=("self",))
+            .select_related("seeker", "listener")
+            .filter(seeker=user)
+            .exclude(status=ConversationStatus.ENDED)
+        ):
+            reason = (
+                EndReason.CANCELLED if conversation.status == ConversationStatus.WAITING else EndReason.SEEKER_ENDED
+            )
             conversation_close(conversation, reason=reason, ended_by=user, now=now)
             closed += 1
         if closed:

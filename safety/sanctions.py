@@ -76,16 +76,30 @@ def _end_dates(*, until, review_at, now) -> tuple:
     return until, review_at
 
 
-def _record(*, staff, flag: SafetyFlag, subject, kind: str, note: str, now, expires_at=None, review_at=None) -> Sanction:
+def _record(
+    *, staff, flag: SafetyFlag, subject, kind: str, note: str, now, expires_at=None, review_at=None
+) -> Sanction:
     sanction = Sanction.objects.create(
-        subject=subject, kind=kind, flag=flag, note=note, created_by=staff, created_at=now, expires_at=expires_at,
+        subject=subject,
+        kind=kind,
+        flag=flag,
+        note=note,
+        created_by=staff,
+        created_at=now,
+        expires_at=expires_at,
         review_at=review_at,
     )
     flag.action_taken = True
     flag.save(update_fields=["action_taken"])
     audit_record(
-        actor=staff, action=f"sanction.{kind}", target_type="user", target_id=subject.pk, flag_id=flag.pk, note=note,
-        data={"sanction": sanction.pk, "expires_at": iso(expires_at), "review_at": iso(review_at)}, now=now,
+        actor=staff,
+        action=f"sanction.{kind}",
+        target_type="user",
+        target_id=subject.pk,
+        flag_id=flag.pk,
+        note=note,
+        data={"sanction": sanction.pk, "expires_at": iso(expires_at), "review_at": iso(review_at)},
+        now=now,
     )
     return sanction
 
@@ -108,7 +122,12 @@ def sanction_warn(*, staff, flag_id: int, target: str, note: str, now=None) -> S
         flag = flag_for_action(staff=staff, flag_id=flag_id, now=now)
         subject = _target_user(flag, target)
         sanction = _record(
-            staff=staff, flag=flag, subject=subject, kind=SanctionKind.WARNING, note=note, now=now,
+            staff=staff,
+            flag=flag,
+            subject=subject,
+            kind=SanctionKind.WARNING,
+            note=note,
+            now=now,
             expires_at=now + timedelta(days=settings.SAFETY_WARNING_DAYS),
         )
         user_event(subject.pk, {"type": "safety.warning", "text": WARNING_TEXT})
@@ -128,7 +147,9 @@ def sanction_mute(*, staff, flag_id: int, target: str, minutes: int, note: str, 
         flag = flag_for_action(staff=staff, flag_id=flag_id, now=now)
         subject = _target_user(flag, target)
         until = now + timedelta(minutes=minutes)
-        sanction = _record(staff=staff, flag=flag, subject=subject, kind=SanctionKind.MUTE, note=note, now=now, expires_at=until)
+        sanction = _record(
+            staff=staff, flag=flag, subject=subject, kind=SanctionKind.MUTE, note=note, now=now, expires_at=until
+        )
         user_event(subject.pk, {"type": "safety.muted", "until": iso(until), "text": MUTED_TEXT})
         return sanction
 
@@ -144,8 +165,14 @@ def sanction_suspend_listener(*, staff, flag_id: int, note: str, until=None, rev
         if subject.role != Role.LISTENER:
             raise DomainError("invalid_target", NOT_A_LISTENER)
         sanction = _record(
-            staff=staff, flag=flag, subject=subject, kind=SanctionKind.SUSPENSION, note=note, now=now,
-            expires_at=until, review_at=review_at,
+            staff=staff,
+            flag=flag,
+            subject=subject,
+            kind=SanctionKind.SUSPENSION,
+            note=note,
+            now=now,
+            expires_at=until,
+            review_at=review_at,
         )
         _listener_suspend(staff=staff, listener=subject, note=note, now=now)
         return sanction
@@ -183,14 +210,22 @@ def sanction_ban_seeker(*, staff, flag_id: int, note: str, until=None, review_at
         if subject.role != Role.SEEKER:
             raise DomainError("invalid_target", NOT_A_SEEKER)
         sanction = _record(
-            staff=staff, flag=flag, subject=subject, kind=SanctionKind.BAN, note=note, now=now,
-            expires_at=until, review_at=review_at,
+            staff=staff,
+            flag=flag,
+            subject=subject,
+            kind=SanctionKind.BAN,
+            note=note,
+            now=now,
+            expires_at=until,
+            review_at=review_at,
         )
         type(subject).objects.filter(pk=subject.pk).update(is_active=False)
         for device_hash in DeviceLink.objects.filter(user=subject).values_list("device_hash", flat=True).distinct():
             DeviceBan.objects.create(device_hash=device_hash, sanction=sanction, created_at=now, expires_at=until)
-        for conversation in Conversation.objects.select_for_update(of=("self",)).select_related("seeker", "listener").filter(
-            seeker=subject, status__in=[ConversationStatus.WAITING, ConversationStatus.ACTIVE]
+        for conversation in (
+            Conversation.objects.select_for_update(of=("self",))
+            .select_related("seeker", "listener")
+            .filter(seeker=subject, status__in=[ConversationStatus.WAITING, ConversationStatus.ACTIVE])
         ):
             conversation_close(conversation, reason=EndReason.STAFF_ENDED, now=now)
         user_access_revoke(user_id=subject.pk, reason="banned")
@@ -219,7 +254,9 @@ def _lift(sanction: Sanction, *, actor, note: str, now) -> None:
     sanction.lifted_at = now
     sanction.save(update_fields=["lifted_at"])
     DeviceBan.objects.filter(sanction=sanction).update(expires_at=now)
-    still = Sanction.objects.filter(subject_id=sanction.subject_id, kind=sanction.kind, lifted_at__isnull=True).exclude(pk=sanction.pk)
+    still = Sanction.objects.filter(subject_id=sanction.subject_id, kind=sanction.kind, lifted_at__isnull=True).exclude(
+        pk=sanction.pk
+    )
     if sanction.kind == SanctionKind.BAN and not still.exists():
         type(sanction.subject).objects.filter(pk=sanction.subject_id).update(is_active=True)
     if sanction.kind == SanctionKind.SUSPENSION and not still.exists():
@@ -227,8 +264,14 @@ def _lift(sanction: Sanction, *, actor, note: str, now) -> None:
             status=ListenerStatus.ACTIVE
         )
     audit_record(
-        actor=actor, action=f"sanction.lift_{sanction.kind}", target_type="user", target_id=sanction.subject_id,
-        flag_id=sanction.flag_id, note=note, data={"sanction": sanction.pk}, now=now,
+        actor=actor,
+        action=f"sanction.lift_{sanction.kind}",
+        target_type="user",
+        target_id=sanction.subject_id,
+        flag_id=sanction.flag_id,
+        note=note,
+        data={"sanction": sanction.pk},
+        now=now,
     )
 
 
@@ -239,14 +282,18 @@ def sanctions_expire(*, now=None) -> int:
         due = list(
             Sanction.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("subject")
-            .filter(kind__in=[SanctionKind.SUSPENSION, SanctionKind.BAN], lifted_at__isnull=True, expires_at__lte=now)[:100]
+            .filter(kind__in=[SanctionKind.SUSPENSION, SanctionKind.BAN], lifted_at__isnull=True, expires_at__lte=now)[
+                :100
+            ]
         )
         for sanction in due:
             _lift(sanction, actor=None, note="Ended on its expiry date.", now=now)
     return len(due)
 
 
-def escalation_record(*, staff, flag_id: int, contacted: str, reference: str, note: str, now=None) -> EmergencyEscalation:
+def escalation_record(
+    *, staff, flag_id: int, contacted: str, reference: str, note: str, now=None
+) -> EmergencyEscalation:
     """Record a call to emergency services or another outside body. Any safety-staff member may
     record one on an unresolved item (emergencies don't wait for a claim)."""
     from safety.models import FlagStatus
@@ -262,12 +309,23 @@ def escalation_record(*, staff, flag_id: int, contacted: str, reference: str, no
         if flag.status == FlagStatus.RESOLVED:
             raise DomainError("already_resolved", "This item has already been resolved.", status=409)
         escalation = EmergencyEscalation.objects.create(
-            flag=flag, recorded_by=staff, contacted=contacted.strip(), reference=reference.strip(), note=note, created_at=now
+            flag=flag,
+            recorded_by=staff,
+            contacted=contacted.strip(),
+            reference=reference.strip(),
+            note=note,
+            created_at=now,
         )
         flag.action_taken = True
         flag.save(update_fields=["action_taken"])
         audit_record(
-            actor=staff, action="escalation.record", target_type="flag", target_id=flag.pk, flag_id=flag.pk, note=note,
-            data={"contacted": escalation.contacted, "reference": escalation.reference}, now=now,
+            actor=staff,
+            action="escalation.record",
+            target_type="flag",
+            target_id=flag.pk,
+            flag_id=flag.pk,
+            note=note,
+            data={"contacted": escalation.contacted, "reference": escalation.reference},
+            now=now,
         )
         return escalation

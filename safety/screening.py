@@ -119,7 +119,10 @@ def verdict_for(screening: Screening, *, author_role: str, to_minor: bool = Fals
     if author_role == "listener":
         if screening.misconduct or screening.harassment or screening.encourages_self_harm or screening.unscreened:
             return Verdict(
-                hold=True, flag=True, flag_level=max(risk_level, int(Level.ELEVATED)), pause_author=to_minor,
+                hold=True,
+                flag=True,
+                flag_level=max(risk_level, int(Level.ELEVATED)),
+                pause_author=to_minor,
                 notice=HELD_UNSCREENED_NOTICE if screening.unscreened and not screening.misconduct else HELD_NOTICE,
             )
     elif to_group and screening.encourages_self_harm:
@@ -153,12 +156,12 @@ def unquoted(text: str, quoted_from: tuple[str, ...]) -> str:
     for source in quoted_from:
         source_words = _WORD.findall(source.lower())
         for i in range(len(source_words) - QUOTE_MIN_WORDS + 1):
-            grams.add(tuple(source_words[i:i + QUOTE_MIN_WORDS]))
+            grams.add(tuple(source_words[i : i + QUOTE_MIN_WORDS]))
     if not grams:
         return text
     drop = [False] * len(words)
     for i in range(len(words) - QUOTE_MIN_WORDS + 1):
-        if tuple(w for w, _, _ in words[i:i + QUOTE_MIN_WORDS]) in grams:
+        if tuple(w for w, _, _ in words[i : i + QUOTE_MIN_WORDS]) in grams:
             for j in range(i, i + QUOTE_MIN_WORDS):
                 drop[j] = True
     if not any(drop):
@@ -171,8 +174,14 @@ def unquoted(text: str, quoted_from: tuple[str, ...]) -> str:
     return "".join(chars)
 
 
-def screen_message(*, text: str, sender_role: str | None, recent_texts: tuple[str, ...] = (),
-                   recent_levels: tuple[int, ...] | None = None, quoted_from: tuple[str, ...] = ()) -> Screening:
+def screen_message(
+    *,
+    text: str,
+    sender_role: str | None,
+    recent_texts: tuple[str, ...] = (),
+    recent_levels: tuple[int, ...] | None = None,
+    quoted_from: tuple[str, ...] = (),
+) -> Screening:
     """Mask and assess one text. Never raises.
 
     ``recent_levels``: the risk level each recent text was stored with (see ``AssessmentContext``).
@@ -191,13 +200,15 @@ def screen_message(*, text: str, sender_role: str | None, recent_texts: tuple[st
         stored, mask_kinds, unscreened = text, frozenset(), True
     judged = unquoted(text, quoted_from) if role == "listener" else text
     try:
-        assessment = get_assessor()(judged, AssessmentContext(
-            sender_role=role, recent_texts=recent_texts, recent_levels=recent_levels))
+        assessment = get_assessor()(
+            judged, AssessmentContext(sender_role=role, recent_texts=recent_texts, recent_levels=recent_levels)
+        )
     except Exception:
         logger.exception("the safety assessor failed; the text is flagged as unscreened")
         assessment = Assessment(level=Level.NONE, categories=frozenset(), spans=(), reason=UNSCREENED_REASON)
         unscreened = True
     if getattr(assessment, "unscreened", False):
         unscreened = True
-    return Screening(text=stored, masked=stored != text, mask_kinds=mask_kinds, assessment=assessment,
-                     unscreened=unscreened)
+    return Screening(
+        text=stored, masked=stored != text, mask_kinds=mask_kinds, assessment=assessment, unscreened=unscreened
+    )

@@ -76,10 +76,20 @@ def review_queue() -> list[SafetyFlag]:
     )
 
 
-REVIEW_CATEGORIES = frozenset({
-    "self_harm", "harm_to_others", "abuse", "personal_info", "listener_misconduct", "harassment",
-    "spam", "other", "held", "unscreened",
-})
+REVIEW_CATEGORIES = frozenset(
+    {
+        "self_harm",
+        "harm_to_others",
+        "abuse",
+        "personal_info",
+        "listener_misconduct",
+        "harassment",
+        "spam",
+        "other",
+        "held",
+        "unscreened",
+    }
+)
 
 
 def review_queue_read_by_staff(*, staff, category: str | None = None, now=None) -> list[SafetyFlag]:
@@ -93,8 +103,14 @@ def review_queue_read_by_staff(*, staff, category: str | None = None, now=None) 
     flags = review_queue()
     if category is not None:
         flags = [flag for flag in flags if category in flag.categories]
-    audit_record(actor=staff, action="queue.read", target_type="queue", target_id=0,
-                 data={"flags": [flag.pk for flag in flags], "category": category}, now=now)
+    audit_record(
+        actor=staff,
+        action="queue.read",
+        target_type="queue",
+        target_id=0,
+        data={"flags": [flag.pk for flag in flags], "category": category},
+        now=now,
+    )
     return flags
 
 
@@ -156,8 +172,12 @@ def conversation_get_for_staff(
             .first()
         )
     audit_record(
-        actor=staff, action=f"conversation.{purpose}", target_type="conversation", target_id=conversation.pk,
-        flag_id=flag_id, now=now,
+        actor=staff,
+        action=f"conversation.{purpose}",
+        target_type="conversation",
+        target_id=conversation.pk,
+        flag_id=flag_id,
+        now=now,
     )
     return conversation
 
@@ -186,20 +206,30 @@ def room_context_get_for_staff(*, staff, flag: SafetyFlag, now=None):
         raise NotFoundOrForbidden()
     messages = list(
         RoomMessage.objects.select_related("sender")
-        .filter(room_id=flagged.room_id, seq__gte=flagged.seq - ROOM_CONTEXT_BEFORE, seq__lte=flagged.seq + ROOM_CONTEXT_AFTER)
+        .filter(
+            room_id=flagged.room_id,
+            seq__gte=flagged.seq - ROOM_CONTEXT_BEFORE,
+            seq__lte=flagged.seq + ROOM_CONTEXT_AFTER,
+        )
         .order_by("seq")
     )
-    audit_record(actor=staff, action="room.transcript", target_type="room", target_id=flagged.room_id, flag_id=flag.pk, now=now)
+    audit_record(
+        actor=staff, action="room.transcript", target_type="room", target_id=flagged.room_id, flag_id=flag.pk, now=now
+    )
     return flagged, messages
 
 
 def flagged_seqs(conversation_id: int) -> set[int]:
     """Sequence numbers of messages that a flag or a report points at."""
     seqs = set(
-        SafetyFlag.objects.filter(conversation_id=conversation_id, message__isnull=False).values_list("message__seq", flat=True)
+        SafetyFlag.objects.filter(conversation_id=conversation_id, message__isnull=False).values_list(
+            "message__seq", flat=True
+        )
     )
     seqs.update(
-        Report.objects.filter(conversation_id=conversation_id, message__isnull=False).values_list("message__seq", flat=True)
+        Report.objects.filter(conversation_id=conversation_id, message__isnull=False).values_list(
+            "message__seq", flat=True
+        )
     )
     return seqs
 
@@ -211,9 +241,9 @@ def transcript(conversation: Conversation) -> list[Message]:
 def staff_conversation_ids(staff_id: int) -> list[int]:
     """Open conversations a staff member has joined (their socket rejoins them on connect)."""
     return list(
-        StaffParticipation.objects.filter(staff_id=staff_id, conversation__status__in=["waiting", "active"]).values_list(
-            "conversation_id", flat=True
-        )
+        StaffParticipation.objects.filter(
+            staff_id=staff_id, conversation__status__in=["waiting", "active"]
+        ).values_list("conversation_id", flat=True)
     )
 
 
@@ -237,19 +267,32 @@ def person_history_read_by_staff(*, staff, flag_id: int, now=None) -> dict:
     history = {"flag": flag, "subject": subject, "cases": [], "reports": [], "sanctions": []}
     if subject is not None:
         history["cases"] = list(
-            SafetyFlag.objects.filter(subject=subject).exclude(pk=flag.pk).order_by("-created_at", "-id")[:PERSON_HISTORY_LIMIT]
+            SafetyFlag.objects.filter(subject=subject)
+            .exclude(pk=flag.pk)
+            .order_by("-created_at", "-id")[:PERSON_HISTORY_LIMIT]
         )
         history["reports"] = list(
-            Report.objects.select_related("message").filter(subject=subject).order_by("-created_at", "-id")[:PERSON_HISTORY_LIMIT]
+            Report.objects.select_related("message")
+            .filter(subject=subject)
+            .order_by("-created_at", "-id")[:PERSON_HISTORY_LIMIT]
         )
         history["sanctions"] = list(
-            Sanction.objects.select_related("created_by").filter(subject=subject).order_by("-created_at", "-id")[:PERSON_HISTORY_LIMIT]
+            Sanction.objects.select_related("created_by")
+            .filter(subject=subject)
+            .order_by("-created_at", "-id")[:PERSON_HISTORY_LIMIT]
         )
     audit_record(
-        actor=staff, action="person.history", target_type="user" if subject is not None else "flag",
-        target_id=subject.pk if subject is not None else flag.pk, flag_id=flag.pk, now=now,
-        data={"cases": [case.pk for case in history["cases"]], "reports": [r.pk for r in history["reports"]],
-              "sanctions": [sanction.pk for sanction in history["sanctions"]]},
+        actor=staff,
+        action="person.history",
+        target_type="user" if subject is not None else "flag",
+        target_id=subject.pk if subject is not None else flag.pk,
+        flag_id=flag.pk,
+        now=now,
+        data={
+            "cases": [case.pk for case in history["cases"]],
+            "reports": [r.pk for r in history["reports"]],
+            "sanctions": [sanction.pk for sanction in history["sanctions"]],
+        },
     )
     return history
 

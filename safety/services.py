@@ -18,11 +18,13 @@ from django.utils import timezone
 from chat.dispatch import requests_dispatch_after_commit
 from chat.events import user_event
 from chat.models import ChatRequest, Conversation, ConversationStatus, Message, MessageKind, RequestStatus
+from listeners.models import ListenerProfile
 from safety.audit import audit_record
-from safety.links import flag_link
 from safety.classifier import Level
+from safety.links import flag_link
 from safety.models import FlagSource, FlagStatus, HeldMessage, SafetyFlag, StaffParticipation
 from safety.payloads import alert_payload, level_label
+from safety.screening import UNSCREENED_REASON
 from safety.selectors import (
     ALERT_MIN_LEVEL,
     conversation_get_for_staff,
@@ -30,8 +32,6 @@ from safety.selectors import (
     safety_staff_users,
     staff_online,
 )
-from listeners.models import ListenerProfile
-from safety.screening import UNSCREENED_REASON
 from support.errors import DomainError
 from support.events import send_event_on_commit
 from support.models import Role
@@ -58,9 +58,20 @@ CONVERSATION_ENDED = "This chat has ended."
 NOT_ACTIVE = "This chat has no listener to hand over from."
 
 __all__ = [
-    "STAFF_GROUP", "alert_payload", "case_raise", "flag_create_for_message", "message_hold", "flag_create_by_listener", "alert_acknowledge",
-    "flag_claim", "flag_resolve", "alerts_renotify", "staff_conversation_join", "staff_message_send",
-    "staff_conversation_handoff", "flag_create_for_seeker_gone",
+    "STAFF_GROUP",
+    "alert_payload",
+    "case_raise",
+    "flag_create_for_message",
+    "message_hold",
+    "flag_create_by_listener",
+    "alert_acknowledge",
+    "flag_claim",
+    "flag_resolve",
+    "alerts_renotify",
+    "staff_conversation_join",
+    "staff_message_send",
+    "staff_conversation_handoff",
+    "flag_create_for_seeker_gone",
 ]
 
 
@@ -130,8 +141,20 @@ def _case_open_for(*, conversation_id: int | None, room_id: int | None, subject_
 
 
 def case_raise(
-    *, conversation, subject, subject_role: str, source: str, level: int, categories, reason: str, excerpt: str,
-    message=None, room=None, room_message=None, paused_listener=None, now=None,
+    *,
+    conversation,
+    subject,
+    subject_role: str,
+    source: str,
+    level: int,
+    categories,
+    reason: str,
+    excerpt: str,
+    message=None,
+    room=None,
+    room_message=None,
+    paused_listener=None,
+    now=None,
 ) -> tuple[SafetyFlag, bool]:
     """Open a case, or attach to the open one: one case per conversation (per member in a group room).
 
@@ -148,15 +171,24 @@ def case_raise(
     now = now or timezone.now()
     categories = set(categories)
     case = _case_open_for(
-        conversation_id=conversation.pk if conversation else None, room_id=room.pk if room else None,
+        conversation_id=conversation.pk if conversation else None,
+        room_id=room.pk if room else None,
         subject_id=subject.pk if subject else None,
     )
     if case is None:
         case = SafetyFlag.objects.create(
-            conversation=conversation, message=message, subject=subject, subject_role=subject_role, source=source,
+            conversation=conversation,
+            message=message,
+            subject=subject,
+            subject_role=subject_role,
+            source=source,
             level=int(level),
-            categories=sorted(categories), reason=reason[:300], excerpt=excerpt[:EXCERPT_CHARS],
-            last_notified_at=now, notify_round=1, paused_listener=paused_listener,
+            categories=sorted(categories),
+            reason=reason[:300],
+            excerpt=excerpt[:EXCERPT_CHARS],
+            last_notified_at=now,
+            notify_round=1,
+            paused_listener=paused_listener,
         )
         if conversation is not None and case.level >= ALERT_MIN_LEVEL:
             _mark_escalated(conversation)
@@ -177,7 +209,17 @@ def case_raise(
         case.acknowledged_by = None
         case.last_notified_at = now
         case.notify_round = 1
-        fields += ["level", "subject", "subject_role", "reason", "excerpt", "acknowledged_at", "acknowledged_by", "last_notified_at", "notify_round"]
+        fields += [
+            "level",
+            "subject",
+            "subject_role",
+            "reason",
+            "excerpt",
+            "acknowledged_at",
+            "acknowledged_by",
+            "last_notified_at",
+            "notify_round",
+        ]
         if message is not None:
             case.message = message
             fields.append("message")
@@ -198,7 +240,9 @@ def _listener_offers_pause(listener_id: int) -> None:
 
 
 def _listener_offers_resume_if_clear(listener_id: int) -> None:
-    still_paused = SafetyFlag.objects.filter(paused_listener_id=listener_id).exclude(status=FlagStatus.RESOLVED).exists()
+    still_paused = (
+        SafetyFlag.objects.filter(paused_listener_id=listener_id).exclude(status=FlagStatus.RESOLVED).exists()
+    )
     if not still_paused:
         ListenerProfile.objects.filter(user_id=listener_id, held_for_review=True).update(held_for_review=False)
         user_event(listener_id, {"type": "listener.review_hold", "held": False})
@@ -222,10 +266,16 @@ def flag_create_for_message(*, message, conversation, screening, verdict, now=No
     """
     now = now or timezone.now()
     flag, _ = case_raise(
-        conversation=conversation, subject=message.sender, subject_role=message.sender_role,
-        source=FlagSource.CLASSIFIER, level=verdict.flag_level,
-        categories=flag_categories(screening), reason=screening.assessment.reason or UNSCREENED_REASON,
-        excerpt=screening.text, message=message, now=now,
+        conversation=conversation,
+        subject=message.sender,
+        subject_role=message.sender_role,
+        source=FlagSource.CLASSIFIER,
+        level=verdict.flag_level,
+        categories=flag_categories(screening),
+        reason=screening.assessment.reason or UNSCREENED_REASON,
+        excerpt=screening.text,
+        message=message,
+        now=now,
     )
     if message.sender_role == "seeker" and screening.at_risk:
         from chat.services.requests import request_raise_urgent
@@ -235,7 +285,14 @@ def flag_create_for_message(*, message, conversation, screening, verdict, now=No
 
 
 def message_hold(
-    *, conversation, sender, sender_role: str, client_id: str, screening, verdict, now=None,
+    *,
+    conversation,
+    sender,
+    sender_role: str,
+    client_id: str,
+    screening,
+    verdict,
+    now=None,
 ) -> tuple[HeldMessage, bool]:
     """Keep a chat message from its recipient: store it for review, flag it on its case, and
     pause the sender's offers when the verdict says so. Returns ``(held, created)``;
@@ -245,17 +302,27 @@ def message_hold(
     if existing is not None:
         return existing, False
     flag, _ = case_raise(
-        conversation=conversation, subject=sender, subject_role=sender_role, source=FlagSource.CLASSIFIER,
+        conversation=conversation,
+        subject=sender,
+        subject_role=sender_role,
+        source=FlagSource.CLASSIFIER,
         level=verdict.flag_level,
-        categories=flag_categories(screening) + ["held"], reason=f"held: {screening.assessment.reason or UNSCREENED_REASON}",
-        excerpt=screening.text, paused_listener=sender if verdict.pause_author and sender_role == "listener" else None,
+        categories=flag_categories(screening) + ["held"],
+        reason=f"held: {screening.assessment.reason or UNSCREENED_REASON}",
+        excerpt=screening.text,
+        paused_listener=sender if verdict.pause_author and sender_role == "listener" else None,
         now=now,
     )
     if verdict.pause_author and sender_role == "listener":
         _listener_offers_pause(sender.pk)
     held = HeldMessage.objects.create(
-        conversation=conversation, sender=sender, sender_role=sender_role, client_id=client_id,
-        text=screening.text, flag=flag, created_at=now,
+        conversation=conversation,
+        sender=sender,
+        sender_role=sender_role,
+        client_id=client_id,
+        text=screening.text,
+        flag=flag,
+        created_at=now,
     )
     return held, True
 
@@ -273,11 +340,22 @@ def flag_create_for_seeker_gone(*, conversation, seeker_id: int, now=None) -> Sa
     """
     assert transaction.get_connection().in_atomic_block, "flag_create_for_seeker_gone needs the caller's transaction"
     now = now or timezone.now()
-    levels = SafetyFlag.objects.filter(subject_id=seeker_id).exclude(status=FlagStatus.RESOLVED).values_list("level", flat=True)
+    levels = (
+        SafetyFlag.objects.filter(subject_id=seeker_id)
+        .exclude(status=FlagStatus.RESOLVED)
+        .values_list("level", flat=True)
+    )
     seeker = conversation.seeker if conversation.seeker_id == seeker_id else None
     flag, created = case_raise(
-        conversation=conversation, subject=seeker, subject_role="seeker", source=FlagSource.SYSTEM,
-        level=max([int(Level.ELEVATED), *levels]), categories=[], reason=SEEKER_GONE_REASON, excerpt="", now=now,
+        conversation=conversation,
+        subject=seeker,
+        subject_role="seeker",
+        source=FlagSource.SYSTEM,
+        level=max([int(Level.ELEVATED), *levels]),
+        categories=[],
+        reason=SEEKER_GONE_REASON,
+        excerpt="",
+        now=now,
     )
     if not created and flag.acknowledged_at is not None:
         flag.acknowledged_at = None
@@ -309,8 +387,15 @@ def flag_create_by_listener(*, listener, conversation_id: int, note: str = "", n
         if conversation.role_of(listener.pk) != "listener":
             raise DomainError("forbidden", ONLY_LISTENER_FLAGS, status=403)
         flag, created = case_raise(
-            conversation=conversation, subject=conversation.seeker, subject_role="seeker", source=FlagSource.LISTENER,
-            level=int(Level.ELEVATED), categories=[], reason=note or "Raised by the listener", excerpt="", now=now,
+            conversation=conversation,
+            subject=conversation.seeker,
+            subject_role="seeker",
+            source=FlagSource.LISTENER,
+            level=int(Level.ELEVATED),
+            categories=[],
+            reason=note or "Raised by the listener",
+            excerpt="",
+            now=now,
         )
         return flag, not created
 
@@ -369,7 +454,9 @@ def alert_acknowledge(*, staff, flag_id: int, now=None) -> SafetyFlag:
             flag.acknowledged_at = now
             flag.acknowledged_by = staff
             flag.save(update_fields=["acknowledged_at", "acknowledged_by"])
-            audit_record(actor=staff, action="alert.acknowledge", target_type="flag", target_id=flag.pk, flag_id=flag.pk, now=now)
+            audit_record(
+                actor=staff, action="alert.acknowledge", target_type="flag", target_id=flag.pk, flag_id=flag.pk, now=now
+            )
             _flag_updated(flag)
         return flag
 
@@ -432,7 +519,15 @@ def flag_resolve(*, staff, flag_id: int, note: str, now=None) -> SafetyFlag:
         flag.resolved_by = staff
         flag.resolution_note = note
         flag.save(update_fields=["status", "resolved_at", "resolved_by", "resolution_note"])
-        audit_record(actor=staff, action="flag.resolve", target_type="flag", target_id=flag.pk, flag_id=flag.pk, note=note, now=now)
+        audit_record(
+            actor=staff,
+            action="flag.resolve",
+            target_type="flag",
+            target_id=flag.pk,
+            flag_id=flag.pk,
+            note=note,
+            now=now,
+        )
         _flag_updated(flag)
         if flag.paused_listener_id is not None:
             _listener_offers_resume_if_clear(flag.paused_listener_id)
@@ -456,7 +551,9 @@ def staff_conversation_join(*, staff, conversation_id: int, now=None) -> tuple[C
     system message. Idempotent. Locks the conversation row; audited as ``conversation.join``."""
     now = now or timezone.now()
     with transaction.atomic():
-        conversation = conversation_get_for_staff(staff=staff, conversation_id=conversation_id, purpose="join", for_update=True, now=now)
+        conversation = conversation_get_for_staff(
+            staff=staff, conversation_id=conversation_id, purpose="join", for_update=True, now=now
+        )
         if conversation.status == ConversationStatus.ENDED:
             raise DomainError("conversation_ended", CONVERSATION_ENDED)
         _participation(conversation, staff, now=now)
@@ -476,7 +573,9 @@ def staff_message_send(*, staff, conversation_id: int, client_id: str, text: str
     client_id = validate_client_id(client_id)
     text = validate_text(text)
     with transaction.atomic():
-        conversation = conversation_get_for_staff(staff=staff, conversation_id=conversation_id, purpose="message", for_update=True, now=now)
+        conversation = conversation_get_for_staff(
+            staff=staff, conversation_id=conversation_id, purpose="message", for_update=True, now=now
+        )
         if not StaffParticipation.objects.filter(conversation=conversation, staff=staff).exists():
             raise DomainError("not_joined", NOT_JOINED)
         existing = Message.objects.filter(conversation=conversation, sender=staff, client_id=client_id).first()
@@ -485,8 +584,13 @@ def staff_message_send(*, staff, conversation_id: int, client_id: str, text: str
         if conversation.status == ConversationStatus.ENDED:
             raise DomainError("conversation_ended", CONVERSATION_ENDED)
         message = message_append(
-            conversation=conversation, text=text, kind=MessageKind.TEXT, sender=staff, sender_role="staff",
-            client_id=client_id, now=now,
+            conversation=conversation,
+            text=text,
+            kind=MessageKind.TEXT,
+            sender=staff,
+            sender_role="staff",
+            client_id=client_id,
+            now=now,
         )
         return message, False
 
@@ -505,7 +609,9 @@ def staff_conversation_handoff(*, staff, conversation_id: int, now=None) -> Conv
 
     now = now or timezone.now()
     with transaction.atomic():
-        conversation = conversation_get_for_staff(staff=staff, conversation_id=conversation_id, purpose="handoff", for_update=True, now=now)
+        conversation = conversation_get_for_staff(
+            staff=staff, conversation_id=conversation_id, purpose="handoff", for_update=True, now=now
+        )
         if conversation.status != ConversationStatus.ACTIVE or conversation.listener_id is None:
             raise DomainError("not_active", NOT_ACTIVE, status=409)
         participation, _ = _participation(conversation, staff, now=now)
@@ -524,11 +630,19 @@ def staff_conversation_handoff(*, staff, conversation_id: int, now=None) -> Conv
         conversation.save(update_fields=["listener"])
         system_message(conversation, STAFF_TOOK_OVER, now=now)
         user_leave_conversation(
-            listener_id, conversation.pk, {"type": "conversation.left", "conversation": conversation.pk, "reason": "handoff"}
+            listener_id,
+            conversation.pk,
+            {"type": "conversation.left", "conversation": conversation.pk, "reason": "handoff"},
         )
         _idle_if_free(listener_id, now=now)
-        audit_record(actor=staff, action="conversation.takeover", target_type="conversation", target_id=conversation.pk,
-                     flag_id=_latest_flag_id(conversation.pk), now=now)
+        audit_record(
+            actor=staff,
+            action="conversation.takeover",
+            target_type="conversation",
+            target_id=conversation.pk,
+            flag_id=_latest_flag_id(conversation.pk),
+            now=now,
+        )
         return conversation
 
 
@@ -543,29 +657,49 @@ def staff_conversation_end(*, staff, conversation_id: int, note: str = "", now=N
 
     now = now or timezone.now()
     with transaction.atomic():
-        conversation = conversation_get_for_staff(staff=staff, conversation_id=conversation_id, purpose="end", for_update=True, now=now)
+        conversation = conversation_get_for_staff(
+            staff=staff, conversation_id=conversation_id, purpose="end", for_update=True, now=now
+        )
         if not StaffParticipation.objects.filter(conversation=conversation, staff=staff).exists():
             raise DomainError("not_joined", NOT_JOINED)
         if conversation.status == ConversationStatus.ENDED:
             return conversation
         conversation_close(conversation, reason=EndReason.STAFF_ENDED, now=now)
-        audit_record(actor=staff, action="conversation.closed", target_type="conversation", target_id=conversation.pk,
-                     note=note[:1000], flag_id=_latest_flag_id(conversation.pk), now=now)
+        audit_record(
+            actor=staff,
+            action="conversation.closed",
+            target_type="conversation",
+            target_id=conversation.pk,
+            note=note[:1000],
+            flag_id=_latest_flag_id(conversation.pk),
+            now=now,
+        )
         return conversation
 
 
 def _latest_flag_id(conversation_id: int) -> int | None:
-    return SafetyFlag.objects.filter(conversation_id=conversation_id).order_by("-created_at").values_list("pk", flat=True).first()
+    return (
+        SafetyFlag.objects.filter(conversation_id=conversation_id)
+        .order_by("-created_at")
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def case_raise_for_room_report(*, message, room, screening, now=None) -> SafetyFlag:
     """A room report whose text speaks of risk: the case about the reported member, at the report's level."""
     flag, _ = case_raise(
-        conversation=None, subject=message.sender,
-        subject_role="listener" if message.sender.role == Role.LISTENER else "member", source=FlagSource.REPORT,
-        level=screening.level, categories=flag_categories(screening),
-        reason=f"Group room {room.pk}: a report says: {screening.assessment.reason}", excerpt=screening.text,
-        room=room, room_message=message, now=now,
+        conversation=None,
+        subject=message.sender,
+        subject_role="listener" if message.sender.role == Role.LISTENER else "member",
+        source=FlagSource.REPORT,
+        level=screening.level,
+        categories=flag_categories(screening),
+        reason=f"Group room {room.pk}: a report says: {screening.assessment.reason}",
+        excerpt=screening.text,
+        room=room,
+        room_message=message,
+        now=now,
     )
     if message.flag_id is None:
         message.flag = flag
@@ -586,12 +720,21 @@ def flag_create_for_room_message(*, message, room, screening, verdict, now=None)
     categories = set(flag_categories(screening))
     if screening.has_personal_info:
         categories.add("personal_info")
-    reason = screening.assessment.reason or ("Personal information in a group room" if screening.has_personal_info else "")
+    reason = screening.assessment.reason or (
+        "Personal information in a group room" if screening.has_personal_info else ""
+    )
     level = max(verdict.flag_level, screening.level if screening.at_risk else 0)
     flag, _ = case_raise(
-        conversation=None, subject=message.sender, subject_role="listener" if message.sender.role == Role.LISTENER else "member",
-        source=FlagSource.CLASSIFIER, level=level, categories=categories, reason=f"Group room {room.pk}: {reason}",
-        excerpt=screening.text, room=room, room_message=message,
+        conversation=None,
+        subject=message.sender,
+        subject_role="listener" if message.sender.role == Role.LISTENER else "member",
+        source=FlagSource.CLASSIFIER,
+        level=level,
+        categories=categories,
+        reason=f"Group room {room.pk}: {reason}",
+        excerpt=screening.text,
+        room=room,
+        room_message=message,
         paused_listener=message.sender if verdict.pause_author and message.sender.role == Role.LISTENER else None,
         now=now,
     )

@@ -32,7 +32,9 @@ def signin_lock_record(*, username: str, lock_seconds: int, level: int, **kwargs
     staff = user.is_staff or is_safety_staff(user)
     with transaction.atomic():
         audit_record(
-            actor=None, action=SIGNIN_LOCKED_ACTION, target=user,
+            actor=None,
+            action=SIGNIN_LOCKED_ACTION,
+            target=user,
             note=f"Sign-in locked for {lock_seconds} s after repeated failed attempts (lock {level} today).",
             data={"lock_seconds": lock_seconds, "level": level, "staff": staff},
         )

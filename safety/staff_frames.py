@@ -58,7 +58,9 @@ async def conversation_join(consumer, frame):
     envelope = {"type": "conversation.joined", "conversation": _staff_view(conversation)}
     await consumer.reply(
         frame,
-        messages_page(messages, conversation_id=conversation_id, envelope=envelope, after_seq=0, last_seq=conversation.last_seq),
+        messages_page(
+            messages, conversation_id=conversation_id, envelope=envelope, after_seq=0, last_seq=conversation.last_seq
+        ),
     )
 
 
@@ -74,7 +76,9 @@ async def conversation_handoff(consumer, frame):
         if not was_joined:
             await consumer.leave_conversation(conversation_id)
         raise
-    await consumer.reply(frame, {"type": "conversation.handed_off", "conversation": conversation.pk, "last_seq": conversation.last_seq})
+    await consumer.reply(
+        frame, {"type": "conversation.handed_off", "conversation": conversation.pk, "last_seq": conversation.last_seq}
+    )
 
 
 async def message_send(consumer, frame):
@@ -82,7 +86,11 @@ async def message_send(consumer, frame):
     client_id = require(frame, "client_id", str)
     text = require(frame, "text", str)
     message, duplicate = await run_service(
-        services.staff_message_send, staff=consumer.user, conversation_id=conversation_id, client_id=client_id, text=text
+        services.staff_message_send,
+        staff=consumer.user,
+        conversation_id=conversation_id,
+        client_id=client_id,
+        text=text,
     )
     await consumer.reply(
         frame,
@@ -104,8 +112,13 @@ async def conversation_sync(consumer, frame):
 
     conversation_id = require_id(frame, "conversation")
     after_seq = after_seq_of(frame)
-    ratelimit.transcript_read_limit(consumer, "conversation.sync", key=conversation_id, after_seq=after_seq,
-                                    limit=settings.HEARTH_WS_SYNC_PER_SOCKET)
+    ratelimit.transcript_read_limit(
+        consumer,
+        "conversation.sync",
+        key=conversation_id,
+        after_seq=after_seq,
+        limit=settings.HEARTH_WS_SYNC_PER_SOCKET,
+    )
     limit = page_limit(frame)
     if conversation_id not in consumer.conversations:
         raise FrameError("not_joined", services.NOT_JOINED)
@@ -116,10 +129,19 @@ async def conversation_sync(consumer, frame):
         return conversation, [message for message in transcript(conversation) if message.seq > after_seq][:limit]
 
     conversation, messages = await database_sync_to_async(load)()
-    envelope = {"type": "conversation.messages", "conversation": conversation_id, "last_seq": conversation.last_seq,
-                "status": conversation.status}
-    page = messages_page(messages, conversation_id=conversation_id, envelope=envelope, after_seq=after_seq,
-                         last_seq=conversation.last_seq)
+    envelope = {
+        "type": "conversation.messages",
+        "conversation": conversation_id,
+        "last_seq": conversation.last_seq,
+        "status": conversation.status,
+    }
+    page = messages_page(
+        messages,
+        conversation_id=conversation_id,
+        envelope=envelope,
+        after_seq=after_seq,
+        last_seq=conversation.last_seq,
+    )
     ratelimit.transcript_page_sent(consumer, "conversation.sync", key=conversation_id, page=page)
     await consumer.reply(frame, page)
 
@@ -130,7 +152,9 @@ async def conversation_end(consumer, frame):
     conversation = await run_service(
         services.staff_conversation_end, staff=consumer.user, conversation_id=conversation_id, note=note
     )
-    await consumer.reply(frame, {"type": "conversation.end.ack", "conversation": conversation.pk, "status": conversation.status})
+    await consumer.reply(
+        frame, {"type": "conversation.end.ack", "conversation": conversation.pk, "status": conversation.status}
+    )
 
 
 HANDLERS = {

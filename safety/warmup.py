@@ -23,8 +23,8 @@ from collections.abc import Callable
 from django.conf import settings
 
 from safety.classifier import get_rules
-from safety.classifier.rules import lazy_patterns
 from safety.classifier.backends import get_assessor
+from safety.classifier.rules import lazy_patterns
 
 logger = logging.getLogger("hearth.safety")
 
@@ -68,8 +68,11 @@ def compile_rules_at_start(language: str = "en", *, on_failure: Callable[[], Non
         try:
             get_rules(language)
         except Exception:
-            logger.critical("the safety rules (%s) do not compile; this process cannot screen messages and stops",
-                            language, exc_info=True)
+            logger.critical(
+                "the safety rules (%s) do not compile; this process cannot screen messages and stops",
+                language,
+                exc_info=True,
+            )
             on_failure()
             return
         _compile_every_pattern(language)

@@ -6,6 +6,8 @@ class SupportConfig(AppConfig):
     verbose_name = "Hearth core (identities and topics)"
 
     def ready(self) -> None:
-        from support import checks  # noqa: F401  (registers system checks)
-        from support import role_changes  # noqa: F401  (closes sockets when staff rights are removed)
-        from support import signin  # noqa: F401  (marks known devices at every sign-in)
+        from support import (
+            checks,  # noqa: F401  (registers system checks)
+            role_changes,  # noqa: F401  (closes sockets when staff rights are removed)
+            signin,  # noqa: F401  (marks known devices at every sign-in)
+        )

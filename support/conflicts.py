@@ -56,5 +56,9 @@ def call_retrying_conflicts(fn: Callable[..., Any], /, *args, **kwargs) -> Any:
         except OperationalError as exc:
             if not is_lock_conflict(exc) or attempt == ATTEMPTS or connection.in_atomic_block:
                 raise
-            logger.info("%s: lock conflict (attempt %d of %d), running it again",
-                        getattr(fn, "__qualname__", fn), attempt, ATTEMPTS)
+            logger.info(
+                "%s: lock conflict (attempt %d of %d), running it again",
+                getattr(fn, "__qualname__", fn),
+                attempt,
+                ATTEMPTS,
+            )

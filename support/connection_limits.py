@@ -83,7 +83,9 @@ def connection_admit(*, scope: dict) -> Admission:
     user = scope.get("user")
     user_id = user.pk if user is not None and getattr(user, "is_authenticated", False) else None
     try:
-        decision = ratelimit.hit("ws-handshake-ip", ip, limit=settings.HEARTH_WS_HANDSHAKES_PER_IP, window=HANDSHAKE_WINDOW)
+        decision = ratelimit.hit(
+            "ws-handshake-ip", ip, limit=settings.HEARTH_WS_HANDSHAKES_PER_IP, window=HANDSHAKE_WINDOW
+        )
         if not decision.allowed:
             return Admission(False, decision.retry_after, "handshakes_per_ip")
         if user_id is not None:

@@ -98,7 +98,9 @@ def _executor() -> ThreadPoolExecutor:
     if _service_executor is None:
         with _service_executor_lock:
             if _service_executor is None:
-                _service_executor = ThreadPoolExecutor(max_workers=service_threads(), thread_name_prefix="hearth-service")
+                _service_executor = ThreadPoolExecutor(
+                    max_workers=service_threads(), thread_name_prefix="hearth-service"
+                )
     return _service_executor
 
 

@@ -45,4 +45,6 @@ async def healthz(request):
     layer = await _layer_ok()
     checks = {"database": "ok" if database else "failed", "channel_layer": "ok" if layer else "failed"}
     healthy = database and layer
-    return JsonResponse({"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503
+    )

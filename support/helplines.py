@@ -30,11 +30,15 @@ def _load(path: str) -> tuple[dict[str, list[dict]], dict[str, str]]:
     except (OSError, ValueError) as exc:
         raise ImproperlyConfigured(f"Cannot read helplines file {path}: {exc}") from None
     names = data.get("_countries") or {}
-    lines = {key.upper(): [_with_links(line) for line in value] for key, value in data.items() if not key.startswith("_")}
+    lines = {
+        key.upper(): [_with_links(line) for line in value] for key, value in data.items() if not key.startswith("_")
+    }
     for code, entries in lines.items():
         for line in entries:
             if line["audience"] not in AUDIENCES:
-                raise ImproperlyConfigured(f"Helpline {line.get('name')!r} ({code}) has an unknown audience {line['audience']!r}.")
+                raise ImproperlyConfigured(
+                    f"Helpline {line.get('name')!r} ({code}) has an unknown audience {line['audience']!r}."
+                )
     return lines, {code.upper(): str(name) for code, name in names.items()}
 
 
@@ -79,7 +83,9 @@ def default_country() -> str:
 def countries() -> list[dict]:
     """The countries a seeker may choose, by name: ``{"code", "name"}``."""
     lines, names = _data()
-    return sorted(({"code": code, "name": names.get(code, code)} for code in lines if code != "ANY"), key=lambda c: c["name"])
+    return sorted(
+        ({"code": code, "name": names.get(code, code)} for code in lines if code != "ANY"), key=lambda c: c["name"]
+    )
 
 
 def helplines_for(country: str | None = None, age_group: str | None = None, urgent: bool = False) -> list[dict]:

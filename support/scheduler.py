@@ -53,7 +53,9 @@ def ensure_started() -> None:
         return
     _started_loops.add(id(loop))
     task = loop.create_task(run_forever())
-    task.add_done_callback(lambda t: t.cancelled() or t.exception() and logger.error("scheduler stopped: %r", t.exception()))
+    task.add_done_callback(
+        lambda t: t.cancelled() or t.exception() and logger.error("scheduler stopped: %r", t.exception())
+    )
 
 
 def with_scheduler(app):

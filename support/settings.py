@@ -275,7 +275,10 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "hearth@localhost"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PARSER_CLASSES": ["support.api.parsers.HearthJSONParser"],  # depth and text rules: support/text_input.py
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "support.api.errors.exception_handler",
@@ -387,7 +390,9 @@ SAFETY_RETENTION_DAYS = env_int("SAFETY_RETENTION_DAYS", 30, minimum=1, maximum=
 SAFETY_RETENTION_ROOM_MESSAGE_DAYS = env_int("SAFETY_RETENTION_ROOM_MESSAGE_DAYS", 30, minimum=1, maximum=3650)
 SAFETY_RETENTION_EXCERPT_DAYS = env_int("SAFETY_RETENTION_EXCERPT_DAYS", 7, minimum=0, maximum=3650)
 SAFETY_RETENTION_QUEUE_DAYS = env_int("SAFETY_RETENTION_QUEUE_DAYS", 7, minimum=1, maximum=3650)
-SAFETY_RETENTION_ANONYMOUS_ACCOUNT_DAYS = env_int("SAFETY_RETENTION_ANONYMOUS_ACCOUNT_DAYS", 60, minimum=1, maximum=3650)
+SAFETY_RETENTION_ANONYMOUS_ACCOUNT_DAYS = env_int(
+    "SAFETY_RETENTION_ANONYMOUS_ACCOUNT_DAYS", 60, minimum=1, maximum=3650
+)
 SAFETY_RETENTION_KEPT_ACCOUNT_DAYS = env_int("SAFETY_RETENTION_KEPT_ACCOUNT_DAYS", 365, minimum=1, maximum=3650)
 SAFETY_RETENTION_PRESENCE_HOURS = env_int("SAFETY_RETENTION_PRESENCE_HOURS", 24, minimum=1, maximum=24 * 365)
 SAFETY_RETENTION_AUDIT_DAYS = env_int("SAFETY_RETENTION_AUDIT_DAYS", 730, minimum=30, maximum=36500)
@@ -403,7 +408,9 @@ SAFETY_DEVICE_COOKIE_AGE = env_int("SAFETY_DEVICE_COOKIE_AGE", 2 * 365 * 24 * 60
 # The service dashboard hides any count (and any figure computed from a count) below this (metrics/selectors.py).
 METRICS_MIN_COUNT = env_int("METRICS_MIN_COUNT", 5, minimum=1)
 
-ROOMS_PRESENCE_STALE_SECONDS = env_int("ROOMS_PRESENCE_STALE_SECONDS", 60, minimum=5)  # no heartbeat for this long = gone
+ROOMS_PRESENCE_STALE_SECONDS = env_int(
+    "ROOMS_PRESENCE_STALE_SECONDS", 60, minimum=5
+)  # no heartbeat for this long = gone
 ROOMS_JOIN_HISTORY = env_int("ROOMS_JOIN_HISTORY", 50, minimum=1)  # messages sent on join
 ROOMS_HISTORY_PAGE_MAX = env_int("ROOMS_HISTORY_PAGE_MAX", 100, minimum=10)
 ROOMS_MAX_MUTE_SECONDS = env_int("ROOMS_MAX_MUTE_SECONDS", 24 * 60 * 60, minimum=60)

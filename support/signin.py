@@ -97,7 +97,7 @@ def _increment(key: str, window: int) -> int:
 
 def lock_seconds(level: int) -> int:
     """How long the ``level``-th lock (0 = the first) lasts."""
-    return min(settings.HEARTH_LOGIN_LOCK_SECONDS * 2**min(level, 32), settings.HEARTH_LOGIN_LOCK_MAX_SECONDS)
+    return min(settings.HEARTH_LOGIN_LOCK_SECONDS * 2 ** min(level, 32), settings.HEARTH_LOGIN_LOCK_MAX_SECONDS)
 
 
 def _take_slot(kind: str, identity: str, limit: int, now: float) -> tuple[bool, int, int]:
@@ -182,7 +182,8 @@ def _known_device(request) -> tuple[str, list[str]] | None:
         return None
     try:
         value = signing.loads(
-            request.COOKIES.get(KNOWN_DEVICE_COOKIE, ""), salt=KNOWN_DEVICE_SALT,
+            request.COOKIES.get(KNOWN_DEVICE_COOKIE, ""),
+            salt=KNOWN_DEVICE_SALT,
             max_age=settings.HEARTH_LOGIN_KNOWN_DEVICE_DAYS * 86400,
         )
     except signing.BadSignature:
@@ -210,7 +211,9 @@ def _remember_device(sender, request, user, **kwargs) -> None:
     token, marks = _known_device(request) or (secrets.token_urlsafe(24), [])
     mark = _account_mark(user.get_username(), token)
     marks = [mark] + [m for m in marks if m != mark]
-    request.hearth_known_device = signing.dumps({"t": token, "a": marks[:KNOWN_DEVICE_MAX_ACCOUNTS]}, salt=KNOWN_DEVICE_SALT)
+    request.hearth_known_device = signing.dumps(
+        {"t": token, "a": marks[:KNOWN_DEVICE_MAX_ACCOUNTS]}, salt=KNOWN_DEVICE_SALT
+    )
 
 
 class KnownDeviceMiddleware:
@@ -224,8 +227,12 @@ class KnownDeviceMiddleware:
         value = getattr(request, "hearth_known_device", None)
         if value is not None:
             response.set_cookie(
-                KNOWN_DEVICE_COOKIE, value, max_age=settings.HEARTH_LOGIN_KNOWN_DEVICE_DAYS * 86400,
-                httponly=True, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE,
+                KNOWN_DEVICE_COOKIE,
+                value,
+                max_age=settings.HEARTH_LOGIN_KNOWN_DEVICE_DAYS * 86400,
+                httponly=True,
+                samesite="Lax",
+                secure=settings.SESSION_COOKIE_SECURE,
             )
         return response
 

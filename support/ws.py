@@ -247,7 +247,9 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
             logger.info("websocket refused: %s", admission.reason)
             self._refused_by_limits = True
             await self.accept()
-            await self.send_error("too_many_connections", TOO_MANY_CONNECTIONS_MESSAGE, retry_after=admission.retry_after)
+            await self.send_error(
+                "too_many_connections", TOO_MANY_CONNECTIONS_MESSAGE, retry_after=admission.retry_after
+            )
             await self.close(code=CloseCode.TOO_MANY_CONNECTIONS)
             return
         self._admission = admission
@@ -266,7 +268,9 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error("binary_not_supported", "Send JSON text frames.")
             return
         if len(text_data) > settings.HEARTH_WS_MAX_FRAME_BYTES:
-            await self.send_error("frame_too_large", f"Frames are limited to {settings.HEARTH_WS_MAX_FRAME_BYTES} bytes.")
+            await self.send_error(
+                "frame_too_large", f"Frames are limited to {settings.HEARTH_WS_MAX_FRAME_BYTES} bytes."
+            )
             return
         try:
             frame = json.loads(text_data, parse_constant=_reject_constant)

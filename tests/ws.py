@@ -28,7 +28,9 @@ async def cookie_for(user) -> bytes:
 
 
 @asynccontextmanager
-async def connected(user=None, *, path: str = "/ws/v1/chat/", origin: bytes = b"http://127.0.0.1", expect_hello: bool = True):
+async def connected(
+    user=None, *, path: str = "/ws/v1/chat/", origin: bytes = b"http://127.0.0.1", expect_hello: bool = True
+):
     """A communicator on the real application, logged in as ``user``; always disconnects."""
     from support.asgi import application
 

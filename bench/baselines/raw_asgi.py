@@ -19,8 +19,7 @@ rooms: dict[str, dict[int, object]] = {}
 
 
 async def _http_404(send) -> None:
-    await send({"type": "http.response.start", "status": 404,
-                "headers": [(b"content-type", b"text/plain")]})
+    await send({"type": "http.response.start", "status": 404, "headers": [(b"content-type", b"text/plain")]})
     await send({"type": "http.response.body", "body": b"not found"})
 
 

@@ -15,11 +15,11 @@ OK, LAST, DUPLICATE, UNEXPECTED = "ok", "last", "duplicate", "unexpected"
 @dataclass
 class Tally:
     sent: int = 0
-    expected: int = 0          # deliveries expected (message x recipient)
-    delivered: int = 0         # first deliveries of an expected (message, recipient)
+    expected: int = 0  # deliveries expected (message x recipient)
+    delivered: int = 0  # first deliveries of an expected (message, recipient)
     duplicated: int = 0
-    out_of_order: int = 0      # first deliveries older than one already seen from that sender
-    unexpected: int = 0        # frames for a message never announced, or to a non-recipient
+    out_of_order: int = 0  # first deliveries older than one already seen from that sender
+    unexpected: int = 0  # frames for a message never announced, or to a non-recipient
 
     @property
     def lost(self) -> int:
@@ -30,9 +30,15 @@ class Tally:
         return bool(self.lost or self.duplicated or self.unexpected)
 
     def as_dict(self) -> dict:
-        return {"sent": self.sent, "expected": self.expected, "delivered": self.delivered,
-                "lost": self.lost, "duplicated": self.duplicated,
-                "out_of_order": self.out_of_order, "unexpected": self.unexpected}
+        return {
+            "sent": self.sent,
+            "expected": self.expected,
+            "delivered": self.delivered,
+            "lost": self.lost,
+            "duplicated": self.duplicated,
+            "out_of_order": self.out_of_order,
+            "unexpected": self.unexpected,
+        }
 
 
 class Ledger:
@@ -41,7 +47,7 @@ class Ledger:
     def __init__(self) -> None:
         self._pending: dict[tuple[int, int], set[int]] = {}
         self._recipients: dict[tuple[int, int], frozenset[int]] = {}
-        self._newest: dict[tuple[int, int], int] = {}   # (receiver, sender) -> max seq seen
+        self._newest: dict[tuple[int, int], int] = {}  # (receiver, sender) -> max seq seen
         self.tally = Tally()
 
     def expect(self, sender: int, seq: int, recipients: Iterable[int]) -> None:

@@ -16,7 +16,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from bench.harness.pacing import now_ns
 from bench.harness.target import ChatMessage, Target
 
-OnMessage = Callable[[int, ChatMessage, int], None]   # (receiver, message, arrival_ns)
+OnMessage = Callable[[int, ChatMessage, int], None]  # (receiver, message, arrival_ns)
 
 
 @dataclass
@@ -34,8 +34,7 @@ class Fleet:
         self._readers: dict[int, asyncio.Task] = {}
         self.errors: list[str] = []
 
-    async def open(self, members: list[Member], concurrency: int | None = None,
-                   timeout: float = 120.0) -> None:
+    async def open(self, members: list[Member], concurrency: int | None = None, timeout: float = 120.0) -> None:
         """Open (and join) every member's socket; raises if any fails."""
         gate = asyncio.Semaphore(concurrency or getattr(self.target, "connect_concurrency", 50))
 
@@ -43,8 +42,14 @@ class Fleet:
             async with gate:
                 ws = await connect(
                     self.target.socket_url(m.port, m.room, m.member),
-                    compression=None, proxy=None, open_timeout=15, ping_interval=None,
-                    close_timeout=2, max_size=2 ** 20, **self.target.connect_options(m.member))
+                    compression=None,
+                    proxy=None,
+                    open_timeout=15,
+                    ping_interval=None,
+                    close_timeout=2,
+                    max_size=2**20,
+                    **self.target.connect_options(m.member),
+                )
                 self.sockets[m.member] = ws
                 self.members[m.member] = m
                 await self.target.join(ws, m.room, m.member)
@@ -82,8 +87,7 @@ class Fleet:
 
         if sockets:
             try:
-                await asyncio.wait_for(
-                    asyncio.gather(*(one(ws) for ws in sockets), return_exceptions=True), timeout)
+                await asyncio.wait_for(asyncio.gather(*(one(ws) for ws in sockets), return_exceptions=True), timeout)
             except TimeoutError:
                 pass
             for ws in sockets:

@@ -11,8 +11,17 @@ import sys
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ["django", "channels", "channels-redis", "daphne", "twisted", "redis",
-            "websockets", "hdrhistogram", "msgpack"]
+PACKAGES = [
+    "django",
+    "channels",
+    "channels-redis",
+    "daphne",
+    "twisted",
+    "redis",
+    "websockets",
+    "hdrhistogram",
+    "msgpack",
+]
 
 
 def _git(*args: str) -> str | None:
@@ -50,7 +59,7 @@ def describe(redis_version: str | None) -> dict:
         "cpu_model": _cpu_model(),
         "cpu_count": os.cpu_count(),
         "cpu_affinity": sorted(os.sched_getaffinity(0)),
-        "mem_total_mib": os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2 ** 20,
+        "mem_total_mib": os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2**20,
         "packages": versions,
         "redis_server": redis_version,
     }

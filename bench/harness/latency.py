@@ -24,6 +24,11 @@ class Latency:
         return round(self.hist.get_value_at_percentile(percentile) / 1000, 3)
 
     def summary(self) -> dict:
-        return {"n": self.count, "p50_ms": self.ms(50), "p95_ms": self.ms(95),
-                "p99_ms": self.ms(99), "p999_ms": self.ms(99.9),
-                "max_ms": round(self.hist.get_max_value() / 1000, 3) if self.count else None}
+        return {
+            "n": self.count,
+            "p50_ms": self.ms(50),
+            "p95_ms": self.ms(95),
+            "p99_ms": self.ms(99),
+            "p999_ms": self.ms(99.9),
+            "max_ms": round(self.hist.get_max_value() / 1000, 3) if self.count else None,
+        }

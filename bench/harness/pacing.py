@@ -17,8 +17,9 @@ def now_ns() -> int:
     return time.monotonic_ns()
 
 
-def poisson_schedule(start_ns: int, end_ns: int, mean_interval_s: float,
-                     rng: random.Random, limit: int = 1_000_000) -> Iterator[int]:
+def poisson_schedule(
+    start_ns: int, end_ns: int, mean_interval_s: float, rng: random.Random, limit: int = 1_000_000
+) -> Iterator[int]:
     """Send times with exponential gaps (a Poisson process), in [start, end)."""
     t = start_ns
     for _ in range(limit):
@@ -28,8 +29,7 @@ def poisson_schedule(start_ns: int, end_ns: int, mean_interval_s: float,
         yield t
 
 
-def burst_schedule(start_ns: int, end_ns: int, period_s: float, burst: int,
-                   limit: int = 1_000_000) -> Iterator[int]:
+def burst_schedule(start_ns: int, end_ns: int, period_s: float, burst: int, limit: int = 1_000_000) -> Iterator[int]:
     """``burst`` sends due at the same instant, once every ``period_s``."""
     t = start_ns
     emitted = 0

@@ -12,7 +12,7 @@ def cpu_seconds(pid: int) -> float:
     """user + system CPU seconds of ``pid`` (all its threads)."""
     with open(f"/proc/{pid}/stat") as f:
         stat = f.read()
-    fields = stat[stat.rindex(")") + 2:].split()
+    fields = stat[stat.rindex(")") + 2 :].split()
     # fields[0] is field 3 (state); utime and stime are fields 14 and 15.
     return (int(fields[11]) + int(fields[12])) / _TICK
 

@@ -51,8 +51,15 @@ def free_port() -> int:
 class ServerGroup:
     """``async with ServerGroup(target, procs=2, ...) as group:`` -> group.ports."""
 
-    def __init__(self, target: Target, procs: int, run_id: str, log_dir: Path,
-                 cpus: set[int] | None = None, ready_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        target: Target,
+        procs: int,
+        run_id: str,
+        log_dir: Path,
+        cpus: set[int] | None = None,
+        ready_timeout: float = 30.0,
+    ) -> None:
         self.target, self.procs, self.run_id = target, procs, run_id
         self.log_dir, self.cpus, self.ready_timeout = log_dir, cpus, ready_timeout
         self.ports: list[int] = []
@@ -89,20 +96,31 @@ class ServerGroup:
         generation = len(self._logs)
         for i, port in enumerate(ports):
             spec = self.target.server(port, self.run_id)
-            env = {**os.environ, **spec.env,
-                   "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
-            log = open(self.log_dir / f"{self.target.name}-{self.run_id}-{i}{f'-r{generation}' if generation else ''}.log", "wb")
+            env = {
+                **os.environ,
+                **spec.env,
+                "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
+            }
+            log = open(
+                self.log_dir / f"{self.target.name}-{self.run_id}-{i}{f'-r{generation}' if generation else ''}.log",
+                "wb",
+            )
             self._logs.append(log)
             cpus = self.cpus
             proc = subprocess.Popen(
-                spec.argv, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
-                preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)  # noqa: B023 (runs inside Popen, this iteration)
+                spec.argv,
+                cwd=REPO_ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,  # noqa: B023 (runs in Popen, now)
+            )
             _LIVE.add(proc)
             self.processes.append(proc)
             self.ports.append(port)
-        await asyncio.gather(*(self._wait_ready(p, port)
-                               for p, port in zip(self.processes, self.ports)))
+        await asyncio.gather(*(self._wait_ready(p, port) for p, port in zip(self.processes, self.ports)))
 
     async def _wait_ready(self, proc: subprocess.Popen, port: int) -> None:
         deadline = time.monotonic() + self.ready_timeout
@@ -110,11 +128,17 @@ class ServerGroup:
         last_error: Exception | None = None
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise RuntimeError(f"{self.target.name} server exited with {proc.returncode}; "
-                                   f"see {self.log_dir}")
+                raise RuntimeError(f"{self.target.name} server exited with {proc.returncode}; see {self.log_dir}")
             try:
-                async with connect(url, compression=None, proxy=None, open_timeout=2,
-                                   ping_interval=None, close_timeout=1, **self.target.probe_options()):
+                async with connect(
+                    url,
+                    compression=None,
+                    proxy=None,
+                    open_timeout=2,
+                    ping_interval=None,
+                    close_timeout=1,
+                    **self.target.probe_options(),
+                ):
                     return
             except (TimeoutError, OSError, websockets.WebSocketException) as e:
                 last_error = e

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class ChatMessage:
-    sender: int      # member id of the sending socket
-    seq: int         # per-sender sequence number, 0, 1, 2, ... in send order
-    sched_ns: int    # scheduled send time, time.monotonic_ns() of the client
+    sender: int  # member id of the sending socket
+    seq: int  # per-sender sequence number, 0, 1, 2, ... in send order
+    sched_ns: int  # scheduled send time, time.monotonic_ns() of the client
 
 
 @dataclass
@@ -126,5 +126,10 @@ class Target(abc.ABC):
 
     def describe(self) -> dict:
         """Settings worth recording in the results (layer config, ...)."""
-        return {"name": self.name, "family": self.family, "layer": self.layer,
-                "multi_process": self.multi_process, "self_delivery": self.self_delivery}
+        return {
+            "name": self.name,
+            "family": self.family,
+            "layer": self.layer,
+            "multi_process": self.multi_process,
+            "self_delivery": self.self_delivery,
+        }

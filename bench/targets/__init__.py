@@ -18,9 +18,9 @@ REGISTRY: dict[str, Callable[[], Target]] = {
     "channels-memory": lambda: BareChannels("memory"),
     "channels-redis": lambda: BareChannels("redis"),
     "channels-redis-pubsub": lambda: BareChannels("redis-pubsub"),
-    "hearth-memory": lambda: Hearth("memory"),               # SQLite + in-memory layer (embedded default)
-    "hearth-redis-pubsub": lambda: Hearth("redis-pubsub"),   # PostgreSQL + channels-redis pub/sub (default kind)
-    "hearth-redis": lambda: Hearth("redis"),                 # PostgreSQL + channels-redis core
+    "hearth-memory": lambda: Hearth("memory"),  # SQLite + in-memory layer (embedded default)
+    "hearth-redis-pubsub": lambda: Hearth("redis-pubsub"),  # PostgreSQL + channels-redis pub/sub (default kind)
+    "hearth-redis": lambda: Hearth("redis"),  # PostgreSQL + channels-redis core
 }
 
 BASELINES = ["raw", "channels-memory", "channels-redis", "channels-redis-pubsub"]

@@ -57,26 +57,37 @@ class BareChannels(_RoomPaths):
     def server(self, port: int, run_id: str) -> ServerSpec:
         return ServerSpec(
             daphne_argv("bench.baselines.bare_channels.asgi:application", port),
-            {"BENCH_LAYER": self.layer, "REDIS_URL": REDIS_URL,
-             "BENCH_CAPACITY": str(CAPACITY), "BENCH_PREFIX": self._prefix(run_id),
-             "BENCH_REDIS_MAX_CONNECTIONS": str(REDIS_MAX_CONNECTIONS)})
+            {
+                "BENCH_LAYER": self.layer,
+                "REDIS_URL": REDIS_URL,
+                "BENCH_CAPACITY": str(CAPACITY),
+                "BENCH_PREFIX": self._prefix(run_id),
+                "BENCH_REDIS_MAX_CONNECTIONS": str(REDIS_MAX_CONNECTIONS),
+            },
+        )
 
     async def cleanup(self, run_id: str) -> None:
         if self.layer == "memory":
             return
         from bench.harness.redisinfo import delete_prefix
+
         await delete_prefix(REDIS_URL, self._prefix(run_id))
 
     def describe(self) -> dict:
         out = super().describe()
         if self.layer == "memory":
-            out["config"] = {"backend": "channels.layers.InMemoryChannelLayer",
-                             "capacity": CAPACITY}
+            out["config"] = {"backend": "channels.layers.InMemoryChannelLayer", "capacity": CAPACITY}
         elif self.layer == "redis":
-            out["config"] = {"backend": "channels_redis.core.RedisChannelLayer",
-                             "capacity": CAPACITY, "max_connections": REDIS_MAX_CONNECTIONS,
-                             "redis_url": REDIS_URL}
+            out["config"] = {
+                "backend": "channels_redis.core.RedisChannelLayer",
+                "capacity": CAPACITY,
+                "max_connections": REDIS_MAX_CONNECTIONS,
+                "redis_url": REDIS_URL,
+            }
         else:
-            out["config"] = {"backend": "channels_redis.pubsub.RedisPubSubChannelLayer",
-                             "max_connections": REDIS_MAX_CONNECTIONS, "redis_url": REDIS_URL}
+            out["config"] = {
+                "backend": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "max_connections": REDIS_MAX_CONNECTIONS,
+                "redis_url": REDIS_URL,
+            }
         return out

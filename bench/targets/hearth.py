@@ -67,8 +67,10 @@ ORIGIN = "http://127.0.0.1"
 TOPIC = "anxiety"
 # Benign, realistic words after the header, so the safety classifier and the
 # personal-information masker do the work a real message costs them.
-FILLER = (" I finally talked to my sister about how the new job is going and it felt good to be heard"
-          " even though the week was long and the trains were late again every single morning")
+FILLER = (
+    " I finally talked to my sister about how the new job is going and it felt good to be heard"
+    " even though the week was long and the trains were late again every single morning"
+)
 
 #: How prepare() pairs members. The default calls, in a setup process, the
 #: services the socket frames call (shift_start, request_create,
@@ -85,7 +87,9 @@ SERVER_ENV = {
     "DEBUG": "0",
     "SECRET_KEY": "hearth-bench-secret-key-not-for-production-0123456789",
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    "SECURE_SSL_REDIRECT": "0", "SESSION_COOKIE_SECURE": "0", "CSRF_COOKIE_SECURE": "0",
+    "SECURE_SSL_REDIRECT": "0",
+    "SESSION_COOKIE_SECURE": "0",
+    "CSRF_COOKIE_SECURE": "0",
     "LOG_LEVEL": "WARNING",
     # Load generators send far faster than a person: 15 msgs/10 s per user would refuse them.
     "CHAT_RATE_MESSAGES": "1000000",
@@ -138,17 +142,23 @@ def _safe(run_id: str) -> str:
 
 # -- databases ------------------------------------------------------------------
 
-_templates: dict[tuple[str, str], str] = {}   # (store, "blank" | "seeded") -> database name or file
-_template_locks: dict[str, asyncio.Lock] = {}   # one per store: a store waits only for its own builds
+_templates: dict[tuple[str, str], str] = {}  # (store, "blank" | "seeded") -> database name or file
+_template_locks: dict[str, asyncio.Lock] = {}  # one per store: a store waits only for its own builds
 #: Users the seeded template holds, the most any planned scenario asks for
 #: (``Hearth.plan``); ``hearth_setup seed`` output, per store.
 _pool_size = {"pairs": 0, "room": 0}
 _pools: dict[str, dict] = {}
+
+
 async def _run(argv: list[str], env: dict[str, str], timeout: float = 300) -> str:
-    full_env = {**os.environ, **env,
-                "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
+    full_env = {
+        **os.environ,
+        **env,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
+    }
     proc = await asyncio.create_subprocess_exec(
-        *argv, cwd=REPO_ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        *argv, cwd=REPO_ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     out, err = await asyncio.wait_for(proc.communicate(), timeout)
     if proc.returncode:
         raise RuntimeError(f"{' '.join(argv[:4])} failed ({proc.returncode}): {err.decode()[-2000:]}")
@@ -167,8 +177,8 @@ def _pg_url(db: str) -> str:
     return f"{base}/{db}"
 
 
-_kept: set[str] = set()   # cached templates (bench.targets.template_cache): not dropped at exit
-_template_log: list[dict] = []   # what each template cost this run (in the results' "templates")
+_kept: set[str] = set()  # cached templates (bench.targets.template_cache): not dropped at exit
+_template_log: list[dict] = []  # what each template cost this run (in the results' "templates")
 
 
 @atexit.register
@@ -190,15 +200,22 @@ def _pg_databases() -> list[str]:
     import psycopg
 
     with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
-        return [row[0] for row in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'hearth_bench_tpl_%'")]
+        return [
+            row[0] for row in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'hearth_bench_tpl_%'")
+        ]
 
 
 def _template_env(store: str, where: str) -> dict[str, str]:
     """Server settings pointing at a template (base settings, no scenario overrides)."""
     env = {**SERVER_ENV, "HEARTH_VAR_DIR": str(WORK_DIR / "template")}
     if store == "pg":
-        return {**env, "DATABASE_URL": _pg_url(where), "REDIS_URL": REDIS_URL,
-                "REDIS_PREFIX": f"hearthbenchtpl{os.getpid()}", "CHANNEL_LAYER_KIND": "pubsub"}
+        return {
+            **env,
+            "DATABASE_URL": _pg_url(where),
+            "REDIS_URL": REDIS_URL,
+            "REDIS_PREFIX": f"hearthbenchtpl{os.getpid()}",
+            "CHANNEL_LAYER_KIND": "pubsub",
+        }
     return {**env, "DATABASE_URL": "", "REDIS_URL": "", "SQLITE_PATH": where}
 
 
@@ -237,10 +254,14 @@ _cache_keys: dict[str, str] = {}
 
 def _cache_key(store: str) -> str:
     if store not in _cache_keys:
-        settings = {k: v for k, v in _template_env(store, "").items()
-                    if k not in {"DATABASE_URL", "SQLITE_PATH", "REDIS_PREFIX", "HEARTH_VAR_DIR", "REDIS_URL"}}
-        _cache_keys[store] = template_cache.key(REPO_ROOT, pool=dict(_pool_size),
-                                                env={**settings, "store": store, "topic": TOPIC})
+        settings = {
+            k: v
+            for k, v in _template_env(store, "").items()
+            if k not in {"DATABASE_URL", "SQLITE_PATH", "REDIS_PREFIX", "HEARTH_VAR_DIR", "REDIS_URL"}
+        }
+        _cache_keys[store] = template_cache.key(
+            REPO_ROOT, pool=dict(_pool_size), env={**settings, "store": store, "topic": TOPIC}
+        )
     return _cache_keys[store]
 
 
@@ -261,7 +282,7 @@ def _drop_stale(store: str) -> None:
     if store == "pg":
         for name in template_cache.stale_pg(_pg_databases(), key):
             try:
-                _pg_exec(f'DROP DATABASE IF EXISTS "{name}"')   # not FORCE: another run may be using it
+                _pg_exec(f'DROP DATABASE IF EXISTS "{name}"')  # not FORCE: another run may be using it
             except Exception:
                 pass
     else:
@@ -280,7 +301,9 @@ async def _build_template(store: str, kind: str) -> None:
             if kind == "seeded":
                 _pools[store] = json.loads(template_cache.pool_path(WORK_DIR, store, _cache_key(store)).read_text())
             print(f"[bench] hearth {store} template {kind} reused ({found})", file=sys.stderr, flush=True)
-            _template_log.append({"store": store, "kind": kind, "reused": True, "seconds": round(time.monotonic() - t0, 1)})
+            _template_log.append(
+                {"store": store, "kind": kind, "reused": True, "seconds": round(time.monotonic() - t0, 1)}
+            )
             return
         await asyncio.to_thread(_drop_stale, store)
     # Built under a name of this process; a kept template gets its final name only once complete.
@@ -300,17 +323,31 @@ async def _build_template(store: str, kind: str) -> None:
     else:
         await _clone(store, _templates[(store, "blank")], name)
         _templates[(store, kind)] = name
-        out = await _run([sys.executable, "-m", "bench.targets.hearth_setup", "seed",
-                          str(_pool_size["pairs"]), str(_pool_size["room"]), TOPIC], env)
+        out = await _run(
+            [
+                sys.executable,
+                "-m",
+                "bench.targets.hearth_setup",
+                "seed",
+                str(_pool_size["pairs"]),
+                str(_pool_size["room"]),
+                TOPIC,
+            ],
+            env,
+        )
         _pools[store] = json.loads(out)
         if store == "pg":
             from bench.harness.redisinfo import delete_prefix
+
             await delete_prefix(REDIS_URL, env["REDIS_PREFIX"])
         what = f"{_pool_size['pairs']} pairs, a room of {_pool_size['room']}"
     if keep:
         await asyncio.to_thread(_keep, store, kind, name)
-    print(f"[bench] hearth {store} template {kind} ({what}) built in {time.monotonic() - t0:.1f}s",
-          file=sys.stderr, flush=True)
+    print(
+        f"[bench] hearth {store} template {kind} ({what}) built in {time.monotonic() - t0:.1f}s",
+        file=sys.stderr,
+        flush=True,
+    )
     _template_log.append({"store": store, "kind": kind, "reused": False, "seconds": round(time.monotonic() - t0, 1)})
 
 
@@ -330,7 +367,7 @@ def _keep(store: str, kind: str, built: str) -> None:
         final_path = template_cache.sqlite_path(WORK_DIR, key, kind)
         final_path.parent.mkdir(parents=True, exist_ok=True)
         partial = final_path.with_suffix(f".{os.getpid()}.tmp")
-        _sqlite_copy(built, str(partial))   # the backup API: the WAL's content included
+        _sqlite_copy(built, str(partial))  # the backup API: the WAL's content included
         os.replace(partial, final_path)
         for leftover in (built, built + "-wal", built + "-shm"):
             Path(leftover).unlink(missing_ok=True)
@@ -340,6 +377,7 @@ def _keep(store: str, kind: str, built: str) -> None:
 
 
 # -- HTTP (seekers) ---------------------------------------------------------------
+
 
 def _cookies(response: http.client.HTTPResponse) -> dict[str, str]:
     out = {}
@@ -357,9 +395,16 @@ def anonymous_seeker(port: int, age: int = 30) -> dict:
         response = conn.getresponse()
         body = json.loads(response.read())
         csrf = _cookies(response).get("csrftoken") or body["csrf_token"]
-        conn.request("POST", "/api/v1/session/anonymous", body=json.dumps({"age": age}),
-                     headers={"Content-Type": "application/json", "X-CSRFToken": body["csrf_token"],
-                              "Cookie": f"csrftoken={csrf}"})
+        conn.request(
+            "POST",
+            "/api/v1/session/anonymous",
+            body=json.dumps({"age": age}),
+            headers={
+                "Content-Type": "application/json",
+                "X-CSRFToken": body["csrf_token"],
+                "Cookie": f"csrftoken={csrf}",
+            },
+        )
         response = conn.getresponse()
         payload = response.read()
         if response.status != 201:
@@ -370,6 +415,7 @@ def anonymous_seeker(port: int, age: int = 30) -> dict:
 
 
 # -- sockets ------------------------------------------------------------------------
+
 
 def ws_url(port: int) -> str:
     return f"ws://127.0.0.1:{port}/ws/v1/chat/"
@@ -384,8 +430,16 @@ def ws_options(session: str) -> dict:
 
 
 async def open_socket(port: int, session: str):
-    return await connect(ws_url(port), compression=None, proxy=None, open_timeout=20, ping_interval=None,
-                         close_timeout=2, max_size=2 ** 22, **ws_options(session))
+    return await connect(
+        ws_url(port),
+        compression=None,
+        proxy=None,
+        open_timeout=20,
+        ping_interval=None,
+        close_timeout=2,
+        max_size=2**22,
+        **ws_options(session),
+    )
 
 
 async def until(ws, *types: str, timeout: float = 20.0) -> dict:
@@ -404,14 +458,15 @@ async def until(ws, *types: str, timeout: float = 20.0) -> dict:
 
 # -- the target ----------------------------------------------------------------------
 
+
 @dataclass
 class RunState:
     run_id: str
     env: dict[str, str]
     ports: list[int] = field(default_factory=list)
     db: str = ""
-    sessions: dict[int, str] = field(default_factory=dict)        # member -> session id
-    conversation: dict[int, int] = field(default_factory=dict)    # member -> conversation id
+    sessions: dict[int, str] = field(default_factory=dict)  # member -> session id
+    conversation: dict[int, int] = field(default_factory=dict)  # member -> conversation id
     user_id: dict[int, int] = field(default_factory=dict)
     pairs: int = 0
     # The fan-out scenario's room (prepare_room): members are room members, not pairs.
@@ -425,7 +480,7 @@ class RunState:
 
 class Hearth(Target):
     family = "hearth"
-    self_delivery = True   # message.created goes to every socket in the conversation, the sender's too
+    self_delivery = True  # message.created goes to every socket in the conversation, the sender's too
     #: Sockets opened at once. Daphne drops a websocket whose application has
     #: not accepted within 5 s (--websocket_connect_timeout); Hearth's connect
     #: reads the session, records presence and builds ``hello``, so a burst
@@ -479,10 +534,15 @@ class Hearth(Target):
         if self.store == "sqlite":
             env.update({"DATABASE_URL": "", "REDIS_URL": "", "SQLITE_PATH": str(var / "hearth.sqlite3")})
         else:
-            env.update({"DATABASE_URL": _pg_url(f"hearth_bench_{_safe(run_id)}"), "REDIS_URL": REDIS_URL,
-                        "REDIS_PREFIX": f"hearthbench{_safe(run_id)}",
-                        "CHANNEL_LAYER_KIND": "pubsub" if self.layer == "redis-pubsub" else "core",
-                        "REDIS_MAX_CONNECTIONS": "2000"})
+            env.update(
+                {
+                    "DATABASE_URL": _pg_url(f"hearth_bench_{_safe(run_id)}"),
+                    "REDIS_URL": REDIS_URL,
+                    "REDIS_PREFIX": f"hearthbench{_safe(run_id)}",
+                    "CHANNEL_LAYER_KIND": "pubsub" if self.layer == "redis-pubsub" else "core",
+                    "REDIS_MAX_CONNECTIONS": "2000",
+                }
+            )
         env.update(self.overrides.get(run_id, {}))
         env.update(_extra_env())
         return env
@@ -525,7 +585,7 @@ class Hearth(Target):
         return ServerSpec(daphne_argv("support.asgi:application", port), dict(state.env))
 
     def probe_url(self, port: int) -> str:
-        return ws_url(port)   # accepted, then closed 4401: enough to know Daphne and Django are up
+        return ws_url(port)  # accepted, then closed 4401: enough to know Daphne and Django are up
 
     def probe_options(self) -> dict:
         return {"origin": ORIGIN}
@@ -542,6 +602,7 @@ class Hearth(Target):
         if self.store == "pg":
             await asyncio.to_thread(_pg_exec, f'DROP DATABASE IF EXISTS "{state.db}" WITH (FORCE)')
             from bench.harness.redisinfo import delete_prefix
+
             await delete_prefix(REDIS_URL, state.env["REDIS_PREFIX"])
         shutil.rmtree(state.env["HEARTH_VAR_DIR"], ignore_errors=True)
 
@@ -580,16 +641,25 @@ class Hearth(Target):
         if MATCH_OVER_SOCKETS:
             pairs = await self.match_over_sockets(state, seekers, listeners)
         else:
-            matched = await self.setup_script(run_id, "match", ",".join(str(s["id"]) for s in seekers),
-                                              ",".join(str(l["id"]) for l in listeners), TOPIC)
+            matched = await self.setup_script(
+                run_id,
+                "match",
+                ",".join(str(s["id"]) for s in seekers),
+                ",".join(str(l["id"]) for l in listeners),
+                TOPIC,
+            )
             seeker_by_id = {s["id"]: s for s in seekers}
             listener_by_id = {l["id"]: l for l in listeners}
             pairs = [(seeker_by_id[s], listener_by_id[l], c) for s, l, c in matched]
         for k, (seeker, listener, conversation_id) in enumerate(pairs, start=state.pairs):
             self._add_pair(state, k, seeker, listener, conversation_id)
         state.pairs = want
-        print(f"[bench] {self.name}: {new} pairs prepared beyond the template: listeners {t1 - t0:.1f}s, "
-              f"seekers {t2 - t1:.1f}s, matching {time.monotonic() - t2:.1f}s", file=sys.stderr, flush=True)
+        print(
+            f"[bench] {self.name}: {new} pairs prepared beyond the template: listeners {t1 - t0:.1f}s, "
+            f"seekers {t2 - t1:.1f}s, matching {time.monotonic() - t2:.1f}s",
+            file=sys.stderr,
+            flush=True,
+        )
 
     async def prepare_room(self, room: str, members: int, run_id: str) -> None:
         """Members ``0 .. members-1`` join one room: the seeded template's
@@ -597,16 +667,25 @@ class Hearth(Target):
         The first call opens the moderator's socket, so the room is open."""
         state = self.runs[run_id]
         if state.room_id is None or members > len(state.room_pool):
-            raise RuntimeError(f"{self.name}: the template holds a room of {len(state.room_pool)}, "
-                               f"{members} asked for (call plan() with the fan-out sizes)")
+            raise RuntimeError(
+                f"{self.name}: the template holds a room of {len(state.room_pool)}, "
+                f"{members} asked for (call plan() with the fan-out sizes)"
+            )
         state.room_name = room
         if state.moderator_ws is None:
             await self._open_moderator(state)
 
     async def _open_moderator(self, state: RunState) -> None:
-        ws = await connect(room_url(state.ports[0], state.room_id), compression=None, proxy=None,
-                           open_timeout=20, ping_interval=None, close_timeout=2, max_size=2 ** 24,
-                           **ws_options(state.moderator["session"]))
+        ws = await connect(
+            room_url(state.ports[0], state.room_id),
+            compression=None,
+            proxy=None,
+            open_timeout=20,
+            ping_interval=None,
+            close_timeout=2,
+            max_size=2**24,
+            **ws_options(state.moderator["session"]),
+        )
         hello = await until(ws, "room.hello")
         if not (hello["you"]["moderator"] and hello["room"]["open"]):
             raise RuntimeError(f"moderator socket: not an open room with a moderator: {hello['you']}")
@@ -708,8 +787,14 @@ class Hearth(Target):
         state = self._state()
         if self._in_room(state):
             return json.dumps({"type": "room.message.send", "client_id": client_id, "text": text})
-        return json.dumps({"type": "message.send", "conversation": state.conversation[msg.sender],
-                           "client_id": client_id, "text": text})
+        return json.dumps(
+            {
+                "type": "message.send",
+                "conversation": state.conversation[msg.sender],
+                "client_id": client_id,
+                "text": text,
+            }
+        )
 
     def decode(self, text: str) -> ChatMessage | None:
         # "message.created" also matches "room.message.created" (same shape:
@@ -740,8 +825,7 @@ class Hearth(Target):
         self._ack, self._errors, self._undecodable, self._held = Latency(), {}, 0, 0
 
     def phase_end(self) -> dict:
-        out = {"ack": self._ack.summary(), "server_error_frames": dict(self._errors),
-               "undecodable": self._undecodable}
+        out = {"ack": self._ack.summary(), "server_error_frames": dict(self._errors), "undecodable": self._undecodable}
         if self.current is not None and self._in_room(self.current):
             out["held_for_review"] = self._held
         return out
@@ -764,15 +848,21 @@ class Hearth(Target):
     def describe(self) -> dict:
         out = super().describe()
         env = {k: v for k, v in self._base_env("RUNID").items() if k != "SECRET_KEY"}
-        out["config"] = {"app": "support.asgi:application",
-                         "database": "sqlite (WAL, file per run)" if self.store == "sqlite"
-                         else "postgresql (database per run, psycopg pool)",
-                         "server_env": env, "topic": TOPIC,
-                         "pairs": "seeded template: bulk users, matched by shift_start + request_create + "
-                                  "requests_dispatch (auto-assign)",
-                         "template_pool": dict(_pool_size),
-                         "template_cache": "kept between runs, keyed by the code that builds them "
-                                           "(BENCH_TEMPLATE_CACHE=0 builds afresh)" if template_cache.enabled() else "off",
-                         "room": "adult, capacity 32767, no slow mode, one moderator socket (not a ledger member), "
-                                 "members' guideline acknowledged in setup"}
+        out["config"] = {
+            "app": "support.asgi:application",
+            "database": "sqlite (WAL, file per run)"
+            if self.store == "sqlite"
+            else "postgresql (database per run, psycopg pool)",
+            "server_env": env,
+            "topic": TOPIC,
+            "pairs": "seeded template: bulk users, matched by shift_start + request_create + "
+            "requests_dispatch (auto-assign)",
+            "template_pool": dict(_pool_size),
+            "template_cache": "kept between runs, keyed by the code that builds them "
+            "(BENCH_TEMPLATE_CACHE=0 builds afresh)"
+            if template_cache.enabled()
+            else "off",
+            "room": "adult, capacity 32767, no slow mode, one moderator socket (not a ledger member), "
+            "members' guideline acknowledged in setup",
+        }
         return out

@@ -37,9 +37,10 @@ def _users(prefix: str, first: int, count: int, *, role: str, now) -> list:
 
     users = []
     for i in range(first, first + count):
-        user = User(username=f"{prefix}{i}".lower(), alias=f"{prefix}{i}", role=role, age_group=AgeGroup.ADULT,
-                    date_joined=now)
-        user.set_unusable_password()   # "!" + random string: no hashing
+        user = User(
+            username=f"{prefix}{i}".lower(), alias=f"{prefix}{i}", role=role, age_group=AgeGroup.ADULT, date_joined=now
+        )
+        user.set_unusable_password()  # "!" + random string: no hashing
         users.append(user)
     return User.objects.bulk_create(users)
 
@@ -60,8 +61,11 @@ def _sessions(users: list) -> list[dict]:
     rows, out = [], []
     for user in users:
         key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
-        data = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
-                HASH_SESSION_KEY: user.get_session_auth_hash()}
+        data = {
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+        }
         rows.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires))
         out.append({"id": user.pk, "session": key})
     Session.objects.bulk_create(rows)
@@ -79,8 +83,11 @@ def listeners(first: int, count: int, prefix: str = "BenchListener") -> list[dic
     with transaction.atomic():
         users = _users(prefix, first, count, role=Role.LISTENER, now=now)
         ListenerProfile.objects.bulk_create(
-            [ListenerProfile(user=user, status=ListenerStatus.ACTIVE, trained_at=now, approved_for_adults=True)
-             for user in users])
+            [
+                ListenerProfile(user=user, status=ListenerStatus.ACTIVE, trained_at=now, approved_for_adults=True)
+                for user in users
+            ]
+        )
         return _sessions(users)
 
 
@@ -107,13 +114,20 @@ def room_create(members: int, topic: str) -> dict:
 
     now = timezone.now()
     with transaction.atomic():
-        room = Room.objects.create(topic=Topic.objects.get(slug=topic), audience=AgeGroup.ADULT, name="Bench room",
-                                   guideline="Be kind; this room is a load test.", capacity=32767, slow_mode_seconds=0)
+        room = Room.objects.create(
+            topic=Topic.objects.get(slug=topic),
+            audience=AgeGroup.ADULT,
+            name="Bench room",
+            guideline="Be kind; this room is a load test.",
+            capacity=32767,
+            slow_mode_seconds=0,
+        )
         moderator = listeners(0, 1, prefix="BenchModerator")[0]
         RoomModerator.objects.create(room=room, listener_id=moderator["id"])
         people = seekers(0, members, prefix="BenchRoomMember")
         RoomMembership.objects.bulk_create(
-            [RoomMembership(room=room, user_id=p["id"], joined_at=now, guideline_acknowledged_at=now) for p in people])
+            [RoomMembership(room=room, user_id=p["id"], joined_at=now, guideline_acknowledged_at=now) for p in people]
+        )
     return {"id": room.pk, "moderator": moderator, "members": people}
 
 
@@ -178,9 +192,12 @@ def count_messages() -> dict:
     from rooms.models import RoomMessage, RoomMessageKind, RoomMessageStatus
 
     room_text = RoomMessage.objects.filter(kind=RoomMessageKind.TEXT)
-    return {"text": Message.objects.filter(kind=MessageKind.TEXT).count(),
-            "system": Message.objects.filter(kind=MessageKind.SYSTEM).count(),
-            "room_text": room_text.count(), "room_held": room_text.filter(status=RoomMessageStatus.HELD).count()}
+    return {
+        "text": Message.objects.filter(kind=MessageKind.TEXT).count(),
+        "system": Message.objects.filter(kind=MessageKind.SYSTEM).count(),
+        "room_text": room_text.count(),
+        "room_held": room_text.filter(status=RoomMessageStatus.HELD).count(),
+    }
 
 
 def matching_report() -> dict:
@@ -193,30 +210,57 @@ def matching_report() -> dict:
 
     requests = []
     for r in ChatRequest.objects.select_related("topic").order_by("pk"):
-        requests.append({"id": r.pk, "seeker": r.seeker_id, "conversation": r.conversation_id,
-                         "topic": r.topic.slug if r.topic_id else None, "status": r.status,
-                         "queued_at": r.queued_at.timestamp() if r.queued_at else None,
-                         "matched_at": r.matched_at.timestamp() if r.matched_at else None})
-    conversations = {c.pk: {"listener": c.listener_id, "started_at": c.started_at.timestamp() if c.started_at else None,
-                            "status": c.status}
-                     for c in Conversation.objects.all()}
+        requests.append(
+            {
+                "id": r.pk,
+                "seeker": r.seeker_id,
+                "conversation": r.conversation_id,
+                "topic": r.topic.slug if r.topic_id else None,
+                "status": r.status,
+                "queued_at": r.queued_at.timestamp() if r.queued_at else None,
+                "matched_at": r.matched_at.timestamp() if r.matched_at else None,
+            }
+        )
+    conversations = {
+        c.pk: {
+            "listener": c.listener_id,
+            "started_at": c.started_at.timestamp() if c.started_at else None,
+            "status": c.status,
+        }
+        for c in Conversation.objects.all()
+    }
     accepted_per_request = dict(
-        Offer.objects.filter(status=OfferStatus.ACCEPTED).values("request_id").annotate(n=Count("id"))
-        .values_list("request_id", "n"))
+        Offer.objects.filter(status=OfferStatus.ACCEPTED)
+        .values("request_id")
+        .annotate(n=Count("id"))
+        .values_list("request_id", "n")
+    )
     active_per_listener = dict(
-        Conversation.objects.filter(status="active").values("listener_id").annotate(n=Count("id"))
-        .values_list("listener_id", "n"))
+        Conversation.objects.filter(status="active")
+        .values("listener_id")
+        .annotate(n=Count("id"))
+        .values_list("listener_id", "n")
+    )
     capacity = dict(Shift.objects.filter(ended_at__isnull=True).values_list("listener_id", "capacity"))
     first_offer: dict[int, int] = {}
     for request_id, offer_id in Offer.objects.order_by("pk").values_list("request_id", "pk"):
         first_offer.setdefault(request_id, offer_id)
     # When each request's accepted offer was made and answered (S3's stage breakdown).
-    offer_times = {request_id: [created.timestamp(), answered.timestamp()]
-                   for request_id, created, answered in Offer.objects.filter(status=OfferStatus.ACCEPTED)
-                   .values_list("request_id", "created_at", "answered_at")}
-    return {"requests": requests, "conversations": conversations, "first_offer": first_offer, "offer_times": offer_times,
-            "accepted_per_request": accepted_per_request,
-            "active_per_listener": active_per_listener, "capacity": capacity}
+    offer_times = {
+        request_id: [created.timestamp(), answered.timestamp()]
+        for request_id, created, answered in Offer.objects.filter(status=OfferStatus.ACCEPTED).values_list(
+            "request_id", "created_at", "answered_at"
+        )
+    }
+    return {
+        "requests": requests,
+        "conversations": conversations,
+        "first_offer": first_offer,
+        "offer_times": offer_times,
+        "accepted_per_request": accepted_per_request,
+        "active_per_listener": active_per_listener,
+        "capacity": capacity,
+    }
 
 
 def main(argv: list[str]) -> None:

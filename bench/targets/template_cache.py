@@ -60,12 +60,21 @@ def stale_sqlite(work_dir: Path, cache_key: str) -> list[Path]:
     folder = work_dir / "templates"
     if not folder.exists():
         return []
-    return [p for p in folder.iterdir()
-            if p.is_file() and p.name.startswith(("template-", "sqlite-")) and f"-{cache_key}-" not in p.name]
+    return [
+        p
+        for p in folder.iterdir()
+        if p.is_file() and p.name.startswith(("template-", "sqlite-")) and f"-{cache_key}-" not in p.name
+    ]
 
 
 def stale_pg(names: list[str], cache_key: str) -> list[str]:
     """Cached PostgreSQL templates of other keys (not per-run copies, not this key's)."""
     ours = (pg_name(cache_key, "blank"), pg_name(cache_key, "seeded"))
-    return [n for n in names if n.startswith(PG_PREFIX) and n.endswith(("_blank", "_seeded")) and n not in ours
-            and len(n) == len(PG_PREFIX) + 16 + len(n.rsplit("_", 1)[1]) + 1]
+    return [
+        n
+        for n in names
+        if n.startswith(PG_PREFIX)
+        and n.endswith(("_blank", "_seeded"))
+        and n not in ours
+        and len(n) == len(PG_PREFIX) + 16 + len(n.rsplit("_", 1)[1]) + 1
+    ]

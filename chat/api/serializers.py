@@ -9,7 +9,9 @@ class MessagesQuery(serializers.Serializer):
 
 
 class ConversationsQuery(serializers.Serializer):
-    status = serializers.ChoiceField(choices=["waiting", "active", "ended", "open", "all"], required=False, default="all")
+    status = serializers.ChoiceField(
+        choices=["waiting", "active", "ended", "open", "all"], required=False, default="all"
+    )
 
 
 class RequestCreateIn(serializers.Serializer):
@@ -64,7 +66,9 @@ class HelplineOut(serializers.Serializer):
     kind = serializers.CharField(required=False)
     hours = serializers.CharField(required=False)
     audience = serializers.ChoiceField(choices=["all", "teen", "adult"], required=False)
-    links = serializers.ListField(child=serializers.DictField(), required=False, help_text="[{kind: call|text|web, href, label}]")
+    links = serializers.ListField(
+        child=serializers.DictField(), required=False, help_text="[{kind: call|text|web, href, label}]"
+    )
 
 
 class WaitingAlternativesOut(serializers.Serializer):
@@ -84,10 +88,15 @@ class RequestOut(serializers.Serializer):
     position = serializers.IntegerField(allow_null=True)
     estimated_wait_seconds = serializers.IntegerField(allow_null=True)
     estimated_wait_range_seconds = serializers.ListField(
-        child=serializers.IntegerField(), min_length=2, max_length=2, allow_null=True,
+        child=serializers.IntegerField(),
+        min_length=2,
+        max_length=2,
+        allow_null=True,
         help_text="[low, high] when there are too few recent matches for a single figure",
     )
-    eligible_on_shift = serializers.IntegerField(allow_null=True, help_text="listeners on shift who could take this seeker")
+    eligible_on_shift = serializers.IntegerField(
+        allow_null=True, help_text="listeners on shift who could take this seeker"
+    )
     alternatives = WaitingAlternativesOut(allow_null=True)
     away = serializers.BooleanField(help_text="out of the line: no open socket for a while (place kept)")
     created_at = serializers.CharField()

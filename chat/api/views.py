@@ -29,7 +29,11 @@ from support.errors import DomainError
 class ConversationListView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="My conversations, newest first", parameters=[ConversationsQuery], responses={200: ConversationOut(many=True)})
+    @extend_schema(
+        summary="My conversations, newest first",
+        parameters=[ConversationsQuery],
+        responses={200: ConversationOut(many=True)},
+    )
     def get(self, request):
         query = ConversationsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -84,7 +88,11 @@ class MyRequestView(APIView):
             raise DomainError("no_open_request", request_services.NO_OPEN_REQUEST, status=404)
         return Response(request_services.request_status(open_request))
 
-    @extend_schema(summary="Ask for someone to talk to", request=RequestCreateIn, responses={201: RequestOut, 400: ErrorOut, 409: ErrorOut})
+    @extend_schema(
+        summary="Ask for someone to talk to",
+        request=RequestCreateIn,
+        responses={201: RequestOut, 400: ErrorOut, 409: ErrorOut},
+    )
     def post(self, request):
         data = RequestCreateIn(data=request.data)
         data.is_valid(raise_exception=True)

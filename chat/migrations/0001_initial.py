@@ -4,78 +4,139 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ChatRequest',
+            name="ChatRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('age_group', models.CharField(max_length=8)),
-                ('note', models.CharField(blank=True, max_length=500)),
-                ('status', models.CharField(choices=[('waiting', 'Waiting'), ('offered', 'Offered to a listener'), ('matched', 'Matched'), ('cancelled', 'Cancelled')], default='waiting', max_length=12)),
-                ('priority', models.PositiveSmallIntegerField(choices=[(0, 'Normal'), (1, 'Returning (their listener left)'), (2, 'Urgent (raised by safety)')], default=0)),
-                ('queued_at', models.DateTimeField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('specific_until', models.DateTimeField(blank=True, null=True)),
-                ('widen_offered_at', models.DateTimeField(blank=True, null=True)),
-                ('matched_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("age_group", models.CharField(max_length=8)),
+                ("note", models.CharField(blank=True, max_length=500)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("waiting", "Waiting"),
+                            ("offered", "Offered to a listener"),
+                            ("matched", "Matched"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="waiting",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "Normal"),
+                            (1, "Returning (their listener left)"),
+                            (2, "Urgent (raised by safety)"),
+                        ],
+                        default=0,
+                    ),
+                ),
+                ("queued_at", models.DateTimeField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("specific_until", models.DateTimeField(blank=True, null=True)),
+                ("widen_offered_at", models.DateTimeField(blank=True, null=True)),
+                ("matched_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Conversation',
+            name="Conversation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('waiting', 'Waiting for a listener'), ('active', 'Active'), ('ended', 'Ended')], default='waiting', max_length=12)),
-                ('end_reason', models.CharField(blank=True, choices=[('seeker_ended', 'The seeker ended the chat.'), ('listener_ended', 'The listener ended the chat.'), ('inactivity', 'The chat ended after a long quiet spell.'), ('cancelled', 'The request was cancelled before a listener joined.'), ('listener_left', 'The listener lost their connection.'), ('blocked', 'The chat ended because one side blocked the other.'), ('listener_suspended', 'The listener is no longer available.'), ('staff_ended', 'A member of the safety team closed the chat.')], max_length=24)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('last_seq', models.PositiveIntegerField(default=0)),
-                ('last_activity_at', models.DateTimeField(auto_now_add=True)),
-                ('inactivity_warned_at', models.DateTimeField(blank=True, null=True)),
-                ('seeker_read_seq', models.PositiveIntegerField(default=0)),
-                ('listener_read_seq', models.PositiveIntegerField(default=0)),
-                ('escalated', models.BooleanField(default=False)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("waiting", "Waiting for a listener"), ("active", "Active"), ("ended", "Ended")],
+                        default="waiting",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "end_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("seeker_ended", "The seeker ended the chat."),
+                            ("listener_ended", "The listener ended the chat."),
+                            ("inactivity", "The chat ended after a long quiet spell."),
+                            ("cancelled", "The request was cancelled before a listener joined."),
+                            ("listener_left", "The listener lost their connection."),
+                            ("blocked", "The chat ended because one side blocked the other."),
+                            ("listener_suspended", "The listener is no longer available."),
+                            ("staff_ended", "A member of the safety team closed the chat."),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                ("last_seq", models.PositiveIntegerField(default=0)),
+                ("last_activity_at", models.DateTimeField(auto_now_add=True)),
+                ("inactivity_warned_at", models.DateTimeField(blank=True, null=True)),
+                ("seeker_read_seq", models.PositiveIntegerField(default=0)),
+                ("listener_read_seq", models.PositiveIntegerField(default=0)),
+                ("escalated", models.BooleanField(default=False)),
             ],
         ),
         migrations.CreateModel(
-            name='DispatchLock',
+            name="DispatchLock",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('last_run_at', models.DateTimeField(blank=True, null=True)),
+                ("id", models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
+                ("last_run_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveIntegerField()),
-                ('kind', models.CharField(choices=[('text', 'Text'), ('system', 'System notice')], default='text', max_length=8)),
-                ('sender_role', models.CharField(blank=True, max_length=12)),
-                ('client_id', models.CharField(blank=True, max_length=64)),
-                ('text', models.TextField()),
-                ('masked', models.BooleanField(default=False)),
-                ('risk_level', models.PositiveSmallIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("seq", models.PositiveIntegerField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("text", "Text"), ("system", "System notice")], default="text", max_length=8
+                    ),
+                ),
+                ("sender_role", models.CharField(blank=True, max_length=12)),
+                ("client_id", models.CharField(blank=True, max_length=64)),
+                ("text", models.TextField()),
+                ("masked", models.BooleanField(default=False)),
+                ("risk_level", models.PositiveSmallIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['conversation_id', 'seq'],
+                "ordering": ["conversation_id", "seq"],
             },
         ),
         migrations.CreateModel(
-            name='Offer',
+            name="Offer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('expired', 'Expired'), ('withdrawn', 'Withdrawn')], default='pending', max_length=12)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('expires_at', models.DateTimeField()),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("accepted", "Accepted"),
+                            ("declined", "Declined"),
+                            ("expired", "Expired"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("expires_at", models.DateTimeField()),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
     ]

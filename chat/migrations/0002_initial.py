@@ -6,114 +6,165 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('chat', '0001_initial'),
-        ('support', '0001_initial'),
+        ("chat", "0001_initial"),
+        ("support", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='chatrequest',
-            name='requested_listener',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="chatrequest",
+            name="requested_listener",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='chatrequest',
-            name='seeker',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='chat_requests', to=settings.AUTH_USER_MODEL),
+            model_name="chatrequest",
+            name="seeker",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="chat_requests", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='chatrequest',
-            name='topic',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='support.topic'),
+            model_name="chatrequest",
+            name="topic",
+            field=models.ForeignKey(
+                blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name="+", to="support.topic"
+            ),
         ),
         migrations.AddField(
-            model_name='chatrequest',
-            name='transfer_from',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="chatrequest",
+            name="transfer_from",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='conversation',
-            name='listener',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='listener_conversations', to=settings.AUTH_USER_MODEL),
+            model_name="conversation",
+            name="listener",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="listener_conversations",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='conversation',
-            name='seeker',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='seeker_conversations', to=settings.AUTH_USER_MODEL),
+            model_name="conversation",
+            name="seeker",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="seeker_conversations",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='conversation',
-            name='topic',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='support.topic'),
+            model_name="conversation",
+            name="topic",
+            field=models.ForeignKey(
+                blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name="+", to="support.topic"
+            ),
         ),
         migrations.AddField(
-            model_name='chatrequest',
-            name='conversation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='requests', to='chat.conversation'),
+            model_name="chatrequest",
+            name="conversation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="requests", to="chat.conversation"
+            ),
         ),
         migrations.AddField(
-            model_name='message',
-            name='conversation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='chat.conversation'),
+            model_name="message",
+            name="conversation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="messages", to="chat.conversation"
+            ),
         ),
         migrations.AddField(
-            model_name='message',
-            name='sender',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="message",
+            name="sender",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='offer',
-            name='listener',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='offers', to=settings.AUTH_USER_MODEL),
+            model_name="offer",
+            name="listener",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="offers", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='offer',
-            name='request',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='offers', to='chat.chatrequest'),
+            model_name="offer",
+            name="request",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="offers", to="chat.chatrequest"
+            ),
         ),
         migrations.AddIndex(
-            model_name='conversation',
-            index=models.Index(fields=['status', 'last_activity_at'], name='conversation_activity_idx'),
+            model_name="conversation",
+            index=models.Index(fields=["status", "last_activity_at"], name="conversation_activity_idx"),
         ),
         migrations.AddIndex(
-            model_name='conversation',
-            index=models.Index(fields=['listener', 'status'], name='conversation_listener_idx'),
+            model_name="conversation",
+            index=models.Index(fields=["listener", "status"], name="conversation_listener_idx"),
         ),
         migrations.AddIndex(
-            model_name='conversation',
-            index=models.Index(fields=['seeker', 'status'], name='conversation_seeker_idx'),
+            model_name="conversation",
+            index=models.Index(fields=["seeker", "status"], name="conversation_seeker_idx"),
         ),
         migrations.AddIndex(
-            model_name='chatrequest',
-            index=models.Index(fields=['status', 'priority', 'queued_at'], name='request_queue_idx'),
+            model_name="chatrequest",
+            index=models.Index(fields=["status", "priority", "queued_at"], name="request_queue_idx"),
         ),
         migrations.AddConstraint(
-            model_name='chatrequest',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['waiting', 'offered'])), fields=('conversation',), name='one_open_request_per_conversation'),
+            model_name="chatrequest",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["waiting", "offered"])),
+                fields=("conversation",),
+                name="one_open_request_per_conversation",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.UniqueConstraint(fields=('conversation', 'seq'), name='message_seq_unique'),
+            model_name="message",
+            constraint=models.UniqueConstraint(fields=("conversation", "seq"), name="message_seq_unique"),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.UniqueConstraint(condition=models.Q(('client_id', ''), _negated=True), fields=('conversation', 'sender', 'client_id'), name='message_client_id_unique'),
+            model_name="message",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("client_id", ""), _negated=True),
+                fields=("conversation", "sender", "client_id"),
+                name="message_client_id_unique",
+            ),
         ),
         migrations.AddIndex(
-            model_name='offer',
-            index=models.Index(fields=['status', 'expires_at'], name='offer_expiry_idx'),
+            model_name="offer",
+            index=models.Index(fields=["status", "expires_at"], name="offer_expiry_idx"),
         ),
         migrations.AddIndex(
-            model_name='offer',
-            index=models.Index(fields=['listener', 'status'], name='offer_listener_idx'),
+            model_name="offer",
+            index=models.Index(fields=["listener", "status"], name="offer_listener_idx"),
         ),
         migrations.AddConstraint(
-            model_name='offer',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'pending')), fields=('request',), name='one_pending_offer_per_request'),
+            model_name="offer",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "pending")), fields=("request",), name="one_pending_offer_per_request"
+            ),
         ),
     ]

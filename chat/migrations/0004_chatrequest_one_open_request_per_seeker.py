@@ -5,16 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('chat', '0003_dispatch_lock_row'),
-        ('support', '0002_seed_topics_and_groups'),
+        ("chat", "0003_dispatch_lock_row"),
+        ("support", "0002_seed_topics_and_groups"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddConstraint(
-            model_name='chatrequest',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['waiting', 'offered']), ('transfer_from__isnull', True)), fields=('seeker',), name='one_open_request_per_seeker'),
+            model_name="chatrequest",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["waiting", "offered"]), ("transfer_from__isnull", True)),
+                fields=("seeker",),
+                name="one_open_request_per_seeker",
+            ),
         ),
     ]

@@ -4,30 +4,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('chat', '0004_chatrequest_one_open_request_per_seeker'),
+        ("chat", "0004_chatrequest_one_open_request_per_seeker"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='chatrequest',
-            name='away_since',
+            model_name="chatrequest",
+            name="away_since",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='chatrequest',
-            name='seeker_left_at',
+            model_name="chatrequest",
+            name="seeker_left_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='offer',
-            name='never_again',
+            model_name="offer",
+            name="never_again",
             field=models.BooleanField(default=False),
         ),
         migrations.AlterField(
-            model_name='conversation',
-            name='end_reason',
-            field=models.CharField(blank=True, choices=[('seeker_ended', 'The seeker ended the chat.'), ('listener_ended', 'The listener ended the chat.'), ('inactivity', 'The chat ended after a long quiet spell.'), ('cancelled', 'The request was cancelled before a listener joined.'), ('listener_left', 'The listener lost their connection.'), ('blocked', 'The chat ended because one side blocked the other.'), ('listener_suspended', 'The listener is no longer available.'), ('staff_ended', 'A member of the safety team closed the chat.'), ('seeker_gone', 'You were away for a while, so we took you out of the line. You can ask for someone again at any time.')], max_length=24),
+            model_name="conversation",
+            name="end_reason",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("seeker_ended", "The seeker ended the chat."),
+                    ("listener_ended", "The listener ended the chat."),
+                    ("inactivity", "The chat ended after a long quiet spell."),
+                    ("cancelled", "The request was cancelled before a listener joined."),
+                    ("listener_left", "The listener lost their connection."),
+                    ("blocked", "The chat ended because one side blocked the other."),
+                    ("listener_suspended", "The listener is no longer available."),
+                    ("staff_ended", "A member of the safety team closed the chat."),
+                    (
+                        "seeker_gone",
+                        "You were away for a while, so we took you out of the line. You can ask for someone again at any time.",
+                    ),
+                ],
+                max_length=24,
+            ),
         ),
     ]

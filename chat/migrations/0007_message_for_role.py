@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("chat", "0006_metrics_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='message',
-            name='for_role',
-            field=models.CharField(blank=True, default='', max_length=12),
+            model_name="message",
+            name="for_role",
+            field=models.CharField(blank=True, default="", max_length=12),
         ),
     ]

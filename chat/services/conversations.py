@@ -89,17 +89,26 @@ def conversation_requeue(conversation: Conversation, *, now, reason_text: str) -
         request.save(update_fields=["status", "closed_at"])
     seeker = conversation.seeker
     request = ChatRequest.objects.create(
-        seeker=seeker, conversation=conversation, topic=conversation.topic, age_group=seeker.age_group or "adult",
+        seeker=seeker,
+        conversation=conversation,
+        topic=conversation.topic,
+        age_group=seeker.age_group or "adult",
         priority=max(RequestPriority.RETURNING, RequestPriority.URGENT if conversation.escalated else 0),
         queued_at=conversation.created_at,
     )
     system_message(conversation, reason_text, now=now, for_role="seeker")  # "Your listener …": the seeker's line
-    conversation_event(conversation.pk, {"type": "conversation.requeued", "reason_text": reason_text, "request": request.pk})
+    conversation_event(
+        conversation.pk, {"type": "conversation.requeued", "reason_text": reason_text, "request": request.pk}
+    )
     from chat.dispatch import line_changed
 
     line_changed()
     if departed:
-        user_leave_conversation(departed, conversation.pk, {"type": "conversation.left", "conversation": conversation.pk, "reason": "requeued"})
+        user_leave_conversation(
+            departed,
+            conversation.pk,
+            {"type": "conversation.left", "conversation": conversation.pk, "reason": "requeued"},
+        )
         _idle_if_free(departed, now=now)
     return request
 
@@ -111,19 +120,30 @@ def conversation_transfer(*, listener, conversation_id: int, to_alias: str | Non
         conversation = conversation_get_for_participant(user=listener, conversation_id=conversation_id, for_update=True)
         if conversation.role_of(listener.pk) != "listener" or conversation.status != ConversationStatus.ACTIVE:
             raise DomainError("not_active", NOT_ACTIVE, status=409)
-        if ChatRequest.objects.filter(conversation=conversation, status__in=[RequestStatus.WAITING, RequestStatus.OFFERED]).exists():
+        if ChatRequest.objects.filter(
+            conversation=conversation, status__in=[RequestStatus.WAITING, RequestStatus.OFFERED]
+        ).exists():
             raise DomainError("transfer_pending", TRANSFER_PENDING, status=409)
         target = None
         if to_alias:
-            profile = ListenerProfile.objects.select_related("user").filter(user__alias=to_alias, status=ListenerStatus.ACTIVE).first()
+            profile = (
+                ListenerProfile.objects.select_related("user")
+                .filter(user__alias=to_alias, status=ListenerStatus.ACTIVE)
+                .first()
+            )
             if profile is None or profile.user_id == listener.pk:
                 raise DomainError("unknown_listener", "That listener isn't available.", field="to")
             target = profile.user
         seeker = conversation.seeker
         return ChatRequest.objects.create(
-            seeker=seeker, conversation=conversation, topic=conversation.topic, age_group=seeker.age_group or "adult",
+            seeker=seeker,
+            conversation=conversation,
+            topic=conversation.topic,
+            age_group=seeker.age_group or "adult",
             priority=RequestPriority.URGENT if conversation.escalated else RequestPriority.RETURNING,
-            queued_at=now, requested_listener=target, transfer_from=listener,
+            queued_at=now,
+            requested_listener=target,
+            transfer_from=listener,
         )
 
 
@@ -163,8 +183,10 @@ def listener_departed(*, listener_id: int, reason: str, now=None, seeker_age_gro
     }
     moved = 0
     with transaction.atomic():
-        chats = Conversation.objects.select_for_update(of=("self",)).select_related("seeker", "topic").filter(
-            listener_id=listener_id, status=ConversationStatus.ACTIVE
+        chats = (
+            Conversation.objects.select_for_update(of=("self",))
+            .select_related("seeker", "topic")
+            .filter(listener_id=listener_id, status=ConversationStatus.ACTIVE)
         )
         if seeker_age_group is not None:
             chats = chats.filter(seeker__age_group=seeker_age_group)

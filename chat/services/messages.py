@@ -56,7 +56,9 @@ def validate_text(text) -> str:
 
 def validate_client_id(client_id) -> str:
     if not isinstance(client_id, str) or not (1 <= len(client_id) <= MAX_CLIENT_ID) or not client_id.isprintable():
-        raise DomainError("invalid_field", f"'client_id' must be 1–{MAX_CLIENT_ID} printable characters.", field="client_id")
+        raise DomainError(
+            "invalid_field", f"'client_id' must be 1–{MAX_CLIENT_ID} printable characters.", field="client_id"
+        )
     return client_id
 
 
@@ -78,14 +80,30 @@ def next_seq(conversation_id: int, *, now) -> int:
 
 
 def message_append(
-    *, conversation: Conversation, text: str, kind: str, sender=None, sender_role: str, client_id: str = "",
-    masked: bool = False, risk_level: int = 0, for_role: str = "", now=None,
+    *,
+    conversation: Conversation,
+    text: str,
+    kind: str,
+    sender=None,
+    sender_role: str,
+    client_id: str = "",
+    masked: bool = False,
+    risk_level: int = 0,
+    for_role: str = "",
+    now=None,
 ) -> Message:
     """Persist one message and schedule its delivery after commit. Caller holds a transaction."""
     now = now or timezone.now()
     fields = dict(
-        conversation_id=conversation.pk, kind=kind, sender_id=sender.pk if sender else None,
-        sender_role=sender_role, client_id=client_id, text=text, masked=masked, risk_level=risk_level, created_at=now,
+        conversation_id=conversation.pk,
+        kind=kind,
+        sender_id=sender.pk if sender else None,
+        sender_role=sender_role,
+        client_id=client_id,
+        text=text,
+        masked=masked,
+        risk_level=risk_level,
+        created_at=now,
     )
     if for_role:
         fields["for_role"] = for_role
@@ -106,7 +124,9 @@ def message_append(
 def system_message(conversation: Conversation, text: str, *, now=None, for_role: str = "") -> Message:
     """A line from Hearth in the transcript; ``for_role`` ("seeker" or "listener") when it speaks to
     one side only (the other side's page, and staff, do not show it)."""
-    return message_append(conversation=conversation, text=text, kind=MessageKind.SYSTEM, sender_role="system", for_role=for_role, now=now)
+    return message_append(
+        conversation=conversation, text=text, kind=MessageKind.SYSTEM, sender_role="system", for_role=for_role, now=now
+    )
 
 
 def message_send(*, sender, conversation_id: int, client_id: str, text: str) -> SendResult:
@@ -127,7 +147,9 @@ def message_send(*, sender, conversation_id: int, client_id: str, text: str) -> 
         conversation = conversation_get_for_sender(user=sender, conversation_id=conversation_id)
         # One read serves both the idempotency check and the screening context.
         nearby = messages_nearby(
-            conversation_id=conversation.pk, sender_id=sender.pk, client_id=client_id,
+            conversation_id=conversation.pk,
+            sender_id=sender.pk,
+            client_id=client_id,
             last=CONTEXT_WINDOW,
         )
         existing = next((m for m in nearby if m["sender_id"] == sender.pk and m["client_id"] == client_id), None)
@@ -151,7 +173,9 @@ def message_send(*, sender, conversation_id: int, client_id: str, text: str) -> 
         if role == "listener":
             recent = [m for m in recent if m["sender_id"] == sender.pk]
         screening = screen_message(
-            text=text, sender_role=role, recent_texts=tuple(m["text"] for m in recent),
+            text=text,
+            sender_role=role,
+            recent_texts=tuple(m["text"] for m in recent),
             recent_levels=tuple(m["risk_level"] for m in recent),
             quoted_from=quoted_from,
         )
@@ -162,13 +186,23 @@ def message_send(*, sender, conversation_id: int, client_id: str, text: str) -> 
             if role == "listener" and _seeker_is_minor(conversation):
                 verdict = verdict_for(screening, author_role=role, to_minor=True)
             held, created = message_hold(
-                conversation=conversation, sender=sender, sender_role=role, client_id=client_id, screening=screening,
+                conversation=conversation,
+                sender=sender,
+                sender_role=role,
+                client_id=client_id,
+                screening=screening,
                 verdict=verdict,
             )
             return SendResult(None, duplicate=not created, screening=screening, verdict=verdict, held=held)
         message = message_append(
-            conversation=conversation, text=screening.text, kind=MessageKind.TEXT, sender=sender, sender_role=role,
-            client_id=client_id, masked=screening.masked, risk_level=screening.level,
+            conversation=conversation,
+            text=screening.text,
+            kind=MessageKind.TEXT,
+            sender=sender,
+            sender_role=role,
+            client_id=client_id,
+            masked=screening.masked,
+            risk_level=screening.level,
         )
         if verdict.flag:
             from safety.services import flag_create_for_message  # safety's services build on chat's
@@ -192,5 +226,7 @@ def conversation_mark_read(*, user, conversation_id: int, seq: int) -> int:
             return getattr(conversation, field)
         setattr(conversation, field, seq)
         conversation.save(update_fields=[field])
-        conversation_event(conversation.pk, {"type": "conversation.read", "conversation": conversation.pk, "role": role, "seq": seq})
+        conversation_event(
+            conversation.pk, {"type": "conversation.read", "conversation": conversation.pk, "role": role, "seq": seq}
+        )
         return seq

@@ -78,7 +78,8 @@ def request_take_next(*, listener, now=None) -> Conversation:
         if chosen is None:
             raise DomainError("nothing_waiting", NOTHING_WAITING, status=409)
         offer = Offer.objects.create(
-            request_id=chosen.request_id, listener=listener,
+            request_id=chosen.request_id,
+            listener=listener,
             expires_at=now + timedelta(seconds=settings.MATCHING_OFFER_TIMEOUT_SECONDS),
         )
         ChatRequest.objects.filter(pk=chosen.request_id).update(status=RequestStatus.OFFERED)
@@ -194,7 +195,9 @@ def offers_expire(*, now=None) -> int:
     now = now or timezone.now()
     expired = 0
     with transaction.atomic():
-        for offer in Offer.objects.select_for_update(skip_locked=True).filter(status=OfferStatus.PENDING, expires_at__lte=now):
+        for offer in Offer.objects.select_for_update(skip_locked=True).filter(
+            status=OfferStatus.PENDING, expires_at__lte=now
+        ):
             _offer_release(offer, OfferStatus.EXPIRED, now=now)
             user_event(offer.listener_id, {"type": "offer.withdrawn", "offer": offer.pk, "reason": "expired"})
             expired += 1

@@ -8,10 +8,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from chat import waiting
 from chat.dispatch import line_entry_lock
 from chat.events import user_event, user_join_conversation
 from chat.models import ChatRequest, Conversation, ConversationStatus, RequestPriority, RequestStatus
-from chat import waiting
 from chat.request_sql import active_topic
 from listeners.models import ListenerProfile, ListenerStatus
 from safety.screening import screen_message
@@ -30,7 +30,13 @@ REQUESTS_WINDOW = 3600
 
 
 def request_create(
-    *, seeker: User, topic_slug: str | None, listener_alias: str | None = None, note: str = "", address: str = "", now=None
+    *,
+    seeker: User,
+    topic_slug: str | None,
+    listener_alias: str | None = None,
+    note: str = "",
+    address: str = "",
+    now=None,
 ) -> ChatRequest:
     """Put a seeker in line: a waiting conversation plus its request.
 
@@ -85,12 +91,21 @@ def request_create(
             # Written as the ORM's create() would, without its statement building (support.rawsql).
             conversation = insert_instance(Conversation(seeker=seeker, topic=topic, last_activity_at=now))
             at_risk = screening is not None and screening.at_risk
-            request = insert_instance(ChatRequest(
-                seeker=seeker, conversation=conversation, topic=topic, age_group=seeker.age_group or "adult",
-                requested_listener=listener, note=note, queued_at=now,
-                priority=RequestPriority.URGENT if at_risk else _priority_for(seeker, now=now),
-                specific_until=now + timedelta(seconds=settings.MATCHING_SPECIFIC_LISTENER_WAIT_SECONDS) if listener else None,
-            ))
+            request = insert_instance(
+                ChatRequest(
+                    seeker=seeker,
+                    conversation=conversation,
+                    topic=topic,
+                    age_group=seeker.age_group or "adult",
+                    requested_listener=listener,
+                    note=note,
+                    queued_at=now,
+                    priority=RequestPriority.URGENT if at_risk else _priority_for(seeker, now=now),
+                    specific_until=now + timedelta(seconds=settings.MATCHING_SPECIFIC_LISTENER_WAIT_SECONDS)
+                    if listener
+                    else None,
+                )
+            )
             user_join_conversation(seeker.pk, conversation.pk)
             if screening is not None and screening.needs_flag:
                 _note_flagged(request, screening=screening, now=now)
@@ -102,27 +117,40 @@ def request_create(
 def _note_flagged(request: ChatRequest, *, screening, now) -> None:
     """A request note that speaks of risk counts like such a message: a case with its staff alert,
     and the seeker is shown the crisis resources at once (the request itself is already urgent)."""
-    from safety.screening import verdict_for
     from safety.models import FlagSource
+    from safety.screening import verdict_for
     from safety.services import case_raise, flag_categories  # safety's services build on chat's models
 
     verdict = verdict_for(screening, author_role="seeker")
     case_raise(
-        conversation=request.conversation, subject=request.seeker, subject_role="seeker", source=FlagSource.CLASSIFIER,
-        level=verdict.flag_level, categories=flag_categories(screening),
-        reason="In the request note: " + (screening.assessment.reason or "unscreened"), excerpt=screening.text, now=now,
+        conversation=request.conversation,
+        subject=request.seeker,
+        subject_role="seeker",
+        source=FlagSource.CLASSIFIER,
+        level=verdict.flag_level,
+        categories=flag_categories(screening),
+        reason="In the request note: " + (screening.assessment.reason or "unscreened"),
+        excerpt=screening.text,
+        now=now,
     )
     if screening.at_risk:
         from safety.frames import resources_frame  # safety builds on chat, as above
 
-        user_event(request.seeker_id, resources_frame(
-            conversation_id=request.conversation_id, level=screening.level, age_group=request.seeker.age_group or None,
-        ))
+        user_event(
+            request.seeker_id,
+            resources_frame(
+                conversation_id=request.conversation_id,
+                level=screening.level,
+                age_group=request.seeker.age_group or None,
+            ),
+        )
 
 
 def _request_rate_check(*, seeker: User, address: str) -> None:
-    limits = (("chat-request", str(seeker.pk), settings.CHAT_REQUESTS_PER_SEEKER),
-              ("chat-request-ip", address, settings.CHAT_REQUESTS_PER_ADDRESS))
+    limits = (
+        ("chat-request", str(seeker.pk), settings.CHAT_REQUESTS_PER_SEEKER),
+        ("chat-request-ip", address, settings.CHAT_REQUESTS_PER_ADDRESS),
+    )
     for scope, identity, limit in limits:
         if not identity:
             continue
@@ -144,7 +172,9 @@ def request_create_with_status(
     *, seeker: User, topic_slug: str | None, listener_alias: str | None = None, note: str = "", address: str = ""
 ) -> tuple[ChatRequest, dict]:
     """``request_create`` and the new request's place in line, in one trip to the database thread."""
-    request = request_create(seeker=seeker, topic_slug=topic_slug, listener_alias=listener_alias, note=note, address=address)
+    request = request_create(
+        seeker=seeker, topic_slug=topic_slug, listener_alias=listener_alias, note=note, address=address
+    )
     return request, waiting.request_status(request, new=True)
 
 
@@ -162,7 +192,11 @@ def request_cancel(*, seeker: User, now=None) -> ChatRequest:
     with transaction.atomic():
         request = (
             ChatRequest.objects.select_for_update()
-            .filter(seeker_id=seeker.pk, status__in=[RequestStatus.WAITING, RequestStatus.OFFERED], transfer_from__isnull=True)
+            .filter(
+                seeker_id=seeker.pk,
+                status__in=[RequestStatus.WAITING, RequestStatus.OFFERED],
+                transfer_from__isnull=True,
+            )
             .first()
         )
         if request is None:
@@ -178,7 +212,11 @@ def request_widen(*, seeker: User) -> ChatRequest:
     with transaction.atomic():
         request = (
             ChatRequest.objects.select_for_update()
-            .filter(seeker_id=seeker.pk, status__in=[RequestStatus.WAITING, RequestStatus.OFFERED], transfer_from__isnull=True)
+            .filter(
+                seeker_id=seeker.pk,
+                status__in=[RequestStatus.WAITING, RequestStatus.OFFERED],
+                transfer_from__isnull=True,
+            )
             .first()
         )
         if request is None:
@@ -192,9 +230,9 @@ def request_widen(*, seeker: User) -> ChatRequest:
 
 def request_raise_urgent(*, seeker_id: int) -> None:
     """Safety raised this seeker: their waiting request goes to the front. Caller holds a transaction."""
-    ChatRequest.objects.filter(
-        seeker_id=seeker_id, status__in=[RequestStatus.WAITING, RequestStatus.OFFERED]
-    ).update(priority=RequestPriority.URGENT)
+    ChatRequest.objects.filter(seeker_id=seeker_id, status__in=[RequestStatus.WAITING, RequestStatus.OFFERED]).update(
+        priority=RequestPriority.URGENT
+    )
 
 
 def request_seeker_returned(*, seeker_id: int) -> bool:
@@ -250,14 +288,21 @@ def requests_presence_sweep(*, now=None) -> int:
         changed += back.update(away_since=None)
         leaving = list(
             ChatRequest.objects.filter(
-                status__in=open_statuses, away_since__isnull=True, transfer_from__isnull=True, created_at__lte=away_cutoff
+                status__in=open_statuses,
+                away_since__isnull=True,
+                transfer_from__isnull=True,
+                created_at__lte=away_cutoff,
             )
             .exclude(seeker_left_at__gt=away_cutoff)
             .exclude(Exists(fresh))
             .values_list("pk", flat=True)[:200]
         )
         for request_id in leaving:
-            list(Offer.objects.select_for_update(skip_locked=True).filter(request_id=request_id, status=OfferStatus.PENDING))
+            list(
+                Offer.objects.select_for_update(skip_locked=True).filter(
+                    request_id=request_id, status=OfferStatus.PENDING
+                )
+            )
             request = (
                 ChatRequest.objects.select_for_update(skip_locked=True)
                 .filter(pk=request_id, status__in=open_statuses, away_since__isnull=True)

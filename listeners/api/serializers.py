@@ -9,7 +9,11 @@ class StrictIntegerField(serializers.IntegerField):
     """An integer that refuses JSON booleans, strings and fractions ("5", true and 4.5 are not 5)."""
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, (int, float)) or (isinstance(data, float) and not data.is_integer()):
+        if (
+            isinstance(data, bool)
+            or not isinstance(data, (int, float))
+            or (isinstance(data, float) and not data.is_integer())
+        ):
             self.fail("invalid")
         return super().to_internal_value(int(data))
 
@@ -47,7 +51,9 @@ class ShiftStartIn(serializers.Serializer):
 
 
 class AttemptIn(serializers.Serializer):
-    answers = serializers.DictField(child=StrictIntegerField(min_value=1), allow_empty=False, help_text="{question_id: option_id}")
+    answers = serializers.DictField(
+        child=StrictIntegerField(min_value=1), allow_empty=False, help_text="{question_id: option_id}"
+    )
 
 
 class DecisionIn(serializers.Serializer):

@@ -18,8 +18,16 @@ urlpatterns = [
     path("favourites", views.FavouriteListView.as_view(), name="favourites"),
     path("favourites/<str:alias>", views.FavouriteView.as_view(), name="favourite"),
     path("staff/listeners", views.StaffListenerListView.as_view(), name="staff-listeners"),
-    path("staff/listeners/<int:listener_id>/<str:action>", views.StaffDecisionView.as_view(), name="staff-listener-decision"),
+    path(
+        "staff/listeners/<int:listener_id>/<str:action>",
+        views.StaffDecisionView.as_view(),
+        name="staff-listener-decision",
+    ),
     path("staff/shifts/active", views.StaffActiveShiftsView.as_view(), name="staff-shifts-active"),
     path("staff/ratings/follow-up", views.StaffFollowUpView.as_view(), name="staff-ratings-follow-up"),
-    path("staff/ratings/<int:rating_id>/followed-up", views.StaffFollowUpDoneView.as_view(), name="staff-rating-followed-up"),
+    path(
+        "staff/ratings/<int:rating_id>/followed-up",
+        views.StaffFollowUpDoneView.as_view(),
+        name="staff-rating-followed-up",
+    ),
 ]

@@ -94,12 +94,18 @@ class ApplyView(APIView):
             raise RateLimited(decision.retry_after, "Too many applications from this network. Please try again later.")
         values = data.validated_data
         user = services.listener_apply(
-            username=values["username"], password=values["password"], alias=values["alias"], bio=values["bio"],
-            topic_slugs=values["topics"], wants_teens=values["wants_teens"], age=values["age"],
+            username=values["username"],
+            password=values["password"],
+            alias=values["alias"],
+            bio=values["bio"],
+            topic_slugs=values["topics"],
+            wants_teens=values["wants_teens"],
+            age=values["age"],
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return Response(
-            {"user": MeOut(user).data, "profile": selectors.listener_own_profile(listener=user)}, status=status.HTTP_201_CREATED
+            {"user": MeOut(user).data, "profile": selectors.listener_own_profile(listener=user)},
+            status=status.HTTP_201_CREATED,
         )
 
 
@@ -123,9 +129,13 @@ class MyProfileView(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         if not values:
-            raise DomainError("invalid", "Nothing to change.", fields={"non_field_errors": ["Send at least one field."]})
+            raise DomainError(
+                "invalid", "Nothing to change.", fields={"non_field_errors": ["Send at least one field."]}
+            )
         services.listener_profile_update(
-            listener=request.user, bio=values.get("bio"), topic_slugs=values.get("topics"),
+            listener=request.user,
+            bio=values.get("bio"),
+            topic_slugs=values.get("topics"),
             accepts_direct_requests=values.get("accepts_direct_requests"),
         )
         return Response(selectors.listener_own_profile(listener=request.user))
@@ -134,7 +144,9 @@ class MyProfileView(APIView):
 class MyFeedbackView(APIView):
     permission_classes = [IsListener]
 
-    @extend_schema(summary="My ratings and comments (never which chat they came from)", responses={200: dict, 403: ErrorOut})
+    @extend_schema(
+        summary="My ratings and comments (never which chat they came from)", responses={200: dict, 403: ErrorOut}
+    )
     def get(self, request):
         return Response(selectors.listener_feedback(listener=request.user))
 
@@ -164,7 +176,11 @@ class TrainingListView(APIView):
 class TrainingModuleView(APIView):
     permission_classes = [IsListener]
 
-    @extend_schema(operation_id="listeners_training_module", summary="One module: text and quiz (the correct options are never sent)", responses={200: dict, 404: ErrorOut})
+    @extend_schema(
+        operation_id="listeners_training_module",
+        summary="One module: text and quiz (the correct options are never sent)",
+        responses={200: dict, 404: ErrorOut},
+    )
     def get(self, request, slug):
         return Response(training.training_module_detail(listener=request.user, slug=slug))
 
@@ -190,7 +206,11 @@ class QuizAttemptView(APIView):
 class ShiftView(APIView):
     permission_classes = [IsListener]
 
-    @extend_schema(summary="Start a shift", request=ShiftStartIn, responses={201: dict, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut})
+    @extend_schema(
+        summary="Start a shift",
+        request=ShiftStartIn,
+        responses={201: dict, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut},
+    )
     def post(self, request):
         data = ShiftStartIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -200,7 +220,11 @@ class ShiftView(APIView):
         _after_pool_change()
         return Response(selectors.shift_payload(shift), status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="End my shift (pending offers are withdrawn; active chats continue)", request=None, responses={200: dict, 409: ErrorOut})
+    @extend_schema(
+        summary="End my shift (pending offers are withdrawn; active chats continue)",
+        request=None,
+        responses={200: dict, 409: ErrorOut},
+    )
     def delete(self, request):
         return _end_shift(request)
 
@@ -208,7 +232,9 @@ class ShiftView(APIView):
 class ShiftEndView(APIView):
     permission_classes = [IsListener]
 
-    @extend_schema(summary="End my shift (same as DELETE /listeners/shift)", request=None, responses={200: dict, 409: ErrorOut})
+    @extend_schema(
+        summary="End my shift (same as DELETE /listeners/shift)", request=None, responses={200: dict, 409: ErrorOut}
+    )
     def post(self, request):
         return _end_shift(request)
 
@@ -216,7 +242,9 @@ class ShiftEndView(APIView):
 def _end_shift(request) -> Response:
     shift = services.shift_end(listener=request.user)
     _after_pool_change()
-    return Response(selectors.shift_payload(shift) | {"ended_at": selectors._iso(shift.ended_at), "end_reason": shift.end_reason})
+    return Response(
+        selectors.shift_payload(shift) | {"ended_at": selectors._iso(shift.ended_at), "end_reason": shift.end_reason}
+    )
 
 
 class ShiftHistoryView(APIView):
@@ -248,7 +276,9 @@ class RatingView(APIView):
         data = RatingIn(data=request.data)
         data.is_valid(raise_exception=True)
         rating = feedback.rating_create(
-            seeker=request.user, conversation_id=conversation_id, score=data.validated_data["score"],
+            seeker=request.user,
+            conversation_id=conversation_id,
+            score=data.validated_data["score"],
             comment=data.validated_data["comment"],
         )
         return Response(rating_payload(rating), status=status.HTTP_201_CREATED)
@@ -269,7 +299,11 @@ class FavouriteListView(APIView):
 class FavouriteView(APIView):
     permission_classes = [IsSeeker]
 
-    @extend_schema(summary="Add a listener I talked with to my favourites", request=None, responses={201: dict, 200: dict, 403: ErrorOut, 404: ErrorOut})
+    @extend_schema(
+        summary="Add a listener I talked with to my favourites",
+        request=None,
+        responses={201: dict, 200: dict, 403: ErrorOut, 404: ErrorOut},
+    )
     def post(self, request, alias):
         favourite, created = feedback.favourite_add(seeker=request.user, alias=alias)
         return Response(
@@ -297,7 +331,9 @@ class StaffListenerListView(APIView):
     def get(self, request):
         wanted = request.query_params.get("status") or None
         if wanted is not None and wanted not in ListenerStatus.values:
-            raise DomainError("invalid", "Unknown status.", fields={"status": [f"One of {', '.join(ListenerStatus.values)}."]})
+            raise DomainError(
+                "invalid", "Unknown status.", fields={"status": [f"One of {', '.join(ListenerStatus.values)}."]}
+            )
         return Response({"listeners": selectors.listeners_for_staff(status=wanted)})
 
 
@@ -349,7 +385,9 @@ class StaffActiveShiftsView(APIView):
 class StaffFollowUpView(APIView):
     permission_classes = [CanManageListeners]
 
-    @extend_schema(summary="Low ratings (1-2) with a comment, waiting for follow-up", responses={200: dict, 403: ErrorOut})
+    @extend_schema(
+        summary="Low ratings (1-2) with a comment, waiting for follow-up", responses={200: dict, 403: ErrorOut}
+    )
     def get(self, request):
         return Response({"ratings": selectors.ratings_for_follow_up()})
 

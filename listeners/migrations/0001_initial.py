@@ -4,40 +4,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ListenerProfile',
+            name="ListenerProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('pending', 'Pending (in training)'), ('active', 'Active'), ('rejected', 'Rejected'), ('suspended', 'Suspended')], default='pending', max_length=16)),
-                ('bio', models.CharField(blank=True, max_length=500)),
-                ('wants_teens', models.BooleanField(default=False)),
-                ('trained_at', models.DateTimeField(blank=True, null=True)),
-                ('approved_for_adults', models.BooleanField(default=True)),
-                ('approved_for_teens', models.BooleanField(default=False)),
-                ('accepts_direct_requests', models.BooleanField(default=True)),
-                ('paused_until', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending (in training)"),
+                            ("active", "Active"),
+                            ("rejected", "Rejected"),
+                            ("suspended", "Suspended"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("bio", models.CharField(blank=True, max_length=500)),
+                ("wants_teens", models.BooleanField(default=False)),
+                ("trained_at", models.DateTimeField(blank=True, null=True)),
+                ("approved_for_adults", models.BooleanField(default=True)),
+                ("approved_for_teens", models.BooleanField(default=False)),
+                ("accepts_direct_requests", models.BooleanField(default=True)),
+                ("paused_until", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Shift',
+            name="Shift",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('capacity', models.PositiveSmallIntegerField()),
-                ('started_at', models.DateTimeField()),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('end_reason', models.CharField(blank=True, choices=[('ended_by_listener', 'Ended by the listener'), ('connection_lost', 'Connection lost'), ('suspended', 'Listener suspended'), ('max_length', 'Maximum shift length reached')], max_length=24)),
-                ('idle_since', models.DateTimeField()),
-                ('max_length_reached_at', models.DateTimeField(blank=True, null=True)),
-                ('chats_taken', models.PositiveIntegerField(default=0)),
-                ('chats_escalated', models.PositiveIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("capacity", models.PositiveSmallIntegerField()),
+                ("started_at", models.DateTimeField()),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "end_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("ended_by_listener", "Ended by the listener"),
+                            ("connection_lost", "Connection lost"),
+                            ("suspended", "Listener suspended"),
+                            ("max_length", "Maximum shift length reached"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("idle_since", models.DateTimeField()),
+                ("max_length_reached_at", models.DateTimeField(blank=True, null=True)),
+                ("chats_taken", models.PositiveIntegerField(default=0)),
+                ("chats_escalated", models.PositiveIntegerField(default=0)),
             ],
         ),
     ]

@@ -6,46 +6,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('listeners', '0001_initial'),
-        ('support', '0001_initial'),
+        ("listeners", "0001_initial"),
+        ("support", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='listenerprofile',
-            name='topics',
-            field=models.ManyToManyField(blank=True, related_name='+', to='support.topic'),
+            model_name="listenerprofile",
+            name="topics",
+            field=models.ManyToManyField(blank=True, related_name="+", to="support.topic"),
         ),
         migrations.AddField(
-            model_name='listenerprofile',
-            name='user',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='listener_profile', to=settings.AUTH_USER_MODEL),
+            model_name="listenerprofile",
+            name="user",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="listener_profile",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='shift',
-            name='listener',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shifts', to=settings.AUTH_USER_MODEL),
+            model_name="shift",
+            name="listener",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="shifts", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='shift',
-            name='topics',
-            field=models.ManyToManyField(related_name='+', to='support.topic'),
+            model_name="shift",
+            name="topics",
+            field=models.ManyToManyField(related_name="+", to="support.topic"),
         ),
         migrations.AddIndex(
-            model_name='shift',
-            index=models.Index(fields=['ended_at'], name='shift_open_idx'),
+            model_name="shift",
+            index=models.Index(fields=["ended_at"], name="shift_open_idx"),
         ),
         migrations.AddConstraint(
-            model_name='shift',
-            constraint=models.UniqueConstraint(condition=models.Q(('ended_at__isnull', True)), fields=('listener',), name='one_open_shift_per_listener'),
+            model_name="shift",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("ended_at__isnull", True)), fields=("listener",), name="one_open_shift_per_listener"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shift',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity__gte', 1), ('capacity__lte', 5)), name='shift_capacity_1_to_5'),
+            model_name="shift",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("capacity__gte", 1), ("capacity__lte", 5)), name="shift_capacity_1_to_5"
+            ),
         ),
     ]

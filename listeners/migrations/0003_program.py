@@ -6,123 +6,250 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('chat', '0003_dispatch_lock_row'),
-        ('listeners', '0002_initial'),
+        ("chat", "0003_dispatch_lock_row"),
+        ("listeners", "0002_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='QuizQuestion',
+            name="QuizQuestion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.CharField(max_length=400)),
-                ('display_order', models.PositiveSmallIntegerField(default=100)),
-                ('explanation', models.CharField(blank=True, max_length=400)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("text", models.CharField(max_length=400)),
+                ("display_order", models.PositiveSmallIntegerField(default=100)),
+                ("explanation", models.CharField(blank=True, max_length=400)),
             ],
             options={
-                'ordering': ['display_order', 'pk'],
+                "ordering": ["display_order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='TrainingModule',
+            name="TrainingModule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=60, unique=True)),
-                ('title', models.CharField(max_length=120)),
-                ('summary', models.CharField(max_length=300)),
-                ('body', models.TextField(help_text='Paragraphs separated by blank lines.')),
-                ('audience', models.CharField(choices=[('core', 'Required for every listener'), ('teens', 'Required for teen approval')], default='core', max_length=8)),
-                ('display_order', models.PositiveSmallIntegerField(default=100)),
-                ('is_active', models.BooleanField(default=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(max_length=60, unique=True)),
+                ("title", models.CharField(max_length=120)),
+                ("summary", models.CharField(max_length=300)),
+                ("body", models.TextField(help_text="Paragraphs separated by blank lines.")),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[("core", "Required for every listener"), ("teens", "Required for teen approval")],
+                        default="core",
+                        max_length=8,
+                    ),
+                ),
+                ("display_order", models.PositiveSmallIntegerField(default=100)),
+                ("is_active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['display_order', 'pk'],
+                "ordering": ["display_order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='QuizOption',
+            name="QuizOption",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.CharField(max_length=300)),
-                ('is_correct', models.BooleanField(default=False)),
-                ('display_order', models.PositiveSmallIntegerField(default=100)),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='options', to='listeners.quizquestion')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("text", models.CharField(max_length=300)),
+                ("is_correct", models.BooleanField(default=False)),
+                ("display_order", models.PositiveSmallIntegerField(default=100)),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="options", to="listeners.quizquestion"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['display_order', 'pk'],
+                "ordering": ["display_order", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='quizquestion',
-            name='module',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='listeners.trainingmodule'),
+            model_name="quizquestion",
+            name="module",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="questions", to="listeners.trainingmodule"
+            ),
         ),
         migrations.CreateModel(
-            name='Favourite',
+            name="Favourite",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField()),
-                ('listener', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='favourited_by', to=settings.AUTH_USER_MODEL)),
-                ('seeker', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='favourites', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField()),
+                (
+                    "listener",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="favourited_by",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "seeker",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="favourites",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'constraints': [models.UniqueConstraint(fields=('seeker', 'listener'), name='favourite_unique_pair')],
+                "ordering": ["-created_at", "-pk"],
+                "constraints": [models.UniqueConstraint(fields=("seeker", "listener"), name="favourite_unique_pair")],
             },
         ),
         migrations.CreateModel(
-            name='ListenerDecision',
+            name="ListenerDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('decided_by_alias', models.CharField(max_length=40)),
-                ('action', models.CharField(choices=[('approve', 'Approved'), ('reject', 'Rejected'), ('suspend', 'Suspended'), ('reinstate', 'Reinstated'), ('approve_teens', 'Approved for teen chats'), ('revoke_teens', 'Teen approval withdrawn')], max_length=16)),
-                ('status_before', models.CharField(choices=[('pending', 'Pending (in training)'), ('active', 'Active'), ('rejected', 'Rejected'), ('suspended', 'Suspended')], max_length=16)),
-                ('status_after', models.CharField(choices=[('pending', 'Pending (in training)'), ('active', 'Active'), ('rejected', 'Rejected'), ('suspended', 'Suspended')], max_length=16)),
-                ('note', models.CharField(blank=True, max_length=1000)),
-                ('created_at', models.DateTimeField()),
-                ('decided_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='listener_decisions_made', to=settings.AUTH_USER_MODEL)),
-                ('listener', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='listener_decisions', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("decided_by_alias", models.CharField(max_length=40)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("approve", "Approved"),
+                            ("reject", "Rejected"),
+                            ("suspend", "Suspended"),
+                            ("reinstate", "Reinstated"),
+                            ("approve_teens", "Approved for teen chats"),
+                            ("revoke_teens", "Teen approval withdrawn"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "status_before",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending (in training)"),
+                            ("active", "Active"),
+                            ("rejected", "Rejected"),
+                            ("suspended", "Suspended"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "status_after",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending (in training)"),
+                            ("active", "Active"),
+                            ("rejected", "Rejected"),
+                            ("suspended", "Suspended"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=1000)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="listener_decisions_made",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "listener",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="listener_decisions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['listener', 'created_at'], name='decision_listener_idx')],
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [models.Index(fields=["listener", "created_at"], name="decision_listener_idx")],
             },
         ),
         migrations.CreateModel(
-            name='Rating',
+            name="Rating",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.PositiveSmallIntegerField()),
-                ('comment', models.CharField(blank=True, max_length=1000)),
-                ('created_at', models.DateTimeField()),
-                ('followed_up_at', models.DateTimeField(blank=True, null=True)),
-                ('conversation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='chat.conversation')),
-                ('followed_up_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('listener', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ratings_received', to=settings.AUTH_USER_MODEL)),
-                ('seeker', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("score", models.PositiveSmallIntegerField()),
+                ("comment", models.CharField(blank=True, max_length=1000)),
+                ("created_at", models.DateTimeField()),
+                ("followed_up_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "conversation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="chat.conversation"
+                    ),
+                ),
+                (
+                    "followed_up_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "listener",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ratings_received",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "seeker",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['listener', 'created_at'], name='rating_listener_idx')],
-                'constraints': [models.UniqueConstraint(fields=('conversation',), name='one_rating_per_conversation'), models.CheckConstraint(condition=models.Q(('score__gte', 1), ('score__lte', 5)), name='rating_score_1_to_5')],
+                "indexes": [models.Index(fields=["listener", "created_at"], name="rating_listener_idx")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("conversation",), name="one_rating_per_conversation"),
+                    models.CheckConstraint(
+                        condition=models.Q(("score__gte", 1), ("score__lte", 5)), name="rating_score_1_to_5"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='QuizAttempt',
+            name="QuizAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.PositiveSmallIntegerField(help_text='Percent of questions answered correctly.')),
-                ('passed', models.BooleanField()),
-                ('answers', models.JSONField(default=dict)),
-                ('created_at', models.DateTimeField()),
-                ('listener', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quiz_attempts', to=settings.AUTH_USER_MODEL)),
-                ('module', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attempts', to='listeners.trainingmodule')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("score", models.PositiveSmallIntegerField(help_text="Percent of questions answered correctly.")),
+                ("passed", models.BooleanField()),
+                ("answers", models.JSONField(default=dict)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "listener",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="quiz_attempts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "module",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attempts",
+                        to="listeners.trainingmodule",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['listener', 'module', 'created_at'], name='attempt_listener_module_idx')],
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["listener", "module", "created_at"], name="attempt_listener_module_idx")
+                ],
             },
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('listeners', '0004_seed_training'),
+        ("listeners", "0004_seed_training"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='listenerprofile',
-            name='held_for_review',
+            model_name="listenerprofile",
+            name="held_for_review",
             field=models.BooleanField(default=False),
         ),
     ]

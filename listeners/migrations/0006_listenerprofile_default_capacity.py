@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('listeners', '0005_listener_held_for_review'),
+        ("listeners", "0005_listener_held_for_review"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='listenerprofile',
-            name='default_capacity',
+            model_name="listenerprofile",
+            name="default_capacity",
             field=models.PositiveSmallIntegerField(default=2),
         ),
     ]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('listeners', '0006_listenerprofile_default_capacity'),
+        ("listeners", "0006_listenerprofile_default_capacity"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='listenerprofile',
-            name='feedback_released_at',
+            model_name="listenerprofile",
+            name="feedback_released_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='listenerprofile',
-            name='feedback_released_through',
+            model_name="listenerprofile",
+            name="feedback_released_through",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

@@ -84,7 +84,8 @@ class RoomReportsQuery(serializers.Serializer):
     """Query parameters for the reported-messages lists."""
 
     status = serializers.ChoiceField(
-        choices=["visible", "held", "hidden", "removed"], required=False,
+        choices=["visible", "held", "hidden", "removed"],
+        required=False,
         help_text="Only messages in this state now (hidden = hidden pending review after reports).",
     )
     limit = serializers.IntegerField(min_value=1, max_value=200, default=50, help_text="1–200 (default 50).")
@@ -97,7 +98,8 @@ class StaffRoomReportsQuery(RoomReportsQuery):
 class RoomReportOut(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, help_text="The reporter's words (empty if they gave none).")
     reporter = serializers.CharField(
-        allow_null=True, help_text="The reporter's alias for safety staff; null for room moderators. Never an account id."
+        allow_null=True,
+        help_text="The reporter's alias for safety staff; null for room moderators. Never an account id.",
     )
     created_at = serializers.DateTimeField()
 

@@ -79,7 +79,11 @@ class RoomListView(APIView):
             rooms = selectors.rooms_for_user(user=request.user, topic=topic)
         return Response([room_payload(room, state=selectors.room_state(room, now=now)) for room in rooms])
 
-    @extend_schema(summary="Create a room (room managers)", request=RoomCreateIn, responses={201: RoomOut, 400: ErrorOut, 403: ErrorOut})
+    @extend_schema(
+        summary="Create a room (room managers)",
+        request=RoomCreateIn,
+        responses={201: RoomOut, 400: ErrorOut, 403: ErrorOut},
+    )
     def post(self, request):
         if not can_manage_rooms(request.user):
             raise DomainError("forbidden", "You don't have access to this.", status=403)
@@ -87,14 +91,21 @@ class RoomListView(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         room = services.room_create(
-            actor=request.user, topic_slug=values["topic"], audience=values["audience"], name=values["name"],
-            guideline=values["guideline"], capacity=values["capacity"], hours=values["hours"],
+            actor=request.user,
+            topic_slug=values["topic"],
+            audience=values["audience"],
+            name=values["name"],
+            guideline=values["guideline"],
+            capacity=values["capacity"],
+            hours=values["hours"],
         )
         return Response(_detail(room, user=request.user, now=timezone.now()), status=status.HTTP_201_CREATED)
 
 
 class RoomDetailView(APIView):
-    @extend_schema(summary="One room: open or closed, next opening, members present", responses={200: RoomOut, 404: ErrorOut})
+    @extend_schema(
+        summary="One room: open or closed, next opening, members present", responses={200: RoomOut, 404: ErrorOut}
+    )
     def get(self, request, room_id: int):
         room = _room_for_viewer(request.user, room_id)
         return Response(_detail(room, user=request.user, now=timezone.now()))
@@ -111,7 +122,9 @@ class RoomMessagesView(APIView):
     )
     def get(self, request, room_id: int):
         before_seq = _positive_int(request, "before_seq")
-        limit = _positive_int(request, "limit", default=settings.ROOMS_JOIN_HISTORY, maximum=settings.ROOMS_HISTORY_PAGE_MAX)
+        limit = _positive_int(
+            request, "limit", default=settings.ROOMS_JOIN_HISTORY, maximum=settings.ROOMS_HISTORY_PAGE_MAX
+        )
         room, _ = selectors.room_get_for_member(user=request.user, room_id=room_id)
         moderator = selectors.is_room_moderator(user=request.user, room=room)
         before = before_seq if before_seq is not None else room.last_seq + 1
@@ -126,18 +139,27 @@ class RoomMessagesView(APIView):
 
 
 class RoomModeratorsView(APIView):
-    @extend_schema(summary="Grant a listener moderation in a room (room managers)", request=ModeratorGrantIn, responses={201: dict, 400: ErrorOut, 403: ErrorOut})
+    @extend_schema(
+        summary="Grant a listener moderation in a room (room managers)",
+        request=ModeratorGrantIn,
+        responses={201: dict, 400: ErrorOut, 403: ErrorOut},
+    )
     def post(self, request, room_id: int):
         if not can_manage_rooms(request.user):
             raise DomainError("forbidden", "You don't have access to this.", status=403)
         data = ModeratorGrantIn(data=request.data)
         data.is_valid(raise_exception=True)
-        grant = services.room_moderator_grant(actor=request.user, room_id=room_id, listener_alias=data.validated_data["listener"])
+        grant = services.room_moderator_grant(
+            actor=request.user, room_id=room_id, listener_alias=data.validated_data["listener"]
+        )
         return Response({"room": room_id, "listener": grant.listener.alias}, status=status.HTTP_201_CREATED)
 
 
 class StaffRoomModerationView(APIView):
-    @extend_schema(summary="A room's moderation audit trail (safety staff and room managers)", responses={200: ModerationActionOut(many=True), 403: ErrorOut, 404: ErrorOut})
+    @extend_schema(
+        summary="A room's moderation audit trail (safety staff and room managers)",
+        responses={200: ModerationActionOut(many=True), 403: ErrorOut, 404: ErrorOut},
+    )
     def get(self, request, room_id: int):
         if not (is_safety_staff(request.user) or can_manage_rooms(request.user)):
             raise DomainError("forbidden", "You don't have access to this.", status=403)

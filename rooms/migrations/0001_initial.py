@@ -6,176 +6,357 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('safety', '0002_initial'),
-        ('support', '0002_seed_topics_and_groups'),
+        ("safety", "0002_initial"),
+        ("support", "0002_seed_topics_and_groups"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Room',
+            name="Room",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('audience', models.CharField(choices=[('teen', 'Teen (13–17)'), ('adult', 'Adult (18+)')], max_length=8)),
-                ('name', models.CharField(max_length=80)),
-                ('guideline', models.CharField(help_text='The short pinned guideline every newcomer acknowledges once before their first message.', max_length=600)),
-                ('capacity', models.PositiveSmallIntegerField(default=30, help_text='Members at once (moderators not counted).')),
-                ('slow_mode_seconds', models.PositiveIntegerField(default=0, help_text='0 = off; else one message per N seconds per member.')),
-                ('is_active', models.BooleanField(default=True)),
-                ('last_seq', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('topic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rooms', to='support.topic')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "audience",
+                    models.CharField(choices=[("teen", "Teen (13–17)"), ("adult", "Adult (18+)")], max_length=8),
+                ),
+                ("name", models.CharField(max_length=80)),
+                (
+                    "guideline",
+                    models.CharField(
+                        help_text="The short pinned guideline every newcomer acknowledges once before their first message.",
+                        max_length=600,
+                    ),
+                ),
+                (
+                    "capacity",
+                    models.PositiveSmallIntegerField(default=30, help_text="Members at once (moderators not counted)."),
+                ),
+                (
+                    "slow_mode_seconds",
+                    models.PositiveIntegerField(
+                        default=0, help_text="0 = off; else one message per N seconds per member."
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("last_seq", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="rooms", to="support.topic"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['topic__display_order', 'name', 'pk'],
+                "ordering": ["topic__display_order", "name", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='RoomMembership',
+            name="RoomMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('guideline_acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('muted_until', models.DateTimeField(blank=True, null=True)),
-                ('removed_until', models.DateTimeField(blank=True, null=True)),
-                ('last_message_at', models.DateTimeField(blank=True, null=True)),
-                ('joined_at', models.DateTimeField()),
-                ('room', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='rooms.room')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='room_memberships', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("guideline_acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                ("muted_until", models.DateTimeField(blank=True, null=True)),
+                ("removed_until", models.DateTimeField(blank=True, null=True)),
+                ("last_message_at", models.DateTimeField(blank=True, null=True)),
+                ("joined_at", models.DateTimeField()),
+                (
+                    "room",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="memberships", to="rooms.room"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="room_memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RoomMessage',
+            name="RoomMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveIntegerField()),
-                ('kind', models.CharField(choices=[('text', 'Text'), ('system', 'System notice')], default='text', max_length=8)),
-                ('sender_is_moderator', models.BooleanField(default=False)),
-                ('client_id', models.CharField(blank=True, max_length=64)),
-                ('text', models.TextField(blank=True)),
-                ('masked', models.BooleanField(default=False)),
-                ('risk_level', models.PositiveSmallIntegerField(default=0)),
-                ('status', models.CharField(choices=[('visible', 'Visible'), ('held', 'Held for a moderator (safety)'), ('hidden', 'Hidden pending review (reports)'), ('removed', 'Removed by a moderator')], default='visible', max_length=8)),
-                ('created_at', models.DateTimeField()),
-                ('flag', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='room_messages', to='safety.safetyflag')),
-                ('room', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='rooms.room')),
-                ('sender', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("seq", models.PositiveIntegerField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("text", "Text"), ("system", "System notice")], default="text", max_length=8
+                    ),
+                ),
+                ("sender_is_moderator", models.BooleanField(default=False)),
+                ("client_id", models.CharField(blank=True, max_length=64)),
+                ("text", models.TextField(blank=True)),
+                ("masked", models.BooleanField(default=False)),
+                ("risk_level", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("visible", "Visible"),
+                            ("held", "Held for a moderator (safety)"),
+                            ("hidden", "Hidden pending review (reports)"),
+                            ("removed", "Removed by a moderator"),
+                        ],
+                        default="visible",
+                        max_length=8,
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                (
+                    "flag",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="room_messages",
+                        to="safety.safetyflag",
+                    ),
+                ),
+                (
+                    "room",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="messages", to="rooms.room"
+                    ),
+                ),
+                (
+                    "sender",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['room_id', 'seq'],
+                "ordering": ["room_id", "seq"],
             },
         ),
         migrations.CreateModel(
-            name='RoomMessageReport',
+            name="RoomMessageReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField()),
-                ('message', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reports', to='rooms.roommessage')),
-                ('reporter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reason", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "message",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="reports", to="rooms.roommessage"
+                    ),
+                ),
+                (
+                    "reporter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RoomModerationAction',
+            name="RoomModerationAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('message_removed', 'Message removed'), ('message_released', 'Held or hidden message released'), ('message_held', 'Message held by the safety screening'), ('message_hidden', 'Message hidden after reports'), ('member_muted', 'Member muted'), ('member_removed', 'Member removed for the day'), ('slow_mode', 'Slow mode changed'), ('moderator_granted', 'Moderation granted')], max_length=24)),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField()),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('message', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='rooms.roommessage')),
-                ('room', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='moderation_actions', to='rooms.room')),
-                ('target_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("message_removed", "Message removed"),
+                            ("message_released", "Held or hidden message released"),
+                            ("message_held", "Message held by the safety screening"),
+                            ("message_hidden", "Message hidden after reports"),
+                            ("member_muted", "Member muted"),
+                            ("member_removed", "Member removed for the day"),
+                            ("slow_mode", "Slow mode changed"),
+                            ("moderator_granted", "Moderation granted"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "message",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="rooms.roommessage",
+                    ),
+                ),
+                (
+                    "room",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="moderation_actions", to="rooms.room"
+                    ),
+                ),
+                (
+                    "target_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='RoomModerator',
+            name="RoomModerator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('granted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('listener', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='room_moderations', to=settings.AUTH_USER_MODEL)),
-                ('room', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='moderators', to='rooms.room')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "granted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "listener",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="room_moderations",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "room",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="moderators", to="rooms.room"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RoomOpeningHours',
+            name="RoomOpeningHours",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weekday', models.PositiveSmallIntegerField(help_text='0 = Monday … 6 = Sunday')),
-                ('opens_at', models.TimeField()),
-                ('closes_at', models.TimeField()),
-                ('room', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='hours', to='rooms.room')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("weekday", models.PositiveSmallIntegerField(help_text="0 = Monday … 6 = Sunday")),
+                ("opens_at", models.TimeField()),
+                ("closes_at", models.TimeField()),
+                (
+                    "room",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="hours", to="rooms.room"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['weekday', 'opens_at'],
+                "ordering": ["weekday", "opens_at"],
             },
         ),
         migrations.CreateModel(
-            name='RoomPresence',
+            name="RoomPresence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel_name', models.CharField(max_length=200, unique=True)),
-                ('is_moderator', models.BooleanField(default=False)),
-                ('joined_at', models.DateTimeField()),
-                ('last_seen_at', models.DateTimeField()),
-                ('room', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='presence', to='rooms.room')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("channel_name", models.CharField(max_length=200, unique=True)),
+                ("is_moderator", models.BooleanField(default=False)),
+                ("joined_at", models.DateTimeField()),
+                ("last_seen_at", models.DateTimeField()),
+                (
+                    "room",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="presence", to="rooms.room"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='room',
-            index=models.Index(fields=['audience', 'is_active'], name='room_audience_idx'),
+            model_name="room",
+            index=models.Index(fields=["audience", "is_active"], name="room_audience_idx"),
         ),
         migrations.AddConstraint(
-            model_name='room',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity__gte', 1)), name='room_capacity_positive'),
+            model_name="room",
+            constraint=models.CheckConstraint(condition=models.Q(("capacity__gte", 1)), name="room_capacity_positive"),
         ),
         migrations.AddConstraint(
-            model_name='roommembership',
-            constraint=models.UniqueConstraint(fields=('room', 'user'), name='room_membership_unique'),
+            model_name="roommembership",
+            constraint=models.UniqueConstraint(fields=("room", "user"), name="room_membership_unique"),
         ),
         migrations.AddIndex(
-            model_name='roommessage',
-            index=models.Index(fields=['room', 'status'], name='room_message_status_idx'),
+            model_name="roommessage",
+            index=models.Index(fields=["room", "status"], name="room_message_status_idx"),
         ),
         migrations.AddConstraint(
-            model_name='roommessage',
-            constraint=models.UniqueConstraint(fields=('room', 'seq'), name='room_message_seq_unique'),
+            model_name="roommessage",
+            constraint=models.UniqueConstraint(fields=("room", "seq"), name="room_message_seq_unique"),
         ),
         migrations.AddConstraint(
-            model_name='roommessage',
-            constraint=models.UniqueConstraint(condition=models.Q(('client_id', ''), _negated=True), fields=('room', 'sender', 'client_id'), name='room_message_client_id_unique'),
+            model_name="roommessage",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("client_id", ""), _negated=True),
+                fields=("room", "sender", "client_id"),
+                name="room_message_client_id_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roommessagereport',
-            constraint=models.UniqueConstraint(fields=('message', 'reporter'), name='room_report_once_per_reporter'),
+            model_name="roommessagereport",
+            constraint=models.UniqueConstraint(fields=("message", "reporter"), name="room_report_once_per_reporter"),
         ),
         migrations.AddIndex(
-            model_name='roommoderationaction',
-            index=models.Index(fields=['room', 'created_at'], name='room_moderation_idx'),
+            model_name="roommoderationaction",
+            index=models.Index(fields=["room", "created_at"], name="room_moderation_idx"),
         ),
         migrations.AddConstraint(
-            model_name='roommoderator',
-            constraint=models.UniqueConstraint(fields=('room', 'listener'), name='room_moderator_unique'),
+            model_name="roommoderator",
+            constraint=models.UniqueConstraint(fields=("room", "listener"), name="room_moderator_unique"),
         ),
         migrations.AddConstraint(
-            model_name='roomopeninghours',
-            constraint=models.CheckConstraint(condition=models.Q(('weekday__lte', 6)), name='room_hours_weekday_range'),
+            model_name="roomopeninghours",
+            constraint=models.CheckConstraint(condition=models.Q(("weekday__lte", 6)), name="room_hours_weekday_range"),
         ),
         migrations.AddConstraint(
-            model_name='roomopeninghours',
-            constraint=models.CheckConstraint(condition=models.Q(('closes_at__gt', models.F('opens_at'))), name='room_hours_order'),
+            model_name="roomopeninghours",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("closes_at__gt", models.F("opens_at"))), name="room_hours_order"
+            ),
         ),
         migrations.AddIndex(
-            model_name='roompresence',
-            index=models.Index(fields=['room', 'last_seen_at'], name='room_presence_idx'),
+            model_name="roompresence",
+            index=models.Index(fields=["room", "last_seen_at"], name="room_presence_idx"),
         ),
     ]

@@ -6,31 +6,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rooms', '0001_initial'),
+        ("rooms", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RoomPresenceFeed',
+            name="RoomPresenceFeed",
             fields=[
-                ('room', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='presence_feed', serialize=False, to='rooms.room')),
-                ('version', models.PositiveBigIntegerField(default=0)),
-                ('sent_version', models.PositiveBigIntegerField(default=0)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "room",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="presence_feed",
+                        serialize=False,
+                        to="rooms.room",
+                    ),
+                ),
+                ("version", models.PositiveBigIntegerField(default=0)),
+                ("sent_version", models.PositiveBigIntegerField(default=0)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='RoomPresenceChange',
+            name="RoomPresenceChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('room', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='rooms.room')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "room",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="rooms.room"),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('room', 'user'), name='room_presence_change_unique')],
+                "constraints": [models.UniqueConstraint(fields=("room", "user"), name="room_presence_change_unique")],
             },
         ),
     ]

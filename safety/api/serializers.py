@@ -18,8 +18,13 @@ class StrictInt(serializers.IntegerField):
 
 class ReportIn(serializers.Serializer):
     conversation = StrictInt(min_value=1, max_value=2**63 - 1)
-    seq = StrictInt(min_value=1, max_value=2**31 - 1, required=False, allow_null=True,
-                    help_text="Report this message; leave out to report the other person.")
+    seq = StrictInt(
+        min_value=1,
+        max_value=2**31 - 1,
+        required=False,
+        allow_null=True,
+        help_text="Report this message; leave out to report the other person.",
+    )
     reason = serializers.ChoiceField(choices=ReportReason.choices)
     text = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="", trim_whitespace=True)
 

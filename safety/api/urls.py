@@ -21,6 +21,10 @@ urlpatterns = [
     path("staff/flags/<int:flag_id>/escalations", views.EscalationView.as_view(), name="staff-flag-escalation"),
     path("staff/flags/<int:flag_id>/history", views.PersonHistoryView.as_view(), name="staff-flag-history"),
     path("staff/flags/<int:flag_id>/audit", views.FlagAuditView.as_view(), name="staff-flag-audit"),
-    path("staff/conversations/<int:conversation_id>/transcript", views.ConversationTranscriptView.as_view(), name="staff-conversation-transcript"),
+    path(
+        "staff/conversations/<int:conversation_id>/transcript",
+        views.ConversationTranscriptView.as_view(),
+        name="staff-conversation-transcript",
+    ),
     path("staff/sanctions/<int:sanction_id>/lift", views.SanctionLiftView.as_view(), name="staff-sanction-lift"),
 ]

@@ -56,15 +56,23 @@ def _item(flag, *, now) -> dict:
 class ReportCreateView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="Report a message (with seq) or the other person in a conversation",
-                   request=s.ReportIn, responses={201: s.ReportOut, 200: s.ReportOut, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut})
+    @extend_schema(
+        summary="Report a message (with seq) or the other person in a conversation",
+        request=s.ReportIn,
+        responses={201: s.ReportOut, 200: s.ReportOut, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+    )
     def post(self, request):
         data = _valid(s.ReportIn, request)
         report, created = reports.report_create(
-            reporter=request.user, conversation_id=data["conversation"], seq=data.get("seq"), reason=data["reason"],
+            reporter=request.user,
+            conversation_id=data["conversation"],
+            seq=data.get("seq"),
+            reason=data["reason"],
             text=data.get("text", ""),
         )
-        return Response(report_reporter_payload(report), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(
+            report_reporter_payload(report), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
 
 class MyReportsView(APIView):
@@ -78,14 +86,21 @@ class MyReportsView(APIView):
 class BlockCreateView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="Block the other person of a conversation you were in (ends an open chat)",
-                   request=s.BlockIn, responses={201: s.BlockOut, 200: s.BlockOut, 404: ErrorOut})
+    @extend_schema(
+        summary="Block the other person of a conversation you were in (ends an open chat)",
+        request=s.BlockIn,
+        responses={201: s.BlockOut, 200: s.BlockOut, 404: ErrorOut},
+    )
     def post(self, request):
         data = _valid(s.BlockIn, request)
         # Ending the chat locks it before its requests and offers, the reverse of a listener's
         # accept: a block racing an accept may be aborted for a deadlock, and runs again.
-        created, ended = call_retrying_conflicts(reports.block_create, user=request.user, conversation_id=data["conversation"])
-        return Response({"blocked": True, "chat_ended": ended}, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        created, ended = call_retrying_conflicts(
+            reports.block_create, user=request.user, conversation_id=data["conversation"]
+        )
+        return Response(
+            {"blocked": True, "chat_ended": ended}, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
 
 HISTORY_KEPT = (
@@ -98,8 +113,11 @@ HISTORY_OPEN = "{open} open chat(s) stay until they end."
 class MyHistoryView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="Delete my chat history (except what is under open review)", request=None,
-                   responses={200: s.HistoryDeleteOut, 403: ErrorOut})
+    @extend_schema(
+        summary="Delete my chat history (except what is under open review)",
+        request=None,
+        responses={200: s.HistoryDeleteOut, 403: ErrorOut},
+    )
     def delete(self, request):
         result = retention.history_delete_for_seeker(seeker=request.user)
         parts = [f"Deleted {result['deleted']} conversation(s)."]
@@ -124,8 +142,11 @@ ACCOUNT_AUDIT_KEPT = (
 class MyAccountView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="Delete my account and everything not under safety review (seekers)", request=None,
-                   responses={200: s.AccountDeleteOut, 403: ErrorOut})
+    @extend_schema(
+        summary="Delete my account and everything not under safety review (seekers)",
+        request=None,
+        responses={200: s.AccountDeleteOut, 403: ErrorOut},
+    )
     def delete(self, request):
         # Ending open chats locks each before its requests and offers, like a block: run again on a deadlock.
         result = call_retrying_conflicts(retention.account_delete_for_seeker, seeker=request.user)
@@ -133,14 +154,16 @@ class MyAccountView(APIView):
         kept = result["kept_conversations"] + result.get("kept_room_messages", 0)
         parts = [ACCOUNT_DELETED if result["account"] == "deleted" else ACCOUNT_CLOSED.format(kept=kept)]
         parts.append(ACCOUNT_AUDIT_KEPT.format(days=settings.SAFETY_RETENTION_AUDIT_DAYS))
-        return Response({
-            "account": result["account"],
-            "deleted_conversations": result["deleted_conversations"],
-            "deleted_room_messages": result.get("deleted_room_messages", 0),
-            "kept_under_review": kept,
-            "ended_open_chats": result["ended_open_chats"],
-            "message": " ".join(parts),
-        })
+        return Response(
+            {
+                "account": result["account"],
+                "deleted_conversations": result["deleted_conversations"],
+                "deleted_room_messages": result.get("deleted_room_messages", 0),
+                "kept_under_review": kept,
+                "ended_open_chats": result["ended_open_chats"],
+                "message": " ".join(parts),
+            }
+        )
 
 
 # --- staff ----------------------------------------------------------------------
@@ -149,14 +172,16 @@ class StaffView(APIView):
 
 
 class QueueView(StaffView):
-    @extend_schema(summary="Review queue: unresolved flags (with their reports), most severe then oldest",
-                   responses={200: dict})
+    @extend_schema(
+        summary="Review queue: unresolved flags (with their reports), most severe then oldest", responses={200: dict}
+    )
     def get(self, request):
         now = timezone.now()
         category = request.query_params.get("category") or None
         if category is not None and category not in selectors.REVIEW_CATEGORIES:
-            raise DomainError("invalid_field", "Unknown category.", field="category",
-                              choices=sorted(selectors.REVIEW_CATEGORIES))
+            raise DomainError(
+                "invalid_field", "Unknown category.", field="category", choices=sorted(selectors.REVIEW_CATEGORIES)
+            )
         flags = selectors.review_queue_read_by_staff(staff=request.user, category=category, now=now)
         return Response({"items": [_item(flag, now=now) for flag in flags]})
 
@@ -169,7 +194,11 @@ class FlagDetailView(StaffView):
 
 
 class FlagClaimView(StaffView):
-    @extend_schema(summary="Claim an item (409 already_claimed names who has it)", request=None, responses={200: dict, 409: ErrorOut})
+    @extend_schema(
+        summary="Claim an item (409 already_claimed names who has it)",
+        request=None,
+        responses={200: dict, 409: ErrorOut},
+    )
     def post(self, request, flag_id: int):
         flag = services.flag_claim(staff=request.user, flag_id=flag_id)
         return Response(_item(flag, now=timezone.now()))
@@ -239,7 +268,10 @@ class FlagTranscriptView(StaffView):
 
 
 class ConversationTranscriptView(StaffView):
-    @extend_schema(summary="Transcript of a flagged or reported conversation (404 otherwise; audited)", responses={200: dict, 404: ErrorOut})
+    @extend_schema(
+        summary="Transcript of a flagged or reported conversation (404 otherwise; audited)",
+        responses={200: dict, 404: ErrorOut},
+    )
     def get(self, request, conversation_id: int):
         conversation = selectors.conversation_get_for_staff(
             staff=request.user, conversation_id=conversation_id, purpose="transcript"
@@ -248,7 +280,9 @@ class ConversationTranscriptView(StaffView):
 
 
 class FlagResolveView(StaffView):
-    @extend_schema(summary="Resolve an item with a required note", request=s.NoteIn, responses={200: dict, 409: ErrorOut})
+    @extend_schema(
+        summary="Resolve an item with a required note", request=s.NoteIn, responses={200: dict, 409: ErrorOut}
+    )
     def post(self, request, flag_id: int):
         data = _valid(s.NoteIn, request)
         flag = services.flag_resolve(staff=request.user, flag_id=flag_id, note=data["note"])
@@ -270,15 +304,23 @@ def _sanction_body(sanction) -> dict:
 
 
 class WarnView(StaffView):
-    @extend_schema(summary="Warn the seeker or listener of a flagged chat", request=s.TargetNoteIn, responses={201: dict})
+    @extend_schema(
+        summary="Warn the seeker or listener of a flagged chat", request=s.TargetNoteIn, responses={201: dict}
+    )
     def post(self, request, flag_id: int):
         data = _valid(s.TargetNoteIn, request)
-        sanction = sanctions.sanction_warn(staff=request.user, flag_id=flag_id, target=data["target"], note=data["note"])
+        sanction = sanctions.sanction_warn(
+            staff=request.user, flag_id=flag_id, target=data["target"], note=data["note"]
+        )
         return Response(_sanction_body(sanction), status=status.HTTP_201_CREATED)
 
 
 class MuteView(StaffView):
-    @extend_schema(summary="Mute the seeker or listener of a flagged chat for some minutes", request=s.MuteIn, responses={201: dict})
+    @extend_schema(
+        summary="Mute the seeker or listener of a flagged chat for some minutes",
+        request=s.MuteIn,
+        responses={201: dict},
+    )
     def post(self, request, flag_id: int):
         data = _valid(s.MuteIn, request)
         sanction = sanctions.sanction_mute(
@@ -288,7 +330,11 @@ class MuteView(StaffView):
 
 
 class SuspendView(StaffView):
-    @extend_schema(summary="Suspend the listener of a flagged chat (until a date, or until a review date)", request=s.SuspendIn, responses={201: dict})
+    @extend_schema(
+        summary="Suspend the listener of a flagged chat (until a date, or until a review date)",
+        request=s.SuspendIn,
+        responses={201: dict},
+    )
     def post(self, request, flag_id: int):
         data = _valid(s.SuspendIn, request)
         sanction = sanctions.sanction_suspend_listener(
@@ -298,7 +344,9 @@ class SuspendView(StaffView):
 
 
 class BanView(StaffView):
-    @extend_schema(summary="Ban the seeker of a flagged chat (account and browser)", request=s.SuspendIn, responses={201: dict})
+    @extend_schema(
+        summary="Ban the seeker of a flagged chat (account and browser)", request=s.SuspendIn, responses={201: dict}
+    )
     def post(self, request, flag_id: int):
         data = _valid(s.SuspendIn, request)
         sanction = sanctions.sanction_ban_seeker(
@@ -308,15 +356,29 @@ class BanView(StaffView):
 
 
 class EscalationView(StaffView):
-    @extend_schema(summary="Record an emergency escalation (who was called, reference, note)", request=s.EscalationIn, responses={201: dict})
+    @extend_schema(
+        summary="Record an emergency escalation (who was called, reference, note)",
+        request=s.EscalationIn,
+        responses={201: dict},
+    )
     def post(self, request, flag_id: int):
         data = _valid(s.EscalationIn, request)
         escalation = sanctions.escalation_record(
-            staff=request.user, flag_id=flag_id, contacted=data["contacted"], reference=data["reference"], note=data["note"]
+            staff=request.user,
+            flag_id=flag_id,
+            contacted=data["contacted"],
+            reference=data["reference"],
+            note=data["note"],
         )
         return Response(
-            {"id": escalation.pk, "flag": flag_id, "contacted": escalation.contacted, "reference": escalation.reference,
-             "note": escalation.note, "created_at": iso(escalation.created_at)},
+            {
+                "id": escalation.pk,
+                "flag": flag_id,
+                "contacted": escalation.contacted,
+                "reference": escalation.reference,
+                "note": escalation.note,
+                "created_at": iso(escalation.created_at),
+            },
             status=status.HTTP_201_CREATED,
         )
 
@@ -337,10 +399,18 @@ class FlagAuditView(StaffView):
             {
                 "flag": flag.pk,
                 "records": [
-                    {"id": record.pk, "actor": record.actor_alias or (record.actor.alias if record.actor_id else None),
-                     "actor_id": record.actor_id, "action": record.action, "action_label": audit_action_label(record.action),
-                     "target_type": record.target_type, "target_id": record.target_id, "note": record.note,
-                     "data": record.data, "created_at": iso(record.created_at)}
+                    {
+                        "id": record.pk,
+                        "actor": record.actor_alias or (record.actor.alias if record.actor_id else None),
+                        "actor_id": record.actor_id,
+                        "action": record.action,
+                        "action_label": audit_action_label(record.action),
+                        "target_type": record.target_type,
+                        "target_id": record.target_id,
+                        "note": record.note,
+                        "data": record.data,
+                        "created_at": iso(record.created_at),
+                    }
                     for record in audit_trail_for_flag(flag.pk)
                 ],
             }
@@ -349,9 +419,16 @@ class FlagAuditView(StaffView):
 
 def _history_case(flag) -> dict:
     return {
-        "id": flag.pk, "level": flag.level, "level_label": level_label(flag.level), "categories": list(flag.categories),
-        "subject_role": flag.subject_role, "source": flag.source, "reason": flag.reason, "status": flag.status,
-        "created_at": iso(flag.created_at), "resolved_at": iso(flag.resolved_at),
+        "id": flag.pk,
+        "level": flag.level,
+        "level_label": level_label(flag.level),
+        "categories": list(flag.categories),
+        "subject_role": flag.subject_role,
+        "source": flag.source,
+        "reason": flag.reason,
+        "status": flag.status,
+        "created_at": iso(flag.created_at),
+        "resolved_at": iso(flag.resolved_at),
         "resolution": {"note": flag.resolution_note, "action_taken": flag.action_taken} if flag.resolved_at else None,
     }
 
@@ -364,14 +441,21 @@ class PersonHistoryView(StaffView):
     def get(self, request, flag_id: int):
         history = selectors.person_history_read_by_staff(staff=request.user, flag_id=flag_id)
         subject = history["subject"]
-        return Response({
-            "flag": history["flag"].pk,
-            "subject": {"alias": subject.alias, "role": history["flag"].subject_role or subject.role} if subject else None,
-            "cases": [_history_case(case) for case in history["cases"]],
-            "reports": [{**report_staff_payload(report), "flag": report.flag_id} for report in history["reports"]],
-            "sanctions": [
-                {**_sanction_body(sanction), "kind_label": sanction.get_kind_display(),
-                 "created_by": sanction.created_by.alias if sanction.created_by_id else None}
-                for sanction in history["sanctions"]
-            ],
-        })
+        return Response(
+            {
+                "flag": history["flag"].pk,
+                "subject": {"alias": subject.alias, "role": history["flag"].subject_role or subject.role}
+                if subject
+                else None,
+                "cases": [_history_case(case) for case in history["cases"]],
+                "reports": [{**report_staff_payload(report), "flag": report.flag_id} for report in history["reports"]],
+                "sanctions": [
+                    {
+                        **_sanction_body(sanction),
+                        "kind_label": sanction.get_kind_display(),
+                        "created_by": sanction.created_by.alias if sanction.created_by_id else None,
+                    }
+                    for sanction in history["sanctions"]
+                ],
+            }
+        )

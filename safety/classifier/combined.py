@@ -35,7 +35,9 @@ _LOG_EVERY = 60.0  # seconds: a failure that repeats on every message is logged 
 _logged: dict[str, float] = {}
 
 
-def assess(text: str, context: AssessmentContext | None = None, *, model_path: str | Path = DEFAULT_MODEL_PATH) -> Assessment:
+def assess(
+    text: str, context: AssessmentContext | None = None, *, model_path: str | Path = DEFAULT_MODEL_PATH
+) -> Assessment:
     """Screen ``text`` with the rules, then let the model raise the level. See the module docstring."""
     context = context or _DEFAULT_CONTEXT
     ruled = rules_assess(text, context)

@@ -50,12 +50,12 @@ def _clause_words(norm: str, start: int) -> list[str]:
     key = (norm, start)
     toks = _clause_cache.get(key)
     if toks is None:
-        head = norm[max(0, start - 80):start]
+        head = norm[max(0, start - 80) : start]
         last = None
         for last in _CLAUSE_END.finditer(head):
             pass
         if last is not None:
-            head = head[last.end():]
+            head = head[last.end() :]
         toks = _WORD.findall(head)
         if len(_clause_cache) > 256:
             _clause_cache.clear()
@@ -197,11 +197,17 @@ def _analyse_uncached(text: str, language: str) -> Analysis:
             names = sorted(combo)
             m = cues.match(names[0])
             os_, oe = to_original(origin, *m.span())
-            hits.append(Hit(
-                Rule("standalone." + "+".join(names), Category.SELF_HARM, Level.IMMINENT, m.re),
-                os_, oe, Level.IMMINENT, Category.SELF_HARM, "first",
-                "cues " + " + ".join(names),
-            ))
+            hits.append(
+                Hit(
+                    Rule("standalone." + "+".join(names), Category.SELF_HARM, Level.IMMINENT, m.re),
+                    os_,
+                    oe,
+                    Level.IMMINENT,
+                    Category.SELF_HARM,
+                    "first",
+                    "cues " + " + ".join(names),
+                )
+            )
             ideation_person = ideation_person or "first"
     return Analysis(tuple(hits), pii_spans, pii_kinds, ideation_person)
 
@@ -310,7 +316,9 @@ def _languages(text: str, language: str | None) -> tuple[tuple[str, ...], str | 
         return (req, "en"), None
     guess = guess_language(text)
     # the context's language has no rules: only plain English text is fully screened
-    if (guess == "en" and text.isascii()) or (guess is None and (not text.strip() or text.isascii() and len(text) < 12)):
+    if (guess == "en" and text.isascii()) or (
+        guess is None and (not text.strip() or text.isascii() and len(text) < 12)
+    ):
         return ("en",), None
     if guess == "en":
         guess = None
@@ -334,7 +342,9 @@ def _merged(text: str, langs: tuple[str, ...]) -> Analysis:
     persons = {p.ideation_person for p in parts if p.ideation_person}
     pii = next((p for p in parts if p.pii_spans), parts[-1])
     return Analysis(
-        tuple(hits), pii.pii_spans, pii.pii_kinds,
+        tuple(hits),
+        pii.pii_spans,
+        pii.pii_kinds,
         "first" if "first" in persons else ("third" if persons else None),
     )
 
@@ -354,12 +364,15 @@ def _answers_risk_question(text: str, recent: tuple[str, ...], langs: tuple[str,
     A yes to a question whose yes means danger ("Did you take something?"), a no to one
     whose no means danger ("Are you safe?"), or any means, place, plan or timing named
     after either ("Where are you?" "the bridge")."""
+
     def has(t: str, name: str) -> bool:
         return any(_has_cue(t, lang, name) for lang in langs)
 
     asked_yes = any(has(_as_text(t), "question_yes") for t in recent)
     asked_no = any(has(_as_text(t), "question_no") for t in recent)
-    if not (asked_yes or asked_no) or any(has(text, n) for n in ("safe_answer", "med_benign", "place_benign", "hyperbole")):
+    if not (asked_yes or asked_no) or any(
+        has(text, n) for n in ("safe_answer", "med_benign", "place_benign", "hyperbole")
+    ):
         return None
     if asked_yes and has(text, "affirm") and not has(text, "deny"):
         return "a yes"
@@ -437,12 +450,17 @@ def assess(text: str, context: AssessmentContext | None = None) -> Assessment:
     # context: plan / means / timing named after ideation earlier in the chat
     # The cue is looked for first: the earlier messages need a full analysis each (on another
     # process than the one that screened them, a cold one), and most messages name no cue.
-    recent = context.recent_texts[-rules.context_messages:]
+    recent = context.recent_texts[-rules.context_messages :]
     if context.recent_levels is not None and len(context.recent_levels) == len(context.recent_texts):
-        levels = context.recent_levels[-rules.context_messages:]
+        levels = context.recent_levels[-rules.context_messages :]
         recent = tuple(t for t, stored in zip(recent, levels) if stored >= Level.ELEVATED)
     cue = None
-    if level < Level.IMMINENT and recent and not listener and not any(_has_cue(text, lg, "safe_answer") for lg in langs):
+    if (
+        level < Level.IMMINENT
+        and recent
+        and not listener
+        and not any(_has_cue(text, lg, "safe_answer") for lg in langs)
+    ):
         cue = next(filter(None, (_context_cue(text, lang) for lang in langs)), None)
     earlier = []
     if cue:
@@ -455,8 +473,11 @@ def assess(text: str, context: AssessmentContext | None = None) -> Assessment:
         spans.append(Span(s, e, Category.SELF_HARM, f"context.{name}"))
         if "first" not in earlier:
             third_person = True
-        reasons.insert(0, f"imminent: {name} named after earlier "
-                          f"{'third-person ' if 'first' not in earlier else ''}suicidal ideation in this conversation")
+        reasons.insert(
+            0,
+            f"imminent: {name} named after earlier "
+            f"{'third-person ' if 'first' not in earlier else ''}suicidal ideation in this conversation",
+        )
 
     # an answer to a question about risk: "Did you take something?" "all of them idk",
     # "Are you safe?" "no. on the tracks", "Where are you?" "the bridge"

@@ -157,9 +157,7 @@ def read_examples(source: str | Path | io.TextIOBase | Iterable[str]) -> list[Ex
     reader.fieldnames = header
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise EvalDataError(
-            f"missing column(s): {', '.join(missing)} (found: {', '.join(header)})", 1
-        )
+        raise EvalDataError(f"missing column(s): {', '.join(missing)} (found: {', '.join(header)})", 1)
     out: list[Example] = []
     for row in reader:
         line = reader.line_num
@@ -182,7 +180,8 @@ def read_examples(source: str | Path | io.TextIOBase | Iterable[str]) -> list[Ex
             except ValueError:
                 raise EvalDataError(
                     f"unknown category {cat_raw!r}; expected one of "
-                    + ", ".join(c.value for c in Category) + " or empty",
+                    + ", ".join(c.value for c in Category)
+                    + " or empty",
                     line,
                 ) from None
         role = (row.get("role") or "").strip() or "seeker"
@@ -249,8 +248,10 @@ def evaluate(
         ordinary=ordinary,
         category_recall={c: (f, n) for c, (f, n) in cat_found.items() if n},
         misses=tuple(misses),
-        classes={k: ClassScore(k, n, exact, raised, frozenset(levels))
-                 for k, (n, exact, raised, levels) in sorted(per_class.items())},
+        classes={
+            k: ClassScore(k, n, exact, raised, frozenset(levels))
+            for k, (n, exact, raised, levels) in sorted(per_class.items())
+        },
         seconds=tuple(seconds),
         first_call_seconds=first_call,
     )

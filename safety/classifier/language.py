@@ -19,46 +19,53 @@ _STOP: dict[str, frozenset[str]] = {
     lang: frozenset(words.split())
     for lang, words in {
         "en": "the and you i im is are was to of it that this my me not have what just dont be with so but "
-              "do for can its they he she we your like want know about all get got how if or would feel "
-              "really think been when there will one no too am an at on why because them who",
+        "do for can its they he she we your like want know about all get got how if or would feel "
+        "really think been when there will one no too am an at on why because them who",
         "es": "hola estas el los las que y es yo no me mi por una un lo pero muy ya esta estoy este tengo quiero morir vivir "
-              "nada todo como cuando para con del al mas porque eso ella ellos hoy siento vida "
-              "nadie puedo hacer ser soy estar bien mal tambien aqui asi sin",
+        "nada todo como cuando para con del al mas porque eso ella ellos hoy siento vida "
+        "nadie puedo hacer ser soy estar bien mal tambien aqui asi sin",
         "fr": "le les des et je suis tu il elle est pas ne une un que qui dans pour avec mon ma mes "
-              "ce cette sur au aux mais plus tout rien veux vais fait etre avoir jai moi toi bien "
-              "tres ou leur nous vous ils elles ca cest peux sais veux mourir vivre envie",
+        "ce cette sur au aux mais plus tout rien veux vais fait etre avoir jai moi toi bien "
+        "tres ou leur nous vous ils elles ca cest peux sais veux mourir vivre envie",
         "de": "der die das und ich du er sie es ist nicht ein eine mit mein meine mich mir zu auf "
-              "den dem auch noch nur wie was wenn aber kann will bin hab habe sich sein oder schon "
-              "nichts mehr heute bitte warum weil niemand keine kein leben sterben denke nie",
+        "den dem auch noch nur wie was wenn aber kann will bin hab habe sich sein oder schon "
+        "nichts mehr heute bitte warum weil niemand keine kein leben sterben denke nie",
         "pt": "o os as e eu voce nao um uma que do da dos das meu minha em no na com para por "
-              "mas muito ja estou tenho quero nada tudo como quando ele ela isso aqui bem sou "
-              "ninguem vida hoje mim quero morrer viver nao",
+        "mas muito ja estou tenho quero nada tudo como quando ele ela isso aqui bem sou "
+        "ninguem vida hoje mim quero morrer viver nao",
         "it": "il lo gli e io tu non un una che di del della mi sono ho voglio piu "
-              "anche questo questa quando perche niente tutto sei bene molto cosa oggi",
+        "anche questo questa quando perche niente tutto sei bene molto cosa oggi",
         "nl": "de het een ik je jij niet dat die mijn mij op te zijn heb wil maar "
-              "ook nog wat als kan niets niemand vandaag waarom",
-        "pl": "nie jest sie ja ze na w z mnie mi jak juz tak czy jestem chce moje "
-              "dzisiaj nikt",
-        "tr": "ve bir bu sen ne da de icin ama cok gibi daha var yok mi degil istiyorum beni "
-              "bana neden hic",
-        "id": "yang aku saya tidak ini itu di ke dari ada mau ingin sudah bisa tapi juga "
-              "kamu dia apa karena lagi",
+        "ook nog wat als kan niets niemand vandaag waarom",
+        "pl": "nie jest sie ja ze na w z mnie mi jak juz tak czy jestem chce moje dzisiaj nikt",
+        "tr": "ve bir bu sen ne da de icin ama cok gibi daha var yok mi degil istiyorum beni bana neden hic",
+        "id": "yang aku saya tidak ini itu di ke dari ada mau ingin sudah bisa tapi juga kamu dia apa karena lagi",
     }.items()
 }
 # words listed under more than one language say nothing
 _SHARED = {w for a in _STOP for b in _STOP if a < b for w in _STOP[a] & _STOP[b]}
-_WORD_LANGS: dict[str, str] = {
-    w: lang for lang, words in _STOP.items() for w in words if w not in _SHARED
-}
+_WORD_LANGS: dict[str, str] = {w: lang for lang, words in _STOP.items() for w in words if w not in _SHARED}
 
 # letters of a script -> language (the most common language written in it)
 _SCRIPTS: tuple[tuple[int, int, str], ...] = (
-    (0x0370, 0x03FF, "el"), (0x0400, 0x052F, "ru"), (0x0530, 0x058F, "hy"),
-    (0x0590, 0x05FF, "he"), (0x0600, 0x06FF, "ar"), (0x0750, 0x077F, "ar"),
-    (0x0900, 0x097F, "hi"), (0x0980, 0x09FF, "bn"), (0x0A00, 0x0A7F, "pa"),
-    (0x0B80, 0x0BFF, "ta"), (0x0C00, 0x0C7F, "te"), (0x0D00, 0x0D7F, "ml"),
-    (0x0E00, 0x0E7F, "th"), (0x10A0, 0x10FF, "ka"), (0x1100, 0x11FF, "ko"),
-    (0x3040, 0x30FF, "ja"), (0x3400, 0x4DBF, "zh"), (0x4E00, 0x9FFF, "zh"),
+    (0x0370, 0x03FF, "el"),
+    (0x0400, 0x052F, "ru"),
+    (0x0530, 0x058F, "hy"),
+    (0x0590, 0x05FF, "he"),
+    (0x0600, 0x06FF, "ar"),
+    (0x0750, 0x077F, "ar"),
+    (0x0900, 0x097F, "hi"),
+    (0x0980, 0x09FF, "bn"),
+    (0x0A00, 0x0A7F, "pa"),
+    (0x0B80, 0x0BFF, "ta"),
+    (0x0C00, 0x0C7F, "te"),
+    (0x0D00, 0x0D7F, "ml"),
+    (0x0E00, 0x0E7F, "th"),
+    (0x10A0, 0x10FF, "ka"),
+    (0x1100, 0x11FF, "ko"),
+    (0x3040, 0x30FF, "ja"),
+    (0x3400, 0x4DBF, "zh"),
+    (0x4E00, 0x9FFF, "zh"),
     (0xAC00, 0xD7AF, "ko"),
 )
 _TOKEN = re.compile(r"[a-zà-öø-ÿ]+")

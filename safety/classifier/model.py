@@ -123,7 +123,7 @@ def feature_blocks(text: str, *, char_range: tuple[int, int] = (3, 5)) -> tuple[
         size = len(joined)
         for n in range(lo, hi + 1):
             for i in range(size - n + 1):
-                add("c:" + joined[i:i + n])
+                add("c:" + joined[i : i + n])
     return words, chars
 
 
@@ -211,8 +211,13 @@ class RiskModel:
         if hi:
             joined = " " + " ".join(tokens)[:MAX_CHARS] + " "
             size = len(joined)
-            blocks.append(({joined[i:i + n] for n in range(lo, hi + 1) for i in range(size - n + 1)},
-                           self._chars, self._cat_chars))
+            blocks.append(
+                (
+                    {joined[i : i + n] for n in range(lo, hi + 1) for i in range(size - n + 1)},
+                    self._chars,
+                    self._cat_chars,
+                )
+            )
         return blocks
 
     def score(self, text: str, recent_texts: Sequence[str] = ()) -> Scores:
@@ -331,9 +336,16 @@ class RiskModel:
             raise ModelFileError(f"malformed model: {type(exc).__name__}: {exc}") from None
         if not weights:
             raise ModelFileError("the model has no features")
-        return cls(weights=weights, bias=bias, thresholds=thresholds, context_turns=turns,
-                   category_weights=cat_weights, category_bias=cat_bias,
-                   char_range=(lo, hi), meta=dict(data.get("meta") or {}))
+        return cls(
+            weights=weights,
+            bias=bias,
+            thresholds=thresholds,
+            context_turns=turns,
+            category_weights=cat_weights,
+            category_bias=cat_bias,
+            char_range=(lo, hi),
+            meta=dict(data.get("meta") or {}),
+        )
 
 
 def _floats(values, n: int, what: str) -> tuple[float, ...]:

@@ -14,9 +14,10 @@ import sys
 import threading
 import tomllib
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .types import Category, Level, RuleFileError
 
@@ -53,7 +54,7 @@ def _tokens(phrase: str) -> list[str]:
                     if depth == 0:
                         break
                 j += 1
-            out.append(phrase[i:j + 1])  # unclosed: no "}" at the end, reported by the caller
+            out.append(phrase[i : j + 1])  # unclosed: no "}" at the end, reported by the caller
             i = j + 1
             continue
         j = i
@@ -77,6 +78,8 @@ def _alternatives(group: str) -> list[str]:
             start = k + 1
     out.append(group[start:])
     return out
+
+
 _VALID_WORD = re.compile(r"^[a-z0-9'*~]+$")
 
 
@@ -98,9 +101,7 @@ def _compile_word(word: str) -> str:
             raise _PhraseError(f"bad pattern {word!r}: {exc}") from None
         return stem + ("[a-z0-9]*" if word.endswith("~") else "")
     if not _VALID_WORD.match(word):
-        raise _PhraseError(
-            f"bad word {word!r}: use lower-case letters, digits, ' * ~ only"
-        )
+        raise _PhraseError(f"bad word {word!r}: use lower-case letters, digits, ' * ~ only")
     stem_flag = word.endswith("~")
     word = word.rstrip("~").replace("'", "")
     if not word:
@@ -250,7 +251,6 @@ def compile_phrases(
     return LEFT + _factor(sources) + RIGHT
 
 
-
 PREFIX_TOKENS = 2
 _PREFIX_MAX = 120
 
@@ -292,7 +292,7 @@ class Cue:
     regex: re.Pattern[str] | LazyPattern
 
 
-def lazy_patterns(ruleset) -> list["LazyPattern"]:
+def lazy_patterns(ruleset) -> list[LazyPattern]:
     """Every pattern of ``ruleset`` that is compiled on first use (for a warm-up to compile ahead)."""
     found: list[LazyPattern] = []
     seen: set[int] = set()
@@ -325,7 +325,7 @@ class LazyPattern:
     are not needed by the first messages a process screens. The source is validated
     piece by piece when the file is loaded, so compiling later cannot fail."""
 
-    def __init__(self, pattern: "str | Callable[[], str]"):
+    def __init__(self, pattern: str | Callable[[], str]):
         self._source = pattern
         self._rx: re.Pattern[str] | None = None
 
@@ -404,16 +404,38 @@ class RuleSet:
 
 _TOP_KEYS = {"meta", "normalise", "vocab", "allow", "cues", "escalation", "rule", "roles"}
 _RULE_KEYS = {
-    "id", "category", "level", "phrases", "patterns", "third_person", "minor_level", "weight",
-    "requires", "requires_any", "unless",
+    "id",
+    "category",
+    "level",
+    "phrases",
+    "patterns",
+    "third_person",
+    "minor_level",
+    "weight",
+    "requires",
+    "requires_any",
+    "unless",
 }
 _CUE_KEYS = {"scope", "window", "phrases", "patterns"}
 _REQUIRED_CUES = {
-    "negation", "past", "current", "second_person", "third_person", "first_person",
-    "intent", "timing", "means", "plan", "minor",
+    "negation",
+    "past",
+    "current",
+    "second_person",
+    "third_person",
+    "first_person",
+    "intent",
+    "timing",
+    "means",
+    "plan",
+    "minor",
 }
 _ESCALATION_KEYS = {
-    "self_harm_first_person", "self_harm_third_person", "harm_to_others", "standalone", "context",
+    "self_harm_first_person",
+    "self_harm_third_person",
+    "harm_to_others",
+    "standalone",
+    "context",
 }
 DEFAULT_ROLE_WEIGHTS = {"listener": 1.0, "member": 0.5, "seeker": 0.5}
 
@@ -481,8 +503,7 @@ def _parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
     norm = data.get("normalise", {})
     leet = norm.get("leet", {})
     if not isinstance(leet, dict) or not all(
-        isinstance(k, str) and len(k) == 1 and isinstance(v, str) and len(v) == 1
-        for k, v in leet.items()
+        isinstance(k, str) and len(k) == 1 and isinstance(v, str) and len(v) == 1 for k, v in leet.items()
     ):
         raise _fail(path, "normalise.leet", "expected single characters mapped to single letters")
     leet_table = str.maketrans(leet) if leet else {}
@@ -549,7 +570,9 @@ def _parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
         if scope not in ("before", "message"):
             raise _fail(path, where, f"scope must be 'before' or 'message', not {scope!r}")
         cues[name] = Cue(
-            name, scope, int(sec.get("window", 5)),
+            name,
+            scope,
+            int(sec.get("window", 5)),
             _phrases_regex(path, where, sec.get("phrases"), sec.get("patterns"), vocab, vocab_raw, lazy=True),
         )
     missing = _REQUIRED_CUES - set(cues)
@@ -586,9 +609,9 @@ def _parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
                 category = Category(cat_raw)
             except ValueError:
                 raise _fail(
-                    path, where,
-                    f"unknown category {cat_raw!r}; expected one of "
-                    + ", ".join(c.value for c in Category),
+                    path,
+                    where,
+                    f"unknown category {cat_raw!r}; expected one of " + ", ".join(c.value for c in Category),
                 ) from None
         elif level > Level.DISTRESS:
             raise _fail(path, where, "a rule above 'distress' needs a category")
@@ -609,12 +632,21 @@ def _parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
                 if n not in cues:
                     raise _fail(path, f"{where}.{key}", f"unknown cue {n!r}")
             conditions[key] = tuple(names)
-        rules.append(Rule(
-            rid, category, level,
-            # not expanded: rule_starts below finds where a rule may start
-            _phrases_regex(path, where, r.get("phrases"), r.get("patterns"), vocab, vocab_raw, expand=False, lazy=True),
-            bool(r.get("third_person", False)), minor_level, weight, **conditions,
-        ))
+        rules.append(
+            Rule(
+                rid,
+                category,
+                level,
+                # not expanded: rule_starts below finds where a rule may start
+                _phrases_regex(
+                    path, where, r.get("phrases"), r.get("patterns"), vocab, vocab_raw, expand=False, lazy=True
+                ),
+                bool(r.get("third_person", False)),
+                minor_level,
+                weight,
+                **conditions,
+            )
+        )
     if not rules:
         raise _fail(path, "rule", "no [[rule]] entries")
 
@@ -649,9 +681,15 @@ def _parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
         raw_patterns.extend(r.get("patterns") or [])
     first_words, always_try = _first_word_index(raw_rules, vocab, vocab_raw)
     # the standalone cues can raise a message with no rule match: their phrases start positions too
-    any_src = compile_prefixes(
-        [p for n in sorted(standalone_cues) for p in (data["cues"][n].get("phrases") or [])], vocab, vocab_raw,
-    ) if standalone_cues else ""
+    any_src = (
+        compile_prefixes(
+            [p for n in sorted(standalone_cues) for p in (data["cues"][n].get("phrases") or [])],
+            vocab,
+            vocab_raw,
+        )
+        if standalone_cues
+        else ""
+    )
     any_src = "|".join(x for x in (LEFT + _trie(sorted(first_words)), any_src) if x)
     for n in sorted(standalone_cues):
         raw_patterns.extend(data["cues"][n].get("patterns") or [])
@@ -663,17 +701,30 @@ def _parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
     rule_starts = _regex(path, "rule", "(?=" + any_src + ")")
 
     return RuleSet(
-        language=language, path=path, context_messages=context_messages,
-        leet_table=leet_table, leet_token=leet_token, leet_exempt=leet_exempt,
-        confusables=dict(confusables), join_single_letters=join_single,
-        allow=allow, cues=cues, rules=tuple(rules), rule_starts=rule_starts,
-        escalation=escalation, context_cues=context_cues, role_weights=role_weights,
-        first_words=first_words, first_word_lengths=tuple(sorted({len(w) for w in first_words}, reverse=True)),
+        language=language,
+        path=path,
+        context_messages=context_messages,
+        leet_table=leet_table,
+        leet_token=leet_token,
+        leet_exempt=leet_exempt,
+        confusables=dict(confusables),
+        join_single_letters=join_single,
+        allow=allow,
+        cues=cues,
+        rules=tuple(rules),
+        rule_starts=rule_starts,
+        escalation=escalation,
+        context_cues=context_cues,
+        role_weights=role_weights,
+        first_words=first_words,
+        first_word_lengths=tuple(sorted({len(w) for w in first_words}, reverse=True)),
         always_try=always_try,
         spelling=dict(spelling_raw),
         spelling_regex=re.compile(
             LEFT + "(?:" + "|".join(sorted(map(re.escape, spelling_raw), key=len, reverse=True)) + ")" + RIGHT
-        ) if spelling_raw else None,
+        )
+        if spelling_raw
+        else None,
         unmask={n: tuple(ws) for n, ws in unmask.items()},
     )
 
@@ -716,7 +767,7 @@ def _first_chars(tok: str, vocab_lists: dict[str, list[str]], depth: int = 0) ->
     """The letters a phrase token can start with; None when it can start with anything."""
     if depth > 4 or tok == "*" or "\\" in tok or "[" in tok:
         return None
-    if tok.startswith("{") or tok.startswith("<"):
+    if tok.startswith(("{", "<")):
         alts = _alternatives(tok[1:-1]) if tok.startswith("{") else vocab_lists.get(tok[1:-1], [])
         out: set[str] = set()
         for alt in alts:

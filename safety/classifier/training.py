@@ -30,7 +30,6 @@ The recipe:
 from __future__ import annotations
 
 import math
-import os
 import subprocess
 import sys
 import time
@@ -42,8 +41,7 @@ from .evaluation import Example
 from .model import CATEGORIES, RiskModel, context_features, feature_blocks
 from .types import AssessmentContext, Level
 
-GOALS = {"imminent_as_imminent": 0.85, "imminent_as_elevated": 0.95, "elevated_as_elevated": 0.90,
-         "false_alarm": 0.05}
+GOALS = {"imminent_as_imminent": 0.85, "imminent_as_elevated": 0.95, "elevated_as_elevated": 0.90, "false_alarm": 0.05}
 
 
 def _require_sklearn():
@@ -51,9 +49,7 @@ def _require_sklearn():
         import numpy  # noqa: F401
         import sklearn  # noqa: F401
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise RuntimeError(
-            "training needs scikit-learn and numpy: .venv/bin/pip install -e '.[train]'"
-        ) from exc
+        raise RuntimeError("training needs scikit-learn and numpy: .venv/bin/pip install -e '.[train]'") from exc
 
 
 # --------------------------------------------------------------------- figures
@@ -72,9 +68,11 @@ class Figures:
     elevated_to_imminent: float  # share of elevated rows over-raised to imminent
 
     def line(self) -> str:
-        return (f"imminent→imminent {self.imminent_as_imminent:.3f}  imminent→elevated+ {self.imminent_as_elevated:.3f}  "
-                f"elevated→elevated+ {self.elevated_as_elevated:.3f}  false alarms {self.false_alarm:.3f}  "
-                f"elevated→imminent {self.elevated_to_imminent:.3f}  (n={self.n})")
+        return (
+            f"imminent→imminent {self.imminent_as_imminent:.3f}  imminent→elevated+ {self.imminent_as_elevated:.3f}  "
+            f"elevated→elevated+ {self.elevated_as_elevated:.3f}  false alarms {self.false_alarm:.3f}  "
+            f"elevated→imminent {self.elevated_to_imminent:.3f}  (n={self.n})"
+        )
 
 
 def figures(gold: Sequence[int], predicted: Sequence[int]) -> Figures:
@@ -99,9 +97,14 @@ def figures(gold: Sequence[int], predicted: Sequence[int]) -> Figures:
 def rule_levels(examples: Sequence[Example], assessor: Callable | None = None) -> list[int]:
     if assessor is None:
         from . import assess as assessor  # noqa: N813 - the rules, imported late so tests can pass another
-    return [int(assessor(ex.text, AssessmentContext(sender_role=ex.role, recent_texts=ex.context,
-                                                     language=ex.language or "en")).level)
-            for ex in examples]
+    return [
+        int(
+            assessor(
+                ex.text, AssessmentContext(sender_role=ex.role, recent_texts=ex.context, language=ex.language or "en")
+            ).level
+        )
+        for ex in examples
+    ]
 
 
 # ----------------------------------------------------------------- calibration
@@ -115,8 +118,15 @@ class Calibration:
     objective: float
 
 
-def calibrate(gold: Sequence[int], rules: Sequence[int], p_elevated: Sequence[float], p_imminent: Sequence[float],
-              *, max_false_alarm: float = 0.05, min_model_false_alarm: float = 0.02) -> Calibration:
+def calibrate(
+    gold: Sequence[int],
+    rules: Sequence[int],
+    p_elevated: Sequence[float],
+    p_imminent: Sequence[float],
+    *,
+    max_false_alarm: float = 0.05,
+    min_model_false_alarm: float = 0.02,
+) -> Calibration:
     """Choose the thresholds (on the development set) for the combined verdict.
 
     Maximises elevated+ recall of the risk rows plus imminent recall (as imminent
@@ -155,8 +165,12 @@ def calibrate(gold: Sequence[int], rules: Sequence[int], p_elevated: Sequence[fl
             added = mean(ordinary, up & ~rules_up) if ordinary.any() else 0.0
             if added > budget + 1e-12:
                 continue
-            obj = (mean(risk, up) + mean(imm, final == Level.IMMINENT) + mean(imm, up)
-                   - 0.5 * mean(elev, final == Level.IMMINENT))
+            obj = (
+                mean(risk, up)
+                + mean(imm, final == Level.IMMINENT)
+                + mean(imm, up)
+                - 0.5 * mean(elev, final == Level.IMMINENT)
+            )
             if best is None or obj > best.objective + 1e-9:
                 best = Calibration(float(te), float(ti), figures(gold, final.tolist()), obj)
     if best is None:  # not even the strictest thresholds meet the budget: never raise
@@ -204,8 +218,10 @@ def _matrix(rows: Sequence[Sequence[set[str]]], vocab: dict[str, int], idf: Sequ
             indices.extend(cols)
             data.extend(v * norm for v in vals)
         indptr.append(len(indices))
-    return csr_matrix((np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64),
-                       np.asarray(indptr, dtype=np.int64)), shape=(len(rows), len(vocab)))
+    return csr_matrix(
+        (np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+        shape=(len(rows), len(vocab)),
+    )
 
 
 def _rows(examples: Sequence[Example], context_turns: int, char_range: tuple[int, int]) -> list[list[set[str]]]:
@@ -218,8 +234,15 @@ def _rows(examples: Sequence[Example], context_turns: int, char_range: tuple[int
     return out
 
 
-def train_linear(train: Sequence[Example], *, C: float = 8.0, min_df: int = 2, context_turns: int = 1,
-                 char_range: tuple[int, int] = (3, 5), seed: int = 0) -> RiskModel:
+def train_linear(
+    train: Sequence[Example],
+    *,
+    C: float = 8.0,
+    min_df: int = 2,
+    context_turns: int = 1,
+    char_range: tuple[int, int] = (3, 5),
+    seed: int = 0,
+) -> RiskModel:
     """Fit the linear model on ``train`` (thresholds are set later by ``calibrate``)."""
     _require_sklearn()
     import numpy as np
@@ -236,8 +259,9 @@ def train_linear(train: Sequence[Example], *, C: float = 8.0, min_df: int = 2, c
     heads = []
     for y in (levels >= Level.ELEVATED, levels == Level.IMMINENT):
         if y.all() or not y.any():
-            raise ValueError("the training set needs rows both with and without each head's label "
-                             "(elevated+ and imminent)")
+            raise ValueError(
+                "the training set needs rows both with and without each head's label (elevated+ and imminent)"
+            )
         clf = LogisticRegression(C=C, class_weight="balanced", max_iter=2000, solver="liblinear", random_state=seed)
         clf.fit(X, y.astype(int))
         heads.append(clf)
@@ -248,8 +272,11 @@ def train_linear(train: Sequence[Example], *, C: float = 8.0, min_df: int = 2, c
 
     # category head: among risk rows with a risk category, on the message's own features
     cat_index = {c: k for k, c in enumerate(CATEGORIES)}
-    picked = [i for i, ex in enumerate(train)
-              if ex.level >= Level.ELEVATED and ex.category is not None and ex.category.value in cat_index]
+    picked = [
+        i
+        for i, ex in enumerate(train)
+        if ex.level >= Level.ELEVATED and ex.category is not None and ex.category.value in cat_index
+    ]
     cat_weights, cat_bias = {}, ()
     ys = [cat_index[train[i].category.value] for i in picked]
     if len(set(ys)) >= 2:
@@ -273,10 +300,16 @@ def train_linear(train: Sequence[Example], *, C: float = 8.0, min_df: int = 2, c
         cat_bias = tuple(float(v) for v in full_b)
 
     has_context = any(name.startswith("x:") for name in names)
-    model = RiskModel(weights=weights, bias=bias, thresholds={"elevated": 1.0, "imminent": 1.0},
-                      context_turns=context_turns if has_context else 0,
-                      category_weights=cat_weights, category_bias=cat_bias, char_range=char_range,
-                      meta={"C": C, "min_df": min_df, "train_rows": len(train)})
+    model = RiskModel(
+        weights=weights,
+        bias=bias,
+        thresholds={"elevated": 1.0, "imminent": 1.0},
+        context_turns=context_turns if has_context else 0,
+        category_weights=cat_weights,
+        category_bias=cat_bias,
+        char_range=char_range,
+        meta={"C": C, "min_df": min_df, "train_rows": len(train)},
+    )
     # The pure-Python scorer must read rows exactly as scikit-learn was fitted on them.
     sample = list(range(0, len(train), max(1, len(train) // 50)))
     expected = heads[0].predict_proba(X[sample])[:, 1]
@@ -287,35 +320,69 @@ def train_linear(train: Sequence[Example], *, C: float = 8.0, min_df: int = 2, c
     return model
 
 
-def fit_and_calibrate(train: Sequence[Example], dev: Sequence[Example], *, dev_rules: Sequence[int],
-                      max_false_alarm: float = 0.05, min_model_false_alarm: float = 0.02, **params) -> Candidate:
+def fit_and_calibrate(
+    train: Sequence[Example],
+    dev: Sequence[Example],
+    *,
+    dev_rules: Sequence[int],
+    max_false_alarm: float = 0.05,
+    min_model_false_alarm: float = 0.02,
+    **params,
+) -> Candidate:
     model = train_linear(train, **params)
     scores = [model.score(ex.text, ex.context) for ex in dev]
-    cal = calibrate([int(ex.level) for ex in dev], dev_rules, [s.elevated for s in scores],
-                    [s.imminent for s in scores], max_false_alarm=max_false_alarm,
-                    min_model_false_alarm=min_model_false_alarm)
+    cal = calibrate(
+        [int(ex.level) for ex in dev],
+        dev_rules,
+        [s.elevated for s in scores],
+        [s.imminent for s in scores],
+        max_false_alarm=max_false_alarm,
+        min_model_false_alarm=min_model_false_alarm,
+    )
     model.thresholds = {"elevated": cal.elevated, "imminent": cal.imminent}
-    model.meta.update({"dev_rows": len(dev), "max_false_alarm": max_false_alarm,
-                       "min_model_false_alarm": min_model_false_alarm,
-                       "dev_figures": cal.figures.__dict__})
-    name = f"linear C={params.get('C', 4.0)} ctx={params.get('context_turns', 1)} chars={params.get('char_range', (3, 5))}"
+    model.meta.update(
+        {
+            "dev_rows": len(dev),
+            "max_false_alarm": max_false_alarm,
+            "min_model_false_alarm": min_model_false_alarm,
+            "dev_figures": cal.figures.__dict__,
+        }
+    )
+    name = (
+        f"linear C={params.get('C', 4.0)} ctx={params.get('context_turns', 1)} chars={params.get('char_range', (3, 5))}"
+    )
     return Candidate(name, model, cal, params)
 
 
-def select_linear(train: Sequence[Example], dev: Sequence[Example], *, dev_rules: Sequence[int],
-                  grid: Sequence[dict] | None = None, max_false_alarm: float = 0.05,
-                  min_model_false_alarm: float = 0.02, log: Callable[[str], None] = lambda s: None) -> tuple[Candidate, list[Candidate]]:
+def select_linear(
+    train: Sequence[Example],
+    dev: Sequence[Example],
+    *,
+    dev_rules: Sequence[int],
+    grid: Sequence[dict] | None = None,
+    max_false_alarm: float = 0.05,
+    min_model_false_alarm: float = 0.02,
+    log: Callable[[str], None] = lambda s: None,
+) -> tuple[Candidate, list[Candidate]]:
     """Train each setting in ``grid``, calibrate on dev, return the best and all of them."""
     if grid is None:
         grid = [{"C": c, "context_turns": t} for c in (8.0, 32.0) for t in (0, 1)]
     results = []
     for params in grid:
         t0 = time.perf_counter()
-        cand = fit_and_calibrate(train, dev, dev_rules=dev_rules, max_false_alarm=max_false_alarm,
-                                 min_model_false_alarm=min_model_false_alarm, **params)
+        cand = fit_and_calibrate(
+            train,
+            dev,
+            dev_rules=dev_rules,
+            max_false_alarm=max_false_alarm,
+            min_model_false_alarm=min_model_false_alarm,
+            **params,
+        )
         results.append(cand)
-        log(f"  {cand.name:<40} objective {cand.calibration.objective:.3f}  {cand.calibration.figures.line()}"
-            f"  [{time.perf_counter() - t0:.1f} s]")
+        log(
+            f"  {cand.name:<40} objective {cand.calibration.objective:.3f}  {cand.calibration.figures.line()}"
+            f"  [{time.perf_counter() - t0:.1f} s]"
+        )
     best = max(results, key=lambda c: c.calibration.objective)
     return best, results
 
@@ -350,9 +417,16 @@ def wordllama_embedder():
     return embed
 
 
-def train_wordllama(train: Sequence[Example], dev: Sequence[Example], *, dev_rules: Sequence[int],
-                    max_false_alarm: float = 0.05, min_model_false_alarm: float = 0.02, C: float = 8.0,
-                    context_turns: int = 1):
+def train_wordllama(
+    train: Sequence[Example],
+    dev: Sequence[Example],
+    *,
+    dev_rules: Sequence[int],
+    max_false_alarm: float = 0.05,
+    min_model_false_alarm: float = 0.02,
+    C: float = 8.0,
+    context_turns: int = 1,
+):
     """Logistic regression over WordLlama message (and last-turn) embeddings; returns
     (calibration, embed, per-message scorer) for comparison only."""
     _require_sklearn()
@@ -382,8 +456,14 @@ def train_wordllama(train: Sequence[Example], dev: Sequence[Example], *, dev_rul
         return 1 / (1 + np.exp(-z))
 
     probs = np.vstack([score(ex.text, ex.context) for ex in dev])
-    cal = calibrate([int(ex.level) for ex in dev], dev_rules, probs[:, 0].tolist(), probs[:, 1].tolist(),
-                    max_false_alarm=max_false_alarm, min_model_false_alarm=min_model_false_alarm)
+    cal = calibrate(
+        [int(ex.level) for ex in dev],
+        dev_rules,
+        probs[:, 0].tolist(),
+        probs[:, 1].tolist(),
+        max_false_alarm=max_false_alarm,
+        min_model_false_alarm=min_model_false_alarm,
+    )
     return cal, score
 
 
@@ -424,8 +504,13 @@ def measure_runtime(kind: str, path: str | Path, texts: Sequence[str]) -> dict:
     import json
 
     root = Path(__file__).resolve().parents[2]
-    proc = subprocess.run([sys.executable, "-c", _PROBE, kind, str(path), str(root)], input=json.dumps(list(texts)),
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROBE, kind, str(path), str(root)],
+        input=json.dumps(list(texts)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if proc.returncode:
         raise RuntimeError(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "probe failed")
     return json.loads(proc.stdout)

@@ -39,8 +39,7 @@ class Level(enum.IntEnum):
             return cls[key]
         except KeyError:
             raise ValueError(
-                f"unknown level {value!r}; expected one of "
-                + ", ".join(level.label for level in cls)
+                f"unknown level {value!r}; expected one of " + ", ".join(level.label for level in cls)
             ) from None
 
 

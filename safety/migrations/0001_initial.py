@@ -4,37 +4,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Block',
+            name="Block",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='SafetyFlag',
+            name="SafetyFlag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('classifier', 'Automatic risk assessment'), ('listener', 'Raised by the listener'), ('report', 'User report'), ('staff', 'Raised by staff')], max_length=12)),
-                ('level', models.PositiveSmallIntegerField()),
-                ('categories', models.JSONField(default=list)),
-                ('reason', models.CharField(blank=True, max_length=300)),
-                ('excerpt', models.CharField(blank=True, max_length=300)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('claimed', 'Claimed by a reviewer'), ('resolved', 'Resolved')], default='open', max_length=12)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('resolution_note', models.TextField(blank=True)),
-                ('last_notified_at', models.DateTimeField(blank=True, null=True)),
-                ('notify_round', models.PositiveSmallIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("classifier", "Automatic risk assessment"),
+                            ("listener", "Raised by the listener"),
+                            ("report", "User report"),
+                            ("staff", "Raised by staff"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("level", models.PositiveSmallIntegerField()),
+                ("categories", models.JSONField(default=list)),
+                ("reason", models.CharField(blank=True, max_length=300)),
+                ("excerpt", models.CharField(blank=True, max_length=300)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("claimed", "Claimed by a reviewer"), ("resolved", "Resolved")],
+                        default="open",
+                        max_length=12,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("resolution_note", models.TextField(blank=True)),
+                ("last_notified_at", models.DateTimeField(blank=True, null=True)),
+                ("notify_round", models.PositiveSmallIntegerField(default=0)),
             ],
         ),
     ]

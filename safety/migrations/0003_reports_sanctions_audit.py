@@ -6,125 +6,258 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('chat', '0003_dispatch_lock_row'),
-        ('safety', '0002_initial'),
+        ("chat", "0003_dispatch_lock_row"),
+        ("safety", "0002_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='safetyflag',
-            name='action_taken',
+            model_name="safetyflag",
+            name="action_taken",
             field=models.BooleanField(default=False),
         ),
         migrations.CreateModel(
-            name='EmergencyEscalation',
+            name="EmergencyEscalation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('contacted', models.CharField(max_length=200)),
-                ('reference', models.CharField(blank=True, max_length=200)),
-                ('note', models.TextField()),
-                ('created_at', models.DateTimeField()),
-                ('flag', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='escalations', to='safety.safetyflag')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("contacted", models.CharField(max_length=200)),
+                ("reference", models.CharField(blank=True, max_length=200)),
+                ("note", models.TextField()),
+                ("created_at", models.DateTimeField()),
+                (
+                    "flag",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="escalations",
+                        to="safety.safetyflag",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Sanction',
+            name="Sanction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('warning', 'Warning'), ('mute', 'Temporary mute'), ('suspension', 'Suspension (listener)'), ('ban', 'Ban (seeker)')], max_length=12)),
-                ('note', models.TextField()),
-                ('created_at', models.DateTimeField()),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('review_at', models.DateTimeField(blank=True, null=True)),
-                ('lifted_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('flag', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='sanctions', to='safety.safetyflag')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sanctions', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("warning", "Warning"),
+                            ("mute", "Temporary mute"),
+                            ("suspension", "Suspension (listener)"),
+                            ("ban", "Ban (seeker)"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("note", models.TextField()),
+                ("created_at", models.DateTimeField()),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("review_at", models.DateTimeField(blank=True, null=True)),
+                ("lifted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "flag",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="sanctions",
+                        to="safety.safetyflag",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sanctions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='DeviceBan',
+            name="DeviceBan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('device_hash', models.CharField(db_index=True, max_length=64)),
-                ('created_at', models.DateTimeField()),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('sanction', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='device_bans', to='safety.sanction')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("device_hash", models.CharField(db_index=True, max_length=64)),
+                ("created_at", models.DateTimeField()),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "sanction",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="device_bans", to="safety.sanction"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='StaffParticipation',
+            name="StaffParticipation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('joined_at', models.DateTimeField()),
-                ('took_over_at', models.DateTimeField(blank=True, null=True)),
-                ('conversation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='staff_participations', to='chat.conversation')),
-                ('staff', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("joined_at", models.DateTimeField()),
+                ("took_over_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "conversation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="staff_participations",
+                        to="chat.conversation",
+                    ),
+                ),
+                (
+                    "staff",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AuditRecord',
+            name="AuditRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=40)),
-                ('target_type', models.CharField(max_length=20)),
-                ('target_id', models.PositiveBigIntegerField()),
-                ('flag_id', models.PositiveBigIntegerField(blank=True, db_index=True, null=True)),
-                ('note', models.TextField(blank=True)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField()),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("action", models.CharField(max_length=40)),
+                ("target_type", models.CharField(max_length=20)),
+                ("target_id", models.PositiveBigIntegerField()),
+                ("flag_id", models.PositiveBigIntegerField(blank=True, db_index=True, null=True)),
+                ("note", models.TextField(blank=True)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
-                'indexes': [models.Index(fields=['target_type', 'target_id'], name='audit_target_idx')],
+                "ordering": ["created_at", "id"],
+                "indexes": [models.Index(fields=["target_type", "target_id"], name="audit_target_idx")],
             },
         ),
         migrations.CreateModel(
-            name='DeviceLink',
+            name="DeviceLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('device_hash', models.CharField(db_index=True, max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("device_hash", models.CharField(db_index=True, max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'device_hash'), name='device_link_unique')],
+                "constraints": [models.UniqueConstraint(fields=("user", "device_hash"), name="device_link_unique")],
             },
         ),
         migrations.CreateModel(
-            name='Report',
+            name="Report",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('target_key', models.CharField(max_length=80)),
-                ('reason', models.CharField(choices=[('harassment', 'Harassment'), ('inappropriate', 'Inappropriate content'), ('spam', 'Spam'), ('underage', 'Under 13 or in the wrong age group'), ('self_harm_risk', 'At risk of self-harm'), ('contact_details', 'Asking for contact details'), ('other', 'Something else')], max_length=20)),
-                ('text', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField()),
-                ('conversation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reports', to='chat.conversation')),
-                ('flag', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reports', to='safety.safetyflag')),
-                ('message', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reports', to='chat.message')),
-                ('reporter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reports_made', to=settings.AUTH_USER_MODEL)),
-                ('subject', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reports_received', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("target_key", models.CharField(max_length=80)),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("harassment", "Harassment"),
+                            ("inappropriate", "Inappropriate content"),
+                            ("spam", "Spam"),
+                            ("underage", "Under 13 or in the wrong age group"),
+                            ("self_harm_risk", "At risk of self-harm"),
+                            ("contact_details", "Asking for contact details"),
+                            ("other", "Something else"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("text", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "conversation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="reports", to="chat.conversation"
+                    ),
+                ),
+                (
+                    "flag",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="reports",
+                        to="safety.safetyflag",
+                    ),
+                ),
+                (
+                    "message",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="reports",
+                        to="chat.message",
+                    ),
+                ),
+                (
+                    "reporter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reports_made",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="reports_received",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['reporter', 'created_at'], name='report_reporter_idx')],
-                'constraints': [models.UniqueConstraint(fields=('reporter', 'target_key'), name='report_unique_per_target')],
+                "indexes": [models.Index(fields=["reporter", "created_at"], name="report_reporter_idx")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("reporter", "target_key"), name="report_unique_per_target")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='sanction',
-            index=models.Index(fields=['subject', 'kind', 'expires_at'], name='sanction_subject_idx'),
+            model_name="sanction",
+            index=models.Index(fields=["subject", "kind", "expires_at"], name="sanction_subject_idx"),
         ),
         migrations.AddConstraint(
-            model_name='sanction',
-            constraint=models.CheckConstraint(condition=models.Q(('expires_at__isnull', False), ('review_at__isnull', False), _connector='OR'), name='sanction_has_expiry_or_review'),
+            model_name="sanction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("expires_at__isnull", False), ("review_at__isnull", False), _connector="OR"),
+                name="sanction_has_expiry_or_review",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='staffparticipation',
-            constraint=models.UniqueConstraint(fields=('conversation', 'staff'), name='staff_participation_unique'),
+            model_name="staffparticipation",
+            constraint=models.UniqueConstraint(fields=("conversation", "staff"), name="staff_participation_unique"),
         ),
     ]

@@ -6,65 +6,81 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('chat', '0004_chatrequest_one_open_request_per_seeker'),
-        ('safety', '0003_reports_sanctions_audit'),
+        ("chat", "0004_chatrequest_one_open_request_per_seeker"),
+        ("safety", "0003_reports_sanctions_audit"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HeldMessage',
+            name="HeldMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sender_role', models.CharField(max_length=12)),
-                ('client_id', models.CharField(max_length=64)),
-                ('text', models.TextField()),
-                ('created_at', models.DateTimeField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sender_role", models.CharField(max_length=12)),
+                ("client_id", models.CharField(max_length=64)),
+                ("text", models.TextField()),
+                ("created_at", models.DateTimeField()),
             ],
         ),
         migrations.AddField(
-            model_name='auditrecord',
-            name='actor_alias',
+            model_name="auditrecord",
+            name="actor_alias",
             field=models.CharField(blank=True, max_length=150),
         ),
         migrations.AddField(
-            model_name='safetyflag',
-            name='paused_listener',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="safetyflag",
+            name="paused_listener",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='safetyflag',
-            name='subject_role',
+            model_name="safetyflag",
+            name="subject_role",
             field=models.CharField(blank=True, max_length=12),
         ),
         migrations.AddField(
-            model_name='safetyflag',
-            name='texts_attached',
+            model_name="safetyflag",
+            name="texts_attached",
             field=models.PositiveIntegerField(default=1),
         ),
         migrations.AddIndex(
-            model_name='safetyflag',
-            index=models.Index(fields=['conversation', 'status'], name='flag_case_idx'),
+            model_name="safetyflag",
+            index=models.Index(fields=["conversation", "status"], name="flag_case_idx"),
         ),
         migrations.AddField(
-            model_name='heldmessage',
-            name='conversation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='held_messages', to='chat.conversation'),
+            model_name="heldmessage",
+            name="conversation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="held_messages", to="chat.conversation"
+            ),
         ),
         migrations.AddField(
-            model_name='heldmessage',
-            name='flag',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='held_messages', to='safety.safetyflag'),
+            model_name="heldmessage",
+            name="flag",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="held_messages",
+                to="safety.safetyflag",
+            ),
         ),
         migrations.AddField(
-            model_name='heldmessage',
-            name='sender',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="heldmessage",
+            name="sender",
+            field=models.ForeignKey(
+                null=True, on_delete=django.db.models.deletion.SET_NULL, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddConstraint(
-            model_name='heldmessage',
-            constraint=models.UniqueConstraint(fields=('conversation', 'sender', 'client_id'), name='held_message_client_unique'),
+            model_name="heldmessage",
+            constraint=models.UniqueConstraint(
+                fields=("conversation", "sender", "client_id"), name="held_message_client_unique"
+            ),
         ),
     ]

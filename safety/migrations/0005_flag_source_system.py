@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('safety', '0004_cases_and_held_messages'),
+        ("safety", "0004_cases_and_held_messages"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='safetyflag',
-            name='source',
-            field=models.CharField(choices=[('classifier', 'Automatic risk assessment'), ('listener', 'Raised by the listener'), ('report', 'User report'), ('staff', 'Raised by staff'), ('system', 'Raised by Hearth')], max_length=12),
+            model_name="safetyflag",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("classifier", "Automatic risk assessment"),
+                    ("listener", "Raised by the listener"),
+                    ("report", "User report"),
+                    ("staff", "Raised by staff"),
+                    ("system", "Raised by Hearth"),
+                ],
+                max_length=12,
+            ),
         ),
     ]

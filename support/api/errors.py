@@ -47,8 +47,12 @@ def exception_handler(exc, context):
     if is_lock_conflict(exc):
         # Nothing was written (PostgreSQL rolled the transaction back): safe to send again.
         request = context.get("request")
-        logger.warning("lock conflict answered busy: %s %s", getattr(request, "method", "?"), getattr(request, "path", "?"))
-        response = Response(error_body("busy", BUSY_MESSAGE, retry_after=BUSY_RETRY_AFTER), status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        logger.warning(
+            "lock conflict answered busy: %s %s", getattr(request, "method", "?"), getattr(request, "path", "?")
+        )
+        response = Response(
+            error_body("busy", BUSY_MESSAGE, retry_after=BUSY_RETRY_AFTER), status=status.HTTP_503_SERVICE_UNAVAILABLE
+        )
         response["Retry-After"] = str(BUSY_RETRY_AFTER)
         return response
     if isinstance(exc, DomainError):
@@ -72,7 +76,15 @@ def exception_handler(exc, context):
         code, message = next(
             ((c, m) for kind, (c, m) in _CODES.items() if isinstance(exc, kind)), ("error", str(exc.detail))
         )
-        if isinstance(exc, (exceptions.PermissionDenied, exceptions.NotAuthenticated, exceptions.AuthenticationFailed, exceptions.NotFound)):
+        if isinstance(
+            exc,
+            (
+                exceptions.PermissionDenied,
+                exceptions.NotAuthenticated,
+                exceptions.AuthenticationFailed,
+                exceptions.NotFound,
+            ),
+        ):
             _log_denial(context, exc.status_code)
         response = Response(error_body(code, message), status=exc.status_code)
         if getattr(exc, "wait", None):

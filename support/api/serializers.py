@@ -4,7 +4,6 @@ from rest_framework import serializers
 
 from support.models import Topic, User
 
-
 #: The ages a seeker may give; the talk page reads them from here (``json_script``).
 AGE_MIN, AGE_MAX = 0, 120
 
@@ -66,7 +65,9 @@ class HelplineOut(serializers.Serializer):
     kind = serializers.CharField()
     hours = serializers.CharField()
     audience = serializers.ChoiceField(choices=["all", "teen", "adult"], required=False)
-    links = serializers.ListField(child=serializers.DictField(), required=False, help_text="[{kind: call|text|web, href, label}]")
+    links = serializers.ListField(
+        child=serializers.DictField(), required=False, help_text="[{kind: call|text|web, href, label}]"
+    )
 
 
 class ErrorOut(serializers.Serializer):

@@ -107,9 +107,19 @@ def _anonymous_session_rate_check(request) -> None:
     concurrent burst gets at most the limit through.
     """
     device_id = device_id_from(request)
-    limits = [("anon-session", client_ip_from_request(request), settings.HEARTH_ANON_SESSIONS_PER_IP, NEW_SESSIONS_TOO_FAST)]
+    limits = [
+        ("anon-session", client_ip_from_request(request), settings.HEARTH_ANON_SESSIONS_PER_IP, NEW_SESSIONS_TOO_FAST)
+    ]
     if device_id is not None:
-        limits.insert(0, ("anon-session-device", device_hash(device_id), settings.HEARTH_ANON_SESSIONS_PER_DEVICE, NEW_SESSIONS_TOO_FAST_HERE))
+        limits.insert(
+            0,
+            (
+                "anon-session-device",
+                device_hash(device_id),
+                settings.HEARTH_ANON_SESSIONS_PER_DEVICE,
+                NEW_SESSIONS_TOO_FAST_HERE,
+            ),
+        )
     for scope, identity, limit, message in limits:
         decision = ratelimit.hit(scope, identity, limit=limit, window=3600)
         if not decision.allowed:
@@ -132,7 +142,11 @@ def _under_age_response() -> Response:
 class LoginView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(summary="Log in with username and password", request=LoginIn, responses={200: MeOut, 400: ErrorOut, 429: ErrorOut})
+    @extend_schema(
+        summary="Log in with username and password",
+        request=LoginIn,
+        responses={200: MeOut, 400: ErrorOut, 429: ErrorOut},
+    )
     def post(self, request):
         enforce_csrf(request._request)
         data = LoginIn(data=request.data)
@@ -208,5 +222,7 @@ class HelplineListView(APIView):
     def get(self, request):
         country = request.query_params.get("country", "")
         if country and (len(country) != 2 or not country.isalpha()):
-            raise DomainError("invalid", "country must be a two-letter ISO code.", fields={"country": ["Invalid code."]})
+            raise DomainError(
+                "invalid", "country must be a two-letter ISO code.", fields={"country": ["Invalid code."]}
+            )
         return Response({"helplines": helplines_for(country or None)})

@@ -47,7 +47,9 @@ class Provisioned:
     created: bool
 
 
-def account_ensure(*, username: str, alias: str, password: str, role: str, check_password_strength: bool = False) -> Provisioned:
+def account_ensure(
+    *, username: str, alias: str, password: str, role: str, check_password_strength: bool = False
+) -> Provisioned:
     """A user ``username`` with ``alias``, ``role`` and ``password`` (set again if it differs).
 
     The username is stored in lower case: sign-in (``POST /api/v1/session/login``) lowers
@@ -57,7 +59,9 @@ def account_ensure(*, username: str, alias: str, password: str, role: str, check
         raise ProvisionError("A username and an alias are required.")
     username = username.strip().lower()
     if len(alias) > User._meta.get_field("alias").max_length:
-        raise ProvisionError(f"The alias {alias!r} is too long (at most {User._meta.get_field('alias').max_length} characters).")
+        raise ProvisionError(
+            f"The alias {alias!r} is too long (at most {User._meta.get_field('alias').max_length} characters)."
+        )
     if not password:
         raise ProvisionError("A password is required.")
     user = User.objects.filter(username=username).first()
@@ -99,8 +103,15 @@ def _topics(slugs: list[str] | None) -> list[Topic]:
 
 
 def listener_ensure(
-    *, username: str, alias: str, password: str, topics: list[str] | None = None, capacity: int = 2,
-    teen_approved: bool = False, bio: str = "", check_password_strength: bool = False,
+    *,
+    username: str,
+    alias: str,
+    password: str,
+    topics: list[str] | None = None,
+    capacity: int = 2,
+    teen_approved: bool = False,
+    bio: str = "",
+    check_password_strength: bool = False,
 ) -> Provisioned:
     """A trained, active listener: serves ``topics`` (None: every active topic), adults, and teens
     when ``teen_approved``; ``capacity`` chats at once when a shift starts without naming one."""
@@ -108,8 +119,13 @@ def listener_ensure(
         raise ProvisionError(f"The capacity must be {CAPACITY_RANGE.start}–{CAPACITY_RANGE.stop - 1} chats at once.")
     topic_rows = _topics(topics)
     with transaction.atomic():
-        made = account_ensure(username=username, alias=alias, password=password, role=Role.LISTENER,
-                              check_password_strength=check_password_strength)
+        made = account_ensure(
+            username=username,
+            alias=alias,
+            password=password,
+            role=Role.LISTENER,
+            check_password_strength=check_password_strength,
+        )
         profile, _ = ListenerProfile.objects.get_or_create(user=made.obj)
         profile.status = ListenerStatus.ACTIVE
         profile.trained_at = profile.trained_at or timezone.now()
@@ -123,17 +139,29 @@ def listener_ensure(
     return made
 
 
-def safety_staff_ensure(*, username: str, alias: str, password: str, check_password_strength: bool = False) -> Provisioned:
+def safety_staff_ensure(
+    *, username: str, alias: str, password: str, check_password_strength: bool = False
+) -> Provisioned:
     """A staff account in the safety staff group (the review queue, alerts and the staff socket)."""
     with transaction.atomic():
-        made = account_ensure(username=username, alias=alias, password=password, role=Role.STAFF,
-                              check_password_strength=check_password_strength)
+        made = account_ensure(
+            username=username,
+            alias=alias,
+            password=password,
+            role=Role.STAFF,
+            check_password_strength=check_password_strength,
+        )
         made.obj.groups.add(Group.objects.get(name=SAFETY_STAFF_GROUP))
     return made
 
 
 def room_ensure(
-    *, name: str, topic: str, moderator_alias: str, audience: str = AgeGroup.ADULT, capacity: int = 30,
+    *,
+    name: str,
+    topic: str,
+    moderator_alias: str,
+    audience: str = AgeGroup.ADULT,
+    capacity: int = 30,
     guideline: str = "",
 ) -> Provisioned:
     """An active room called ``name`` (the key: one room per name here) on ``topic``, moderated by
@@ -142,15 +170,21 @@ def room_ensure(
     if not name:
         raise ProvisionError("A room needs a name.")
     if len(name) > Room._meta.get_field("name").max_length:
-        raise ProvisionError(f"The room name is too long (at most {Room._meta.get_field('name').max_length} characters).")
+        raise ProvisionError(
+            f"The room name is too long (at most {Room._meta.get_field('name').max_length} characters)."
+        )
     if audience not in AgeGroup.values:
         raise ProvisionError(f"The audience must be one of: {', '.join(AgeGroup.values)}.")
     if capacity < 1:
         raise ProvisionError("A room holds at least one member.")
     if guideline and len(guideline) > Room._meta.get_field("guideline").max_length:
-        raise ProvisionError(f"The guideline is too long (at most {Room._meta.get_field('guideline').max_length} characters).")
+        raise ProvisionError(
+            f"The guideline is too long (at most {Room._meta.get_field('guideline').max_length} characters)."
+        )
     [topic_row] = _topics([topic])
-    moderator = User.objects.filter(alias=moderator_alias, role=Role.LISTENER).select_related("listener_profile").first()
+    moderator = (
+        User.objects.filter(alias=moderator_alias, role=Role.LISTENER).select_related("listener_profile").first()
+    )
     if moderator is None:
         raise ProvisionError(f"There is no listener with the alias {moderator_alias!r} (create one first).")
     profile = getattr(moderator, "listener_profile", None)

@@ -14,6 +14,7 @@ from bench.targets.baselines import CompactCodec
 
 # -- accounting -------------------------------------------------------------
 
+
 def test_ledger_clean_run():
     ledger = Ledger()
     for seq in range(3):
@@ -47,14 +48,14 @@ def test_ledger_out_of_order_is_per_sender_and_receiver():
         ledger.expect(1, seq, [2, 3])
     ledger.expect(5, 0, [2])
     ledger.deliver(2, 1, 2)
-    ledger.deliver(2, 5, 0)      # another sender: its own stream
-    ledger.deliver(2, 1, 0)      # late: out of order
-    ledger.deliver(2, 1, 1)      # still older than 2
+    ledger.deliver(2, 5, 0)  # another sender: its own stream
+    ledger.deliver(2, 1, 0)  # late: out of order
+    ledger.deliver(2, 1, 1)  # still older than 2
     for seq in range(3):
         ledger.deliver(3, 1, seq)  # in order for receiver 3
     t = ledger.tally
     assert t.out_of_order == 2 and t.lost == 0
-    assert not t.failed          # reordering is reported, not a failure
+    assert not t.failed  # reordering is reported, not a failure
 
 
 def test_ledger_unexpected_message_or_recipient():
@@ -67,6 +68,7 @@ def test_ledger_unexpected_message_or_recipient():
 
 # -- knee and fit -------------------------------------------------------------
 
+
 def _step(rate, p99, failed=False):
     return {"rate": rate, "p99_ms": p99, "failed": failed}
 
@@ -75,7 +77,7 @@ def test_knee_is_last_step_within_limit():
     steps = [_step(100, 5), _step(200, 40), _step(400, 150), _step(800, 20)]
     knee = find_knee(steps, "p99_ms", 100)
     assert knee["knee"]["rate"] == 200
-    assert knee["passed_at"]["rate"] == 400     # later steps are ignored
+    assert knee["passed_at"]["rate"] == 400  # later steps are ignored
 
 
 def test_knee_not_reached_and_first_step_bad():
@@ -98,6 +100,7 @@ def test_linear_fit():
 
 # -- pacing and codec -----------------------------------------------------------
 
+
 def test_schedules_are_bounded_and_ordered():
     times = list(poisson_schedule(0, 10 * 10**9, 0.5, random.Random(3)))
     assert times == sorted(times) and all(0 < t < 10 * 10**9 for t in times)
@@ -115,9 +118,17 @@ def test_compact_codec_roundtrip_and_size():
 
 # -- ratio table -------------------------------------------------------------------
 
+
 def _row(target, family, layer, scenario="relay", phase="knee", **metrics):
-    return {"target": target, "family": family, "layer": layer, "scenario": scenario,
-            "phase": phase, "procs": 1, **metrics}
+    return {
+        "target": target,
+        "family": family,
+        "layer": layer,
+        "scenario": scenario,
+        "phase": phase,
+        "procs": 1,
+        **metrics,
+    }
 
 
 def test_ratio_table_matches_scenario_phase_and_layer():
@@ -128,21 +139,39 @@ def test_ratio_table_matches_scenario_phase_and_layer():
         _row("hearth-redis", "hearth", "redis", knee_msgs_per_s=250, latency_p99_ms=30),
         _row("hearth-redis", "hearth", "redis", phase="base-50", latency_p99_ms=3),  # no baseline
     ]
-    ratios = {r["metric"]: r for r in ratio_table(rows, metrics={"relay": ["knee_msgs_per_s", "latency_p99_ms", "latency_p50_ms"]})}
+    ratios = {
+        r["metric"]: r
+        for r in ratio_table(rows, metrics={"relay": ["knee_msgs_per_s", "latency_p99_ms", "latency_p50_ms"]})
+    }
     assert ratios["knee_msgs_per_s"]["ratio"] == 0.5
     assert ratios["knee_msgs_per_s"]["baseline"] == "channels-redis"
     assert ratios["latency_p99_ms"]["ratio"] == 3.0
-    assert ratios["latency_p50_ms"]["ratio"] is None       # missing on both sides
+    assert ratios["latency_p50_ms"]["ratio"] is None  # missing on both sides
     assert all(r["target"] == "hearth-redis" and r["phase"] == "knee" for r in ratios.values())
 
 
 def test_markdown_renders_rows_and_ratios():
-    rows = [_row("channels-redis", "channels", "redis", knee_msgs_per_s=500, failed=False),
-            _row("hearth-redis", "hearth", "redis", knee_msgs_per_s=250, failed=True)]
-    result = {"meta": {"date_utc": "d", "git_commit": "c", "git_dirty": False, "python": "3.11",
-                       "cpu_count": 2, "cpu_model": "x", "redis_server": "7", "packages": {"channels": "4"}},
-              "profile": {"name": "quick"}, "rows": rows, "ratios": ratio_table(rows),
-              "failed": True, "errors": []}
+    rows = [
+        _row("channels-redis", "channels", "redis", knee_msgs_per_s=500, failed=False),
+        _row("hearth-redis", "hearth", "redis", knee_msgs_per_s=250, failed=True),
+    ]
+    result = {
+        "meta": {
+            "date_utc": "d",
+            "git_commit": "c",
+            "git_dirty": False,
+            "python": "3.11",
+            "cpu_count": 2,
+            "cpu_model": "x",
+            "redis_server": "7",
+            "packages": {"channels": "4"},
+        },
+        "profile": {"name": "quick"},
+        "rows": rows,
+        "ratios": ratio_table(rows),
+        "failed": True,
+        "errors": [],
+    }
     text = markdown(result)
     assert "hearth-redis" in text and "FAILED" in text and "0.5" in text
 
@@ -154,8 +183,10 @@ def test_knee_search_goes_on_from_a_base_phase_within_the_limit_and_below_one_pa
     calm = {"rate": 94.3, "latency_p99_ms": 40.0, "failed": False}
     steps, next_rate = knee_start(calm, QUICK)
     assert steps == [calm] and next_rate == pytest.approx(94.3 * QUICK.relay_knee_factor)
-    for slow in ({"rate": 94.3, "latency_p99_ms": 180.0, "failed": False},
-                 {"rate": 94.3, "latency_p99_ms": 20.0, "failed": True}):
+    for slow in (
+        {"rate": 94.3, "latency_p99_ms": 180.0, "failed": False},
+        {"rate": 94.3, "latency_p99_ms": 20.0, "failed": True},
+    ):
         assert knee_start(slow, QUICK) == ([], QUICK.relay_knee_start_rate)
 
 

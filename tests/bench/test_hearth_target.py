@@ -21,8 +21,12 @@ def _target() -> Hearth:
 
 def _created(frame: dict) -> str:
     """What the server sends to the conversation for an accepted message.send."""
-    return json.dumps({"type": "message.created", "message": {"conversation": frame["conversation"], "seq": 3,
-                                                             "kind": "text", "text": frame["text"]}})
+    return json.dumps(
+        {
+            "type": "message.created",
+            "message": {"conversation": frame["conversation"], "seq": 3, "kind": "text", "text": frame["text"]},
+        }
+    )
 
 
 def test_message_send_frame_carries_sender_seq_and_time_through_the_server_unchanged():
@@ -102,12 +106,33 @@ def test_matching_checks_catch_double_assignment_overload_and_queue_jumping():
 
 def test_hearth_rows_are_compared_with_bare_channels_on_the_same_layer_only():
     rows = [
-        {"scenario": "relay", "phase": "base-50", "layer": "memory", "procs": 1, "family": "channels",
-         "target": "channels-memory", "latency_p99_ms": 2.0},
-        {"scenario": "relay", "phase": "base-50", "layer": "redis-pubsub", "procs": 2, "family": "channels",
-         "target": "channels-redis-pubsub", "latency_p99_ms": 4.0},
-        {"scenario": "relay", "phase": "base-50", "layer": "memory", "procs": 1, "family": "hearth",
-         "target": "hearth-memory", "latency_p99_ms": 10.0},
+        {
+            "scenario": "relay",
+            "phase": "base-50",
+            "layer": "memory",
+            "procs": 1,
+            "family": "channels",
+            "target": "channels-memory",
+            "latency_p99_ms": 2.0,
+        },
+        {
+            "scenario": "relay",
+            "phase": "base-50",
+            "layer": "redis-pubsub",
+            "procs": 2,
+            "family": "channels",
+            "target": "channels-redis-pubsub",
+            "latency_p99_ms": 4.0,
+        },
+        {
+            "scenario": "relay",
+            "phase": "base-50",
+            "layer": "memory",
+            "procs": 1,
+            "family": "hearth",
+            "target": "hearth-memory",
+            "latency_p99_ms": 10.0,
+        },
     ]
     p99 = [r for r in ratio_table(rows) if r["metric"] == "latency_p99_ms"]
     assert [(r["baseline"], r["ratio"]) for r in p99] == [("channels-memory", 5.0)]
@@ -115,8 +140,9 @@ def test_hearth_rows_are_compared_with_bare_channels_on_the_same_layer_only():
 
 def _room_target() -> Hearth:
     target = Hearth("memory")
-    target.current = RunState("r2", {}, room_id=5, room_name="fan",
-                              room_pool=[{"id": 100 + m, "session": f"s{m}"} for m in range(1000)])
+    target.current = RunState(
+        "r2", {}, room_id=5, room_name="fan", room_pool=[{"id": 100 + m, "session": f"s{m}"} for m in range(1000)]
+    )
     return target
 
 
@@ -146,8 +172,13 @@ def test_room_message_frames_carry_sender_seq_and_time_and_are_never_held_for_re
         screened = screen_message(text=text, sender_role="member", recent_texts=context)
         assert not screened.needs_flag and not screened.has_personal_info, text
         recent.setdefault(msg.sender, []).append(text)
-        created = json.dumps({"type": "room.message.created", "room": 5,
-                              "message": {"room": 5, "seq": 9, "kind": "text", "text": screened.text}})
+        created = json.dumps(
+            {
+                "type": "room.message.created",
+                "room": 5,
+                "message": {"room": 5, "seq": 9, "kind": "text", "text": screened.text},
+            }
+        )
         assert target.decode(created) == msg
 
 
@@ -168,9 +199,11 @@ def test_plan_sizes_the_seeded_template_for_the_largest_scenario():
     try:
         hearth._pool_size.update(pairs=0, room=0)
         Hearth("memory").plan(QUICK, ["relay", "fanout"])
-        assert hearth._pool_size == {"pairs": max(QUICK.relay_pairs),
-                                     "room": max(QUICK.fanout_room, *QUICK.fanout_grow_sizes)}
-        Hearth("memory").plan(QUICK, ["idle"])   # never shrinks
+        assert hearth._pool_size == {
+            "pairs": max(QUICK.relay_pairs),
+            "room": max(QUICK.fanout_room, *QUICK.fanout_grow_sizes),
+        }
+        Hearth("memory").plan(QUICK, ["idle"])  # never shrinks
         assert hearth._pool_size["pairs"] == max(max(QUICK.relay_pairs), QUICK.idle_max // 2)
     finally:
         hearth._pool_size.update(saved)

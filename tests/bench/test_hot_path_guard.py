@@ -53,8 +53,14 @@ async def test_one_chat_message_costs_no_more_queries_than_the_committed_baselin
     monkeypatch.setattr(message_services, "message_send", meter)
     async with connected(seeker) as s, connected(listener) as l:
         for i in range(MESSAGES):
-            await s.send_json_to({"type": "message.send", "conversation": conversation.pk, "client_id": f"g{i}",
-                                  "text": f"a quiet evening, message {i}"})
+            await s.send_json_to(
+                {
+                    "type": "message.send",
+                    "conversation": conversation.pk,
+                    "client_id": f"g{i}",
+                    "text": f"a quiet evening, message {i}",
+                }
+            )
             ack = await receive_until(s, "message.ack")
             assert ack["duplicate"] is False
             delivered = await receive_until(l, "message.created")
@@ -67,7 +73,8 @@ async def test_one_chat_message_costs_no_more_queries_than_the_committed_baselin
     limit = BASELINE.get(f"message_send_{connection.vendor}", BASELINE["message_send"])
     detail = json.dumps(steady[-1], indent=1)
     assert queries <= limit["queries"] + limit["allowed_extra_queries"], (
-        f"one message now runs {queries} queries (baseline {limit['queries']}):\n{detail}")
+        f"one message now runs {queries} queries (baseline {limit['queries']}):\n{detail}"
+    )
 
 
 async def test_a_resent_message_is_answered_without_writing(monkeypatch):
@@ -77,8 +84,9 @@ async def test_a_resent_message_is_answered_without_writing(monkeypatch):
     monkeypatch.setattr(message_services, "message_send", meter)
     async with connected(seeker) as s:
         for _ in range(2):
-            await s.send_json_to({"type": "message.send", "conversation": conversation.pk, "client_id": "same",
-                                  "text": "are you there?"})
+            await s.send_json_to(
+                {"type": "message.send", "conversation": conversation.pk, "client_id": "same", "text": "are you there?"}
+            )
             await receive_until(s, "message.ack")
     resend = meter.calls[1]
     assert not any(q.upper().startswith(("INSERT", "UPDATE")) for q in resend["sql"]), resend["sql"]
@@ -105,8 +113,14 @@ async def test_a_message_takes_one_trip_to_the_database_thread(monkeypatch):
     async with connected(seeker) as s, connected(listener) as l:
         monkeypatch.setattr(asgiref_sync.SyncToAsync, "__call__", counting_call)
         for i in range(MESSAGES):
-            await s.send_json_to({"type": "message.send", "conversation": conversation.pk, "client_id": f"t{i}",
-                                  "text": f"still here, message {i}"})
+            await s.send_json_to(
+                {
+                    "type": "message.send",
+                    "conversation": conversation.pk,
+                    "client_id": f"t{i}",
+                    "text": f"still here, message {i}",
+                }
+            )
             ack = await receive_until(s, "message.ack")
             echoed = await receive_until(s, "message.created")
             delivered = await receive_until(l, "message.created")

@@ -34,22 +34,35 @@ def test_the_key_changes_with_a_migration_the_seed_script_the_pool_or_the_settin
 
 def test_only_other_keys_kept_templates_are_stale(tmp_path):
     key, other = "a" * 16, "b" * 16
-    names = [template_cache.pg_name(key, "blank"), template_cache.pg_name(key, "seeded"),
-             template_cache.pg_name(other, "seeded"), "hearth_bench_tpl_4242_blank",   # another run's in-progress build
-             "hearth_bench_run_1", "postgres"]
+    names = [
+        template_cache.pg_name(key, "blank"),
+        template_cache.pg_name(key, "seeded"),
+        template_cache.pg_name(other, "seeded"),
+        "hearth_bench_tpl_4242_blank",  # another run's in-progress build
+        "hearth_bench_run_1",
+        "postgres",
+    ]
     assert template_cache.stale_pg(names, key) == [template_cache.pg_name(other, "seeded")]
     folder = tmp_path / "templates"
     folder.mkdir()
     ours = template_cache.sqlite_path(tmp_path, key, "seeded")
     theirs = template_cache.sqlite_path(tmp_path, other, "blank")
-    for path in (ours, theirs, template_cache.pool_path(tmp_path, "sqlite", key),
-                 template_cache.pool_path(tmp_path, "pg", other)):   # PostgreSQL's: not SQLite's to remove
+    for path in (
+        ours,
+        theirs,
+        template_cache.pool_path(tmp_path, "sqlite", key),
+        template_cache.pool_path(tmp_path, "pg", other),
+    ):  # PostgreSQL's: not SQLite's to remove
         path.write_text("")
     assert template_cache.stale_sqlite(tmp_path, key) == [theirs]
 
 
 def test_the_report_says_whether_templates_were_built_or_reused():
-    note = _templates_note([{"store": "pg", "kind": "blank", "reused": True, "seconds": 0.1},
-                            {"store": "pg", "kind": "seeded", "reused": False, "seconds": 9.5}])
+    note = _templates_note(
+        [
+            {"store": "pg", "kind": "blank", "reused": True, "seconds": 0.1},
+            {"store": "pg", "kind": "seeded", "reused": False, "seconds": 9.5},
+        ]
+    )
     assert "reused: pg blank" in note and "built: pg seeded (9.5 s)" in note
     assert _templates_note([]) == ""

@@ -14,7 +14,9 @@ from tests.factories import ListenerFactory, SeekerFactory, open_shift
 
 def present(user, *, channel: str | None = None, seen=None) -> None:
     Connection.objects.create(
-        user=user, channel_name=channel or f"test.{user.pk}.{Connection.objects.count()}", last_seen_at=seen or timezone.now()
+        user=user,
+        channel_name=channel or f"test.{user.pk}.{Connection.objects.count()}",
+        last_seen_at=seen or timezone.now(),
     )
 
 

@@ -62,7 +62,9 @@ async def test_the_acting_socket_gets_its_conversation_even_when_the_layer_loses
         assert layer_loses_join_events, "the layer must really have lost the join events"
 
         # Joined for real: the listener's messages reach the acting socket's own log.
-        await l.send_json_to({"type": "message.send", "conversation": waiting["conversation"]["id"], "client_id": "hi", "text": "hello"})
+        await l.send_json_to(
+            {"type": "message.send", "conversation": waiting["conversation"]["id"], "client_id": "hi", "text": "hello"}
+        )
         assert (await receive_until(l, "message.ack"))["duplicate"] is False
 
 
@@ -100,7 +102,9 @@ async def test_the_seekers_socket_gets_the_match_from_the_event_without_a_read_o
         await start_shift(l)
         await s.send_json_to({"type": "request.create", "topic": "anxiety"})
         conversation = (await receive_until(s, "request.created"))["request"]["conversation"]
-        await s.send_json_to({"type": "message.send", "conversation": conversation, "client_id": "w", "text": "still here"})
+        await s.send_json_to(
+            {"type": "message.send", "conversation": conversation, "client_id": "w", "text": "still here"}
+        )
         await receive_until(s, "message.ack")
         offer = await receive_until(l, "offer.created")
         await l.send_json_to({"type": "offer.accept", "offer": offer["offer"]["id"]})

@@ -40,7 +40,10 @@ async def test_unknown_fields_are_refused_and_nothing_is_stored():
     seeker, listener, conversation = await sync_to_async(matched_pair)()
     count = await sync_to_async(Message.objects.filter(conversation=conversation).count)()
     async with connected(seeker) as ws:
-        error = await refused(ws, {"type": "message.send", "conversation": conversation.pk, "client_id": "u1", "text": "hi", "urgent": True})
+        error = await refused(
+            ws,
+            {"type": "message.send", "conversation": conversation.pk, "client_id": "u1", "text": "hi", "urgent": True},
+        )
         assert error["code"] == "unknown_field" and error["field"] == "urgent"
         error = await refused(ws, {"type": "conversation.sync", "conversation": conversation.pk, "after": 3})
         assert error["code"] == "unknown_field" and error["field"] == "after"
@@ -90,14 +93,18 @@ async def test_wrong_types_and_impossible_values_name_the_field(frame, field):
 async def test_a_sync_past_the_end_says_where_the_end_is():
     seeker, listener, conversation = await sync_to_async(matched_pair)()
     async with connected(seeker) as ws:
-        error = await refused(ws, {"type": "conversation.sync", "conversation": conversation.pk, "after_seq": conversation.last_seq + 1})
+        error = await refused(
+            ws, {"type": "conversation.sync", "conversation": conversation.pk, "after_seq": conversation.last_seq + 1}
+        )
     assert error["code"] == "invalid_field" and error["last_seq"] == conversation.last_seq
 
 
 async def test_a_stale_read_marker_never_moves_back():
     seeker, listener, conversation = await sync_to_async(matched_pair)()
     async with connected(seeker) as ws:
-        await ws.send_json_to({"type": "conversation.read", "conversation": conversation.pk, "seq": conversation.last_seq, "ref": 1})
+        await ws.send_json_to(
+            {"type": "conversation.read", "conversation": conversation.pk, "seq": conversation.last_seq, "ref": 1}
+        )
         first = await receive_until(ws, "conversation.read.ack")
         await ws.send_json_to({"type": "conversation.read", "conversation": conversation.pk, "seq": 0, "ref": 2})
         stale = await receive_until(ws, "conversation.read.ack")

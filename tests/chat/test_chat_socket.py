@@ -36,7 +36,9 @@ async def test_seeker_and_listener_are_matched_and_talk_with_acks_after_persiste
         conversation, offer, started = await matched(s, l, note="exam stress")
         assert offer["offer"]["note"] == "exam stress" and offer["offer"]["topic"] == "anxiety"
         assert started["conversation"]["peer"]["alias"] == seeker.alias
-        await s.send_json_to({"type": "message.send", "conversation": conversation, "client_id": "c1", "text": "hi there", "ref": 1})
+        await s.send_json_to(
+            {"type": "message.send", "conversation": conversation, "client_id": "c1", "text": "hi there", "ref": 1}
+        )
         ack = await receive_until(s, "message.ack")
         assert ack["ref"] == 1 and ack["seq"] >= 1 and ack["duplicate"] is False
         stored = await sync_to_async(Message.objects.get)(conversation_id=conversation, client_id="c1")
@@ -53,7 +55,9 @@ async def test_messages_written_while_waiting_arrive_with_the_match():
     async with connected(seeker) as s, connected(listener) as l:
         await s.send_json_to({"type": "request.create", "topic": "anxiety"})
         conversation = (await receive_until(s, "request.created"))["request"]["conversation"]
-        await s.send_json_to({"type": "message.send", "conversation": conversation, "client_id": "w", "text": "waiting thoughts"})
+        await s.send_json_to(
+            {"type": "message.send", "conversation": conversation, "client_id": "w", "text": "waiting thoughts"}
+        )
         await receive_until(s, "message.ack")
         await start_shift(l)
         offer = await receive_until(l, "offer.created")
@@ -68,21 +72,31 @@ async def test_resend_after_reconnect_is_not_duplicated_and_sync_returns_everyth
     async with connected(listener) as l:
         async with connected(seeker) as s:
             conversation, _, _ = await matched(s, l)
-            await s.send_json_to({"type": "message.send", "conversation": conversation, "client_id": "a", "text": "one"})
+            await s.send_json_to(
+                {"type": "message.send", "conversation": conversation, "client_id": "a", "text": "one"}
+            )
             first = await receive_until(s, "message.ack")
         for i in range(3):
-            await l.send_json_to({"type": "message.send", "conversation": conversation, "client_id": f"l{i}", "text": f"while away {i}"})
+            await l.send_json_to(
+                {"type": "message.send", "conversation": conversation, "client_id": f"l{i}", "text": f"while away {i}"}
+            )
             await receive_until(l, "message.ack")
         async with connected(seeker) as s2:
             assert conversation in [c["id"] for c in s2.hello["conversations"]]
-            await s2.send_json_to({"type": "message.send", "conversation": conversation, "client_id": "a", "text": "one"})
+            await s2.send_json_to(
+                {"type": "message.send", "conversation": conversation, "client_id": "a", "text": "one"}
+            )
             again = await receive_until(s2, "message.ack")
             assert again["duplicate"] is True and again["seq"] == first["seq"]
-            await s2.send_json_to({"type": "conversation.sync", "conversation": conversation, "after_seq": first["seq"]})
+            await s2.send_json_to(
+                {"type": "conversation.sync", "conversation": conversation, "after_seq": first["seq"]}
+            )
             synced = await receive_until(s2, "conversation.messages")
             seqs = [m["seq"] for m in synced["messages"]]
             assert seqs == list(range(first["seq"] + 1, synced["last_seq"] + 1))
-            assert [m["text"] for m in synced["messages"] if m["kind"] == "text"] == [f"while away {i}" for i in range(3)]
+            assert [m["text"] for m in synced["messages"] if m["kind"] == "text"] == [
+                f"while away {i}" for i in range(3)
+            ]
     count = await sync_to_async(Message.objects.filter(conversation_id=conversation, client_id="a").count)()
     assert count == 1
 
@@ -95,12 +109,18 @@ async def test_limits_answer_with_error_frames_and_the_socket_stays_open(setting
         conversation, _, _ = await matched(s, l)
         await s.send_json_to({"type": "message.send", "conversation": conversation, "client_id": "e", "text": "   "})
         assert (await receive_until(s, "error"))["code"] == "empty_message"
-        await s.send_json_to({"type": "message.send", "conversation": conversation, "client_id": "t", "text": "x" * 2001})
+        await s.send_json_to(
+            {"type": "message.send", "conversation": conversation, "client_id": "t", "text": "x" * 2001}
+        )
         assert (await receive_until(s, "error"))["code"] == "message_too_long"
         for i in range(2):
-            await s.send_json_to({"type": "message.send", "conversation": conversation, "client_id": f"ok{i}", "text": "ok"})
+            await s.send_json_to(
+                {"type": "message.send", "conversation": conversation, "client_id": f"ok{i}", "text": "ok"}
+            )
             await receive_until(s, "message.ack")
-        await s.send_json_to({"type": "message.send", "conversation": conversation, "client_id": "fast", "text": "too fast"})
+        await s.send_json_to(
+            {"type": "message.send", "conversation": conversation, "client_id": "fast", "text": "too fast"}
+        )
         error = await receive_until(s, "error")
         assert error["code"] == "rate_limited" and error["retry_after"] >= 1
         await s.send_json_to({"type": "ping"})
@@ -115,11 +135,15 @@ async def test_non_participant_cannot_read_or_write_a_conversation():
         conversation, _, _ = await matched(s, l)
         await o.send_json_to({"type": "conversation.sync", "conversation": conversation, "after_seq": 0})
         assert (await receive_until(o, "error"))["code"] == "not_found"
-        await o.send_json_to({"type": "message.send", "conversation": conversation, "client_id": "x", "text": "let me in"})
+        await o.send_json_to(
+            {"type": "message.send", "conversation": conversation, "client_id": "x", "text": "let me in"}
+        )
         assert (await receive_until(o, "error"))["code"] == "not_found"
         await o.send_json_to({"type": "typing", "conversation": conversation, "active": True})
         assert (await receive_until(o, "error"))["code"] == "not_found"
-        await s.send_json_to({"type": "message.send", "conversation": conversation, "client_id": "secret", "text": "private"})
+        await s.send_json_to(
+            {"type": "message.send", "conversation": conversation, "client_id": "secret", "text": "private"}
+        )
         await receive_until(s, "message.ack")
         assert await o.receive_nothing(timeout=0.3)
 
@@ -132,7 +156,9 @@ async def test_typing_and_read_markers_reach_the_other_side():
         await l.send_json_to({"type": "typing", "conversation": conversation, "active": True})
         typing = await receive_until(s, "typing")
         assert typing == {"type": "typing", "conversation": conversation, "role": "listener", "active": True}
-        await l.send_json_to({"type": "message.send", "conversation": conversation, "client_id": "m", "text": "I'm here"})
+        await l.send_json_to(
+            {"type": "message.send", "conversation": conversation, "client_id": "m", "text": "I'm here"}
+        )
         ack = await receive_until(l, "message.ack")
         await s.send_json_to({"type": "conversation.read", "conversation": conversation, "seq": ack["seq"]})
         read = await receive_until(l, "conversation.read")
@@ -223,7 +249,9 @@ async def test_listener_transfer_keeps_the_seeker_in_the_chat():
         assert started["conversation"]["id"] == conversation
         moved = await receive_until(l1, "conversation.transferred")
         assert moved["to"] == second.alias
-        await s.send_json_to({"type": "message.send", "conversation": conversation, "client_id": "after", "text": "are you still there?"})
+        await s.send_json_to(
+            {"type": "message.send", "conversation": conversation, "client_id": "after", "text": "are you still there?"}
+        )
         await receive_until(s, "message.ack")
         got = await receive_until(l2, "message.created")
         while got["message"]["kind"] != "text":

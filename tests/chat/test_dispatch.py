@@ -68,7 +68,9 @@ def test_each_listener_is_offered_only_the_topics_of_their_shift():
     topics_exist()
     anxious = listener_on_shift(topics=("anxiety", "stress"), capacity=3)
     sleepless = listener_on_shift(topics=("sleep",), capacity=3)
-    requests = {slug: request_create(seeker=SeekerFactory(), topic_slug=slug) for slug in ("sleep", "stress", "loneliness")}
+    requests = {
+        slug: request_create(seeker=SeekerFactory(), topic_slug=slug) for slug in ("sleep", "stress", "loneliness")
+    }
     assert requests_dispatch() == 2
     offered = dict(Offer.objects.values_list("request_id", "listener_id"))
     assert offered == {requests["sleep"].pk: sleepless.pk, requests["stress"].pk: anxious.pk}
@@ -87,7 +89,10 @@ def test_offers_of_one_round_are_made_in_queue_order_within_a_topic():
         listener_on_shift(capacity=2)
     base = timezone.now() - timedelta(minutes=5)
     minutes = [4, 0, 3, 1, 2]  # inserted out of order
-    requests = {m: request_create(seeker=SeekerFactory(), topic_slug="anxiety", now=base + timedelta(minutes=m)) for m in minutes}
+    requests = {
+        m: request_create(seeker=SeekerFactory(), topic_slug="anxiety", now=base + timedelta(minutes=m))
+        for m in minutes
+    }
     assert requests_dispatch() == 5
     offered = list(Offer.objects.order_by("pk").values_list("request_id", flat=True))
     assert offered == [requests[m].pk for m in sorted(minutes)]
@@ -176,7 +181,9 @@ def needs_postgres():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_dispatcher_that_finds_the_lock_taken_leaves_a_note_and_the_holder_runs_its_round(needs_postgres, monkeypatch):
+def test_a_dispatcher_that_finds_the_lock_taken_leaves_a_note_and_the_holder_runs_its_round(
+    needs_postgres, monkeypatch
+):
     """The holder read the listeners' seats before a chat ended; the dispatcher for the freed seat
     does not wait for the lock, and the holder's extra round offers the seat."""
     from django.core.cache import cache
@@ -376,7 +383,12 @@ async def test_on_postgresql_a_socket_round_does_not_queue_behind_the_database_t
         release.set()
         await blocker
     assert finished_while_blocked
-    assert await database_sync_to_async(lambda: Offer.objects.filter(listener=listener, status=OfferStatus.PENDING).count())() == 1
+    assert (
+        await database_sync_to_async(
+            lambda: Offer.objects.filter(listener=listener, status=OfferStatus.PENDING).count()
+        )()
+        == 1
+    )
 
 
 @pytest.mark.django_db(transaction=True)

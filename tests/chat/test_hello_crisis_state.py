@@ -34,7 +34,9 @@ def flagged_pair(text):
 async def test_a_seeker_who_wrote_of_imminent_risk_is_told_again_after_a_reload():
     seeker, listener, conversation = await sync_to_async(flagged_pair)(IMMINENT)
     async with connected(seeker) as socket:
-        assert socket.hello["risk"] == [{"conversation": conversation.pk, "level": 3, "level_label": "imminent", "urgent": True}]
+        assert socket.hello["risk"] == [
+            {"conversation": conversation.pk, "level": 3, "level_label": "imminent", "urgent": True}
+        ]
 
 
 @pytest.mark.asyncio
@@ -42,7 +44,11 @@ async def test_a_listener_gets_the_guidance_for_the_level_again_after_a_reload()
     seeker, listener, conversation = await sync_to_async(flagged_pair)(IMMINENT)
     async with connected(listener) as socket:
         [risk] = socket.hello["risk"]
-        assert (risk["conversation"], risk["level_label"], risk["guidance"]) == (conversation.pk, "imminent", GUIDANCE_IMMINENT)
+        assert (risk["conversation"], risk["level_label"], risk["guidance"]) == (
+            conversation.pk,
+            "imminent",
+            GUIDANCE_IMMINENT,
+        )
 
 
 @pytest.mark.asyncio
@@ -97,7 +103,9 @@ def test_a_listener_still_sees_the_seekers_opening_note_after_accepting():
 async def test_crisis_resources_for_imminent_risk_put_emergency_services_first():
     seeker, listener, conversation = await sync_to_async(matched_pair)()
     async with connected(seeker) as socket:
-        await socket.send_json_to({"type": "message.send", "conversation": conversation.pk, "client_id": "x1", "text": IMMINENT})
+        await socket.send_json_to(
+            {"type": "message.send", "conversation": conversation.pk, "client_id": "x1", "text": IMMINENT}
+        )
         frame = await receive_until(socket, "safety.resources")
     assert (frame["level"], frame["level_label"], frame["urgent"]) == (3, "imminent", True)
     assert frame["helplines"][0]["kind"] == "emergency"

@@ -10,18 +10,41 @@ T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 ANXIETY, GRIEF = 1, 2
 
 
-def listener(listener_id, *, topics=(ANXIETY,), capacity=2, load=0, idle_minutes=10, teens=False, adults=True, available=True, direct=True):
+def listener(
+    listener_id,
+    *,
+    topics=(ANXIETY,),
+    capacity=2,
+    load=0,
+    idle_minutes=10,
+    teens=False,
+    adults=True,
+    available=True,
+    direct=True,
+):
     return Candidate(
-        listener_id=listener_id, topic_ids=frozenset(topics), capacity=capacity, load=load,
-        idle_since=T0 - timedelta(minutes=idle_minutes), approved_for_teens=teens, approved_for_adults=adults,
-        accepts_direct_requests=direct, available=available,
+        listener_id=listener_id,
+        topic_ids=frozenset(topics),
+        capacity=capacity,
+        load=load,
+        idle_since=T0 - timedelta(minutes=idle_minutes),
+        approved_for_teens=teens,
+        approved_for_adults=adults,
+        accepts_direct_requests=direct,
+        available=available,
     )
 
 
 def want(request_id=1, *, topic=ANXIETY, age="adult", priority=0, minute=0, specific=None, excluded=()):
     return Want(
-        request_id=request_id, seeker_id=100 + request_id, topic_id=topic, age_group=age, priority=priority,
-        queued_at=T0 + timedelta(minutes=minute), requested_listener_id=specific, specific_only=specific is not None,
+        request_id=request_id,
+        seeker_id=100 + request_id,
+        topic_id=topic,
+        age_group=age,
+        priority=priority,
+        queued_at=T0 + timedelta(minutes=minute),
+        requested_listener_id=specific,
+        specific_only=specific is not None,
         excluded_listener_ids=frozenset(excluded),
     )
 
@@ -73,7 +96,9 @@ def test_specific_request_respects_listener_declining_direct_requests():
 
 
 def test_urgent_first_then_returning_then_first_come_first_served():
-    order = queue_order([want(1, minute=0), want(2, minute=5, priority=2), want(3, minute=3, priority=1), want(4, minute=-1)])
+    order = queue_order(
+        [want(1, minute=0), want(2, minute=5, priority=2), want(3, minute=3, priority=1), want(4, minute=-1)]
+    )
     assert [w.request_id for w in order] == [2, 3, 4, 1]
 
 
@@ -87,7 +112,9 @@ def test_plan_never_exceeds_capacity_within_a_round():
 
 
 def test_unmatchable_request_does_not_block_the_ones_behind_it():
-    plan = plan_offers([want(1, topic=GRIEF, minute=0), want(2, topic=ANXIETY, minute=1)], [listener(1, topics=(ANXIETY,))])
+    plan = plan_offers(
+        [want(1, topic=GRIEF, minute=0), want(2, topic=ANXIETY, minute=1)], [listener(1, topics=(ANXIETY,))]
+    )
     assert [(w.request_id, c.listener_id) for w, c in plan] == [(2, 1)]
 
 

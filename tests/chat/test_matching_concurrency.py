@@ -98,10 +98,17 @@ def test_concurrent_senders_in_one_conversation_get_gap_free_sequence_numbers(ne
     def send(index):
         sender = seeker if index % 2 else listener
         for n in range(5):
-            message_send(sender=sender, conversation_id=conversation.pk, client_id=f"t{index}-{n}", text=f"thread {index} says {n}")
+            message_send(
+                sender=sender,
+                conversation_id=conversation.pk,
+                client_id=f"t{index}-{n}",
+                text=f"thread {index} says {n}",
+            )
 
     assert run_in_threads(send, 8) == []
-    seqs = list(Message.objects.filter(conversation=conversation, seq__gt=before).order_by("seq").values_list("seq", flat=True))
+    seqs = list(
+        Message.objects.filter(conversation=conversation, seq__gt=before).order_by("seq").values_list("seq", flat=True)
+    )
     assert seqs == list(range(before + 1, before + 41))
     assert Conversation.objects.get(pk=conversation.pk).last_seq == before + 40
 
@@ -136,7 +143,9 @@ def test_a_seeker_leaving_as_the_listener_accepts_is_told_the_outcome_not_an_err
 
     def accept(_):
         try:
-            outcomes["accept"] = call_retrying_conflicts(offer_services.offer_accept, listener=listener, offer_id=offer.pk)
+            outcomes["accept"] = call_retrying_conflicts(
+                offer_services.offer_accept, listener=listener, offer_id=offer.pk
+            )
         except DomainError as refusal:
             outcomes["accept"] = refusal.code
 

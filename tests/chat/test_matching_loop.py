@@ -10,7 +10,16 @@ from django.utils import timezone
 
 from chat.dispatch import queue_positions_notify, requests_dispatch
 from chat.matching import Candidate, Want, could_serve, is_eligible
-from chat.models import ChatRequest, Conversation, ConversationStatus, EndReason, Offer, OfferStatus, RequestPriority, RequestStatus
+from chat.models import (
+    ChatRequest,
+    Conversation,
+    ConversationStatus,
+    EndReason,
+    Offer,
+    OfferStatus,
+    RequestPriority,
+    RequestStatus,
+)
 from chat.services.offers import offer_accept, offer_decline, offers_expire, request_take_next
 from chat.services.requests import request_create, request_seeker_left, request_seeker_returned, requests_presence_sweep
 from chat.waiting import request_status
@@ -35,8 +44,15 @@ def _frames(outbox, frame_type):
 
 
 def _candidate(**overrides):
-    values = dict(listener_id=1, topic_ids=frozenset({1}), capacity=1, load=0, idle_since=T0,
-                  approved_for_teens=False, approved_for_adults=True)
+    values = dict(
+        listener_id=1,
+        topic_ids=frozenset({1}),
+        capacity=1,
+        load=0,
+        idle_since=T0,
+        approved_for_teens=False,
+        approved_for_adults=True,
+    )
     values.update(overrides)
     return Candidate(**values)
 
@@ -200,7 +216,9 @@ def test_the_waiting_seeker_is_offered_an_open_room_for_their_topic():
     from rooms.models import Room
     from support.models import Topic
 
-    room = Room.objects.create(topic=Topic.objects.get(slug="anxiety"), audience="teen", name="Teen anxiety", guideline="Be kind")
+    room = Room.objects.create(
+        topic=Topic.objects.get(slug="anxiety"), audience="teen", name="Teen anxiety", guideline="Be kind"
+    )
     request = request_create(seeker=TeenSeekerFactory(), topic_slug="anxiety")
     status = request_status(request, now=timezone.now())
     assert status["alternatives"]["room"] == {"id": room.pk, "name": "Teen anxiety", "open": False}

@@ -94,7 +94,9 @@ async def test_a_seeker_who_closed_the_tab_is_out_of_the_line_and_back_at_their_
     request = await sync_to_async(ChatRequest.objects.get)(pk=created["request"]["id"])
     assert request.seeker_left_at is not None  # stamped when the socket closed
     later = timezone.now() + timedelta(seconds=settings.MATCHING_SEEKER_AWAY_SECONDS + 1)
-    await sync_to_async(ChatRequest.objects.filter(pk=request.pk).update)(created_at=timezone.now() - timedelta(minutes=5))
+    await sync_to_async(ChatRequest.objects.filter(pk=request.pk).update)(
+        created_at=timezone.now() - timedelta(minutes=5)
+    )
     assert await sync_to_async(requests_presence_sweep)(now=later) == 1
     assert (await sync_to_async(ChatRequest.objects.get)(pk=request.pk)).away_since is not None
     async with connected(seeker) as s:

@@ -31,7 +31,12 @@ def texts(conversation):
 
 def test_messages_get_gap_free_increasing_sequence_numbers():
     seeker, listener, conversation = matched_pair()
-    seqs = [message_send(sender=seeker if i % 2 else listener, conversation_id=conversation.pk, client_id=f"c{i}", text=f"m{i}").message.seq for i in range(6)]
+    seqs = [
+        message_send(
+            sender=seeker if i % 2 else listener, conversation_id=conversation.pk, client_id=f"c{i}", text=f"m{i}"
+        ).message.seq
+        for i in range(6)
+    ]
     all_seqs = list(Message.objects.filter(conversation=conversation).order_by("seq").values_list("seq", flat=True))
     assert all_seqs == list(range(1, len(all_seqs) + 1))
     assert seqs == sorted(seqs)
@@ -72,7 +77,10 @@ def test_listener_cannot_write_before_joining_and_nobody_after_the_end():
     assert error.value.code == "conversation_ended"
 
 
-@pytest.mark.parametrize("text, code", [("", "empty_message"), ("   \n\t ", "empty_message"), ("x" * 2001, "message_too_long"), (None, "invalid_field")])
+@pytest.mark.parametrize(
+    "text, code",
+    [("", "empty_message"), ("   \n\t ", "empty_message"), ("x" * 2001, "message_too_long"), (None, "invalid_field")],
+)
 def test_text_limits(text, code):
     seeker, _, conversation = matched_pair()
     with pytest.raises(DomainError) as error:
@@ -120,7 +128,9 @@ def test_outsiders_cannot_send_or_read_and_cannot_tell_if_it_exists():
 
 def test_contact_details_are_masked_before_storing():
     seeker, _, conversation = matched_pair()
-    result = message_send(sender=seeker, conversation_id=conversation.pk, client_id="p", text="text me on 555-123-4567 ok")
+    result = message_send(
+        sender=seeker, conversation_id=conversation.pk, client_id="p", text="text me on 555-123-4567 ok"
+    )
     assert result.message.masked is True
     assert "555-123-4567" not in Message.objects.get(pk=result.message.pk).text
     assert result.screening.notice
@@ -131,7 +141,10 @@ def test_read_marker_is_stored_and_never_moves_back():
     for i in range(3):
         message_send(sender=listener, conversation_id=conversation.pk, client_id=f"l{i}", text="hi")
     conversation.refresh_from_db()
-    assert conversation_mark_read(user=seeker, conversation_id=conversation.pk, seq=conversation.last_seq) == conversation.last_seq
+    assert (
+        conversation_mark_read(user=seeker, conversation_id=conversation.pk, seq=conversation.last_seq)
+        == conversation.last_seq
+    )
     assert conversation_mark_read(user=seeker, conversation_id=conversation.pk, seq=1) == conversation.last_seq
     conversation.refresh_from_db()
     assert conversation.seeker_read_seq == conversation.last_seq
@@ -222,7 +235,12 @@ def test_a_plan_named_after_earlier_ideation_in_the_chat_is_flagged_imminent(set
 
     seeker, listener, conversation = matched_pair()
     message_send(sender=seeker, conversation_id=conversation.pk, client_id="c1", text="honestly i just want to die")
-    message_send(sender=listener, conversation_id=conversation.pk, client_id="c2", text="I'm really glad you told me. Do you have a way in mind?")
+    message_send(
+        sender=listener,
+        conversation_id=conversation.pk,
+        client_id="c2",
+        text="I'm really glad you told me. Do you have a way in mind?",
+    )
     plain = "there's a bottle of my mum's pills in the bathroom"
     result = message_send(sender=seeker, conversation_id=conversation.pk, client_id="c3", text=plain)
     assert result.screening.level == Level.IMMINENT

@@ -36,8 +36,15 @@ def fill(conversation: Conversation, count: int, *, sender, role: str) -> None:
     start = conversation.last_seq
     now = timezone.now()
     Message.objects.bulk_create(
-        Message(conversation=conversation, seq=start + i, sender=sender, sender_role=role, client_id=f"bulk-{start + i}",
-                text=long_text(start + i), created_at=now)
+        Message(
+            conversation=conversation,
+            seq=start + i,
+            sender=sender,
+            sender_role=role,
+            client_id=f"bulk-{start + i}",
+            text=long_text(start + i),
+            created_at=now,
+        )
         for i in range(1, count + 1)
     )
     Conversation.objects.filter(pk=conversation.pk).update(last_seq=start + count)
@@ -58,7 +65,9 @@ async def sync_all(ws, conversation_id: int, *, after_seq: int = 0) -> tuple[lis
     """Follow conversation.sync pages until has_more is false; every message and every page's size."""
     messages, sizes = [], []
     for page_number in range(1000):
-        await ws.send_json_to({"type": "conversation.sync", "conversation": conversation_id, "after_seq": after_seq, "ref": page_number})
+        await ws.send_json_to(
+            {"type": "conversation.sync", "conversation": conversation_id, "after_seq": after_seq, "ref": page_number}
+        )
         size, page = await raw_until(ws, "conversation.messages")
         assert page["ref"] == page_number
         sizes.append(size)
@@ -88,10 +97,14 @@ async def test_a_sync_limit_is_honoured_and_a_huge_one_is_refused_with_the_socke
     seeker, listener, conversation = await sync_to_async(matched_pair)()
     await sync_to_async(fill)(conversation, 20, sender=seeker, role="seeker")
     async with connected(seeker) as ws:
-        await ws.send_json_to({"type": "conversation.sync", "conversation": conversation.pk, "after_seq": 0, "limit": 5})
+        await ws.send_json_to(
+            {"type": "conversation.sync", "conversation": conversation.pk, "after_seq": 0, "limit": 5}
+        )
         _, page = await raw_until(ws, "conversation.messages")
         assert [m["seq"] for m in page["messages"]] == [1, 2, 3, 4, 5] and page["has_more"] is True
-        await ws.send_json_to({"type": "conversation.sync", "conversation": conversation.pk, "after_seq": 0, "limit": 10**9, "ref": "big"})
+        await ws.send_json_to(
+            {"type": "conversation.sync", "conversation": conversation.pk, "after_seq": 0, "limit": 10**9, "ref": "big"}
+        )
         _, error = await raw_until(ws, "error")
         assert error == {**error, "code": "invalid_field", "field": "limit", "ref": "big"}
         await ws.send_json_to({"type": "ping", "ref": "alive"})
@@ -134,8 +147,14 @@ async def test_a_staff_hello_with_hundreds_of_open_alerts_fits_one_frame_most_se
     def setup():
         _, _, conversation = matched_pair()
         SafetyFlag.objects.bulk_create(
-            SafetyFlag(conversation=conversation, source="classifier", level=3 if i % 7 == 0 else 2, categories=["self_harm"],
-                       reason="Crisis language " * 10, excerpt=long_text(i)[:300])
+            SafetyFlag(
+                conversation=conversation,
+                source="classifier",
+                level=3 if i % 7 == 0 else 2,
+                categories=["self_harm"],
+                reason="Crisis language " * 10,
+                excerpt=long_text(i)[:300],
+            )
             for i in range(400)
         )
         staff = staff_member()
@@ -169,6 +188,8 @@ async def test_paging_through_a_long_transcript_counts_as_one_read_but_rereading
         for _ in range(3):
             messages, sizes = await sync_all(ws, conversation.pk)
             assert len(sizes) > 3 and len(messages) == conversation.last_seq
-        await ws.send_json_to({"type": "conversation.sync", "conversation": conversation.pk, "after_seq": 0, "ref": "again"})
+        await ws.send_json_to(
+            {"type": "conversation.sync", "conversation": conversation.pk, "after_seq": 0, "ref": "again"}
+        )
         _, error = await raw_until(ws, "error")
         assert error["code"] == "rate_limited" and error["retry_after"] > 0

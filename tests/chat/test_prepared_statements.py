@@ -31,7 +31,9 @@ from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 
-on_postgresql = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="prepared statements and plan shapes are PostgreSQL's")
+on_postgresql = pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="prepared statements and plan shapes are PostgreSQL's"
+)
 
 
 def _as_prepared(sql: str) -> str:
@@ -86,8 +88,15 @@ def _long_chat(seeker, conversation, count=3000):
     User.objects.bulk_create(User(username=f"other-{n}", alias=f"Other {n}", role=Role.SEEKER) for n in range(count))
     first = conversation.last_seq + 1
     Message.objects.bulk_create(
-        Message(conversation=conversation, seq=seq, kind=MessageKind.TEXT, sender=seeker, sender_role="seeker",
-                client_id=f"long-{seq}", text=f"still talking {seq}")
+        Message(
+            conversation=conversation,
+            seq=seq,
+            kind=MessageKind.TEXT,
+            sender=seeker,
+            sender_role="seeker",
+            client_id=f"long-{seq}",
+            text=f"still talking {seq}",
+        )
         for seq in range(first, first + count)
     )
     Conversation.objects.filter(pk=conversation.pk).update(last_seq=first + count - 1)
@@ -116,8 +125,11 @@ def test_a_chat_message_prepares_its_statements_once_per_connection():
     for i in range(3):
         message_send(sender=seeker, conversation_id=conversation.pk, client_id=f"prep-{i}", text=f"still here {i}")
     vendor = connection.vendor
-    for sql in (message_sql._conversation_for_sender_sql(vendor), message_sql._nearby_sql(vendor),
-                message_sql._insert_with_next_seq_sql(vendor)):
+    for sql in (
+        message_sql._conversation_for_sender_sql(vendor),
+        message_sql._nearby_sql(vendor),
+        message_sql._insert_with_next_seq_sql(vendor),
+    ):
         assert _prepared_names(sql), f"not prepared: {sql}"
 
 
@@ -128,8 +140,14 @@ def test_the_sender_check_reads_one_conversation_and_the_sender_s_mutes_by_index
     now = timezone.now()
     Conversation.objects.bulk_create(Conversation(seeker=seeker, topic=conversation.topic) for _ in range(2000))
     Sanction.objects.bulk_create(
-        Sanction(subject=seeker, kind=SanctionKind.MUTE, note="old", created_by=staff, created_at=now - timedelta(days=day),
-                 expires_at=now - timedelta(days=day - 1))
+        Sanction(
+            subject=seeker,
+            kind=SanctionKind.MUTE,
+            note="old",
+            created_by=staff,
+            created_at=now - timedelta(days=day),
+            expires_at=now - timedelta(days=day - 1),
+        )
         for day in range(2, 2000)
     )
     assert message_sql.conversation_for_sender(user_id=seeker.pk, conversation_id=conversation.pk, now=now) is not None
@@ -145,7 +163,9 @@ def test_the_nearby_read_stays_bounded_in_a_long_chat_whatever_the_plan():
     seeker, _, conversation = matched_pair()
     _long_chat(seeker, conversation)
     message_sql.messages_nearby(conversation_id=conversation.pk, sender_id=seeker.pk, client_id="long-5", last=8)
-    for plan in _generic_plans(message_sql._nearby_sql(connection.vendor), [conversation.pk, 8, conversation.pk, seeker.pk, "long-5"]):
+    for plan in _generic_plans(
+        message_sql._nearby_sql(connection.vendor), [conversation.pk, 8, conversation.pk, seeker.pk, "long-5"]
+    ):
         assert plan["Actual Rows"] == 9  # the last 8 and the re-sent one
         _assert_index_bounded(plan)
 
@@ -168,11 +188,29 @@ def test_the_insert_takes_the_next_sequence_number_by_index_whatever_the_plan():
     Conversation.objects.bulk_create(Conversation(seeker=seeker, topic=conversation.topic) for _ in range(2000))
     now = timezone.now()
     message = message_sql.message_insert_with_next_seq(
-        conversation_id=conversation.pk, kind=MessageKind.TEXT, sender_id=seeker.pk, sender_role="seeker",
-        client_id="first", text="hello", masked=False, risk_level=0, created_at=now,
+        conversation_id=conversation.pk,
+        kind=MessageKind.TEXT,
+        sender_id=seeker.pk,
+        sender_role="seeker",
+        client_id="first",
+        text="hello",
+        masked=False,
+        risk_level=0,
+        created_at=now,
     )
-    args = [now, conversation.pk, conversation.pk, MessageKind.TEXT.value, seeker.pk, "seeker", "second", "hello again",
-            False, 0, now]
+    args = [
+        now,
+        conversation.pk,
+        conversation.pk,
+        MessageKind.TEXT.value,
+        seeker.pk,
+        "seeker",
+        "second",
+        "hello again",
+        False,
+        0,
+        now,
+    ]
     for plan in _generic_plans(message_sql._insert_with_next_seq_sql(connection.vendor), args, analyze=False):
         _assert_index_bounded(plan)
     assert Message.objects.get(conversation=conversation, client_id="first").seq == message.seq

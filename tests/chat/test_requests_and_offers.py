@@ -8,7 +8,15 @@ import pytest
 from django.utils import timezone
 
 from chat.dispatch import requests_dispatch
-from chat.models import ChatRequest, Conversation, ConversationStatus, Offer, OfferStatus, RequestPriority, RequestStatus
+from chat.models import (
+    ChatRequest,
+    Conversation,
+    ConversationStatus,
+    Offer,
+    OfferStatus,
+    RequestPriority,
+    RequestStatus,
+)
 from chat.services.offers import offer_accept, offer_decline, offers_expire
 from chat.services.requests import ALREADY_WAITING, request_cancel, request_create, request_widen
 from safety.classifier import Level
@@ -45,11 +53,14 @@ def test_one_open_request_per_seeker():
     assert ChatRequest.objects.filter(seeker=seeker).count() == 1
 
 
-@pytest.mark.parametrize("kwargs, code", [
-    ({"topic_slug": "astrology"}, "unknown_topic"),
-    ({"topic_slug": "anxiety", "listener_alias": "Nobody"}, "unknown_listener"),
-    ({"topic_slug": "anxiety", "note": "x" * 281}, "note_too_long"),
-])
+@pytest.mark.parametrize(
+    "kwargs, code",
+    [
+        ({"topic_slug": "astrology"}, "unknown_topic"),
+        ({"topic_slug": "anxiety", "listener_alias": "Nobody"}, "unknown_listener"),
+        ({"topic_slug": "anxiety", "note": "x" * 281}, "note_too_long"),
+    ],
+)
 def test_bad_request_fields_are_refused_with_codes(kwargs, code):
     with pytest.raises(DomainError) as error:
         request_create(seeker=SeekerFactory(), **kwargs)
@@ -309,11 +320,18 @@ def test_live_positions_agree_with_the_position_selector_for_a_mixed_line(django
 
     now = timezone.now()
     topics = ["anxiety", None, "grief-and-loss", "anxiety", None, "anxiety"]
-    requests = [request_create(seeker=SeekerFactory(), topic_slug=t, now=now + timedelta(seconds=i)) for i, t in enumerate(topics)]
+    requests = [
+        request_create(seeker=SeekerFactory(), topic_slug=t, now=now + timedelta(seconds=i))
+        for i, t in enumerate(topics)
+    ]
     ChatRequest.objects.filter(pk=requests[3].pk).update(priority=RequestPriority.URGENT)
     with collecting_events() as outbox, django_capture_on_commit_callbacks(execute=True):
         queue_positions_notify(now=now)
-    sent = {event["frame"]["request"]["id"]: event["frame"]["request"]["position"] for _, event in outbox if event["frame"]["type"] == "queue.position"}
+    sent = {
+        event["frame"]["request"]["id"]: event["frame"]["request"]["position"]
+        for _, event in outbox
+        if event["frame"]["type"] == "queue.position"
+    }
     for request in requests:
         request.refresh_from_db()
         assert sent[request.pk] == queue_position(request)
@@ -339,7 +357,9 @@ def _flag(seeker, *, level, status="open", age=timedelta(0)):
 )
 def test_a_seeker_flagged_in_the_last_day_goes_to_the_front_of_the_line(flag, expected):
     listener = listener_on_shift(capacity=1)
-    waiting_longer = request_create(seeker=SeekerFactory(), topic_slug="anxiety", now=timezone.now() - timedelta(minutes=10))
+    waiting_longer = request_create(
+        seeker=SeekerFactory(), topic_slug="anxiety", now=timezone.now() - timedelta(minutes=10)
+    )
     seeker = SeekerFactory()
     _flag(seeker, **flag)
     request = request_create(seeker=seeker, topic_slug="anxiety")

@@ -45,7 +45,9 @@ def server(tmp_path_factory):
     cluster = DaphneCluster(
         workdir=tmp_path_factory.mktemp("browser"),
         extra_env={
-            "HEARTH_SCHEDULER_IN_PROCESS": "1", "HEARTH_ANON_SESSIONS_PER_IP": "1000", "HEARTH_LOGIN_RATE_PER_IP": "1000",
+            "HEARTH_SCHEDULER_IN_PROCESS": "1",
+            "HEARTH_ANON_SESSIONS_PER_IP": "1000",
+            "HEARTH_LOGIN_RATE_PER_IP": "1000",
             # The shortest wait for a favourite listener, so "widen to anyone" can be shown in a test.
             "MATCHING_SPECIFIC_LISTENER_WAIT_SECONDS": "10",
         },
@@ -83,7 +85,11 @@ class PageErrors:
 
     def assert_clean(self) -> None:
         # A refused websocket while offline is expected noise, not a page bug.
-        real = [error for error in self.errors if not re.search(r"WebSocket|ERR_INTERNET_DISCONNECTED|Failed to load resource", error)]
+        real = [
+            error
+            for error in self.errors
+            if not re.search(r"WebSocket|ERR_INTERNET_DISCONNECTED|Failed to load resource", error)
+        ]
         assert not real, real
 
 
@@ -154,11 +160,22 @@ def manage_python(server, code: str) -> str:
     return server.cluster.manage("shell", "-v", "0", "-c", code).strip()
 
 
-def create_room(server, *, name: str, audience: str = "adult", capacity: int = 30, moderated_by_demo_listener: bool = True,
-                history: int = 0, hours: bool = False) -> int:
+def create_room(
+    server,
+    *,
+    name: str,
+    audience: str = "adult",
+    capacity: int = 30,
+    moderated_by_demo_listener: bool = True,
+    history: int = 0,
+    hours: bool = False,
+) -> int:
     """A room on the first topic (optionally with the demo listener as moderator, ``history`` earlier
     system notes and weekly opening hours); returns its id."""
-    return int(manage_python(server, f"""
+    return int(
+        manage_python(
+            server,
+            f"""
 import datetime
 from django.utils import timezone
 from rooms.models import Room, RoomMessage, RoomModerator, RoomOpeningHours
@@ -174,7 +191,9 @@ for seq in range(1, {history} + 1):
     RoomMessage.objects.create(room=room, seq=seq, kind="system", text=f"Earlier note {{seq}}", created_at=timezone.now())
 Room.objects.filter(pk=room.pk).update(last_seq={history})
 print(room.pk)
-"""))
+""",
+        )
+    )
 
 
 def listener_signs_in(page) -> None:
@@ -196,7 +215,9 @@ def seeker_opens_rooms(page, *, age: int = 30) -> None:
 
 def create_listener(server, *, username: str, alias: str, password: str) -> None:
     """A second trained, active listener (the demo seed has one)."""
-    manage_python(server, f"""
+    manage_python(
+        server,
+        f"""
 from django.utils import timezone
 from listeners.models import ListenerProfile, ListenerStatus
 from support.models import Role, Topic, User
@@ -209,7 +230,8 @@ profile.trained_at = profile.trained_at or timezone.now()
 profile.approved_for_adults = True
 profile.save()
 profile.topics.set(Topic.objects.filter(is_active=True))
-""")
+""",
+    )
 
 
 def sign_in(page, path: str, username: str, password: str) -> None:

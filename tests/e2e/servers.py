@@ -100,8 +100,14 @@ class DaphneCluster:
         env = _base_env()
         # SAFETY_PRECOMPILE_PATTERNS=0: each test starts several servers, and compiling every rule
         # pattern ahead of use would cost each of them CPU the tests need (first use compiles instead).
-        env.update({"DEBUG": "1", "HEARTH_VAR_DIR": str(self.workdir), "PYTHONUNBUFFERED": "1",
-                    "SAFETY_PRECOMPILE_PATTERNS": "0"})
+        env.update(
+            {
+                "DEBUG": "1",
+                "HEARTH_VAR_DIR": str(self.workdir),
+                "PYTHONUNBUFFERED": "1",
+                "SAFETY_PRECOMPILE_PATTERNS": "0",
+            }
+        )
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
         else:
@@ -125,13 +131,21 @@ class DaphneCluster:
             self.database_url = create_postgres_database(self.postgres_url, self._db_name)
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-            cwd=ROOT, env=self.env(), check=True, timeout=180,
+            cwd=ROOT,
+            env=self.env(),
+            check=True,
+            timeout=180,
         )
 
     def manage(self, *args: str) -> str:
         result = subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env(), check=True, timeout=120,
-            capture_output=True, text=True,
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env(),
+            check=True,
+            timeout=120,
+            capture_output=True,
+            text=True,
         )
         return result.stdout
 
@@ -142,7 +156,10 @@ class DaphneCluster:
         process = subprocess.Popen(
             # support.serve is Daphne with Hearth's websocket size limits (as in production).
             [sys.executable, "-m", "support.serve", "-b", "127.0.0.1", "-p", str(port), "support.asgi:application"],
-            cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         server = DaphneProcess(port=port, process=process, log_path=log_path)
         self.processes.append(server)

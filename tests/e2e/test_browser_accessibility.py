@@ -88,7 +88,9 @@ def test_listener_and_staff_screens_have_no_axe_violations(browser, server):
         assert_no_violations(page, "training module")
         page.get_by_role("button", name="Submit answers").click()
         expect(page.locator("#quiz-error")).to_contain_text("Answer every question")
-        page.evaluate("fetch('/api/v1/session/logout', {method: 'POST', headers: {'X-CSRFToken': document.cookie.match(/csrftoken=([^;]+)/)[1]}})")
+        page.evaluate(
+            "fetch('/api/v1/session/logout', {method: 'POST', headers: {'X-CSRFToken': document.cookie.match(/csrftoken=([^;]+)/)[1]}})"
+        )
         page.goto("/staff/")
         page.get_by_label("Username").fill(STAFF[0])
         page.get_by_label("Password").fill(STAFF[1])

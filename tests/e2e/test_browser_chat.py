@@ -144,7 +144,9 @@ def test_seeker_who_loses_the_network_gets_every_message_once_and_their_own_are_
         expect(seeker.locator("#connection")).to_be_hidden()
         expected = [f"while you were away {n}" for n in range(1, 4)]
         expect(seeker.locator(".msg-theirs .msg-text")).to_have_text(expected)
-        expect(panel(listener).locator(".msg-theirs .msg-text")).to_have_text(["before the drop", "typed while offline"])
+        expect(panel(listener).locator(".msg-theirs .msg-text")).to_have_text(
+            ["before the drop", "typed while offline"]
+        )
         expect(seeker.locator(".msg-mine .msg-state").last).to_have_text(re.compile("Delivered|Read"))
 
         # A second drop and return must not replay anything already shown.
@@ -202,7 +204,9 @@ def test_seeker_whose_waiting_frame_is_lost_still_waits_and_their_first_words_re
         assert dropped, "the test must actually have withheld conversation.waiting"
         seeker.get_by_label("Your message").fill("written while waiting")
         seeker.get_by_label("Your message").press("Enter")
-        expect(seeker.locator(".msg-mine .msg-state").last).to_have_text("Sent — your listener will see it when they join")
+        expect(seeker.locator(".msg-mine .msg-state").last).to_have_text(
+            "Sent — your listener will see it when they join"
+        )
         accept_first_offer(listener)
         expect(seeker.get_by_role("button", name="End chat")).to_be_visible()
         expect(panel(listener).locator(".msg-theirs .msg-text")).to_have_text(["written while waiting"])

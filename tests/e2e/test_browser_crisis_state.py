@@ -47,7 +47,9 @@ def test_crisis_panel_and_guidance_come_back_after_a_reload_with_emergency_servi
         first = resources.locator(".helpline-list li").first
         expect(first).to_contain_text("Emergency services")
         expect(first.get_by_role("link", name="Call Emergency services")).to_have_attribute("href", "tel:911")
-        expect(resources.get_by_role("link", name=re.compile("^Text Crisis Text Line"))).to_have_attribute("href", "sms:741741?&body=HOME")
+        expect(resources.get_by_role("link", name=re.compile("^Text Crisis Text Line"))).to_have_attribute(
+            "href", "sms:741741?&body=HOME"
+        )
         expect(resources).not_to_contain_text("Childhelp")  # a line for children, and this seeker is 24
         guidance = panel(listener).locator(".guidance")
         expect(guidance).to_contain_text("Possible immediate risk")

@@ -119,7 +119,9 @@ def test_listener_transfers_a_chat_to_a_named_colleague_who_then_reports_the_see
         expect(panel(second).locator(".msg-theirs .msg-text").first).to_have_text("my exams start tomorrow")
         expect(first.get_by_role("tab")).to_contain_text("(ended)")
         expect(panel(first)).to_contain_text(f"{SECOND[1]} has taken over this chat")
-        expect(seeker.locator(".chat-log")).to_contain_text(f"{SECOND[1]} has joined and will continue the chat with you.")
+        expect(seeker.locator(".chat-log")).to_contain_text(
+            f"{SECOND[1]} has joined and will continue the chat with you."
+        )
         screenshot(first, "listener-transferred")
 
         # The new listener reports the seeker to the safety team.

@@ -24,7 +24,7 @@ from tests.e2e.browser import (  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.xdist_group("e2e")]
 CRISIS = "i dont want to be alive anymore"
-REASON = "<b>Unkind</b> to a newcomer & \"not ok\""
+REASON = '<b>Unkind</b> to a newcomer & "not ok"'
 
 
 def expect(locator):
@@ -113,7 +113,9 @@ def test_two_seekers_and_a_moderator_share_a_room_with_held_crisis_messages_and_
         resources = seeker_a.locator("#safety-resources")
         expect(resources).to_be_visible()
         expect(resources).to_contain_text("988")
-        expect(resources.get_by_role("link", name="Talk to a listener one-to-one")).to_have_attribute("href", re.compile(r"^/talk/"))
+        expect(resources.get_by_role("link", name="Talk to a listener one-to-one")).to_have_attribute(
+            "href", re.compile(r"^/talk/")
+        )
         expect(seeker_a.locator(".msg-mine .msg-state").last).to_have_text("Held for a moderator")
         screenshot(seeker_a, "room-held-mobile")
         expect(moderator.locator("#held-panel")).to_contain_text(CRISIS)
@@ -164,7 +166,9 @@ def test_two_seekers_and_a_moderator_share_a_room_with_held_crisis_messages_and_
         expect(reports.locator("b")).to_have_count(0)
         assert alias_b not in reports.inner_text()
         # Seeker A reports it without a reason.
-        seeker_a.locator("#room-log li", has_text="welcome both of you").get_by_role("button", name=re.compile("Report")).click()
+        seeker_a.locator("#room-log li", has_text="welcome both of you").get_by_role(
+            "button", name=re.compile("Report")
+        ).click()
         seeker_a.get_by_role("button", name="Send report").click()
         expect(item).to_contain_text("2 reports")
         expect(item.locator(".room-report-reason", has_text="No reason given")).to_have_count(1)

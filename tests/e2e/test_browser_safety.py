@@ -63,7 +63,9 @@ def test_crisis_message_reaches_the_staff_queue_live_and_is_claimed_and_resolved
         expect(item).to_contain_text("claimed by SafetyDesk")
         staff.get_by_role("button", name="Record action").click()
         expect(staff.locator("#action-error")).to_contain_text("A note is required")
-        staff.get_by_label("Note (required)").fill("Listener stayed with them; seeker has the helplines and agreed to call 988.")
+        staff.get_by_label("Note (required)").fill(
+            "Listener stayed with them; seeker has the helplines and agreed to call 988."
+        )
         screenshot(staff, "staff-review")
         staff.get_by_role("button", name="Record action").click()
         expect(staff.locator(".queue-item")).to_have_count(0)

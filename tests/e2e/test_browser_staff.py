@@ -79,7 +79,9 @@ def test_staff_join_a_flagged_chat_write_take_over_and_sanction_with_notes(brows
         staff.get_by_role("button", name="Claim").click()
         expect(item).to_contain_text("claimed by SafetyDesk")
         # Who wrote it, the person's history, the audit trail in words; no seeker helpline band for staff.
-        expect(staff.locator("#detail-who")).to_contain_text(re.compile("The seeker may be (at risk|in immediate danger)"))
+        expect(staff.locator("#detail-who")).to_contain_text(
+            re.compile("The seeker may be (at risk|in immediate danger)")
+        )
         expect(staff.locator("#history-summary")).to_contain_text("No earlier cases, reports or sanctions")
         expect(staff.locator("#audit")).to_contain_text("claimed the item")
         expect(staff.locator("#audit")).to_contain_text("read the person's earlier cases")
@@ -96,7 +98,9 @@ def test_staff_join_a_flagged_chat_write_take_over_and_sanction_with_notes(brows
         expect(seeker.locator(".chat-log")).to_contain_text("safety team has joined")
         live.get_by_label("Your message").fill("Hi, I'm from the Hearth safety team. I'm here with you too.")
         live.get_by_label("Your message").press("Enter")
-        expect(seeker.locator(".msg-staff .msg-text")).to_have_text("Hi, I'm from the Hearth safety team. I'm here with you too.")
+        expect(seeker.locator(".msg-staff .msg-text")).to_have_text(
+            "Hi, I'm from the Hearth safety team. I'm here with you too."
+        )
         expect(listener.locator("[role=tabpanel]:not([hidden]) .msg-staff")).to_be_visible()
         seeker.get_by_label("Your message").fill("thank you")
         seeker.get_by_label("Your message").press("Enter")
@@ -108,7 +112,9 @@ def test_staff_join_a_flagged_chat_write_take_over_and_sanction_with_notes(brows
         staff.get_by_role("button", name="Take over from the listener").click()
         staff.get_by_role("button", name="Yes, take over now").click()
         expect(listener.get_by_role("tab")).to_contain_text("(ended)")
-        expect(listener.locator("[role=tabpanel]:not([hidden])")).to_contain_text("The safety team has taken over this chat.")
+        expect(listener.locator("[role=tabpanel]:not([hidden])")).to_contain_text(
+            "The safety team has taken over this chat."
+        )
         live.get_by_label("Your message").fill("I'm still here.")
         live.get_by_label("Your message").press("Enter")
         expect(seeker.locator(".msg-staff .msg-text").last).to_have_text("I'm still here.")
@@ -126,7 +132,9 @@ def test_staff_join_a_flagged_chat_write_take_over_and_sanction_with_notes(brows
 
         act(staff, "suspend", "Suspended pending a review of this chat.")
         expect(staff.locator("#action-error")).to_contain_text("end date or a review date")
-        act(staff, "suspend", "Suspended pending a review of this chat.", **{"Review on (optional)": "2099-01-01T10:00"})
+        act(
+            staff, "suspend", "Suspended pending a review of this chat.", **{"Review on (optional)": "2099-01-01T10:00"}
+        )
         expect(staff.locator("#audit")).to_contain_text("suspended the person")
         expect(listener.locator("#connection")).to_be_visible()
         lift(staff, "suspension", "Reviewed: the listener followed guidance.")
@@ -135,7 +143,9 @@ def test_staff_join_a_flagged_chat_write_take_over_and_sanction_with_notes(brows
         expect(staff.locator("#audit")).to_contain_text("banned the person")
         expect(seeker.locator("#connection")).to_contain_text(re.compile("session has ended|signed out", re.IGNORECASE))
         lift(staff, "ban", "Ban entered by mistake.")
-        expect(staff.locator("#history-summary")).to_contain_text("2 sanctions (0 in force)")  # the seeker's mute and ban; the suspension was the listener's
+        expect(staff.locator("#history-summary")).to_contain_text(
+            "2 sanctions (0 in force)"
+        )  # the seeker's mute and ban; the suspension was the listener's
         assert run_axe(staff) == []
         staff.errors.assert_clean()
     finally:
@@ -171,10 +181,22 @@ def fake_alert(alert_id: int, *, minutes_ago: float, **overrides) -> dict:
 
     created = datetime.now(UTC) - timedelta(minutes=minutes_ago)
     alert = {
-        "id": alert_id, "level": 3, "level_label": "imminent", "categories": ["self_harm"], "source": "classifier",
-        "subject_role": "seeker", "texts": 1, "listener_paused": False, "status": "open", "claimed_by": None,
-        "notify_round": 0, "reason": "rule:" + "self_harm.plan_with_means_and_timing_" * 3, "excerpt": "",
-        "topic": "anxiety", "conversation": None, "created_at": created.isoformat().replace("+00:00", "Z"),
+        "id": alert_id,
+        "level": 3,
+        "level_label": "imminent",
+        "categories": ["self_harm"],
+        "source": "classifier",
+        "subject_role": "seeker",
+        "texts": 1,
+        "listener_paused": False,
+        "status": "open",
+        "claimed_by": None,
+        "notify_round": 0,
+        "reason": "rule:" + "self_harm.plan_with_means_and_timing_" * 3,
+        "excerpt": "",
+        "topic": "anxiety",
+        "conversation": None,
+        "created_at": created.isoformat().replace("+00:00", "Z"),
     }
     alert.update(overrides)
     return alert
@@ -224,7 +246,9 @@ def test_desk_layout_signals_escalation_and_malformed_frames(browser, server):
         staff.route_web_socket(re.compile(r".*/ws/v1/staff/"), route)
         sign_in(staff, "/staff/", STAFF[0], STAFF[1])
         expect(staff.get_by_role("heading", name="Review queue")).to_be_visible()
-        staff.get_by_role("button", name="Sign out").focus()  # a key press unlocks audio, as a reviewer's first click would
+        staff.get_by_role(
+            "button", name="Sign out"
+        ).focus()  # a key press unlocks audio, as a reviewer's first click would
         staff.keyboard.press("Shift")
         wait_for_hello(1)
 
@@ -233,9 +257,22 @@ def test_desk_layout_signals_escalation_and_malformed_frames(browser, server):
 
         # Three items at once: an imminent one unclaimed for 10 minutes, a listener's held message, an elevated one.
         inject({"type": "alert.created", "alert": fake_alert(990001, minutes_ago=10)})
-        inject({"type": "alert.created", "alert": fake_alert(990002, minutes_ago=0.2, subject_role="listener",
-                                                            categories=["held", "personal_info"], listener_paused=True,
-                                                            level=2, level_label="elevated", texts=2, notify_round=1)})
+        inject(
+            {
+                "type": "alert.created",
+                "alert": fake_alert(
+                    990002,
+                    minutes_ago=0.2,
+                    subject_role="listener",
+                    categories=["held", "personal_info"],
+                    listener_paused=True,
+                    level=2,
+                    level_label="elevated",
+                    texts=2,
+                    notify_round=1,
+                ),
+            }
+        )
         inject({"type": "alert.created", "alert": fake_alert(990003, minutes_ago=0.5, level=2, level_label="elevated")})
         escalated = staff.locator('.queue-item[data-alert="990001"]')
         expect(escalated).to_have_attribute("data-escalated", "true")
@@ -249,10 +286,24 @@ def test_desk_layout_signals_escalation_and_malformed_frames(browser, server):
         # New items sounded and notified once each; the escalated one again. Repeats of the same frame: nothing.
         notified(4)
         inject({"type": "alert.created", "alert": fake_alert(990003, minutes_ago=0.5, level=2, level_label="elevated")})
-        inject({"type": "alert.updated", "alert": fake_alert(990002, minutes_ago=0.2, subject_role="listener", categories=["held"], level=2, level_label="elevated")})
+        inject(
+            {
+                "type": "alert.updated",
+                "alert": fake_alert(
+                    990002,
+                    minutes_ago=0.2,
+                    subject_role="listener",
+                    categories=["held"],
+                    level=2,
+                    level_label="elevated",
+                ),
+            }
+        )
         staff.wait_for_timeout(1500)
         titles = [n["title"] for n in staff.evaluate("window.__notifications")]
-        assert sorted(titles) == sorted(["New imminent alert", "New elevated alert", "New elevated alert", "Unclaimed for about 10 minutes"]), titles
+        assert sorted(titles) == sorted(
+            ["New imminent alert", "New elevated alert", "New elevated alert", "Unclaimed for about 10 minutes"]
+        ), titles
         assert staff.evaluate("window.__tones") > 0
 
         # Muting is visible, remembered, and silences the tone (notifications still come).
@@ -267,9 +318,20 @@ def test_desk_layout_signals_escalation_and_malformed_frames(browser, server):
         expect(staff.locator("#queue-empty")).to_be_visible()
         wait_for_hello(2)
         inject({"type": "alert.created", "alert": fake_alert(990001, minutes_ago=10)})
-        inject({"type": "alert.created", "alert": fake_alert(990002, minutes_ago=0.2, subject_role="listener",
-                                                            categories=["held", "personal_info"], listener_paused=True,
-                                                            level=2, level_label="elevated")})
+        inject(
+            {
+                "type": "alert.created",
+                "alert": fake_alert(
+                    990002,
+                    minutes_ago=0.2,
+                    subject_role="listener",
+                    categories=["held", "personal_info"],
+                    listener_paused=True,
+                    level=2,
+                    level_label="elevated",
+                ),
+            }
+        )
 
         # Malformed frames: a clear message, the queue and the socket stay.
         inject("this is not json")

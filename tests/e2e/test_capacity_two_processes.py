@@ -35,7 +35,10 @@ class Client:
 
     async def connect(self):
         self.ws = await websockets.connect(
-            f"{self.server.ws}/ws/v1/chat/", origin=self.server.http, additional_headers=self.http.ws_headers(), compression=None,
+            f"{self.server.ws}/ws/v1/chat/",
+            origin=self.server.http,
+            additional_headers=self.http.ws_headers(),
+            compression=None,
             max_size=None,
         )
         self.reader = asyncio.create_task(self._read())
@@ -48,7 +51,9 @@ class Client:
                 self.frames.append(frame)
                 self.arrived.set()
                 if frame["type"] == "offer.created" and self.accept_offers:
-                    await self.send({"type": "offer.accept", "offer": frame["offer"]["id"], "ref": f"accept-{frame['offer']['id']}"})
+                    await self.send(
+                        {"type": "offer.accept", "offer": frame["offer"]["id"], "ref": f"accept-{frame['offer']['id']}"}
+                    )
         except websockets.ConnectionClosed:
             pass
 
@@ -127,27 +132,43 @@ async def scenario(first, second) -> dict:
     }
 
 
-def test_ten_seekers_on_two_processes_fill_three_listeners_to_capacity_and_no_further(tmp_path, postgres_url, redis_url):
+def test_ten_seekers_on_two_processes_fill_three_listeners_to_capacity_and_no_further(
+    tmp_path, postgres_url, redis_url
+):
     with DaphneCluster(workdir=tmp_path, postgres_url=postgres_url, redis_url=redis_url) as cluster:
         for alias, password in LISTENERS:
-            cluster.manage("hearth_accounts", "listener", "--alias", alias, "--password", password, "--topics", "anxiety",
-                           "--capacity", str(CAPACITY))
+            cluster.manage(
+                "hearth_accounts",
+                "listener",
+                "--alias",
+                alias,
+                "--password",
+                password,
+                "--topics",
+                "anxiety",
+                "--capacity",
+                str(CAPACITY),
+            )
         first, second = cluster.start(), cluster.start()
         result = asyncio.run(scenario(first, second))
 
         import psycopg
 
         with psycopg.connect(cluster.database_url) as conn:
-            per_listener = dict(conn.execute(
-                "SELECT u.alias, count(*) FROM chat_conversation c JOIN support_user u ON u.id = c.listener_id "
-                "WHERE c.status = 'active' GROUP BY u.alias"
-            ).fetchall())
+            per_listener = dict(
+                conn.execute(
+                    "SELECT u.alias, count(*) FROM chat_conversation c JOIN support_user u ON u.id = c.listener_id "
+                    "WHERE c.status = 'active' GROUP BY u.alias"
+                ).fetchall()
+            )
             matched = conn.execute(
                 "SELECT r.id, r.conversation_id, count(o.id) FILTER (WHERE o.status = 'accepted') "
                 "FROM chat_chatrequest r LEFT JOIN chat_offer o ON o.request_id = r.id "
                 "WHERE r.status = 'matched' GROUP BY r.id, r.conversation_id"
             ).fetchall()
-            waiting = conn.execute("SELECT count(*) FROM chat_chatrequest WHERE status IN ('waiting', 'offered')").fetchone()[0]
+            waiting = conn.execute(
+                "SELECT count(*) FROM chat_chatrequest WHERE status IN ('waiting', 'offered')"
+            ).fetchone()[0]
             requests = conn.execute("SELECT count(*) FROM chat_chatrequest").fetchone()[0]
             accepted_per_listener = conn.execute(
                 "SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM chat_offer o JOIN chat_chatrequest r ON r.id = o.request_id "
@@ -176,7 +197,11 @@ def test_ten_seekers_on_two_processes_fill_three_listeners_to_capacity_and_no_fu
     # Seekers: six told their chat started (their own conversation, with its listener), four still in line.
     started = {}
     for name, frames in result["seekers"].items():
-        mine = {f["conversation"]["id"]: f["conversation"]["peer"]["alias"] for f in frames if f["type"] == "conversation.started"}
+        mine = {
+            f["conversation"]["id"]: f["conversation"]["peer"]["alias"]
+            for f in frames
+            if f["type"] == "conversation.started"
+        }
         assert set(mine) <= {result["requests"][name]}, (name, mine)
         started.update(mine)
     assert len(started) == len(LISTENERS) * CAPACITY

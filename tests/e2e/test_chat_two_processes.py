@@ -32,7 +32,10 @@ class Client:
 
     async def connect(self):
         self.socket = await websockets.connect(
-            f"{self.server.ws}/ws/v1/chat/", origin=self.server.http, additional_headers=self.http.ws_headers(), compression=None
+            f"{self.server.ws}/ws/v1/chat/",
+            origin=self.server.http,
+            additional_headers=self.http.ws_headers(),
+            compression=None,
         )
         self._reader = asyncio.create_task(self._read())
         return await self.expect("hello")
@@ -95,17 +98,23 @@ async def run_scenario(seeker_server, listener_server, cluster):
     sent_by_seeker = []
     for i in range(5):
         client_id = f"s-{uuid.uuid4().hex[:8]}"
-        await seeker.send({"type": "message.send", "conversation": conversation, "client_id": client_id, "text": f"seeker {i}"})
+        await seeker.send(
+            {"type": "message.send", "conversation": conversation, "client_id": client_id, "text": f"seeker {i}"}
+        )
         sent_by_seeker.append((client_id, (await seeker.expect("message.ack"))["seq"]))
     for i in range(3):
-        await listener.send({"type": "message.send", "conversation": conversation, "client_id": f"l-a{i}", "text": f"listener {i}"})
+        await listener.send(
+            {"type": "message.send", "conversation": conversation, "client_id": f"l-a{i}", "text": f"listener {i}"}
+        )
         await listener.expect("message.ack")
 
     # The seeker's connection dies mid-chat; the listener keeps writing.
     await seeker.kill()
     last_seen = max(seeker.messages.get(conversation, {0: None}))
     for i in range(3, 8):
-        await listener.send({"type": "message.send", "conversation": conversation, "client_id": f"l-b{i}", "text": f"listener {i}"})
+        await listener.send(
+            {"type": "message.send", "conversation": conversation, "client_id": f"l-b{i}", "text": f"listener {i}"}
+        )
         await listener.expect("message.ack")
 
     # Reconnect (to the other process this time), resend one unacknowledged message, resume.
@@ -113,7 +122,9 @@ async def run_scenario(seeker_server, listener_server, cluster):
     seeker.frames = asyncio.Queue()
     hello = await seeker.connect()
     assert conversation in [c["id"] for c in hello["conversations"]]
-    await seeker.send({"type": "message.send", "conversation": conversation, "client_id": sent_by_seeker[-1][0], "text": "seeker 4"})
+    await seeker.send(
+        {"type": "message.send", "conversation": conversation, "client_id": sent_by_seeker[-1][0], "text": "seeker 4"}
+    )
     again = await seeker.expect("message.ack")
     assert again["duplicate"] is True and again["seq"] == sent_by_seeker[-1][1]
     after = last_seen
@@ -124,7 +135,9 @@ async def run_scenario(seeker_server, listener_server, cluster):
             after = page["messages"][-1]["seq"]
         if not page["has_more"]:
             break
-    await listener.send({"type": "message.send", "conversation": conversation, "client_id": "l-final", "text": "still here"})
+    await listener.send(
+        {"type": "message.send", "conversation": conversation, "client_id": "l-final", "text": "still here"}
+    )
     await listener.expect("message.ack")
     await asyncio.sleep(0.5)
 

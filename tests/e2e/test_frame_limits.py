@@ -30,9 +30,13 @@ class Socket:
         self.sizes: list[tuple[str, int]] = []
 
     @classmethod
-    async def open(cls, server, http: HttpClient) -> "Socket":
+    async def open(cls, server, http: HttpClient) -> Socket:
         ws = await websockets.connect(
-            f"{server.ws}/ws/v1/chat/", origin=server.http, additional_headers=http.ws_headers(), max_size=None, compression=None
+            f"{server.ws}/ws/v1/chat/",
+            origin=server.http,
+            additional_headers=http.ws_headers(),
+            max_size=None,
+            compression=None,
         )
         socket = cls(ws)
         assert (await socket.expect("hello"))["type"] == "hello"
@@ -104,8 +108,14 @@ async def long_wait_then_match(server, seeker_http, listener_http, count: int) -
     await seeker.expect("conversation.started")
     await seeker.send({"type": "ping", "ref": "still"})
     pong = await seeker.expect("pong")
-    result = {"accepted": accepted, "seqs": seqs, "last_seq": last_seq, "pages": pages, "pong": pong,
-              "sizes": seeker.sizes + listener.sizes}
+    result = {
+        "accepted": accepted,
+        "seqs": seqs,
+        "last_seq": last_seq,
+        "pages": pages,
+        "pong": pong,
+        "sizes": seeker.sizes + listener.sizes,
+    }
     await seeker.ws.close()
     await listener.ws.close()
     return result

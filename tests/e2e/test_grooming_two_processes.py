@@ -76,7 +76,9 @@ async def scenario(listener_server, teen_server):
     return conversation, held, alerts, hold, teen_texts
 
 
-def test_grooming_a_teen_across_processes_is_held_and_alerts_staff_on_both_within_a_second(tmp_path, postgres_url, redis_url):
+def test_grooming_a_teen_across_processes_is_held_and_alerts_staff_on_both_within_a_second(
+    tmp_path, postgres_url, redis_url
+):
     with DaphneCluster(workdir=tmp_path, postgres_url=postgres_url, redis_url=redis_url) as cluster:
         cluster.manage("seed_demo")
         listener_server, teen_server = cluster.start(), cluster.start()
@@ -85,10 +87,15 @@ def test_grooming_a_teen_across_processes_is_held_and_alerts_staff_on_both_withi
         import psycopg
 
         with psycopg.connect(cluster.database_url) as conn:
-            stored = [row[0] for row in conn.execute(
-                "SELECT text FROM chat_message WHERE conversation_id = %s", (conversation,)).fetchall()]
+            stored = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT text FROM chat_message WHERE conversation_id = %s", (conversation,)
+                ).fetchall()
+            ]
             held_rows = conn.execute(
-                "SELECT text FROM safety_heldmessage WHERE conversation_id = %s", (conversation,)).fetchall()
+                "SELECT text FROM safety_heldmessage WHERE conversation_id = %s", (conversation,)
+            ).fetchall()
 
     assert held["duplicate"] is False and held["notice"]
     for alert in alerts:

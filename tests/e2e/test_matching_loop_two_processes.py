@@ -107,7 +107,9 @@ async def teen_approval_withdrawn(listener_server, seeker_server, cluster):
     await teen.expect("conversation.started")
 
     await asyncio.to_thread(
-        cluster.manage, "shell", "-c",
+        cluster.manage,
+        "shell",
+        "-c",
         "from support.models import User; from listeners.services import listener_decide; "
         "staff = User.objects.create(username='mgr', alias='TeamManager', role='staff', is_superuser=True); "
         "listener_decide(staff=staff, listener_id=User.objects.get(username='listener').pk, action='revoke_teens')",
@@ -116,7 +118,9 @@ async def teen_approval_withdrawn(listener_server, seeker_server, cluster):
     assert requeued["conversation"] == conversation and "nothing you did" in requeued["reason_text"]
     left = await _expect_other(listener, "conversation.left", timeout=15)
     assert left["conversation"] == conversation
-    await listener.send({"type": "message.send", "conversation": conversation, "client_id": "after", "text": "still there?"})
+    await listener.send(
+        {"type": "message.send", "conversation": conversation, "client_id": "after", "text": "still there?"}
+    )
     refused = await _expect_other(listener, "error", timeout=10)
     assert refused["code"] == "not_found"
     await teen.close()

@@ -54,7 +54,9 @@ async def scenario(seeker_server, staff_server) -> tuple[dict, dict, int]:
     await _expect(seeker, "hello")
     await seeker.send(json.dumps({"type": "request.create", "topic": "anxiety"}))
     conversation = (await _expect(seeker, "request.created"))["request"]["conversation"]
-    await seeker.send(json.dumps({"type": "message.send", "conversation": conversation, "client_id": "c-1", "text": CRISIS}))
+    await seeker.send(
+        json.dumps({"type": "message.send", "conversation": conversation, "client_id": "c-1", "text": CRISIS})
+    )
     await _expect(seeker, "message.ack")
 
     live = await _expect(staff, "alert.created")

@@ -73,7 +73,9 @@ def test_pages_use_only_local_assets(client, path):
         assert url.startswith(("/", "#")) and not url.startswith("//"), f"external asset on {path}: {url}"
     # Links leave the site only to reach a crisis line: a call, a text or its https page.
     for url in re.findall(r'<a\b[^>]*href="([^"]+)"', html):
-        assert url.startswith(("/", "#", "tel:", "sms:", "https://")) and not url.startswith("//"), f"unexpected link on {path}: {url}"
+        assert url.startswith(("/", "#", "tel:", "sms:", "https://")) and not url.startswith("//"), (
+            f"unexpected link on {path}: {url}"
+        )
 
 
 @pytest.mark.django_db
@@ -125,7 +127,9 @@ def test_static_modules_never_use_innerhtml_or_eval():
     for source in sources:
         text = source.read_text()
         code = re.sub(r"^\s*//.*$", "", text, flags=re.MULTILINE)  # comments may name what we avoid
-        banned = re.search(r"\.(?:innerHTML|outerHTML)\b|insertAdjacentHTML|document\.write|\beval\(|new Function", code)
+        banned = re.search(
+            r"\.(?:innerHTML|outerHTML)\b|insertAdjacentHTML|document\.write|\beval\(|new Function", code
+        )
         assert banned is None, f"{banned.group(0)} in {source.name}"
 
 

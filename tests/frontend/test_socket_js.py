@@ -25,7 +25,7 @@ FILES = {
 
 
 def _serve(route) -> None:
-    path = route.request.url[len(ORIGIN):].split("?")[0]
+    path = route.request.url[len(ORIGIN) :].split("?")[0]
     if path in FILES:
         body, kind = FILES[path]
         route.fulfill(body=body, content_type=kind)
@@ -137,5 +137,7 @@ def test_a_busy_answer_is_sent_again_after_retry_after_and_never_shown_as_not_se
 def test_a_message_held_by_screening_is_shown_as_not_sent_with_the_reason_and_never_resent(run):
     assert run("heldMessageIsNotSentAgain") == {
         "errors": [{"code": "held", "message": "Not delivered.", "retrying": False}],
-        "failed": "held", "pending": 0, "sends": 1,
+        "failed": "held",
+        "pending": 0,
+        "sends": 1,
     }

@@ -8,8 +8,14 @@ from tests.ws import cookie_for
 
 
 async def open_socket(
-    user=None, *, path: str = "/ws/v1/chat/", origin: bytes = b"http://127.0.0.1", ip: str | None = None, app=None,
-    peer: str = "127.0.0.1", host: bytes | None = b"127.0.0.1",
+    user=None,
+    *,
+    path: str = "/ws/v1/chat/",
+    origin: bytes = b"http://127.0.0.1",
+    ip: str | None = None,
+    app=None,
+    peer: str = "127.0.0.1",
+    host: bytes | None = b"127.0.0.1",
 ):
     """Open a socket and return (communicator, accepted). The caller must ``disconnect()``.
 

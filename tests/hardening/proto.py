@@ -50,9 +50,22 @@ class OwnRedis:
     def start(self) -> None:
         log = open(self.workdir / f"redis-{self.port}.log", "ab")
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--daemonize", "no"],
-            stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir,
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=self.workdir,
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -115,10 +128,19 @@ class ResilientClient:
     ACK_JITTER = 0.2
     MAX_RESENDS_IN_FLIGHT = 4
 
-    def __init__(self, servers: list, http: HttpClient, *, name: str, periodic_sync: float | None = None,
-                 path: str = "/ws/v1/chat/", rng: random.Random | None = None,
-                 ack_timeout: float | None = ACK_TIMEOUT, ack_timeout_max: float | None = None,
-                 max_resends_in_flight: int = MAX_RESENDS_IN_FLIGHT):
+    def __init__(
+        self,
+        servers: list,
+        http: HttpClient,
+        *,
+        name: str,
+        periodic_sync: float | None = None,
+        path: str = "/ws/v1/chat/",
+        rng: random.Random | None = None,
+        ack_timeout: float | None = ACK_TIMEOUT,
+        ack_timeout_max: float | None = None,
+        max_resends_in_flight: int = MAX_RESENDS_IN_FLIGHT,
+    ):
         self.servers, self.http, self.name, self.path = servers, http, name, path
         self.periodic_sync = periodic_sync
         self.ack_timeout = ack_timeout  # the first ack wait; None: re-send only after a reconnect
@@ -185,8 +207,13 @@ class ResilientClient:
             server = self.servers[self._server_index % len(self.servers)]
             try:
                 self.socket = await websockets.connect(
-                    f"{server.ws}{self.path}", origin=server.http, additional_headers=self.http.ws_headers(),
-                    compression=None, open_timeout=10, ping_interval=5, ping_timeout=10,
+                    f"{server.ws}{self.path}",
+                    origin=server.http,
+                    additional_headers=self.http.ws_headers(),
+                    compression=None,
+                    open_timeout=10,
+                    ping_interval=5,
+                    ping_timeout=10,
                 )
             except Exception:
                 self._server_index += 1
@@ -245,7 +272,7 @@ class ResilientClient:
     # --- the ack timer (the web app's AckTimer) -----------------------------------
     def ack_wait(self, resends: int) -> float:
         """The wait for an ack after ``resends`` timeout re-sends: doubling up to the cap, ±20 %."""
-        base = min(self.ack_timeout_max, self.ack_timeout * 2 ** resends)
+        base = min(self.ack_timeout_max, self.ack_timeout * 2**resends)
         return base * (1 - self.ACK_JITTER + 2 * self.ACK_JITTER * self.rng.random())
 
     def _new_socket(self) -> None:
@@ -339,8 +366,14 @@ class ResilientClient:
 
     async def sync(self, conversation: int) -> None:
         self.stats.syncs += 1
-        await self._send_raw({"type": "conversation.sync", "conversation": conversation,
-                              "after_seq": self.highest(conversation), "ref": f"sync-{conversation}"})
+        await self._send_raw(
+            {
+                "type": "conversation.sync",
+                "conversation": conversation,
+                "after_seq": self.highest(conversation),
+                "ref": f"sync-{conversation}",
+            }
+        )
 
     def _keep(self, message: dict, *, live: bool) -> None:
         self.messages.setdefault(message["conversation"], {})[message["seq"]] = message
@@ -360,7 +393,9 @@ class ResilientClient:
                 self.stats.resends_after_reconnect += 1
                 await self._transmit(client_id, frame_out, reset=True)
         elif kind in CARRY:
-            conversation = frame["conversation"]["id"] if isinstance(frame["conversation"], dict) else frame["conversation"]
+            conversation = (
+                frame["conversation"]["id"] if isinstance(frame["conversation"], dict) else frame["conversation"]
+            )
             self.conversations.add(conversation)
             for message in frame["messages"]:
                 self._keep(message, live=False)
@@ -424,8 +459,13 @@ class ResilientClient:
 
     async def send_message(self, conversation: int, text: str) -> str:
         client_id = uuid.uuid4().hex
-        frame = {"type": "message.send", "conversation": conversation, "client_id": client_id, "text": text,
-                 "ref": f"send-{client_id}"}
+        frame = {
+            "type": "message.send",
+            "conversation": conversation,
+            "client_id": client_id,
+            "text": text,
+            "ref": f"send-{client_id}",
+        }
         self.pending[client_id] = frame
         self.first_sent_at[client_id] = time.monotonic()
         if self.connected.is_set():

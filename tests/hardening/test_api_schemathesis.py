@@ -25,10 +25,23 @@ CHECKS = "not_a_server_error,response_schema_conformance"
 
 def _run(server, headers: dict[str, str], examples: int, tmp_path: Path, name: str) -> subprocess.CompletedProcess:
     argv = [
-        SCHEMATHESIS, "run", f"{server.http}/api/schema/", "--checks", CHECKS, "--max-examples", str(examples),
-        "--generation-deterministic", "--request-timeout", "10", "--continue-on-failure",
-        "--exclude-path", "/api/v1/session/logout",  # would end the signed-in run's own session
-        "--report", "junit", "--report-junit-path", str(tmp_path / f"{name}.xml"),
+        SCHEMATHESIS,
+        "run",
+        f"{server.http}/api/schema/",
+        "--checks",
+        CHECKS,
+        "--max-examples",
+        str(examples),
+        "--generation-deterministic",
+        "--request-timeout",
+        "10",
+        "--continue-on-failure",
+        "--exclude-path",
+        "/api/v1/session/logout",  # would end the signed-in run's own session
+        "--report",
+        "junit",
+        "--report-junit-path",
+        str(tmp_path / f"{name}.xml"),
     ]
     for key, value in headers.items():
         argv += ["--header", f"{key}: {value}"]

@@ -119,8 +119,13 @@ def world(db):
     room = make_room()
     RoomModerator.objects.create(room=room, listener=listener)
     values = {
-        "conversation": conversation.pk, "flag": flag.pk, "sanction": sanction.pk, "room": room.pk,
-        "listener_alias": listener.alias, "listener_id": users["listener_other"].pk, "module": module.slug if module else "x",
+        "conversation": conversation.pk,
+        "flag": flag.pk,
+        "sanction": sanction.pk,
+        "room": room.pk,
+        "listener_alias": listener.alias,
+        "listener_id": users["listener_other"].pk,
+        "module": module.slug if module else "x",
     }
     return users, values
 
@@ -188,8 +193,12 @@ def test_the_matrix_covers_every_rest_route():
 
     covered = {shape(p) for _, p, _ in REST_MATRIX}
     covered |= {"api/v1/session/anonymous", "api/v1/requests/mine", "api/v1/listeners/shift", "api/v1/favourites/*"}
-    covered |= {shape("api/v1/staff/ratings/{id}/followed-up"), shape("api/v1/staff/listeners/{id}/{action}"),
-                shape("api/v1/rooms/{id}"), shape("api/v1/rooms/{id}/messages")}
+    covered |= {
+        shape("api/v1/staff/ratings/{id}/followed-up"),
+        shape("api/v1/staff/listeners/{id}/{action}"),
+        shape("api/v1/rooms/{id}"),
+        shape("api/v1/rooms/{id}/messages"),
+    }
     routes = {shape(route) for route in walk(get_resolver().url_patterns) if route.startswith("api/v1/")}
     missing = sorted(routes - covered)
     assert not missing, f"routes without a row in REST_MATRIX: {missing}"
@@ -234,9 +243,14 @@ def _build_world():
 
     seeker_a, listener, conversation, flag = flagged_pair()
     users = {
-        "anonymous": None, "seeker_a": seeker_a, "seeker_b": SeekerFactory(), "listener": listener,
-        "listener_other": ListenerFactory(), "listener_teen": ListenerFactory(profile__approved_for_teens=True),
-        "staff": StaffFactory(), "admin": StaffFactory(is_superuser=True),
+        "anonymous": None,
+        "seeker_a": seeker_a,
+        "seeker_b": SeekerFactory(),
+        "listener": listener,
+        "listener_other": ListenerFactory(),
+        "listener_teen": ListenerFactory(profile__approved_for_teens=True),
+        "staff": StaffFactory(),
+        "admin": StaffFactory(is_superuser=True),
     }
     return users, {"conversation": conversation.pk, "room": make_room().pk}
 

@@ -26,7 +26,11 @@ from tests.hardening.conftest import clear_of_window_edge
 
 pytestmark = [pytest.mark.security]
 
-FORGED = {"HTTP_X_FORWARDED_FOR": "198.51.100.1", "HTTP_X_REAL_IP": "198.51.100.2", "HTTP_FORWARDED": "for=198.51.100.3"}
+FORGED = {
+    "HTTP_X_FORWARDED_FOR": "198.51.100.1",
+    "HTTP_X_REAL_IP": "198.51.100.2",
+    "HTTP_FORWARDED": "for=198.51.100.3",
+}
 
 
 def _scope(peer: str, **headers: str) -> dict:
@@ -37,7 +41,10 @@ def _scope(peer: str, **headers: str) -> dict:
 def test_without_both_settings_no_forwarding_header_is_believed(settings, header, proxies):
     settings.CLIENT_IP_HEADER, settings.TRUSTED_PROXIES = header, proxies
     assert client_ip_from_meta({"REMOTE_ADDR": "127.0.0.1", **FORGED}) == "127.0.0.1"
-    assert client_ip_from_scope(_scope("127.0.0.1", **{"x-real-ip": "198.51.100.2", "x-forwarded-for": "1.2.3.4"})) == "127.0.0.1"
+    assert (
+        client_ip_from_scope(_scope("127.0.0.1", **{"x-real-ip": "198.51.100.2", "x-forwarded-for": "1.2.3.4"}))
+        == "127.0.0.1"
+    )
 
 
 def test_the_header_counts_only_on_connections_from_a_trusted_proxy(settings):
@@ -54,7 +61,10 @@ def test_a_proxy_header_that_is_not_an_address_counts_the_proxy(settings):
     settings.CLIENT_IP_HEADER, settings.TRUSTED_PROXIES = "X-Forwarded-For", ["127.0.0.1"]
     assert client_ip_from_meta({"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "not-an-ip"}) == "127.0.0.1"
     # A list: the last entry is the one the trusted proxy added; the others came from the client.
-    assert client_ip_from_meta({"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "6.6.6.6, 203.0.113.4"}) == "203.0.113.4"
+    assert (
+        client_ip_from_meta({"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "6.6.6.6, 203.0.113.4"})
+        == "203.0.113.4"
+    )
 
 
 def test_ignored_forwarding_headers_are_logged_once_per_process(settings, monkeypatch, caplog):
@@ -83,8 +93,12 @@ def test_forged_headers_do_not_give_new_anonymous_sessions(settings):
     statuses = []
     for index in range(5):
         response = Client().post(
-            "/api/v1/session/anonymous", {"age": 30}, content_type="application/json", REMOTE_ADDR="127.0.0.1",
-            HTTP_X_FORWARDED_FOR=f"198.51.100.{index}", HTTP_X_REAL_IP=f"203.0.113.{index}",
+            "/api/v1/session/anonymous",
+            {"age": 30},
+            content_type="application/json",
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{index}",
+            HTTP_X_REAL_IP=f"203.0.113.{index}",
         )
         statuses.append(response.status_code)
     assert statuses == [201, 201, 201, 429, 429]
@@ -96,7 +110,9 @@ def test_one_browser_cannot_start_more_than_its_own_sessions_from_many_addresses
     settings.HEARTH_ANON_SESSIONS_PER_DEVICE = 2
     browser = Client()
     responses = [
-        browser.post("/api/v1/session/anonymous", {"age": 30}, content_type="application/json", REMOTE_ADDR=f"192.0.2.{i}")
+        browser.post(
+            "/api/v1/session/anonymous", {"age": 30}, content_type="application/json", REMOTE_ADDR=f"192.0.2.{i}"
+        )
         for i in range(4)
     ]
     # The first start mints the browser's device cookie; the two after it are counted on it.

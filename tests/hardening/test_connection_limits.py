@@ -108,7 +108,10 @@ async def test_limits_fail_open_when_the_cache_is_unreachable(settings):
 
     settings.HEARTH_WS_SOCKETS_PER_USER = 1
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": f"redis://127.0.0.1:{dead_port()}/0"}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{dead_port()}/0",
+        }
     }
     user = await sync_to_async(SeekerFactory)()
     held = []

@@ -19,11 +19,18 @@ pytestmark = [pytest.mark.security]
 
 
 def test_the_lock_pins_the_installed_versions_of_the_runtime_dependencies():
-    pins = dict(
-        line.split("==", 1) for line in (ROOT / "requirements.lock").read_text().splitlines() if "==" in line
-    )
+    pins = dict(line.split("==", 1) for line in (ROOT / "requirements.lock").read_text().splitlines() if "==" in line)
     pins = {name.lower().replace("_", "-"): value for name, value in pins.items()}
-    for package in ("Django", "channels", "daphne", "channels-redis", "djangorestframework", "psycopg", "Twisted", "autobahn"):
+    for package in (
+        "Django",
+        "channels",
+        "daphne",
+        "channels-redis",
+        "djangorestframework",
+        "psycopg",
+        "Twisted",
+        "autobahn",
+    ):
         assert pins.get(package.lower()) == version(package), f"requirements.lock is stale for {package}: run make lock"
 
 
@@ -53,7 +60,9 @@ def test_every_dependency_in_pyproject_is_pinned_by_the_lock_within_its_range():
 
 def test_make_install_installs_from_the_lock():
     makefile = (ROOT / "Makefile").read_text()
-    install_lines = [line for line in makefile.splitlines() if "pip" in line.lower() and "install" in line and "-e" in line]
+    install_lines = [
+        line for line in makefile.splitlines() if "pip" in line.lower() and "install" in line and "-e" in line
+    ]
     assert install_lines and all("-c requirements.lock" in line for line in install_lines if "LOCK_VENV" not in line)
 
 
@@ -62,7 +71,9 @@ def test_pip_audit_fails_on_a_known_vulnerability(tmp_path):
     lock.write_text("django==3.2.0\n")  # many published advisories (e.g. CVE-2021-31542)
     result = subprocess.run(
         [PIP_AUDIT, "-r", str(lock), "--no-deps", "--strict", "--progress-spinner", "off"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     output = result.stdout + result.stderr
     if "could not be audited" in output or "ConnectionError" in output:

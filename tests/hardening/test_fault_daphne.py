@@ -47,15 +47,22 @@ def _answer_times(writers, marks: dict) -> str:
     phases = {"before SIGTERM": [], "SIGTERM to SIGKILL": [], "after SIGKILL": []}
     for writer in writers:
         for sent_at, waited in writer.stats.answers:
-            phase = ("before SIGTERM" if sent_at < marks["SIGTERM"]
-                     else "SIGTERM to SIGKILL" if sent_at < marks["SIGKILL"] else "after SIGKILL")
+            phase = (
+                "before SIGTERM"
+                if sent_at < marks["SIGTERM"]
+                else "SIGTERM to SIGKILL"
+                if sent_at < marks["SIGKILL"]
+                else "after SIGKILL"
+            )
             phases[phase].append(waited)
     out = []
     for name, values in phases.items():
         values.sort()
         if values:
-            out.append(f"{name}: n={len(values)} p50={values[len(values) // 2]:.1f}s "
-                       f"p95={values[int(len(values) * 0.95)]:.1f}s max={values[-1]:.1f}s")
+            out.append(
+                f"{name}: n={len(values)} p50={values[len(values) // 2]:.1f}s "
+                f"p95={values[int(len(values) * 0.95)]:.1f}s max={values[-1]:.1f}s"
+            )
     return "; ".join(out)
 
 
@@ -76,8 +83,12 @@ async def _diagnose(cluster, stuck) -> dict:
             stored = conn.execute(
                 "SELECT client_id, seq FROM chat_message WHERE client_id = ANY(%s)", (pending,)
             ).fetchall()
-        out[client.name] = {"answers_ping": answers, "pending": len(pending), "stored": stored,
-                            "texts": [client.pending[c]["text"] for c in pending]}
+        out[client.name] = {
+            "answers_ping": answers,
+            "pending": len(pending),
+            "stored": stored,
+            "texts": [client.pending[c]["text"] for c in pending],
+        }
     with psycopg.connect(cluster.database_url) as conn:
         out["postgres"] = conn.execute(
             "SELECT pid, state, wait_event_type, wait_event, now() - xact_start, left(query, 160)"
@@ -124,7 +135,11 @@ async def _scenario(cluster, port: int, pairs_count: int) -> dict:
     diagnosis = await _diagnose(cluster, stuck) if stuck else {}
     stored = await asyncio.to_thread(stored_messages, cluster.database_url, [p[2] for p in pairs])
     while time.monotonic() < deadline:
-        if all(sorted(c.messages.get(conv, {})) == [row[0] for row in stored[conv]] for w, r, conv, _ in pairs for c in (w, r)):
+        if all(
+            sorted(c.messages.get(conv, {})) == [row[0] for row in stored[conv]]
+            for w, r, conv, _ in pairs
+            for c in (w, r)
+        ):
             break
         for _w, r, conv, _ in pairs:
             await r.sync(conv)

@@ -42,8 +42,16 @@ async def _seeker_in_crisis(server, index: int) -> int:
         await _recv_type(ws, "hello")
         await ws.send(json.dumps({"type": "request.create", "topic": "anxiety"}))
         conversation = (await _recv_type(ws, "request.created"))["request"]["conversation"]
-        await ws.send(json.dumps({"type": "message.send", "conversation": conversation, "client_id": f"crisis-{index}",
-                                  "text": f"{CRISIS} ({index})"}))
+        await ws.send(
+            json.dumps(
+                {
+                    "type": "message.send",
+                    "conversation": conversation,
+                    "client_id": f"crisis-{index}",
+                    "text": f"{CRISIS} ({index})",
+                }
+            )
+        )
     return conversation
 
 
@@ -66,10 +74,15 @@ async def _staff_hello(server, http) -> dict:
 
 def test_every_escalation_during_a_redis_outage_is_stored_and_reaches_staff_once_redis_is_back(tmp_path, postgres_url):
     count = size(40, 100)
-    with OwnRedis(tmp_path) as redis, DaphneCluster(
-        workdir=tmp_path, postgres_url=postgres_url, redis_url=redis.url,
-        extra_env={**E2E_ENV, "HEARTH_WS_HEARTBEAT_SECONDS": "1"},
-    ) as cluster:
+    with (
+        OwnRedis(tmp_path) as redis,
+        DaphneCluster(
+            workdir=tmp_path,
+            postgres_url=postgres_url,
+            redis_url=redis.url,
+            extra_env={**E2E_ENV, "HEARTH_WS_HEARTBEAT_SECONDS": "1"},
+        ) as cluster,
+    ):
         cluster.manage("seed_demo")
         servers = [cluster.start(), cluster.start()]
         staff_http = HttpClient(servers[1].http)
@@ -102,7 +115,9 @@ def test_every_escalation_during_a_redis_outage_is_stored_and_reaches_staff_once
 
     assert alive
     flagged_conversations = {conversation for _, conversation in flags}
-    print(f"{len(flagged_conversations)} of {count} crisis messages flagged in the database ({stored_in:.1f}s) with Redis down")
+    print(
+        f"{len(flagged_conversations)} of {count} crisis messages flagged in the database ({stored_in:.1f}s) with Redis down"
+    )
     assert flagged_conversations == set(conversations)
     alert_ids = [alert["id"] for alert in after["alerts"]]
     assert len(alert_ids) == len(set(alert_ids)), "an alert is listed twice"

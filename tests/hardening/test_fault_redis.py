@@ -71,8 +71,13 @@ async def _redis_outage(servers, redis: OwnRedis, database_url: str, *, pairs_co
             converged_at = time.monotonic()
             break
         await asyncio.sleep(0.25)
-    result = {"pairs": pairs, "texts": texts, "outage": back_at - killed_at, "live_probe": live_probe,
-              "converged_after_return": None if converged_at is None else converged_at - back_at}
+    result = {
+        "pairs": pairs,
+        "texts": texts,
+        "outage": back_at - killed_at,
+        "live_probe": live_probe,
+        "converged_after_return": None if converged_at is None else converged_at - back_at,
+    }
     return result
 
 
@@ -92,10 +97,15 @@ def _diagnose(result, stored) -> str:
 
 def test_redis_killed_mid_chat_and_restarted_empty_loses_nothing_acknowledged(tmp_path, postgres_url):
     outage = size(3, 10)
-    with OwnRedis(tmp_path) as redis, DaphneCluster(
-        workdir=tmp_path, postgres_url=postgres_url, redis_url=redis.url,
-        extra_env={**E2E_ENV, "HEARTH_WS_HEARTBEAT_SECONDS": "1"},
-    ) as cluster:
+    with (
+        OwnRedis(tmp_path) as redis,
+        DaphneCluster(
+            workdir=tmp_path,
+            postgres_url=postgres_url,
+            redis_url=redis.url,
+            extra_env={**E2E_ENV, "HEARTH_WS_HEARTBEAT_SECONDS": "1"},
+        ) as cluster,
+    ):
         servers = [cluster.start(), cluster.start()]
 
         async def scenario():
@@ -112,7 +122,9 @@ def test_redis_killed_mid_chat_and_restarted_empty_loses_nothing_acknowledged(tm
 
     assert all(alive), "a Daphne process died during the Redis outage:\n" + logs[-4000:]
     assert all(r.stats.connects >= 2 for _, r, *_ in result["pairs"]), "readers did not reconnect during the outage"
-    assert result["converged_after_return"] is not None, "clients did not converge on the database: " + _diagnose(result, stored)
+    assert result["converged_after_return"] is not None, "clients did not converge on the database: " + _diagnose(
+        result, stored
+    )
     assert result["converged_after_return"] <= CONVERGE_SECONDS, result["converged_after_return"]
     sent_total = acked_total = 0
     for writer, reader, conversation, _ in result["pairs"]:
@@ -179,7 +191,9 @@ def test_a_recipient_overflowing_its_channel_sees_the_gap_and_ends_with_exactly_
     tmp_path, postgres_url, redis_url
 ):
     with DaphneCluster(
-        workdir=tmp_path, postgres_url=postgres_url, redis_url=redis_url,
+        workdir=tmp_path,
+        postgres_url=postgres_url,
+        redis_url=redis_url,
         extra_env={**E2E_ENV, "CHANNEL_LAYER_KIND": "core", "CHANNEL_LAYER_CAPACITY": "1"},
     ) as cluster:
         servers = [cluster.start(), cluster.start()]
@@ -187,7 +201,9 @@ def test_a_recipient_overflowing_its_channel_sees_the_gap_and_ends_with_exactly_
     reader, rows = result["reader"], result["rows"]
     stored_seqs = [row[0] for row in rows]
     live = reader.live.get(result["conversation"], set())
-    print(f"overflow: {len(rows)} stored, {len(live)} delivered live, {reader.stats.gaps} gaps seen, {reader.stats.syncs} syncs")
+    print(
+        f"overflow: {len(rows)} stored, {len(live)} delivered live, {reader.stats.gaps} gaps seen, {reader.stats.syncs} syncs"
+    )
     assert len(live) < len(stored_seqs), "nothing overflowed: the test did not exercise the channel capacity"
     assert reader.stats.gaps >= 1
     assert sorted(reader.messages[result["conversation"]]) == stored_seqs

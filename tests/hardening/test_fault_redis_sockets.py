@@ -25,8 +25,13 @@ CRISIS = "i want to kill myself tonight"
 
 
 async def _open(server, http, path):
-    return await websockets.connect(f"{server.ws}{path}", origin=server.http, additional_headers=http.ws_headers(),
-                                    compression=None, open_timeout=10)
+    return await websockets.connect(
+        f"{server.ws}{path}",
+        origin=server.http,
+        additional_headers=http.ws_headers(),
+        compression=None,
+        open_timeout=10,
+    )
 
 
 async def _recv_type(ws, kind: str, timeout: float) -> dict:
@@ -40,19 +45,34 @@ async def _recv_type(ws, kind: str, timeout: float) -> dict:
 
 
 def test_staff_and_room_sockets_opened_during_a_redis_outage_get_live_events_once_redis_is_back(tmp_path, postgres_url):
-    with OwnRedis(tmp_path) as redis, DaphneCluster(
-        workdir=tmp_path, postgres_url=postgres_url, redis_url=redis.url,
-        extra_env={**E2E_ENV, "HEARTH_WS_HEARTBEAT_SECONDS": str(HEARTBEAT)},
-    ) as cluster:
+    with (
+        OwnRedis(tmp_path) as redis,
+        DaphneCluster(
+            workdir=tmp_path,
+            postgres_url=postgres_url,
+            redis_url=redis.url,
+            extra_env={**E2E_ENV, "HEARTH_WS_HEARTBEAT_SECONDS": str(HEARTBEAT)},
+        ) as cluster,
+    ):
         cluster.manage("seed_demo")
-        room_id = int(cluster.manage("shell", "-v", "0", "-c", """
+        room_id = int(
+            cluster.manage(
+                "shell",
+                "-v",
+                "0",
+                "-c",
+                """
 from rooms.models import Room, RoomModerator
 from support.models import Topic, User
 room = Room.objects.create(topic=Topic.objects.filter(is_active=True).order_by("pk").first(), audience="adult",
                            name="Outage room", capacity=30, guideline="Be kind.")
 RoomModerator.objects.create(room=room, listener=User.objects.get(username="listener"))
 print(room.pk)
-""").strip().splitlines()[-1])
+""",
+            )
+            .strip()
+            .splitlines()[-1]
+        )
         server = cluster.start()
         # Sign-in and anonymous sessions fail closed without Redis: every session is made first.
         staff_http, listener_http, member_http, seeker_http = (HttpClient(server.http) for _ in range(4))
@@ -80,7 +100,9 @@ print(room.pk)
             moderator = await _open(server, listener_http, f"/ws/v1/rooms/{room_id}/")
             await _recv_type(moderator, "room.hello", 15)
             sent_at = time.monotonic()
-            await seeker.send(json.dumps({"type": "message.send", "conversation": conversation, "client_id": "c1", "text": CRISIS}))
+            await seeker.send(
+                json.dumps({"type": "message.send", "conversation": conversation, "client_id": "c1", "text": CRISIS})
+            )
             await moderator.send(json.dumps({"type": "room.message.send", "client_id": "m1", "text": "welcome back"}))
             results = {}
             for name, ws, kind in (("staff", staff, "alert.created"), ("member", member, "room.message.created")):
@@ -101,9 +123,13 @@ print(room.pk)
     assert alert is not None, "the staff socket opened during the outage never got the alert after Redis returned"
     assert alert["alert"]["excerpt"].startswith(CRISIS[:20])
     message, member_seconds = results["member"]
-    assert message is not None, "the room socket opened during the outage never got the room message after Redis returned"
+    assert message is not None, (
+        "the room socket opened during the outage never got the room message after Redis returned"
+    )
     assert message["message"]["text"] == "welcome back"
     # Written two heartbeats after the return, they arrive at once (not after a reconnect or a resync).
     assert max(staff_seconds, member_seconds) <= 2 * HEARTBEAT + 3
-    print(f"events sent {sent_after:.1f}s after Redis returned; staff alert at {staff_seconds:.1f}s, "
-          f"room message at {member_seconds:.1f}s")
+    print(
+        f"events sent {sent_after:.1f}s after Redis returned; staff alert at {staff_seconds:.1f}s, "
+        f"room message at {member_seconds:.1f}s"
+    )

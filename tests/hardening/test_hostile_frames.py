@@ -57,10 +57,30 @@ def malformed_frames(count: int, *, seed: int = 9, socket_types=("message.send",
         lambda: (None, json.dumps({"type": "ping"}).encode()),
         # Known types with missing or ill-typed fields.
         lambda: (json.dumps({"type": rng.choice(socket_types)}), None),
-        lambda: (json.dumps({"type": rng.choice(socket_types), "conversation": rng.choice(["1", -5, 0, 2**63, 1.5, True, [], {}])}), None),
-        lambda: (json.dumps({"type": "message.send", "conversation": 1, "client_id": rng.choice([1, [], None]), "text": "hi"}), None),
-        lambda: (json.dumps({"type": "message.send", "conversation": 1, "client_id": "c", "text": rng.choice([1, [], {}, False])}), None),
-        lambda: (json.dumps({"type": "conversation.sync", "conversation": 1, "after_seq": rng.choice([-1, "0", 1.5, [], True])}), None),
+        lambda: (
+            json.dumps(
+                {"type": rng.choice(socket_types), "conversation": rng.choice(["1", -5, 0, 2**63, 1.5, True, [], {}])}
+            ),
+            None,
+        ),
+        lambda: (
+            json.dumps(
+                {"type": "message.send", "conversation": 1, "client_id": rng.choice([1, [], None]), "text": "hi"}
+            ),
+            None,
+        ),
+        lambda: (
+            json.dumps(
+                {"type": "message.send", "conversation": 1, "client_id": "c", "text": rng.choice([1, [], {}, False])}
+            ),
+            None,
+        ),
+        lambda: (
+            json.dumps(
+                {"type": "conversation.sync", "conversation": 1, "after_seq": rng.choice([-1, "0", 1.5, [], True])}
+            ),
+            None,
+        ),
         lambda: (json.dumps({"type": "typing", "conversation": 1, "active": rng.choice(["yes", 1, None, []])}), None),
     ]
     return [rng.choice(makers)() for _ in range(count)]
@@ -94,14 +114,24 @@ async def test_a_thousand_malformed_frames_on_the_chat_socket_each_get_one_error
     async with connected(seeker) as ws:
         codes = await _flood(ws, malformed_frames(size(FRAMES_QUICK, FRAMES_FULL)))
     assert "internal_error" not in codes, codes
-    for expected in ("malformed_json", "binary_not_supported", "invalid_frame", "missing_type", "unknown_type", "invalid_field"):
+    for expected in (
+        "malformed_json",
+        "binary_not_supported",
+        "invalid_frame",
+        "missing_type",
+        "unknown_type",
+        "invalid_field",
+    ):
         assert codes.get(expected), (expected, codes)
 
 
 async def test_malformed_frames_on_the_staff_socket_each_get_one_error():
     staff = await sync_to_async(StaffFactory)()
     async with connected(staff, path="/ws/v1/staff/") as ws:
-        codes = await _flood(ws, malformed_frames(size(200, 2000), seed=10, socket_types=("flag.claim", "alert.ack", "conversation.join")))
+        codes = await _flood(
+            ws,
+            malformed_frames(size(200, 2000), seed=10, socket_types=("flag.claim", "alert.ack", "conversation.join")),
+        )
     assert "internal_error" not in codes, codes
 
 
@@ -112,7 +142,12 @@ async def test_malformed_frames_on_a_room_socket_each_get_one_error():
     member = await sync_to_async(make_member)(room)
     async with connected(member, path=f"/ws/v1/rooms/{room.pk}/") as ws:
         assert ws.hello["type"] == "room.hello"
-        codes = await _flood(ws, malformed_frames(size(200, 2000), seed=11, socket_types=("room.message.send", "room.history", "room.message.report")))
+        codes = await _flood(
+            ws,
+            malformed_frames(
+                size(200, 2000), seed=11, socket_types=("room.message.send", "room.history", "room.message.report")
+            ),
+        )
     assert "internal_error" not in codes, codes
 
 

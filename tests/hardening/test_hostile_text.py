@@ -19,8 +19,15 @@ from tests.ws import connected, receive_until
 
 pytestmark = [pytest.mark.security]
 
-BAD_TEXTS = ["nul \x00 byte", "lone \ud800 surrogate", "trailing \udfff", "bell \x07", "escape \x1b[31m", "vertical \x0b tab"]
-GOOD_TEXTS = ["tabs\tand\nnew lines\r\n", "emoji 🙂 and ünïcödé", "quote \" and backslash \\"]
+BAD_TEXTS = [
+    "nul \x00 byte",
+    "lone \ud800 surrogate",
+    "trailing \udfff",
+    "bell \x07",
+    "escape \x1b[31m",
+    "vertical \x0b tab",
+]
+GOOD_TEXTS = ["tabs\tand\nnew lines\r\n", "emoji 🙂 and ünïcödé", 'quote " and backslash \\']
 
 
 def _nested(depth: int) -> str:
@@ -61,7 +68,9 @@ def test_rest_text_with_nul_controls_or_lone_surrogates_is_refused_and_not_store
 
 @pytest.mark.django_db
 def test_rest_object_keys_are_held_to_the_same_rule(api_client):
-    response = api_client.post("/api/v1/session/login", json.dumps({"user\x00name": "a", "password": "b"}), content_type="application/json")
+    response = api_client.post(
+        "/api/v1/session/login", json.dumps({"user\x00name": "a", "password": "b"}), content_type="application/json"
+    )
     assert response.status_code == 400 and response.json()["error"] == INVALID_TEXT
 
 
@@ -100,13 +109,25 @@ async def test_socket_frames_with_unstorable_text_get_invalid_text_and_nothing_i
     async with connected(seeker) as socket:
         with caplog.at_level(logging.WARNING):
             for index, text in enumerate(BAD_TEXTS):
-                frame = json.dumps({"type": "message.send", "conversation": conversation.pk, "client_id": f"bad{index}", "text": text, "ref": index})
+                frame = json.dumps(
+                    {
+                        "type": "message.send",
+                        "conversation": conversation.pk,
+                        "client_id": f"bad{index}",
+                        "text": text,
+                        "ref": index,
+                    }
+                )
                 await socket.send_to(text_data=frame)
                 error = await receive_until(socket, "error")
                 assert (error["code"], error["ref"]) == (INVALID_TEXT, index)
-        await socket.send_json_to({"type": "message.send", "conversation": conversation.pk, "client_id": "good", "text": GOOD_TEXTS[0]})
+        await socket.send_json_to(
+            {"type": "message.send", "conversation": conversation.pk, "client_id": "good", "text": GOOD_TEXTS[0]}
+        )
         ack = await receive_until(socket, "message.ack", timeout=30)  # the first screening of a process loads its rules
-    stored = await sync_to_async(list)(Message.objects.filter(conversation=conversation, sender=seeker).values_list("text", flat=True))
+    stored = await sync_to_async(list)(
+        Message.objects.filter(conversation=conversation, sender=seeker).values_list("text", flat=True)
+    )
     assert stored == [GOOD_TEXTS[0].strip()] or stored == [GOOD_TEXTS[0]]
     assert ack["conversation"] == conversation.pk
     assert not [record for record in caplog.records if record.exc_info]

@@ -32,7 +32,11 @@ PRODUCTION_ENV = {
 
 
 async def _chat(servers, secrets: list[str]) -> None:
-    seeker_http, listener_http, staff_http = HttpClient(servers[0].http), HttpClient(servers[1].http), HttpClient(servers[1].http)
+    seeker_http, listener_http, staff_http = (
+        HttpClient(servers[0].http),
+        HttpClient(servers[1].http),
+        HttpClient(servers[1].http),
+    )
     await asyncio.to_thread(seeker_http.start_anonymous, 29)
     await asyncio.to_thread(listener_http.login, "listener", "hearth-demo-listener")
     await asyncio.to_thread(staff_http.login, "safety", "hearth-demo-safety")
@@ -73,7 +77,9 @@ async def _chat(servers, secrets: list[str]) -> None:
 
 def test_no_message_text_session_id_or_token_reaches_the_logs(tmp_path, postgres_url, redis_url):
     secrets: list[str] = ["hearth-demo-listener", "hearth-demo-safety"]
-    with DaphneCluster(workdir=tmp_path, postgres_url=postgres_url, redis_url=redis_url, extra_env=PRODUCTION_ENV) as cluster:
+    with DaphneCluster(
+        workdir=tmp_path, postgres_url=postgres_url, redis_url=redis_url, extra_env=PRODUCTION_ENV
+    ) as cluster:
         cluster.manage("seed_demo", "--force")  # a throwaway instance with DEBUG off
         servers = [cluster.start(), cluster.start()]
         asyncio.run(_chat(servers, secrets))

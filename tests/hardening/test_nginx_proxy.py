@@ -42,8 +42,12 @@ LIMIT = 5
 def nginx_config(*, port: int, upstreams: list[int], workdir: Path) -> str:
     """docs/nginx.conf, made runnable by an ordinary user on a free port without TLS."""
     text = DOC.read_text()
-    text = re.sub(r"upstream hearth \{.*?\}", "upstream hearth {\n" + "".join(
-        f"    server 127.0.0.1:{upstream};\n" for upstream in upstreams) + "}", text, flags=re.S)
+    text = re.sub(
+        r"upstream hearth \{.*?\}",
+        "upstream hearth {\n" + "".join(f"    server 127.0.0.1:{upstream};\n" for upstream in upstreams) + "}",
+        text,
+        flags=re.S,
+    )
     text = text.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{port};")
     text = re.sub(r"^\s*ssl_certificate(_key)?\s.*$\n", "", text, flags=re.M)
     text = text[: text.rindex("server {")]  # the port-80 redirect block
@@ -58,11 +62,11 @@ worker_processes 1;
 events {{ worker_connections 256; }}
 http {{
     access_log off;
-    client_body_temp_path {temp['client_body']};
-    proxy_temp_path {temp['proxy']};
-    fastcgi_temp_path {temp['fastcgi']};
-    uwsgi_temp_path {temp['uwsgi']};
-    scgi_temp_path {temp['scgi']};
+    client_body_temp_path {temp["client_body"]};
+    proxy_temp_path {temp["proxy"]};
+    fastcgi_temp_path {temp["fastcgi"]};
+    uwsgi_temp_path {temp["uwsgi"]};
+    scgi_temp_path {temp["scgi"]};
 {text}
 }}
 """
@@ -75,7 +79,8 @@ class Nginx:
         self.conf.write_text(nginx_config(port=port, upstreams=upstreams, workdir=workdir))
         self.process = subprocess.Popen(
             [NGINX, "-e", str(workdir / "error.log"), "-p", str(workdir), "-c", str(self.conf), "-g", "daemon off;"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -161,7 +166,11 @@ def test_behind_nginx_a_forged_forwarding_header_never_gives_a_new_address(proxi
     clear_of_window_edge()
     statuses = []
     for index in range(LIMIT + 3):
-        forged = {"X-Forwarded-For": f"198.51.100.{index}", "X-Real-IP": f"203.0.113.{index}", "Forwarded": f"for=192.0.2.{index}"}
+        forged = {
+            "X-Forwarded-For": f"198.51.100.{index}",
+            "X-Real-IP": f"203.0.113.{index}",
+            "Forwarded": f"for=192.0.2.{index}",
+        }
         status, body = start_session(port, source="127.0.0.5", headers=forged)
         statuses.append(status)
         if status == 429:
@@ -191,8 +200,15 @@ def test_behind_nginx_a_concurrent_burst_across_two_processes_gets_only_the_limi
     def one(index: int) -> None:
         _, _, cookies = request(port, "GET", "/api/v1/session/csrf", source="127.0.0.4")
         barrier.wait()
-        status, _, _ = request(port, "POST", "/api/v1/session/anonymous", source="127.0.0.4", body={"age": 30},
-                               headers={"X-Forwarded-For": f"198.51.100.{index}"}, cookies=cookies)
+        status, _, _ = request(
+            port,
+            "POST",
+            "/api/v1/session/anonymous",
+            source="127.0.0.4",
+            body={"age": 30},
+            headers={"X-Forwarded-For": f"198.51.100.{index}"},
+            cookies=cookies,
+        )
         results.append(status)
 
     threads = [threading.Thread(target=one, args=(index,)) for index in range(20)]
@@ -206,8 +222,12 @@ def test_behind_nginx_a_concurrent_burst_across_two_processes_gets_only_the_limi
 async def _handshake(port: int, *, source: str, headers: dict[str, str]) -> tuple[int | None, dict | None]:
     """Open an anonymous chat socket through nginx; (close code, error frame sent before it)."""
     async with websockets.connect(
-        f"ws://127.0.0.1:{port}/ws/v1/chat/", origin=f"http://127.0.0.1:{port}", additional_headers=headers,
-        compression=None, open_timeout=10, local_addr=(source, 0),
+        f"ws://127.0.0.1:{port}/ws/v1/chat/",
+        origin=f"http://127.0.0.1:{port}",
+        additional_headers=headers,
+        compression=None,
+        open_timeout=10,
+        local_addr=(source, 0),
     ) as socket:
         error = None
         try:

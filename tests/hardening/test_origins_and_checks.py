@@ -47,7 +47,9 @@ ORIGIN_CASES = [
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("origin,allowed", ORIGIN_CASES)
-async def test_only_configured_origins_open_a_socket_even_when_allowed_hosts_is_broad(monkeypatch, settings, origin, allowed):
+async def test_only_configured_origins_open_a_socket_even_when_allowed_hosts_is_broad(
+    monkeypatch, settings, origin, allowed
+):
     settings.ALLOWED_HOSTS = ["*"]
     app = _app(monkeypatch, CONFIGURED)
     user = await sync_to_async(SeekerFactory)()
@@ -73,7 +75,9 @@ async def test_only_configured_origins_open_a_socket_even_when_allowed_hosts_is_
         (b"https://evil.example", b"127.0.0.1", False),
     ],
 )
-async def test_without_an_origin_list_only_the_sites_own_origin_opens_a_socket(monkeypatch, settings, origin, host, allowed):
+async def test_without_an_origin_list_only_the_sites_own_origin_opens_a_socket(
+    monkeypatch, settings, origin, host, allowed
+):
     settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
     app = _app(monkeypatch, None)
     user = await sync_to_async(SeekerFactory)()
@@ -93,8 +97,12 @@ async def test_behind_a_tls_proxy_the_forwarded_scheme_decides_when_trusted(monk
 
     from tests.ws import cookie_for
 
-    headers = [(b"origin", b"https://hearth.example"), (b"host", b"hearth.example"), (b"x-forwarded-proto", forwarded),
-               (b"cookie", await cookie_for(user))]
+    headers = [
+        (b"origin", b"https://hearth.example"),
+        (b"host", b"hearth.example"),
+        (b"x-forwarded-proto", forwarded),
+        (b"cookie", await cookie_for(user)),
+    ]
     ws = WebsocketCommunicator(app, "/ws/v1/chat/", headers=headers)
     accepted, _ = await ws.connect(timeout=5)
     await ws.disconnect()

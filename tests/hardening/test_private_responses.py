@@ -23,8 +23,13 @@ def _no_store(response) -> bool:
 def test_transcripts_and_conversations_are_never_stored_by_a_cache(api_client):
     seeker, listener, conversation = matched_pair()
     api_client.force_authenticate(seeker)
-    for path in (f"/api/v1/conversations/{conversation.pk}/messages", f"/api/v1/conversations/{conversation.pk}",
-                 "/api/v1/conversations", "/api/v1/me", "/api/v1/reports/mine"):
+    for path in (
+        f"/api/v1/conversations/{conversation.pk}/messages",
+        f"/api/v1/conversations/{conversation.pk}",
+        "/api/v1/conversations",
+        "/api/v1/me",
+        "/api/v1/reports/mine",
+    ):
         response = api_client.get(path)
         assert response.status_code == 200, path
         assert _no_store(response), (path, response.get("Cache-Control"))
@@ -35,8 +40,14 @@ def test_staff_transcripts_flags_and_pages_are_never_stored_by_a_cache():
     staff = StaffFactory()
     client = Client()
     client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
-    for path in ("/api/v1/staff/queue", f"/api/v1/staff/flags/{flag.pk}", f"/api/v1/staff/flags/{flag.pk}/transcript",
-                 f"/api/v1/staff/conversations/{conversation.pk}/transcript", "/staff/", "/talk/"):
+    for path in (
+        "/api/v1/staff/queue",
+        f"/api/v1/staff/flags/{flag.pk}",
+        f"/api/v1/staff/flags/{flag.pk}/transcript",
+        f"/api/v1/staff/conversations/{conversation.pk}/transcript",
+        "/staff/",
+        "/talk/",
+    ):
         response = client.get(path)
         assert response.status_code == 200, path
         assert _no_store(response), (path, response.get("Cache-Control"))
@@ -79,7 +90,9 @@ def test_a_session_that_is_not_remembered_stays_so_after_the_next_request():
 
 def test_staff_sign_in_is_not_changed_by_the_seekers_choice(api_client):
     staff = StaffFactory()
-    response = Client().post("/api/v1/session/login", {"username": staff.username, "password": PASSWORD}, content_type="application/json")
+    response = Client().post(
+        "/api/v1/session/login", {"username": staff.username, "password": PASSWORD}, content_type="application/json"
+    )
     assert int(response.cookies[django_settings.SESSION_COOKIE_NAME]["max-age"]) == django_settings.SESSION_COOKIE_AGE
 
 

@@ -82,7 +82,9 @@ class Hearthish:
             if self.received.count(client_id) < self.answer_from:
                 continue
             self.resent_unanswered.discard(client_id)
-            await socket.send(json.dumps({"type": "message.ack", "client_id": client_id, "seq": seq, "ref": frame.get("ref")}))
+            await socket.send(
+                json.dumps({"type": "message.ack", "client_id": client_id, "seq": seq, "ref": frame.get("ref")})
+            )
 
 
 async def _client(hearth: Hearthish, **options):
@@ -172,6 +174,7 @@ async def test_a_send_queued_on_a_busy_server_is_not_resent_however_long_it_wait
         hearth.handling.clear()  # the server is busy: frames queue unhandled
         first = await client.send_message(7, "one")
         second = await client.send_message(7, "two")
+
         # Five probes go unanswered: long enough for a fixed timeout to have re-sent each several times.
         async def five_probes_or_a_resend():
             while client.stats.probes < 5 and not client.stats.resends_after_timeout:

@@ -80,7 +80,9 @@ class ResumeMachine(RuleBasedStateMachine):
 
     async def _resume(self, side: Side) -> int:
         while True:
-            await side.ws.send_json_to({"type": "conversation.sync", "conversation": self.conversation, "after_seq": side.highest()})
+            await side.ws.send_json_to(
+                {"type": "conversation.sync", "conversation": self.conversation, "after_seq": side.highest()}
+            )
             page = await self._until(side, lambda f: f["type"] == "conversation.messages")
             for message in page["messages"]:
                 side.view[message["seq"]] = message
@@ -117,7 +119,9 @@ class ResumeMachine(RuleBasedStateMachine):
         client_id = uuid.uuid4().hex
 
         async def go():
-            await side.ws.send_json_to({"type": "message.send", "conversation": self.conversation, "client_id": client_id, "text": text})
+            await side.ws.send_json_to(
+                {"type": "message.send", "conversation": self.conversation, "client_id": client_id, "text": text}
+            )
             frame = await self._until(side, lambda f: f["type"] in ("message.ack", "error"))
             assert frame["type"] == "message.ack", frame
             assert frame["client_id"] == client_id and frame["duplicate"] is False
@@ -136,7 +140,9 @@ class ResumeMachine(RuleBasedStateMachine):
         client_id = data.draw(st.sampled_from(sorted(side.acked)))
 
         async def go():
-            await side.ws.send_json_to({"type": "message.send", "conversation": self.conversation, "client_id": client_id, "text": "again"})
+            await side.ws.send_json_to(
+                {"type": "message.send", "conversation": self.conversation, "client_id": client_id, "text": "again"}
+            )
             frame = await self._until(side, lambda f: f["type"] in ("message.ack", "error"))
             assert frame["type"] == "message.ack" and frame["duplicate"] is True, frame
             assert frame["seq"] == side.acked[client_id]
@@ -160,7 +166,9 @@ class ResumeMachine(RuleBasedStateMachine):
         last_seq = self.run(self._resume(side))
         self.counts["resumes"] += 1
         stored = {m.seq: m for m in self._stored() if m.seq <= last_seq}
-        assert sorted(seq for seq in side.view if seq <= last_seq) == sorted(stored), "view after resume != stored prefix"
+        assert sorted(seq for seq in side.view if seq <= last_seq) == sorted(stored), (
+            "view after resume != stored prefix"
+        )
         for seq, message in stored.items():
             assert side.view[seq]["text"] == message.text
             assert side.view[seq]["client_id"] == (message.client_id or None)
@@ -195,12 +203,16 @@ class ResumeMachine(RuleBasedStateMachine):
 
 def test_delivery_invariants_hold_over_generated_connect_send_resend_drop_resume_flush_runs():
     limits = dict(
-        CHAT_RATE_MESSAGES=1_000_000, HEARTH_WS_HANDSHAKES_PER_USER=1_000_000, HEARTH_WS_HANDSHAKES_PER_IP=1_000_000,
+        CHAT_RATE_MESSAGES=1_000_000,
+        HEARTH_WS_HANDSHAKES_PER_USER=1_000_000,
+        HEARTH_WS_HANDSHAKES_PER_IP=1_000_000,
         CHANNEL_LAYERS={"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}},
     )
     with override_settings(**limits):
         ResumeMachine.TestCase.settings = hypothesis_settings(
-            max_examples=size(30, 200), stateful_step_count=size(20, 30), deadline=None,
+            max_examples=size(30, 200),
+            stateful_step_count=size(20, 30),
+            deadline=None,
             suppress_health_check=list(HealthCheck),
             # The CI variant is the same 30 runs every time (its coverage checks below must not
             # depend on luck); the full variant explores freely.

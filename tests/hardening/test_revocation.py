@@ -89,7 +89,9 @@ async def test_a_suspended_listener_is_closed_and_gets_nothing_more_from_the_cha
 
     from listeners.services import listener_decide
 
-    await sync_to_async(listener_decide)(staff=manager, listener_id=listener.pk, action="suspend", note="hardening test")
+    await sync_to_async(listener_decide)(
+        staff=manager, listener_id=listener.pk, action="suspend", note="hardening test"
+    )
     for tab in tabs:
         frames, code, took = await _until_closed(tab)
         _assert_revoked(frames, code, took, "suspended")
@@ -98,7 +100,9 @@ async def test_a_suspended_listener_is_closed_and_gets_nothing_more_from_the_cha
     assert await again.receive_output(timeout=5) == {"type": "websocket.close", "code": CloseCode.ACCESS_REVOKED}
     await again.disconnect()
     await _drain(seeker_ws)
-    await seeker_ws.send_json_to({"type": "message.send", "conversation": conversation.pk, "client_id": "after", "text": "still there?"})
+    await seeker_ws.send_json_to(
+        {"type": "message.send", "conversation": conversation.pk, "client_id": "after", "text": "still there?"}
+    )
     assert (await seeker_ws.receive_json_from(timeout=5))["type"] in {"message.created", "message.ack"}
     await seeker_ws.disconnect()
 

@@ -35,7 +35,9 @@ async def _scenario(server, http, oversize_count: int) -> dict:
     url = f"{server.ws}/ws/v1/chat/"
     headers = http.ws_headers()
     result = {}
-    async with websockets.connect(url, origin=server.http, additional_headers=headers, max_size=None, compression=None) as ws:
+    async with websockets.connect(
+        url, origin=server.http, additional_headers=headers, max_size=None, compression=None
+    ) as ws:
         assert json.loads(await ws.recv())["type"] == "hello"
         await ws.send(json.dumps({"type": "ping", "pad": "x" * (20 * 1024)}))
         reply = json.loads(await ws.recv())
@@ -47,7 +49,9 @@ async def _scenario(server, http, oversize_count: int) -> dict:
     codes = []
     big = "y" * (1024 * 1024)
     for _ in range(oversize_count):
-        async with websockets.connect(url, origin=server.http, additional_headers=headers, max_size=None, compression=None) as ws:
+        async with websockets.connect(
+            url, origin=server.http, additional_headers=headers, max_size=None, compression=None
+        ) as ws:
             await ws.recv()  # hello
             try:
                 await ws.send(json.dumps({"type": "ping", "pad": big}))

@@ -28,7 +28,9 @@ ADMIN = "/admin/login/"
 
 
 def _api_login(client, username, password, ip="192.0.2.10"):
-    return client.post(API, {"username": username, "password": password}, content_type="application/json", REMOTE_ADDR=ip)
+    return client.post(
+        API, {"username": username, "password": password}, content_type="application/json", REMOTE_ADDR=ip
+    )
 
 
 def _admin_login(client, username, password, ip="192.0.2.10"):
@@ -63,7 +65,9 @@ def test_a_concurrent_burst_of_24_tries_checks_at_most_5_passwords(settings, pas
 
     def attempt(index: int) -> None:
         try:
-            request = factory.post(API, REMOTE_ADDR=f"198.51.100.{index}")  # many addresses: only the account limit holds
+            request = factory.post(
+                API, REMOTE_ADDR=f"198.51.100.{index}"
+            )  # many addresses: only the account limit holds
             barrier.wait()
             user = authenticate(request, username=target.username, password=f"guess-{index}")
             outcomes.append("refused" if signin.signin_refusal(request) else ("ok" if user else "wrong"))

@@ -117,9 +117,13 @@ def test_chat_page_shows_the_last_message_of_a_burst_even_when_its_live_frame_is
 def test_chat_page_resends_a_message_whose_frame_was_lost_with_the_same_client_id(browser, server):
     text = "this frame is lost on the way"
     listener_context, listener, seeker_context, seeker, dropper = _matched(
-        browser, server,
-        lambda page: Dropper(page, re.compile(r"/ws/v1/chat/$"),
-                             to_server=lambda frame: frame.get("type") == "message.send" and frame.get("text") == text),
+        browser,
+        server,
+        lambda page: Dropper(
+            page,
+            re.compile(r"/ws/v1/chat/$"),
+            to_server=lambda frame: frame.get("type") == "message.send" and frame.get("text") == text,
+        ),
     )
     try:
         seeker.get_by_label("Your message").fill(text)
@@ -149,7 +153,8 @@ def test_room_page_recovers_a_lost_last_message_and_a_lost_send(browser, server)
     moderator_context, moderator = new_page(browser, server)
     seeker_context, seeker = new_page(browser, server, width=375, height=740)
     dropper = Dropper(
-        seeker, re.compile(rf"/ws/v1/rooms/{room_id}/$"),
+        seeker,
+        re.compile(rf"/ws/v1/rooms/{room_id}/$"),
         to_page=lambda f: f.get("type") == "room.message.created" and f["message"].get("text") == last,
         to_server=lambda f: f.get("type") == "room.message.send" and f.get("text") == mine,
     )
@@ -173,7 +178,10 @@ def test_room_page_recovers_a_lost_last_message_and_a_lost_send(browser, server)
         # The send was dropped: no ack, re-sent with the same client_id after the timeout, shown once.
         expect(moderator.locator("#room-log .msg-text", has_text=mine)).to_have_count(1, timeout=RECOVERY_MS)
         expect(seeker.locator(".msg-mine .msg-state").last).to_have_text("Sent")
-        assert sorted(frame["type"] for frame in dropped(seeker, dropper, 2)) == ["room.message.created", "room.message.send"]
+        assert sorted(frame["type"] for frame in dropped(seeker, dropper, 2)) == [
+            "room.message.created",
+            "room.message.send",
+        ]
         seeker.wait_for_timeout(1500)
         expect(seeker.locator("#room-log .msg-text", has_text=mine)).to_have_count(1)
     finally:

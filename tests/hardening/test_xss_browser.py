@@ -32,10 +32,9 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
-from safety.classifier import mask_personal_info
 import websockets
 
+from safety.classifier import mask_personal_info
 from tests.e2e.browser import STAFF, TIMEOUT_MS, _require_browser, browser, manage_python  # noqa: F401 (browser: fixture)
 from tests.e2e.servers import DaphneCluster, HttpClient
 
@@ -115,8 +114,14 @@ TEMPLATES = [
 WRAPPERS = ["{p}", "hi {p}", "</p>{p}<p>", "\"'>{p}"]
 # Short ones for aliases (at most 40 characters, unique).
 ALIAS_TEMPLATES = [
-    "<img src=x onerror={s}>", "<svg onload={s}>", "<script>{s}</script>", '"><img src=x onerror={s}>',
-    "javascript:{s}", "{{{{constructor.constructor('{s}')()}}}}"[:38], "<x onclick={s}>", "<b onmouseover={s}>",
+    "<img src=x onerror={s}>",
+    "<svg onload={s}>",
+    "<script>{s}</script>",
+    '"><img src=x onerror={s}>',
+    "javascript:{s}",
+    "{{{{constructor.constructor('{s}')()}}}}"[:38],
+    "<x onclick={s}>",
+    "<b onmouseover={s}>",
 ]
 
 
@@ -173,8 +178,12 @@ def server(tmp_path_factory):
     cluster = DaphneCluster(
         workdir=tmp_path_factory.mktemp("xss"),
         extra_env={
-            "HEARTH_SCHEDULER_IN_PROCESS": "0", "HEARTH_ANON_SESSIONS_PER_IP": "1000", "HEARTH_LOGIN_RATE_PER_IP": "1000",
-            "CHAT_RATE_MESSAGES": "100000", "SAFETY_REPORTS_PER_HOUR": "100000", "ROOMS_JOIN_HISTORY": "250",
+            "HEARTH_SCHEDULER_IN_PROCESS": "0",
+            "HEARTH_ANON_SESSIONS_PER_IP": "1000",
+            "HEARTH_LOGIN_RATE_PER_IP": "1000",
+            "CHAT_RATE_MESSAGES": "100000",
+            "SAFETY_REPORTS_PER_HOUR": "100000",
+            "ROOMS_JOIN_HISTORY": "250",
         },
     )
     cluster.prepare()
@@ -193,7 +202,9 @@ def _setup(server) -> dict:
     seeker_http = HttpClient(server.http)
     me = seeker_http.start_anonymous(30)
     listener_alias, seeker_alias = LISTENER_ALIAS, SEEKER_ALIAS
-    out = manage_python(server, f"""
+    out = manage_python(
+        server,
+        f"""
 import json
 from django.utils import timezone
 from chat.models import Conversation, ConversationStatus
@@ -226,20 +237,33 @@ RoomMessage.objects.bulk_create([RoomMessage(room=room, seq=i + 1, sender=member
                                  for i, text in enumerate(texts)])
 Room.objects.filter(pk=room.pk).update(last_seq=len(texts))
 print(json.dumps({{"conversation": conversation.pk, "room": room.pk}}))
-""")
+""",
+    )
     ids = json.loads(out.splitlines()[-1])
     listener_http = HttpClient(server.http)
     listener_http.login(*LISTENER_LOGIN)
 
     async def chat():
         # The seeker's payloads go through the real chat socket, the listener answers each with a report.
-        async with websockets.connect(f"{server.ws}/ws/v1/chat/", origin=server.http,
-                                      additional_headers=seeker_http.ws_headers(), compression=None) as ws:
+        async with websockets.connect(
+            f"{server.ws}/ws/v1/chat/",
+            origin=server.http,
+            additional_headers=seeker_http.ws_headers(),
+            compression=None,
+        ) as ws:
             acks = {}
             client_ids = [uuid.uuid4().hex for _ in texts]
             for client_id, text in zip(client_ids, texts):
-                await ws.send(json.dumps({"type": "message.send", "conversation": ids["conversation"],
-                                          "client_id": client_id, "text": text}))
+                await ws.send(
+                    json.dumps(
+                        {
+                            "type": "message.send",
+                            "conversation": ids["conversation"],
+                            "client_id": client_id,
+                            "text": text,
+                        }
+                    )
+                )
             while len(acks) < len(texts):
                 frame = json.loads(await asyncio.wait_for(ws.recv(), 30))
                 if frame["type"] == "message.ack":
@@ -249,12 +273,18 @@ print(json.dumps({{"conversation": conversation.pk, "room": room.pk}}))
 
     async def room_reports():
         # The seeker reports every room message through the room socket, each with a payload as the reason.
-        async with websockets.connect(f"{server.ws}/ws/v1/rooms/{ids['room']}/", origin=server.http,
-                                      additional_headers=seeker_http.ws_headers(), compression=None) as ws:
+        async with websockets.connect(
+            f"{server.ws}/ws/v1/rooms/{ids['room']}/",
+            origin=server.http,
+            additional_headers=seeker_http.ws_headers(),
+            compression=None,
+        ) as ws:
             hello = json.loads(await asyncio.wait_for(ws.recv(), 30))
             assert hello["type"] == "room.hello", hello
             for seq, reason in enumerate(texts, start=1):
-                await ws.send(json.dumps({"type": "room.message.report", "seq": seq, "reason": reason, "ref": f"r{seq}"}))
+                await ws.send(
+                    json.dumps({"type": "room.message.report", "seq": seq, "reason": reason, "ref": f"r{seq}"})
+                )
             acked = set()
             while len(acked) < len(texts):
                 frame = json.loads(await asyncio.wait_for(ws.recv(), 30))
@@ -268,19 +298,37 @@ print(json.dumps({{"conversation": conversation.pk, "room": room.pk}}))
         pool.submit(asyncio.run, room_reports()).result()
     for index, (seq, text) in enumerate(zip(seqs, texts)):
         # The first report is a risk report: it makes the flag an alert in the staff queue.
-        status, body = listener_http.request("POST", "/api/v1/reports", {
-            "conversation": ids["conversation"], "seq": seq, "reason": "self_harm_risk" if index == 0 else "other", "text": text})
+        status, body = listener_http.request(
+            "POST",
+            "/api/v1/reports",
+            {
+                "conversation": ids["conversation"],
+                "seq": seq,
+                "reason": "self_harm_risk" if index == 0 else "other",
+                "text": text,
+            },
+        )
         assert status in (200, 201), body
-    stored = json.loads(manage_python(server, f"""
+    stored = json.loads(
+        manage_python(
+            server,
+            f"""
 import json
 from chat.models import Message
-print(json.dumps([m.text for m in Message.objects.filter(conversation_id={ids['conversation']}, kind="text").order_by("seq")]))
-""").splitlines()[-1])
-    reasons = json.loads(manage_python(server, f"""
+print(json.dumps([m.text for m in Message.objects.filter(conversation_id={ids["conversation"]}, kind="text").order_by("seq")]))
+""",
+        ).splitlines()[-1]
+    )
+    reasons = json.loads(
+        manage_python(
+            server,
+            f"""
 import json
 from rooms.models import RoomMessageReport
-print(json.dumps([r.reason for r in RoomMessageReport.objects.filter(message__room_id={ids['room']}).order_by("message__seq")]))
-""").splitlines()[-1])
+print(json.dumps([r.reason for r in RoomMessageReport.objects.filter(message__room_id={ids["room"]}).order_by("message__seq")]))
+""",
+        ).splitlines()[-1]
+    )
     assert len(reasons) == len(texts)
     return {**ids, "texts": texts, "stored": stored, "reasons": reasons, "seeker_cookies": seeker_http.cookies}
 
@@ -433,5 +481,16 @@ def test_room_payloads_render_as_text_for_the_moderating_listener(browser, serve
 def test_the_payload_list_is_the_promised_size_and_variety():
     everything = payloads(200)
     assert len(set(everything)) == 200
-    for needle in ("<script>", "onerror=", "onload=", "javascript:", '">', "<iframe srcdoc", "{{", "&#60;", "%3C", "\uff1c"):
+    for needle in (
+        "<script>",
+        "onerror=",
+        "onload=",
+        "javascript:",
+        '">',
+        "<iframe srcdoc",
+        "{{",
+        "&#60;",
+        "%3C",
+        "\uff1c",
+    ):
         assert any(needle in p for p in everything), needle

@@ -43,9 +43,7 @@ def client_for(user):
 
 def correct_answers(slug: str) -> dict[str, int]:
     module = TrainingModule.objects.get(slug=slug)
-    return {
-        str(question.pk): question.options.get(is_correct=True).pk for question in module.questions.all()
-    }
+    return {str(question.pk): question.options.get(is_correct=True).pk for question in module.questions.all()}
 
 
 def wrong_answers(slug: str, *, wrong: int) -> dict[str, int]:

@@ -17,7 +17,9 @@ def _refused(alias: str) -> str:
     return caught.value.extra["fields"]["alias"][0]
 
 
-@pytest.mark.parametrize("alias", ["HearthStaff", "SafetyTeam", "Adm1n", "Saf3tyDesk", "TheModerator", "H3arthHelp", "Mod"])
+@pytest.mark.parametrize(
+    "alias", ["HearthStaff", "SafetyTeam", "Adm1n", "Saf3tyDesk", "TheModerator", "H3arthHelp", "Mod"]
+)
 def test_names_that_suggest_the_team_are_refused_however_spelled(alias):
     assert "reserved" in _refused(alias)
 

@@ -54,7 +54,11 @@ def test_accept_racing_shift_end_either_opens_the_chat_or_withdraws_the_offer():
         now = timezone.now()
         conversation = Conversation.objects.create(seeker=seeker, topic=topic())
         request = ChatRequest.objects.create(
-            seeker=seeker, conversation=conversation, topic=topic(), age_group="adult", queued_at=now,
+            seeker=seeker,
+            conversation=conversation,
+            topic=topic(),
+            age_group="adult",
+            queued_at=now,
             status=RequestStatus.OFFERED,
         )
         offer = Offer.objects.create(request=request, listener=listener, expires_at=now + timedelta(seconds=30))

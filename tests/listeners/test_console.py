@@ -28,8 +28,11 @@ LISTENER_ENDPOINTS = [
 def waiting(seeker, slug):
     conversation = Conversation.objects.create(seeker=seeker, topic=topic(slug) if slug else None)
     return ChatRequest.objects.create(
-        seeker=seeker, conversation=conversation, topic=topic(slug) if slug else None,
-        age_group=seeker.age_group, queued_at=timezone.now(),
+        seeker=seeker,
+        conversation=conversation,
+        topic=topic(slug) if slug else None,
+        age_group=seeker.age_group,
+        queued_at=timezone.now(),
     )
 
 
@@ -55,8 +58,16 @@ def test_console_shows_this_listeners_own_state(listener):
     open_shift(other)
     open_shift(listener, topics=("anxiety", "sleep"), capacity=2)
     seeker = SeekerFactory()
-    mine = Conversation.objects.create(seeker=seeker, listener=listener, topic=topic(), status=ConversationStatus.ACTIVE, started_at=timezone.now())
-    Conversation.objects.create(seeker=SeekerFactory(), listener=other, topic=topic(), status=ConversationStatus.ACTIVE, started_at=timezone.now())
+    mine = Conversation.objects.create(
+        seeker=seeker, listener=listener, topic=topic(), status=ConversationStatus.ACTIVE, started_at=timezone.now()
+    )
+    Conversation.objects.create(
+        seeker=SeekerFactory(),
+        listener=other,
+        topic=topic(),
+        status=ConversationStatus.ACTIVE,
+        started_at=timezone.now(),
+    )
     request = waiting(SeekerFactory(), "anxiety")
     Offer.objects.create(request=request, listener=listener, expires_at=timezone.now() + timedelta(seconds=30))
     waiting(SeekerFactory(), "sleep")
@@ -69,8 +80,11 @@ def test_console_shows_this_listeners_own_state(listener):
     assert [conversation["id"] for conversation in body["conversations"]] == [mine.pk]
     assert [offer["id"] for offer in body["offers"]] == [request.offers.get().pk]
     assert body["queue_sizes"] == {
-        "topics": {"anxiety": 1, "sleep": 1}, "any_topic": 1, "total": 3,
-        "urgent": {"topics": {"anxiety": 0, "sleep": 0}, "any_topic": 0, "total": 0}, "takeable": 3,
+        "topics": {"anxiety": 1, "sleep": 1},
+        "any_topic": 1,
+        "total": 3,
+        "urgent": {"topics": {"anxiety": 0, "sleep": 0}, "any_topic": 0, "total": 0},
+        "takeable": 3,
     }
     assert body["training"]["required_total"] == 6
     assert body["stats"]["daily_cap"] >= 1
@@ -110,8 +124,12 @@ async def test_listeners_on_shift_get_queue_sizes_when_the_line_changes():
         assert await sync_to_async(queue_sizes_notify)() == 1
         frame = await receive_until(socket, "queue.sizes")
         assert frame == {
-            "type": "queue.sizes", "topics": {"anxiety": 1}, "any_topic": 0, "total": 1,
-            "urgent": {"topics": {"anxiety": 0}, "any_topic": 0, "total": 0}, "takeable": 1,
+            "type": "queue.sizes",
+            "topics": {"anxiety": 1},
+            "any_topic": 0,
+            "total": 1,
+            "urgent": {"topics": {"anxiety": 0}, "any_topic": 0, "total": 0},
+            "takeable": 1,
         }
         # Unchanged numbers are not re-sent.
         assert await sync_to_async(queue_sizes_notify)() == 0

@@ -52,7 +52,9 @@ def test_each_decision_is_also_in_the_safety_audit_trail(manager, listener):
 @pytest.mark.django_db
 def test_approval_alone_does_not_let_an_untrained_listener_take_chats(manager, pending_listener):
     decide(client_for(manager), pending_listener.pk, "approve")
-    response = client_for(pending_listener).post("/api/v1/listeners/shift", {"topics": ["anxiety"], "capacity": 1}, format="json")
+    response = client_for(pending_listener).post(
+        "/api/v1/listeners/shift", {"topics": ["anxiety"], "capacity": 1}, format="json"
+    )
     assert response.json()["error"] == "not_trained"
 
 
@@ -61,7 +63,9 @@ def test_manager_rejects_an_applicant_who_then_cannot_take_shifts_even_when_trai
     assert decide(client_for(manager), pending_listener.pk, "reject", "Not a fit").json()["status"] == "rejected"
     pass_all_core(pending_listener)
     assert ListenerProfile.objects.get(user=pending_listener).status == ListenerStatus.REJECTED
-    response = client_for(pending_listener).post("/api/v1/listeners/shift", {"topics": ["anxiety"], "capacity": 1}, format="json")
+    response = client_for(pending_listener).post(
+        "/api/v1/listeners/shift", {"topics": ["anxiety"], "capacity": 1}, format="json"
+    )
     assert response.status_code == 403
     assert response.json()["error"] == "not_approved"
 
@@ -98,7 +102,9 @@ def test_teen_approval_needs_the_teen_module(manager, listener):
     assert response.status_code == 409
     assert response.json()["error"] == "teen_training_incomplete"
     client_for(listener).post(
-        "/api/v1/listeners/training/supporting-teens/attempts", {"answers": correct_answers("supporting-teens")}, format="json"
+        "/api/v1/listeners/training/supporting-teens/attempts",
+        {"answers": correct_answers("supporting-teens")},
+        format="json",
     )
     assert decide(client, listener.pk, "approve-teens").status_code == 200
     assert ListenerProfile.objects.get(user=listener).approved_for_teens is True
@@ -116,11 +122,14 @@ def test_staff_list_filters_by_status(manager, pending_listener, listener):
 def test_suspend_then_reinstate(manager, listener):
     client = client_for(manager)
     assert decide(client, listener.pk, "suspend", "Reports of rudeness").json()["status"] == "suspended"
-    response = client_for(listener).post("/api/v1/listeners/shift", {"topics": ["anxiety"], "capacity": 1}, format="json")
+    response = client_for(listener).post(
+        "/api/v1/listeners/shift", {"topics": ["anxiety"], "capacity": 1}, format="json"
+    )
     assert response.json()["error"] == "suspended"
     assert decide(client, listener.pk, "reinstate", "Reviewed").json()["status"] == "active"
     assert list(ListenerDecision.objects.filter(listener=listener).order_by("pk").values_list("action", flat=True)) == [
-        "suspend", "reinstate",
+        "suspend",
+        "reinstate",
     ]
 
 
@@ -130,13 +139,23 @@ def test_suspension_removes_the_listener_from_the_pool_at_once(manager, listener
     now = timezone.now()
     # One active chat and one pending offer.
     seeker_a, seeker_b = SeekerFactory(), SeekerFactory()
-    active = Conversation.objects.create(seeker=seeker_a, listener=listener, topic=topic(), status=ConversationStatus.ACTIVE, started_at=now)
+    active = Conversation.objects.create(
+        seeker=seeker_a, listener=listener, topic=topic(), status=ConversationStatus.ACTIVE, started_at=now
+    )
     waiting = Conversation.objects.create(seeker=seeker_b, topic=topic())
-    request = ChatRequest.objects.create(seeker=seeker_b, conversation=waiting, topic=topic(), age_group="adult",
-                                         queued_at=now, status=RequestStatus.OFFERED)
+    request = ChatRequest.objects.create(
+        seeker=seeker_b,
+        conversation=waiting,
+        topic=topic(),
+        age_group="adult",
+        queued_at=now,
+        status=RequestStatus.OFFERED,
+    )
     offer = Offer.objects.create(request=request, listener=listener, expires_at=now + timezone.timedelta(seconds=30))
 
-    listener_decide(staff=manager, listener_id=listener.pk, action=DecisionAction.SUSPEND, note="Serious report", now=now)
+    listener_decide(
+        staff=manager, listener_id=listener.pk, action=DecisionAction.SUSPEND, note="Serious report", now=now
+    )
 
     shift.refresh_from_db()
     assert shift.ended_at == now and shift.end_reason == ShiftEndReason.SUSPENDED

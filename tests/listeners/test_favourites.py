@@ -11,10 +11,20 @@ from tests.listeners.conftest import client_for
 
 def talked(seeker, listener):
     now = timezone.now()
-    conversation = Conversation.objects.create(seeker=seeker, listener=listener, topic=topic(), status="ended", started_at=now)
-    request = ChatRequest.objects.create(seeker=seeker, conversation=conversation, topic=topic(), age_group="adult",
-                                         queued_at=now, status=RequestStatus.MATCHED)
-    Offer.objects.create(request=request, listener=listener, status=OfferStatus.ACCEPTED, expires_at=now, answered_at=now)
+    conversation = Conversation.objects.create(
+        seeker=seeker, listener=listener, topic=topic(), status="ended", started_at=now
+    )
+    request = ChatRequest.objects.create(
+        seeker=seeker,
+        conversation=conversation,
+        topic=topic(),
+        age_group="adult",
+        queued_at=now,
+        status=RequestStatus.MATCHED,
+    )
+    Offer.objects.create(
+        request=request, listener=listener, status=OfferStatus.ACCEPTED, expires_at=now, answered_at=now
+    )
 
 
 @pytest.mark.django_db
@@ -92,6 +102,11 @@ def test_profile_patch_validates_its_fields(listener):
     client = client_for(listener)
     assert client.patch("/api/v1/listeners/me", {"accepts_direct_requests": "no"}, format="json").status_code == 400
     assert client.patch("/api/v1/listeners/me", {}, format="json").status_code == 400
-    assert client.patch("/api/v1/listeners/me", {"topics": ["astrology"]}, format="json").json()["error"] == "unknown_topic"
-    body = client.patch("/api/v1/listeners/me", {"bio": "Night owl, good with worries.", "topics": ["sleep"]}, format="json").json()
+    assert (
+        client.patch("/api/v1/listeners/me", {"topics": ["astrology"]}, format="json").json()["error"]
+        == "unknown_topic"
+    )
+    body = client.patch(
+        "/api/v1/listeners/me", {"bio": "Night owl, good with worries.", "topics": ["sleep"]}, format="json"
+    ).json()
     assert body["bio"] == "Night owl, good with worries." and body["topics"] == ["sleep"]

@@ -16,8 +16,12 @@ from tests.ws import connected, receive_until
 def ended_chat(listener, seeker, *, status=ConversationStatus.ENDED, started=True):
     now = timezone.now()
     return Conversation.objects.create(
-        seeker=seeker, listener=listener if started else None, topic=topic(), status=status,
-        started_at=now - timedelta(minutes=20) if started else None, ended_at=now if status == ConversationStatus.ENDED else None,
+        seeker=seeker,
+        listener=listener if started else None,
+        topic=topic(),
+        status=status,
+        started_at=now - timedelta(minutes=20) if started else None,
+        ended_at=now if status == ConversationStatus.ENDED else None,
     )
 
 
@@ -83,13 +87,18 @@ def test_comment_is_limited_to_1000_characters(listener, seeker):
     response = client_for(seeker).post(url(conversation), {"score": 4, "comment": "x" * 1001}, format="json")
     assert response.status_code == 400
     assert response.json()["error"] == "comment_too_long"
-    assert client_for(seeker).post(url(conversation), {"score": 4, "comment": "x" * 1000}, format="json").status_code == 201
+    assert (
+        client_for(seeker).post(url(conversation), {"score": 4, "comment": "x" * 1000}, format="json").status_code
+        == 201
+    )
 
 
 @pytest.mark.django_db
 def test_contact_details_in_a_comment_are_hidden_before_the_listener_sees_them(listener, seeker):
     conversation = ended_chat(listener, seeker)
-    rating = rating_create(seeker=seeker, conversation_id=conversation.pk, score=5, comment="thanks! email me at sam.h@example.com")
+    rating = rating_create(
+        seeker=seeker, conversation_id=conversation.pk, score=5, comment="thanks! email me at sam.h@example.com"
+    )
     assert "sam.h@example.com" not in rating.comment
     ListenerProfile.objects.filter(user=listener).update(feedback_released_through=timezone.now())
     feedback = client_for(listener).get("/api/v1/listeners/me/feedback").json()
@@ -101,7 +110,12 @@ def test_a_crisis_comment_raises_a_safety_flag(listener, seeker):
     from safety.models import SafetyFlag
 
     conversation = ended_chat(listener, seeker)
-    rating_create(seeker=seeker, conversation_id=conversation.pk, score=3, comment="it helped but I still want to kill myself tonight")
+    rating_create(
+        seeker=seeker,
+        conversation_id=conversation.pk,
+        score=3,
+        comment="it helped but I still want to kill myself tonight",
+    )
     flag = SafetyFlag.objects.get(conversation=conversation)
     assert flag.subject_id == seeker.pk
     assert flag.level >= 2
@@ -113,9 +127,17 @@ async def test_rate_frame_answers_conversation_rated():
     seeker = await sync_to_async(SeekerFactory)()
     conversation = await sync_to_async(ended_chat)(listener, seeker)
     async with connected(seeker) as socket:
-        await socket.send_json_to({"type": "conversation.rate", "conversation": conversation.pk, "score": 4, "comment": "kind", "ref": 7})
+        await socket.send_json_to(
+            {"type": "conversation.rate", "conversation": conversation.pk, "score": 4, "comment": "kind", "ref": 7}
+        )
         frame = await receive_until(socket, "conversation.rated")
-        assert frame == {"type": "conversation.rated", "conversation": conversation.pk, "score": 4, "comment": "kind", "ref": 7}
+        assert frame == {
+            "type": "conversation.rated",
+            "conversation": conversation.pk,
+            "score": 4,
+            "comment": "kind",
+            "ref": 7,
+        }
         await socket.send_json_to({"type": "conversation.rate", "conversation": conversation.pk, "score": 4})
         error = await receive_until(socket, "error")
         assert error["code"] == "already_rated"
@@ -131,8 +153,13 @@ def _rate(listener, scores, *, days_ago=0, comment="", release=True):
     for score in scores:
         seeker = SeekerFactory()
         conversation = ended_chat(listener, seeker)
-        rating_create(seeker=seeker, conversation_id=conversation.pk, score=score, comment=comment,
-                      now=timezone.now() - timedelta(days=days_ago))
+        rating_create(
+            seeker=seeker,
+            conversation_id=conversation.pk,
+            score=score,
+            comment=comment,
+            now=timezone.now() - timedelta(days=days_ago),
+        )
     if release:
         ListenerProfile.objects.filter(user=listener).update(feedback_released_through=timezone.now())
 

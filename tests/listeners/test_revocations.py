@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import sync_to_async
-
 from django.contrib.auth.models import Group
 
 from chat.dispatch import requests_dispatch
@@ -14,8 +13,8 @@ from chat.services.offers import offer_accept
 from chat.services.requests import request_create
 from listeners.models import DecisionAction
 from listeners.services import listener_decide
-from support.roles import LISTENER_MANAGERS_GROUP
 from support.events import collecting_events
+from support.roles import LISTENER_MANAGERS_GROUP
 from tests.chat.helpers import listener_on_shift, matched_pair, pending_offer_for
 from tests.factories import ListenerFactory, SeekerFactory, TeenSeekerFactory, UserFactory
 from tests.listeners.conftest import client_for
@@ -34,7 +33,9 @@ def _teen_chat(listener):
 
 
 @pytest.mark.django_db
-def test_withdrawing_teen_approval_sends_the_teen_kindly_to_the_front_of_the_line(manager, django_capture_on_commit_callbacks):
+def test_withdrawing_teen_approval_sends_the_teen_kindly_to_the_front_of_the_line(
+    manager, django_capture_on_commit_callbacks
+):
     listener = listener_on_shift(teens=True, capacity=3)
     teen_chat = _teen_chat(listener)
     adult_chat = _chat(listener, SeekerFactory())

@@ -15,14 +15,18 @@ from tests.ws import connected, receive_until
 
 
 def present(user, *, now=None):
-    Connection.objects.create(user=user, channel_name=f"test.{user.pk}.{Connection.objects.count()}", last_seen_at=now or timezone.now())
+    Connection.objects.create(
+        user=user, channel_name=f"test.{user.pk}.{Connection.objects.count()}", last_seen_at=now or timezone.now()
+    )
 
 
 def waiting_request(*, topic_slug="anxiety", now=None):
     seeker = SeekerFactory()
     now = now or timezone.now()
     conversation = Conversation.objects.create(seeker=seeker, topic=topic(topic_slug))
-    return ChatRequest.objects.create(seeker=seeker, conversation=conversation, topic=topic(topic_slug), age_group="adult", queued_at=now)
+    return ChatRequest.objects.create(
+        seeker=seeker, conversation=conversation, topic=topic(topic_slug), age_group="adult", queued_at=now
+    )
 
 
 @pytest.mark.django_db
@@ -69,7 +73,9 @@ def test_bad_shift_input_gets_a_clear_error(listener, body, code):
 def test_shift_history_shows_chats_taken_and_hard_chats(listener):
     now = timezone.now()
     shift = open_shift(listener, started_at=now - timedelta(hours=2))
-    Shift.objects.filter(pk=shift.pk).update(ended_at=now - timedelta(hours=1), end_reason="ended_by_listener", chats_taken=4, chats_escalated=1)
+    Shift.objects.filter(pk=shift.pk).update(
+        ended_at=now - timedelta(hours=1), end_reason="ended_by_listener", chats_taken=4, chats_escalated=1
+    )
     open_shift(listener, started_at=now)
     body = client_for(listener).get("/api/v1/listeners/shifts").json()
     assert len(body["shifts"]) == 2
@@ -130,8 +136,13 @@ def test_at_the_daily_cap_no_offers(listener, settings):
     present(listener, now=now)
     for _ in range(2):
         request = waiting_request(now=now)
-        Offer.objects.create(request=request, listener=listener, status=OfferStatus.ACCEPTED,
-                             expires_at=now, answered_at=now - timedelta(minutes=5))
+        Offer.objects.create(
+            request=request,
+            listener=listener,
+            status=OfferStatus.ACCEPTED,
+            expires_at=now,
+            answered_at=now - timedelta(minutes=5),
+        )
         ChatRequest.objects.filter(pk=request.pk).update(status="matched")
     waiting_request(now=now)
     assert requests_dispatch(now=now) == 0
@@ -145,8 +156,13 @@ def test_yesterdays_chats_do_not_count_towards_the_daily_cap(listener, settings)
     present(listener, now=now)
     for _ in range(2):
         request = waiting_request(now=now)
-        Offer.objects.create(request=request, listener=listener, status=OfferStatus.ACCEPTED,
-                             expires_at=now, answered_at=now - timedelta(days=1))
+        Offer.objects.create(
+            request=request,
+            listener=listener,
+            status=OfferStatus.ACCEPTED,
+            expires_at=now,
+            answered_at=now - timedelta(days=1),
+        )
         ChatRequest.objects.filter(pk=request.pk).update(status="matched")
     waiting_request(now=now)
     assert requests_dispatch(now=now) == 1

@@ -27,8 +27,13 @@ def _all_keys(value) -> set[str]:
 def test_the_seeded_course_has_the_core_modules_and_a_teen_module_each_with_a_quiz():
     slugs = set(TrainingModule.objects.values_list("slug", flat=True))
     assert {
-        "reflective-listening", "empathy-without-advice", "open-questions", "boundaries-and-privacy",
-        "recognising-crisis", "looking-after-yourself", "supporting-teens",
+        "reflective-listening",
+        "empathy-without-advice",
+        "open-questions",
+        "boundaries-and-privacy",
+        "recognising-crisis",
+        "looking-after-yourself",
+        "supporting-teens",
     } <= slugs
     assert TrainingModule.objects.get(slug="supporting-teens").audience == ModuleAudience.TEENS
     for module in TrainingModule.objects.all():
@@ -74,7 +79,9 @@ def test_overview_lists_modules_with_progress(pending_listener):
 def test_a_failed_attempt_says_how_many_answers_were_wrong_but_not_which(pending_listener):
     client = client_for(pending_listener)
     slug = "reflective-listening"
-    response = client.post(f"/api/v1/listeners/training/{slug}/attempts", {"answers": wrong_answers(slug, wrong=2)}, format="json")
+    response = client.post(
+        f"/api/v1/listeners/training/{slug}/attempts", {"answers": wrong_answers(slug, wrong=2)}, format="json"
+    )
     assert response.status_code == 201
     body = response.json()
     assert body["score"] == 60
@@ -107,10 +114,14 @@ def test_failed_quiz_can_be_retaken_only_after_the_cooldown(pending_listener, se
     start = timezone.now()
     quiz_attempt_submit(listener=pending_listener, slug=slug, answers=wrong_answers(slug, wrong=3), now=start)
     with pytest.raises(DomainError) as refused:
-        quiz_attempt_submit(listener=pending_listener, slug=slug, answers=correct_answers(slug), now=start + timedelta(seconds=100))
+        quiz_attempt_submit(
+            listener=pending_listener, slug=slug, answers=correct_answers(slug), now=start + timedelta(seconds=100)
+        )
     assert refused.value.code == "retake_too_soon"
     assert refused.value.extra["retry_after"] == 500
-    later = quiz_attempt_submit(listener=pending_listener, slug=slug, answers=correct_answers(slug), now=start + timedelta(seconds=601))
+    later = quiz_attempt_submit(
+        listener=pending_listener, slug=slug, answers=correct_answers(slug), now=start + timedelta(seconds=601)
+    )
     assert later.attempt.passed is True
 
 
@@ -132,7 +143,9 @@ def test_every_question_must_be_answered(pending_listener):
     slug = "open-questions"
     answers = correct_answers(slug)
     answers.pop(next(iter(answers)))
-    response = client_for(pending_listener).post(f"/api/v1/listeners/training/{slug}/attempts", {"answers": answers}, format="json")
+    response = client_for(pending_listener).post(
+        f"/api/v1/listeners/training/{slug}/attempts", {"answers": answers}, format="json"
+    )
     assert response.status_code == 400
     assert response.json()["error"] == "missing_answers"
     assert QuizAttempt.objects.count() == 0
@@ -144,7 +157,9 @@ def test_an_option_from_another_question_is_refused(pending_listener):
     answers = correct_answers(slug)
     first, second = list(answers)[:2]
     answers[first] = answers[second]
-    response = client_for(pending_listener).post(f"/api/v1/listeners/training/{slug}/attempts", {"answers": answers}, format="json")
+    response = client_for(pending_listener).post(
+        f"/api/v1/listeners/training/{slug}/attempts", {"answers": answers}, format="json"
+    )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_field"
 
@@ -168,12 +183,16 @@ def test_unknown_module_is_not_found(pending_listener):
 
 
 @pytest.mark.django_db
-def test_where_approval_is_switched_off_passing_every_core_module_activates_a_pending_applicant(pending_listener, settings):
+def test_where_approval_is_switched_off_passing_every_core_module_activates_a_pending_applicant(
+    pending_listener, settings
+):
     settings.LISTENERS_REQUIRE_STAFF_APPROVAL = False
     client = client_for(pending_listener)
     slugs = core_slugs()
     for slug in slugs[:-1]:
-        body = client.post(f"/api/v1/listeners/training/{slug}/attempts", {"answers": correct_answers(slug)}, format="json").json()
+        body = client.post(
+            f"/api/v1/listeners/training/{slug}/attempts", {"answers": correct_answers(slug)}, format="json"
+        ).json()
         assert body["trained"] is False
     body = client.post(
         f"/api/v1/listeners/training/{slugs[-1]}/attempts", {"answers": correct_answers(slugs[-1])}, format="json"
@@ -194,7 +213,9 @@ def test_by_default_training_alone_does_not_activate_a_staff_member_decides(pend
     profile = ListenerProfile.objects.get(user=pending_listener)
     assert profile.trained_at is not None
     assert profile.status == ListenerStatus.PENDING
-    response = client_for(pending_listener).post("/api/v1/listeners/shift", {"topics": ["anxiety"], "capacity": 2}, format="json")
+    response = client_for(pending_listener).post(
+        "/api/v1/listeners/shift", {"topics": ["anxiety"], "capacity": 2}, format="json"
+    )
     assert response.json()["error"] == "not_approved"
 
 
@@ -216,8 +237,13 @@ def test_seekers_cannot_see_the_training():
 @pytest.mark.django_db
 def test_a_passed_attempt_explains_each_question(pending_listener):
     slug = "open-questions"
-    body = client_for(pending_listener).post(
-        f"/api/v1/listeners/training/{slug}/attempts", {"answers": correct_answers(slug)}, format="json"
-    ).json()
+    body = (
+        client_for(pending_listener)
+        .post(f"/api/v1/listeners/training/{slug}/attempts", {"answers": correct_answers(slug)}, format="json")
+        .json()
+    )
     assert all(item["explanation"] for item in body["results"])
-    assert not any(str(option) in json.dumps(body) for option in QuizOption.objects.filter(is_correct=True).values_list("text", flat=True))
+    assert not any(
+        str(option) in json.dumps(body)
+        for option in QuizOption.objects.filter(is_correct=True).values_list("text", flat=True)
+    )

@@ -17,14 +17,20 @@ from tests.ws import connected, receive_until
 
 def _escalated_chat(listener, seeker, *, escalated=True):
     return Conversation.objects.create(
-        seeker=seeker, listener=listener, topic=topic(), status=ConversationStatus.ACTIVE,
-        started_at=timezone.now(), escalated=escalated,
+        seeker=seeker,
+        listener=listener,
+        topic=topic(),
+        status=ConversationStatus.ACTIVE,
+        started_at=timezone.now(),
+        escalated=escalated,
     )
 
 
 def _waiting(seeker):
     conversation = Conversation.objects.create(seeker=seeker, topic=topic())
-    return ChatRequest.objects.create(seeker=seeker, conversation=conversation, topic=topic(), age_group="adult", queued_at=timezone.now())
+    return ChatRequest.objects.create(
+        seeker=seeker, conversation=conversation, topic=topic(), age_group="adult", queued_at=timezone.now()
+    )
 
 
 @pytest.mark.django_db(transaction=True)

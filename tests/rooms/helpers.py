@@ -16,9 +16,17 @@ from tests.ws import connected
 GUIDELINE = "Be kind. No contact details. Moderators may remove messages."
 
 
-def make_room(*, audience: str = AgeGroup.ADULT, topic_slug: str = "anxiety", name: str = "Evening anxiety circle",
-              capacity: int = 30, hours=()) -> Room:
-    room = Room.objects.create(topic=topic(topic_slug), audience=audience, name=name, guideline=GUIDELINE, capacity=capacity)
+def make_room(
+    *,
+    audience: str = AgeGroup.ADULT,
+    topic_slug: str = "anxiety",
+    name: str = "Evening anxiety circle",
+    capacity: int = 30,
+    hours=(),
+) -> Room:
+    room = Room.objects.create(
+        topic=topic(topic_slug), audience=audience, name=name, guideline=GUIDELINE, capacity=capacity
+    )
     for weekday, opens, closes in hours:
         RoomOpeningHours.objects.create(room=room, weekday=weekday, opens_at=opens, closes_at=closes)
     return room
@@ -36,7 +44,10 @@ def make_member(room: Room, *, acknowledged: bool = True, teen: bool | None = No
     teen = room.audience == AgeGroup.TEEN if teen is None else teen
     seeker = TeenSeekerFactory() if teen else SeekerFactory()
     RoomMembership.objects.create(
-        room=room, user=seeker, joined_at=timezone.now(), guideline_acknowledged_at=timezone.now() if acknowledged else None
+        room=room,
+        user=seeker,
+        joined_at=timezone.now(),
+        guideline_acknowledged_at=timezone.now() if acknowledged else None,
     )
     return seeker
 
@@ -81,7 +92,6 @@ async def send_and_ack(ws, text: str, client_id: str) -> dict:
     await ws.send_json_to({"type": "room.message.send", "client_id": client_id, "text": text, "ref": client_id})
     frame, _ = await frames_until(ws, "room.message.ack")
     return frame
-
 
 
 def announce_presence_now() -> int:

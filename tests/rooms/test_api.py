@@ -13,7 +13,10 @@ from tests.rooms.helpers import make_member, make_moderator, make_room, make_roo
 pytestmark = pytest.mark.django_db
 
 NEW_ROOM = {
-    "topic": "sleep", "audience": "teen", "name": "Can't sleep club", "guideline": "Be kind.",
+    "topic": "sleep",
+    "audience": "teen",
+    "name": "Can't sleep club",
+    "guideline": "Be kind.",
     "hours": [{"weekday": 4, "opens_at": "20:00", "closes_at": "22:00"}],
 }
 
@@ -38,9 +41,13 @@ def test_only_room_managers_create_rooms(api_client, user_factory):
 
 @pytest.mark.parametrize(
     "change, field",
-    [({"audience": "kids"}, "audience"), ({"capacity": 0}, "capacity"), ({"name": ""}, "name"),
-     ({"hours": [{"weekday": 9, "opens_at": "20:00", "closes_at": "22:00"}]}, "hours"),
-     ({"hours": [{"weekday": 1, "opens_at": "22:00", "closes_at": "20:00"}]}, "hours")],
+    [
+        ({"audience": "kids"}, "audience"),
+        ({"capacity": 0}, "capacity"),
+        ({"name": ""}, "name"),
+        ({"hours": [{"weekday": 9, "opens_at": "20:00", "closes_at": "22:00"}]}, "hours"),
+        ({"hours": [{"weekday": 1, "opens_at": "22:00", "closes_at": "20:00"}]}, "hours"),
+    ],
 )
 def test_invalid_room_fields_get_a_json_error(api_client, change, field):
     api_client.force_authenticate(make_room_manager())

@@ -42,7 +42,9 @@ def test_listener_sees_rooms_only_for_audiences_they_are_approved_for(api_client
     api_client.force_authenticate(ListenerFactory())
     assert [room["id"] for room in api_client.get("/api/v1/rooms").json()] == [adult_room.pk]
     api_client.force_authenticate(ListenerFactory(profile__approved_for_teens=True))
-    assert sorted(room["id"] for room in api_client.get("/api/v1/rooms").json()) == sorted([adult_room.pk, teen_room.pk])
+    assert sorted(room["id"] for room in api_client.get("/api/v1/rooms").json()) == sorted(
+        [adult_room.pk, teen_room.pk]
+    )
 
 
 async def _close_code(user, room_id) -> int:
@@ -88,7 +90,9 @@ async def test_unauthenticated_room_socket_is_closed_with_4401():
     from support.asgi import application
 
     room, _ = await run_db(_rooms)
-    communicator = WebsocketCommunicator(application, room_path(room.pk), headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")])
+    communicator = WebsocketCommunicator(
+        application, room_path(room.pk), headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
+    )
     connected_ok, _ = await communicator.connect()
     assert connected_ok
     assert (await communicator.receive_output(timeout=5))["code"] == CloseCode.UNAUTHENTICATED

@@ -40,8 +40,10 @@ class RoomClient:
 
     async def connect(self) -> dict:
         self.socket = await websockets.connect(
-            f"{self.server.ws}/ws/v1/rooms/{self.room_id}/", origin=self.server.http,
-            additional_headers=self.http.ws_headers(), compression=None,
+            f"{self.server.ws}/ws/v1/rooms/{self.room_id}/",
+            origin=self.server.http,
+            additional_headers=self.http.ws_headers(),
+            compression=None,
         )
         self._reader = asyncio.create_task(self._read())
         return await self.expect("room.hello")

@@ -102,7 +102,9 @@ async def test_moderator_releases_a_held_message_to_everyone():
             await frames_until(ws_mod, "room.moderation.ack")
             updated, _ = await frames_until(ws_o, "room.message.updated")
             assert updated["message"]["status"] == "visible" and "[phone removed]" in updated["message"]["text"]
-    assert await run_db(lambda: RoomModerationAction.objects.filter(action=ModerationAction.MESSAGE_RELEASED).count()) == 1
+    assert (
+        await run_db(lambda: RoomModerationAction.objects.filter(action=ModerationAction.MESSAGE_RELEASED).count()) == 1
+    )
 
 
 async def _mod_hello(moderator, room_id):
@@ -121,7 +123,11 @@ async def test_removed_message_is_shown_as_removed_to_everyone_and_keeps_its_seq
         for ws in (ws_o, ws_w, ws_mod):
             updated, _ = await frames_until(ws, "room.message.updated")
             assert updated["message"] | {"created_at": None} == updated["message"] | {
-                "seq": 1, "removed": True, "status": "removed", "text": "", "created_at": None,
+                "seq": 1,
+                "removed": True,
+                "status": "removed",
+                "text": "",
+                "created_at": None,
             }
     async with in_room(other, room.pk) as ws:
         assert ws.hello["messages"][0]["removed"] is True and ws.hello["messages"][0]["text"] == ""
@@ -182,7 +188,11 @@ async def test_slow_mode_allows_one_message_per_period_per_member():
     room, moderator = await run_db(_open_room)
     member = await run_db(make_member, room)
     other = await run_db(make_member, room)
-    async with in_room(moderator, room.pk) as ws_mod, in_room(member, room.pk) as ws, in_room(other, room.pk) as ws_other:
+    async with (
+        in_room(moderator, room.pk) as ws_mod,
+        in_room(member, room.pk) as ws,
+        in_room(other, room.pk) as ws_other,
+    ):
         await ws_mod.send_json_to({"type": "room.slow_mode", "seconds": 30})
         notice, _ = await frames_until(ws, "room.slow_mode")
         assert notice["seconds"] == 30
@@ -214,7 +224,9 @@ async def test_reports_from_enough_distinct_members_hide_a_message_pending_revie
             await ws_w.send_json_to({"type": "room.message.report", "seq": 1})
             error, _ = await frames_until(ws_w, "error")
             assert error["code"] == "cannot_report_own"
-    assert await run_db(lambda: RoomModerationAction.objects.filter(action=ModerationAction.MESSAGE_HIDDEN).count()) == 1
+    assert (
+        await run_db(lambda: RoomModerationAction.objects.filter(action=ModerationAction.MESSAGE_HIDDEN).count()) == 1
+    )
 
 
 async def test_one_report_below_the_threshold_changes_nothing_for_others():
@@ -272,4 +284,3 @@ def test_moderators_cannot_mute_or_remove_each_other():
     with pytest.raises(DomainError) as error:
         services.room_member_mute(moderator=moderator, room_id=room.pk, alias=second.alias, seconds=60)
     assert error.value.code == "forbidden"
-

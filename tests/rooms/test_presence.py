@@ -32,9 +32,13 @@ TICK = timedelta(seconds=1)
 def sent(monkeypatch):
     """Every room event as it leaves (after commit): a list of (group, frame)."""
     out: list[tuple[str, dict]] = []
-    monkeypatch.setattr(events, "send_event_on_commit", lambda group, event: transaction.on_commit(
-        lambda: out.append((group, json.loads(event["text"]) if "text" in event else event.get("frame")))
-    ))
+    monkeypatch.setattr(
+        events,
+        "send_event_on_commit",
+        lambda group, event: transaction.on_commit(
+            lambda: out.append((group, json.loads(event["text"]) if "text" in event else event.get("frame")))
+        ),
+    )
     return out
 
 
@@ -95,8 +99,18 @@ def test_what_one_join_costs_each_member_does_not_grow_with_the_room(sent):
 
     def size_without_numbers(frame):
         # Versions, counts and aliases differ in digits only; the shape must not grow.
-        return len(json.dumps({**frame, "room": 0, "from_version": 0, "version": 0, "count": 0,
-                               "joined": [{**m, "alias": "x"} for m in frame["joined"]]}))
+        return len(
+            json.dumps(
+                {
+                    **frame,
+                    "room": 0,
+                    "from_version": 0,
+                    "version": 0,
+                    "count": 0,
+                    "joined": [{**m, "alias": "x"} for m in frame["joined"]],
+                }
+            )
+        )
 
     assert size_without_numbers(large) == size_without_numbers(small) < 150
 

@@ -30,7 +30,9 @@ STAFF_URL = "/api/v1/staff/room-reports"
 def _message(room: Room, sender, text: str, *, at=None) -> RoomMessage:
     room.last_seq += 1
     room.save(update_fields=["last_seq"])
-    return RoomMessage.objects.create(room=room, seq=room.last_seq, sender=sender, text=text, created_at=at or timezone.now())
+    return RoomMessage.objects.create(
+        room=room, seq=room.last_seq, sender=sender, text=text, created_at=at or timezone.now()
+    )
 
 
 def _report(room, message, reason: str, *, at=None):
@@ -188,7 +190,9 @@ def test_a_report_without_a_reason_is_listed_with_an_empty_reason(api_client, re
     _report(room, message, "")
     first = _get(api_client, StaffFactory(), STAFF_URL).json()["messages"][0]
     assert first["seq"] == message.seq  # most recently reported first
-    assert first["reports"] == [{"reason": "", "reporter": first["reports"][0]["reporter"], "created_at": first["reports"][0]["created_at"]}]
+    assert first["reports"] == [
+        {"reason": "", "reporter": first["reports"][0]["reporter"], "created_at": first["reports"][0]["created_at"]}
+    ]
 
 
 def test_the_list_pages_with_a_limit_and_says_when_there_is_more(api_client, reported):
@@ -203,8 +207,16 @@ def test_the_list_pages_with_a_limit_and_says_when_there_is_more(api_client, rep
 
 @pytest.mark.parametrize(
     "params",
-    [{"limit": "0"}, {"limit": "201"}, {"limit": "x"}, {"status": "gone"}, {"room": "0"}, {"room": "-1"},
-     {"room": str(2**64)}, {"room": "1e3"}],
+    [
+        {"limit": "0"},
+        {"limit": "201"},
+        {"limit": "x"},
+        {"status": "gone"},
+        {"room": "0"},
+        {"room": "-1"},
+        {"room": str(2**64)},
+        {"room": "1e3"},
+    ],
 )
 def test_bad_query_parameters_are_a_clear_400(api_client, reported, params):
     response = _get(api_client, StaffFactory(), STAFF_URL, **params)
@@ -258,7 +270,6 @@ async def test_a_reason_sent_through_the_room_socket_reaches_the_staff_list():
     [item] = body["messages"]
     assert item["text"] == "mean words" and item["reports"][0]["reason"] == "<b>mean</b> to me"
     assert item["reports"][0]["reporter"] == reporter.alias
-
 
 
 def test_teen_rooms_reports_reach_their_teen_approved_moderator(api_client):

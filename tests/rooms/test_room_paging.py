@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from asgiref.sync import sync_to_async
 from django.utils import timezone
 
 from rooms.models import Room, RoomMessage
@@ -21,8 +20,15 @@ def room_with_messages(count: int, *, held_every: int = 0):
     author = make_member(room)
     now = timezone.now()
     RoomMessage.objects.bulk_create(
-        RoomMessage(room=room, seq=seq, sender=author, client_id=f"c{seq}", text=long_text(seq), created_at=now,
-                    status="held" if held_every and seq % held_every == 0 else "visible")
+        RoomMessage(
+            room=room,
+            seq=seq,
+            sender=author,
+            client_id=f"c{seq}",
+            text=long_text(seq),
+            created_at=now,
+            status="held" if held_every and seq % held_every == 0 else "visible",
+        )
         for seq in range(1, count + 1)
     )
     Room.objects.filter(pk=room.pk).update(last_seq=count)

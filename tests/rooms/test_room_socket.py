@@ -41,7 +41,14 @@ async def test_join_sends_room_state_presence_and_the_last_50_messages():
         from django.utils import timezone
 
         for seq in range(1, 61):
-            RoomMessage.objects.create(room=room, seq=seq, sender=moderator, sender_is_moderator=True, text=f"m{seq}", created_at=timezone.now())
+            RoomMessage.objects.create(
+                room=room,
+                seq=seq,
+                sender=moderator,
+                sender_is_moderator=True,
+                text=f"m{seq}",
+                created_at=timezone.now(),
+            )
         type(room).objects.filter(pk=room.pk).update(last_seq=60)
 
     await run_db(seed)
@@ -137,7 +144,9 @@ async def test_room_members_answers_the_full_list_for_a_client_that_missed_a_del
             if frame["type"] in ("room.members", "error"):
                 replies.append(frame)
         assert [f["type"] for f in replies[:-1]] == ["room.members"] * (MEMBERS_PER_MINUTE - 1)
-        assert replies[-1]["type"] == "error" and replies[-1]["code"] == "rate_limited" and replies[-1]["retry_after"] >= 1
+        assert (
+            replies[-1]["type"] == "error" and replies[-1]["code"] == "rate_limited" and replies[-1]["retry_after"] >= 1
+        )
 
 
 async def test_newcomer_must_acknowledge_the_guideline_before_their_first_message():
@@ -322,7 +331,8 @@ async def test_a_member_who_closes_right_after_sending_still_leaves_the_room_at_
 
     async with in_room(moderator, room.pk):
         communicator = WebsocketCommunicator(
-            served_by_daphne, f"/ws/v1/rooms/{room.pk}/",
+            served_by_daphne,
+            f"/ws/v1/rooms/{room.pk}/",
             headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1"), (b"cookie", await cookie_for(member))],
         )
         assert (await communicator.connect(timeout=5))[0]

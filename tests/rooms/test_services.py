@@ -31,11 +31,16 @@ def test_slow_mode_refuses_until_the_period_has_passed_then_allows():
     services.room_slow_mode_set(moderator=moderator, room_id=room.pk, seconds=30, now=MONDAY_NOON)
     services.room_message_send(sender=member, room_id=room.pk, client_id="1", text="one", now=MONDAY_NOON)
     with pytest.raises(DomainError) as error:
-        services.room_message_send(sender=member, room_id=room.pk, client_id="2", text="two", now=MONDAY_NOON + timedelta(seconds=10))
+        services.room_message_send(
+            sender=member, room_id=room.pk, client_id="2", text="two", now=MONDAY_NOON + timedelta(seconds=10)
+        )
     assert error.value.code == "slow_mode" and error.value.extra["retry_after"] == 20
     later = MONDAY_NOON + timedelta(seconds=30)
     services.room_join(user=moderator, room_id=room.pk, channel_name="mod-socket", now=later)
-    assert services.room_message_send(sender=member, room_id=room.pk, client_id="2", text="two", now=later).message.seq == 2
+    assert (
+        services.room_message_send(sender=member, room_id=room.pk, client_id="2", text="two", now=later).message.seq
+        == 2
+    )
 
 
 def test_mute_ends_by_itself():
@@ -49,7 +54,10 @@ def test_mute_ends_by_itself():
     assert error.value.code == "muted"
     later = MONDAY_NOON + timedelta(seconds=301)
     services.room_join(user=moderator, room_id=room.pk, channel_name="mod-socket", now=later)
-    assert services.room_message_send(sender=member, room_id=room.pk, client_id="1", text="hi", now=later).message.status == "visible"
+    assert (
+        services.room_message_send(sender=member, room_id=room.pk, client_id="1", text="hi", now=later).message.status
+        == "visible"
+    )
 
 
 def test_removal_lasts_for_the_rest_of_the_day_only():
@@ -57,7 +65,9 @@ def test_removal_lasts_for_the_rest_of_the_day_only():
     member = make_member(room)
     services.room_member_remove(moderator=moderator, room_id=room.pk, alias=member.alias, now=MONDAY_NOON)
     with pytest.raises(DomainError) as error:
-        services.room_join(user=member, room_id=room.pk, channel_name="m", now=MONDAY_NOON + timedelta(hours=11, minutes=59))
+        services.room_join(
+            user=member, room_id=room.pk, channel_name="m", now=MONDAY_NOON + timedelta(hours=11, minutes=59)
+        )
     assert error.value.code == "removed_from_room"
     tomorrow = datetime(2026, 3, 3, 0, 1, tzinfo=UTC)
     assert services.room_join(user=member, room_id=room.pk, channel_name="m", now=tomorrow).moderator is False
@@ -68,7 +78,9 @@ def test_mute_and_slow_mode_values_are_validated():
     member = make_member(room)
     for seconds in (-1, 10**9, True, "60"):
         with pytest.raises(DomainError) as error:
-            services.room_member_mute(moderator=moderator, room_id=room.pk, alias=member.alias, seconds=seconds, now=MONDAY_NOON)
+            services.room_member_mute(
+                moderator=moderator, room_id=room.pk, alias=member.alias, seconds=seconds, now=MONDAY_NOON
+            )
         assert error.value.code == "invalid_field"
         with pytest.raises(DomainError):
             services.room_slow_mode_set(moderator=moderator, room_id=room.pk, seconds=seconds, now=MONDAY_NOON)
@@ -114,7 +126,9 @@ def test_a_room_message_is_one_row_and_its_cost_does_not_grow_with_members():
 
     def cost(client_id):
         with CaptureQueriesContext(connection) as queries:
-            services.room_message_send(sender=sender, room_id=room.pk, client_id=client_id, text="hello", now=MONDAY_NOON)
+            services.room_message_send(
+                sender=sender, room_id=room.pk, client_id=client_id, text="hello", now=MONDAY_NOON
+            )
         return len(queries)
 
     few = cost("a")
@@ -132,10 +146,14 @@ def test_sequence_numbers_are_gap_free_and_a_refused_message_takes_none():
     services.room_message_send(sender=member, room_id=room.pk, client_id="1", text="one", now=MONDAY_NOON)
     with pytest.raises(DomainError):
         services.room_message_send(sender=member, room_id=room.pk, client_id="2", text="x" * 2001, now=MONDAY_NOON)
-    services.room_message_send(sender=member, room_id=room.pk, client_id="3", text="I want to kill myself", now=MONDAY_NOON)
+    services.room_message_send(
+        sender=member, room_id=room.pk, client_id="3", text="I want to kill myself", now=MONDAY_NOON
+    )
     services.room_message_send(sender=member, room_id=room.pk, client_id="4", text="four", now=MONDAY_NOON)
     assert list(RoomMessage.objects.filter(room=room).values_list("seq", "status")) == [
-        (1, "visible"), (2, "held"), (3, "visible"),
+        (1, "visible"),
+        (2, "held"),
+        (3, "visible"),
     ]
     assert RoomMembership.objects.get(room=room, user=member).last_message_at == MONDAY_NOON
 
@@ -147,8 +165,12 @@ def test_a_safety_team_mute_also_silences_the_member_in_rooms():
     room, moderator = _open_room(MONDAY_NOON)
     member = make_member(room)
     Sanction.objects.create(
-        subject=member, kind=SanctionKind.MUTE, note="harassment in a chat", created_by=staff_member(),
-        created_at=MONDAY_NOON, expires_at=MONDAY_NOON + timedelta(hours=2),
+        subject=member,
+        kind=SanctionKind.MUTE,
+        note="harassment in a chat",
+        created_by=staff_member(),
+        created_at=MONDAY_NOON,
+        expires_at=MONDAY_NOON + timedelta(hours=2),
     )
     with pytest.raises(DomainError) as refused:
         services.room_message_send(sender=member, room_id=room.pk, client_id="1", text="hello all", now=MONDAY_NOON)
@@ -156,4 +178,7 @@ def test_a_safety_team_mute_also_silences_the_member_in_rooms():
     assert not RoomMessage.objects.filter(room=room, sender=member).exists()
     later = MONDAY_NOON + timedelta(hours=2, minutes=1)
     services.room_join(user=moderator, room_id=room.pk, channel_name="mod-socket", now=later)
-    assert services.room_message_send(sender=member, room_id=room.pk, client_id="2", text="hello all", now=later).duplicate is False
+    assert (
+        services.room_message_send(sender=member, room_id=room.pk, client_id="2", text="hello all", now=later).duplicate
+        is False
+    )

@@ -60,7 +60,8 @@ def test_a_seeker_deletes_their_account_and_everything_it_held(django_capture_on
     assert not Favourite.objects.exists() and not Block.objects.exists()
     assert (f"user.{seeker.pk}", {"type": "access.revoked", "reason": "account_deleted"}) in outbox
     assert any(
-        group == f"conversation.{active.pk}" and event["frame"]["type"] == "conversation.ended" for group, event in outbox
+        group == f"conversation.{active.pk}" and event["frame"]["type"] == "conversation.ended"
+        for group, event in outbox
     )  # the listener is told the chat ended
     assert client.get("/api/v1/me").status_code in (401, 403)  # signed out
 
@@ -74,8 +75,9 @@ def test_what_is_under_review_is_kept_and_the_account_closed_until_the_review_en
     _, _, plain = matched_pair(seeker=seeker, listener=listener)
     _ended(plain)
     room = make_room()
-    held = RoomMessage.objects.create(room=room, seq=1, sender=seeker, text="held words", status=RoomMessageStatus.HELD,
-                                      created_at=timezone.now())
+    held = RoomMessage.objects.create(
+        room=room, seq=1, sender=seeker, text="held words", status=RoomMessageStatus.HELD, created_at=timezone.now()
+    )
     DeviceLink.objects.create(user=seeker, device_hash="d" * 64)
 
     response = client_for(seeker).delete("/api/v1/me/account")
@@ -87,10 +89,14 @@ def test_what_is_under_review_is_kept_and_the_account_closed_until_the_review_en
     closed = User.objects.get(pk=seeker.pk)
     assert not closed.is_active and closed.deleted_at is not None and not closed.has_usable_password()
     assert closed.alias == closed.username == f"deleted-{seeker.pk}"
-    assert Conversation.objects.filter(pk=reviewed.pk).exists() and not Conversation.objects.filter(pk=plain.pk).exists()
+    assert (
+        Conversation.objects.filter(pk=reviewed.pk).exists() and not Conversation.objects.filter(pk=plain.pk).exists()
+    )
     assert RoomMessage.objects.filter(pk=held.pk).exists()
     assert not DeviceLink.objects.filter(user=closed).exists()
-    login = APIClient().post("/api/v1/session/login", {"username": closed.username, "password": "x" * 12}, format="json")
+    login = APIClient().post(
+        "/api/v1/session/login", {"username": closed.username, "password": "x" * 12}, format="json"
+    )
     assert login.status_code == 400
 
 
@@ -112,8 +118,9 @@ def test_the_other_members_of_a_room_are_told_a_deleted_account_left(django_capt
     seeker = make_member(room)
     other = make_member(room)
     for user, channel in ((seeker, "leaving"), (other, "staying")):
-        RoomPresence.objects.create(room=room, user=user, channel_name=channel, joined_at=timezone.now(),
-                                    last_seen_at=timezone.now())
+        RoomPresence.objects.create(
+            room=room, user=user, channel_name=channel, joined_at=timezone.now(), last_seen_at=timezone.now()
+        )
 
     assert client_for(seeker).delete("/api/v1/me/account").status_code == 200
 
@@ -146,5 +153,7 @@ def test_history_and_account_deletion_agree_on_what_is_under_review():
         _, _, plain = matched_pair(seeker=seeker, listener=listener)
         _ended(plain)
         assert client_for(seeker).delete(path).status_code == 200
-        results.append((Conversation.objects.filter(pk=reviewed.pk).exists(), Conversation.objects.filter(pk=plain.pk).exists()))
+        results.append(
+            (Conversation.objects.filter(pk=reviewed.pk).exists(), Conversation.objects.filter(pk=plain.pk).exists())
+        )
     assert results == [(True, False), (True, False)]

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from chat.models import Message
+from chat.services.messages import message_send
 from listeners.models import ListenerProfile
 from listeners.selectors import listener_candidates
 from safety.classifier import Assessment, Level
 from safety.models import FlagStatus, HeldMessage, SafetyFlag
 from safety.screening import HELD_NOTICE, screen_message, unquoted, verdict_for
 from safety.services import flag_resolve
-from chat.services.messages import message_send
 from tests.factories import TeenSeekerFactory
 from tests.safety.helpers import CRISIS, IMMINENT, listener_on_shift, matched_pair, staff_member
 
@@ -26,7 +26,9 @@ def teen_pair():
     return matched_pair(seeker=TeenSeekerFactory(), listener=listener)
 
 
-def test_a_listener_asking_a_teen_for_their_snapchat_is_held_never_delivered_and_pauses_their_offers(django_capture_on_commit_callbacks):
+def test_a_listener_asking_a_teen_for_their_snapchat_is_held_never_delivered_and_pauses_their_offers(
+    django_capture_on_commit_callbacks,
+):
     seeker, listener, conversation = teen_pair()
     before = Message.objects.filter(conversation=conversation).count()
     with django_capture_on_commit_callbacks(execute=True):
@@ -47,7 +49,12 @@ def test_a_listener_asking_a_teen_for_their_snapchat_is_held_never_delivered_and
 
 def test_a_listener_asking_an_adult_to_meet_is_held_and_flagged_without_pausing_offers():
     seeker, listener, conversation = matched_pair()
-    result = message_send(sender=listener, conversation_id=conversation.pk, client_id="m1", text="we should meet up irl sometime, where do you live?")
+    result = message_send(
+        sender=listener,
+        conversation_id=conversation.pk,
+        client_id="m1",
+        text="we should meet up irl sometime, where do you live?",
+    )
     assert result.held is not None
     assert result.held.flag.level >= Level.ELEVATED and result.held.flag.paused_listener is None
     assert not ListenerProfile.objects.get(user=listener).held_for_review
@@ -55,7 +62,9 @@ def test_a_listener_asking_an_adult_to_meet_is_held_and_flagged_without_pausing_
 
 def test_a_listener_telling_a_seeker_to_kill_themselves_is_held():
     seeker, listener, conversation = matched_pair()
-    result = message_send(sender=listener, conversation_id=conversation.pk, client_id="k1", text="honestly just go kill yourself")
+    result = message_send(
+        sender=listener, conversation_id=conversation.pk, client_id="k1", text="honestly just go kill yourself"
+    )
     assert result.held is not None and "harassment" in result.held.flag.categories
 
 
@@ -86,7 +95,9 @@ def test_a_listener_reflecting_the_seekers_words_back_adds_nothing_to_the_case()
     seeker, listener, conversation = matched_pair()
     message_send(sender=seeker, conversation_id=conversation.pk, client_id="s1", text="i took all my pills an hour ago")
     reply = message_send(
-        sender=listener, conversation_id=conversation.pk, client_id="l1",
+        sender=listener,
+        conversation_id=conversation.pk,
+        client_id="l1",
         text="you took all my pills an hour ago? please call 911 now, are you safe?",
     )
     assert not reply.verdict.flag
@@ -134,4 +145,6 @@ def test_a_resolved_case_is_not_reopened_by_a_later_crisis_message():
     first = SafetyFlag.objects.get(conversation=conversation)
     flag_resolve(staff=staff_member(), flag_id=first.pk, note="Talked it through; safety plan in place")
     message_send(sender=seeker, conversation_id=conversation.pk, client_id="r2", text=IMMINENT)
-    assert SafetyFlag.objects.filter(conversation=conversation, status=FlagStatus.OPEN).exclude(pk=first.pk).count() == 1
+    assert (
+        SafetyFlag.objects.filter(conversation=conversation, status=FlagStatus.OPEN).exclude(pk=first.pk).count() == 1
+    )

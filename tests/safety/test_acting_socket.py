@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 from channels.db import database_sync_to_async
 
@@ -25,14 +24,29 @@ def _teen_pair():
 async def test_a_listener_grooming_a_teen_is_told_why_the_message_was_held_the_teen_never_gets_it_and_staff_are_alerted():
     teen, listener, conversation = await db(_teen_pair)()
     staff = await db(staff_member)()
-    async with connected(staff, path="/ws/v1/staff/") as staff_ws, connected(listener) as listener_ws, connected(teen) as teen_ws:
-        await listener_ws.send_json_to({
-            "type": "message.send", "conversation": conversation.pk, "client_id": "g1", "ref": "r1",
-            "text": "whats your snapchat? keep this between us ok",
-        })
+    async with (
+        connected(staff, path="/ws/v1/staff/") as staff_ws,
+        connected(listener) as listener_ws,
+        connected(teen) as teen_ws,
+    ):
+        await listener_ws.send_json_to(
+            {
+                "type": "message.send",
+                "conversation": conversation.pk,
+                "client_id": "g1",
+                "ref": "r1",
+                "text": "whats your snapchat? keep this between us ok",
+            }
+        )
         held = await receive_until(listener_ws, "message.held")
-        assert held == {"type": "message.held", "conversation": conversation.pk, "client_id": "g1",
-                        "duplicate": False, "notice": HELD_NOTICE, "ref": "r1"}
+        assert held == {
+            "type": "message.held",
+            "conversation": conversation.pk,
+            "client_id": "g1",
+            "duplicate": False,
+            "notice": HELD_NOTICE,
+            "ref": "r1",
+        }
         alert = await receive_until(staff_ws, "alert.created")
         assert alert["alert"]["conversation"] == conversation.pk
         assert "listener_misconduct" in alert["alert"]["categories"]

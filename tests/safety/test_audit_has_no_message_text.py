@@ -45,7 +45,9 @@ def test_no_audit_record_written_across_a_whole_review_contains_message_text():
     conversation_get_for_staff(staff=staff, conversation_id=conversation.pk, purpose="transcript", flag_id=flag.pk)
     staff_conversation_join(staff=staff, conversation_id=conversation.pk)
     staff_conversation_handoff(staff=staff, conversation_id=conversation.pk)
-    escalation_record(staff=staff, flag_id=flag.pk, contacted="local crisis team", reference="ref-1", note="called them")
+    escalation_record(
+        staff=staff, flag_id=flag.pk, contacted="local crisis team", reference="ref-1", note="called them"
+    )
     sanction_warn(staff=staff, flag_id=flag.pk, target="listener", note="be careful with advice")
     staff_conversation_end(staff=staff, conversation_id=conversation.pk, note="help arranged")
     flag_resolve(staff=staff, flag_id=flag.pk, note="followed up")
@@ -53,14 +55,23 @@ def test_no_audit_record_written_across_a_whole_review_contains_message_text():
     room = make_room()
     member = make_member(room)
     room_flag = SafetyFlag.objects.create(source=FlagSource.CLASSIFIER, level=2, excerpt=SECRET[:40])
-    RoomMessage.objects.create(room=room, seq=1, sender=member, text=SECRET, status=RoomMessageStatus.HELD, flag=room_flag,
-                               created_at=conversation.created_at)
+    RoomMessage.objects.create(
+        room=room,
+        seq=1,
+        sender=member,
+        text=SECRET,
+        status=RoomMessageStatus.HELD,
+        flag=room_flag,
+        created_at=conversation.created_at,
+    )
     room_context_get_for_staff(staff=staff, flag=room_flag)
     account_delete_for_seeker(seeker=seeker)
 
     records = list(AuditRecord.objects.all())
     assert len(records) >= 10
-    assert {"conversation.transcript", "flag.resolve", "escalation.record", "room.transcript"} <= {r.action for r in records}
+    assert {"conversation.transcript", "flag.resolve", "escalation.record", "room.transcript"} <= {
+        r.action for r in records
+    }
     for record in records:
         dump = _dump(record)
         for fragment in ("birch lane", "kill myself", "i hear you"):
@@ -70,7 +81,9 @@ def test_no_audit_record_written_across_a_whole_review_contains_message_text():
 def test_lifting_a_ban_writes_only_staff_words():
     staff = staff_member()
     seeker, _, _, flag = flagged_pair(text=f"{CRISIS}. {SECRET}")
-    ban = sanction_ban_seeker(staff=staff, flag_id=flag.pk, note="repeated abuse", until=timezone.now() + timedelta(days=1))
+    ban = sanction_ban_seeker(
+        staff=staff, flag_id=flag.pk, note="repeated abuse", until=timezone.now() + timedelta(days=1)
+    )
     sanction_lift(staff=staff, sanction_id=ban.pk, note="appeal accepted")
 
     for record in AuditRecord.objects.all():

@@ -178,7 +178,9 @@ def test_romantic_advance_from_listener():
     assert Category.LISTENER_MISCONDUCT in a.categories
 
 
-@pytest.mark.parametrize("text", ["you're pathetic, nobody likes you", "go back to your own country", "this app is full of r3tards"])
+@pytest.mark.parametrize(
+    "text", ["you're pathetic, nobody likes you", "go back to your own country", "this app is full of r3tards"]
+)
 def test_harassment_and_hate(text):
     a = assess(text)
     assert Category.HARASSMENT in a.categories
@@ -254,7 +256,14 @@ def test_negation_is_clause_bound():
     assert level_of("i don't know, i want to die") is Level.ELEVATED
 
 
-@pytest.mark.parametrize("text", ["I used to cut", "i used to want to die but therapy helped", "back in uni i tried to kill myself, i'm much better now"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I used to cut",
+        "i used to want to die but therapy helped",
+        "back in uni i tried to kill myself, i'm much better now",
+    ],
+)
 def test_past_is_distress(text):
     a = assess(text)
     assert a.level is Level.DISTRESS, a.reason
@@ -337,7 +346,10 @@ def test_stored_levels_of_the_earlier_messages_decide_whether_context_is_looked_
 
     recent = ("hi", "i want to die", "I'm really sorry. Can you tell me more?")
     stored = (int(Level.NONE), int(Level.ELEVATED), int(Level.NONE))
-    assert assess("I have the pills saved up", AssessmentContext(recent_texts=recent, recent_levels=stored)).level is Level.IMMINENT
+    assert (
+        assess("I have the pills saved up", AssessmentContext(recent_texts=recent, recent_levels=stored)).level
+        is Level.IMMINENT
+    )
 
     looked = []
     real_context_cue = engine._context_cue
@@ -443,7 +455,7 @@ def test_spans_point_into_the_original_text(text, fragment):
     a = assess(text)
     risk = [s for s in a.spans if s.category is Category.SELF_HARM]
     assert risk, a
-    assert any(fragment in text[s.start:s.end] for s in risk), [text[s.start:s.end] for s in risk]
+    assert any(fragment in text[s.start : s.end] for s in risk), [text[s.start : s.end] for s in risk]
     for s in a.spans:
         assert 0 <= s.start < s.end <= len(text)
         assert s.rule
@@ -453,7 +465,7 @@ def test_pii_spans_in_assessment():
     text = "mail me at sam@example.com please"
     a = assess(text)
     (span,) = [s for s in a.spans if s.category is Category.PERSONAL_INFO]
-    assert text[span.start:span.end] == "sam@example.com"
+    assert text[span.start : span.end] == "sam@example.com"
 
 
 # ------------------------------------------------------------ rule files
@@ -479,22 +491,49 @@ def test_shipped_rule_file_loads():
     rules = load_rule_file(RULES_DIR / "en.toml")
     assert rules.language == "en"
     assert {r.category for r in rules.rules} >= {
-        Category.SELF_HARM, Category.HARM_TO_OTHERS, Category.ABUSE,
-        Category.LISTENER_MISCONDUCT, Category.HARASSMENT,
+        Category.SELF_HARM,
+        Category.HARM_TO_OTHERS,
+        Category.ABUSE,
+        Category.LISTENER_MISCONDUCT,
+        Category.HARASSMENT,
     }
 
 
 @pytest.mark.parametrize(
     "body, expected",
     [
-        ('[[rule]]\nid = "bad.cat"\ncategory = "selfharm"\nlevel = "elevated"\nphrases = ["x"]\n', r"rule #\d+ \(bad.cat\): unknown category 'selfharm'"),
-        ('[[rule]]\nid = "bad.level"\ncategory = "self_harm"\nlevel = "urgent"\nphrases = ["x"]\n', r"\(bad.level\): unknown level 'urgent'"),
-        ('[[rule]]\nid = "bad.vocab"\ncategory = "self_harm"\nlevel = "elevated"\nphrases = ["<nope> x"]\n', r"\(bad.vocab\)\.phrases\[0\] '<nope> x': unknown vocab list <nope>"),
-        ('[[rule]]\nid = "bad.brace"\ncategory = "self_harm"\nlevel = "elevated"\nphrases = ["{a|b"]\n', r"\(bad.brace\)\.phrases\[0\]"),
-        ('[[rule]]\nid = "bad.regex"\ncategory = "self_harm"\nlevel = "elevated"\npatterns = ["(unclosed"]\n', r"\(bad.regex\)\.patterns\[0\]: invalid regular expression"),
-        ('[[rule]]\nid = "bad.key"\ncategory = "self_harm"\nlevel = "elevated"\nphrase = ["x"]\n', r"\(bad.key\): unknown key\(s\): phrase"),
-        ('[[rule]]\nid = "self_harm.ideation"\ncategory = "self_harm"\nlevel = "elevated"\nphrases = ["x"]\n', r"duplicate id 'self_harm.ideation'"),
-        ('[[rule]]\nid = "bad.empty"\ncategory = "self_harm"\nlevel = "elevated"\n', r"\(bad.empty\): needs at least one entry"),
+        (
+            '[[rule]]\nid = "bad.cat"\ncategory = "selfharm"\nlevel = "elevated"\nphrases = ["x"]\n',
+            r"rule #\d+ \(bad.cat\): unknown category 'selfharm'",
+        ),
+        (
+            '[[rule]]\nid = "bad.level"\ncategory = "self_harm"\nlevel = "urgent"\nphrases = ["x"]\n',
+            r"\(bad.level\): unknown level 'urgent'",
+        ),
+        (
+            '[[rule]]\nid = "bad.vocab"\ncategory = "self_harm"\nlevel = "elevated"\nphrases = ["<nope> x"]\n',
+            r"\(bad.vocab\)\.phrases\[0\] '<nope> x': unknown vocab list <nope>",
+        ),
+        (
+            '[[rule]]\nid = "bad.brace"\ncategory = "self_harm"\nlevel = "elevated"\nphrases = ["{a|b"]\n',
+            r"\(bad.brace\)\.phrases\[0\]",
+        ),
+        (
+            '[[rule]]\nid = "bad.regex"\ncategory = "self_harm"\nlevel = "elevated"\npatterns = ["(unclosed"]\n',
+            r"\(bad.regex\)\.patterns\[0\]: invalid regular expression",
+        ),
+        (
+            '[[rule]]\nid = "bad.key"\ncategory = "self_harm"\nlevel = "elevated"\nphrase = ["x"]\n',
+            r"\(bad.key\): unknown key\(s\): phrase",
+        ),
+        (
+            '[[rule]]\nid = "self_harm.ideation"\ncategory = "self_harm"\nlevel = "elevated"\nphrases = ["x"]\n',
+            r"duplicate id 'self_harm.ideation'",
+        ),
+        (
+            '[[rule]]\nid = "bad.empty"\ncategory = "self_harm"\nlevel = "elevated"\n',
+            r"\(bad.empty\): needs at least one entry",
+        ),
     ],
 )
 def test_invalid_rule_file_names_file_and_entry(tmp_path, body, expected):
@@ -526,7 +565,10 @@ def test_unknown_cue_in_escalation(tmp_path):
 
 
 def test_a_new_rule_in_a_file_takes_effect(tmp_path):
-    path = _write(tmp_path, '[[rule]]\nid = "self_harm.custom"\ncategory = "self_harm"\nlevel = "elevated"\nphrases = ["{yeet|yote} myself {off|into} the {void|sun}"]\n')
+    path = _write(
+        tmp_path,
+        '[[rule]]\nid = "self_harm.custom"\ncategory = "self_harm"\nlevel = "elevated"\nphrases = ["{yeet|yote} myself {off|into} the {void|sun}"]\n',
+    )
     rules = load_rule_file(path)
     rule = next(r for r in rules.rules if r.id == "self_harm.custom")
     assert rule.regex.search("i want to yeet myself into the sun")
@@ -600,7 +642,12 @@ def test_benign_near_misses_are_not_escalated(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["i'm about to jump", "im going to jump off the bridge", "i'm going to jump after everyone is asleep", "im on the edge of the roof"],
+    [
+        "i'm about to jump",
+        "im going to jump off the bridge",
+        "i'm going to jump after everyone is asleep",
+        "im on the edge of the roof",
+    ],
 )
 def test_jumping_with_intent_is_imminent(text):
     assert level_of(text) is Level.IMMINENT
@@ -643,7 +690,12 @@ def test_being_at_a_place_of_danger_now_is_imminent(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["im on the roof fixing the gutter", "on the bridge heading to work now", "we had a picnic by the river, lovely view", "jumping off the roof in minecraft was sick"],
+    [
+        "im on the roof fixing the gutter",
+        "on the bridge heading to work now",
+        "we had a picnic by the river, lovely view",
+        "jumping off the roof in minecraft was sick",
+    ],
 )
 def test_a_high_place_with_a_harmless_reason_is_not_escalated(text):
     assert level_of(text) < Level.ELEVATED
@@ -667,7 +719,12 @@ def test_preparation_plans_and_researched_methods_are_imminent(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["you won't hear from me again. goodbye", "i won't be here tomorrow", "tell my mum i love her and i'm sorry", "see you on the other side"],
+    [
+        "you won't hear from me again. goodbye",
+        "i won't be here tomorrow",
+        "tell my mum i love her and i'm sorry",
+        "see you on the other side",
+    ],
 )
 def test_farewells_are_imminent(text):
     assert level_of(text) is Level.IMMINENT
@@ -736,8 +793,10 @@ def test_telling_someone_else_to_end_it_is_not_the_senders_risk():
 
 
 def test_a_listeners_words_about_the_seekers_risk_are_not_the_listeners_risk():
-    a = assess("You said you've been thinking about suicide every day. How long has that been going on?",
-               AssessmentContext(sender_role="listener"))
+    a = assess(
+        "You said you've been thinking about suicide every day. How long has that been going on?",
+        AssessmentContext(sender_role="listener"),
+    )
     assert a.level is Level.NONE
     assert Category.SELF_HARM not in a.categories
     # the same words from a seeker are risk
@@ -915,33 +974,42 @@ def test_spans_of_repaired_spellings_point_into_the_original_text():
     text = "I feel SUCIDAL again"
     a = assess(text)
     (span,) = [s for s in a.spans if s.category is Category.SELF_HARM]
-    assert text[span.start:span.end] == "SUCIDAL"
+    assert text[span.start : span.end] == "SUCIDAL"
     text = "gonna k*ll myself"
     a = assess(text)
-    assert any("k*ll myself" in text[s.start:s.end] for s in a.spans)
+    assert any("k*ll myself" in text[s.start : s.end] for s in a.spans)
 
 
 # ------------------------------------------------------------ rule conditions
 
 
 def test_a_rule_can_require_and_exclude_cues(tmp_path):
-    path = _write(tmp_path, (
-        '[[rule]]\nid = "self_harm.custom"\ncategory = "self_harm"\nlevel = "imminent"\n'
-        'requires_any = ["timing"]\nunless = ["benign_topic"]\nphrases = ["{yeet|yote} myself"]\n'
-    ))
+    path = _write(
+        tmp_path,
+        (
+            '[[rule]]\nid = "self_harm.custom"\ncategory = "self_harm"\nlevel = "imminent"\n'
+            'requires_any = ["timing"]\nunless = ["benign_topic"]\nphrases = ["{yeet|yote} myself"]\n'
+        ),
+    )
     rules = load_rule_file(path)
     rule = next(r for r in rules.rules if r.id == "self_harm.custom")
     assert rule.requires_any == ("timing",) and rule.unless == ("benign_topic",)
 
 
 def test_an_unknown_cue_in_a_rule_condition_names_the_rule(tmp_path):
-    path = _write(tmp_path, '[[rule]]\nid = "bad.cond"\ncategory = "self_harm"\nlevel = "elevated"\nunless = ["nope"]\nphrases = ["x"]\n')
+    path = _write(
+        tmp_path,
+        '[[rule]]\nid = "bad.cond"\ncategory = "self_harm"\nlevel = "elevated"\nunless = ["nope"]\nphrases = ["x"]\n',
+    )
     with pytest.raises(RuleFileError, match=r"\(bad.cond\)\.unless: unknown cue 'nope'"):
         load_rule_file(path)
 
 
 def test_groups_may_nest_and_phrases_may_carry_accents(tmp_path):
-    path = _write(tmp_path, '[[rule]]\nid = "self_harm.nested"\ncategory = "self_harm"\nlevel = "elevated"\nphrases = ["{je veux {mourir|disparaître}|zzz}"]\n')
+    path = _write(
+        tmp_path,
+        '[[rule]]\nid = "self_harm.nested"\ncategory = "self_harm"\nlevel = "elevated"\nphrases = ["{je veux {mourir|disparaître}|zzz}"]\n',
+    )
     rule = next(r for r in load_rule_file(path).rules if r.id == "self_harm.nested")
     assert rule.regex.search("je veux disparaitre")
     assert rule.regex.search("zzz")

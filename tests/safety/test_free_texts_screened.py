@@ -31,7 +31,9 @@ def test_a_request_note_stating_a_plan_makes_the_request_urgent_and_opens_an_imm
 
 @pytest.mark.django_db
 def test_contact_details_in_a_request_note_are_masked_before_any_listener_sees_it():
-    request = request_create(seeker=SeekerFactory(), topic_slug="anxiety", note="text me on 07700 900123 or jo.doe@example.com")
+    request = request_create(
+        seeker=SeekerFactory(), topic_slug="anxiety", note="text me on 07700 900123 or jo.doe@example.com"
+    )
     note = ChatRequest.objects.get(pk=request.pk).note
     assert "07700" not in note and "example.com" not in note and "[phone removed]" in note
 
@@ -50,10 +52,15 @@ def test_a_report_whose_text_describes_imminent_risk_is_an_imminent_case():
     seeker, listener, conversation = matched_pair()
     client = APIClient()
     client.force_login(listener)
-    response = client.post("/api/v1/reports", {
-        "conversation": conversation.pk, "reason": "other",
-        "text": "she told me she is on the bridge right now and going to jump",
-    }, format="json")
+    response = client.post(
+        "/api/v1/reports",
+        {
+            "conversation": conversation.pk,
+            "reason": "other",
+            "text": "she told me she is on the bridge right now and going to jump",
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     case = Report.objects.get().flag
     assert case.level == Level.IMMINENT and case.source == FlagSource.REPORT
@@ -65,14 +72,20 @@ def test_a_room_report_reason_describing_risk_reaches_the_safety_team():
     room_join(user=make_moderator(room), room_id=room.pk, channel_name="mod-socket")
     writer, reporter = make_member(room), make_member(room)
     sent = room_message_send(sender=writer, room_id=room.pk, client_id="1", text="nobody here gets it")
-    room_message_report(reporter=reporter, room_id=room.pk, seq=sent.message.seq,
-                        reason="they told me in dms they took a bottle of pills an hour ago")
+    room_message_report(
+        reporter=reporter,
+        room_id=room.pk,
+        seq=sent.message.seq,
+        reason="they told me in dms they took a bottle of pills an hour ago",
+    )
     case = SafetyFlag.objects.get(subject=writer)
     assert case.level == Level.IMMINENT and case.source == FlagSource.REPORT
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("bio", ["Add me on snap after our chats, happy to talk anytime", "dm me on insta luna.listens"])
+@pytest.mark.parametrize(
+    "bio", ["Add me on snap after our chats, happy to talk anytime", "dm me on insta luna.listens"]
+)
 def test_a_listener_bio_inviting_contact_is_refused(bio):
     seeker, listener, _ = matched_pair()
     client = APIClient()

@@ -18,7 +18,9 @@ db = database_sync_to_async
 
 
 async def _send(ws, conversation_id: int, client_id: str, text: str) -> dict:
-    await ws.send_json_to({"type": "message.send", "conversation": conversation_id, "client_id": client_id, "text": text})
+    await ws.send_json_to(
+        {"type": "message.send", "conversation": conversation_id, "client_id": client_id, "text": text}
+    )
     for _ in range(20):
         frame = await ws.receive_json_from(timeout=5)
         if frame["type"] in ("message.ack", "error"):
@@ -110,7 +112,12 @@ async def test_a_muted_user_is_refused_with_muted_and_until():
     staff = await db(staff_member)()
     until = timezone.now() + timedelta(minutes=30)
     await db(Sanction.objects.create)(
-        subject=seeker, kind=SanctionKind.MUTE, note="cool off", created_by=staff, created_at=timezone.now(), expires_at=until
+        subject=seeker,
+        kind=SanctionKind.MUTE,
+        note="cool off",
+        created_by=staff,
+        created_at=timezone.now(),
+        expires_at=until,
     )
     async with connected(seeker) as ws:
         reply = await _send(ws, conversation.pk, "m1", "hello?")
@@ -124,7 +131,12 @@ async def test_an_expired_mute_no_longer_blocks_messages():
     staff = await db(staff_member)()
     past = timezone.now() - timedelta(minutes=1)
     await db(Sanction.objects.create)(
-        subject=seeker, kind=SanctionKind.MUTE, note="over", created_by=staff, created_at=past - timedelta(hours=1), expires_at=past
+        subject=seeker,
+        kind=SanctionKind.MUTE,
+        note="over",
+        created_by=staff,
+        created_at=past - timedelta(hours=1),
+        expires_at=past,
     )
     async with connected(seeker) as ws:
         reply = await _send(ws, conversation.pk, "m2", "hello again")
@@ -134,8 +146,13 @@ async def test_an_expired_mute_no_longer_blocks_messages():
 def _mute(subject, staff, *, minutes: int, lifted: bool = False):
     now = timezone.now()
     return Sanction.objects.create(
-        subject=subject, kind=SanctionKind.MUTE, note="n", created_by=staff, created_at=now,
-        expires_at=now + timedelta(minutes=minutes), lifted_at=now if lifted else None,
+        subject=subject,
+        kind=SanctionKind.MUTE,
+        note="n",
+        created_by=staff,
+        created_at=now,
+        expires_at=now + timedelta(minutes=minutes),
+        lifted_at=now if lifted else None,
     )
 
 
@@ -149,7 +166,9 @@ def test_the_mute_that_counts_is_the_senders_latest_one_in_force():
     sent = message_send(sender=seeker, conversation_id=conversation.pk, client_id="a", text="still here")
     assert sent.duplicate is False
     _mute(seeker, staff, minutes=240, lifted=True)  # lifted: no longer in force
-    assert message_send(sender=seeker, conversation_id=conversation.pk, client_id="b", text="and here").duplicate is False
+    assert (
+        message_send(sender=seeker, conversation_id=conversation.pk, client_id="b", text="and here").duplicate is False
+    )
     _mute(seeker, staff, minutes=10)
     longest = _mute(seeker, staff, minutes=60)
     with pytest.raises(DomainError) as refused:

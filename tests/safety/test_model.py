@@ -12,8 +12,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from safety.classifier import AssessmentContext, Level, assess
-from safety.classifier import combined, model as risk_model
+from safety.classifier import AssessmentContext, Level, assess, combined
+from safety.classifier import model as risk_model
 from safety.classifier.evaluation import read_examples
 from safety.classifier.model import DEFAULT_MODEL_PATH, ModelFileError, RiskModel, features, get_model
 
@@ -30,8 +30,11 @@ def fresh_model_cache():
 
 
 def model_file(tmp_path: Path, *, bias=(0.0, 0.0), weights=None, thresholds=(0.5, 0.5)) -> Path:
-    m = RiskModel(weights=weights or {"w:hello": (1.0, 0.0, 0.0)}, bias=bias,
-                  thresholds={"elevated": thresholds[0], "imminent": thresholds[1]})
+    m = RiskModel(
+        weights=weights or {"w:hello": (1.0, 0.0, 0.0)},
+        bias=bias,
+        thresholds={"elevated": thresholds[0], "imminent": thresholds[1]},
+    )
     path = tmp_path / "model.json"
     m.save(path)
     return path
@@ -65,8 +68,15 @@ def test_fast_scoring_equals_the_weighted_sum_of_the_feature_blocks():
                 z[k] += sum(idf * w[k] for idf, *w in known) / norm if norm else 0.0
         return [1 / (1 + math.exp(-v)) for v in z]
 
-    cases = [("i want to die", ()), ("K1LL MYSELF 2nite!!", ()), ("😭😭 bye", ()), ("", ()), ("yes", ("do you have a plan?",)),
-             ("ich will nicht mehr leben", ()), ("x" * 5000, ())]
+    cases = [
+        ("i want to die", ()),
+        ("K1LL MYSELF 2nite!!", ()),
+        ("😭😭 bye", ()),
+        ("", ()),
+        ("yes", ("do you have a plan?",)),
+        ("ich will nicht mehr leben", ()),
+        ("x" * 5000, ()),
+    ]
     for text, recent in cases:
         s = m.score(text, recent)
         e, i = reference(text, recent)
@@ -147,8 +157,12 @@ def test_when_rules_and_model_agree_the_reason_names_both(tmp_path):
 
 
 def test_the_model_reads_the_earlier_turn(tmp_path):
-    m = RiskModel(weights={"w:yes": (1.0, 0.0, 0.0), "x:pills": (1.0, 20.0, 20.0)}, bias=(-5.0, -5.0),
-                  thresholds={"elevated": 0.5, "imminent": 0.5}, context_turns=1)
+    m = RiskModel(
+        weights={"w:yes": (1.0, 0.0, 0.0), "x:pills": (1.0, 20.0, 20.0)},
+        bias=(-5.0, -5.0),
+        thresholds={"elevated": 0.5, "imminent": 0.5},
+        context_turns=1,
+    )
     path = tmp_path / "ctx.json"
     m.save(path)
     assert combined.assess("yes", model_path=path).level is Level.NONE
@@ -167,8 +181,15 @@ def test_a_missing_model_file_falls_back_to_the_rules_and_logs_it(tmp_path, capl
     assert len(errors) == 1  # once, not once per message
 
 
-@pytest.mark.parametrize("body", ["{not json", '{"format": "something-else/9"}', "",
-                                  '{"format": "hearth-risk-linear/1", "bias": [0], "thresholds": {}}'])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{not json",
+        '{"format": "something-else/9"}',
+        "",
+        '{"format": "hearth-risk-linear/1", "bias": [0], "thresholds": {}}',
+    ],
+)
 def test_a_corrupted_model_file_falls_back_to_the_rules(tmp_path, caplog, body):
     path = tmp_path / "broken.json"
     path.write_text(body, encoding="utf-8")
@@ -219,16 +240,30 @@ def test_combined_backend_is_selected_by_the_setting(settings):
 # ------------------------------------------------------------------ safety_train
 
 TINY_ROWS = [
-    ("hi there", "none"), ("how are you today", "none"), ("what's up", "none"), ("lol same", "none"),
-    ("that movie was great", "none"), ("i had pasta for dinner", "none"), ("good morning", "none"),
-    ("see you tomorrow", "none"), ("i'm so tired of work", "distress"), ("i feel lonely lately", "distress"),
-    ("my cat died last week and i miss her", "distress"), ("i can't stop crying", "distress"),
-    ("i want to die", "elevated"), ("i wish i wasn't alive", "elevated"), ("i keep thinking about ending it", "elevated"),
-    ("i cut myself again last night", "elevated"), ("i don't want to exist", "elevated"),
+    ("hi there", "none"),
+    ("how are you today", "none"),
+    ("what's up", "none"),
+    ("lol same", "none"),
+    ("that movie was great", "none"),
+    ("i had pasta for dinner", "none"),
+    ("good morning", "none"),
+    ("see you tomorrow", "none"),
+    ("i'm so tired of work", "distress"),
+    ("i feel lonely lately", "distress"),
+    ("my cat died last week and i miss her", "distress"),
+    ("i can't stop crying", "distress"),
+    ("i want to die", "elevated"),
+    ("i wish i wasn't alive", "elevated"),
+    ("i keep thinking about ending it", "elevated"),
+    ("i cut myself again last night", "elevated"),
+    ("i don't want to exist", "elevated"),
     ("i have been thinking about suicide", "elevated"),
-    ("i took all the pills just now", "imminent"), ("i'm standing on the bridge ready to jump", "imminent"),
-    ("tonight i'm going to end it, the rope is ready", "imminent"), ("this is my goodbye, i love you all", "imminent"),
-    ("i've written my note and i'm doing it tonight", "imminent"), ("i swallowed everything in the cabinet", "imminent"),
+    ("i took all the pills just now", "imminent"),
+    ("i'm standing on the bridge ready to jump", "imminent"),
+    ("tonight i'm going to end it, the rope is ready", "imminent"),
+    ("this is my goodbye, i love you all", "imminent"),
+    ("i've written my note and i'm doing it tonight", "imminent"),
+    ("i swallowed everything in the cabinet", "imminent"),
 ]
 
 
@@ -246,8 +281,22 @@ def test_safety_train_on_a_tiny_corpus_writes_a_loadable_model(tmp_path):
     dev = write_csv(tmp_path / "dev.csv", TINY_ROWS[::2])
     out_path = tmp_path / "models" / "risk.json"
     out = io.StringIO()
-    call_command("safety_train", "--train", str(train), "--dev", str(dev), "--out", str(out_path),
-                 "--C", "4", "--context-turns", "0", "--min-df", "1", stdout=out)
+    call_command(
+        "safety_train",
+        "--train",
+        str(train),
+        "--dev",
+        str(dev),
+        "--out",
+        str(out_path),
+        "--C",
+        "4",
+        "--context-turns",
+        "0",
+        "--min-df",
+        "1",
+        stdout=out,
+    )
     text = out.getvalue()
     assert "rules only on dev" in text and "rules + model on dev" in text and "false alarms" in text
     m = RiskModel.load(out_path)
@@ -274,8 +323,19 @@ def test_safety_train_on_a_bad_csv_gives_a_clear_error(tmp_path):
 def test_safety_train_needs_both_risk_and_ordinary_rows(tmp_path):
     only_calm = write_csv(tmp_path / "calm.csv", [r for r in TINY_ROWS if r[1] in ("none", "distress")])
     with pytest.raises(CommandError, match="needs rows both with and without"):
-        call_command("safety_train", "--train", str(only_calm), "--dev", str(only_calm),
-                     "--out", str(tmp_path / "m.json"), "--C", "4", "--context-turns", "0")
+        call_command(
+            "safety_train",
+            "--train",
+            str(only_calm),
+            "--dev",
+            str(only_calm),
+            "--out",
+            str(tmp_path / "m.json"),
+            "--C",
+            "4",
+            "--context-turns",
+            "0",
+        )
 
 
 def test_the_model_names_the_category_of_what_it_raises():

@@ -37,7 +37,7 @@ def test_phone_numbers_are_masked(text, number):
     assert "[phone removed]" in result.text
     assert "phone" in result.kinds
     (span,) = result.spans
-    assert text[span.start:span.end] == number
+    assert text[span.start : span.end] == number
 
 
 def test_phone_number_spelled_in_words():
@@ -60,7 +60,7 @@ def test_emails_are_masked(text, email):
     assert email not in result.text
     assert "[email removed]" in result.text
     assert result.kinds == frozenset({"email"})
-    assert any(text[s.start:s.end] == email for s in result.spans)
+    assert any(text[s.start : s.end] == email for s in result.spans)
 
 
 @pytest.mark.parametrize(
@@ -98,7 +98,7 @@ def test_social_handles_are_masked(text, handle):
     assert handle not in result.text
     assert "[handle removed]" in result.text
     assert "handle" in result.kinds
-    assert any(text[s.start:s.end] == handle for s in result.spans)
+    assert any(text[s.start : s.end] == handle for s in result.spans)
 
 
 @pytest.mark.parametrize("text", ["my insta is private", "i deleted my snapchat yesterday", "discord is down again"])
@@ -121,7 +121,7 @@ def test_links_are_masked(text, link):
     assert link not in result.text
     assert "[link removed]" in result.text
     assert "link" in result.kinds
-    assert any(text[s.start:s.end] == link for s in result.spans)
+    assert any(text[s.start : s.end] == link for s in result.spans)
 
 
 @pytest.mark.parametrize(
@@ -170,8 +170,12 @@ def test_several_kinds_in_one_message_and_spans_point_into_the_original():
     result = mask_personal_info(text)
     assert isinstance(result, MaskResult)
     assert result.kinds == frozenset({"phone", "email", "link", "address", "handle"})
-    assert [text[s.start:s.end] for s in result.spans] == [
-        "+44 7700 900123", "me@x.io", "www.site.com", "9 Rose Lane", "jo.b",
+    assert [text[s.start : s.end] for s in result.spans] == [
+        "+44 7700 900123",
+        "me@x.io",
+        "www.site.com",
+        "9 Rose Lane",
+        "jo.b",
     ]
     assert all(s.category is Category.PERSONAL_INFO for s in result.spans)
     assert result.text == (
@@ -184,7 +188,7 @@ def test_unicode_before_pii_keeps_offsets_right():
     text = "😊😊 ça va? my email is zoë@example.com"
     result = mask_personal_info(text)
     (span,) = result.spans
-    assert text[span.start:span.end] == "zoë@example.com"
+    assert text[span.start : span.end] == "zoë@example.com"
 
 
 def test_nothing_to_mask():
@@ -208,7 +212,7 @@ def test_assess_reports_personal_info_without_raising_the_level():
 
 
 def masked_stretches(text: str) -> list[str]:
-    return [text[s.start:s.end] for s in mask_personal_info(text).spans]
+    return [text[s.start : s.end] for s in mask_personal_info(text).spans]
 
 
 @pytest.mark.parametrize(
@@ -230,8 +234,10 @@ def test_a_phone_number_with_spaces_or_separators_between_the_digits_is_masked(t
     "text, number",
     [
         ("oh seven seven oh oh nine oh oh one two three", "oh seven seven oh oh nine oh oh one two three"),
-        ("zero double seven double zero nine double zero one two three",
-         "zero double seven double zero nine double zero one two three"),
+        (
+            "zero double seven double zero nine double zero one two three",
+            "zero double seven double zero nine double zero one two three",
+        ),
         ("ring zero7seven7zero0nine0zero0one2three ok", "zero7seven7zero0nine0zero0one2three"),
         ("its 0 seven seven 0 0 nine 0 0 one 2 3", "0 seven seven 0 0 nine 0 0 one 2 3"),
         ("seven one eight, five five five, zero one nine nine", "seven one eight, five five five, zero one nine nine"),
@@ -244,9 +250,11 @@ def test_a_phone_number_written_in_words_or_look_alike_letters_is_masked(text, n
 
 
 def test_fullwidth_and_keycap_digits_are_masked_and_the_span_covers_the_original():
-    for text, number in [("０７７００ ９００１２３ is me", "０７７００ ９００１２３"),
-                         ("call 0️⃣7️⃣7️⃣0️⃣0️⃣9️⃣0️⃣0️⃣1️⃣2️⃣3️⃣", "0️⃣7️⃣7️⃣0️⃣0️⃣9️⃣0️⃣0️⃣1️⃣2️⃣3️⃣"),
-                         ("𝟎𝟕𝟕𝟎𝟎𝟗𝟎𝟎𝟏𝟐𝟑", "𝟎𝟕𝟕𝟎𝟎𝟗𝟎𝟎𝟏𝟐𝟑")]:
+    for text, number in [
+        ("０７７００ ９００１２３ is me", "０７７００ ９００１２３"),
+        ("call 0️⃣7️⃣7️⃣0️⃣0️⃣9️⃣0️⃣0️⃣1️⃣2️⃣3️⃣", "0️⃣7️⃣7️⃣0️⃣0️⃣9️⃣0️⃣0️⃣1️⃣2️⃣3️⃣"),
+        ("𝟎𝟕𝟕𝟎𝟎𝟗𝟎𝟎𝟏𝟐𝟑", "𝟎𝟕𝟕𝟎𝟎𝟗𝟎𝟎𝟏𝟐𝟑"),
+    ]:
         assert masked_stretches(text) == [number]
 
 
@@ -323,11 +331,29 @@ def test_a_link_without_a_scheme_is_masked(text, link):
 @pytest.mark.parametrize(
     "text",
     [
-        "im 15", "i'm 15 and in year 10", "at 10:30", "it's 2am", "it was £12.99", "$1,000", "20 pills", "3 times",
-        "12/05/2024", "2024-05-12", "from 12/05/2024 to 14/05/2024", "grade 9", "50%", "version 2.1.3",
-        "we won 3-2", "2019-2021 were hard", "in 2019 2020 and 2021 i was sad", "i have 1 2 3 4 5 6 7 8 9 10 reasons",
-        "i scored 100 100 95", "1,000,000 views", "one two three four five six seven eight nine ten",
-        "nineteen ninety nine", "i have fifteen hundred followers",
+        "im 15",
+        "i'm 15 and in year 10",
+        "at 10:30",
+        "it's 2am",
+        "it was £12.99",
+        "$1,000",
+        "20 pills",
+        "3 times",
+        "12/05/2024",
+        "2024-05-12",
+        "from 12/05/2024 to 14/05/2024",
+        "grade 9",
+        "50%",
+        "version 2.1.3",
+        "we won 3-2",
+        "2019-2021 were hard",
+        "in 2019 2020 and 2021 i was sad",
+        "i have 1 2 3 4 5 6 7 8 9 10 reasons",
+        "i scored 100 100 95",
+        "1,000,000 views",
+        "one two three four five six seven eight nine ten",
+        "nineteen ninety nine",
+        "i have fifteen hundred followers",
     ],
 )
 def test_an_age_a_time_a_price_a_date_or_a_count_is_left_alone(text):
@@ -337,10 +363,27 @@ def test_an_age_a_time_a_price_a_date_or_a_count_is_left_alone(text):
 @pytest.mark.parametrize(
     "text",
     [
-        "at school", "dot the i's", "snap decision", "i'm on insta a lot", "meet at the mall", "ig that's fair",
-        "ig it's fine", "my insta is private", "my snapchat streak is 300 days", "discord is down", "oh snap",
-        "i'm at gmail", "look at gmail.com", "google.com is down", "i'm fine.me too", "e.g. breathing", "@ the park",
-        "see you @ 5", "issue #1234", "one two three breathe", "oh no oh no",
+        "at school",
+        "dot the i's",
+        "snap decision",
+        "i'm on insta a lot",
+        "meet at the mall",
+        "ig that's fair",
+        "ig it's fine",
+        "my insta is private",
+        "my snapchat streak is 300 days",
+        "discord is down",
+        "oh snap",
+        "i'm at gmail",
+        "look at gmail.com",
+        "google.com is down",
+        "i'm fine.me too",
+        "e.g. breathing",
+        "@ the park",
+        "see you @ 5",
+        "issue #1234",
+        "one two three breathe",
+        "oh no oh no",
     ],
 )
 def test_sentences_that_look_like_contact_details_are_left_alone(text):
@@ -350,9 +393,14 @@ def test_sentences_that_look_like_contact_details_are_left_alone(text):
 @pytest.mark.parametrize(
     "text",
     [
-        "kids help phone is 1-800-668-6868", "childhelp 1-800-422-4453", "ireland childline 1800 66 66 66",
-        "text HELLO to 50808", "kids helpline 1800 55 1800", "findahelpline.com has every country",
-        "https://www.samaritans.org", "ring 116 123, 0800 1111",
+        "kids help phone is 1-800-668-6868",
+        "childhelp 1-800-422-4453",
+        "ireland childline 1800 66 66 66",
+        "text HELLO to 50808",
+        "kids helpline 1800 55 1800",
+        "findahelpline.com has every country",
+        "https://www.samaritans.org",
+        "ring 116 123, 0800 1111",
     ],
 )
 def test_helplines_and_help_sites_that_hearth_shows_are_left_alone(text):
@@ -394,7 +442,7 @@ def assert_well_formed(text: str) -> None:
     rebuilt = []
     for span in result.spans:
         assert pos <= span.start < span.end <= len(text)
-        rebuilt.append(text[pos:span.start])
+        rebuilt.append(text[pos : span.start])
         rebuilt.append("[" + span.rule.removeprefix("pii.") + " removed]")
         pos = span.end
     rebuilt.append(text[pos:])
@@ -418,8 +466,30 @@ def test_strange_unicode_never_raises_and_spans_stay_inside_the_text(text):
 
 @pytest.mark.parametrize(
     "unit",
-    ["a dot ", "a at ", "1 ", "one ", "1a", "a.", "@", "x_", "luna_x22 on ", "snap ", "my insta is ", "www.",
-     "http://", "a#1234", "u/", "+(", "0\u200b", "ol1", "[at]", "a@b.", "a at b dot ", "0     "],
+    [
+        "a dot ",
+        "a at ",
+        "1 ",
+        "one ",
+        "1a",
+        "a.",
+        "@",
+        "x_",
+        "luna_x22 on ",
+        "snap ",
+        "my insta is ",
+        "www.",
+        "http://",
+        "a#1234",
+        "u/",
+        "+(",
+        "0\u200b",
+        "ol1",
+        "[at]",
+        "a@b.",
+        "a at b dot ",
+        "0     ",
+    ],
 )
 def test_long_adversarial_messages_are_masked_without_error(unit):
     assert_well_formed(unit * (8000 // len(unit)))

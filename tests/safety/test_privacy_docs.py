@@ -12,31 +12,54 @@ PRIVACY_DOC = Path(__file__).resolve().parents[2] / "docs" / "privacy.md"
 APPS = ("support", "listeners", "chat", "safety", "rooms", "frontend", "sessions")
 # Field types that can hold words or identifiers (EmailField, SlugField, URLField are CharFields).
 TEXT_OR_IDENTIFIER = (
-    models.CharField, models.TextField, models.JSONField, models.GenericIPAddressField, models.UUIDField,
-    models.BinaryField, models.FileField,
+    models.CharField,
+    models.TextField,
+    models.JSONField,
+    models.GenericIPAddressField,
+    models.UUIDField,
+    models.BinaryField,
+    models.FileField,
 )
 
 # Fields of those types that hold nothing about a person. Keep this honest: a field that can hold
 # anyone's words, a name, an id or a fact about them belongs in docs/privacy.md, not here.
 NOT_PERSONAL = {
     # Topics: reference data written by staff.
-    "support.Topic.slug", "support.Topic.name", "support.Topic.description",
+    "support.Topic.slug",
+    "support.Topic.name",
+    "support.Topic.description",
     # Training content written by staff (a listener's answers are QuizAttempt.answers, documented).
-    "listeners.TrainingModule.slug", "listeners.TrainingModule.title", "listeners.TrainingModule.summary",
-    "listeners.TrainingModule.body", "listeners.TrainingModule.audience",
-    "listeners.QuizQuestion.text", "listeners.QuizQuestion.explanation", "listeners.QuizOption.text",
+    "listeners.TrainingModule.slug",
+    "listeners.TrainingModule.title",
+    "listeners.TrainingModule.summary",
+    "listeners.TrainingModule.body",
+    "listeners.TrainingModule.audience",
+    "listeners.QuizQuestion.text",
+    "listeners.QuizQuestion.explanation",
+    "listeners.QuizOption.text",
     # Room configuration written by staff.
-    "rooms.Room.name", "rooms.Room.guideline", "rooms.Room.audience",
+    "rooms.Room.name",
+    "rooms.Room.guideline",
+    "rooms.Room.audience",
     # States and kinds from fixed enums: they describe a row, and go with it.
-    "listeners.ListenerProfile.status", "listeners.Shift.end_reason",
-    "listeners.ListenerDecision.action", "listeners.ListenerDecision.status_before",
+    "listeners.ListenerProfile.status",
+    "listeners.Shift.end_reason",
+    "listeners.ListenerDecision.action",
+    "listeners.ListenerDecision.status_before",
     "listeners.ListenerDecision.status_after",
-    "chat.Conversation.status", "chat.Conversation.end_reason", "chat.Message.kind",
+    "chat.Conversation.status",
+    "chat.Conversation.end_reason",
+    "chat.Message.kind",
     "chat.Message.sender_role",  # seeker | listener | staff | system
     "chat.Message.for_role",  # "" | seeker | listener: which side a system line speaks to
-    "chat.ChatRequest.status", "chat.Offer.status",
-    "safety.SafetyFlag.source", "safety.SafetyFlag.status", "safety.Sanction.kind",
-    "rooms.RoomMessage.kind", "rooms.RoomMessage.status", "rooms.RoomModerationAction.action",
+    "chat.ChatRequest.status",
+    "chat.Offer.status",
+    "safety.SafetyFlag.source",
+    "safety.SafetyFlag.status",
+    "safety.Sanction.kind",
+    "rooms.RoomMessage.kind",
+    "rooms.RoomMessage.status",
+    "rooms.RoomModerationAction.action",
 }
 
 _NAME = re.compile(r"`([a-z_]+\.[A-Z][A-Za-z]+\.[a-z_]+)`")

@@ -27,9 +27,13 @@ def client_for(user) -> APIClient:
 
 def test_seeker_reports_a_listener_message_and_it_enters_the_review_queue():
     seeker, listener, conversation = matched_pair()
-    sent = message_send(sender=listener, conversation_id=conversation.pk, client_id="l1", text="honestly you just need to get over it")
+    sent = message_send(
+        sender=listener, conversation_id=conversation.pk, client_id="l1", text="honestly you just need to get over it"
+    )
     response = client_for(seeker).post(
-        "/api/v1/reports", {"conversation": conversation.pk, "seq": sent.message.seq, "reason": "other", "text": "dismissive"}, format="json"
+        "/api/v1/reports",
+        {"conversation": conversation.pk, "seq": sent.message.seq, "reason": "other", "text": "dismissive"},
+        format="json",
     )
     assert response.status_code == 201, response.json()
     assert response.json()["outcome_text"] == "Under review"
@@ -41,10 +45,16 @@ def test_seeker_reports_a_listener_message_and_it_enters_the_review_queue():
 def test_reporting_a_message_you_cannot_see_looks_exactly_like_one_that_does_not_exist():
     _, _, conversation = matched_pair()
     outsider = SeekerFactory()
-    hidden = client_for(outsider).post("/api/v1/reports", {"conversation": conversation.pk, "seq": 1, "reason": "spam"}, format="json")
-    missing = client_for(outsider).post("/api/v1/reports", {"conversation": 987654, "seq": 1, "reason": "spam"}, format="json")
+    hidden = client_for(outsider).post(
+        "/api/v1/reports", {"conversation": conversation.pk, "seq": 1, "reason": "spam"}, format="json"
+    )
+    missing = client_for(outsider).post(
+        "/api/v1/reports", {"conversation": 987654, "seq": 1, "reason": "spam"}, format="json"
+    )
     seeker = conversation.seeker
-    no_seq = client_for(seeker).post("/api/v1/reports", {"conversation": conversation.pk, "seq": 999, "reason": "spam"}, format="json")
+    no_seq = client_for(seeker).post(
+        "/api/v1/reports", {"conversation": conversation.pk, "seq": 999, "reason": "spam"}, format="json"
+    )
     assert hidden.status_code == missing.status_code == no_seq.status_code == 404
     assert hidden.json() == missing.json() == no_seq.json() == {"error": "not_found", "message": "Not found."}
 
@@ -66,7 +76,10 @@ def test_new_reports_are_rate_limited_per_reporter(settings):
         message_send(sender=listener, conversation_id=conversation.pk, client_id=seq_text, text=f"message {seq_text}")
     seqs = list(conversation.messages.filter(sender=listener).values_list("seq", flat=True))
     client = client_for(seeker)
-    codes = [client.post("/api/v1/reports", {"conversation": conversation.pk, "seq": seq, "reason": "spam"}, format="json") for seq in seqs]
+    codes = [
+        client.post("/api/v1/reports", {"conversation": conversation.pk, "seq": seq, "reason": "spam"}, format="json")
+        for seq in seqs
+    ]
     assert [r.status_code for r in codes] == [201, 201, 429]
     assert codes[2].json()["error"] == "rate_limited" and codes[2]["Retry-After"]
 
@@ -90,7 +103,9 @@ def test_invalid_report_input_gets_a_clear_error(body, field):
 def test_reporting_your_own_message_is_refused():
     seeker, listener, conversation = matched_pair()
     sent = message_send(sender=seeker, conversation_id=conversation.pk, client_id="s1", text="hello")
-    response = client_for(seeker).post("/api/v1/reports", {"conversation": conversation.pk, "seq": sent.message.seq, "reason": "spam"}, format="json")
+    response = client_for(seeker).post(
+        "/api/v1/reports", {"conversation": conversation.pk, "seq": sent.message.seq, "reason": "spam"}, format="json"
+    )
     assert response.status_code == 400 and response.json()["error"] == "invalid_target"
 
 
@@ -116,7 +131,9 @@ def test_reporter_sees_the_outcome_in_general_terms():
 def test_reports_on_one_chat_join_its_open_flag_and_raise_its_level():
     seeker, listener, conversation = matched_pair()
     client_for(seeker).post("/api/v1/reports", {"conversation": conversation.pk, "reason": "spam"}, format="json")
-    client_for(listener).post("/api/v1/reports", {"conversation": conversation.pk, "reason": "self_harm_risk"}, format="json")
+    client_for(listener).post(
+        "/api/v1/reports", {"conversation": conversation.pk, "reason": "self_harm_risk"}, format="json"
+    )
     flags = list(SafetyFlag.objects.filter(conversation=conversation))
     assert len(flags) == 1
     assert flags[0].level == 2 and set(flags[0].categories) == {"spam", "self_harm"}

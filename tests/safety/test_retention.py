@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _end(conversation, *, days_ago: int) -> None:
-    Conversation.objects.filter(pk=conversation.pk).update(status="ended", ended_at=timezone.now() - timedelta(days=days_ago))
+    Conversation.objects.filter(pk=conversation.pk).update(
+        status="ended", ended_at=timezone.now() - timedelta(days=days_ago)
+    )
 
 
 def test_old_ended_conversations_are_deleted_with_their_messages(settings):

@@ -53,8 +53,12 @@ def test_two_concurrent_runs_delete_each_due_row_once_and_keep_what_is_under_rev
 
     chatter = SeekerFactory()  # recent and kept: their conversations end by the conversation rule alone
     for index in range(DUE):
-        conversation = Conversation.objects.create(seeker=chatter, topic=topic(), status=ConversationStatus.ENDED, ended_at=old)
-        Message.objects.create(conversation=conversation, seq=1, sender=chatter, sender_role="seeker", text=f"words {index}")
+        conversation = Conversation.objects.create(
+            seeker=chatter, topic=topic(), status=ConversationStatus.ENDED, ended_at=old
+        )
+        Message.objects.create(
+            conversation=conversation, seq=1, sender=chatter, sender_role="seeker", text=f"words {index}"
+        )
     reviewed = Conversation.objects.create(seeker=chatter, topic=topic(), status=ConversationStatus.ENDED, ended_at=old)
     SafetyFlag.objects.create(conversation=reviewed, source=FlagSource.CLASSIFIER, level=2, excerpt="held")
 
@@ -62,8 +66,9 @@ def test_two_concurrent_runs_delete_each_due_row_once_and_keep_what_is_under_rev
     member = make_member(room)
     for seq in range(1, DUE + 1):
         RoomMessage.objects.create(room=room, seq=seq, sender=member, text="room words", created_at=old)
-    held = RoomMessage.objects.create(room=room, seq=DUE + 1, sender=member, text="held", status=RoomMessageStatus.HELD,
-                                      created_at=old)
+    held = RoomMessage.objects.create(
+        room=room, seq=DUE + 1, sender=member, text="held", status=RoomMessageStatus.HELD, created_at=old
+    )
 
     accounts = []
     for _ in range(DUE):
@@ -72,8 +77,9 @@ def test_two_concurrent_runs_delete_each_due_row_once_and_keep_what_is_under_rev
         accounts.append(user.pk)
     under_review = seeker_create_anonymous(age=30)
     User.objects.filter(pk=under_review.pk).update(date_joined=old, last_login=old)
-    their_chat = Conversation.objects.create(seeker=under_review, topic=topic(), status=ConversationStatus.ENDED, ended_at=old,
-                                             last_activity_at=old)
+    their_chat = Conversation.objects.create(
+        seeker=under_review, topic=topic(), status=ConversationStatus.ENDED, ended_at=old, last_activity_at=old
+    )
     Conversation.objects.filter(pk=their_chat.pk).update(last_activity_at=old)
     SafetyFlag.objects.create(conversation=their_chat, source=FlagSource.CLASSIFIER, level=2)
 

@@ -66,7 +66,10 @@ def _room_message(room, sender, *, days_ago: float, status=RoomMessageStatus.VIS
 
 def _room_flag(*, status=FlagStatus.OPEN, resolved_days_ago=None, excerpt="held words"):
     return SafetyFlag.objects.create(
-        source=FlagSource.CLASSIFIER, level=2, excerpt=excerpt, status=status,
+        source=FlagSource.CLASSIFIER,
+        level=2,
+        excerpt=excerpt,
+        status=status,
         resolved_at=ago(days=resolved_days_ago) if resolved_days_ago is not None else None,
     )
 
@@ -83,7 +86,9 @@ def test_room_messages_go_after_their_period_unless_under_review(settings):
     held = _room_message(room, member, days_ago=40, status=RoomMessageStatus.HELD, flag=_room_flag())
     hidden = _room_message(room, member, days_ago=40, status=RoomMessageStatus.HIDDEN)
     open_flag = _room_message(room, member, days_ago=40, flag=_room_flag(status=FlagStatus.CLAIMED))
-    reviewed = _room_message(room, member, days_ago=40, flag=_room_flag(status=FlagStatus.RESOLVED, resolved_days_ago=1))
+    reviewed = _room_message(
+        room, member, days_ago=40, flag=_room_flag(status=FlagStatus.RESOLVED, resolved_days_ago=1)
+    )
 
     assert retention_run()["room_messages"] == 2
 
@@ -165,10 +170,24 @@ def test_report_texts_and_rating_comments_go_with_their_conversation(settings):
     seeker, listener, conversation = matched_pair()
     flag = _room_flag(status=FlagStatus.RESOLVED, resolved_days_ago=40)
     SafetyFlag.objects.filter(pk=flag.pk).update(conversation=conversation)
-    Report.objects.create(reporter=seeker, subject=listener, conversation=conversation, target_key=f"user:{listener.pk}",
-                          reason="other", text="my words about them", flag=flag, created_at=ago(days=40))
-    Rating.objects.create(conversation=conversation, listener=listener, seeker=seeker, score=2, comment="my comment",
-                          created_at=ago(days=40))
+    Report.objects.create(
+        reporter=seeker,
+        subject=listener,
+        conversation=conversation,
+        target_key=f"user:{listener.pk}",
+        reason="other",
+        text="my words about them",
+        flag=flag,
+        created_at=ago(days=40),
+    )
+    Rating.objects.create(
+        conversation=conversation,
+        listener=listener,
+        seeker=seeker,
+        score=2,
+        comment="my comment",
+        created_at=ago(days=40),
+    )
     _end(conversation, days_ago=31)
 
     assert retention_run()["conversations"] == 1
@@ -188,8 +207,14 @@ def test_closed_requests_and_their_offers_go_after_the_queue_period_once_the_cha
     _end(old, days_ago=1)
     _end(recent, days_ago=1)
     _end(reviewed, days_ago=1)
-    Report.objects.create(reporter=reviewed.seeker, subject=reviewed.listener, conversation=reviewed,
-                          target_key="user:x", reason="other", created_at=ago(days=9))
+    Report.objects.create(
+        reporter=reviewed.seeker,
+        subject=reviewed.listener,
+        conversation=reviewed,
+        target_key="user:x",
+        reason="other",
+        created_at=ago(days=9),
+    )
     ChatRequest.objects.filter(conversation__in=[old, still_active, reviewed]).update(closed_at=ago(days=8))
     ChatRequest.objects.filter(conversation=recent).update(closed_at=ago(days=6))
 
@@ -292,8 +317,14 @@ def _flagged_for(seeker):
 def test_a_banned_account_is_kept_while_the_ban_is_in_force(settings):
     settings.SAFETY_RETENTION_ANONYMOUS_ACCOUNT_DAYS = 60
     seeker = _anonymous(days_ago=100)
-    Sanction.objects.create(subject=seeker, kind=SanctionKind.BAN, note="n", created_by=staff_member(),
-                            created_at=ago(days=100), review_at=timezone.now() + DAY)
+    Sanction.objects.create(
+        subject=seeker,
+        kind=SanctionKind.BAN,
+        note="n",
+        created_by=staff_member(),
+        created_at=ago(days=100),
+        review_at=timezone.now() + DAY,
+    )
 
     retention_run()
 
@@ -308,14 +339,29 @@ def test_device_bans_go_when_they_expire_and_sanctions_the_audit_period_after_th
     settings.SAFETY_RETENTION_AUDIT_DAYS = 730
     staff = staff_member()
     seeker = SeekerFactory()
-    ended_long_ago = Sanction.objects.create(subject=seeker, kind=SanctionKind.WARNING, note="n", created_by=staff,
-                                             created_at=ago(days=900), expires_at=ago(days=731))
-    ended_recently = Sanction.objects.create(subject=seeker, kind=SanctionKind.BAN, note="n", created_by=staff,
-                                             created_at=ago(days=900), review_at=ago(days=800), lifted_at=ago(days=729))
-    expired_ban = DeviceBan.objects.create(device_hash="a" * 64, sanction=ended_recently, created_at=ago(days=900),
-                                           expires_at=ago(days=729))
-    active_ban = DeviceBan.objects.create(device_hash="b" * 64, sanction=ended_recently, created_at=ago(days=1),
-                                          expires_at=timezone.now() + DAY)
+    ended_long_ago = Sanction.objects.create(
+        subject=seeker,
+        kind=SanctionKind.WARNING,
+        note="n",
+        created_by=staff,
+        created_at=ago(days=900),
+        expires_at=ago(days=731),
+    )
+    ended_recently = Sanction.objects.create(
+        subject=seeker,
+        kind=SanctionKind.BAN,
+        note="n",
+        created_by=staff,
+        created_at=ago(days=900),
+        review_at=ago(days=800),
+        lifted_at=ago(days=729),
+    )
+    expired_ban = DeviceBan.objects.create(
+        device_hash="a" * 64, sanction=ended_recently, created_at=ago(days=900), expires_at=ago(days=729)
+    )
+    active_ban = DeviceBan.objects.create(
+        device_hash="b" * 64, sanction=ended_recently, created_at=ago(days=1), expires_at=timezone.now() + DAY
+    )
 
     counts = retention_run()
 
@@ -333,7 +379,9 @@ def test_audit_and_moderation_records_are_kept_for_the_audit_period(settings):
     recent = audit_record(actor=staff, action="flag.claim", target_type="flag", target_id=2, now=ago(days=729))
     room = make_room()
     RoomModerationAction.objects.create(room=room, action=ModerationAction.SLOW_MODE, created_at=ago(days=731))
-    kept_action = RoomModerationAction.objects.create(room=room, action=ModerationAction.SLOW_MODE, created_at=ago(days=729))
+    kept_action = RoomModerationAction.objects.create(
+        room=room, action=ModerationAction.SLOW_MODE, created_at=ago(days=729)
+    )
 
     counts = retention_run()
 
@@ -349,10 +397,12 @@ def test_emergency_escalation_records_are_kept_for_the_audit_period(settings):
     settings.SAFETY_RETENTION_AUDIT_DAYS = 730
     staff = staff_member()
     flag = _room_flag()
-    old = EmergencyEscalation.objects.create(flag=flag, recorded_by=staff, contacted="crisis team", note="called",
-                                             created_at=ago(days=731))
-    recent = EmergencyEscalation.objects.create(flag=flag, recorded_by=staff, contacted="crisis team", note="called",
-                                                created_at=ago(days=729))
+    old = EmergencyEscalation.objects.create(
+        flag=flag, recorded_by=staff, contacted="crisis team", note="called", created_at=ago(days=731)
+    )
+    recent = EmergencyEscalation.objects.create(
+        flag=flag, recorded_by=staff, contacted="crisis team", note="called", created_at=ago(days=729)
+    )
 
     assert retention_run()["escalations"] == 1
 
@@ -364,10 +414,12 @@ def test_room_presence_rows_without_a_heartbeat_for_the_presence_period_go(setti
     settings.SAFETY_RETENTION_PRESENCE_HOURS = 24
     room = make_room()
     member = make_member(room)
-    RoomPresence.objects.create(room=room, user=member, channel_name="stale", joined_at=ago(hours=30),
-                                last_seen_at=ago(hours=25))
-    RoomPresence.objects.create(room=room, user=member, channel_name="fresh", joined_at=ago(hours=30),
-                                last_seen_at=ago(hours=23))
+    RoomPresence.objects.create(
+        room=room, user=member, channel_name="stale", joined_at=ago(hours=30), last_seen_at=ago(hours=25)
+    )
+    RoomPresence.objects.create(
+        room=room, user=member, channel_name="fresh", joined_at=ago(hours=30), last_seen_at=ago(hours=23)
+    )
 
     assert retention_run()["room_presence"] == 1
 

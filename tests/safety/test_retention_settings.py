@@ -19,8 +19,12 @@ def _start(tmp_path, **env):
     from tests.support.test_settings import CLEAN
 
     return subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, env={**CLEAN, "HEARTH_VAR_DIR": str(tmp_path), **env},
-        capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env={**CLEAN, "HEARTH_VAR_DIR": str(tmp_path), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

@@ -48,7 +48,11 @@ def test_two_reviewers_cannot_claim_the_same_item_and_the_claim_shows_who():
     assert client_for(first).post(f"/api/v1/staff/flags/{flag.pk}/claim").json()["claimed_by"] == first.alias
     response = client_for(second).post(f"/api/v1/staff/flags/{flag.pk}/claim")
     assert response.status_code == 409
-    assert response.json() == {"error": "already_claimed", "message": "Another reviewer has already claimed this item.", "claimed_by": first.alias}
+    assert response.json() == {
+        "error": "already_claimed",
+        "message": "Another reviewer has already claimed this item.",
+        "claimed_by": first.alias,
+    }
     with pytest.raises(DomainError):
         flag_claim(staff=second, flag_id=flag.pk)
 
@@ -61,7 +65,9 @@ def test_transcript_marks_the_flagged_message_and_every_read_is_audited():
         body = client.get(f"/api/v1/staff/flags/{flag.pk}/transcript").json()
     flagged = [m for m in body["messages"] if m["flagged"]]
     assert [m["seq"] for m in flagged] == [flag.message.seq]
-    reads = AuditRecord.objects.filter(actor=staff, action="conversation.transcript", target_id=conversation.pk, flag_id=flag.pk)
+    reads = AuditRecord.objects.filter(
+        actor=staff, action="conversation.transcript", target_id=conversation.pk, flag_id=flag.pk
+    )
     assert reads.count() == 2
 
 
@@ -81,7 +87,10 @@ def test_a_reported_conversation_can_be_opened_and_the_read_is_audited():
     client_for(seeker).post("/api/v1/reports", {"conversation": conversation.pk, "reason": "harassment"}, format="json")
     response = client_for(staff).get(f"/api/v1/staff/conversations/{conversation.pk}/transcript")
     assert response.status_code == 200
-    assert AuditRecord.objects.filter(actor=staff, action="conversation.transcript", target_id=conversation.pk).count() == 1
+    assert (
+        AuditRecord.objects.filter(actor=staff, action="conversation.transcript", target_id=conversation.pk).count()
+        == 1
+    )
 
 
 def test_resolving_needs_a_note_and_is_recorded_in_the_items_audit_trail():
@@ -90,7 +99,9 @@ def test_resolving_needs_a_note_and_is_recorded_in_the_items_audit_trail():
     client = client_for(staff)
     assert client.post(f"/api/v1/staff/flags/{flag.pk}/resolve", {"note": ""}, format="json").status_code == 400
     assert client.post(f"/api/v1/staff/flags/{flag.pk}/resolve", {}, format="json").json()["fields"]["note"]
-    done = client.post(f"/api/v1/staff/flags/{flag.pk}/resolve", {"note": "talked it through; safe with family"}, format="json")
+    done = client.post(
+        f"/api/v1/staff/flags/{flag.pk}/resolve", {"note": "talked it through; safe with family"}, format="json"
+    )
     assert done.status_code == 200 and done.json()["status"] == "resolved"
     again = client.post(f"/api/v1/staff/flags/{flag.pk}/resolve", {"note": "again"}, format="json")
     assert again.status_code == 409 and again.json()["error"] == "already_resolved"
@@ -103,14 +114,20 @@ def test_warning_and_mute_reach_the_user_and_mute_has_an_end():
     staff = staff_member()
     seeker, listener, conversation, flag = flagged_pair()
     client = client_for(staff)
-    warned = client.post(f"/api/v1/staff/flags/{flag.pk}/warn", {"target": "listener", "note": "shared personal story"}, format="json")
+    warned = client.post(
+        f"/api/v1/staff/flags/{flag.pk}/warn", {"target": "listener", "note": "shared personal story"}, format="json"
+    )
     assert warned.status_code == 201 and warned.json()["expires_at"]
-    muted = client.post(f"/api/v1/staff/flags/{flag.pk}/mute", {"target": "seeker", "minutes": 15, "note": "abusive"}, format="json")
+    muted = client.post(
+        f"/api/v1/staff/flags/{flag.pk}/mute", {"target": "seeker", "minutes": 15, "note": "abusive"}, format="json"
+    )
     assert muted.status_code == 201
     sanction = Sanction.objects.get(pk=muted.json()["id"])
     assert sanction.subject == seeker and sanction.kind == "mute"
     assert timedelta(minutes=14) < sanction.expires_at - timezone.now() <= timedelta(minutes=15)
-    bad = client.post(f"/api/v1/staff/flags/{flag.pk}/mute", {"target": "seeker", "minutes": 0, "note": "x"}, format="json")
+    bad = client.post(
+        f"/api/v1/staff/flags/{flag.pk}/mute", {"target": "seeker", "minutes": 0, "note": "x"}, format="json"
+    )
     assert bad.status_code == 400
     flag.refresh_from_db()
     assert flag.action_taken is True
@@ -120,7 +137,8 @@ def test_suspending_a_listener_ends_their_shift_and_requeues_their_seeker():
     staff = staff_member()
     seeker, listener, conversation, flag = flagged_pair()
     response = client_for(staff).post(
-        f"/api/v1/staff/flags/{flag.pk}/suspend", {"note": "misconduct", "review_at": (timezone.now() + timedelta(days=7)).isoformat()},
+        f"/api/v1/staff/flags/{flag.pk}/suspend",
+        {"note": "misconduct", "review_at": (timezone.now() + timedelta(days=7)).isoformat()},
         format="json",
     )
     assert response.status_code == 201, response.json()
@@ -139,7 +157,8 @@ def test_a_listener_who_was_handed_off_before_writing_can_still_be_suspended():
     conversation.refresh_from_db()
     assert conversation.listener_id is None
     response = client_for(staff).post(
-        f"/api/v1/staff/flags/{flag.pk}/suspend", {"note": "left a seeker in crisis", "until": (timezone.now() + timedelta(days=3)).isoformat()},
+        f"/api/v1/staff/flags/{flag.pk}/suspend",
+        {"note": "left a seeker in crisis", "until": (timezone.now() + timedelta(days=3)).isoformat()},
         format="json",
     )
     assert response.status_code == 201, response.json()
@@ -165,7 +184,9 @@ def test_a_banned_seeker_cannot_start_a_new_anonymous_session_from_the_same_brow
     _, _, conversation, flag = flagged_pair()
     Conversation.objects.filter(pk=conversation.pk).update(seeker=seeker)
     banned = client_for(staff).post(
-        f"/api/v1/staff/flags/{flag.pk}/ban", {"note": "threats", "until": (timezone.now() + timedelta(days=30)).isoformat()}, format="json"
+        f"/api/v1/staff/flags/{flag.pk}/ban",
+        {"note": "threats", "until": (timezone.now() + timedelta(days=30)).isoformat()},
+        format="json",
     )
     assert banned.status_code == 201, banned.json()
     seeker.refresh_from_db()
@@ -189,7 +210,9 @@ def test_an_expired_ban_is_lifted_by_the_scheduled_job():
     staff = staff_member()
     seeker, _, _, flag = flagged_pair()
     until = timezone.now() + timedelta(days=1)
-    client_for(staff).post(f"/api/v1/staff/flags/{flag.pk}/ban", {"note": "x", "until": until.isoformat()}, format="json")
+    client_for(staff).post(
+        f"/api/v1/staff/flags/{flag.pk}/ban", {"note": "x", "until": until.isoformat()}, format="json"
+    )
     assert sanctions_expire(now=until - timedelta(minutes=1)) == 0
     assert sanctions_expire(now=until + timedelta(minutes=1)) == 1
     seeker.refresh_from_db()
@@ -202,13 +225,20 @@ def test_emergency_escalation_is_recorded_with_who_was_called():
     _, _, _, flag = flagged_pair(text=IMMINENT)
     response = client_for(staff).post(
         f"/api/v1/staff/flags/{flag.pk}/escalations",
-        {"contacted": "Emergency services, Springfield", "reference": "CAD-2231", "note": "shared location; police dispatched"},
+        {
+            "contacted": "Emergency services, Springfield",
+            "reference": "CAD-2231",
+            "note": "shared location; police dispatched",
+        },
         format="json",
     )
     assert response.status_code == 201 and response.json()["reference"] == "CAD-2231"
     record = AuditRecord.objects.get(action="escalation.record", flag_id=flag.pk)
     assert record.data == {"contacted": "Emergency services, Springfield", "reference": "CAD-2231"}
-    assert client_for(staff).post(f"/api/v1/staff/flags/{flag.pk}/escalations", {"note": "x"}, format="json").status_code == 400
+    assert (
+        client_for(staff).post(f"/api/v1/staff/flags/{flag.pk}/escalations", {"note": "x"}, format="json").status_code
+        == 400
+    )
 
 
 def test_audit_records_cannot_be_changed_or_deleted():

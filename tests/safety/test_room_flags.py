@@ -36,11 +36,21 @@ def room_flag():
     writer = make_member(room)
     for index in range(ROOM_CONTEXT_BEFORE + 5):  # more history than a reviewer is shown
         room.last_seq += 1
-        RoomMessage.objects.create(room=room, seq=room.last_seq, sender=moderator, sender_is_moderator=True,
-                                   text=f"welcome note {index}", created_at=MONDAY_NOON)
+        RoomMessage.objects.create(
+            room=room,
+            seq=room.last_seq,
+            sender=moderator,
+            sender_is_moderator=True,
+            text=f"welcome note {index}",
+            created_at=MONDAY_NOON,
+        )
     room.save(update_fields=["last_seq"])
-    held = room_services.room_message_send(sender=writer, room_id=room.pk, client_id="c1", text=CRISIS, now=MONDAY_NOON).message
-    room_services.room_message_send(sender=moderator, room_id=room.pk, client_id="after", text="We're here with you.", now=MONDAY_NOON)
+    held = room_services.room_message_send(
+        sender=writer, room_id=room.pk, client_id="c1", text=CRISIS, now=MONDAY_NOON
+    ).message
+    room_services.room_message_send(
+        sender=moderator, room_id=room.pk, client_id="after", text="We're here with you.", now=MONDAY_NOON
+    )
     flag = SafetyFlag.objects.get()
     assert flag.conversation_id is None and held.status == "held"
     return {"room": room, "held": held, "flag": flag, "writer": writer, "moderator": moderator}
@@ -51,7 +61,9 @@ def test_every_re_notify_round_names_the_room_and_the_message(room_flag, setting
     settings.SAFETY_ALERT_RENOTIFY_SECONDS = 60
     with collecting_events() as outbox, django_capture_on_commit_callbacks(execute=True):
         assert alerts_renotify(now=room_flag["flag"].last_notified_at + timedelta(seconds=61)) == 1
-    renotified = [event["frame"]["alert"] for _, event in outbox if event.get("frame", {}).get("type") == "alert.renotify"]
+    renotified = [
+        event["frame"]["alert"] for _, event in outbox if event.get("frame", {}).get("type") == "alert.renotify"
+    ]
     assert len(renotified) == 1
     assert renotified[0]["room"] == {"id": room.pk, "name": "Night owls", "audience": room.audience, "seq": held.seq}
     assert renotified[0]["topic"] == "anxiety" and renotified[0]["conversation"] is None

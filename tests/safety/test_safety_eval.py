@@ -38,7 +38,10 @@ def run(*args) -> str:
 
 
 def test_read_examples_parses_optional_columns(tmp_path):
-    path = write(tmp_path, 'text,level,category,role,context\n"hi, there",none,,,\nyeah tonight,imminent,self_harm,seeker,i want to die || Are you safe?\n')
+    path = write(
+        tmp_path,
+        'text,level,category,role,context\n"hi, there",none,,,\nyeah tonight,imminent,self_harm,seeker,i want to die || Are you safe?\n',
+    )
     first, second = read_examples(path)
     assert first.text == "hi, there" and first.level is Level.NONE and first.category is None
     assert second.category is Category.SELF_HARM
@@ -64,14 +67,16 @@ def test_read_examples_errors_name_the_line(tmp_path, body, message):
 
 
 def test_evaluate_counts_precision_recall_confusion_and_false_alarms():
-    examples = read_examples(io.StringIO(
-        "text,level\n"
-        "hello,none\n"
-        "i want to die,elevated\n"
-        "i'm going to kill myself tonight,imminent\n"
-        "i feel so alone,distress\n"
-        "i am fine,imminent\n"  # a deliberate miss
-    ))
+    examples = read_examples(
+        io.StringIO(
+            "text,level\n"
+            "hello,none\n"
+            "i want to die,elevated\n"
+            "i'm going to kill myself tonight,imminent\n"
+            "i feel so alone,distress\n"
+            "i am fine,imminent\n"  # a deliberate miss
+        )
+    )
     result = evaluate(examples)
     assert result.total == 5
     assert result.confusion[Level.IMMINENT][Level.NONE] == 1
@@ -184,11 +189,14 @@ CORPUS_HEADER = "text,level,category,role,context,lang,class\n"
 
 
 def test_command_reads_the_corpus_format_and_reports_misses_per_class(tmp_path):
-    path = write(tmp_path, CORPUS_HEADER
-                 + "i want to die,elevated,self_harm,seeker,,en,passive_ideation\n"
-                 + "all good here,imminent,self_harm,seeker,,en,farewell\n"
-                 + "this homework is killing me,none,,seeker,,en,hyperbole\n"
-                 + "yeah. tonight,imminent,self_harm,seeker,i want to end it all || are you safe?,en,plan_intent\n")
+    path = write(
+        tmp_path,
+        CORPUS_HEADER
+        + "i want to die,elevated,self_harm,seeker,,en,passive_ideation\n"
+        + "all good here,imminent,self_harm,seeker,,en,farewell\n"
+        + "this homework is killing me,none,,seeker,,en,hyperbole\n"
+        + "yeah. tonight,imminent,self_harm,seeker,i want to end it all || are you safe?,en,plan_intent\n",
+    )
     out = run(str(path))
     assert "per class" in out
     farewell = next(line for line in out.splitlines() if line.strip().startswith("farewell"))
@@ -211,7 +219,9 @@ def test_per_class_scores_count_false_alarms_for_safe_classes():
     def alarmist(text, context=None):
         return Assessment(Level.ELEVATED, frozenset(), (), "always")
 
-    examples = read_examples(io.StringIO(CORPUS_HEADER + "lol i'm dead,none,,seeker,,en,joke\nok,none,,seeker,,en,joke\n"))
+    examples = read_examples(
+        io.StringIO(CORPUS_HEADER + "lol i'm dead,none,,seeker,,en,joke\nok,none,,seeker,,en,joke\n")
+    )
     result = evaluate(examples, alarmist)
     assert result.classes["joke"].misses == 2 and result.classes["joke"].raised == 2
 
@@ -223,7 +233,9 @@ def test_rows_are_assessed_in_their_own_language(tmp_path):
         seen.append(context.language)
         return Assessment(Level.NONE, frozenset(), (), "-")
 
-    examples = read_examples(io.StringIO(CORPUS_HEADER + "hola,none,,seeker,,es,ordinary\nhi,none,,seeker,,,ordinary\n"))
+    examples = read_examples(
+        io.StringIO(CORPUS_HEADER + "hola,none,,seeker,,es,ordinary\nhi,none,,seeker,,,ordinary\n")
+    )
     evaluate(examples, recorder, language="en")
     assert seen[-2:] == ["es", "en"]
 

@@ -37,7 +37,9 @@ def test_opening_one_item_is_audited():
 
 def test_the_queue_filters_by_category_and_refuses_an_unknown_one():
     seeker, listener, conversation = matched_pair()
-    message_send(sender=listener, conversation_id=conversation.pk, client_id="g", text="add me on snap, dont tell anyone")
+    message_send(
+        sender=listener, conversation_id=conversation.pk, client_id="g", text="add me on snap, dont tell anyone"
+    )
     _, _, _, crisis = flagged_pair(text=CRISIS)
     client = client_for(staff_member())
     misconduct = client.get("/api/v1/staff/queue?category=listener_misconduct").json()["items"]
@@ -76,8 +78,15 @@ def test_a_reviewer_sees_the_persons_earlier_cases_reports_and_sanctions_and_the
     client_for(staff).post(f"/api/v1/staff/flags/{earlier.pk}/claim")
     warning = sanction_warn(staff=staff, flag_id=earlier.pk, target="seeker", note="Talked it through")
     flag_resolve(staff=staff, flag_id=earlier.pk, note="Seeker safe, called a helpline")
-    Report.objects.create(reporter=listener, subject=seeker, conversation=conversation, target_key=f"user:{seeker.pk}",
-                          reason="harassment", text="rude", created_at=earlier.created_at)
+    Report.objects.create(
+        reporter=listener,
+        subject=seeker,
+        conversation=conversation,
+        target_key=f"user:{seeker.pk}",
+        reason="harassment",
+        text="rude",
+        created_at=earlier.created_at,
+    )
     _, _, _, current = flagged_pair(text="i want to end it all tonight")
     SafetyFlag.objects.filter(pk=current.pk).update(subject=seeker)
     other_seeker_case = flagged_pair()[3]
@@ -89,7 +98,9 @@ def test_a_reviewer_sees_the_persons_earlier_cases_reports_and_sanctions_and_the
     assert body["cases"][0]["resolution"]["note"] == "Seeker safe, called a helpline"
     assert other_seeker_case.pk not in [case["id"] for case in body["cases"]]
     assert [(report["reason_label"], report["text"]) for report in body["reports"]] == [("Harassment", "rude")]
-    assert [(s["id"], s["kind_label"], s["created_by"]) for s in body["sanctions"]] == [(warning.pk, "Warning", "DeskTwo")]
+    assert [(s["id"], s["kind_label"], s["created_by"]) for s in body["sanctions"]] == [
+        (warning.pk, "Warning", "DeskTwo")
+    ]
 
     record = AuditRecord.objects.get(action="person.history")
     assert record.actor_id == staff.pk and record.flag_id == current.pk and record.target_id == seeker.pk

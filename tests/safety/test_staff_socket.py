@@ -6,9 +6,9 @@ import pytest
 from channels.db import database_sync_to_async
 
 from chat.models import Conversation, Message
+from chat.services.messages import message_send
 from safety.models import FlagSource, FlagStatus, SafetyFlag, StaffParticipation
 from safety.services import STAFF_JOINED, STAFF_TOOK_OVER
-from chat.services.messages import message_send
 from tests.factories import ListenerFactory, SeekerFactory
 from tests.safety.helpers import CRISIS, IMMINENT, flagged_pair, matched_pair, staff_member
 from tests.ws import connected, receive_until
@@ -23,6 +23,8 @@ async def receive_message(ws, text: str) -> dict:
         if frame["message"]["text"] == text:
             return frame
     raise AssertionError(f"no message {text!r}")
+
+
 STAFF = "/ws/v1/staff/"
 db = database_sync_to_async
 
@@ -56,7 +58,9 @@ async def test_crisis_message_from_seeker_reaches_connected_staff_live():
     seeker, listener, conversation = await db(matched_pair)()
     staff = await db(staff_member)()
     async with connected(staff, path=STAFF) as staff_ws, connected(seeker) as seeker_ws:
-        await seeker_ws.send_json_to({"type": "message.send", "conversation": conversation.pk, "client_id": "c1", "text": CRISIS})
+        await seeker_ws.send_json_to(
+            {"type": "message.send", "conversation": conversation.pk, "client_id": "c1", "text": CRISIS}
+        )
         alert = await receive_until(staff_ws, "alert.created")
         assert alert["alert"]["conversation"] == conversation.pk
         assert alert["alert"]["level_label"] == "elevated"
@@ -67,7 +71,9 @@ async def test_crisis_message_from_seeker_reaches_connected_staff_live():
 async def test_listener_sees_guidance_when_their_seeker_writes_a_crisis_message():
     seeker, listener, conversation = await db(matched_pair)()
     async with connected(listener) as listener_ws, connected(seeker) as seeker_ws:
-        await seeker_ws.send_json_to({"type": "message.send", "conversation": conversation.pk, "client_id": "c1", "text": CRISIS})
+        await seeker_ws.send_json_to(
+            {"type": "message.send", "conversation": conversation.pk, "client_id": "c1", "text": CRISIS}
+        )
         guidance = await receive_until(listener_ws, "safety.guidance")
         assert guidance["conversation"] == conversation.pk
         assert (guidance["level"], guidance["level_label"]) == (2, "elevated")
@@ -76,7 +82,9 @@ async def test_listener_sees_guidance_when_their_seeker_writes_a_crisis_message(
 async def test_listener_is_told_of_possible_immediate_risk_when_their_seeker_states_a_plan():
     seeker, listener, conversation = await db(matched_pair)()
     async with connected(listener) as listener_ws, connected(seeker) as seeker_ws:
-        await seeker_ws.send_json_to({"type": "message.send", "conversation": conversation.pk, "client_id": "c1", "text": IMMINENT})
+        await seeker_ws.send_json_to(
+            {"type": "message.send", "conversation": conversation.pk, "client_id": "c1", "text": IMMINENT}
+        )
         guidance = await receive_until(listener_ws, "safety.guidance")
         assert (guidance["level"], guidance["level_label"]) == (3, "imminent")
         assert "emergency services" in guidance["guidance"]
@@ -108,20 +116,28 @@ async def test_second_reviewer_cannot_claim_a_claimed_flag_and_sees_who_has_it()
 async def test_staff_joining_is_announced_to_both_and_staff_messages_reach_the_seeker():
     seeker, listener, conversation, flag = await db(flagged_pair)()
     staff = await db(staff_member)()
-    async with connected(staff, path=STAFF) as staff_ws, connected(seeker) as seeker_ws, connected(listener) as listener_ws:
+    async with (
+        connected(staff, path=STAFF) as staff_ws,
+        connected(seeker) as seeker_ws,
+        connected(listener) as listener_ws,
+    ):
         await staff_ws.send_json_to({"type": "conversation.join", "conversation": conversation.pk})
         joined = await receive_until(staff_ws, "conversation.joined")
         assert [m["text"] for m in joined["messages"]][-1] == STAFF_JOINED
         for ws in (seeker_ws, listener_ws):
             notice = await receive_until(ws, "message.created")
             assert notice["message"]["kind"] == "system" and notice["message"]["text"] == STAFF_JOINED
-        await staff_ws.send_json_to({"type": "message.send", "conversation": conversation.pk, "client_id": "s1", "text": "I'm here with you."})
+        await staff_ws.send_json_to(
+            {"type": "message.send", "conversation": conversation.pk, "client_id": "s1", "text": "I'm here with you."}
+        )
         ack = await receive_until(staff_ws, "message.ack")
         assert ack["duplicate"] is False
         received = await receive_until(seeker_ws, "message.created")
         assert received["message"]["sender_role"] == "staff"
         assert received["message"]["text"] == "I'm here with you."
-        await seeker_ws.send_json_to({"type": "message.send", "conversation": conversation.pk, "client_id": "k2", "text": "thank you"})
+        await seeker_ws.send_json_to(
+            {"type": "message.send", "conversation": conversation.pk, "client_id": "k2", "text": "thank you"}
+        )
         reply = await receive_message(staff_ws, "thank you")
         assert reply["message"]["sender_role"] == "seeker"
 
@@ -140,7 +156,11 @@ async def test_staff_cannot_join_a_conversation_nobody_flagged_or_reported():
 async def test_warm_handoff_moves_the_listener_out_and_keeps_the_seeker_with_staff():
     seeker, listener, conversation, flag = await db(flagged_pair)()
     staff = await db(staff_member)()
-    async with connected(staff, path=STAFF) as staff_ws, connected(seeker) as seeker_ws, connected(listener) as listener_ws:
+    async with (
+        connected(staff, path=STAFF) as staff_ws,
+        connected(seeker) as seeker_ws,
+        connected(listener) as listener_ws,
+    ):
         await staff_ws.send_json_to({"type": "conversation.handoff", "conversation": conversation.pk, "ref": 9})
         done = await receive_until(staff_ws, "conversation.handed_off")
         assert done["ref"] == 9
@@ -148,7 +168,9 @@ async def test_warm_handoff_moves_the_listener_out_and_keeps_the_seeker_with_sta
         assert left == {"type": "conversation.left", "conversation": conversation.pk, "reason": "handoff"}
         took_over = await receive_message(seeker_ws, STAFF_TOOK_OVER)
         assert took_over["message"]["kind"] == "system"
-        await seeker_ws.send_json_to({"type": "message.send", "conversation": conversation.pk, "client_id": "after", "text": "are you there?"})
+        await seeker_ws.send_json_to(
+            {"type": "message.send", "conversation": conversation.pk, "client_id": "after", "text": "are you there?"}
+        )
         ack = await receive_until(seeker_ws, "message.ack")
         assert ack["duplicate"] is False
         reply = await receive_message(staff_ws, "are you there?")
@@ -161,7 +183,9 @@ async def test_listener_raises_their_chat_with_the_safety_team():
     seeker, listener, conversation = await db(matched_pair)()
     staff = await db(staff_member)()
     async with connected(staff, path=STAFF) as staff_ws, connected(listener) as listener_ws:
-        await listener_ws.send_json_to({"type": "conversation.flag", "conversation": conversation.pk, "note": "talks about a plan", "ref": "f"})
+        await listener_ws.send_json_to(
+            {"type": "conversation.flag", "conversation": conversation.pk, "note": "talks about a plan", "ref": "f"}
+        )
         reply = await receive_until(listener_ws, "conversation.flagged")
         assert reply["duplicate"] is False and reply["ref"] == "f"
         alert = await receive_until(staff_ws, "alert.created")
@@ -209,7 +233,9 @@ async def test_staff_who_took_over_can_close_the_chat_with_a_reason_the_seeker_r
         assert (await receive_until(staff_ws, "error"))["code"] == "not_joined"
         await staff_ws.send_json_to({"type": "conversation.handoff", "conversation": conversation.pk})
         await receive_until(staff_ws, "conversation.handed_off")
-        await staff_ws.send_json_to({"type": "conversation.end", "conversation": conversation.pk, "note": "helped to call 988"})
+        await staff_ws.send_json_to(
+            {"type": "conversation.end", "conversation": conversation.pk, "note": "helped to call 988"}
+        )
         assert (await receive_until(staff_ws, "conversation.end.ack"))["status"] == "ended"
         ended = await receive_until(seeker_ws, "conversation.ended")
         assert ended["reason"] == "staff_ended" and ended["reason_text"]

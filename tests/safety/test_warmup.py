@@ -52,7 +52,9 @@ def test_a_message_screened_during_the_compile_waits_for_it_and_is_screened_with
     started = warmup.compile_rules_at_start("en", on_failure=lambda: None)
     assert compiling.wait(timeout=10)
     results = []
-    screener = threading.Thread(target=lambda: results.append(assess("i have the pills saved up and i am going to take them all tonight")))
+    screener = threading.Thread(
+        target=lambda: results.append(assess("i have the pills saved up and i am going to take them all tonight"))
+    )
     screener.start()
     assert lock.contended.wait(timeout=10), "the message did not wait for the start-up compile"
     finish_compile.set()

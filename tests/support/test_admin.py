@@ -16,7 +16,8 @@ def admin_client_logged_in(client):
 def test_topics_are_managed_in_admin(admin_client_logged_in):
     assert admin_client_logged_in.get("/admin/support/topic/").status_code == 200
     response = admin_client_logged_in.post(
-        "/admin/support/topic/add/", {"slug": "money", "name": "Money worries", "description": "", "display_order": 200, "is_active": "on"}
+        "/admin/support/topic/add/",
+        {"slug": "money", "name": "Money worries", "description": "", "display_order": 200, "is_active": "on"},
     )
     assert response.status_code == 302
     assert Topic.objects.filter(slug="money").exists()

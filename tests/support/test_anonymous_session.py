@@ -45,7 +45,8 @@ def test_seeker_row_holds_no_identifying_data(api_client):
     # random 10-99, and in lower case is the username) or timestamps.
     assert row["username"] == row["alias"].lower()
     free_text = {
-        name: value for name, value in row.items()
+        name: value
+        for name, value in row.items()
         if name not in ("id", "password", "alias", "username") and not isinstance(value, (dt.date, dt.datetime))
     }
     assert not any("16" in str(value) for value in free_text.values()), free_text
@@ -142,8 +143,12 @@ def test_a_seeker_can_set_a_password_and_log_in_with_their_alias(api_client):
     alias = api_client.post(URL, {"age": 30}, format="json").json()["alias"]
     weak = api_client.post("/api/v1/me/password", {"password": "short"}, format="json")
     assert weak.status_code == 400
-    assert api_client.post("/api/v1/me/password", {"password": "a-long-and-quiet-river"}, format="json").status_code == 204
+    assert (
+        api_client.post("/api/v1/me/password", {"password": "a-long-and-quiet-river"}, format="json").status_code == 204
+    )
     api_client.post("/api/v1/session/logout")
-    login = api_client.post("/api/v1/session/login", {"username": alias, "password": "a-long-and-quiet-river"}, format="json")
+    login = api_client.post(
+        "/api/v1/session/login", {"username": alias, "password": "a-long-and-quiet-river"}, format="json"
+    )
     assert login.status_code == 200
     assert login.json()["alias"] == alias

@@ -9,8 +9,22 @@ def test_topics_are_seeded_and_listed_in_display_order(api_client):
     response = api_client.get("/api/v1/topics")
     assert response.status_code == 200
     slugs = [topic["slug"] for topic in response.json()]
-    for required in ["anxiety", "depression", "stress", "loneliness", "relationships", "grief-and-loss", "caregiving",
-                     "family", "work-and-school", "lgbtq", "self-esteem", "sleep", "chronic-illness", "parenting"]:
+    for required in [
+        "anxiety",
+        "depression",
+        "stress",
+        "loneliness",
+        "relationships",
+        "grief-and-loss",
+        "caregiving",
+        "family",
+        "work-and-school",
+        "lgbtq",
+        "self-esteem",
+        "sleep",
+        "chronic-illness",
+        "parenting",
+    ]:
         assert required in slugs
     assert slugs[0] == "anxiety"
 

@@ -10,13 +10,19 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | st.floats(allow_nan=False) | st.text(max_size=40),
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=40),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
     max_leaves=12,
 )
 bodies = st.one_of(
     json_values.map(json.dumps),
-    st.dictionaries(st.sampled_from(["age", "username", "password", "topic", "note", "listener"]), json_values, max_size=3).map(json.dumps),
+    st.dictionaries(
+        st.sampled_from(["age", "username", "password", "topic", "note", "listener"]), json_values, max_size=3
+    ).map(json.dumps),
     st.binary(max_size=60).map(lambda b: b.decode("latin-1")),
 )
 ENDPOINTS = ["/api/v1/session/anonymous", "/api/v1/session/login", "/api/v1/requests/mine", "/api/v1/me/password"]

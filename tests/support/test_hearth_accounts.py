@@ -31,7 +31,18 @@ def run(*args) -> str:
 
 
 def test_a_listener_is_trained_with_its_topics_capacity_and_teen_approval_and_a_rerun_changes_nothing():
-    args = ("listener", "--alias", "Sam", "--password", "pw-sam", "--topics", "anxiety,grief-and-loss", "--capacity", "3", "--teen-approved")
+    args = (
+        "listener",
+        "--alias",
+        "Sam",
+        "--password",
+        "pw-sam",
+        "--topics",
+        "anxiety,grief-and-loss",
+        "--capacity",
+        "3",
+        "--teen-approved",
+    )
     assert "Created" in run(*args)
     sam = User.objects.get(username="sam")
     profile = ListenerProfile.objects.get(user=sam)
@@ -55,7 +66,19 @@ def test_staff_get_the_safety_staff_group():
 
 def test_a_room_gets_its_moderator_and_is_not_duplicated():
     run("listener", "--alias", "Mod", "--password", "pw", "--teen-approved")
-    args = ("room", "--name", "Teen sleep circle", "--topic", "sleep", "--moderator", "Mod", "--audience", "teen", "--capacity", "12")
+    args = (
+        "room",
+        "--name",
+        "Teen sleep circle",
+        "--topic",
+        "sleep",
+        "--moderator",
+        "Mod",
+        "--audience",
+        "teen",
+        "--capacity",
+        "12",
+    )
     run(*args)
     run(*args)
     room = Room.objects.get(name="Teen sleep circle")
@@ -70,7 +93,10 @@ def test_a_room_gets_its_moderator_and_is_not_duplicated():
         (("listener", "--alias", "A", "--password", "pw", "--capacity", "9"), "capacity must be 1–5"),
         (("listener", "--alias", "A", "--password", "pw", "--topics", ","), "at least one topic"),
         (("room", "--name", "R", "--topic", "anxiety", "--moderator", "Nobody"), "no listener with the alias 'Nobody'"),
-        (("room", "--name", "R", "--topic", "anxiety", "--moderator", "Adult", "--audience", "teen"), "not approved for teens"),
+        (
+            ("room", "--name", "R", "--topic", "anxiety", "--moderator", "Adult", "--audience", "teen"),
+            "not approved for teens",
+        ),
         (("staff", "--alias", "Adult", "--password", "pw"), "belongs to a listener account"),
     ],
 )

@@ -25,8 +25,11 @@ async def test_the_sweep_runs_at_most_once_a_second_yet_expired_messages_still_g
     layer = InMemoryChannelLayer(expiry=60)
     sweeps = []
     real_sweep = layers.ChannelsInMemoryChannelLayer._clean_expired
-    monkeypatch.setattr(layers.ChannelsInMemoryChannelLayer, "_clean_expired",
-                        lambda self: (sweeps.append(clock.mono), real_sweep(self)))
+    monkeypatch.setattr(
+        layers.ChannelsInMemoryChannelLayer,
+        "_clean_expired",
+        lambda self: (sweeps.append(clock.mono), real_sweep(self)),
+    )
 
     await layer.group_add("room", "specific.dead")
     await layer.group_add("room", "specific.alive")

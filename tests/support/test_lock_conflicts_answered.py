@@ -43,7 +43,15 @@ def failing_first(real, times: int):
 
 
 async def _send(ws, conversation_id: int, client_id: str, text: str) -> dict:
-    await ws.send_json_to({"type": "message.send", "conversation": conversation_id, "client_id": client_id, "text": text, "ref": client_id})
+    await ws.send_json_to(
+        {
+            "type": "message.send",
+            "conversation": conversation_id,
+            "client_id": client_id,
+            "text": text,
+            "ref": client_id,
+        }
+    )
     for _ in range(20):
         frame = await ws.receive_json_from(timeout=5)
         if frame["type"] in ("message.ack", "error"):
@@ -52,7 +60,9 @@ async def _send(ws, conversation_id: int, client_id: str, text: str) -> dict:
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_a_message_whose_conflict_outlasts_the_attempts_is_answered_busy_and_stored_once_when_sent_again(monkeypatch):
+async def test_a_message_whose_conflict_outlasts_the_attempts_is_answered_busy_and_stored_once_when_sent_again(
+    monkeypatch,
+):
     seeker, _, conversation = await db(matched_pair)()
     flaky, calls = failing_first(safety.services.flag_create_for_message, times=ATTEMPTS)
     monkeypatch.setattr("safety.services.flag_create_for_message", flaky)

@@ -60,7 +60,16 @@ def test_logout_ends_the_session(api_client):
     assert api_client.get("/api/v1/me").status_code == 403
 
 
-@pytest.mark.parametrize("body", [{}, {"username": "a"}, {"password": "b"}, {"username": ["a"], "password": "b"}, {"username": "a" * 200, "password": "b"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"username": "a"},
+        {"password": "b"},
+        {"username": ["a"], "password": "b"},
+        {"username": "a" * 200, "password": "b"},
+    ],
+)
 def test_login_bodies_missing_fields_are_400_with_field_errors(api_client, body):
     response = api_client.post(URL, body, format="json")
     assert response.status_code == 400

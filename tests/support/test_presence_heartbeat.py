@@ -94,10 +94,14 @@ async def test_rows_of_another_process_are_left_to_go_stale_and_the_sweep_remove
 
     seeker, gone = [await sync_to_async(SeekerFactory)() for _ in range(2)]
     stale = timezone.now() - timedelta(seconds=settings.MATCHING_LISTENER_GRACE_SECONDS * 5 + 60)
-    await sync_to_async(Connection.objects.create)(user=gone, channel_name="specific.dead-process!1", last_seen_at=stale)
+    await sync_to_async(Connection.objects.create)(
+        user=gone, channel_name="specific.dead-process!1", last_seen_at=stale
+    )
     async with connected(seeker):
         await process_heartbeat().tick()
-        assert (await sync_to_async(Connection.objects.get)(channel_name="specific.dead-process!1")).last_seen_at == stale
+        assert (
+            await sync_to_async(Connection.objects.get)(channel_name="specific.dead-process!1")
+        ).last_seen_at == stale
         await sync_to_async(presence_sweep)()
         assert set(await sync_to_async(_rows)()) == set(process_heartbeat().sockets)
 
@@ -115,7 +119,9 @@ async def test_room_sockets_are_refreshed_together_and_a_swept_one_joins_again()
         await sync_to_async(_age_rows)(RoomPresence, names)
         before = timezone.now()
         await heartbeat.tick()
-        seen = dict(await sync_to_async(lambda: list(RoomPresence.objects.values_list("channel_name", "last_seen_at")))())
+        seen = dict(
+            await sync_to_async(lambda: list(RoomPresence.objects.values_list("channel_name", "last_seen_at")))()
+        )
         assert all(seen[name] >= before for name in names)
 
         # Swept after a stall: the socket's own on_heartbeat joins the room again.
@@ -126,7 +132,9 @@ async def test_room_sockets_are_refreshed_together_and_a_swept_one_joins_again()
 
 
 async def _deliver_probe(user_id: int, text: str) -> None:
-    await get_channel_layer().group_send(user_group(user_id), {"type": "deliver", "frame": {"type": "probe", "text": text}})
+    await get_channel_layer().group_send(
+        user_group(user_id), {"type": "deliver", "frame": {"type": "probe", "text": text}}
+    )
 
 
 def _off_slot(heartbeat, name: str, monkeypatch) -> None:

@@ -36,17 +36,28 @@ def test_insert_instance_writes_the_row_objects_create_would():
     seeker = SeekerFactory()
     now = timezone.now()
     by_orm = ChatRequest.objects.create(
-        seeker=seeker, conversation=Conversation.objects.create(seeker=seeker, last_activity_at=now),
-        age_group="adult", queued_at=now, note="orm", status="cancelled",
+        seeker=seeker,
+        conversation=Conversation.objects.create(seeker=seeker, last_activity_at=now),
+        age_group="adult",
+        queued_at=now,
+        note="orm",
+        status="cancelled",
     )
-    by_hand = insert_instance(ChatRequest(
-        seeker=seeker, conversation=insert_instance(Conversation(seeker=seeker, last_activity_at=now)),
-        age_group="adult", queued_at=now, note="hand",
-    ))
+    by_hand = insert_instance(
+        ChatRequest(
+            seeker=seeker,
+            conversation=insert_instance(Conversation(seeker=seeker, last_activity_at=now)),
+            age_group="adult",
+            queued_at=now,
+            note="hand",
+        )
+    )
     assert by_hand.pk and by_hand._state.adding is False
     ignored = {"id", "conversation_id", "created_at", "note", "status"}
     stored = {row["id"]: row for row in ChatRequest.objects.values()}
-    assert {k: v for k, v in stored[by_hand.pk].items() if k not in ignored} == {k: v for k, v in stored[by_orm.pk].items() if k not in ignored}
+    assert {k: v for k, v in stored[by_hand.pk].items() if k not in ignored} == {
+        k: v for k, v in stored[by_orm.pk].items() if k not in ignored
+    }
     assert stored[by_hand.pk]["status"] == "waiting" and stored[by_hand.pk]["note"] == "hand"  # defaults from the model
     assert abs(stored[by_hand.pk]["created_at"] - now) < dt.timedelta(seconds=5)  # auto_now_add stamped
     assert stored[by_hand.pk]["created_at"] == by_hand.created_at  # and on the instance, as save() does

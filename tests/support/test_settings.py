@@ -23,7 +23,20 @@ PROBE = (
     "'hosts_cfg': s.CHANNEL_LAYERS['default'].get('CONFIG', {}).get('hosts'), 'secure_cookie': s.SESSION_COOKIE_SECURE,"
     "'hsts': s.SECURE_HSTS_SECONDS}))"
 )
-CLEAN = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DJANGO_SETTINGS_MODULE"}}
+CLEAN = {
+    k: v
+    for k, v in os.environ.items()
+    if k
+    not in {
+        "DATABASE_URL",
+        "REDIS_URL",
+        "SECRET_KEY",
+        "DEBUG",
+        "ALLOWED_HOSTS",
+        "CSRF_TRUSTED_ORIGINS",
+        "DJANGO_SETTINGS_MODULE",
+    }
+}
 
 
 def probe(tmp_path, **env) -> subprocess.CompletedProcess:
@@ -85,7 +98,10 @@ def test_debug_off_without_allowed_hosts_refuses_to_start(tmp_path):
 
 def test_production_variables_turn_on_secure_cookies_and_hsts(tmp_path):
     result = probe(
-        tmp_path, DEBUG="0", SECRET_KEY="s" * 60, ALLOWED_HOSTS="hearth.example,www.hearth.example",
+        tmp_path,
+        DEBUG="0",
+        SECRET_KEY="s" * 60,
+        ALLOWED_HOSTS="hearth.example,www.hearth.example",
         CSRF_TRUSTED_ORIGINS="https://hearth.example",
     )
     config = json.loads(result.stdout)
@@ -103,7 +119,10 @@ def test_production_variables_turn_on_secure_cookies_and_hsts(tmp_path):
         ({"REDIS_URL": "localhost:6379"}, "REDIS_URL must start with"),
         ({"DATABASE_POOL_MAX": "lots", "DATABASE_URL": "postgres://u@h/d"}, "DATABASE_POOL_MAX must be a whole number"),
         ({"CHANNEL_LAYER_KIND": "carrier-pigeon"}, "CHANNEL_LAYER_KIND must be"),
-        ({"DATABASE_PREPARED_STATEMENTS": "sometimes", "DATABASE_URL": "postgres://u@h/d"}, "DATABASE_PREPARED_STATEMENTS must be one of"),
+        (
+            {"DATABASE_PREPARED_STATEMENTS": "sometimes", "DATABASE_URL": "postgres://u@h/d"},
+            "DATABASE_PREPARED_STATEMENTS must be one of",
+        ),
         ({"TRUSTED_PROXIES": "127.0.0.1,nginx.internal"}, "TRUSTED_PROXIES: 'nginx.internal' is not an IP address"),
     ],
 )
@@ -115,14 +134,24 @@ def test_bad_environment_values_fail_with_the_variable_named(tmp_path, env, mess
 
 def test_check_deploy_is_clean_with_production_variables(tmp_path):
     env = {
-        **CLEAN, "HEARTH_VAR_DIR": str(tmp_path), "DEBUG": "0", "SECRET_KEY": "k" * 64 + "!Aa9",
-        "ALLOWED_HOSTS": "hearth.example", "DATABASE_URL": "postgres://u@db.internal:5432/hearth",
-        "REDIS_URL": "redis://cache.internal:6379/0", "SECURE_HSTS_PRELOAD": "1",
-        "CLIENT_IP_HEADER": "X-Real-IP", "TRUSTED_PROXIES": "127.0.0.1",  # behind docs/nginx.conf
+        **CLEAN,
+        "HEARTH_VAR_DIR": str(tmp_path),
+        "DEBUG": "0",
+        "SECRET_KEY": "k" * 64 + "!Aa9",
+        "ALLOWED_HOSTS": "hearth.example",
+        "DATABASE_URL": "postgres://u@db.internal:5432/hearth",
+        "REDIS_URL": "redis://cache.internal:6379/0",
+        "SECURE_HSTS_PRELOAD": "1",
+        "CLIENT_IP_HEADER": "X-Real-IP",
+        "TRUSTED_PROXIES": "127.0.0.1",  # behind docs/nginx.conf
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -130,7 +159,12 @@ def test_check_deploy_is_clean_with_production_variables(tmp_path):
 def test_check_deploy_refuses_unsafe_production_settings(tmp_path):
     env = {**CLEAN, "HEARTH_VAR_DIR": str(tmp_path), "DEBUG": "0", "SECRET_KEY": "k" * 64, "ALLOWED_HOSTS": "*"}
     result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode != 0
     output = result.stdout + result.stderr
@@ -139,8 +173,17 @@ def test_check_deploy_refuses_unsafe_production_settings(tmp_path):
     assert "hearth.E006" in output  # SQLite
 
 
-@pytest.mark.parametrize("value", ["hearth.example.org", "ftp://hearth.example.org", "https://", "https://h.example/?x=1",
-                                   "https://user:pw@h.example", "https://h.example:port"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "hearth.example.org",
+        "ftp://hearth.example.org",
+        "https://",
+        "https://h.example/?x=1",
+        "https://user:pw@h.example",
+        "https://h.example:port",
+    ],
+)
 def test_a_public_url_that_is_not_an_absolute_http_address_is_refused_at_start_up(tmp_path, value):
     result = probe(tmp_path, HEARTH_PUBLIC_URL=value)
     assert result.returncode != 0
@@ -148,10 +191,18 @@ def test_a_public_url_that_is_not_an_absolute_http_address_is_refused_at_start_u
 
 
 def test_the_public_url_loses_its_trailing_slash(tmp_path):
-    script = ("import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE','support.settings'); django.setup();"
-              "from django.conf import settings; print(settings.HEARTH_PUBLIC_URL)")
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                            env={**CLEAN, "HEARTH_VAR_DIR": str(tmp_path), "HEARTH_PUBLIC_URL": "https://hearth.example.org/"})
+    script = (
+        "import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE','support.settings'); django.setup();"
+        "from django.conf import settings; print(settings.HEARTH_PUBLIC_URL)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**CLEAN, "HEARTH_VAR_DIR": str(tmp_path), "HEARTH_PUBLIC_URL": "https://hearth.example.org/"},
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "https://hearth.example.org"
 
@@ -159,7 +210,13 @@ def test_the_public_url_loses_its_trailing_slash(tmp_path):
 def test_the_asgi_application_freezes_start_up_objects_out_of_the_collector(tmp_path):
     # Full collections over Django's own objects stalled every socket for 90–136 ms (docs/performance.md).
     script = "import gc, support.asgi; print(gc.get_freeze_count())"
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                            env={**CLEAN, "HEARTH_VAR_DIR": str(tmp_path)})
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**CLEAN, "HEARTH_VAR_DIR": str(tmp_path)},
+    )
     assert result.returncode == 0, result.stderr
     assert int(result.stdout.strip()) > 10_000

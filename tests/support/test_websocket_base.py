@@ -25,7 +25,9 @@ async def test_cross_site_origin_is_refused_before_the_handshake_completes():
 async def test_unauthenticated_socket_is_closed_with_4401():
     from support.asgi import application
 
-    communicator = WebsocketCommunicator(application, "/ws/v1/chat/", headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")])
+    communicator = WebsocketCommunicator(
+        application, "/ws/v1/chat/", headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
+    )
     connected_ok, _ = await communicator.connect()
     assert connected_ok
     closed = await communicator.receive_output(timeout=5)
@@ -65,7 +67,10 @@ MALFORMED = [
     ('{"type": "message.send"}', "missing_field"),
     ('{"type": "message.send", "conversation": "1", "client_id": "a", "text": "hi"}', "invalid_field"),
     ('{"type": "message.send", "conversation": true, "client_id": "a", "text": "hi"}', "invalid_field"),
-    ('{"type": "message.send", "conversation": 99999999999999999999999, "client_id": "a", "text": "hi"}', "invalid_frame"),
+    (
+        '{"type": "message.send", "conversation": 99999999999999999999999, "client_id": "a", "text": "hi"}',
+        "invalid_frame",
+    ),
     ('{"type": "ping", "x": ' + "[" * 50 + "]" * 50 + "}", "invalid_frame"),
 ]
 

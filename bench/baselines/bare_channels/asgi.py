@@ -13,9 +13,13 @@ from django.urls import re_path  # noqa: E402
 
 from .consumers import EchoConsumer, RoomConsumer  # noqa: E402
 
-application = ProtocolTypeRouter({
-    "websocket": URLRouter([
-        re_path(r"^ws/echo/$", EchoConsumer.as_asgi()),
-        re_path(r"^ws/room/(?P<room>[A-Za-z0-9_.-]{1,64})/$", RoomConsumer.as_asgi()),
-    ]),
-})
+application = ProtocolTypeRouter(
+    {
+        "websocket": URLRouter(
+            [
+                re_path(r"^ws/echo/$", EchoConsumer.as_asgi()),
+                re_path(r"^ws/room/(?P<room>[A-Za-z0-9_.-]{1,64})/$", RoomConsumer.as_asgi()),
+            ]
+        ),
+    }
+)

@@ -20,8 +20,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data=None, bytes_data=None):
         if text_data is not None:
-            await self.channel_layer.group_send(
-                self.group, {"type": "room.message", "text": text_data})
+            await self.channel_layer.group_send(self.group, {"type": "room.message", "text": text_data})
 
     async def room_message(self, event):
         await self.send(text_data=event["text"])

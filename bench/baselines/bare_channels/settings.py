@@ -42,19 +42,25 @@ REDIS_HOST = {
 }
 
 if LAYER == "memory":
-    CHANNEL_LAYERS = {"default": {
-        "BACKEND": "channels.layers.InMemoryChannelLayer",
-        "CONFIG": {"capacity": CAPACITY},
-    }}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": CAPACITY},
+        }
+    }
 elif LAYER == "redis":
-    CHANNEL_LAYERS = {"default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_HOST], "capacity": CAPACITY, "prefix": PREFIX},
-    }}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_HOST], "capacity": CAPACITY, "prefix": PREFIX},
+        }
+    }
 elif LAYER == "redis-pubsub":
-    CHANNEL_LAYERS = {"default": {
-        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "CONFIG": {"hosts": [REDIS_HOST], "prefix": PREFIX},
-    }}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_HOST], "prefix": PREFIX},
+        }
+    }
 else:
     raise ValueError(f"BENCH_LAYER must be memory, redis or redis-pubsub, not {LAYER!r}")

@@ -2,5 +2,10 @@
 
 from bench.harness.scenarios import fanout, idle, matching, reconnect, relay
 
-SCENARIOS = {"relay": relay.run, "fanout": fanout.run, "idle": idle.run, "matching": matching.run,
-             "reconnect": reconnect.run}
+SCENARIOS = {
+    "relay": relay.run,
+    "fanout": fanout.run,
+    "idle": idle.run,
+    "matching": matching.run,
+    "reconnect": reconnect.run,
+}

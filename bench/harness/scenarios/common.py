@@ -19,7 +19,7 @@ from bench.harness.profiles import Profile
 from bench.harness.servers import ServerGroup
 from bench.harness.target import ChatMessage, Target
 
-CLIENT_BOUND_UTIL = 0.85   # client process CPU share of one core above which figures are suspect
+CLIENT_BOUND_UTIL = 0.85  # client process CPU share of one core above which figures are suspect
 _run_ids = itertools.count()
 
 
@@ -41,14 +41,21 @@ class Context:
         return ServerGroup(self.target, self.procs, run_id, self.log_dir, self.server_cpus)
 
     def row(self, scenario: str, phase: str, **metrics) -> dict:
-        return {"scenario": scenario, "phase": phase, "target": self.target.name,
-                "family": self.target.family, "layer": self.target.layer,
-                "procs": self.procs, **metrics}
+        return {
+            "scenario": scenario,
+            "phase": phase,
+            "target": self.target.name,
+            "family": self.target.family,
+            "layer": self.target.layer,
+            "procs": self.procs,
+            **metrics,
+        }
 
 
 @dataclass
 class Plan:
     """One sender's messages for a phase: send times and who should get them."""
+
     sender: int
     times_ns: list[int]
     recipients: list[int]
@@ -77,7 +84,7 @@ class Meter:
         self.redis_cpu = (redis1 - self.redis0) if (redis1 is not None and self.redis0 is not None) else None
 
     def figures(self, messages: int, deliveries: int) -> dict:
-        per_k = (lambda cpu, n: round(cpu / n * 1e6, 2) if n and cpu is not None else None)
+        per_k = lambda cpu, n: round(cpu / n * 1e6, 2) if n and cpu is not None else None
         client_util = self.client_cpu / self.wall if self.wall else 0.0
         return {
             "wall_s": round(self.wall, 3),
@@ -90,13 +97,17 @@ class Meter:
             "client_bound": client_util > CLIENT_BOUND_UTIL,
             # CPU used on the machine by anything but the servers, the client
             # and Redis: other work disturbing the measurement.
-            "other_cpu_util": round(max(0.0, self.busy - self.server_cpu - self.client_cpu
-                                        - (self.redis_cpu or 0.0)) / self.wall, 3) if self.wall else None,
+            "other_cpu_util": round(
+                max(0.0, self.busy - self.server_cpu - self.client_cpu - (self.redis_cpu or 0.0)) / self.wall, 3
+            )
+            if self.wall
+            else None,
         }
 
 
-async def load_phase(ctx: Context, fleet: Fleet, group: ServerGroup, plans: Iterable[Plan],
-                     seqs: dict[int, int], duration_s: float) -> dict:
+async def load_phase(
+    ctx: Context, fleet: Fleet, group: ServerGroup, plans: Iterable[Plan], seqs: dict[int, int], duration_s: float
+) -> dict:
     """Send every plan open-loop, wait for deliveries (bounded by drain_s),
     return latency, accounting and CPU figures for the phase.
 
@@ -142,8 +153,11 @@ async def load_phase(ctx: Context, fleet: Fleet, group: ServerGroup, plans: Iter
         drained = await drain(ledger.outstanding, quiet_s=ctx.profile.drain_s, max_s=ctx.profile.drain_max_s)
     tally = ledger.tally
     extra = ctx.target.phase_end()
-    print(f"[bench]   phase: {tally.sent} sent, {tally.delivered} delivered, {tally.lost} lost, "
-          f"p99 {one_way.ms(99)} ms", file=sys.stderr, flush=True)
+    print(
+        f"[bench]   phase: {tally.sent} sent, {tally.delivered} delivered, {tally.lost} lost, p99 {one_way.ms(99)} ms",
+        file=sys.stderr,
+        flush=True,
+    )
     figures = meter.figures(tally.sent, tally.delivered)
     offered = sum(len(p.times_ns) for p in plans) / duration_s if duration_s else 0.0
     return {

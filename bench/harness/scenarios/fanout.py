@@ -50,14 +50,20 @@ async def run(ctx: Context) -> list[dict]:
                 start = now_ns() + LEAD_NS
                 slow = [Plan(0, list(burst_schedule(start, start + int(p.fanout_slow_s * 1e9), 1.0, 1)), rcpt)]
                 phase = await load_phase(ctx, fleet, group, slow, seqs, p.fanout_slow_s)
-                rows.append(ctx.row("fanout", f"room{p.fanout_room}-1/s", members=p.fanout_room, **joined, **flat(phase)))
+                rows.append(
+                    ctx.row("fanout", f"room{p.fanout_room}-1/s", members=p.fanout_room, **joined, **flat(phase))
+                )
 
                 start = now_ns() + LEAD_NS
-                burst = [Plan(0, list(burst_schedule(start, start + int(p.fanout_burst_s * 1e9), 1.0,
-                                                     p.fanout_burst)), rcpt)]
+                burst = [
+                    Plan(0, list(burst_schedule(start, start + int(p.fanout_burst_s * 1e9), 1.0, p.fanout_burst)), rcpt)
+                ]
                 phase = await load_phase(ctx, fleet, group, burst, seqs, p.fanout_burst_s)
-                rows.append(ctx.row("fanout", f"room{p.fanout_room}-burst{p.fanout_burst}/s",
-                                    members=p.fanout_room, **flat(phase)))
+                rows.append(
+                    ctx.row(
+                        "fanout", f"room{p.fanout_room}-burst{p.fanout_burst}/s", members=p.fanout_room, **flat(phase)
+                    )
+                )
 
                 rows.append(await _growing(ctx, fleet, group, seqs, rng, run_id))
             finally:
@@ -78,8 +84,14 @@ async def _growing(ctx, fleet, group, seqs, rng, run_id) -> dict:
         start = now_ns() + LEAD_NS
         end = start + int(p.fanout_grow_step_s * 1e9)
         senders = range(p.fanout_grow_senders)
-        plans = [Plan(s, list(poisson_schedule(start, end, 1 / p.fanout_grow_sender_rate, rng)),
-                      recipients(fleet, s, target.self_delivery)) for s in senders]
+        plans = [
+            Plan(
+                s,
+                list(poisson_schedule(start, end, 1 / p.fanout_grow_sender_rate, rng)),
+                recipients(fleet, s, target.self_delivery),
+            )
+            for s in senders
+        ]
         phase = flat(await load_phase(ctx, fleet, group, plans, seqs, p.fanout_grow_step_s))
         phase["members"] = size
         phase.update(joined)
@@ -90,7 +102,9 @@ async def _growing(ctx, fleet, group, seqs, rng, run_id) -> dict:
     best = knee["knee"] or {}
     passed = knee["passed_at"]
     return ctx.row(
-        "fanout", "grow", senders=p.fanout_grow_senders,
+        "fanout",
+        "grow",
+        senders=p.fanout_grow_senders,
         max_members_within_limit=best.get("members"),
         passed_at_members=passed.get("members") if passed else None,
         limit_not_reached=passed is None,
@@ -100,7 +114,10 @@ async def _growing(ctx, fleet, group, seqs, rng, run_id) -> dict:
         deliveries_per_s=best.get("deliveries_per_s"),
         server_cpu_ms_per_1k_deliveries=best.get("server_cpu_ms_per_1k_deliveries"),
         client_bound=any(s["client_bound"] for s in steps),
-        lost=sum(s["lost"] for s in steps), duplicated=sum(s["duplicated"] for s in steps),
+        lost=sum(s["lost"] for s in steps),
+        duplicated=sum(s["duplicated"] for s in steps),
         out_of_order=sum(s["out_of_order"] for s in steps),
         unexpected=sum(s["unexpected"] for s in steps),
-        failed=any(s["lost"] or s["duplicated"] or s["unexpected"] for s in steps), steps=steps)
+        failed=any(s["lost"] or s["duplicated"] or s["unexpected"] for s in steps),
+        steps=steps,
+    )

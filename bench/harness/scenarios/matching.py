@@ -60,20 +60,39 @@ def check_matching(report: dict, seekers: int) -> dict:
                 # The gap tells a real queue jump from two requests whose
                 # transactions committed in the other order (then the older one
                 # was not yet visible to the dispatcher).
-                inversions.append({"topic": a["topic"], "older": a["id"], "younger": b["id"],
-                                   "queued_gap_ms": round((b["queued_at"] - a["queued_at"]) * 1000, 1)})
-    return {"requests": len(requests), "matched": len(matched), "double_assignments": double,
-            "listeners_over_capacity": over, "order_inversions": len(inversions),
-            "order_inversion_detail": inversions[:10],
-            "ok": len(matched) == seekers == len(requests) and not double and not over and not inversions}
+                inversions.append(
+                    {
+                        "topic": a["topic"],
+                        "older": a["id"],
+                        "younger": b["id"],
+                        "queued_gap_ms": round((b["queued_at"] - a["queued_at"]) * 1000, 1),
+                    }
+                )
+    return {
+        "requests": len(requests),
+        "matched": len(matched),
+        "double_assignments": double,
+        "listeners_over_capacity": over,
+        "order_inversions": len(inversions),
+        "order_inversion_detail": inversions[:10],
+        "ok": len(matched) == seekers == len(requests) and not double and not over and not inversions,
+    }
 
 
 STAGES = (
-    ("request_in_line", "sent", "queued"),      # the request frame until its row is stamped, under the line lock
-    ("request_acked", "queued", "acked"),       # ... until the seeker has "request.created" (commit, place in line)
-    ("offer_made", "queued", "offered"),        # ... until a dispatch round has made the offer
-    ("offer_answered", "offered", "answered"),  # the offer reaching the listener, who accepts, until the accept takes it
-    ("seeker_told", "answered", "started"),     # the rest of the accept, its commit, until the seeker has "conversation.started"
+    ("request_in_line", "sent", "queued"),  # the request frame until its row is stamped, under the line lock
+    ("request_acked", "queued", "acked"),  # ... until the seeker has "request.created" (commit, place in line)
+    ("offer_made", "queued", "offered"),  # ... until a dispatch round has made the offer
+    (
+        "offer_answered",
+        "offered",
+        "answered",
+    ),  # the offer reaching the listener, who accepts, until the accept takes it
+    (
+        "seeker_told",
+        "answered",
+        "started",
+    ),  # the rest of the accept, its commit, until the seeker has "conversation.started"
 )
 
 
@@ -112,11 +131,11 @@ async def run(ctx: Context) -> list[dict]:
     rng = random.Random(ctx.seed)
     run_id = ctx.new_run_id()
     target.configure(run_id, MATCHING_AUTO_ASSIGN="0")
-    target.start_blank(run_id)   # no seeded listeners on shift or chats: only this scenario's
+    target.start_blank(run_id)  # no seeded listeners on shift or chats: only this scenario's
     latency = Latency()
     matched_at: dict[int, int] = {}
     client_times: dict[int, dict[str, float]] = {}
-    epoch_offset = time.time_ns() - now_ns()   # the database stamps wall-clock times
+    epoch_offset = time.time_ns() - now_ns()  # the database stamps wall-clock times
     sockets = []
     try:
         async with ctx.servers(run_id) as group:
@@ -130,8 +149,9 @@ async def run(ctx: Context) -> list[dict]:
                     sockets.append(ws)
                     await until(ws, "hello")
                     topics = [TOPICS[i % len(TOPICS)], TOPICS[(i + 1) % len(TOPICS)]]
-                    await ws.send(json.dumps({"type": "shift.start", "topics": topics,
-                                              "capacity": p.matching_capacity}))
+                    await ws.send(
+                        json.dumps({"type": "shift.start", "topics": topics, "capacity": p.matching_capacity})
+                    )
                     await until(ws, "shift.start.ack")
 
                 async def accept_offers():
@@ -139,6 +159,7 @@ async def run(ctx: Context) -> list[dict]:
                         if '"offer.created"' in text[:40]:
                             offer = json.loads(text)["offer"]["id"]
                             await ws.send(json.dumps({"type": "offer.accept", "offer": offer}))
+
                 return asyncio.create_task(accept_offers())
 
             async def seeker_socket(i: int, seeker: dict):
@@ -151,25 +172,29 @@ async def run(ctx: Context) -> list[dict]:
             bots = await asyncio.gather(*(listener_bot(i, l) for i, l in enumerate(listeners)))
             seeker_ws = await asyncio.gather(*(seeker_socket(i, s) for i, s in enumerate(seekers)))
             start = now_ns() + 300_000_000
-            if os.environ.get("BENCH_BURST_MARK"):   # lets a profiler (bench.profile_run) sample only the burst
-                Path(os.environ["BENCH_BURST_MARK"]).write_text(json.dumps(
-                    {"start_ns": start, "pids": [proc.pid for proc in group.processes]}))
+            if os.environ.get("BENCH_BURST_MARK"):  # lets a profiler (bench.profile_run) sample only the burst
+                Path(os.environ["BENCH_BURST_MARK"]).write_text(
+                    json.dumps({"start_ns": start, "pids": [proc.pid for proc in group.processes]})
+                )
             times = sorted(start + int(rng.random() * 1e9) for _ in seeker_ws)
 
             async def seeker(i: int, ws, t: int) -> None:
                 await sleep_until(t)
                 await ws.send(json.dumps({"type": "request.create", "topic": TOPICS[i % len(TOPICS)]}))
                 acked = await until(ws, "request.created", timeout=p.matching_timeout_s)
-                seen = client_times[acked["request"]["id"]] = {"sent": (t + epoch_offset) / 1e9,
-                                                                "acked": (now_ns() + epoch_offset) / 1e9}
+                seen = client_times[acked["request"]["id"]] = {
+                    "sent": (t + epoch_offset) / 1e9,
+                    "acked": (now_ns() + epoch_offset) / 1e9,
+                }
                 await until(ws, "conversation.started", timeout=p.matching_timeout_s)
                 matched_at[i] = now_ns()
                 seen["started"] = (matched_at[i] + epoch_offset) / 1e9
                 latency.record_ns(matched_at[i] - t)
 
             async with Meter(group, ctx.redis_url if target.layer.startswith("redis") else None) as meter:
-                results = await asyncio.gather(*(seeker(i, ws, t) for i, (ws, t) in enumerate(zip(seeker_ws, times))),
-                                               return_exceptions=True)
+                results = await asyncio.gather(
+                    *(seeker(i, ws, t) for i, (ws, t) in enumerate(zip(seeker_ws, times))), return_exceptions=True
+                )
             errors = [repr(r) for r in results if isinstance(r, BaseException)]
             drain_s = (max(matched_at.values()) - times[0]) / 1e9 if matched_at else None
             for bot in bots:
@@ -181,17 +206,39 @@ async def run(ctx: Context) -> list[dict]:
         await target.cleanup(run_id)
     checks = check_matching(report, n_seekers)
     stages = stage_breakdown(report, client_times)
-    print(f"[bench]   matching: {len(matched_at)}/{n_seekers} matched, p99 {latency.ms(99)} ms, {checks}",
-          file=sys.stderr, flush=True)
-    print("[bench]   matching stages p50/p90 ms: " + ", ".join(
-        f"{name} {v['p50_ms']}/{v['p90_ms']}" for name, v in stages.items()), file=sys.stderr, flush=True)
+    print(
+        f"[bench]   matching: {len(matched_at)}/{n_seekers} matched, p99 {latency.ms(99)} ms, {checks}",
+        file=sys.stderr,
+        flush=True,
+    )
+    print(
+        "[bench]   matching stages p50/p90 ms: "
+        + ", ".join(f"{name} {v['p50_ms']}/{v['p90_ms']}" for name, v in stages.items()),
+        file=sys.stderr,
+        flush=True,
+    )
     summary = latency.summary()
-    return [ctx.row(
-        "matching", f"{n_seekers}seekers-{n_listeners}listeners", seekers=n_seekers, listeners=n_listeners,
-        listener_capacity=p.matching_capacity, topics=len(TOPICS),
-        match_p50_ms=summary["p50_ms"], match_p99_ms=summary["p99_ms"], match_max_ms=summary["max_ms"],
-        match_n=summary["n"], drain_s=round(drain_s, 3) if drain_s is not None else None, stages=stages,
-        **{k: v for k, v in checks.items() if k != "ok"},
-        errors=errors[:5], **meter.figures(n_seekers, n_seekers),
-        lost=n_seekers - len(matched_at), duplicated=checks["double_assignments"], out_of_order=checks["order_inversions"],
-        unexpected=0, failed=not checks["ok"] or bool(errors) or len(matched_at) != n_seekers)]
+    return [
+        ctx.row(
+            "matching",
+            f"{n_seekers}seekers-{n_listeners}listeners",
+            seekers=n_seekers,
+            listeners=n_listeners,
+            listener_capacity=p.matching_capacity,
+            topics=len(TOPICS),
+            match_p50_ms=summary["p50_ms"],
+            match_p99_ms=summary["p99_ms"],
+            match_max_ms=summary["max_ms"],
+            match_n=summary["n"],
+            drain_s=round(drain_s, 3) if drain_s is not None else None,
+            stages=stages,
+            **{k: v for k, v in checks.items() if k != "ok"},
+            errors=errors[:5],
+            **meter.figures(n_seekers, n_seekers),
+            lost=n_seekers - len(matched_at),
+            duplicated=checks["double_assignments"],
+            out_of_order=checks["order_inversions"],
+            unexpected=0,
+            failed=not checks["ok"] or bool(errors) or len(matched_at) != n_seekers,
+        )
+    ]

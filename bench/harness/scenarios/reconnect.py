@@ -29,13 +29,13 @@ class ResumingClient:
     def __init__(self, member: int, peer: int, conversation: int, session: str, port: int, rng: random.Random):
         self.member, self.peer, self.conversation = member, peer, conversation
         self.session, self.port, self.rng = session, port, rng
-        self.highest = 0                      # highest seq seen in the conversation
-        self.seen: set[tuple[int, int]] = set()   # (sender member, n) of peer messages received
-        self.unacked: dict[str, str] = {}     # client_id -> frame
+        self.highest = 0  # highest seq seen in the conversation
+        self.seen: set[tuple[int, int]] = set()  # (sender member, n) of peer messages received
+        self.unacked: dict[str, str] = {}  # client_id -> frame
         self.sent = 0
         self.ws = None
         self.connected = asyncio.Event()
-        self.back_at: float | None = None     # monotonic time the client was back after the restart
+        self.back_at: float | None = None  # monotonic time the client was back after the restart
         self.attempts = 0
         self.stopping = False
 
@@ -71,8 +71,9 @@ class ResumingClient:
 
     async def _sync(self) -> None:
         if self.ws is not None:
-            await self.ws.send(json.dumps({"type": "conversation.sync", "conversation": self.conversation,
-                                           "after_seq": self.highest}))
+            await self.ws.send(
+                json.dumps({"type": "conversation.sync", "conversation": self.conversation, "after_seq": self.highest})
+            )
 
     def _apply(self, message: dict) -> None:
         if message["seq"] <= self.highest:
@@ -89,7 +90,7 @@ class ResumingClient:
         if "message.created" in head:
             message = json.loads(text)["message"]
             if message["seq"] > self.highest + 1:
-                await self._sync()       # a gap: fetch what is missing, in order
+                await self._sync()  # a gap: fetch what is missing, in order
                 return
             self._apply(message)
         elif "conversation.messages" in head:
@@ -105,14 +106,20 @@ class ResumingClient:
         n = self.sent
         self.sent += 1
         client_id = f"rc{self.member}.{n}"
-        frame = json.dumps({"type": "message.send", "conversation": self.conversation, "client_id": client_id,
-                            "text": f"rc:{self.member}:{n}: still here, talking it through"})
+        frame = json.dumps(
+            {
+                "type": "message.send",
+                "conversation": self.conversation,
+                "client_id": client_id,
+                "text": f"rc:{self.member}:{n}: still here, talking it through",
+            }
+        )
         self.unacked[client_id] = frame
         if self.ws is not None:
             try:
                 await self.ws.send(frame)
             except Exception:
-                pass    # re-sent after the reconnect
+                pass  # re-sent after the reconnect
 
 
 async def run(ctx: Context) -> list[dict]:
@@ -128,8 +135,16 @@ async def run(ctx: Context) -> list[dict]:
             await target.prepare(2 * p.reconnect_pairs, run_id)
             state = target.runs[run_id]
             for m in range(2 * p.reconnect_pairs):
-                clients.append(ResumingClient(m, m ^ 1, state.conversation[m], state.sessions[m],
-                                              group.ports[m % len(group.ports)], random.Random(rng.random())))
+                clients.append(
+                    ResumingClient(
+                        m,
+                        m ^ 1,
+                        state.conversation[m],
+                        state.sessions[m],
+                        group.ports[m % len(group.ports)],
+                        random.Random(rng.random()),
+                    )
+                )
             gate = asyncio.Semaphore(target.connect_concurrency)
 
             async def start(c: ResumingClient) -> None:
@@ -169,8 +184,7 @@ async def run(ctx: Context) -> list[dict]:
             # Up to 2 s for the sync replies; done as soon as every client
             # holds every message its peer sent (what "lost" counts below).
             settle = time.monotonic() + 2.0
-            while time.monotonic() < settle and any(
-                    len(clients[c.peer].seen) < c.sent for c in clients):
+            while time.monotonic() < settle and any(len(clients[c.peer].seen) < c.sent for c in clients):
                 await asyncio.sleep(0.05)
             for c in clients:
                 c.stopping = True
@@ -195,12 +209,29 @@ async def run(ctx: Context) -> list[dict]:
     lost = sum(1 for c in clients for i in range(c.sent) if (c.member, i) not in clients[c.peer].seen)
     unacked = sum(len(c.unacked) for c in clients)
     duplicated = max(0, check["db_text_rows"] - sent) if check else 0
-    print(f"[bench]   reconnect: {len(back)}/{n} back, 99% in {at(0.99)} s, {sent} sent, {lost} lost, "
-          f"{unacked} unacked, db {check}", file=sys.stderr, flush=True)
-    return [ctx.row(
-        "reconnect", f"restart-{n}", clients=n, restart_s=round(restarted_s, 3),
-        back_p50_s=at(0.5), back_p99_s=at(0.99), back_all_s=round(back[-1], 3) if len(back) == n else None,
-        clients_back=len(back), reconnect_attempts=sum(c.attempts for c in clients) - n,
-        unacked=unacked, **(check or {"messages_sent": sent}),
-        lost=lost, duplicated=duplicated, out_of_order=0, unexpected=0,
-        failed=bool(lost or unacked or duplicated or len(back) < n or (check and not check["db_rows_match"])))]
+    print(
+        f"[bench]   reconnect: {len(back)}/{n} back, 99% in {at(0.99)} s, {sent} sent, {lost} lost, "
+        f"{unacked} unacked, db {check}",
+        file=sys.stderr,
+        flush=True,
+    )
+    return [
+        ctx.row(
+            "reconnect",
+            f"restart-{n}",
+            clients=n,
+            restart_s=round(restarted_s, 3),
+            back_p50_s=at(0.5),
+            back_p99_s=at(0.99),
+            back_all_s=round(back[-1], 3) if len(back) == n else None,
+            clients_back=len(back),
+            reconnect_attempts=sum(c.attempts for c in clients) - n,
+            unacked=unacked,
+            **(check or {"messages_sent": sent}),
+            lost=lost,
+            duplicated=duplicated,
+            out_of_order=0,
+            unexpected=0,
+            failed=bool(lost or unacked or duplicated or len(back) < n or (check and not check["db_rows_match"])),
+        )
+    ]

@@ -11,7 +11,7 @@ from bench.harness.clients import Fleet, Member
 from bench.harness.pacing import now_ns, poisson_schedule
 from bench.harness.scenarios.common import Context, Plan, flat, load_phase
 
-LEAD_NS = 200_000_000   # first sends are scheduled 0.2 s after planning
+LEAD_NS = 200_000_000  # first sends are scheduled 0.2 s after planning
 
 
 def pair_members(pairs: int, ports: list[int]) -> list[Member]:
@@ -19,8 +19,9 @@ def pair_members(pairs: int, ports: list[int]) -> list[Member]:
     return [Member(m, f"p{m // 2}", ports[m % len(ports)]) for m in range(2 * pairs)]
 
 
-def relay_plans(members: list[Member], rate: float, duration_s: float,
-                self_delivery: bool, rng: random.Random) -> list[Plan]:
+def relay_plans(
+    members: list[Member], rate: float, duration_s: float, self_delivery: bool, rng: random.Random
+) -> list[Plan]:
     mean_interval = len(members) / rate
     start = now_ns() + LEAD_NS
     end = start + int(duration_s * 1e9)
@@ -52,9 +53,13 @@ async def run(ctx: Context) -> list[dict]:
                     await group.quiesce()
                     base_rate = 2 * pairs / p.relay_mean_interval_s
                     phase = await load_phase(
-                        ctx, fleet, group,
+                        ctx,
+                        fleet,
+                        group,
                         relay_plans(members, base_rate, p.relay_base_s, target.self_delivery, rng),
-                        seqs, p.relay_base_s)
+                        seqs,
+                        p.relay_base_s,
+                    )
                     rows.append(ctx.row("relay", f"base-{pairs}", pairs=pairs, **flat(phase)))
                     if last:
                         base = {**flat(phase), "rate": round(base_rate, 1)}
@@ -77,10 +82,16 @@ async def _refine(ctx, fleet, group, members, seqs, rng, steps) -> list[dict]:
         if knee["knee"] is None or knee["passed_at"] is None:
             break
         rate = (knee["knee"]["rate"] * knee["passed_at"]["rate"]) ** 0.5
-        phase = flat(await load_phase(
-            ctx, fleet, group,
-            relay_plans(members, rate, p.relay_knee_step_s, ctx.target.self_delivery, rng),
-            seqs, p.relay_knee_step_s))
+        phase = flat(
+            await load_phase(
+                ctx,
+                fleet,
+                group,
+                relay_plans(members, rate, p.relay_knee_step_s, ctx.target.self_delivery, rng),
+                seqs,
+                p.relay_knee_step_s,
+            )
+        )
         phase["rate"] = round(rate, 1)
         phase["quiesce_s"] = await group.quiesce()
         steps = sorted([*steps, phase], key=lambda s: s["rate"])
@@ -99,13 +110,19 @@ def knee_start(base: dict, profile) -> tuple[list[dict], float]:
 
 async def _knee(ctx, fleet, group, members, seqs, rng, pairs, base: dict) -> dict:
     p = ctx.profile
-    await group.quiesce()   # a base phase past the server's capacity leaves a backlog
+    await group.quiesce()  # a base phase past the server's capacity leaves a backlog
     steps, rate = knee_start(base, p)
     for _ in range(p.relay_knee_max_steps - len(steps)):
-        phase = flat(await load_phase(
-            ctx, fleet, group,
-            relay_plans(members, rate, p.relay_knee_step_s, ctx.target.self_delivery, rng),
-            seqs, p.relay_knee_step_s))
+        phase = flat(
+            await load_phase(
+                ctx,
+                fleet,
+                group,
+                relay_plans(members, rate, p.relay_knee_step_s, ctx.target.self_delivery, rng),
+                seqs,
+                p.relay_knee_step_s,
+            )
+        )
         phase["rate"] = round(rate, 1)
         steps.append(phase)
         # Past the knee the server holds a backlog: let it drain before the
@@ -121,18 +138,25 @@ async def _knee(ctx, fleet, group, members, seqs, rng, pairs, base: dict) -> dic
     # A step past the knee is expected to be slow, but must not lose messages.
     failed = any(s["lost"] or s["duplicated"] or s["unexpected"] for s in steps)
     return ctx.row(
-        "relay", "knee", pairs=pairs,
+        "relay",
+        "knee",
+        pairs=pairs,
         knee_msgs_per_s=best.get("sent_msgs_per_s"),
         knee_offered_msgs_per_s=best.get("rate"),
         passed_at_offered_msgs_per_s=passed.get("rate") if passed else None,
         knee_not_reached=passed is None,
-        latency_p50_ms=best.get("latency_p50_ms"), latency_p99_ms=best.get("latency_p99_ms"),
+        latency_p50_ms=best.get("latency_p50_ms"),
+        latency_p99_ms=best.get("latency_p99_ms"),
         latency_p999_ms=best.get("latency_p999_ms"),
-        ack_p50_ms=best.get("ack_p50_ms"), ack_p99_ms=best.get("ack_p99_ms"),
+        ack_p50_ms=best.get("ack_p50_ms"),
+        ack_p99_ms=best.get("ack_p99_ms"),
         server_cpu_ms_per_1k_msgs=best.get("server_cpu_ms_per_1k_msgs"),
         redis_cpu_ms_per_1k_msgs=best.get("redis_cpu_ms_per_1k_msgs"),
         client_bound=any(s["client_bound"] for s in steps),
-        lost=sum(s["lost"] for s in steps), duplicated=sum(s["duplicated"] for s in steps),
+        lost=sum(s["lost"] for s in steps),
+        duplicated=sum(s["duplicated"] for s in steps),
         out_of_order=sum(s["out_of_order"] for s in steps),
         unexpected=sum(s["unexpected"] for s in steps),
-        failed=failed, steps=steps)
+        failed=failed,
+        steps=steps,
+    )

@@ -37,8 +37,7 @@ def _mask(text: str) -> tuple[str, tuple[Span, ...], frozenset[str]]:
     # handle inside a profile URL, "@name" found by two finders are one stretch,
     # of the kind found first
     stretches = sorted(
-        (*to_original(origin, s, e, len(text)), order, kind)
-        for order, (s, e, kind) in enumerate(found) if e > s
+        (*to_original(origin, s, e, len(text)), order, kind) for order, (s, e, kind) in enumerate(found) if e > s
     )
     merged: list[list] = []
     for s, e, order, kind in stretches:

@@ -29,11 +29,14 @@ _PLATFORM = re.compile(rf"(?<![a-z0-9])(?:{_PLATFORMS})(?![a-z])")
 # ---------------------------------------------------------------------------
 # phone numbers: runs of digits and number words joined by separators
 
-_NUMBER_WORDS = frozenset(V.DIGIT_WORDS) | frozenset(V.REPEAT_WORDS) | frozenset(V.TENS_WORDS) | frozenset(
-    V.TEEN_WORDS) | frozenset(V.ZEROS_WORDS)
-_UNIT = re.compile(
-    rf"[0-9]|(?<![a-z])(?:{_alt(_NUMBER_WORDS)})(?![a-z])"
+_NUMBER_WORDS = (
+    frozenset(V.DIGIT_WORDS)
+    | frozenset(V.REPEAT_WORDS)
+    | frozenset(V.TENS_WORDS)
+    | frozenset(V.TEEN_WORDS)
+    | frozenset(V.ZEROS_WORDS)
 )
+_UNIT = re.compile(rf"[0-9]|(?<![a-z])(?:{_alt(_NUMBER_WORDS)})(?![a-z])")
 # a gap between two units: at most 5 characters, none of them a letter, digit,
 # or a mark that ends a number (",", ":", ";", "!", "?", quotes, new line); the
 # "\x00" barrier marks dates, times and prices found beforehand
@@ -71,7 +74,7 @@ def _runs(scan: str, unit: re.Pattern[str]) -> list[list[re.Match[str]]]:
     for m in unit.finditer(scan):
         if run:
             prev = run[-1]
-            gap = scan[prev.end():m.start()]
+            gap = scan[prev.end() : m.start()]
             if len(gap) <= _GAP_MAX and (
                 not _GAP_BAD.search(gap)
                 or (not prev.group(0).isdigit() and not m.group(0).isdigit() and _WORD_GAP_OK.fullmatch(gap))
@@ -126,10 +129,17 @@ def _word_runs(scan: str) -> list[Run]:
     for run in _runs(scan, _UNIT):
         end = run[-2].end() if run[-1].group(0) in V.REPEAT_WORDS and len(run) > 1 else run[-1].end()
         number = _number(run)
-        talk = (len(run) == len(number) and all(m.group(0) in ("one", "oh", "o") for m in run)) or (
-            len({m.group(0) for m in run}) == 1  # "oh oh oh", "ten ten ten ten"
-        ) or (len(number) % 4 == 0 and all(number[i:i + 2] in ("19", "20") for i in range(0, len(number), 4))
-              and not any(m.group(0).isdigit() for m in run))  # "twenty twenty four, twenty twenty five"
+        talk = (
+            (len(run) == len(number) and all(m.group(0) in ("one", "oh", "o") for m in run))
+            or (
+                len({m.group(0) for m in run}) == 1  # "oh oh oh", "ten ten ten ten"
+            )
+            or (
+                len(number) % 4 == 0
+                and all(number[i : i + 2] in ("19", "20") for i in range(0, len(number), 4))
+                and not any(m.group(0).isdigit() for m in run)
+            )
+        )  # "twenty twenty four, twenty twenty five"
         out.append((run[0].start(), end, number, talk))
     return out
 
@@ -172,8 +182,13 @@ def _looks_like_a_list(stretch: str, plus: bool) -> bool:
         return True
     if all(len(p) == 1 for p in pieces) and (values == sorted(values) or values == sorted(values, reverse=True)):
         return True
-    if (not plus and len(pieces) >= 3 and len(pieces[0]) <= 3 and pieces[0][0] != "0"
-            and all(len(p) == 3 for p in pieces[1:])):
+    if (
+        not plus
+        and len(pieces) >= 3
+        and len(pieces[0]) <= 3
+        and pieces[0][0] != "0"
+        and all(len(p) == 3 for p in pieces[1:])
+    ):
         return True  # thousands written with spaces
     return all(len(p) in (2, 3) and p[0] != "0" and v <= 100 for p, v in zip(pieces, values))
 
@@ -242,7 +257,7 @@ def _trim(s: str, start: int, end: int) -> int:
 
 def _emails(s: str) -> Iterator[Found]:
     for m in _EMAIL.finditer(s):
-        joint = s[m.end("local"):m.end()]
+        joint = s[m.end("local") : m.end()]
         if joint.lstrip().startswith("at") and m.group("local") in V.NOT_HANDLES:
             continue  # "look at gmail dot com" is a sentence
         if joint[:1].isspace() and m.group("local") in V.PLATFORM_WORDS:
@@ -262,8 +277,7 @@ def _links(s: str) -> Iterator[Found]:
         tld = m.group("tld")
         if tld is not None and _WEAK_TLD.fullmatch(tld):
             host = _DOTS_IN_HOST.sub(".", m.group("host"))
-            if not (m.group("www") or m.group("path") or "." in host
-                    or f"{host}.{tld}" in V.KNOWN_HOSTS):
+            if not (m.group("www") or m.group("path") or "." in host or f"{host}.{tld}" in V.KNOWN_HOSTS):
                 continue  # "fine.me", "no.it": words joined by a missing space
         if not m.group("www") and m.group("host") in ("e", "i", "a", "p"):
             continue
@@ -280,9 +294,11 @@ def _links(s: str) -> Iterator[Found]:
 _ORDINARY_TOKEN = re.compile(
     r"[0-9]+(?:[.:,][0-9]+)*(?:am|pm|st|nd|rd|th|s|k|m|kg|lbs?|cm|ft|mins?|hrs?|h|x|yo|yrs?|mg|ml|gb|mb|fps|p|d)?"
 )
-_NAME = (r"(?:[a-z0-9_.]\s){2,39}[a-z0-9_.](?![a-z0-9_.])"  # spaced out: "c h l o e _ x o"
-         r"|[a-z0-9_][a-z0-9_.]{0,39}(?:(?:\s+(?:dot|underscore|period)\s+|\s?_\s?)[a-z0-9_.]{1,40}){0,3}"
-         r"(?:#[0-9]{4})?")
+_NAME = (
+    r"(?:[a-z0-9_.]\s){2,39}[a-z0-9_.](?![a-z0-9_.])"  # spaced out: "c h l o e _ x o"
+    r"|[a-z0-9_][a-z0-9_.]{0,39}(?:(?:\s+(?:dot|underscore|period)\s+|\s?_\s?)[a-z0-9_.]{1,40}){0,3}"
+    r"(?:#[0-9]{4})?"
+)
 _AT_HANDLE = re.compile(r"(?<![\w.@+-])@(?P<name>[a-z0-9_](?:[a-z0-9_.]{0,39}[a-z0-9_])?)")
 _TAG = re.compile(r"(?<![\w.#])(?P<name>[a-z][a-z0-9_.]{1,31}#[0-9]{4})(?![0-9])")
 _REDDIT = re.compile(r"(?<![\w/])u/(?P<name>[a-z0-9_-]{3,20})")
@@ -322,10 +338,15 @@ _STRONGLY_SHAPED = re.compile(r"_|[a-z]\.[a-z0-9]|#[0-9]{4}|[a-z].*[0-9].*[0-9]|
 
 
 def _plausible_name(name: str) -> bool:
-    return (len(name) >= 2 and any("a" <= c <= "z" for c in name)
-            and name not in V.NOT_HANDLES and not _ORDINARY_TOKEN.fullmatch(name)
-            and not _ABBREVIATION.fullmatch(name)  # "e.g", "i.e", "node.js"
-            and name.removeprefix("www.") not in V.PUBLIC_SITES and name not in V.HELPLINE_SITES)
+    return (
+        len(name) >= 2
+        and any("a" <= c <= "z" for c in name)
+        and name not in V.NOT_HANDLES
+        and not _ORDINARY_TOKEN.fullmatch(name)
+        and not _ABBREVIATION.fullmatch(name)  # "e.g", "i.e", "node.js"
+        and name.removeprefix("www.") not in V.PUBLIC_SITES
+        and name not in V.HELPLINE_SITES
+    )
 
 
 def _handles(s: str) -> Iterator[Found]:
@@ -353,16 +374,18 @@ def _platform_handles(s: str) -> Iterator[Found]:
         if not _plausible_name(name):
             continue
         shaped = bool(_SHAPED.search(name))
-        before = s[max(0, m.start() - 40):m.start()]
+        before = s[max(0, m.start() - 40) : m.start()]
         strong_platform = bool(_STRONG.fullmatch(m.group("plat")))
         if m.group("strong") is not None or m.group("at"):
             pass
         elif m.group("verb") is not None:
-            if not (strong_platform or shaped or _MINE_BEFORE.search(before)
-                    or _REQUEST_BEFORE.search(before)):
+            if not (strong_platform or shaped or _MINE_BEFORE.search(before) or _REQUEST_BEFORE.search(before)):
                 continue
-        elif not (_HANDLE_SHAPED.search(name) or _REQUEST_BEFORE.search(before)
-                  or (strong_platform and _MINE_BEFORE.search(before))):
+        elif not (
+            _HANDLE_SHAPED.search(name)
+            or _REQUEST_BEFORE.search(before)
+            or (strong_platform and _MINE_BEFORE.search(before))
+        ):
             continue
         start = m.start("at") if m.group("at") else m.start("name")
         yield start, m.start("name") + len(name), "handle"
@@ -373,7 +396,7 @@ def _platform_handles(s: str) -> Iterator[Found]:
         if _STRONGLY_SHAPED.search(name) and _plausible_name(name):
             yield m.start(), m.start() + len(name), "handle"
     for p in _PLATFORM.finditer(s):
-        before = s[max(0, p.start() - 60):p.start()]
+        before = s[max(0, p.start() - 60) : p.start()]
         m = _BEFORE_PLATFORM.search(before)
         if m is None:
             continue
@@ -409,16 +432,19 @@ _TRIGGER_CHARS = frozenset("0123456789@#/([{<$!|\U0001f47b")
 _DOT_TRIGGER = re.compile(rf"[a-z0-9]\.[a-z]|\.\s*(?:{_alt(V.SPACED_DOT_TLDS)})\b")
 _OBFUSCATION = re.compile(r"[0-9@$!|\U0001f47b]")
 _DIGIT_LOOKALIKE = re.compile(r"[0-9][oli]|[oli][0-9]")
-_LINK_NEEDS = re.compile(
-    rf"[a-z0-9]\.[a-z]|[(\[{{<]\s*\.|\.\s*(?:{_alt(V.SPACED_DOT_TLDS)})\b|:\s?/\s?/"
-)
+_LINK_NEEDS = re.compile(rf"[a-z0-9]\.[a-z]|[(\[{{<]\s*\.|\.\s*(?:{_alt(V.SPACED_DOT_TLDS)})\b|:\s?/\s?/")
 _EMAIL_NEEDS = re.compile(r"@|[(\[{<]\s*at\s*[)\]}>]")
 _SPELLED_EMAIL_NEEDS = re.compile(r"[a-z0-9]\.[a-z]|[(\[{<]\s*(?:dot|\.)")
 _NUMBERS = _NUMBER_WORDS
 # how many digits a word can stand for, for the pre-check ("double" makes the next count twice)
-_WORD_DIGITS = {**dict.fromkeys(V.DIGIT_WORDS, 1), **dict.fromkeys(V.REPEAT_WORDS, 2),
-                **dict.fromkeys(V.TENS_WORDS, 2), **dict.fromkeys(V.TEEN_WORDS, 2),
-                "hundred": 2, "thousand": 3}
+_WORD_DIGITS = {
+    **dict.fromkeys(V.DIGIT_WORDS, 1),
+    **dict.fromkeys(V.REPEAT_WORDS, 2),
+    **dict.fromkeys(V.TENS_WORDS, 2),
+    **dict.fromkeys(V.TEEN_WORDS, 2),
+    "hundred": 2,
+    "thousand": 3,
+}
 _MAIL_WORDS = frozenset(V.MAIL_PROVIDERS) | {"dot"}
 _TRIGGER_WORDS = V.PLATFORM_WORDS | _NUMBER_WORDS | frozenset(V.MAIL_PROVIDERS) | {"dot", "www"}
 
@@ -429,13 +455,17 @@ def find(s: str) -> list[Found]:
     words = set(s.split())
     for token in [w for w in words if not w.isalpha()]:
         words.update(_WORD.findall(token))  # "snap:", "(insta)", "zero7seven"
-    if (_TRIGGER_CHARS.isdisjoint(s) and words.isdisjoint(_TRIGGER_WORDS)
-            and ("." not in s or _DOT_TRIGGER.search(s) is None)
-            and sum(len(w) == 1 for w in words) < 3):  # "s n a p", "i n s t a"
+    if (
+        _TRIGGER_CHARS.isdisjoint(s)
+        and words.isdisjoint(_TRIGGER_WORDS)
+        and ("." not in s or _DOT_TRIGGER.search(s) is None)
+        and sum(len(w) == 1 for w in words) < 3
+    ):  # "s n a p", "i n s t a"
         return []
     found: list[Found] = []
-    if _EMAIL_NEEDS.search(s) or ("at" in words and (
-            not words.isdisjoint(_MAIL_WORDS) or _SPELLED_EMAIL_NEEDS.search(s))):
+    if _EMAIL_NEEDS.search(s) or (
+        "at" in words and (not words.isdisjoint(_MAIL_WORDS) or _SPELLED_EMAIL_NEEDS.search(s))
+    ):
         found.extend(_emails(s))
     if "dot" in words or _LINK_NEEDS.search(s):
         found.extend(_links(s))
@@ -444,8 +474,9 @@ def find(s: str) -> list[Found]:
     if digits + number_words >= 7 or (digits >= 2 and _DIGIT_LOOKALIKE.search(s)):
         found.extend(_phone_runs(s, with_words=number_words > 0))
     found.extend(_handles(s))
-    if (not words.isdisjoint(V.PLATFORM_WORDS)
-            or ((_OBFUSCATION.search(s) or sum(len(w) == 1 for w in words) >= 3) and _PLATFORM.search(s))):
+    if not words.isdisjoint(V.PLATFORM_WORDS) or (
+        (_OBFUSCATION.search(s) or sum(len(w) == 1 for w in words) >= 3) and _PLATFORM.search(s)
+    ):
         found.extend(_platform_handles(s))
     if digits and not words.isdisjoint(V.STREET_WORDS):
         found.extend(_addresses(s))

@@ -88,7 +88,7 @@ def secrets_masked(row: Row, result: MaskResult) -> bool:
     for secret in row.secrets:
         at = row.text.find(secret)
         while at >= 0:
-            if not all(covered[at:at + len(secret)]):
+            if not all(covered[at : at + len(secret)]):
                 return False
             at = row.text.find(secret, at + 1)
     return True
@@ -140,8 +140,9 @@ def speed_report(rows: list[Row]) -> str:
     risk_set = DEFAULT_CORPUS.parents[1] / "eval_en.csv"
     with open(risk_set, encoding="utf-8", newline="") as fh:
         chat = [r["text"] for r in csv.DictReader(fh)]
-    plain = [t for t in chat if not re.search(r"[0-9@]", t)
-             and PLATFORM_WORDS.isdisjoint(re.findall(r"[a-z]+", t.lower()))]
+    plain = [
+        t for t in chat if not re.search(r"[0-9@]", t) and PLATFORM_WORDS.isdisjoint(re.findall(r"[a-z]+", t.lower()))
+    ]
     lines = ["masking speed, cache bypassed (CPU us per message):"]
     for label, texts in (
         ("plain chat, no digit/@/platform word", plain),

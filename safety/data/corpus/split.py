@@ -55,11 +55,17 @@ def legacy_rows() -> list[dict]:
     rows = []
     for path in sorted(DATA.glob("eval_*.csv")):
         for row in csv.DictReader(path.open(encoding="utf-8")):
-            rows.append({
-                "text": row["text"], "level": row["level"], "category": row.get("category", ""),
-                "role": row.get("role") or "seeker", "context": row.get("context", ""),
-                "lang": "en", "class": "legacy",
-            })
+            rows.append(
+                {
+                    "text": row["text"],
+                    "level": row["level"],
+                    "category": row.get("category", ""),
+                    "role": row.get("role") or "seeker",
+                    "context": row.get("context", ""),
+                    "lang": "en",
+                    "class": "legacy",
+                }
+            )
     return rows
 
 

@@ -43,12 +43,21 @@ class Command(BaseCommand):
         parser.add_argument("--language", default="en")
         parser.add_argument("--min-recall-imminent", type=_fraction, default=None, metavar="R")
         parser.add_argument("--min-recall-elevated", type=_fraction, default=None, metavar="R")
-        parser.add_argument("--max-false-alarm", type=_fraction, default=None, metavar="F",
-                            help="max share of none/distress messages raised to elevated or above")
+        parser.add_argument(
+            "--max-false-alarm",
+            type=_fraction,
+            default=None,
+            metavar="F",
+            help="max share of none/distress messages raised to elevated or above",
+        )
         parser.add_argument("--show-misses", type=int, default=0, metavar="N", help="list up to N misclassified rows")
-        parser.add_argument("--backend", default=None, metavar="DOTTED.PATH",
-                            help="assessor to evaluate, e.g. safety.classifier.assess (rules only) or "
-                                 "safety.classifier.combined.assess (default: the SAFETY_ASSESSOR_BACKEND setting)")
+        parser.add_argument(
+            "--backend",
+            default=None,
+            metavar="DOTTED.PATH",
+            help="assessor to evaluate, e.g. safety.classifier.assess (rules only) or "
+            "safety.classifier.combined.assess (default: the SAFETY_ASSESSOR_BACKEND setting)",
+        )
 
     def handle(self, *args, **opts):
         path = opts["file"]

@@ -15,7 +15,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="Count what would be deleted; change nothing.")
-        parser.add_argument("--batch-size", type=int, default=None, help="Rows per batch (default SAFETY_RETENTION_BATCH).")
+        parser.add_argument(
+            "--batch-size", type=int, default=None, help="Rows per batch (default SAFETY_RETENTION_BATCH)."
+        )
 
     def handle(self, *args, dry_run=False, batch_size=None, **options):
         if batch_size is not None and batch_size < 1:

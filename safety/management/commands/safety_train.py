@@ -45,27 +45,49 @@ class Command(BaseCommand):
     help = "Train the safety risk model (train split) and calibrate its thresholds (dev split)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--train", action="append", default=None, metavar="FILE.csv",
-                            help=f"training rows; repeat for several files (default: {CORPUS / 'train.csv'} "
-                                 f"and {SUPPLEMENT})")
+        parser.add_argument(
+            "--train",
+            action="append",
+            default=None,
+            metavar="FILE.csv",
+            help=f"training rows; repeat for several files (default: {CORPUS / 'train.csv'} and {SUPPLEMENT})",
+        )
         parser.add_argument("--dev", default=str(CORPUS / "dev.csv"), metavar="FILE.csv")
         parser.add_argument("--out", default=str(DEFAULT_MODEL_PATH), metavar="MODEL.json")
-        parser.add_argument("--max-false-alarm", type=_fraction, default=0.05, metavar="F",
-                            help="combined false-alarm target on dev (default 0.05); the model may add what "
-                                 "the rules leave of it")
-        parser.add_argument("--min-model-false-alarm", type=_fraction, default=0.02, metavar="F",
-                            help="false alarms the model may add on dev even when the rules leave less (default 0.02)")
+        parser.add_argument(
+            "--max-false-alarm",
+            type=_fraction,
+            default=0.05,
+            metavar="F",
+            help="combined false-alarm target on dev (default 0.05); the model may add what the rules leave of it",
+        )
+        parser.add_argument(
+            "--min-model-false-alarm",
+            type=_fraction,
+            default=0.02,
+            metavar="F",
+            help="false alarms the model may add on dev even when the rules leave less (default 0.02)",
+        )
         parser.add_argument("--C", type=float, default=None, help="one regularisation strength instead of the grid")
-        parser.add_argument("--context-turns", type=int, default=None, choices=(0, 1, 2),
-                            help="earlier turns the model reads (default: chosen on dev among 0 and 1)")
+        parser.add_argument(
+            "--context-turns",
+            type=int,
+            default=None,
+            choices=(0, 1, 2),
+            help="earlier turns the model reads (default: chosen on dev among 0 and 1)",
+        )
         parser.add_argument("--min-df", type=int, default=2, help="drop features seen in fewer training rows")
-        parser.add_argument("--compare", action="store_true",
-                            help="also train the other candidates (words only; WordLlama embeddings) and "
-                                 "measure load time, memory and scoring time of each")
+        parser.add_argument(
+            "--compare",
+            action="store_true",
+            help="also train the other candidates (words only; WordLlama embeddings) and "
+            "measure load time, memory and scoring time of each",
+        )
 
     def handle(self, *args, **opts):
         try:
             from safety.classifier import training
+
             training._require_sklearn()
         except RuntimeError as exc:
             raise CommandError(str(exc)) from None
@@ -96,10 +118,15 @@ class Command(BaseCommand):
             grid = [{"C": c, "context_turns": t, "min_df": opts["min_df"]} for c in (4.0, 16.0) for t in (0, 1)]
         w("candidates (linear, word + character n-grams), calibrated on dev:\n")
         try:
-            best, results = training.select_linear(train, dev, dev_rules=dev_rules, grid=grid,
-                                                   max_false_alarm=opts["max_false_alarm"],
-                                                   min_model_false_alarm=opts["min_model_false_alarm"],
-                                                   log=lambda s: w(s + "\n"))
+            best, results = training.select_linear(
+                train,
+                dev,
+                dev_rules=dev_rules,
+                grid=grid,
+                max_false_alarm=opts["max_false_alarm"],
+                min_model_false_alarm=opts["min_model_false_alarm"],
+                log=lambda s: w(s + "\n"),
+            )
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         model = best.model
@@ -107,14 +134,24 @@ class Command(BaseCommand):
         model.save(out)
         size = out.stat().st_size
         RiskModel.load(out)  # what was written reads back
-        w(f"\nchosen: {best.name}; thresholds elevated={model.thresholds['elevated']:.2f} "
-          f"imminent={model.thresholds['imminent']:.2f}; {len(model.weights)} features; "
-          f"{size / 1024:.0f} KiB -> {out}\n")
+        w(
+            f"\nchosen: {best.name}; thresholds elevated={model.thresholds['elevated']:.2f} "
+            f"imminent={model.thresholds['imminent']:.2f}; {len(model.weights)} features; "
+            f"{size / 1024:.0f} KiB -> {out}\n"
+        )
         w(f"rules + model on dev: {best.calibration.figures.line()}\n")
 
         if opts["compare"]:
-            self._compare(training, train, dev, dev_rules, out, opts["max_false_alarm"],
-                          opts["min_model_false_alarm"], opts["min_df"])
+            self._compare(
+                training,
+                train,
+                dev,
+                dev_rules,
+                out,
+                opts["max_false_alarm"],
+                opts["min_model_false_alarm"],
+                opts["min_df"],
+            )
 
     def _read(self, path):
         try:
@@ -129,24 +166,56 @@ class Command(BaseCommand):
         rows = []
         with tempfile.TemporaryDirectory() as tmp:
             cost = training.measure_runtime("linear", out, texts)
-            rows.append(("linear word+char n-grams (chosen)", training.calibrate(
-                [int(e.level) for e in dev], dev_rules,
-                *zip(*[(s.elevated, s.imminent) for s in (RiskModel.load(out).score(e.text, e.context) for e in dev)]),
-                max_false_alarm=max_fa, min_model_false_alarm=min_model_fa).figures, cost, out.stat().st_size))
-            words = training.fit_and_calibrate(train, dev, dev_rules=dev_rules, max_false_alarm=max_fa,
-                                               min_model_false_alarm=min_model_fa, C=8.0, context_turns=0,
-                                               char_range=(0, 0), min_df=min_df)
+            rows.append(
+                (
+                    "linear word+char n-grams (chosen)",
+                    training.calibrate(
+                        [int(e.level) for e in dev],
+                        dev_rules,
+                        *zip(
+                            *[
+                                (s.elevated, s.imminent)
+                                for s in (RiskModel.load(out).score(e.text, e.context) for e in dev)
+                            ]
+                        ),
+                        max_false_alarm=max_fa,
+                        min_model_false_alarm=min_model_fa,
+                    ).figures,
+                    cost,
+                    out.stat().st_size,
+                )
+            )
+            words = training.fit_and_calibrate(
+                train,
+                dev,
+                dev_rules=dev_rules,
+                max_false_alarm=max_fa,
+                min_model_false_alarm=min_model_fa,
+                C=8.0,
+                context_turns=0,
+                char_range=(0, 0),
+                min_df=min_df,
+            )
             path = Path(tmp) / "words.json"
             words.model.save(path)
-            rows.append(("linear words + word pairs only", words.calibration.figures,
-                         training.measure_runtime("linear", path, texts), path.stat().st_size))
+            rows.append(
+                (
+                    "linear words + word pairs only",
+                    words.calibration.figures,
+                    training.measure_runtime("linear", path, texts),
+                    path.stat().st_size,
+                )
+            )
             try:
-                cal, _ = training.train_wordllama(train, dev, dev_rules=dev_rules, max_false_alarm=max_fa,
-                                                  min_model_false_alarm=min_model_fa)
+                cal, _ = training.train_wordllama(
+                    train, dev, dev_rules=dev_rules, max_false_alarm=max_fa, min_model_false_alarm=min_model_fa
+                )
                 cost = training.measure_runtime("wordllama", "-", texts)
                 rows.append(("WordLlama l2_supercat_256 + logistic", cal.figures, cost, 16_384_096))
             except ImportError as exc:
                 w(f"  (WordLlama candidate skipped: {exc}; .venv/bin/pip install wordllama)\n")
         for name, fig, cost, size in rows:
-            w(f"  {name}\n    {fig.line()}\n    load {cost['load_s'] * 1e3:.0f} ms, RSS +{cost['rss_added'] / 2**20:.1f} MiB, "
-              f"scoring p50 {cost['p50_ms']:.3f} ms p99 {cost['p99_ms']:.3f} ms, file {size / 1024:.0f} KiB\n")
+            w(
+                f"  {name}\n    {fig.line()}\n    load {cost['load_s'] * 1e3:.0f} ms, RSS +{cost['rss_added'] / 2**20:.1f} MiB, "
+                f"scoring p50 {cost['p50_ms']:.3f} ms p99 {cost['p99_ms']:.3f} ms, file {size / 1024:.0f} KiB\n"
+            )

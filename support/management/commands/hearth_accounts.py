@@ -31,11 +31,18 @@ class Command(BaseCommand):
         kinds = parser.add_subparsers(dest="kind", required=True, metavar="{listener,staff,room}")
 
         listener = kinds.add_parser("listener", help="A trained, active listener (no quizzes).")
-        listener.add_argument("--alias", required=True, help="The name seekers see; in lower case, also the username unless --username.")
+        listener.add_argument(
+            "--alias", required=True, help="The name seekers see; in lower case, also the username unless --username."
+        )
         listener.add_argument("--username", help="Sign-in name (default: the alias in lower case).")
         listener.add_argument("--password", required=True)
         listener.add_argument("--topics", default="all", help="Comma-separated topic slugs, or 'all' (default).")
-        listener.add_argument("--capacity", type=int, default=2, help="Chats at once when a shift starts without naming one (1–5, default 2).")
+        listener.add_argument(
+            "--capacity",
+            type=int,
+            default=2,
+            help="Chats at once when a shift starts without naming one (1–5, default 2).",
+        )
         listener.add_argument("--teen-approved", action="store_true", help="Approved to talk with teens (13–17).")
         listener.add_argument("--bio", default="")
 
@@ -49,38 +56,57 @@ class Command(BaseCommand):
         room.add_argument("--topic", required=True, help="A topic slug.")
         room.add_argument("--moderator", required=True, help="The alias of a listener (create them first).")
         room.add_argument("--audience", choices=AgeGroup.values, default=AgeGroup.ADULT)
-        room.add_argument("--capacity", type=int, default=30, help="Members at once, moderators not counted (default 30).")
+        room.add_argument(
+            "--capacity", type=int, default=30, help="Members at once, moderators not counted (default 30)."
+        )
         room.add_argument("--guideline", default="", help="The pinned guideline (default: a standard one).")
 
         for sub in (listener, staff, room):
-            sub.add_argument("--force", action="store_true", help="Allow with DEBUG off (a throwaway or staging instance only).")
+            sub.add_argument(
+                "--force", action="store_true", help="Allow with DEBUG off (a throwaway or staging instance only)."
+            )
 
     def handle(self, *args, kind: str, force: bool = False, **options):
         if not settings.DEBUG and not force:
-            raise CommandError("Refusing to create ready-made accounts with DEBUG off (use --force on a throwaway instance).")
+            raise CommandError(
+                "Refusing to create ready-made accounts with DEBUG off (use --force on a throwaway instance)."
+            )
         # Outside debug, a password that anyone could guess is refused too.
         strict = not settings.DEBUG
         try:
             if kind == "listener":
                 made = listener_ensure(
-                    username=options["username"] or options["alias"], alias=options["alias"], password=options["password"],
-                    topics=_topic_list(options["topics"]), capacity=options["capacity"],
-                    teen_approved=options["teen_approved"], bio=options["bio"], check_password_strength=strict,
+                    username=options["username"] or options["alias"],
+                    alias=options["alias"],
+                    password=options["password"],
+                    topics=_topic_list(options["topics"]),
+                    capacity=options["capacity"],
+                    teen_approved=options["teen_approved"],
+                    bio=options["bio"],
+                    check_password_strength=strict,
                 )
                 user = made.obj
                 topics = ", ".join(user.listener_profile.topics.values_list("slug", flat=True))
-                detail = (f"listener {user.alias!r} (username {user.username!r}): topics {topics}; "
-                          f"capacity {user.listener_profile.default_capacity}; teens {'yes' if user.listener_profile.approved_for_teens else 'no'}")
+                detail = (
+                    f"listener {user.alias!r} (username {user.username!r}): topics {topics}; "
+                    f"capacity {user.listener_profile.default_capacity}; teens {'yes' if user.listener_profile.approved_for_teens else 'no'}"
+                )
             elif kind == "staff":
                 made = safety_staff_ensure(
-                    username=options["username"] or options["alias"], alias=options["alias"], password=options["password"],
+                    username=options["username"] or options["alias"],
+                    alias=options["alias"],
+                    password=options["password"],
                     check_password_strength=strict,
                 )
                 detail = f"safety staff {made.obj.alias!r} (username {made.obj.username!r})"
             else:
                 made = room_ensure(
-                    name=options["name"], topic=options["topic"], moderator_alias=options["moderator"],
-                    audience=options["audience"], capacity=options["capacity"], guideline=options["guideline"],
+                    name=options["name"],
+                    topic=options["topic"],
+                    moderator_alias=options["moderator"],
+                    audience=options["audience"],
+                    capacity=options["capacity"],
+                    guideline=options["guideline"],
                 )
                 detail = f"room {made.obj.name!r} (id {made.obj.pk}, {made.obj.audience}, topic {made.obj.topic.slug}), moderated by {options['moderator']!r}"
         except ProvisionError as exc:

@@ -29,8 +29,15 @@ class Command(BaseCommand):
         username, alias, password = DEMO_LISTENER
         try:
             # Every topic, adults and teens: the demo listener can take any seeker and moderate any room.
-            listener_ensure(username=username, alias=alias, password=password, topics=None, capacity=2, teen_approved=True,
-                            bio="Demo listener. I'm here to listen, without judgement.")
+            listener_ensure(
+                username=username,
+                alias=alias,
+                password=password,
+                topics=None,
+                capacity=2,
+                teen_approved=True,
+                bio="Demo listener. I'm here to listen, without judgement.",
+            )
             username, alias, password = DEMO_STAFF
             safety_staff_ensure(username=username, alias=alias, password=password)
             room = room_ensure(name=DEMO_ROOM[0], topic=DEMO_ROOM[1], moderator_alias=DEMO_LISTENER[1]).obj
@@ -39,5 +46,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data ready:"))
         self.stdout.write(f"  listener      username {DEMO_LISTENER[0]!r}  password {DEMO_LISTENER[2]!r}")
         self.stdout.write(f"  safety staff  username {DEMO_STAFF[0]!r}  password {DEMO_STAFF[2]!r}")
-        self.stdout.write(f"  room          {room.name!r} (/rooms/), open while {DEMO_LISTENER[1]} (the listener) is in it")
+        self.stdout.write(
+            f"  room          {room.name!r} (/rooms/), open while {DEMO_LISTENER[1]} (the listener) is in it"
+        )
         self.stdout.write("  seekers start anonymously from the home page.")
