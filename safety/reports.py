@@ -87,7 +87,7 @@ def report_create(
         if not decision.allowed:
             raise RateLimited(decision.retry_after, TOO_MANY_REPORTS)
         screening = (
-            screen_message(text=text.strip(), sender_role=conversation.role_of(reporter.pk)) if text.strip() else None
+            screen_message(text=text.strip(), sender_role="seeker") if text.strip() else None
         )
         flag = _flag_for_report(
             conversation=conversation,

@@ -209,6 +209,7 @@ def test_the_insert_takes_the_next_sequence_number_by_index_whatever_the_plan():
         "hello again",
         False,
         0,
+        "",
         now,
     ]
     for plan in _generic_plans(message_sql._insert_with_next_seq_sql(connection.vendor), args, analyze=False):

@@ -82,6 +82,7 @@ REST_MATRIX = [
     ("POST", "/api/v1/staff/flags/{flag}/ban", SAFETY),
     ("POST", "/api/v1/staff/flags/{flag}/escalations", SAFETY),
     ("GET", "/api/v1/staff/flags/{flag}/audit", SAFETY),
+    ("GET", "/api/v1/staff/flags/{flag}/history", SAFETY),
     ("GET", "/api/v1/staff/conversations/{conversation}/transcript", SAFETY),
     ("POST", "/api/v1/staff/sanctions/{sanction}/lift", SAFETY),
     ("GET", "/api/v1/rooms", SIGNED_IN),

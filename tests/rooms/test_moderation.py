@@ -117,7 +117,7 @@ async def test_removed_message_is_shown_as_removed_to_everyone_and_keeps_its_seq
     writer = await run_db(make_member, room)
     other = await run_db(make_member, room)
     async with in_room(moderator, room.pk) as ws_mod, in_room(writer, room.pk) as ws_w, in_room(other, room.pk) as ws_o:
-        await send_and_ack(ws_w, "something unkind", "u1")
+        await send_and_ack(ws_w, "nobody asked for your opinion", "u1")
         await frames_until(ws_o, "room.message.created")
         await ws_mod.send_json_to({"type": "room.message.remove", "seq": 1})
         for ws in (ws_o, ws_w, ws_mod):
