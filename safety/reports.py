@@ -86,9 +86,7 @@ def report_create(
         )
         if not decision.allowed:
             raise RateLimited(decision.retry_after, TOO_MANY_REPORTS)
-        screening = (
-            screen_message(text=text.strip(), sender_role="seeker") if text.strip() else None
-        )
+        screening = screen_message(text=text.strip(), sender_role="seeker") if text.strip() else None
         flag = _flag_for_report(
             conversation=conversation,
             message=message,
