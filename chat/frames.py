@@ -122,20 +122,26 @@ async def conversation_sync(consumer, frame):
     conversation, messages = await database_sync_to_async(load)()
     if conversation.is_open and conversation_id not in consumer.conversations:
         await consumer.join_conversation(conversation_id)
+    await reply_with_messages_page(consumer, frame, conversation, messages, after_seq=after_seq)
+
+
+async def reply_with_messages_page(consumer, frame, conversation, messages, *, after_seq: int) -> None:
+    """Answer a ``conversation.sync`` (chat and staff sockets) with one page, remembering where it
+    continues so reading on is not counted as a new read (``support.ratelimit.transcript_read_limit``)."""
     envelope = {
         "type": "conversation.messages",
-        "conversation": conversation_id,
+        "conversation": conversation.pk,
         "last_seq": conversation.last_seq,
         "status": conversation.status,
     }
     page = messages_page(
         messages,
-        conversation_id=conversation_id,
+        conversation_id=conversation.pk,
         envelope=envelope,
         after_seq=after_seq,
         last_seq=conversation.last_seq,
     )
-    transcript_page_sent(consumer, "conversation.sync", key=conversation_id, page=page)
+    transcript_page_sent(consumer, "conversation.sync", key=conversation.pk, page=page)
     await consumer.reply(frame, page)
 
 

@@ -67,7 +67,7 @@ def validate_alias(alias: str) -> str:
         raise _invalid("alias", "Use at most 4 digits, so a display name can't carry a phone number.")
     if alias.lower() in RESERVED_ALIASES or _names_the_team(alias):
         raise _invalid("alias", ALIAS_RESERVED)
-    if _screened_out(alias):
+    if _profile_text_problem(alias) is not None:
         raise _invalid("alias", ALIAS_NOT_ALLOWED)
     if _too_close_to_a_listener_or_staff(alias):
         raise _invalid("alias", ALIAS_TOO_CLOSE)
@@ -141,10 +141,16 @@ BIO_NOT_ALLOWED = (
 )
 
 
-def _screened_out(text: str) -> bool:
-    """What a listener shows every seeker goes through the same screening as their messages."""
+def _profile_text_problem(text: str) -> str | None:
+    """What a listener shows every seeker goes through the same screening as their messages:
+    ``"contact"`` when it carries contact details, ``"conduct"`` when a message saying it would be
+    held or flagged, None when it may be shown."""
     screening = screen_message(text=text, sender_role="listener")
-    return screening.masked or verdict_for(screening, author_role="listener").flag
+    if screening.masked:
+        return "contact"
+    if verdict_for(screening, author_role="listener").flag:
+        return "conduct"
+    return None
 
 
 def _clean_bio(bio: str) -> str:
@@ -153,11 +159,9 @@ def _clean_bio(bio: str) -> str:
         raise _invalid("bio", f"Keep your bio to {MAX_BIO_CHARS} characters.")
     if not bio:
         return bio
-    screening = screen_message(text=bio, sender_role="listener")
-    if screening.masked:
-        raise _invalid("bio", BIO_CONTACT)
-    if verdict_for(screening, author_role="listener").flag:
-        raise _invalid("bio", BIO_NOT_ALLOWED)
+    problem = _profile_text_problem(bio)
+    if problem is not None:
+        raise _invalid("bio", BIO_CONTACT if problem == "contact" else BIO_NOT_ALLOWED)
     return bio
 
 

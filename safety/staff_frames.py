@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils import timezone
 
-from chat.frames import after_seq_of, check_after_seq, page_limit
+from chat.frames import after_seq_of, check_after_seq, page_limit, reply_with_messages_page
 from chat.payloads import conversation_payload, messages_page
 from safety import services
 from safety.payloads import alert_payload
@@ -129,21 +129,7 @@ async def conversation_sync(consumer, frame):
         return conversation, [message for message in transcript(conversation) if message.seq > after_seq][:limit]
 
     conversation, messages = await database_sync_to_async(load)()
-    envelope = {
-        "type": "conversation.messages",
-        "conversation": conversation_id,
-        "last_seq": conversation.last_seq,
-        "status": conversation.status,
-    }
-    page = messages_page(
-        messages,
-        conversation_id=conversation_id,
-        envelope=envelope,
-        after_seq=after_seq,
-        last_seq=conversation.last_seq,
-    )
-    ratelimit.transcript_page_sent(consumer, "conversation.sync", key=conversation_id, page=page)
-    await consumer.reply(frame, page)
+    await reply_with_messages_page(consumer, frame, conversation, messages, after_seq=after_seq)
 
 
 async def conversation_end(consumer, frame):
