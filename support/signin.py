@@ -103,10 +103,13 @@ def lock_seconds(level: int) -> int:
 def _take_slot(kind: str, identity: str, limit: int, now: float) -> tuple[bool, int, int]:
     """Count one attempt on (kind, identity): (allowed, retry_after, level counted on)."""
     level_key, lock_key, _ = _keys(kind, identity, 0)
+    # The level is read before the lock, and a lock is written before its level:
+    # an attempt that sees the new level therefore also sees the lock, so a
+    # concurrent burst never starts counting on the next level's fresh counter.
+    level = cache.get(level_key) or 0
     until = cache.get(lock_key)
     if until is not None and until > now:
         return False, max(1, math.ceil(until - now)), -1
-    level = cache.get(level_key) or 0
     count = _increment(_keys(kind, identity, level)[2], settings.HEARTH_LOGIN_WINDOW_SECONDS)
     if count <= limit:
         return True, 0, level
