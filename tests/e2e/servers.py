@@ -149,15 +149,19 @@ class DaphneCluster:
         )
         return result.stdout
 
-    def start(self, port: int | None = None) -> DaphneProcess:
+    def start(
+        self, port: int | None = None, *, module: str = "support.serve", env: dict[str, str] | None = None
+    ) -> DaphneProcess:
+        """Start one server; ``module`` is run with Daphne's arguments (``support.serve`` unless a test
+        needs a launcher that wraps it), ``env`` adds to this cluster's environment for this process only."""
         port = port or free_port()
         log_path = self.workdir / f"daphne-{port}-{len(self.processes)}.log"
         log = open(log_path, "wb")
         process = subprocess.Popen(
             # support.serve is Daphne with Hearth's websocket size limits (as in production).
-            [sys.executable, "-m", "support.serve", "-b", "127.0.0.1", "-p", str(port), "support.asgi:application"],
+            [sys.executable, "-m", module, "-b", "127.0.0.1", "-p", str(port), "support.asgi:application"],
             cwd=ROOT,
-            env=self.env(),
+            env={**self.env(), **(env or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
         )
