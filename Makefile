@@ -33,9 +33,11 @@ run: demo
 	@echo "Hearth is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	$(PY) -m support.serve -b $(HOST) -p $(PORT) support.asgi:application
 
+# One test at a time per worker (not whole files): pytest-django runs the transactional tests,
+# whose flush empties the data migrations' tables, after the others in each worker.
 test: install
 	$(PY) manage.py makemigrations --check --dry-run >/dev/null
-	$(VENV)/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n 2 --dist load $(PYTEST_ARGS)
 
 # Lint and formatting (ruff, configured in pyproject.toml).
 lint: install

@@ -1,19 +1,23 @@
 """Start real Daphne processes for end-to-end tests, and talk to them like a client.
 
 ``DaphneCluster`` prepares one database (a fresh SQLite file, or a fresh
-PostgreSQL database when given a server URL), migrates it once, then starts
+PostgreSQL database when given a server URL), copied from one migrated once
+per test process, then starts
 any number of Daphne processes on free ports sharing that database and, with
 ``redis_url``, one Redis channel layer. Everything started is stopped on exit.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -37,15 +41,43 @@ def _base_env() -> dict[str, str]:
     return {key: value for key, value in os.environ.items() if key not in drop and not key.startswith("PYTEST")}
 
 
-def create_postgres_database(server_url: str, name: str) -> str:
+def create_postgres_database(server_url: str, name: str, *, template: str | None = None) -> str:
     import psycopg
 
     parsed = urlparse(server_url)
     admin_url = urlunparse(parsed._replace(path="/postgres"))
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     return urlunparse(parsed._replace(path=f"/{name}"))
+
+
+#: (server or "sqlite", extra settings) -> a migrated template: a PostgreSQL database name or a SQLite file.
+_TEMPLATES: dict[tuple, str] = {}
+
+
+def _migrated_template(postgres_url: str | None, extra_env: dict[str, str]) -> str:
+    """A database migrated once per test process for clusters with these settings."""
+    key = (postgres_url or "sqlite", tuple(sorted(extra_env.items())))
+    if key in _TEMPLATES:
+        return _TEMPLATES[key]
+    env = {**_base_env(), "SAFETY_PRECOMPILE_PATTERNS": "0", **extra_env}
+    if postgres_url:
+        name = f"hearth_e2e_template_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        env["DATABASE_URL"] = create_postgres_database(postgres_url, name)
+        atexit.register(drop_postgres_database, postgres_url, name)
+        template = name
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="hearth-e2e-template-"))
+        atexit.register(shutil.rmtree, folder, True)
+        template = str(folder / "template.sqlite3")
+        env["SQLITE_PATH"] = template
+        env["HEARTH_VAR_DIR"] = str(folder)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=180
+    )
+    _TEMPLATES[key] = template
+    return template
 
 
 def drop_postgres_database(server_url: str, name: str) -> None:
@@ -126,16 +158,14 @@ class DaphneCluster:
             import pytest
 
             pytest.skip("real-server tests run once per CI run, in the embedded pass (HEARTH_SUBPROCESS_TESTS=0)")
+        # Every cluster starts from the same migrated database: migrating once per test process
+        # and copying it (a template database, or the SQLite file) saves a migrate run per cluster.
+        template = _migrated_template(self.postgres_url, self.extra_env)
         if self.postgres_url:
             self._db_name = f"hearth_e2e_{uuid.uuid4().hex[:10]}"
-            self.database_url = create_postgres_database(self.postgres_url, self._db_name)
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-            cwd=ROOT,
-            env=self.env(),
-            check=True,
-            timeout=180,
-        )
+            self.database_url = create_postgres_database(self.postgres_url, self._db_name, template=template)
+        else:
+            shutil.copyfile(template, self.workdir / "e2e.sqlite3")
 
     def manage(self, *args: str) -> str:
         result = subprocess.run(

@@ -16,7 +16,7 @@ from tests.e2e.browser import (  # noqa: F401 (fixtures)
     server,
 )
 
-pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
 def expect(locator):

@@ -15,7 +15,7 @@ from tests.e2e.browser import (  # noqa: F401 (fixtures)
     sign_in,
 )
 
-pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 WEEK = "from=2026-11-02&to=2026-11-08"
 

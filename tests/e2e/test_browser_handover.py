@@ -19,7 +19,7 @@ from tests.e2e.browser import (  # noqa: F401 (fixtures)
     sign_in,
 )
 
-pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 SECOND = ("listener2", "SteadyBeacon", "hearth-second-listener")
 
 

@@ -22,7 +22,7 @@ from tests.e2e.browser import (  # noqa: F401 (fixtures)
     sign_in,
 )
 
-pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 CRISIS = "i dont want to be alive anymore"
 REASON = '<b>Unkind</b> to a newcomer & "not ok"'
 

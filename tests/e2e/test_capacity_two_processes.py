@@ -17,7 +17,7 @@ import websockets
 
 from tests.e2e.servers import DaphneCluster, HttpClient
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.e2e]
 
 LISTENERS = [("CapOne", "cap-one-pass"), ("CapTwo", "cap-two-pass"), ("CapThree", "cap-three-pass")]
 CAPACITY = 2

@@ -16,7 +16,7 @@ import websockets
 
 from tests.e2e.servers import DaphneCluster, HttpClient
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.e2e]
 CARRY_MESSAGES = {"conversation.started", "conversation.waiting", "conversation.messages"}
 
 

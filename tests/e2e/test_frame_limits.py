@@ -16,7 +16,7 @@ import websockets
 
 from tests.e2e.servers import DaphneCluster, HttpClient
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.e2e]
 
 LIMIT = 64 * 1024
 LOTS = {"CHAT_RATE_MESSAGES": "100000", "HEARTH_WS_HANDSHAKES_PER_IP": "100000"}

@@ -17,7 +17,7 @@ import websockets
 from tests.e2e.servers import DaphneCluster, HttpClient
 from tests.e2e.test_chat_two_processes import Client
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.e2e]
 GROOMING = "you can tell me anything. add me on snap so we can talk after, just keep this between us ok"
 
 

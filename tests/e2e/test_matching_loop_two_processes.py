@@ -15,7 +15,7 @@ import pytest
 from tests.e2e.servers import DaphneCluster, HttpClient
 from tests.e2e.test_chat_two_processes import Client
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.e2e]
 
 FAST = {
     "MATCHING_REOFFER_COOLDOWN_SECONDS": "3",

@@ -18,7 +18,7 @@ import websockets
 
 from tests.e2e.servers import DaphneCluster, HttpClient
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.e2e]
 CRISIS = "i want to kill myself"
 SAFETY_REDIS_DB = "/4"
 

@@ -18,7 +18,7 @@ from tests.e2e.servers import DaphneCluster, HttpClient
 from tests.hardening.conftest import size
 from tests.hardening.proto import E2E_ENV
 
-pytestmark = [pytest.mark.security, pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.security, pytest.mark.e2e]
 SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
 CHECKS = "not_a_server_error,response_schema_conformance"
 

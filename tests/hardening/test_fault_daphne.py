@@ -21,7 +21,7 @@ from tests.e2e.servers import DaphneCluster
 from tests.hardening.conftest import size
 from tests.hardening.proto import E2E_ENV, seeker_pair, stored_messages
 
-pytestmark = [pytest.mark.reliability, pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.reliability, pytest.mark.e2e]
 RECONNECT_SECONDS = 30
 
 

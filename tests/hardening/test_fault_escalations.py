@@ -18,7 +18,7 @@ from tests.e2e.servers import DaphneCluster, HttpClient
 from tests.hardening.conftest import size
 from tests.hardening.proto import E2E_ENV, OwnRedis
 
-pytestmark = [pytest.mark.reliability, pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.reliability, pytest.mark.e2e]
 CRISIS = "i want to kill myself"
 
 

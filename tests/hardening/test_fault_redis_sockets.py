@@ -19,7 +19,7 @@ import websockets
 from tests.e2e.servers import DaphneCluster, HttpClient
 from tests.hardening.proto import E2E_ENV, OwnRedis
 
-pytestmark = [pytest.mark.reliability, pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.reliability, pytest.mark.e2e]
 HEARTBEAT = 1
 CRISIS = "i want to kill myself tonight"
 

@@ -16,7 +16,7 @@ from tests.e2e.servers import DaphneCluster
 from tests.hardening.conftest import size
 from tests.hardening.proto import E2E_ENV, seeker_pair, stored_messages
 
-pytestmark = [pytest.mark.load, pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.load, pytest.mark.e2e]
 
 
 async def _run(servers, database_url, *, sockets: int, seconds: float) -> dict:

@@ -16,7 +16,7 @@ import pytest
 from tests.e2e.servers import DaphneCluster, HttpClient
 from tests.hardening.proto import E2E_ENV, ResilientClient
 
-pytestmark = [pytest.mark.security, pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.security, pytest.mark.e2e]
 
 PRODUCTION_ENV = {
     **E2E_ENV,

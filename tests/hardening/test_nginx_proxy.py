@@ -32,7 +32,7 @@ from tests.conftest import TEST_POSTGRES_URL, TEST_REDIS_URL, require_service
 from tests.e2e.servers import DaphneCluster, free_port
 from tests.hardening.conftest import clear_of_window_edge
 
-pytestmark = [pytest.mark.security, pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.security, pytest.mark.e2e]
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 DOC = Path(__file__).resolve().parents[2] / "docs" / "nginx.conf"

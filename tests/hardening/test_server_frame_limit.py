@@ -19,7 +19,7 @@ from support.serve import server_argv
 from tests.e2e.servers import DaphneCluster, HttpClient
 from tests.hardening.conftest import size
 
-pytestmark = [pytest.mark.security, pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.security, pytest.mark.e2e]
 
 
 def test_launcher_adds_hearth_limits_unless_the_command_line_sets_them():

@@ -29,7 +29,7 @@ from tests.e2e.browser import (  # noqa: F401 (fixtures)
     server,
 )
 
-pytestmark = [pytest.mark.reliability, pytest.mark.e2e, pytest.mark.browser, pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.reliability, pytest.mark.e2e, pytest.mark.browser]
 # Periodic sync 10 s; ack timeout 10 s + 20 % jitter, then a ping must come back before the
 # re-send (docs/frontend.md), plus a 1 s tick: ~13 s on a quiet machine, margin for a busy one.
 RECOVERY_MS = 25_000

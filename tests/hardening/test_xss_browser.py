@@ -38,7 +38,7 @@ from safety.classifier import mask_personal_info
 from tests.e2e.browser import STAFF, TIMEOUT_MS, _require_browser, browser, manage_python  # noqa: F401 (browser: fixture)
 from tests.e2e.servers import DaphneCluster, HttpClient
 
-pytestmark = [pytest.mark.security, pytest.mark.browser, pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.security, pytest.mark.browser, pytest.mark.e2e]
 
 S = "__xss=1"  # what every payload tries to run
 

@@ -18,7 +18,7 @@ import websockets
 from tests.e2e.servers import DaphneCluster, HttpClient
 from tests.rooms.helpers import PresenceView
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.e2e]
 
 SETUP = """
 from django.utils import timezone
