@@ -399,6 +399,12 @@ SAFETY_RETENTION_AUDIT_DAYS = env_int("SAFETY_RETENTION_AUDIT_DAYS", 730, minimu
 SAFETY_RETENTION_INTERVAL_SECONDS = env_int("SAFETY_RETENTION_INTERVAL_SECONDS", 3600, minimum=60, maximum=24 * 3600)
 SAFETY_RETENTION_BATCH = env_int("SAFETY_RETENTION_BATCH", 500, minimum=1, maximum=10000)
 SAFETY_ROOM_REPORT_HIDE_THRESHOLD = env_int("SAFETY_ROOM_REPORT_HIDE_THRESHOLD", 3, minimum=1)
+# Only reports from members with some history count toward hiding a room message (rooms.services):
+# an account at least this old, with at least this many visible room messages written.
+SAFETY_ROOM_REPORT_MIN_ACCOUNT_MINUTES = env_int(
+    "SAFETY_ROOM_REPORT_MIN_ACCOUNT_MINUTES", 24 * 60, minimum=0, maximum=365 * 24 * 60
+)
+SAFETY_ROOM_REPORT_MIN_MESSAGES = env_int("SAFETY_ROOM_REPORT_MIN_MESSAGES", 3, minimum=0, maximum=10000)
 SAFETY_DEFAULT_COUNTRY = env_str("SAFETY_DEFAULT_COUNTRY") or "US"
 SAFETY_REPORTS_PER_HOUR = env_int("SAFETY_REPORTS_PER_HOUR", 10, minimum=1)  # new reports per reporter
 SAFETY_WARNING_DAYS = env_int("SAFETY_WARNING_DAYS", 90, minimum=1)  # a warning counts for this long
