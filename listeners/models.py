@@ -179,11 +179,27 @@ class QuizAttempt(models.Model):
     passed = models.BooleanField()
     # {question_id: option_id} as submitted (ids as strings).
     answers = models.JSONField(default=dict)
+    # The question ids drawn for this attempt (QuizDraw), the only ones it could answer.
+    questions = models.JSONField(default=list)
     created_at = models.DateTimeField()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["listener", "module", "created_at"], name="attempt_listener_module_idx")]
+
+
+class QuizDraw(models.Model):
+    """The questions a listener's next attempt at a module answers, drawn by the server from the
+    module's pool (``listeners.training``) and kept until that attempt is submitted, so reloading
+    the module cannot shop for questions one knows."""
+
+    listener = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_draws")
+    module = models.ForeignKey(TrainingModule, on_delete=models.CASCADE, related_name="draws")
+    questions = models.JSONField(default=list)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["listener", "module"], name="one_quiz_draw_per_module")]
 
 
 class Rating(models.Model):

@@ -367,6 +367,8 @@ LISTENERS_RATING_MIN_COUNT = env_int("LISTENERS_RATING_MIN_COUNT", 3, minimum=1)
 LISTENERS_FEEDBACK_RELEASE_DAYS = env_int("LISTENERS_FEEDBACK_RELEASE_DAYS", 7, minimum=1)
 LISTENERS_FEEDBACK_MIN_BATCH = env_int("LISTENERS_FEEDBACK_MIN_BATCH", 5, minimum=2)
 LISTENERS_QUIZ_PASS_PERCENT = env_int("LISTENERS_QUIZ_PASS_PERCENT", 80, minimum=1, maximum=100)
+# Questions asked per quiz attempt, drawn from the module's larger pool (listeners.training).
+LISTENERS_QUIZ_QUESTIONS_PER_ATTEMPT = env_int("LISTENERS_QUIZ_QUESTIONS_PER_ATTEMPT", 5, minimum=1, maximum=50)
 # Off: passing the core training activates a pending applicant. On: staff approval is still needed.
 # A reviewer decides every application after training (an applicant declares age; nobody checks it).
 LISTENERS_REQUIRE_STAFF_APPROVAL = env_bool("LISTENERS_REQUIRE_STAFF_APPROVAL", default=True)
