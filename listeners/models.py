@@ -32,6 +32,8 @@ class ListenerProfile(models.Model):
     paused_until = models.DateTimeField(null=True, blank=True)
     # Set by safety when this listener's message to a teen was held: no offers until a reviewer decides.
     held_for_review = models.BooleanField(default=False)
+    # When the applicant declared they are 18 or over (the application refuses without it).
+    adult_declared_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Ratings reach the listener in batches (listeners.feedback.feedback_release): those created up
     # to ``feedback_released_through`` are shown, released last at ``feedback_released_at``.
@@ -48,6 +50,33 @@ class ListenerProfile(models.Model):
     @property
     def may_take_chats(self) -> bool:
         return self.status == ListenerStatus.ACTIVE and self.is_trained
+
+
+class PracticeReply(models.Model):
+    """An applicant's reply to one turn of the scripted practice chat (``listeners.practice``).
+
+    Written once, with the application; read by the staff member deciding it. The seeker's
+    turn is kept as it was shown, so a later change to the script does not rewrite history.
+    The reply is stored as the screening left it (contact details masked), with what the
+    screening would have done to it as a message to a seeker.
+    """
+
+    listener = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practice_replies")
+    turn = models.PositiveSmallIntegerField()
+    seeker_text = models.CharField(max_length=500)
+    text = models.TextField()
+    masked = models.BooleanField(default=False)
+    # A listener's message saying this would have been held back and flagged (verdict_for).
+    would_hold = models.BooleanField(default=False)
+    risk_level = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["listener_id", "turn"]
+        constraints = [models.UniqueConstraint(fields=["listener", "turn"], name="one_practice_reply_per_turn")]
+
+    def __str__(self) -> str:
+        return f"Practice turn {self.turn} of {self.listener_id}"
 
 
 class ShiftEndReason(models.TextChoices):
