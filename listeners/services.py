@@ -46,10 +46,11 @@ NOT_ON_SHIFT = "You're not on shift."
 
 LISTENER_MINIMUM_AGE = 18
 UNDER_LISTENER_AGE = "Thank you for wanting to help. Listeners on Hearth must be 18 or older."
-ADULT_DECLARATION_REQUIRED = (
-    "Please confirm you are 18 or older. Listeners talk with teenagers and with people in crisis, "
-    "and only adults can take on that responsibility."
+# Why only adults listen: said on the application form and in the refusal, from this one place.
+ADULT_ONLY_REASON = (
+    "Listeners talk with teenagers and with people in crisis, and only adults can take on that responsibility."
 )
+ADULT_DECLARATION_REQUIRED = f"Please confirm you are 18 or older. {ADULT_ONLY_REASON}"
 USERNAME_TAKEN = "That username is taken."
 ALIAS_TAKEN = "That display name is taken."
 INVALID_TRANSITION = "That decision doesn't apply to a listener who is {status}."
