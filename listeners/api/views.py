@@ -354,6 +354,7 @@ class StaffApplicationView(APIView):
     permission_classes = [CanManageListeners]
 
     @extend_schema(
+        operation_id="staff_listener_application",
         summary="One application for the staff member deciding it: the application, training results "
         "and the practice chat transcript",
         responses={200: dict, 403: ErrorOut, 404: ErrorOut},
