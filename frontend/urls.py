@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.landing, name="landing"),
     path("talk/", views.talk, name="talk"),
     path("listen/", views.listen, name="listen"),
+    path("listen/apply/", views.listen_apply, name="listen-apply"),
     path("listen/training/", views.training, name="listen-training"),
     path("listen/training/<slug:slug>/", views.training, name="listen-training-module"),
     path("staff/", views.staff, name="staff"),

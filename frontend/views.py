@@ -10,8 +10,11 @@ from django.conf import settings
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
+from listeners.practice import practice_script_payload
+from listeners.services import ADULT_ONLY_REASON, LISTENER_MINIMUM_AGE
 from support.api.serializers import AGE_MAX, AGE_MIN
 from support.helplines import helpline_choices, helplines_for
+from support.models import Topic
 
 
 def _render(request, template: str, **context):
@@ -41,6 +44,21 @@ def talk(request):
 @ensure_csrf_cookie
 def listen(request):
     return _render(request, "listen.html", page="listen")
+
+
+@ensure_csrf_cookie
+def listen_apply(request):
+    # The script, the reply limit, the topics and the reason only adults may listen all come
+    # from the server, never re-typed in apply.js or the template.
+    return _render(
+        request,
+        "apply.html",
+        page="listen",
+        practice=practice_script_payload(),
+        topics=list(Topic.objects.filter(is_active=True)),
+        adult_only_reason=ADULT_ONLY_REASON,
+        minimum_age=LISTENER_MINIMUM_AGE,
+    )
 
 
 @ensure_csrf_cookie

@@ -8,8 +8,9 @@ Ratings and decisions are read-only here.
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.utils.html import format_html, format_html_join
 
-from listeners import services
+from listeners import selectors, services
 from listeners.models import (
     DecisionAction,
     ListenerDecision,
@@ -68,14 +69,27 @@ class ListenerProfileAdmin(admin.ModelAdmin):
     list_filter = ["status", "wants_teens", "approved_for_teens"]
     search_fields = ["user__alias", "user__username"]
     # Status and teen approval change only through the audited actions below.
-    readonly_fields = ["user", "status", "trained_at", "approved_for_teens", "paused_until", "created_at"]
+    readonly_fields = [
+        "user",
+        "status",
+        "trained_at",
+        "approved_for_teens",
+        "paused_until",
+        "adult_declared_at",
+        "created_at",
+        "training_results",
+        "practice_chat",
+    ]
     fields = [
         "user",
         "status",
         "bio",
         "topics",
         "wants_teens",
+        "adult_declared_at",
         "trained_at",
+        "training_results",
+        "practice_chat",
         "approved_for_adults",
         "approved_for_teens",
         "accepts_direct_requests",
@@ -90,6 +104,39 @@ class ListenerProfileAdmin(admin.ModelAdmin):
         _decide(DecisionAction.APPROVE_TEENS, "Approve for teen chats"),
         _decide(DecisionAction.REVOKE_TEENS, "Withdraw teen approval"),
     ]
+
+    @admin.display(description="Training results")
+    def training_results(self, profile):
+        """The same review the API gives (``listener_application_for_staff``): scores per attempt."""
+        modules = selectors.listener_application_for_staff(listener_id=profile.user_id)["training"]["modules"]
+        rows = [
+            (
+                module["title"],
+                "passed" if module["passed"] else "not passed",
+                ", ".join(f"{attempt['score']}%" for attempt in module["attempts"]) or "no attempts",
+            )
+            for module in modules
+        ]
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {} ({})</li>", rows))
+
+    @admin.display(description="Practice chat")
+    def practice_chat(self, profile):
+        turns = selectors.listener_application_for_staff(listener_id=profile.user_id)["practice"]
+        if not turns:
+            return "No practice chat (applied before it existed)."
+        rows = [
+            (
+                turn["seeker"],
+                turn["reply"],
+                " [would have been held by screening]" if turn["would_hold"] else "",
+                " [contact details hidden]" if turn["masked"] else "",
+            )
+            for turn in turns
+        ]
+        return format_html(
+            "<dl>{}</dl>",
+            format_html_join("", "<dt>Seeker: {}</dt><dd>Applicant: {}<strong>{}{}</strong></dd>", rows),
+        )
 
     def has_module_permission(self, request):
         return can_manage_listeners(request.user) or super().has_module_permission(request)

@@ -32,6 +32,8 @@ class ListenerProfile(models.Model):
     paused_until = models.DateTimeField(null=True, blank=True)
     # Set by safety when this listener's message to a teen was held: no offers until a reviewer decides.
     held_for_review = models.BooleanField(default=False)
+    # When the applicant declared they are 18 or over (the application refuses without it).
+    adult_declared_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Ratings reach the listener in batches (listeners.feedback.feedback_release): those created up
     # to ``feedback_released_through`` are shown, released last at ``feedback_released_at``.
@@ -48,6 +50,33 @@ class ListenerProfile(models.Model):
     @property
     def may_take_chats(self) -> bool:
         return self.status == ListenerStatus.ACTIVE and self.is_trained
+
+
+class PracticeReply(models.Model):
+    """An applicant's reply to one turn of the scripted practice chat (``listeners.practice``).
+
+    Written once, with the application; read by the staff member deciding it. The seeker's
+    turn is kept as it was shown, so a later change to the script does not rewrite history.
+    The reply is stored as the screening left it (contact details masked), with what the
+    screening would have done to it as a message to a seeker.
+    """
+
+    listener = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practice_replies")
+    turn = models.PositiveSmallIntegerField()
+    seeker_text = models.CharField(max_length=500)
+    text = models.TextField()
+    masked = models.BooleanField(default=False)
+    # A listener's message saying this would have been held back and flagged (verdict_for).
+    would_hold = models.BooleanField(default=False)
+    risk_level = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["listener_id", "turn"]
+        constraints = [models.UniqueConstraint(fields=["listener", "turn"], name="one_practice_reply_per_turn")]
+
+    def __str__(self) -> str:
+        return f"Practice turn {self.turn} of {self.listener_id}"
 
 
 class ShiftEndReason(models.TextChoices):
@@ -179,11 +208,27 @@ class QuizAttempt(models.Model):
     passed = models.BooleanField()
     # {question_id: option_id} as submitted (ids as strings).
     answers = models.JSONField(default=dict)
+    # The question ids drawn for this attempt (QuizDraw), the only ones it could answer.
+    questions = models.JSONField(default=list)
     created_at = models.DateTimeField()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["listener", "module", "created_at"], name="attempt_listener_module_idx")]
+
+
+class QuizDraw(models.Model):
+    """The questions a listener's next attempt at a module answers, drawn by the server from the
+    module's pool (``listeners.training``) and kept until that attempt is submitted, so reloading
+    the module cannot shop for questions one knows."""
+
+    listener = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_draws")
+    module = models.ForeignKey(TrainingModule, on_delete=models.CASCADE, related_name="draws")
+    questions = models.JSONField(default=list)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["listener", "module"], name="one_quiz_draw_per_module")]
 
 
 class Rating(models.Model):

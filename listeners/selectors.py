@@ -479,6 +479,90 @@ def listeners_for_staff(*, status: str | None = None, limit: int = 200) -> list[
     ]
 
 
+def listener_application_for_staff(*, listener_id: int) -> dict:
+    """Everything the staff member deciding an application reads: the application, the training
+    results and the practice chat with the scripted seeker, and earlier decisions.
+
+    Callers check ``can_manage_listeners`` first. A listener id that does not exist is
+    ``NotFoundOrForbidden``. Which answers were wrong is not shown: scores only, like the
+    applicant saw (the answer key is public anyway; the practice chat is the evidence).
+    """
+    from listeners.models import ListenerDecision, PracticeReply, QuizAttempt, TrainingModule
+    from support.errors import NotFoundOrForbidden
+
+    if not isinstance(listener_id, int) or not 0 < listener_id < 2**63:
+        raise NotFoundOrForbidden()
+    profile = (
+        ListenerProfile.objects.select_related("user").prefetch_related("topics").filter(user_id=listener_id).first()
+    )
+    if profile is None:
+        raise NotFoundOrForbidden()
+    attempts = list(QuizAttempt.objects.filter(listener_id=listener_id).order_by("created_at", "pk"))
+    modules = []
+    for module in TrainingModule.objects.filter(is_active=True):
+        mine = [attempt for attempt in attempts if attempt.module_id == module.pk]
+        modules.append(
+            {
+                "slug": module.slug,
+                "title": module.title,
+                "audience": module.audience,
+                "passed": any(attempt.passed for attempt in mine),
+                "best_score": max((attempt.score for attempt in mine), default=None),
+                "attempts": [
+                    {
+                        "score": attempt.score,
+                        "passed": attempt.passed,
+                        "questions": len(attempt.questions),
+                        "at": _iso(attempt.created_at),
+                    }
+                    for attempt in mine
+                ],
+            }
+        )
+    return {
+        "application": {
+            "id": profile.user_id,
+            "alias": profile.user.alias,
+            "username": profile.user.username,
+            "status": profile.status,
+            "bio": profile.bio,
+            "topics": sorted(topic.slug for topic in profile.topics.all()),
+            "wants_teens": profile.wants_teens,
+            "age_group": profile.user.age_group,
+            "adult_declared_at": _iso(profile.adult_declared_at),
+            "applied_at": _iso(profile.created_at),
+            "approved_for_teens": profile.approved_for_teens,
+        },
+        "training": {
+            "trained_at": _iso(profile.trained_at),
+            "pass_mark": settings.LISTENERS_QUIZ_PASS_PERCENT,
+            "modules": modules,
+        },
+        "practice": [
+            {
+                "turn": reply.turn,
+                "seeker": reply.seeker_text,
+                "reply": reply.text,
+                "masked": reply.masked,
+                "would_hold": reply.would_hold,
+                "risk_level": reply.risk_level,
+            }
+            for reply in PracticeReply.objects.filter(listener_id=listener_id).order_by("turn")
+        ],
+        "decisions": [
+            {
+                "action": decision.action,
+                "status_before": decision.status_before,
+                "status_after": decision.status_after,
+                "decided_by": decision.decided_by_alias,
+                "note": decision.note,
+                "at": _iso(decision.created_at),
+            }
+            for decision in ListenerDecision.objects.filter(listener_id=listener_id)
+        ],
+    }
+
+
 def favourites_for(*, seeker) -> list[dict]:
     from listeners.models import Favourite, ListenerProfile
 

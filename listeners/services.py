@@ -19,7 +19,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from chat.events import user_event
-from listeners.models import DecisionAction, ListenerDecision, ListenerProfile, ListenerStatus, Shift, ShiftEndReason
+from listeners.models import (
+    DecisionAction,
+    ListenerDecision,
+    ListenerProfile,
+    ListenerStatus,
+    PracticeReply,
+    Shift,
+    ShiftEndReason,
+)
+from listeners.practice import practice_replies_screen
 from listeners.selectors import shift_payload
 from safety.screening import screen_message, verdict_for
 from support.errors import DomainError, NotFoundOrForbidden
@@ -37,6 +46,11 @@ NOT_ON_SHIFT = "You're not on shift."
 
 LISTENER_MINIMUM_AGE = 18
 UNDER_LISTENER_AGE = "Thank you for wanting to help. Listeners on Hearth must be 18 or older."
+# Why only adults listen: said on the application form and in the refusal, from this one place.
+ADULT_ONLY_REASON = (
+    "Listeners talk with teenagers and with people in crisis, and only adults can take on that responsibility."
+)
+ADULT_DECLARATION_REQUIRED = f"Please confirm you are 18 or older. {ADULT_ONLY_REASON}"
 USERNAME_TAKEN = "That username is taken."
 ALIAS_TAKEN = "That display name is taken."
 INVALID_TRANSITION = "That decision doesn't apply to a listener who is {status}."
@@ -178,16 +192,35 @@ def _topics(slugs) -> list[Topic]:
 
 
 def listener_apply(
-    *, username: str, password: str, alias: str, bio: str, topic_slugs: list[str], wants_teens: bool, age: int, now=None
+    *,
+    username: str,
+    password: str,
+    alias: str,
+    bio: str,
+    topic_slugs: list[str],
+    wants_teens: bool,
+    age: int,
+    adult_declared: bool,
+    practice_replies: list[str],
+    now=None,
 ) -> User:
-    """Create a listener account (role listener) with a pending profile.
+    """Create a listener account (role listener) with a pending profile and its practice chat.
 
-    Adults only: under 18 is refused with ``under_listener_age`` (403). Only
-    the age group is stored, never the age. The unique constraints on
-    username and alias decide between concurrent applications.
+    Adults only: under 18 is refused with ``under_listener_age`` (403), and the
+    applicant must declare they are 18 or over (``adult_declared`` exactly
+    true, else ``adult_declaration_required``, 400). Nobody can check either:
+    the declaration makes the rule explicit, and a staff member decides every
+    application. Only the age group and when the declaration was made are
+    stored, never the age. ``practice_replies`` answer the scripted seeker
+    (``listeners.practice``), one per turn, screened like a listener's
+    messages and stored for the reviewer. The unique constraints on username
+    and alias decide between concurrent applications.
     """
+    now = now or timezone.now()
     if not isinstance(age, int) or isinstance(age, bool) or age < LISTENER_MINIMUM_AGE:
         raise DomainError("under_listener_age", UNDER_LISTENER_AGE, status=403)
+    if adult_declared is not True:
+        raise DomainError("adult_declaration_required", ADULT_DECLARATION_REQUIRED, field="adult_declared")
     username = (username or "").strip().lower()
     if not _USERNAME_RE.match(username):
         raise _invalid("username", "Use 3-40 lowercase letters, digits, dots, dashes or underscores.")
@@ -196,6 +229,7 @@ def listener_apply(
     topics = _topics(topic_slugs)
     if not topics:
         raise _invalid("topics", "Choose at least one topic you'd like to listen on.")
+    practice = practice_replies_screen(practice_replies)
     if User.objects.filter(username__iexact=username).exists():
         raise DomainError("username_taken", USERNAME_TAKEN, status=409, field="username")
     if User.objects.filter(alias__iexact=alias).exists():
@@ -209,8 +243,23 @@ def listener_apply(
     try:
         with transaction.atomic():
             user.save()
-            profile = ListenerProfile.objects.create(user=user, bio=bio, wants_teens=bool(wants_teens))
+            profile = ListenerProfile.objects.create(
+                user=user, bio=bio, wants_teens=bool(wants_teens), adult_declared_at=now
+            )
             profile.topics.set(topics)
+            PracticeReply.objects.bulk_create(
+                PracticeReply(
+                    listener=user,
+                    turn=reply.turn,
+                    seeker_text=reply.seeker_text,
+                    text=reply.text,
+                    masked=reply.masked,
+                    would_hold=reply.would_hold,
+                    risk_level=reply.risk_level,
+                    created_at=now,
+                )
+                for reply in practice
+            )
     except IntegrityError:
         raise DomainError("alias_taken", "That username or display name was just taken.", status=409) from None
     return user

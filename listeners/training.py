@@ -1,14 +1,24 @@
-"""The listener course: reading progress, and checking quiz attempts on the server.
+"""The listener course: reading progress, drawing quiz questions, and checking attempts on the server.
 
 Which option is correct never leaves this module: payloads carry option ids
 and texts only, and an attempt's result says per question whether the
 answer was right, not what the right answer was, and only once the attempt passed:
 a failed attempt says how many answers were wrong.
+
+Each module has a pool of questions, larger than the
+``LISTENERS_QUIZ_QUESTIONS_PER_ATTEMPT`` an attempt asks. The server draws an
+attempt's questions (``quiz_questions_draw``) when the module is opened and
+keeps them (``QuizDraw``) until that attempt is submitted: an attempt answers
+exactly those, and reloading the module shows the same ones, so a client can
+neither answer questions it was not given nor choose its questions. The seed
+questions and their answers are public in the repository, so the pool raises
+the cost of guessing, not of reading the key: staff approval is what decides.
 """
 
 from __future__ import annotations
 
 import math
+import random
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,13 +27,25 @@ from django.db import transaction
 from django.utils import timezone
 
 from chat.events import user_event
-from listeners.models import ListenerProfile, ListenerStatus, ModuleAudience, QuizAttempt, TrainingModule
+from listeners.models import (
+    ListenerProfile,
+    ListenerStatus,
+    ModuleAudience,
+    QuizAttempt,
+    QuizDraw,
+    TrainingModule,
+)
 from support.errors import DomainError, NotFoundOrForbidden
 
 RETAKE_TOO_SOON = "You can retake this quiz in a little while. Have another read of the module meanwhile."
 MISSING_ANSWERS = "Answer every question before submitting."
 INVALID_ANSWERS = "Answers are an object of question id to option id."
 TRAINING_SUSPENDED = "Your listener account is suspended."
+NOT_DRAWN = "Some answers are for questions this attempt did not ask. Reload the module and answer its questions."
+NOTHING_DRAWN = "Open the module to get this attempt's questions first."
+
+# Draws are not secrets (the pool is public), but they should not be predictable from a seed either.
+_draw_random = random.SystemRandom()
 
 
 def _iso(value):
@@ -92,7 +114,7 @@ def training_overview(*, listener, now=None) -> dict:
     attempts = list(QuizAttempt.objects.filter(listener_id=listener.pk).order_by("-created_at", "-pk"))
     items = [_module_progress(module, attempts, wants_teens=profile.wants_teens, now=now) for module in modules]
     for item, module in zip(items, modules):
-        item["question_count"] = len(module.questions.all())
+        item["question_count"] = min(len(module.questions.all()), settings.LISTENERS_QUIZ_QUESTIONS_PER_ATTEMPT)
     core = [item for item in items if item["required"]]
     return {
         "modules": items,
@@ -108,13 +130,60 @@ def training_overview(*, listener, now=None) -> dict:
     }
 
 
-def training_module_detail(*, listener, slug: str, now=None) -> dict:
-    """One module's text and quiz. Options carry id and text only, never whether they are correct."""
+def _draw(module: TrainingModule, *, listener_id: int, now) -> list[int]:
+    """The question ids of this listener's next attempt at ``module``; drawn once, then kept.
+
+    Caller holds the listener's profile row lock (so two loads at once draw once) and
+    passes ``module`` with its questions prefetched. A kept draw naming a question staff
+    have since removed is drawn again.
+    """
+    pool = [question.pk for question in module.questions.all()]
+    kept = QuizDraw.objects.filter(listener_id=listener_id, module=module).first()
+    if kept is not None and kept.questions and set(kept.questions) <= set(pool):
+        return list(kept.questions)
+    picked = set(_draw_random.sample(pool, min(len(pool), settings.LISTENERS_QUIZ_QUESTIONS_PER_ATTEMPT)))
+    drawn = [question_id for question_id in pool if question_id in picked]  # in the module's order
+    QuizDraw.objects.update_or_create(
+        listener_id=listener_id, module=module, defaults={"questions": drawn, "created_at": now}
+    )
+    return drawn
+
+
+def _locked_profile(listener) -> ListenerProfile:
+    profile = ListenerProfile.objects.select_for_update().filter(user_id=getattr(listener, "pk", None)).first()
+    if profile is None:
+        raise DomainError("not_a_listener", "The training is for listeners.", status=403)
+    return profile
+
+
+def quiz_questions_draw(*, listener, slug: str, now=None) -> list[int]:
+    """The question ids the listener's next attempt at ``slug`` must answer (drawn now, or kept).
+
+    Locks the listener's profile row.
+    """
     now = now or timezone.now()
-    profile = _profile_for(listener)
-    module = TrainingModule.objects.filter(slug=slug, is_active=True).prefetch_related("questions__options").first()
-    if module is None:
-        raise NotFoundOrForbidden()
+    with transaction.atomic():
+        _locked_profile(listener)
+        module = TrainingModule.objects.filter(slug=slug, is_active=True).prefetch_related("questions").first()
+        if module is None:
+            raise NotFoundOrForbidden()
+        return _draw(module, listener_id=listener.pk, now=now)
+
+
+def training_module_detail(*, listener, slug: str, now=None) -> dict:
+    """One module's text and the questions drawn for the listener's next attempt.
+
+    Options carry id and text only, never whether they are correct. Draws the
+    attempt's questions if none are kept (a write: locks the listener's profile
+    row), so the same questions come back until that attempt is submitted.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        profile = _locked_profile(listener)
+        module = TrainingModule.objects.filter(slug=slug, is_active=True).prefetch_related("questions__options").first()
+        if module is None:
+            raise NotFoundOrForbidden()
+        drawn = set(_draw(module, listener_id=listener.pk, now=now))
     attempts = list(QuizAttempt.objects.filter(listener_id=listener.pk, module=module).order_by("-created_at", "-pk"))
     payload = _module_progress(module, attempts, wants_teens=profile.wants_teens, now=now)
     payload["paragraphs"] = [part.strip() for part in module.body.split("\n\n") if part.strip()]
@@ -125,6 +194,7 @@ def training_module_detail(*, listener, slug: str, now=None) -> dict:
             "options": [{"id": option.pk, "text": option.text} for option in question.options.all()],
         }
         for question in module.questions.all()
+        if question.pk in drawn
     ]
     payload["pass_mark"] = settings.LISTENERS_QUIZ_PASS_PERCENT
     return payload
@@ -159,17 +229,18 @@ def quiz_attempt_submit(*, listener, slug: str, answers, now=None) -> AttemptRes
     """Score an attempt on the server and record it.
 
     Locks the listener's profile row, so two submissions at once cannot both
-    slip past the retake cooldown. Every question of the module must be
-    answered with one of its own options. Passing the last core module sets
+    slip past the retake cooldown. Exactly the questions drawn for this
+    attempt (``_draw``, when the module was opened) must be answered, each
+    with one of its own options: an answer to any other question is refused
+    (``question_not_drawn``). The draw is stored on the attempt and used up,
+    so the next attempt gets a new one. Passing the last core module sets
     ``trained_at``; a pending applicant then becomes active unless
     ``LISTENERS_REQUIRE_STAFF_APPROVAL`` is on.
     """
     now = now or timezone.now()
     parsed = _parse_answers(answers)
     with transaction.atomic():
-        profile = ListenerProfile.objects.select_for_update().filter(user_id=getattr(listener, "pk", None)).first()
-        if profile is None:
-            raise DomainError("not_a_listener", "The training is for listeners.", status=403)
+        profile = _locked_profile(listener)
         if profile.status == ListenerStatus.SUSPENDED:
             raise DomainError("suspended", TRAINING_SUSPENDED, status=403)
         module = TrainingModule.objects.filter(slug=slug, is_active=True).prefetch_related("questions__options").first()
@@ -179,11 +250,14 @@ def quiz_attempt_submit(*, listener, slug: str, answers, now=None) -> AttemptRes
         retry_after = _retry_after(last, now=now)
         if retry_after is not None:
             raise DomainError("retake_too_soon", RETAKE_TOO_SOON, status=429, retry_after=retry_after)
-        questions = list(module.questions.all())
-        question_ids = {question.pk for question in questions}
-        unknown = set(parsed) - question_ids
-        if unknown:
-            raise DomainError("invalid_field", "Some answers are for questions not in this module.", field="answers")
+        draw = QuizDraw.objects.filter(listener_id=listener.pk, module=module).first()
+        drawn_ids = set(draw.questions) if draw is not None else set()
+        questions = [question for question in module.questions.all() if question.pk in drawn_ids]
+        if not questions or len(questions) != len(drawn_ids):
+            # Nothing drawn yet, or staff removed a drawn question: the module must be opened (again).
+            raise DomainError("no_questions_drawn", NOTHING_DRAWN, status=409, field="answers")
+        if set(parsed) - drawn_ids:
+            raise DomainError("question_not_drawn", NOT_DRAWN, field="answers")
         missing = [question.pk for question in questions if question.pk not in parsed]
         if missing:
             raise DomainError("missing_answers", MISSING_ANSWERS, field="answers", questions=missing)
@@ -205,8 +279,10 @@ def quiz_attempt_submit(*, listener, slug: str, answers, now=None) -> AttemptRes
             score=score,
             passed=passed,
             answers={str(key): value for key, value in parsed.items()},
+            questions=[question.pk for question in questions],
             created_at=now,
         )
+        draw.delete()
         activated = False
         if passed and profile.trained_at is None and core_training_complete(listener.pk):
             profile.trained_at = now

@@ -15,7 +15,9 @@ from rooms.models import (
     Room,
     RoomMembership,
     RoomMessage,
+    RoomMessageKind,
     RoomMessageReport,
+    RoomMessageStatus,
     RoomModerationAction,
     RoomModerator,
     RoomOpeningHours,
@@ -245,6 +247,58 @@ def messages_before(room: Room, *, before_seq: int, limit: int) -> list[RoomMess
     )
     rows.reverse()
     return rows
+
+
+# --- which reports may hide a message -----------------------------------------------------
+
+
+def message_shielded_from_report_hiding(message: RoomMessage) -> bool:
+    """A moderator's or staff member's message is never hidden by reports.
+
+    Such messages are often the room's guideline or a crisis-line reminder, exactly what a
+    group of throwaway sessions would want gone. Reports on them are still recorded and
+    listed for the room's moderators and safety staff.
+    """
+    if message.sender_is_moderator:
+        return True
+    sender = message.sender
+    if sender is None:
+        return False
+    if sender.role == Role.STAFF:
+        return True
+    if sender.is_staff:
+        return True
+    if is_safety_staff(sender):
+        return True
+    return RoomModerator.objects.filter(room_id=message.room_id, listener_id=sender.pk).exists()
+
+
+def reporters_counted_toward_hiding(message: RoomMessage, *, now) -> int:
+    """How many of a message's reporters have the history for their report to count toward hiding it.
+
+    A reporter counts when their account is at least ``SAFETY_ROOM_REPORT_MIN_ACCOUNT_MINUTES``
+    old and has written at least ``SAFETY_ROOM_REPORT_MIN_MESSAGES`` room messages that are
+    visible (held, hidden and removed ones do not count). Every report is recorded and shown to
+    moderators whether or not it counts here.
+    """
+    joined_before = now - timedelta(minutes=settings.SAFETY_ROOM_REPORT_MIN_ACCOUNT_MINUTES)
+    reporter_ids = list(
+        RoomMessageReport.objects.filter(message=message, reporter__date_joined__lte=joined_before).values_list(
+            "reporter_id", flat=True
+        )
+    )
+    minimum = settings.SAFETY_ROOM_REPORT_MIN_MESSAGES
+    if not reporter_ids or minimum == 0:
+        return len(reporter_ids)
+    return (
+        RoomMessage.objects.filter(
+            sender_id__in=reporter_ids, kind=RoomMessageKind.TEXT, status=RoomMessageStatus.VISIBLE
+        )
+        .values("sender_id")
+        .annotate(written=Count("pk"))
+        .filter(written__gte=minimum)
+        .count()
+    )
 
 
 def held_messages(room: Room) -> list[RoomMessage]:

@@ -43,11 +43,13 @@ from rooms.selectors import (
     audiences_for,
     is_room_moderator,
     member_count,
+    message_shielded_from_report_hiding,
     moderator_present,
     next_opening,
     presence_count,
     presence_people,
     presence_snapshot,
+    reporters_counted_toward_hiding,
     room_get_for_member,
     room_get_for_user,
 )
@@ -491,8 +493,14 @@ def room_message_send(*, sender, room_id: int, client_id: str, text: str, now=No
 
 
 def room_message_report(*, reporter, room_id: int, seq: int, reason: str = "", now=None) -> RoomMessage:
-    """Report a message; once ``SAFETY_ROOM_REPORT_HIDE_THRESHOLD`` distinct members did, it is hidden pending review.
+    """Report a message; once ``SAFETY_ROOM_REPORT_HIDE_THRESHOLD`` distinct members with some
+    history did, it is hidden until a moderator releases or removes it.
 
+    Every report is recorded and listed for the room's moderators and safety
+    staff; only reporters with history count toward hiding
+    (``rooms.selectors.reporters_counted_toward_hiding``), so a handful of fresh
+    sessions cannot hide anything, and a moderator's or staff member's message
+    is never hidden (``message_shielded_from_report_hiding``).
     Locks the message row, so concurrent reports count exactly. A repeated
     report by the same member changes nothing. The room's moderators get
     ``room.message.reported`` (the seq and how many reported it, neither the
@@ -531,7 +539,10 @@ def room_message_report(*, reporter, room_id: int, seq: int, reason: str = "", n
         )
         if message.status != RoomMessageStatus.VISIBLE:
             return message
-        if reporters >= settings.SAFETY_ROOM_REPORT_HIDE_THRESHOLD:
+        if message_shielded_from_report_hiding(message):
+            return message
+        counted = reporters_counted_toward_hiding(message, now=now)
+        if counted >= settings.SAFETY_ROOM_REPORT_HIDE_THRESHOLD:
             message.status = RoomMessageStatus.HIDDEN
             message.save(update_fields=["status"])
             _audit(
@@ -541,7 +552,7 @@ def room_message_report(*, reporter, room_id: int, seq: int, reason: str = "", n
                 target_user=message.sender,
                 message=message,
                 now=now,
-                detail={"seq": message.seq, "reports": reporters},
+                detail={"seq": message.seq, "reports": reporters, "reports_counted": counted},
             )
             events.room_event(
                 room.pk,

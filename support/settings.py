@@ -367,6 +367,8 @@ LISTENERS_RATING_MIN_COUNT = env_int("LISTENERS_RATING_MIN_COUNT", 3, minimum=1)
 LISTENERS_FEEDBACK_RELEASE_DAYS = env_int("LISTENERS_FEEDBACK_RELEASE_DAYS", 7, minimum=1)
 LISTENERS_FEEDBACK_MIN_BATCH = env_int("LISTENERS_FEEDBACK_MIN_BATCH", 5, minimum=2)
 LISTENERS_QUIZ_PASS_PERCENT = env_int("LISTENERS_QUIZ_PASS_PERCENT", 80, minimum=1, maximum=100)
+# Questions asked per quiz attempt, drawn from the module's larger pool (listeners.training).
+LISTENERS_QUIZ_QUESTIONS_PER_ATTEMPT = env_int("LISTENERS_QUIZ_QUESTIONS_PER_ATTEMPT", 5, minimum=1, maximum=50)
 # Off: passing the core training activates a pending applicant. On: staff approval is still needed.
 # A reviewer decides every application after training (an applicant declares age; nobody checks it).
 LISTENERS_REQUIRE_STAFF_APPROVAL = env_bool("LISTENERS_REQUIRE_STAFF_APPROVAL", default=True)
@@ -399,6 +401,12 @@ SAFETY_RETENTION_AUDIT_DAYS = env_int("SAFETY_RETENTION_AUDIT_DAYS", 730, minimu
 SAFETY_RETENTION_INTERVAL_SECONDS = env_int("SAFETY_RETENTION_INTERVAL_SECONDS", 3600, minimum=60, maximum=24 * 3600)
 SAFETY_RETENTION_BATCH = env_int("SAFETY_RETENTION_BATCH", 500, minimum=1, maximum=10000)
 SAFETY_ROOM_REPORT_HIDE_THRESHOLD = env_int("SAFETY_ROOM_REPORT_HIDE_THRESHOLD", 3, minimum=1)
+# Only reports from members with some history count toward hiding a room message (rooms.services):
+# an account at least this old, with at least this many visible room messages written.
+SAFETY_ROOM_REPORT_MIN_ACCOUNT_MINUTES = env_int(
+    "SAFETY_ROOM_REPORT_MIN_ACCOUNT_MINUTES", 24 * 60, minimum=0, maximum=365 * 24 * 60
+)
+SAFETY_ROOM_REPORT_MIN_MESSAGES = env_int("SAFETY_ROOM_REPORT_MIN_MESSAGES", 3, minimum=0, maximum=10000)
 SAFETY_DEFAULT_COUNTRY = env_str("SAFETY_DEFAULT_COUNTRY") or "US"
 SAFETY_REPORTS_PER_HOUR = env_int("SAFETY_REPORTS_PER_HOUR", 10, minimum=1)  # new reports per reporter
 SAFETY_WARNING_DAYS = env_int("SAFETY_WARNING_DAYS", 90, minimum=1)  # a warning counts for this long

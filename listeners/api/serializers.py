@@ -37,6 +37,20 @@ class ApplyIn(serializers.Serializer):
     topics = SlugList(max_length=20)
     wants_teens = StrictBooleanField(required=False, default=False)
     age = StrictIntegerField(min_value=0, max_value=120, help_text="Age in whole years; listeners are 18+.")
+    # Any JSON value reaches the service, which answers anything but true with its own code.
+    adult_declared = serializers.JSONField(
+        required=False,
+        allow_null=True,
+        default=False,
+        help_text="Must be exactly true: the applicant declares they are 18 or over "
+        "(otherwise 400 adult_declaration_required).",
+    )
+    practice_replies = serializers.JSONField(
+        required=False,
+        allow_null=True,
+        default=list,
+        help_text="One reply per turn of the practice chat (GET /api/v1/listeners/apply/practice), in order.",
+    )
 
 
 class ProfileUpdateIn(serializers.Serializer):

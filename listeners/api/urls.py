@@ -4,6 +4,7 @@ from listeners.api import views
 
 urlpatterns = [
     path("listeners/apply", views.ApplyView.as_view(), name="listener-apply"),
+    path("listeners/apply/practice", views.PracticeScriptView.as_view(), name="listener-apply-practice"),
     path("listeners/me", views.MyProfileView.as_view(), name="listener-me"),
     path("listeners/me/feedback", views.MyFeedbackView.as_view(), name="listener-feedback"),
     path("listeners/me/console", views.ConsoleView.as_view(), name="listener-console"),
@@ -18,6 +19,7 @@ urlpatterns = [
     path("favourites", views.FavouriteListView.as_view(), name="favourites"),
     path("favourites/<str:alias>", views.FavouriteView.as_view(), name="favourite"),
     path("staff/listeners", views.StaffListenerListView.as_view(), name="staff-listeners"),
+    path("staff/listeners/<int:listener_id>", views.StaffApplicationView.as_view(), name="staff-listener"),
     path(
         "staff/listeners/<int:listener_id>/<str:action>",
         views.StaffDecisionView.as_view(),

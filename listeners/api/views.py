@@ -17,7 +17,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from listeners import feedback, selectors, services, training
+from listeners import feedback, practice, selectors, services, training
 from listeners.api.serializers import (
     ApplyIn,
     AttemptIn,
@@ -101,12 +101,25 @@ class ApplyView(APIView):
             topic_slugs=values["topics"],
             wants_teens=values["wants_teens"],
             age=values["age"],
+            adult_declared=values["adult_declared"],
+            practice_replies=values["practice_replies"],
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return Response(
             {"user": MeOut(user).data, "profile": selectors.listener_own_profile(listener=user)},
             status=status.HTTP_201_CREATED,
         )
+
+
+class PracticeScriptView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="The practice chat's scripted seeker turns, each answered in the application",
+        responses={200: dict},
+    )
+    def get(self, request):
+        return Response(practice.practice_script_payload())
 
 
 # --- the listener's own data ----------------------------------------------------
@@ -335,6 +348,19 @@ class StaffListenerListView(APIView):
                 "invalid", "Unknown status.", fields={"status": [f"One of {', '.join(ListenerStatus.values)}."]}
             )
         return Response({"listeners": selectors.listeners_for_staff(status=wanted)})
+
+
+class StaffApplicationView(APIView):
+    permission_classes = [CanManageListeners]
+
+    @extend_schema(
+        operation_id="staff_listener_application",
+        summary="One application for the staff member deciding it: the application, training results "
+        "and the practice chat transcript",
+        responses={200: dict, 403: ErrorOut, 404: ErrorOut},
+    )
+    def get(self, request, listener_id):
+        return Response(selectors.listener_application_for_staff(listener_id=listener_id))
 
 
 _ACTIONS = {

@@ -8,7 +8,17 @@ import pytest
 
 from support.helplines import helplines_for
 
-PAGES = ["/", "/talk/", "/listen/", "/listen/training/", "/listen/training/basics/", "/staff/", "/rooms/", "/rooms/1/"]
+PAGES = [
+    "/",
+    "/talk/",
+    "/listen/",
+    "/listen/apply/",
+    "/listen/training/",
+    "/listen/training/basics/",
+    "/staff/",
+    "/rooms/",
+    "/rooms/1/",
+]
 
 
 @pytest.fixture
@@ -159,3 +169,18 @@ def response_html(client, path) -> str:
     response = client.get(path)
     assert response.status_code == 200
     return response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_application_form_asks_for_the_adult_declaration_says_why_and_shows_the_practice_chat(client):
+    from listeners.practice import PRACTICE_SCRIPT
+    from listeners.services import ADULT_ONLY_REASON
+
+    html = response_html(client, "/listen/apply/")
+    assert 'name="adult_declared"' in html
+    assert "I declare that I am 18 or older" in html
+    assert ADULT_ONLY_REASON in html  # why: teens and people in crisis, said once, by the server
+    for turn in PRACTICE_SCRIPT:
+        assert turn.replace("'", "&#x27;") in html
+    assert html.count("data-practice-turn=") == len(PRACTICE_SCRIPT)
+    assert "/static/frontend/js/apply.js" in html

@@ -47,6 +47,7 @@ REST_MATRIX = [
     ("GET", "/api/v1/requests/mine", SIGNED_IN),  # self-scoped: others get no_open_request
     ("POST", "/api/v1/conversations/{conversation}/rating", {"seeker_a"}),
     ("POST", "/api/v1/listeners/apply", EVERYONE),
+    ("GET", "/api/v1/listeners/apply/practice", EVERYONE),
     ("GET", "/api/v1/listeners/me", LISTENERS),
     ("PATCH", "/api/v1/listeners/me", LISTENERS),
     ("GET", "/api/v1/listeners/me/feedback", LISTENERS),
@@ -61,6 +62,7 @@ REST_MATRIX = [
     ("GET", "/api/v1/favourites", SEEKERS),
     ("POST", "/api/v1/favourites/{listener_alias}", {"seeker_a"}),  # only a listener you have talked to
     ("GET", "/api/v1/staff/listeners", ADMIN),
+    ("GET", "/api/v1/staff/listeners/{listener_id}", ADMIN),
     ("POST", "/api/v1/staff/listeners/{listener_id}/approve-teens", ADMIN),
     ("GET", "/api/v1/staff/shifts/active", SAFETY),
     ("GET", "/api/v1/staff/ratings/follow-up", ADMIN),

@@ -41,16 +41,24 @@ def client_for(user):
     return client
 
 
-def correct_answers(slug: str) -> dict[str, int]:
-    module = TrainingModule.objects.get(slug=slug)
-    return {str(question.pk): question.options.get(is_correct=True).pk for question in module.questions.all()}
+def drawn_questions(slug: str, listener) -> list:
+    """The questions the server drew for ``listener``'s next attempt at ``slug``, in module order."""
+    from listeners.models import QuizQuestion
+    from listeners.training import quiz_questions_draw
+
+    ids = quiz_questions_draw(listener=listener, slug=slug)
+    return list(QuizQuestion.objects.filter(pk__in=ids).order_by("display_order", "pk"))
 
 
-def wrong_answers(slug: str, *, wrong: int) -> dict[str, int]:
-    """Correct answers except the first ``wrong`` questions."""
-    module = TrainingModule.objects.get(slug=slug)
+def correct_answers(slug: str, listener) -> dict[str, int]:
+    """Right answers to the questions drawn for ``listener``'s next attempt."""
+    return {str(question.pk): question.options.get(is_correct=True).pk for question in drawn_questions(slug, listener)}
+
+
+def wrong_answers(slug: str, listener, *, wrong: int) -> dict[str, int]:
+    """Correct answers to the drawn questions except the first ``wrong``."""
     answers = {}
-    for index, question in enumerate(module.questions.all()):
+    for index, question in enumerate(drawn_questions(slug, listener)):
         answers[str(question.pk)] = question.options.filter(is_correct=index >= wrong).first().pk
     return answers
 
@@ -64,4 +72,4 @@ def pass_all_core(user, *, now=None):
 
     now = now or timezone.now()
     for slug in core_slugs():
-        quiz_attempt_submit(listener=user, slug=slug, answers=correct_answers(slug), now=now)
+        quiz_attempt_submit(listener=user, slug=slug, answers=correct_answers(slug, user), now=now)

@@ -39,3 +39,21 @@ def test_ratings_and_decisions_are_read_only_in_admin(admin_manager):
         assert not model_admin.has_change_permission(request)
         assert not model_admin.has_delete_permission(request)
         assert not model_admin.has_add_permission(request)
+
+
+@pytest.mark.django_db
+def test_the_admin_page_of_an_application_shows_the_practice_chat_escaped(admin_manager, api_client):
+    from django.test import Client
+
+    from tests.listeners.test_application import PRACTICE_REPLIES, URL, application
+
+    replies = [*PRACTICE_REPLIES[:-1], "<b>hello</b> add me on instagram @steady.river"]
+    assert api_client.post(URL, application(practice_replies=replies), format="json").status_code == 201
+    profile = ListenerProfile.objects.get(user__alias="SteadyRiver")
+    client = Client()
+    client.force_login(admin_manager)
+    page = client.get(f"/admin/listeners/listenerprofile/{profile.pk}/change/").content.decode()
+    assert "Practice chat" in page and "can i add you on instagram" in page
+    assert "&lt;b&gt;hello&lt;/b&gt;" in page and "<b>hello</b>" not in page
+    assert "would have been held by screening" in page
+    assert "Training results" in page and "Reflective listening" in page

@@ -5,6 +5,12 @@ from support.models import User
 from tests.factories import SeekerFactory
 
 URL = "/api/v1/listeners/apply"
+PRACTICE_REPLIES = (
+    "Hi, I'm glad you came. There's no right way to do this, take your time.",
+    "It sounds exhausting to lie awake with exams so close, and lonely to feel you're the only one struggling.",
+    "Thank you for telling me. Are you thinking about ending your life? I'm going to bring in our safety team.",
+    "I'm glad this helped. Hearth keeps us both anonymous, so I can't share that, but you can come back any time.",
+)
 
 
 def application(**overrides):
@@ -16,6 +22,8 @@ def application(**overrides):
         "topics": ["anxiety", "stress"],
         "wants_teens": True,
         "age": 34,
+        "adult_declared": True,
+        "practice_replies": list(PRACTICE_REPLIES),
     }
     body.update(overrides)
     return body

@@ -103,7 +103,7 @@ def test_teen_approval_needs_the_teen_module(manager, listener):
     assert response.json()["error"] == "teen_training_incomplete"
     client_for(listener).post(
         "/api/v1/listeners/training/supporting-teens/attempts",
-        {"answers": correct_answers("supporting-teens")},
+        {"answers": correct_answers("supporting-teens", listener)},
         format="json",
     )
     assert decide(client, listener.pk, "approve-teens").status_code == 200

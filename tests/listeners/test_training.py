@@ -63,7 +63,11 @@ def test_module_json_never_says_which_option_is_correct(pending_listener):
 def test_overview_lists_modules_with_progress(pending_listener):
     client = client_for(pending_listener)
     slug = "open-questions"
-    client.post(f"/api/v1/listeners/training/{slug}/attempts", {"answers": correct_answers(slug)}, format="json")
+    client.post(
+        f"/api/v1/listeners/training/{slug}/attempts",
+        {"answers": correct_answers(slug, pending_listener)},
+        format="json",
+    )
     body = client.get("/api/v1/listeners/training").json()
     by_slug = {module["slug"]: module for module in body["modules"]}
     assert by_slug[slug]["status"] == "passed"
@@ -80,7 +84,9 @@ def test_a_failed_attempt_says_how_many_answers_were_wrong_but_not_which(pending
     client = client_for(pending_listener)
     slug = "reflective-listening"
     response = client.post(
-        f"/api/v1/listeners/training/{slug}/attempts", {"answers": wrong_answers(slug, wrong=2)}, format="json"
+        f"/api/v1/listeners/training/{slug}/attempts",
+        {"answers": wrong_answers(slug, pending_listener, wrong=2)},
+        format="json",
     )
     assert response.status_code == 201
     body = response.json()
@@ -94,7 +100,9 @@ def test_a_failed_attempt_says_how_many_answers_were_wrong_but_not_which(pending
 @pytest.mark.django_db
 def test_eighty_percent_passes(pending_listener):
     slug = "reflective-listening"
-    result = quiz_attempt_submit(listener=pending_listener, slug=slug, answers=wrong_answers(slug, wrong=1))
+    result = quiz_attempt_submit(
+        listener=pending_listener, slug=slug, answers=wrong_answers(slug, pending_listener, wrong=1)
+    )
     assert result.attempt.score == 80
     assert result.attempt.passed is True
 
@@ -103,7 +111,9 @@ def test_eighty_percent_passes(pending_listener):
 def test_pass_mark_is_a_setting(pending_listener, settings):
     settings.LISTENERS_QUIZ_PASS_PERCENT = 100
     slug = "reflective-listening"
-    result = quiz_attempt_submit(listener=pending_listener, slug=slug, answers=wrong_answers(slug, wrong=1))
+    result = quiz_attempt_submit(
+        listener=pending_listener, slug=slug, answers=wrong_answers(slug, pending_listener, wrong=1)
+    )
     assert result.attempt.passed is False
 
 
@@ -112,15 +122,23 @@ def test_failed_quiz_can_be_retaken_only_after_the_cooldown(pending_listener, se
     settings.LISTENERS_QUIZ_RETAKE_COOLDOWN_SECONDS = 600
     slug = "open-questions"
     start = timezone.now()
-    quiz_attempt_submit(listener=pending_listener, slug=slug, answers=wrong_answers(slug, wrong=3), now=start)
+    quiz_attempt_submit(
+        listener=pending_listener, slug=slug, answers=wrong_answers(slug, pending_listener, wrong=3), now=start
+    )
     with pytest.raises(DomainError) as refused:
         quiz_attempt_submit(
-            listener=pending_listener, slug=slug, answers=correct_answers(slug), now=start + timedelta(seconds=100)
+            listener=pending_listener,
+            slug=slug,
+            answers=correct_answers(slug, pending_listener),
+            now=start + timedelta(seconds=100),
         )
     assert refused.value.code == "retake_too_soon"
     assert refused.value.extra["retry_after"] == 500
     later = quiz_attempt_submit(
-        listener=pending_listener, slug=slug, answers=correct_answers(slug), now=start + timedelta(seconds=601)
+        listener=pending_listener,
+        slug=slug,
+        answers=correct_answers(slug, pending_listener),
+        now=start + timedelta(seconds=601),
     )
     assert later.attempt.passed is True
 
@@ -130,8 +148,8 @@ def test_retake_too_soon_over_rest_is_429_with_retry_after(pending_listener):
     client = client_for(pending_listener)
     slug = "open-questions"
     url = f"/api/v1/listeners/training/{slug}/attempts"
-    client.post(url, {"answers": wrong_answers(slug, wrong=3)}, format="json")
-    response = client.post(url, {"answers": correct_answers(slug)}, format="json")
+    client.post(url, {"answers": wrong_answers(slug, pending_listener, wrong=3)}, format="json")
+    response = client.post(url, {"answers": correct_answers(slug, pending_listener)}, format="json")
     assert response.status_code == 429
     assert response.json()["error"] == "retake_too_soon"
     assert response.json()["retry_after"] > 0
@@ -141,7 +159,7 @@ def test_retake_too_soon_over_rest_is_429_with_retry_after(pending_listener):
 @pytest.mark.django_db
 def test_every_question_must_be_answered(pending_listener):
     slug = "open-questions"
-    answers = correct_answers(slug)
+    answers = correct_answers(slug, pending_listener)
     answers.pop(next(iter(answers)))
     response = client_for(pending_listener).post(
         f"/api/v1/listeners/training/{slug}/attempts", {"answers": answers}, format="json"
@@ -154,7 +172,7 @@ def test_every_question_must_be_answered(pending_listener):
 @pytest.mark.django_db
 def test_an_option_from_another_question_is_refused(pending_listener):
     slug = "open-questions"
-    answers = correct_answers(slug)
+    answers = correct_answers(slug, pending_listener)
     first, second = list(answers)[:2]
     answers[first] = answers[second]
     response = client_for(pending_listener).post(
@@ -191,11 +209,15 @@ def test_where_approval_is_switched_off_passing_every_core_module_activates_a_pe
     slugs = core_slugs()
     for slug in slugs[:-1]:
         body = client.post(
-            f"/api/v1/listeners/training/{slug}/attempts", {"answers": correct_answers(slug)}, format="json"
+            f"/api/v1/listeners/training/{slug}/attempts",
+            {"answers": correct_answers(slug, pending_listener)},
+            format="json",
         ).json()
         assert body["trained"] is False
     body = client.post(
-        f"/api/v1/listeners/training/{slugs[-1]}/attempts", {"answers": correct_answers(slugs[-1])}, format="json"
+        f"/api/v1/listeners/training/{slugs[-1]}/attempts",
+        {"answers": correct_answers(slugs[-1], pending_listener)},
+        format="json",
     ).json()
     assert body["trained"] is True
     assert body["activated"] is True
@@ -239,7 +261,11 @@ def test_a_passed_attempt_explains_each_question(pending_listener):
     slug = "open-questions"
     body = (
         client_for(pending_listener)
-        .post(f"/api/v1/listeners/training/{slug}/attempts", {"answers": correct_answers(slug)}, format="json")
+        .post(
+            f"/api/v1/listeners/training/{slug}/attempts",
+            {"answers": correct_answers(slug, pending_listener)},
+            format="json",
+        )
         .json()
     )
     assert all(item["explanation"] for item in body["results"])

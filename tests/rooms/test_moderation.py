@@ -208,6 +208,8 @@ async def test_slow_mode_allows_one_message_per_period_per_member():
 
 async def test_reports_from_enough_distinct_members_hide_a_message_pending_review(settings):
     settings.SAFETY_ROOM_REPORT_HIDE_THRESHOLD = 2
+    settings.SAFETY_ROOM_REPORT_MIN_ACCOUNT_MINUTES = 0  # history is covered in test_report_hiding.py
+    settings.SAFETY_ROOM_REPORT_MIN_MESSAGES = 0
     room, moderator = await run_db(_open_room)
     writer = await run_db(make_member, room)
     reporters = [await run_db(make_member, room) for _ in range(2)]

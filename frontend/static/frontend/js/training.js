@@ -63,13 +63,18 @@ async function module() {
   if (data.retry_after) waitToRetry(data.retry_after);
 }
 
-function waitToRetry(seconds) {
+// Each attempt answers the questions the server drew for it; a submitted attempt used its draw up,
+// so the next one starts by loading the module again (which shows the new draw).
+const NEEDS_NEW_DRAW = new Set(["no_questions_drawn", "question_not_drawn"]);
+
+function waitToRetry(seconds, { reload = false } = {}) {
   $("#quiz-submit").disabled = true;
   const minutes = Math.ceil(seconds / 60);
   setText($("#quiz-error"), `You can retake this quiz in about ${minutes} minute${minutes === 1 ? "" : "s"}. Have another read meanwhile.`);
   setTimeout(() => {
     $("#quiz-submit").disabled = false;
     setText($("#quiz-error"), "");
+    if (reload) module().catch(() => setText($("#quiz-error"), "Reload the page to retake the quiz."));
   }, seconds * 1000);
 }
 
@@ -106,10 +111,14 @@ $("#quiz-form").addEventListener("submit", async (event) => {
     $("#quiz-result").hidden = false;
     $("#quiz-result").focus();
     announce($("#result-title").textContent);
-    if (result.retry_after) waitToRetry(result.retry_after);
+    if (result.retry_after) waitToRetry(result.retry_after, { reload: true });
   } catch (failure) {
     if (failure.body && failure.body.retry_after) waitToRetry(failure.body.retry_after);
-    else setText($("#quiz-error"), failure.message);
+    else if (failure.body && NEEDS_NEW_DRAW.has(failure.body.error)) {
+      await module();
+      $("#quiz-result").hidden = true;
+      setText($("#quiz-error"), failure.message);
+    } else setText($("#quiz-error"), failure.message);
   }
 });
 

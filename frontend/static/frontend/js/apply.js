@@ -1,0 +1,60 @@
+// The listener application: account, topics, the 18+ declaration and the practice chat, in one request.
+// Every rule is checked by the server (POST /api/v1/listeners/apply); this page shows its answers.
+
+import { post } from "./api.js";
+import { $, $$, announce, setText } from "./dom.js";
+
+const form = $("#apply-form");
+
+function clearErrors() {
+  for (const node of $$("[data-field]", form)) setText(node, "");
+  setText($("#apply-error"), "");
+}
+
+/** The request body, read from the form when it is submitted. */
+function application() {
+  const age = form.elements.age.value.trim();
+  return {
+    username: form.elements.username.value.trim(),
+    password: form.elements.password.value,
+    alias: form.elements.alias.value.trim(),
+    bio: form.elements.bio.value.trim(),
+    topics: $$("input[name=topics]:checked", form).map((input) => input.value),
+    wants_teens: $("#apply-wants-teens").checked,
+    age: /^\d+$/.test(age) ? Number(age) : age,
+    adult_declared: $("#apply-adult").checked,
+    practice_replies: $$("textarea[data-practice-turn]", form).map((area) => area.value),
+  };
+}
+
+/** Show a refusal beside the field it is about (``field`` or each of ``fields``), else above the button. */
+function showError(failure) {
+  const body = failure.body || {};
+  const fields = body.fields || (body.field ? { [body.field]: [failure.message] } : {});
+  let first = null;
+  for (const [name, messages] of Object.entries(fields)) {
+    const node = $(`[data-field="${CSS.escape(name)}"]`, form);
+    if (!node) continue;
+    setText(node, Array.isArray(messages) ? messages.join(" ") : String(messages));
+    first = first || node;
+  }
+  if (!first) setText($("#apply-error"), failure.message);
+  announce(failure.message, { urgent: true });
+  const target = first ? first.previousElementSibling : $("#apply-error");
+  if (target && typeof target.focus === "function") target.focus();
+}
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clearErrors();
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  try {
+    await post("/api/v1/listeners/apply", application());
+    window.location.assign(form.dataset.training);
+  } catch (failure) {
+    showError(failure);
+  } finally {
+    button.disabled = false;
+  }
+});
