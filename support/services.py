@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.password_validation import validate_password
 from django.db import IntegrityError, transaction
 
 from support.aliases import generate_alias
 from support.models import AgeGroup, Role, User
+from support.passphrase import passphrase_check
 
 MINIMUM_AGE = 13
 ADULT_AGE = 18
@@ -42,7 +42,12 @@ def seeker_create_anonymous(*, age: int) -> User:
 
 
 def seeker_set_password(*, user: User, password: str) -> None:
-    """Let an anonymous seeker keep their alias across devices (log in with alias + password)."""
-    validate_password(password, user)
+    """Let a seeker keep their account: they sign in elsewhere with alias + passphrase.
+
+    Raises ``django.core.exceptions.ValidationError`` (every reason) when the
+    passphrase fails ``support.passphrase.passphrase_check``. A kept account
+    falls under ``SAFETY_RETENTION_KEPT_ACCOUNT_DAYS`` instead of the anonymous period.
+    """
+    passphrase_check(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])

@@ -33,7 +33,13 @@ class LoginIn(serializers.Serializer):
 
 
 class SetPasswordIn(serializers.Serializer):
-    password = serializers.CharField(min_length=10, max_length=256, trim_whitespace=False)
+    # The strength rule is support.passphrase.passphrase_check's alone; only the size is checked here.
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+
+
+class PassphraseSuggestionOut(serializers.Serializer):
+    passphrase = serializers.CharField(help_text="HEARTH_PASSPHRASE_WORDS random words joined by hyphens.")
+    min_length = serializers.IntegerField(help_text="The shortest passphrase accepted (HEARTH_PASSPHRASE_MIN_LENGTH).")
 
 
 class MeOut(serializers.ModelSerializer):
