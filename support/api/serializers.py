@@ -42,6 +42,22 @@ class PassphraseSuggestionOut(serializers.Serializer):
     min_length = serializers.IntegerField(help_text="The shortest passphrase accepted (HEARTH_PASSPHRASE_MIN_LENGTH).")
 
 
+class PrivacyAcceptIn(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1, max_value=999_999_999, help_text="The version shown.")
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and isinstance(data.get("version"), bool):
+            raise serializers.ValidationError({"version": ["A whole number is required."]})
+        return super().to_internal_value(data)
+
+
+class PrivacyNoticeOut(serializers.Serializer):
+    version = serializers.IntegerField(help_text="The current version (HEARTH_PRIVACY_NOTICE_VERSION).")
+    accepted = serializers.BooleanField(help_text="This browser accepted the current version.")
+    recorded = serializers.BooleanField(required=False, help_text="POST: this acceptance was counted.")
+    url = serializers.CharField(help_text="The full notice.")
+
+
 class MeOut(serializers.ModelSerializer):
     is_safety_staff = serializers.SerializerMethodField()
     has_password = serializers.SerializerMethodField()

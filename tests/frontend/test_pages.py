@@ -8,7 +8,18 @@ import pytest
 
 from support.helplines import helplines_for
 
-PAGES = ["/", "/talk/", "/listen/", "/listen/training/", "/listen/training/basics/", "/staff/", "/rooms/", "/rooms/1/"]
+PAGES = [
+    "/",
+    "/talk/",
+    "/account/",
+    "/privacy/",
+    "/listen/",
+    "/listen/training/",
+    "/listen/training/basics/",
+    "/staff/",
+    "/rooms/",
+    "/rooms/1/",
+]
 
 
 @pytest.fixture

@@ -40,6 +40,8 @@ REST_MATRIX = [
     ("GET", "/api/v1/me", SIGNED_IN),
     ("POST", "/api/v1/me/password", SIGNED_IN),
     ("GET", "/api/v1/me/password/suggestion", SEEKERS),
+    ("GET", "/api/v1/privacy", EVERYONE),
+    ("POST", "/api/v1/privacy", EVERYONE),
     ("GET", "/api/v1/topics", EVERYONE),
     ("GET", "/api/v1/helplines", EVERYONE),
     ("GET", "/api/v1/conversations", SIGNED_IN),
