@@ -25,10 +25,11 @@ function dispatch(event) {
 }
 
 // --- reading ----------------------------------------------------------------------
-async function load() {
-  let me;
+/** Read the account; ``known`` is the user a sign-in just returned (the page was rendered signed out). */
+async function load(known) {
+  let me = known;
   try {
-    me = await whoAmI();
+    if (!me) me = await whoAmI();
   } catch (failure) {
     setText($("#account-status"), failure.message);
     return;
@@ -173,7 +174,7 @@ confirmButton($("#delete-history"), "Yes, delete my past chats", async () => {
   try {
     const body = await api("DELETE", "/api/v1/me/history");
     setText($("#delete-history-result"), body.message);
-    await load();
+    await load(state.me);
   } catch (failure) {
     setText($("#delete-history-result"), failure.message);
   }
@@ -206,7 +207,7 @@ $("#sign-out").addEventListener("click", async () => {
   }
 });
 
-seekerSigninForm("account-signin", () => load());
+seekerSigninForm("account-signin", (me) => load(me));
 
 // The page opened at #keep (from the end of a chat): take the reader there once it is drawn.
 load().then(() => {
