@@ -35,6 +35,13 @@ class LoginIn(serializers.Serializer):
 class SetPasswordIn(serializers.Serializer):
     # The strength rule is support.passphrase.passphrase_check's alone; only the size is checked here.
     password = serializers.CharField(max_length=256, trim_whitespace=False)
+    current_password = serializers.CharField(
+        max_length=256,
+        trim_whitespace=False,
+        required=False,
+        allow_blank=True,
+        help_text="Needed to change a passphrase already set; checked through the sign-in throttle.",
+    )
 
 
 class PassphraseSuggestionOut(serializers.Serializer):

@@ -214,7 +214,12 @@ class SetPasswordView(APIView):
         if request.user.role != Role.SEEKER:
             raise DomainError("forbidden", ONLY_SEEKERS_PASSPHRASE, status=403)
         try:
-            services.seeker_set_password(user=request.user, password=data.validated_data["password"])
+            services.seeker_set_password(
+                user=request.user,
+                password=data.validated_data["password"],
+                current_password=data.validated_data.get("current_password"),
+                request=request._request,
+            )
         except ValidationError as exc:
             raise DomainError("weak_passphrase", WEAK_PASSPHRASE_MESSAGE, fields={"password": exc.messages}) from None
         login(request, request.user, backend="django.contrib.auth.backends.ModelBackend")

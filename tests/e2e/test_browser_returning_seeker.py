@@ -64,6 +64,7 @@ def test_a_returning_seeker_signs_in_on_another_device_and_sees_the_past_chat(br
         passphrase = first.get_by_label("Passphrase", exact=True).input_value()
         first.get_by_role("button", name="Keep my account with this passphrase").click()
         expect(first.locator("#keep-status")).to_contain_text("kept with a passphrase")
+        expect(first.get_by_label("Current passphrase")).to_be_visible()  # changing it now needs the current one
         alias = first.locator("#account-alias").text_content()
         assert run_axe(first) == []
         screenshot(first, "account-kept-mobile")

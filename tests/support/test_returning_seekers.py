@@ -154,3 +154,35 @@ def test_the_account_summary_says_what_deletion_keeps_and_for_how_long(settings)
     assert body["kept_under_review"] == 1 and body["account_held"] is True and body["ended_conversations"] == 0
     assert body["retention"]["chat_days"] == 21 and body["retention"]["audit_days"] == 400
     assert body["alias"] == seeker.alias and body["has_password"] == seeker.has_usable_password()
+
+
+def test_changing_a_kept_passphrase_needs_the_current_one():
+    client, me = seeker_client()
+    assert client.post(PASSWORD, {"password": "river-candle-orbit-maple"}, format="json").status_code == 204
+
+    missing = client.post(PASSWORD, {"password": "lantern-meadow-quartz-otter"}, format="json")
+    wrong = client.post(
+        PASSWORD, {"password": "lantern-meadow-quartz-otter", "current_password": "not-it-at-all"}, format="json"
+    )
+    right = client.post(
+        PASSWORD,
+        {"password": "lantern-meadow-quartz-otter", "current_password": "river-candle-orbit-maple"},
+        format="json",
+    )
+
+    assert missing.status_code == 400 and missing.json()["error"] == "current_passphrase_required"
+    assert wrong.status_code == 400 and wrong.json()["error"] == "wrong_passphrase"
+    assert right.status_code == 204
+    assert client.get("/api/v1/me").status_code == 200  # this browser stays signed in
+    login = APIClient().post(LOGIN, {"username": me["alias"], "password": "lantern-meadow-quartz-otter"}, format="json")
+    assert login.status_code == 200
+
+
+def test_guessing_the_current_passphrase_from_a_signed_in_browser_is_throttled(settings):
+    settings.HEARTH_LOGIN_RATE_PER_USERNAME = 2
+    client, _ = seeker_client()
+    client.post(PASSWORD, {"password": "river-candle-orbit-maple"}, format="json")
+    body = {"password": "lantern-meadow-quartz-otter", "current_password": "guess-one-two"}
+    answers = [client.post(PASSWORD, body, format="json") for _ in range(3)]
+    assert [a.status_code for a in answers] == [400, 400, 429]
+    assert answers[2].json()["error"] == "rate_limited"

@@ -75,6 +75,7 @@ function render() {
   setText($("#keep-status"), keepStatusText({ ...state.summary, has_password: state.me.has_password }));
   setText($("#passphrase-hint"), passphraseHintText(RULES));
   setText($("#passphrase-save"), state.me.has_password ? "Change my passphrase" : "Keep my account with this passphrase");
+  $("#current-passphrase-box").hidden = !state.me.has_password; // changing a kept passphrase needs the current one
   setText($("#history-hint"), historyHintText(state.summary));
   renderHistory();
   renderFavourites();
@@ -157,16 +158,21 @@ $("#passphrase-form").addEventListener("submit", async (event) => {
   const input = $("#passphrase");
   setText($("#passphrase-error"), "");
   try {
-    await post("/api/v1/me/password", { password: input.value });
+    const body = { password: input.value };
+    if (state.me.has_password) body.current_password = $("#current-passphrase").value;
+    await post("/api/v1/me/password", body);
     input.removeAttribute("aria-invalid");
+    $("#current-passphrase").removeAttribute("aria-invalid");
     dispatch({ type: "passphrase_set" });
     input.value = "";
+    $("#current-passphrase").value = "";
     announce("Your account is kept. Sign in with your alias and passphrase on any device.");
   } catch (failure) {
     const reasons = failure.body && failure.body.fields && failure.body.fields.password;
     setText($("#passphrase-error"), [failure.message, ...(Array.isArray(reasons) ? reasons : [])].join(" "));
-    input.setAttribute("aria-invalid", "true");
-    input.focus();
+    const current = failure.code === "wrong_passphrase" || failure.code === "current_passphrase_required";
+    (current ? $("#current-passphrase") : input).setAttribute("aria-invalid", "true");
+    (current ? $("#current-passphrase") : input).focus();
   }
 });
 
