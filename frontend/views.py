@@ -12,9 +12,12 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 
 from listeners.practice import practice_script_payload
 from listeners.services import ADULT_ONLY_REASON, LISTENER_MINIMUM_AGE
+from safety.retention import retention_figures
 from support.api.serializers import AGE_MAX, AGE_MIN
 from support.helplines import helpline_choices, helplines_for
 from support.models import Topic
+from support.passphrase import passphrase_rules
+from support.privacy import privacy_notice_due, privacy_notice_version
 
 
 def _render(request, template: str, **context):
@@ -30,14 +33,44 @@ def landing(request):
     return _render(request, "landing.html", page="landing")
 
 
+def _privacy_context(request) -> dict:
+    """The notice's figures come from the settings, never from the template."""
+    return {
+        "version": privacy_notice_version(),
+        "due": privacy_notice_due(request.COOKIES),
+        "retention": retention_figures(),
+        "session_days": settings.SESSION_COOKIE_AGE // 86400,
+    }
+
+
 @ensure_csrf_cookie
 def talk(request):
+    privacy = _privacy_context(request)
     return _render(
         request,
         "talk.html",
         page="talk",
         helpline_choices=helpline_choices(),
         age_limits={"min": AGE_MIN, "max": AGE_MAX},
+        privacy=privacy,
+        privacy_state={"version": privacy["version"], "due": privacy["due"]},
+    )
+
+
+@ensure_csrf_cookie
+def privacy(request):
+    return _render(request, "privacy.html", page="privacy", privacy=_privacy_context(request))
+
+
+@ensure_csrf_cookie
+def account(request):
+    # Who may use it is decided by the API (seekers); the page says so from JS for anyone else.
+    return _render(
+        request,
+        "account.html",
+        page="account",
+        passphrase_rules=passphrase_rules(),
+        privacy=_privacy_context(request),
     )
 
 

@@ -354,6 +354,37 @@ def retention_preview(*, now=None) -> dict[str, int | None]:
 # --- a seeker's own deletions ---------------------------------------------------------
 
 
+def account_summary_for_seeker(*, seeker, now=None) -> dict:
+    """What deleting this seeker's account would keep, and for how long; reads only.
+
+    ``kept_under_review`` counts their conversations under review (kept until
+    the review ends, then ``SAFETY_RETENTION_DAYS``); ``account_held`` is true
+    when anything of theirs (a conversation, a room message, a sanction in
+    force) would close the account instead of deleting it.
+    """
+    if not seeker.is_seeker:
+        raise DomainError("forbidden", ONLY_SEEKERS_ACCOUNT, status=403)
+    now = now or timezone.now()
+    ended = Conversation.objects.filter(seeker=seeker, status=ConversationStatus.ENDED)
+    return {
+        "ended_conversations": ended.exclude(_under_review()).count(),
+        "kept_under_review": ended.filter(_under_review()).count(),
+        "account_held": get_user_model().objects.filter(pk=seeker.pk).filter(_account_held(now)).exists(),
+        "retention": retention_figures(),
+    }
+
+
+def retention_figures() -> dict[str, int]:
+    """The periods people are told about (the privacy notice, the account page), from the settings."""
+    return {
+        "chat_days": settings.SAFETY_RETENTION_DAYS,
+        "room_message_days": settings.SAFETY_RETENTION_ROOM_MESSAGE_DAYS,
+        "anonymous_account_days": settings.SAFETY_RETENTION_ANONYMOUS_ACCOUNT_DAYS,
+        "kept_account_days": settings.SAFETY_RETENTION_KEPT_ACCOUNT_DAYS,
+        "audit_days": settings.SAFETY_RETENTION_AUDIT_DAYS,
+    }
+
+
 def _ended_conversations_delete(seeker) -> tuple[int, int]:
     """Delete the seeker's ended conversations except those under review; (deleted, kept under review)."""
     ended = Conversation.objects.select_for_update().filter(seeker=seeker, status=ConversationStatus.ENDED)

@@ -86,3 +86,18 @@ class Connection(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["user", "last_seen_at"], name="connection_user_seen_idx")]
+
+
+class PrivacyNoticeAcceptance(models.Model):
+    """How many people accepted a version of the privacy notice on a day; nothing about who.
+
+    The only record of acceptance on the server: no user, session, address
+    or time of day is kept with it (``support.privacy``; docs/privacy.md).
+    """
+
+    version = models.PositiveIntegerField()
+    day = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "day"], name="privacy_acceptance_version_day")]

@@ -310,6 +310,14 @@ HEARTH_LOGIN_LOCK_MAX_SECONDS = env_int("HEARTH_LOGIN_LOCK_MAX_SECONDS", 60 * 60
 # A browser that signed in to an account is "known" to it for this long (a signed cookie):
 # the account's lock does not apply to it (the address's does).
 HEARTH_LOGIN_KNOWN_DEVICE_DAYS = env_int("HEARTH_LOGIN_KNOWN_DEVICE_DAYS", 90, minimum=1)
+# Seekers keeping their account with a passphrase (support/passphrase.py): the suggestion's
+# number of words, and the shortest passphrase accepted.
+HEARTH_PASSPHRASE_WORDS = env_int("HEARTH_PASSPHRASE_WORDS", 5, minimum=4, maximum=10)
+HEARTH_PASSPHRASE_MIN_LENGTH = env_int("HEARTH_PASSPHRASE_MIN_LENGTH", 12, minimum=10, maximum=128)
+# The privacy notice's version (support/privacy.py): raise it whenever the notice's meaning
+# changes, and every seeker sees the new one before their next chat.
+HEARTH_PRIVACY_NOTICE_VERSION = env_int("HEARTH_PRIVACY_NOTICE_VERSION", 1, minimum=1, maximum=999_999_999)
+HEARTH_PRIVACY_ACCEPTANCES_PER_IP = env_int("HEARTH_PRIVACY_ACCEPTANCES_PER_IP", 30, minimum=1)  # counted per hour
 HEARTH_ANON_SESSIONS_PER_IP = env_int("HEARTH_ANON_SESSIONS_PER_IP", 30, minimum=1)  # per hour
 HEARTH_ANON_SESSIONS_PER_DEVICE = env_int("HEARTH_ANON_SESSIONS_PER_DEVICE", 10, minimum=1)  # per hour
 # JSON request bodies nested deeper than this are refused (400 json_too_deep).

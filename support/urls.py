@@ -16,6 +16,8 @@ api_v1 = [
     path("session/logout", views.LogoutView.as_view(), name="session-logout"),
     path("me", views.MeView.as_view(), name="me"),
     path("me/password", views.SetPasswordView.as_view(), name="me-password"),
+    path("me/password/suggestion", views.PassphraseSuggestionView.as_view(), name="me-password-suggestion"),
+    path("privacy", views.PrivacyNoticeView.as_view(), name="privacy-notice"),
     path("topics", views.TopicListView.as_view(), name="topics"),
     path("helplines", views.HelplineListView.as_view(), name="helplines"),
     path("", include("chat.api.urls")),

@@ -55,6 +55,23 @@ class HistoryDeleteOut(serializers.Serializer):
     message = serializers.CharField()
 
 
+class RetentionFiguresOut(serializers.Serializer):
+    chat_days = serializers.IntegerField(help_text="SAFETY_RETENTION_DAYS")
+    room_message_days = serializers.IntegerField(help_text="SAFETY_RETENTION_ROOM_MESSAGE_DAYS")
+    anonymous_account_days = serializers.IntegerField(help_text="SAFETY_RETENTION_ANONYMOUS_ACCOUNT_DAYS")
+    kept_account_days = serializers.IntegerField(help_text="SAFETY_RETENTION_KEPT_ACCOUNT_DAYS")
+    audit_days = serializers.IntegerField(help_text="SAFETY_RETENTION_AUDIT_DAYS")
+
+
+class AccountSummaryOut(serializers.Serializer):
+    alias = serializers.CharField()
+    has_password = serializers.BooleanField()
+    ended_conversations = serializers.IntegerField(help_text="ended chats a deletion would delete now")
+    kept_under_review = serializers.IntegerField(help_text="ended chats under safety review, kept until it ends")
+    account_held = serializers.BooleanField(help_text="true: a deletion would close the account, not delete it")
+    retention = RetentionFiguresOut()
+
+
 class AccountDeleteOut(serializers.Serializer):
     account = serializers.ChoiceField(choices=["deleted", "closed"])
     deleted_conversations = serializers.IntegerField()

@@ -143,6 +143,15 @@ class MyAccountView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
+        summary="What deleting my account would keep, and for how long (seekers)",
+        responses={200: s.AccountSummaryOut, 403: ErrorOut},
+    )
+    def get(self, request):
+        summary = retention.account_summary_for_seeker(seeker=request.user)
+        user = request.user
+        return Response({"alias": user.alias, "has_password": user.has_usable_password(), **summary})
+
+    @extend_schema(
         summary="Delete my account and everything not under safety review (seekers)",
         request=None,
         responses={200: s.AccountDeleteOut, 403: ErrorOut},

@@ -33,7 +33,36 @@ class LoginIn(serializers.Serializer):
 
 
 class SetPasswordIn(serializers.Serializer):
-    password = serializers.CharField(min_length=10, max_length=256, trim_whitespace=False)
+    # The strength rule is support.passphrase.passphrase_check's alone; only the size is checked here.
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+    current_password = serializers.CharField(
+        max_length=256,
+        trim_whitespace=False,
+        required=False,
+        allow_blank=True,
+        help_text="Needed to change a passphrase already set; checked through the sign-in throttle.",
+    )
+
+
+class PassphraseSuggestionOut(serializers.Serializer):
+    passphrase = serializers.CharField(help_text="HEARTH_PASSPHRASE_WORDS random words joined by hyphens.")
+    min_length = serializers.IntegerField(help_text="The shortest passphrase accepted (HEARTH_PASSPHRASE_MIN_LENGTH).")
+
+
+class PrivacyAcceptIn(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1, max_value=999_999_999, help_text="The version shown.")
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and isinstance(data.get("version"), bool):
+            raise serializers.ValidationError({"version": ["A whole number is required."]})
+        return super().to_internal_value(data)
+
+
+class PrivacyNoticeOut(serializers.Serializer):
+    version = serializers.IntegerField(help_text="The current version (HEARTH_PRIVACY_NOTICE_VERSION).")
+    accepted = serializers.BooleanField(help_text="This browser accepted the current version.")
+    recorded = serializers.BooleanField(required=False, help_text="POST: this acceptance was counted.")
+    url = serializers.CharField(help_text="The full notice.")
 
 
 class MeOut(serializers.ModelSerializer):

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
+from django.core.exceptions import ValidationError
 from django.middleware.csrf import get_token
+from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authentication import CSRFCheck
@@ -20,6 +23,9 @@ from support.api.serializers import (
     ErrorOut,
     LoginIn,
     MeOut,
+    PassphraseSuggestionOut,
+    PrivacyAcceptIn,
+    PrivacyNoticeOut,
     SetPasswordIn,
     TopicOut,
 )
@@ -27,6 +33,15 @@ from support.client_ip import client_ip_from_request
 from support.errors import DomainError, RateLimited
 from support.helplines import helplines_for
 from support.models import Role, Topic
+from support.passphrase import passphrase_generate, passphrase_rules
+from support.privacy import (
+    OUTDATED_MESSAGE,
+    PRIVACY_COOKIE,
+    PRIVACY_COOKIE_MAX_AGE,
+    privacy_notice_accept,
+    privacy_notice_due,
+    privacy_notice_version,
+)
 from support.session_events import session_revoke
 from support.signin import TOO_MANY_ATTEMPTS_MESSAGE, signin_refusal
 
@@ -37,6 +52,8 @@ UNDER_MINIMUM_AGE_MESSAGE = (
     "You deserve support: the people below are there for young people, any time."
 )
 LOGIN_FAILED_MESSAGE = "That username and password don't match."
+WEAK_PASSPHRASE_MESSAGE = "That passphrase is too easy to guess. Try the suggested one, or a longer one of your own."
+ONLY_SEEKERS_PASSPHRASE = "Only seekers set a passphrase here."
 NEW_SESSIONS_TOO_FAST = "Too many new sessions from this network. Please wait a little."
 NEW_SESSIONS_TOO_FAST_HERE = "Too many new sessions from this browser. Please wait a little."
 
@@ -195,16 +212,76 @@ class SetPasswordView(APIView):
         data = SetPasswordIn(data=request.data)
         data.is_valid(raise_exception=True)
         if request.user.role != Role.SEEKER:
-            raise DomainError("forbidden", "Only seekers set a password here.", status=403)
+            raise DomainError("forbidden", ONLY_SEEKERS_PASSPHRASE, status=403)
         try:
-            services.seeker_set_password(user=request.user, password=data.validated_data["password"])
-        except Exception as exc:  # django.core.exceptions.ValidationError from the validators
-            messages = getattr(exc, "messages", None)
-            if messages is None:
-                raise
-            raise DomainError("invalid", "Some fields need attention.", fields={"password": messages}) from None
+            services.seeker_set_password(
+                user=request.user,
+                password=data.validated_data["password"],
+                current_password=data.validated_data.get("current_password"),
+                request=request._request,
+            )
+        except ValidationError as exc:
+            raise DomainError("weak_passphrase", WEAK_PASSPHRASE_MESSAGE, fields={"password": exc.messages}) from None
         login(request, request.user, backend="django.contrib.auth.backends.ModelBackend")
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PassphraseSuggestionView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="A generated passphrase to keep my account (seekers; nothing is stored until it is set)",
+        responses={200: PassphraseSuggestionOut, 403: ErrorOut},
+    )
+    def get(self, request):
+        if request.user.role != Role.SEEKER:
+            raise DomainError("forbidden", ONLY_SEEKERS_PASSPHRASE, status=403)
+        rules = passphrase_rules()
+        return Response({"passphrase": passphrase_generate(), "min_length": rules["min_length"]})
+
+
+class PrivacyNoticeView(APIView):
+    """The privacy notice's version, and this browser's acceptance of it (support/privacy.py)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="The current privacy notice version, and whether this browser accepted it",
+        responses={200: PrivacyNoticeOut},
+    )
+    def get(self, request):
+        return Response(_privacy_payload(accepted=not privacy_notice_due(request.COOKIES)))
+
+    @extend_schema(
+        summary="Accept the privacy notice (counted per version and day, never per person)",
+        request=PrivacyAcceptIn,
+        responses={200: PrivacyNoticeOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut},
+    )
+    def post(self, request):
+        enforce_csrf(request._request)
+        data = PrivacyAcceptIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        version = privacy_notice_version()
+        if data.validated_data["version"] != version:
+            raise DomainError("privacy_notice_outdated", OUTDATED_MESSAGE, status=409, version=version)
+        # Counted once per browser and version (its cookie); the person goes on whether or not it was counted.
+        recorded = privacy_notice_due(request.COOKIES) and privacy_notice_accept(
+            version=version, address=client_ip_from_request(request), today=timezone.localdate()
+        )
+        response = Response({**_privacy_payload(accepted=True), "recorded": recorded})
+        response.set_cookie(
+            PRIVACY_COOKIE,
+            str(version),
+            max_age=PRIVACY_COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+        return response
+
+
+def _privacy_payload(*, accepted: bool) -> dict:
+    return {"version": privacy_notice_version(), "accepted": accepted, "url": reverse("privacy")}
 
 
 class TopicListView(APIView):

@@ -11,6 +11,8 @@ from support.helplines import helplines_for
 PAGES = [
     "/",
     "/talk/",
+    "/account/",
+    "/privacy/",
     "/listen/",
     "/listen/apply/",
     "/listen/training/",

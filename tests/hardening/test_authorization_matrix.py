@@ -39,6 +39,9 @@ REST_MATRIX = [
     ("POST", "/api/v1/session/logout", EVERYONE),
     ("GET", "/api/v1/me", SIGNED_IN),
     ("POST", "/api/v1/me/password", SIGNED_IN),
+    ("GET", "/api/v1/me/password/suggestion", SEEKERS),
+    ("GET", "/api/v1/privacy", EVERYONE),
+    ("POST", "/api/v1/privacy", EVERYONE),
     ("GET", "/api/v1/topics", EVERYONE),
     ("GET", "/api/v1/helplines", EVERYONE),
     ("GET", "/api/v1/conversations", SIGNED_IN),
@@ -70,6 +73,7 @@ REST_MATRIX = [
     ("GET", "/api/v1/reports/mine", SIGNED_IN),
     ("POST", "/api/v1/blocks", SIGNED_IN),
     ("DELETE", "/api/v1/me/history", SEEKERS),
+    ("GET", "/api/v1/me/account", SEEKERS),
     ("DELETE", "/api/v1/me/account", SEEKERS),
     ("GET", "/api/v1/metrics", SAFETY),  # service managers too (tests/metrics/test_dashboard_api.py)
     ("GET", "/api/v1/staff/queue", SAFETY),

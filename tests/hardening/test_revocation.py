@@ -19,6 +19,7 @@ from support.ws import CloseCode
 from tests.factories import StaffFactory
 from tests.hardening.helpers import open_socket
 from tests.safety.helpers import flagged_pair, matched_pair, staff_member
+from tests.ws import receive_until
 
 pytestmark = [pytest.mark.security, pytest.mark.django_db(transaction=True)]
 DEADLINE = 5.0
@@ -147,3 +148,30 @@ async def test_removing_the_safety_staff_role_closes_the_staff_socket():
     finally:
         await ws.disconnect()
     assert code == CloseCode.ACCESS_REVOKED and took < DEADLINE
+
+
+async def test_deleting_ones_account_closes_every_socket_of_it_within_5_s_and_the_listener_keeps_theirs():
+    from rest_framework.test import APIClient
+
+    seeker, listener, conversation = await sync_to_async(matched_pair)()
+    first_ws, _ = await open_socket(seeker)
+    second_ws, _ = await open_socket(seeker)  # another tab or device of the same account
+    listener_ws, _ = await open_socket(listener)
+    await _hello(first_ws), await _hello(second_ws), await _hello(listener_ws)
+
+    def delete_account():
+        client = APIClient()
+        client.force_login(seeker)
+        return client.delete("/api/v1/me/account")
+
+    response = await sync_to_async(delete_account)()
+    assert response.status_code == 200, response.json()
+    for ws in (first_ws, second_ws):
+        frames, code, took = await _until_closed(ws)
+        _assert_revoked(frames, code, took, "account_deleted")
+    again, _ = await open_socket(seeker)
+    assert (await again.receive_output(timeout=5))["code"] == CloseCode.UNAUTHENTICATED
+    await again.disconnect()
+    ended = await receive_until(listener_ws, "conversation.ended")
+    assert ended["conversation"] == conversation.pk
+    await listener_ws.disconnect()

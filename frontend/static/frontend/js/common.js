@@ -82,3 +82,34 @@ export function loginForm(onSignedIn) {
     }
   });
 }
+
+/** Wire a returning seeker's sign-in form (_seeker_signin.html, alias + passphrase): on success ``onSignedIn(me)``. */
+export function seekerSigninForm(formId, onSignedIn) {
+  const form = document.getElementById(formId);
+  if (!form) return;
+  const alias = $(`#${formId}-alias`);
+  const passphrase = $(`#${formId}-passphrase`);
+  const error = $(`#${formId}-error`);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    setText(error, "");
+    if (!alias.value.trim() || !passphrase.value) {
+      setText(error, "Please enter your alias and your passphrase.");
+      (alias.value.trim() ? passphrase : alias).focus();
+      return;
+    }
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      await get("/api/v1/session/csrf");
+      const me = await post("/api/v1/session/login", { username: alias.value.trim(), password: passphrase.value });
+      passphrase.value = "";
+      onSignedIn(me);
+    } catch (failure) {
+      setText(error, failure.code === "login_failed" ? "That alias and passphrase don't match." : failure.message);
+      passphrase.focus();
+    } finally {
+      button.disabled = false;
+    }
+  });
+}

@@ -4,15 +4,40 @@ import { get, post, whoAmI } from "./api.js";
 import { ChatView } from "./chatview.js";
 import { $, announce, el, formatDuration, helplineList, setText, showOnly } from "./dom.js";
 import { ChatClient, HearthSocket } from "./socket.js";
-import { confirmButton, connectionBanner, endpoints } from "./common.js";
+import { confirmButton, connectionBanner, endpoints, seekerSigninForm } from "./common.js";
 import { ageError, endedText, initialCrisis, reduceCrisis } from "./crisis.js";
 import { frameProblem } from "./frames.js";
 import { ResourcesPanel, readJson } from "./helplines.js";
+import { initialPrivacy, reducePrivacy } from "./privacy_state.js";
 
-const state = { socket: null, client: null, view: null, conversation: null, user: null, peer: null, ended: false, connected: false, crisis: initialCrisis() };
+const state = { socket: null, client: null, view: null, conversation: null, user: null, hasPassword: false, peer: null, ended: false, connected: false, crisis: initialCrisis() };
+let privacy = initialPrivacy(readJson("privacy-state", null));
 const AGE_LIMITS = readJson("age-limits", { min: 0, max: 120 });
 const resources = new ResourcesPanel({ onChange: () => renderCrisis() });
 const show = (id, options) => showOnly(".step", id, options);
+
+// --- the privacy notice ------------------------------------------------------------------
+/**
+ * Record that the notice shown was accepted (going on from a screen that shows it). False only when
+ * the notice changed since the page loaded: the page reloads to show the new one. Any other failure
+ * lets the person go on: a counter never stands between someone and a chat.
+ */
+async function acceptPrivacy() {
+  if (!privacy.due) return true;
+  try {
+    await get("/api/v1/session/csrf");
+    const body = await post("/api/v1/privacy", { version: privacy.version });
+    privacy = reducePrivacy(privacy, { type: "accepted", version: body.version });
+  } catch (failure) {
+    if (failure.code === "privacy_notice_outdated") {
+      privacy = reducePrivacy(privacy, { type: "outdated", version: failure.body.version });
+      location.reload();
+      return false;
+    }
+    privacy = reducePrivacy(privacy, { type: "accepted", version: privacy.version });
+  }
+  return true;
+}
 
 // --- age -------------------------------------------------------------------------
 function askAge() {
@@ -35,9 +60,11 @@ $("#age-form").addEventListener("submit", async (event) => {
   }
   input.removeAttribute("aria-invalid");
   setText(error, "");
+  if (!(await acceptPrivacy())) return;
   try {
     await get("/api/v1/session/csrf");
     state.user = await post("/api/v1/session/anonymous", { age, remember: $("#remember").checked });
+    state.hasPassword = false;
     startSocket();
   } catch (failure) {
     if (failure.code === "under_minimum_age") {
@@ -47,6 +74,18 @@ $("#age-form").addEventListener("submit", async (event) => {
     const fields = failure.body && failure.body.fields;
     setText(error, fields && fields.age ? `Please enter an age between ${AGE_LIMITS.min} and ${AGE_LIMITS.max}.` : failure.message);
   }
+});
+
+// A returning seeker signs in with alias + passphrase instead of starting anonymously.
+seekerSigninForm("talk-signin", (me) => {
+  if (me.role !== "seeker") {
+    setText($("#talk-signin-error"), "This sign-in is for people who come to talk. Listeners and staff: please use the Listeners or Safety team page.");
+    return;
+  }
+  state.user = me;
+  state.hasPassword = Boolean(me.has_password);
+  $("#returning").open = false;
+  startSocket();
 });
 
 function refuse(body) {
@@ -60,6 +99,7 @@ async function askTopic() {
   state.conversation = null;
   state.ended = false;
   show("step-topic");
+  $("#privacy-topic").hidden = !privacy.due; // a returning seeker sees a changed notice here
   loadFavourites();
   const choices = $("#topic-choices");
   if (choices.dataset.loaded) return;
@@ -116,6 +156,8 @@ $("#topic-form").addEventListener("submit", async (event) => {
   setText($("#topic-error"), "");
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
+  if (!(await acceptPrivacy())) return;
+  $("#privacy-topic").hidden = true;
   try {
     const listener = $("#favourite-listener").value || null;
     const reply = await state.socket.request({ type: "request.create", topic: topic === "any" ? null : topic, listener, note });
@@ -250,6 +292,7 @@ function showEnded(reasonText) {
   setText($("#favourite-alias"), state.peer ? state.peer.alias : "this listener");
   $("#rating-form").hidden = !state.peer;
   $("#rating-done").hidden = true;
+  $("#keep-account").hidden = state.hasPassword;
   show("step-ended");
   document.title = "Hearth";
 }
@@ -518,6 +561,7 @@ async function init() {
     const me = await whoAmI();
     if (me && me.role === "seeker") {
       state.user = me;
+      state.hasPassword = Boolean(me.has_password);
       startSocket();
     } else askAge();
   } catch (error) {
