@@ -20,10 +20,12 @@ that says the model was not consulted, and the failure is logged.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from pathlib import Path
 
 from .engine import assess as rules_assess
+from .engine import gives_harmless_reason
 from .model import DEFAULT_MODEL_PATH, ModelFileError, get_model
 from .types import Assessment, AssessmentContext, Category, Level
 
@@ -32,6 +34,11 @@ logger = logging.getLogger("hearth.safety")
 _DEFAULT_CONTEXT = AssessmentContext()
 _RISK_CATEGORIES = frozenset({Category.SELF_HARM, Category.HARM_TO_OTHERS, Category.ABUSE})
 _LOG_EVERY = 60.0  # seconds: a failure that repeats on every message is logged once a minute
+# A message of fewer words than this with no earlier turn is left to the rules: the
+# corpus's one-word imminent rows ("tonight", "all of it") are answers whose risk is
+# in the question, and alone the model learnt the words, not the question.
+_MIN_WORDS_ALONE = 3
+_WORD = re.compile(r"\w+")
 _logged: dict[str, float] = {}
 
 
@@ -64,8 +71,13 @@ def assess(
         model_level = Level.NONE
     probs = f"p(elevated+)={scores.elevated:.2f}, p(imminent)={scores.imminent:.2f}"
 
-    if model_level <= ruled.level:
-        if model_level >= Level.ELEVATED and model_level == ruled.level:
+    held_back = None
+    if model_level > ruled.level and ruled.level < Level.ELEVATED:
+        held_back = model_held_back(text, context.recent_texts)
+    if model_level <= ruled.level or held_back:
+        if held_back:
+            reason = f"{ruled.reason} [rules; model {probs}, held back: {held_back}]"
+        elif model_level >= Level.ELEVATED and model_level == ruled.level:
             reason = f"{ruled.reason} [rules and model agree: {model_level.label}, {probs}]"
         else:
             reason = f"{ruled.reason} [rules; model {probs}]"
@@ -90,6 +102,21 @@ def assess(
         reason=reason,
         third_person=ruled.third_person,
     )
+
+
+def model_held_back(text: str, recent_texts: tuple[str, ...] = ()) -> str | None:
+    """Why the model alone may not raise this message above a rules verdict below
+    elevated, or None. ``training.calibrate`` applies the same on dev.
+
+    * a message of one or two words with no earlier turn: too little to read;
+    * a harmless reason the rules have already weighed ("took two paracetamol for
+      my headache", "on the bridge, home in 10"): the model reads the risk words
+      without the reason (``engine.gives_harmless_reason``)."""
+    if not recent_texts and len(_WORD.findall(text or "")) < _MIN_WORDS_ALONE:
+        return "too short to read without earlier turns"
+    if gives_harmless_reason(text):
+        return "the message gives a harmless reason"
+    return None
 
 
 def warm(model_path: str | Path = DEFAULT_MODEL_PATH) -> bool:

@@ -395,6 +395,26 @@ def _as_text(text: object) -> str:
     return str(text)
 
 
+# Cues of the English rules that name a harmless reason for risk vocabulary: a dose
+# for a headache, a bridge on the way home, a joke. Kept narrow on purpose (not the
+# broader benign_topic or med_benign, where "my shift" or "every night" also occur
+# in real disclosures): what they cancel, nothing else catches.
+_HARMLESS_REASONS = ("hyperbole", "harmless_context")
+
+
+def gives_harmless_reason(text: str) -> bool:
+    """True when the message gives one of the rules' harmless reasons for its risk words.
+
+    The combined backend uses it to hold the learned model back: the model reads
+    "paracetamol" or "bridge" without the reason beside it, so on its own it raises
+    such messages; the rules already weighed the reason and found no risk. Never raises."""
+    try:
+        text = _as_text(text)
+        return any(_has_cue(text, "en", name) for name in _HARMLESS_REASONS)
+    except Exception:  # a screening helper must not stop screening
+        return False
+
+
 def assess(text: str, context: AssessmentContext | None = None) -> Assessment:
     """Screen one chat message. See the package docstring for the contract."""
     context = context or _DEFAULT_CONTEXT

@@ -107,6 +107,14 @@ def rule_levels(examples: Sequence[Example], assessor: Callable | None = None) -
     ]
 
 
+def held_back(examples: Sequence[Example]) -> list[bool]:
+    """Per row: does the combined backend hold the model back from raising it on its
+    own (``combined.model_held_back``)? Calibration applies the same."""
+    from .combined import model_held_back
+
+    return [model_held_back(ex.text, ex.context) is not None for ex in examples]
+
+
 # ----------------------------------------------------------------- calibration
 
 
@@ -126,6 +134,7 @@ def calibrate(
     *,
     max_false_alarm: float = 0.05,
     min_model_false_alarm: float = 0.02,
+    held: Sequence[bool] | None = None,
 ) -> Calibration:
     """Choose the thresholds (on the development set) for the combined verdict.
 
@@ -136,7 +145,8 @@ def calibrate(
     what the rules leave of ``max_false_alarm``, and never less than
     ``min_model_false_alarm``, so that rules which are already over budget do not
     silence the model, nor rules well under it let the model run loose. Ties go
-    to the higher thresholds."""
+    to the higher thresholds. ``held`` marks rows the model may not raise above
+    a rules verdict below elevated (see ``held_back``), as the combined backend does."""
     import numpy as np
 
     g = np.asarray(gold)
@@ -156,10 +166,12 @@ def calibrate(
         return float(cond[mask].mean()) if mask.any() else 1.0
 
     rules_up = r >= Level.ELEVATED
+    silenced = (np.asarray(held, dtype=bool) if held is not None else np.zeros(len(g), dtype=bool)) & ~rules_up
     for ti in grid[::-1]:
         lvl_i = np.where(pi >= ti, Level.IMMINENT, 0)
         for te in grid[::-1]:
             model_level = np.maximum(lvl_i, np.where(pe >= te, Level.ELEVATED, 0))
+            model_level = np.where(silenced, 0, model_level)
             final = np.maximum(r, model_level)
             up = final >= Level.ELEVATED
             added = mean(ordinary, up & ~rules_up) if ordinary.any() else 0.0
@@ -327,6 +339,7 @@ def fit_and_calibrate(
     dev_rules: Sequence[int],
     max_false_alarm: float = 0.05,
     min_model_false_alarm: float = 0.02,
+    dev_held: Sequence[bool] | None = None,
     **params,
 ) -> Candidate:
     model = train_linear(train, **params)
@@ -338,6 +351,7 @@ def fit_and_calibrate(
         [s.imminent for s in scores],
         max_false_alarm=max_false_alarm,
         min_model_false_alarm=min_model_false_alarm,
+        held=dev_held,
     )
     model.thresholds = {"elevated": cal.elevated, "imminent": cal.imminent}
     model.meta.update(
@@ -362,6 +376,7 @@ def select_linear(
     grid: Sequence[dict] | None = None,
     max_false_alarm: float = 0.05,
     min_model_false_alarm: float = 0.02,
+    dev_held: Sequence[bool] | None = None,
     log: Callable[[str], None] = lambda s: None,
 ) -> tuple[Candidate, list[Candidate]]:
     """Train each setting in ``grid``, calibrate on dev, return the best and all of them."""
@@ -376,6 +391,7 @@ def select_linear(
             dev_rules=dev_rules,
             max_false_alarm=max_false_alarm,
             min_model_false_alarm=min_model_false_alarm,
+            dev_held=dev_held,
             **params,
         )
         results.append(cand)
@@ -426,6 +442,7 @@ def train_wordllama(
     min_model_false_alarm: float = 0.02,
     C: float = 8.0,
     context_turns: int = 1,
+    dev_held: Sequence[bool] | None = None,
 ):
     """Logistic regression over WordLlama message (and last-turn) embeddings; returns
     (calibration, embed, per-message scorer) for comparison only."""
@@ -463,6 +480,7 @@ def train_wordllama(
         probs[:, 1].tolist(),
         max_false_alarm=max_false_alarm,
         min_model_false_alarm=min_model_false_alarm,
+        held=dev_held,
     )
     return cal, score
 
