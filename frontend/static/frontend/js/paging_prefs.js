@@ -3,7 +3,7 @@
 // listener.js calls `startPaging()` once the console shows and `showPage(frame)` for each page.
 
 import { api, get } from "./api.js";
-import { $, announce, el, setText } from "./dom.js";
+import { $, announce, el, formatTime, setText } from "./dom.js";
 import { bindNotificationButton, pageNotice, showNotification } from "./attention.js";
 
 const URL = "/api/v1/listeners/me/paging";
@@ -94,7 +94,7 @@ export function showPage(frame) {
   if (!notice) return;
   const box = $("#page-notice");
   box.hidden = false;
-  setText(box, notice.body);
+  setText(box, `${formatTime()}: ${notice.body}`);
   announce(notice.body);
   showNotification(notice);
 }
