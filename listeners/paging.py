@@ -23,11 +23,15 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from chat.dispatch import wants_for
 from chat.events import user_event
 from chat.matching import Candidate
-from listeners.models import ListenerStatus, PagingPreference
+from chat.models import ChatRequest, RequestStatus
+from listeners.models import ListenerProfile, ListenerStatus, PagingPreference, Shift
 from listeners.paging_rules import Line, in_quiet_hours, line_to_page, lines_for, unserved
+from listeners.selectors import listener_candidates
 from support.errors import DomainError
+from support.models import Connection, Topic
 
 logger = logging.getLogger("hearth.listeners.paging")
 
@@ -41,8 +45,6 @@ def _hhmm(value: time | None) -> str | None:
 
 def paging_preferences_get(*, listener) -> dict:
     """The listener's paging preferences as the console shows them (defaults when never set)."""
-    from listeners.models import ListenerProfile
-
     profile = ListenerProfile.objects.filter(user_id=listener.pk).prefetch_related("topics").first()
     if profile is None:
         raise DomainError("not_a_listener", NOT_A_LISTENER, status=403)
@@ -83,8 +85,6 @@ def paging_preferences_update(
     known time zone, quiet hours both set or both None. Refuses e-mail paging without an
     address (``email_required``).
     """
-    from listeners.models import ListenerProfile
-
     now = now or timezone.now()
     with transaction.atomic():
         if not ListenerProfile.objects.filter(user_id=listener.pk).exists():
@@ -114,8 +114,6 @@ def paging_preferences_update(
 def _pageable(now) -> list[tuple[PagingPreference, Candidate]]:
     """Opted-in listeners who may be paged now: active and trained, not suspended or paused,
     off shift, outside their quiet hours, not paged within the interval; with what they could take."""
-    from listeners.models import ListenerProfile, Shift
-
     since = now - timedelta(seconds=settings.LISTENERS_PAGE_MIN_INTERVAL_SECONDS)
     preferences = list(
         PagingPreference.objects.filter(
@@ -172,10 +170,6 @@ def _pageable(now) -> list[tuple[PagingPreference, Candidate]]:
 def _unserved_line(now):
     """Waiting requests (in line, not being offered, not a transfer) nobody on shift could take
     in a free seat now."""
-    from chat.dispatch import wants_for
-    from chat.models import ChatRequest, RequestStatus
-    from listeners.selectors import listener_candidates
-
     requests = list(
         ChatRequest.objects.filter(
             status=RequestStatus.WAITING, away_since__isnull=True, transfer_from__isnull=True
@@ -188,8 +182,6 @@ def _unserved_line(now):
 
 def connected_listener_ids(listener_ids, *, now) -> set[int]:
     """Which of these listeners have a live socket (a fresh ``Connection`` row) now."""
-    from support.models import Connection
-
     cutoff = now - timedelta(seconds=settings.MATCHING_LISTENER_GRACE_SECONDS)
     return set(
         Connection.objects.filter(user_id__in=list(listener_ids), last_seen_at__gte=cutoff).values_list(
@@ -248,8 +240,6 @@ def line_paging_run(*, now=None) -> int:
     Safe in several processes at once: each page is claimed first (``page_claim``). A listener
     with no socket and no e-mail to use is skipped without spending their interval.
     """
-    from support.models import Topic
-
     now = now or timezone.now()
     pageable = _pageable(now)
     if not pageable:

@@ -7,6 +7,8 @@ import re
 
 from rest_framework import serializers
 
+from listeners.paging_rules import known_time_zones
+
 
 class StrictIntegerField(serializers.IntegerField):
     """An integer that refuses JSON booleans, strings and fractions ("5", true and 4.5 are not 5)."""
@@ -142,8 +144,6 @@ class PagingPreferencesIn(ExactFields):
     time_zone = serializers.CharField(max_length=64, help_text='An IANA time zone, e.g. "Europe/London".')
 
     def validate_time_zone(self, value):
-        from listeners.paging_rules import known_time_zones
-
         if value not in known_time_zones():
             raise serializers.ValidationError('Use an IANA time zone name, e.g. "Europe/London".')
         return value
