@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from listeners.paging_rules import known_time_zones
@@ -96,6 +97,7 @@ class AttemptOut(serializers.Serializer):
     activated = serializers.BooleanField()
 
 
+@extend_schema_field({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$", "example": "22:00"})
 class ClockTimeField(serializers.Field):
     """A wall-clock time written "HH:MM" (24-hour, two digits each), e.g. "07:30"."""
 
