@@ -93,3 +93,25 @@ def feedback_release(*, now=None) -> None:
     except Exception:  # a cache that cannot answer lets this process through
         pass
     release(now=now)
+
+
+_PAGING_SLOT_KEY = "listeners:line-paging:{}"
+
+
+def line_paging(*, now=None) -> int:
+    """Page listeners off shift when their line grows (``listeners.paging``); one process looks
+    every ``LISTENERS_PAGE_CHECK_SECONDS``, and each page is claimed in the database anyway."""
+    import time
+
+    from django.core.cache import cache
+
+    from listeners.paging import line_paging_run
+
+    every = settings.LISTENERS_PAGE_CHECK_SECONDS
+    slot = int(time.time()) // every
+    try:
+        if not cache.add(_PAGING_SLOT_KEY.format(slot), 1, timeout=every * 2):
+            return 0
+    except Exception:  # a cache that cannot answer lets this process through; page_claim still holds
+        pass
+    return line_paging_run(now=now)

@@ -265,3 +265,36 @@ class Favourite(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [models.UniqueConstraint(fields=["seeker", "listener"], name="favourite_unique_pair")]
+
+
+class PagingPreference(models.Model):
+    """A listener's choice to be paged when the line for their topics grows while nobody on shift
+    can take it (``listeners.paging``). One row per listener who ever set it; no row = not paged.
+
+    The topics are the profile's (``ListenerProfile.topics``); the e-mail address is the
+    account's (``User.email``). ``last_paged_at`` is the once-an-hour limit, claimed by a
+    conditional UPDATE so two processes running the job page once.
+    """
+
+    listener = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="paging")
+    enabled = models.BooleanField(default=False)
+    email_enabled = models.BooleanField(default=False)
+    # Local wall-clock times in ``time_zone``; both set or both empty; end before start spans midnight.
+    quiet_start = models.TimeField(null=True, blank=True)
+    quiet_end = models.TimeField(null=True, blank=True)
+    time_zone = models.CharField(max_length=64, default="UTC")
+    last_paged_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quiet_start__isnull=True, quiet_end__isnull=True)
+                | Q(quiet_start__isnull=False, quiet_end__isnull=False),
+                name="paging_quiet_hours_both_or_neither",
+            )
+        ]
+        indexes = [models.Index(fields=["enabled"], name="paging_enabled_idx")]
+
+    def __str__(self) -> str:
+        return f"Paging of {self.listener_id} ({'on' if self.enabled else 'off'})"

@@ -381,6 +381,16 @@ LISTENERS_QUIZ_QUESTIONS_PER_ATTEMPT = env_int("LISTENERS_QUIZ_QUESTIONS_PER_ATT
 # A reviewer decides every application after training (an applicant declares age; nobody checks it).
 LISTENERS_REQUIRE_STAFF_APPROVAL = env_bool("LISTENERS_REQUIRE_STAFF_APPROVAL", default=True)
 LISTENERS_APPLY_RATE_PER_IP = env_int("LISTENERS_APPLY_RATE_PER_IP", 10, minimum=1)  # applications per hour
+# Paging listeners off shift who opted in (listeners.paging): a topic's line calls for a page at this
+# many waiting requests nobody on shift can take in a free seat, or once one has waited this many
+# minutes (0: count only); each listener at most once per interval (an hour at least); the job
+# looks every LISTENERS_PAGE_CHECK_SECONDS.
+LISTENERS_PAGE_LINE_THRESHOLD = env_int("LISTENERS_PAGE_LINE_THRESHOLD", 3, minimum=1, maximum=1000)
+LISTENERS_PAGE_WAIT_MINUTES = env_int("LISTENERS_PAGE_WAIT_MINUTES", 10, minimum=0, maximum=24 * 60)
+LISTENERS_PAGE_MIN_INTERVAL_SECONDS = env_int(
+    "LISTENERS_PAGE_MIN_INTERVAL_SECONDS", 60 * 60, minimum=60 * 60, maximum=7 * 24 * 60 * 60
+)
+LISTENERS_PAGE_CHECK_SECONDS = env_int("LISTENERS_PAGE_CHECK_SECONDS", 30, minimum=1, maximum=3600)
 
 # The rules, then the learned model as a second opinion (docs/safety-rules.md, "The model");
 # "safety.classifier.assess" screens with the rules alone.
@@ -448,6 +458,7 @@ LOGGING = {
 HEARTH_SCHEDULED_JOBS = [
     "listeners.jobs.presence_sweep",
     "listeners.jobs.feedback_release",
+    "listeners.jobs.line_paging",
     "chat.jobs.offers_expire",
     "chat.jobs.requests_presence_sweep",
     "chat.jobs.requests_dispatch_job",

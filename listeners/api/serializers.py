@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from listeners.paging_rules import known_time_zones
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -89,3 +95,57 @@ class AttemptOut(serializers.Serializer):
     trained = serializers.BooleanField()
     status = serializers.CharField()
     activated = serializers.BooleanField()
+
+
+@extend_schema_field({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$", "example": "22:00"})
+class ClockTimeField(serializers.Field):
+    """A wall-clock time written "HH:MM" (24-hour, two digits each), e.g. "07:30"."""
+
+    _FORMAT = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d")
+    default_error_messages = {"clock": 'Use a 24-hour time written "HH:MM", e.g. "22:00".'}
+
+    def to_representation(self, value):
+        return value.strftime("%H:%M")
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not self._FORMAT.fullmatch(data):
+            self.fail("clock")
+        hours, minutes = data.split(":")
+        return dt.time(int(hours), int(minutes))
+
+
+class ExactFields(serializers.Serializer):
+    """Refuses fields it does not take: a PUT replaces the whole resource, so a misspelt field
+    must not be silently ignored."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            extra = sorted(set(data) - set(self.fields))
+            if extra:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in extra})
+        return super().to_internal_value(data)
+
+
+class QuietHoursIn(ExactFields):
+    start = ClockTimeField(help_text='Local time quiet hours begin, "HH:MM".')
+    end = ClockTimeField(help_text='Local time they end, "HH:MM"; before start: across midnight.')
+
+    def validate(self, attrs):
+        if attrs["start"] == attrs["end"]:
+            raise serializers.ValidationError({"end": ["Quiet hours must end at another time than they start."]})
+        return attrs
+
+
+class PagingPreferencesIn(ExactFields):
+    enabled = StrictBooleanField(help_text="Page me when the line for my topics grows and nobody on shift can take it.")
+    email_enabled = StrictBooleanField(help_text="By e-mail when no Hearth page of mine is open.")
+    email = serializers.EmailField(
+        max_length=254, allow_blank=True, required=False, help_text="The account's address; absent: unchanged."
+    )
+    quiet_hours = QuietHoursIn(allow_null=True, help_text="null: no quiet hours.")
+    time_zone = serializers.CharField(max_length=64, help_text='An IANA time zone, e.g. "Europe/London".')
+
+    def validate_time_zone(self, value):
+        if value not in known_time_zones():
+            raise serializers.ValidationError('Use an IANA time zone name, e.g. "Europe/London".')
+        return value

@@ -6,6 +6,7 @@ urlpatterns = [
     path("listeners/apply", views.ApplyView.as_view(), name="listener-apply"),
     path("listeners/apply/practice", views.PracticeScriptView.as_view(), name="listener-apply-practice"),
     path("listeners/me", views.MyProfileView.as_view(), name="listener-me"),
+    path("listeners/me/paging", views.MyPagingView.as_view(), name="listener-paging"),
     path("listeners/me/feedback", views.MyFeedbackView.as_view(), name="listener-feedback"),
     path("listeners/me/console", views.ConsoleView.as_view(), name="listener-console"),
     path("listeners/training", views.TrainingListView.as_view(), name="listener-training"),

@@ -17,12 +17,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from listeners import feedback, practice, selectors, services, training
+from listeners import feedback, paging, practice, selectors, services, training
 from listeners.api.serializers import (
     ApplyIn,
     AttemptIn,
     AttemptOut,
     DecisionIn,
+    PagingPreferencesIn,
     ProfileUpdateIn,
     RatingIn,
     ShiftStartIn,
@@ -152,6 +153,35 @@ class MyProfileView(APIView):
             accepts_direct_requests=values.get("accepts_direct_requests"),
         )
         return Response(selectors.listener_own_profile(listener=request.user))
+
+
+class MyPagingView(APIView):
+    permission_classes = [IsListener]
+
+    @extend_schema(summary="My paging preferences", responses={200: dict, 403: ErrorOut})
+    def get(self, request):
+        return Response(paging.paging_preferences_get(listener=request.user))
+
+    @extend_schema(
+        summary="Set my paging preferences (the whole set: opt-in, e-mail, quiet hours, time zone)",
+        request=PagingPreferencesIn,
+        responses={200: dict, 400: ErrorOut, 403: ErrorOut},
+    )
+    def put(self, request):
+        data = PagingPreferencesIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        quiet = values["quiet_hours"]
+        paging.paging_preferences_update(
+            listener=request.user,
+            enabled=values["enabled"],
+            email_enabled=values["email_enabled"],
+            email=values.get("email"),
+            quiet_start=quiet["start"] if quiet else None,
+            quiet_end=quiet["end"] if quiet else None,
+            time_zone=values["time_zone"],
+        )
+        return Response(paging.paging_preferences_get(listener=request.user))
 
 
 class MyFeedbackView(APIView):

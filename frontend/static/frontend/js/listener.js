@@ -8,6 +8,7 @@ import { ChatClient, HearthSocket } from "./socket.js";
 import { confirmButton, connectionBanner, endpoints, loginForm } from "./common.js";
 import { endedText, guidanceTitle, initialCrisis, reduceCrisis } from "./crisis.js";
 import { frameProblem } from "./frames.js";
+import { showPage, startPaging } from "./paging_prefs.js";
 
 const state = { socket: null, client: null, user: null, shift: null, chats: new Map(), offers: new Map(), active: null, connected: false, audio: null, crisis: initialCrisis() };
 const show = (id, options) => showOnly(".step", id, options);
@@ -35,6 +36,7 @@ function enter(me) {
   setText($("#my-alias"), me.alias);
   show("step-console");
   loadTopics();
+  startPaging();
   startSocket();
 }
 
@@ -621,6 +623,9 @@ function handleFrame(frame) {
       break;
     case "listener.review_hold":
       showReviewHold(frame.held);
+      break;
+    case "line.page":
+      showPage(frame);
       break;
     case "wellbeing.resumed":
       $("#wellbeing").hidden = true;

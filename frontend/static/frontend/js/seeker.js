@@ -6,6 +6,7 @@ import { $, announce, el, formatDuration, helplineList, setText, showOnly } from
 import { ChatClient, HearthSocket } from "./socket.js";
 import { confirmButton, connectionBanner, endpoints, seekerSigninForm } from "./common.js";
 import { ageError, endedText, initialCrisis, reduceCrisis } from "./crisis.js";
+import { TabAttention, bindNotificationButton } from "./attention.js";
 import { frameProblem } from "./frames.js";
 import { ResourcesPanel, readJson } from "./helplines.js";
 import { initialPrivacy, reducePrivacy } from "./privacy_state.js";
@@ -398,6 +399,10 @@ function messageActions(message) {
   });
 }
 
+// A listener taking the chat while this tab is in the background: tab title and notification.
+const attention = new TabAttention();
+bindNotificationButton($("#notify-ask"), $("#notify-status"));
+
 // --- the socket --------------------------------------------------------------------
 function startSocket() {
   state.socket = new HearthSocket("/ws/v1/chat/", {
@@ -484,6 +489,7 @@ function handleFrame(frame) {
       break;
     case "conversation.started":
       showChat(frame.conversation);
+      attention.listenerArrived();
       break;
     case "conversation.requeued":
       if (frame.conversation === state.conversation || (frame.conversation && frame.conversation.id === state.conversation)) {
