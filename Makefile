@@ -39,10 +39,12 @@ test: install
 	$(PY) manage.py makemigrations --check --dry-run >/dev/null
 	$(VENV)/bin/pytest -n 2 --dist load $(PYTEST_ARGS)
 
-# Lint and formatting (ruff, configured in pyproject.toml).
+# Lint, formatting (ruff) and the apps' direction of dependency (import-linter), all configured
+# in pyproject.toml.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 test-reliability: install
 	HEARTH_FULL_RUNS=1 $(VENV)/bin/pytest -m "reliability or load or security" $(PYTEST_ARGS)
