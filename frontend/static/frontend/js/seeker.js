@@ -9,12 +9,14 @@ import { ageError, endedText, initialCrisis, reduceCrisis } from "./crisis.js";
 import { frameProblem } from "./frames.js";
 import { ResourcesPanel, readJson } from "./helplines.js";
 import { initialPrivacy, reducePrivacy } from "./privacy_state.js";
+import { warningBanner } from "./warning_banner.js";
 
 const state = { socket: null, client: null, view: null, conversation: null, user: null, hasPassword: false, peer: null, ended: false, connected: false, crisis: initialCrisis() };
 let privacy = initialPrivacy(readJson("privacy-state", null));
 const AGE_LIMITS = readJson("age-limits", { min: 0, max: 120 });
 const resources = new ResourcesPanel({ onChange: () => renderCrisis() });
 const show = (id, options) => showOnly(".step", id, options);
+const warnings = warningBanner();
 
 // --- the privacy notice ------------------------------------------------------------------
 /**
@@ -447,6 +449,7 @@ function onFrame(frame) {
 
 function handleFrame(frame) {
   if (!frame || typeof frame !== "object") return;
+  warnings.handle(frame);
   const before = state.crisis;
   state.crisis = reduceCrisis(state.crisis, frame, "seeker");
   if (state.crisis !== before) renderCrisis({ live: frame.type === "safety.resources" });
