@@ -5,7 +5,7 @@ import { ChatView } from "./chatview.js";
 import { $, announce, el, formatDuration, helplineList, setText, showOnly } from "./dom.js";
 import { ChatClient, HearthSocket } from "./socket.js";
 import { confirmButton, connectionBanner, endpoints, seekerSigninForm } from "./common.js";
-import { ageError, endedText, initialCrisis, reduceCrisis } from "./crisis.js";
+import { ageError, endedText, initialCrisis, reduceCrisis, resourcesLead } from "./crisis.js";
 import { frameProblem } from "./frames.js";
 import { ResourcesPanel, readJson } from "./helplines.js";
 import { initialPrivacy, reducePrivacy } from "./privacy_state.js";
@@ -541,12 +541,7 @@ function renderCrisis({ live = false } = {}) {
   if (!risk) return;
   $("#resources-list").replaceChildren(resources.list(risk, ageGroup));
   $("#ended-resources-list").replaceChildren(resources.list(risk, ageGroup));
-  setText(
-    $("#resources-lead"),
-    risk.urgent
-      ? "If you have hurt yourself or are in danger right now, please call emergency services now. Your listener is still here with you."
-      : "What you wrote sounds really hard. If you might be in danger, please reach out to one of these right now. Your listener is still here with you.",
-  );
+  setText($("#resources-lead"), resourcesLead(risk));
   if (live) {
     resources.expand(true);
     announce(
