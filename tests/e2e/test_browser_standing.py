@@ -11,6 +11,7 @@ import pytest
 from tests.e2e.browser import (  # noqa: F401 (fixtures)
     STAFF,
     browser,
+    create_listener,
     listener_signs_in_and_starts_shift,
     manage_python,
     new_page,
@@ -139,3 +140,45 @@ def test_feedback_crisis_lines_warning_and_my_reports(browser, server):
         staff_context.close()
         seeker_context.close()
         listener_context.close()
+
+
+def test_an_applicant_sees_what_happens_next_their_own_topics_and_the_next_module(browser, server):
+    create_listener(server, username="applicant", alias="NewWillow", password="applicant-pass-123")
+    manage_python(
+        server,
+        """
+from listeners.models import ListenerProfile
+from support.models import Topic
+profile = ListenerProfile.objects.get(user__username="applicant")
+profile.status = "pending"
+profile.trained_at = None
+profile.save()
+profile.topics.set(Topic.objects.filter(slug__in=["anxiety", "sleep"]))
+""",
+    )
+    context, page = new_page(browser, server, width=1280, height=800)
+    try:
+        sign_in(page, "/listen/", "applicant", "applicant-pass-123")
+        banner = page.locator("#applicant-banner")
+        expect(banner.get_by_role("heading", name="Your application is being reviewed")).to_be_visible()
+        expect(banner).to_contain_text("required modules passed so far")
+        expect(banner).to_contain_text("reads your application and your practice chat")
+        checked = page.locator("#shift-topics input:checked")
+        expect(checked).to_have_count(2)
+        assert sorted(checked.evaluate_all("inputs => inputs.map(i => i.value)")) == ["anxiety", "sleep"]
+        axe_at_both_sizes(page, "an applicant's console")
+        page.set_viewport_size(SIZES[1])
+        screenshot(page, "listener-applicant")
+
+        banner.get_by_role("link", name="Go to the training course").click()
+        first = page.locator("#course a").first
+        first.click()
+        expect(page.locator("#module-position")).to_have_text(re.compile(r"^Module 1 of \d+$"))
+        next_link = page.get_by_role("link", name=re.compile("^Next module: "))
+        expect(next_link).to_be_visible()
+        next_link.click()
+        expect(page.locator("#module-position")).to_have_text(re.compile(r"^Module 2 of \d+$"))
+        axe_at_both_sizes(page, "a training module with its next module")
+        page.errors.assert_clean()
+    finally:
+        context.close()

@@ -647,6 +647,9 @@ function handleFrame(frame) {
     case "listener.review_hold":
       showReviewHold(frame.held);
       break;
+    case "listener.status":
+      showStanding({ fresh: true });
+      break;
     case "wellbeing.resumed":
       $("#wellbeing").hidden = true;
       break;

@@ -51,8 +51,10 @@ function drawFeedback(feedback) {
   setText($("#feedback-released"), view.released);
 }
 
-/** Read and draw the banner and the feedback; a failure leaves a plain sentence, never a broken console. */
-export async function showStanding() {
+/** Read and draw the banner and the feedback; a failure leaves a plain sentence, never a broken console.
+ * ``fresh`` reads the profile again (after ``listener.status``: training completed, approved). */
+export async function showStanding({ fresh = false } = {}) {
+  if (fresh) profile = null;
   const me = await myProfile();
   if (me && me.status === "pending") {
     const training = await get("/api/v1/listeners/training").catch(() => null);
