@@ -125,7 +125,7 @@ def test_two_seekers_and_a_moderator_share_a_room_with_held_crisis_messages_and_
         )
         expect(seeker_a.locator(".held-reason")).to_have_count(0)
         # One action sends the room's crisis lines to everyone here; members see them in the crisis panel.
-        moderator.get_by_role("button", name="Send crisis lines to everyone here").click()
+        moderator.get_by_role("button", name="Share crisis lines to everyone here").click()
         expect(seeker_b.locator("#safety-resources")).to_be_visible()
         expect(seeker_b.locator("#resources-message")).to_contain_text("A moderator shared these crisis lines")
         assert run_axe(seeker_b) == [], "room with the crisis lines a moderator sent (375 px)"

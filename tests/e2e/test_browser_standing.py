@@ -77,7 +77,7 @@ def test_feedback_crisis_lines_warning_and_my_reports(browser, server):
 
         # One action sends the seeker the crisis lines.
         panel = listener.locator("[role=tabpanel]:not([hidden])")
-        panel.get_by_role("button", name="Send crisis lines").click()
+        panel.get_by_role("button", name="Share crisis lines").click()
         expect(panel).to_contain_text("Crisis lines sent to")
         expect(seeker.locator("#safety-resources")).to_be_visible()
         expect(seeker.locator("#resources-lead")).to_contain_text("Your listener sent you these lines")

@@ -261,7 +261,7 @@ function openChat(conversation) {
   const guidance = el("section", { class: "guidance", hidden: true, tabindex: "0", "aria-label": "Safety guidance" });
   const endButton = el("button", { type: "button", class: "button", text: "End chat" });
   const escalateButton = el("button", { type: "button", class: "button", text: "Escalate to safety team" });
-  const resourcesButton = el("button", { type: "button", class: "button", text: "Send crisis lines" });
+  const resourcesButton = el("button", { type: "button", class: "button", text: "Share crisis lines" });
   const closeButton = el("button", { type: "button", class: "button", text: "Close tab", hidden: true });
   const transferButton = el("button", { type: "button", class: "button", text: "Transfer" });
   const reportButton = el("button", { type: "button", class: "button button-quiet", text: "Report seeker" });

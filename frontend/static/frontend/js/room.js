@@ -305,7 +305,7 @@ function memberItem(member) {
     mute.addEventListener("click", () => moderate({ type: "room.member.mute", alias: member.alias, seconds: MUTE_SECONDS }, `${member.alias} is muted for 10 minutes.`));
     const remove = el("button", { type: "button", class: "link-button", text: "Remove for today", "aria-label": `Remove for today: ${member.alias}` });
     confirmButton(remove, `Yes, remove ${member.alias}`, () => moderate({ type: "room.member.remove", alias: member.alias }, `${member.alias} was removed for today.`));
-    const lines = el("button", { type: "button", class: "link-button", text: "Send crisis lines", "aria-label": `Send crisis lines to ${member.alias}` });
+    const lines = el("button", { type: "button", class: "link-button", text: "Share crisis lines", "aria-label": `Share crisis lines to ${member.alias}` });
     lines.addEventListener("click", () => moderate({ type: "room.resources.send", alias: member.alias }, `Crisis lines sent to ${member.alias}.`));
     li.append(el("span", { class: "presence-actions" }, mute, remove, lines));
   }
