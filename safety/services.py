@@ -9,6 +9,7 @@ person acknowledges it, so a lost event or a closed laptop loses nothing.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -49,6 +50,7 @@ STAFF_TOOK_OVER = (
     "Your listener has handed this conversation to a member of the Hearth safety team, who is here with you now."
 )
 ONLY_LISTENER_FLAGS = "Only the listener in this chat can raise it with the safety team."
+RESOURCES_LINE_EVERY_SECONDS = 300  # at most one "your listener sent you crisis lines" line per this long
 ONLY_LISTENER_SHARES = "Only the listener in this chat can send the seeker crisis resources."
 RESOURCES_SHARED = (
     "Your listener sent you crisis lines: people you can call or text now. They're in the panel on this page "
@@ -430,7 +432,15 @@ def resources_share_by_listener(*, listener, conversation_id: int, now=None) -> 
         if conversation.status != ConversationStatus.ACTIVE:
             raise DomainError("conversation_ended", CONVERSATION_ENDED)
         level = risk_open_for_conversations([conversation.pk]).get(conversation.pk, int(Level.ELEVATED))
-        system_message(conversation, RESOURCES_SHARED, now=now, for_role="seeker")
+        # Pressing it again at once re-sends the lines but does not fill the transcript with the same line.
+        recent = Message.objects.filter(
+            conversation=conversation,
+            kind=MessageKind.SYSTEM,
+            text=RESOURCES_SHARED,
+            created_at__gte=now - timedelta(seconds=RESOURCES_LINE_EVERY_SECONDS),
+        )
+        if not recent.exists():
+            system_message(conversation, RESOURCES_SHARED, now=now, for_role="seeker")
         frame = resources_frame(
             conversation_id=conversation.pk, level=level, age_group=conversation.seeker.age_group or None
         )

@@ -110,6 +110,17 @@ async def test_the_listener_sends_the_seeker_crisis_lines_in_one_action():
     assert line.text == RESOURCES_SHARED and line.for_role == "seeker"
 
 
+@pytest.mark.django_db
+def test_sharing_the_lines_again_at_once_adds_no_second_line_to_the_transcript():
+    from safety.services import resources_share_by_listener
+
+    seeker, listener, conversation = matched_pair()
+    first = resources_share_by_listener(listener=listener, conversation_id=conversation.pk)
+    again = resources_share_by_listener(listener=listener, conversation_id=conversation.pk)
+    assert first["level"] == again["level"] == 2 and again["urgent"] is False
+    assert Message.objects.filter(conversation=conversation, text=RESOURCES_SHARED).count() == 1
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.asyncio
 @pytest.mark.parametrize(
