@@ -168,4 +168,5 @@ def hello_payload(user, state) -> dict:
         "pauses": state.pauses,
         "queue_sizes": state.queue_sizes,
         "risk": state.risk,
+        "warnings": state.warnings,
     }

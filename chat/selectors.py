@@ -132,6 +132,7 @@ class SocketState:
     pauses: dict | None = None
     queue_sizes: dict | None = None
     risk: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
 
 
 def socket_state_for_user(user) -> SocketState:
@@ -154,6 +155,8 @@ def socket_state_for_user(user) -> SocketState:
             state.request = request_status(request)
     if state.conversation_ids and (user.is_seeker or user.is_listener):
         state.risk = _risk_for(user, state.conversations)
+    if user.is_seeker or user.is_listener:
+        state.warnings = _warnings_for(user)
     if user.is_listener:
         now = timezone.now()
         offers = Offer.objects.select_related("request__topic").filter(
@@ -185,6 +188,15 @@ def _risk_for(user, conversations: list[dict]) -> list[dict]:
         for conversation in conversations
         if conversation["id"] in levels and conversation["your_role"] == role
     ]
+
+
+def _warnings_for(user) -> list[dict]:
+    """``hello.warnings``: the warnings in force, so a reloaded page shows them again."""
+    # safety builds on chat's models, so its reads are imported here, when a socket says hello.
+    from safety.frames import warning_payload
+    from safety.selectors import warnings_in_force
+
+    return [warning_payload(sanction) for sanction in warnings_in_force(user.pk)]
 
 
 def messages_payload(messages: list[Message], conversation_id: int) -> list[dict]:

@@ -309,6 +309,11 @@ def listener_feedback(*, listener) -> dict:
         "comments": comments,
         "level": listener_level(listener.pk),
         "chats_helped": chats_helped(listener.pk),
+        # How batching works, so the console can say why a rating is not shown at once.
+        "release": {
+            "min_batch": settings.LISTENERS_FEEDBACK_MIN_BATCH,
+            "every_days": settings.LISTENERS_FEEDBACK_RELEASE_DAYS,
+        },
     }
 
 

@@ -280,6 +280,13 @@ async def slow_mode(consumer, frame):
     await _moderation_ack(consumer, frame, "slow_mode", seconds=seconds)
 
 
+async def resources_send(consumer, frame):
+    alias = require(frame, "alias", str, optional=True, default=None)
+    await run_service(services.room_resources_send, moderator=consumer.user, room_id=consumer.room_id, alias=alias)
+    fields = {"alias": alias} if alias is not None else {}
+    await _moderation_ack(consumer, frame, "resources_sent", **fields)
+
+
 HANDLERS = {
     "ping": ping,
     "room.acknowledge_guideline": acknowledge_guideline,
@@ -293,6 +300,7 @@ HANDLERS = {
     "room.member.mute": member_mute,
     "room.member.remove": member_remove,
     "room.slow_mode": slow_mode,
+    "room.resources.send": resources_send,
 }
 
 #: The fields each frame takes besides ``type`` and ``ref`` (``support.ws.check_fields``).
@@ -309,4 +317,5 @@ FIELDS = {
     "room.member.mute": frozenset({"alias", "seconds"}),
     "room.member.remove": frozenset({"alias"}),
     "room.slow_mode": frozenset({"seconds"}),
+    "room.resources.send": frozenset({"alias"}),
 }

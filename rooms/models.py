@@ -201,6 +201,7 @@ class ModerationAction(models.TextChoices):
     MEMBER_REMOVED = "member_removed", "Member removed for the day"
     SLOW_MODE = "slow_mode", "Slow mode changed"
     MODERATOR_GRANTED = "moderator_granted", "Moderation granted"
+    RESOURCES_SENT = "resources_sent", "Crisis lines sent"
 
 
 class RoomModerationAction(models.Model):

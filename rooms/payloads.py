@@ -9,13 +9,51 @@ def iso(value) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
-def message_payload(message: RoomMessage, *, full: bool, sender_alias: str | None = None) -> dict:
+HELD_IMMINENT = "Possible immediate risk (imminent): the writer or someone else may be in danger now."
+HELD_ELEVATED = "Possible risk (elevated): the writer may be struggling or at risk."
+HELD_PERSONAL = "Contact details or other personal information."
+HELD_SCREENING = "Held by the safety screening."
+HIDDEN_REPORTS = "Hidden after reports from members."
+
+
+def held_reason(message: RoomMessage) -> dict | None:
+    """Why a message waits for a moderator (the risk label), or None for one that does not wait.
+
+    For the room's moderators only: the sender and other members never get it.
+    """
+    from safety.classifier import Level
+    from safety.payloads import level_label
+
+    if message.status == RoomMessageStatus.HIDDEN:
+        text = HIDDEN_REPORTS
+    elif message.status != RoomMessageStatus.HELD:
+        return None
+    elif message.risk_level >= Level.IMMINENT:
+        text = HELD_IMMINENT
+    elif message.risk_level >= Level.ELEVATED:
+        text = HELD_ELEVATED
+    elif message.masked:
+        text = HELD_PERSONAL
+    else:
+        text = HELD_SCREENING
+    return {
+        "level": message.risk_level,
+        "level_label": level_label(message.risk_level),
+        "personal_info": message.masked,
+        "text": text,
+    }
+
+
+def message_payload(
+    message: RoomMessage, *, full: bool, sender_alias: str | None = None, moderator: bool = False
+) -> dict:
     """One room message as a viewer sees it.
 
     ``full`` is for moderators and for the sender: they see a held or hidden
     message's text. Everyone else gets a placeholder that keeps the ``seq``
     (so sequence numbers stay gap-free) without the text or who wrote it.
-    A removed message is blank for everyone.
+    A removed message is blank for everyone. ``moderator`` adds ``held_reason`` to a
+    held or hidden message (``held_reason``).
     """
     status = message.status
     concealed = status == RoomMessageStatus.REMOVED or (
@@ -27,7 +65,7 @@ def message_payload(message: RoomMessage, *, full: bool, sender_alias: str | Non
         role = "system"
     else:
         role = "moderator" if message.sender_is_moderator else "member"
-    return {
+    payload = {
         "room": message.room_id,
         "seq": message.seq,
         "kind": message.kind,
@@ -40,6 +78,11 @@ def message_payload(message: RoomMessage, *, full: bool, sender_alias: str | Non
         "removed": status == RoomMessageStatus.REMOVED,
         "created_at": iso(message.created_at),
     }
+    if moderator:
+        reason = held_reason(message)
+        if reason is not None:
+            payload["held_reason"] = reason
+    return payload
 
 
 def room_payload(room: Room, *, state=None) -> dict:

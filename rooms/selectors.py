@@ -310,7 +310,7 @@ def held_messages(room: Room) -> list[RoomMessage]:
 def payloads_for(messages: list[RoomMessage], *, viewer_id: int, moderator: bool) -> list[dict]:
     from rooms.payloads import message_payload
 
-    return [message_payload(m, full=moderator or m.sender_id == viewer_id) for m in messages]
+    return [message_payload(m, full=moderator or m.sender_id == viewer_id, moderator=moderator) for m in messages]
 
 
 def moderation_log(*, room_id: int, limit: int = 200):

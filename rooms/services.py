@@ -74,6 +74,10 @@ HELD_NOTICE = (
     "Your message is waiting for a moderator before others see it. If you'd like to talk to someone "
     "one-to-one, a listener is here for you; if you are in danger now, please reach out to the people below."
 )
+RESOURCES_FROM_MODERATOR = (
+    "A moderator shared these crisis lines. If you're struggling, you can call or text one now, "
+    "or talk one-to-one with a listener."
+)
 NOT_A_MODERATOR = "Only this room's moderators can do this."
 CANNOT_MODERATE_MODERATOR = "Moderators can't be muted or removed by another moderator."
 CANNOT_REPORT_OWN = "You can't report your own message."
@@ -485,7 +489,8 @@ def room_message_send(*, sender, room_id: int, client_id: str, text: str, now=No
                     "personal_info": screening.has_personal_info,
                 },
             )
-            events.moderators_event(room.pk, {"type": "room.message.held", "message": full})
+            for_moderators = message_payload(message, full=True, sender_alias=sender.alias, moderator=True)
+            events.moderators_event(room.pk, {"type": "room.message.held", "message": for_moderators})
             events.member_event(room.pk, sender.pk, {"type": "room.message.created", "message": full})
         else:
             events.room_event(room.pk, {"type": "room.message.created", "message": full})
@@ -560,7 +565,10 @@ def room_message_report(*, reporter, room_id: int, seq: int, reason: str = "", n
                 skip_moderators=True,
             )
             full = message_payload(message, full=True)
-            events.moderators_event(room.pk, {"type": "room.message.updated", "message": full})
+            events.moderators_event(
+                room.pk,
+                {"type": "room.message.updated", "message": message_payload(message, full=True, moderator=True)},
+            )
             if message.sender_id:
                 events.member_event(room.pk, message.sender_id, {"type": "room.message.updated", "message": full})
     return message
@@ -686,6 +694,40 @@ def room_member_remove(*, moderator, room_id: int, alias: str, now=None) -> Room
             code=CloseCode.FORBIDDEN,
         )
     return membership
+
+
+def room_resources_send(*, moderator, room_id: int, alias: str | None = None, now=None) -> dict:
+    """A moderator sends the room's crisis lines (for its audience) to one member, or to everyone here.
+
+    Every member named gets ``room.resources {room, message, helplines, one_to_one, to_you}`` and
+    the action is recorded. Locks the room row (and the member's membership row). Returns the frame.
+    """
+    from support.helplines import helplines_for
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        room = _room_for_moderator(user=moderator, room_id=room_id)
+        membership = _target_membership(room, alias) if alias is not None else None
+        frame = {
+            "type": "room.resources",
+            "message": RESOURCES_FROM_MODERATOR,
+            "helplines": helplines_for(None, room.audience),
+            "one_to_one": {"topic": room.topic.slug},
+            "to_you": membership is not None,
+        }
+        _audit(
+            room=room,
+            actor=moderator,
+            action=ModerationAction.RESOURCES_SENT,
+            target_user=membership.user if membership else None,
+            now=now,
+            detail={"to": "member" if membership else "room"},
+        )
+        if membership is not None:
+            events.member_event(room.pk, membership.user_id, frame)
+        else:
+            events.room_event(room.pk, frame)
+    return frame
 
 
 def room_slow_mode_set(*, moderator, room_id: int, seconds: int, now=None) -> Room:

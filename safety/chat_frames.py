@@ -20,7 +20,19 @@ async def conversation_flag(consumer, frame):
     )
 
 
-HANDLERS = {"conversation.flag": conversation_flag}
+async def resources_send(consumer, frame):
+    """A listener sends the seeker of their chat the crisis lines (one action on the console)."""
+    conversation_id = require_id(frame, "conversation")
+    sent = await run_service(
+        services.resources_share_by_listener, listener=consumer.user, conversation_id=conversation_id
+    )
+    await consumer.reply(
+        frame,
+        {"type": "resources.sent", "conversation": conversation_id, "level": sent["level"], "urgent": sent["urgent"]},
+    )
+
+
+HANDLERS = {"conversation.flag": conversation_flag, "resources.send": resources_send}
 
 #: The fields each frame takes besides ``type`` and ``ref`` (``support.ws.check_fields``).
-FIELDS = {"conversation.flag": frozenset({"conversation", "note"})}
+FIELDS = {"conversation.flag": frozenset({"conversation", "note"}), "resources.send": frozenset({"conversation"})}

@@ -19,6 +19,29 @@ GUIDANCE_IMMINENT = (
 )
 
 
+WARNING_TEXT = (
+    "A member of the Hearth safety team reviewed a conversation you were in. Please keep to the community "
+    "guidelines: be kind, keep everyone anonymous, and don't ask for or share contact details."
+)
+
+
+def warning_payload(sanction) -> dict:
+    """One warning as the person warned sees it: the fixed text and when, never the reviewer or their note."""
+    from safety.payloads import iso
+
+    return {
+        "id": sanction.pk,
+        "text": WARNING_TEXT,
+        "given_at": iso(sanction.created_at),
+        "until": iso(sanction.expires_at),
+    }
+
+
+def warning_frame(sanction) -> dict:
+    """``safety.warning``: sent live when staff warn someone (``hello.warnings`` after a reload)."""
+    return {"type": "safety.warning", **warning_payload(sanction)}
+
+
 def guidance_frame(*, conversation_id: int, level: int) -> dict:
     """What a listener is told when a message in their chat is flagged, specific to the level."""
     text = GUIDANCE_IMMINENT if level >= Level.IMMINENT else GUIDANCE_ELEVATED

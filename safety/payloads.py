@@ -106,6 +106,7 @@ def report_reporter_payload(report: Report) -> dict:
     return {
         "id": report.pk,
         "reason": report.reason,
+        "reason_label": report.get_reason_display(),
         "target": "message" if report.target_key.startswith("message:") else "user",
         "conversation": report.conversation_id,
         "created_at": iso(report.created_at),

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from chat.models import Conversation, ConversationStatus, EndReason, Offer, OfferStatus
 from safety.audit import audit_record
+from safety.frames import warning_frame
 from safety.models import DeviceBan, DeviceLink, EmergencyEscalation, SafetyFlag, Sanction, SanctionKind
 from safety.payloads import iso
 from safety.selectors import flag_get_for_staff
@@ -25,10 +26,6 @@ from support.models import Role
 from support.roles import is_safety_staff
 from support.session_events import user_access_revoke
 
-WARNING_TEXT = (
-    "A member of the Hearth safety team reviewed a conversation you were in. Please keep to the community "
-    "guidelines: be kind, keep everyone anonymous, and don't ask for or share contact details."
-)
 MUTED_TEXT = "You can't send messages for a while after a decision by the Hearth safety team."
 NO_TARGET = "There's no {target} in this conversation to act on."
 NOT_A_LISTENER = "Suspension applies to listeners; this person isn't one."
@@ -130,7 +127,7 @@ def sanction_warn(*, staff, flag_id: int, target: str, note: str, now=None) -> S
             now=now,
             expires_at=now + timedelta(days=settings.SAFETY_WARNING_DAYS),
         )
-        user_event(subject.pk, {"type": "safety.warning", "text": WARNING_TEXT})
+        user_event(subject.pk, warning_frame(sanction))
         return sanction
 
 

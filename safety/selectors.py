@@ -51,6 +51,19 @@ def sanction_active_mute(user_id: int, *, now=None) -> Sanction | None:
     return _mutes_in_force(user_id, now=now).first()
 
 
+def warnings_in_force(user_id: int, *, now=None) -> list[Sanction]:
+    """The warnings staff gave ``user_id`` that still count (not lifted, not expired), newest first.
+
+    Read at every chat socket's hello (``hello.warnings``), on ``sanction_subject_idx``.
+    """
+    now = now or timezone.now()
+    return list(
+        Sanction.objects.filter(
+            subject_id=user_id, kind=SanctionKind.WARNING, lifted_at__isnull=True, expires_at__gt=now
+        ).order_by("-created_at", "-pk")[:5]
+    )
+
+
 #: Flags raised in a group room carry their room through the flagged message (``alert_payload``).
 _ROOM_OF_FLAG = "room_messages__room__topic"
 

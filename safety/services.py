@@ -9,6 +9,7 @@ person acknowledges it, so a lost event or a closed laptop loses nothing.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -49,6 +50,12 @@ STAFF_TOOK_OVER = (
     "Your listener has handed this conversation to a member of the Hearth safety team, who is here with you now."
 )
 ONLY_LISTENER_FLAGS = "Only the listener in this chat can raise it with the safety team."
+RESOURCES_LINE_EVERY_SECONDS = 300  # at most one "your listener sent you crisis lines" line per this long
+ONLY_LISTENER_SHARES = "Only the listener in this chat can send the seeker crisis resources."
+RESOURCES_SHARED = (
+    "Your listener sent you crisis lines: people you can call or text now. They're in the panel on this page "
+    "and at the foot of every page."
+)
 NOTE_TOO_LONG = f"The note is limited to {MAX_LISTENER_NOTE} characters."
 ALREADY_RESOLVED = "This item has already been resolved."
 ALREADY_CLAIMED = "Another reviewer has already claimed this item."
@@ -64,6 +71,7 @@ __all__ = [
     "flag_create_for_message",
     "message_hold",
     "flag_create_by_listener",
+    "resources_share_by_listener",
     "alert_acknowledge",
     "flag_claim",
     "flag_resolve",
@@ -398,6 +406,50 @@ def flag_create_by_listener(*, listener, conversation_id: int, note: str = "", n
             now=now,
         )
         return flag, not created
+
+
+def resources_share_by_listener(*, listener, conversation_id: int, now=None) -> dict:
+    """The chat's listener sends the seeker the crisis lines, in one action. Returns the frame sent.
+
+    Only the conversation's listener, while it is active. The lines are chosen as for the seeker's
+    own ``safety.resources``: for their age group, emergency services first when their open case is
+    imminent (elevated when there is none). The seeker's sockets get ``safety.resources`` with
+    ``shared_by: "listener"``, and their transcript a line saying so (for the seeker only), which
+    a reload keeps. Locks the conversation row (the line takes the next ``seq``).
+    """
+    # chat's services screen through safety, so safety reaches them when called, not at import.
+    from chat.events import conversation_group
+    from chat.selectors import conversation_get_for_participant
+    from chat.services.messages import system_message
+    from safety.frames import resources_frame
+    from safety.selectors import risk_open_for_conversations
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        conversation = conversation_get_for_participant(user=listener, conversation_id=conversation_id, for_update=True)
+        if conversation.role_of(listener.pk) != "listener":
+            raise DomainError("forbidden", ONLY_LISTENER_SHARES, status=403)
+        if conversation.status != ConversationStatus.ACTIVE:
+            raise DomainError("conversation_ended", CONVERSATION_ENDED)
+        level = risk_open_for_conversations([conversation.pk]).get(conversation.pk, int(Level.ELEVATED))
+        # Pressing it again at once re-sends the lines but does not fill the transcript with the same line.
+        recent = Message.objects.filter(
+            conversation=conversation,
+            kind=MessageKind.SYSTEM,
+            text=RESOURCES_SHARED,
+            created_at__gte=now - timedelta(seconds=RESOURCES_LINE_EVERY_SECONDS),
+        )
+        if not recent.exists():
+            system_message(conversation, RESOURCES_SHARED, now=now, for_role="seeker")
+        frame = resources_frame(
+            conversation_id=conversation.pk, level=level, age_group=conversation.seeker.age_group or None
+        )
+        frame["shared_by"] = "listener"
+        send_event_on_commit(
+            conversation_group(conversation.pk),
+            {"type": "deliver", "conversation": conversation.pk, "role": "seeker", "frame": frame},
+        )
+        return frame
 
 
 def alerts_renotify(*, now=None) -> int:

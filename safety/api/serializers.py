@@ -32,6 +32,7 @@ class ReportIn(serializers.Serializer):
 class ReportOut(serializers.Serializer):
     id = serializers.IntegerField()
     reason = serializers.CharField()
+    reason_label = serializers.CharField()
     target = serializers.CharField()
     conversation = serializers.IntegerField(allow_null=True)
     created_at = serializers.CharField()

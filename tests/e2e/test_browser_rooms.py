@@ -95,10 +95,10 @@ def test_two_seekers_and_a_moderator_share_a_room_with_held_crisis_messages_and_
         seeker_joins(seeker_b, "Night owls")
         seeker_b.get_by_role("button", name="I agree to the guideline").click()
         alias_b = own_alias(seeker_b)
-        # The late joiner's list comes whole in the hello; the others' by delta.
+        # The late joiner's list comes whole in the hello; the others' by delta. The count is the list's, moderator included.
         expect(seeker_b.locator("#presence")).to_contain_text(alias_a)
-        expect(seeker_b.locator("#member-count")).to_have_text("(2)")
-        expect(moderator.locator("#member-count")).to_have_text("(2)")
+        expect(seeker_b.locator("#member-count")).to_have_text("(3)")
+        expect(moderator.locator("#member-count")).to_have_text("(3)")
         expect(moderator.locator("#presence")).to_contain_text(alias_a)
         expect(seeker_a.locator("#presence")).to_contain_text(alias_b)
 
@@ -119,6 +119,16 @@ def test_two_seekers_and_a_moderator_share_a_room_with_held_crisis_messages_and_
         expect(seeker_a.locator(".msg-mine .msg-state").last).to_have_text("Held for a moderator")
         screenshot(seeker_a, "room-held-mobile")
         expect(moderator.locator("#held-panel")).to_contain_text(CRISIS)
+        # Why it was held: the risk label, for moderators only.
+        expect(moderator.locator("#held-panel .held-reason")).to_contain_text(
+            re.compile("Why: Possible (immediate )?risk")
+        )
+        expect(seeker_a.locator(".held-reason")).to_have_count(0)
+        # One action sends the room's crisis lines to everyone here; members see them in the crisis panel.
+        moderator.get_by_role("button", name="Share crisis lines to everyone here").click()
+        expect(seeker_b.locator("#safety-resources")).to_be_visible()
+        expect(seeker_b.locator("#resources-message")).to_contain_text("A moderator shared these crisis lines")
+        assert run_axe(seeker_b) == [], "room with the crisis lines a moderator sent (375 px)"
         safety_staff_see_the_room_around_it(browser, server, "Night owls")
         say(moderator, "welcome both of you")
         expect(log(seeker_b)).to_contain_text("welcome both of you")
@@ -190,9 +200,9 @@ def test_two_seekers_and_a_moderator_share_a_room_with_held_crisis_messages_and_
         moderator.get_by_role("button", name=f"Yes, remove {alias_a}").click()
         expect(seeker_a.get_by_role("heading", name="You've been removed from this room for today")).to_be_visible()
         expect(seeker_a.get_by_role("link", name="Talk to a listener one-to-one")).to_be_visible()
-        expect(moderator.locator("#member-count")).to_have_text("(1)")
+        expect(moderator.locator("#member-count")).to_have_text("(2)")
         expect(seeker_b.locator("#presence")).not_to_contain_text(alias_a)
-        expect(seeker_b.locator("#member-count")).to_have_text("(1)")
+        expect(seeker_b.locator("#member-count")).to_have_text("(2)")
         for page in (seeker_a, seeker_b, moderator):
             page.errors.assert_clean()
     finally:
@@ -293,7 +303,7 @@ def test_the_member_list_follows_deltas_and_a_missed_delta_is_repaired_with_the_
         watcher = page(width=375, height=740)
         tap = PresenceTap(watcher)
         seeker_joins(watcher, "Busy hall")
-        expect(watcher.locator("#member-count")).to_have_text("(1)")
+        expect(watcher.locator("#member-count")).to_have_text("(2)")
         tap.known = set(watcher.locator(".presence-item > span:first-child").all_text_contents())
 
         second = page()
@@ -314,14 +324,14 @@ def test_the_member_list_follows_deltas_and_a_missed_delta_is_repaired_with_the_
         # The next delta starts after the watcher's version: it asks for the whole list and is exact again.
         expect(watcher.locator("#presence")).to_contain_text(third_alias)
         expect(watcher.locator("#presence")).to_contain_text(second_alias)
-        expect(watcher.locator("#member-count")).to_have_text("(3)")
+        expect(watcher.locator("#member-count")).to_have_text("(4)")
         assert [frame["type"] for frame in tap.sent].count("room.members") == 1
 
         # Someone leaving is a delta too; nobody keeps showing them.
         contexts.pop(contexts.index(second.context)).close()
         for viewer in (watcher, third, moderator):
             expect(viewer.locator("#presence")).not_to_contain_text(second_alias)
-            expect(viewer.locator("#member-count")).to_have_text("(2)")
+            expect(viewer.locator("#member-count")).to_have_text("(3)")
         expect(watcher.locator(".presence-item")).to_have_count(3)
         for viewer in (watcher, third, moderator):
             viewer.errors.assert_clean()

@@ -10,6 +10,7 @@ import {
   historyHintText,
   initialAccount,
   keepStatusText,
+  reportLine,
   reduceAccount,
   senderLabel,
 } from "../../frontend/static/frontend/js/account_state.js";
@@ -78,4 +79,13 @@ test("the privacy notice is due until the version shown is accepted, and again w
   assert.deepEqual(privacy, { version: 3, due: true, outdated: true });
   assert.equal(initialPrivacy({ version: 2, due: false }).due, false);
   assert.equal(initialPrivacy(null).due, true, "without the server's word the notice is shown");
+});
+
+test("my reports: what, the reason in the server's words, when, and the outcome it states", () => {
+  const line = reportLine({ target: "user", reason: "harassment", reason_label: "Harassment", created_at: "2026-12-03T10:00:00Z", outcome_text: "Reviewed — action taken" }, "en-GB");
+  assert.equal(line, "The other person, for “Harassment”, reported 3 Dec 2026: Reviewed — action taken.");
+  assert.equal(reportLine({ target: "message", reason: "spam" }), "A message, for “spam”: Under review.");
+  const state = reduceAccount(initialAccount(), { type: "loaded", me: { alias: "A" }, summary: SUMMARY, conversations: [], favourites: [], reports: [{ id: 1 }] });
+  assert.deepEqual(state.reports, [{ id: 1 }]);
+  assert.deepEqual(reduceAccount(initialAccount(), { type: "loaded", me: { alias: "A" }, summary: SUMMARY, reports: null }).reports, []);
 });

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { ageError, chooseCountry, deliveryLabel, endedText, guidanceTitle, initialCrisis, pickHelplines, reduceCrisis, safeHref } from "../../frontend/static/frontend/js/crisis.js";
+import { ageError, chooseCountry, deliveryLabel, endedText, guidanceTitle, initialCrisis, pickHelplines, reduceCrisis, resourcesLead, safeHref } from "../../frontend/static/frontend/js/crisis.js";
 
 test("a reloaded seeker page shows the crisis panel again from hello.risk, at the worst level", () => {
   const state = reduceCrisis(initialCrisis(), { type: "hello", risk: [{ conversation: 4, level: 2, level_label: "elevated" }, { conversation: 5, level: 3, level_label: "imminent" }] }, "seeker");
@@ -113,4 +113,14 @@ test("frames a page cannot act on are recognised before they touch its state", a
   assert.equal(frameProblem({ type: "safety.resources", helplines: "oops" }), "malformed safety.resources");
   assert.equal(frameProblem(null), "not a frame");
   assert.equal(frameProblem([1]), "not a frame");
+});
+
+test("lines the listener sent say so; an urgent level still puts emergency services first in words", () => {
+  const shared = reduceCrisis(initialCrisis(), { type: "safety.resources", conversation: 4, level: 2, shared_by: "listener", helplines: [] }, "seeker");
+  assert.equal(shared.seeker.shared, true);
+  assert.match(resourcesLead(shared.seeker), /^Your listener sent you these lines\./);
+  const urgent = reduceCrisis(initialCrisis(), { type: "safety.resources", conversation: 4, level: 3, shared_by: "listener", helplines: [] }, "seeker");
+  assert.match(resourcesLead(urgent.seeker), /call emergency services now/);
+  const flagged = reduceCrisis(initialCrisis(), { type: "safety.resources", conversation: 4, level: 2, helplines: [] }, "seeker");
+  assert.match(resourcesLead(flagged.seeker), /^What you wrote sounds really hard/);
 });

@@ -227,6 +227,7 @@ CONVERSATION_FRAMES = [
     ({"type": "typing", "active": True}, PARTICIPANTS),
     ({"type": "conversation.read", "seq": 1}, PARTICIPANTS),
     ({"type": "conversation.flag", "note": "matrix"}, {"listener"}),
+    ({"type": "resources.send"}, {"listener"}),
     ({"type": "conversation.transfer"}, {"listener"}),
     ({"type": "conversation.rate", "score": 5}, {"seeker_a"}),
     ({"type": "conversation.end"}, PARTICIPANTS),

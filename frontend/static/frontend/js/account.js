@@ -13,6 +13,7 @@ import {
   keepStatusText,
   passphraseHintText,
   reduceAccount,
+  reportLine,
   senderLabel,
 } from "./account_state.js";
 
@@ -37,12 +38,13 @@ async function load(known) {
   if (!me) return dispatch({ type: "signed_out" });
   if (me.role !== "seeker") return dispatch({ type: "not_seeker", me });
   try {
-    const [summary, conversations, favourites] = await Promise.all([
+    const [summary, conversations, favourites, reports] = await Promise.all([
       get("/api/v1/me/account"),
       get("/api/v1/conversations?status=ended"),
       get("/api/v1/favourites"),
+      get("/api/v1/reports/mine"),
     ]);
-    dispatch({ type: "loaded", me, summary, conversations, favourites: (favourites && favourites.favourites) || [] });
+    dispatch({ type: "loaded", me, summary, conversations, favourites: (favourites && favourites.favourites) || [], reports });
   } catch (failure) {
     if (failure.status === 401 || failure.status === 403) return dispatch({ type: "signed_out" });
     setText($("#account-status"), failure.message);
@@ -79,6 +81,7 @@ function render() {
   setText($("#history-hint"), historyHintText(state.summary));
   renderHistory();
   renderFavourites();
+  renderReports();
 }
 
 function renderHistory() {
@@ -116,6 +119,11 @@ function transcriptList(id, messages) {
 function renderFavourites() {
   $("#favourites-empty").hidden = state.favourites.length > 0;
   $("#favourites-list").replaceChildren(...state.favourites.map((listener) => el("li", { text: listener.alias })));
+}
+
+function renderReports() {
+  $("#reports-empty").hidden = state.reports.length > 0;
+  $("#reports-list").replaceChildren(...state.reports.map((report) => el("li", { text: reportLine(report) })));
 }
 
 // --- acting ----------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 // Unit-tested with `node --test` (tests/frontend/account_state.test.mjs).
 
 export function initialAccount() {
-  return { status: "loading", me: null, summary: null, conversations: [], favourites: [], transcripts: {}, suggestion: null, message: "" };
+  return { status: "loading", me: null, summary: null, conversations: [], favourites: [], reports: [], transcripts: {}, suggestion: null, message: "" };
 }
 
 export function reduceAccount(state, event) {
@@ -21,6 +21,7 @@ export function reduceAccount(state, event) {
         summary: event.summary,
         conversations: event.conversations || [],
         favourites: event.favourites || [],
+        reports: Array.isArray(event.reports) ? event.reports : [],
         transcripts: {},
       };
     case "suggested":
@@ -94,4 +95,14 @@ export function senderLabel(message) {
   if (message.sender_role === "seeker") return "You";
   if (message.sender_role === "staff") return "Hearth safety team";
   return message.sender_alias || "Your listener";
+}
+
+/** One of the seeker's reports (GET /api/v1/reports/mine), in words: what, when, and the outcome the
+ * server states (never who reviewed it or their notes, which the API does not send). */
+export function reportLine(report, locale) {
+  const what = report.target === "message" ? "A message" : "The other person";
+  const reason = report.reason_label || report.reason || "";
+  const date = report.created_at ? new Date(report.created_at).toLocaleDateString(locale, { day: "numeric", month: "short", year: "numeric" }) : "";
+  const outcome = report.outcome_text || "Under review";
+  return `${what}${reason ? `, for “${reason}”` : ""}${date ? `, reported ${date}` : ""}: ${outcome}.`;
 }

@@ -61,7 +61,15 @@ function riskOf(entry, helplines, guidance) {
     helplines,
   };
   if (guidance !== undefined) risk.guidance = guidance;
+  if (entry.shared_by === "listener") risk.shared = true; // sent by their listener (resources.send), not a flag
   return risk;
+}
+
+/** The first line of the seeker's crisis panel: by urgency, and whether their listener sent the lines. */
+export function resourcesLead(risk) {
+  if (risk && risk.urgent) return "If you have hurt yourself or are in danger right now, please call emergency services now. Your listener is still here with you.";
+  if (risk && risk.shared) return "Your listener sent you these lines. If you might be in danger, please reach out to one of them right now. Your listener is still here with you.";
+  return "What you wrote sounds really hard. If you might be in danger, please reach out to one of these right now. Your listener is still here with you.";
 }
 
 /** What the listener's guidance box is titled for a level (as before the reload: the same words). */

@@ -6,12 +6,13 @@ const hasConversation = (frame) => isObject(frame.conversation) && Number.isInte
 const hasConversationId = (frame) => Number.isInteger(frame.conversation);
 
 const CHECKS = {
-  hello: (frame) => isObject(frame.user) && Array.isArray(frame.conversations) && (frame.risk === undefined || Array.isArray(frame.risk)),
+  hello: (frame) => isObject(frame.user) && Array.isArray(frame.conversations) && (frame.risk === undefined || Array.isArray(frame.risk)) && (frame.warnings === undefined || Array.isArray(frame.warnings)),
   "conversation.started": hasConversation,
   "conversation.waiting": hasConversation,
   "conversation.ended": hasConversationId,
   "safety.guidance": (frame) => hasConversationId(frame) && typeof frame.guidance === "string",
   "safety.resources": (frame) => frame.helplines === undefined || Array.isArray(frame.helplines),
+  "safety.warning": (frame) => typeof frame.text === "string" && frame.text !== "",
 };
 
 /** "" when `frame` can be acted on; otherwise why not (for the console). */

@@ -9,10 +9,13 @@ import { confirmButton, connectionBanner, endpoints, loginForm } from "./common.
 import { endedText, guidanceTitle, initialCrisis, reduceCrisis } from "./crisis.js";
 import { frameProblem } from "./frames.js";
 import { showPage, startPaging } from "./paging_prefs.js";
+import { warningBanner } from "./warning_banner.js";
+import { showStanding, topicsToTick } from "./listener_me.js";
 
 const state = { socket: null, client: null, user: null, shift: null, chats: new Map(), offers: new Map(), active: null, connected: false, audio: null, crisis: initialCrisis() };
 const show = (id, options) => showOnly(".step", id, options);
 const baseTitle = document.title;
+const warnings = warningBanner();
 
 // --- sign in ---------------------------------------------------------------------
 loginForm(enter);
@@ -37,6 +40,7 @@ function enter(me) {
   show("step-console");
   loadTopics();
   startPaging();
+  showStanding();
   startSocket();
 }
 
@@ -44,8 +48,10 @@ async function loadTopics() {
   const box = $("#shift-topics");
   if (box.childElementCount) return;
   try {
-    for (const topic of await get("/api/v1/topics")) {
-      box.append(el("label", { class: "choice" }, el("input", { type: "checkbox", name: "topics", value: topic.slug, checked: true }), " ", el("span", { text: topic.name })));
+    const topics = await get("/api/v1/topics");
+    const ticked = await topicsToTick(topics);
+    for (const topic of topics) {
+      box.append(el("label", { class: "choice" }, el("input", { type: "checkbox", name: "topics", value: topic.slug, checked: ticked.has(topic.slug) }), " ", el("span", { text: topic.name })));
     }
   } catch (error) {
     setText($("#shift-error"), "Couldn't load topics. Please reload the page.");
@@ -257,6 +263,7 @@ function openChat(conversation) {
   const guidance = el("section", { class: "guidance", hidden: true, tabindex: "0", "aria-label": "Safety guidance" });
   const endButton = el("button", { type: "button", class: "button", text: "End chat" });
   const escalateButton = el("button", { type: "button", class: "button", text: "Escalate to safety team" });
+  const resourcesButton = el("button", { type: "button", class: "button", text: "Share crisis lines" });
   const closeButton = el("button", { type: "button", class: "button", text: "Close tab", hidden: true });
   const transferButton = el("button", { type: "button", class: "button", text: "Transfer" });
   const reportButton = el("button", { type: "button", class: "button button-quiet", text: "Report seeker" });
@@ -282,13 +289,13 @@ function openChat(conversation) {
         el("p", { class: "subtitle", text: `${peer.age_group === "teen" ? "Teen" : "Adult"} seeker · ${conversation.topic || "any topic"}` }),
         typeof conversation.note === "string" && conversation.note ? el("p", { class: "opening-note" }, el("span", { class: "visually-hidden", text: "Their opening note: " }), `“${conversation.note}”`) : null,
       ),
-      el("div", { class: "chat-actions" }, escalateButton, transferButton, reportButton, endButton, closeButton),
+      el("div", { class: "chat-actions" }, escalateButton, resourcesButton, transferButton, reportButton, endButton, closeButton),
     ),
     status,
     guidance,
     view.root,
   );
-  const chat = { id, tab, panel, view, badge, guidance, endButton, escalateButton, closeButton, transferButton, reportButton, status, peer, unread: 0, ended: false };
+  const chat = { id, tab, panel, view, badge, guidance, endButton, escalateButton, resourcesButton, closeButton, transferButton, reportButton, status, peer, unread: 0, ended: false };
   transferButton.addEventListener("click", () => openDialog("transfer-dialog", id));
   reportButton.addEventListener("click", () => openDialog("report-dialog", id));
   state.chats.set(id, chat);
@@ -311,6 +318,7 @@ function openChat(conversation) {
       view.errorLine.textContent = failure.message;
     }
   });
+  resourcesButton.addEventListener("click", () => sendResources(chat));
   closeButton.addEventListener("click", () => closeChat(id));
   $("#tabs").append(tab);
   $("#panels").append(panel);
@@ -373,6 +381,7 @@ function chatEnded(id, text) {
   chat.view.setEnded(text);
   chat.endButton.hidden = true;
   chat.escalateButton.hidden = true;
+  chat.resourcesButton.hidden = true;
   chat.transferButton.hidden = true;
   chat.status.hidden = true;
   chat.closeButton.hidden = false;
@@ -398,6 +407,21 @@ function renderGuidance(id, { live = false } = {}) {
     chat.badge.textContent = "!";
   }
   if (live) announce(`Safety guidance for your chat with ${chat.peer.alias}: ${risk.guidance}`, { urgent: true });
+}
+
+/** One action: the seeker gets the crisis lines for their age group (emergency services first when urgent). */
+async function sendResources(chat) {
+  chat.resourcesButton.disabled = true;
+  try {
+    const reply = await state.socket.request({ type: "resources.send", conversation: chat.id });
+    const text = `Crisis lines sent to ${chat.peer.alias}${reply.urgent ? ", emergency services first" : ""}.`;
+    chat.view.errorLine.textContent = text;
+    announce(text);
+  } catch (failure) {
+    chat.view.errorLine.textContent = failure.message || "Couldn't send the crisis lines. Try again.";
+  } finally {
+    chat.resourcesButton.disabled = false;
+  }
 }
 
 // --- transfer and report ------------------------------------------------------------------
@@ -547,6 +571,7 @@ function onFrame(frame) {
 
 function handleFrame(frame) {
   if (!frame || typeof frame !== "object") return;
+  warnings.handle(frame);
   if (frame.type === "hello") for (const conversation of frame.conversations || []) if (conversation.status === "active") openChat(conversation);
   if (frame.type === "conversation.started") openChat(frame.conversation);
   state.client.handle(frame);
@@ -626,6 +651,9 @@ function handleFrame(frame) {
       break;
     case "line.page":
       showPage(frame);
+      break;
+    case "listener.status":
+      showStanding({ fresh: true });
       break;
     case "wellbeing.resumed":
       $("#wellbeing").hidden = true;

@@ -14,6 +14,7 @@ import { $, announce, el, formatTime, helplineList, setText, showOnly } from "./
 import { HearthSocket, RoomClient } from "./socket.js";
 import { confirmButton, connectionBanner } from "./common.js";
 import { alternativesBlock, formatOpening } from "./roomcommon.js";
+import { headCountText, heldReasonText } from "./room_state.js";
 
 const roomId = Number($("#step-loading").dataset.room);
 const show = (id, options) => showOnly(".step", id, options);
@@ -234,6 +235,7 @@ function addHeld(message) {
     "li",
     { class: "held-item", "data-seq": String(message.seq) },
     el("p", { class: "msg-sender", text: `${message.sender_alias} · ${message.status === "held" ? "held by screening" : "hidden by reports"} · ${formatTime(message.created_at)}` }),
+    heldReasonText(message) ? el("p", { class: "held-reason", text: heldReasonText(message) }) : null,
     el("p", { class: "msg-text", text: message.text }),
   );
   const release = el("button", { type: "button", class: "button", text: "Release to the room" });
@@ -303,15 +305,17 @@ function memberItem(member) {
     mute.addEventListener("click", () => moderate({ type: "room.member.mute", alias: member.alias, seconds: MUTE_SECONDS }, `${member.alias} is muted for 10 minutes.`));
     const remove = el("button", { type: "button", class: "link-button", text: "Remove for today", "aria-label": `Remove for today: ${member.alias}` });
     confirmButton(remove, `Yes, remove ${member.alias}`, () => moderate({ type: "room.member.remove", alias: member.alias }, `${member.alias} was removed for today.`));
-    li.append(el("span", { class: "presence-actions" }, mute, remove));
+    const lines = el("button", { type: "button", class: "link-button", text: "Share crisis lines", "aria-label": `Share crisis lines to ${member.alias}` });
+    lines.addEventListener("click", () => moderate({ type: "room.resources.send", alias: member.alias }, `Crisis lines sent to ${member.alias}.`));
+    li.append(el("span", { class: "presence-actions" }, mute, remove, lines));
   }
   return li;
 }
 
 function renderMemberCount() {
-  let count = 0;
-  for (const member of state.members.values()) if (!member.moderator) count += 1;
-  setText($("#member-count"), `(${count})`);
+  const count = headCountText(state.members.values());
+  setText($("#member-count"), count.short);
+  $("#member-count").setAttribute("title", count.label);
 }
 
 /** The whole list, from room.hello or a room.members reply. */
@@ -546,6 +550,8 @@ function reportsChanged() {
 
 $("#reports-refresh").addEventListener("click", loadReports);
 
+$("#room-resources-send").addEventListener("click", () => moderate({ type: "room.resources.send" }, "Crisis lines sent to everyone here."));
+
 $("#slow-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const seconds = Number($("#slow-seconds").value);
@@ -596,13 +602,13 @@ $("#load-older").addEventListener("click", async () => {
   }
 });
 
-function showResources(frame) {
+function showResources(frame, spoken = "Your message is waiting for a moderator. If you might be in danger, please contact one of the crisis lines shown on screen now.") {
   setText($("#resources-message"), frame.message);
   $("#resources-list").replaceChildren(helplineList(frame.helplines));
   const topic = frame.one_to_one && frame.one_to_one.topic;
   $("#resources-talk").setAttribute("href", topic ? `/talk/?topic=${encodeURIComponent(topic)}` : "/talk/");
   $("#safety-resources").hidden = false;
-  announce("Your message is waiting for a moderator. If you might be in danger, please contact one of the crisis lines shown on screen now.", { urgent: true });
+  announce(spoken, { urgent: true });
   $("#safety-resources").scrollIntoView({ block: "nearest" });
 }
 
@@ -677,6 +683,9 @@ function onFrame(frame) {
       break;
     case "safety.resources":
       showResources(frame);
+      break;
+    case "room.resources":
+      if (!state.moderator) showResources(frame, `${frame.message} The lines are shown on screen now.`);
       break;
     case "error":
       if (frame.code === "room_full") gone("This room is full right now", frame.message, frame.alternatives);

@@ -5,17 +5,19 @@ import { ChatView } from "./chatview.js";
 import { $, announce, el, formatDuration, helplineList, setText, showOnly } from "./dom.js";
 import { ChatClient, HearthSocket } from "./socket.js";
 import { confirmButton, connectionBanner, endpoints, seekerSigninForm } from "./common.js";
-import { ageError, endedText, initialCrisis, reduceCrisis } from "./crisis.js";
+import { ageError, endedText, initialCrisis, reduceCrisis, resourcesLead } from "./crisis.js";
 import { TabAttention, bindNotificationButton } from "./attention.js";
 import { frameProblem } from "./frames.js";
 import { ResourcesPanel, readJson } from "./helplines.js";
 import { initialPrivacy, reducePrivacy } from "./privacy_state.js";
+import { warningBanner } from "./warning_banner.js";
 
 const state = { socket: null, client: null, view: null, conversation: null, user: null, hasPassword: false, peer: null, ended: false, connected: false, crisis: initialCrisis() };
 let privacy = initialPrivacy(readJson("privacy-state", null));
 const AGE_LIMITS = readJson("age-limits", { min: 0, max: 120 });
 const resources = new ResourcesPanel({ onChange: () => renderCrisis() });
 const show = (id, options) => showOnly(".step", id, options);
+const warnings = warningBanner();
 
 // --- the privacy notice ------------------------------------------------------------------
 /**
@@ -452,6 +454,7 @@ function onFrame(frame) {
 
 function handleFrame(frame) {
   if (!frame || typeof frame !== "object") return;
+  warnings.handle(frame);
   const before = state.crisis;
   state.crisis = reduceCrisis(state.crisis, frame, "seeker");
   if (state.crisis !== before) renderCrisis({ live: frame.type === "safety.resources" });
@@ -544,12 +547,7 @@ function renderCrisis({ live = false } = {}) {
   if (!risk) return;
   $("#resources-list").replaceChildren(resources.list(risk, ageGroup));
   $("#ended-resources-list").replaceChildren(resources.list(risk, ageGroup));
-  setText(
-    $("#resources-lead"),
-    risk.urgent
-      ? "If you have hurt yourself or are in danger right now, please call emergency services now. Your listener is still here with you."
-      : "What you wrote sounds really hard. If you might be in danger, please reach out to one of these right now. Your listener is still here with you.",
-  );
+  setText($("#resources-lead"), resourcesLead(risk));
   if (live) {
     resources.expand(true);
     announce(

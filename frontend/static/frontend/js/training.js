@@ -2,6 +2,7 @@
 
 import { get, post, whoAmI } from "./api.js";
 import { $, $$, announce, el, setText, showOnly } from "./dom.js";
+import { modulePosition, nextModule } from "./listener_state.js";
 
 const root = $("#training");
 const slug = root.dataset.module;
@@ -39,9 +40,22 @@ async function overview() {
   );
 }
 
+/** "Module n of N" and the link to the next module in the course's order (none after the last). */
+async function courseNavigation() {
+  const course = await get("/api/v1/listeners/training").catch(() => null);
+  const modules = course ? course.modules : [];
+  setText($("#module-position"), modulePosition(modules, slug));
+  const next = nextModule(modules, slug);
+  $("#module-next").hidden = !next;
+  if (!next) return;
+  $("#module-next-link").href = `${base}${encodeURIComponent(next.slug)}/`;
+  setText($("#module-next-link"), `Next module: ${next.title}`);
+}
+
 async function module() {
   const data = await get(`/api/v1/listeners/training/${encodeURIComponent(slug)}`);
   show("step-module");
+  courseNavigation();
   document.title = `${data.title} · Hearth training`;
   setText($("#module-title"), data.title);
   setText($("#module-summary"), `${data.summary} · ${STATUS[data.status] || data.status}`);
