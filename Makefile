@@ -7,7 +7,7 @@ PY      = $(VENV)/bin/python
 PIP     = $(VENV)/bin/pip
 PYTEST_ARGS ?=
 
-.PHONY: run test lint install bench bench-full migrate demo check clean test-reliability lock audit
+.PHONY: run test lint install bench bench-full bench-dashboard migrate demo check clean test-reliability lock audit
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Hearth needs Python 3.11 or newer")'
@@ -71,6 +71,10 @@ bench: install
 
 bench-full: install
 	$(PY) -m bench.run --full
+
+# The staff dashboard on a month of 10,000 chats (docs/performance.md, "The staff dashboard").
+bench-dashboard: install
+	$(PY) -m bench.dashboard
 
 check: install
 	$(PY) manage.py check
