@@ -54,6 +54,8 @@ REST_MATRIX = [
     ("GET", "/api/v1/listeners/me", LISTENERS),
     ("PATCH", "/api/v1/listeners/me", LISTENERS),
     ("GET", "/api/v1/listeners/me/feedback", LISTENERS),
+    ("GET", "/api/v1/listeners/me/paging", LISTENERS),
+    ("PUT", "/api/v1/listeners/me/paging", LISTENERS),
     ("GET", "/api/v1/listeners/me/console", LISTENERS),
     ("GET", "/api/v1/listeners/training", LISTENERS),
     ("GET", "/api/v1/listeners/training/{module}", LISTENERS),
