@@ -74,6 +74,22 @@ def _cue_before(cue: Cue, norm: str, start: int) -> re.Match[str] | None:
     return cue.regex.search(window) if window else None
 
 
+_SENTENCE_END = re.compile(r"[.!?;]")
+
+
+def _after_window(norm: str, end: int, words: int) -> str:
+    """Up to ``words`` words after ``end`` in the same sentence (commas do not end it:
+    "goodbye everyone, moving to australia", "i used to cut, 2 years clean now")."""
+    stop = _SENTENCE_END.search(norm, end, end + 12 * words)
+    toks = _WORD.findall(norm, end, stop.start() if stop else end + 12 * words)[:words]
+    return " " + " ".join(toks) + " " if toks else ""
+
+
+def _cue_after(cue: Cue, norm: str, end: int) -> re.Match[str] | None:
+    window = _after_window(norm, end, cue.window)
+    return cue.regex.search(window) if window else None
+
+
 def _person(rules: RuleSet, norm: str, start: int) -> str:
     """Whose risk is it: the nearest subject before the phrase decides."""
     best, best_pos = "first", -1
@@ -104,7 +120,15 @@ class _Cues:
 
     def match(self, name: str) -> re.Match[str] | None:
         if name not in self._found:
-            self._found[name] = self.rules.cues[name].regex.search(self.norm) if name in self.rules.cues else None
+            cue = self.rules.cues.get(name)
+            if cue is None:
+                found = None
+            elif cue.all_of:  # compound: every part present; the first part's match stands for it
+                parts = [self.match(n) for n in cue.all_of]
+                found = parts[0] if all(parts) else None
+            else:
+                found = cue.regex.search(self.norm)
+            self._found[name] = found
         return self._found[name]
 
     def has(self, name: str) -> bool:
@@ -193,6 +217,8 @@ def _analyse_uncached(text: str, language: str) -> Analysis:
     # combinations of cues with no risk phrase at all ("tonight's the night. i'm done.")
     if not any(h.category is Category.SELF_HARM and h.level >= Level.IMMINENT for h in hits):
         combo = _escalates(rules.escalation["standalone"], cues, set())
+        if combo and _escalates(rules.escalation.get("standalone_unless", ()), cues, set()):
+            combo = None  # an ordinary reason beside them: "bye guys, off to bed, love you all"
         if combo:
             names = sorted(combo)
             m = cues.match(names[0])
@@ -226,21 +252,23 @@ def _context_cue(text: str, language: str) -> tuple[str, int, int] | None:
     return None
 
 
-def _cue_at(name: str, norm: str, s: int, rules: RuleSet, cues: _Cues) -> bool:
-    """Whether cue ``name`` holds for a match at ``s`` (before it, or anywhere, by its scope)."""
+def _cue_at(name: str, norm: str, s: int, e: int, rules: RuleSet, cues: _Cues) -> bool:
+    """Whether cue ``name`` holds for a match at ``s:e`` (before it, after it, or anywhere, by its scope)."""
     cue = rules.cues[name]
     if cue.scope == "before":
         return _cue_before(cue, norm, s) is not None
+    if cue.scope == "after":
+        return _cue_after(cue, norm, e) is not None
     return cues.has(name)
 
 
 def _judge(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _Cues):
     """Effective (level, person, note) of one match, or None to ignore it."""
-    if rule.unless and any(_cue_at(n, norm, s, rules, cues) for n in rule.unless):
+    if rule.unless and any(_cue_at(n, norm, s, e, rules, cues) for n in rule.unless):
         return None  # a harmless context: a game, a lecture, a joke
-    if rule.requires and not all(_cue_at(n, norm, s, rules, cues) for n in rule.requires):
+    if rule.requires and not all(_cue_at(n, norm, s, e, rules, cues) for n in rule.requires):
         return None
-    if rule.requires_any and not any(_cue_at(n, norm, s, rules, cues) for n in rule.requires_any):
+    if rule.requires_any and not any(_cue_at(n, norm, s, e, rules, cues) for n in rule.requires_any):
         return None
     cat = rule.category
     if cat in _RISK:
@@ -253,6 +281,9 @@ def _judge(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _Cues):
             return None  # someone asking about risk ("are you having thoughts of suicide?")
         if cues.has("past") and not cues.has("current"):
             return (Level.DISTRESS, person, "in the past")
+        resolved = rules.cues.get("resolved")
+        if resolved is not None and _cue_after(resolved, norm, e):
+            return (Level.DISTRESS, person, "in the past (resolved)")
         notes = ["third person"] if person == "third" else []
         level = rule.level
         if level == Level.ELEVATED:
@@ -355,7 +386,10 @@ def _has_cue(text: str, language: str, name: str) -> bool:
     cue = rules.cues.get(name)
     if cue is None or not text:
         return False
-    return cue.regex.search(_normalised(text, language)[0]) is not None
+    norm = _normalised(text, language)[0]
+    if cue.all_of:
+        return _Cues(rules, norm).has(name)
+    return cue.regex.search(norm) is not None
 
 
 def _answers_risk_question(text: str, recent: tuple[str, ...], langs: tuple[str, ...]) -> str | None:
@@ -396,10 +430,12 @@ def _as_text(text: object) -> str:
 
 
 # Cues of the English rules that name a harmless reason for risk vocabulary: a dose
-# for a headache, a bridge on the way home, a joke. Kept narrow on purpose (not the
+# for a headache, a bridge on the way home, a joke (or laughter with a trivial cause), a
+# risk taken back ("... but i don't anymore", "years clean"), an explicit denial ("no
+# urges to", "just venting"). Kept narrow on purpose (not the
 # broader benign_topic or med_benign, where "my shift" or "every night" also occur
 # in real disclosures): what they cancel, nothing else catches.
-_HARMLESS_REASONS = ("hyperbole", "harmless_context")
+_HARMLESS_REASONS = ("hyperbole", "joke", "harmless_context", "resolved", "denial")
 
 
 def gives_harmless_reason(text: str) -> bool:

@@ -287,9 +287,11 @@ def compile_prefixes(phrases: list[str], vocab: dict[str, str], vocab_lists: dic
 @dataclass(frozen=True)
 class Cue:
     name: str
-    scope: str  # "before" | "message"
+    scope: str  # "before" | "after" | "message"
     window: int
-    regex: re.Pattern[str] | LazyPattern
+    regex: re.Pattern[str] | LazyPattern | None
+    # a compound cue: present when every named cue is (message scope, no phrases of its own)
+    all_of: tuple[str, ...] = ()
 
 
 def lazy_patterns(ruleset) -> list[LazyPattern]:
@@ -416,7 +418,7 @@ _RULE_KEYS = {
     "requires_any",
     "unless",
 }
-_CUE_KEYS = {"scope", "window", "phrases", "patterns"}
+_CUE_KEYS = {"scope", "window", "phrases", "patterns", "all"}
 _REQUIRED_CUES = {
     "negation",
     "past",
@@ -436,6 +438,7 @@ _ESCALATION_KEYS = {
     "harm_to_others",
     "standalone",
     "context",
+    "standalone_unless",
 }
 DEFAULT_ROLE_WEIGHTS = {"listener": 1.0, "member": 0.5, "seeker": 0.5}
 
@@ -559,6 +562,7 @@ def _parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
 
     # cues
     cues: dict[str, Cue] = {}
+    compound: dict[str, tuple[str, ...]] = {}
     for name, sec in data.get("cues", {}).items():
         where = f"cues.{name}"
         if not isinstance(sec, dict):
@@ -567,14 +571,25 @@ def _parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
         if bad:
             raise _fail(path, where, f"unknown key(s): {', '.join(sorted(bad))}")
         scope = sec.get("scope", "message")
-        if scope not in ("before", "message"):
-            raise _fail(path, where, f"scope must be 'before' or 'message', not {scope!r}")
+        if scope not in ("before", "after", "message"):
+            raise _fail(path, where, f"scope must be 'before', 'after' or 'message', not {scope!r}")
+        if "all" in sec:
+            parts = tuple(_str_list(path, where + ".all", sec["all"]))
+            if not parts or scope != "message" or sec.get("phrases") or sec.get("patterns"):
+                raise _fail(path, where, "a compound cue ('all') names other cues and has message scope only")
+            compound[name] = parts
+            cues[name] = Cue(name, scope, 0, None, parts)
+            continue
         cues[name] = Cue(
             name,
             scope,
             int(sec.get("window", 5)),
             _phrases_regex(path, where, sec.get("phrases"), sec.get("patterns"), vocab, vocab_raw, lazy=True),
         )
+    for name, parts in compound.items():
+        for n in parts:
+            if n not in cues or cues[n].all_of or cues[n].scope != "message":
+                raise _fail(path, f"cues.{name}.all", f"{n!r} is not a message-scope cue with phrases")
     missing = _REQUIRED_CUES - set(cues)
     if missing:
         raise _fail(path, "cues", f"missing cue list(s): {', '.join(sorted(missing))}")

@@ -29,6 +29,7 @@ The recipe:
 
 from __future__ import annotations
 
+import hashlib
 import math
 import subprocess
 import sys
@@ -135,6 +136,7 @@ def calibrate(
     max_false_alarm: float = 0.05,
     min_model_false_alarm: float = 0.02,
     held: Sequence[bool] | None = None,
+    model_budget: float | None = None,
 ) -> Calibration:
     """Choose the thresholds (on the development set) for the combined verdict.
 
@@ -145,7 +147,8 @@ def calibrate(
     what the rules leave of ``max_false_alarm``, and never less than
     ``min_model_false_alarm``, so that rules which are already over budget do not
     silence the model, nor rules well under it let the model run loose. Ties go
-    to the higher thresholds. ``held`` marks rows the model may not raise above
+    to the higher thresholds. ``model_budget``, when given, is the share of
+    ordinary rows the model may add, whatever the rules leave. ``held`` marks rows the model may not raise above
     a rules verdict below elevated (see ``held_back``), as the combined backend does."""
     import numpy as np
 
@@ -158,7 +161,7 @@ def calibrate(
     elev = g == Level.ELEVATED
     risk = g >= Level.ELEVATED
     rules_fa = float((r[ordinary] >= Level.ELEVATED).mean()) if ordinary.any() else 0.0
-    budget = max(max_false_alarm - rules_fa, min_model_false_alarm)
+    budget = max(max_false_alarm - rules_fa, min_model_false_alarm) if model_budget is None else model_budget
     grid = np.round(np.arange(0.05, 0.991, 0.01), 2)
     best: Calibration | None = None
 
@@ -189,6 +192,93 @@ def calibrate(
         final = r
         best = Calibration(1.0, 1.0, figures(gold, final.tolist()), -1.0)
     return best
+
+
+# ------------------------------------------------- out-of-fold calibration pool
+
+
+def fold_of(text: str, k: int) -> int:
+    """A row's cross-validation fold: a function of its text alone (letters and digits),
+    so a message and its re-punctuated copy share a fold, as the corpus split does."""
+    key = "".join(ch for ch in text.lower() if ch.isalnum())
+    return int(hashlib.sha256(key.encode("utf-8")).hexdigest(), 16) % k
+
+
+def out_of_fold_scores(train: Sequence[Example], k: int = 5, **params) -> tuple[list[float], list[float]]:
+    """P(elevated+) and P(imminent) of every training row from a model fitted on the
+    other ``k - 1`` folds: scores of text that model did not see, like dev's."""
+    folds = [fold_of(ex.text, k) for ex in train]
+    pe, pi = [0.0] * len(train), [0.0] * len(train)
+    for f in range(k):
+        model = train_linear([ex for ex, g in zip(train, folds) if g != f], **params)
+        for i, ex in enumerate(train):
+            if folds[i] == f:
+                sc = model.score(ex.text, ex.context)
+                pe[i], pi[i] = sc.elevated, sc.imminent
+    return pe, pi
+
+
+@dataclass(frozen=True)
+class FoldCheck:
+    """Calibrating on all folds but one and scoring the one left out, per fold: how much
+    the false alarms the model adds (and its recall) move from the rows the thresholds
+    were chosen on to rows they were not."""
+
+    added_fa_calibrated: float  # mean over folds, on the rows the thresholds were chosen on
+    added_fa_held_out: float  # mean over folds, on the fold left out
+    worst_added_fa_held_out: float
+    risk_recall_calibrated: float
+    risk_recall_held_out: float
+
+
+def fold_check(
+    gold: Sequence[int],
+    rules: Sequence[int],
+    p_elevated: Sequence[float],
+    p_imminent: Sequence[float],
+    groups: Sequence[int],
+    *,
+    held: Sequence[bool] | None = None,
+    model_budget: float,
+) -> FoldCheck:
+    import numpy as np
+
+    g, r = np.asarray(gold), np.asarray(rules)
+    pe, pi, grp = np.asarray(p_elevated), np.asarray(p_imminent), np.asarray(groups)
+    hb = np.asarray(held, dtype=bool) if held is not None else np.zeros(len(g), dtype=bool)
+
+    def added_and_recall(mask, te, ti):
+        model = np.maximum(np.where(pi[mask] >= ti, Level.IMMINENT, 0), np.where(pe[mask] >= te, Level.ELEVATED, 0))
+        rules_up = r[mask] >= Level.ELEVATED
+        model = np.where(hb[mask] & ~rules_up, 0, model)
+        up = np.maximum(r[mask], model) >= Level.ELEVATED
+        ordinary, risk = g[mask] <= Level.DISTRESS, g[mask] >= Level.ELEVATED
+        return float((up & ~rules_up)[ordinary].mean()), float(up[risk].mean())
+
+    cal, out = [], []
+    for f in sorted(set(grp.tolist())):
+        keep = grp != f
+        c = calibrate(g[keep], r[keep], pe[keep], pi[keep], held=hb[keep], model_budget=model_budget)
+        cal.append(added_and_recall(keep, c.elevated, c.imminent))
+        out.append(added_and_recall(~keep, c.elevated, c.imminent))
+    return FoldCheck(
+        float(np.mean([a for a, _ in cal])),
+        float(np.mean([a for a, _ in out])),
+        float(max(a for a, _ in out)),
+        float(np.mean([b for _, b in cal])),
+        float(np.mean([b for _, b in out])),
+    )
+
+
+def _figures_at(gold, rules, p_elevated, p_imminent, held, te: float, ti: float) -> Figures:
+    """The combined figures of rows at thresholds ``te``/``ti`` (as ``calibrate`` computes them)."""
+    final = []
+    for i, (r, e, m) in enumerate(zip(rules, p_elevated, p_imminent)):
+        lvl = Level.IMMINENT if m >= ti else (Level.ELEVATED if e >= te else 0)
+        if held is not None and held[i] and r < Level.ELEVATED:
+            lvl = 0
+        final.append(max(int(r), int(lvl)))
+    return figures(gold, final)
 
 
 # -------------------------------------------------------------------- training
@@ -340,28 +430,58 @@ def fit_and_calibrate(
     max_false_alarm: float = 0.05,
     min_model_false_alarm: float = 0.02,
     dev_held: Sequence[bool] | None = None,
+    pool: dict | None = None,
     **params,
 ) -> Candidate:
+    """Train on ``train``; choose the thresholds on dev, or, with ``pool`` (keys
+    ``folds``, ``model_budget``, ``train_rules``, ``train_held``), on the out-of-fold
+    scores of the training rows together with dev, the model adding at most
+    ``model_budget`` of the ordinary rows as false alarms (see docs/safety-rules.md)."""
     model = train_linear(train, **params)
     scores = [model.score(ex.text, ex.context) for ex in dev]
-    cal = calibrate(
-        [int(ex.level) for ex in dev],
-        dev_rules,
-        [s.elevated for s in scores],
-        [s.imminent for s in scores],
-        max_false_alarm=max_false_alarm,
-        min_model_false_alarm=min_model_false_alarm,
-        held=dev_held,
-    )
+    dev_gold = [int(ex.level) for ex in dev]
+    dev_pe, dev_pi = [s.elevated for s in scores], [s.imminent for s in scores]
+    meta: dict = {"dev_rows": len(dev)}
+    if pool is None:
+        cal = calibrate(
+            dev_gold,
+            dev_rules,
+            dev_pe,
+            dev_pi,
+            max_false_alarm=max_false_alarm,
+            min_model_false_alarm=min_model_false_alarm,
+            held=dev_held,
+        )
+        meta.update({"max_false_alarm": max_false_alarm, "min_model_false_alarm": min_model_false_alarm})
+    else:
+        k, budget = pool["folds"], pool["model_budget"]
+        oof_pe, oof_pi = out_of_fold_scores(train, k, **params)
+        gold = [int(ex.level) for ex in train] + dev_gold
+        rules = list(pool["train_rules"]) + list(dev_rules)
+        pe, pi = oof_pe + dev_pe, oof_pi + dev_pi
+        held = list(pool["train_held"]) + list(dev_held or [False] * len(dev))
+        pooled = calibrate(gold, rules, pe, pi, held=held, model_budget=budget)
+        # the figures reported for the chosen thresholds are dev's (the pool's are in meta)
+        cal = Calibration(
+            pooled.elevated,
+            pooled.imminent,
+            _figures_at(dev_gold, dev_rules, dev_pe, dev_pi, dev_held, pooled.elevated, pooled.imminent),
+            pooled.objective,
+        )
+        groups = [fold_of(ex.text, k) for ex in list(train) + list(dev)]
+        check = fold_check(gold, rules, pe, pi, groups, held=held, model_budget=budget)
+        meta.update(
+            {
+                "calibration": f"out-of-fold ({k} folds) over the training rows, with dev",
+                "pool_rows": len(gold),
+                "model_budget": budget,
+                "pool_figures": pooled.figures.__dict__,
+                "fold_check": check.__dict__,
+            }
+        )
     model.thresholds = {"elevated": cal.elevated, "imminent": cal.imminent}
-    model.meta.update(
-        {
-            "dev_rows": len(dev),
-            "max_false_alarm": max_false_alarm,
-            "min_model_false_alarm": min_model_false_alarm,
-            "dev_figures": cal.figures.__dict__,
-        }
-    )
+    meta["dev_figures"] = cal.figures.__dict__
+    model.meta.update(meta)
     name = (
         f"linear C={params.get('C', 4.0)} ctx={params.get('context_turns', 1)} chars={params.get('char_range', (3, 5))}"
     )
@@ -377,6 +497,7 @@ def select_linear(
     max_false_alarm: float = 0.05,
     min_model_false_alarm: float = 0.02,
     dev_held: Sequence[bool] | None = None,
+    pool: dict | None = None,
     log: Callable[[str], None] = lambda s: None,
 ) -> tuple[Candidate, list[Candidate]]:
     """Train each setting in ``grid``, calibrate on dev, return the best and all of them."""
@@ -392,6 +513,7 @@ def select_linear(
             max_false_alarm=max_false_alarm,
             min_model_false_alarm=min_model_false_alarm,
             dev_held=dev_held,
+            pool=pool,
             **params,
         )
         results.append(cand)
