@@ -148,6 +148,24 @@ def _normalised(text: str, language: str) -> tuple[str, list[int] | None]:
     return normalise(text, get_rules(language))
 
 
+def _select(ix, nxt: str, squeezed: str, whole_rx) -> list[tuple[int, object]]:
+    """Of the rules indexed under a word, those that may start there: the next word's
+    first letter fits, and some phrase's anchor word is in the (squeezed) message. A rule
+    tried whole (see ``RuleSet.whole_regex``) gives its whole regex."""
+    out = []
+    for i, chars, rx, anchors in ix:
+        if chars is not None and nxt not in chars:
+            continue
+        if anchors is not None:
+            for a in anchors:
+                if a in squeezed:
+                    break
+            else:
+                continue
+        out.append((i, whole_rx.get(i, rx)))
+    return out
+
+
 def _analyse_uncached(text: str, language: str) -> Analysis:
     rules = get_rules(language)
     pii_spans, pii_kinds = mask_for_language(text, language)[1:]
@@ -159,19 +177,38 @@ def _analyse_uncached(text: str, language: str) -> Analysis:
     # the rules that can start at each candidate position, by the word there
     positions: dict[int, list[tuple[int, object]]] = {}
     index, lengths, always = rules.first_words, rules.first_word_lengths, rules.always_try
+    # A rule with a phrase that starts with a digit is tried whole (as one that starts with
+    # a raw pattern is everywhere): at a digit, or where another of its phrases may start.
+    whole_rx = rules.whole_regex
+    digit_rules = rules.digit_try
+    squeezed = squeeze(norm)  # a bucket whose phrases all need a word absent from it is skipped
+    # per message: (word, letter after it) -> the rules and phrases to try there; words
+    # such as "i" or "my" recur, and the anchors' answer does not change within a message
+    chosen: dict[tuple[str, str], list[tuple[int, object]]] = {}
+    word_keys = rules.extra.setdefault("_word_keys", {})
     for m in rules.rule_starts.finditer(norm, first.start()):
         pos = m.start()
         w = _WORD_AT.match(norm, pos)
-        found: dict[int, list] = {i: [rules.rules[i].regex] for i in always}
+        found: dict[int, list] = {i: [whole_rx[i]] for i in always} if always else {}
+        if digit_rules and norm[pos].isdigit():
+            for i in digit_rules:
+                found[i] = [whole_rx[i]]
         if w:
-            word = squeeze(w.group(0))
+            raw = w.group(0)
+            hit = word_keys.get(raw)
+            if hit is None:
+                # the word squeezed, and its prefixes that some rule starts with (longest first)
+                word = squeeze(raw)
+                hit = (
+                    word,
+                    tuple((n, word[:n], index[word[:n]]) for n in lengths if n <= len(word) and index.get(word[:n])),
+                )
+                if len(word_keys) > 8192:
+                    word_keys.clear()
+                word_keys[raw] = hit
+            word, keys = hit
             after = None  # first letter of the next word, found when needed
-            for n in lengths:
-                if n > len(word):
-                    continue
-                ix = index.get(word[:n])
-                if not ix:
-                    continue
+            for n, key, ix in keys:
                 if n < len(word):
                     nxt = word[n]  # a joined spelling: "killmyself"
                 else:
@@ -179,12 +216,18 @@ def _analyse_uncached(text: str, language: str) -> Analysis:
                         a = _NEXT_WORD.match(norm, w.end())
                         after = a.group(1) if a else ""
                     nxt = after
-                for i, chars, rx in ix:
-                    if chars is None or nxt in chars:
+                sel = chosen.get((key, nxt))
+                if sel is None:
+                    sel = chosen[(key, nxt)] = _select(ix, nxt, squeezed, whole_rx)
+                for i, rx in sel:
+                    if i in whole_rx:
+                        if i not in found:
+                            found[i] = [rx]
+                    else:
                         found.setdefault(i, []).append(rx)
         for i, rxs in found.items():
             positions.setdefault(i, []).append((pos, rxs))
-    allow = [m.span() for m in rules.allow.finditer(norm)] if rules.allow and positions else []
+    allow = None  # the idioms' spans, found when a rule first matches
     cues = _Cues(rules, norm)
     hits: list[Hit] = []
     ideation_person: str | None = None
@@ -203,6 +246,8 @@ def _analyse_uncached(text: str, language: str) -> Analysis:
                 continue
             s, e = m.span()
             last_end = e
+            if allow is None:
+                allow = [a.span() for a in rules.allow.finditer(norm)] if rules.allow else []
             if any(a <= s and e <= b for a, b in allow):
                 continue
             hit = _judge(rule, s, e, norm, rules, cues)

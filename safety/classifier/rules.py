@@ -395,9 +395,17 @@ class RuleSet:
     unmask: dict[int, tuple[str, ...]] = field(default_factory=dict)
     # which rules can start with a word: the word with repeated letters squeezed -> rule
     # indexes; rules that start with a pattern are always tried
-    first_words: dict[str, tuple[tuple[int, frozenset[str] | None, LazyPattern], ...]] = field(default_factory=dict)
+    # first word -> (rule index, letters the next word may start with, its phrases there, their anchors)
+    first_words: dict[str, tuple[tuple[int, frozenset[str] | None, LazyPattern, tuple[str, ...] | None], ...]] = field(
+        default_factory=dict
+    )
     first_word_lengths: tuple[int, ...] = ()
     always_try: tuple[int, ...] = ()
+    # rules with a phrase that starts with a digit (``\d~ days clean``): their whole regex is
+    # tried where a digit starts, and where one of their other phrases may start
+    digit_try: tuple[int, ...] = ()
+    # rule index -> its whole regex, for the rules of always_try and digit_try
+    whole_regex: dict[int, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -694,7 +702,7 @@ def _parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
     raw_patterns: list[str] = []
     for r in raw_rules:
         raw_patterns.extend(r.get("patterns") or [])
-    first_words, always_try = _first_word_index(raw_rules, vocab, vocab_raw)
+    first_words, always_try, digit_try = _first_word_index(raw_rules, vocab, vocab_raw)
     # the standalone cues can raise a message with no rule match: their phrases start positions too
     any_src = (
         compile_prefixes(
@@ -734,6 +742,8 @@ def _parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
         first_words=first_words,
         first_word_lengths=tuple(sorted({len(w) for w in first_words}, reverse=True)),
         always_try=always_try,
+        digit_try=digit_try,
+        whole_regex={i: rules[i].regex for i in sorted(set(always_try) | set(digit_try))},
         spelling=dict(spelling_raw),
         spelling_regex=re.compile(
             LEFT + "(?:" + "|".join(sorted(map(re.escape, spelling_raw), key=len, reverse=True)) + ")" + RIGHT
@@ -798,6 +808,28 @@ def _first_chars(tok: str, vocab_lists: dict[str, list[str]], depth: int = 0) ->
     return frozenset(word[0]) if word and word[0].isalnum() else None
 
 
+def _anchor(phrase: str) -> str | None:
+    """The longest plain word the phrase needs after its first word, squeezed as the
+    compiler matches it (``kill`` matches ``kiiill``), or None when it needs none.
+
+    A match of the phrase contains a stretch of text whose squeezed form is the anchor,
+    so a message whose squeezed text lacks the anchor cannot match it: the engine skips
+    the phrase's bucket without running its regex. Groups, lists, gaps, stems' endings,
+    starred words and raw fragments are never anchors (a group may be empty, a list's
+    words vary)."""
+    best = None
+    for tok in _tokens(_fold(phrase.strip().lower()))[1:]:
+        if tok[:1] in ("{", "<", "*") or "\\" in tok or "[" in tok or "*" in tok:
+            continue
+        word = tok.rstrip("~").replace("'", "")
+        if not word or not _VALID_WORD.match(word):
+            continue
+        word = squeeze(word)
+        if best is None or len(word) > len(best):
+            best = word
+    return best
+
+
 def _first_word_index(raw_rules: list[dict], vocab: dict[str, str], vocab_lists: dict[str, list[str]]):
     """word -> ((rule index, letters the next word may start with or None, the rule's
     phrases that start with that word), ...), and the rules to try everywhere.
@@ -807,6 +839,7 @@ def _first_word_index(raw_rules: list[dict], vocab: dict[str, str], vocab_lists:
     index: dict[str, dict[int, set[str] | None]] = {}
     buckets: dict[tuple[str, int], list[str]] = {}
     always: set[int] = set()
+    digit: set[int] = set()
     for i, r in enumerate(raw_rules):
         if r.get("patterns"):
             always.add(i)
@@ -816,6 +849,9 @@ def _first_word_index(raw_rules: list[dict], vocab: dict[str, str], vocab_lists:
                 first = (toks[0] if toks else "").replace("'", "")
                 # a stem ("suicid~") or a starred word ("b*tch") is found by its literal start
                 head = re.match(r"[a-z0-9]+", first.rstrip("~"))
+                if first.startswith("\\d") and not first.startswith("\\d?") and not first.startswith("\\d*"):
+                    digit.add(i)  # "\d~ days clean ...": can only start at a digit
+                    continue
                 if "\\" in first or "[" in first or head is None:
                     always.add(i)  # a raw fragment
                     continue
@@ -835,11 +871,23 @@ def _first_word_index(raw_rules: list[dict], vocab: dict[str, str], vocab_lists:
         phrases = tuple(dict.fromkeys(buckets[(key, i)]))
         return LazyPattern(lambda: LEFT + _factor([_compile_seq(q, vocab) for q in phrases]) + RIGHT)
 
+    def anchors(key: str, i: int) -> tuple[str, ...] | None:
+        found = set()
+        for q in buckets[(key, i)]:
+            a = _anchor(q)
+            if a is None:
+                return None  # a phrase with no required literal word: always try the bucket
+            found.add(a)
+        return tuple(sorted(found, key=len, reverse=True))
+
     frozen = {
-        w: tuple((i, None if chars is None else frozenset(chars), bucket(w, i)) for i, chars in sorted(ix.items()))
+        w: tuple(
+            (i, None if chars is None else frozenset(chars), bucket(w, i), anchors(w, i))
+            for i, chars in sorted(ix.items())
+        )
         for w, ix in index.items()
     }
-    return frozen, tuple(sorted(always))
+    return frozen, tuple(sorted(always)), tuple(sorted(digit - always))
 
 
 def load_rule_file(path: str | Path) -> RuleSet:
