@@ -808,26 +808,50 @@ def _first_chars(tok: str, vocab_lists: dict[str, list[str]], depth: int = 0) ->
     return frozenset(word[0]) if word and word[0].isalnum() else None
 
 
-def _anchor(phrase: str) -> str | None:
-    """The longest plain word the phrase needs after its first word, squeezed as the
-    compiler matches it (``kill`` matches ``kiiill``), or None when it needs none.
+def _required(tokens: list[str], vocab_lists: dict[str, list[str]], depth: int = 0) -> frozenset[str] | None:
+    """Words (squeezed, as the compiler matches them: ``kill`` matches ``kiiill``) one of
+    which every match of the token sequence contains, or None when none can be named.
 
-    A match of the phrase contains a stretch of text whose squeezed form is the anchor,
-    so a message whose squeezed text lacks the anchor cannot match it: the engine skips
-    the phrase's bucket without running its regex. Groups, lists, gaps, stems' endings,
-    starred words and raw fragments are never anchors (a group may be empty, a list's
-    words vary)."""
-    best = None
-    for tok in _tokens(_fold(phrase.strip().lower()))[1:]:
-        if tok[:1] in ("{", "<", "*") or "\\" in tok or "[" in tok or "*" in tok:
+    A plain word is its own set; a group with no empty alternative, or a word list, gives
+    the union of its alternatives' sets, when each has one. Gaps, stems' endings, starred
+    words and raw fragments give nothing. The smallest set wins, a longer word on ties."""
+    best: frozenset[str] | None = None
+    if depth > 4:
+        return None
+    for tok in tokens:
+        cand: frozenset[str] | None = None
+        if tok.startswith("{") and tok.endswith("}"):
+            alts = _alternatives(tok[1:-1])
+            cand = _union([_tokens(a) for a in alts], vocab_lists, depth)
+        elif tok.startswith("<") and tok.endswith(">"):
+            items = vocab_lists.get(tok[1:-1])
+            cand = _union([_tokens(_fold(a.strip().lower())) for a in items], vocab_lists, depth) if items else None
+        elif tok != "*" and "\\" not in tok and "[" not in tok and "*" not in tok and "{" not in tok:
+            word = tok.rstrip("~").replace("'", "")
+            if word and _VALID_WORD.match(word):
+                cand = frozenset([squeeze(word)])
+        if cand is None:
             continue
-        word = tok.rstrip("~").replace("'", "")
-        if not word or not _VALID_WORD.match(word):
-            continue
-        word = squeeze(word)
-        if best is None or len(word) > len(best):
-            best = word
+        if best is None or (len(cand), -max(map(len, cand))) < (len(best), -max(map(len, best))):
+            best = cand
     return best
+
+
+def _union(alternatives: list[list[str]], vocab_lists: dict[str, list[str]], depth: int) -> frozenset[str] | None:
+    out: set[str] = set()
+    for toks in alternatives:
+        sub = _required(toks, vocab_lists, depth + 1) if toks else None
+        if not sub:  # an empty alternative, or one with nothing required
+            return None
+        out |= sub
+    return frozenset(out) if len(out) <= 24 else None
+
+
+def _anchors(phrase: str, vocab_lists: dict[str, list[str]]) -> frozenset[str] | None:
+    """What a phrase needs after its first word (see ``_required``): a message whose
+    squeezed text contains none of these words cannot match it, so the engine skips the
+    phrase's bucket without running its regex."""
+    return _required(_tokens(_fold(phrase.strip().lower()))[1:], vocab_lists)
 
 
 def _first_word_index(raw_rules: list[dict], vocab: dict[str, str], vocab_lists: dict[str, list[str]]):
@@ -872,12 +896,12 @@ def _first_word_index(raw_rules: list[dict], vocab: dict[str, str], vocab_lists:
         return LazyPattern(lambda: LEFT + _factor([_compile_seq(q, vocab) for q in phrases]) + RIGHT)
 
     def anchors(key: str, i: int) -> tuple[str, ...] | None:
-        found = set()
+        found: set[str] = set()
         for q in buckets[(key, i)]:
-            a = _anchor(q)
+            a = _anchors(q, vocab_lists)
             if a is None:
-                return None  # a phrase with no required literal word: always try the bucket
-            found.add(a)
+                return None  # a phrase with no required word: always try the bucket
+            found |= a
         return tuple(sorted(found, key=len, reverse=True))
 
     frozen = {
