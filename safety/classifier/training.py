@@ -17,12 +17,16 @@ The recipe:
    multinomial one, names the category (self_harm, harm_to_others, abuse) of
    the risk rows, used when the model raises a message the rules left
    without a risk category.
-3. Calibration on the development set: the rules are run on every dev message,
-   the model scores it, and the pair of thresholds is chosen that catches the
-   most risk (elevated+ recall, plus imminent recall as imminent and as
-   elevated+) while the false alarms the model adds (none/distress rows it
-   raises to elevated+ that the rules did not) stay within what the rules
-   leave of the 5 % target, and never above 2 % when the rules leave less.
+3. Calibration on a pool of text the model did not see: the training rows
+   scored out of fold (k models, each fitted without one fold) together with
+   the dev split. The rules are run on every pooled message, and the pair of
+   thresholds is chosen that catches the most risk (elevated+ recall, plus
+   imminent recall as imminent and as elevated+) while the false alarms the
+   model adds (none/distress rows it raises to elevated+ that the rules did
+   not) stay within a budget. The budget is the largest in ``BUDGETS`` for which
+   the rules' own false alarms on dev plus the worst fold's added false alarms,
+   with thresholds chosen without that fold, stay within the 5 % target
+   (``fold_check``). ``calibrate`` on dev alone (the earlier method) remains.
 4. Model selection: a few regularisation strengths and context settings are
    each trained and calibrated; the best on dev by the same objective wins.
 """
@@ -197,6 +201,11 @@ def calibrate(
 # ------------------------------------------------- out-of-fold calibration pool
 
 
+# model budgets tried when none is given: false alarms the model may add, as a share of
+# the pool's ordinary rows
+BUDGETS = (0.01, 0.015, 0.02, 0.025, 0.03, 0.035)
+
+
 def fold_of(text: str, k: int) -> int:
     """A row's cross-validation fold: a function of its text alone (letters and digits),
     so a message and its re-punctuated copy share a fold, as the corpus split does."""
@@ -253,7 +262,8 @@ def fold_check(
         model = np.where(hb[mask] & ~rules_up, 0, model)
         up = np.maximum(r[mask], model) >= Level.ELEVATED
         ordinary, risk = g[mask] <= Level.DISTRESS, g[mask] >= Level.ELEVATED
-        return float((up & ~rules_up)[ordinary].mean()), float(up[risk].mean())
+        added = float((up & ~rules_up)[ordinary].mean()) if ordinary.any() else 0.0
+        return added, float(up[risk].mean()) if risk.any() else 1.0
 
     cal, out = [], []
     for f in sorted(set(grp.tolist())):
@@ -454,12 +464,24 @@ def fit_and_calibrate(
         )
         meta.update({"max_false_alarm": max_false_alarm, "min_model_false_alarm": min_model_false_alarm})
     else:
-        k, budget = pool["folds"], pool["model_budget"]
+        k = pool["folds"]
         oof_pe, oof_pi = out_of_fold_scores(train, k, **params)
         gold = [int(ex.level) for ex in train] + dev_gold
         rules = list(pool["train_rules"]) + list(dev_rules)
         pe, pi = oof_pe + dev_pe, oof_pi + dev_pi
         held = list(pool["train_held"]) + list(dev_held or [False] * len(dev))
+        groups = [fold_of(ex.text, k) for ex in list(train) + list(dev)]
+        budget, checks = pool.get("model_budget"), {}
+        if budget is None:
+            # the largest budget whose worst held-out fold, added to the rules' own false
+            # alarms on dev, stays within the target (see docs/safety-rules.md)
+            rules_fa = figures(dev_gold, dev_rules).false_alarm
+            budget = BUDGETS[0]
+            for b in BUDGETS:
+                fc = fold_check(gold, rules, pe, pi, groups, held=held, model_budget=b)
+                checks[b] = fc
+                if rules_fa + fc.worst_added_fa_held_out <= max_false_alarm + 1e-12:
+                    budget = b
         pooled = calibrate(gold, rules, pe, pi, held=held, model_budget=budget)
         # the figures reported for the chosen thresholds are dev's (the pool's are in meta)
         cal = Calibration(
@@ -468,8 +490,7 @@ def fit_and_calibrate(
             _figures_at(dev_gold, dev_rules, dev_pe, dev_pi, dev_held, pooled.elevated, pooled.imminent),
             pooled.objective,
         )
-        groups = [fold_of(ex.text, k) for ex in list(train) + list(dev)]
-        check = fold_check(gold, rules, pe, pi, groups, held=held, model_budget=budget)
+        check = checks.get(budget) or fold_check(gold, rules, pe, pi, groups, held=held, model_budget=budget)
         meta.update(
             {
                 "calibration": f"out-of-fold ({k} folds) over the training rows, with dev",
@@ -477,6 +498,7 @@ def fit_and_calibrate(
                 "model_budget": budget,
                 "pool_figures": pooled.figures.__dict__,
                 "fold_check": check.__dict__,
+                "budgets_tried": {str(b): c.__dict__ for b, c in checks.items()},
             }
         )
     model.thresholds = {"elevated": cal.elevated, "imminent": cal.imminent}

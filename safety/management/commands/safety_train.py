@@ -76,6 +76,23 @@ class Command(BaseCommand):
             metavar="F",
             help="false alarms the model may add on dev even when the rules leave less (default 0.02)",
         )
+        parser.add_argument(
+            "--calibration",
+            choices=("pooled", "dev"),
+            default="pooled",
+            help=(
+                "pooled (default): thresholds chosen on the training rows scored out of fold together with dev; "
+                "dev: on dev alone, the model adding what the rules leave of --max-false-alarm"
+            ),
+        )
+        parser.add_argument("--folds", type=int, default=5, help="cross-validation folds of the pooled calibration")
+        parser.add_argument(
+            "--model-budget",
+            type=_fraction,
+            default=None,
+            metavar="F",
+            help="pooled: false alarms the model may add (default: the largest that the fold check allows)",
+        )
         parser.add_argument("--C", type=float, default=None, help="one regularisation strength instead of the grid")
         parser.add_argument(
             "--context-turns",
@@ -118,6 +135,18 @@ class Command(BaseCommand):
         rules_only = training.figures(gold, dev_rules)
         w(f"rules only on dev:   {rules_only.line()}\n")
 
+        pool = None
+        if opts["calibration"] == "pooled":
+            if opts["folds"] < 2:
+                raise CommandError("--folds must be at least 2")
+            pool = {
+                "folds": opts["folds"],
+                "model_budget": opts["model_budget"],
+                "train_rules": training.rule_levels(train),
+                "train_held": training.held_back(train),
+            }
+            w(f"calibration: out of fold ({opts['folds']} folds) over the training rows, with dev\n")
+
         grid = None
         if opts["C"] is not None or opts["context_turns"] is not None:
             cs = [opts["C"]] if opts["C"] is not None else [4.0, 16.0]
@@ -138,6 +167,7 @@ class Command(BaseCommand):
                 grid=grid,
                 max_false_alarm=opts["max_false_alarm"],
                 min_model_false_alarm=opts["min_model_false_alarm"],
+                pool=pool,
                 log=lambda s: w(s + "\n"),
             )
         except ValueError as exc:
@@ -153,6 +183,15 @@ class Command(BaseCommand):
             f"{size / 1024:.0f} KiB -> {out}\n"
         )
         w(f"rules + model on dev: {best.calibration.figures.line()}\n")
+        if pool is not None:
+            m = model.meta
+            fc = m["fold_check"]
+            w(
+                f"pool ({m['pool_rows']} rows, model budget {m['model_budget']:.3f}): "
+                f"{training.Figures(**m['pool_figures']).line()}\n"
+                f"fold check: added false alarms {fc['added_fa_calibrated']:.3f} where chosen, "
+                f"{fc['added_fa_held_out']:.3f} on the fold left out (worst {fc['worst_added_fa_held_out']:.3f})\n"
+            )
 
         if opts["compare"]:
             self._compare(
