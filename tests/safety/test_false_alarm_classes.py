@@ -83,3 +83,9 @@ def test_a_no_that_answers_a_question_is_not_a_denial():
 def test_a_goodnight_does_not_cancel_a_farewell_after_ideation():
     ctx = AssessmentContext(recent_texts=("i want to die",))
     assert rules_assess("bye. love you all", ctx).level == Level.IMMINENT
+
+
+def test_bytes_reach_the_model_as_text_too(caplog):
+    a = assess("i want to die".encode())
+    assert a.level >= Level.ELEVATED
+    assert "could not be used" not in a.reason
