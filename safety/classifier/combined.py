@@ -24,8 +24,8 @@ import re
 import time
 from pathlib import Path
 
-from .engine import assess as rules_assess
 from .engine import _as_text, gives_harmless_reason
+from .engine import assess as rules_assess
 from .model import DEFAULT_MODEL_PATH, ModelFileError, get_model
 from .types import Assessment, AssessmentContext, Category, Level
 

@@ -85,7 +85,7 @@ def test_a_goodnight_does_not_cancel_a_farewell_after_ideation():
     assert rules_assess("bye. love you all", ctx).level == Level.IMMINENT
 
 
-def test_bytes_reach_the_model_as_text_too(caplog):
-    a = assess("i want to die".encode())
+def test_bytes_reach_the_model_as_text_too():
+    a = assess(b"i want to die")
     assert a.level >= Level.ELEVATED
     assert "could not be used" not in a.reason
