@@ -1,11 +1,12 @@
-"""manage.py safety_train — train the risk model on the corpus and calibrate it on dev.
+"""manage.py safety_train — train the risk model on the corpus and calibrate its thresholds.
 
     .venv/bin/pip install -e '.[train]'          # scikit-learn, numpy (training only)
-    .venv/bin/python manage.py safety_train      # train.csv -> model, thresholds from dev.csv
+    .venv/bin/python manage.py safety_train      # train.csv -> model; thresholds from out-of-fold train + dev.csv
     .venv/bin/python manage.py safety_train --compare   # also the other candidates, with speed
 
 Trains on the train split, chooses the regularisation and context setting and
-the two thresholds on the dev split, writes the model file
+the two thresholds on the training rows scored out of fold together with the
+dev split (``--calibration dev``: on dev alone), writes the model file
 (``safety/classifier/models/risk_en.json`` by default) and prints the dev
 figures of the rules alone and of rules + model. The test split is refused:
 it is for one final measurement with ``safety_eval``, never for training,
@@ -47,7 +48,9 @@ def _fraction(value: str) -> float:
 
 
 class Command(BaseCommand):
-    help = "Train the safety risk model (train split) and calibrate its thresholds (dev split)."
+    help = (
+        "Train the safety risk model (train split) and calibrate its thresholds (out-of-fold train rows + dev split)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -157,7 +160,10 @@ class Command(BaseCommand):
                 g["min_df"] = opts["min_df"]
         else:
             grid = [{"C": c, "context_turns": t, "min_df": opts["min_df"]} for c in (4.0, 16.0) for t in (1,)]
-        w("candidates (linear, word + character n-grams), calibrated on dev:\n")
+        w(
+            "candidates (linear, word + character n-grams), "
+            f"{'calibrated on the pool; figures on dev' if pool is not None else 'calibrated on dev'}:\n"
+        )
         try:
             best, results = training.select_linear(
                 train,
