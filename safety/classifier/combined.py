@@ -24,8 +24,8 @@ import re
 import time
 from pathlib import Path
 
+from .engine import _as_text, gives_harmless_reason
 from .engine import assess as rules_assess
-from .engine import gives_harmless_reason
 from .model import DEFAULT_MODEL_PATH, ModelFileError, get_model
 from .types import Assessment, AssessmentContext, Category, Level
 
@@ -47,6 +47,7 @@ def assess(
 ) -> Assessment:
     """Screen ``text`` with the rules, then let the model raise the level. See the module docstring."""
     context = context or _DEFAULT_CONTEXT
+    text = _as_text(text)  # bytes or None read as the rules read them, for the model too
     ruled = rules_assess(text, context)
     try:
         model = get_model(model_path)

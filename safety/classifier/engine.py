@@ -74,6 +74,22 @@ def _cue_before(cue: Cue, norm: str, start: int) -> re.Match[str] | None:
     return cue.regex.search(window) if window else None
 
 
+_SENTENCE_END = re.compile(r"[.!?;]")
+
+
+def _after_window(norm: str, end: int, words: int) -> str:
+    """Up to ``words`` words after ``end`` in the same sentence (commas do not end it:
+    "goodbye everyone, moving to australia", "i used to cut, 2 years clean now")."""
+    stop = _SENTENCE_END.search(norm, end, end + 12 * words)
+    toks = _WORD.findall(norm, end, stop.start() if stop else end + 12 * words)[:words]
+    return " " + " ".join(toks) + " " if toks else ""
+
+
+def _cue_after(cue: Cue, norm: str, end: int) -> re.Match[str] | None:
+    window = _after_window(norm, end, cue.window)
+    return cue.regex.search(window) if window else None
+
+
 def _person(rules: RuleSet, norm: str, start: int) -> str:
     """Whose risk is it: the nearest subject before the phrase decides."""
     best, best_pos = "first", -1
@@ -104,7 +120,15 @@ class _Cues:
 
     def match(self, name: str) -> re.Match[str] | None:
         if name not in self._found:
-            self._found[name] = self.rules.cues[name].regex.search(self.norm) if name in self.rules.cues else None
+            cue = self.rules.cues.get(name)
+            if cue is None:
+                found = None
+            elif cue.all_of:  # compound: every part present; the first part's match stands for it
+                parts = [self.match(n) for n in cue.all_of]
+                found = parts[0] if all(parts) else None
+            else:
+                found = cue.regex.search(self.norm)
+            self._found[name] = found
         return self._found[name]
 
     def has(self, name: str) -> bool:
@@ -124,6 +148,24 @@ def _normalised(text: str, language: str) -> tuple[str, list[int] | None]:
     return normalise(text, get_rules(language))
 
 
+def _select(ix, nxt: str, squeezed: str, whole_rx) -> list[tuple[int, object]]:
+    """Of the rules indexed under a word, those that may start there: the next word's
+    first letter fits, and some phrase's anchor word is in the (squeezed) message. A rule
+    tried whole (see ``RuleSet.whole_regex``) gives its whole regex."""
+    out = []
+    for i, chars, rx, anchors in ix:
+        if chars is not None and nxt not in chars:
+            continue
+        if anchors is not None:
+            for a in anchors:
+                if a in squeezed:
+                    break
+            else:
+                continue
+        out.append((i, whole_rx.get(i, rx)))
+    return out
+
+
 def _analyse_uncached(text: str, language: str) -> Analysis:
     rules = get_rules(language)
     pii_spans, pii_kinds = mask_for_language(text, language)[1:]
@@ -135,19 +177,38 @@ def _analyse_uncached(text: str, language: str) -> Analysis:
     # the rules that can start at each candidate position, by the word there
     positions: dict[int, list[tuple[int, object]]] = {}
     index, lengths, always = rules.first_words, rules.first_word_lengths, rules.always_try
+    # A rule with a phrase that starts with a digit is tried whole (as one that starts with
+    # a raw pattern is everywhere): at a digit, or where another of its phrases may start.
+    whole_rx = rules.whole_regex
+    digit_rules = rules.digit_try
+    squeezed = squeeze(norm)  # a bucket whose phrases all need a word absent from it is skipped
+    # per message: (word, letter after it) -> the rules and phrases to try there; words
+    # such as "i" or "my" recur, and the anchors' answer does not change within a message
+    chosen: dict[tuple[str, str], list[tuple[int, object]]] = {}
+    word_keys = rules.extra.setdefault("_word_keys", {})
     for m in rules.rule_starts.finditer(norm, first.start()):
         pos = m.start()
         w = _WORD_AT.match(norm, pos)
-        found: dict[int, list] = {i: [rules.rules[i].regex] for i in always}
+        found: dict[int, list] = {i: [whole_rx[i]] for i in always} if always else {}
+        if digit_rules and norm[pos].isdigit():
+            for i in digit_rules:
+                found[i] = [whole_rx[i]]
         if w:
-            word = squeeze(w.group(0))
+            raw = w.group(0)
+            hit = word_keys.get(raw)
+            if hit is None:
+                # the word squeezed, and its prefixes that some rule starts with (longest first)
+                word = squeeze(raw)
+                hit = (
+                    word,
+                    tuple((n, word[:n], index[word[:n]]) for n in lengths if n <= len(word) and index.get(word[:n])),
+                )
+                if len(word_keys) > 8192:
+                    word_keys.clear()
+                word_keys[raw] = hit
+            word, keys = hit
             after = None  # first letter of the next word, found when needed
-            for n in lengths:
-                if n > len(word):
-                    continue
-                ix = index.get(word[:n])
-                if not ix:
-                    continue
+            for n, key, ix in keys:
                 if n < len(word):
                     nxt = word[n]  # a joined spelling: "killmyself"
                 else:
@@ -155,12 +216,18 @@ def _analyse_uncached(text: str, language: str) -> Analysis:
                         a = _NEXT_WORD.match(norm, w.end())
                         after = a.group(1) if a else ""
                     nxt = after
-                for i, chars, rx in ix:
-                    if chars is None or nxt in chars:
+                sel = chosen.get((key, nxt))
+                if sel is None:
+                    sel = chosen[(key, nxt)] = _select(ix, nxt, squeezed, whole_rx)
+                for i, rx in sel:
+                    if i in whole_rx:
+                        if i not in found:
+                            found[i] = [rx]
+                    else:
                         found.setdefault(i, []).append(rx)
         for i, rxs in found.items():
             positions.setdefault(i, []).append((pos, rxs))
-    allow = [m.span() for m in rules.allow.finditer(norm)] if rules.allow and positions else []
+    allow = None  # the idioms' spans, found when a rule first matches
     cues = _Cues(rules, norm)
     hits: list[Hit] = []
     ideation_person: str | None = None
@@ -179,6 +246,8 @@ def _analyse_uncached(text: str, language: str) -> Analysis:
                 continue
             s, e = m.span()
             last_end = e
+            if allow is None:
+                allow = [a.span() for a in rules.allow.finditer(norm)] if rules.allow else []
             if any(a <= s and e <= b for a, b in allow):
                 continue
             hit = _judge(rule, s, e, norm, rules, cues)
@@ -193,6 +262,8 @@ def _analyse_uncached(text: str, language: str) -> Analysis:
     # combinations of cues with no risk phrase at all ("tonight's the night. i'm done.")
     if not any(h.category is Category.SELF_HARM and h.level >= Level.IMMINENT for h in hits):
         combo = _escalates(rules.escalation["standalone"], cues, set())
+        if combo and _escalates(rules.escalation.get("standalone_unless", ()), cues, set()):
+            combo = None  # an ordinary reason beside them: "bye guys, off to bed, love you all"
         if combo:
             names = sorted(combo)
             m = cues.match(names[0])
@@ -226,21 +297,23 @@ def _context_cue(text: str, language: str) -> tuple[str, int, int] | None:
     return None
 
 
-def _cue_at(name: str, norm: str, s: int, rules: RuleSet, cues: _Cues) -> bool:
-    """Whether cue ``name`` holds for a match at ``s`` (before it, or anywhere, by its scope)."""
+def _cue_at(name: str, norm: str, s: int, e: int, rules: RuleSet, cues: _Cues) -> bool:
+    """Whether cue ``name`` holds for a match at ``s:e`` (before it, after it, or anywhere, by its scope)."""
     cue = rules.cues[name]
     if cue.scope == "before":
         return _cue_before(cue, norm, s) is not None
+    if cue.scope == "after":
+        return _cue_after(cue, norm, e) is not None
     return cues.has(name)
 
 
 def _judge(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _Cues):
     """Effective (level, person, note) of one match, or None to ignore it."""
-    if rule.unless and any(_cue_at(n, norm, s, rules, cues) for n in rule.unless):
+    if rule.unless and any(_cue_at(n, norm, s, e, rules, cues) for n in rule.unless):
         return None  # a harmless context: a game, a lecture, a joke
-    if rule.requires and not all(_cue_at(n, norm, s, rules, cues) for n in rule.requires):
+    if rule.requires and not all(_cue_at(n, norm, s, e, rules, cues) for n in rule.requires):
         return None
-    if rule.requires_any and not any(_cue_at(n, norm, s, rules, cues) for n in rule.requires_any):
+    if rule.requires_any and not any(_cue_at(n, norm, s, e, rules, cues) for n in rule.requires_any):
         return None
     cat = rule.category
     if cat in _RISK:
@@ -253,6 +326,9 @@ def _judge(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _Cues):
             return None  # someone asking about risk ("are you having thoughts of suicide?")
         if cues.has("past") and not cues.has("current"):
             return (Level.DISTRESS, person, "in the past")
+        resolved = rules.cues.get("resolved")
+        if resolved is not None and _cue_after(resolved, norm, e):
+            return (Level.DISTRESS, person, "in the past (resolved)")
         notes = ["third person"] if person == "third" else []
         level = rule.level
         if level == Level.ELEVATED:
@@ -355,7 +431,10 @@ def _has_cue(text: str, language: str, name: str) -> bool:
     cue = rules.cues.get(name)
     if cue is None or not text:
         return False
-    return cue.regex.search(_normalised(text, language)[0]) is not None
+    norm = _normalised(text, language)[0]
+    if cue.all_of:
+        return _Cues(rules, norm).has(name)
+    return cue.regex.search(norm) is not None
 
 
 def _answers_risk_question(text: str, recent: tuple[str, ...], langs: tuple[str, ...]) -> str | None:
@@ -396,10 +475,12 @@ def _as_text(text: object) -> str:
 
 
 # Cues of the English rules that name a harmless reason for risk vocabulary: a dose
-# for a headache, a bridge on the way home, a joke. Kept narrow on purpose (not the
+# for a headache, a bridge on the way home, a joke (or laughter with a trivial cause), a
+# risk taken back ("... but i don't anymore", "years clean"), an explicit denial ("no
+# urges to", "just venting"). Kept narrow on purpose (not the
 # broader benign_topic or med_benign, where "my shift" or "every night" also occur
 # in real disclosures): what they cancel, nothing else catches.
-_HARMLESS_REASONS = ("hyperbole", "harmless_context")
+_HARMLESS_REASONS = ("hyperbole", "joke", "harmless_context", "resolved", "denial")
 
 
 def gives_harmless_reason(text: str) -> bool:

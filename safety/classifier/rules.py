@@ -287,9 +287,11 @@ def compile_prefixes(phrases: list[str], vocab: dict[str, str], vocab_lists: dic
 @dataclass(frozen=True)
 class Cue:
     name: str
-    scope: str  # "before" | "message"
+    scope: str  # "before" | "after" | "message"
     window: int
-    regex: re.Pattern[str] | LazyPattern
+    regex: re.Pattern[str] | LazyPattern | None
+    # a compound cue: present when every named cue is (message scope, no phrases of its own)
+    all_of: tuple[str, ...] = ()
 
 
 def lazy_patterns(ruleset) -> list[LazyPattern]:
@@ -393,9 +395,17 @@ class RuleSet:
     unmask: dict[int, tuple[str, ...]] = field(default_factory=dict)
     # which rules can start with a word: the word with repeated letters squeezed -> rule
     # indexes; rules that start with a pattern are always tried
-    first_words: dict[str, tuple[tuple[int, frozenset[str] | None, LazyPattern], ...]] = field(default_factory=dict)
+    # first word -> (rule index, letters the next word may start with, its phrases there, their anchors)
+    first_words: dict[str, tuple[tuple[int, frozenset[str] | None, LazyPattern, tuple[str, ...] | None], ...]] = field(
+        default_factory=dict
+    )
     first_word_lengths: tuple[int, ...] = ()
     always_try: tuple[int, ...] = ()
+    # rules with a phrase that starts with a digit (``\d~ days clean``): their whole regex is
+    # tried where a digit starts, and where one of their other phrases may start
+    digit_try: tuple[int, ...] = ()
+    # rule index -> its whole regex, for the rules of always_try and digit_try
+    whole_regex: dict[int, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -416,7 +426,7 @@ _RULE_KEYS = {
     "requires_any",
     "unless",
 }
-_CUE_KEYS = {"scope", "window", "phrases", "patterns"}
+_CUE_KEYS = {"scope", "window", "phrases", "patterns", "all"}
 _REQUIRED_CUES = {
     "negation",
     "past",
@@ -436,6 +446,7 @@ _ESCALATION_KEYS = {
     "harm_to_others",
     "standalone",
     "context",
+    "standalone_unless",
 }
 DEFAULT_ROLE_WEIGHTS = {"listener": 1.0, "member": 0.5, "seeker": 0.5}
 
@@ -559,6 +570,7 @@ def _parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
 
     # cues
     cues: dict[str, Cue] = {}
+    compound: dict[str, tuple[str, ...]] = {}
     for name, sec in data.get("cues", {}).items():
         where = f"cues.{name}"
         if not isinstance(sec, dict):
@@ -567,14 +579,25 @@ def _parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
         if bad:
             raise _fail(path, where, f"unknown key(s): {', '.join(sorted(bad))}")
         scope = sec.get("scope", "message")
-        if scope not in ("before", "message"):
-            raise _fail(path, where, f"scope must be 'before' or 'message', not {scope!r}")
+        if scope not in ("before", "after", "message"):
+            raise _fail(path, where, f"scope must be 'before', 'after' or 'message', not {scope!r}")
+        if "all" in sec:
+            parts = tuple(_str_list(path, where + ".all", sec["all"]))
+            if not parts or scope != "message" or sec.get("phrases") or sec.get("patterns"):
+                raise _fail(path, where, "a compound cue ('all') names other cues and has message scope only")
+            compound[name] = parts
+            cues[name] = Cue(name, scope, 0, None, parts)
+            continue
         cues[name] = Cue(
             name,
             scope,
             int(sec.get("window", 5)),
             _phrases_regex(path, where, sec.get("phrases"), sec.get("patterns"), vocab, vocab_raw, lazy=True),
         )
+    for name, parts in compound.items():
+        for n in parts:
+            if n not in cues or cues[n].all_of or cues[n].scope != "message":
+                raise _fail(path, f"cues.{name}.all", f"{n!r} is not a message-scope cue with phrases")
     missing = _REQUIRED_CUES - set(cues)
     if missing:
         raise _fail(path, "cues", f"missing cue list(s): {', '.join(sorted(missing))}")
@@ -679,7 +702,7 @@ def _parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
     raw_patterns: list[str] = []
     for r in raw_rules:
         raw_patterns.extend(r.get("patterns") or [])
-    first_words, always_try = _first_word_index(raw_rules, vocab, vocab_raw)
+    first_words, always_try, digit_try = _first_word_index(raw_rules, vocab, vocab_raw)
     # the standalone cues can raise a message with no rule match: their phrases start positions too
     any_src = (
         compile_prefixes(
@@ -719,6 +742,8 @@ def _parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
         first_words=first_words,
         first_word_lengths=tuple(sorted({len(w) for w in first_words}, reverse=True)),
         always_try=always_try,
+        digit_try=digit_try,
+        whole_regex={i: rules[i].regex for i in sorted(set(always_try) | set(digit_try))},
         spelling=dict(spelling_raw),
         spelling_regex=re.compile(
             LEFT + "(?:" + "|".join(sorted(map(re.escape, spelling_raw), key=len, reverse=True)) + ")" + RIGHT
@@ -783,6 +808,52 @@ def _first_chars(tok: str, vocab_lists: dict[str, list[str]], depth: int = 0) ->
     return frozenset(word[0]) if word and word[0].isalnum() else None
 
 
+def _required(tokens: list[str], vocab_lists: dict[str, list[str]], depth: int = 0) -> frozenset[str] | None:
+    """Words (squeezed, as the compiler matches them: ``kill`` matches ``kiiill``) one of
+    which every match of the token sequence contains, or None when none can be named.
+
+    A plain word is its own set; a group with no empty alternative, or a word list, gives
+    the union of its alternatives' sets, when each has one. Gaps, stems' endings, starred
+    words and raw fragments give nothing. The smallest set wins, a longer word on ties."""
+    best: frozenset[str] | None = None
+    if depth > 4:
+        return None
+    for tok in tokens:
+        cand: frozenset[str] | None = None
+        if tok.startswith("{") and tok.endswith("}"):
+            alts = _alternatives(tok[1:-1])
+            cand = _union([_tokens(a) for a in alts], vocab_lists, depth)
+        elif tok.startswith("<") and tok.endswith(">"):
+            items = vocab_lists.get(tok[1:-1])
+            cand = _union([_tokens(_fold(a.strip().lower())) for a in items], vocab_lists, depth) if items else None
+        elif tok != "*" and "\\" not in tok and "[" not in tok and "*" not in tok and "{" not in tok:
+            word = tok.rstrip("~").replace("'", "")
+            if word and _VALID_WORD.match(word):
+                cand = frozenset([squeeze(word)])
+        if cand is None:
+            continue
+        if best is None or (len(cand), -max(map(len, cand))) < (len(best), -max(map(len, best))):
+            best = cand
+    return best
+
+
+def _union(alternatives: list[list[str]], vocab_lists: dict[str, list[str]], depth: int) -> frozenset[str] | None:
+    out: set[str] = set()
+    for toks in alternatives:
+        sub = _required(toks, vocab_lists, depth + 1) if toks else None
+        if not sub:  # an empty alternative, or one with nothing required
+            return None
+        out |= sub
+    return frozenset(out) if len(out) <= 24 else None
+
+
+def _anchors(phrase: str, vocab_lists: dict[str, list[str]]) -> frozenset[str] | None:
+    """What a phrase needs after its first word (see ``_required``): a message whose
+    squeezed text contains none of these words cannot match it, so the engine skips the
+    phrase's bucket without running its regex."""
+    return _required(_tokens(_fold(phrase.strip().lower()))[1:], vocab_lists)
+
+
 def _first_word_index(raw_rules: list[dict], vocab: dict[str, str], vocab_lists: dict[str, list[str]]):
     """word -> ((rule index, letters the next word may start with or None, the rule's
     phrases that start with that word), ...), and the rules to try everywhere.
@@ -792,6 +863,7 @@ def _first_word_index(raw_rules: list[dict], vocab: dict[str, str], vocab_lists:
     index: dict[str, dict[int, set[str] | None]] = {}
     buckets: dict[tuple[str, int], list[str]] = {}
     always: set[int] = set()
+    digit: set[int] = set()
     for i, r in enumerate(raw_rules):
         if r.get("patterns"):
             always.add(i)
@@ -801,6 +873,9 @@ def _first_word_index(raw_rules: list[dict], vocab: dict[str, str], vocab_lists:
                 first = (toks[0] if toks else "").replace("'", "")
                 # a stem ("suicid~") or a starred word ("b*tch") is found by its literal start
                 head = re.match(r"[a-z0-9]+", first.rstrip("~"))
+                if first.startswith("\\d") and not first.startswith("\\d?") and not first.startswith("\\d*"):
+                    digit.add(i)  # "\d~ days clean ...": can only start at a digit
+                    continue
                 if "\\" in first or "[" in first or head is None:
                     always.add(i)  # a raw fragment
                     continue
@@ -820,11 +895,23 @@ def _first_word_index(raw_rules: list[dict], vocab: dict[str, str], vocab_lists:
         phrases = tuple(dict.fromkeys(buckets[(key, i)]))
         return LazyPattern(lambda: LEFT + _factor([_compile_seq(q, vocab) for q in phrases]) + RIGHT)
 
+    def anchors(key: str, i: int) -> tuple[str, ...] | None:
+        found: set[str] = set()
+        for q in buckets[(key, i)]:
+            a = _anchors(q, vocab_lists)
+            if a is None:
+                return None  # a phrase with no required word: always try the bucket
+            found |= a
+        return tuple(sorted(found, key=len, reverse=True))
+
     frozen = {
-        w: tuple((i, None if chars is None else frozenset(chars), bucket(w, i)) for i, chars in sorted(ix.items()))
+        w: tuple(
+            (i, None if chars is None else frozenset(chars), bucket(w, i), anchors(w, i))
+            for i, chars in sorted(ix.items())
+        )
         for w, ix in index.items()
     }
-    return frozen, tuple(sorted(always))
+    return frozen, tuple(sorted(always)), tuple(sorted(digit - always))
 
 
 def load_rule_file(path: str | Path) -> RuleSet:

@@ -17,18 +17,23 @@ The recipe:
    multinomial one, names the category (self_harm, harm_to_others, abuse) of
    the risk rows, used when the model raises a message the rules left
    without a risk category.
-3. Calibration on the development set: the rules are run on every dev message,
-   the model scores it, and the pair of thresholds is chosen that catches the
-   most risk (elevated+ recall, plus imminent recall as imminent and as
-   elevated+) while the false alarms the model adds (none/distress rows it
-   raises to elevated+ that the rules did not) stay within what the rules
-   leave of the 5 % target, and never above 2 % when the rules leave less.
+3. Calibration on a pool of text the model did not see: the training rows
+   scored out of fold (k models, each fitted without one fold) together with
+   the dev split. The rules are run on every pooled message, and the pair of
+   thresholds is chosen that catches the most risk (elevated+ recall, plus
+   imminent recall as imminent and as elevated+) while the false alarms the
+   model adds (none/distress rows it raises to elevated+ that the rules did
+   not) stay within a budget. The budget is the largest in ``BUDGETS`` for which
+   the rules' own false alarms on dev plus the worst fold's added false alarms,
+   with thresholds chosen without that fold, stay within the 5 % target
+   (``fold_check``). ``calibrate`` on dev alone (the earlier method) remains.
 4. Model selection: a few regularisation strengths and context settings are
    each trained and calibrated; the best on dev by the same objective wins.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import subprocess
 import sys
@@ -135,6 +140,7 @@ def calibrate(
     max_false_alarm: float = 0.05,
     min_model_false_alarm: float = 0.02,
     held: Sequence[bool] | None = None,
+    model_budget: float | None = None,
 ) -> Calibration:
     """Choose the thresholds (on the development set) for the combined verdict.
 
@@ -145,7 +151,8 @@ def calibrate(
     what the rules leave of ``max_false_alarm``, and never less than
     ``min_model_false_alarm``, so that rules which are already over budget do not
     silence the model, nor rules well under it let the model run loose. Ties go
-    to the higher thresholds. ``held`` marks rows the model may not raise above
+    to the higher thresholds. ``model_budget``, when given, is the share of
+    ordinary rows the model may add, whatever the rules leave. ``held`` marks rows the model may not raise above
     a rules verdict below elevated (see ``held_back``), as the combined backend does."""
     import numpy as np
 
@@ -158,7 +165,7 @@ def calibrate(
     elev = g == Level.ELEVATED
     risk = g >= Level.ELEVATED
     rules_fa = float((r[ordinary] >= Level.ELEVATED).mean()) if ordinary.any() else 0.0
-    budget = max(max_false_alarm - rules_fa, min_model_false_alarm)
+    budget = max(max_false_alarm - rules_fa, min_model_false_alarm) if model_budget is None else model_budget
     grid = np.round(np.arange(0.05, 0.991, 0.01), 2)
     best: Calibration | None = None
 
@@ -189,6 +196,99 @@ def calibrate(
         final = r
         best = Calibration(1.0, 1.0, figures(gold, final.tolist()), -1.0)
     return best
+
+
+# ------------------------------------------------- out-of-fold calibration pool
+
+
+# model budgets tried when none is given: false alarms the model may add, as a share of
+# the pool's ordinary rows
+BUDGETS = (0.01, 0.015, 0.02, 0.025, 0.03, 0.035)
+
+
+def fold_of(text: str, k: int) -> int:
+    """A row's cross-validation fold: a function of its text alone (letters and digits),
+    so a message and its re-punctuated copy share a fold, as the corpus split does."""
+    key = "".join(ch for ch in text.lower() if ch.isalnum())
+    return int(hashlib.sha256(key.encode("utf-8")).hexdigest(), 16) % k
+
+
+def out_of_fold_scores(train: Sequence[Example], k: int = 5, **params) -> tuple[list[float], list[float]]:
+    """P(elevated+) and P(imminent) of every training row from a model fitted on the
+    other ``k - 1`` folds: scores of text that model did not see, like dev's."""
+    folds = [fold_of(ex.text, k) for ex in train]
+    pe, pi = [0.0] * len(train), [0.0] * len(train)
+    for f in range(k):
+        model = train_linear([ex for ex, g in zip(train, folds) if g != f], **params)
+        for i, ex in enumerate(train):
+            if folds[i] == f:
+                sc = model.score(ex.text, ex.context)
+                pe[i], pi[i] = sc.elevated, sc.imminent
+    return pe, pi
+
+
+@dataclass(frozen=True)
+class FoldCheck:
+    """Calibrating on all folds but one and scoring the one left out, per fold: how much
+    the false alarms the model adds (and its recall) move from the rows the thresholds
+    were chosen on to rows they were not."""
+
+    added_fa_calibrated: float  # mean over folds, on the rows the thresholds were chosen on
+    added_fa_held_out: float  # mean over folds, on the fold left out
+    worst_added_fa_held_out: float
+    risk_recall_calibrated: float
+    risk_recall_held_out: float
+
+
+def fold_check(
+    gold: Sequence[int],
+    rules: Sequence[int],
+    p_elevated: Sequence[float],
+    p_imminent: Sequence[float],
+    groups: Sequence[int],
+    *,
+    held: Sequence[bool] | None = None,
+    model_budget: float,
+) -> FoldCheck:
+    import numpy as np
+
+    g, r = np.asarray(gold), np.asarray(rules)
+    pe, pi, grp = np.asarray(p_elevated), np.asarray(p_imminent), np.asarray(groups)
+    hb = np.asarray(held, dtype=bool) if held is not None else np.zeros(len(g), dtype=bool)
+
+    def added_and_recall(mask, te, ti):
+        model = np.maximum(np.where(pi[mask] >= ti, Level.IMMINENT, 0), np.where(pe[mask] >= te, Level.ELEVATED, 0))
+        rules_up = r[mask] >= Level.ELEVATED
+        model = np.where(hb[mask] & ~rules_up, 0, model)
+        up = np.maximum(r[mask], model) >= Level.ELEVATED
+        ordinary, risk = g[mask] <= Level.DISTRESS, g[mask] >= Level.ELEVATED
+        added = float((up & ~rules_up)[ordinary].mean()) if ordinary.any() else 0.0
+        return added, float(up[risk].mean()) if risk.any() else 1.0
+
+    cal, out = [], []
+    for f in sorted(set(grp.tolist())):
+        keep = grp != f
+        c = calibrate(g[keep], r[keep], pe[keep], pi[keep], held=hb[keep], model_budget=model_budget)
+        cal.append(added_and_recall(keep, c.elevated, c.imminent))
+        out.append(added_and_recall(~keep, c.elevated, c.imminent))
+    return FoldCheck(
+        float(np.mean([a for a, _ in cal])),
+        float(np.mean([a for a, _ in out])),
+        float(max(a for a, _ in out)),
+        float(np.mean([b for _, b in cal])),
+        float(np.mean([b for _, b in out])),
+    )
+
+
+def _figures_at(gold, rules, p_elevated, p_imminent, held, te: float, ti: float) -> Figures:
+    """The combined figures of rows at thresholds ``te``/``ti`` (as ``calibrate`` computes them)."""
+    final = []
+    for i, (r, e, m) in enumerate(zip(rules, p_elevated, p_imminent)):
+        lvl = Level.IMMINENT if m >= ti else (Level.ELEVATED if e >= te else 0)
+        if held is not None and held[i] and r < Level.ELEVATED:
+            lvl = 0
+        final.append(max(int(r), int(lvl)))
+    return figures(gold, final)
 
 
 # -------------------------------------------------------------------- training
@@ -340,28 +440,70 @@ def fit_and_calibrate(
     max_false_alarm: float = 0.05,
     min_model_false_alarm: float = 0.02,
     dev_held: Sequence[bool] | None = None,
+    pool: dict | None = None,
     **params,
 ) -> Candidate:
+    """Train on ``train``; choose the thresholds on dev, or, with ``pool`` (keys
+    ``folds``, ``model_budget``, ``train_rules``, ``train_held``), on the out-of-fold
+    scores of the training rows together with dev, the model adding at most
+    ``model_budget`` of the ordinary rows as false alarms (see docs/safety-rules.md)."""
     model = train_linear(train, **params)
     scores = [model.score(ex.text, ex.context) for ex in dev]
-    cal = calibrate(
-        [int(ex.level) for ex in dev],
-        dev_rules,
-        [s.elevated for s in scores],
-        [s.imminent for s in scores],
-        max_false_alarm=max_false_alarm,
-        min_model_false_alarm=min_model_false_alarm,
-        held=dev_held,
-    )
+    dev_gold = [int(ex.level) for ex in dev]
+    dev_pe, dev_pi = [s.elevated for s in scores], [s.imminent for s in scores]
+    meta: dict = {"dev_rows": len(dev)}
+    if pool is None:
+        cal = calibrate(
+            dev_gold,
+            dev_rules,
+            dev_pe,
+            dev_pi,
+            max_false_alarm=max_false_alarm,
+            min_model_false_alarm=min_model_false_alarm,
+            held=dev_held,
+        )
+        meta.update({"max_false_alarm": max_false_alarm, "min_model_false_alarm": min_model_false_alarm})
+    else:
+        k = pool["folds"]
+        oof_pe, oof_pi = out_of_fold_scores(train, k, **params)
+        gold = [int(ex.level) for ex in train] + dev_gold
+        rules = list(pool["train_rules"]) + list(dev_rules)
+        pe, pi = oof_pe + dev_pe, oof_pi + dev_pi
+        held = list(pool["train_held"]) + list(dev_held or [False] * len(dev))
+        groups = [fold_of(ex.text, k) for ex in list(train) + list(dev)]
+        budget, checks = pool.get("model_budget"), {}
+        if budget is None:
+            # the largest budget whose worst held-out fold, added to the rules' own false
+            # alarms on dev, stays within the target (see docs/safety-rules.md)
+            rules_fa = figures(dev_gold, dev_rules).false_alarm
+            budget = BUDGETS[0]
+            for b in BUDGETS:
+                fc = fold_check(gold, rules, pe, pi, groups, held=held, model_budget=b)
+                checks[b] = fc
+                if rules_fa + fc.worst_added_fa_held_out <= max_false_alarm + 1e-12:
+                    budget = b
+        pooled = calibrate(gold, rules, pe, pi, held=held, model_budget=budget)
+        # the figures reported for the chosen thresholds are dev's (the pool's are in meta)
+        cal = Calibration(
+            pooled.elevated,
+            pooled.imminent,
+            _figures_at(dev_gold, dev_rules, dev_pe, dev_pi, dev_held, pooled.elevated, pooled.imminent),
+            pooled.objective,
+        )
+        check = checks.get(budget) or fold_check(gold, rules, pe, pi, groups, held=held, model_budget=budget)
+        meta.update(
+            {
+                "calibration": f"out-of-fold ({k} folds) over the training rows, with dev",
+                "pool_rows": len(gold),
+                "model_budget": budget,
+                "pool_figures": pooled.figures.__dict__,
+                "fold_check": check.__dict__,
+                "budgets_tried": {str(b): c.__dict__ for b, c in checks.items()},
+            }
+        )
     model.thresholds = {"elevated": cal.elevated, "imminent": cal.imminent}
-    model.meta.update(
-        {
-            "dev_rows": len(dev),
-            "max_false_alarm": max_false_alarm,
-            "min_model_false_alarm": min_model_false_alarm,
-            "dev_figures": cal.figures.__dict__,
-        }
-    )
+    meta["dev_figures"] = cal.figures.__dict__
+    model.meta.update(meta)
     name = (
         f"linear C={params.get('C', 4.0)} ctx={params.get('context_turns', 1)} chars={params.get('char_range', (3, 5))}"
     )
@@ -377,6 +519,7 @@ def select_linear(
     max_false_alarm: float = 0.05,
     min_model_false_alarm: float = 0.02,
     dev_held: Sequence[bool] | None = None,
+    pool: dict | None = None,
     log: Callable[[str], None] = lambda s: None,
 ) -> tuple[Candidate, list[Candidate]]:
     """Train each setting in ``grid``, calibrate on dev, return the best and all of them."""
@@ -392,6 +535,7 @@ def select_linear(
             max_false_alarm=max_false_alarm,
             min_model_false_alarm=min_model_false_alarm,
             dev_held=dev_held,
+            pool=pool,
             **params,
         )
         results.append(cand)

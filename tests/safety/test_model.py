@@ -6,13 +6,14 @@ import csv
 import io
 import json
 import logging
+import random
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from safety.classifier import AssessmentContext, Level, assess, combined
+from safety.classifier import AssessmentContext, Level, assess, combined, training
 from safety.classifier import model as risk_model
 from safety.classifier.evaluation import read_examples
 from safety.classifier.model import DEFAULT_MODEL_PATH, ModelFileError, RiskModel, features, get_model
@@ -303,6 +304,23 @@ def test_safety_train_on_a_tiny_corpus_writes_a_loadable_model(tmp_path):
     assert m.meta["train_rows"] == len(TINY_ROWS)
     assert m.score("i want to die").elevated > m.score("good morning").elevated
     assert combined.assess("hi there", model_path=out_path).level is Level.NONE
+    # the default calibration pools out-of-fold training scores with dev and checks its budget by fold
+    assert "fold check" in text and m.meta["pool_rows"] == len(TINY_ROWS) + len(TINY_ROWS[::2])
+    assert m.meta["model_budget"] in training.BUDGETS
+
+
+def test_fold_check_measures_thresholds_on_rows_they_were_not_chosen_on():
+    rng = random.Random(5)
+    gold = [rng.choice((0, 0, 1, 2, 3)) for _ in range(600)]
+    p_e = [min(1.0, max(0.0, (0.7 if g >= 2 else 0.3) + rng.uniform(-0.35, 0.35))) for g in gold]
+    p_i = [min(1.0, max(0.0, (0.7 if g == 3 else 0.2) + rng.uniform(-0.35, 0.35))) for g in gold]
+    rules = [0] * len(gold)
+    groups = [i % 5 for i in range(len(gold))]
+    fc = training.fold_check(gold, rules, p_e, p_i, groups, model_budget=0.02)
+    assert fc.added_fa_calibrated <= 0.02 + 1e-9
+    assert 0.0 <= fc.added_fa_held_out <= fc.worst_added_fa_held_out <= 1.0
+    assert fc.risk_recall_held_out > 0.3
+    assert training.fold_of("I want to die!", 5) == training.fold_of("i want to die", 5)
 
 
 def test_safety_train_refuses_the_test_split(tmp_path):

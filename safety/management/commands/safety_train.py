@@ -1,11 +1,12 @@
-"""manage.py safety_train — train the risk model on the corpus and calibrate it on dev.
+"""manage.py safety_train — train the risk model on the corpus and calibrate its thresholds.
 
     .venv/bin/pip install -e '.[train]'          # scikit-learn, numpy (training only)
-    .venv/bin/python manage.py safety_train      # train.csv -> model, thresholds from dev.csv
+    .venv/bin/python manage.py safety_train      # train.csv -> model; thresholds from out-of-fold train + dev.csv
     .venv/bin/python manage.py safety_train --compare   # also the other candidates, with speed
 
 Trains on the train split, chooses the regularisation and context setting and
-the two thresholds on the dev split, writes the model file
+the two thresholds on the training rows scored out of fold together with the
+dev split (``--calibration dev``: on dev alone), writes the model file
 (``safety/classifier/models/risk_en.json`` by default) and prints the dev
 figures of the rules alone and of rules + model. The test split is refused:
 it is for one final measurement with ``safety_eval``, never for training,
@@ -47,7 +48,9 @@ def _fraction(value: str) -> float:
 
 
 class Command(BaseCommand):
-    help = "Train the safety risk model (train split) and calibrate its thresholds (dev split)."
+    help = (
+        "Train the safety risk model (train split) and calibrate its thresholds (out-of-fold train rows + dev split)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -75,6 +78,23 @@ class Command(BaseCommand):
             default=0.02,
             metavar="F",
             help="false alarms the model may add on dev even when the rules leave less (default 0.02)",
+        )
+        parser.add_argument(
+            "--calibration",
+            choices=("pooled", "dev"),
+            default="pooled",
+            help=(
+                "pooled (default): thresholds chosen on the training rows scored out of fold together with dev; "
+                "dev: on dev alone, the model adding what the rules leave of --max-false-alarm"
+            ),
+        )
+        parser.add_argument("--folds", type=int, default=5, help="cross-validation folds of the pooled calibration")
+        parser.add_argument(
+            "--model-budget",
+            type=_fraction,
+            default=None,
+            metavar="F",
+            help="pooled: false alarms the model may add (default: the largest that the fold check allows)",
         )
         parser.add_argument("--C", type=float, default=None, help="one regularisation strength instead of the grid")
         parser.add_argument(
@@ -118,6 +138,18 @@ class Command(BaseCommand):
         rules_only = training.figures(gold, dev_rules)
         w(f"rules only on dev:   {rules_only.line()}\n")
 
+        pool = None
+        if opts["calibration"] == "pooled":
+            if opts["folds"] < 2:
+                raise CommandError("--folds must be at least 2")
+            pool = {
+                "folds": opts["folds"],
+                "model_budget": opts["model_budget"],
+                "train_rules": training.rule_levels(train),
+                "train_held": training.held_back(train),
+            }
+            w(f"calibration: out of fold ({opts['folds']} folds) over the training rows, with dev\n")
+
         grid = None
         if opts["C"] is not None or opts["context_turns"] is not None:
             cs = [opts["C"]] if opts["C"] is not None else [4.0, 16.0]
@@ -128,7 +160,10 @@ class Command(BaseCommand):
                 g["min_df"] = opts["min_df"]
         else:
             grid = [{"C": c, "context_turns": t, "min_df": opts["min_df"]} for c in (4.0, 16.0) for t in (1,)]
-        w("candidates (linear, word + character n-grams), calibrated on dev:\n")
+        w(
+            "candidates (linear, word + character n-grams), "
+            f"{'calibrated on the pool; figures on dev' if pool is not None else 'calibrated on dev'}:\n"
+        )
         try:
             best, results = training.select_linear(
                 train,
@@ -138,6 +173,7 @@ class Command(BaseCommand):
                 grid=grid,
                 max_false_alarm=opts["max_false_alarm"],
                 min_model_false_alarm=opts["min_model_false_alarm"],
+                pool=pool,
                 log=lambda s: w(s + "\n"),
             )
         except ValueError as exc:
@@ -153,6 +189,15 @@ class Command(BaseCommand):
             f"{size / 1024:.0f} KiB -> {out}\n"
         )
         w(f"rules + model on dev: {best.calibration.figures.line()}\n")
+        if pool is not None:
+            m = model.meta
+            fc = m["fold_check"]
+            w(
+                f"pool ({m['pool_rows']} rows, model budget {m['model_budget']:.3f}): "
+                f"{training.Figures(**m['pool_figures']).line()}\n"
+                f"fold check: added false alarms {fc['added_fa_calibrated']:.3f} where chosen, "
+                f"{fc['added_fa_held_out']:.3f} on the fold left out (worst {fc['worst_added_fa_held_out']:.3f})\n"
+            )
 
         if opts["compare"]:
             self._compare(
