@@ -11,9 +11,12 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.utils import timezone
 
+from chat.dispatch import queue_refresh_soon
+from chat.services.requests import request_status
 from rooms import selectors, services
 from rooms.payloads import iso, room_payload
 from support import ratelimit
+from support.client_ip import client_ip_from_scope
 from support.errors import RateLimited
 from support.events import run_service
 from support.helplines import helplines_for
@@ -287,6 +290,40 @@ async def resources_send(consumer, frame):
     await _moderation_ack(consumer, frame, "resources_sent", **fields)
 
 
+async def one_to_one_offer(consumer, frame):
+    seq = _seq(frame)
+    offered = await run_service(
+        services.room_one_to_one_offer, moderator=consumer.user, room_id=consumer.room_id, seq=seq
+    )
+    await _moderation_ack(
+        consumer, frame, "one_to_one_offered", seq=seq, alias=offered.target_user.alias, invitation=offered.pk
+    )
+
+
+async def one_to_one_accept(consumer, frame):
+    invitation = require_id(frame, "invitation")
+    request = await run_service(
+        services.room_one_to_one_accept,
+        user=consumer.user,
+        room_id=consumer.room_id,
+        invitation=invitation,
+        address=client_ip_from_scope(consumer.scope),
+        origin=consumer.channel_name,
+    )
+    status = await database_sync_to_async(request_status)(request)
+    await consumer.reply(
+        frame,
+        {
+            "type": "room.one_to_one.accepted",
+            "room": consumer.room_id,
+            "invitation": invitation,
+            "conversation": request.conversation_id,
+            "request": status,
+        },
+    )
+    await queue_refresh_soon()
+
+
 HANDLERS = {
     "ping": ping,
     "room.acknowledge_guideline": acknowledge_guideline,
@@ -301,6 +338,8 @@ HANDLERS = {
     "room.member.remove": member_remove,
     "room.slow_mode": slow_mode,
     "room.resources.send": resources_send,
+    "room.one_to_one.offer": one_to_one_offer,
+    "room.one_to_one.accept": one_to_one_accept,
 }
 
 #: The fields each frame takes besides ``type`` and ``ref`` (``support.ws.check_fields``).
@@ -318,4 +357,6 @@ FIELDS = {
     "room.member.remove": frozenset({"alias"}),
     "room.slow_mode": frozenset({"seconds"}),
     "room.resources.send": frozenset({"alias"}),
+    "room.one_to_one.offer": frozenset({"seq"}),
+    "room.one_to_one.accept": frozenset({"invitation"}),
 }

@@ -202,6 +202,8 @@ class ModerationAction(models.TextChoices):
     SLOW_MODE = "slow_mode", "Slow mode changed"
     MODERATOR_GRANTED = "moderator_granted", "Moderation granted"
     RESOURCES_SENT = "resources_sent", "Crisis lines sent"
+    ONE_TO_ONE_OFFERED = "one_to_one_offered", "One-to-one chat offered"
+    ONE_TO_ONE_ACCEPTED = "one_to_one_accepted", "One-to-one chat accepted"
 
 
 class RoomModerationAction(models.Model):

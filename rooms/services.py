@@ -20,6 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from chat.services.messages import validate_client_id, validate_text
+from chat.services.requests import request_create
 from rooms import events
 from rooms.models import (
     ModerationAction,
@@ -53,6 +54,7 @@ from rooms.selectors import (
     room_get_for_member,
     room_get_for_user,
 )
+from safety.classifier import Level
 from safety.screening import Screening, screen_message, verdict_for
 from safety.selectors import sanction_active_mute
 from support import ratelimit
@@ -78,6 +80,17 @@ RESOURCES_FROM_MODERATOR = (
     "A moderator shared these crisis lines. If you're struggling, you can call or text one now, "
     "or talk one-to-one with a listener."
 )
+ONE_TO_ONE_INVITATION = (
+    "A moderator thought you might like to talk one-to-one with a listener, privately, about what you wrote. "
+    "Would you like that? If not, you can ignore this."
+)
+NOT_AT_RISK = "A one-to-one chat can be offered from a held or flagged message only."
+NOT_A_SEEKER_MEMBER = "A one-to-one chat can be offered only to a member of this room who can ask for a listener."
+INVITATION_GONE = "This invitation has expired or was already used. You can still ask for a listener on the Talk page."
+ONE_TO_ONE_OFFERS_TOO_FAST = "You've offered many one-to-one chats in a short while. Please wait a little."
+#: Per moderator per hour: invitations go to a member in crisis one at a time, never as a broadcast.
+ONE_TO_ONE_OFFERS_PER_HOUR = 20
+ONE_TO_ONE_INVITATION_SECONDS = 30 * 60
 NOT_A_MODERATOR = "Only this room's moderators can do this."
 CANNOT_MODERATE_MODERATOR = "Moderators can't be muted or removed by another moderator."
 CANNOT_REPORT_OWN = "You can't report your own message."
@@ -728,6 +741,105 @@ def room_resources_send(*, moderator, room_id: int, alias: str | None = None, no
         else:
             events.room_event(room.pk, frame)
     return frame
+
+
+def room_one_to_one_offer(*, moderator, room_id: int, seq: int, now=None) -> RoomModerationAction:
+    """A moderator offers the writer of a held or flagged message a one-to-one chat with a listener.
+
+    The writer must be a seeker who is a member of this room (not removed today, not a moderator);
+    the message must be held, flagged or screened elevated or worse. The offer is recorded as
+    ``one_to_one_offered`` (its id is the invitation; ``detail.urgent`` when the message was
+    imminent) and that member's sockets in this room alone get ``room.one_to_one.invited``.
+    At most ``ONE_TO_ONE_OFFERS_PER_HOUR`` per moderator. Locks the room row.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        room = _room_for_moderator(user=moderator, room_id=room_id)
+        message = RoomMessage.objects.select_related("sender").filter(room=room, seq=seq).first()
+        if message is None:
+            raise NotFoundOrForbidden()
+        at_risk = (
+            message.status == RoomMessageStatus.HELD
+            or message.flag_id is not None
+            or message.risk_level >= Level.ELEVATED
+        )
+        if message.kind != RoomMessageKind.TEXT or not at_risk:
+            raise DomainError("not_at_risk", NOT_AT_RISK, status=409)
+        writer = message.sender
+        membership = RoomMembership.objects.filter(room=room, user=writer).first() if writer is not None else None
+        if (
+            membership is None
+            or message.sender_is_moderator
+            or writer.role != Role.SEEKER
+            or not writer.is_active
+            or (membership.removed_until is not None and membership.removed_until > now)
+        ):
+            raise DomainError("not_a_member", NOT_A_SEEKER_MEMBER, status=409)
+        decision = ratelimit.hit(
+            "room-one-to-one", str(moderator.pk), limit=ONE_TO_ONE_OFFERS_PER_HOUR, window=3600, now=now.timestamp()
+        )
+        if not decision.allowed:
+            raise RateLimited(decision.retry_after, ONE_TO_ONE_OFFERS_TOO_FAST)
+        expires_at = now + timedelta(seconds=ONE_TO_ONE_INVITATION_SECONDS)
+        offered = RoomModerationAction.objects.create(
+            room=room,
+            actor=moderator,
+            action=ModerationAction.ONE_TO_ONE_OFFERED,
+            target_user=writer,
+            message=message,
+            detail={"seq": seq, "urgent": message.risk_level >= Level.IMMINENT, "expires_at": iso(expires_at)},
+            created_at=now,
+        )
+        events.member_event(
+            room.pk,
+            writer.pk,
+            {
+                "type": "room.one_to_one.invited",
+                "invitation": offered.pk,
+                "topic": room.topic.slug,
+                "message": ONE_TO_ONE_INVITATION,
+                "expires_at": iso(expires_at),
+            },
+        )
+    return offered
+
+
+def room_one_to_one_accept(*, user, room_id: int, invitation: int, address: str = "", now=None):
+    """The member accepts a moderator's invitation: the normal request flow, on the room's topic.
+
+    Uses ``chat.services.requests.request_create`` (its limits, its one-open-request rule), urgent
+    when the invitation says so; records ``one_to_one_accepted``. An invitation is used once and
+    lasts ``ONE_TO_ONE_INVITATION_SECONDS``; someone else's, or another room's, is ``not_found``.
+    Locks the member's membership row (so two accepts cannot both pass), then the line lock.
+    Returns the new ``ChatRequest``.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        room, _ = room_get_for_member(user=user, room_id=room_id, now=now)
+        RoomMembership.objects.select_for_update().filter(room=room, user=user).first()
+        offered = RoomModerationAction.objects.filter(
+            pk=invitation, room=room, action=ModerationAction.ONE_TO_ONE_OFFERED, target_user=user
+        ).first()
+        if offered is None:
+            raise NotFoundOrForbidden()
+        used = RoomModerationAction.objects.filter(
+            room=room, action=ModerationAction.ONE_TO_ONE_ACCEPTED, target_user=user, detail__invitation=offered.pk
+        ).exists()
+        if used or offered.created_at + timedelta(seconds=ONE_TO_ONE_INVITATION_SECONDS) <= now:
+            raise DomainError("invitation_gone", INVITATION_GONE, status=409)
+        request = request_create(
+            seeker=user, topic_slug=room.topic.slug, address=address, urgent=bool(offered.detail.get("urgent"))
+        )
+        _audit(
+            room=room,
+            actor=user,
+            action=ModerationAction.ONE_TO_ONE_ACCEPTED,
+            target_user=user,
+            message=offered.message,
+            now=now,
+            detail={"invitation": offered.pk, "request": request.pk},
+        )
+    return request
 
 
 def room_slow_mode_set(*, moderator, room_id: int, seconds: int, now=None) -> Room:

@@ -36,9 +36,13 @@ def request_create(
     listener_alias: str | None = None,
     note: str = "",
     address: str = "",
+    urgent: bool = False,
     now=None,
 ) -> ChatRequest:
     """Put a seeker in line: a waiting conversation plus its request.
+
+    ``urgent`` puts the request at the front whatever its note says (a room moderator's one-to-one
+    invitation after an imminent-risk message, ``rooms.services.room_one_to_one_accept``).
 
     Counted first, per seeker (``CHAT_REQUESTS_PER_SEEKER``) and per client
     address (``address``, ``CHAT_REQUESTS_PER_ADDRESS``), both per hour in the
@@ -100,7 +104,7 @@ def request_create(
                     requested_listener=listener,
                     note=note,
                     queued_at=now,
-                    priority=RequestPriority.URGENT if at_risk else _priority_for(seeker, now=now),
+                    priority=RequestPriority.URGENT if urgent or at_risk else _priority_for(seeker, now=now),
                     specific_until=now + timedelta(seconds=settings.MATCHING_SPECIFIC_LISTENER_WAIT_SECONDS)
                     if listener
                     else None,

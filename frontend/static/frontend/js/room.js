@@ -242,7 +242,13 @@ function addHeld(message) {
   release.addEventListener("click", () => moderate({ type: "room.message.release", seq: message.seq }, "Message released to the room."));
   const remove = el("button", { type: "button", class: "button", text: "Remove" });
   confirmButton(remove, "Yes, remove it", () => moderate({ type: "room.message.remove", seq: message.seq }, "Message removed."));
-  item.append(el("div", { class: "offer-actions" }, release, remove));
+  // A held message's writer may be in crisis: invite them to a one-to-one chat (their sockets in this room alone).
+  const offer =
+    message.status === "held" && message.sender_alias
+      ? el("button", { type: "button", class: "button", text: "Offer a one-to-one chat" })
+      : null;
+  if (offer) offer.addEventListener("click", () => moderate({ type: "room.one_to_one.offer", seq: message.seq }, `One-to-one chat offered to ${message.sender_alias}.`));
+  item.append(el("div", { class: "offer-actions" }, release, offer, remove));
   const existing = state.held.get(message.seq);
   if (existing) existing.replaceWith(item);
   else {
@@ -612,6 +618,41 @@ function showResources(frame, spoken = "Your message is waiting for a moderator.
   $("#safety-resources").scrollIntoView({ block: "nearest" });
 }
 
+// --- a moderator's invitation to a one-to-one chat ------------------------------------------------
+function showInvitation(frame) {
+  if (state.moderator || !Number.isInteger(frame.invitation)) return;
+  state.invitation = frame.invitation;
+  setText($("#invite-message"), frame.message || "A moderator offered you a one-to-one chat with a listener.");
+  setText($("#invite-error"), "");
+  $("#invite-accept").disabled = false;
+  $("#one-to-one-invite").hidden = false;
+  announce("A moderator offered you a one-to-one chat with a listener. You can accept or ignore it.", { urgent: true });
+  $("#one-to-one-invite").focus();
+}
+
+$("#invite-accept").addEventListener("click", async () => {
+  const button = $("#invite-accept");
+  button.disabled = true;
+  setText($("#invite-error"), "");
+  try {
+    await state.socket.request({ type: "room.one_to_one.accept", invitation: state.invitation });
+    location.assign("/talk/"); // the waiting chat is the Talk page's, as after asking there
+  } catch (failure) {
+    if (failure.code === "already_waiting") {
+      location.assign("/talk/"); // already in line: the Talk page shows that chat
+      return;
+    }
+    setText($("#invite-error"), failure.message || "That didn't work. You can still ask for a listener on the Talk page.");
+    button.disabled = false;
+  }
+});
+
+$("#invite-dismiss").addEventListener("click", () => {
+  $("#one-to-one-invite").hidden = true;
+  state.invitation = null;
+  $("#room-input").focus();
+});
+
 function gone(title, message, alternatives) {
   state.gone = true;
   if (state.socket) state.socket.stop();
@@ -686,6 +727,9 @@ function onFrame(frame) {
       break;
     case "room.resources":
       if (!state.moderator) showResources(frame, `${frame.message} The lines are shown on screen now.`);
+      break;
+    case "room.one_to_one.invited":
+      showInvitation(frame);
       break;
     case "error":
       if (frame.code === "room_full") gone("This room is full right now", frame.message, frame.alternatives);

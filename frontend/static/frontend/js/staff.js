@@ -587,6 +587,8 @@ async function recordAction(id) {
     }
     $("#action-note").value = "";
     await afterAction(id, item);
+    // A resolved case hides the form whose button had focus: keep focus in the pane, not on the body.
+    if ($("#action-form").hidden) $("#detail").focus();
     if (kind !== "resolve" && !kind.startsWith("warn-")) await load(id, "history");
   } catch (failure) {
     put($("#action-error"), failure.message);
