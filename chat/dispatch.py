@@ -52,6 +52,7 @@ from chat.matching import Want, plan_offers
 from chat.models import ChatRequest, DispatchLock, Offer, OfferStatus, RequestStatus
 from chat.payloads import offer_payload, request_payload
 from listeners.selectors import blocked_for_seeker, blocked_pairs, listener_candidates
+from support.events import follow_up_on_commit
 
 logger = logging.getLogger("hearth.matching")
 
@@ -94,8 +95,17 @@ def _dispatch_rounds(*, now, wait: bool) -> tuple[int, bool]:
 
 
 def requests_dispatch_after_commit() -> None:
-    """Inside a transaction that freed a seat: run a round once it has committed."""
-    transaction.on_commit(_dispatch_after_commit)
+    """Inside a transaction that frees or fills a seat or changes the line: once it has
+    committed, run a dispatch round and flag the line as changed.
+
+    Every service that frees or fills a seat calls this itself, so no transport
+    (socket frame, REST view, admin action, job) has to remember it. During a
+    socket frame the round is the process's shared one (``queue_refresh_soon``),
+    awaited once after the frame was answered however many services asked;
+    anywhere else it runs in the on-commit hook without waiting for the lock
+    (a dispatcher holding it runs one more round for us).
+    """
+    follow_up_on_commit(_dispatch_after_commit, on_socket=queue_refresh_soon)
 
 
 def _dispatch_after_commit() -> None:
@@ -103,6 +113,7 @@ def _dispatch_after_commit() -> None:
         requests_dispatch(wait=False)
     except Exception:  # the change is committed; the scheduler's round retries within a second
         logger.exception("dispatch after a freed seat failed")
+    _mark_line_changed()
 
 
 def _dispatch_once(*, now, wait: bool) -> int | None:
@@ -413,14 +424,6 @@ def line_changed_take() -> bool:
         return True
 
 
-def queue_refresh() -> int:
-    """After a change to the line or to listeners' seats: match what can be matched, and flag
-    the line as changed so places and queue sizes are refreshed. Returns the offers made."""
-    offers = requests_dispatch()
-    line_changed()
-    return offers
-
-
 def _socket_refresh_round() -> bool:
     """What ``queue_refresh_soon`` runs: rounds until no other dispatcher asks for one, the line
     flagged as changed. True when still more rounds are wanted."""
@@ -500,7 +503,8 @@ _in_flight: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _RoundInFlight]
 
 
 async def queue_refresh_soon() -> None:
-    """The socket path's ``queue_refresh``: after a change that can fill or free a seat.
+    """The socket path's dispatch round after a change that can fill or free a seat
+    (``requests_dispatch_after_commit`` awaits it after the frame is answered).
 
     Returns once a round that started after this call has committed and its
     offers were sent, so a burst of n requests costs a few rounds rather than

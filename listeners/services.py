@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from chat.dispatch import requests_dispatch_after_commit
 from chat.events import user_event
 from listeners.models import (
     DecisionAction,
@@ -418,8 +419,6 @@ def _teen_approval_withdrawn(listener_id: int, *, now) -> None:
 
 
 def _pool_changed_after_commit() -> None:
-    from chat.dispatch import requests_dispatch_after_commit
-
     transaction.on_commit(_pool_changed)
     requests_dispatch_after_commit()
 
@@ -489,6 +488,7 @@ def shift_start(*, listener, topic_slugs: list[str], capacity: int | None, now=N
             shift.topics.set(topics)
             user_event(listener.pk, {"type": "shift.started", "shift": shift_payload(shift)})
             transaction.on_commit(lambda: _shift_started(listener.pk))
+            requests_dispatch_after_commit()  # new seats: waiting seekers are offered at once
     except IntegrityError:
         raise DomainError("already_on_shift", ALREADY_ON_SHIFT, status=409) from None
     return shift
@@ -528,6 +528,7 @@ def shift_end(*, listener, reason: str = ShiftEndReason.ENDED_BY_LISTENER, now=N
         shift.save(update_fields=["ended_at", "end_reason"])
         user_event(listener.pk, {"type": "shift.ended", "shift": shift_payload(shift), "reason": reason})
         transaction.on_commit(_pool_changed)
+        requests_dispatch_after_commit()  # withdrawn offers go to someone else
         return shift
 
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from chat.dispatch import requests_dispatch_after_commit
 from chat.events import conversation_event, user_leave_conversation
 from chat.models import (
     ChatRequest,
@@ -69,6 +70,7 @@ def conversation_close(conversation: Conversation, *, reason: str, ended_by=None
     from listeners.wellbeing import after_conversation_closed
 
     after_conversation_closed(conversation, now=now)
+    requests_dispatch_after_commit()  # a listener's seat is free, or the line is shorter
 
 
 def conversation_requeue(conversation: Conversation, *, now, reason_text: str) -> ChatRequest:
@@ -100,9 +102,7 @@ def conversation_requeue(conversation: Conversation, *, now, reason_text: str) -
     conversation_event(
         conversation.pk, {"type": "conversation.requeued", "reason_text": reason_text, "request": request.pk}
     )
-    from chat.dispatch import line_changed
-
-    line_changed()
+    requests_dispatch_after_commit()  # the seeker is back in line, the listener's seat is free
     if departed:
         user_leave_conversation(
             departed,
@@ -135,6 +135,7 @@ def conversation_transfer(*, listener, conversation_id: int, to_alias: str | Non
                 raise DomainError("unknown_listener", "That listener isn't available.", field="to")
             target = profile.user
         seeker = conversation.seeker
+        requests_dispatch_after_commit()  # the hand-over request is offered at once
         return ChatRequest.objects.create(
             seeker=seeker,
             conversation=conversation,

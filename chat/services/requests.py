@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from chat import waiting
-from chat.dispatch import line_entry_lock
+from chat.dispatch import line_entry_lock, requests_dispatch_after_commit
 from chat.events import user_event, user_join_conversation
 from chat.models import ChatRequest, Conversation, ConversationStatus, RequestPriority, RequestStatus
 from chat.request_sql import active_topic
@@ -111,6 +111,7 @@ def request_create(
                 )
             )
             user_join_conversation(seeker.pk, conversation.pk)
+            requests_dispatch_after_commit()
             if screening is not None and screening.needs_flag:
                 _note_flagged(request, screening=screening, now=now)
     except IntegrityError:
@@ -228,6 +229,7 @@ def request_widen(*, seeker: User) -> ChatRequest:
         request.requested_listener = None
         request.specific_until = None
         request.save(update_fields=["requested_listener", "specific_until"])
+        requests_dispatch_after_commit()  # anyone on the topic may take it now
         user_event(seeker.pk, {"type": "request.updated", "request": request_status(request)})
         return request
 
