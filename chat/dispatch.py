@@ -48,7 +48,7 @@ from django.utils import timezone
 
 from chat import dispatch_sql
 from chat.events import user_event
-from chat.matching import Want, plan_offers
+from chat.matching import Want, line_places, plan_offers
 from chat.models import ChatRequest, DispatchLock, Offer, OfferStatus, RequestStatus
 from chat.payloads import offer_payload, request_payload
 from listeners.selectors import blocked_for_seeker, blocked_pairs, listener_candidates
@@ -328,7 +328,8 @@ def queue_positions_notify(*, now=None) -> None:
     """Send every waiting seeker their place in line and estimated wait; listeners their queue sizes.
 
     A fixed number of queries however long the line: positions are computed
-    in Python from one ordered read (same rule as ``selectors.queue_position``).
+    in Python from one ordered read (``chat.matching.line_places``, the rule
+    ``selectors.queue_position`` counts in SQL for one request).
     A request whose seeker is away is out of the line: not counted, not sent.
     When a seeker's "anyone on shift who could take me" turns from none to
     some (or back), they get ``request.updated`` rather than ``queue.position``.
@@ -347,19 +348,11 @@ def queue_positions_notify(*, now=None) -> None:
     wants = {want.request_id: want for want in wants_for(seekers, now=now)}
     last_sent = _eligible_last_sent([request.pk for request in seekers])
     eligible_now = {}
-    ahead_by_topic: dict[int | None, int] = {}
-    ahead_any = 0
-    for request in open_requests:
-        if request.topic_id is None:
-            # An any-topic request competes with everyone ahead of it.
-            position = sum(ahead_by_topic.values()) + ahead_any + 1
-            ahead_any += 1
-        else:
-            position = ahead_by_topic.get(request.topic_id, 0) + ahead_any + 1
-            ahead_by_topic[request.topic_id] = ahead_by_topic.get(request.topic_id, 0) + 1
-        if request.transfer_from_id:
-            continue
-        payload = status_payload(request, want=wants[request.pk], position=position, candidates=candidates, rates=rates)
+    places = line_places((request.pk, request.topic_id) for request in open_requests)
+    for request in seekers:
+        payload = status_payload(
+            request, want=wants[request.pk], position=places[request.pk], candidates=candidates, rates=rates
+        )
         someone = payload["eligible_on_shift"] > 0
         eligible_now[request.pk] = someone
         before = last_sent.get(request.pk)

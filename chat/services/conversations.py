@@ -15,8 +15,8 @@ from chat.models import (
     Conversation,
     ConversationStatus,
     EndReason,
-    RequestPriority,
     RequestStatus,
+    request_priority,
 )
 from chat.payloads import conversation_ended_payload
 from chat.selectors import conversation_get_for_participant
@@ -95,7 +95,7 @@ def conversation_requeue(conversation: Conversation, *, now, reason_text: str) -
         conversation=conversation,
         topic=conversation.topic,
         age_group=seeker.age_group or "adult",
-        priority=max(RequestPriority.RETURNING, RequestPriority.URGENT if conversation.escalated else 0),
+        priority=request_priority(urgent=conversation.escalated, returning=True),
         queued_at=conversation.created_at,
     )
     system_message(conversation, reason_text, now=now, for_role="seeker")  # "Your listener …": the seeker's line
@@ -141,7 +141,7 @@ def conversation_transfer(*, listener, conversation_id: int, to_alias: str | Non
             conversation=conversation,
             topic=conversation.topic,
             age_group=seeker.age_group or "adult",
-            priority=RequestPriority.URGENT if conversation.escalated else RequestPriority.RETURNING,
+            priority=request_priority(urgent=conversation.escalated, returning=True),
             queued_at=now,
             requested_listener=target,
             transfer_from=listener,

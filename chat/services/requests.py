@@ -11,7 +11,14 @@ from django.utils import timezone
 from chat import waiting
 from chat.dispatch import line_entry_lock, requests_dispatch_after_commit
 from chat.events import user_event, user_join_conversation
-from chat.models import ChatRequest, Conversation, ConversationStatus, RequestPriority, RequestStatus
+from chat.models import (
+    ChatRequest,
+    Conversation,
+    ConversationStatus,
+    RequestPriority,
+    RequestStatus,
+    request_priority,
+)
 from chat.request_sql import active_topic
 from listeners.models import ListenerProfile, ListenerStatus
 from safety.screening import screen_message
@@ -104,7 +111,7 @@ def request_create(
                     requested_listener=listener,
                     note=note,
                     queued_at=now,
-                    priority=RequestPriority.URGENT if urgent or at_risk else _priority_for(seeker, now=now),
+                    priority=request_priority(urgent=urgent or at_risk or _flagged_recently(seeker, now=now)),
                     specific_until=now + timedelta(seconds=settings.MATCHING_SPECIFIC_LISTENER_WAIT_SECONDS)
                     if listener
                     else None,
@@ -164,13 +171,11 @@ def _request_rate_check(*, seeker: User, address: str) -> None:
             raise RateLimited(decision.retry_after, REQUESTS_TOO_FAST)
 
 
-def _priority_for(seeker: User, *, now) -> int:
-    """A seeker with an unresolved safety flag (elevated or worse) from the last day goes to the front."""
+def _flagged_recently(seeker: User, *, now) -> bool:
+    """A seeker with an unresolved safety flag (elevated or worse) from the last day is urgent."""
     from safety.flag_sql import flagged_at_risk_since
 
-    if flagged_at_risk_since(subject_id=seeker.pk, since=now - timedelta(days=1)):
-        return RequestPriority.URGENT
-    return RequestPriority.NORMAL
+    return flagged_at_risk_since(subject_id=seeker.pk, since=now - timedelta(days=1))
 
 
 def request_create_with_status(
@@ -237,7 +242,7 @@ def request_widen(*, seeker: User) -> ChatRequest:
 def request_raise_urgent(*, seeker_id: int) -> None:
     """Safety raised this seeker: their waiting request goes to the front. Caller holds a transaction."""
     ChatRequest.objects.filter(seeker_id=seeker_id, status__in=[RequestStatus.WAITING, RequestStatus.OFFERED]).update(
-        priority=RequestPriority.URGENT
+        priority=request_priority(urgent=True)
     )
 
 
@@ -279,7 +284,7 @@ def requests_presence_sweep(*, now=None) -> int:
     from django.db.models import Exists, OuterRef
 
     from chat.dispatch import line_changed
-    from chat.models import EndReason, Offer, OfferStatus, RequestPriority
+    from chat.models import EndReason, Offer, OfferStatus
     from chat.services.conversations import conversation_close
     from chat.services.offers import offers_withdraw_for_request
     from support.models import Connection

@@ -1,0 +1,55 @@
+"""Rules with one home: request priority and place in line (and the SQL that must count the same)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from chat.matching import line_places
+from chat.models import ChatRequest, RequestPriority, RequestStatus, request_priority
+from chat.selectors import queue_position
+from chat.services.requests import request_create
+from tests.factories import SeekerFactory
+
+
+def test_request_priority_puts_urgent_before_returning_before_everyone_else():
+    assert request_priority(urgent=False) == RequestPriority.NORMAL
+    assert request_priority(urgent=False, returning=True) == RequestPriority.RETURNING
+    assert request_priority(urgent=True) == RequestPriority.URGENT
+    assert request_priority(urgent=True, returning=True) == RequestPriority.URGENT
+
+
+def test_line_places_count_those_ahead_on_the_same_topic_or_any_topic():
+    places = line_places([(1, 10), (2, 20), (3, None), (4, 10), (5, 20), (6, None)])
+    assert places == {1: 1, 2: 1, 3: 3, 4: 3, 5: 3, 6: 6}
+
+
+@pytest.mark.django_db
+def test_the_sql_place_in_line_agrees_with_line_places():
+    """``chat.queue_sql.requests_ahead`` (one request, on the hot path) against the one rule."""
+    now = timezone.now()
+    shape = [
+        ("anxiety", RequestPriority.NORMAL),
+        ("grief-and-loss", RequestPriority.NORMAL),
+        (None, RequestPriority.NORMAL),
+        ("anxiety", RequestPriority.URGENT),
+        ("grief-and-loss", RequestPriority.RETURNING),
+        ("anxiety", RequestPriority.NORMAL),
+        (None, RequestPriority.RETURNING),
+        ("anxiety", RequestPriority.NORMAL),
+    ]
+    requests = []
+    for minutes_ago, (topic, priority) in zip(range(len(shape), 0, -1), shape):
+        request = request_create(seeker=SeekerFactory(), topic_slug=topic, now=now - timedelta(minutes=minutes_ago))
+        ChatRequest.objects.filter(pk=request.pk).update(priority=priority)
+        requests.append(request)
+    away = requests.pop(2)  # a seeker away from the line is not counted by either
+    ChatRequest.objects.filter(pk=away.pk).update(away_since=now)
+    line = ChatRequest.objects.filter(
+        status__in=[RequestStatus.WAITING, RequestStatus.OFFERED], away_since__isnull=True
+    ).order_by("-priority", "queued_at", "pk")
+    expected = line_places((request.pk, request.topic_id) for request in line)
+    assert {request.pk: queue_position(request) for request in line} == expected
+    assert sorted(set(expected.values())) != [1]  # the line is not trivial
