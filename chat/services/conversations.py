@@ -45,8 +45,13 @@ def conversation_end(*, user, conversation_id: int, now=None) -> Conversation:
         return conversation
 
 
-def conversation_close(conversation: Conversation, *, reason: str, ended_by=None, now) -> None:
-    """End ``conversation`` (row locked by the caller): close its requests and offers, tell both sides why."""
+def conversation_requests_cancel(conversation: Conversation, *, now) -> None:
+    """Cancel the conversation's open requests (in line or offered), withdrawing their pending offers.
+
+    The one way a request is cancelled: the seeker leaving the line, a chat
+    ending, a requeue replacing the request, staff taking a chat over. Caller
+    holds the conversation row lock; takes the requests' locks, then their offers'.
+    """
     for request in ChatRequest.objects.select_for_update().filter(
         conversation=conversation, status__in=[RequestStatus.WAITING, RequestStatus.OFFERED]
     ):
@@ -54,6 +59,11 @@ def conversation_close(conversation: Conversation, *, reason: str, ended_by=None
         request.status = RequestStatus.CANCELLED
         request.closed_at = now
         request.save(update_fields=["status", "closed_at"])
+
+
+def conversation_close(conversation: Conversation, *, reason: str, ended_by=None, now) -> None:
+    """End ``conversation`` (row locked by the caller): close its requests and offers, tell both sides why."""
+    conversation_requests_cancel(conversation, now=now)
     reason_text = EndReason(reason).label
     system_message(conversation, reason_text, now=now)
     conversation.status = ConversationStatus.ENDED
@@ -82,13 +92,7 @@ def conversation_requeue(conversation: Conversation, *, now, reason_text: str) -
     conversation.status = ConversationStatus.WAITING
     conversation.listener = None
     conversation.save(update_fields=["status", "listener"])
-    for request in ChatRequest.objects.select_for_update().filter(
-        conversation=conversation, status__in=[RequestStatus.WAITING, RequestStatus.OFFERED]
-    ):
-        offers_withdraw_for_request(request, reason="cancelled", now=now)
-        request.status = RequestStatus.CANCELLED
-        request.closed_at = now
-        request.save(update_fields=["status", "closed_at"])
+    conversation_requests_cancel(conversation, now=now)
     seeker = conversation.seeker
     request = ChatRequest.objects.create(
         seeker=seeker,

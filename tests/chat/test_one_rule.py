@@ -1,4 +1,4 @@
-"""Rules with one home: request priority and place in line (and the SQL that must count the same)."""
+"""Rules with one home: request priority, place in line (and the SQL that must count the same), cancellation."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from chat.dispatch import requests_dispatch
 from chat.matching import line_places
-from chat.models import ChatRequest, RequestPriority, RequestStatus, request_priority
+from chat.models import ChatRequest, Offer, OfferStatus, RequestPriority, RequestStatus, request_priority
 from chat.selectors import queue_position
+from chat.services.conversations import conversation_requests_cancel
 from chat.services.requests import request_create
+from tests.chat.helpers import listener_on_shift, pending_offer_for
 from tests.factories import SeekerFactory
 
 
@@ -53,3 +56,17 @@ def test_the_sql_place_in_line_agrees_with_line_places():
     expected = line_places((request.pk, request.topic_id) for request in line)
     assert {request.pk: queue_position(request) for request in line} == expected
     assert sorted(set(expected.values())) != [1]  # the line is not trivial
+
+
+@pytest.mark.django_db
+def test_every_way_out_cancels_open_requests_and_withdraws_their_offers_alike():
+    """Leaving the line, ending the chat, a requeue and a staff take-over share one cancellation."""
+    listener = listener_on_shift()
+    request = request_create(seeker=SeekerFactory(), topic_slug="anxiety")
+    requests_dispatch()
+    offer = pending_offer_for(listener)
+    now = timezone.now()
+    conversation_requests_cancel(request.conversation, now=now)
+    request.refresh_from_db()
+    assert (request.status, request.closed_at) == (RequestStatus.CANCELLED, now)
+    assert Offer.objects.get(pk=offer.pk).status == OfferStatus.WITHDRAWN

@@ -130,3 +130,18 @@ def test_resuming_after_a_wellbeing_pause_offers_the_waiting_seeker(django_captu
     with django_capture_on_commit_callbacks(execute=True):
         wellbeing_continue(listener=listener)
     assert pending_offer_for(listener).request_id == request.pk
+
+
+@pytest.mark.django_db
+def test_staff_taking_a_chat_over_offers_the_listeners_freed_seat(django_capture_on_commit_callbacks, settings):
+    from safety.services import staff_conversation_handoff  # safety sits above chat
+    from tests.safety.helpers import flagged_pair, staff_member
+
+    settings.LISTENERS_ESCALATION_COOLDOWN_SECONDS = 0  # no debrief pause after the hard chat
+    seeker, listener, conversation, flag = flagged_pair()
+    ListenerProfile.objects.filter(user=listener).update(held_for_review=False)
+    Shift.objects.filter(listener=listener, ended_at__isnull=True).update(capacity=1)
+    waiting = request_create(seeker=SeekerFactory(), topic_slug="anxiety")
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_conversation_handoff(staff=staff_member(), conversation_id=conversation.pk)
+    assert pending_offer_for(listener).request_id == waiting.pk
