@@ -1,4 +1,4 @@
-"""Rules with one home: request priority, place in line (and the SQL that must count the same), cancellation."""
+"""Rules with one home: request priority, place in line, cancellation, mute in force (and the SQL that must agree)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,15 @@ from django.utils import timezone
 
 from chat.dispatch import requests_dispatch
 from chat.matching import line_places
+from chat.message_sql import conversation_for_sender
 from chat.models import ChatRequest, Offer, OfferStatus, RequestPriority, RequestStatus, request_priority
 from chat.selectors import queue_position
 from chat.services.conversations import conversation_requests_cancel
 from chat.services.requests import request_create
-from tests.chat.helpers import listener_on_shift, pending_offer_for
-from tests.factories import SeekerFactory
+from safety.models import Sanction, SanctionKind
+from safety.selectors import sanction_active_mute
+from tests.chat.helpers import listener_on_shift, matched_pair, pending_offer_for
+from tests.factories import SeekerFactory, StaffFactory
 
 
 def test_request_priority_puts_urgent_before_returning_before_everyone_else():
@@ -70,3 +73,41 @@ def test_every_way_out_cancels_open_requests_and_withdraws_their_offers_alike():
     request.refresh_from_db()
     assert (request.status, request.closed_at) == (RequestStatus.CANCELLED, now)
     assert Offer.objects.get(pk=offer.pk).status == OfferStatus.WITHDRAWN
+
+
+@pytest.mark.django_db
+def test_the_message_paths_mute_check_agrees_with_the_mute_in_force_rule():
+    """``chat.message_sql`` reads the mute in force in SQL on every message; the rule is
+    ``safety.selectors.sanction_active_mute``."""
+    seeker, listener, conversation = matched_pair()
+    staff = StaffFactory()
+    now = timezone.now()
+
+    def sanction(kind, *, minutes, lifted=False):
+        Sanction.objects.create(
+            subject=seeker,
+            kind=kind,
+            note="x",
+            created_by=staff,
+            created_at=now - timedelta(hours=1),
+            expires_at=now + timedelta(minutes=minutes),
+            lifted_at=now if lifted else None,
+        )
+
+    def both(at):
+        in_sql = conversation_for_sender(user_id=seeker.pk, conversation_id=conversation.pk, now=at).sender_muted_until
+        mute = sanction_active_mute(seeker.pk, now=at)
+        return in_sql, mute.expires_at if mute else None
+
+    assert both(now) == (None, None)
+    sanction(SanctionKind.MUTE, minutes=-1)  # expired
+    sanction(SanctionKind.MUTE, minutes=90, lifted=True)
+    sanction(SanctionKind.WARNING, minutes=120)
+    assert both(now) == (None, None)
+    sanction(SanctionKind.MUTE, minutes=30)
+    sanction(SanctionKind.MUTE, minutes=60)
+    for at in (now, now + timedelta(minutes=45), now + timedelta(minutes=60), now + timedelta(minutes=61)):
+        in_sql, in_orm = both(at)
+        assert in_sql == in_orm, at
+    assert both(now)[1] == now + timedelta(minutes=60)
+    assert both(now + timedelta(minutes=60)) == (None, None)
