@@ -352,12 +352,12 @@ def listener_decide(*, staff, listener_id: int, action: str, note: str = "", now
                 raise DomainError("not_approved", NOT_TEEN_APPROVED, status=409)
             profile.approved_for_teens = False
             fields.append("approved_for_teens")
-        if after is not None:
+        if after is not None and action != DecisionAction.SUSPEND:
             profile.status = after
             fields.append("status")
         profile.save(update_fields=fields)
         if action == DecisionAction.SUSPEND:
-            listener_remove_from_pool(profile.user, now=now)
+            listener_suspend(listener=profile.user, profile=profile, now=now)
         elif action == DecisionAction.REVOKE_TEENS:
             _teen_approval_withdrawn(listener_id, now=now)
         else:
@@ -378,6 +378,16 @@ def listener_decide(*, staff, listener_id: int, action: str, note: str = "", now
             {"type": "listener.status", "status": profile.status, "approved_for_teens": profile.approved_for_teens},
         )
         return decision
+
+
+def listener_suspend(*, listener, profile: ListenerProfile, now) -> None:
+    """The one way a listener is suspended, whoever decides it (the listener program's
+    ``listener_decide``, a safety sanction): the status becomes suspended and the listener
+    leaves the pool at once (``listener_remove_from_pool``). Inside the caller's transaction,
+    with ``profile`` (``listener``'s) locked."""
+    profile.status = ListenerStatus.SUSPENDED
+    profile.save(update_fields=["status"])
+    listener_remove_from_pool(listener, now=now)
 
 
 def listener_remove_from_pool(listener, *, now) -> None:
