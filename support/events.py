@@ -76,7 +76,9 @@ def frame_follow_ups():
 
 
 async def follow_ups_run(pending: dict[AsyncFollowUp, None]) -> None:
-    for follow_up in pending:
+    """Await each follow-up once. Call it after leaving ``frame_follow_ups``: tasks a follow-up
+    starts copy the current context and must not collect into a frame that has ended."""
+    for follow_up in list(pending):
         try:
             await follow_up()
         except Exception:  # the change is committed; the scheduler's next tick catches up

@@ -292,12 +292,14 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
             if handler is None:
                 raise FrameError("unknown_type", f"Unknown frame type {frame_type[:40]!r}.")
             check_fields(frame, self.frame_fields.get(frame_type))
-            with frame_follow_ups() as follow_ups:
-                try:
+            follow_ups = {}
+            try:
+                with frame_follow_ups() as follow_ups:
                     await handler(self, frame)
-                finally:
-                    # After the reply, and also when the handler failed after a service had committed.
-                    await follow_ups_run(follow_ups)
+            finally:
+                # After the reply (also when the handler failed after a service had committed), and
+                # outside the frame's collection: what the follow-ups start runs as anywhere else.
+                await follow_ups_run(follow_ups)
         except DomainError as exc:
             await self.send_error(exc.code, exc.message, ref=ref, **exc.extra)
         except PermissionDenied:

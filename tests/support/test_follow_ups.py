@@ -56,3 +56,24 @@ async def test_a_failing_follow_up_does_not_stop_the_others():
 
     await follow_ups_run({broken: None, fine: None})
     assert ran == ["fine"]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_what_a_follow_up_starts_after_the_frame_runs_as_outside_a_frame():
+    """A follow-up (the dispatch round) may itself commit changes that ask for a follow-up: those run
+    at once, not into the collection of a frame that has ended."""
+    from asgiref.sync import sync_to_async
+
+    ran = []
+
+    def nested_change():
+        with transaction.atomic():
+            follow_up_on_commit(lambda: ran.append("now"), on_socket=None)
+
+    async def round_soon():
+        await sync_to_async(nested_change)()
+
+    with frame_follow_ups() as pending:
+        await sync_to_async(lambda: follow_up_on_commit(lambda: None, on_socket=round_soon))()
+    await follow_ups_run(pending)
+    assert ran == ["now"]
