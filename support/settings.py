@@ -174,6 +174,9 @@ if REDIS_URL:
                     "prefix": REDIS_PREFIX,
                     # Per-channel queue length; past it channels-redis drops messages (clients resume by seq).
                     "capacity": env_int("CHANNEL_LAYER_CAPACITY", 1000, minimum=1),
+                    # /healthz's pings share one list per process: a ping whose answer timed out stays
+                    # there until the key expires, and must not make the next check "full" and fail.
+                    "channel_capacity": {"health.*": 100},
                     "expiry": 60,
                 },
             }

@@ -136,6 +136,25 @@ print(json.dumps({{"status": c.status, "text": m.text if m else None}}))
         listener_context.close()
 
 
+def test_declining_an_offer_by_keyboard_keeps_focus_in_the_list_of_requests(browser, server):
+    listener_context, listener = new_page(browser, server, width=1280, height=800)
+    seeker_context, seeker = new_page(browser, server, width=375, height=740)
+    try:
+        listener_signs_in_and_starts_shift(listener)
+        seeker_asks_for_a_listener(seeker, note="can't sleep")
+        offer = listener.locator(".offer").first
+        expect(offer).to_be_visible()
+        tab_to(listener, ".offer .offer-actions button:nth-child(2)")  # Decline
+        listener.keyboard.press("Enter")
+        expect(listener.locator(".offer")).to_have_count(0)
+        # The focused button went with the offer: focus stays with the requests, not the page's top.
+        expect(listener.locator("#offers-title")).to_be_focused()
+        listener.errors.assert_clean()
+    finally:
+        seeker_context.close()
+        listener_context.close()
+
+
 def test_staff_claims_and_acts_on_the_newest_alert_with_the_keyboard_alone(browser, server):
     staff_context, staff = new_page(browser, server, width=1280, height=900)
     listener_context, listener = new_page(browser, server)

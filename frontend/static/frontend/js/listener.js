@@ -177,13 +177,14 @@ function addOffer(offer) {
   // Decline: offered to someone else, and back to you after a short cool-down if nobody can.
   // "Not me for this one": never offered to you again.
   const answer = async (forGood) => {
+    const hadFocus = item.contains(document.activeElement); // disabling the button below blurs it
     accept.disabled = decline.disabled = never.disabled = true;
     try {
       await state.socket.request({ type: "offer.decline", offer: offer.id, never: forGood });
     } catch (failure) {
       /* gone already */
     }
-    removeOffer(offer.id);
+    removeOffer(offer.id, { hadFocus });
   };
   decline.addEventListener("click", () => answer(false));
   never.addEventListener("click", () => answer(true));
@@ -193,13 +194,17 @@ function addOffer(offer) {
   announce(`New request: someone wants to talk about ${topic}. Accept or decline within ${offer.expires_in_seconds} seconds.`, { urgent: true });
 }
 
-function removeOffer(id) {
+function removeOffer(id, { hadFocus = false } = {}) {
   const offer = state.offers.get(id);
   if (!offer) return;
   clearInterval(offer.timer);
+  // Declining, "not me", expiry or withdrawal removes the focused button: a keyboard user would
+  // otherwise be dropped at the top of the page. Go to the next offer, else the list's heading.
+  hadFocus = hadFocus || offer.item.contains(document.activeElement);
   offer.item.remove();
   state.offers.delete(id);
   updateOfferCue();
+  if (hadFocus) ($("#offers button") || $("#offers-title")).focus();
 }
 
 function clearOffers() {
