@@ -48,10 +48,11 @@ from django.utils import timezone
 
 from chat import dispatch_sql
 from chat.events import user_event
-from chat.matching import Want, plan_offers
+from chat.matching import Want, line_places, plan_offers
 from chat.models import ChatRequest, DispatchLock, Offer, OfferStatus, RequestStatus
 from chat.payloads import offer_payload, request_payload
 from listeners.selectors import blocked_for_seeker, blocked_pairs, listener_candidates
+from support.events import follow_up_on_commit
 
 logger = logging.getLogger("hearth.matching")
 
@@ -94,8 +95,17 @@ def _dispatch_rounds(*, now, wait: bool) -> tuple[int, bool]:
 
 
 def requests_dispatch_after_commit() -> None:
-    """Inside a transaction that freed a seat: run a round once it has committed."""
-    transaction.on_commit(_dispatch_after_commit)
+    """Inside a transaction that frees or fills a seat or changes the line: once it has
+    committed, run a dispatch round and flag the line as changed.
+
+    Every service that frees or fills a seat calls this itself, so no transport
+    (socket frame, REST view, admin action, job) has to remember it. During a
+    socket frame the round is the process's shared one (``queue_refresh_soon``),
+    awaited once after the frame was answered however many services asked;
+    anywhere else it runs in the on-commit hook without waiting for the lock
+    (a dispatcher holding it runs one more round for us).
+    """
+    follow_up_on_commit(_dispatch_after_commit, on_socket=queue_refresh_soon)
 
 
 def _dispatch_after_commit() -> None:
@@ -103,6 +113,7 @@ def _dispatch_after_commit() -> None:
         requests_dispatch(wait=False)
     except Exception:  # the change is committed; the scheduler's round retries within a second
         logger.exception("dispatch after a freed seat failed")
+    _mark_line_changed()
 
 
 def _dispatch_once(*, now, wait: bool) -> int | None:
@@ -317,7 +328,8 @@ def queue_positions_notify(*, now=None) -> None:
     """Send every waiting seeker their place in line and estimated wait; listeners their queue sizes.
 
     A fixed number of queries however long the line: positions are computed
-    in Python from one ordered read (same rule as ``selectors.queue_position``).
+    in Python from one ordered read (``chat.matching.line_places``, the rule
+    ``selectors.queue_position`` counts in SQL for one request).
     A request whose seeker is away is out of the line: not counted, not sent.
     When a seeker's "anyone on shift who could take me" turns from none to
     some (or back), they get ``request.updated`` rather than ``queue.position``.
@@ -336,19 +348,11 @@ def queue_positions_notify(*, now=None) -> None:
     wants = {want.request_id: want for want in wants_for(seekers, now=now)}
     last_sent = _eligible_last_sent([request.pk for request in seekers])
     eligible_now = {}
-    ahead_by_topic: dict[int | None, int] = {}
-    ahead_any = 0
-    for request in open_requests:
-        if request.topic_id is None:
-            # An any-topic request competes with everyone ahead of it.
-            position = sum(ahead_by_topic.values()) + ahead_any + 1
-            ahead_any += 1
-        else:
-            position = ahead_by_topic.get(request.topic_id, 0) + ahead_any + 1
-            ahead_by_topic[request.topic_id] = ahead_by_topic.get(request.topic_id, 0) + 1
-        if request.transfer_from_id:
-            continue
-        payload = status_payload(request, want=wants[request.pk], position=position, candidates=candidates, rates=rates)
+    places = line_places((request.pk, request.topic_id) for request in open_requests)
+    for request in seekers:
+        payload = status_payload(
+            request, want=wants[request.pk], position=places[request.pk], candidates=candidates, rates=rates
+        )
         someone = payload["eligible_on_shift"] > 0
         eligible_now[request.pk] = someone
         before = last_sent.get(request.pk)
@@ -411,14 +415,6 @@ def line_changed_take() -> bool:
         return bool(cache.delete(LINE_CHANGED_KEY))
     except Exception:
         return True
-
-
-def queue_refresh() -> int:
-    """After a change to the line or to listeners' seats: match what can be matched, and flag
-    the line as changed so places and queue sizes are refreshed. Returns the offers made."""
-    offers = requests_dispatch()
-    line_changed()
-    return offers
 
 
 def _socket_refresh_round() -> bool:
@@ -500,7 +496,8 @@ _in_flight: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _RoundInFlight]
 
 
 async def queue_refresh_soon() -> None:
-    """The socket path's ``queue_refresh``: after a change that can fill or free a seat.
+    """The socket path's dispatch round after a change that can fill or free a seat
+    (``requests_dispatch_after_commit`` awaits it after the frame is answered).
 
     Returns once a round that started after this call has committed and its
     offers were sent, so a burst of n requests costs a few rounds rather than

@@ -11,7 +11,6 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from chat import selectors
-from chat.dispatch import queue_refresh_soon
 from chat.payloads import conversation_ended_payload, conversation_state_payload, ended_by_for, messages_page
 from chat.services import conversations as conversation_services
 from chat.services import messages as message_services
@@ -189,7 +188,6 @@ async def conversation_end(consumer, frame):
     await consumer.reply(
         frame, conversation_ended_payload(conversation, ended_by=ended_by_for(conversation.end_reason))
     )
-    await queue_refresh_soon()
 
 
 async def conversation_transfer(consumer, frame):
@@ -204,7 +202,6 @@ async def conversation_transfer(consumer, frame):
     await consumer.reply(
         frame, {"type": "conversation.transfer_requested", "conversation": conversation_id, "request": request.pk}
     )
-    await queue_refresh_soon()
 
 
 async def request_create(consumer, frame):
@@ -224,7 +221,6 @@ async def request_create(consumer, frame):
     await consumer.join_conversation(request.conversation_id)
     await consumer.send_json(conversation_state_payload(request.conversation, [], for_user_id=consumer.user.pk))
     await consumer.reply(frame, {"type": "request.created", "request": status})
-    await queue_refresh_soon()
 
 
 async def request_cancel(consumer, frame):
@@ -232,14 +228,12 @@ async def request_cancel(consumer, frame):
     await consumer.reply(
         frame, {"type": "request.cancelled", "request": request.pk, "conversation": request.conversation_id}
     )
-    await queue_refresh_soon()
 
 
 async def request_widen(consumer, frame):
     request = await run_service(request_services.request_widen, seeker=consumer.user)
     status = await database_sync_to_async(request_services.request_status)(request)
     await consumer.reply(frame, {"type": "request.updated", "request": status})
-    await queue_refresh_soon()
 
 
 async def offer_accept(consumer, frame):
@@ -284,7 +278,6 @@ async def offer_decline(consumer, frame):
     never = require(frame, "never", bool, optional=True, default=False)
     await run_service(offer_services.offer_decline, listener=consumer.user, offer_id=offer_id, never=never)
     await consumer.reply(frame, {"type": "offer.declined", "offer": offer_id})
-    await queue_refresh_soon()
 
 
 async def on_conversation_join(consumer, event: dict) -> None:

@@ -94,6 +94,27 @@ def queue_order(wants: Sequence[Want]) -> list[Want]:
     return sorted(wants, key=lambda want: (-want.priority, want.queued_at, want.request_id))
 
 
+def line_places(line: Iterable[tuple[int, int | None]]) -> dict[int, int]:
+    """Place in line, 1-based, for ``(request id, topic id)`` pairs given in queue order.
+
+    The one rule (``chat.queue_sql.requests_ahead`` counts the same in SQL for
+    one request; a test holds them together): a request for a topic waits
+    behind those ahead of it for that topic or for any topic; an any-topic
+    request behind everyone ahead of it.
+    """
+    places: dict[int, int] = {}
+    ahead_by_topic: dict[int, int] = {}
+    ahead_any = 0
+    for request_id, topic_id in line:
+        if topic_id is None:
+            places[request_id] = sum(ahead_by_topic.values()) + ahead_any + 1
+            ahead_any += 1
+        else:
+            places[request_id] = ahead_by_topic.get(topic_id, 0) + ahead_any + 1
+            ahead_by_topic[topic_id] = ahead_by_topic.get(topic_id, 0) + 1
+    return places
+
+
 def plan_offers(wants: Sequence[Want], candidates: Sequence[Candidate]) -> list[tuple[Want, Candidate]]:
     """Pair requests with listeners in queue order, counting each new offer against capacity.
 

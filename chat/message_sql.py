@@ -88,6 +88,9 @@ def _insert_sql(vendor: str) -> str:
 def conversation_for_sender(*, user_id: int, conversation_id: int, now: dt.datetime) -> Conversation | None:
     """The conversation if ``user_id`` takes part in it, with ``sender_muted_until`` set; else None.
 
+    ``sender_muted_until`` is when ``safety.selectors.sanction_active_mute`` (the
+    rule) would end, read in the same statement.
+
     The instance holds ``SENDER_FIELDS``; any other field loads on first access.
     """
     params = [user_id, SanctionKind.MUTE.value, db_datetime(now), conversation_id, user_id, user_id]

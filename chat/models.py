@@ -134,6 +134,17 @@ class RequestPriority(models.IntegerChoices):
     URGENT = 2, "Urgent (raised by safety)"
 
 
+def request_priority(*, urgent: bool, returning: bool = False) -> RequestPriority:
+    """The one rule for a request's place ahead of others: urgent first (safety raised the seeker,
+    the note or the chat), then a seeker back in line because their listener left or handed the
+    chat over, then everyone else. Rounds and places in line order by it (``chat.matching``)."""
+    if urgent:
+        return RequestPriority.URGENT
+    if returning:
+        return RequestPriority.RETURNING
+    return RequestPriority.NORMAL
+
+
 class ChatRequest(models.Model):
     """A seeker's place in the queue. One open request per seeker."""
 

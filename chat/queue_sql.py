@@ -2,7 +2,8 @@
 
 It runs for every ``request.create`` (the answer carries the place) and for
 every seeker's socket hello, so in a burst of requests building it with the ORM
-would cost more than running it. The rule is ``chat.selectors.queue_position``.
+would cost more than running it. The rule is ``chat.matching.line_places``;
+``tests/chat/test_one_rule.py`` checks the two agree.
 """
 
 from __future__ import annotations

@@ -117,7 +117,8 @@ def queue_position(request: ChatRequest) -> int:
     """1-based place among open requests that compete for the same listeners.
 
     Requests for the same topic, or for any topic, that sort ahead of this one
-    (priority first, then time queued).
+    (priority first, then time queued): ``chat.matching.line_places``, counted
+    in one SQL statement for this one request.
     """
     return requests_ahead(priority=request.priority, queued_at=request.queued_at, topic_id=request.topic_id) + 1
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from channels.db import database_sync_to_async
 
-from chat.dispatch import queue_refresh_soon
 from listeners import feedback, services, wellbeing
 from listeners.selectors import shift_payload
 from support.events import run_service
@@ -16,21 +15,18 @@ async def shift_start(consumer, frame):
     capacity = require(frame, "capacity", int, optional=True)  # None: the listener's default_capacity
     shift = await run_service(services.shift_start, listener=consumer.user, topic_slugs=topics, capacity=capacity)
     await consumer.reply(frame, {"type": "shift.start.ack", "shift": await _payload(shift)})
-    await queue_refresh_soon()
     await run_service(_queue_sizes)
 
 
 async def shift_end(consumer, frame):
     await run_service(services.shift_end, listener=consumer.user)
     await consumer.reply(frame, {"type": "shift.end.ack"})
-    await queue_refresh_soon()
     await run_service(_queue_sizes)
 
 
 async def wellbeing_continue(consumer, frame):
     await run_service(wellbeing.wellbeing_continue, listener=consumer.user)
     await consumer.reply(frame, {"type": "wellbeing.resumed"})
-    await queue_refresh_soon()
 
 
 async def conversation_rate(consumer, frame):

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from chat.events import user_event
 from chat.matching import Candidate, Want, could_serve
+from chat.models import RequestPriority
 
 _CACHE_KEY = "listeners:queue-sizes:{}"
 _CACHE_SECONDS = 60 * 60
@@ -45,7 +46,7 @@ def sizes_for(candidate: Candidate, wants: list[Want], waiting: set[int], slugs:
     for want in wants:
         if not could_serve(want, candidate):
             continue
-        urgent = want.priority >= 2
+        urgent = want.priority >= RequestPriority.URGENT
         if want.topic_id is None:
             any_topic += 1
             urgent_any += urgent

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from chat.dispatch import requests_dispatch_after_commit
 from chat.events import user_event
 from listeners.models import (
     DecisionAction,
@@ -351,12 +352,12 @@ def listener_decide(*, staff, listener_id: int, action: str, note: str = "", now
                 raise DomainError("not_approved", NOT_TEEN_APPROVED, status=409)
             profile.approved_for_teens = False
             fields.append("approved_for_teens")
-        if after is not None:
+        if after is not None and action != DecisionAction.SUSPEND:
             profile.status = after
             fields.append("status")
         profile.save(update_fields=fields)
         if action == DecisionAction.SUSPEND:
-            listener_remove_from_pool(profile.user, now=now)
+            listener_suspend(listener=profile.user, profile=profile, now=now)
         elif action == DecisionAction.REVOKE_TEENS:
             _teen_approval_withdrawn(listener_id, now=now)
         else:
@@ -377,6 +378,16 @@ def listener_decide(*, staff, listener_id: int, action: str, note: str = "", now
             {"type": "listener.status", "status": profile.status, "approved_for_teens": profile.approved_for_teens},
         )
         return decision
+
+
+def listener_suspend(*, listener, profile: ListenerProfile, now) -> None:
+    """The one way a listener is suspended, whoever decides it (the listener program's
+    ``listener_decide``, a safety sanction): the status becomes suspended and the listener
+    leaves the pool at once (``listener_remove_from_pool``). Inside the caller's transaction,
+    with ``profile`` (``listener``'s) locked."""
+    profile.status = ListenerStatus.SUSPENDED
+    profile.save(update_fields=["status"])
+    listener_remove_from_pool(listener, now=now)
 
 
 def listener_remove_from_pool(listener, *, now) -> None:
@@ -418,8 +429,6 @@ def _teen_approval_withdrawn(listener_id: int, *, now) -> None:
 
 
 def _pool_changed_after_commit() -> None:
-    from chat.dispatch import requests_dispatch_after_commit
-
     transaction.on_commit(_pool_changed)
     requests_dispatch_after_commit()
 
@@ -489,6 +498,7 @@ def shift_start(*, listener, topic_slugs: list[str], capacity: int | None, now=N
             shift.topics.set(topics)
             user_event(listener.pk, {"type": "shift.started", "shift": shift_payload(shift)})
             transaction.on_commit(lambda: _shift_started(listener.pk))
+            requests_dispatch_after_commit()  # new seats: waiting seekers are offered at once
     except IntegrityError:
         raise DomainError("already_on_shift", ALREADY_ON_SHIFT, status=409) from None
     return shift
@@ -528,6 +538,7 @@ def shift_end(*, listener, reason: str = ShiftEndReason.ENDED_BY_LISTENER, now=N
         shift.save(update_fields=["ended_at", "end_reason"])
         user_event(listener.pk, {"type": "shift.ended", "shift": shift_payload(shift), "reason": reason})
         transaction.on_commit(_pool_changed)
+        requests_dispatch_after_commit()  # withdrawn offers go to someone else
         return shift
 
 

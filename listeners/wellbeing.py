@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F
 
 from chat.events import user_event
@@ -39,5 +40,10 @@ def after_conversation_closed(conversation, *, now) -> None:
 
 
 def wellbeing_continue(*, listener) -> None:
-    """The listener chooses to take offers again before the cooldown ends."""
-    ListenerProfile.objects.filter(user_id=listener.pk).update(paused_until=None)
+    """The listener chooses to take offers again before the cooldown ends; a round runs after commit."""
+    # Function-local: chat.dispatch reads listeners.selectors, which imports this module.
+    from chat.dispatch import requests_dispatch_after_commit
+
+    with transaction.atomic():
+        ListenerProfile.objects.filter(user_id=listener.pk).update(paused_until=None)
+        requests_dispatch_after_commit()

@@ -11,7 +11,6 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.utils import timezone
 
-from chat.dispatch import queue_refresh_soon
 from chat.services.requests import request_status
 from rooms import selectors, services
 from rooms.payloads import iso, room_payload
@@ -321,7 +320,6 @@ async def one_to_one_accept(consumer, frame):
             "request": status,
         },
     )
-    await queue_refresh_soon()
 
 
 HANDLERS = {

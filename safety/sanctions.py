@@ -176,7 +176,8 @@ def sanction_suspend_listener(*, staff, flag_id: int, note: str, until=None, rev
 
 
 def _listener_suspend(*, staff, listener, note: str, now) -> None:
-    """Use the listener program's suspension when this staff member may make it; else do the same steps here."""
+    """Through the listener program's decision (recorded there) when this staff member may make
+    it; else the same suspension without a decision record (``listeners.services.listener_suspend``)."""
     from listeners import services as listener_services
     from listeners.models import ListenerProfile, ListenerStatus
     from support.roles import can_manage_listeners
@@ -184,13 +185,12 @@ def _listener_suspend(*, staff, listener, note: str, now) -> None:
     profile = ListenerProfile.objects.select_for_update().filter(user_id=listener.pk).first()
     if profile is None or profile.status == ListenerStatus.SUSPENDED:
         return
-    decide = getattr(listener_services, "listener_decide", None)
-    if decide is not None and can_manage_listeners(staff) and staff.pk != listener.pk:
-        decide(staff=staff, listener_id=listener.pk, action="suspend", note=note[:1000], now=now)
+    if can_manage_listeners(staff) and staff.pk != listener.pk:
+        listener_services.listener_decide(
+            staff=staff, listener_id=listener.pk, action="suspend", note=note[:1000], now=now
+        )
         return
-    profile.status = ListenerStatus.SUSPENDED
-    profile.save(update_fields=["status"])
-    listener_services.listener_remove_from_pool(listener, now=now)
+    listener_services.listener_suspend(listener=listener, profile=profile, now=now)
 
 
 def sanction_ban_seeker(*, staff, flag_id: int, note: str, until=None, review_at=None, now=None) -> Sanction:

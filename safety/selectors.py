@@ -39,16 +39,20 @@ def staff_online(*, now=None) -> bool:
     return Connection.objects.filter(user__in=safety_staff_users(), last_seen_at__gte=cutoff).exists()
 
 
-def _mutes_in_force(user_id: int, *, now=None):
-    now = now or timezone.now()
-    return Sanction.objects.filter(
-        subject_id=user_id, kind=SanctionKind.MUTE, lifted_at__isnull=True, expires_at__gt=now
-    ).order_by("-expires_at")
-
-
 def sanction_active_mute(user_id: int, *, now=None) -> Sanction | None:
-    """The mute in force for ``user_id`` that ends last, or None."""
-    return _mutes_in_force(user_id, now=now).first()
+    """The mute in force for ``user_id`` that ends last, or None.
+
+    The one rule for a mute in force: a ``mute`` sanction, not lifted, not yet
+    expired. The chat message path reads the same in its sender check
+    (``chat.message_sql.conversation_for_sender``, one statement on the hot
+    path); ``tests/chat/test_one_rule.py`` checks the two agree.
+    """
+    now = now or timezone.now()
+    return (
+        Sanction.objects.filter(subject_id=user_id, kind=SanctionKind.MUTE, lifted_at__isnull=True, expires_at__gt=now)
+        .order_by("-expires_at")
+        .first()
+    )
 
 
 def warnings_in_force(user_id: int, *, now=None) -> list[Sanction]:

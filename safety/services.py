@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from chat.dispatch import requests_dispatch_after_commit
 from chat.events import user_event
-from chat.models import ChatRequest, Conversation, ConversationStatus, Message, MessageKind, RequestStatus
+from chat.models import Conversation, ConversationStatus, Message, MessageKind
 from listeners.models import ListenerProfile
 from safety.audit import audit_record
 from safety.classifier import Level
@@ -655,8 +655,9 @@ def staff_conversation_handoff(*, staff, conversation_id: int, now=None) -> Conv
     the chat stays active with the seeker and staff. Locks the conversation row.
     """
     from chat.events import user_leave_conversation
+    from chat.services.conversations import conversation_requests_cancel
     from chat.services.messages import system_message
-    from chat.services.offers import _idle_if_free, offers_withdraw_for_request
+    from chat.services.offers import _idle_if_free
     from listeners.wellbeing import after_conversation_closed
 
     now = now or timezone.now()
@@ -669,13 +670,7 @@ def staff_conversation_handoff(*, staff, conversation_id: int, now=None) -> Conv
         participation, _ = _participation(conversation, staff, now=now)
         participation.took_over_at = now
         participation.save(update_fields=["took_over_at"])
-        for request in ChatRequest.objects.select_for_update().filter(
-            conversation=conversation, status__in=[RequestStatus.WAITING, RequestStatus.OFFERED]
-        ):
-            offers_withdraw_for_request(request, reason="cancelled", now=now)
-            request.status = RequestStatus.CANCELLED
-            request.closed_at = now
-            request.save(update_fields=["status", "closed_at"])
+        conversation_requests_cancel(conversation, now=now)
         listener_id = conversation.listener_id
         after_conversation_closed(conversation, now=now)  # the listener's debrief pause after a hard chat
         conversation.listener = None
@@ -687,6 +682,7 @@ def staff_conversation_handoff(*, staff, conversation_id: int, now=None) -> Conv
             {"type": "conversation.left", "conversation": conversation.pk, "reason": "handoff"},
         )
         _idle_if_free(listener_id, now=now)
+        requests_dispatch_after_commit()  # the listener's seat is free
         audit_record(
             actor=staff,
             action="conversation.takeover",

@@ -16,7 +16,7 @@ import contextvars
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
@@ -33,6 +33,10 @@ logger = logging.getLogger("hearth.events")
 
 Event = tuple[str, dict[str, Any]]
 _outbox: contextvars.ContextVar[list[Event] | None] = contextvars.ContextVar("hearth_outbox", default=None)
+AsyncFollowUp = Callable[[], Awaitable[None]]
+_frame_follow_ups: contextvars.ContextVar[dict[AsyncFollowUp, None] | None] = contextvars.ContextVar(
+    "hearth_frame_follow_ups", default=None
+)
 
 
 def send_event_on_commit(group: str, event: dict[str, Any]) -> None:
@@ -42,6 +46,43 @@ def send_event_on_commit(group: str, event: dict[str, Any]) -> None:
         transaction.on_commit(lambda: outbox.append((group, event)))
     else:
         transaction.on_commit(lambda: _send_now(group, event))
+
+
+def follow_up_on_commit(run_now: Callable[[], None], *, on_socket: AsyncFollowUp) -> None:
+    """Inside a transaction: once it commits, run a follow-up of the change (a dispatch round).
+
+    While a socket frame is handled (``frame_follow_ups``), ``on_socket`` is
+    awaited once after the frame's handler has replied, however many services
+    in that frame asked for it. Anywhere else (REST views, the admin, jobs)
+    ``run_now`` runs in the on-commit hook. A rollback runs neither.
+    """
+    pending = _frame_follow_ups.get()
+    if pending is not None:
+        transaction.on_commit(lambda: pending.setdefault(on_socket))
+    else:
+        transaction.on_commit(run_now)
+
+
+@contextmanager
+def frame_follow_ups():
+    """Collect, for one socket frame, the follow-ups its services asked for (``follow_up_on_commit``);
+    the caller awaits ``follow_ups_run`` on what it yields once the frame has been answered."""
+    pending: dict[AsyncFollowUp, None] = {}
+    token = _frame_follow_ups.set(pending)
+    try:
+        yield pending
+    finally:
+        _frame_follow_ups.reset(token)
+
+
+async def follow_ups_run(pending: dict[AsyncFollowUp, None]) -> None:
+    """Await each follow-up once. Call it after leaving ``frame_follow_ups``: tasks a follow-up
+    starts copy the current context and must not collect into a frame that has ended."""
+    for follow_up in list(pending):
+        try:
+            await follow_up()
+        except Exception:  # the change is committed; the scheduler's next tick catches up
+            logger.exception("follow-up after a committed change failed")
 
 
 def _send_now(group: str, event: dict[str, Any]) -> None:

@@ -29,6 +29,7 @@ from django.core.exceptions import PermissionDenied
 from support.conflicts import BUSY_MESSAGE, BUSY_RETRY_AFTER, is_lock_conflict
 from support.connection_limits import TOO_MANY_CONNECTIONS_MESSAGE, connection_admit, connection_release
 from support.errors import DomainError
+from support.events import follow_ups_run, frame_follow_ups
 from support.presence_heartbeat import layer_trouble, process_heartbeat
 from support.text_input import INVALID_TEXT, INVALID_TEXT_MESSAGE, is_valid_text
 
@@ -291,7 +292,14 @@ class FrameConsumer(AsyncJsonWebsocketConsumer):
             if handler is None:
                 raise FrameError("unknown_type", f"Unknown frame type {frame_type[:40]!r}.")
             check_fields(frame, self.frame_fields.get(frame_type))
-            await handler(self, frame)
+            follow_ups = {}
+            try:
+                with frame_follow_ups() as follow_ups:
+                    await handler(self, frame)
+            finally:
+                # After the reply (also when the handler failed after a service had committed), and
+                # outside the frame's collection: what the follow-ups start runs as anywhere else.
+                await follow_ups_run(follow_ups)
         except DomainError as exc:
             await self.send_error(exc.code, exc.message, ref=ref, **exc.extra)
         except PermissionDenied:

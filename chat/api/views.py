@@ -17,7 +17,6 @@ from chat.api.serializers import (
     RequestCreateIn,
     RequestOut,
 )
-from chat.dispatch import queue_refresh
 from chat.payloads import conversation_payload
 from chat.services import requests as request_services
 from support.api.serializers import ErrorOut
@@ -103,7 +102,6 @@ class MyRequestView(APIView):
             note=data.validated_data.get("note", ""),
             address=client_ip_from_request(request),
         )
-        queue_refresh()
         created.refresh_from_db()
         return Response(request_services.request_status(created), status=status.HTTP_201_CREATED)
 
@@ -111,5 +109,4 @@ class MyRequestView(APIView):
     def delete(self, request):
         # As on the socket: a cancel racing the listener's accept runs again and answers 409.
         call_retrying_conflicts(request_services.request_cancel, seeker=request.user)
-        queue_refresh()
         return Response(status=status.HTTP_204_NO_CONTENT)

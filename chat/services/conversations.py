@@ -8,14 +8,15 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from chat.dispatch import requests_dispatch_after_commit
 from chat.events import conversation_event, user_leave_conversation
 from chat.models import (
     ChatRequest,
     Conversation,
     ConversationStatus,
     EndReason,
-    RequestPriority,
     RequestStatus,
+    request_priority,
 )
 from chat.payloads import conversation_ended_payload
 from chat.selectors import conversation_get_for_participant
@@ -44,8 +45,13 @@ def conversation_end(*, user, conversation_id: int, now=None) -> Conversation:
         return conversation
 
 
-def conversation_close(conversation: Conversation, *, reason: str, ended_by=None, now) -> None:
-    """End ``conversation`` (row locked by the caller): close its requests and offers, tell both sides why."""
+def conversation_requests_cancel(conversation: Conversation, *, now) -> None:
+    """Cancel the conversation's open requests (in line or offered), withdrawing their pending offers.
+
+    The one way a request is cancelled: the seeker leaving the line, a chat
+    ending, a requeue replacing the request, staff taking a chat over. Caller
+    holds the conversation row lock; takes the requests' locks, then their offers'.
+    """
     for request in ChatRequest.objects.select_for_update().filter(
         conversation=conversation, status__in=[RequestStatus.WAITING, RequestStatus.OFFERED]
     ):
@@ -53,6 +59,11 @@ def conversation_close(conversation: Conversation, *, reason: str, ended_by=None
         request.status = RequestStatus.CANCELLED
         request.closed_at = now
         request.save(update_fields=["status", "closed_at"])
+
+
+def conversation_close(conversation: Conversation, *, reason: str, ended_by=None, now) -> None:
+    """End ``conversation`` (row locked by the caller): close its requests and offers, tell both sides why."""
+    conversation_requests_cancel(conversation, now=now)
     reason_text = EndReason(reason).label
     system_message(conversation, reason_text, now=now)
     conversation.status = ConversationStatus.ENDED
@@ -69,6 +80,7 @@ def conversation_close(conversation: Conversation, *, reason: str, ended_by=None
     from listeners.wellbeing import after_conversation_closed
 
     after_conversation_closed(conversation, now=now)
+    requests_dispatch_after_commit()  # a listener's seat is free, or the line is shorter
 
 
 def conversation_requeue(conversation: Conversation, *, now, reason_text: str) -> ChatRequest:
@@ -80,29 +92,21 @@ def conversation_requeue(conversation: Conversation, *, now, reason_text: str) -
     conversation.status = ConversationStatus.WAITING
     conversation.listener = None
     conversation.save(update_fields=["status", "listener"])
-    for request in ChatRequest.objects.select_for_update().filter(
-        conversation=conversation, status__in=[RequestStatus.WAITING, RequestStatus.OFFERED]
-    ):
-        offers_withdraw_for_request(request, reason="cancelled", now=now)
-        request.status = RequestStatus.CANCELLED
-        request.closed_at = now
-        request.save(update_fields=["status", "closed_at"])
+    conversation_requests_cancel(conversation, now=now)
     seeker = conversation.seeker
     request = ChatRequest.objects.create(
         seeker=seeker,
         conversation=conversation,
         topic=conversation.topic,
         age_group=seeker.age_group or "adult",
-        priority=max(RequestPriority.RETURNING, RequestPriority.URGENT if conversation.escalated else 0),
+        priority=request_priority(urgent=conversation.escalated, returning=True),
         queued_at=conversation.created_at,
     )
     system_message(conversation, reason_text, now=now, for_role="seeker")  # "Your listener …": the seeker's line
     conversation_event(
         conversation.pk, {"type": "conversation.requeued", "reason_text": reason_text, "request": request.pk}
     )
-    from chat.dispatch import line_changed
-
-    line_changed()
+    requests_dispatch_after_commit()  # the seeker is back in line, the listener's seat is free
     if departed:
         user_leave_conversation(
             departed,
@@ -135,12 +139,13 @@ def conversation_transfer(*, listener, conversation_id: int, to_alias: str | Non
                 raise DomainError("unknown_listener", "That listener isn't available.", field="to")
             target = profile.user
         seeker = conversation.seeker
+        requests_dispatch_after_commit()  # the hand-over request is offered at once
         return ChatRequest.objects.create(
             seeker=seeker,
             conversation=conversation,
             topic=conversation.topic,
             age_group=seeker.age_group or "adult",
-            priority=RequestPriority.URGENT if conversation.escalated else RequestPriority.RETURNING,
+            priority=request_priority(urgent=conversation.escalated, returning=True),
             queued_at=now,
             requested_listener=target,
             transfer_from=listener,

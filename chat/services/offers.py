@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from chat import offer_sql
+from chat.dispatch import line_changed, requests_dispatch_after_commit
 from chat.events import user_event, user_join_conversation, user_leave_conversation
 from chat.models import ChatRequest, Conversation, ConversationStatus, Offer, OfferStatus, RequestStatus
 from chat.services.messages import system_message
@@ -121,8 +122,6 @@ def _conversation_open(conversation: Conversation, *, listener, now) -> Conversa
     right after commit, so a seeker waiting for that listener's topic does
     not wait for the scheduler.
     """
-    from chat.dispatch import line_changed, requests_dispatch_after_commit
-
     previous_listener_id = conversation.listener_id
     conversation.listener = listener
     conversation.status = ConversationStatus.ACTIVE
@@ -180,6 +179,7 @@ def offer_decline(*, listener, offer_id: int, never: bool = False, now=None) -> 
             raise DomainError("offer_gone", OFFER_GONE, status=409)
         offer.never_again = never
         _offer_release(offer, OfferStatus.DECLINED, now=now)
+        requests_dispatch_after_commit()  # the request is offered to someone else, the seat is free
         return offer
 
 
@@ -201,6 +201,8 @@ def offers_expire(*, now=None) -> int:
             _offer_release(offer, OfferStatus.EXPIRED, now=now)
             user_event(offer.listener_id, {"type": "offer.withdrawn", "offer": offer.pk, "reason": "expired"})
             expired += 1
+        if expired:
+            requests_dispatch_after_commit()
     return expired
 
 

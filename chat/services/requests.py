@@ -9,9 +9,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from chat import waiting
-from chat.dispatch import line_entry_lock
+from chat.dispatch import line_entry_lock, requests_dispatch_after_commit
 from chat.events import user_event, user_join_conversation
-from chat.models import ChatRequest, Conversation, ConversationStatus, RequestPriority, RequestStatus
+from chat.models import (
+    ChatRequest,
+    Conversation,
+    ConversationStatus,
+    RequestPriority,
+    RequestStatus,
+    request_priority,
+)
 from chat.request_sql import active_topic
 from listeners.models import ListenerProfile, ListenerStatus
 from safety.screening import screen_message
@@ -104,13 +111,14 @@ def request_create(
                     requested_listener=listener,
                     note=note,
                     queued_at=now,
-                    priority=RequestPriority.URGENT if urgent or at_risk else _priority_for(seeker, now=now),
+                    priority=request_priority(urgent=urgent or at_risk or _flagged_recently(seeker, now=now)),
                     specific_until=now + timedelta(seconds=settings.MATCHING_SPECIFIC_LISTENER_WAIT_SECONDS)
                     if listener
                     else None,
                 )
             )
             user_join_conversation(seeker.pk, conversation.pk)
+            requests_dispatch_after_commit()
             if screening is not None and screening.needs_flag:
                 _note_flagged(request, screening=screening, now=now)
     except IntegrityError:
@@ -163,13 +171,11 @@ def _request_rate_check(*, seeker: User, address: str) -> None:
             raise RateLimited(decision.retry_after, REQUESTS_TOO_FAST)
 
 
-def _priority_for(seeker: User, *, now) -> int:
-    """A seeker with an unresolved safety flag (elevated or worse) from the last day goes to the front."""
+def _flagged_recently(seeker: User, *, now) -> bool:
+    """A seeker with an unresolved safety flag (elevated or worse) from the last day is urgent."""
     from safety.flag_sql import flagged_at_risk_since
 
-    if flagged_at_risk_since(subject_id=seeker.pk, since=now - timedelta(days=1)):
-        return RequestPriority.URGENT
-    return RequestPriority.NORMAL
+    return flagged_at_risk_since(subject_id=seeker.pk, since=now - timedelta(days=1))
 
 
 def request_create_with_status(
@@ -228,6 +234,7 @@ def request_widen(*, seeker: User) -> ChatRequest:
         request.requested_listener = None
         request.specific_until = None
         request.save(update_fields=["requested_listener", "specific_until"])
+        requests_dispatch_after_commit()  # anyone on the topic may take it now
         user_event(seeker.pk, {"type": "request.updated", "request": request_status(request)})
         return request
 
@@ -235,7 +242,7 @@ def request_widen(*, seeker: User) -> ChatRequest:
 def request_raise_urgent(*, seeker_id: int) -> None:
     """Safety raised this seeker: their waiting request goes to the front. Caller holds a transaction."""
     ChatRequest.objects.filter(seeker_id=seeker_id, status__in=[RequestStatus.WAITING, RequestStatus.OFFERED]).update(
-        priority=RequestPriority.URGENT
+        priority=request_priority(urgent=True)
     )
 
 
@@ -277,7 +284,7 @@ def requests_presence_sweep(*, now=None) -> int:
     from django.db.models import Exists, OuterRef
 
     from chat.dispatch import line_changed
-    from chat.models import EndReason, Offer, OfferStatus, RequestPriority
+    from chat.models import EndReason, Offer, OfferStatus
     from chat.services.conversations import conversation_close
     from chat.services.offers import offers_withdraw_for_request
     from support.models import Connection

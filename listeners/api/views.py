@@ -7,8 +7,6 @@ codes (``not_trained``, ``retake_too_soon`` with ``retry_after``, …).
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
 from django.contrib.auth import login
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -36,8 +34,6 @@ from support.errors import DomainError, RateLimited
 from support.models import Role
 from support.roles import can_manage_listeners, is_safety_staff
 
-logger = logging.getLogger("hearth.listeners")
-
 
 class IsListener(permissions.BasePermission):
     def has_permission(self, request, view):
@@ -57,16 +53,6 @@ class CanManageListeners(permissions.BasePermission):
 class CanSeeShifts(permissions.BasePermission):
     def has_permission(self, request, view):
         return can_manage_listeners(request.user) or is_safety_staff(request.user)
-
-
-def _after_pool_change() -> None:
-    """The pool of listeners changed: offer waiting seekers, tell everyone in line, refresh console numbers."""
-    from chat.dispatch import queue_refresh
-
-    try:
-        queue_refresh()
-    except Exception:  # the change is committed; the scheduler's dispatch round retries within a second
-        logger.exception("dispatch after a listener pool change failed")
 
 
 # --- application ---------------------------------------------------------------
@@ -260,7 +246,6 @@ class ShiftView(APIView):
         shift = services.shift_start(
             listener=request.user, topic_slugs=data.validated_data["topics"], capacity=data.validated_data["capacity"]
         )
-        _after_pool_change()
         return Response(selectors.shift_payload(shift), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -284,7 +269,6 @@ class ShiftEndView(APIView):
 
 def _end_shift(request) -> Response:
     shift = services.shift_end(listener=request.user)
-    _after_pool_change()
     return Response(
         selectors.shift_payload(shift) | {"ended_at": selectors._iso(shift.ended_at), "end_reason": shift.end_reason}
     )
