@@ -37,6 +37,7 @@ class RoomConsumer(FrameConsumer):
         self.user = self.scope.get("user")
         self.room_id: int | None = None
         self.room_topic: str | None = None
+        self.room_audience: str | None = None
         self.moderator = False
         self.presence = None
         self.joined = False
@@ -86,6 +87,7 @@ class RoomConsumer(FrameConsumer):
         self.moderator = result.moderator
         self.presence = result.presence
         self.room_topic = result.room.topic.slug
+        self.room_audience = result.room.audience
         if self.moderator:
             await self.join_group(moderators_group(self.room_id))
         return True

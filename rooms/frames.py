@@ -14,6 +14,7 @@ from django.utils import timezone
 from chat.services.requests import request_status
 from rooms import selectors, services
 from rooms.payloads import iso, room_payload
+from safety.classifier import Level
 from support import ratelimit
 from support.client_ip import client_ip_from_scope
 from support.errors import RateLimited
@@ -122,7 +123,13 @@ async def message_send(consumer, frame):
                 "room": consumer.room_id,
                 "seq": message.seq,
                 "message": services.HELD_NOTICE,
-                "helplines": helplines_for(None),
+                # The room's age group picks the lines (no child line in an adult room); imminent
+                # risk puts emergency services first, as in a one-to-one chat.
+                "helplines": helplines_for(
+                    None,
+                    consumer.room_audience,
+                    urgent=result.screening is not None and result.screening.level >= Level.IMMINENT,
+                ),
                 "one_to_one": {"topic": consumer.room_topic},
             }
         )

@@ -47,6 +47,8 @@ async def test_crisis_message_is_held_never_reaches_members_and_alerts_safety_st
         assert ack["status"] == "held" and ack["seq"] == 1
         resources, _ = await frames_until(ws_w, "safety.resources")
         assert resources["helplines"] and resources["one_to_one"] == {"topic": "anxiety"}
+        # An adult room's lines: none meant for children only.
+        assert {line["audience"] for line in resources["helplines"]} <= {"all", "adult"}
         held, _ = await frames_until(ws_mod, "room.message.held")
         assert held["message"]["text"] == CRISIS and held["message"]["sender_alias"] == writer.alias
         # The other member gets nothing live; a later message shows a gap, and sync fills it with a placeholder.
