@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from chat.models import ChatRequest, Conversation, ConversationStatus, Message, Offer, OfferStatus, RequestStatus
 from chat.payloads import conversation_payload, message_payload, offer_payload
-from chat.queue_sql import requests_ahead
 from support.errors import NotFoundOrForbidden
 
 logger = logging.getLogger(__name__)
@@ -118,9 +117,16 @@ def queue_position(request: ChatRequest) -> int:
 
     Requests for the same topic, or for any topic, that sort ahead of this one
     (priority first, then time queued): ``chat.matching.line_places``, counted
-    in one SQL statement for this one request.
+    in one statement for this one request (``tests/chat/test_one_rule.py`` checks the two agree).
     """
-    return requests_ahead(priority=request.priority, queued_at=request.queued_at, topic_id=request.topic_id) + 1
+    ahead = ChatRequest.objects.filter(
+        Q(priority__gt=request.priority) | Q(priority=request.priority, queued_at__lt=request.queued_at),
+        status__in=[RequestStatus.WAITING, RequestStatus.OFFERED],
+        away_since__isnull=True,
+    )
+    if request.topic_id is not None:
+        ahead = ahead.filter(Q(topic_id=request.topic_id) | Q(topic_id__isnull=True))
+    return ahead.count() + 1
 
 
 @dataclass

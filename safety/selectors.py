@@ -55,6 +55,15 @@ def sanction_active_mute(user_id: int, *, now=None) -> Sanction | None:
     )
 
 
+def flagged_at_risk_since(*, subject_id: int, since) -> bool:
+    """Whether a flag about ``subject_id`` at elevated risk or worse, raised since ``since``, is unresolved."""
+    return (
+        SafetyFlag.objects.filter(subject_id=subject_id, created_at__gte=since, level__gte=Level.ELEVATED)
+        .exclude(status=FlagStatus.RESOLVED)
+        .exists()
+    )
+
+
 def warnings_in_force(user_id: int, *, now=None) -> list[Sanction]:
     """The warnings staff gave ``user_id`` that still count (not lifted, not expired), newest first.
 

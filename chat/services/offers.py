@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from chat import offer_sql
 from chat.dispatch import line_changed, requests_dispatch_after_commit
 from chat.events import user_event, user_join_conversation, user_leave_conversation
 from chat.models import ChatRequest, Conversation, ConversationStatus, Offer, OfferStatus, RequestStatus
@@ -24,21 +24,42 @@ def offer_accept(*, listener, offer_id: int, now=None) -> Conversation:
     """Accept a pending offer: the listener joins the conversation.
 
     Locks the offer, the listener's open shift, the request and the
-    conversation (in that order, everywhere), each lock with its write in one
-    statement (``chat.offer_sql``). Refuses an expired, withdrawn or answered
-    offer, and a listener with no open shift; a refusal writes nothing.
+    conversation (in that order, everywhere). Refuses an expired, withdrawn or
+    answered offer, and a listener with no open shift; a refusal writes nothing
+    (the transaction rolls back).
     """
     now = now or timezone.now()
     with transaction.atomic():
-        request_id = offer_sql.offer_take(offer_id=offer_id, listener_id=listener.pk, now=now)
+        request_id = _offer_take(offer_id=offer_id, listener_id=listener.pk, now=now)
         if request_id is None:
             if not Offer.objects.filter(pk=offer_id, listener_id=listener.pk).exists():
                 raise NotFoundOrForbidden()
             raise DomainError("offer_gone", OFFER_GONE, status=409)
-        if not offer_sql.shift_chat_taken(listener_id=listener.pk):
+        seat_taken = Shift.objects.filter(listener_id=listener.pk, ended_at__isnull=True).update(
+            chats_taken=F("chats_taken") + 1
+        )
+        if not seat_taken:
             raise DomainError("no_shift", NO_SHIFT, status=409)
-        conversation = _conversation_locked(offer_sql.request_matched(request_id=request_id, now=now))
+        request = ChatRequest.objects.select_for_update().only("id", "conversation_id").get(pk=request_id)
+        request.status, request.matched_at, request.closed_at = RequestStatus.MATCHED, now, now
+        request.save(update_fields=["status", "matched_at", "closed_at"])
+        conversation = _conversation_locked(request.conversation_id)
         return _conversation_open(conversation, listener=listener, now=now)
+
+
+def _offer_take(*, offer_id: int, listener_id: int, now) -> int | None:
+    """Mark the listener's pending, unexpired offer accepted, its row locked; its request id, or None."""
+    offer = (
+        Offer.objects.select_for_update()
+        .only("id", "request_id", "status", "expires_at")
+        .filter(pk=offer_id, listener_id=listener_id, status=OfferStatus.PENDING, expires_at__gt=now)
+        .first()
+    )
+    if offer is None:
+        return None
+    offer.status, offer.answered_at = OfferStatus.ACCEPTED, now
+    offer.save(update_fields=["status", "answered_at"])
+    return offer.request_id
 
 
 def request_take_next(*, listener, now=None) -> Conversation:
@@ -107,7 +128,9 @@ def match_make(*, offer: Offer, request: ChatRequest, now) -> Conversation:
 def _conversation_locked(conversation_id: int) -> Conversation:
     """The conversation being matched, locked; an ended one (the seeker left meanwhile) refuses the match,
     and the caller's transaction rolls back whatever it wrote for it."""
-    conversation = offer_sql.conversation_for_match(conversation_id)
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",)).select_related("topic", "seeker").get(pk=conversation_id)
+    )
     if conversation.status == ConversationStatus.ENDED:
         raise DomainError("offer_gone", OFFER_GONE, status=409)
     return conversation

@@ -19,13 +19,11 @@ from chat.models import (
     RequestStatus,
     request_priority,
 )
-from chat.request_sql import active_topic
 from listeners.models import ListenerProfile, ListenerStatus
 from safety.screening import screen_message
 from support import ratelimit
 from support.errors import DomainError, RateLimited
-from support.models import Role, User
-from support.rawsql import insert_instance
+from support.models import Role, Topic, User
 
 ALREADY_WAITING = "You're already in line; we'll connect you as soon as a listener is free."
 UNKNOWN_TOPIC = "We don't know that topic."
@@ -79,7 +77,7 @@ def request_create(
         note = screening.text
     topic = None
     if topic_slug not in (None, "", "any"):
-        topic = active_topic(topic_slug) if isinstance(topic_slug, str) else None
+        topic = Topic.objects.filter(slug=topic_slug, is_active=True).first() if isinstance(topic_slug, str) else None
         if topic is None:
             raise DomainError("unknown_topic", UNKNOWN_TOPIC, field="topic")
     listener = None
@@ -99,23 +97,20 @@ def request_create(
             # No read first for an open request of this seeker's: the partial unique
             # constraint refuses the INSERT below (caught after the rollback), one
             # statement fewer for every request in a burst.
-            # Written as the ORM's create() would, without its statement building (support.rawsql).
-            conversation = insert_instance(Conversation(seeker=seeker, topic=topic, last_activity_at=now))
+            conversation = Conversation.objects.create(seeker=seeker, topic=topic, last_activity_at=now)
             at_risk = screening is not None and screening.at_risk
-            request = insert_instance(
-                ChatRequest(
-                    seeker=seeker,
-                    conversation=conversation,
-                    topic=topic,
-                    age_group=seeker.age_group or "adult",
-                    requested_listener=listener,
-                    note=note,
-                    queued_at=now,
-                    priority=request_priority(urgent=urgent or at_risk or _flagged_recently(seeker, now=now)),
-                    specific_until=now + timedelta(seconds=settings.MATCHING_SPECIFIC_LISTENER_WAIT_SECONDS)
-                    if listener
-                    else None,
-                )
+            request = ChatRequest.objects.create(
+                seeker=seeker,
+                conversation=conversation,
+                topic=topic,
+                age_group=seeker.age_group or "adult",
+                requested_listener=listener,
+                note=note,
+                queued_at=now,
+                priority=request_priority(urgent=urgent or at_risk or _flagged_recently(seeker, now=now)),
+                specific_until=now + timedelta(seconds=settings.MATCHING_SPECIFIC_LISTENER_WAIT_SECONDS)
+                if listener
+                else None,
             )
             user_join_conversation(seeker.pk, conversation.pk)
             requests_dispatch_after_commit()
@@ -173,7 +168,7 @@ def _request_rate_check(*, seeker: User, address: str) -> None:
 
 def _flagged_recently(seeker: User, *, now) -> bool:
     """A seeker with an unresolved safety flag (elevated or worse) from the last day is urgent."""
-    from safety.flag_sql import flagged_at_risk_since
+    from safety.selectors import flagged_at_risk_since
 
     return flagged_at_risk_since(subject_id=seeker.pk, since=now - timedelta(days=1))
 

@@ -122,10 +122,11 @@ def test_accepting_an_offer_runs_a_fixed_number_of_statements():
     offer = pending_offer_for(listener)
     with CaptureQueriesContext(connection) as queries:
         offer_accept(listener=listener, offer_id=offer.pk)
-    # savepoint; offer, shift, request (each locked and written in one statement); the conversation
-    # (lock, write); the system message's seq and row; the transcript for the seeker's match event
-    # (their sockets then read nothing); release. No read of the listener again.
-    assert len(queries) <= 10
+    # savepoint; offer (lock, write); shift (written in one statement); request (lock, write); the
+    # conversation with its topic and seeker (lock, write); the system message's seq and row; the
+    # transcript for the seeker's match event (their sockets then read nothing); release. No read of
+    # the listener again.
+    assert len(queries) <= 12
     assert not any('FROM "support_user"' in query["sql"] for query in queries.captured_queries)
 
 

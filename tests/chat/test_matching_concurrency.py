@@ -117,7 +117,6 @@ def test_a_seeker_leaving_as_the_listener_accepts_is_told_the_outcome_not_an_err
     """The two take their row locks in opposite orders (cancel: request, then offers; accept: offer,
     then request), and PostgreSQL aborts one of them. The aborted one runs again
     (``support.conflicts``, as ``run_service`` does) and answers with what happened instead."""
-    from chat import offer_sql
     from chat.services import offers as offer_services
     from chat.services.requests import request_cancel
     from support.conflicts import call_retrying_conflicts
@@ -130,7 +129,7 @@ def test_a_seeker_leaving_as_the_listener_accepts_is_told_the_outcome_not_an_err
     requests_dispatch()
     offer = pending_offer_for(listener)
     offer_taken, go_on = threading.Event(), threading.Event()
-    real_take = offer_sql.offer_take
+    real_take = offer_services._offer_take
 
     def take_then_wait(**kwargs):
         taken = real_take(**kwargs)
@@ -138,7 +137,7 @@ def test_a_seeker_leaving_as_the_listener_accepts_is_told_the_outcome_not_an_err
         go_on.wait(10)  # the offer row is locked; the seeker's cancel now locks the request
         return taken
 
-    monkeypatch.setattr(offer_services.offer_sql, "offer_take", take_then_wait)
+    monkeypatch.setattr(offer_services, "_offer_take", take_then_wait)
     outcomes = {}
 
     def accept(_):

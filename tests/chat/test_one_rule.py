@@ -33,8 +33,8 @@ def test_line_places_count_those_ahead_on_the_same_topic_or_any_topic():
 
 
 @pytest.mark.django_db
-def test_the_sql_place_in_line_agrees_with_line_places():
-    """``chat.queue_sql.requests_ahead`` (one request, on the hot path) against the one rule."""
+def test_the_one_request_place_in_line_agrees_with_line_places():
+    """``queue_position`` (one request, counted in one statement) against the one rule."""
     now = timezone.now()
     shape = [
         ("anxiety", RequestPriority.NORMAL),
