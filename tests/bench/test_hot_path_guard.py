@@ -43,7 +43,12 @@ class Meter:
     def __call__(self, **kwargs):
         with CaptureQueriesContext(connection) as captured:
             result = self.service(**kwargs)
-        self.calls.append({"queries": len(captured), "sql": [q["sql"][:160] for q in captured.captured_queries]})
+        self.calls.append(
+            {
+                "queries": len(captured),
+                "sql": [(q["sql"] or "(a prepared statement)")[:160] for q in captured.captured_queries],
+            }
+        )
         return result
 
 

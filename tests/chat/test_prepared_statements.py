@@ -44,8 +44,8 @@ def _as_prepared(sql: str) -> str:
 
 
 def _run_until_prepared(call):
-    """Run ``call`` as often as psycopg runs a statement before it prepares it; its last result."""
-    for _ in range(connection.connection.prepare_threshold):
+    """Run ``call`` until psycopg has prepared its statements (on the run after ``prepare_threshold``)."""
+    for _ in range(connection.connection.prepare_threshold + 1):
         result = call()
     return result
 
