@@ -97,7 +97,7 @@ def queue_order(wants: Sequence[Want]) -> list[Want]:
 def line_places(line: Iterable[tuple[int, int | None]]) -> dict[int, int]:
     """Place in line, 1-based, for ``(request id, topic id)`` pairs given in queue order.
 
-    The one rule (``chat.queue_sql.requests_ahead`` counts the same in SQL for
+    The one rule (``chat.selectors.queue_position`` counts the same in one query for
     one request; a test holds them together): a request for a topic waits
     behind those ahead of it for that topic or for any topic; an any-topic
     request behind everyone ahead of it.
