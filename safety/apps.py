@@ -10,3 +10,8 @@ class SafetyConfig(AppConfig):
         from support.signin import signin_locked
 
         signin_locked.connect(signin_lock_record, dispatch_uid="safety.signin_lock_record")
+
+        from chat.screener import message_screener_register
+        from safety.message_screener import SCREENER
+
+        message_screener_register(SCREENER)

@@ -1,0 +1,45 @@
+"""Safety's screener for chat messages, registered with ``chat.screener`` in ``SafetyConfig.ready()``.
+
+Each method reaches its function through its module at call time, so the
+screener always runs what ``safety`` currently defines.
+"""
+
+from __future__ import annotations
+
+from safety import frames, services
+from safety import screening as text_screening
+
+
+class SafetyMessageScreener:
+    def screen(self, *, text, sender_role, recent_texts, recent_levels, quoted_from):
+        return text_screening.screen_message(
+            text=text,
+            sender_role=sender_role,
+            recent_texts=recent_texts,
+            recent_levels=recent_levels,
+            quoted_from=quoted_from,
+        )
+
+    def verdict(self, screened, *, author_role, to_minor=False):
+        return text_screening.verdict_for(screened, author_role=author_role, to_minor=to_minor)
+
+    def hold(self, *, conversation, sender, sender_role, client_id, screening, verdict):
+        return services.message_hold(
+            conversation=conversation,
+            sender=sender,
+            sender_role=sender_role,
+            client_id=client_id,
+            screening=screening,
+            verdict=verdict,
+        )
+
+    def flag(self, *, message, conversation, screening, verdict):
+        return services.flag_create_for_message(
+            message=message, conversation=conversation, screening=screening, verdict=verdict
+        )
+
+    async def after_flagged_message(self, consumer, *, conversation_id, screening):
+        await frames.after_flagged_message(consumer, conversation_id=conversation_id, screening=screening)
+
+
+SCREENER = SafetyMessageScreener()

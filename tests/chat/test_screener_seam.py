@@ -1,0 +1,40 @@
+"""Every chat message goes through the screener safety registers; without one, nothing is delivered."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.checks import run_checks
+from django.core.exceptions import ImproperlyConfigured
+
+from chat import screener as screener_seam
+from chat.models import Message
+from chat.services.messages import message_send
+from safety.message_screener import SafetyMessageScreener
+from safety.models import SafetyFlag
+from tests.safety.helpers import CRISIS, matched_pair
+
+
+def test_the_running_app_screens_chat_messages_with_safetys_screener():
+    assert isinstance(screener_seam.message_screener(), SafetyMessageScreener)
+
+
+@pytest.mark.django_db
+def test_without_a_registered_screener_a_crisis_message_is_refused_not_delivered_unscreened(monkeypatch):
+    seeker, listener, conversation = matched_pair()
+    monkeypatch.setattr(screener_seam, "_screener", None)
+    with pytest.raises(ImproperlyConfigured):
+        message_send(sender=seeker, conversation_id=conversation.pk, client_id="c1", text=CRISIS)
+    assert not Message.objects.filter(conversation=conversation, client_id="c1").exists()
+    assert not SafetyFlag.objects.filter(conversation=conversation).exists()
+
+
+def test_start_up_checks_fail_without_a_screener(monkeypatch):
+    assert "chat.E001" not in {message.id for message in run_checks()}
+    monkeypatch.setattr(screener_seam, "_screener", None)
+    assert "chat.E001" in {message.id for message in run_checks()}
+
+
+def test_a_second_screener_cannot_replace_the_first():
+    with pytest.raises(ImproperlyConfigured):
+        screener_seam.message_screener_register(SafetyMessageScreener())
+    assert isinstance(screener_seam.message_screener(), SafetyMessageScreener)
