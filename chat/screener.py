@@ -1,8 +1,8 @@
-"""The seam through which every chat message is screened.
+"""The seam through which every chat message and request note is screened.
 
 ``chat`` sits below ``safety`` (safety's staff desk reads and acts on
-conversations), yet every message must be screened, and its flag raised, inside
-the transaction that stores it: persist first, then deliver. So ``chat`` names
+conversations), yet every message and request note must be screened, and its
+flag raised, inside the transaction that stores it: persist first, then deliver. So ``chat`` names
 here what it needs from a screener, and ``safety`` registers its own in
 ``SafetyConfig.ready()``. There is no default and no way to skip it: asking for
 the screener before one is registered raises, and the ASGI application and
@@ -26,8 +26,9 @@ class Screening(Protocol):
     text: str  # what is stored and delivered (personal information masked)
     masked: bool
     level: int
-    notice: str
+    notice: str | None
     at_risk: bool
+    needs_flag: bool  # risk, or a text nobody could screen
 
 
 class Verdict(Protocol):
@@ -44,9 +45,9 @@ class MessageScreener(Protocol):
         *,
         text: str,
         sender_role: str,
-        recent_texts: tuple[str, ...],
-        recent_levels: tuple[int, ...],
-        quoted_from: tuple[str, ...],
+        recent_texts: tuple[str, ...] = (),
+        recent_levels: tuple[int, ...] | None = None,
+        quoted_from: tuple[str, ...] = (),
     ) -> Screening:
         """Mask and assess ``text`` with the last few messages as context. Pure: writes nothing."""
 
@@ -60,6 +61,15 @@ class MessageScreener(Protocol):
 
     def flag(self, *, message, conversation, screening: Screening, verdict: Verdict) -> Any:
         """Raise the flag of a stored message, in the message's transaction."""
+
+    def note_flag(self, *, request, screening: Screening, now) -> None:
+        """Raise the case of a request note that needs a flag, in the request's transaction."""
+
+    def at_risk_recently(self, *, subject_id: int, since) -> bool:
+        """Whether an unresolved flag at elevated risk or worse about ``subject_id`` was raised since ``since``."""
+
+    def seeker_gone(self, *, conversation, seeker_id: int, now) -> None:
+        """Raise the case of an at-risk seeker who lost every connection while waiting, in the caller's transaction."""
 
     async def after_flagged_message(self, consumer, *, conversation_id: int, screening: Screening) -> None:
         """What the sender's socket and the conversation hear after an at-risk message was delivered."""

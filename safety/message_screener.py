@@ -1,4 +1,4 @@
-"""Safety's screener for chat messages, registered with ``chat.screener`` in ``SafetyConfig.ready()``.
+"""Safety's screener for chat messages and request notes, registered with ``chat.screener`` in ``SafetyConfig.ready()``.
 
 Each method reaches its function through its module at call time, so the
 screener always runs what ``safety`` currently defines.
@@ -6,12 +6,12 @@ screener always runs what ``safety`` currently defines.
 
 from __future__ import annotations
 
-from safety import frames, services
+from safety import flag_sql, frames, services
 from safety import screening as text_screening
 
 
 class SafetyMessageScreener:
-    def screen(self, *, text, sender_role, recent_texts, recent_levels, quoted_from):
+    def screen(self, *, text, sender_role, recent_texts=(), recent_levels=None, quoted_from=()):
         return text_screening.screen_message(
             text=text,
             sender_role=sender_role,
@@ -37,6 +37,15 @@ class SafetyMessageScreener:
         return services.flag_create_for_message(
             message=message, conversation=conversation, screening=screening, verdict=verdict
         )
+
+    def note_flag(self, *, request, screening, now):
+        services.flag_create_for_request_note(request=request, screening=screening, now=now)
+
+    def at_risk_recently(self, *, subject_id, since):
+        return flag_sql.flagged_at_risk_since(subject_id=subject_id, since=since)
+
+    def seeker_gone(self, *, conversation, seeker_id, now):
+        services.flag_create_for_seeker_gone(conversation=conversation, seeker_id=seeker_id, now=now)
 
     async def after_flagged_message(self, consumer, *, conversation_id, screening):
         await frames.after_flagged_message(consumer, conversation_id=conversation_id, screening=screening)
