@@ -6,12 +6,15 @@ class SafetyConfig(AppConfig):
     verbose_name = "Safety"
 
     def ready(self) -> None:
+        # Imported here: these modules import models, loaded only once ready() runs.
+        # safety sits above chat and support: it fills the hooks they expose (docs/architecture.md).
+        from chat.consumers import chat_socket_frames_register
+        from chat.screener import message_screener_register
+        from safety import chat_frames
+        from safety.message_screener import SCREENER
         from safety.signin_alerts import signin_lock_record
         from support.signin import signin_locked
 
         signin_locked.connect(signin_lock_record, dispatch_uid="safety.signin_lock_record")
-
-        from chat.screener import message_screener_register
-        from safety.message_screener import SCREENER
-
         message_screener_register(SCREENER)
+        chat_socket_frames_register(handlers=chat_frames.HANDLERS, fields=chat_frames.FIELDS)

@@ -1,4 +1,6 @@
-"""Every chat message goes through the screener safety registers; without one, nothing is delivered."""
+"""The hooks chat exposes are filled by the apps above it: every chat message goes through the
+screener safety registers (without one, nothing is delivered), and the chat socket answers the
+listener console's and safety's frames."""
 
 from __future__ import annotations
 
@@ -7,8 +9,11 @@ from django.core.checks import run_checks
 from django.core.exceptions import ImproperlyConfigured
 
 from chat import screener as screener_seam
+from chat.consumers import ChatConsumer, chat_socket_frames_register
 from chat.models import Message
 from chat.services.messages import message_send
+from listeners import frames as listener_frames
+from safety import chat_frames as safety_frames
 from safety.message_screener import SafetyMessageScreener
 from safety.models import SafetyFlag
 from tests.safety.helpers import CRISIS, matched_pair
@@ -38,3 +43,16 @@ def test_a_second_screener_cannot_replace_the_first():
     with pytest.raises(ImproperlyConfigured):
         screener_seam.message_screener_register(SafetyMessageScreener())
     assert isinstance(screener_seam.message_screener(), SafetyMessageScreener)
+
+
+def test_the_chat_socket_answers_the_listener_consoles_and_safetys_frames():
+    for app_frames in (listener_frames, safety_frames):
+        for frame_type, handler in app_frames.HANDLERS.items():
+            assert ChatConsumer.handlers[frame_type] is handler
+            assert ChatConsumer.frame_fields[frame_type] == app_frames.FIELDS[frame_type]
+
+
+def test_a_chat_socket_frame_type_cannot_be_taken_twice():
+    with pytest.raises(ImproperlyConfigured):
+        chat_socket_frames_register(handlers=safety_frames.HANDLERS, fields=safety_frames.FIELDS)
+    assert ChatConsumer.handlers["conversation.flag"] is safety_frames.conversation_flag
