@@ -6,8 +6,12 @@ class ListenersConfig(AppConfig):
     verbose_name = "Listener program"
 
     def ready(self) -> None:
-        # Imported here: the frame handlers import models, loaded only once ready() runs.
+        # Imported here: these modules import models, loaded only once ready() runs.
+        # listeners sits above chat: it fills the hooks chat exposes (docs/architecture.md).
         from chat.consumers import chat_socket_frames_register
+        from chat.selectors import socket_state_reader_register
         from listeners import frames
+        from listeners.selectors import socket_state_console
 
         chat_socket_frames_register(handlers=frames.HANDLERS, fields=frames.FIELDS)
+        socket_state_reader_register(socket_state_console)

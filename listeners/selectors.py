@@ -586,3 +586,17 @@ def listener_is_suspended(user_id: int) -> bool:
     from listeners.models import ListenerProfile
 
     return ListenerProfile.objects.filter(user_id=user_id, status=ListenerStatus.SUSPENDED).exists()
+
+
+def socket_state_console(user, state) -> None:
+    """A listener's chat socket ``hello``: their shift, pauses, and while on shift the queue sizes.
+    Registered with ``chat.selectors.socket_state_reader_register`` in ``ListenersConfig.ready()``."""
+    # queue_sizes reads listener_candidates from this module: imported here to keep the two apart.
+    from listeners.queue_sizes import queue_sizes_for_listener
+
+    if not user.is_listener:
+        return
+    state.shift = shift_payload_for_listener(user)
+    state.pauses = listener_pauses(user, now=timezone.now())
+    if state.shift is not None:
+        state.queue_sizes = queue_sizes_for_listener(user.pk)

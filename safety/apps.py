@@ -10,11 +10,14 @@ class SafetyConfig(AppConfig):
         # safety sits above chat and support: it fills the hooks they expose (docs/architecture.md).
         from chat.consumers import chat_socket_frames_register
         from chat.screener import message_screener_register
+        from chat.selectors import socket_state_reader_register
         from safety import chat_frames
         from safety.message_screener import SCREENER
+        from safety.selectors import socket_state_risk_and_warnings
         from safety.signin_alerts import signin_lock_record
         from support.signin import signin_locked
 
         signin_locked.connect(signin_lock_record, dispatch_uid="safety.signin_lock_record")
         message_screener_register(SCREENER)
         chat_socket_frames_register(handlers=chat_frames.HANDLERS, fields=chat_frames.FIELDS)
+        socket_state_reader_register(socket_state_risk_and_warnings)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from chat.models import Conversation, Message
 from safety.audit import audit_record
 from safety.classifier import Level
+from safety.frames import risk_payload, warning_payload
 from safety.models import FlagStatus, Report, SafetyFlag, Sanction, SanctionKind, StaffParticipation
 from support.errors import NotFoundOrForbidden
 from support.models import Connection
@@ -333,3 +334,25 @@ def risk_open_for_conversations(conversation_ids) -> dict[int, int]:
     for conversation_id, level in rows:
         risk[conversation_id] = max(level, risk.get(conversation_id, 0))
     return risk
+
+
+def socket_state_risk_and_warnings(user, state) -> None:
+    """A chat socket's ``hello.risk`` and ``hello.warnings``, so a reloaded page shows the crisis
+    resources, the listener's guidance and the warnings in force again. Registered with
+    ``chat.selectors.socket_state_reader_register`` in ``SafetyConfig.ready()``."""
+    if state.conversation_ids and (user.is_seeker or user.is_listener):
+        state.risk = _risk_for(user, state.conversations)
+    if user.is_seeker or user.is_listener:
+        state.warnings = [warning_payload(sanction) for sanction in warnings_in_force(user.pk)]
+
+
+def _risk_for(user, conversations: list[dict]) -> list[dict]:
+    """The open conversations whose seeker is at elevated risk or worse, as ``hello.risk`` says it:
+    a seeker's page shows the crisis resources again, a listener's console the guidance."""
+    levels = risk_open_for_conversations(conversation["id"] for conversation in conversations)
+    role = "listener" if user.is_listener else "seeker"
+    return [
+        risk_payload(conversation_id=conversation["id"], level=levels[conversation["id"]], role=role)
+        for conversation in conversations
+        if conversation["id"] in levels and conversation["your_role"] == role
+    ]

@@ -11,11 +11,14 @@ from django.core.exceptions import ImproperlyConfigured
 from chat import screener as screener_seam
 from chat.consumers import ChatConsumer, chat_socket_frames_register
 from chat.models import Message
+from chat.selectors import socket_state_readers
 from chat.services.messages import message_send
 from listeners import frames as listener_frames
+from listeners.selectors import socket_state_console
 from safety import chat_frames as safety_frames
 from safety.message_screener import SafetyMessageScreener
 from safety.models import SafetyFlag
+from safety.selectors import socket_state_risk_and_warnings
 from tests.safety.helpers import CRISIS, matched_pair
 
 
@@ -56,3 +59,8 @@ def test_a_chat_socket_frame_type_cannot_be_taken_twice():
     with pytest.raises(ImproperlyConfigured):
         chat_socket_frames_register(handlers=safety_frames.HANDLERS, fields=safety_frames.FIELDS)
     assert ChatConsumer.handlers["conversation.flag"] is safety_frames.conversation_flag
+
+
+def test_a_sockets_hello_reads_the_listener_console_and_safety_state():
+    assert socket_state_console in socket_state_readers
+    assert socket_state_risk_and_warnings in socket_state_readers
