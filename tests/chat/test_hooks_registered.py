@@ -12,9 +12,11 @@ from chat import screener as screener_seam
 from chat.consumers import ChatConsumer, chat_socket_frames_register
 from chat.models import Message
 from chat.selectors import socket_state_readers
+from chat.services.conversations import conversation_closed_hooks
 from chat.services.messages import message_send
 from listeners import frames as listener_frames
 from listeners.selectors import socket_state_console
+from listeners.wellbeing import after_conversation_closed
 from safety import chat_frames as safety_frames
 from safety.message_screener import SafetyMessageScreener
 from safety.models import SafetyFlag
@@ -64,3 +66,7 @@ def test_a_chat_socket_frame_type_cannot_be_taken_twice():
 def test_a_sockets_hello_reads_the_listener_console_and_safety_state():
     assert socket_state_console in socket_state_readers
     assert socket_state_risk_and_warnings in socket_state_readers
+
+
+def test_ending_a_conversation_gives_its_listener_the_debrief_pause_of_the_listener_program():
+    assert after_conversation_closed in conversation_closed_hooks
