@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
 from django.utils import timezone
 
@@ -200,41 +201,25 @@ def conversation_get_for_staff(
     return conversation
 
 
-#: How much of a group room a reviewer reads around a flagged room message.
-ROOM_CONTEXT_BEFORE = 30
-ROOM_CONTEXT_AFTER = 10
+#: Reads what a flag raised in a group room is about, for safety staff: ``reader(staff=..., flag=...)``
+#: returns the room, the messages around the flagged one and the flag, and audits the read. The rooms
+#: app registers it in ``RoomsConfig.ready()``: rooms sit above safety.
+_room_context_reader = None
 
 
-def room_context_get_for_staff(*, staff, flag: SafetyFlag, now=None):
-    """The flagged room message and the messages around it, for safety staff: ``(message, messages)``.
+def room_context_reader_register(reader) -> None:
+    global _room_context_reader
+    if _room_context_reader is not None and _room_context_reader is not reader:
+        raise ImproperlyConfigured("A second reader of room flags' context was registered.")
+    _room_context_reader = reader
 
-    Only for a flag raised in a group room, and only its neighbourhood
-    (``ROOM_CONTEXT_BEFORE`` messages before, ``ROOM_CONTEXT_AFTER`` after):
-    staff read what the flag is about, not whole rooms. Every read writes an
-    audit record, like a conversation transcript. Raises ``NotFoundOrForbidden``
-    otherwise.
-    """
-    from rooms.models import RoomMessage
-    from safety.payloads import flag_room_message
 
-    if not is_safety_staff(staff):
-        raise NotFoundOrForbidden()
-    flagged = flag_room_message(flag)
-    if flagged is None:
-        raise NotFoundOrForbidden()
-    messages = list(
-        RoomMessage.objects.select_related("sender")
-        .filter(
-            room_id=flagged.room_id,
-            seq__gte=flagged.seq - ROOM_CONTEXT_BEFORE,
-            seq__lte=flagged.seq + ROOM_CONTEXT_AFTER,
-        )
-        .order_by("seq")
-    )
-    audit_record(
-        actor=staff, action="room.transcript", target_type="room", target_id=flagged.room_id, flag_id=flag.pk, now=now
-    )
-    return flagged, messages
+def room_context_get_for_staff(*, staff, flag: SafetyFlag) -> dict:
+    """What a flag raised in a group room is about, for safety staff (``rooms.selectors``).
+    Raises ``NotFoundOrForbidden`` for anyone else or a flag not raised in a room."""
+    if _room_context_reader is None:
+        raise ImproperlyConfigured("No reader of room flags' context is registered (rooms' ready() registers it).")
+    return _room_context_reader(staff=staff, flag=flag)
 
 
 def flagged_seqs(conversation_id: int) -> set[int]:
