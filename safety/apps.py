@@ -12,12 +12,15 @@ class SafetyConfig(AppConfig):
         from chat.screener import message_screener_register
         from chat.selectors import socket_state_reader_register
         from safety import chat_frames
+        from safety.devices import DEVICE_BANS
         from safety.message_screener import SCREENER
         from safety.selectors import socket_state_risk_and_warnings
         from safety.signin_alerts import signin_lock_record
+        from support.devices import device_policy_register
         from support.signin import signin_locked
 
         signin_locked.connect(signin_lock_record, dispatch_uid="safety.signin_lock_record")
         message_screener_register(SCREENER)
+        device_policy_register(DEVICE_BANS)
         chat_socket_frames_register(handlers=chat_frames.HANDLERS, fields=chat_frames.FIELDS)
         socket_state_reader_register(socket_state_risk_and_warnings)
