@@ -1,4 +1,5 @@
-"""The seam through which every chat message and request note is screened.
+"""The seam through which every chat message and request note is screened (and, from the apps
+above chat, what is screened like one: practice replies, bios, rating comments).
 
 ``chat`` sits below ``safety`` (safety's staff desk reads and acts on
 conversations), yet every message and request note must be screened, and its
@@ -70,6 +71,9 @@ class MessageScreener(Protocol):
 
     def seeker_gone(self, *, conversation, seeker_id: int, now) -> None:
         """Raise the case of an at-risk seeker who lost every connection while waiting, in the caller's transaction."""
+
+    def rating_comment_flag(self, *, rating, conversation, screening: Screening) -> None:
+        """Raise a seeker's at-risk comment on a conversation they rated, in the rating's transaction."""
 
     async def after_flagged_message(self, consumer, *, conversation_id: int, screening: Screening) -> None:
         """What the sender's socket and the conversation hear after an at-risk message was delivered."""

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from chat.dispatch import requests_dispatch_after_commit
 from chat.events import user_event
+from chat.screener import message_screener
 from listeners.models import (
     DecisionAction,
     ListenerDecision,
@@ -31,7 +32,6 @@ from listeners.models import (
 )
 from listeners.practice import practice_replies_screen
 from listeners.selectors import shift_payload
-from safety.screening import screen_message, verdict_for
 from support.errors import DomainError, NotFoundOrForbidden
 from support.models import AgeGroup, Role, Topic, User
 from support.roles import can_manage_listeners
@@ -160,10 +160,11 @@ def _profile_text_problem(text: str) -> str | None:
     """What a listener shows every seeker goes through the same screening as their messages:
     ``"contact"`` when it carries contact details, ``"conduct"`` when a message saying it would be
     held or flagged, None when it may be shown."""
-    screening = screen_message(text=text, sender_role="listener")
+    screener = message_screener()
+    screening = screener.screen(text=text, sender_role="listener")
     if screening.masked:
         return "contact"
-    if verdict_for(screening, author_role="listener").flag:
+    if screener.verdict(screening, author_role="listener").flag:
         return "conduct"
     return None
 

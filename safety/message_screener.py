@@ -1,4 +1,4 @@
-"""Safety's screener for chat messages and request notes, registered with ``chat.screener`` in ``SafetyConfig.ready()``.
+"""Safety's screener for chat messages, request notes and what is screened like them, registered with ``chat.screener`` in ``SafetyConfig.ready()``.
 
 Each method reaches its function through its module at call time, so the
 screener always runs what ``safety`` currently defines.
@@ -46,6 +46,9 @@ class SafetyMessageScreener:
 
     def seeker_gone(self, *, conversation, seeker_id, now):
         services.flag_create_for_seeker_gone(conversation=conversation, seeker_id=seeker_id, now=now)
+
+    def rating_comment_flag(self, *, rating, conversation, screening):
+        services.flag_create_for_rating_comment(rating=rating, conversation=conversation, screening=screening)
 
     async def after_flagged_message(self, consumer, *, conversation_id, screening):
         await frames.after_flagged_message(consumer, conversation_id=conversation_id, screening=screening)

@@ -71,6 +71,7 @@ __all__ = [
     "case_raise",
     "flag_create_for_message",
     "flag_create_for_request_note",
+    "flag_create_for_rating_comment",
     "message_hold",
     "flag_create_by_listener",
     "resources_share_by_listener",
@@ -363,6 +364,22 @@ def flag_create_for_request_note(*, request, screening, now=None) -> SafetyFlag:
                 age_group=request.seeker.age_group or None,
             ),
         )
+    return flag
+
+
+def flag_create_for_rating_comment(*, rating, conversation, screening) -> SafetyFlag:
+    """A worrying rating comment joins the seeker's case in that conversation, with the alert a message gets.
+    Must run in the rating's transaction."""
+    flag, _ = case_raise(
+        conversation=conversation,
+        subject=rating.seeker,
+        subject_role="seeker",
+        source=FlagSource.CLASSIFIER,
+        level=screening.level,
+        categories=[category.value for category in screening.assessment.categories],
+        reason="In a rating comment: " + screening.assessment.reason,
+        excerpt=screening.text,
+    )
     return flag
 
 
