@@ -11,7 +11,9 @@ class SafetyConfig(AppConfig):
         from chat.consumers import chat_socket_frames_register
         from chat.screener import message_screener_register
         from chat.selectors import socket_state_reader_register
+        from listeners.services import listener_decided
         from safety import chat_frames
+        from safety.audit import listener_decision_record
         from safety.devices import DEVICE_BANS
         from safety.message_screener import SCREENER
         from safety.selectors import socket_state_risk_and_warnings
@@ -20,6 +22,7 @@ class SafetyConfig(AppConfig):
         from support.signin import signin_locked
 
         signin_locked.connect(signin_lock_record, dispatch_uid="safety.signin_lock_record")
+        listener_decided.connect(listener_decision_record, dispatch_uid="safety.listener_decision_record")
         message_screener_register(SCREENER)
         device_policy_register(DEVICE_BANS)
         chat_socket_frames_register(handlers=chat_frames.HANDLERS, fields=chat_frames.FIELDS)
