@@ -6,5 +6,8 @@ class ChatConfig(AppConfig):
     verbose_name = "Chat and matching"
 
     def ready(self) -> None:
-        # Registers the start-up check that refuses to run without a message screener.
-        from chat import screener  # noqa: F401
+        # Registers the start-up checks that refuse to run without a message screener or a block reader.
+        from chat import (
+            blocks,  # noqa: F401
+            screener,  # noqa: F401
+        )

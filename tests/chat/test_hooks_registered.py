@@ -7,9 +7,13 @@ from __future__ import annotations
 import pytest
 from django.core.checks import run_checks
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
 
+from chat import blocks as blocks_seam
 from chat import screener as screener_seam
+from chat.blocks import block_reader
 from chat.consumers import ChatConsumer, chat_socket_frames_register
+from chat.dispatch import wants_for
 from chat.models import Message
 from chat.selectors import socket_state_readers
 from chat.services.conversations import conversation_closed_hooks
@@ -18,7 +22,7 @@ from listeners import frames as listener_frames
 from listeners.selectors import socket_state_console
 from listeners.wellbeing import after_conversation_closed
 from safety import chat_frames as safety_frames
-from safety.message_screener import SafetyMessageScreener
+from safety.chat_policy import SafetyBlockReader, SafetyMessageScreener
 from safety.models import SafetyFlag
 from safety.selectors import socket_state_risk_and_warnings
 from tests.safety.helpers import CRISIS, matched_pair
@@ -70,3 +74,15 @@ def test_a_sockets_hello_reads_the_listener_console_and_safety_state():
 
 def test_ending_a_conversation_gives_its_listener_the_debrief_pause_of_the_listener_program():
     assert after_conversation_closed in conversation_closed_hooks
+
+
+def test_matching_reads_blocks_through_safetys_reader():
+    assert isinstance(block_reader(), SafetyBlockReader)
+
+
+def test_without_a_block_reader_matching_refuses_rather_than_ignore_blocks(monkeypatch):
+    assert "chat.E002" not in {message.id for message in run_checks()}
+    monkeypatch.setattr(blocks_seam, "_reader", None)
+    assert "chat.E002" in {message.id for message in run_checks()}
+    with pytest.raises(ImproperlyConfigured):
+        wants_for([], now=timezone.now())

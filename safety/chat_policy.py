@@ -1,12 +1,13 @@
-"""Safety's screener for chat messages, request notes and what is screened like them, registered with ``chat.screener`` in ``SafetyConfig.ready()``.
+"""What chat asks of safety: the screener for chat messages, request notes and what is screened like them
+(``chat.screener``), and the block reader matching consults (``chat.blocks``); registered in ``SafetyConfig.ready()``.
 
-Each method reaches its function through its module at call time, so the
-screener always runs what ``safety`` currently defines.
+Each method reaches its function through its module at call time, so chat
+always runs what ``safety`` currently defines.
 """
 
 from __future__ import annotations
 
-from safety import flag_sql, frames, services
+from safety import flag_sql, frames, selectors, services
 from safety import screening as text_screening
 
 
@@ -55,3 +56,14 @@ class SafetyMessageScreener:
 
 
 SCREENER = SafetyMessageScreener()
+
+
+class SafetyBlockReader:
+    def blocked_pairs(self, seeker_ids):
+        return selectors.blocked_pairs(seeker_ids)
+
+    def blocked_for_seeker(self, seeker_id):
+        return selectors.blocked_for_seeker(seeker_id)
+
+
+BLOCKS = SafetyBlockReader()
