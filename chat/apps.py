@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class ChatConfig(AppConfig):
     name = "chat"
     verbose_name = "Chat and matching"
+
+    def ready(self) -> None:
+        # Registers the start-up checks that refuse to run without a message screener or a block reader.
+        from chat import (
+            blocks,  # noqa: F401
+            screener,  # noqa: F401
+        )

@@ -2,7 +2,8 @@
 
 Thin by design: ``connect`` checks who is there and joins only that user's
 groups; frames are dispatched by ``type`` to the handlers in
-``chat.frames`` and ``listeners.frames``; group events are forwarded only for
+``chat.frames`` and those the apps above chat register (``chat_socket_frames_register``:
+the listener console's, safety's); group events are forwarded only for
 conversations this socket has joined. The frames are documented in
 docs/protocol.md.
 """
@@ -12,15 +13,14 @@ from __future__ import annotations
 import logging
 
 from channels.db import database_sync_to_async
+from django.core.exceptions import ImproperlyConfigured
 
 from chat import frames as chat_frames
 from chat import selectors
 from chat.events import conversation_group
 from chat.payloads import hello_payload
 from chat.services.requests import request_seeker_left, request_seeker_returned
-from listeners import frames as listener_frames
 from listeners.selectors import listener_is_suspended
-from safety import chat_frames as safety_frames
 from support import presence
 from support.models import Connection, Role
 from support.session_events import session_group, user_group
@@ -78,8 +78,9 @@ class ConversationSocket(FrameConsumer):
 
 
 class ChatConsumer(ConversationSocket):
-    handlers = {**chat_frames.HANDLERS, **listener_frames.HANDLERS, **safety_frames.HANDLERS}
-    frame_fields = {**chat_frames.FIELDS, **listener_frames.FIELDS, **safety_frames.FIELDS}
+    # chat's own frames; the apps above chat add theirs with chat_socket_frames_register().
+    handlers = dict(chat_frames.HANDLERS)
+    frame_fields = dict(chat_frames.FIELDS)
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -129,3 +130,18 @@ class ChatConsumer(ConversationSocket):
 
     async def conversation_join(self, event: dict) -> None:
         await chat_frames.on_conversation_join(self, event)
+
+
+def chat_socket_frames_register(*, handlers: dict, fields: dict) -> None:
+    """Answer more frame types on the chat socket; called from the ``ready()`` of an app above chat.
+
+    ``fields`` names, for each frame type, the fields it takes besides ``type`` and ``ref``
+    (``support.ws.check_fields``). A frame type has exactly one handler: registering one twice raises.
+    """
+    if handlers.keys() != fields.keys():
+        raise ImproperlyConfigured("Every chat-socket frame handler needs its field list, and only those.")
+    taken = handlers.keys() & ChatConsumer.handlers.keys()
+    if taken:
+        raise ImproperlyConfigured(f"Chat-socket frame types registered twice: {sorted(taken)}")
+    ChatConsumer.handlers.update(handlers)
+    ChatConsumer.frame_fields.update(fields)

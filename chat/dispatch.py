@@ -47,11 +47,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from chat import dispatch_sql
+from chat.blocks import block_reader
 from chat.events import user_event
 from chat.matching import Want, line_places, plan_offers
 from chat.models import ChatRequest, DispatchLock, Offer, OfferStatus, RequestStatus
 from chat.payloads import offer_payload, request_payload
-from listeners.selectors import blocked_for_seeker, blocked_pairs, listener_candidates
+from listeners.selectors import listener_candidates
 from support.events import follow_up_on_commit
 
 logger = logging.getLogger("hearth.matching")
@@ -241,7 +242,7 @@ def wants_for(requests: list[ChatRequest], *, now, with_offers: bool = True, sin
     Left out for ``MATCHING_REOFFER_COOLDOWN_SECONDS`` after declining or
     letting an offer of the request expire; never after declining it with
     ``never`` ("not me for this one"), after a block either way (following
-    the seeker's device, ``listeners.selectors.blocked_pairs``), or when the
+    the seeker's device, ``chat.blocks``), or when the
     listener is the one handing the chat over. One statement for the offers
     and two for the blocks, whatever the number of requests.
     """
@@ -256,11 +257,12 @@ def wants_for(requests: list[ChatRequest], *, now, with_offers: bool = True, sin
             status__in=[OfferStatus.DECLINED, OfferStatus.EXPIRED],
         ).values_list("request_id", "listener_id", "never_again"):
             (never if never_again else cooling)[request_id].add(listener_id)
+    blocks = block_reader()
     if single:
-        blocked = {request.seeker_id: blocked_for_seeker(request.seeker_id) for request in requests}
+        blocked = {request.seeker_id: blocks.blocked_for_seeker(request.seeker_id) for request in requests}
     else:
         blocked = {}
-        for seeker, other in blocked_pairs({request.seeker_id for request in requests}):
+        for seeker, other in blocks.blocked_pairs({request.seeker_id for request in requests}):
             blocked.setdefault(seeker, set()).add(other)
     wants = []
     for request in requests:

@@ -12,6 +12,7 @@ from django.conf import settings
 
 from chat import selectors
 from chat.payloads import conversation_ended_payload, conversation_state_payload, ended_by_for, messages_page
+from chat.screener import message_screener
 from chat.services import conversations as conversation_services
 from chat.services import messages as message_services
 from chat.services import offers as offer_services
@@ -68,9 +69,9 @@ async def message_send(consumer, frame):
         ack["notice"] = result.screening.notice
     await consumer.reply(frame, ack)
     if result.screening is not None and result.screening.at_risk and not result.duplicate:
-        from safety.frames import after_flagged_message
-
-        await after_flagged_message(consumer, conversation_id=conversation_id, screening=result.screening)
+        await message_screener().after_flagged_message(
+            consumer, conversation_id=conversation_id, screening=result.screening
+        )
 
 
 def page_limit(frame: dict) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -131,6 +132,10 @@ def queue_position(request: ChatRequest) -> int:
 
 @dataclass
 class SocketState:
+    """What a socket's ``hello`` says. chat fills its own parts; ``shift``, ``pauses`` and
+    ``queue_sizes`` (the listener console) and ``risk`` and ``warnings`` (safety) are filled by the
+    readers the apps above chat register (``socket_state_reader_register``)."""
+
     conversation_ids: list[int] = field(default_factory=list)
     conversations: list[dict] = field(default_factory=list)
     request: dict | None = None
@@ -142,8 +147,21 @@ class SocketState:
     warnings: list[dict] = field(default_factory=list)
 
 
+#: Each adds an app's part of a socket's state, in the same trip to the database thread; filled from
+#: the ready() of the apps above chat. Like chat's own parts, a reader runs no query that cannot find
+#: anything for this user (a reconnect storm is thousands of these).
+socket_state_readers: list[Callable[[object, SocketState], None]] = []
+
+
+def socket_state_reader_register(reader: Callable[[object, SocketState], None]) -> None:
+    """Add ``reader(user, state)`` to what a freshly connected socket reads; called from an app's ``ready()``."""
+    if reader not in socket_state_readers:
+        socket_state_readers.append(reader)
+
+
 def socket_state_for_user(user) -> SocketState:
-    """What a freshly connected socket needs: open conversations, queue place, offers, shift."""
+    """What a freshly connected socket needs: open conversations, queue place, offers, and what the
+    registered readers add (shift, pauses, queue sizes, risk, warnings)."""
     state = SocketState()
     conversations = conversations_for_user(user=user, include_ended=False)
     notes = opening_notes([c.pk for c in conversations if c.listener_id == user.pk]) if user.is_listener else {}
@@ -160,50 +178,15 @@ def socket_state_for_user(user) -> SocketState:
             from chat.waiting import request_status
 
             state.request = request_status(request)
-    if state.conversation_ids and (user.is_seeker or user.is_listener):
-        state.risk = _risk_for(user, state.conversations)
-    if user.is_seeker or user.is_listener:
-        state.warnings = _warnings_for(user)
     if user.is_listener:
         now = timezone.now()
         offers = Offer.objects.select_related("request__topic").filter(
             listener_id=user.pk, status=OfferStatus.PENDING, expires_at__gt=now
         )
         state.offers = [offer_payload(offer, now=now) for offer in offers]
-        from listeners.selectors import listener_pauses, shift_payload_for_listener
-
-        state.shift = shift_payload_for_listener(user)
-        state.pauses = listener_pauses(user, now=now)
-        if state.shift is not None:
-            from listeners.queue_sizes import queue_sizes_for_listener
-
-            state.queue_sizes = queue_sizes_for_listener(user.pk)
+    for reader in socket_state_readers:
+        reader(user, state)
     return state
-
-
-def _risk_for(user, conversations: list[dict]) -> list[dict]:
-    """The open conversations whose seeker is at elevated risk or worse, as ``hello.risk`` says it:
-    a seeker's page shows the crisis resources again, a listener's console the guidance."""
-    # safety builds on chat's models, so its reads are imported here, when a socket says hello.
-    from safety.frames import risk_payload
-    from safety.selectors import risk_open_for_conversations
-
-    levels = risk_open_for_conversations(conversation["id"] for conversation in conversations)
-    role = "listener" if user.is_listener else "seeker"
-    return [
-        risk_payload(conversation_id=conversation["id"], level=levels[conversation["id"]], role=role)
-        for conversation in conversations
-        if conversation["id"] in levels and conversation["your_role"] == role
-    ]
-
-
-def _warnings_for(user) -> list[dict]:
-    """``hello.warnings``: the warnings in force, so a reloaded page shows them again."""
-    # safety builds on chat's models, so its reads are imported here, when a socket says hello.
-    from safety.frames import warning_payload
-    from safety.selectors import warnings_in_force
-
-    return [warning_payload(sanction) for sanction in warnings_in_force(user.pk)]
 
 
 def messages_payload(messages: list[Message], conversation_id: int) -> list[dict]:

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from chat.models import ConversationStatus, Offer, OfferStatus
+from chat.screener import message_screener
 from chat.selectors import conversation_get_for_participant
 from listeners.models import Favourite, ListenerProfile, ListenerStatus, Rating
 from support.errors import DomainError, NotFoundOrForbidden
@@ -55,9 +56,7 @@ def rating_create(*, seeker, conversation_id: int, score, comment: str = "", now
                 raise DomainError("nothing_to_rate", NOTHING_TO_RATE, status=409)
             flagged = None
             if comment:
-                from safety.screening import screen_message
-
-                screening = screen_message(text=comment, sender_role="seeker")
+                screening = message_screener().screen(text=comment, sender_role="seeker")
                 comment = screening.text
                 if screening.at_risk:
                     flagged = screening
@@ -70,27 +69,10 @@ def rating_create(*, seeker, conversation_id: int, score, comment: str = "", now
                 created_at=now,
             )
             if flagged is not None:
-                _flag_comment(rating, conversation=conversation, screening=flagged)
+                message_screener().rating_comment_flag(rating=rating, conversation=conversation, screening=flagged)
     except IntegrityError:
         raise DomainError("already_rated", ALREADY_RATED, status=409) from None
     return rating
-
-
-def _flag_comment(rating: Rating, *, conversation, screening) -> None:
-    """A worrying rating comment joins the seeker's case in that conversation, with the alert a message gets."""
-    from safety.models import FlagSource
-    from safety.services import case_raise  # safety builds on listeners; a rating's consequence is safety's
-
-    case_raise(
-        conversation=conversation,
-        subject=rating.seeker,
-        subject_role="seeker",
-        source=FlagSource.CLASSIFIER,
-        level=screening.level,
-        categories=[category.value for category in screening.assessment.categories],
-        reason="In a rating comment: " + screening.assessment.reason,
-        excerpt=screening.text,
-    )
 
 
 def feedback_release(*, now=None) -> int:

@@ -3,8 +3,8 @@
 The script is fixed and short: a few seeker turns that ask for listening, a
 risk to recognise and a boundary to hold. The applicant writes one reply to
 each, with the application (``listeners.services.listener_apply``). Each reply
-goes through the same screening as a listener's message to a seeker
-(``safety.screening.screen_message`` and ``verdict_for``): it is stored masked,
+goes through the same screening as a listener's message to a seeker (the
+screener safety registers with ``chat.screener``): it is stored masked,
 with whether a real message like it would have been held. A reply the
 screening would hold is kept, not refused: how an applicant answers a seeker
 asking for their Instagram is exactly what the reviewer needs to see, and a
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from safety.screening import screen_message, verdict_for
+from chat.screener import message_screener
 from support.errors import DomainError
 from support.text_input import INVALID_TEXT, INVALID_TEXT_MESSAGE, is_valid_text
 
@@ -73,8 +73,9 @@ def practice_replies_screen(replies) -> list[ScreenedReply]:
             )
         if not is_valid_text(reply):
             raise DomainError(INVALID_TEXT, INVALID_TEXT_MESSAGE, field="practice_replies")
-        screening = screen_message(text=reply, sender_role="listener", quoted_from=(seeker_text,))
-        verdict = verdict_for(screening, author_role="listener")
+        screener = message_screener()
+        screening = screener.screen(text=reply, sender_role="listener", quoted_from=(seeker_text,))
+        verdict = screener.verdict(screening, author_role="listener")
         screened.append(
             ScreenedReply(
                 turn=turn,

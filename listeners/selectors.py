@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Subquery
+from django.db.models import Count, Subquery
 from django.utils import timezone
 
 from chat.matching import Candidate
@@ -92,70 +92,6 @@ def listener_candidates(*, now=None) -> list[Candidate]:
             )
         )
     return candidates
-
-
-def blocked_pairs(seeker_ids) -> set[tuple[int, int]]:
-    """(seeker, listener) pairs where either blocked the other.
-
-    A block follows the device: it also covers the seeker's other accounts
-    seen on the same device cookie (``safety.DeviceLink``), so logging out and
-    starting a fresh anonymous session does not bring the seeker back to a
-    listener who blocked them (or whom they blocked). Two statements whatever
-    the number of seekers.
-    """
-    from safety.models import Block, DeviceLink
-
-    seeker_ids = set(seeker_ids)
-    if not seeker_ids:
-        return set()
-    # Every account sharing a device with one of these seekers, and which of them it stands for.
-    linked = DeviceLink.objects.filter(
-        device_hash__in=DeviceLink.objects.filter(user_id__in=seeker_ids).values("device_hash")
-    ).values_list("user_id", "device_hash")
-    accounts_by_device: dict[str, set[int]] = {}
-    for user_id, device in linked:
-        accounts_by_device.setdefault(device, set()).add(user_id)
-    stands_for: dict[int, set[int]] = {seeker_id: {seeker_id} for seeker_id in seeker_ids}
-    for accounts in accounts_by_device.values():
-        mine = accounts & seeker_ids
-        for account in accounts:
-            stands_for.setdefault(account, set()).update(mine)
-    accounts = set(stands_for)
-    pairs = set()
-    for blocker, blocked in Block.objects.filter(Q(blocker_id__in=accounts) | Q(blocked_id__in=accounts)).values_list(
-        "blocker_id", "blocked_id"
-    ):
-        for account, other in ((blocker, blocked), (blocked, blocker)):
-            for seeker_id in stands_for.get(account, ()):
-                pairs.add((seeker_id, other))
-                pairs.add((other, seeker_id))
-    return pairs
-
-
-def blocked_for_seeker(seeker_id: int) -> set[int]:
-    """The users blocked by or blocking ``seeker_id`` or any account on the same device, in one
-    statement (``blocked_pairs`` for one seeker, for the request path)."""
-    from safety.models import Block, DeviceLink
-
-    accounts = DeviceLink.objects.filter(
-        device_hash__in=DeviceLink.objects.filter(user_id=seeker_id).values("device_hash")
-    ).values("user_id")
-    mine = Q(blocker_id=seeker_id) | Q(blocker_id__in=accounts)
-    theirs = Q(blocked_id=seeker_id) | Q(blocked_id__in=accounts)
-    others = set()
-    for blocker, blocked, blocker_mine, blocked_mine in (
-        Block.objects.filter(mine | theirs)
-        .annotate(
-            blocker_mine=ExpressionWrapper(mine, output_field=BooleanField()),
-            blocked_mine=ExpressionWrapper(theirs, output_field=BooleanField()),
-        )
-        .values_list("blocker_id", "blocked_id", "blocker_mine", "blocked_mine")
-    ):
-        if blocker_mine:
-            others.add(blocked)
-        if blocked_mine:
-            others.add(blocker)
-    return others
 
 
 # --- profiles, stats and feedback ---------------------------------------------
@@ -586,3 +522,17 @@ def listener_is_suspended(user_id: int) -> bool:
     from listeners.models import ListenerProfile
 
     return ListenerProfile.objects.filter(user_id=user_id, status=ListenerStatus.SUSPENDED).exists()
+
+
+def socket_state_console(user, state) -> None:
+    """A listener's chat socket ``hello``: their shift, pauses, and while on shift the queue sizes.
+    Registered with ``chat.selectors.socket_state_reader_register`` in ``ListenersConfig.ready()``."""
+    # queue_sizes reads listener_candidates from this module: imported here to keep the two apart.
+    from listeners.queue_sizes import queue_sizes_for_listener
+
+    if not user.is_listener:
+        return
+    state.shift = shift_payload_for_listener(user)
+    state.pauses = listener_pauses(user, now=timezone.now())
+    if state.shift is not None:
+        state.queue_sizes = queue_sizes_for_listener(user.pk)

@@ -16,10 +16,12 @@ import re
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from chat.dispatch import requests_dispatch_after_commit
 from chat.events import user_event
+from chat.screener import message_screener
 from listeners.models import (
     DecisionAction,
     ListenerDecision,
@@ -31,7 +33,6 @@ from listeners.models import (
 )
 from listeners.practice import practice_replies_screen
 from listeners.selectors import shift_payload
-from safety.screening import screen_message, verdict_for
 from support.errors import DomainError, NotFoundOrForbidden
 from support.models import AgeGroup, Role, Topic, User
 from support.roles import can_manage_listeners
@@ -160,10 +161,11 @@ def _profile_text_problem(text: str) -> str | None:
     """What a listener shows every seeker goes through the same screening as their messages:
     ``"contact"`` when it carries contact details, ``"conduct"`` when a message saying it would be
     held or flagged, None when it may be shown."""
-    screening = screen_message(text=text, sender_role="listener")
+    screener = message_screener()
+    screening = screener.screen(text=text, sender_role="listener")
     if screening.masked:
         return "contact"
-    if verdict_for(screening, author_role="listener").flag:
+    if screener.verdict(screening, author_role="listener").flag:
         return "conduct"
     return None
 
@@ -372,7 +374,7 @@ def listener_decide(*, staff, listener_id: int, action: str, note: str = "", now
             note=note.strip(),
             created_at=now,
         )
-        _audit(decision, staff=staff)
+        listener_decided.send(sender=ListenerDecision, decision=decision, staff=staff)
         user_event(
             listener_id,
             {"type": "listener.status", "status": profile.status, "approved_for_teens": profile.approved_for_teens},
@@ -411,6 +413,12 @@ def listener_remove_from_pool(listener, *, now) -> None:
     _pool_changed_after_commit()
 
 
+#: Sent inside the transaction that records a staff decision on a listener, with ``decision`` (a
+#: ``ListenerDecision``) and ``staff``. Safety writes it to the general audit trail
+#: (``SafetyConfig.ready()``), so the record commits with the decision or not at all.
+listener_decided = Signal()
+
+
 #: Called inside the transaction that takes an audience ("teen") away from a listener, as
 #: ``hook(listener_id=..., audience=...)``. The rooms app closes their sockets in such rooms.
 audience_revoked_hooks: list = []
@@ -443,22 +451,6 @@ def _withdraw_pending_offers(listener_id: int, *, now, reason: str, age_group: s
     for offer in offers.order_by("pk"):
         _offer_release(offer, OfferStatus.WITHDRAWN, now=now)
         user_event(listener_id, {"type": "offer.withdrawn", "offer": offer.pk, "reason": reason})
-
-
-def _audit(decision: ListenerDecision, *, staff) -> None:
-    """Also write the decision to the general safety audit log when that module exists."""
-    try:
-        from safety.audit import audit_record
-    except ImportError:
-        return
-    audit_record(
-        actor=staff,
-        action=f"listener.{decision.action}",
-        target=decision.listener,
-        note=decision.note,
-        data={"status_before": decision.status_before, "status_after": decision.status_after},
-        now=decision.created_at,
-    )
 
 
 # --- shifts --------------------------------------------------------------------

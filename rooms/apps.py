@@ -16,8 +16,10 @@ class RoomsConfig(AppConfig):
 
         from chat.waiting import room_for_topic_hooks
         from listeners.services import audience_revoked_hooks
-        from rooms.selectors import room_for_waiting_seeker
+        from rooms.selectors import room_flag_context_for_staff, room_for_waiting_seeker
         from rooms.services import rooms_audience_revoked
+        from safety.selectors import room_context_reader_register
 
         room_for_topic_hooks.append(room_for_waiting_seeker)
         audience_revoked_hooks.append(rooms_audience_revoked)
+        room_context_reader_register(room_flag_context_for_staff)

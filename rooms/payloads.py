@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from rooms.models import Room, RoomMessage, RoomMessageStatus
+from safety.payloads import alert_payload
 
 
 def iso(value) -> str | None:
@@ -114,3 +117,18 @@ def room_payload(room: Room, *, state=None) -> dict:
             }
         )
     return payload
+
+
+def room_context_payload(flag, flagged, messages) -> dict:
+    """A room flag's "transcript": the messages around the flagged one, in full (held and hidden texts too)."""
+    flagged_seqs = {message.seq for message in messages if message.flag_id is not None}
+    body_messages = []
+    for message in messages:
+        payload = message_payload(message, full=True)
+        payload["flagged"] = message.seq in flagged_seqs
+        body_messages.append(payload)
+    return {
+        "room": {"id": flagged.room.pk, "name": flagged.room.name, "audience": flagged.room.audience},
+        "messages": body_messages,
+        "flag": alert_payload(flag, now=timezone.now()),
+    }

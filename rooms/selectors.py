@@ -24,6 +24,9 @@ from rooms.models import (
     RoomPresence,
     RoomPresenceFeed,
 )
+from rooms.payloads import room_context_payload
+from safety.audit import audit_record
+from safety.payloads import flag_room_message
 from support.errors import DomainError, NotFoundOrForbidden
 from support.models import AgeGroup, Role
 from support.roles import is_safety_staff
@@ -464,3 +467,44 @@ def room_for_waiting_seeker(topic_id: int | None, age_group: str) -> dict | None
         if moderator_present(room.pk, now=now):
             return {"id": room.pk, "name": room.name, "open": True}
     return {"id": rooms[0].pk, "name": rooms[0].name, "open": False}
+
+
+#: How much of a group room a reviewer reads around a flagged room message.
+ROOM_CONTEXT_BEFORE = 30
+ROOM_CONTEXT_AFTER = 10
+
+
+def room_context_get_for_staff(*, staff, flag, now=None):
+    """The flagged room message and the messages around it, for safety staff: ``(message, messages)``.
+
+    Only for a flag raised in a group room, and only its neighbourhood
+    (``ROOM_CONTEXT_BEFORE`` messages before, ``ROOM_CONTEXT_AFTER`` after):
+    staff read what the flag is about, not whole rooms. Every read writes an
+    audit record, like a conversation transcript. Raises ``NotFoundOrForbidden``
+    otherwise.
+    """
+    if not is_safety_staff(staff):
+        raise NotFoundOrForbidden()
+    flagged = flag_room_message(flag)
+    if flagged is None:
+        raise NotFoundOrForbidden()
+    messages = list(
+        RoomMessage.objects.select_related("sender")
+        .filter(
+            room_id=flagged.room_id,
+            seq__gte=flagged.seq - ROOM_CONTEXT_BEFORE,
+            seq__lte=flagged.seq + ROOM_CONTEXT_AFTER,
+        )
+        .order_by("seq")
+    )
+    audit_record(
+        actor=staff, action="room.transcript", target_type="room", target_id=flagged.room_id, flag_id=flag.pk, now=now
+    )
+    return flagged, messages
+
+
+def room_flag_context_for_staff(*, staff, flag, now=None) -> dict:
+    """``room_context_get_for_staff`` as safety's review queue shows it (``rooms.payloads.room_context_payload``).
+    Registered with ``safety.selectors.room_context_reader_register`` in ``RoomsConfig.ready()``."""
+    flagged, messages = room_context_get_for_staff(staff=staff, flag=flag, now=now)
+    return room_context_payload(flag, flagged, messages)

@@ -91,3 +91,16 @@ def audit_action_label(action: str) -> str:
     if action.startswith("listener."):
         return f"listener decision: {action.removeprefix('listener.').replace('_', ' ')}"
     return action
+
+
+def listener_decision_record(*, decision, staff, **kwargs) -> None:
+    """A staff decision on a listener, in the general audit trail; connected to
+    ``listeners.services.listener_decided`` in ``SafetyConfig.ready()``, inside the decision's transaction."""
+    audit_record(
+        actor=staff,
+        action=f"listener.{decision.action}",
+        target=decision.listener,
+        note=decision.note,
+        data={"status_before": decision.status_before, "status_after": decision.status_after},
+        now=decision.created_at,
+    )

@@ -1,4 +1,4 @@
-"""Safety frames on the seeker/listener chat socket (merged into ``ChatConsumer.handlers``)."""
+"""Safety frames on the seeker/listener chat socket (registered with ``chat.consumers`` in ``SafetyConfig.ready()``)."""
 
 from __future__ import annotations
 

@@ -7,13 +7,24 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.db.models import Q
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 
 from chat.models import Conversation, Message
 from safety.audit import audit_record
 from safety.classifier import Level
-from safety.models import FlagStatus, Report, SafetyFlag, Sanction, SanctionKind, StaffParticipation
+from safety.frames import risk_payload, warning_payload
+from safety.models import (
+    Block,
+    DeviceLink,
+    FlagStatus,
+    Report,
+    SafetyFlag,
+    Sanction,
+    SanctionKind,
+    StaffParticipation,
+)
 from support.errors import NotFoundOrForbidden
 from support.models import Connection
 from support.roles import is_safety_staff
@@ -208,41 +219,25 @@ def conversation_get_for_staff(
     return conversation
 
 
-#: How much of a group room a reviewer reads around a flagged room message.
-ROOM_CONTEXT_BEFORE = 30
-ROOM_CONTEXT_AFTER = 10
+#: Reads what a flag raised in a group room is about, for safety staff: ``reader(staff=..., flag=...)``
+#: returns the room, the messages around the flagged one and the flag, and audits the read. The rooms
+#: app registers it in ``RoomsConfig.ready()``: rooms sit above safety.
+_room_context_reader = None
 
 
-def room_context_get_for_staff(*, staff, flag: SafetyFlag, now=None):
-    """The flagged room message and the messages around it, for safety staff: ``(message, messages)``.
+def room_context_reader_register(reader) -> None:
+    global _room_context_reader
+    if _room_context_reader is not None and _room_context_reader is not reader:
+        raise ImproperlyConfigured("A second reader of room flags' context was registered.")
+    _room_context_reader = reader
 
-    Only for a flag raised in a group room, and only its neighbourhood
-    (``ROOM_CONTEXT_BEFORE`` messages before, ``ROOM_CONTEXT_AFTER`` after):
-    staff read what the flag is about, not whole rooms. Every read writes an
-    audit record, like a conversation transcript. Raises ``NotFoundOrForbidden``
-    otherwise.
-    """
-    from rooms.models import RoomMessage
-    from safety.payloads import flag_room_message
 
-    if not is_safety_staff(staff):
-        raise NotFoundOrForbidden()
-    flagged = flag_room_message(flag)
-    if flagged is None:
-        raise NotFoundOrForbidden()
-    messages = list(
-        RoomMessage.objects.select_related("sender")
-        .filter(
-            room_id=flagged.room_id,
-            seq__gte=flagged.seq - ROOM_CONTEXT_BEFORE,
-            seq__lte=flagged.seq + ROOM_CONTEXT_AFTER,
-        )
-        .order_by("seq")
-    )
-    audit_record(
-        actor=staff, action="room.transcript", target_type="room", target_id=flagged.room_id, flag_id=flag.pk, now=now
-    )
-    return flagged, messages
+def room_context_get_for_staff(*, staff, flag: SafetyFlag) -> dict:
+    """What a flag raised in a group room is about, for safety staff (``rooms.selectors``).
+    Raises ``NotFoundOrForbidden`` for anyone else or a flag not raised in a room."""
+    if _room_context_reader is None:
+        raise ImproperlyConfigured("No reader of room flags' context is registered (rooms' ready() registers it).")
+    return _room_context_reader(staff=staff, flag=flag)
 
 
 def flagged_seqs(conversation_id: int) -> set[int]:
@@ -342,3 +337,85 @@ def risk_open_for_conversations(conversation_ids) -> dict[int, int]:
     for conversation_id, level in rows:
         risk[conversation_id] = max(level, risk.get(conversation_id, 0))
     return risk
+
+
+def socket_state_risk_and_warnings(user, state) -> None:
+    """A chat socket's ``hello.risk`` and ``hello.warnings``, so a reloaded page shows the crisis
+    resources, the listener's guidance and the warnings in force again. Registered with
+    ``chat.selectors.socket_state_reader_register`` in ``SafetyConfig.ready()``."""
+    if state.conversation_ids and (user.is_seeker or user.is_listener):
+        state.risk = _risk_for(user, state.conversations)
+    if user.is_seeker or user.is_listener:
+        state.warnings = [warning_payload(sanction) for sanction in warnings_in_force(user.pk)]
+
+
+def _risk_for(user, conversations: list[dict]) -> list[dict]:
+    """The open conversations whose seeker is at elevated risk or worse, as ``hello.risk`` says it:
+    a seeker's page shows the crisis resources again, a listener's console the guidance."""
+    levels = risk_open_for_conversations(conversation["id"] for conversation in conversations)
+    role = "listener" if user.is_listener else "seeker"
+    return [
+        risk_payload(conversation_id=conversation["id"], level=levels[conversation["id"]], role=role)
+        for conversation in conversations
+        if conversation["id"] in levels and conversation["your_role"] == role
+    ]
+
+
+def blocked_pairs(seeker_ids) -> set[tuple[int, int]]:
+    """(seeker, listener) pairs where either blocked the other.
+
+    A block follows the device: it also covers the seeker's other accounts
+    seen on the same device cookie (``DeviceLink``), so logging out and
+    starting a fresh anonymous session does not bring the seeker back to a
+    listener who blocked them (or whom they blocked). Two statements whatever
+    the number of seekers.
+    """
+    seeker_ids = set(seeker_ids)
+    if not seeker_ids:
+        return set()
+    # Every account sharing a device with one of these seekers, and which of them it stands for.
+    linked = DeviceLink.objects.filter(
+        device_hash__in=DeviceLink.objects.filter(user_id__in=seeker_ids).values("device_hash")
+    ).values_list("user_id", "device_hash")
+    accounts_by_device: dict[str, set[int]] = {}
+    for user_id, device in linked:
+        accounts_by_device.setdefault(device, set()).add(user_id)
+    stands_for: dict[int, set[int]] = {seeker_id: {seeker_id} for seeker_id in seeker_ids}
+    for accounts in accounts_by_device.values():
+        mine = accounts & seeker_ids
+        for account in accounts:
+            stands_for.setdefault(account, set()).update(mine)
+    accounts = set(stands_for)
+    pairs = set()
+    for blocker, blocked in Block.objects.filter(Q(blocker_id__in=accounts) | Q(blocked_id__in=accounts)).values_list(
+        "blocker_id", "blocked_id"
+    ):
+        for account, other in ((blocker, blocked), (blocked, blocker)):
+            for seeker_id in stands_for.get(account, ()):
+                pairs.add((seeker_id, other))
+                pairs.add((other, seeker_id))
+    return pairs
+
+
+def blocked_for_seeker(seeker_id: int) -> set[int]:
+    """The users blocked by or blocking ``seeker_id`` or any account on the same device, in one
+    statement (``blocked_pairs`` for one seeker, for the request path)."""
+    accounts = DeviceLink.objects.filter(
+        device_hash__in=DeviceLink.objects.filter(user_id=seeker_id).values("device_hash")
+    ).values("user_id")
+    mine = Q(blocker_id=seeker_id) | Q(blocker_id__in=accounts)
+    theirs = Q(blocked_id=seeker_id) | Q(blocked_id__in=accounts)
+    others = set()
+    for blocker, blocked, blocker_mine, blocked_mine in (
+        Block.objects.filter(mine | theirs)
+        .annotate(
+            blocker_mine=ExpressionWrapper(mine, output_field=BooleanField()),
+            blocked_mine=ExpressionWrapper(theirs, output_field=BooleanField()),
+        )
+        .values_list("blocker_id", "blocked_id", "blocker_mine", "blocked_mine")
+    ):
+        if blocker_mine:
+            others.add(blocked)
+        if blocked_mine:
+            others.add(blocker)
+    return others

@@ -22,10 +22,11 @@ from chat.models import Conversation, ConversationStatus, Message, MessageKind
 from listeners.models import ListenerProfile
 from safety.audit import audit_record
 from safety.classifier import Level
+from safety.frames import resources_frame
 from safety.links import flag_link
 from safety.models import FlagSource, FlagStatus, HeldMessage, SafetyFlag, StaffParticipation
 from safety.payloads import alert_payload, level_label
-from safety.screening import UNSCREENED_REASON
+from safety.screening import UNSCREENED_REASON, verdict_for
 from safety.selectors import (
     ALERT_MIN_LEVEL,
     conversation_get_for_staff,
@@ -69,6 +70,8 @@ __all__ = [
     "alert_payload",
     "case_raise",
     "flag_create_for_message",
+    "flag_create_for_request_note",
+    "flag_create_for_rating_comment",
     "message_hold",
     "flag_create_by_listener",
     "resources_share_by_listener",
@@ -333,6 +336,51 @@ def message_hold(
         created_at=now,
     )
     return held, True
+
+
+def flag_create_for_request_note(*, request, screening, now=None) -> SafetyFlag:
+    """A request note that speaks of risk counts like such a message: a case with its staff alert,
+    and the seeker is shown the crisis resources at once (the request itself is already urgent).
+    Must run in the request's transaction."""
+    now = now or timezone.now()
+    verdict = verdict_for(screening, author_role="seeker")
+    flag, _ = case_raise(
+        conversation=request.conversation,
+        subject=request.seeker,
+        subject_role="seeker",
+        source=FlagSource.CLASSIFIER,
+        level=verdict.flag_level,
+        categories=flag_categories(screening),
+        reason="In the request note: " + (screening.assessment.reason or "unscreened"),
+        excerpt=screening.text,
+        now=now,
+    )
+    if screening.at_risk:
+        user_event(
+            request.seeker_id,
+            resources_frame(
+                conversation_id=request.conversation_id,
+                level=screening.level,
+                age_group=request.seeker.age_group or None,
+            ),
+        )
+    return flag
+
+
+def flag_create_for_rating_comment(*, rating, conversation, screening) -> SafetyFlag:
+    """A worrying rating comment joins the seeker's case in that conversation, with the alert a message gets.
+    Must run in the rating's transaction."""
+    flag, _ = case_raise(
+        conversation=conversation,
+        subject=rating.seeker,
+        subject_role="seeker",
+        source=FlagSource.CLASSIFIER,
+        level=screening.level,
+        categories=[category.value for category in screening.assessment.categories],
+        reason="In a rating comment: " + screening.assessment.reason,
+        excerpt=screening.text,
+    )
+    return flag
 
 
 SEEKER_GONE_REASON = "An at-risk seeker left the line before a listener joined (no connection)."

@@ -25,6 +25,11 @@ from chat.services.offers import _idle_if_free, offers_withdraw_for_request
 from listeners.models import ListenerProfile, ListenerStatus
 from support.errors import DomainError
 
+#: Called inside the transaction that ends a conversation (its row locked by the caller), as
+#: ``hook(conversation, now=...)``. The listener program registers its debrief pause after a hard
+#: chat in ``ListenersConfig.ready()`` (chat does not import its consequences from listeners).
+conversation_closed_hooks: list = []
+
 TRANSFER_PENDING = "A hand-over for this chat is already being arranged."
 NOT_ACTIVE = "This chat isn't active."
 
@@ -77,9 +82,8 @@ def conversation_close(conversation: Conversation, *, reason: str, ended_by=None
     )
     if conversation.listener_id:
         _idle_if_free(conversation.listener_id, now=now)
-    from listeners.wellbeing import after_conversation_closed
-
-    after_conversation_closed(conversation, now=now)
+    for hook in conversation_closed_hooks:
+        hook(conversation, now=now)
     requests_dispatch_after_commit()  # a listener's seat is free, or the line is shorter
 
 

@@ -12,9 +12,8 @@ from chat.events import conversation_event
 from chat.message_sql import message_from_row, message_insert, message_insert_with_next_seq, messages_nearby
 from chat.models import Conversation, ConversationStatus, Message, MessageKind
 from chat.payloads import message_payload
+from chat.screener import Screening, Verdict, message_screener
 from chat.selectors import conversation_get_for_participant, conversation_get_for_sender
-from safety.models import HeldMessage
-from safety.screening import NOTHING, Screening, Verdict, screen_message, verdict_for
 from support import ratelimit
 from support.errors import DomainError, RateLimited
 from support.models import AgeGroup
@@ -33,13 +32,14 @@ CONTEXT_WINDOW = 8
 
 @dataclass(frozen=True)
 class SendResult:
-    """``message`` is None when screening held the text back (``held``): nothing was delivered."""
+    """``message`` is None when screening held the text back (``held``, with its ``verdict``): nothing
+    was delivered. A duplicate of a delivered message carries neither screening nor verdict."""
 
     message: Message | None
     duplicate: bool
     screening: Screening | None
-    verdict: Verdict = NOTHING
-    held: HeldMessage | None = None
+    verdict: Verdict | None = None
+    held: object | None = None  # the safety app's record of the held text
 
 
 def validate_text(text) -> str:
@@ -133,9 +133,9 @@ def message_send(*, sender, conversation_id: int, client_id: str, text: str) -> 
     """Screen, persist and deliver one chat message.
 
     Checks access (participant only) and state, applies the rate limit,
-    screens the text through ``safety`` (masking personal information and
-    assessing risk and conduct with the last few messages as context), and
-    acts on ``safety.screening.verdict_for``: a delivered message and its flag
+    screens the text through the registered screener (``chat.screener``:
+    safety masks personal information and assesses risk and conduct with the
+    last few messages as context), and acts on its verdict: a delivered message and its flag
     are written in one transaction; a held one (a listener's misconduct) is
     stored for review only and never delivered. Re-sending a ``client_id``
     returns the original outcome without writing anything. Delivery happens
@@ -172,20 +172,19 @@ def message_send(*, sender, conversation_id: int, client_id: str, text: str) -> 
         quoted_from = tuple(m["text"] for m in recent if m["sender_id"] != sender.pk)
         if role == "listener":
             recent = [m for m in recent if m["sender_id"] == sender.pk]
-        screening = screen_message(
+        screener = message_screener()
+        screening = screener.screen(
             text=text,
             sender_role=role,
             recent_texts=tuple(m["text"] for m in recent),
             recent_levels=tuple(m["risk_level"] for m in recent),
             quoted_from=quoted_from,
         )
-        verdict = verdict_for(screening, author_role=role)
+        verdict = screener.verdict(screening, author_role=role)
         if verdict.hold:
-            from safety.services import message_hold  # safety's services build on chat's; see docs/architecture.md
-
             if role == "listener" and _seeker_is_minor(conversation):
-                verdict = verdict_for(screening, author_role=role, to_minor=True)
-            held, created = message_hold(
+                verdict = screener.verdict(screening, author_role=role, to_minor=True)
+            held, created = screener.hold(
                 conversation=conversation,
                 sender=sender,
                 sender_role=role,
@@ -205,9 +204,7 @@ def message_send(*, sender, conversation_id: int, client_id: str, text: str) -> 
             risk_level=screening.level,
         )
         if verdict.flag:
-            from safety.services import flag_create_for_message  # safety's services build on chat's
-
-            flag_create_for_message(message=message, conversation=conversation, screening=screening, verdict=verdict)
+            screener.flag(message=message, conversation=conversation, screening=screening, verdict=verdict)
     return SendResult(message, duplicate=False, screening=screening, verdict=verdict)
 
 

@@ -19,8 +19,8 @@ from chat.models import (
     RequestStatus,
     request_priority,
 )
+from chat.screener import message_screener
 from listeners.models import ListenerProfile, ListenerStatus
-from safety.screening import screen_message
 from support import ratelimit
 from support.errors import DomainError, RateLimited
 from support.models import Role, Topic, User
@@ -72,7 +72,7 @@ def request_create(
         raise DomainError("note_too_long", NOTE_TOO_LONG.format(limit=settings.MATCHING_MAX_NOTE_CHARS), field="note")
     _request_rate_check(seeker=seeker, address=address)
     # The note reaches a listener's offer: screened and masked like a message before anyone sees it.
-    screening = screen_message(text=note, sender_role="seeker") if note else None
+    screening = message_screener().screen(text=note, sender_role="seeker") if note else None
     if screening is not None:
         note = screening.text
     topic = None
@@ -115,42 +115,10 @@ def request_create(
             user_join_conversation(seeker.pk, conversation.pk)
             requests_dispatch_after_commit()
             if screening is not None and screening.needs_flag:
-                _note_flagged(request, screening=screening, now=now)
+                message_screener().note_flag(request=request, screening=screening, now=now)
     except IntegrityError:
         raise DomainError("already_waiting", ALREADY_WAITING, status=409) from None
     return request
-
-
-def _note_flagged(request: ChatRequest, *, screening, now) -> None:
-    """A request note that speaks of risk counts like such a message: a case with its staff alert,
-    and the seeker is shown the crisis resources at once (the request itself is already urgent)."""
-    from safety.models import FlagSource
-    from safety.screening import verdict_for
-    from safety.services import case_raise, flag_categories  # safety's services build on chat's models
-
-    verdict = verdict_for(screening, author_role="seeker")
-    case_raise(
-        conversation=request.conversation,
-        subject=request.seeker,
-        subject_role="seeker",
-        source=FlagSource.CLASSIFIER,
-        level=verdict.flag_level,
-        categories=flag_categories(screening),
-        reason="In the request note: " + (screening.assessment.reason or "unscreened"),
-        excerpt=screening.text,
-        now=now,
-    )
-    if screening.at_risk:
-        from safety.frames import resources_frame  # safety builds on chat, as above
-
-        user_event(
-            request.seeker_id,
-            resources_frame(
-                conversation_id=request.conversation_id,
-                level=screening.level,
-                age_group=request.seeker.age_group or None,
-            ),
-        )
 
 
 def _request_rate_check(*, seeker: User, address: str) -> None:
@@ -168,9 +136,7 @@ def _request_rate_check(*, seeker: User, address: str) -> None:
 
 def _flagged_recently(seeker: User, *, now) -> bool:
     """A seeker with an unresolved safety flag (elevated or worse) from the last day is urgent."""
-    from safety.selectors import flagged_at_risk_since
-
-    return flagged_at_risk_since(subject_id=seeker.pk, since=now - timedelta(days=1))
+    return message_screener().at_risk_recently(subject_id=seeker.pk, since=now - timedelta(days=1))
 
 
 def request_create_with_status(
@@ -321,9 +287,7 @@ def requests_presence_sweep(*, now=None) -> int:
             request.away_since = now
             request.save(update_fields=["status", "away_since"])
             if request.priority >= RequestPriority.URGENT:
-                from safety.services import flag_create_for_seeker_gone  # safety sits above chat
-
-                flag_create_for_seeker_gone(conversation=request.conversation, seeker_id=request.seeker_id, now=now)
+                message_screener().seeker_gone(conversation=request.conversation, seeker_id=request.seeker_id, now=now)
             changed += 1
     gone_cutoff = now - timedelta(seconds=settings.MATCHING_SEEKER_RETURN_SECONDS)
     with transaction.atomic():

@@ -242,23 +242,6 @@ def _transcript_body(conversation, flag=None) -> dict:
     return body
 
 
-def _room_context_body(flag, flagged, messages) -> dict:
-    """A room flag's "transcript": the messages around the flagged one, in full (held and hidden texts too)."""
-    from rooms.payloads import message_payload as room_message_payload
-
-    flagged_seqs = {message.seq for message in messages if message.flag_id is not None}
-    body_messages = []
-    for message in messages:
-        payload = room_message_payload(message, full=True)
-        payload["flagged"] = message.seq in flagged_seqs
-        body_messages.append(payload)
-    return {
-        "room": {"id": flagged.room.pk, "name": flagged.room.name, "audience": flagged.room.audience},
-        "messages": body_messages,
-        "flag": alert_payload(flag, now=timezone.now()),
-    }
-
-
 class FlagTranscriptView(StaffView):
     @extend_schema(
         summary="What a flag is about, flagged messages marked (audited): the conversation's transcript, or for a flag "
@@ -268,8 +251,7 @@ class FlagTranscriptView(StaffView):
     def get(self, request, flag_id: int):
         flag = selectors.flag_get_for_staff(staff=request.user, flag_id=flag_id)
         if flag.conversation_id is None:
-            flagged, messages = selectors.room_context_get_for_staff(staff=request.user, flag=flag)
-            return Response(_room_context_body(flag, flagged, messages))
+            return Response(selectors.room_context_get_for_staff(staff=request.user, flag=flag))
         conversation = selectors.conversation_get_for_staff(
             staff=request.user, conversation_id=flag.conversation_id, purpose="transcript", flag_id=flag.pk
         )

@@ -15,7 +15,6 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from safety.devices import device_ban_check, device_cookie_set, device_hash, device_id_from
 from support import ratelimit, services
 from support.api.errors import error_body
 from support.api.serializers import (
@@ -30,6 +29,7 @@ from support.api.serializers import (
     TopicOut,
 )
 from support.client_ip import client_ip_from_request
+from support.devices import device_ban_check, device_cookie_set, device_hash, device_id_from
 from support.errors import DomainError, RateLimited
 from support.helplines import helplines_for
 from support.models import Role, Topic

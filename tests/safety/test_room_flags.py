@@ -14,9 +14,10 @@ import pytest
 
 from rooms import services as room_services
 from rooms.models import RoomMessage
+from rooms.selectors import ROOM_CONTEXT_BEFORE, room_flag_context_for_staff
+from safety import selectors as safety_selectors
 from safety.audit import AuditRecord
 from safety.models import SafetyFlag
-from safety.selectors import ROOM_CONTEXT_BEFORE
 from safety.services import alerts_renotify
 from support.events import collecting_events
 from tests.factories import ListenerFactory, StaffFactory
@@ -104,3 +105,7 @@ def test_nobody_but_safety_staff_reads_it(room_flag, api_client, who):
     assert response.status_code in (403, 404)
     assert CRISIS not in response.content.decode()
     assert not AuditRecord.objects.filter(action="room.transcript").exists()
+
+
+def test_the_review_queue_reads_a_room_flags_context_through_the_rooms_app():
+    assert safety_selectors._room_context_reader is room_flag_context_for_staff
