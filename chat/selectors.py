@@ -176,18 +176,26 @@ def socket_state_for_user(user) -> SocketState:
 
 
 def _risk_for(user, conversations: list[dict]) -> list[dict]:
-    """The open conversations whose seeker is at elevated risk or worse, as ``hello.risk`` says it:
-    a seeker's page shows the crisis resources again, a listener's console the guidance."""
+    """The open conversations whose seeker is at elevated risk or worse, or was sent the crisis lines
+    by their listener, as ``hello.risk`` says it: a seeker's page shows the crisis resources again,
+    a listener's console the guidance and that the lines were sent."""
     # safety builds on chat's models, so its reads are imported here, when a socket says hello.
     from safety.frames import risk_payload
-    from safety.selectors import risk_open_for_conversations
+    from safety.selectors import resources_shared_in, risk_open_for_conversations
 
-    levels = risk_open_for_conversations(conversation["id"] for conversation in conversations)
+    ids = [conversation["id"] for conversation in conversations]
+    levels = risk_open_for_conversations(ids)
+    shared = resources_shared_in(ids)
     role = "listener" if user.is_listener else "seeker"
     return [
-        risk_payload(conversation_id=conversation["id"], level=levels[conversation["id"]], role=role)
+        risk_payload(
+            conversation_id=conversation["id"],
+            level=levels.get(conversation["id"]),
+            role=role,
+            shared=conversation["id"] in shared,
+        )
         for conversation in conversations
-        if conversation["id"] in levels and conversation["your_role"] == role
+        if (conversation["id"] in levels or conversation["id"] in shared) and conversation["your_role"] == role
     ]
 
 

@@ -10,9 +10,10 @@ from django.contrib.auth.models import Permission
 from django.db.models import Q
 from django.utils import timezone
 
-from chat.models import Conversation, Message
+from chat.models import Conversation, Message, MessageKind
 from safety.audit import audit_record
 from safety.classifier import Level
+from safety.frames import RESOURCES_SHARED
 from safety.models import FlagStatus, Report, SafetyFlag, Sanction, SanctionKind, StaffParticipation
 from support.errors import NotFoundOrForbidden
 from support.models import Connection
@@ -333,3 +334,19 @@ def risk_open_for_conversations(conversation_ids) -> dict[int, int]:
     for conversation_id, level in rows:
         risk[conversation_id] = max(level, risk.get(conversation_id, 0))
     return risk
+
+
+def resources_shared_in(conversation_ids) -> set[int]:
+    """The conversations among ``conversation_ids`` whose listener has sent the seeker the crisis lines.
+
+    ``resources_share_by_listener`` writes the seeker's transcript line each time (at most one per
+    few minutes), so the line is the record: a reloaded page shows the lines as sent, with or
+    without a safety case. One query for all of ``conversation_ids``.
+    """
+    ids = list(conversation_ids)
+    if not ids:
+        return set()
+    rows = Message.objects.filter(
+        conversation_id__in=ids, kind=MessageKind.SYSTEM, for_role="seeker", text=RESOURCES_SHARED
+    ).values_list("conversation_id", flat=True)
+    return set(rows.distinct())

@@ -273,6 +273,7 @@ function openChat(conversation) {
   const transferButton = el("button", { type: "button", class: "button", text: "Transfer" });
   const reportButton = el("button", { type: "button", class: "button button-quiet", text: "Report seeker" });
   const status = el("p", { class: "notice transfer-status", role: "status", hidden: true });
+  const sharedLine = el("p", { class: "notice resources-shared", hidden: true });
   const view = new ChatView({
     conversationId: id,
     myRole: "listener",
@@ -297,13 +298,15 @@ function openChat(conversation) {
       el("div", { class: "chat-actions" }, escalateButton, resourcesButton, transferButton, reportButton, endButton, closeButton),
     ),
     status,
+    sharedLine,
     guidance,
     view.root,
   );
-  const chat = { id, tab, panel, view, badge, guidance, endButton, escalateButton, resourcesButton, closeButton, transferButton, reportButton, status, peer, unread: 0, ended: false };
+  const chat = { id, tab, panel, view, badge, guidance, endButton, escalateButton, resourcesButton, closeButton, transferButton, reportButton, status, sharedLine, peer, unread: 0, ended: false };
   transferButton.addEventListener("click", () => openDialog("transfer-dialog", id));
   reportButton.addEventListener("click", () => openDialog("report-dialog", id));
   state.chats.set(id, chat);
+  renderShared(id);
   tab.addEventListener("click", () => selectChat(id));
   tab.addEventListener("keydown", (event) => tabKeys(event, id));
   confirmButton(endButton, "Yes, end this chat", async () => {
@@ -414,14 +417,23 @@ function renderGuidance(id, { live = false } = {}) {
   if (live) announce(`Safety guidance for your chat with ${chat.peer.alias}: ${risk.guidance}`, { urgent: true });
 }
 
+/** Whether the seeker has the crisis lines from their listener, from `state.crisis` (hello after a reload,
+ * or the `resources.sent` reply): the line stays for as long as the chat does. */
+function renderShared(id) {
+  const chat = state.chats.get(id);
+  if (!chat) return;
+  const shared = Boolean(state.crisis.shared[id]);
+  chat.sharedLine.hidden = !shared;
+  chat.sharedLine.textContent = shared ? `Crisis lines sent to ${chat.peer.alias}. They stay on their screen; you can send them again.` : "";
+}
+
 /** One action: the seeker gets the crisis lines for their age group (emergency services first when urgent). */
 async function sendResources(chat) {
   chat.resourcesButton.disabled = true;
+  chat.view.errorLine.textContent = "";
   try {
     const reply = await state.socket.request({ type: "resources.send", conversation: chat.id });
-    const text = `Crisis lines sent to ${chat.peer.alias}${reply.urgent ? ", emergency services first" : ""}.`;
-    chat.view.errorLine.textContent = text;
-    announce(text);
+    announce(`Crisis lines sent to ${chat.peer.alias}${reply.urgent ? ", emergency services first" : ""}.`);
   } catch (failure) {
     chat.view.errorLine.textContent = failure.message || "Couldn't send the crisis lines. Try again.";
   } finally {
@@ -583,7 +595,12 @@ function handleFrame(frame) {
   const crisisBefore = state.crisis;
   state.crisis = reduceCrisis(state.crisis, frame, "listener");
   if (state.crisis !== crisisBefore) {
-    if (frame.type === "hello") for (const id of state.chats.keys()) renderGuidance(id);
+    if (frame.type === "hello") {
+      for (const id of state.chats.keys()) {
+        renderGuidance(id);
+        renderShared(id);
+      }
+    } else if (frame.type === "resources.sent") renderShared(frame.conversation);
     else renderGuidance(frame.conversation, { live: true });
   }
   switch (frame.type) {
