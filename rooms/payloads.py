@@ -110,6 +110,7 @@ def room_payload(room: Room, *, state=None) -> dict:
                 "open": state.open,
                 "next_opening": iso(state.next_opening),
                 "member_count": state.member_count,
+                "here_count": state.here_count,
                 "full": state.member_count >= room.capacity,
             }
         )

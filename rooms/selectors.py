@@ -197,11 +197,18 @@ def next_opening(room: Room, *, now) -> datetime | None:
     return best
 
 
+def head_count(room_id: int) -> int:
+    """How many people are here, as every page says it: the entries of the room's member list
+    (``presence_people``), moderators included. Capacity counts something else (``member_count``)."""
+    return len(presence_people(room_id))
+
+
 @dataclass(frozen=True)
 class RoomState:
     open: bool
     next_opening: datetime | None
-    member_count: int
+    member_count: int  # what capacity counts: members present, moderators not
+    here_count: int  # the head count shown: everyone on the member list (``head_count``)
 
 
 def room_state(room: Room, *, now=None) -> RoomState:
@@ -211,6 +218,7 @@ def room_state(room: Room, *, now=None) -> RoomState:
         open=is_open,
         next_opening=None if is_open else next_opening(room, now=now),
         member_count=member_count(room.pk, now=now),
+        here_count=head_count(room.pk),
     )
 
 

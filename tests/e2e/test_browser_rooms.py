@@ -101,6 +101,12 @@ def test_two_seekers_and_a_moderator_share_a_room_with_held_crisis_messages_and_
         expect(moderator.locator("#member-count")).to_have_text("(3)")
         expect(moderator.locator("#presence")).to_contain_text(alias_a)
         expect(seeker_a.locator("#presence")).to_contain_text(alias_b)
+        # The rooms list counts the same people as the room's list.
+        listing = b_context.new_page()
+        listing.goto("/rooms/")
+        card = listing.locator(".room-card", has_text="Night owls")
+        expect(card.locator(".room-status")).to_have_text("Open now · 3 people here")
+        listing.close()
 
         # A normal message reaches everyone.
         say(seeker_a, "hello everyone, first time here")

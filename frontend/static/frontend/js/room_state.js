@@ -1,8 +1,9 @@
 // Pure pieces of the room page (no DOM): the head count beside "Here now" and the moderators'
 // "why was it held" line. Unit-tested with `node --test` (tests/frontend/room_state.test.mjs).
 
-/** The count beside "Here now": every entry of the list shown, moderators included, so the two agree.
- * (``room.presence``'s ``count`` leaves moderators out: it is what a room's capacity counts.) */
+/** The count beside "Here now": the entries of the server's member list as shown, so the two agree,
+ * as the rooms list's ``here_count`` does (``rooms.selectors.head_count``). ``room.presence``'s
+ * ``count`` leaves moderators out: it is what a room's capacity counts, not a head count. */
 export function headCountText(members) {
   let total = 0;
   let moderators = 0;
