@@ -96,6 +96,45 @@ def rooms_for_user(*, user, topic: str | None = None) -> list[Room]:
     return list(queryset)
 
 
+#: How long a moderator's one-to-one invitation can be accepted.
+ONE_TO_ONE_INVITATION_SECONDS = 30 * 60
+
+
+def invitation_expires_at(offered: RoomModerationAction) -> datetime:
+    return offered.created_at + timedelta(seconds=ONE_TO_ONE_INVITATION_SECONDS)
+
+
+def invitation_used(offered: RoomModerationAction) -> bool:
+    """Has the member already accepted this invitation (it is used once)?"""
+    return RoomModerationAction.objects.filter(
+        room_id=offered.room_id,
+        action=ModerationAction.ONE_TO_ONE_ACCEPTED,
+        target_user_id=offered.target_user_id,
+        detail__invitation=offered.pk,
+    ).exists()
+
+
+def invitation_open(offered: RoomModerationAction, *, now) -> bool:
+    """The one rule for whether an invitation can still be accepted: not used, not expired."""
+    return invitation_expires_at(offered) > now and not invitation_used(offered)
+
+
+def invitation_pending_for_member(*, room_id: int, user_id: int, now) -> RoomModerationAction | None:
+    """The member's newest one-to-one invitation in this room that can still be accepted, or None
+    (what ``room.hello`` shows again after a reload). At most two queries."""
+    offered = (
+        RoomModerationAction.objects.filter(
+            room_id=room_id,
+            action=ModerationAction.ONE_TO_ONE_OFFERED,
+            target_user_id=user_id,
+            created_at__gt=now - timedelta(seconds=ONE_TO_ONE_INVITATION_SECONDS),
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return offered if offered is not None and invitation_open(offered, now=now) else None
+
+
 def _fresh(now) -> datetime:
     return now - timedelta(seconds=settings.ROOMS_PRESENCE_STALE_SECONDS)
 
