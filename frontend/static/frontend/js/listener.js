@@ -12,7 +12,7 @@ import { showPage, startPaging } from "./paging_prefs.js";
 import { warningBanner } from "./warning_banner.js";
 import { showStanding, topicsToTick } from "./listener_me.js";
 
-const state = { socket: null, client: null, user: null, shift: null, chats: new Map(), offers: new Map(), active: null, connected: false, audio: null, crisis: initialCrisis() };
+const state = { socket: null, client: null, user: null, shift: null, awaitingDecision: false, chats: new Map(), offers: new Map(), active: null, connected: false, audio: null, crisis: initialCrisis() };
 const show = (id, options) => showOnly(".step", id, options);
 const baseTitle = document.title;
 const warnings = warningBanner();
@@ -40,8 +40,15 @@ function enter(me) {
   show("step-console");
   loadTopics();
   startPaging();
-  showStanding();
+  refreshStanding();
   startSocket();
+}
+
+/** The banner and feedback from the server; an applicant waiting for a decision gets no "Start a shift"
+ * (the banner says what happens next), and gets it once a `listener.status` says they were approved. */
+async function refreshStanding(options) {
+  state.awaitingDecision = await showStanding(options);
+  setShift(state.shift);
 }
 
 async function loadTopics() {
@@ -88,7 +95,7 @@ confirmButton($("#shift-end"), "Yes, end my shift", async () => {
 
 function setShift(shift) {
   state.shift = shift;
-  $("#shift-off").hidden = Boolean(shift);
+  $("#shift-off").hidden = Boolean(shift) || state.awaitingDecision;
   $("#shift-on").hidden = !shift;
   if (!shift) return;
   $("#shift-summary").hidden = true;
@@ -675,7 +682,7 @@ function handleFrame(frame) {
       showPage(frame);
       break;
     case "listener.status":
-      showStanding({ fresh: true });
+      refreshStanding({ fresh: true });
       break;
     case "wellbeing.resumed":
       $("#wellbeing").hidden = true;
