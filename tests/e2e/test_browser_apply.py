@@ -10,30 +10,21 @@ import re
 import pytest
 
 from tests.e2e.browser import (  # noqa: F401 (fixtures)
+    axe_at_both_sizes,
     browser,
     manage_python,
     new_page,
-    run_axe,
     screenshot,
     server,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-SIZES = ({"width": 375, "height": 740}, {"width": 1280, "height": 800})
-
 
 def expect(locator):
     from playwright.sync_api import expect as playwright_expect
 
     return playwright_expect(locator)
-
-
-def axe_at_both_sizes(page, what: str) -> None:
-    for size in SIZES:
-        page.set_viewport_size(size)
-        assert run_axe(page) == [], f"{what} at {size['width']} px"
-    page.set_viewport_size(SIZES[0])
 
 
 def error_beside(page, field_id: str):
