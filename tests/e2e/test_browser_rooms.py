@@ -43,6 +43,27 @@ def say(page, text: str) -> None:
     page.get_by_label("Your message to the room").press("Enter")
 
 
+def clipped_options(page, select: str) -> list[str]:
+    """The options of ``select`` whose text would not fit in it when chosen (or the select sticking out
+    of its card): what a moderator would see cut off."""
+    return page.evaluate(
+        """(selector) => {
+            const select = document.querySelector(selector);
+            const style = getComputedStyle(select);
+            const context = document.createElement('canvas').getContext('2d');
+            context.font = style.font;
+            const arrow = 24;  // Chromium's drop-down arrow and its gap
+            const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - arrow;
+            const clipped = Array.from(select.options).filter((o) => context.measureText(o.text).width > room).map((o) => o.text);
+            const box = select.getBoundingClientRect();
+            const card = select.closest('.card').getBoundingClientRect();
+            if (box.right > card.right + 0.5) clipped.push('(the select sticks out of its card)');
+            return clipped;
+        }""",
+        select,
+    )
+
+
 def seeker_joins(page, room_name: str) -> None:
     seeker_opens_rooms(page)
     card = page.locator(".room-card", has_text=room_name)
@@ -193,7 +214,12 @@ def test_two_seekers_and_a_moderator_share_a_room_with_held_crisis_messages_and_
         # Members never see the list.
         expect(seeker_b.locator("#reports-panel")).to_be_hidden()
 
-        # Slow mode.
+        # Slow mode: every choice readable in full, on a desktop and on a phone.
+        for size in ({"width": 1280, "height": 800}, {"width": 375, "height": 740}, {"width": 900, "height": 800}):
+            moderator.set_viewport_size(size)
+            clipped = clipped_options(moderator, "#slow-seconds")
+            assert clipped == [], f"{size}: {clipped}"
+        moderator.set_viewport_size({"width": 1280, "height": 800})
         moderator.get_by_label("Slow mode").select_option("30")
         moderator.get_by_role("button", name="Apply").click()
         expect(seeker_b.locator("#room-state")).to_contain_text("slow mode: one message every 30 s")
