@@ -47,7 +47,9 @@ function enter(me) {
 /** The banner and feedback from the server; an applicant waiting for a decision gets no "Start a shift"
  * (the banner says what happens next), and gets it once a `listener.status` says they were approved. */
 async function refreshStanding(options) {
-  state.awaitingDecision = await showStanding(options);
+  const awaiting = await showStanding(options);
+  if (awaiting === state.awaitingDecision) return; // redraw only on a change: before hello, the shift is not known yet
+  state.awaitingDecision = awaiting;
   setShift(state.shift);
 }
 
