@@ -10,12 +10,14 @@ import re
 import pytest
 
 from tests.e2e.browser import (  # noqa: F401 (fixtures)
+    STAFF,
     axe_at_both_sizes,
     browser,
     manage_python,
     new_page,
     screenshot,
     server,
+    sign_in,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -66,6 +68,7 @@ def test_an_applicant_applies_is_told_what_to_fix_takes_the_course_in_order_and_
     core = [module for module in modules if module["audience"] == "core"]
     assert len(modules) >= 2 and core
     context, page = new_page(browser, server, width=375, height=740)
+    staff_context, staff = new_page(browser, server, width=1280, height=800)
     try:
         page.goto("/")
         page.get_by_role("link", name="Become a listener").click()
@@ -130,6 +133,34 @@ def test_an_applicant_applies_is_told_what_to_fix_takes_the_course_in_order_and_
         expect(page.get_by_role("button", name="Start shift")).to_be_hidden()
         axe_at_both_sizes(page, "an applicant waiting for a decision")
         screenshot(page, "listener-applicant-waiting-mobile")
+
+        # A listener manager approves: the console changes at once, with no reload.
+        manage_python(
+            server,
+            f"""
+from django.contrib.auth.models import Group
+from support.models import User
+User.objects.get(username={STAFF[0]!r}).groups.add(Group.objects.get(name="Listener managers"))
+""",
+        )
+        listener_id = manage_python(
+            server, "from support.models import User; print(User.objects.get(username='e2e-applicant').pk)"
+        )
+        sign_in(staff, "/staff/", STAFF[0], STAFF[1])
+        staff.get_by_role("heading", name=re.compile("Review queue")).first.wait_for()
+        approved = staff.evaluate(
+            """async (path) => {
+                const token = (document.cookie.match(/csrftoken=([^;]+)/) || [])[1];
+                const reply = await fetch(path, {method: 'POST', headers: {'Content-Type': 'application/json',
+                                          'X-CSRFToken': token}, body: JSON.stringify({note: 'e2e: practice chat read'})});
+                return reply.status;
+            }""",
+            f"/api/v1/staff/listeners/{listener_id}/approve",
+        )
+        assert approved == 200
+        expect(banner).to_be_hidden()
+        expect(page.get_by_role("button", name="Start shift")).to_be_visible()
         page.errors.assert_clean()
     finally:
+        staff_context.close()
         context.close()
