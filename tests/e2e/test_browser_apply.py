@@ -131,6 +131,8 @@ def test_an_applicant_applies_is_told_what_to_fix_takes_the_course_in_order_and_
         expect(banner).to_contain_text("reads your application and your practice chat")
         expect(banner.get_by_role("link", name="Go to the training course")).to_be_hidden()
         expect(page.get_by_role("button", name="Start shift")).to_be_hidden()
+        expect(page.get_by_role("heading", name="Incoming requests")).to_be_hidden()
+        expect(page.get_by_role("heading", name="When people are waiting")).to_be_hidden()
         axe_at_both_sizes(page, "an applicant waiting for a decision")
         screenshot(page, "listener-applicant-waiting-mobile")
 
@@ -160,6 +162,7 @@ User.objects.get(username={STAFF[0]!r}).groups.add(Group.objects.get(name="Liste
         assert approved == 200
         expect(banner).to_be_hidden()
         expect(page.get_by_role("button", name="Start shift")).to_be_visible()
+        expect(page.get_by_role("heading", name="Incoming requests")).to_be_visible()
         page.errors.assert_clean()
     finally:
         staff_context.close()

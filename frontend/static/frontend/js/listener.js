@@ -44,12 +44,15 @@ function enter(me) {
   startSocket();
 }
 
-/** The banner and feedback from the server; an applicant waiting for a decision gets no "Start a shift"
- * (the banner says what happens next), and gets it once a `listener.status` says they were approved. */
+/** The banner and feedback from the server. An applicant waiting for a decision sees no "Start a shift",
+ * no incoming requests and no paging settings (none can reach them: the banner says what happens next);
+ * they appear once a `listener.status` says the applicant was approved. */
 async function refreshStanding(options) {
   const awaiting = await showStanding(options);
   if (awaiting === state.awaitingDecision) return; // redraw only on a change: before hello, the shift is not known yet
   state.awaitingDecision = awaiting;
+  $("#offers-card").hidden = awaiting;
+  $("#paging-card").hidden = awaiting;
   setShift(state.shift);
 }
 
