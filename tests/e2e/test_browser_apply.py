@@ -82,6 +82,10 @@ def test_an_applicant_applies_is_told_what_to_fix_takes_the_course_in_order_and_
         expect(error_beside(page, "apply-alias")).not_to_be_empty()
         expect(error_beside(page, "apply-age")).not_to_be_empty()
         expect(page.locator("#apply-username")).to_be_focused()
+        expect(page.locator("#apply-username")).to_have_attribute("aria-invalid", "true")
+        expect(page.locator("#apply-username")).to_have_accessible_description(
+            error_beside(page, "apply-username").text_content()
+        )
         expect(error_beside(page, "apply-bio")).to_be_empty()
         axe_at_both_sizes(page, "the application form with errors")
         screenshot(page, "listener-apply-errors-mobile")
@@ -98,6 +102,7 @@ def test_an_applicant_applies_is_told_what_to_fix_takes_the_course_in_order_and_
         page.get_by_role("button", name="Apply").click()
         expect(error_beside(page, "apply-age")).to_contain_text("18")
         expect(error_beside(page, "apply-username")).to_be_empty()
+        expect(page.locator("#apply-username")).not_to_have_attribute("aria-invalid", "true")
         expect(page.locator("#apply-age")).to_be_focused()
 
         page.get_by_label("Your age").fill("30")
