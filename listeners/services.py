@@ -221,7 +221,7 @@ def listener_apply(
     """
     now = now or timezone.now()
     if not isinstance(age, int) or isinstance(age, bool) or age < LISTENER_MINIMUM_AGE:
-        raise DomainError("under_listener_age", UNDER_LISTENER_AGE, status=403)
+        raise DomainError("under_listener_age", UNDER_LISTENER_AGE, status=403, field="age")
     if adult_declared is not True:
         raise DomainError("adult_declaration_required", ADULT_DECLARATION_REQUIRED, field="adult_declared")
     username = (username or "").strip().lower()

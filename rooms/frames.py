@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from chat.services.requests import request_status
 from rooms import selectors, services
-from rooms.payloads import iso, room_payload
+from rooms.payloads import invitation_payload, iso, room_payload
 from safety.classifier import Level
 from support import ratelimit
 from support.client_ip import client_ip_from_scope
@@ -29,7 +29,8 @@ def _seq(frame: dict, name: str = "seq") -> int:
 
 
 def hello_payload(*, user, room_id: int, moderator: bool, presence: selectors.PresenceSnapshot) -> dict:
-    """What a socket gets right after joining: the room, who is here, the last messages, and for moderators the held ones.
+    """What a socket gets right after joining: the room, who is here, the last messages, for moderators
+    the held ones, and for members a one-to-one invitation that can still be accepted.
 
     ``presence`` is the member list ``room_join`` read under the room lock,
     with the presence version it is exact for; later ``room.presence`` deltas
@@ -60,6 +61,14 @@ def hello_payload(*, user, room_id: int, moderator: bool, presence: selectors.Pr
     if moderator:
         envelope["held"] = []
         envelope["held_has_more"] = False
+    else:
+        # A moderator's one-to-one invitation is sent once, live: a reload shows it again until used or expired.
+        offered = selectors.invitation_pending_for_member(room_id=room.pk, user_id=user.pk, now=now)
+        envelope["invitation"] = (
+            invitation_payload(offered, topic=room.topic.slug, expires_at=selectors.invitation_expires_at(offered))
+            if offered is not None
+            else None
+        )
     if not state.open:
         envelope["alternatives"] = selectors.alternatives_for(room, user=user, now=now)
     # One frame under the transport limit (support.paging): the newest messages that fit, then

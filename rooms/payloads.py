@@ -12,11 +12,26 @@ def iso(value) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
+ONE_TO_ONE_INVITATION = (
+    "A moderator thought you might like to talk one-to-one with a listener, privately, about what you wrote. "
+    "Would you like that? If not, you can ignore this."
+)
 HELD_IMMINENT = "Possible immediate risk (imminent): the writer or someone else may be in danger now."
 HELD_ELEVATED = "Possible risk (elevated): the writer may be struggling or at risk."
 HELD_PERSONAL = "Contact details or other personal information."
 HELD_SCREENING = "Held by the safety screening."
 HIDDEN_REPORTS = "Hidden after reports from members."
+
+
+def invitation_payload(offered, *, topic: str, expires_at) -> dict:
+    """A moderator's one-to-one invitation as its member sees it: live in ``room.one_to_one.invited``
+    and again in ``room.hello`` while it can still be accepted. Never the moderator's name."""
+    return {
+        "invitation": offered.pk,
+        "topic": topic,
+        "message": ONE_TO_ONE_INVITATION,
+        "expires_at": iso(expires_at),
+    }
 
 
 def held_reason(message: RoomMessage) -> dict | None:
@@ -113,6 +128,7 @@ def room_payload(room: Room, *, state=None) -> dict:
                 "open": state.open,
                 "next_opening": iso(state.next_opening),
                 "member_count": state.member_count,
+                "here_count": state.here_count,
                 "full": state.member_count >= room.capacity,
             }
         )

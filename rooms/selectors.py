@@ -99,6 +99,45 @@ def rooms_for_user(*, user, topic: str | None = None) -> list[Room]:
     return list(queryset)
 
 
+#: How long a moderator's one-to-one invitation can be accepted.
+ONE_TO_ONE_INVITATION_SECONDS = 30 * 60
+
+
+def invitation_expires_at(offered: RoomModerationAction) -> datetime:
+    return offered.created_at + timedelta(seconds=ONE_TO_ONE_INVITATION_SECONDS)
+
+
+def invitation_used(offered: RoomModerationAction) -> bool:
+    """Has the member already accepted this invitation (it is used once)?"""
+    return RoomModerationAction.objects.filter(
+        room_id=offered.room_id,
+        action=ModerationAction.ONE_TO_ONE_ACCEPTED,
+        target_user_id=offered.target_user_id,
+        detail__invitation=offered.pk,
+    ).exists()
+
+
+def invitation_open(offered: RoomModerationAction, *, now) -> bool:
+    """The one rule for whether an invitation can still be accepted: not used, not expired."""
+    return invitation_expires_at(offered) > now and not invitation_used(offered)
+
+
+def invitation_pending_for_member(*, room_id: int, user_id: int, now) -> RoomModerationAction | None:
+    """The member's newest one-to-one invitation in this room that can still be accepted, or None
+    (what ``room.hello`` shows again after a reload). At most two queries."""
+    offered = (
+        RoomModerationAction.objects.filter(
+            room_id=room_id,
+            action=ModerationAction.ONE_TO_ONE_OFFERED,
+            target_user_id=user_id,
+            created_at__gt=now - timedelta(seconds=ONE_TO_ONE_INVITATION_SECONDS),
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return offered if offered is not None and invitation_open(offered, now=now) else None
+
+
 def _fresh(now) -> datetime:
     return now - timedelta(seconds=settings.ROOMS_PRESENCE_STALE_SECONDS)
 
@@ -200,11 +239,18 @@ def next_opening(room: Room, *, now) -> datetime | None:
     return best
 
 
+def head_count(room_id: int) -> int:
+    """How many people are here, as every page says it: the entries of the room's member list
+    (``presence_people``), moderators included. Capacity counts something else (``member_count``)."""
+    return len(presence_people(room_id))
+
+
 @dataclass(frozen=True)
 class RoomState:
     open: bool
     next_opening: datetime | None
-    member_count: int
+    member_count: int  # what capacity counts: members present, moderators not
+    here_count: int  # the head count shown: everyone on the member list (``head_count``)
 
 
 def room_state(room: Room, *, now=None) -> RoomState:
@@ -214,6 +260,7 @@ def room_state(room: Room, *, now=None) -> RoomState:
         open=is_open,
         next_opening=None if is_open else next_opening(room, now=now),
         member_count=member_count(room.pk, now=now),
+        here_count=head_count(room.pk),
     )
 
 

@@ -37,11 +37,13 @@ from rooms.models import (
     RoomPresenceChange,
     RoomPresenceFeed,
 )
-from rooms.payloads import iso, message_payload
+from rooms.payloads import invitation_payload, iso, message_payload
 from rooms.selectors import (
+    ONE_TO_ONE_INVITATION_SECONDS,
     PresenceSnapshot,
     alternatives_for,
     audiences_for,
+    invitation_open,
     is_room_moderator,
     member_count,
     message_shielded_from_report_hiding,
@@ -80,17 +82,12 @@ RESOURCES_FROM_MODERATOR = (
     "A moderator shared these crisis lines. If you're struggling, you can call or text one now, "
     "or talk one-to-one with a listener."
 )
-ONE_TO_ONE_INVITATION = (
-    "A moderator thought you might like to talk one-to-one with a listener, privately, about what you wrote. "
-    "Would you like that? If not, you can ignore this."
-)
 NOT_AT_RISK = "A one-to-one chat can be offered from a held or flagged message only."
 NOT_A_SEEKER_MEMBER = "A one-to-one chat can be offered only to a member of this room who can ask for a listener."
 INVITATION_GONE = "This invitation has expired or was already used. You can still ask for a listener on the Talk page."
 ONE_TO_ONE_OFFERS_TOO_FAST = "You've offered many one-to-one chats in a short while. Please wait a little."
 #: Per moderator per hour: invitations go to a member in crisis one at a time, never as a broadcast.
 ONE_TO_ONE_OFFERS_PER_HOUR = 20
-ONE_TO_ONE_INVITATION_SECONDS = 30 * 60
 NOT_A_MODERATOR = "Only this room's moderators can do this."
 CANNOT_MODERATE_MODERATOR = "Moderators can't be muted or removed by another moderator."
 CANNOT_REPORT_OWN = "You can't report your own message."
@@ -780,7 +777,9 @@ def room_one_to_one_offer(*, moderator, room_id: int, seq: int, now=None) -> Roo
         )
         if not decision.allowed:
             raise RateLimited(decision.retry_after, ONE_TO_ONE_OFFERS_TOO_FAST)
-        expires_at = now + timedelta(seconds=ONE_TO_ONE_INVITATION_SECONDS)
+        expires_at = now + timedelta(
+            seconds=ONE_TO_ONE_INVITATION_SECONDS
+        )  # as invitation_expires_at: created_at is now
         offered = RoomModerationAction.objects.create(
             room=room,
             actor=moderator,
@@ -795,10 +794,7 @@ def room_one_to_one_offer(*, moderator, room_id: int, seq: int, now=None) -> Roo
             writer.pk,
             {
                 "type": "room.one_to_one.invited",
-                "invitation": offered.pk,
-                "topic": room.topic.slug,
-                "message": ONE_TO_ONE_INVITATION,
-                "expires_at": iso(expires_at),
+                **invitation_payload(offered, topic=room.topic.slug, expires_at=expires_at),
             },
         )
     return offered
@@ -822,10 +818,7 @@ def room_one_to_one_accept(*, user, room_id: int, invitation: int, address: str 
         ).first()
         if offered is None:
             raise NotFoundOrForbidden()
-        used = RoomModerationAction.objects.filter(
-            room=room, action=ModerationAction.ONE_TO_ONE_ACCEPTED, target_user=user, detail__invitation=offered.pk
-        ).exists()
-        if used or offered.created_at + timedelta(seconds=ONE_TO_ONE_INVITATION_SECONDS) <= now:
+        if not invitation_open(offered, now=now):
             raise DomainError("invitation_gone", INVITATION_GONE, status=409)
         request = request_create(
             seeker=user, topic_slug=room.topic.slug, address=address, urgent=bool(offered.detail.get("urgent"))

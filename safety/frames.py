@@ -18,6 +18,12 @@ GUIDANCE_IMMINENT = (
     "alerted and will join."
 )
 
+# The seeker's transcript line when their listener sent the lines; ``safety.selectors.resources_shared_in``
+# finds it again, so a reloaded page knows the lines were sent.
+RESOURCES_SHARED = (
+    "Your listener sent you crisis lines: people you can call or text now. They're in the panel on this page "
+    "and at the foot of every page."
+)
 
 WARNING_TEXT = (
     "A member of the Hearth safety team reviewed a conversation you were in. Please keep to the community "
@@ -68,17 +74,23 @@ def resources_frame(*, conversation_id: int, level: int, age_group: str | None) 
     }
 
 
-def risk_payload(*, conversation_id: int, level: int, role: str) -> dict:
+def risk_payload(*, conversation_id: int, level: int | None, role: str, shared: bool = False) -> dict:
     """One entry of ``hello.risk``: what a reloaded page needs to show the crisis state again.
-    A listener gets the guidance for the level; a seeker only the level (their page has the lines)."""
+
+    ``level`` is the open case's (None when there is none); ``shared`` when the listener sent the
+    lines. A listener gets the guidance only for a case; a seeker only the level (their page has the
+    lines). Lines sent without a case come back at elevated, the level they were sent at.
+    """
     entry = {
         "conversation": conversation_id,
-        "level": int(level),
-        "level_label": level_label(level),
-        "urgent": level >= Level.IMMINENT,
+        "level": int(level if level is not None else Level.ELEVATED),
+        "level_label": level_label(level if level is not None else Level.ELEVATED),
+        "urgent": level is not None and level >= Level.IMMINENT,
     }
-    if role == "listener":
+    if role == "listener" and level is not None:
         entry["guidance"] = guidance_frame(conversation_id=conversation_id, level=level)["guidance"]
+    if shared:
+        entry["shared_by"] = "listener"
     return entry
 
 

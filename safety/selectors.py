@@ -11,10 +11,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 
-from chat.models import Conversation, Message
+from chat.models import Conversation, Message, MessageKind
 from safety.audit import audit_record
 from safety.classifier import Level
-from safety.frames import risk_payload, warning_payload
+from safety.frames import RESOURCES_SHARED, risk_payload, warning_payload
 from safety.models import (
     Block,
     DeviceLink,
@@ -350,14 +350,22 @@ def socket_state_risk_and_warnings(user, state) -> None:
 
 
 def _risk_for(user, conversations: list[dict]) -> list[dict]:
-    """The open conversations whose seeker is at elevated risk or worse, as ``hello.risk`` says it:
-    a seeker's page shows the crisis resources again, a listener's console the guidance."""
-    levels = risk_open_for_conversations(conversation["id"] for conversation in conversations)
+    """The open conversations whose seeker is at elevated risk or worse, or was sent the crisis lines
+    by their listener, as ``hello.risk`` says it: a seeker's page shows the crisis resources again,
+    a listener's console the guidance and that the lines were sent."""
+    ids = [conversation["id"] for conversation in conversations]
+    levels = risk_open_for_conversations(ids)
+    shared = resources_shared_in(ids)
     role = "listener" if user.is_listener else "seeker"
     return [
-        risk_payload(conversation_id=conversation["id"], level=levels[conversation["id"]], role=role)
+        risk_payload(
+            conversation_id=conversation["id"],
+            level=levels.get(conversation["id"]),
+            role=role,
+            shared=conversation["id"] in shared,
+        )
         for conversation in conversations
-        if conversation["id"] in levels and conversation["your_role"] == role
+        if (conversation["id"] in levels or conversation["id"] in shared) and conversation["your_role"] == role
     ]
 
 
@@ -419,3 +427,19 @@ def blocked_for_seeker(seeker_id: int) -> set[int]:
         if blocked_mine:
             others.add(blocker)
     return others
+
+
+def resources_shared_in(conversation_ids) -> set[int]:
+    """The conversations among ``conversation_ids`` whose listener has sent the seeker the crisis lines.
+
+    ``resources_share_by_listener`` writes the seeker's transcript line each time (at most one per
+    few minutes), so the line is the record: a reloaded page shows the lines as sent, with or
+    without a safety case. One query for all of ``conversation_ids``.
+    """
+    ids = list(conversation_ids)
+    if not ids:
+        return set()
+    rows = Message.objects.filter(
+        conversation_id__in=ids, kind=MessageKind.SYSTEM, for_role="seeker", text=RESOURCES_SHARED
+    ).values_list("conversation_id", flat=True)
+    return set(rows.distinct())

@@ -22,7 +22,7 @@ from chat.models import Conversation, ConversationStatus, Message, MessageKind
 from listeners.models import ListenerProfile
 from safety.audit import audit_record
 from safety.classifier import Level
-from safety.frames import resources_frame
+from safety.frames import RESOURCES_SHARED, resources_frame
 from safety.links import flag_link
 from safety.models import FlagSource, FlagStatus, HeldMessage, SafetyFlag, StaffParticipation
 from safety.payloads import alert_payload, level_label
@@ -53,10 +53,6 @@ STAFF_TOOK_OVER = (
 ONLY_LISTENER_FLAGS = "Only the listener in this chat can raise it with the safety team."
 RESOURCES_LINE_EVERY_SECONDS = 300  # at most one "your listener sent you crisis lines" line per this long
 ONLY_LISTENER_SHARES = "Only the listener in this chat can send the seeker crisis resources."
-RESOURCES_SHARED = (
-    "Your listener sent you crisis lines: people you can call or text now. They're in the panel on this page "
-    "and at the foot of every page."
-)
 NOTE_TOO_LONG = f"The note is limited to {MAX_LISTENER_NOTE} characters."
 ALREADY_RESOLVED = "This item has already been resolved."
 ALREADY_CLAIMED = "Another reviewer has already claimed this item."

@@ -47,6 +47,7 @@ class RoomOut(serializers.Serializer):
     open = serializers.BooleanField()
     next_opening = serializers.DateTimeField(allow_null=True)
     member_count = serializers.IntegerField()
+    here_count = serializers.IntegerField()
     full = serializers.BooleanField()
 
 

@@ -15,6 +15,7 @@ from chat.services.offers import offer_accept
 from chat.services.requests import request_create
 from safety.frames import GUIDANCE_ELEVATED, GUIDANCE_IMMINENT
 from safety.models import FlagStatus, SafetyFlag
+from safety.services import resources_share_by_listener
 from tests.chat.helpers import listener_on_shift, matched_pair, pending_offer_for
 from tests.factories import SeekerFactory
 from tests.ws import connected, receive_until
@@ -85,6 +86,51 @@ def test_the_risk_of_all_open_chats_costs_one_query():
     with CaptureQueriesContext(connection) as queries:
         socket_state_for_user(listener)
     assert sum("safety_safetyflag" in q["sql"] for q in queries.captured_queries) == 1
+
+
+def lines_shared_without_a_case():
+    seeker, listener, conversation = matched_pair()
+    resources_share_by_listener(listener=listener, conversation_id=conversation.pk)
+    assert not SafetyFlag.objects.filter(conversation=conversation).exists()
+    return seeker, listener, conversation
+
+
+@pytest.mark.asyncio
+async def test_lines_the_listener_sent_without_a_case_come_back_to_the_seeker_after_a_reload():
+    seeker, listener, conversation = await sync_to_async(lines_shared_without_a_case)()
+    async with connected(seeker) as socket:
+        assert socket.hello["risk"] == [
+            {
+                "conversation": conversation.pk,
+                "level": 2,
+                "level_label": "elevated",
+                "urgent": False,
+                "shared_by": "listener",
+            }
+        ]
+
+
+@pytest.mark.asyncio
+async def test_a_listener_who_sent_the_lines_without_a_case_is_told_so_after_a_reload_but_gets_no_guidance():
+    seeker, listener, conversation = await sync_to_async(lines_shared_without_a_case)()
+    async with connected(listener) as socket:
+        [risk] = socket.hello["risk"]
+    assert (risk["conversation"], risk["shared_by"]) == (conversation.pk, "listener")
+    assert "guidance" not in risk
+
+
+def test_lines_sent_during_a_case_keep_the_cases_level_and_guidance():
+    seeker, listener, conversation = flagged_pair(IMMINENT)
+    resources_share_by_listener(listener=listener, conversation_id=conversation.pk)
+    [risk] = socket_state_for_user(listener).risk
+    assert (risk["level"], risk["guidance"], risk["shared_by"]) == (3, GUIDANCE_IMMINENT, "listener")
+
+
+def test_whether_lines_were_sent_costs_one_query_for_all_open_chats():
+    seeker, listener, conversation = lines_shared_without_a_case()
+    with CaptureQueriesContext(connection) as queries:
+        socket_state_for_user(listener)
+    assert sum('"chat_message"' in q["sql"] for q in queries.captured_queries) == 1
 
 
 def test_a_listener_still_sees_the_seekers_opening_note_after_accepting():

@@ -125,6 +125,22 @@ def run_axe(page) -> list[dict]:
     return result
 
 
+AXE_SIZES = ({"width": 375, "height": 740}, {"width": 1280, "height": 800})
+
+
+def axe_at_both_sizes(page, what: str) -> None:
+    """No axe violations on the screen as it is now, on a phone (375 px) and a desktop (1280 px);
+    the page's own size comes back afterwards."""
+    before = page.viewport_size
+    try:
+        for size in AXE_SIZES:
+            page.set_viewport_size(size)
+            violations = run_axe(page)
+            assert violations == [], f"axe on {what} at {size['width']} px: {violations}"
+    finally:
+        page.set_viewport_size(before)
+
+
 def listener_signs_in_and_starts_shift(page) -> None:
     page.goto("/listen/")
     page.get_by_label("Username").fill(LISTENER[0])

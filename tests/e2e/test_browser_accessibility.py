@@ -31,7 +31,7 @@ def assert_no_violations(page, screen: str) -> None:
     assert violations == [], f"axe on {screen}: {violations}"
 
 
-@pytest.mark.parametrize("width", [375, 1200])
+@pytest.mark.parametrize("width", [375, 1280])
 def test_seeker_screens_have_no_axe_violations(browser, server, width):
     context, page = new_page(browser, server, width=width, height=800)
     try:

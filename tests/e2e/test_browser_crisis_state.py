@@ -8,6 +8,7 @@ import re
 import pytest
 
 from tests.e2e.browser import (  # noqa: F401 (fixtures)
+    axe_at_both_sizes,
     browser,
     listener_signs_in_and_starts_shift,
     new_page,
@@ -60,13 +61,13 @@ def test_crisis_panel_and_guidance_come_back_after_a_reload_with_emergency_servi
         expect(resources).to_be_visible()
         expect(first).to_contain_text("Emergency services")
         screenshot(seeker, "seeker-crisis-after-reload-mobile")
-        assert run_axe(seeker) == []
+        axe_at_both_sizes(seeker, "the seeker's chat with the crisis panel open")
 
         listener.reload()
         expect(panel(listener).locator(".guidance")).to_contain_text("Possible immediate risk")
         expect(panel(listener).get_by_label("Your message")).to_be_in_viewport(ratio=1)
         screenshot(listener, "listener-guidance-after-reload")
-        assert run_axe(listener) == []
+        axe_at_both_sizes(listener, "the listener's console with imminent guidance")
 
         # The seeker picks their country; the choice stays in this browser.
         seeker.get_by_label("Lines for").select_option("GB")
@@ -79,6 +80,7 @@ def test_crisis_panel_and_guidance_come_back_after_a_reload_with_emergency_servi
         toggle.click()
         expect(toggle).to_have_attribute("aria-expanded", "false")
         expect(first).to_be_hidden()
+        assert run_axe(seeker) == [], "the crisis panel folded away on a phone"
         toggle.click()
         expect(first).to_be_visible()
 
@@ -89,6 +91,7 @@ def test_crisis_panel_and_guidance_come_back_after_a_reload_with_emergency_servi
         expect(seeker.locator("#ended-resources")).to_be_visible()
         expect(seeker.locator("#ended-resources .helpline-list li").first).to_contain_text("Call 999")
         screenshot(seeker, "seeker-ended-after-crisis-mobile")
+        axe_at_both_sizes(seeker, "the end screen after a flagged chat")
         # An escalated chat pauses the listener's offers for a debrief; the next test needs them.
         listener.get_by_role("button", name="I'm ready to continue").click()
         expect(listener.get_by_role("button", name="I'm ready to continue")).to_be_hidden()

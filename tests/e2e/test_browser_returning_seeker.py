@@ -7,6 +7,7 @@ import re
 import pytest
 
 from tests.e2e.browser import (  # noqa: F401 (fixtures)
+    axe_at_both_sizes,
     browser,
     listener_signs_in_and_starts_shift,
     manage_python,
@@ -97,10 +98,18 @@ def test_a_returning_seeker_signs_in_on_another_device_and_sees_the_past_chat(br
         finally:
             third_context.close()
 
+        # Deleting the past chats: confirmed, said, and the list empties.
+        second.get_by_role("button", name="Delete my past chats").click()
+        second.get_by_role("button", name="Yes, delete my past chats").click()
+        expect(second.locator("#delete-history-result")).not_to_be_empty()
+        expect(second.locator("#history-empty")).to_be_visible()
+        axe_at_both_sizes(second, "the account page after deleting the past chats")
+
         second.get_by_role("button", name="Delete my account").click()
         dialog = second.get_by_role("dialog", name="Delete your account?")
         expect(dialog).to_contain_text("730 days")
         expect(dialog).to_contain_text("signed out on every device")
+        axe_at_both_sizes(second, "the delete-account confirmation")
         second.get_by_role("button", name="Yes, delete my account").click()
         expect(second.locator("#account-status")).to_contain_text("deleted")
         expect(second.get_by_role("heading", name="Sign in")).to_be_visible()

@@ -63,6 +63,15 @@ def test_a_moderator_offers_a_one_to_one_chat_and_the_member_accepts(browser, se
         assert run_axe(writer) == [], "room page with an invitation (375 px)"
         expect(other.locator("#one-to-one-invite")).to_be_hidden()
 
+        # The invitation is the server's: a reload brings it back (it was sent once, live).
+        writer.reload()
+        expect(writer.get_by_role("heading", name="Late lounge")).to_be_visible()
+        expect(invite).to_be_visible()
+        expect(invite).to_contain_text("talk one-to-one with a listener")
+        other.reload()
+        expect(other.get_by_role("heading", name="Late lounge")).to_be_visible()
+        expect(other.locator("#one-to-one-invite")).to_be_hidden()
+
         writer.get_by_role("button", name="Talk one-to-one now").click()
         writer.wait_for_url("**/talk/")
         expect(writer.get_by_role("heading", name="Finding you a listener…")).to_be_visible()

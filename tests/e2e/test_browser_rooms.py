@@ -11,6 +11,7 @@ import pytest
 
 from tests.e2e.browser import (  # noqa: F401 (fixtures)
     STAFF,
+    axe_at_both_sizes,
     browser,
     create_room,
     listener_signs_in,
@@ -40,6 +41,27 @@ def log(page):
 def say(page, text: str) -> None:
     page.get_by_label("Your message to the room").fill(text)
     page.get_by_label("Your message to the room").press("Enter")
+
+
+def clipped_options(page, select: str) -> list[str]:
+    """The options of ``select`` whose text would not fit in it when chosen (or the select sticking out
+    of its card): what a moderator would see cut off."""
+    return page.evaluate(
+        """(selector) => {
+            const select = document.querySelector(selector);
+            const style = getComputedStyle(select);
+            const context = document.createElement('canvas').getContext('2d');
+            context.font = style.font;
+            const arrow = 24;  // Chromium's drop-down arrow and its gap
+            const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - arrow;
+            const clipped = Array.from(select.options).filter((o) => context.measureText(o.text).width > room).map((o) => o.text);
+            const box = select.getBoundingClientRect();
+            const card = select.closest('.card').getBoundingClientRect();
+            if (box.right > card.right + 0.5) clipped.push('(the select sticks out of its card)');
+            return clipped;
+        }""",
+        select,
+    )
 
 
 def seeker_joins(page, room_name: str) -> None:
@@ -101,6 +123,12 @@ def test_two_seekers_and_a_moderator_share_a_room_with_held_crisis_messages_and_
         expect(moderator.locator("#member-count")).to_have_text("(3)")
         expect(moderator.locator("#presence")).to_contain_text(alias_a)
         expect(seeker_a.locator("#presence")).to_contain_text(alias_b)
+        # The rooms list counts the same people as the room's list.
+        listing = b_context.new_page()
+        listing.goto("/rooms/")
+        card = listing.locator(".room-card", has_text="Night owls")
+        expect(card.locator(".room-status")).to_have_text("Open now · 3 people here")
+        listing.close()
 
         # A normal message reaches everyone.
         say(seeker_a, "hello everyone, first time here")
@@ -124,6 +152,7 @@ def test_two_seekers_and_a_moderator_share_a_room_with_held_crisis_messages_and_
             re.compile("Why: Possible (immediate )?risk")
         )
         expect(seeker_a.locator(".held-reason")).to_have_count(0)
+        axe_at_both_sizes(moderator, "the room as moderator with a held message")
         # One action sends the room's crisis lines to everyone here; members see them in the crisis panel.
         moderator.get_by_role("button", name="Share crisis lines to everyone here").click()
         expect(seeker_b.locator("#safety-resources")).to_be_visible()
@@ -185,7 +214,12 @@ def test_two_seekers_and_a_moderator_share_a_room_with_held_crisis_messages_and_
         # Members never see the list.
         expect(seeker_b.locator("#reports-panel")).to_be_hidden()
 
-        # Slow mode.
+        # Slow mode: every choice readable in full, on a desktop and on a phone.
+        for size in ({"width": 1280, "height": 800}, {"width": 375, "height": 740}, {"width": 900, "height": 800}):
+            moderator.set_viewport_size(size)
+            clipped = clipped_options(moderator, "#slow-seconds")
+            assert clipped == [], f"{size}: {clipped}"
+        moderator.set_viewport_size({"width": 1280, "height": 800})
         moderator.get_by_label("Slow mode").select_option("30")
         moderator.get_by_role("button", name="Apply").click()
         expect(seeker_b.locator("#room-state")).to_contain_text("slow mode: one message every 30 s")
@@ -195,7 +229,7 @@ def test_two_seekers_and_a_moderator_share_a_room_with_held_crisis_messages_and_
         expect(seeker_a.get_by_label("Your message to the room")).to_be_disabled()
         expect(seeker_a.locator("#room-state")).to_contain_text("you're muted")
         screenshot(moderator, "room-moderator")
-        assert run_axe(moderator) == [], "room page, moderator (desktop)"
+        axe_at_both_sizes(moderator, "the room as moderator, a member muted")
         moderator.get_by_role("button", name=f"Remove for today: {alias_a}").click()
         moderator.get_by_role("button", name=f"Yes, remove {alias_a}").click()
         expect(seeker_a.get_by_role("heading", name="You've been removed from this room for today")).to_be_visible()

@@ -85,6 +85,16 @@ def test_feedback_crisis_lines_warning_and_my_reports(browser, server):
         axe_at_both_sizes(listener, "listener console with feedback")
         screenshot(listener, "listener-feedback")
 
+        # No safety case was raised, yet a reload shows both sides the same: the server keeps it.
+        listener.reload()
+        panel = listener.locator("[role=tabpanel]:not([hidden])")
+        expect(panel.locator(".resources-shared")).to_contain_text("Crisis lines sent to")
+        expect(panel.locator(".guidance")).to_be_hidden()
+        seeker.reload()
+        expect(seeker.get_by_role("heading", name=re.compile("You're talking with"))).to_be_visible()
+        expect(seeker.locator("#safety-resources")).to_be_visible()
+        expect(seeker.locator("#resources-lead")).to_contain_text("Your listener sent you these lines")
+
         # The seeker reports the listener.
         seeker.set_viewport_size(SIZES[0])
         seeker.get_by_text("Report or block").click()

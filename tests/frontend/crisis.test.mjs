@@ -124,3 +124,20 @@ test("lines the listener sent say so; an urgent level still puts emergency servi
   const flagged = reduceCrisis(initialCrisis(), { type: "safety.resources", conversation: 4, level: 2, helplines: [] }, "seeker");
   assert.match(resourcesLead(flagged.seeker), /^What you wrote sounds really hard/);
 });
+
+test("the listener's console knows the lines were sent, live and again after a reload without a safety case", () => {
+  const live = reduceCrisis(initialCrisis(), { type: "resources.sent", conversation: 9, level: 2, urgent: false }, "listener");
+  assert.equal(live.shared[9], true);
+  assert.deepEqual(live.guidance, {}); // sending lines is not a flag: no "may be at risk" guidance
+  const reloaded = reduceCrisis(initialCrisis(), { type: "hello", risk: [{ conversation: 9, level: 2, level_label: "elevated", urgent: false, shared_by: "listener" }] }, "listener");
+  assert.equal(reloaded.shared[9], true);
+  assert.deepEqual(reloaded.guidance, {});
+  assert.deepEqual(reduceCrisis(reloaded, { type: "hello", risk: [] }, "listener").shared, {});
+  assert.equal(reduceCrisis(live, { type: "resources.sent", conversation: 9 }, "seeker"), live);
+});
+
+test("a reloaded seeker page opens the panel their listener sent, saying so, with no safety case", () => {
+  const state = reduceCrisis(initialCrisis(), { type: "hello", risk: [{ conversation: 9, level: 2, level_label: "elevated", urgent: false, shared_by: "listener" }] }, "seeker");
+  assert.equal(state.seeker.conversation, 9);
+  assert.match(resourcesLead(state.seeker), /^Your listener sent you these lines\./);
+});

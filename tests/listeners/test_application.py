@@ -62,6 +62,7 @@ def test_under_18_is_refused_with_a_clear_code_and_no_account(api_client):
     response = api_client.post(URL, application(age=17), format="json")
     assert response.status_code == 403
     assert response.json()["error"] == "under_listener_age"
+    assert response.json()["field"] == "age"  # the form shows it beside the age
     assert not User.objects.filter(alias="SteadyRiver").exists()
 
 

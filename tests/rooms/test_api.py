@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from rooms import services
+from rooms import selectors, services
 from rooms.models import Room, RoomMessage
 from tests.factories import ListenerFactory, SeekerFactory, StaffFactory
 from tests.rooms.helpers import make_member, make_moderator, make_room, make_room_manager
@@ -82,6 +82,20 @@ def test_detail_shows_open_while_a_moderator_is_present(api_client):
     services.room_join(user=moderator, room_id=room.pk, channel_name="mod")
     body = api_client.get(f"/api/v1/rooms/{room.pk}").json()
     assert body["open"] is True and body["next_opening"] is None and body["member_count"] == 0
+
+
+def test_the_rooms_list_says_as_many_people_here_as_the_rooms_member_list_shows(api_client):
+    room = make_room(capacity=2)
+    moderator = make_moderator(room)
+    member = make_member(room)
+    services.room_join(user=moderator, room_id=room.pk, channel_name="mod")
+    services.room_join(user=member, room_id=room.pk, channel_name="tab-1")
+    services.room_join(user=member, room_id=room.pk, channel_name="tab-2")  # a second tab is the same person
+    members = selectors.presence_get_for_member(user=member, room_id=room.pk).members
+    api_client.force_authenticate(SeekerFactory())
+    [listed] = [entry for entry in api_client.get("/api/v1/rooms").json() if entry["id"] == room.pk]
+    assert listed["here_count"] == len(members) == 2  # the moderator is on the list, so in the count
+    assert listed["member_count"] == 1 and listed["full"] is False  # capacity counts members only
 
 
 def test_messages_page_backwards_for_members_only(api_client):

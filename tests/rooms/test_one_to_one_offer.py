@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from chat.models import ChatRequest, RequestPriority, RequestStatus
-from rooms import services
+from rooms import payloads, services
 from rooms.models import ModerationAction, RoomMembership, RoomMessage, RoomMessageStatus, RoomModerationAction
 from support.errors import DomainError, NotFoundOrForbidden
 from tests.factories import SeekerFactory
@@ -157,7 +157,7 @@ async def test_the_member_alone_receives_the_invitation_and_accepting_puts_them_
         assert done["action"] == "one_to_one_offered" and done["ref"] == "o" and done["alias"] == writer.alias
         invited, _ = await frames_until(ws_w, "room.one_to_one.invited")
         assert invited["invitation"] == done["invitation"] and invited["topic"] == "anxiety"
-        assert invited["room"] == room.pk and invited["message"] == services.ONE_TO_ONE_INVITATION
+        assert invited["room"] == room.pk and invited["message"] == payloads.ONE_TO_ONE_INVITATION
         # Nobody else hears of it: the bystander's next frame is the answer to their own ping.
         await ws_b.send_json_to({"type": "ping", "ref": "p"})
         pong, seen = await frames_until(ws_b, "pong")
@@ -193,3 +193,37 @@ async def test_bad_or_forbidden_frames_are_refused_with_a_code(who, frame, code)
         while error["type"] != "error":
             error = await ws.receive_json_from(timeout=5)
         assert error["code"] == code, error
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_member_who_reloads_gets_the_pending_invitation_again_in_hello_until_it_is_used():
+    room, moderator, writer, message = await run_db(_room_with_message)
+    offered = await run_db(services.room_one_to_one_offer, moderator=moderator, room_id=room.pk, seq=message.seq)
+    bystander = await run_db(make_member, room)
+    async with in_room(writer, room.pk) as ws:
+        invitation = ws.hello["invitation"]
+        assert (invitation["invitation"], invitation["topic"], invitation["message"]) == (
+            offered.pk,
+            "anxiety",
+            payloads.ONE_TO_ONE_INVITATION,
+        )
+        assert invitation["expires_at"] == offered.detail["expires_at"]
+    async with in_room(bystander, room.pk) as ws:
+        assert ws.hello["invitation"] is None  # someone else's invitation is never shown
+    async with in_room(moderator, room.pk) as ws:
+        assert "invitation" not in ws.hello
+    await run_db(services.room_one_to_one_accept, user=writer, room_id=room.pk, invitation=offered.pk)
+    async with in_room(writer, room.pk) as ws:
+        assert ws.hello["invitation"] is None  # used once
+
+
+@pytest.mark.django_db
+def test_an_expired_invitation_is_not_shown_again():
+    from rooms.selectors import invitation_pending_for_member
+
+    room, moderator, writer, _ = _room_with_message()
+    offered = services.room_one_to_one_offer(moderator=moderator, room_id=room.pk, seq=1)
+    soon = offered.created_at + timedelta(seconds=services.ONE_TO_ONE_INVITATION_SECONDS - 1)
+    later = offered.created_at + timedelta(seconds=services.ONE_TO_ONE_INVITATION_SECONDS)
+    assert invitation_pending_for_member(room_id=room.pk, user_id=writer.pk, now=soon) == offered
+    assert invitation_pending_for_member(room_id=room.pk, user_id=writer.pk, now=later) is None

@@ -6,8 +6,21 @@ import { $, $$, announce, setText } from "./dom.js";
 
 const form = $("#apply-form");
 
+/** The input an error line sits right after (the form puts each field's line there), if any. */
+function fieldBefore(node) {
+  const field = node.previousElementSibling;
+  return field && field.matches("input, textarea, select") ? field : null;
+}
+
 function clearErrors() {
-  for (const node of $$("[data-field]", form)) setText(node, "");
+  for (const node of $$("[data-field]", form)) {
+    setText(node, "");
+    const field = fieldBefore(node);
+    if (field) {
+      field.removeAttribute("aria-invalid");
+      field.removeAttribute("aria-describedby");
+    }
+  }
   setText($("#apply-error"), "");
 }
 
@@ -36,6 +49,13 @@ function showError(failure) {
     const node = $(`[data-field="${CSS.escape(name)}"]`, form);
     if (!node) continue;
     setText(node, Array.isArray(messages) ? messages.join(" ") : String(messages));
+    const field = fieldBefore(node);
+    if (field) {
+      // Said with the field when it is focused, not only shown beside it.
+      node.id = node.id || `apply-error-${name}`;
+      field.setAttribute("aria-invalid", "true");
+      field.setAttribute("aria-describedby", node.id);
+    }
     first = first || node;
   }
   if (!first) setText($("#apply-error"), failure.message);

@@ -10,14 +10,16 @@ const SAFE_LINK = /^(tel:\+?[0-9]+|sms:\+?[0-9]+(\?&body=[A-Za-z0-9%]*)?|https:\
 const isLevel = (value) => Number.isInteger(value) && value >= 0 && value <= 3;
 
 export function initialCrisis() {
-  return { seeker: null, guidance: {} };
+  return { seeker: null, guidance: {}, shared: {} };
 }
 
 /**
  * Fold one frame into the crisis state. `role` is the page's ("seeker" or "listener").
- * `seeker` is null or {conversation, level, level_label, urgent, helplines}; `guidance` maps a
- * conversation id to {level, level_label, guidance}. `hello` replaces both (the server's word after
- * a reload, never what the page remembered); unknown or malformed frames leave the state as it was.
+ * `seeker` is null or {conversation, level, level_label, urgent, helplines, shared?}; `guidance` maps a
+ * conversation id to {level, level_label, guidance}; `shared` maps a conversation id to true once the
+ * listener sent the seeker the crisis lines (`resources.sent`, or `shared_by` in `hello.risk`).
+ * `hello` replaces all three (the server's word after a reload, never what the page remembered);
+ * unknown or malformed frames leave the state as it was.
  */
 export function reduceCrisis(state, frame, role) {
   if (!frame || typeof frame !== "object") return state;
@@ -29,8 +31,12 @@ export function reduceCrisis(state, frame, role) {
         return { ...state, seeker: worst && worst.level >= ELEVATED ? riskOf(worst, null) : null };
       }
       const guidance = {};
-      for (const entry of entries) if (typeof entry.guidance === "string" && entry.level >= ELEVATED) guidance[entry.conversation] = riskOf(entry, null, entry.guidance);
-      return { ...state, guidance };
+      const shared = {};
+      for (const entry of entries) {
+        if (typeof entry.guidance === "string" && entry.level >= ELEVATED) guidance[entry.conversation] = riskOf(entry, null, entry.guidance);
+        if (entry.shared_by === "listener") shared[entry.conversation] = true;
+      }
+      return { ...state, guidance, shared };
     }
     case "safety.resources": {
       if (role !== "seeker") return state;
@@ -38,6 +44,10 @@ export function reduceCrisis(state, frame, role) {
       const previous = state.seeker && state.seeker.level > level ? state.seeker : null;
       const helplines = Array.isArray(frame.helplines) ? frame.helplines : null;
       return { ...state, seeker: previous ? { ...previous, helplines: helplines || previous.helplines } : riskOf({ ...frame, level }, helplines) };
+    }
+    case "resources.sent": {
+      if (role !== "listener" || !Number.isInteger(frame.conversation) || state.shared[frame.conversation]) return state;
+      return { ...state, shared: { ...state.shared, [frame.conversation]: true } };
     }
     case "safety.guidance": {
       if (role !== "listener" || !Number.isInteger(frame.conversation) || typeof frame.guidance !== "string") return state;

@@ -12,7 +12,7 @@ import { showPage, startPaging } from "./paging_prefs.js";
 import { warningBanner } from "./warning_banner.js";
 import { showStanding, topicsToTick } from "./listener_me.js";
 
-const state = { socket: null, client: null, user: null, shift: null, chats: new Map(), offers: new Map(), active: null, connected: false, audio: null, crisis: initialCrisis() };
+const state = { socket: null, client: null, user: null, shift: null, awaitingDecision: false, chats: new Map(), offers: new Map(), active: null, connected: false, audio: null, crisis: initialCrisis() };
 const show = (id, options) => showOnly(".step", id, options);
 const baseTitle = document.title;
 const warnings = warningBanner();
@@ -40,8 +40,20 @@ function enter(me) {
   show("step-console");
   loadTopics();
   startPaging();
-  showStanding();
+  refreshStanding();
   startSocket();
+}
+
+/** The banner and feedback from the server. An applicant waiting for a decision sees no "Start a shift",
+ * no incoming requests and no paging settings (none can reach them: the banner says what happens next);
+ * they appear once a `listener.status` says the applicant was approved. */
+async function refreshStanding(options) {
+  const awaiting = await showStanding(options);
+  if (awaiting === state.awaitingDecision) return; // redraw only on a change: before hello, the shift is not known yet
+  state.awaitingDecision = awaiting;
+  $("#offers-card").hidden = awaiting;
+  $("#paging-card").hidden = awaiting;
+  setShift(state.shift);
 }
 
 async function loadTopics() {
@@ -88,7 +100,7 @@ confirmButton($("#shift-end"), "Yes, end my shift", async () => {
 
 function setShift(shift) {
   state.shift = shift;
-  $("#shift-off").hidden = Boolean(shift);
+  $("#shift-off").hidden = Boolean(shift) || state.awaitingDecision;
   $("#shift-on").hidden = !shift;
   if (!shift) return;
   $("#shift-summary").hidden = true;
@@ -273,6 +285,7 @@ function openChat(conversation) {
   const transferButton = el("button", { type: "button", class: "button", text: "Transfer" });
   const reportButton = el("button", { type: "button", class: "button button-quiet", text: "Report seeker" });
   const status = el("p", { class: "notice transfer-status", role: "status", hidden: true });
+  const sharedLine = el("p", { class: "notice resources-shared", hidden: true });
   const view = new ChatView({
     conversationId: id,
     myRole: "listener",
@@ -297,13 +310,15 @@ function openChat(conversation) {
       el("div", { class: "chat-actions" }, escalateButton, resourcesButton, transferButton, reportButton, endButton, closeButton),
     ),
     status,
+    sharedLine,
     guidance,
     view.root,
   );
-  const chat = { id, tab, panel, view, badge, guidance, endButton, escalateButton, resourcesButton, closeButton, transferButton, reportButton, status, peer, unread: 0, ended: false };
+  const chat = { id, tab, panel, view, badge, guidance, endButton, escalateButton, resourcesButton, closeButton, transferButton, reportButton, status, sharedLine, peer, unread: 0, ended: false };
   transferButton.addEventListener("click", () => openDialog("transfer-dialog", id));
   reportButton.addEventListener("click", () => openDialog("report-dialog", id));
   state.chats.set(id, chat);
+  renderShared(id);
   tab.addEventListener("click", () => selectChat(id));
   tab.addEventListener("keydown", (event) => tabKeys(event, id));
   confirmButton(endButton, "Yes, end this chat", async () => {
@@ -414,14 +429,23 @@ function renderGuidance(id, { live = false } = {}) {
   if (live) announce(`Safety guidance for your chat with ${chat.peer.alias}: ${risk.guidance}`, { urgent: true });
 }
 
+/** Whether the seeker has the crisis lines from their listener, from `state.crisis` (hello after a reload,
+ * or the `resources.sent` reply): the line stays for as long as the chat does. */
+function renderShared(id) {
+  const chat = state.chats.get(id);
+  if (!chat) return;
+  const shared = Boolean(state.crisis.shared[id]);
+  chat.sharedLine.hidden = !shared;
+  chat.sharedLine.textContent = shared ? `Crisis lines sent to ${chat.peer.alias}. They stay on their screen; you can send them again.` : "";
+}
+
 /** One action: the seeker gets the crisis lines for their age group (emergency services first when urgent). */
 async function sendResources(chat) {
   chat.resourcesButton.disabled = true;
+  chat.view.errorLine.textContent = "";
   try {
     const reply = await state.socket.request({ type: "resources.send", conversation: chat.id });
-    const text = `Crisis lines sent to ${chat.peer.alias}${reply.urgent ? ", emergency services first" : ""}.`;
-    chat.view.errorLine.textContent = text;
-    announce(text);
+    announce(`Crisis lines sent to ${chat.peer.alias}${reply.urgent ? ", emergency services first" : ""}.`);
   } catch (failure) {
     chat.view.errorLine.textContent = failure.message || "Couldn't send the crisis lines. Try again.";
   } finally {
@@ -583,7 +607,12 @@ function handleFrame(frame) {
   const crisisBefore = state.crisis;
   state.crisis = reduceCrisis(state.crisis, frame, "listener");
   if (state.crisis !== crisisBefore) {
-    if (frame.type === "hello") for (const id of state.chats.keys()) renderGuidance(id);
+    if (frame.type === "hello") {
+      for (const id of state.chats.keys()) {
+        renderGuidance(id);
+        renderShared(id);
+      }
+    } else if (frame.type === "resources.sent") renderShared(frame.conversation);
     else renderGuidance(frame.conversation, { live: true });
   }
   switch (frame.type) {
@@ -658,7 +687,7 @@ function handleFrame(frame) {
       showPage(frame);
       break;
     case "listener.status":
-      showStanding({ fresh: true });
+      refreshStanding({ fresh: true });
       break;
     case "wellbeing.resumed":
       $("#wellbeing").hidden = true;

@@ -52,17 +52,21 @@ function drawFeedback(feedback) {
 }
 
 /** Read and draw the banner and the feedback; a failure leaves a plain sentence, never a broken console.
- * ``fresh`` reads the profile again (after ``listener.status``: training completed, approved). */
+ * ``fresh`` reads the profile again (after ``listener.status``: training completed, approved).
+ * Resolves to true while the application waits for a decision (no shift can start until then). */
 export async function showStanding({ fresh = false } = {}) {
   if (fresh) profile = null;
   const me = await myProfile();
+  let banner = null;
   if (me && me.status === "pending") {
     const training = await get("/api/v1/listeners/training").catch(() => null);
-    drawBanner(applicantBanner(me, training));
-  } else drawBanner(null);
+    banner = applicantBanner(me, training);
+  }
+  drawBanner(banner);
   try {
     drawFeedback(await get("/api/v1/listeners/me/feedback"));
   } catch (failure) {
     setText($("#feedback-summary"), "Your feedback couldn't be loaded just now. Reload the page to try again.");
   }
+  return Boolean(banner);
 }

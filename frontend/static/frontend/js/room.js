@@ -14,7 +14,7 @@ import { $, announce, el, formatTime, helplineList, setText, showOnly } from "./
 import { HearthSocket, RoomClient } from "./socket.js";
 import { confirmButton, connectionBanner } from "./common.js";
 import { alternativesBlock, formatOpening } from "./roomcommon.js";
-import { headCountText, heldReasonText } from "./room_state.js";
+import { headCountText, heldReasonText, invitationFrom } from "./room_state.js";
 
 const roomId = Number($("#step-loading").dataset.room);
 const show = (id, options) => showOnly(".step", id, options);
@@ -619,15 +619,18 @@ function showResources(frame, spoken = "Your message is waiting for a moderator.
 }
 
 // --- a moderator's invitation to a one-to-one chat ------------------------------------------------
-function showInvitation(frame) {
-  if (state.moderator || !Number.isInteger(frame.invitation)) return;
-  state.invitation = frame.invitation;
-  setText($("#invite-message"), frame.message || "A moderator offered you a one-to-one chat with a listener.");
+/** Show (or, for null, take away) the invitation `invitationFrom` read; `live` when it just arrived. */
+function showInvitation(invitation, { live = true } = {}) {
+  if (state.moderator || invitation === undefined) return;
+  const shownBefore = state.invitation;
+  state.invitation = invitation ? invitation.id : null;
+  $("#one-to-one-invite").hidden = !invitation;
+  if (!invitation || shownBefore === invitation.id) return;
+  setText($("#invite-message"), invitation.message);
   setText($("#invite-error"), "");
   $("#invite-accept").disabled = false;
-  $("#one-to-one-invite").hidden = false;
-  announce("A moderator offered you a one-to-one chat with a listener. You can accept or ignore it.", { urgent: true });
-  $("#one-to-one-invite").focus();
+  announce("A moderator offered you a one-to-one chat with a listener. You can accept or ignore it.", { urgent: live });
+  if (live) $("#one-to-one-invite").focus();
 }
 
 $("#invite-accept").addEventListener("click", async () => {
@@ -690,6 +693,7 @@ function onFrame(frame) {
       showGuideline();
       renderState();
       if (first) show("step-room");
+      showInvitation(invitationFrom(frame), { live: false });
       break;
     }
     case "room.presence":
@@ -729,7 +733,7 @@ function onFrame(frame) {
       if (!state.moderator) showResources(frame, `${frame.message} The lines are shown on screen now.`);
       break;
     case "room.one_to_one.invited":
-      showInvitation(frame);
+      showInvitation(invitationFrom(frame));
       break;
     case "error":
       if (frame.code === "room_full") gone("This room is full right now", frame.message, frame.alternatives);

@@ -42,10 +42,12 @@ $("#age-form").addEventListener("submit", async (event) => {
   }
 });
 
+// `here_count` is the room's member list as the room page shows it (moderators included); `member_count`
+// is what its capacity counts (moderators not), so "full" speaks of places, not of people here.
 function stateLine(room) {
-  if (room.full) return `Full right now · ${room.member_count} of ${room.capacity} here${room.open ? "" : " · closed"}`;
+  if (room.full) return `Full right now · all ${room.capacity} places taken${room.open ? "" : " · closed"}`;
   if (!room.open) return room.next_opening ? `Closed · opens ${formatOpening(room.next_opening)}` : "Closed · no opening time set";
-  return `Open now · ${room.member_count} ${room.member_count === 1 ? "person" : "people"} here`;
+  return `Open now · ${room.here_count} ${room.here_count === 1 ? "person" : "people"} here`;
 }
 
 function roomItem(room, rooms) {
