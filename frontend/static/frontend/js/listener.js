@@ -4,7 +4,8 @@
 import { get, post, whoAmI } from "./api.js";
 import { ChatView } from "./chatview.js";
 import { $, $$, announce, el, formatDuration, setText, showOnly } from "./dom.js";
-import { ChatClient, HearthSocket } from "./socket.js";
+import { ChatClient } from "./conversation.js";
+import { HearthSocket } from "./socket.js";
 import { confirmButton, connectionBanner, endpoints, loginForm } from "./common.js";
 import { endedText, guidanceTitle, initialCrisis, reduceCrisis } from "./crisis.js";
 import { frameProblem } from "./frames.js";

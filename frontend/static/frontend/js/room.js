@@ -11,7 +11,8 @@
 
 import { get, whoAmI } from "./api.js";
 import { $, announce, el, formatTime, helplineList, setText, showOnly } from "./dom.js";
-import { HearthSocket, RoomClient } from "./socket.js";
+import { RoomClient } from "./conversation.js";
+import { HearthSocket } from "./socket.js";
 import { confirmButton, connectionBanner } from "./common.js";
 import { alternativesBlock, formatOpening } from "./roomcommon.js";
 import { headCountText, heldReasonText } from "./room_state.js";

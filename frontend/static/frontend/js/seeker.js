@@ -3,7 +3,8 @@
 import { get, post, whoAmI } from "./api.js";
 import { ChatView } from "./chatview.js";
 import { $, announce, el, formatDuration, helplineList, setText, showOnly } from "./dom.js";
-import { ChatClient, HearthSocket } from "./socket.js";
+import { ChatClient } from "./conversation.js";
+import { HearthSocket } from "./socket.js";
 import { confirmButton, connectionBanner, endpoints, seekerSigninForm } from "./common.js";
 import { ageError, endedText, initialCrisis, reduceCrisis, resourcesLead } from "./crisis.js";
 import { TabAttention, bindNotificationButton } from "./attention.js";
