@@ -3,11 +3,12 @@
 
 import { deliveryLabel } from "./crisis.js";
 import { announce, el, formatTime } from "./dom.js";
+import { serverLimit } from "./limits.js";
 
 const TYPING_SEND_EVERY_MS = 3000;
 const TYPING_IDLE_MS = 4000;
 const TYPING_SHOW_MS = 6000;
-const MAX_CHARS = 2000;
+const MAX_CHARS = serverLimit("message_max_chars");
 
 /** Is `message` for a reader in `role`? Lines with `for_role` speak to one side only. */
 export function shownTo(message, role) {
@@ -42,7 +43,7 @@ export class ChatView {
       id: inputId,
       name: "text",
       rows: "2",
-      maxlength: String(MAX_CHARS),
+      maxlength: MAX_CHARS && String(MAX_CHARS),
       autocomplete: "off",
       placeholder: "Write a message…",
       class: "composer-input",
@@ -74,7 +75,7 @@ export class ChatView {
   submit() {
     const text = this.input.value.trim();
     if (!text || this.ended) return;
-    if (text.length > MAX_CHARS) {
+    if (MAX_CHARS && text.length > MAX_CHARS) {
       this.errorLine.textContent = `Messages can be up to ${MAX_CHARS} characters.`;
       return;
     }

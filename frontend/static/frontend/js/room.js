@@ -1,6 +1,6 @@
 // One group room: live members, the pinned guideline (accepted once before the first message),
 // the last 50 messages then older ones on request, sending with the chat's reconnect/resume
-// guarantees (RoomClient in socket.js), held-message notice with crisis resources, removed and
+// guarantees (RoomClient in conversation.js), held-message notice with crisis resources, removed and
 // hidden messages, reports with an optional reason; moderators also see held messages and
 // release/remove them, the room's reported messages with every reason, mute, remove a member for
 // the day and set slow mode.
@@ -15,13 +15,14 @@ import { RoomClient } from "./conversation.js";
 import { HearthSocket } from "./socket.js";
 import { confirmButton, connectionBanner } from "./common.js";
 import { alternativesBlock, formatOpening } from "./roomcommon.js";
+import { serverLimit } from "./limits.js";
 import { headCountText, heldReasonText } from "./room_state.js";
 
 const roomId = Number($("#step-loading").dataset.room);
 const show = (id, options) => showOnly(".step", id, options);
-const MAX_CHARS = 2000;
+const MAX_CHARS = serverLimit("message_max_chars");
 const MUTE_SECONDS = 600;
-const REASON_MAX = 200; // room.message.report's limit
+const REASON_MAX = serverLimit("room_report_reason_max_chars");
 const REPORTS_PAGE = 50;
 const REPORT_STATUS = {
   visible: "Still visible",
@@ -451,7 +452,7 @@ function openReportForm(message, button) {
   const row = button.closest("li");
   if (!row) return;
   const id = `report-reason-${message.seq}`;
-  const input = el("input", { type: "text", id, name: "reason", maxlength: String(REASON_MAX), autocomplete: "off", "aria-describedby": `${id}-hint` });
+  const input = el("input", { type: "text", id, name: "reason", maxlength: REASON_MAX && String(REASON_MAX), autocomplete: "off", "aria-describedby": `${id}-hint` });
   const error = el("p", { class: "form-error", role: "alert" });
   const send = el("button", { type: "submit", class: "button", text: "Send report" });
   const cancel = el("button", { type: "button", class: "button button-quiet", text: "Cancel" });
@@ -460,7 +461,7 @@ function openReportForm(message, button) {
     { class: "report-form", id: `report-form-${message.seq}`, "aria-label": `Report message from ${message.sender_alias}` },
     el("label", { for: id, text: "Why are you reporting it? (optional)" }),
     input,
-    el("p", { class: "hint", id: `${id}-hint`, text: `Up to ${REASON_MAX} characters. The room's moderators read it without your name; the safety team can see who reported.` }),
+    el("p", { class: "hint", id: `${id}-hint`, text: `${REASON_MAX ? `Up to ${REASON_MAX} characters. ` : ""}The room's moderators read it without your name; the safety team can see who reported.` }),
     el("p", { class: "msg-actions" }, send, cancel),
     error,
   );
@@ -482,7 +483,7 @@ function openReportForm(message, button) {
 }
 
 async function reportMessage(seq, reason, { button, send, error }) {
-  if (reason.length > REASON_MAX) {
+  if (REASON_MAX && reason.length > REASON_MAX) {
     setText(error, `A reason can be up to ${REASON_MAX} characters.`);
     return;
   }
@@ -569,7 +570,7 @@ function submit() {
   const input = $("#room-input");
   const text = input.value.trim();
   if (!text || input.disabled) return;
-  if (text.length > MAX_CHARS) {
+  if (MAX_CHARS && text.length > MAX_CHARS) {
     setText($("#room-error"), `Messages can be up to ${MAX_CHARS} characters.`);
     return;
   }

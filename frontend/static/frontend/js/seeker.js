@@ -2,14 +2,15 @@
 
 import { get, post, whoAmI } from "./api.js";
 import { ChatView } from "./chatview.js";
-import { $, announce, el, formatDuration, helplineList, setText, showOnly } from "./dom.js";
+import { $, announce, el, formatDuration, helplineList, readJson, setText, showOnly } from "./dom.js";
 import { ChatClient } from "./conversation.js";
 import { HearthSocket } from "./socket.js";
 import { confirmButton, connectionBanner, endpoints, seekerSigninForm } from "./common.js";
 import { ageError, endedText, initialCrisis, reduceCrisis, resourcesLead } from "./crisis.js";
 import { TabAttention, bindNotificationButton } from "./attention.js";
 import { frameProblem } from "./frames.js";
-import { ResourcesPanel, readJson } from "./helplines.js";
+import { ResourcesPanel } from "./helplines.js";
+import { serverLimit } from "./limits.js";
 import { initialPrivacy, reducePrivacy } from "./privacy_state.js";
 import { warningBanner } from "./warning_banner.js";
 
@@ -148,8 +149,9 @@ async function loadFavourites() {
 }
 
 $("#note").addEventListener("input", () => {
-  const left = 280 - $("#note").value.length;
-  setText($("#note-count"), `${left} characters left. Please don't include your name or contact details.`);
+  const limit = serverLimit("request_note_max_chars");
+  const left = limit === null ? "" : `${limit - $("#note").value.length} characters left. `;
+  setText($("#note-count"), `${left}Please don't include your name or contact details.`);
 });
 
 $("#topic-form").addEventListener("submit", async (event) => {
