@@ -218,10 +218,9 @@ for (const kind of Object.keys(KINDS)) {
         K.created({ ...K.message(2), seq: "2" }),
         K.created({ ...K.message(2), seq: -1 }),
         K.page("not a list", 5),
-        K.page([K.message(2), { text: "no seq" }], 3),
         K.page([K.message(2)], "three"),
         { ...K.ack(entry.client_id, 2), client_id: 42 },
-        kind === "chat" ? { ...K.created(K.message(2)), conversation: "twelve" } : { ...K.hello(), messages: [null] },
+        kind === "chat" ? { ...K.created(K.message(2)), conversation: "twelve" } : K.created({ ...K.message(2), seq: 2.5 }),
       ];
       for (const frame of broken) assert.equal(page.client.handle(frame), false, JSON.stringify(frame));
       assert.equal(logged.mock.callCount(), broken.length, "each one logged");
@@ -237,6 +236,15 @@ for (const kind of Object.keys(KINDS)) {
       page.client.handle(K.ack(entry.client_id, 3));
       assert.deepEqual(page.shown, [1, 2]);
       assert.deepEqual(page.pending(), []);
+
+      // A page with one broken message among good ones: the good ones are shown, the broken one logged.
+      logged.mock.resetCalls();
+      page.client.handle(K.created(K.message(5))); // a gap: 3 and 4 are asked for
+      const [sync] = page.socket.take(K.syncType);
+      assert.equal(sync.after_seq, 2, "asks from the last seq shown");
+      assert.equal(page.client.handle(K.page([K.own(3, entry.client_id), { text: "no seq" }, K.message(4)], 5)), true);
+      assert.deepEqual(page.shown, [1, 2, 3, 4, 5]);
+      assert.equal(logged.mock.callCount(), 1);
     } finally {
       page.client.close();
     }

@@ -44,7 +44,7 @@ const isMessage = (value) => isObject(value) && Number.isInteger(value.seq) && v
 function eventProblem(event) {
   if (event.stream !== undefined && !isSeq(event.stream)) return "no stream id";
   if ("message" in event && !isMessage(event.message)) return "no message with a seq";
-  if ("messages" in event && !(Array.isArray(event.messages) && event.messages.every(isMessage))) return "messages without seqs";
+  if ("messages" in event && !Array.isArray(event.messages)) return "messages that are not a list";
   if ("lastSeq" in event && event.lastSeq !== undefined && !isSeq(event.lastSeq)) return "a bad last_seq";
   if ("clientId" in event && typeof event.clientId !== "string") return "no client_id";
   return "";
@@ -217,6 +217,12 @@ export class ConversationClient {
     if (problem) {
       console.log(`Hearth: ignored a ${frame.type} frame with ${problem}`, frame);
       return false;
+    }
+    // A message without a seq cannot be placed (nor leave a gap): it is left out, the rest applied.
+    for (const part of [event, ...(event.pages || [])]) {
+      if (!part.messages || part.messages.every(isMessage)) continue;
+      console.log(`Hearth: left out messages without a seq from a ${frame.type} frame`, frame);
+      part.messages = part.messages.filter(isMessage);
     }
     switch (event.kind) {
       case "hello":
