@@ -391,11 +391,13 @@ $("#rating-form").addEventListener("submit", async (event) => {
   }
 });
 
+let reportTarget = {}; // what the open report dialog is about: {conversation, seq?}
+
 function openReport(about, target) {
   const dialog = $("#report-dialog");
   setText($("#report-about"), about);
   setText($("#report-error"), "");
-  dialog.dataset.target = JSON.stringify(target);
+  reportTarget = target;
   dialog.showModal();
 }
 
@@ -403,9 +405,8 @@ $("#report-form").addEventListener("submit", async (event) => {
   const dialog = $("#report-dialog");
   if (event.submitter && event.submitter.value === "cancel") return;
   event.preventDefault();
-  const target = JSON.parse(dialog.dataset.target || "{}");
   try {
-    await endpoints.report({ ...target, reason: $("#report-reason").value, detail: $("#report-detail").value.trim() });
+    await endpoints.report({ ...reportTarget, reason: $("#report-reason").value, detail: $("#report-detail").value.trim() });
     dialog.close();
     announce("Thank you. The safety team will look at your report.");
     if (state.view) state.view.errorLine.textContent = "Report sent. The safety team will look at it.";
