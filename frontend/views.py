@@ -12,6 +12,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 
 from listeners.practice import practice_script_payload
 from listeners.services import ADULT_ONLY_REASON, LISTENER_MINIMUM_AGE
+from rooms.services import REPORT_REASON_MAX_CHARS
 from safety.retention import retention_figures
 from support.api.serializers import AGE_MAX, AGE_MIN
 from support.helplines import helpline_choices, helplines_for
@@ -20,9 +21,19 @@ from support.passphrase import passphrase_rules
 from support.privacy import privacy_notice_due, privacy_notice_version
 
 
+def client_limits() -> dict:
+    """The server's limits a page checks before sending (``client-limits``), so JS never re-types them."""
+    return {
+        "message_max_chars": settings.CHAT_MAX_MESSAGE_CHARS,
+        "request_note_max_chars": settings.MATCHING_MAX_NOTE_CHARS,
+        "room_report_reason_max_chars": REPORT_REASON_MAX_CHARS,
+    }
+
+
 def _render(request, template: str, **context):
     # The band is for the visitor's age group once it is known (no child line for a signed-in adult).
     context.setdefault("helplines", helplines_for(None, getattr(request.user, "age_group", None) or None))
+    context["client_limits"] = client_limits()
     # Pages skip asking the API who is signed in when the server already knows nobody is.
     context["signed_in"] = bool(request.user.is_authenticated)
     return render(request, f"frontend/{template}", context)

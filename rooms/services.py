@@ -88,6 +88,8 @@ INVITATION_GONE = "This invitation has expired or was already used. You can stil
 ONE_TO_ONE_OFFERS_TOO_FAST = "You've offered many one-to-one chats in a short while. Please wait a little."
 #: Per moderator per hour: invitations go to a member in crisis one at a time, never as a broadcast.
 ONE_TO_ONE_OFFERS_PER_HOUR = 20
+# A report's reason: the column's size; the room page reads it from the server (frontend.views).
+REPORT_REASON_MAX_CHARS = RoomMessageReport._meta.get_field("reason").max_length
 NOT_A_MODERATOR = "Only this room's moderators can do this."
 CANNOT_MODERATE_MODERATOR = "Moderators can't be muted or removed by another moderator."
 CANNOT_REPORT_OWN = "You can't report your own message."
@@ -522,8 +524,10 @@ def room_message_report(*, reporter, room_id: int, seq: int, reason: str = "", n
     reason nor who reported) so their list of reports can refresh.
     """
     now = now or timezone.now()
-    if not isinstance(reason, str) or len(reason) > 200:
-        raise DomainError("invalid_field", "'reason' must be at most 200 characters.", field="reason")
+    if not isinstance(reason, str) or len(reason) > REPORT_REASON_MAX_CHARS:
+        raise DomainError(
+            "invalid_field", f"'reason' must be at most {REPORT_REASON_MAX_CHARS} characters.", field="reason"
+        )
     with transaction.atomic():
         room, _ = room_get_for_member(user=reporter, room_id=room_id, now=now)
         message = _message_for_update(room, seq)

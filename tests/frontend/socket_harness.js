@@ -5,7 +5,8 @@
 // when a scenario says so; the clients' once-a-second timers are stopped and `_tick()` is called by hand,
 // so every scenario runs synchronously and gives the same result every time.
 
-import { ACK_TIMEOUT_MS, AckTimer, ChatClient, HearthSocket, RoomClient, ackTimeout } from "/static/frontend/js/socket.js";
+import { ChatClient, RoomClient } from "/static/frontend/js/conversation.js";
+import { ACK_TIMEOUT_MS, AckTimer, HearthSocket, ackTimeout } from "/static/frontend/js/socket.js";
 
 let clock = 1_000_000;
 Date.now = () => clock;
@@ -280,7 +281,7 @@ window.scenarios = {
     script.loseNext.add(entry.client_id);
     script.serve(); // the send is lost; the probes after it are answered, so it is re-sent and acked
     runUntil(page, clock + 1000);
-    return { whileBusy, after: sendsOf(socket.ws, entry.client_id).length, pending: client.outbox.size };
+    return { whileBusy, after: sendsOf(socket.ws, entry.client_id).length, pending: client.pending().length };
   },
 
   /** AckTimer on its own: an answered entry frees its slot. */

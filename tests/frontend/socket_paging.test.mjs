@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { ChatClient, RoomClient } from "../../frontend/static/frontend/js/socket.js";
+import { ChatClient, RoomClient } from "../../frontend/static/frontend/js/conversation.js";
 
 /** The part of HearthSocket the clients use: records what was sent. */
 class FakeSocket {

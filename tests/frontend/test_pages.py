@@ -78,6 +78,30 @@ def test_the_staff_desk_has_no_seeker_helpline_band_but_gets_its_escalation_time
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/talk/", "/listen/", "/staff/", "/rooms/1/"])
+def test_pages_that_send_messages_get_the_length_limits_from_the_settings(client, settings, path):
+    import json
+
+    settings.CHAT_MAX_MESSAGE_CHARS = 1234
+    settings.MATCHING_MAX_NOTE_CHARS = 99
+    html = response_html(client, path)
+    block = re.search(r'<script id="client-limits" type="application/json">([^<]*)</script>', html)
+    assert block, f"no client-limits on {path}"
+    limits = json.loads(block.group(1))
+    assert limits["message_max_chars"] == 1234
+    assert limits["request_note_max_chars"] == 99
+    assert limits["room_report_reason_max_chars"] == 200
+
+
+@pytest.mark.django_db
+def test_the_request_note_field_takes_its_length_from_the_setting(client, settings):
+    settings.MATCHING_MAX_NOTE_CHARS = 99
+    html = response_html(client, "/talk/")
+    assert 'id="note" name="note" rows="3" maxlength="99"' in html
+    assert "Up to 99 characters." in html
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("path", PAGES)
 def test_pages_use_only_local_assets(client, path):
     html = response_html(client, path)

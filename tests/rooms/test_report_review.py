@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from rooms import services
 from rooms.models import Room, RoomMessage, RoomMessageStatus
+from support.errors import DomainError
 from support.models import AgeGroup
 from tests.factories import ListenerFactory, SeekerFactory, StaffFactory
 from tests.rooms.helpers import make_member, make_moderator, make_room, make_room_manager
@@ -281,3 +282,16 @@ def test_teen_rooms_reports_reach_their_teen_approved_moderator(api_client):
     _report(room, _message(room, make_member(room), "teen message"), "unkind")
     [item] = _get(api_client, moderator, f"/api/v1/rooms/{room.pk}/reports").json()["messages"]
     assert item["audience"] == "teen" and item["reports"][0]["reason"] == "unkind"
+
+
+def test_a_reason_as_long_as_the_page_allows_is_kept_and_a_longer_one_refused():
+    room = make_room()
+    make_moderator(room)
+    message = _message(room, make_member(room), "you are all pathetic")
+    longest = "r" * services.REPORT_REASON_MAX_CHARS
+    _report(room, message, longest)
+    assert message.reports.get().reason == longest
+    with pytest.raises(DomainError) as refused:
+        _report(room, message, longest + "r")
+    assert refused.value.code == "invalid_field"
+    assert f"at most {services.REPORT_REASON_MAX_CHARS} characters" in refused.value.message

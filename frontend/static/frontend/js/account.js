@@ -2,9 +2,8 @@
 // State lives in account_state.js (reduceAccount); render(state) draws it; nothing is read back from the DOM.
 
 import { api, get, post, whoAmI } from "./api.js";
-import { $, announce, el, setText, showOnly } from "./dom.js";
+import { $, announce, el, readJson, setText, showOnly } from "./dom.js";
 import { confirmButton, seekerSigninForm } from "./common.js";
-import { readJson } from "./helplines.js";
 import {
   conversationLabel,
   deleteConfirmParagraphs,

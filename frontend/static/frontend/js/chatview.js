@@ -1,18 +1,19 @@
 // One conversation on screen: bubbles with time, delivered/read markers, typing, composer.
-// Used by the seeker page and by each listener tab. Text is always set with textContent.
+// Used by the seeker page, each listener tab and the staff desk. What the log shows is a state
+// (chatlog_state.js) that every event is reduced into and that `render()` draws: nothing about a
+// message is read back from the page. Text is always set with textContent.
 
+import { delivery, initialChatLog, messageKey, reduceChatLog, shownRows } from "./chatlog_state.js";
 import { deliveryLabel } from "./crisis.js";
 import { announce, el, formatTime } from "./dom.js";
+import { serverLimit } from "./limits.js";
+
+export { shownTo } from "./chatlog_state.js";
 
 const TYPING_SEND_EVERY_MS = 3000;
 const TYPING_IDLE_MS = 4000;
 const TYPING_SHOW_MS = 6000;
-const MAX_CHARS = 2000;
-
-/** Is `message` for a reader in `role`? Lines with `for_role` speak to one side only. */
-export function shownTo(message, role) {
-  return !(message && message.kind === "system" && message.for_role && message.for_role !== role);
-}
+const MAX_CHARS = serverLimit("message_max_chars");
 
 export class ChatView {
   constructor({ conversationId, myRole, client, socket, peerLabel = "Them", messageActions = null, isActive = () => true, signals = true }) {
@@ -24,12 +25,11 @@ export class ChatView {
     this.peerLabel = peerLabel;
     this.messageActions = messageActions;
     this.isActive = isActive;
-    this.bubbles = new Map(); // client_id or "seq:N" -> li
-    this.peerReadSeq = 0;
+    // The seeker's page says peerPresent false while waiting: nobody can read yet.
+    this.state = initialChatLog({ myRole, peerPresent: true, connected: Boolean(socket && socket.isOpen) });
+    this.drawn = new Map(); // row key -> {li, row, delivery} as last drawn: the page's cache, never its state
     this.readSent = 0;
-    this.lastPeerSeq = 0;
     this.ended = false;
-    this.peerPresent = true; // the seeker's page says false while waiting: nobody can read yet
     this.typingSentAt = 0;
     this.typingIdle = null;
     this.typingHide = null;
@@ -42,7 +42,7 @@ export class ChatView {
       id: inputId,
       name: "text",
       rows: "2",
-      maxlength: String(MAX_CHARS),
+      maxlength: MAX_CHARS && String(MAX_CHARS),
       autocomplete: "off",
       placeholder: "Write a message…",
       class: "composer-input",
@@ -74,7 +74,7 @@ export class ChatView {
   submit() {
     const text = this.input.value.trim();
     if (!text || this.ended) return;
-    if (text.length > MAX_CHARS) {
+    if (MAX_CHARS && text.length > MAX_CHARS) {
       this.errorLine.textContent = `Messages can be up to ${MAX_CHARS} characters.`;
       return;
     }
@@ -85,93 +85,78 @@ export class ChatView {
     this.input.focus();
   }
 
+  /** Reduce one event into the log's state and draw what changed. */
+  dispatch(event) {
+    const before = this.state;
+    this.state = reduceChatLog(before, event);
+    if (this.state !== before) this.render();
+    return before;
+  }
+
   /** Our own message, queued (not yet acknowledged). */
   addPending(entry) {
-    if (this.bubbles.has(entry.client_id)) return;
-    const li = this._bubble({ mine: true, text: entry.text, time: entry.queued_at, sender: "You" });
-    li.dataset.clientId = entry.client_id;
-    this._setState(li, entry.failed ? "failed" : this.socket.isOpen ? "sending" : "queued");
-    this.bubbles.set(entry.client_id, li);
-    this._append(li);
+    this.dispatch({ type: "pending", entry });
   }
 
   addMessage(message, { live }) {
-    // A system line meant for the other side ("Your listener lost their connection…" is the seeker's).
-    if (!shownTo(message, this.myRole)) return;
-    const mine = message.sender_role === this.myRole && message.kind !== "system";
-    const key = mine && message.client_id ? message.client_id : `seq:${message.seq}`;
-    let li = this.bubbles.get(key);
-    if (li) {
-      // Our pending bubble became a stored message: same bubble, now with its seq.
-      li.dataset.seq = String(message.seq);
-      li.querySelector("time").textContent = formatTime(message.created_at);
-      li.querySelector("time").setAttribute("datetime", message.created_at);
-      if (message.masked) li.querySelector(".msg-text").textContent = message.text;
-      this._setState(li, message.seq <= this.peerReadSeq ? "read" : "delivered");
-      return;
-    }
-    if (message.kind === "system") {
-      li = el("li", { class: "msg msg-system", "data-seq": String(message.seq) }, el("p", { class: "msg-text", text: message.text }));
-    } else {
-      li = this._bubble({
-        mine,
-        text: message.text,
-        time: message.created_at,
-        sender: mine ? "You" : message.sender_alias || this.peerLabel,
-        staff: message.sender_role === "staff",
-      });
-      li.dataset.seq = String(message.seq);
-      if (mine) this._setState(li, message.seq <= this.peerReadSeq ? "read" : "delivered");
-      else if (this.messageActions) {
-        const actions = this.messageActions(message);
-        if (actions) li.append(actions);
-      }
-    }
-    this.bubbles.set(key, li);
-    this._append(li);
-    if (!mine) {
-      this.lastPeerSeq = Math.max(this.lastPeerSeq, message.seq);
-      this.showTyping(false);
-      if (live) announce(message.kind === "system" ? message.text : `${message.sender_alias || this.peerLabel} says: ${message.text}`);
-      this.markRead();
-    }
+    const before = this.dispatch({ type: "message", message });
+    const key = messageKey(message, this.myRole);
+    const row = this.state.rows.get(key);
+    if (!row || before.rows.has(key) || row.mine) return;
+    // A new line from the other side (or the system): they stopped typing, and we have read it.
+    this.showTyping(false);
+    if (live) announce(row.system ? message.text : `${message.sender_alias || this.peerLabel} says: ${message.text}`);
+    this.markRead();
   }
 
   acked(clientId, ack) {
-    const li = this.bubbles.get(clientId);
-    if (!li) return;
-    li.dataset.seq = String(ack.seq);
-    if (li.dataset.state !== "read") this._setState(li, "delivered");
+    this.dispatch({ type: "ack", clientId, seq: ack.seq });
     if (ack.notice) this.errorLine.textContent = ack.notice;
   }
 
   failed(clientId, frame, retrying) {
-    const li = this.bubbles.get(clientId);
-    if (li && !retrying) this._setState(li, "failed");
+    this.dispatch({ type: "failed", clientId, retrying });
     this.errorLine.textContent = frame.message || "That message could not be sent.";
   }
 
   /** Reconnecting: bubbles still waiting for an ack say so. */
   connectionChanged(open) {
-    for (const li of this.bubbles.values()) {
-      if (li.dataset.state === "sending" && !open) this._setState(li, "queued");
-      else if (li.dataset.state === "queued" && open) this._setState(li, "sending");
-    }
+    this.dispatch({ type: "connection", open });
   }
 
   /** Is there someone to read our messages (a listener joined)? Relabels what was sent meanwhile. */
   setPeerPresent(present) {
-    if (this.peerPresent === present) return;
-    this.peerPresent = present;
-    for (const li of this.bubbles.values()) if (li.dataset.state) this._setState(li, li.dataset.state);
+    this.dispatch({ type: "peer.present", present });
   }
 
   setPeerRead(seq) {
-    if (seq <= this.peerReadSeq) return;
-    this.peerReadSeq = seq;
-    for (const li of this.bubbles.values()) {
-      if (li.classList.contains("msg-mine") && Number(li.dataset.seq || 0) && Number(li.dataset.seq) <= seq) this._setState(li, "read");
+    this.dispatch({ type: "peer.read", seq });
+  }
+
+  /** Draw the log from the state: new rows made, changed rows updated, all in the state's order. */
+  render() {
+    const nearBottom = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 80;
+    let addedMine = false;
+    let added = false;
+    let cursor = this.log.firstChild;
+    for (const row of shownRows(this.state)) {
+      const marker = delivery(row, this.state);
+      let drawn = this.drawn.get(row.key);
+      if (!drawn) {
+        drawn = { li: this._row(row), row: null, marker: null, present: null };
+        this.drawn.set(row.key, drawn);
+        added = true;
+        addedMine = addedMine || row.mine;
+      }
+      if (drawn.row !== row || drawn.marker !== marker || drawn.present !== this.state.peerPresent) this._update(drawn, row, marker);
+      if (drawn.li === cursor) cursor = cursor.nextSibling;
+      else this.log.insertBefore(drawn.li, cursor);
     }
+    if (added && (nearBottom || addedMine)) this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  get lastPeerSeq() {
+    return this.state.lastPeerSeq;
   }
 
   markRead() {
@@ -212,45 +197,40 @@ export class ChatView {
     this.socket.send({ type: "typing", conversation: this.id, active });
   }
 
-  _bubble({ mine, text, time, sender, staff = false }) {
-    const classes = ["msg", mine ? "msg-mine" : "msg-theirs"];
-    if (staff) classes.push("msg-staff");
-    return el(
+  _row(row) {
+    if (row.system) return el("li", { class: "msg msg-system" }, el("p", { class: "msg-text" }));
+    const classes = ["msg", row.mine ? "msg-mine" : "msg-theirs"];
+    if (row.staff) classes.push("msg-staff");
+    const li = el(
       "li",
       { class: classes.join(" ") },
-      el("p", { class: "msg-sender", text: sender }),
-      el("p", { class: "msg-text", text }),
-      el(
-        "p",
-        { class: "msg-meta" },
-        el("time", { datetime: time || "", text: formatTime(time) }),
-        mine ? el("span", { class: "msg-state" }) : null,
-      ),
+      el("p", { class: "msg-sender", text: row.sender || this.peerLabel }),
+      el("p", { class: "msg-text" }),
+      el("p", { class: "msg-meta" }, el("time"), row.mine ? el("span", { class: "msg-state" }) : null),
     );
-  }
-
-  _setState(li, state) {
-    li.dataset.state = state;
-    const label = deliveryLabel(state, this.peerPresent);
-    const span = li.querySelector(".msg-state");
-    if (span) span.textContent = label;
-  }
-
-  _append(li) {
-    const nearBottom = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 80;
-    // Keep seq order even if a stored message lands after a newer pending one.
-    const seq = Number(li.dataset.seq || 0);
-    let before = null;
-    if (seq) {
-      for (const other of this.log.children) {
-        const otherSeq = Number(other.dataset.seq || 0);
-        if ((otherSeq && otherSeq > seq) || (!otherSeq && other.classList.contains("msg-mine"))) {
-          before = other;
-          break;
-        }
-      }
+    if (row.mine) li.dataset.clientId = row.key;
+    else if (this.messageActions && row.message) {
+      const actions = this.messageActions(row.message);
+      if (actions) li.append(actions);
     }
-    this.log.insertBefore(li, before);
-    if (nearBottom || li.classList.contains("msg-mine")) this.log.scrollTop = this.log.scrollHeight;
+    return li;
+  }
+
+  _update(drawn, row, marker) {
+    const { li } = drawn;
+    if (row.seq) li.dataset.seq = String(row.seq);
+    li.querySelector(".msg-text").textContent = row.text;
+    const time = li.querySelector("time");
+    if (time) {
+      time.textContent = formatTime(row.time);
+      time.setAttribute("datetime", row.time || "");
+    }
+    if (marker) {
+      li.dataset.state = marker;
+      li.querySelector(".msg-state").textContent = deliveryLabel(marker, this.state.peerPresent);
+    }
+    drawn.row = row;
+    drawn.marker = marker;
+    drawn.present = this.state.peerPresent;
   }
 }

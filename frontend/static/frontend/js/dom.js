@@ -23,6 +23,18 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+/** A `json_script` block's value, or `fallback` when it is missing or unreadable. */
+export function readJson(id, fallback = null) {
+  const node = document.getElementById(id);
+  if (!node) return fallback;
+  try {
+    return JSON.parse(node.textContent);
+  } catch (error) {
+    console.log("Hearth: unreadable page data", id, error);
+    return fallback;
+  }
+}
+
 export function setText(node, text) {
   if (node) node.textContent = text ?? "";
 }

@@ -3,21 +3,9 @@
 // this module only picks one and draws it. The chosen country is kept in this browser only.
 
 import { chooseCountry, pickHelplines } from "./crisis.js";
-import { $, el, helplineList } from "./dom.js";
+import { $, el, helplineList, readJson } from "./dom.js";
 
 const STORE_KEY = "hearth.helplineCountry";
-
-/** A `json_script` block's value, or `fallback` when it is missing or unreadable. */
-export function readJson(id, fallback = null) {
-  const node = document.getElementById(id);
-  if (!node) return fallback;
-  try {
-    return JSON.parse(node.textContent);
-  } catch (error) {
-    console.log("Hearth: unreadable page data", id, error);
-    return fallback;
-  }
-}
 
 function storedCountry() {
   try {

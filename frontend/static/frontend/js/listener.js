@@ -4,7 +4,8 @@
 import { get, post, whoAmI } from "./api.js";
 import { ChatView } from "./chatview.js";
 import { $, $$, announce, el, formatDuration, setText, showOnly } from "./dom.js";
-import { ChatClient, HearthSocket } from "./socket.js";
+import { ChatClient } from "./conversation.js";
+import { HearthSocket } from "./socket.js";
 import { confirmButton, connectionBanner, endpoints, loginForm } from "./common.js";
 import { endedText, guidanceTitle, initialCrisis, reduceCrisis } from "./crisis.js";
 import { frameProblem } from "./frames.js";
@@ -226,8 +227,9 @@ function clearOffers() {
 // --- the line: how many wait that this listener could take (queue.sizes) -------------------
 function showLine(sizes) {
   const box = $("#line");
-  box.hidden = !sizes || !state.shift;
-  if (box.hidden) return;
+  const shown = Boolean(sizes && state.shift);
+  box.hidden = !shown;
+  if (!shown) return;
   const urgent = sizes.urgent ? sizes.urgent.total : 0;
   setText(
     $("#line-summary"),
@@ -454,9 +456,11 @@ async function sendResources(chat) {
 }
 
 // --- transfer and report ------------------------------------------------------------------
+let dialogConversation = null; // the chat the open transfer or report dialog is about
+
 function openDialog(id, conversation) {
   const dialog = document.getElementById(id);
-  dialog.dataset.conversation = String(conversation);
+  dialogConversation = conversation;
   dialog.querySelector(".form-error").textContent = "";
   dialog.showModal();
 }
@@ -465,7 +469,7 @@ $("#transfer-form").addEventListener("submit", async (event) => {
   const dialog = $("#transfer-dialog");
   if (event.submitter && event.submitter.value === "cancel") return;
   event.preventDefault();
-  const id = Number(dialog.dataset.conversation);
+  const id = dialogConversation;
   const to = $("#transfer-to").value.trim();
   try {
     await state.socket.request({ type: "conversation.transfer", conversation: id, ...(to ? { to } : {}) });
@@ -496,7 +500,7 @@ $("#report-form").addEventListener("submit", async (event) => {
   const dialog = $("#report-dialog");
   if (event.submitter && event.submitter.value === "cancel") return;
   event.preventDefault();
-  const id = Number(dialog.dataset.conversation);
+  const id = dialogConversation;
   try {
     await endpoints.report({ conversation: id, reason: $("#report-reason").value, detail: $("#report-detail").value.trim() });
     dialog.close();

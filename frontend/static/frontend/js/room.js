@@ -1,6 +1,6 @@
 // One group room: live members, the pinned guideline (accepted once before the first message),
 // the last 50 messages then older ones on request, sending with the chat's reconnect/resume
-// guarantees (RoomClient in socket.js), held-message notice with crisis resources, removed and
+// guarantees (RoomClient in conversation.js), held-message notice with crisis resources, removed and
 // hidden messages, reports with an optional reason; moderators also see held messages and
 // release/remove them, the room's reported messages with every reason, mute, remove a member for
 // the day and set slow mode.
@@ -11,16 +11,19 @@
 
 import { get, whoAmI } from "./api.js";
 import { $, announce, el, formatTime, helplineList, setText, showOnly } from "./dom.js";
-import { HearthSocket, RoomClient } from "./socket.js";
+import { RoomClient } from "./conversation.js";
+import { HearthSocket } from "./socket.js";
 import { confirmButton, connectionBanner } from "./common.js";
 import { alternativesBlock, formatOpening } from "./roomcommon.js";
+import { serverLimit } from "./limits.js";
 import { headCountText, heldReasonText, invitationFrom } from "./room_state.js";
+import { DELIVERY_LABEL, delivery, heldMessages, initialRoomLog, invisible, reduceRoomLog, shownRows } from "./roomlog_state.js";
 
 const roomId = Number($("#step-loading").dataset.room);
 const show = (id, options) => showOnly(".step", id, options);
-const MAX_CHARS = 2000;
+const MAX_CHARS = serverLimit("message_max_chars");
 const MUTE_SECONDS = 600;
-const REASON_MAX = 200; // room.message.report's limit
+const REASON_MAX = serverLimit("room_report_reason_max_chars");
 const REPORTS_PAGE = 50;
 const REPORT_STATUS = {
   visible: "Still visible",
@@ -28,7 +31,6 @@ const REPORT_STATUS = {
   hidden: "Hidden pending review (reports)",
   removed: "Removed by a moderator",
 };
-const STATE_LABEL = { queued: "Waiting for connection", sending: "Sending…", delivered: "Sent", held: "Held for a moderator", failed: "Not sent" };
 
 const state = {
   socket: null,
@@ -39,10 +41,9 @@ const state = {
   acknowledged: false,
   open: false,
   mutedUntil: null,
-  rows: new Map(), // seq -> li (or null for a held placeholder we do not show)
-  pending: new Map(), // client_id -> li, until the message has a seq
-  held: new Map(), // seq -> li in the moderators' held panel
-  oldestSeq: null,
+  log: initialRoomLog(), // the messages and the held list (roomlog_state.js)
+  drawn: new Map(), // row key -> {li, row, marker} as last drawn: the page's cache, never its state
+  heldItems: new Map(), // seq -> {item, message} as last drawn in the held panel
   connected: false,
   gone: false,
   members: new Map(), // alias -> {alias, moderator}: exactly who is here at presenceVersion
@@ -54,12 +55,71 @@ const state = {
   reportsTimer: null,
 };
 
-// --- rendering -------------------------------------------------------------------------
-function messageRow(message) {
-  const mine = state.client.isMine(message);
-  const li = el("li", { class: "msg", "data-seq": String(message.seq) });
-  fillRow(li, message, mine);
-  return li;
+// --- the log: every event is reduced into state.log (roomlog_state.js) and drawn from it ----
+function dispatchLog(event) {
+  const before = state.log;
+  state.log = reduceRoomLog(before, event);
+  if (state.log !== before) {
+    renderLog();
+    renderHeld(before);
+  }
+  return before;
+}
+
+/** Draw the log from state.log: rows made once, redrawn when their row or marker changed, in order. */
+function renderLog() {
+  const log = $("#room-log");
+  const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+  let addedMine = false;
+  let cursor = log.firstChild;
+  const shown = new Set();
+  for (const row of shownRows(state.log)) {
+    const marker = delivery(row, state.log);
+    let drawn = state.drawn.get(row.key);
+    if (!drawn && row.message && row.message.client_id && state.drawn.has(row.message.client_id)) {
+      // Our pending row got its seq: the same element, now under the seq's key.
+      drawn = state.drawn.get(row.message.client_id);
+      state.drawn.delete(row.message.client_id);
+      state.drawn.set(row.key, drawn);
+    }
+    if (!drawn) {
+      drawn = { li: el("li", { class: "msg" }), row: null, marker: null };
+      state.drawn.set(row.key, drawn);
+      addedMine = addedMine || row.mine;
+    }
+    if (drawn.row !== row || drawn.marker !== marker) drawRow(drawn, row, marker);
+    shown.add(row.key);
+    if (drawn.li === cursor) cursor = cursor.nextSibling;
+    else log.insertBefore(drawn.li, cursor);
+  }
+  for (const [key, drawn] of state.drawn) {
+    if (shown.has(key)) continue;
+    drawn.li.remove();
+    state.drawn.delete(key);
+  }
+  if (nearBottom || addedMine) log.scrollTop = log.scrollHeight;
+}
+
+function drawRow(drawn, row, marker) {
+  const { li } = drawn;
+  if (row.seq) li.dataset.seq = String(row.seq);
+  if (row.message) fillRow(li, row.message, row.mine);
+  else {
+    li.className = "msg msg-mine";
+    li.dataset.clientId = row.key;
+    li.replaceChildren(
+      el("p", { class: "msg-sender", text: "You" }),
+      el("p", { class: "msg-text", text: row.text }),
+      el("p", { class: "msg-meta" }, el("time", { datetime: row.time, text: formatTime(row.time) }), el("span", { class: "msg-state" })),
+    );
+  }
+  if (marker) {
+    li.dataset.state = marker;
+    const span = li.querySelector(".msg-state");
+    if (span) span.textContent = DELIVERY_LABEL[marker];
+  }
+  drawn.row = row;
+  drawn.marker = marker;
 }
 
 /** (Re)draw one message row from its current payload. */
@@ -97,7 +157,6 @@ function fillRow(li, message, mine) {
       !mine && message.status !== "visible" ? el("strong", { text: message.status === "held" ? "Held" : "Hidden by reports" }) : null,
     ),
   );
-  if (mine) setRowState(li, message.status === "held" ? "held" : "delivered");
   const actions = rowActions(message, mine);
   if (actions) li.append(actions);
 }
@@ -122,115 +181,77 @@ function rowActions(message, mine) {
   return box.childElementCount ? box : null;
 }
 
-function setRowState(li, name) {
-  li.dataset.state = name;
-  const span = li.querySelector(".msg-state");
-  if (span) span.textContent = STATE_LABEL[name];
-}
-
-function insertRow(li) {
-  const log = $("#room-log");
-  const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
-  const seq = Number(li.dataset.seq || 0);
-  let before = null;
-  if (seq) {
-    for (const other of log.children) {
-      const otherSeq = Number(other.dataset.seq || 0);
-      if ((otherSeq && otherSeq > seq) || !otherSeq) {
-        before = other;
-        break;
-      }
-    }
-  }
-  log.insertBefore(li, before);
-  if (nearBottom || li.classList.contains("msg-mine")) log.scrollTop = log.scrollHeight;
-}
-
-/** A held placeholder (someone else's message waiting for review) is not shown at all. */
-function invisible(message) {
-  return message.status === "held" && !message.text && !message.removed;
-}
-
 function showMessage(message, { live }) {
-  state.oldestSeq = state.oldestSeq === null ? message.seq : Math.min(state.oldestSeq, message.seq);
   const mine = state.client.isMine(message);
-  const pending = message.client_id ? state.pending.get(message.client_id) : null;
-  if (pending) {
-    state.pending.delete(message.client_id);
-    pending.dataset.seq = String(message.seq);
-    fillRow(pending, message, true);
-    state.rows.set(message.seq, pending);
-    pending.remove();
-    insertRow(pending);
+  const before = dispatchLog({ type: "message", message, mine });
+  const known = before.rows.get(`seq:${message.seq}`);
+  if (known) {
+    announceUpdate(known, message);
     return;
   }
-  if (state.rows.has(message.seq)) {
-    updateMessage(message);
-    return;
-  }
-  if (invisible(message)) {
-    state.rows.set(message.seq, null);
-    return;
-  }
-  const li = messageRow(message);
-  state.rows.set(message.seq, li);
-  insertRow(li);
-  if (state.moderator && (message.status === "held" || message.status === "hidden")) addHeld(message);
-  if (live && !mine) {
+  if (live && !mine && !invisible(message)) {
     if (message.kind === "system") announce(message.text);
     else if (message.status === "visible") announce(`${message.sender_alias} says: ${message.text}`);
   }
 }
 
 function updateMessage(message) {
-  const li = state.rows.get(message.seq);
-  if (li === undefined) return; // not reached yet: sync will bring its current state
-  if (message.status !== "held" && message.status !== "hidden") removeHeld(message.seq);
-  else if (state.moderator) addHeld(message);
-  if (li === null) {
-    if (invisible(message)) return;
-    const row = messageRow(message);
-    state.rows.set(message.seq, row);
-    insertRow(row);
-    return;
-  }
-  fillRow(li, message, state.client.isMine(message) || li.classList.contains("msg-mine"));
-  if (message.status === "removed") announce("A moderator removed a message.");
+  const before = dispatchLog({ type: "updated", message, mine: state.client.isMine(message) });
+  const known = before.rows.get(`seq:${message.seq}`);
+  if (known) announceUpdate(known, message);
+}
+
+function announceUpdate(known, message) {
+  if (message.status === "removed" && known.message && !invisible(known.message)) announce("A moderator removed a message.");
 }
 
 function addPending(entry) {
-  if (state.pending.has(entry.client_id)) return;
-  const li = el(
-    "li",
-    { class: "msg msg-mine", "data-client-id": entry.client_id },
-    el("p", { class: "msg-sender", text: "You" }),
-    el("p", { class: "msg-text", text: entry.text }),
-    el("p", { class: "msg-meta" }, el("time", { datetime: entry.queued_at, text: formatTime(entry.queued_at) }), el("span", { class: "msg-state" })),
-  );
-  setRowState(li, entry.failed ? "failed" : state.socket && state.socket.isOpen ? "sending" : "queued");
-  state.pending.set(entry.client_id, li);
-  insertRow(li);
+  dispatchLog({ type: "pending", entry });
 }
 
 function acked(clientId, ack) {
-  const li = state.pending.get(clientId);
-  if (li) {
-    li.dataset.seq = String(ack.seq);
-    setRowState(li, ack.status === "held" ? "held" : "delivered");
-  }
+  dispatchLog({ type: "ack", clientId, seq: ack.seq, status: ack.status });
   if (ack.notice) setText($("#room-error"), ack.notice);
 }
 
 function sendFailed(frame, { client_id: clientId, retrying }) {
-  const li = state.pending.get(clientId);
-  if (li && !retrying) setRowState(li, "failed");
+  dispatchLog({ type: "failed", clientId, retrying });
   if (frame.code === "guideline_not_acknowledged") showGuideline();
   setText($("#room-error"), frame.message || "That message could not be sent.");
 }
 
 // --- moderators' held panel --------------------------------------------------------------
-function addHeld(message) {
-  if (!state.moderator || message.removed) return;
+/** Draw the held list from state.log; a message new to it is announced. */
+function renderHeld(before) {
+  const list = $("#held-list");
+  let cursor = list.firstChild;
+  const listed = new Set();
+  for (const message of heldMessages(state.log)) {
+    let drawn = state.heldItems.get(message.seq);
+    if (!drawn || drawn.message !== message) {
+      const item = heldItem(message);
+      if (drawn) {
+        if (drawn.item === cursor) cursor = item; // the new item takes the old one's place
+        drawn.item.replaceWith(item);
+      }
+      drawn = { item, message };
+      state.heldItems.set(message.seq, drawn);
+    }
+    if (!before.held.has(message.seq)) announce(`A message from ${message.sender_alias} is waiting for review.`, { urgent: message.status === "held" });
+    listed.add(message.seq);
+    if (drawn.item === cursor) cursor = cursor.nextSibling;
+    else list.insertBefore(drawn.item, cursor);
+  }
+  for (const [seq, drawn] of state.heldItems) {
+    if (listed.has(seq)) continue;
+    drawn.item.remove();
+    state.heldItems.delete(seq);
+  }
+  $("#held-panel").hidden = !state.log.moderator || state.log.held.size === 0;
+  setText($("#held-count"), state.log.held.size ? `(${state.log.held.size})` : "");
+}
+
+function heldItem(message) {
   const item = el(
     "li",
     { class: "held-item", "data-seq": String(message.seq) },
@@ -249,27 +270,7 @@ function addHeld(message) {
       : null;
   if (offer) offer.addEventListener("click", () => moderate({ type: "room.one_to_one.offer", seq: message.seq }, `One-to-one chat offered to ${message.sender_alias}.`));
   item.append(el("div", { class: "offer-actions" }, release, offer, remove));
-  const existing = state.held.get(message.seq);
-  if (existing) existing.replaceWith(item);
-  else {
-    $("#held-list").append(item);
-    announce(`A message from ${message.sender_alias} is waiting for review.`, { urgent: message.status === "held" });
-  }
-  state.held.set(message.seq, item);
-  heldChanged();
-}
-
-function removeHeld(seq) {
-  const item = state.held.get(seq);
-  if (!item) return;
-  item.remove();
-  state.held.delete(seq);
-  heldChanged();
-}
-
-function heldChanged() {
-  $("#held-panel").hidden = !state.moderator || state.held.size === 0;
-  setText($("#held-count"), state.held.size ? `(${state.held.size})` : "");
+  return item;
 }
 
 // --- room state, members, guideline ------------------------------------------------------
@@ -450,7 +451,7 @@ function openReportForm(message, button) {
   const row = button.closest("li");
   if (!row) return;
   const id = `report-reason-${message.seq}`;
-  const input = el("input", { type: "text", id, name: "reason", maxlength: String(REASON_MAX), autocomplete: "off", "aria-describedby": `${id}-hint` });
+  const input = el("input", { type: "text", id, name: "reason", maxlength: REASON_MAX && String(REASON_MAX), autocomplete: "off", "aria-describedby": `${id}-hint` });
   const error = el("p", { class: "form-error", role: "alert" });
   const send = el("button", { type: "submit", class: "button", text: "Send report" });
   const cancel = el("button", { type: "button", class: "button button-quiet", text: "Cancel" });
@@ -459,7 +460,7 @@ function openReportForm(message, button) {
     { class: "report-form", id: `report-form-${message.seq}`, "aria-label": `Report message from ${message.sender_alias}` },
     el("label", { for: id, text: "Why are you reporting it? (optional)" }),
     input,
-    el("p", { class: "hint", id: `${id}-hint`, text: `Up to ${REASON_MAX} characters. The room's moderators read it without your name; the safety team can see who reported.` }),
+    el("p", { class: "hint", id: `${id}-hint`, text: `${REASON_MAX ? `Up to ${REASON_MAX} characters. ` : ""}The room's moderators read it without your name; the safety team can see who reported.` }),
     el("p", { class: "msg-actions" }, send, cancel),
     error,
   );
@@ -481,7 +482,7 @@ function openReportForm(message, button) {
 }
 
 async function reportMessage(seq, reason, { button, send, error }) {
-  if (reason.length > REASON_MAX) {
+  if (REASON_MAX && reason.length > REASON_MAX) {
     setText(error, `A reason can be up to ${REASON_MAX} characters.`);
     return;
   }
@@ -568,7 +569,7 @@ function submit() {
   const input = $("#room-input");
   const text = input.value.trim();
   if (!text || input.disabled) return;
-  if (text.length > MAX_CHARS) {
+  if (MAX_CHARS && text.length > MAX_CHARS) {
     setText($("#room-error"), `Messages can be up to ${MAX_CHARS} characters.`);
     return;
   }
@@ -591,10 +592,10 @@ $("#room-input").addEventListener("keydown", (event) => {
 
 $("#load-older").addEventListener("click", async () => {
   const button = $("#load-older");
-  if (state.oldestSeq === null || state.oldestSeq <= 1) return;
+  if (state.log.oldestSeq === null || state.log.oldestSeq <= 1) return;
   button.disabled = true;
   try {
-    const reply = await state.socket.request({ type: "room.history", before_seq: state.oldestSeq, limit: 50 });
+    const reply = await state.socket.request({ type: "room.history", before_seq: state.log.oldestSeq, limit: 50 });
     const log = $("#room-log");
     const anchor = log.scrollHeight - log.scrollTop;
     for (const message of reply.messages) showMessage(message, { live: false });
@@ -671,6 +672,7 @@ function helloState(frame) {
   state.room = frame.room;
   state.you = frame.you;
   state.moderator = Boolean(frame.you.moderator);
+  dispatchLog({ type: "moderator", moderator: state.moderator });
   state.acknowledged = Boolean(frame.you.guideline_acknowledged);
   state.open = Boolean(frame.room.open);
   state.mutedUntil = frame.you.muted_until;
@@ -687,7 +689,7 @@ function onFrame(frame) {
       $("#mod-tools").hidden = !state.moderator;
       setMembers(frame.members || [], frame.presence_version ?? 0);
       $("#closed-alternatives").replaceChildren(frame.alternatives ? alternativesBlock(frame.alternatives) : el("span"));
-      if (state.moderator) for (const message of frame.held || []) addHeld(message);
+      if (state.moderator) dispatchLog({ type: "held.listed", messages: frame.held || [] });
       if (state.moderator) loadReports();
       if (first) $("#load-older").hidden = !frame.has_more_before;
       showGuideline();
@@ -762,12 +764,7 @@ function start() {
       if (state.gone) return;
       connectionBanner($("#connection"), status, detail);
       const open = status === "open";
-      if (open !== state.connected) {
-        for (const li of state.pending.values()) {
-          if (li.dataset.state === "sending" && !open) setRowState(li, "queued");
-          else if (li.dataset.state === "queued" && open) setRowState(li, "sending");
-        }
-      }
+      dispatchLog({ type: "connection", open });
       state.connected = open;
       if (status === "closed" && detail.reason === "not_found") gone("This room isn't available", "It may have closed for good, or it is for a different age group.", null);
       if (status === "closed" && detail.reason === "signed_out") location.assign(`/rooms/?next=/rooms/${roomId}/`);

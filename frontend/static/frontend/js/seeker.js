@@ -2,17 +2,21 @@
 
 import { get, post, whoAmI } from "./api.js";
 import { ChatView } from "./chatview.js";
-import { $, announce, el, formatDuration, helplineList, setText, showOnly } from "./dom.js";
-import { ChatClient, HearthSocket } from "./socket.js";
+import { $, announce, el, formatDuration, helplineList, readJson, setText, showOnly } from "./dom.js";
+import { ChatClient } from "./conversation.js";
+import { HearthSocket } from "./socket.js";
 import { confirmButton, connectionBanner, endpoints, seekerSigninForm } from "./common.js";
-import { ageError, endedText, initialCrisis, reduceCrisis, resourcesLead } from "./crisis.js";
+import { ageError, initialCrisis, reduceCrisis, resourcesLead } from "./crisis.js";
 import { TabAttention, bindNotificationButton } from "./attention.js";
 import { frameProblem } from "./frames.js";
-import { ResourcesPanel, readJson } from "./helplines.js";
+import { ResourcesPanel } from "./helplines.js";
+import { serverLimit } from "./limits.js";
 import { initialPrivacy, reducePrivacy } from "./privacy_state.js";
+import { initialSeeker, reduceSeeker, waitingNotice } from "./seeker_state.js";
 import { warningBanner } from "./warning_banner.js";
 
-const state = { socket: null, client: null, view: null, conversation: null, user: null, hasPassword: false, peer: null, ended: false, connected: false, crisis: initialCrisis() };
+// `phase` is where the seeker is (seeker_state.js): the screen is drawn from it by renderPhase().
+const state = { socket: null, client: null, view: null, phase: initialSeeker(), user: null, hasPassword: false, connected: false, crisis: initialCrisis() };
 let privacy = initialPrivacy(readJson("privacy-state", null));
 const AGE_LIMITS = readJson("age-limits", { min: 0, max: 120 });
 const resources = new ResourcesPanel({ onChange: () => renderCrisis() });
@@ -42,11 +46,45 @@ async function acceptPrivacy() {
   return true;
 }
 
-// --- age -------------------------------------------------------------------------
-function askAge() {
-  show("step-age");
-  $("#age").focus();
+// --- the steps: reduce, then draw ---------------------------------------------------------
+/** Reduce a frame or a page event into `state.phase` and draw the screen if it changed. */
+function dispatchPhase(event) {
+  const before = state.phase;
+  state.phase = reduceSeeker(before, event);
+  if (state.phase !== before) renderPhase(before);
 }
+
+function renderPhase(before) {
+  const phase = state.phase;
+  // The view exists before the client hands it the conversation's messages.
+  if (phase.conversation !== null) ensureView(phase.conversation);
+  switch (phase.step) {
+    case "age":
+      show("step-age");
+      $("#age").focus();
+      break;
+    case "refused":
+      show("step-refused");
+      break;
+    case "topic":
+      if (before.step !== "topic") showTopic();
+      break;
+    case "waiting":
+      renderWaiting(before);
+      break;
+    case "chat":
+      renderChat(before);
+      break;
+    case "ended":
+      if (before.step !== "ended") renderEnded();
+      break;
+    default:
+      break;
+  }
+}
+
+const askAge = () => dispatchPhase({ type: "age.asked" });
+const askTopic = () => dispatchPhase({ type: "topic.asked" });
 
 $("#age-form").addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -94,18 +132,18 @@ seekerSigninForm("talk-signin", (me) => {
 function refuse(body) {
   setText($("#refused-message"), body.message);
   $("#refused-helplines").replaceChildren(helplineList(body.helplines));
-  show("step-refused");
+  dispatchPhase({ type: "refused" });
 }
 
 // --- topic -------------------------------------------------------------------------
-async function askTopic() {
-  state.conversation = null;
-  state.ended = false;
+let topicsLoaded = false;
+
+async function showTopic() {
   show("step-topic");
   $("#privacy-topic").hidden = !privacy.due; // a returning seeker sees a changed notice here
   loadFavourites();
+  if (topicsLoaded) return;
   const choices = $("#topic-choices");
-  if (choices.dataset.loaded) return;
   try {
     const topics = await get("/api/v1/topics");
     for (const topic of topics) {
@@ -119,7 +157,7 @@ async function askTopic() {
         ),
       );
     }
-    choices.dataset.loaded = "1";
+    topicsLoaded = true;
     preselectTopic();
   } catch (error) {
     /* "Anything" still works */
@@ -147,8 +185,9 @@ async function loadFavourites() {
 }
 
 $("#note").addEventListener("input", () => {
-  const left = 280 - $("#note").value.length;
-  setText($("#note-count"), `${left} characters left. Please don't include your name or contact details.`);
+  const limit = serverLimit("request_note_max_chars");
+  const left = limit === null ? "" : `${limit - $("#note").value.length} characters left. `;
+  setText($("#note-count"), `${left}Please don't include your name or contact details.`);
 });
 
 $("#topic-form").addEventListener("submit", async (event) => {
@@ -167,8 +206,8 @@ $("#topic-form").addEventListener("submit", async (event) => {
     // The reply is the committed answer; `conversation.waiting` travels over the channel layer
     // (at most once), so it may come late or not at all: the seeker must not be left on this form.
     const conversationId = reply.request.conversation;
-    if (state.conversation !== conversationId) {
-      showWaiting({ id: conversationId }, reply.request);
+    if (state.phase.conversation !== conversationId) {
+      dispatchPhase({ type: "request.made", conversation: conversationId });
       state.client.sync(conversationId);
     }
     updateQueue(reply.request);
@@ -181,48 +220,46 @@ $("#topic-form").addEventListener("submit", async (event) => {
 });
 
 // --- waiting and chat ------------------------------------------------------------------
-function ensureView(conversation) {
-  if (state.conversation === conversation.id && state.view) return state.view;
-  state.conversation = conversation.id;
-  state.ended = false;
+/** The chat's view for `conversationId`, made when the conversation changes. */
+function ensureView(conversationId) {
+  if (state.view && state.view.id === conversationId) return state.view;
   state.view = new ChatView({
-    conversationId: conversation.id,
+    conversationId,
     myRole: "seeker",
     client: state.client,
     socket: state.socket,
     peerLabel: "Your listener",
     messageActions,
-    isActive: () => !$("#step-chat").hidden,
+    isActive: () => state.phase.step === "waiting" || state.phase.step === "chat",
   });
   $("#chat-container").replaceChildren(state.view.root);
   // A new chat starts without the last one's crisis panel; hello or safety.resources bring it back.
   const risk = state.crisis.seeker;
-  if (risk && risk.conversation !== null && risk.conversation !== conversation.id) state.crisis = { ...state.crisis, seeker: null };
+  if (risk && risk.conversation !== null && risk.conversation !== conversationId) state.crisis = { ...state.crisis, seeker: null };
   renderCrisis();
   return state.view;
 }
 
-function showWaiting(conversation, request) {
-  ensureView(conversation);
-  const first = $("#step-chat").hidden;
+const onChatScreen = (phase) => phase.step === "waiting" || phase.step === "chat";
+
+function renderWaiting(before) {
+  const first = !onChatScreen(before);
   show("step-chat", { focus: first });
   setText($("#chat-title"), "Finding you a listener…");
-  setText($("#chat-subtitle"), "Thank you for reaching out. A listener will join you here.");
+  setText($("#chat-subtitle"), waitingNotice(state.phase));
   $("#waiting-box").hidden = false;
   $("#cancel-request").hidden = false;
   $("#end-chat").hidden = true;
   $("#chat-menu").hidden = true;
   state.view.setPeerPresent(false);
-  if (request) updateQueue(request);
   if (first) state.view.focus();
 }
 
-function showChat(conversation) {
-  ensureView(conversation);
-  const wasWaiting = !$("#waiting-box").hidden || $("#step-chat").hidden;
+function renderChat(before) {
+  const phase = state.phase;
+  const joined = before.step !== "chat" || before.conversation !== phase.conversation;
   show("step-chat", { focus: false });
-  state.peer = conversation.peer;
-  const alias = conversation.peer ? conversation.peer.alias : "A listener";
+  const alias = phase.peer ? phase.peer.alias : "A listener";
   setText($("#chat-title"), `You're talking with ${alias}`);
   setText($("#chat-subtitle"), "A trained volunteer listener. Take your time.");
   $("#waiting-box").hidden = true;
@@ -230,8 +267,8 @@ function showChat(conversation) {
   $("#end-chat").hidden = false;
   $("#chat-menu").hidden = false;
   state.view.setPeerPresent(true);
-  if (conversation.read_seq) state.view.setPeerRead(conversation.read_seq.listener || 0);
-  if (wasWaiting) {
+  if (phase.readSeq) state.view.setPeerRead(phase.readSeq);
+  if (joined) {
     announce(`${alias} has joined the chat.`);
     document.title = `Chat with ${alias} · Hearth`;
   }
@@ -286,14 +323,13 @@ function showNobody(request) {
   nobodyShown = true;
 }
 
-function showEnded(reasonText) {
-  if (state.ended) return;
-  state.ended = true;
+function renderEnded() {
+  const { endedText: reasonText, peer } = state.phase;
   if (state.view) state.view.setEnded(reasonText);
   setText($("#ended-reason"), reasonText || "This chat has ended.");
   renderCrisis();
-  setText($("#favourite-alias"), state.peer ? state.peer.alias : "this listener");
-  $("#rating-form").hidden = !state.peer;
+  setText($("#favourite-alias"), peer ? peer.alias : "this listener");
+  $("#rating-form").hidden = !peer;
   $("#rating-done").hidden = true;
   $("#keep-account").hidden = state.hasPassword;
   show("step-ended");
@@ -301,9 +337,9 @@ function showEnded(reasonText) {
 }
 
 confirmButton($("#end-chat"), "Yes, end the chat", async () => {
-  if (!state.conversation) return;
+  if (state.phase.conversation === null) return;
   try {
-    await state.socket.request({ type: "conversation.end", conversation: state.conversation });
+    await state.socket.request({ type: "conversation.end", conversation: state.phase.conversation });
   } catch (failure) {
     if (failure.code !== "timeout") state.view.errorLine.textContent = failure.message;
   }
@@ -344,8 +380,9 @@ $("#rating-form").addEventListener("submit", async (event) => {
   }
   setText($("#rating-error"), "");
   try {
-    await endpoints.rate(state.conversation, { score: Number(score), comment: $("#rating-comment").value.trim() });
-    if ($("#favourite").checked && state.peer) await endpoints.favourite(state.peer.alias);
+    const { conversation, peer } = state.phase;
+    await endpoints.rate(conversation, { score: Number(score), comment: $("#rating-comment").value.trim() });
+    if ($("#favourite").checked && peer) await endpoints.favourite(peer.alias);
     $("#rating-form").hidden = true;
     $("#rating-done").hidden = false;
     $("#rating-done").focus();
@@ -354,11 +391,13 @@ $("#rating-form").addEventListener("submit", async (event) => {
   }
 });
 
+let reportTarget = {}; // what the open report dialog is about: {conversation, seq?}
+
 function openReport(about, target) {
   const dialog = $("#report-dialog");
   setText($("#report-about"), about);
   setText($("#report-error"), "");
-  dialog.dataset.target = JSON.stringify(target);
+  reportTarget = target;
   dialog.showModal();
 }
 
@@ -366,9 +405,8 @@ $("#report-form").addEventListener("submit", async (event) => {
   const dialog = $("#report-dialog");
   if (event.submitter && event.submitter.value === "cancel") return;
   event.preventDefault();
-  const target = JSON.parse(dialog.dataset.target || "{}");
   try {
-    await endpoints.report({ ...target, reason: $("#report-reason").value, detail: $("#report-detail").value.trim() });
+    await endpoints.report({ ...reportTarget, reason: $("#report-reason").value, detail: $("#report-detail").value.trim() });
     dialog.close();
     announce("Thank you. The safety team will look at your report.");
     if (state.view) state.view.errorLine.textContent = "Report sent. The safety team will look at it.";
@@ -379,12 +417,13 @@ $("#report-form").addEventListener("submit", async (event) => {
 
 $("#report-user").addEventListener("click", () => {
   $("#chat-menu").open = false;
-  openReport(`Report ${state.peer ? state.peer.alias : "this listener"} to the safety team.`, { conversation: state.conversation });
+  const { conversation, peer } = state.phase;
+  openReport(`Report ${peer ? peer.alias : "this listener"} to the safety team.`, { conversation });
 });
 
 confirmButton($("#block-user"), "Yes, block and end the chat", async () => {
   try {
-    await endpoints.block(state.conversation);
+    await endpoints.block(state.phase.conversation);
   } catch (failure) {
     if (state.view) state.view.errorLine.textContent = failure.message;
   }
@@ -397,7 +436,7 @@ function messageActions(message) {
     class: "link-button msg-report",
     text: "Report",
     "aria-label": "Report this message",
-    onclick: () => openReport("Report this message to the safety team.", { conversation: state.conversation, seq: message.seq }),
+    onclick: () => openReport("Report this message to the safety team.", { conversation: state.phase.conversation, seq: message.seq }),
   });
 }
 
@@ -419,16 +458,16 @@ function startSocket() {
   });
   state.client = new ChatClient(state.socket, {
     onMessage: (id, message, { live }) => {
-      if (id === state.conversation && state.view) state.view.addMessage(message, { live });
+      if (id === state.phase.conversation && state.view) state.view.addMessage(message, { live });
     },
     onPending: (id, entry) => {
-      if (id === state.conversation && state.view) state.view.addPending(entry);
+      if (id === state.phase.conversation && state.view) state.view.addPending(entry);
     },
     onAck: (id, clientId, ack) => {
-      if (id === state.conversation && state.view) state.view.acked(clientId, ack);
+      if (id === state.phase.conversation && state.view) state.view.acked(clientId, ack);
     },
     onError: (frame, { conversation, client_id: clientId, retrying }) => {
-      if (conversation === state.conversation && state.view) state.view.failed(clientId, frame, retrying);
+      if (conversation === state.phase.conversation && state.view) state.view.failed(clientId, frame, retrying);
     },
   });
   state.socket.start();
@@ -458,23 +497,18 @@ function handleFrame(frame) {
   const before = state.crisis;
   state.crisis = reduceCrisis(state.crisis, frame, "seeker");
   if (state.crisis !== before) renderCrisis({ live: frame.type === "safety.resources" });
-  // Views must exist before the client hands them messages.
-  if ((frame.type === "conversation.waiting" || frame.type === "conversation.started") && frame.conversation) ensureView(frame.conversation);
-  if (frame.type === "hello" && frame.conversations && frame.conversations.length) ensureView(frame.conversations[0]);
+  if (frame.type === "hello") state.user = frame.user;
+  // The step first: it makes the view the client then hands the conversation's messages to.
+  const stepBefore = state.phase;
+  dispatchPhase(frame);
   state.client.handle(frame);
   switch (frame.type) {
     case "hello": {
-      state.user = frame.user;
       const open = (frame.conversations || [])[0];
-      if (open && open.status === "active") showChat(open);
-      else if (open) showWaiting(open, frame.request);
-      else if (!state.ended && $("#step-topic").hidden) askTopic();
+      if (open && open.status !== "active" && frame.request) updateQueue(frame.request);
       for (const entry of open ? state.client.pending(open.id) : []) state.view.addPending(entry);
       break;
     }
-    case "conversation.waiting":
-      showWaiting(frame.conversation, null);
-      break;
     case "request.created":
     case "request.updated":
     case "queue.position":
@@ -491,34 +525,25 @@ function handleFrame(frame) {
       announce(`${(frame.request && frame.request.listener) || "Your favourite listener"} hasn't come on yet. You can widen to anyone.`);
       break;
     case "conversation.started":
-      showChat(frame.conversation);
       attention.listenerArrived();
       break;
     case "conversation.requeued":
-      if (frame.conversation === state.conversation || (frame.conversation && frame.conversation.id === state.conversation)) {
-        showWaiting({ id: state.conversation }, frame.request);
-        setText($("#chat-subtitle"), frame.reason_text || "Your listener had to leave. You're at the front of the line.");
+      if (state.phase !== stepBefore) {
+        if (frame.request) updateQueue(frame.request);
         announce(frame.reason_text || "Your listener had to leave. We're finding you someone else.");
       }
       break;
     case "conversation.ended":
-      if (frame.conversation !== state.conversation) break;
-      if (frame.reason === "cancelled") {
-        state.client.forget(frame.conversation);
-        askTopic();
-      } else showEnded(endedText(frame, "seeker"));
+      if (frame.reason === "cancelled" && frame.conversation === stepBefore.conversation) state.client.forget(frame.conversation);
       break;
     case "request.cancelled":
       announce("You've left the line.");
       break;
-    case "conversation.messages":
-      if (frame.conversation === state.conversation && frame.status === "ended" && !frame.has_more) showEnded("This chat ended while you were away.");
-      break;
     case "typing":
-      if (frame.conversation === state.conversation && frame.role !== "seeker" && state.view) state.view.showTyping(frame.active, "Your listener");
+      if (frame.conversation === state.phase.conversation && frame.role !== "seeker" && state.view) state.view.showTyping(frame.active, "Your listener");
       break;
     case "conversation.read":
-      if (frame.conversation === state.conversation && frame.role !== "seeker" && state.view) state.view.setPeerRead(frame.seq);
+      if (frame.conversation === state.phase.conversation && frame.role !== "seeker" && state.view) state.view.setPeerRead(frame.seq);
       break;
     case "conversation.inactivity_warning":
       if (state.view) state.view.errorLine.textContent = `It's been quiet for a while. This chat will close in ${formatDuration(frame.ends_in_seconds)} unless someone writes.`;

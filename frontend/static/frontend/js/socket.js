@@ -1,26 +1,19 @@
-// A websocket that reconnects by itself, and a chat client that never loses or duplicates a message.
+// A websocket that reconnects by itself, and the rule for re-sending on an open socket.
 //
 // HearthSocket: one socket, jittered exponential backoff (0.5 s doubling to 15 s), a liveness ping,
 // close codes from docs/protocol.md (4401/4403/4404/4410 stop; 4429 waits >= 5 s), and
-// request(frame) that resolves with the reply carrying the same `ref`.
+// request(frame) that resolves with the reply carrying the same `ref`. Chat and room sockets are the
+// same class: only the frame that proves the server took us (`helloType`) differs.
 //
-// ChatClient: per conversation it keeps the highest seq seen, drops seq <= it, buffers seq > it + 1
-// (and asks `conversation.sync` to fill the gap), and keeps every message not yet acknowledged in an
-// outbox (also in sessionStorage, so a reload keeps it). After every (re)connect it syncs each
-// conversation from its highest seq, then re-sends the outbox with the original client_ids: the
-// server answers a repeated client_id with the original ack, so nothing is ever stored twice.
+// AckTimer: a message with no ack is re-sent on an open socket only when the socket proves the
+// server has handled it: its ack wait has run out (10 s, doubling per re-send to 60 s, ±20 %) AND the
+// server has answered a ping sent after it. The server handles a socket's frames one at a time, in
+// order, so that pong means the send was handled and its answer lost; without the pong the send is
+// still queued on a busy server (or the socket is dead, which the liveness check and the reconnect
+// handle), and a re-send would only lengthen the queue. At most MAX_RESENDS_IN_FLIGHT such re-sends
+// are unanswered at once per socket.
 //
-// Both clients also sync every SYNC_EVERY_MS while the socket is open and the page visible (a loss at
-// the very end of a burst leaves no later message to reveal the gap; the server answers an empty list
-// when nothing is missing). A message with no ack is re-sent on an open socket only when the socket
-// proves the server has handled it (AckTimer, below): its ack wait has run out (10 s, doubling per
-// re-send to 60 s, ±20 %) AND the server has answered a ping sent after it. The server handles a
-// socket's frames one at a time, in order, so that pong means the send was handled and its answer
-// lost; without the pong the send is still queued on a busy server (or the socket is dead, which the
-// liveness check and the reconnect handle), and a re-send would only lengthen the queue. At most
-// MAX_RESENDS_IN_FLIGHT such re-sends are unanswered at once per socket.
-
-import { uuid } from "./dom.js";
+// The conversation client that uses both (resume by seq, outbox, periodic sync) is in conversation.js.
 
 export const STOP_CODES = {
   4401: "signed_out",
@@ -34,7 +27,6 @@ const RATE_LIMIT_MIN_MS = 5000;
 const PING_EVERY_MS = 20000;
 const STALE_AFTER_MS = 45000;
 const REQUEST_TIMEOUT_MS = 15000;
-export const SYNC_EVERY_MS = 10000;
 // The wait for an ack: ACK_TIMEOUT_MS after a send, doubling after each timeout re-send up to
 // ACK_TIMEOUT_MAX_MS, each wait ±ACK_JITTER so sends re-sent together after a reconnect spread out.
 export const ACK_TIMEOUT_MS = 10000;
@@ -44,16 +36,6 @@ export const ACK_JITTER = 0.2;
 export const MAX_RESENDS_IN_FLIGHT = 4;
 // A probe (ping) with no pong after this long is sent again, in case the ping itself was lost.
 const PROBE_RETRY_MS = 10000;
-const TICK_MS = 1000;
-
-/** Calls `tick()` every second: the periodic sync and the ack timeouts are checked there. */
-function everySecond(tick) {
-  return setInterval(tick, TICK_MS);
-}
-
-function pageVisible() {
-  return typeof document === "undefined" || document.visibilityState !== "hidden";
-}
 
 /** How long to wait for the ack of a send after `resends` timeout re-sends of it since the last (re)connect. */
 export function ackTimeout(resends, random = Math.random) {
@@ -69,8 +51,9 @@ export function backoffDelay(attempt, { minimum = 0, random = Math.random } = {}
 }
 
 export class HearthSocket {
-  constructor(path, { onFrame = () => {}, onStatus = () => {}, onMalformed = () => {}, helloType = "hello" } = {}) {
+  constructor(path, { onFrame = () => {}, onStatus = () => {}, onMalformed = () => {}, helloType = "hello", random = Math.random } = {}) {
     this.path = path;
+    this.random = random; // the backoff's jitter
     this.helloType = helloType; // the frame that proves the server took us ("room.hello" on a room socket)
     this.onFrame = onFrame;
     // Told about data that is not a frame (not JSON, or no `type`); the socket stays open either way.
@@ -282,7 +265,7 @@ export class HearthSocket {
   }
 
   _scheduleReconnect() {
-    const delay = backoffDelay(this.attempt, { minimum: this.minimumDelay });
+    const delay = backoffDelay(this.attempt, { minimum: this.minimumDelay, random: this.random });
     this.attempt += 1;
     this._setStatus("reconnecting", { delay });
     clearTimeout(this.timer);
@@ -371,488 +354,5 @@ export class AckTimer {
     }
     if (unproven) this.socket.probe(unproven, now);
     return resend;
-  }
-}
-
-/** The fields of an outbox entry worth keeping across a reload (the rest describe this page's socket). */
-function stored(entry) {
-  return { client_id: entry.client_id, text: entry.text, queued_at: entry.queued_at, failed: entry.failed };
-}
-
-export class ChatClient {
-  /**
-   * `handlers.onMessage(conversationId, message, {live})` for each new message in seq order;
-   * `onPending(conversationId, entry)` when we queue our own; `onAck(conversationId, clientId, ack)`;
-   * `onError(frame)` for refused frames.
-   */
-  constructor(socket, { userKey = "anon", onMessage = () => {}, onPending = () => {}, onAck = () => {}, onError = () => {}, ackTimer = {} } = {}) {
-    this.socket = socket;
-    this.acks = new AckTimer(socket, ackTimer);
-    socket.onAnswered(() => this._resendOverdue());
-    this.userKey = userKey;
-    this.onMessage = onMessage;
-    this.onPending = onPending;
-    this.onAck = onAck;
-    this.onError = onError;
-    this.conversations = new Map();
-    this.role = null;
-    this.lastPeriodicSync = Date.now();
-    this.timer = everySecond(() => this._tick());
-    if (typeof document !== "undefined") document.addEventListener("visibilitychange", () => pageVisible() && this._syncAll());
-  }
-
-  /** Stop the periodic sync and ack timeouts (the page is leaving the chat for good). */
-  close() {
-    clearInterval(this.timer);
-  }
-
-  _tick(now = Date.now()) {
-    if (!this.socket.isOpen || !pageVisible()) return;
-    this._resendOverdue(now);
-    if (now - this.lastPeriodicSync >= SYNC_EVERY_MS) this._syncAll(now);
-  }
-
-  /** Re-send what the server handled without its answer reaching us (AckTimer); the same client_id makes it safe. */
-  _resendOverdue(now = Date.now()) {
-    if (!this.socket.isOpen || !pageVisible()) return;
-    for (const state of this.conversations.values()) {
-      if (!state.synced) continue;
-      for (const entry of this.acks.overdue(state.outbox.values(), now)) this._transmit(state.id, entry, { resend: true });
-    }
-  }
-
-  _syncAll(now = Date.now()) {
-    if (!this.socket.isOpen) return;
-    this.lastPeriodicSync = now;
-    for (const state of this.conversations.values()) {
-      // A sync whose answer never came must not block the next one forever.
-      if (state.syncing && now - (state.syncSentAt || 0) >= SYNC_EVERY_MS) state.syncing = false;
-      if (state.synced) this.sync(state.id);
-    }
-  }
-
-  conversation(id) {
-    if (!this.conversations.has(id)) {
-      this.conversations.set(id, { id, lastSeq: 0, buffer: new Map(), outbox: new Map(), syncing: false, synced: false });
-      this._restoreOutbox(id);
-    }
-    return this.conversations.get(id);
-  }
-
-  forget(id) {
-    this.conversations.delete(id);
-    this._saveOutbox(id, new Map());
-  }
-
-  /** Feed every frame from the socket here; returns true if the frame was about messages. */
-  handle(frame) {
-    switch (frame.type) {
-      case "hello":
-        this.role = frame.user && frame.user.role;
-        this.userKey = frame.user ? String(frame.user.id) : this.userKey;
-        this.acks.reset();
-        // The chat socket lists conversation objects; the staff socket the ids it has joined.
-        for (const conversation of frame.conversations || []) this.conversation(typeof conversation === "object" ? conversation.id : conversation);
-        for (const state of this.conversations.values()) {
-          state.synced = false;
-          state.syncing = false; // a sync in flight on the old socket will never be answered
-          this.sync(state.id);
-        }
-        return true;
-      case "conversation.waiting":
-      case "conversation.started":
-      case "conversation.joined": // staff socket: the transcript on joining
-        this._state(frame);
-        return true;
-      case "message.created":
-        this._apply(frame.conversation, frame.message, true);
-        return true;
-      case "conversation.messages":
-        this._synced(frame);
-        return true;
-      case "message.ack":
-        this._acked(frame);
-        return true;
-      case "message.held":
-        // Screening kept it from the other side for good: shown as not sent, with the reason.
-        this._sendFailed({ type: "error", code: "held", message: frame.notice, ref: `m:${frame.conversation}:${frame.client_id}` });
-        return true;
-      case "error":
-        if (frame.ref && String(frame.ref).startsWith("m:")) this._sendFailed(frame);
-        else if (frame.ref && String(frame.ref).startsWith("s:")) {
-          const id = Number(String(frame.ref).slice(2));
-          if (this.conversations.has(id)) this.conversation(id).syncing = false;
-        }
-        return false;
-      default:
-        return false;
-    }
-  }
-
-  sync(id) {
-    const state = this.conversation(id);
-    if (state.syncing && this.socket.isOpen) return;
-    state.syncing = this.socket.send({ type: "conversation.sync", conversation: id, after_seq: state.lastSeq, ref: `s:${id}` });
-    state.syncSentAt = Date.now();
-  }
-
-  /** Queue a message; it is sent now if connected, and re-sent after every reconnect until acknowledged. */
-  send(id, text) {
-    const state = this.conversation(id);
-    const entry = { client_id: uuid(), text, queued_at: new Date().toISOString(), failed: null };
-    state.outbox.set(entry.client_id, entry);
-    this._saveOutbox(id, state.outbox);
-    this.onPending(id, entry);
-    if (state.synced) this._transmit(id, entry);
-    return entry;
-  }
-
-  pending(id) {
-    return Array.from(this.conversation(id).outbox.values());
-  }
-
-  _transmit(id, entry, { resend = false, reset = false } = {}) {
-    this.socket.send({ type: "message.send", conversation: id, client_id: entry.client_id, text: entry.text, ref: `m:${id}:${entry.client_id}` });
-    this.acks.sent(entry, { resend, reset });
-  }
-
-  _flushOutbox(id) {
-    const state = this.conversation(id);
-    state.synced = true;
-    // Once per (re)connect, everything; the ack waits start again from the first.
-    for (const entry of state.outbox.values()) if (!entry.failed) this._transmit(id, entry, { reset: true });
-  }
-
-  _apply(id, message, live) {
-    const state = this.conversation(id);
-    if (message.seq <= state.lastSeq) return; // already seen: never shown twice
-    if (message.seq > state.lastSeq + 1) {
-      state.buffer.set(message.seq, message); // a gap: hold it, and fetch what is missing
-      if (live) this.sync(id);
-      return;
-    }
-    this._accept(state, message, live);
-    while (state.buffer.has(state.lastSeq + 1)) {
-      const next = state.buffer.get(state.lastSeq + 1);
-      state.buffer.delete(next.seq);
-      this._accept(state, next, live);
-    }
-    for (const seq of state.buffer.keys()) if (seq <= state.lastSeq) state.buffer.delete(seq);
-  }
-
-  _accept(state, message, live) {
-    state.lastSeq = message.seq;
-    if (message.client_id && state.outbox.has(message.client_id) && message.sender_role === this.role) {
-      state.outbox.delete(message.client_id);
-      this.acks.answered(message.client_id);
-      this._saveOutbox(state.id, state.outbox);
-    }
-    this.onMessage(state.id, message, { live });
-  }
-
-  /**
-   * A conversation's state with the first page of its transcript. A long transcript does not fit in
-   * one frame: `has_more` says so, and the rest comes by `conversation.sync`, page after page, before
-   * the outbox is sent (as after a reconnect).
-   */
-  _state(frame) {
-    const id = frame.conversation.id;
-    const state = this.conversation(id);
-    for (const message of frame.messages || []) this._apply(id, message, false);
-    if (frame.has_more || state.lastSeq < (frame.conversation.last_seq || 0)) {
-      this.sync(id);
-      return;
-    }
-    if (!state.synced) this._flushOutbox(id);
-  }
-
-  _synced(frame) {
-    const state = this.conversation(frame.conversation);
-    for (const message of frame.messages || []) this._apply(frame.conversation, message, false);
-    state.syncing = false;
-    if (frame.has_more || state.lastSeq < frame.last_seq) {
-      this.sync(frame.conversation);
-      return;
-    }
-    if (state.buffer.size) {
-      this.sync(frame.conversation);
-      return;
-    }
-    if (!state.synced) this._flushOutbox(frame.conversation);
-  }
-
-  _acked(frame) {
-    const state = this.conversation(frame.conversation);
-    state.outbox.delete(frame.client_id);
-    this.acks.answered(frame.client_id);
-    this._saveOutbox(state.id, state.outbox);
-    this.onAck(frame.conversation, frame.client_id, frame);
-    if (frame.seq > state.lastSeq + 1) this.sync(state.id); // our own message.created was lost
-  }
-
-  _sendFailed(frame) {
-    const [, id, clientId] = String(frame.ref).split(":");
-    const state = this.conversation(Number(id));
-    const entry = state.outbox.get(clientId);
-    if (!entry) return;
-    this.acks.answered(clientId);
-    if (["internal_error", "rate_limited", "busy"].includes(frame.code)) {
-      const wait = frame.retry_after ? frame.retry_after * 1000 : frame.code === "rate_limited" ? 5000 : 2000;
-      entry.dueAt = undefined; // answered: no ack wait until the planned retry sends it again
-      setTimeout(() => state.outbox.has(clientId) && this._transmit(state.id, entry), wait);
-      this.onError(frame, { conversation: state.id, client_id: clientId, retrying: true });
-      return;
-    }
-    // Refused for good (too long, chat ended…): keep it visible as not sent, never retry.
-    entry.failed = frame.code;
-    state.outbox.delete(clientId);
-    this._saveOutbox(state.id, state.outbox);
-    this.onError(frame, { conversation: state.id, client_id: clientId, retrying: false });
-  }
-
-  _storageKey(id) {
-    return `hearth.outbox.${this.userKey}.${id}`;
-  }
-
-  _saveOutbox(id, outbox) {
-    try {
-      const key = this._storageKey(id);
-      if (outbox.size) sessionStorage.setItem(key, JSON.stringify(Array.from(outbox.values(), stored)));
-      else sessionStorage.removeItem(key);
-    } catch (error) {
-      /* storage unavailable: the in-memory outbox still works */
-    }
-  }
-
-  _restoreOutbox(id) {
-    try {
-      const saved = JSON.parse(sessionStorage.getItem(this._storageKey(id)) || "[]");
-      const state = this.conversations.get(id);
-      for (const entry of saved) {
-        state.outbox.set(entry.client_id, entry);
-        this.onPending(id, entry);
-      }
-    } catch (error) {
-      /* ignore a damaged entry */
-    }
-  }
-}
-
-/**
- * RoomClient: the same guarantees as ChatClient for one group room on /ws/v1/rooms/<id>/.
- *
- * The first `room.hello` starts the log at its oldest message (older ones are paged in on request);
- * every later hello (a reconnect) is applied like a sync page, then `room.sync` from the highest seq
- * fills any gap, repeated while `has_more`, and only then is the outbox re-sent with the original
- * client_ids. Own messages are recognised by client_id (kept in sessionStorage until acknowledged).
- * `room.message.updated` (removed, released, hidden) replaces a message in place and never moves lastSeq.
- */
-export class RoomClient {
-  constructor(socket, roomId, { onHello = () => {}, onMessage = () => {}, onUpdate = () => {}, onPending = () => {}, onAck = () => {}, onError = () => {}, ackTimer = {} } = {}) {
-    this.socket = socket;
-    this.acks = new AckTimer(socket, ackTimer);
-    socket.onAnswered(() => this._resendOverdue());
-    this.roomId = roomId;
-    this.onHello = onHello;
-    this.onMessage = onMessage;
-    this.onUpdate = onUpdate;
-    this.onPending = onPending;
-    this.onAck = onAck;
-    this.onError = onError;
-    this.alias = null;
-    this.started = false;
-    this.lastSeq = 0;
-    this.buffer = new Map();
-    this.outbox = new Map();
-    this.syncing = false;
-    this.synced = false;
-    this.lastPeriodicSync = Date.now();
-    this.timer = everySecond(() => this._tick());
-    if (typeof document !== "undefined") document.addEventListener("visibilitychange", () => pageVisible() && this._periodicSync());
-  }
-
-  /** Stop the periodic sync and ack timeouts. */
-  close() {
-    clearInterval(this.timer);
-  }
-
-  _tick(now = Date.now()) {
-    if (!this.socket.isOpen || !pageVisible() || !this.synced) return;
-    this._resendOverdue(now);
-    if (now - this.lastPeriodicSync >= SYNC_EVERY_MS) this._periodicSync(now);
-  }
-
-  /** As ChatClient: re-send only what the server proved it handled without our getting the answer. */
-  _resendOverdue(now = Date.now()) {
-    if (!this.socket.isOpen || !pageVisible() || !this.synced) return;
-    for (const entry of this.acks.overdue(this.outbox.values(), now)) this._transmit(entry, { resend: true });
-  }
-
-  _periodicSync(now = Date.now()) {
-    if (!this.socket.isOpen || !this.synced) return;
-    this.lastPeriodicSync = now;
-    if (this.syncing && now - (this.syncSentAt || 0) >= SYNC_EVERY_MS) this.syncing = false;
-    this.sync();
-  }
-
-  /** Feed every frame from the room socket here. */
-  handle(frame) {
-    switch (frame.type) {
-      case "room.hello":
-        this._hello(frame);
-        return true;
-      case "room.message.created":
-        this._apply(frame.message, true);
-        return true;
-      case "room.messages":
-        this._synced(frame);
-        return true;
-      case "room.message.ack":
-        this._acked(frame);
-        return true;
-      case "room.message.updated":
-      case "room.message.held":
-        this.onUpdate(frame.message, { held: frame.type === "room.message.held" });
-        return true;
-      case "error":
-        if (frame.ref && String(frame.ref).startsWith("rm:")) this._sendFailed(frame);
-        else if (frame.ref === "rs") this.syncing = false;
-        return false;
-      default:
-        return false;
-    }
-  }
-
-  /** Queue a message; sent now if the room is synced, re-sent after every reconnect until acknowledged. */
-  send(text) {
-    const entry = { client_id: uuid(), text, queued_at: new Date().toISOString(), failed: null };
-    this.outbox.set(entry.client_id, entry);
-    this._save();
-    this.onPending(entry);
-    if (this.synced) this._transmit(entry);
-    return entry;
-  }
-
-  isMine(message) {
-    return Boolean(message && message.kind !== "system" && this.alias && message.sender_alias === this.alias);
-  }
-
-  sync() {
-    if (this.syncing && this.socket.isOpen) return;
-    this.syncing = this.socket.send({ type: "room.sync", after_seq: this.lastSeq, ref: "rs" });
-    this.syncSentAt = Date.now();
-  }
-
-  _hello(frame) {
-    this.alias = frame.you ? frame.you.alias : this.alias;
-    const messages = frame.messages || [];
-    if (!this.started) {
-      this.started = true;
-      this.lastSeq = messages.length ? messages[0].seq - 1 : frame.last_seq || 0;
-      this._restore();
-    }
-    this.synced = false;
-    this.syncing = false; // a sync sent on the old socket will never be answered
-    this.acks.reset();
-    this.onHello(frame);
-    for (const message of messages) this._apply(message, false);
-    this.sync();
-  }
-
-  _transmit(entry, { resend = false, reset = false } = {}) {
-    this.socket.send({ type: "room.message.send", client_id: entry.client_id, text: entry.text, ref: `rm:${entry.client_id}` });
-    this.acks.sent(entry, { resend, reset });
-  }
-
-  _flush() {
-    this.synced = true;
-    for (const entry of this.outbox.values()) if (!entry.failed) this._transmit(entry, { reset: true });
-  }
-
-  _apply(message, live) {
-    if (message.seq <= this.lastSeq) return;
-    if (message.seq > this.lastSeq + 1) {
-      this.buffer.set(message.seq, message);
-      if (live) this.sync();
-      return;
-    }
-    this._accept(message, live);
-    while (this.buffer.has(this.lastSeq + 1)) {
-      const next = this.buffer.get(this.lastSeq + 1);
-      this.buffer.delete(next.seq);
-      this._accept(next, live);
-    }
-    for (const seq of this.buffer.keys()) if (seq <= this.lastSeq) this.buffer.delete(seq);
-  }
-
-  _accept(message, live) {
-    this.lastSeq = message.seq;
-    if (message.client_id && this.outbox.has(message.client_id) && this.isMine(message)) {
-      this.outbox.delete(message.client_id);
-      this.acks.answered(message.client_id);
-      this._save();
-    }
-    this.onMessage(message, { live });
-  }
-
-  _synced(frame) {
-    for (const message of frame.messages || []) this._apply(message, false);
-    this.syncing = false;
-    if (frame.has_more || this.lastSeq < frame.last_seq || this.buffer.size) {
-      this.sync();
-      return;
-    }
-    if (!this.synced) this._flush();
-  }
-
-  _acked(frame) {
-    this.outbox.delete(frame.client_id);
-    this.acks.answered(frame.client_id);
-    this._save();
-    this.onAck(frame.client_id, frame);
-    if (frame.seq > this.lastSeq + 1) this.sync(); // our own message.created was lost (or someone else's)
-  }
-
-  _sendFailed(frame) {
-    const clientId = String(frame.ref).slice(3);
-    const entry = this.outbox.get(clientId);
-    if (!entry) return;
-    this.acks.answered(clientId);
-    if (["internal_error", "rate_limited", "slow_mode", "busy"].includes(frame.code)) {
-      const wait = frame.retry_after ? frame.retry_after * 1000 : 2000;
-      entry.dueAt = undefined; // answered: no ack wait until the planned retry sends it again
-      setTimeout(() => this.outbox.has(clientId) && this.synced && this._transmit(entry), wait);
-      this.onError(frame, { client_id: clientId, retrying: true });
-      return;
-    }
-    // Refused for good (room closed, muted, too long…): shown as not sent, never retried.
-    entry.failed = frame.code;
-    this.outbox.delete(clientId);
-    this._save();
-    this.onError(frame, { client_id: clientId, retrying: false });
-  }
-
-  _key() {
-    return `hearth.room-outbox.${this.alias || "anon"}.${this.roomId}`;
-  }
-
-  _save() {
-    try {
-      if (this.outbox.size) sessionStorage.setItem(this._key(), JSON.stringify(Array.from(this.outbox.values(), stored)));
-      else sessionStorage.removeItem(this._key());
-    } catch (error) {
-      /* storage unavailable: the in-memory outbox still works */
-    }
-  }
-
-  _restore() {
-    try {
-      for (const entry of JSON.parse(sessionStorage.getItem(this._key()) || "[]")) {
-        this.outbox.set(entry.client_id, entry);
-        this.onPending(entry);
-      }
-    } catch (error) {
-      /* ignore a damaged entry */
-    }
   }
 }

@@ -9,7 +9,8 @@
 
 import { get, post, whoAmI } from "./api.js";
 import { $, announce, el, formatDuration, formatTime, showOnly } from "./dom.js";
-import { ChatClient, HearthSocket } from "./socket.js";
+import { ChatClient } from "./conversation.js";
+import { HearthSocket } from "./socket.js";
 import { ChatView } from "./chatview.js";
 import { confirmButton, connectionBanner, loginForm } from "./common.js";
 import { roomReports } from "./staff_room_reports.js";
