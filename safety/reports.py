@@ -17,6 +17,7 @@ from safety.models import Block, FlagSource, Report, ReportReason, SafetyFlag
 from safety.screening import screen_message
 from safety.services import case_raise
 from support import ratelimit
+from support.conflicts import retrying_conflicts
 from support.errors import DomainError, NotFoundOrForbidden, RateLimited
 
 MAX_REPORT_TEXT = 1000
@@ -142,11 +143,15 @@ def _flag_for_report(*, conversation, message, subject, reason: str, screening, 
     return flag
 
 
+@retrying_conflicts
 def block_create(*, user, conversation_id: int, now=None) -> tuple[bool, bool]:
     """``user`` blocks the other side of a conversation they are in. Returns (created, chat_ended).
 
     Never matched again (matching excludes ``Block`` pairs both ways); an
-    open chat between them ends with reason ``blocked``. Locks the conversation row.
+    open chat between them ends with reason ``blocked``. Locks the conversation
+    row before its requests and offers, the reverse of a listener's accept: a
+    block racing an accept can be aborted for a deadlock, and runs again
+    (``retrying_conflicts``).
     """
     from chat.services.conversations import conversation_close
 

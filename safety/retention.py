@@ -51,6 +51,7 @@ from safety.models import (
     SafetyFlag,
     Sanction,
 )
+from support.conflicts import retrying_conflicts
 from support.errors import DomainError
 from support.models import Connection, Role
 from support.session_events import user_access_revoke
@@ -442,12 +443,15 @@ def account_erase(user, *, now) -> dict:
     return result
 
 
+@retrying_conflicts
 def account_delete_for_seeker(*, seeker, now=None) -> dict:
     """A seeker deletes their account: open chats end, then ``account_erase``; every socket of theirs closes.
 
     Locks the user row, then each open conversation (and its requests and
-    offers, as ending a chat does). Returns what was deleted and what is
-    kept (under review) for the response.
+    offers, as ending a chat does). That is the reverse of a listener's
+    accept, so it can be aborted for a deadlock, and runs again
+    (``retrying_conflicts``). Returns what was deleted and what is kept
+    (under review) for the response.
     """
     # Function-local: chat's services import safety's screening; importing them at module level would cycle.
     from chat.dispatch import requests_dispatch_after_commit

@@ -21,7 +21,6 @@ from chat.payloads import conversation_payload
 from chat.services import requests as request_services
 from support.api.serializers import ErrorOut
 from support.client_ip import client_ip_from_request
-from support.conflicts import call_retrying_conflicts
 from support.errors import DomainError
 
 
@@ -107,6 +106,5 @@ class MyRequestView(APIView):
 
     @extend_schema(summary="Leave the line", request=None, responses={204: None, 409: ErrorOut})
     def delete(self, request):
-        # As on the socket: a cancel racing the listener's accept runs again and answers 409.
-        call_retrying_conflicts(request_services.request_cancel, seeker=request.user)
+        request_services.request_cancel(seeker=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

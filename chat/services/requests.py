@@ -22,6 +22,7 @@ from chat.models import (
 from chat.screener import message_screener
 from listeners.models import ListenerProfile, ListenerStatus
 from support import ratelimit
+from support.conflicts import retrying_conflicts
 from support.errors import DomainError, RateLimited
 from support.models import Role, Topic, User
 
@@ -154,8 +155,15 @@ def request_status(request: ChatRequest) -> dict:
     return waiting.request_status(request)
 
 
+@retrying_conflicts
 def request_cancel(*, seeker: User, now=None) -> ChatRequest:
-    """Leave the line. The waiting conversation ends as cancelled; pending offers are withdrawn."""
+    """Leave the line. The waiting conversation ends as cancelled; pending offers are withdrawn.
+
+    Locks the request and its conversation, and ending it locks the offers, in
+    an order opposite to a listener's accept: a cancel racing an accept can be
+    aborted for a deadlock, runs again (``retrying_conflicts``) and then answers
+    with the accept's outcome.
+    """
     from chat.models import EndReason
     from chat.services.conversations import conversation_close
 

@@ -22,7 +22,6 @@ from safety.api import serializers as s
 from safety.audit import audit_action_label, audit_trail_for_flag
 from safety.payloads import alert_payload, iso, level_label, report_reporter_payload, report_staff_payload
 from support.api.serializers import ErrorOut
-from support.conflicts import call_retrying_conflicts
 from support.errors import DomainError
 from support.roles import is_safety_staff
 
@@ -93,11 +92,7 @@ class BlockCreateView(APIView):
     )
     def post(self, request):
         data = _valid(s.BlockIn, request)
-        # Ending the chat locks it before its requests and offers, the reverse of a listener's
-        # accept: a block racing an accept may be aborted for a deadlock, and runs again.
-        created, ended = call_retrying_conflicts(
-            reports.block_create, user=request.user, conversation_id=data["conversation"]
-        )
+        created, ended = reports.block_create(user=request.user, conversation_id=data["conversation"])
         return Response(
             {"blocked": True, "chat_ended": ended}, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
@@ -157,8 +152,7 @@ class MyAccountView(APIView):
         responses={200: s.AccountDeleteOut, 403: ErrorOut},
     )
     def delete(self, request):
-        # Ending open chats locks each before its requests and offers, like a block: run again on a deadlock.
-        result = call_retrying_conflicts(retention.account_delete_for_seeker, seeker=request.user)
+        result = retention.account_delete_for_seeker(seeker=request.user)
         logout(request)
         kept = result["kept_conversations"] + result.get("kept_room_messages", 0)
         parts = [ACCOUNT_DELETED if result["account"] == "deleted" else ACCOUNT_CLOSED.format(kept=kept)]

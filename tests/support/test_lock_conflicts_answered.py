@@ -80,8 +80,8 @@ async def test_a_message_whose_conflict_outlasts_the_attempts_is_answered_busy_a
 @pytest.mark.django_db(transaction=True)
 def test_a_block_aborted_for_a_deadlock_runs_again_and_the_chat_ends(monkeypatch):
     seeker, listener, conversation = matched_pair()
-    flaky, calls = failing_first(safety.reports.block_create, times=1)
-    monkeypatch.setattr(safety.reports, "block_create", flaky)
+    flaky, calls = failing_first(safety.reports.conversation_get_for_participant, times=1)
+    monkeypatch.setattr(safety.reports, "conversation_get_for_participant", flaky)
     client = APIClient()
     client.force_login(seeker)
     response = client.post("/api/v1/blocks", {"conversation": conversation.pk}, format="json")
@@ -94,8 +94,8 @@ def test_a_block_aborted_for_a_deadlock_runs_again_and_the_chat_ends(monkeypatch
 @pytest.mark.django_db
 def test_a_conflict_that_outlasts_the_attempts_is_a_503_with_retry_after_not_a_500(monkeypatch):
     seeker, _, conversation = matched_pair()
-    flaky, _ = failing_first(safety.reports.block_create, times=ATTEMPTS)
-    monkeypatch.setattr(safety.reports, "block_create", flaky)
+    flaky, _ = failing_first(safety.reports.conversation_get_for_participant, times=ATTEMPTS)
+    monkeypatch.setattr(safety.reports, "conversation_get_for_participant", flaky)
     client = APIClient()
     client.force_login(seeker)
     response = client.post("/api/v1/blocks", {"conversation": conversation.pk}, format="json")
