@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -33,7 +34,8 @@ from listeners.models import (
 )
 from listeners.practice import practice_replies_screen
 from listeners.selectors import shift_payload
-from support.errors import DomainError, NotFoundOrForbidden
+from support import ratelimit
+from support.errors import DomainError, NotFoundOrForbidden, RateLimited
 from support.models import AgeGroup, Role, Topic, User
 from support.roles import can_manage_listeners
 
@@ -54,6 +56,7 @@ ADULT_ONLY_REASON = (
 )
 ADULT_DECLARATION_REQUIRED = f"Please confirm you are 18 or older. {ADULT_ONLY_REASON}"
 USERNAME_TAKEN = "That username is taken."
+TOO_MANY_APPLICATIONS = "Too many applications from this network. Please try again later."
 ALIAS_TAKEN = "That display name is taken."
 INVALID_TRANSITION = "That decision doesn't apply to a listener who is {status}."
 TEEN_TRAINING_MISSING = "Teen approval needs the teen-support module to be passed first."
@@ -205,6 +208,7 @@ def listener_apply(
     age: int,
     adult_declared: bool,
     practice_replies: list[str],
+    address: str = "",
     now=None,
 ) -> User:
     """Create a listener account (role listener) with a pending profile and its practice chat.
@@ -217,8 +221,15 @@ def listener_apply(
     stored, never the age. ``practice_replies`` answer the scripted seeker
     (``listeners.practice``), one per turn, screened like a listener's
     messages and stored for the reviewer. The unique constraints on username
-    and alias decide between concurrent applications.
+    and alias decide between concurrent applications. Every application,
+    refused or not, counts against its network ``address``
+    (``LISTENERS_APPLY_RATE_PER_IP`` an hour); past it, ``RateLimited`` and
+    nothing is checked or created.
     """
+    if address:
+        decision = ratelimit.hit("listener-apply", address, limit=settings.LISTENERS_APPLY_RATE_PER_IP, window=3600)
+        if not decision.allowed:
+            raise RateLimited(decision.retry_after, TOO_MANY_APPLICATIONS)
     now = now or timezone.now()
     if not isinstance(age, int) or isinstance(age, bool) or age < LISTENER_MINIMUM_AGE:
         raise DomainError("under_listener_age", UNDER_LISTENER_AGE, status=403, field="age")

@@ -3,7 +3,7 @@
 On anonymous start the browser gets a signed cookie holding a random device id
 (no personal data; nothing derived from the person, IP or browser). Only its
 SHA-256 hash is used: to count new anonymous sessions per browser
-(``support.api.views``) and, through the registered ``DevicePolicy``, to refuse
+(``support.services.seeker_create_anonymous``) and, through the registered ``DevicePolicy``, to refuse
 a browser under a ban and link the accounts it started. Clearing cookies
 defeats it; this is a speed bump, not identification.
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import IntegrityError, transaction
 
+from support import ratelimit
 from support.aliases import generate_alias
+from support.devices import device_hash
 from support.errors import DomainError, RateLimited
 from support.models import AgeGroup, Role, User
 from support.passphrase import passphrase_check
@@ -14,20 +17,27 @@ from support.signin import TOO_MANY_ATTEMPTS_MESSAGE, signin_refusal
 MINIMUM_AGE = 13
 ADULT_AGE = 18
 _ALIAS_ATTEMPTS = 12
+NEW_SESSIONS_TOO_FAST = "Too many new sessions from this network. Please wait a little."
+NEW_SESSIONS_TOO_FAST_HERE = "Too many new sessions from this browser. Please wait a little."
 
 
 def age_group_for(age: int) -> str:
     return AgeGroup.ADULT if age >= ADULT_AGE else AgeGroup.TEEN
 
 
-def seeker_create_anonymous(*, age: int) -> User:
+def seeker_create_anonymous(*, age: int, address: str = "", device_id: str | None = None) -> User:
     """Create an anonymous seeker with a fresh unique alias.
 
-    Expects ``age >= MINIMUM_AGE`` (the caller enforces the age gate). Stores
-    only the age group, never the age, an email or an address. Alias
-    collisions, including between concurrent requests, are retried inside a
-    savepoint; the unique constraint on ``alias`` is the arbiter.
+    Expects ``age >= MINIMUM_AGE`` (the caller enforces the age gate). New
+    sessions are counted per browser (``device_id``, its device cookie, when it
+    has one: ``HEARTH_ANON_SESSIONS_PER_DEVICE``) and per network ``address``
+    (``HEARTH_ANON_SESSIONS_PER_IP``) an hour; past either, ``RateLimited``
+    and nothing is created. Stores only the age group, never the age, an
+    email or an address. Alias collisions, including between concurrent
+    requests, are retried inside a savepoint; the unique constraint on
+    ``alias`` is the arbiter.
     """
+    _anonymous_session_rate_check(address=address, device_id=device_id)
     group = age_group_for(age)
     for attempt in range(_ALIAS_ATTEMPTS):
         alias = generate_alias()
@@ -42,6 +52,26 @@ def seeker_create_anonymous(*, age: int) -> User:
         except IntegrityError:
             continue
     raise RuntimeError("Could not find a free alias; the alias word lists need to grow.")
+
+
+def _anonymous_session_rate_check(*, address: str, device_id: str | None) -> None:
+    """Atomic counters in the shared cache (``support.ratelimit.hit``): a concurrent burst gets
+    at most the limit through. The browser is counted first, so its own message wins."""
+    limits = (
+        (
+            "anon-session-device",
+            device_hash(device_id) if device_id else "",
+            settings.HEARTH_ANON_SESSIONS_PER_DEVICE,
+            NEW_SESSIONS_TOO_FAST_HERE,
+        ),
+        ("anon-session", address, settings.HEARTH_ANON_SESSIONS_PER_IP, NEW_SESSIONS_TOO_FAST),
+    )
+    for scope, identity, limit, message in limits:
+        if not identity:
+            continue
+        decision = ratelimit.hit(scope, identity, limit=limit, window=3600)
+        if not decision.allowed:
+            raise RateLimited(decision.retry_after, message)
 
 
 CURRENT_PASSPHRASE_NEEDED = "Please enter your current passphrase to change it."

@@ -7,7 +7,6 @@ codes (``not_trained``, ``retake_too_soon`` with ``retry_after``, …).
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth import login
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status
@@ -27,10 +26,9 @@ from listeners.api.serializers import (
     ShiftStartIn,
 )
 from listeners.models import DecisionAction, ListenerStatus
-from support import ratelimit
 from support.api.serializers import ErrorOut, MeOut
 from support.client_ip import client_ip_from_meta
-from support.errors import DomainError, RateLimited
+from support.errors import DomainError
 from support.models import Role
 from support.roles import can_manage_listeners, is_safety_staff
 
@@ -74,11 +72,6 @@ class ApplyView(APIView):
             raise DomainError("already_signed_in", "Sign out before applying with a new account.", status=409)
         data = ApplyIn(data=request.data)
         data.is_valid(raise_exception=True)
-        decision = ratelimit.hit(
-            "listener-apply", client_ip_from_meta(request.META), limit=settings.LISTENERS_APPLY_RATE_PER_IP, window=3600
-        )
-        if not decision.allowed:
-            raise RateLimited(decision.retry_after, "Too many applications from this network. Please try again later.")
         values = data.validated_data
         user = services.listener_apply(
             username=values["username"],
@@ -90,6 +83,7 @@ class ApplyView(APIView):
             age=values["age"],
             adult_declared=values["adult_declared"],
             practice_replies=values["practice_replies"],
+            address=client_ip_from_meta(request.META),
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return Response(

@@ -15,7 +15,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from support import ratelimit, services
+from support import services
 from support.api.errors import error_body
 from support.api.serializers import (
     AnonymousSessionIn,
@@ -29,7 +29,7 @@ from support.api.serializers import (
     TopicOut,
 )
 from support.client_ip import client_ip_from_request
-from support.devices import device_ban_check, device_cookie_set, device_hash, device_id_from
+from support.devices import device_ban_check, device_cookie_set, device_id_from
 from support.errors import DomainError, RateLimited
 from support.helplines import helplines_for
 from support.models import Role, Topic
@@ -54,8 +54,6 @@ UNDER_MINIMUM_AGE_MESSAGE = (
 LOGIN_FAILED_MESSAGE = "That username and password don't match."
 WEAK_PASSPHRASE_MESSAGE = "That passphrase is too easy to guess. Try the suggested one, or a longer one of your own."
 ONLY_SEEKERS_PASSPHRASE = "Only seekers set a passphrase here."
-NEW_SESSIONS_TOO_FAST = "Too many new sessions from this network. Please wait a little."
-NEW_SESSIONS_TOO_FAST_HERE = "Too many new sessions from this browser. Please wait a little."
 
 
 def enforce_csrf(request) -> None:
@@ -107,40 +105,15 @@ class AnonymousSessionView(APIView):
                 secure=settings.SESSION_COOKIE_SECURE,
             )
             return response
-        _anonymous_session_rate_check(request)
-        user = services.seeker_create_anonymous(age=age)
+        user = services.seeker_create_anonymous(
+            age=age, address=client_ip_from_request(request), device_id=device_id_from(request)
+        )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         # Not remembered: the cookie ends with the browser, so a shared computer forgets the chat.
         request.session.set_expiry(settings.SESSION_COOKIE_AGE if data.validated_data["remember"] else 0)
         response = Response(MeOut(user).data, status=status.HTTP_201_CREATED)
         device_cookie_set(request, response, user=user)
         return response
-
-
-def _anonymous_session_rate_check(request) -> None:
-    """Count a new anonymous session per browser (its device cookie, when it has one) and per address.
-
-    Atomic counters in the shared cache (``support.ratelimit.hit``): a
-    concurrent burst gets at most the limit through.
-    """
-    device_id = device_id_from(request)
-    limits = [
-        ("anon-session", client_ip_from_request(request), settings.HEARTH_ANON_SESSIONS_PER_IP, NEW_SESSIONS_TOO_FAST)
-    ]
-    if device_id is not None:
-        limits.insert(
-            0,
-            (
-                "anon-session-device",
-                device_hash(device_id),
-                settings.HEARTH_ANON_SESSIONS_PER_DEVICE,
-                NEW_SESSIONS_TOO_FAST_HERE,
-            ),
-        )
-    for scope, identity, limit, message in limits:
-        decision = ratelimit.hit(scope, identity, limit=limit, window=3600)
-        if not decision.allowed:
-            raise RateLimited(decision.retry_after, message)
 
 
 def _age_locked(request) -> bool:

@@ -17,10 +17,10 @@ from django.test import Client
 from chat.models import ChatRequest
 from chat.services.requests import request_create
 from support import client_ip as client_ip_module
-from support.api.views import NEW_SESSIONS_TOO_FAST_HERE
 from support.client_ip import client_ip_from_meta, client_ip_from_scope
 from support.errors import RateLimited
 from support.serve import PROXY_HEADERS_REFUSED, server_argv
+from support.services import NEW_SESSIONS_TOO_FAST_HERE
 from tests.factories import SeekerFactory, topic
 from tests.hardening.conftest import clear_of_window_edge
 

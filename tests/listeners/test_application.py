@@ -1,6 +1,8 @@
 import pytest
 
 from listeners.models import ListenerProfile, ListenerStatus
+from listeners.services import TOO_MANY_APPLICATIONS, listener_apply
+from support.errors import RateLimited
 from support.models import User
 from tests.factories import SeekerFactory
 
@@ -148,6 +150,24 @@ def test_applications_are_rate_limited_per_network(api_client, settings):
     response = APIClient().post(URL, application(username="second.one", alias="SecondOne"), format="json")
     assert response.status_code == 429
     assert response.json()["retry_after"] >= 1
+
+
+@pytest.mark.django_db
+def test_the_application_limit_holds_for_every_caller_of_the_service_and_creates_nothing(settings):
+    settings.LISTENERS_APPLY_RATE_PER_IP = 1
+    listener_apply(**_service_application(), address="203.0.113.7")
+    with pytest.raises(RateLimited) as refused:
+        listener_apply(**_service_application(username="second.one", alias="SecondOne"), address="203.0.113.7")
+    assert refused.value.code == "rate_limited" and refused.value.retry_after >= 1
+    assert refused.value.message == TOO_MANY_APPLICATIONS
+    assert not User.objects.filter(username="second.one").exists()
+    listener_apply(**_service_application(username="third.one", alias="ThirdOne"), address="203.0.113.8")
+
+
+def _service_application(**overrides):
+    values = application(**overrides)
+    values["topic_slugs"] = values.pop("topics")
+    return values
 
 
 @pytest.mark.django_db

@@ -10,8 +10,9 @@ import pytest
 from django.db import connection
 
 from support.api.views import UNDER_MINIMUM_AGE_MESSAGE
+from support.errors import RateLimited
 from support.models import User
-from support.services import seeker_create_anonymous
+from support.services import NEW_SESSIONS_TOO_FAST, NEW_SESSIONS_TOO_FAST_HERE, seeker_create_anonymous
 
 URL = "/api/v1/session/anonymous"
 pytestmark = pytest.mark.django_db
@@ -100,6 +101,20 @@ def test_csrf_is_required_for_anonymous_start(csrf_client):
     token = csrf_client.get("/api/v1/session/csrf").json()["csrf_token"]
     accepted = csrf_client.post(URL, {"age": 20}, format="json", HTTP_X_CSRFTOKEN=token)
     assert accepted.status_code == 201
+
+
+def test_new_session_limits_hold_for_every_caller_of_the_service_and_create_nothing(settings):
+    settings.HEARTH_ANON_SESSIONS_PER_DEVICE = 1
+    settings.HEARTH_ANON_SESSIONS_PER_IP = 2
+    seeker_create_anonymous(age=30, address="203.0.113.7", device_id="a" * 32)
+    with pytest.raises(RateLimited) as same_browser:
+        seeker_create_anonymous(age=30, address="203.0.113.7", device_id="a" * 32)
+    assert same_browser.value.message == NEW_SESSIONS_TOO_FAST_HERE and same_browser.value.retry_after >= 1
+    seeker_create_anonymous(age=30, address="203.0.113.7", device_id="b" * 32)
+    with pytest.raises(RateLimited) as same_network:
+        seeker_create_anonymous(age=30, address="203.0.113.7", device_id="c" * 32)
+    assert same_network.value.message == NEW_SESSIONS_TOO_FAST
+    assert User.objects.filter(role="seeker").count() == 2
 
 
 def test_aliases_are_unique_even_when_the_generator_collides(monkeypatch):
