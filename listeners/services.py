@@ -365,12 +365,14 @@ def listener_decide(*, staff, listener_id: int, action: str, note: str = "", now
                 raise DomainError("not_approved", NOT_TEEN_APPROVED, status=409)
             profile.approved_for_teens = False
             fields.append("approved_for_teens")
-        if after is not None and action != DecisionAction.SUSPEND:
+        if after is not None and action not in (DecisionAction.SUSPEND, DecisionAction.REINSTATE):
             profile.status = after
             fields.append("status")
         profile.save(update_fields=fields)
         if action == DecisionAction.SUSPEND:
             listener_suspend(listener=profile.user, profile=profile, now=now)
+        elif action == DecisionAction.REINSTATE:
+            listener_reinstate(profile=profile)
         elif action == DecisionAction.REVOKE_TEENS:
             _teen_approval_withdrawn(listener_id, now=now)
         else:
@@ -401,6 +403,17 @@ def listener_suspend(*, listener, profile: ListenerProfile, now) -> None:
     profile.status = ListenerStatus.SUSPENDED
     profile.save(update_fields=["status"])
     listener_remove_from_pool(listener, now=now)
+
+
+def listener_reinstate(*, profile: ListenerProfile) -> None:
+    """The one way a suspended listener becomes active again, whoever decides it (the listener
+    program's ``listener_decide``, a safety suspension lifted by staff or ended on its date):
+    the status becomes active, and after commit waiting seekers' "who could take me" is read
+    afresh and a dispatch round runs (``_pool_changed_after_commit``). They take chats again
+    once they start a shift. Inside the caller's transaction, with ``profile`` locked."""
+    profile.status = ListenerStatus.ACTIVE
+    profile.save(update_fields=["status"])
+    _pool_changed_after_commit()
 
 
 def listener_remove_from_pool(listener, *, now) -> None:

@@ -15,6 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from chat.models import Conversation, ConversationStatus, EndReason, Offer, OfferStatus
+from listeners.models import ListenerProfile, ListenerStatus
+from listeners.services import listener_decide, listener_reinstate, listener_suspend
 from safety.audit import audit_record
 from safety.frames import warning_frame
 from safety.models import DeviceBan, DeviceLink, EmergencyEscalation, SafetyFlag, Sanction, SanctionKind
@@ -23,7 +25,7 @@ from safety.selectors import flag_get_for_staff
 from safety.services import flag_for_action
 from support.errors import DomainError, NotFoundOrForbidden
 from support.models import Role
-from support.roles import is_safety_staff
+from support.roles import can_manage_listeners, is_safety_staff
 from support.session_events import user_access_revoke
 
 MUTED_TEXT = "You can't send messages for a while after a decision by the Hearth safety team."
@@ -178,19 +180,13 @@ def sanction_suspend_listener(*, staff, flag_id: int, note: str, until=None, rev
 def _listener_suspend(*, staff, listener, note: str, now) -> None:
     """Through the listener program's decision (recorded there) when this staff member may make
     it; else the same suspension without a decision record (``listeners.services.listener_suspend``)."""
-    from listeners import services as listener_services
-    from listeners.models import ListenerProfile, ListenerStatus
-    from support.roles import can_manage_listeners
-
     profile = ListenerProfile.objects.select_for_update().filter(user_id=listener.pk).first()
     if profile is None or profile.status == ListenerStatus.SUSPENDED:
         return
     if can_manage_listeners(staff) and staff.pk != listener.pk:
-        listener_services.listener_decide(
-            staff=staff, listener_id=listener.pk, action="suspend", note=note[:1000], now=now
-        )
+        listener_decide(staff=staff, listener_id=listener.pk, action="suspend", note=note[:1000], now=now)
         return
-    listener_services.listener_suspend(listener=listener, profile=profile, now=now)
+    listener_suspend(listener=listener, profile=profile, now=now)
 
 
 def sanction_ban_seeker(*, staff, flag_id: int, note: str, until=None, review_at=None, now=None) -> Sanction:
@@ -246,8 +242,6 @@ def sanction_lift(*, staff, sanction_id: int, note: str, now=None) -> Sanction:
 
 
 def _lift(sanction: Sanction, *, actor, note: str, now) -> None:
-    from listeners.models import ListenerProfile, ListenerStatus
-
     sanction.lifted_at = now
     sanction.save(update_fields=["lifted_at"])
     DeviceBan.objects.filter(sanction=sanction).update(expires_at=now)
@@ -257,9 +251,13 @@ def _lift(sanction: Sanction, *, actor, note: str, now) -> None:
     if sanction.kind == SanctionKind.BAN and not still.exists():
         type(sanction.subject).objects.filter(pk=sanction.subject_id).update(is_active=True)
     if sanction.kind == SanctionKind.SUSPENSION and not still.exists():
-        ListenerProfile.objects.filter(user_id=sanction.subject_id, status=ListenerStatus.SUSPENDED).update(
-            status=ListenerStatus.ACTIVE
+        profile = (
+            ListenerProfile.objects.select_for_update()
+            .filter(user_id=sanction.subject_id, status=ListenerStatus.SUSPENDED)
+            .first()
         )
+        if profile is not None:
+            listener_reinstate(profile=profile)
     audit_record(
         actor=actor,
         action=f"sanction.lift_{sanction.kind}",
