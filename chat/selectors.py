@@ -57,11 +57,9 @@ def conversation_get_for_sender(*, user, conversation_id: int, now=None) -> Conv
 def _participant(user) -> Q:
     """Conversations ``user`` takes part in: as their seeker, or as their listener while not suspended
     (a suspended listener reads no transcript, past or present, whatever session they use)."""
-    from listeners.models import ListenerStatus
+    from listeners.models import suspended_listener_q
 
-    return Q(seeker_id=user.pk) | (
-        Q(listener_id=user.pk) & ~Q(listener__listener_profile__status=ListenerStatus.SUSPENDED)
-    )
+    return Q(seeker_id=user.pk) | (Q(listener_id=user.pk) & ~suspended_listener_q("listener__listener_profile__"))
 
 
 def _only_for_participant(queryset, *, user, conversation_id: int) -> Conversation:

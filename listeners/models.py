@@ -14,6 +14,21 @@ class ListenerStatus(models.TextChoices):
     SUSPENDED = "suspended", "Suspended"
 
 
+def suspended_listener_q(via: str = "") -> Q:
+    """``ListenerProfile.is_suspended`` as a filter, for queries that must say it in SQL: on
+    profile rows, or through ``via`` from a model that leads to one
+    (``"listener__listener_profile__"`` from a conversation). tests/listeners/test_one_rule.py
+    holds the two together."""
+    return Q(**{f"{via}status": ListenerStatus.SUSPENDED})
+
+
+def listener_may_take_chats(*, status: str, trained_at) -> bool:
+    """Approved (active: so neither pending, rejected nor suspended) and trained. Takes the two
+    fields rather than a profile so the dispatch round's hand-written read
+    (``listeners.candidates_sql``) applies it to plain rows."""
+    return status == ListenerStatus.ACTIVE and trained_at is not None
+
+
 class ListenerProfile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="listener_profile")
     status = models.CharField(max_length=16, choices=ListenerStatus.choices, default=ListenerStatus.PENDING)
@@ -44,12 +59,18 @@ class ListenerProfile(models.Model):
         return f"{self.user.alias} ({self.status})"
 
     @property
+    def is_suspended(self) -> bool:
+        """The one rule for "this listener is suspended" (by the listener program or a safety
+        sanction): no shifts, no training, no chat socket, no transcript of theirs."""
+        return self.status == ListenerStatus.SUSPENDED
+
+    @property
     def is_trained(self) -> bool:
         return self.trained_at is not None
 
     @property
     def may_take_chats(self) -> bool:
-        return self.status == ListenerStatus.ACTIVE and self.is_trained
+        return listener_may_take_chats(status=self.status, trained_at=self.trained_at)
 
 
 class PracticeReply(models.Model):

@@ -9,7 +9,7 @@ from django.db.models import Count, Subquery
 from django.utils import timezone
 
 from chat.matching import Candidate
-from listeners.models import ListenerProfile, ListenerStatus, Shift
+from listeners.models import ListenerProfile, ListenerStatus, Shift, listener_may_take_chats, suspended_listener_q
 from listeners.wellbeing import DEBRIEF_PROMPT
 
 
@@ -69,7 +69,9 @@ def listener_candidates(*, now=None) -> list[Candidate]:
     shifts, topic_ids = open_shifts(present_since=grace_cutoff, day_start=day_start)
     candidates = []
     for shift in shifts:
-        if not shift.has_profile or shift.profile_status != ListenerStatus.ACTIVE or shift.trained_at is None:
+        if not shift.has_profile or not listener_may_take_chats(
+            status=shift.profile_status, trained_at=shift.trained_at
+        ):
             continue
         available = (
             shift.present
@@ -518,10 +520,9 @@ def favourites_for(*, seeker) -> list[dict]:
 
 
 def listener_is_suspended(user_id: int) -> bool:
-    """A suspended listener may not open the chat socket at all."""
-    from listeners.models import ListenerProfile
-
-    return ListenerProfile.objects.filter(user_id=user_id, status=ListenerStatus.SUSPENDED).exists()
+    """Whether ``user_id``'s listener profile is suspended (``ListenerProfile.is_suspended``), in one
+    query without loading the row: a suspended listener may not open the chat socket at all."""
+    return ListenerProfile.objects.filter(suspended_listener_q(), user_id=user_id).exists()
 
 
 def socket_state_console(user, state) -> None:

@@ -491,7 +491,7 @@ def shift_start(*, listener, topic_slugs: list[str], capacity: int | None, now=N
     profile = ListenerProfile.objects.filter(user_id=listener.pk).first()
     if profile is None:
         raise DomainError("not_trained", NOT_TRAINED, status=403)
-    if profile.status == ListenerStatus.SUSPENDED:
+    if profile.is_suspended:
         raise DomainError("suspended", SUSPENDED, status=403)
     if profile.status == ListenerStatus.REJECTED:
         raise DomainError("not_approved", NOT_APPROVED, status=403)

@@ -241,7 +241,7 @@ def quiz_attempt_submit(*, listener, slug: str, answers, now=None) -> AttemptRes
     parsed = _parse_answers(answers)
     with transaction.atomic():
         profile = _locked_profile(listener)
-        if profile.status == ListenerStatus.SUSPENDED:
+        if profile.is_suspended:
             raise DomainError("suspended", TRAINING_SUSPENDED, status=403)
         module = TrainingModule.objects.filter(slug=slug, is_active=True).prefetch_related("questions__options").first()
         if module is None:

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from chat.models import Conversation, ConversationStatus, EndReason, Offer, OfferStatus
-from listeners.models import ListenerProfile, ListenerStatus
+from listeners.models import ListenerProfile, suspended_listener_q
 from listeners.services import listener_decide, listener_reinstate, listener_suspend
 from safety.audit import audit_record
 from safety.frames import warning_frame
@@ -181,7 +181,7 @@ def _listener_suspend(*, staff, listener, note: str, now) -> None:
     """Through the listener program's decision (recorded there) when this staff member may make
     it; else the same suspension without a decision record (``listeners.services.listener_suspend``)."""
     profile = ListenerProfile.objects.select_for_update().filter(user_id=listener.pk).first()
-    if profile is None or profile.status == ListenerStatus.SUSPENDED:
+    if profile is None or profile.is_suspended:
         return
     if can_manage_listeners(staff) and staff.pk != listener.pk:
         listener_decide(staff=staff, listener_id=listener.pk, action="suspend", note=note[:1000], now=now)
@@ -253,7 +253,7 @@ def _lift(sanction: Sanction, *, actor, note: str, now) -> None:
     if sanction.kind == SanctionKind.SUSPENSION and not still.exists():
         profile = (
             ListenerProfile.objects.select_for_update()
-            .filter(user_id=sanction.subject_id, status=ListenerStatus.SUSPENDED)
+            .filter(suspended_listener_q(), user_id=sanction.subject_id)
             .first()
         )
         if profile is not None:
