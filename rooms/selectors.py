@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max, Prefetch
+from django.db.models import Count, Max, Prefetch, Q
 from django.utils import timezone
 
 from rooms.models import (
@@ -20,7 +20,6 @@ from rooms.models import (
     RoomMessageStatus,
     RoomModerationAction,
     RoomModerator,
-    RoomOpeningHours,
     RoomPresence,
     RoomPresenceFeed,
 )
@@ -146,13 +145,25 @@ def fresh_presence(room_id: int, *, now):
     return RoomPresence.objects.filter(room_id=room_id, last_seen_at__gte=_fresh(now))
 
 
+def _present_as(*, moderator: bool, now, via: str = "") -> Q:
+    """Presence rows that count someone as here now, as a moderator or as a member: on
+    ``RoomPresence``, or through ``via`` from a room (``"presence__"``). The per-room reads and
+    the rooms list's batched read (``room_states``) both filter with it."""
+    return Q(**{f"{via}last_seen_at__gte": _fresh(now), f"{via}is_moderator": moderator})
+
+
 def member_count(room_id: int, *, now) -> int:
     """Distinct members present, moderators not counted (capacity is about members)."""
-    return fresh_presence(room_id, now=now).filter(is_moderator=False).values("user_id").distinct().count()
+    return (
+        RoomPresence.objects.filter(_present_as(moderator=False, now=now), room_id=room_id)
+        .values("user_id")
+        .distinct()
+        .count()
+    )
 
 
 def moderator_present(room_id: int, *, now) -> bool:
-    return fresh_presence(room_id, now=now).filter(is_moderator=True).exists()
+    return RoomPresence.objects.filter(_present_as(moderator=True, now=now), room_id=room_id).exists()
 
 
 @dataclass(frozen=True)
@@ -221,8 +232,9 @@ def presence_get_for_member(*, user, room_id: int, now=None) -> PresenceSnapshot
 
 
 def next_opening(room: Room, *, now) -> datetime | None:
-    """The start of the next scheduled opening strictly after ``now`` (UTC), or None without hours."""
-    hours = list(RoomOpeningHours.objects.filter(room=room))
+    """The start of the next scheduled opening strictly after ``now`` (UTC), or None without hours.
+    Reads ``room.hours``, so a room fetched with ``prefetch_related("hours")`` costs no query."""
+    hours = list(room.hours.all())
     if not hours:
         return None
     best = None
@@ -254,14 +266,45 @@ class RoomState:
 
 
 def room_state(room: Room, *, now=None) -> RoomState:
+    return room_states([room], now=now)[room.pk]
+
+
+def room_states(rooms: list[Room], *, now=None) -> dict[int, RoomState]:
+    """``RoomState`` per room id, in one query however many rooms (the rooms list). A closed room
+    not fetched with ``prefetch_related("hours")`` costs one more, for its opening hours.
+
+    Counts with the same rules as ``moderator_present``, ``member_count`` (``_present_as``)
+    and ``head_count`` (every presence row's person, stale ones included, as the member list
+    shows them); tests/rooms/test_room_states.py holds them together.
+    """
     now = now or timezone.now()
-    is_open = moderator_present(room.pk, now=now)
-    return RoomState(
-        open=is_open,
-        next_opening=None if is_open else next_opening(room, now=now),
-        member_count=member_count(room.pk, now=now),
-        here_count=head_count(room.pk),
-    )
+    if not rooms:
+        return {}
+    counts = {
+        room_id: (moderators, members, here)
+        for room_id, moderators, members, here in Room.objects.filter(pk__in=[room.pk for room in rooms])
+        .annotate(
+            moderators_here=Count(
+                "presence__user", distinct=True, filter=_present_as(moderator=True, now=now, via="presence__")
+            ),
+            members_here=Count(
+                "presence__user", distinct=True, filter=_present_as(moderator=False, now=now, via="presence__")
+            ),
+            people_here=Count("presence__user", distinct=True),
+        )
+        .values_list("pk", "moderators_here", "members_here", "people_here")
+    }
+    states = {}
+    for room in rooms:
+        moderators, members, here = counts.get(room.pk, (0, 0, 0))
+        is_open = moderators > 0
+        states[room.pk] = RoomState(
+            open=is_open,
+            next_opening=None if is_open else next_opening(room, now=now),
+            member_count=members,
+            here_count=here,
+        )
+    return states
 
 
 def alternatives_for(room: Room, *, user, now=None) -> dict:

@@ -77,7 +77,8 @@ class RoomListView(APIView):
             rooms = list(rooms)
         else:
             rooms = selectors.rooms_for_user(user=request.user, topic=topic)
-        return Response([room_payload(room, state=selectors.room_state(room, now=now)) for room in rooms])
+        states = selectors.room_states(rooms, now=now)
+        return Response([room_payload(room, state=states[room.pk]) for room in rooms])
 
     @extend_schema(
         summary="Create a room (room managers)",
