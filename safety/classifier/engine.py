@@ -450,8 +450,10 @@ def _answers_risk_question(text: str, recent: tuple[str, ...], langs: tuple[str,
     asked_yes = any(has(_as_text(t), "question_yes") for t in recent)
     asked_no = any(has(_as_text(t), "question_no") for t in recent)
     if not (asked_yes or asked_no) or any(
-        has(text, n) for n in ("safe_answer", "med_benign", "place_benign", "hyperbole")
+        has(text, n) for n in ("safe_answer", "med_benign", "place_benign", *_HARMLESS_REASONS)
     ):
+        return None
+    if _reads_the_question_as_something_else(text, langs):
         return None
     if asked_yes and has(text, "affirm") and not has(text, "deny"):
         return "a yes"
@@ -461,6 +463,29 @@ def _answers_risk_question(text: str, recent: tuple[str, ...], langs: tuple[str,
     if cue:
         return f"{cue[0]} named in answer"
     return None
+
+
+# "of the biscuits? like 6 lol", "for the weekend? yeah the lake": the answer first says
+# which question it heard, in a few words of its own before a question mark.
+_CLARIFIER = re.compile(r"^\s*([^?.!]{1,30})\?+\s*\S")
+
+
+def _reads_the_question_as_something_else(text: str, langs: tuple[str, ...]) -> bool:
+    """True when the answer opens by naming what it takes the question to be about, and that is
+    no means, place, plan or time of risk ("of the pool? yeah doing lengths"). An answer that
+    names one ("of the pills? all of them") still answers the question about risk."""
+    found = _CLARIFIER.match(text)
+    if not found:
+        return False
+    clarifier = found.group(1)
+    # "kind of?", "like 60?", "i guess?": a hedged answer, not another question
+    if any(_has_cue(clarifier, lang, name) for lang in langs for name in ("affirm", "deny")) or re.search(
+        r"\d", clarifier
+    ):
+        return False
+    if any(_context_cue(clarifier, lang) for lang in langs):
+        return False
+    return not any(h.level >= Level.ELEVATED for h in _merged(clarifier, langs).hits)
 
 
 def _as_text(text: object) -> str:

@@ -89,3 +89,29 @@ def test_bytes_reach_the_model_as_text_too():
     a = assess(b"i want to die")
     assert a.level >= Level.ELEVATED
     assert "could not be used" not in a.reason
+
+
+# Answers to a listener's question about risk. The sentences are new to this file.
+ANSWERS_ELSEWHERE = [
+    ("how many have you taken?", "of the crackers? about ten lol"),
+    ("have you got a plan?", "for saturday? yeah cinema with my cousins"),
+    ("are you close to the edge?", "of the bed? i'm about to fall asleep haha"),
+    ("how long ago did your dad pass?", "a month on tuesday. still can't believe it"),
+    ("did you take anything?", "yeah my usual inhaler, as always"),
+]
+ANSWERS_OF_RISK = [
+    ("how many have you taken?", "of the tablets? the whole strip"),
+    ("how many have you taken?", "like 40? i lost count"),
+    ("have you got a plan?", "kind of? the bridge by the motorway"),
+    ("how long ago did you take them?", "an hour maybe"),
+]
+
+
+@pytest.mark.parametrize("question,answer", ANSWERS_ELSEWHERE, ids=lambda v: v[:30])
+def test_an_answer_about_something_else_is_not_an_answer_to_the_question_about_risk(question, answer):
+    assert rules_assess(answer, AssessmentContext(recent_texts=(question,))).level < Level.ELEVATED
+
+
+@pytest.mark.parametrize("question,answer", ANSWERS_OF_RISK, ids=lambda v: v[:30])
+def test_a_hedged_answer_or_one_naming_a_means_still_answers_the_question_about_risk(question, answer):
+    assert rules_assess(answer, AssessmentContext(recent_texts=(question,))).level == Level.IMMINENT
