@@ -340,15 +340,53 @@ def _judge(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _Cues):
                 notes.append("with " + " + ".join(sorted(combo)))
         return (level, person, ", ".join(notes))
     if cat is Category.HARM_TO_OTHERS:
+        if _over(e, norm, rules, cues):
+            return (Level.DISTRESS, "first", "in the past")
         level = rule.level
         before = {n for n in ("intent",) if _cue_before(rules.cues[n], norm, s)}
         combo = _escalates(rules.escalation["harm_to_others"], cues, before)
         if combo and level >= Level.ELEVATED:
             return (Level.IMMINENT, "first", "with " + " + ".join(sorted(combo)))
         return (level, "first", "")
-    if cat is Category.ABUSE and rule.minor_level is not None and cues.has("minor"):
-        return (max(rule.level, rule.minor_level), "first", "a minor at risk")
+    if cat is Category.ABUSE:
+        return _judge_abuse(rule, s, e, norm, rules, cues)
     return (rule.level, "first", "")
+
+
+def _over(e: int, norm: str, rules: RuleSet, cues: _Cues) -> bool:
+    """Whether the message tells the harm to or from others as over: a past cue (or an
+    ``over`` cue: "i left him", "that was 2019") and nothing ongoing ("every night",
+    "hits me"), or a risk taken back right after the phrase."""
+    # a rule file with an ``ongoing`` cue says there what keeps harm going for this check;
+    # ``current`` speaks of self-harm ("until recently" is not abuse going on)
+    going = cues.has("ongoing") if "ongoing" in rules.cues else cues.has("current")
+    if (cues.has("past") or cues.has("over")) and not going:
+        return True
+    resolved = rules.cues.get("resolved")
+    return resolved is not None and _cue_after(resolved, norm, e) is not None
+
+
+def _judge_abuse(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _Cues):
+    """Abuse of a minor is never discounted: a child told of it is still in reach of the
+    abuser. Abuse of an adult that is over ("my ex used to hit me, i left") is distress;
+    abuse going on is the rule's level, and imminent when the danger is there now
+    (escalation.abuse: he is at the door, has a weapon, "tonight")."""
+    if rule.minor_level is not None and cues.has("minor"):
+        level, note = max(rule.level, rule.minor_level), "a minor at risk"
+    elif rule.level >= Level.ELEVATED and cues.has("minor"):
+        level, note = rule.level, "a minor at risk"
+    else:
+        negated = _cue_before(rules.cues["negation"], norm, s)
+        if negated and rule.level >= Level.ELEVATED:
+            return (Level.DISTRESS, "first", f"negated ('{negated.group(0).strip()}')")
+        if rule.level >= Level.ELEVATED and _over(e, norm, rules, cues):
+            return (Level.DISTRESS, "first", "in the past")
+        level, note = rule.level, ""
+    if level >= Level.ELEVATED:
+        combo = _escalates(rules.escalation.get("abuse", ()), cues, set())
+        if combo:
+            return (Level.IMMINENT, "first", ", ".join(filter(None, (note, "with " + " + ".join(sorted(combo))))))
+    return (level, "first", note)
 
 
 @functools.lru_cache(maxsize=8192)
