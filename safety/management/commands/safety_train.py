@@ -35,6 +35,10 @@ SUPPLEMENT = DATA / "model_supplement_en.csv"
 # in everyday words) and their hard negatives, in wording of their own: the corpus
 # alone left the model unsure of them. Training only; never in dev or test.
 SUPPLEMENT_V2 = DATA / "model_supplement_v2_en.csv"
+# Abuse (current, with danger now, of minors, over) and harm to others (intent, urges,
+# means with a target in reach) with their hard negatives: the corpus has few rows of
+# either and none of current adult abuse at its present level. Training only.
+SUPPLEMENT_V3 = DATA / "model_supplement_v3_en.csv"
 
 
 def _fraction(value: str) -> float:
@@ -60,7 +64,7 @@ class Command(BaseCommand):
             metavar="FILE.csv",
             help=(
                 "training rows; repeat for several files "
-                f"(default: {CORPUS / 'train.csv'}, {SUPPLEMENT} and {SUPPLEMENT_V2})"
+                f"(default: {CORPUS / 'train.csv'}, {SUPPLEMENT}, {SUPPLEMENT_V2} and {SUPPLEMENT_V3})"
             ),
         )
         parser.add_argument("--dev", default=str(CORPUS / "dev.csv"), metavar="FILE.csv")
@@ -122,7 +126,12 @@ class Command(BaseCommand):
             training._require_sklearn()
         except RuntimeError as exc:
             raise CommandError(str(exc)) from None
-        train_files = opts["train"] or [str(CORPUS / "train.csv"), str(SUPPLEMENT), str(SUPPLEMENT_V2)]
+        train_files = opts["train"] or [
+            str(CORPUS / "train.csv"),
+            str(SUPPLEMENT),
+            str(SUPPLEMENT_V2),
+            str(SUPPLEMENT_V3),
+        ]
         for key, path in [("train", p) for p in train_files] + [("dev", opts["dev"])]:
             if Path(path).name.startswith("test"):
                 raise CommandError(f"--{key} {path}: the test split is never used for training or calibration")
