@@ -485,6 +485,8 @@ def _answers_risk_question(text: str, recent: tuple[str, ...], langs: tuple[str,
     def has(t: str, name: str) -> bool:
         return any(_has_cue(t, lang, name) for lang in langs)
 
+    if _asked_about_others(recent, langs):
+        return None  # "Is someone hurting you?" "my dad": see _answers_question_about_others
     asked_yes = any(has(_as_text(t), "question_yes") for t in recent)
     asked_no = any(has(_as_text(t), "question_no") for t in recent)
     if not (asked_yes or asked_no) or any(
@@ -498,6 +500,56 @@ def _answers_risk_question(text: str, recent: tuple[str, ...], langs: tuple[str,
     cue = next(filter(None, (_context_cue(text, lang) for lang in langs)), None)
     if cue:
         return f"{cue[0]} named in answer"
+    return None
+
+
+def _asked_about_others(recent: tuple[str, ...], langs: tuple[str, ...]) -> str | None:
+    """Which question about others one of ``recent`` asks: "abuse" (is someone hurting
+    the sender, who, how often), "abuse_safe" (is the sender safe at home) or "others"
+    (is the sender thinking of hurting someone); None when none does."""
+    for t in recent:
+        t = _as_text(t)
+        for cue, kind in (
+            ("question_abuse", "abuse"),
+            ("question_abuse_safe", "abuse_safe"),
+            ("question_others", "others"),
+        ):
+            if any(_has_cue(t, lang, cue) for lang in langs):
+                return kind
+    return None
+
+
+def _answers_question_about_others(text: str, recent: tuple[str, ...], langs: tuple[str, ...]):
+    """(category, how) when ``text`` answers a question about abuse or about harming
+    someone with a disclosure, or None.
+
+    After "Is someone hurting you?" or "Who hurts you?", naming who ("my stepdad"), how
+    often ("every night") or a demand for secrecy ("he said i can't tell"); after "Are
+    you safe at home?", a no or any of those; after "Are you thinking of hurting
+    someone?" or "Who do you want to hurt?", a yes or naming whom. A denial or a joke
+    cancels it, and so do a safe answer or "nobody" after a question about abuse and
+    laughter after one about harming."""
+
+    def has(name: str) -> bool:
+        return any(_has_cue(text, lang, name) for lang in langs)
+
+    asked = _asked_about_others(recent, langs)
+    if asked is None or any(has(n) for n in ("hyperbole", "joke", "denial")):
+        return None
+    if asked == "others":
+        if has("laughter") or (has("deny") and not has("affirm")):
+            return None
+        if has("affirm") or has("hto_named"):
+            return (Category.HARM_TO_OTHERS, "a yes or whom")
+        return None
+    if has("safe_answer") or has("abuse_none"):
+        return None  # "yes im safe at home", "no, nobody"
+    if asked == "abuse_safe" and has("affirm") and not has("deny"):
+        return None  # "yes, my husband is lovely"
+    if has("abuse_disclosed"):
+        return (Category.ABUSE, "who, how often or a secret named")
+    if asked == "abuse_safe" and has("deny"):
+        return (Category.ABUSE, "a no")
     return None
 
 
@@ -627,6 +679,19 @@ def assess(text: str, context: AssessmentContext | None = None) -> Assessment:
             categories.add(Category.SELF_HARM)
             spans.append(Span(0, len(text), Category.SELF_HARM, "context.answer"))
             reasons.insert(0, f"imminent: {answered} to a question about risk in this conversation")
+
+    # "Does anyone hurt you at home?" "my mums boyfriend"; "Who do you want to hurt?"
+    # "everyone at school": elevated abuse or harm to others
+    if level < Level.ELEVATED and context.recent_texts and not listener:
+        about = _answers_question_about_others(text, context.recent_texts[-2:], langs)
+        if about:
+            category, how = about
+            level = Level.ELEVATED
+            categories.add(category)
+            spans.append(Span(0, len(text), category, "context.answer"))
+            reasons.insert(
+                0, f"elevated: {_CATEGORY_TEXT[category]}: {how} in answer to a question in this conversation"
+            )
 
     if an.pii_kinds:
         categories.add(Category.PERSONAL_INFO)

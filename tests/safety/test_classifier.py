@@ -285,6 +285,46 @@ def test_violence_words_in_ordinary_talk_are_not_abuse(text):
     assert Category.ABUSE not in a.categories
 
 
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("Does anyone hurt you at home?", "my mums boyfriend"),
+        ("Who is hurting you?", "my uncle. hes staying with us"),
+        ("How often does it happen?", "every night"),
+        ("Have you told anyone?", "he said i can't tell anyone"),
+        ("Are you safe at home?", "not when my stepdad is home"),
+    ],
+)
+def test_an_answer_that_names_who_how_often_or_a_secret_after_a_question_about_abuse_is_elevated(question, answer):
+    a = assess(answer, AssessmentContext(recent_texts=(question,)))
+    assert a.level is Level.ELEVATED, a.reason
+    assert a.categories == {Category.ABUSE}
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("Is someone hurting you?", "no, nobody. i'm ok"),
+        ("Are you safe at home?", "yes im safe at home"),
+        ("Are you safe at home?", "yes, my husband is lovely, it's his mum who's hard work"),
+        ("Are you thinking of hurting someone?", "no not really"),
+        ("Who are you angry with?", "my mum i guess, she was annoying today lol"),
+    ],
+)
+def test_a_reassuring_answer_to_a_question_about_abuse_or_harming_someone_is_not_raised(question, answer):
+    assert level_of(answer, recent_texts=(question,)) < Level.ELEVATED
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [("Are you thinking of hurting someone?", "yes my stepdad"), ("Who do you want to hurt?", "everyone at school")],
+)
+def test_a_yes_or_a_target_after_a_question_about_harming_someone_is_harm_to_others_not_self_harm(question, answer):
+    a = assess(answer, AssessmentContext(recent_texts=(question,)))
+    assert a.level is Level.ELEVATED, a.reason
+    assert a.categories == {Category.HARM_TO_OTHERS}
+
+
 def test_a_threat_to_the_sender_is_abuse_not_the_threatener_at_risk():
     a = assess("my dad says if i tell anyone he'll kill me")
     assert Category.ABUSE in a.categories
