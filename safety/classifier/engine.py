@@ -340,7 +340,9 @@ def _judge(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _Cues):
                 notes.append("with " + " + ".join(sorted(combo)))
         return (level, person, ", ".join(notes))
     if cat is Category.HARM_TO_OTHERS:
-        if _over(e, norm, rules, cues):
+        # a past in the story ("he abused me when i was a kid") does not make present
+        # intent past: only anger told as settled does ("we made up", "the thoughts faded")
+        if _over(e, norm, rules, cues, past=("anger_over",)):
             return (Level.DISTRESS, "first", "in the past")
         level = rule.level
         before = {n for n in ("intent",) if _cue_before(rules.cues[n], norm, s)}
@@ -353,14 +355,15 @@ def _judge(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _Cues):
     return (rule.level, "first", "")
 
 
-def _over(e: int, norm: str, rules: RuleSet, cues: _Cues) -> bool:
-    """Whether the message tells the harm to or from others as over: a past cue (or an
-    ``over`` cue: "i left him", "that was 2019") and nothing ongoing ("every night",
-    "hits me"), or a risk taken back right after the phrase."""
+def _over(e: int, norm: str, rules: RuleSet, cues: _Cues, past: tuple[str, ...] = ("past", "over")) -> bool:
+    """Whether the message tells the harm to or from others as over: one of the ``past``
+    cues (by default a past cue or an ``over`` cue: "i left him", "that was 2019") and
+    nothing ongoing ("every night", "hits me"), or a risk taken back right after the
+    phrase."""
     # a rule file with an ``ongoing`` cue says there what keeps harm going for this check;
     # ``current`` speaks of self-harm ("until recently" is not abuse going on)
     going = cues.has("ongoing") if "ongoing" in rules.cues else cues.has("current")
-    if (cues.has("past") or cues.has("over")) and not going:
+    if any(cues.has(n) for n in past) and not going:
         return True
     resolved = rules.cues.get("resolved")
     return resolved is not None and _cue_after(resolved, norm, e) is not None

@@ -141,6 +141,7 @@ def test_harm_to_others_intent_is_elevated_and_with_means_and_timing_imminent():
         "i keep thinking about pushing my little brother down the stairs",
         "i want to run them over",
         "ngl i rly wanna hurt my stepdad",
+        "i want to kill my dad, he abused me when i was a kid",
     ],
 )
 def test_first_person_intent_urges_or_intrusive_thoughts_of_harming_someone_are_elevated(text):
@@ -191,8 +192,15 @@ def test_a_denial_of_harming_someone_is_not_raised(text):
     assert a.level < Level.ELEVATED, a.reason
 
 
-def test_anger_at_someone_that_is_over_is_distress():
-    a = assess("i wanted to kill my stepdad when i was younger but we made up years ago")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i wanted to kill my stepdad when i was younger but we made up years ago",
+        "i used to want to hurt my stepdad when i was a teen, we actually get on now",
+    ],
+)
+def test_anger_at_someone_that_is_over_is_distress(text):
+    a = assess(text)
     assert a.level is Level.DISTRESS, a.reason
 
 
