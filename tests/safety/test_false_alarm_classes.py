@@ -205,3 +205,29 @@ def test_an_answer_naming_who_and_how_often_is_still_abuse():
 def test_disclosures_beside_the_blind_kinds_still_escalate_by_the_rules(text, level):
     a = rules_assess(text)
     assert a.level >= level, f"{text!r} -> {a.level.label}: {a.reason}"
+
+
+@pytest.mark.parametrize(
+    "text,language",
+    [
+        ("tomé mis pastillas como cada mañana, ahora a trabajar", "es"),
+        ("tomei meus remédios como sempre e fui trabalhar", "pt"),
+        ("hab meine tabletten wie immer genommen und bin los", "de"),
+    ],
+    ids=lambda v: str(v)[:30],
+)
+def test_a_routine_dose_in_another_language_is_not_an_attempt(text, language):
+    assert rules_assess(text, AssessmentContext(language=language)).level < Level.ELEVATED
+
+
+@pytest.mark.parametrize(
+    "text,language",
+    [
+        ("me tomé todas las pastillas que me recetó el médico", "es"),
+        ("tomei todos os remédios da caixa", "pt"),
+        ("hab alle tabletten genommen", "de"),
+    ],
+    ids=lambda v: str(v)[:30],
+)
+def test_a_whole_supply_in_another_language_is_still_an_attempt(text, language):
+    assert rules_assess(text, AssessmentContext(language=language)).level == Level.IMMINENT
