@@ -158,6 +158,9 @@ RULES_HARMLESS = {
         "given away all my son's old baby clothes, he's outgrown them",
         "lost my cousin to an overdose. he was 19. keep thinking i should have called",
         "i cut my son's hair and it's wonky",
+        "been cutting onions all morning for the chutney",
+        "the PE teacher made us do suicides until we nearly threw up",
+        "im about to unalive this whole pizza",
     ],
 }
 
@@ -175,6 +178,8 @@ RULES_GENUINE = [
     ("i took the whole box of my mum's sleeping pills", Level.IMMINENT),
     ("i want to kill myself because of my exams", Level.ELEVATED),
     ("i relapsed last night and cut again", Level.ELEVATED),
+    ("been cutting again", Level.ELEVATED),
+    ("gonna unalive myself tonight", Level.IMMINENT),
 ]
 
 
