@@ -174,6 +174,10 @@ RULES_GENUINE = [
     ("goodbye everyone, i love you all. im sorry", Level.IMMINENT),
     ("on the bridge now, not coming back", Level.IMMINENT),
     ("i want to jump off the bridge", Level.ELEVATED),
+    ("on the bridge right now on my birthday, nobody remembered", Level.IMMINENT),
+    ("writing a note to my family, i want to die", Level.IMMINENT),
+    ("ugh i want to die, lying on the couch all day again", Level.ELEVATED),
+    ("sitting on the edge of the roof, not eating anymore, whats the point", Level.IMMINENT),
     ("i'm going to stab my flatmate tonight, i have the knife ready", Level.IMMINENT),
     ("i took the whole box of my mum's sleeping pills", Level.IMMINENT),
     ("i want to kill myself because of my exams", Level.ELEVATED),
@@ -199,6 +203,11 @@ def test_an_answer_with_a_harmless_reason_is_not_raised(question, answer):
 def test_an_answer_naming_a_place_of_danger_without_a_reason_is_still_imminent():
     ctx = AssessmentContext(recent_texts=("where are you right now?",))
     assert rules_assess("at the station, going to jump in front of the next train", ctx).level == Level.IMMINENT
+
+
+def test_an_answer_naming_a_cut_to_the_body_is_still_imminent():
+    ctx = AssessmentContext(recent_texts=("did you cut yourself?",))
+    assert rules_assess("yeah slicing my arm", ctx).level == Level.IMMINENT
 
 
 def test_an_answer_naming_who_and_how_often_is_still_abuse():
