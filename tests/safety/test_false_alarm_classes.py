@@ -210,9 +210,14 @@ def test_an_answer_naming_a_cut_to_the_body_is_still_imminent():
     assert rules_assess("yeah slicing my arm", ctx).level == Level.IMMINENT
 
 
-def test_an_answer_naming_who_and_how_often_is_still_abuse():
+@pytest.mark.parametrize(
+    "answer",
+    ["my stepdad, every night", "my stepdad. hes fine when mum is home but every night he comes in"],
+    ids=lambda v: v[:30],
+)
+def test_an_answer_naming_who_and_how_often_is_still_abuse(answer):
     ctx = AssessmentContext(recent_texts=("is anyone hurting you at home?",))
-    assert rules_assess("my stepdad, every night", ctx).level >= Level.ELEVATED
+    assert rules_assess(answer, ctx).level >= Level.ELEVATED
 
 
 @pytest.mark.parametrize("text,level", RULES_GENUINE, ids=lambda v: str(v)[:40])
