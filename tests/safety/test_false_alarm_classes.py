@@ -176,6 +176,7 @@ RULES_GENUINE = [
     ("i want to jump off the bridge", Level.ELEVATED),
     ("on the bridge right now on my birthday, nobody remembered", Level.IMMINENT),
     ("writing a note to my family, i want to die", Level.IMMINENT),
+    ("im going to kill whoever took my daughter", Level.ELEVATED),
     ("ugh i want to die, lying on the couch all day again", Level.ELEVATED),
     ("sitting on the edge of the roof, not eating anymore, whats the point", Level.IMMINENT),
     ("i'm going to stab my flatmate tonight, i have the knife ready", Level.IMMINENT),
