@@ -75,7 +75,7 @@ def main(argv=None):
     load = time.perf_counter() - t0
     print(
         f"model load (import + read + build): {load * 1e3:.0f} ms, resident memory added {(rss() - before) / 2**20:.1f} MiB, "
-        f"{len(model.weights)} features"
+        f"{len(model._words) + len(model._chars)} features"
     )
 
     score = timed(lambda t, c: model.score(t, c.recent_texts), examples, args.repeat)

@@ -340,15 +340,56 @@ def _judge(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _Cues):
                 notes.append("with " + " + ".join(sorted(combo)))
         return (level, person, ", ".join(notes))
     if cat is Category.HARM_TO_OTHERS:
+        # a past in the story ("he abused me when i was a kid") does not make present
+        # intent past: only anger told as settled does ("we made up", "the thoughts faded")
+        if _over(e, norm, rules, cues, past=("anger_over",)):
+            return (Level.DISTRESS, "first", "in the past")
         level = rule.level
         before = {n for n in ("intent",) if _cue_before(rules.cues[n], norm, s)}
         combo = _escalates(rules.escalation["harm_to_others"], cues, before)
         if combo and level >= Level.ELEVATED:
             return (Level.IMMINENT, "first", "with " + " + ".join(sorted(combo)))
         return (level, "first", "")
-    if cat is Category.ABUSE and rule.minor_level is not None and cues.has("minor"):
-        return (max(rule.level, rule.minor_level), "first", "a minor at risk")
+    if cat is Category.ABUSE:
+        return _judge_abuse(rule, s, e, norm, rules, cues)
     return (rule.level, "first", "")
+
+
+def _over(e: int, norm: str, rules: RuleSet, cues: _Cues, past: tuple[str, ...] = ("past", "over")) -> bool:
+    """Whether the message tells the harm to or from others as over: one of the ``past``
+    cues (by default a past cue or an ``over`` cue: "i left him", "that was 2019") and
+    nothing ongoing ("every night", "hits me"), or a risk taken back right after the
+    phrase."""
+    # a rule file with an ``ongoing`` cue says there what keeps harm going for this check;
+    # ``current`` speaks of self-harm ("until recently" is not abuse going on)
+    going = cues.has("ongoing") if "ongoing" in rules.cues else cues.has("current")
+    if any(cues.has(n) for n in past) and not going:
+        return True
+    resolved = rules.cues.get("resolved")
+    return resolved is not None and _cue_after(resolved, norm, e) is not None
+
+
+def _judge_abuse(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _Cues):
+    """Abuse of a minor is never discounted: a child told of it is still in reach of the
+    abuser. Abuse of an adult that is over ("my ex used to hit me, i left") is distress;
+    abuse going on is the rule's level, and imminent when the danger is there now
+    (escalation.abuse: he is at the door, has a weapon, "tonight")."""
+    if rule.minor_level is not None and cues.has("minor"):
+        level, note = max(rule.level, rule.minor_level), "a minor at risk"
+    elif rule.level >= Level.ELEVATED and cues.has("minor"):
+        level, note = rule.level, "a minor at risk"
+    else:
+        negated = _cue_before(rules.cues["negation"], norm, s)
+        if negated and rule.level >= Level.ELEVATED:
+            return (Level.DISTRESS, "first", f"negated ('{negated.group(0).strip()}')")
+        if rule.level >= Level.ELEVATED and _over(e, norm, rules, cues):
+            return (Level.DISTRESS, "first", "in the past")
+        level, note = rule.level, ""
+    if level >= Level.ELEVATED:
+        combo = _escalates(rules.escalation.get("abuse", ()), cues, set())
+        if combo:
+            return (Level.IMMINENT, "first", ", ".join(filter(None, (note, "with " + " + ".join(sorted(combo))))))
+    return (level, "first", note)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -447,11 +488,15 @@ def _answers_risk_question(text: str, recent: tuple[str, ...], langs: tuple[str,
     def has(t: str, name: str) -> bool:
         return any(_has_cue(t, lang, name) for lang in langs)
 
+    if _asked_about_others(recent, langs):
+        return None  # "Is someone hurting you?" "my dad": see _answers_question_about_others
     asked_yes = any(has(_as_text(t), "question_yes") for t in recent)
     asked_no = any(has(_as_text(t), "question_no") for t in recent)
     if not (asked_yes or asked_no) or any(
-        has(text, n) for n in ("safe_answer", "med_benign", "place_benign", "hyperbole")
+        has(text, n) for n in ("safe_answer", "med_benign", "place_benign", *_HARMLESS_REASONS)
     ):
+        return None
+    if _reads_the_question_as_something_else(text, langs):
         return None
     if asked_yes and has(text, "affirm") and not has(text, "deny"):
         return "a yes"
@@ -460,6 +505,79 @@ def _answers_risk_question(text: str, recent: tuple[str, ...], langs: tuple[str,
     cue = next(filter(None, (_context_cue(text, lang) for lang in langs)), None)
     if cue:
         return f"{cue[0]} named in answer"
+    return None
+
+
+# "of the biscuits? like 6 lol", "for the weekend? yeah the lake": the answer first says
+# which question it heard, in a few words of its own before a question mark.
+_CLARIFIER = re.compile(r"^\s*([^?.!]{1,30})\?+\s*\S")
+
+
+def _reads_the_question_as_something_else(text: str, langs: tuple[str, ...]) -> bool:
+    """True when the answer opens by naming what it takes the question to be about, and that is
+    no means, place, plan or time of risk ("of the pool? yeah doing lengths"). An answer that
+    names one ("of the pills? all of them") still answers the question about risk."""
+    found = _CLARIFIER.match(text)
+    if not found:
+        return False
+    clarifier = found.group(1)
+    # "kind of?", "like 60?", "i guess?": a hedged answer, not another question
+    if any(_has_cue(clarifier, lang, name) for lang in langs for name in ("affirm", "deny")) or re.search(
+        r"\d", clarifier
+    ):
+        return False
+    if any(_context_cue(clarifier, lang) for lang in langs):
+        return False
+    return not any(h.level >= Level.ELEVATED for h in _merged(clarifier, langs).hits)
+
+
+def _asked_about_others(recent: tuple[str, ...], langs: tuple[str, ...]) -> str | None:
+    """Which question about others one of ``recent`` asks: "abuse" (is someone hurting
+    the sender, who, how often), "abuse_safe" (is the sender safe at home) or "others"
+    (is the sender thinking of hurting someone); None when none does."""
+    for t in recent:
+        t = _as_text(t)
+        for cue, kind in (
+            ("question_abuse", "abuse"),
+            ("question_abuse_safe", "abuse_safe"),
+            ("question_others", "others"),
+        ):
+            if any(_has_cue(t, lang, cue) for lang in langs):
+                return kind
+    return None
+
+
+def _answers_question_about_others(text: str, recent: tuple[str, ...], langs: tuple[str, ...]):
+    """(category, how) when ``text`` answers a question about abuse or about harming
+    someone with a disclosure, or None.
+
+    After "Is someone hurting you?" or "Who hurts you?", naming who ("my stepdad"), how
+    often ("every night") or a demand for secrecy ("he said i can't tell"); after "Are
+    you safe at home?", a no or any of those; after "Are you thinking of hurting
+    someone?" or "Who do you want to hurt?", a yes or naming whom. A denial or a joke
+    cancels it, and so do a safe answer or "nobody" after a question about abuse and
+    laughter after one about harming."""
+
+    def has(name: str) -> bool:
+        return any(_has_cue(text, lang, name) for lang in langs)
+
+    asked = _asked_about_others(recent, langs)
+    if asked is None or any(has(n) for n in ("hyperbole", "joke", "denial")):
+        return None
+    if asked == "others":
+        if has("laughter") or (has("deny") and not has("affirm")):
+            return None
+        if has("affirm") or has("hto_named"):
+            return (Category.HARM_TO_OTHERS, "a yes or whom")
+        return None
+    if has("safe_answer") or has("abuse_none"):
+        return None  # "yes im safe at home", "no, nobody"
+    if asked == "abuse_safe" and has("affirm") and not has("deny"):
+        return None  # "yes, my husband is lovely"
+    if has("abuse_disclosed"):
+        return (Category.ABUSE, "who, how often or a secret named")
+    if asked == "abuse_safe" and has("deny"):
+        return (Category.ABUSE, "a no")
     return None
 
 
@@ -589,6 +707,19 @@ def assess(text: str, context: AssessmentContext | None = None) -> Assessment:
             categories.add(Category.SELF_HARM)
             spans.append(Span(0, len(text), Category.SELF_HARM, "context.answer"))
             reasons.insert(0, f"imminent: {answered} to a question about risk in this conversation")
+
+    # "Does anyone hurt you at home?" "my mums boyfriend"; "Who do you want to hurt?"
+    # "everyone at school": elevated abuse or harm to others
+    if level < Level.ELEVATED and context.recent_texts and not listener:
+        about = _answers_question_about_others(text, context.recent_texts[-2:], langs)
+        if about:
+            category, how = about
+            level = Level.ELEVATED
+            categories.add(category)
+            spans.append(Span(0, len(text), category, "context.answer"))
+            reasons.insert(
+                0, f"elevated: {_CATEGORY_TEXT[category]}: {how} in answer to a question in this conversation"
+            )
 
     if an.pii_kinds:
         categories.add(Category.PERSONAL_INFO)

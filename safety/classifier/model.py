@@ -171,26 +171,31 @@ class RiskModel:
     # ------------------------------------------------------------------ scoring
 
     def __post_init__(self) -> None:
-        # Scoring tables: per feature (idf², idf·w_elevated, idf·w_imminent), and per feature
-        # the category head's weights times idf; the character n-grams without their "c:"
-        # prefix (one string concatenation less per n-gram).
-        self._words: dict[str, tuple[float, float, float]] = {}
-        self._chars: dict[str, tuple[float, float, float]] = {}
+        # One scoring table per block, one row per feature: (idf², idf·w_elevated, idf·w_imminent,
+        # idf·w_category...) — the category head's weights ride in the same row, so a feature is
+        # looked up once for both. Character n-grams are keyed without their "c:" prefix (one string
+        # concatenation less per n-gram).
+        n = len(self.category_bias) if self.category_weights else 0
+        no_category = (0.0,) * n
+        cats = self.category_weights
+        self._words: dict[str, tuple[float, ...]] = {}
+        self._chars: dict[str, tuple[float, ...]] = {}
         for f, (idf, we, wi) in self.weights.items():
-            row = (idf * idf, idf * we, idf * wi)
+            c = cats.get(f, no_category) if n else ()
+            row = (idf * idf, idf * we, idf * wi, *(idf * v for v in c))
             if f.startswith("c:"):
                 self._chars[f[2:]] = row
             else:
                 self._words[f] = row
-        self._cat_words: dict[str, tuple[float, ...]] = {}
-        self._cat_chars: dict[str, tuple[float, ...]] = {}
-        for f, ws in self.category_weights.items():
-            idf = self.weights[f][0] if f in self.weights else 0.0
-            row = tuple(idf * v for v in ws)
-            if f.startswith("c:"):
-                self._cat_chars[f[2:]] = row
-            else:
-                self._cat_words[f] = row
+        self._serving = False
+
+    def serving(self) -> RiskModel:
+        """Keep only the scoring tables: the per-feature weights as trained are dropped (they
+        would double the memory of every server process), so this model can score but not be saved."""
+        self.weights = {}
+        self.category_weights = {}
+        self._serving = True
+        return self
 
     def _message_blocks(self, text: str) -> list[tuple[set[str], dict, dict]]:
         """The blocks of ``feature_blocks(text)`` with their scoring tables, built with fewer
@@ -206,18 +211,12 @@ class RiskModel:
             add("b:" + prev + " " + tok)
             prev = tok
         add("b:" + prev + " $")
-        blocks = [(words, self._words, self._cat_words)]
+        blocks = [(words, self._words)]
         lo, hi = self.char_range
         if hi:
             joined = " " + " ".join(tokens)[:MAX_CHARS] + " "
             size = len(joined)
-            blocks.append(
-                (
-                    {joined[i : i + n] for n in range(lo, hi + 1) for i in range(size - n + 1)},
-                    self._chars,
-                    self._cat_chars,
-                )
-            )
+            blocks.append(({joined[i : i + n] for n in range(lo, hi + 1) for i in range(size - n + 1)}, self._chars))
         return blocks
 
     def score(self, text: str, recent_texts: Sequence[str] = ()) -> Scores:
@@ -225,8 +224,8 @@ class RiskModel:
         z_e, z_i = self.bias
         blocks = self._message_blocks(text)
         if self.context_turns and recent_texts:
-            blocks.append((context_features(recent_texts, self.context_turns), self._words, {}))
-        for feats, table, _ in blocks:
+            blocks.append((context_features(recent_texts, self.context_turns), self._words))
+        for feats, table in blocks:
             # Each block is L2-normalised over its known features, weighted by idf.
             get = table.get
             ss = s_e = s_i = 0.0
@@ -244,12 +243,12 @@ class RiskModel:
 
     def category(self, text: str) -> str | None:
         """The most likely risk category (self_harm, harm_to_others, abuse), if the model has a category head."""
-        if not self.category_weights or not self.category_bias:
+        if not self.category_bias or (not self.category_weights and not self._serving):
             return None
         z = list(self.category_bias)
         n = len(z)
-        for feats, table, cat_table in self._message_blocks(text):
-            get, cget = table.get, cat_table.get
+        for feats, table in self._message_blocks(text):
+            get = table.get
             ss = 0.0
             acc = [0.0] * n
             for f in feats:
@@ -257,10 +256,8 @@ class RiskModel:
                 if w is None:
                     continue
                 ss += w[0]
-                c = cget(f)
-                if c is not None:
-                    for k in range(n):
-                        acc[k] += c[k]
+                for k in range(n):
+                    acc[k] += w[3 + k]
             if ss:
                 norm = 1.0 / math.sqrt(ss)
                 for k in range(n):
@@ -271,6 +268,9 @@ class RiskModel:
     # ------------------------------------------------------------------ file
 
     def to_dict(self) -> dict:
+        if self._serving:
+            raise ValueError("a serving model keeps only its scoring tables and cannot be saved")
+
         def table(weights: dict[str, tuple[float, ...]]) -> dict:
             keys = sorted(weights)
             return {"features": keys, "weights": [[round(v, 4) for v in weights[k]] for k in keys]}
@@ -389,7 +389,7 @@ def get_model(path: str | Path = DEFAULT_MODEL_PATH) -> RiskModel:
                 if failed is not None and time.monotonic() - failed[0] < RETRY_AFTER:
                     raise failed[1]
                 try:
-                    model = RiskModel.load(path)
+                    model = RiskModel.load(path).serving()
                 except ModelFileError as exc:
                     _failures[path] = (time.monotonic(), exc)
                     raise

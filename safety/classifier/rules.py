@@ -444,6 +444,7 @@ _ESCALATION_KEYS = {
     "self_harm_first_person",
     "self_harm_third_person",
     "harm_to_others",
+    "abuse",
     "standalone",
     "context",
     "standalone_unless",

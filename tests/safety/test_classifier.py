@@ -128,14 +128,216 @@ def test_harm_to_others_intent_is_elevated_and_with_means_and_timing_imminent():
     assert Category.HARM_TO_OTHERS in b.categories
 
 
-def test_abuse_of_a_minor_is_elevated_adult_abuse_is_distress():
+@pytest.mark.parametrize(
+    "text",
+    [
+        "im going to hurt my coworkers",
+        "i keep having thoughts about stabbing my boyfriend",
+        "im scared ill snap and hurt my baby",
+        "i want everyone at school dead",
+        "i want to shoot everyone in my class",
+        "i want him dead",
+        "im gonna stab that kid",
+        "i keep thinking about pushing my little brother down the stairs",
+        "i want to run them over",
+        "ngl i rly wanna hurt my stepdad",
+        "i want to kill my dad, he abused me when i was a kid",
+    ],
+)
+def test_first_person_intent_urges_or_intrusive_thoughts_of_harming_someone_are_elevated(text):
+    a = assess(text)
+    assert a.level >= Level.ELEVATED, a.reason
+    assert Category.HARM_TO_OTHERS in a.categories
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i have the knife and he's asleep",
+        "bringing my dad's gun to school tomorrow",
+        "got my dads gun for school tomorrow",
+        "im standing over his bed with the knife",
+        "i've been planning how to poison my flatmate",
+    ],
+)
+def test_harm_to_others_with_means_and_a_target_within_reach_is_imminent(text):
+    a = assess(text)
+    assert a.level is Level.IMMINENT, a.reason
+    assert Category.HARM_TO_OTHERS in a.categories
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i'll kill my brother if he eats my leftovers",
+        "we're gonna kill them in the final on saturday",
+        "i killed him in fortnite lol",
+        "my character wants to kill the king in the story",
+        "the news said a man stabbed his neighbour",
+        "i'm going to beat my brother at chess",
+        "i'm gonna hit her up later",
+        "i want to kill this essay",
+        "my sister will kill me if i spoil the ending",
+    ],
+)
+def test_hyperbole_games_news_and_denials_are_not_harm_to_others(text):
+    a = assess(text)
+    assert a.level < Level.ELEVATED, a.reason
+    assert Category.HARM_TO_OTHERS not in a.categories
+
+
+@pytest.mark.parametrize("text", ["i'd never hurt him", "i would never actually hurt my baby"])
+def test_a_denial_of_harming_someone_is_not_raised(text):
+    a = assess(text)
+    assert a.level < Level.ELEVATED, a.reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i wanted to kill my stepdad when i was younger but we made up years ago",
+        "i used to want to hurt my stepdad when i was a teen, we actually get on now",
+    ],
+)
+def test_anger_at_someone_that_is_over_is_distress(text):
+    a = assess(text)
+    assert a.level is Level.DISTRESS, a.reason
+
+
+def test_abuse_of_a_minor_is_elevated():
     child = assess("my dad hits me with a belt, i'm 12")
     assert child.level is Level.ELEVATED
     assert Category.ABUSE in child.categories
     assert "minor" in child.reason
-    adult = assess("my husband hits me when he's drunk")
-    assert adult.level is Level.DISTRESS
-    assert Category.ABUSE in adult.categories
+
+
+def test_a_minors_abuse_is_not_discounted_as_past():
+    # a child telling of it is still within the abuser's reach
+    assert level_of("im 13 and my dad used to hit me") is Level.ELEVATED
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my husband hits me when he's drunk",
+        "my boyfriend pushed me into the wall last night",
+        "my partner strangled me on saturday and i'm scared",
+        "he put his hands around my neck again",
+        "my wife threatens to kill me if i leave",
+        "my bf keeps forcing me to have sex when i say no",
+        "i was raped last night at a party",
+        "my gf slaps me and says its my fault",
+        "he said hed kill me if i told anyone",
+        "i think hes going to kill me one day",
+        "my nan hits me with a wooden spoon until i bleed",
+        "i get hit with a belt if i get bad grades",
+        "some guy is blackmailing me with my nudes",
+        "if i try to leave he says he will kill me and the kids",
+    ],
+)
+def test_current_violence_sexual_harm_or_threats_to_the_sender_are_elevated_abuse_at_any_age(text):
+    a = assess(text)
+    assert a.level is Level.ELEVATED, a.reason
+    assert Category.ABUSE in a.categories
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he's going to kill me tonight",
+        "hes outside the door screaming that hes going to kill me",
+        "my husband has a knife and says he'll kill me",
+        "im hiding in the bathroom from him, he hit me again",
+        "he's locked me in the bedroom and took my phone",
+        "my dad hits me and hes got a knife to my throat",
+    ],
+)
+def test_abuse_with_the_danger_there_now_is_imminent(text):
+    a = assess(text)
+    assert a.level is Level.IMMINENT, a.reason
+    assert Category.ABUSE in a.categories
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my ex used to hit me, i left 2 years ago",
+        "my old boyfriend strangled me once during an argument, i left him straight after, it was 5 years ago",
+        "i left him after he pushed me down the stairs, that was 2019",
+        "he raped me while we were married and i only realised it counted recently",
+        "my ex husband controlled all our money, i got out last year",
+    ],
+)
+def test_abuse_of_an_adult_that_is_over_is_distress(text):
+    a = assess(text)
+    assert a.level is Level.DISTRESS, a.reason
+    assert Category.ABUSE in a.categories
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my ex hit me up last night asking to get back together",
+        "my mum threw me a surprise party",
+        "my coach pushes me to do better",
+        "my brother beat me at fifa again",
+        "she hit me with a pillow lol",
+        "my mum is going to kill me when she sees my report card",
+        "yes and she's going to murder me when she gets home",
+        "my parents kicked me out",
+    ],
+)
+def test_violence_words_in_ordinary_talk_are_not_abuse(text):
+    a = assess(text)
+    assert a.level < Level.ELEVATED, a.reason
+    assert Category.ABUSE not in a.categories
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("Does anyone hurt you at home?", "my mums boyfriend"),
+        ("Who is hurting you?", "my uncle. hes staying with us"),
+        ("How often does it happen?", "every night"),
+        ("Have you told anyone?", "he said i can't tell anyone"),
+        ("Are you safe at home?", "not when my stepdad is home"),
+    ],
+)
+def test_an_answer_that_names_who_how_often_or_a_secret_after_a_question_about_abuse_is_elevated(question, answer):
+    a = assess(answer, AssessmentContext(recent_texts=(question,)))
+    assert a.level is Level.ELEVATED, a.reason
+    assert a.categories == {Category.ABUSE}
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("Is someone hurting you?", "no, nobody. i'm ok"),
+        ("Are you safe at home?", "yes im safe at home"),
+        ("Are you safe at home?", "yes, my husband is lovely, it's his mum who's hard work"),
+        ("Are you thinking of hurting someone?", "no not really"),
+        ("Who are you angry with?", "my mum i guess, she was annoying today lol"),
+    ],
+)
+def test_a_reassuring_answer_to_a_question_about_abuse_or_harming_someone_is_not_raised(question, answer):
+    assert level_of(answer, recent_texts=(question,)) < Level.ELEVATED
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [("Are you thinking of hurting someone?", "yes my stepdad"), ("Who do you want to hurt?", "everyone at school")],
+)
+def test_a_yes_or_a_target_after_a_question_about_harming_someone_is_harm_to_others_not_self_harm(question, answer):
+    a = assess(answer, AssessmentContext(recent_texts=(question,)))
+    assert a.level is Level.ELEVATED, a.reason
+    assert a.categories == {Category.HARM_TO_OTHERS}
+
+
+def test_a_threat_to_the_sender_is_abuse_not_the_threatener_at_risk():
+    a = assess("my dad says if i tell anyone he'll kill me")
+    assert Category.ABUSE in a.categories
+    assert Category.SELF_HARM not in a.categories
+    assert not a.third_person
 
 
 def test_exploitation_is_elevated():

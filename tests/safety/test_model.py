@@ -55,7 +55,7 @@ def test_fast_scoring_equals_the_weighted_sum_of_the_feature_blocks():
 
     from safety.classifier.model import context_features, feature_blocks
 
-    m = get_model()
+    m = RiskModel.load(DEFAULT_MODEL_PATH)  # with the weights as trained, which a serving model drops
 
     def reference(text, recent=()):
         z = list(m.bias)
@@ -78,6 +78,10 @@ def test_fast_scoring_equals_the_weighted_sum_of_the_feature_blocks():
         ("ich will nicht mehr leben", ()),
         ("x" * 5000, ()),
     ]
+    serving = get_model()
+    for text, recent in cases:
+        assert serving.score(text, recent) == m.score(text, recent)
+        assert serving.category(text) == m.category(text)
     for text, recent in cases:
         s = m.score(text, recent)
         e, i = reference(text, recent)
@@ -360,3 +364,8 @@ def test_the_model_names_the_category_of_what_it_raises():
     m = get_model()
     assert m.category("i want to kill myself") == "self_harm"
     assert m.category("i'm going to stab him when he gets home") == "harm_to_others"
+
+
+def test_a_serving_model_cannot_be_saved_with_the_weights_it_dropped(tmp_path):
+    with pytest.raises(ValueError):
+        get_model().save(tmp_path / "copy.json")
