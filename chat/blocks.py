@@ -14,8 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from django.core.checks import Error, register
-from django.core.exceptions import ImproperlyConfigured
+from support.hooks import RequiredHook
 
 NO_READER = (
     "No block reader is registered: matching could pair people who blocked each other (safety's ready() registers it)."
@@ -30,26 +29,10 @@ class BlockReader(Protocol):
         """The users blocked by or blocking ``seeker_id`` (the request path: one seeker)."""
 
 
-_reader: BlockReader | None = None
-
-
-def block_reader_register(reader: BlockReader) -> None:
-    """Install the reader matching consults; called once, from the registering app's ``ready()``."""
-    global _reader
-    if _reader is not None and _reader is not reader:
-        raise ImproperlyConfigured("A second block reader was registered; matching has exactly one.")
-    _reader = reader
-
-
-def block_reader() -> BlockReader:
-    """The registered reader; raises ``ImproperlyConfigured`` rather than match without blocks."""
-    if _reader is None:
-        raise ImproperlyConfigured(NO_READER)
-    return _reader
-
-
-@register()
-def block_reader_registered(app_configs, **kwargs):
-    if _reader is None:
-        return [Error(NO_READER, hint="Keep 'safety' in INSTALLED_APPS.", id="chat.E002")]
-    return []
+BLOCK_READER: RequiredHook[BlockReader] = RequiredHook(
+    what="block reader", missing=NO_READER, check_id="chat.E002", hint="Keep 'safety' in INSTALLED_APPS."
+)
+#: Install the reader matching consults (safety's ``ready()``).
+block_reader_register = BLOCK_READER.install
+#: The installed reader; raises ``ImproperlyConfigured`` rather than match without blocks.
+block_reader = BLOCK_READER.get

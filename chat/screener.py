@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from django.core.checks import Error, register
-from django.core.exceptions import ImproperlyConfigured
+from support.hooks import RequiredHook
 
 NO_SCREENER = "No message screener is registered: chat messages would go unscreened (safety's ready() registers it)."
 
@@ -79,26 +78,10 @@ class MessageScreener(Protocol):
         """What the sender's socket and the conversation hear after an at-risk message was delivered."""
 
 
-_screener: MessageScreener | None = None
-
-
-def message_screener_register(screener: MessageScreener) -> None:
-    """Install the screener every chat message goes through; called once, from the registering app's ``ready()``."""
-    global _screener
-    if _screener is not None and _screener is not screener:
-        raise ImproperlyConfigured("A second message screener was registered; chat messages have exactly one.")
-    _screener = screener
-
-
-def message_screener() -> MessageScreener:
-    """The registered screener; raises ``ImproperlyConfigured`` rather than let a message through unscreened."""
-    if _screener is None:
-        raise ImproperlyConfigured(NO_SCREENER)
-    return _screener
-
-
-@register()
-def message_screener_registered(app_configs, **kwargs):
-    if _screener is None:
-        return [Error(NO_SCREENER, hint="Keep 'safety' in INSTALLED_APPS.", id="chat.E001")]
-    return []
+MESSAGE_SCREENER: RequiredHook[MessageScreener] = RequiredHook(
+    what="message screener", missing=NO_SCREENER, check_id="chat.E001", hint="Keep 'safety' in INSTALLED_APPS."
+)
+#: Install the screener every chat message goes through (safety's ``ready()``).
+message_screener_register = MESSAGE_SCREENER.install
+#: The installed screener; raises ``ImproperlyConfigured`` rather than let a message through unscreened.
+message_screener = MESSAGE_SCREENER.get

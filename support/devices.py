@@ -20,8 +20,8 @@ import secrets
 from typing import Protocol
 
 from django.conf import settings
-from django.core.checks import Error, register
-from django.core.exceptions import ImproperlyConfigured
+
+from support.hooks import RequiredHook
 
 DEVICE_COOKIE = "hearth_device"
 DEVICE_SALT = "hearth.device"
@@ -65,22 +65,13 @@ class DevicePolicy(Protocol):
         """Record that ``user`` was started from this browser (so a ban of ``user`` bans the browser)."""
 
 
-_policy: DevicePolicy | None = None
-
-
-def device_policy_register(policy: DevicePolicy) -> None:
-    """Install the policy anonymous starts go through; called once, from the registering app's ``ready()``."""
-    global _policy
-    if _policy is not None and _policy is not policy:
-        raise ImproperlyConfigured("A second device policy was registered; anonymous starts have exactly one.")
-    _policy = policy
-
-
-def device_policy() -> DevicePolicy:
-    """The registered policy; raises ``ImproperlyConfigured`` rather than skip the ban check."""
-    if _policy is None:
-        raise ImproperlyConfigured(NO_POLICY)
-    return _policy
+DEVICE_POLICY: RequiredHook[DevicePolicy] = RequiredHook(
+    what="device policy", missing=NO_POLICY, check_id="support.E001", hint="Keep 'safety' in INSTALLED_APPS."
+)
+#: Install the policy anonymous starts go through (safety's ``ready()``).
+device_policy_register = DEVICE_POLICY.install
+#: The installed policy; raises ``ImproperlyConfigured`` rather than skip the ban check.
+device_policy = DEVICE_POLICY.get
 
 
 def device_ban_check(request) -> None:
@@ -95,10 +86,3 @@ def device_ban_check(request) -> None:
 def device_cookie_set(request, response, *, user) -> None:
     """Keep (or mint) the browser's device id cookie and link its hash to ``user`` through the policy."""
     device_policy().link(user=user, device_hash=device_hash(device_cookie_keep(request, response)))
-
-
-@register()
-def device_policy_registered(app_configs, **kwargs):
-    if _policy is None:
-        return [Error(NO_POLICY, hint="Keep 'safety' in INSTALLED_APPS.", id="support.E001")]
-    return []

@@ -35,7 +35,7 @@ def test_the_running_app_screens_chat_messages_with_safetys_screener():
 @pytest.mark.django_db
 def test_without_a_registered_screener_a_crisis_message_is_refused_not_delivered_unscreened(monkeypatch):
     seeker, listener, conversation = matched_pair()
-    monkeypatch.setattr(screener_seam, "_screener", None)
+    monkeypatch.setattr(screener_seam.MESSAGE_SCREENER, "implementation", None)
     with pytest.raises(ImproperlyConfigured):
         message_send(sender=seeker, conversation_id=conversation.pk, client_id="c1", text=CRISIS)
     assert not Message.objects.filter(conversation=conversation, client_id="c1").exists()
@@ -44,7 +44,7 @@ def test_without_a_registered_screener_a_crisis_message_is_refused_not_delivered
 
 def test_start_up_checks_fail_without_a_screener(monkeypatch):
     assert "chat.E001" not in {message.id for message in run_checks()}
-    monkeypatch.setattr(screener_seam, "_screener", None)
+    monkeypatch.setattr(screener_seam.MESSAGE_SCREENER, "implementation", None)
     assert "chat.E001" in {message.id for message in run_checks()}
 
 
@@ -82,7 +82,7 @@ def test_matching_reads_blocks_through_safetys_reader():
 
 def test_without_a_block_reader_matching_refuses_rather_than_ignore_blocks(monkeypatch):
     assert "chat.E002" not in {message.id for message in run_checks()}
-    monkeypatch.setattr(blocks_seam, "_reader", None)
+    monkeypatch.setattr(blocks_seam.BLOCK_READER, "implementation", None)
     assert "chat.E002" in {message.id for message in run_checks()}
     with pytest.raises(ImproperlyConfigured):
         wants_for([], now=timezone.now())

@@ -17,7 +17,7 @@ def test_the_running_app_checks_anonymous_starts_against_safetys_device_bans():
 
 @pytest.mark.django_db
 def test_without_a_device_policy_no_anonymous_session_starts(csrf_client, monkeypatch):
-    monkeypatch.setattr(devices, "_policy", None)
+    monkeypatch.setattr(devices.DEVICE_POLICY, "implementation", None)
     csrf_client.get("/api/v1/session/csrf")
     token = csrf_client.cookies["csrftoken"].value
     with pytest.raises(ImproperlyConfigured):
@@ -27,5 +27,5 @@ def test_without_a_device_policy_no_anonymous_session_starts(csrf_client, monkey
 
 def test_start_up_checks_fail_without_a_device_policy(monkeypatch):
     assert "support.E001" not in {message.id for message in run_checks()}
-    monkeypatch.setattr(devices, "_policy", None)
+    monkeypatch.setattr(devices.DEVICE_POLICY, "implementation", None)
     assert "support.E001" in {message.id for message in run_checks()}
