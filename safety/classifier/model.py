@@ -187,6 +187,7 @@ class RiskModel:
                 self._chars[f[2:]] = row
             else:
                 self._words[f] = row
+        self._has_category = bool(n)
         self._serving = False
 
     def serving(self) -> RiskModel:
@@ -243,7 +244,7 @@ class RiskModel:
 
     def category(self, text: str) -> str | None:
         """The most likely risk category (self_harm, harm_to_others, abuse), if the model has a category head."""
-        if not self.category_bias or (not self.category_weights and not self._serving):
+        if not self._has_category:
             return None
         z = list(self.category_bias)
         n = len(z)

@@ -22,8 +22,9 @@ export function initialChatLog({ myRole, peerPresent = true, connected = false }
   return { myRole, peerPresent, connected, peerReadSeq: 0, lastPeerSeq: 0, rows: new Map(), order: [] };
 }
 
-/** Where a row with `seq` goes: after every row with a lower seq, before higher ones and unsent ones. */
-function placed(order, rows, key, seq) {
+/** Where a row with `seq` goes: after every row with a lower seq, before higher ones and unsent ones.
+ * Shared with the room log (roomlog_state.js), whose rows are ordered the same way. */
+export function placed(order, rows, key, seq) {
   const rest = order.filter((other) => other !== key);
   const at = rest.findIndex((other) => {
     const otherSeq = rows.get(other).seq;

@@ -6,6 +6,8 @@
 // A held placeholder (someone else's message waiting for review, sent without its text) is known
 // by seq but not shown, so a later release can show it in place.
 
+import { placed } from "./chatlog_state.js";
+
 export const DELIVERY_LABEL = { queued: "Waiting for connection", sending: "Sending…", delivered: "Sent", held: "Held for a moderator", failed: "Not sent" };
 
 const seqKey = (seq) => `seq:${seq}`;
@@ -18,16 +20,6 @@ export function invisible(message) {
 
 export function initialRoomLog({ connected = false, moderator = false } = {}) {
   return { connected, moderator, rows: new Map(), order: [], held: new Map(), oldestSeq: null };
-}
-
-function placed(order, rows, key, seq) {
-  const rest = order.filter((other) => other !== key);
-  const at = rest.findIndex((other) => {
-    const otherSeq = rows.get(other).seq;
-    return !otherSeq || otherSeq > seq;
-  });
-  if (at === -1) return [...rest, key];
-  return [...rest.slice(0, at), key, ...rest.slice(at)];
 }
 
 /** Put `row` under its key (replacing `replaces` if given) and keep the order. */
