@@ -64,7 +64,7 @@ lock:
 # Known vulnerabilities in the locked dependencies: fails on any found. Packages the
 # advisory source cannot answer for are listed as skipped (and counted by .ci/run).
 audit: install
-	$(VENV)/bin/pip-audit -r requirements.lock --no-deps --progress-spinner off
+	$(VENV)/bin/pip-audit -r requirements.lock --no-deps --disable-pip --progress-spinner off
 
 bench: install
 	$(PY) -m bench.run --quick

@@ -70,7 +70,7 @@ def test_pip_audit_fails_on_a_known_vulnerability(tmp_path):
     lock = tmp_path / "vulnerable.lock"
     lock.write_text("django==3.2.0\n")  # many published advisories (e.g. CVE-2021-31542)
     result = subprocess.run(
-        [PIP_AUDIT, "-r", str(lock), "--no-deps", "--strict", "--progress-spinner", "off"],
+        [PIP_AUDIT, "-r", str(lock), "--no-deps", "--disable-pip", "--strict", "--progress-spinner", "off"],
         capture_output=True,
         text=True,
         timeout=120,
