@@ -13,12 +13,13 @@ from chat import blocks as blocks_seam
 from chat import screener as screener_seam
 from chat.blocks import block_reader
 from chat.consumers import ChatConsumer, chat_socket_frames_register
-from chat.dispatch import wants_for
+from chat.dispatch import line_notified_hooks, wants_for
 from chat.models import Message
 from chat.selectors import socket_state_readers
 from chat.services.conversations import conversation_closed_hooks
 from chat.services.messages import message_send
 from listeners import frames as listener_frames
+from listeners.queue_sizes import queue_sizes_notify
 from listeners.selectors import socket_state_console
 from listeners.wellbeing import after_conversation_closed
 from safety import chat_frames as safety_frames
@@ -86,3 +87,7 @@ def test_without_a_block_reader_matching_refuses_rather_than_ignore_blocks(monke
     assert "chat.E002" in {message.id for message in run_checks()}
     with pytest.raises(ImproperlyConfigured):
         wants_for([], now=timezone.now())
+
+
+def test_listeners_on_shift_hear_their_queue_sizes_whenever_the_line_is_sent_out():
+    assert queue_sizes_notify in line_notified_hooks
