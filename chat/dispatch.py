@@ -49,10 +49,10 @@ from django.utils import timezone
 from chat import dispatch_sql
 from chat.blocks import block_reader
 from chat.events import user_event
+from chat.listener_pool import listener_pool
 from chat.matching import Want, line_places, plan_offers
 from chat.models import ChatRequest, DispatchLock, Offer, OfferStatus, RequestStatus
 from chat.payloads import offer_payload, request_payload
-from listeners.selectors import listener_candidates
 from support.events import follow_up_on_commit
 
 logger = logging.getLogger("hearth.matching")
@@ -136,7 +136,7 @@ def _round(*, now, wait: bool) -> int | None:
         _wanted_take()
         if not dispatch_sql.anyone_waiting():
             return 0
-        candidates = listener_candidates(now=now)
+        candidates = listener_pool().candidates(now=now)
         with line_read():
             waiting = list(
                 ChatRequest.objects.select_related("topic", "requested_listener").filter(
