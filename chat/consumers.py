@@ -18,9 +18,9 @@ from django.core.exceptions import ImproperlyConfigured
 from chat import frames as chat_frames
 from chat import selectors
 from chat.events import conversation_group
+from chat.listener_pool import listener_pool
 from chat.payloads import hello_payload
 from chat.services.requests import request_seeker_left, request_seeker_returned
-from listeners.selectors import listener_is_suspended
 from support import presence
 from support.models import Connection, Role
 from support.session_events import session_group, user_group
@@ -110,7 +110,7 @@ class ChatConsumer(ConversationSocket):
     def _open(self, user) -> selectors.SocketState | None:
         """The socket's database work, in one trip to the database thread (a reconnect storm is
         thousands of these): refuse a suspended listener, record presence, read the state."""
-        if user.role == Role.LISTENER and listener_is_suspended(user.pk):
+        if user.role == Role.LISTENER and listener_pool().is_suspended(user.pk):
             return None
         presence.connection_open(user_id=user.pk, channel_name=self.channel_name)
         if user.role == Role.SEEKER:

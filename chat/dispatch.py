@@ -49,10 +49,10 @@ from django.utils import timezone
 from chat import dispatch_sql
 from chat.blocks import block_reader
 from chat.events import user_event
+from chat.listener_pool import listener_pool
 from chat.matching import Want, line_places, plan_offers
 from chat.models import ChatRequest, DispatchLock, Offer, OfferStatus, RequestStatus
 from chat.payloads import offer_payload, request_payload
-from listeners.selectors import listener_candidates
 from support.events import follow_up_on_commit
 
 logger = logging.getLogger("hearth.matching")
@@ -136,7 +136,7 @@ def _round(*, now, wait: bool) -> int | None:
         _wanted_take()
         if not dispatch_sql.anyone_waiting():
             return 0
-        candidates = listener_candidates(now=now)
+        candidates = listener_pool().candidates(now=now)
         with line_read():
             waiting = list(
                 ChatRequest.objects.select_related("topic", "requested_listener").filter(
@@ -326,8 +326,15 @@ def _suggest_widening(waiting: list[ChatRequest], *, now) -> None:
             user_event(request.seeker_id, {"type": "request.widen_suggested", "request": request_payload(request)})
 
 
+#: Called, as ``hook()``, once every waiting seeker has been sent their place in line
+#: (``queue_positions_notify``), so the apps above chat tell their people how the line stands. The
+#: listener program sends listeners on shift their queue sizes (``ListenersConfig.ready()``).
+line_notified_hooks: list = []
+
+
 def queue_positions_notify(*, now=None) -> None:
-    """Send every waiting seeker their place in line and estimated wait; listeners their queue sizes.
+    """Send every waiting seeker their place in line and estimated wait; then run
+    ``line_notified_hooks`` (listeners on shift get their queue sizes).
 
     A fixed number of queries however long the line: positions are computed
     in Python from one ordered read (``chat.matching.line_places``, the rule
@@ -361,9 +368,8 @@ def queue_positions_notify(*, now=None) -> None:
         frame_type = "request.updated" if before is not None and before != someone else "queue.position"
         user_event(request.seeker_id, {"type": frame_type, "request": payload})
     _eligible_remember(eligible_now)
-    from listeners.queue_sizes import queue_sizes_notify
-
-    queue_sizes_notify()
+    for hook in line_notified_hooks:
+        hook()
 
 
 _ELIGIBLE_KEY = "chat:eligible:{}"

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from chat.listener_pool import listener_pool
 from chat.models import ChatRequest, Conversation, ConversationStatus, Message, Offer, OfferStatus, RequestStatus
 from chat.payloads import conversation_payload, message_payload, offer_payload
 from support.errors import NotFoundOrForbidden
@@ -57,9 +58,8 @@ def conversation_get_for_sender(*, user, conversation_id: int, now=None) -> Conv
 def _participant(user) -> Q:
     """Conversations ``user`` takes part in: as their seeker, or as their listener while not suspended
     (a suspended listener reads no transcript, past or present, whatever session they use)."""
-    from listeners.models import suspended_listener_q
-
-    return Q(seeker_id=user.pk) | (Q(listener_id=user.pk) & ~suspended_listener_q("listener__listener_profile__"))
+    suspended = listener_pool().suspended_q("listener__listener_profile__")
+    return Q(seeker_id=user.pk) | (Q(listener_id=user.pk) & ~suspended)
 
 
 def _only_for_participant(queryset, *, user, conversation_id: int) -> Conversation:

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from chat.listener_pool import listener_pool
 from chat.matching import Candidate, Want, could_serve
 
 logger = logging.getLogger("hearth.matching")
@@ -49,12 +50,11 @@ def _cached(key: str, seconds: int, read):
 
 
 def roster(*, now=None) -> list[Candidate]:
-    """Listeners on shift (``listener_candidates``); live reads share one for a couple of seconds."""
-    from listeners.selectors import listener_candidates
-
+    """Listeners on shift (``chat.listener_pool``); live reads share one for a couple of seconds."""
+    pool = listener_pool()
     if now is not None:
-        return listener_candidates(now=now)
-    return _cached(ROSTER_CACHE_KEY, ROSTER_MAX_AGE_SECONDS, lambda: listener_candidates(now=timezone.now()))
+        return pool.candidates(now=now)
+    return _cached(ROSTER_CACHE_KEY, ROSTER_MAX_AGE_SECONDS, lambda: pool.candidates(now=timezone.now()))
 
 
 def roster_forget() -> None:

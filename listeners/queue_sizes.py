@@ -5,8 +5,8 @@ topic, age group and teen approval, blocks either way, "not me for this one"), b
 urgency, and how many of them nobody is being offered right now (what ``request.take_next``
 could give them). Counts only, never who is waiting.
 
-``queue_sizes_notify()`` runs when the line changed (``chat.dispatch.queue_positions_notify``,
-at most once a scheduler tick): a fixed number of queries whatever the number of listeners
+``queue_sizes_notify()`` runs when the line changed (after ``chat.dispatch.queue_positions_notify``,
+as one of its ``line_notified_hooks``, at most once a scheduler tick): a fixed number of queries whatever the number of listeners
 and requests, and a listener is sent a frame only when their numbers changed.
 """
 

@@ -525,6 +525,16 @@ def listener_is_suspended(user_id: int) -> bool:
     return ListenerProfile.objects.filter(suspended_listener_q(), user_id=user_id).exists()
 
 
+def listener_active_by_alias(*, alias: str, direct_requests: bool):
+    """The user behind an active listener's ``alias`` (a direct request, a hand-over), or None; with
+    ``direct_requests`` only a listener who accepts direct requests. One query."""
+    conditions = {"user__alias": alias, "status": ListenerStatus.ACTIVE}
+    if direct_requests:
+        conditions["accepts_direct_requests"] = True
+    profile = ListenerProfile.objects.select_related("user").filter(**conditions).first()
+    return profile.user if profile is not None else None
+
+
 def socket_state_console(user, state) -> None:
     """A listener's chat socket ``hello``: their shift, pauses, and while on shift the queue sizes.
     Registered with ``chat.selectors.socket_state_reader_register`` in ``ListenersConfig.ready()``."""

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -556,6 +557,30 @@ def shift_end(*, listener, reason: str = ShiftEndReason.ENDED_BY_LISTENER, now=N
         transaction.on_commit(_pool_changed)
         requests_dispatch_after_commit()  # withdrawn offers go to someone else
         return shift
+
+
+def shift_seat_take(*, listener_id: int) -> bool:
+    """One more chat taken on the listener's open shift, in one UPDATE that locks its row (an
+    offer accepted, ``chat.services.offers.offer_accept``, in its lock order); False when they
+    have no open shift. Inside the caller's transaction."""
+    return bool(
+        Shift.objects.filter(listener_id=listener_id, ended_at__isnull=True).update(chats_taken=F("chats_taken") + 1)
+    )
+
+
+def shift_seat_take_locked(*, listener_id: int) -> None:
+    """``shift_seat_take`` as a locked read and a write (a match made without an offer,
+    ``chat.services.offers.match_make``, which holds the dispatch lock and the conversation's);
+    raises ``Shift.DoesNotExist`` when they have no open shift. Inside the caller's transaction."""
+    shift = Shift.objects.select_for_update().get(listener_id=listener_id, ended_at__isnull=True)
+    shift.chats_taken += 1
+    shift.save(update_fields=["chats_taken"])
+
+
+def shift_idle_mark(*, listener_id: int, now) -> None:
+    """The listener's open shift is idle from ``now`` (their last active chat has left them), which
+    matching reads to prefer the longest idle. Inside the caller's transaction."""
+    Shift.objects.filter(listener_id=listener_id, ended_at__isnull=True).update(idle_since=now)
 
 
 def _shift_started(listener_id: int) -> None:

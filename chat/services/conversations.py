@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from chat.dispatch import requests_dispatch_after_commit
 from chat.events import conversation_event, user_leave_conversation
+from chat.listener_pool import listener_pool
 from chat.models import (
     ChatRequest,
     Conversation,
@@ -22,7 +23,6 @@ from chat.payloads import conversation_ended_payload
 from chat.selectors import conversation_get_for_participant
 from chat.services.messages import system_message
 from chat.services.offers import _idle_if_free, offers_withdraw_for_request
-from listeners.models import ListenerProfile, ListenerStatus
 from support.errors import DomainError
 
 #: Called inside the transaction that ends a conversation (its row locked by the caller), as
@@ -134,14 +134,9 @@ def conversation_transfer(*, listener, conversation_id: int, to_alias: str | Non
             raise DomainError("transfer_pending", TRANSFER_PENDING, status=409)
         target = None
         if to_alias:
-            profile = (
-                ListenerProfile.objects.select_related("user")
-                .filter(user__alias=to_alias, status=ListenerStatus.ACTIVE)
-                .first()
-            )
-            if profile is None or profile.user_id == listener.pk:
+            target = listener_pool().active_listener(alias=to_alias, direct_requests=False)
+            if target is None or target.pk == listener.pk:
                 raise DomainError("unknown_listener", "That listener isn't available.", field="to")
-            target = profile.user
         seeker = conversation.seeker
         requests_dispatch_after_commit()  # the hand-over request is offered at once
         return ChatRequest.objects.create(

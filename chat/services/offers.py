@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from chat.dispatch import line_changed, requests_dispatch_after_commit
 from chat.events import user_event, user_join_conversation, user_leave_conversation
+from chat.listener_pool import listener_pool
 from chat.models import ChatRequest, Conversation, ConversationStatus, Offer, OfferStatus, RequestStatus
 from chat.services.messages import system_message
-from listeners.models import Shift
 from support.errors import DomainError, NotFoundOrForbidden
 
 OFFER_GONE = "This request is no longer available."
@@ -35,10 +34,7 @@ def offer_accept(*, listener, offer_id: int, now=None) -> Conversation:
             if not Offer.objects.filter(pk=offer_id, listener_id=listener.pk).exists():
                 raise NotFoundOrForbidden()
             raise DomainError("offer_gone", OFFER_GONE, status=409)
-        seat_taken = Shift.objects.filter(listener_id=listener.pk, ended_at__isnull=True).update(
-            chats_taken=F("chats_taken") + 1
-        )
-        if not seat_taken:
+        if not listener_pool().seat_take(listener_id=listener.pk):
             raise DomainError("no_shift", NO_SHIFT, status=409)
         request = ChatRequest.objects.select_for_update().only("id", "conversation_id").get(pk=request_id)
         request.status, request.matched_at, request.closed_at = RequestStatus.MATCHED, now, now
@@ -80,14 +76,13 @@ def request_take_next(*, listener, now=None) -> Conversation:
 
     from chat.dispatch import dispatch_lock_take, line_read, wants_for
     from chat.matching import could_serve, queue_order
-    from listeners.selectors import listener_candidates
 
     if not listener.is_listener:
         raise DomainError("forbidden", "Only listeners take chats.", status=403)
     now = now or timezone.now()
     with transaction.atomic():
         dispatch_lock_take()
-        candidate = next((c for c in listener_candidates(now=now) if c.listener_id == listener.pk), None)
+        candidate = next((c for c in listener_pool().candidates(now=now) if c.listener_id == listener.pk), None)
         if candidate is None:
             raise DomainError("no_shift", NO_SHIFT, status=409)
         if not candidate.available:
@@ -112,7 +107,7 @@ def match_make(*, offer: Offer, request: ChatRequest, now) -> Conversation:
     """Record an assignment made without an offer to answer (``MATCHING_AUTO_ASSIGN``) and open
     the conversation. Caller holds the dispatch lock; the offer was created in the same transaction."""
     conversation = _conversation_locked(request.conversation_id)
-    shift = Shift.objects.select_for_update().get(listener_id=offer.listener_id, ended_at__isnull=True)
+    listener_pool().seat_take_locked(listener_id=offer.listener_id)
     offer.status = OfferStatus.ACCEPTED
     offer.answered_at = now
     offer.save(update_fields=["status", "answered_at"])
@@ -120,8 +115,6 @@ def match_make(*, offer: Offer, request: ChatRequest, now) -> Conversation:
     request.matched_at = now
     request.closed_at = now
     request.save(update_fields=["status", "matched_at", "closed_at"])
-    shift.chats_taken += 1
-    shift.save(update_fields=["chats_taken"])
     return _conversation_open(conversation, listener=offer.listener, now=now)
 
 
@@ -240,4 +233,4 @@ def offers_withdraw_for_request(request: ChatRequest, *, reason: str, now) -> No
 
 def _idle_if_free(listener_id: int, *, now) -> None:
     if not Conversation.objects.filter(listener_id=listener_id, status=ConversationStatus.ACTIVE).exists():
-        Shift.objects.filter(listener_id=listener_id, ended_at__isnull=True).update(idle_since=now)
+        listener_pool().idle_mark(listener_id=listener_id, now=now)

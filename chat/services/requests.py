@@ -11,6 +11,7 @@ from django.utils import timezone
 from chat import waiting
 from chat.dispatch import line_entry_lock, requests_dispatch_after_commit
 from chat.events import user_event, user_join_conversation
+from chat.listener_pool import listener_pool
 from chat.models import (
     ChatRequest,
     Conversation,
@@ -20,7 +21,6 @@ from chat.models import (
     request_priority,
 )
 from chat.screener import message_screener
-from listeners.models import ListenerProfile, ListenerStatus
 from support import ratelimit
 from support.conflicts import retrying_conflicts
 from support.errors import DomainError, RateLimited
@@ -83,14 +83,9 @@ def request_create(
             raise DomainError("unknown_topic", UNKNOWN_TOPIC, field="topic")
     listener = None
     if listener_alias:
-        profile = (
-            ListenerProfile.objects.select_related("user")
-            .filter(user__alias=listener_alias, status=ListenerStatus.ACTIVE, accepts_direct_requests=True)
-            .first()
-        )
-        if profile is None:
+        listener = listener_pool().active_listener(alias=listener_alias, direct_requests=True)
+        if listener is None:
             raise DomainError("unknown_listener", UNKNOWN_LISTENER, field="listener")
-        listener = profile.user
     try:
         with transaction.atomic():
             line_entry_lock()

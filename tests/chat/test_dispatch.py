@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from chat import dispatch
 from chat.dispatch import DISPATCH_WANTED_KEY, queue_refresh_soon, requests_dispatch
+from chat.listener_pool import listener_pool
 from chat.models import ChatRequest, DispatchLock, Offer, OfferStatus, RequestStatus
 from chat.services.conversations import conversation_end, conversation_transfer
 from chat.services.offers import offer_accept
@@ -194,7 +195,8 @@ def test_a_dispatcher_that_finds_the_lock_taken_leaves_a_note_and_the_holder_run
     waiting = request_create(seeker=SeekerFactory(), topic_slug="anxiety")
     cache.delete(DISPATCH_WANTED_KEY)
     read, go = threading.Event(), threading.Event()
-    real_candidates = dispatch.listener_candidates
+    pool = listener_pool()
+    real_candidates = pool.candidates
     calls = []
 
     def paused_candidates(**kwargs):
@@ -205,7 +207,7 @@ def test_a_dispatcher_that_finds_the_lock_taken_leaves_a_note_and_the_holder_run
             go.wait(30)
         return candidates
 
-    monkeypatch.setattr(dispatch, "listener_candidates", paused_candidates)
+    monkeypatch.setattr(pool, "candidates", paused_candidates)
     made = []
 
     def holder():

@@ -1,5 +1,6 @@
 """The hooks chat exposes are filled by the apps above it: every chat message goes through the
-screener safety registers (without one, nothing is delivered), and the chat socket answers the
+screener safety registers (without one, nothing is delivered), matching and the chat socket read
+the listeners on duty through the listener program's pool, and the chat socket answers the
 listener console's and safety's frames."""
 
 from __future__ import annotations
@@ -10,21 +11,27 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from chat import blocks as blocks_seam
+from chat import listener_pool as pool_seam
 from chat import screener as screener_seam
 from chat.blocks import block_reader
 from chat.consumers import ChatConsumer, chat_socket_frames_register
-from chat.dispatch import wants_for
+from chat.dispatch import line_notified_hooks, requests_dispatch, wants_for
+from chat.listener_pool import listener_pool
 from chat.models import Message
 from chat.selectors import socket_state_readers
 from chat.services.conversations import conversation_closed_hooks
 from chat.services.messages import message_send
+from chat.services.requests import request_create
 from listeners import frames as listener_frames
+from listeners.chat_pool import ListenersOnDuty
+from listeners.queue_sizes import queue_sizes_notify
 from listeners.selectors import socket_state_console
 from listeners.wellbeing import after_conversation_closed
 from safety import chat_frames as safety_frames
 from safety.chat_policy import SafetyBlockReader, SafetyMessageScreener
 from safety.models import SafetyFlag
 from safety.selectors import socket_state_risk_and_warnings
+from tests.factories import SeekerFactory
 from tests.safety.helpers import CRISIS, matched_pair
 
 
@@ -86,3 +93,27 @@ def test_without_a_block_reader_matching_refuses_rather_than_ignore_blocks(monke
     assert "chat.E002" in {message.id for message in run_checks()}
     with pytest.raises(ImproperlyConfigured):
         wants_for([], now=timezone.now())
+
+
+def test_matching_reads_the_listeners_on_duty_through_the_listener_programs_pool():
+    assert isinstance(listener_pool(), ListenersOnDuty)
+
+
+@pytest.mark.django_db
+def test_without_a_listener_pool_start_up_checks_fail_and_matching_refuses(monkeypatch):
+    assert "chat.E003" not in {message.id for message in run_checks()}
+    monkeypatch.setattr(pool_seam.LISTENER_POOL, "implementation", None)
+    assert "chat.E003" in {message.id for message in run_checks()}
+    request_create(seeker=SeekerFactory(), topic_slug=None)
+    with pytest.raises(ImproperlyConfigured):
+        requests_dispatch()
+
+
+def test_a_second_listener_pool_cannot_replace_the_first():
+    with pytest.raises(ImproperlyConfigured):
+        pool_seam.listener_pool_register(ListenersOnDuty())
+    assert isinstance(listener_pool(), ListenersOnDuty)
+
+
+def test_listeners_on_shift_hear_their_queue_sizes_whenever_the_line_is_sent_out():
+    assert queue_sizes_notify in line_notified_hooks
