@@ -809,50 +809,74 @@ def _first_chars(tok: str, vocab_lists: dict[str, list[str]], depth: int = 0) ->
     return frozenset(word[0]) if word and word[0].isalnum() else None
 
 
-def _required(tokens: list[str], vocab_lists: dict[str, list[str]], depth: int = 0) -> frozenset[str] | None:
+def _required(
+    tokens: list[str] | tuple[str, ...], vocab_lists: dict[str, list[str]], depth: int = 0, memo: dict | None = None
+) -> frozenset[str] | None:
     """Words (squeezed, as the compiler matches them: ``kill`` matches ``kiiill``) one of
     which every match of the token sequence contains, or None when none can be named.
 
     A plain word is its own set; a group with no empty alternative, or a word list, gives
     the union of its alternatives' sets, when each has one. Gaps, stems' endings, starred
-    words and raw fragments give nothing. The smallest set wins, a longer word on ties."""
+    words and raw fragments give nothing. The smallest set wins, a longer word on ties.
+
+    ``memo`` holds answers for one rule file: the same groups and word lists recur in
+    thousands of phrases, and working each out once is most of what makes the index cheap
+    to build at start-up."""
+    if memo is None:
+        memo = {}
+    key = (tuple(tokens), depth)
+    if key in memo:
+        return memo[key]
     best: frozenset[str] | None = None
-    if depth > 4:
-        return None
-    for tok in tokens:
-        cand: frozenset[str] | None = None
-        if tok.startswith("{") and tok.endswith("}"):
-            alts = _alternatives(tok[1:-1])
-            cand = _union([_tokens(a) for a in alts], vocab_lists, depth)
-        elif tok.startswith("<") and tok.endswith(">"):
-            items = vocab_lists.get(tok[1:-1])
-            cand = _union([_tokens(_fold(a.strip().lower())) for a in items], vocab_lists, depth) if items else None
-        elif tok != "*" and "\\" not in tok and "[" not in tok and "*" not in tok and "{" not in tok:
-            word = tok.rstrip("~").replace("'", "")
-            if word and _VALID_WORD.match(word):
-                cand = frozenset([squeeze(word)])
-        if cand is None:
-            continue
-        if best is None or (len(cand), -max(map(len, cand))) < (len(best), -max(map(len, best))):
-            best = cand
+    if depth <= 4:
+        for tok in tokens:
+            cand: frozenset[str] | None = None
+            if tok.startswith("{") and tok.endswith("}"):
+                alts = _alternatives(tok[1:-1])
+                cand = _union([_memo_tokens(a, memo) for a in alts], vocab_lists, depth, memo)
+            elif tok.startswith("<") and tok.endswith(">"):
+                items = vocab_lists.get(tok[1:-1])
+                cand = (
+                    _union([_memo_tokens(_fold(a.strip().lower()), memo) for a in items], vocab_lists, depth, memo)
+                    if items
+                    else None
+                )
+            elif tok != "*" and "\\" not in tok and "[" not in tok and "*" not in tok and "{" not in tok:
+                word = tok.rstrip("~").replace("'", "")
+                if word and _VALID_WORD.match(word):
+                    cand = frozenset([squeeze(word)])
+            if cand is None:
+                continue
+            if best is None or (len(cand), -max(map(len, cand))) < (len(best), -max(map(len, best))):
+                best = cand
+    memo[key] = best
     return best
 
 
-def _union(alternatives: list[list[str]], vocab_lists: dict[str, list[str]], depth: int) -> frozenset[str] | None:
+def _memo_tokens(phrase: str, memo: dict) -> tuple[str, ...]:
+    key = ("tokens", phrase)
+    if key not in memo:
+        memo[key] = tuple(_tokens(phrase))
+    return memo[key]
+
+
+def _union(
+    alternatives: list[tuple[str, ...]], vocab_lists: dict[str, list[str]], depth: int, memo: dict
+) -> frozenset[str] | None:
     out: set[str] = set()
     for toks in alternatives:
-        sub = _required(toks, vocab_lists, depth + 1) if toks else None
+        sub = _required(toks, vocab_lists, depth + 1, memo) if toks else None
         if not sub:  # an empty alternative, or one with nothing required
             return None
         out |= sub
     return frozenset(out) if len(out) <= 24 else None
 
 
-def _anchors(phrase: str, vocab_lists: dict[str, list[str]]) -> frozenset[str] | None:
+def _anchors(phrase: str, vocab_lists: dict[str, list[str]], memo: dict | None = None) -> frozenset[str] | None:
     """What a phrase needs after its first word (see ``_required``): a message whose
     squeezed text contains none of these words cannot match it, so the engine skips the
     phrase's bucket without running its regex."""
-    return _required(_tokens(_fold(phrase.strip().lower()))[1:], vocab_lists)
+    return _required(_tokens(_fold(phrase.strip().lower()))[1:], vocab_lists, memo=memo)
 
 
 def _first_word_index(raw_rules: list[dict], vocab: dict[str, str], vocab_lists: dict[str, list[str]]):
@@ -896,10 +920,12 @@ def _first_word_index(raw_rules: list[dict], vocab: dict[str, str], vocab_lists:
         phrases = tuple(dict.fromkeys(buckets[(key, i)]))
         return LazyPattern(lambda: LEFT + _factor([_compile_seq(q, vocab) for q in phrases]) + RIGHT)
 
+    memo: dict = {}
+
     def anchors(key: str, i: int) -> tuple[str, ...] | None:
         found: set[str] = set()
         for q in buckets[(key, i)]:
-            a = _anchors(q, vocab_lists)
+            a = _anchors(q, vocab_lists, memo)
             if a is None:
                 return None  # a phrase with no required word: always try the bucket
             found |= a
