@@ -553,15 +553,15 @@ async function recordAction(id) {
   put($("#action-error"), "");
   try {
     let item = null;
-    if (kind === "escalation") {
+    if (kind === "emergency-call") {
       const contacted = $("#action-contacted").value.trim();
       if (!contacted) {
         put($("#action-error"), "Say who you contacted.");
         $("#action-contacted").focus();
         return;
       }
-      await post(`/api/v1/staff/flags/${id}/escalations`, { contacted, reference: $("#action-reference").value.trim(), note });
-      announce("Escalation recorded.");
+      await post(`/api/v1/staff/flags/${id}/emergency-calls`, { contacted, reference: $("#action-reference").value.trim(), note });
+      announce("Emergency call recorded.");
     } else if (kind.startsWith("mute-")) {
       const minutes = Number($("#action-minutes").value);
       if (!Number.isInteger(minutes) || minutes < 1) {
@@ -672,7 +672,7 @@ function start() {
   $("#action-note").addEventListener("input", () => put($("#action-error"), ""));
   $("#action-kind").addEventListener("change", () => {
     const kind = $("#action-kind").value;
-    $("#escalation-fields").hidden = kind !== "escalation";
+    $("#emergency-call-fields").hidden = kind !== "emergency-call";
     $("#mute-fields").hidden = !kind.startsWith("mute-");
     $("#sanction-fields").hidden = kind !== "suspend" && kind !== "ban";
   });
