@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from chat.payloads import conversation_payload, message_payload
 from safety import reports, retention, sanctions, selectors, services
 from safety.api import serializers as s
-from safety.audit import audit_action_label, audit_trail_for_flag
+from safety.audit import audit_action_current, audit_action_label, audit_trail_for_flag
 from safety.payloads import alert_payload, iso, level_label, report_reporter_payload, report_staff_payload
 from support.api.serializers import ErrorOut
 from support.errors import DomainError
@@ -402,7 +402,7 @@ class FlagAuditView(StaffView):
                         "id": record.pk,
                         "actor": record.actor_alias or (record.actor.alias if record.actor_id else None),
                         "actor_id": record.actor_id,
-                        "action": record.action,
+                        "action": audit_action_current(record.action),
                         "action_label": audit_action_label(record.action),
                         "target_type": record.target_type,
                         "target_id": record.target_id,
