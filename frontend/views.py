@@ -113,7 +113,7 @@ def training(request, slug: str = ""):
 @ensure_csrf_cookie
 def staff(request):
     # The review desk's timings come from the server, never re-typed in staff.js.
-    config = {"unclaimed_escalate_seconds": settings.SAFETY_UNCLAIMED_ESCALATE_SECONDS}
+    config = {"unclaimed_overdue_seconds": settings.SAFETY_UNCLAIMED_OVERDUE_SECONDS}
     return _render(request, "staff.html", page="staff", staff_config=config)
 
 

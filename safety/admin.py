@@ -2,7 +2,8 @@
 
 from django.contrib import admin
 
-from safety.models import AuditRecord, Block, DeviceBan, EmergencyEscalation, Report, SafetyFlag, Sanction
+from safety.audit import audit_action_current, audit_action_spellings
+from safety.models import AuditRecord, Block, DeviceBan, EmergencyCall, Report, SafetyFlag, Sanction
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -57,15 +58,31 @@ class BlockAdmin(ReadOnlyAdmin):
     list_display = ["id", "blocker", "blocked", "created_at"]
 
 
-@admin.register(EmergencyEscalation)
-class EmergencyEscalationAdmin(ReadOnlyAdmin):
+@admin.register(EmergencyCall)
+class EmergencyCallAdmin(ReadOnlyAdmin):
     list_display = ["id", "flag_id", "contacted", "reference", "recorded_by", "created_at"]
+
+
+class AuditActionFilter(admin.SimpleListFilter):
+    """One choice per action, under its name now: records written under an earlier name are among them."""
+
+    title = "action"
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        recorded = AuditRecord.objects.order_by().values_list("action", flat=True).distinct()
+        return [(action, action) for action in sorted({audit_action_current(action) for action in recorded})]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        return queryset.filter(action__in=audit_action_spellings(self.value()))
 
 
 @admin.register(AuditRecord)
 class AuditRecordAdmin(ReadOnlyAdmin):
     list_display = ["id", "created_at", "actor", "action", "target_type", "target_id", "flag_id"]
-    list_filter = ["action", "target_type"]
+    list_filter = [AuditActionFilter, "target_type"]
     search_fields = ["action", "target_type"]
 
     def get_actions(self, request):

@@ -65,7 +65,7 @@ AUDIT_ACTION_LABELS = {
     "flag.resolve": "resolved the item",
     "person.history": "read the person's earlier cases, reports and sanctions",
     "queue.read": "read the review queue",
-    "escalation.record": "recorded a call to emergency services or another body",
+    "emergency_call.record": "recorded a call to emergency services or another body",
     "conversation.transcript": "read the transcript",
     "conversation.join": "joined the conversation",
     "conversation.sync": "read new messages in the conversation",
@@ -82,8 +82,28 @@ AUDIT_ACTION_LABELS = {
 }
 
 
+# Actions recorded under an earlier name -> their name now. A migration rewrites stored records, but
+# a process still running the previous release during a deploy (or a migration reversed) writes the
+# old name, so every reader takes the two as one action.
+AUDIT_ACTIONS_RENAMED = {
+    "escalation.record": "emergency_call.record",
+}
+
+
+def audit_action_current(action: str) -> str:
+    """The action's name now, whichever name it was recorded under."""
+    return AUDIT_ACTIONS_RENAMED.get(action, action)
+
+
+def audit_action_spellings(action: str) -> list[str]:
+    """Every name a record of ``action`` may carry: its name now, then the earlier ones."""
+    current = audit_action_current(action)
+    return [current, *sorted(old for old, new in AUDIT_ACTIONS_RENAMED.items() if new == current)]
+
+
 def audit_action_label(action: str) -> str:
     """The words for an audit action; an action without words yet shows as itself, never blank."""
+    action = audit_action_current(action)
     if action in AUDIT_ACTION_LABELS:
         return AUDIT_ACTION_LABELS[action]
     if action.startswith("sanction.lift_"):

@@ -64,7 +64,7 @@ class SafetyFlag(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     resolution_note = models.TextField(blank=True)
-    # Set when a sanction or an emergency escalation was recorded against this item
+    # Set when a sanction or an emergency call was recorded against this item
     # (reporters see "reviewed — action taken" rather than "no action needed").
     action_taken = models.BooleanField(default=False)
     last_notified_at = models.DateTimeField(null=True, blank=True)
@@ -211,10 +211,10 @@ class StaffParticipation(models.Model):
         constraints = [models.UniqueConstraint(fields=["conversation", "staff"], name="staff_participation_unique")]
 
 
-class EmergencyEscalation(models.Model):
-    """A call to emergency services or another outside body, recorded by staff."""
+class EmergencyCall(models.Model):
+    """A call to emergency services or another outside body about a flagged item, recorded by staff."""
 
-    flag = models.ForeignKey(SafetyFlag, on_delete=models.SET_NULL, null=True, related_name="escalations")
+    flag = models.ForeignKey(SafetyFlag, on_delete=models.SET_NULL, null=True, related_name="emergency_calls")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     contacted = models.CharField(max_length=200)
     reference = models.CharField(max_length=200, blank=True)

@@ -45,7 +45,7 @@ from safety.models import (
     Block,
     DeviceBan,
     DeviceLink,
-    EmergencyEscalation,
+    EmergencyCall,
     FlagStatus,
     Report,
     SafetyFlag,
@@ -148,8 +148,8 @@ def _sanctions_due(now):
     return Sanction.objects.annotate(ended_at=Coalesce("lifted_at", "expires_at")).filter(ended_at__lt=cutoff)
 
 
-def _escalations_due(now):
-    return EmergencyEscalation.objects.filter(created_at__lt=now - _days(settings.SAFETY_RETENTION_AUDIT_DAYS))
+def _emergency_calls_due(now):
+    return EmergencyCall.objects.filter(created_at__lt=now - _days(settings.SAFETY_RETENTION_AUDIT_DAYS))
 
 
 def _audit_due(now):
@@ -222,7 +222,7 @@ for _rule in (
     RetentionRule("detached_flags", _detached_flags_due),
     RetentionRule("device_bans", _device_bans_due),
     RetentionRule("sanctions", _sanctions_due),
-    RetentionRule("escalations", _escalations_due),
+    RetentionRule("emergency_calls", _emergency_calls_due),
     RetentionRule("audit_records", _audit_due, _audit_expire),
     RetentionRule("connections", _connections_due),
 ):

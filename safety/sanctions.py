@@ -19,7 +19,7 @@ from listeners.models import ListenerProfile, suspended_listener_q
 from listeners.services import listener_decide, listener_reinstate, listener_suspend
 from safety.audit import audit_record
 from safety.frames import warning_frame
-from safety.models import DeviceBan, DeviceLink, EmergencyEscalation, SafetyFlag, Sanction, SanctionKind
+from safety.models import DeviceBan, DeviceLink, EmergencyCall, SafetyFlag, Sanction, SanctionKind
 from safety.payloads import iso
 from safety.selectors import flag_get_for_staff
 from safety.services import flag_for_action
@@ -286,9 +286,7 @@ def sanctions_expire(*, now=None) -> int:
     return len(due)
 
 
-def escalation_record(
-    *, staff, flag_id: int, contacted: str, reference: str, note: str, now=None
-) -> EmergencyEscalation:
+def emergency_call_record(*, staff, flag_id: int, contacted: str, reference: str, note: str, now=None) -> EmergencyCall:
     """Record a call to emergency services or another outside body. Any safety-staff member may
     record one on an unresolved item (emergencies don't wait for a claim)."""
     from safety.models import FlagStatus
@@ -303,7 +301,7 @@ def escalation_record(
         flag = flag_get_for_staff(staff=staff, flag_id=flag_id, for_update=True)
         if flag.status == FlagStatus.RESOLVED:
             raise DomainError("already_resolved", "This item has already been resolved.", status=409)
-        escalation = EmergencyEscalation.objects.create(
+        call = EmergencyCall.objects.create(
             flag=flag,
             recorded_by=staff,
             contacted=contacted.strip(),
@@ -315,12 +313,12 @@ def escalation_record(
         flag.save(update_fields=["action_taken"])
         audit_record(
             actor=staff,
-            action="escalation.record",
+            action="emergency_call.record",
             target_type="flag",
             target_id=flag.pk,
             flag_id=flag.pk,
             note=note,
-            data={"contacted": escalation.contacted, "reference": escalation.reference},
+            data={"contacted": call.contacted, "reference": call.reference},
             now=now,
         )
-        return escalation
+        return call

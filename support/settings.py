@@ -406,8 +406,13 @@ SAFETY_ALERT_EMAILS = env_list("SAFETY_ALERT_EMAILS")
 # must be absolute to be clickable. Empty gives site-relative links.
 HEARTH_PUBLIC_URL = env_public_url("HEARTH_PUBLIC_URL")
 SAFETY_ALERT_RENOTIFY_SECONDS = env_int("SAFETY_ALERT_RENOTIFY_SECONDS", 120, minimum=10)
-# An imminent item nobody has claimed for this long is shown escalated on the staff page (and re-sounded).
-SAFETY_UNCLAIMED_ESCALATE_SECONDS = env_int("SAFETY_UNCLAIMED_ESCALATE_SECONDS", 120, minimum=10)
+# An imminent item nobody has claimed for this long is shown overdue on the staff page (and re-sounded).
+# SAFETY_UNCLAIMED_ESCALATE_SECONDS, its deprecated earlier name, still counts when this one is unset.
+SAFETY_UNCLAIMED_OVERDUE_SECONDS = env_int(
+    "SAFETY_UNCLAIMED_OVERDUE_SECONDS",
+    env_int("SAFETY_UNCLAIMED_ESCALATE_SECONDS", 120, minimum=10),
+    minimum=10,
+)
 SAFETY_RETENTION_DAYS = env_int("SAFETY_RETENTION_DAYS", 30, minimum=1, maximum=3650)
 # Retention of everything else a person leaves behind (safety/retention.py, docs/privacy.md).
 SAFETY_RETENTION_ROOM_MESSAGE_DAYS = env_int("SAFETY_RETENTION_ROOM_MESSAGE_DAYS", 30, minimum=1, maximum=3650)

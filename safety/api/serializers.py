@@ -99,6 +99,6 @@ class SuspendIn(NoteIn):
     review_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
-class EscalationIn(NoteIn):
+class EmergencyCallIn(NoteIn):
     contacted = serializers.CharField(max_length=200, help_text="Who was called: service and place.")
     reference = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")

@@ -18,7 +18,15 @@ urlpatterns = [
     path("staff/flags/<int:flag_id>/mute", views.MuteView.as_view(), name="staff-flag-mute"),
     path("staff/flags/<int:flag_id>/suspend", views.SuspendView.as_view(), name="staff-flag-suspend"),
     path("staff/flags/<int:flag_id>/ban", views.BanView.as_view(), name="staff-flag-ban"),
-    path("staff/flags/<int:flag_id>/escalations", views.EscalationView.as_view(), name="staff-flag-escalation"),
+    path(
+        "staff/flags/<int:flag_id>/emergency-calls", views.EmergencyCallView.as_view(), name="staff-flag-emergency-call"
+    ),
+    # Deprecated: the same endpoint under its earlier name (docs/safety.md).
+    path(
+        "staff/flags/<int:flag_id>/escalations",
+        views.EmergencyCallOldPathView.as_view(),
+        name="staff-flag-emergency-call-old-path",
+    ),
     path("staff/flags/<int:flag_id>/history", views.PersonHistoryView.as_view(), name="staff-flag-history"),
     path("staff/flags/<int:flag_id>/audit", views.FlagAuditView.as_view(), name="staff-flag-audit"),
     path(

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from chat.payloads import conversation_payload, message_payload
 from safety import reports, retention, sanctions, selectors, services
 from safety.api import serializers as s
-from safety.audit import audit_action_label, audit_trail_for_flag
+from safety.audit import audit_action_current, audit_action_label, audit_trail_for_flag
 from safety.payloads import alert_payload, iso, level_label, report_reporter_payload, report_staff_payload
 from support.api.serializers import ErrorOut
 from support.errors import DomainError
@@ -340,15 +340,15 @@ class BanView(StaffView):
         return Response(_sanction_body(sanction), status=status.HTTP_201_CREATED)
 
 
-class EscalationView(StaffView):
+class EmergencyCallView(StaffView):
     @extend_schema(
-        summary="Record an emergency escalation (who was called, reference, note)",
-        request=s.EscalationIn,
+        summary="Record a call to emergency services or another body (who was called, reference, note)",
+        request=s.EmergencyCallIn,
         responses={201: dict},
     )
     def post(self, request, flag_id: int):
-        data = _valid(s.EscalationIn, request)
-        escalation = sanctions.escalation_record(
+        data = _valid(s.EmergencyCallIn, request)
+        call = sanctions.emergency_call_record(
             staff=request.user,
             flag_id=flag_id,
             contacted=data["contacted"],
@@ -357,15 +357,29 @@ class EscalationView(StaffView):
         )
         return Response(
             {
-                "id": escalation.pk,
+                "id": call.pk,
                 "flag": flag_id,
-                "contacted": escalation.contacted,
-                "reference": escalation.reference,
-                "note": escalation.note,
-                "created_at": iso(escalation.created_at),
+                "contacted": call.contacted,
+                "reference": call.reference,
+                "note": call.note,
+                "created_at": iso(call.created_at),
             },
             status=status.HTTP_201_CREATED,
         )
+
+
+class EmergencyCallOldPathView(EmergencyCallView):
+    """``…/escalations``, the path's earlier name, answered exactly as ``…/emergency-calls`` so that
+    clients built against it keep working; deprecated in the schema and docs/safety.md."""
+
+    @extend_schema(
+        summary="Deprecated: the earlier path of …/emergency-calls, answered the same way",
+        request=s.EmergencyCallIn,
+        responses={201: dict},
+        deprecated=True,
+    )
+    def post(self, request, flag_id: int):
+        return super().post(request, flag_id)
 
 
 class SanctionLiftView(StaffView):
@@ -388,7 +402,7 @@ class FlagAuditView(StaffView):
                         "id": record.pk,
                         "actor": record.actor_alias or (record.actor.alias if record.actor_id else None),
                         "actor_id": record.actor_id,
-                        "action": record.action,
+                        "action": audit_action_current(record.action),
                         "action_label": audit_action_label(record.action),
                         "target_type": record.target_type,
                         "target_id": record.target_id,

@@ -1,7 +1,7 @@
 """The safety team's desk in the browser: who wrote what, the person's history and the audit trail in
 words; joining a flagged chat and writing in it, a warm hand-off from the listener, and mute / suspend /
 ban with a required note, each lifted again; the two-pane layout at desktop sizes; sound and
-notifications for new items only, escalation of unclaimed imminent items; malformed frames."""
+notifications for new items only, unclaimed imminent items shown overdue; malformed frames."""
 
 from __future__ import annotations
 
@@ -204,7 +204,7 @@ def fake_alert(alert_id: int, *, minutes_ago: float, **overrides) -> dict:
     return alert
 
 
-def test_desk_layout_signals_escalation_and_malformed_frames(browser, server):
+def test_desk_layout_signals_overdue_items_and_malformed_frames(browser, server):
     """Frames are injected into the page's real staff socket (``route_web_socket``): the server's own
     frames pass through untouched, so the socket stays the real one."""
     import json
@@ -276,17 +276,17 @@ def test_desk_layout_signals_escalation_and_malformed_frames(browser, server):
             }
         )
         inject({"type": "alert.created", "alert": fake_alert(990003, minutes_ago=0.5, level=2, level_label="elevated")})
-        escalated = staff.locator('.queue-item[data-alert="990001"]')
-        expect(escalated).to_have_attribute("data-escalated", "true")
-        expect(escalated).to_contain_text("needs a reviewer now")
-        expect(staff.locator("#escalation-summary")).to_contain_text("1 imminent item has waited too long")
+        overdue = staff.locator('.queue-item[data-alert="990001"]')
+        expect(overdue).to_have_attribute("data-overdue", "true")
+        expect(overdue).to_contain_text(re.compile(r"Overdue: unclaimed for about \d+ minutes, needs a reviewer now"))
+        expect(staff.locator("#overdue-summary")).to_contain_text("1 imminent item has waited too long")
         expect(staff).to_have_title(re.compile(r"^\(1 unclaimed too long · 3\)"))
         held = staff.locator('.queue-item[data-alert="990002"]')
         expect(held).to_contain_text("A listener's message was held back and never delivered.")
         expect(held).to_contain_text("re-notified ×1")
-        axe_at_both_sizes(staff, "the staff desk with an escalated item")
+        axe_at_both_sizes(staff, "the staff desk with an overdue item")
 
-        # New items sounded and notified once each; the escalated one again. Repeats of the same frame: nothing.
+        # New items sounded and notified once each; the overdue one again. Repeats of the same frame: nothing.
         notified(4)
         inject({"type": "alert.created", "alert": fake_alert(990003, minutes_ago=0.5, level=2, level_label="elevated")})
         inject(
@@ -305,7 +305,12 @@ def test_desk_layout_signals_escalation_and_malformed_frames(browser, server):
         staff.wait_for_timeout(1500)
         titles = [n["title"] for n in staff.evaluate("window.__notifications")]
         assert sorted(titles) == sorted(
-            ["New imminent alert", "New elevated alert", "New elevated alert", "Unclaimed for about 10 minutes"]
+            [
+                "New imminent alert",
+                "New elevated alert",
+                "New elevated alert",
+                "Overdue: unclaimed for about 10 minutes",
+            ]
         ), titles
         assert staff.evaluate("window.__tones") > 0
 

@@ -5,18 +5,18 @@ import { test } from "node:test";
 
 import {
   MALFORMED_TEXT,
-  escalatedCount,
   initialState,
   itemFacts,
   openItem,
   ordered,
+  overdueCount,
   pageTitle,
   reduce,
   whoWrote,
 } from "../../frontend/static/frontend/js/staff_state.js";
 
 const T0 = Date.parse("2026-12-07T10:00:00Z");
-const ESCALATE = 120;
+const OVERDUE = 120;
 
 function alert(id, overrides = {}) {
   return {
@@ -36,7 +36,7 @@ function alert(id, overrides = {}) {
   };
 }
 
-function run(frames, state = initialState({ escalateSeconds: ESCALATE, now: T0 })) {
+function run(frames, state = initialState({ overdueSeconds: OVERDUE, now: T0 })) {
   return frames.reduce(reduce, state);
 }
 
@@ -77,36 +77,36 @@ test("the server's re-notify sounds again and is remembered per round", () => {
   assert.match(itemFacts(state.items[3]).join(" "), /Re-notified/);
 });
 
-test("an unclaimed imminent item escalates after the server's time, and again each period after", () => {
+test("an unclaimed imminent item is overdue after the server's time, and announced again each period after", () => {
   let state = run([{ type: "hello", alerts: [alert(4), alert(5, { level: 2, level_label: "elevated" })] }]);
-  state = reduce(state, { type: "tick", now: T0 + (ESCALATE - 1) * 1000 });
-  assert.equal(escalatedCount(state), 0);
+  state = reduce(state, { type: "tick", now: T0 + (OVERDUE - 1) * 1000 });
+  assert.equal(overdueCount(state), 0);
   assert.equal(pageTitle(state, "Review queue"), "(2) Review queue");
-  state = reduce(state, { type: "tick", now: T0 + ESCALATE * 1000 });
-  assert.equal(escalatedCount(state), 1);
-  assert.deepEqual(kinds(state), ["escalated:4"]);
+  state = reduce(state, { type: "tick", now: T0 + OVERDUE * 1000 });
+  assert.equal(overdueCount(state), 1);
+  assert.deepEqual(kinds(state), ["overdue:4"]);
   assert.equal(pageTitle(state, "Review queue"), "(1 unclaimed too long · 2) Review queue");
-  state = reduce(reduce(state, { type: "effects.done" }), { type: "tick", now: T0 + (ESCALATE + 30) * 1000 });
+  state = reduce(reduce(state, { type: "effects.done" }), { type: "tick", now: T0 + (OVERDUE + 30) * 1000 });
   assert.deepEqual(kinds(state), [], "not again within the same period");
-  state = reduce(state, { type: "tick", now: T0 + 2 * ESCALATE * 1000 });
-  assert.deepEqual(kinds(state), ["escalated:4"]);
+  state = reduce(state, { type: "tick", now: T0 + 2 * OVERDUE * 1000 });
+  assert.deepEqual(kinds(state), ["overdue:4"]);
 });
 
-test("a claimed imminent item does not escalate", () => {
+test("a claimed imminent item is never overdue", () => {
   const state = run([
     { type: "hello", alerts: [alert(4, { status: "claimed", claimed_by: "Desk" })] },
-    { type: "tick", now: T0 + 10 * ESCALATE * 1000 },
+    { type: "tick", now: T0 + 10 * OVERDUE * 1000 },
   ]);
-  assert.equal(escalatedCount(state), 0);
+  assert.equal(overdueCount(state), 0);
   assert.deepEqual(kinds(state), []);
 });
 
-test("the escalate time comes from the state the server configured", () => {
+test("the overdue time comes from the state the server configured", () => {
   const state = run(
     [{ type: "hello", alerts: [alert(4)] }, { type: "tick", now: T0 + 30 * 1000 }],
-    initialState({ escalateSeconds: 30, now: T0 }),
+    initialState({ overdueSeconds: 30, now: T0 }),
   );
-  assert.equal(escalatedCount(state), 1);
+  assert.equal(overdueCount(state), 1);
 });
 
 test("a resolved item leaves the queue; its open detail stays, marked resolved, until another is chosen", () => {

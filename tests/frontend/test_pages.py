@@ -70,11 +70,11 @@ def test_every_page_shows_crisis_resources_without_javascript(client, path):
 
 
 @pytest.mark.django_db
-def test_the_staff_desk_has_no_seeker_helpline_band_but_gets_its_escalation_time_from_the_server(client, settings):
-    settings.SAFETY_UNCLAIMED_ESCALATE_SECONDS = 75
+def test_the_staff_desk_has_no_seeker_helpline_band_but_gets_its_overdue_time_from_the_server(client, settings):
+    settings.SAFETY_UNCLAIMED_OVERDUE_SECONDS = 75
     html = response_html(client, "/staff/")
     assert "In danger right now?" not in html and 'id="crisis-band"' not in html
-    assert '"unclaimed_escalate_seconds": 75' in html
+    assert '"unclaimed_overdue_seconds": 75' in html
 
 
 @pytest.mark.django_db

@@ -88,7 +88,8 @@ REST_MATRIX = [
     ("POST", "/api/v1/staff/flags/{flag}/mute", SAFETY),
     ("POST", "/api/v1/staff/flags/{flag}/suspend", SAFETY),
     ("POST", "/api/v1/staff/flags/{flag}/ban", SAFETY),
-    ("POST", "/api/v1/staff/flags/{flag}/escalations", SAFETY),
+    ("POST", "/api/v1/staff/flags/{flag}/emergency-calls", SAFETY),
+    ("POST", "/api/v1/staff/flags/{flag}/escalations", SAFETY),  # the deprecated old path
     ("GET", "/api/v1/staff/flags/{flag}/audit", SAFETY),
     ("GET", "/api/v1/staff/flags/{flag}/history", SAFETY),
     ("GET", "/api/v1/staff/conversations/{conversation}/transcript", SAFETY),

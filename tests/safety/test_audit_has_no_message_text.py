@@ -12,7 +12,7 @@ from chat.services.messages import message_send
 from rooms.models import RoomMessage, RoomMessageStatus
 from safety.models import AuditRecord, FlagSource, SafetyFlag
 from safety.retention import account_delete_for_seeker
-from safety.sanctions import escalation_record, sanction_ban_seeker, sanction_lift, sanction_warn
+from safety.sanctions import emergency_call_record, sanction_ban_seeker, sanction_lift, sanction_warn
 from safety.selectors import conversation_get_for_staff, room_context_get_for_staff
 from safety.services import (
     alert_acknowledge,
@@ -45,7 +45,7 @@ def test_no_audit_record_written_across_a_whole_review_contains_message_text():
     conversation_get_for_staff(staff=staff, conversation_id=conversation.pk, purpose="transcript", flag_id=flag.pk)
     staff_conversation_join(staff=staff, conversation_id=conversation.pk)
     staff_conversation_handoff(staff=staff, conversation_id=conversation.pk)
-    escalation_record(
+    emergency_call_record(
         staff=staff, flag_id=flag.pk, contacted="local crisis team", reference="ref-1", note="called them"
     )
     sanction_warn(staff=staff, flag_id=flag.pk, target="listener", note="be careful with advice")
@@ -69,7 +69,7 @@ def test_no_audit_record_written_across_a_whole_review_contains_message_text():
 
     records = list(AuditRecord.objects.all())
     assert len(records) >= 10
-    assert {"conversation.transcript", "flag.resolve", "escalation.record", "room.transcript"} <= {
+    assert {"conversation.transcript", "flag.resolve", "emergency_call.record", "room.transcript"} <= {
         r.action for r in records
     }
     for record in records:

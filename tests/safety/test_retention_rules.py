@@ -25,7 +25,7 @@ from safety.models import (
     AuditRecord,
     DeviceBan,
     DeviceLink,
-    EmergencyEscalation,
+    EmergencyCall,
     FlagSource,
     FlagStatus,
     Report,
@@ -393,20 +393,20 @@ def test_audit_and_moderation_records_are_kept_for_the_audit_period(settings):
         AuditRecord.objects.filter(pk=recent.pk).delete()  # still append-only for everyone else
 
 
-def test_emergency_escalation_records_are_kept_for_the_audit_period(settings):
+def test_emergency_call_records_are_kept_for_the_audit_period(settings):
     settings.SAFETY_RETENTION_AUDIT_DAYS = 730
     staff = staff_member()
     flag = _room_flag()
-    old = EmergencyEscalation.objects.create(
+    old = EmergencyCall.objects.create(
         flag=flag, recorded_by=staff, contacted="crisis team", note="called", created_at=ago(days=731)
     )
-    recent = EmergencyEscalation.objects.create(
+    recent = EmergencyCall.objects.create(
         flag=flag, recorded_by=staff, contacted="crisis team", note="called", created_at=ago(days=729)
     )
 
-    assert retention_run()["escalations"] == 1
+    assert retention_run()["emergency_calls"] == 1
 
-    assert list(EmergencyEscalation.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert list(EmergencyCall.objects.values_list("pk", flat=True)) == [recent.pk]
     assert old.pk != recent.pk
 
 

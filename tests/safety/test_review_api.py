@@ -12,7 +12,9 @@ from rest_framework.test import APIClient
 
 from chat.models import Conversation
 from listeners.models import ListenerProfile, Shift
-from safety.models import AuditRecord, DeviceBan, SafetyFlag, Sanction
+from safety.admin import AuditActionFilter
+from safety.audit import audit_record
+from safety.models import AuditRecord, DeviceBan, EmergencyCall, SafetyFlag, Sanction
 from safety.sanctions import sanctions_expire
 from safety.services import flag_claim
 from support.errors import DomainError
@@ -220,11 +222,13 @@ def test_an_expired_ban_is_lifted_by_the_scheduled_job():
     assert AuditRecord.objects.filter(action="sanction.lift_ban", actor__isnull=True).exists()
 
 
-def test_emergency_escalation_is_recorded_with_who_was_called():
+# "escalations" is the path's earlier name, kept as a deprecated alias that answers the same way.
+@pytest.mark.parametrize("path", ["emergency-calls", "escalations"])
+def test_an_emergency_call_is_recorded_with_who_was_called(path):
     staff = staff_member()
     _, _, _, flag = flagged_pair(text=IMMINENT)
     response = client_for(staff).post(
-        f"/api/v1/staff/flags/{flag.pk}/escalations",
+        f"/api/v1/staff/flags/{flag.pk}/{path}",
         {
             "contacted": "Emergency services, Springfield",
             "reference": "CAD-2231",
@@ -232,13 +236,66 @@ def test_emergency_escalation_is_recorded_with_who_was_called():
         },
         format="json",
     )
-    assert response.status_code == 201 and response.json()["reference"] == "CAD-2231"
-    record = AuditRecord.objects.get(action="escalation.record", flag_id=flag.pk)
+    assert response.status_code == 201
+    call = EmergencyCall.objects.get(flag=flag)
+    assert response.json() == {
+        "id": call.pk,
+        "flag": flag.pk,
+        "contacted": "Emergency services, Springfield",
+        "reference": "CAD-2231",
+        "note": "shared location; police dispatched",
+        "created_at": call.created_at.isoformat().replace("+00:00", "Z"),
+    }
+    flag.refresh_from_db()
+    assert flag.action_taken is True
+    record = AuditRecord.objects.get(action="emergency_call.record", flag_id=flag.pk)
     assert record.data == {"contacted": "Emergency services, Springfield", "reference": "CAD-2231"}
     assert (
-        client_for(staff).post(f"/api/v1/staff/flags/{flag.pk}/escalations", {"note": "x"}, format="json").status_code
-        == 400
+        client_for(staff).post(f"/api/v1/staff/flags/{flag.pk}/{path}", {"note": "x"}, format="json").status_code == 400
     )
+
+
+def test_the_schema_names_emergency_calls_and_marks_the_old_escalations_path_deprecated():
+    paths = client_for(staff_member()).get("/api/schema/?format=json").json()["paths"]
+    current = paths["/api/v1/staff/flags/{flag_id}/emergency-calls"]["post"]
+    old = paths["/api/v1/staff/flags/{flag_id}/escalations"]["post"]
+    assert not current.get("deprecated") and old["deprecated"] is True
+    assert current["requestBody"] == old["requestBody"]
+
+
+def _record_call(staff, flag, action):
+    return audit_record(actor=staff, action=action, target_type="flag", target_id=flag.pk, flag_id=flag.pk)
+
+
+def test_a_call_recorded_under_the_old_action_name_reads_as_an_emergency_call():
+    staff = staff_member()
+    _, _, _, flag = flagged_pair()
+    _record_call(staff, flag, "escalation.record")  # written by a process still on the previous release
+    _record_call(staff, flag, "emergency_call.record")
+    trail = client_for(staff).get(f"/api/v1/staff/flags/{flag.pk}/audit").json()["records"]
+    assert [record["action"] for record in trail] == ["emergency_call.record"] * 2
+    assert [record["action_label"] for record in trail] == ["recorded a call to emergency services or another body"] * 2
+
+
+def test_the_audit_admin_filters_old_and_new_names_of_an_action_as_one():
+    staff = staff_member(is_superuser=True, is_staff=True)
+    _, _, _, flag = flagged_pair()
+    old = _record_call(staff, flag, "escalation.record")
+    new = _record_call(staff, flag, "emergency_call.record")
+    read = _record_call(staff, flag, "flag.read")
+    admin = site._registry[AuditRecord]
+    request = RequestFactory().get("/admin/")
+    request.user = staff
+
+    def chosen(value):
+        action_filter = AuditActionFilter(request, {"action": [value]} if value else {}, AuditRecord, admin)
+        return action_filter, set(action_filter.queryset(request, AuditRecord.objects.all()))
+
+    action_filter, everything = chosen(None)
+    assert [value for value, _ in action_filter.lookup_choices] == ["emergency_call.record", "flag.read"]
+    assert everything >= {old, new, read}
+    assert chosen("emergency_call.record")[1] == {old, new}
+    assert chosen("flag.read")[1] == {read}
 
 
 def test_audit_records_cannot_be_changed_or_deleted():

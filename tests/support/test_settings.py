@@ -220,3 +220,31 @@ def test_the_asgi_application_freezes_start_up_objects_out_of_the_collector(tmp_
     )
     assert result.returncode == 0, result.stderr
     assert int(result.stdout.strip()) > 10_000
+
+
+@pytest.mark.parametrize(
+    "env, seconds",
+    [
+        ({}, 120),
+        ({"SAFETY_UNCLAIMED_OVERDUE_SECONDS": "90"}, 90),
+        ({"SAFETY_UNCLAIMED_ESCALATE_SECONDS": "75"}, 75),  # the deprecated earlier name
+        ({"SAFETY_UNCLAIMED_OVERDUE_SECONDS": "90", "SAFETY_UNCLAIMED_ESCALATE_SECONDS": "75"}, 90),
+    ],
+)
+def test_the_overdue_time_falls_back_to_its_deprecated_earlier_name(tmp_path, env, seconds):
+    script = (
+        "import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE','support.settings'); django.setup();"
+        "from django.conf import settings; print(settings.SAFETY_UNCLAIMED_OVERDUE_SECONDS)"
+    )
+    names = {"SAFETY_UNCLAIMED_OVERDUE_SECONDS", "SAFETY_UNCLAIMED_ESCALATE_SECONDS"}
+    base = {key: value for key, value in CLEAN.items() if key not in names}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**base, "HEARTH_VAR_DIR": str(tmp_path), **env},
+    )
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout.strip()) == seconds

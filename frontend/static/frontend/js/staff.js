@@ -1,8 +1,8 @@
 // The safety team's review desk: alerts arrive on /ws/v1/staff/ without a reload, ordered by severity
 // then age, beside the open item (who wrote what, the person's history, the transcript with held
 // messages, the action form, the audit trail in words). New elevated and imminent items sound a short
-// tone and raise a desktop notification; unclaimed imminent items escalate after the server's
-// SAFETY_UNCLAIMED_ESCALATE_SECONDS (delivered with json_script).
+// tone and raise a desktop notification; unclaimed imminent items become overdue after the server's
+// SAFETY_UNCLAIMED_OVERDUE_SECONDS (delivered with json_script).
 //
 // `reduce` (staff_state.js) owns the state; `render(state)` draws it; `start()` wires the page.
 // Below the queue: reported room messages with each member's reason (staff_room_reports.js).
@@ -16,12 +16,12 @@ import { confirmButton, connectionBanner, loginForm } from "./common.js";
 import { roomReports } from "./staff_room_reports.js";
 import {
   categoryWords,
-  escalatedCount,
   initialState,
-  isEscalated,
+  isOverdue,
   itemFacts,
   openItem,
   ordered,
+  overdueCount,
   pageTitle,
   reduce,
   whoWrote,
@@ -30,14 +30,14 @@ import {
 const SOUND_KEY = "hearth.staff.sound";
 const config = JSON.parse(document.getElementById("staff-config").textContent);
 const baseTitle = document.title;
-let state = initialState({ escalateSeconds: config.unclaimed_escalate_seconds, now: Date.now() });
+let state = initialState({ overdueSeconds: config.unclaimed_overdue_seconds, now: Date.now() });
 // The page's connections and widgets (not state: nothing here is rendered from it).
 const session = { me: null, socket: null, client: null, views: new Map(), joined: new Set(), handedOff: new Set(), audio: null };
 // An alert e-mail links to /staff/?flag=<id>: open that item once the queue has it.
 let linkedFlag = Number.parseInt(new URLSearchParams(location.search).get("flag") || "", 10) || null;
 
 /** Set a node's text only when it differs: render runs every second, and rewriting the same words
- * into a live region (the escalation line) or a focused button makes screen readers repeat them. */
+ * into a live region (the overdue line) or a focused button makes screen readers repeat them. */
 function put(node, text) {
   const value = text ?? "";
   if (node && node.textContent !== value) node.textContent = value;
@@ -74,7 +74,7 @@ function unlockAudio() {
   }
 }
 
-/** A short two-note tone (three for an escalation), generated: no media file. */
+/** A short two-note tone (three for an urgent one: imminent, repeated, overdue), generated: no media file. */
 function tone(urgent) {
   if (!soundOn() || !session.audio) return;
   const audio = session.audio;
@@ -124,11 +124,11 @@ function play(effect) {
     announce(`Still not acknowledged, sent to more of the team: ${what}`, { urgent: true });
     tone(true);
     notify(`Still waiting: ${level} alert`, what, item.id);
-  } else if (effect.kind === "escalated") {
-    const waited = formatDuration(effect.round * state.escalateSeconds);
-    announce(`Imminent item unclaimed for ${waited}: ${what}`, { urgent: true });
+  } else if (effect.kind === "overdue") {
+    const waited = formatDuration(effect.round * state.overdueSeconds);
+    announce(`Overdue imminent item, unclaimed for ${waited}: ${what}`, { urgent: true });
     tone(true);
-    notify(`Unclaimed for ${waited}`, what, item.id);
+    notify(`Overdue: unclaimed for ${waited}`, what, item.id);
   }
 }
 
@@ -158,8 +158,8 @@ function render(current) {
   document.title = pageTitle(current, baseTitle);
   put($("#queue-count"), items.length ? `(${items.length})` : "");
   $("#queue-empty").hidden = items.length > 0;
-  const urgent = escalatedCount(current);
-  put($("#escalation-summary"), urgent ? `${urgent} imminent ${urgent === 1 ? "item has" : "items have"} waited too long for a reviewer.` : "");
+  const urgent = overdueCount(current);
+  put($("#overdue-summary"), urgent ? `${urgent} imminent ${urgent === 1 ? "item has" : "items have"} waited too long for a reviewer.` : "");
   $("#frame-problem").hidden = !current.problem;
   put($("#frame-problem-text"), current.problem || "");
   renderQueue(current, items);
@@ -185,7 +185,7 @@ function makeCard(id) {
     severity: el("span", { class: "severity" }),
     renotified: el("span", { class: "renotified-badge" }),
     button,
-    escalated: el("p", { class: "escalated-badge" }),
+    overdue: el("p", { class: "overdue-badge" }),
     who: el("p", { class: "who" }),
     excerpt: el("p", { class: "offer-note" }),
     meta: el("p", { class: "hint", id: `item-${id}-meta` }),
@@ -194,7 +194,7 @@ function makeCard(id) {
     "li",
     { class: "queue-item", "data-alert": String(id) },
     el("p", {}, parts.severity, " ", parts.button, parts.renotified),
-    parts.escalated,
+    parts.overdue,
     parts.who,
     parts.excerpt,
     parts.meta,
@@ -203,9 +203,9 @@ function makeCard(id) {
 }
 
 function fillCard(current, { li, parts }, item) {
-  const escalated = isEscalated(current, item);
+  const overdue = isOverdue(current, item);
   li.dataset.severity = item.level_label;
-  li.dataset.escalated = String(escalated);
+  li.dataset.overdue = String(overdue);
   if (current.selected === item.id) li.setAttribute("aria-current", "true");
   else li.removeAttribute("aria-current");
   parts.severity.className = `severity severity-${item.level_label}`;
@@ -213,8 +213,8 @@ function fillCard(current, { li, parts }, item) {
   put(parts.button, item.reason || "Flagged chat");
   parts.renotified.hidden = !(item.notify_round > 0);
   put(parts.renotified, item.notify_round > 0 ? `re-notified ×${item.notify_round}` : "");
-  parts.escalated.hidden = !escalated;
-  put(parts.escalated, escalated ? `Unclaimed for ${formatDuration(ageSeconds(current, item))}: needs a reviewer now` : "");
+  parts.overdue.hidden = !overdue;
+  put(parts.overdue, overdue ? `Overdue: unclaimed for ${formatDuration(ageSeconds(current, item))}, needs a reviewer now` : "");
   put(parts.who, whoWrote(item));
   parts.excerpt.hidden = !item.excerpt;
   put(parts.excerpt, item.excerpt ? `“${item.excerpt}”` : "");
@@ -244,7 +244,7 @@ function renderDetail(current) {
     $("#detail-title"),
     `${item.status === "resolved" ? "Resolved · " : ""}${item.level_label[0].toUpperCase()}${item.level_label.slice(1)} · ${item.reason || "Flagged chat"}`,
   );
-  put($("#detail-who"), whoWrote(item) + (isEscalated(current, item) ? ` Unclaimed for ${formatDuration(ageSeconds(current, item))}.` : ""));
+  put($("#detail-who"), whoWrote(item) + (isOverdue(current, item) ? ` Overdue: unclaimed for ${formatDuration(ageSeconds(current, item))}.` : ""));
   put($("#detail-meta"), `Raised ${formatTime(item.created_at)} by ${item.source} · ${where(item)}`);
   const facts = itemFacts(item);
   if (drawn.facts !== facts.join("\n")) {
@@ -553,15 +553,15 @@ async function recordAction(id) {
   put($("#action-error"), "");
   try {
     let item = null;
-    if (kind === "escalation") {
+    if (kind === "emergency-call") {
       const contacted = $("#action-contacted").value.trim();
       if (!contacted) {
         put($("#action-error"), "Say who you contacted.");
         $("#action-contacted").focus();
         return;
       }
-      await post(`/api/v1/staff/flags/${id}/escalations`, { contacted, reference: $("#action-reference").value.trim(), note });
-      announce("Escalation recorded.");
+      await post(`/api/v1/staff/flags/${id}/emergency-calls`, { contacted, reference: $("#action-reference").value.trim(), note });
+      announce("Emergency call recorded.");
     } else if (kind.startsWith("mute-")) {
       const minutes = Number($("#action-minutes").value);
       if (!Number.isInteger(minutes) || minutes < 1) {
@@ -672,7 +672,7 @@ function start() {
   $("#action-note").addEventListener("input", () => put($("#action-error"), ""));
   $("#action-kind").addEventListener("change", () => {
     const kind = $("#action-kind").value;
-    $("#escalation-fields").hidden = kind !== "escalation";
+    $("#emergency-call-fields").hidden = kind !== "emergency-call";
     $("#mute-fields").hidden = !kind.startsWith("mute-");
     $("#sanction-fields").hidden = kind !== "suspend" && kind !== "ban";
   });
@@ -701,7 +701,7 @@ function start() {
     }
   });
 
-  // The clock drives waiting times and escalation; once a second is plenty for minutes.
+  // The clock drives waiting times and overdue items; once a second is plenty for minutes.
   setInterval(() => dispatch({ type: "tick", now: Date.now() }), 1000);
   whoAmI().then((me) => (me ? enter(me) : showOnly(".step", "step-login")), () => showOnly(".step", "step-login"));
 }

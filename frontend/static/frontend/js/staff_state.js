@@ -9,7 +9,7 @@
 // `staff.js` plays and clears. An item is announced once, when this page first learns of it after
 // the first `hello` (never for what the page already showed), again when the server re-notifies
 // (`alert.renotify`), and again each time an unclaimed imminent item waits another
-// `escalateSeconds` (the server's SAFETY_UNCLAIMED_ESCALATE_SECONDS).
+// `overdueSeconds` (the server's SAFETY_UNCLAIMED_OVERDUE_SECONDS): it is then overdue.
 
 const LEVEL_ELEVATED = 2;
 const LEVEL_IMMINENT = 3;
@@ -20,18 +20,18 @@ const PASSED_ON = /^(conversation\.|message\.|pong$|error$|wellbeing\.|safety\.|
 export const MALFORMED_TEXT =
   "Something the server sent could not be read. The queue may be missing an update: reload the page if an item looks wrong.";
 
-export function initialState({ escalateSeconds, now }) {
+export function initialState({ overdueSeconds, now }) {
   return {
     items: {}, // id -> alert, as the server last described it
     seen: {}, // id -> true: already announced, or shown on first load
-    escalationRound: {}, // id -> how many escalate periods it has waited unclaimed (announced)
+    overdueRound: {}, // id -> how many overdue periods it has waited unclaimed (announced)
     renotified: {}, // id -> the server's notify_round shown to the reviewer
     started: false, // a first hello has been applied
     selected: null,
     resolved: null, // the open item, once resolved (no longer in items)
     detail: emptyDetail(null),
     now,
-    escalateSeconds,
+    overdueSeconds,
     problem: null,
     effects: [],
   };
@@ -135,7 +135,7 @@ export function reduce(state, frame) {
     }
     case "tick":
       if (typeof frame.now !== "number") return state;
-      return escalate({ ...state, now: frame.now });
+      return markOverdue({ ...state, now: frame.now });
     case "select":
       if (!state.items[frame.id]) return state;
       return { ...state, selected: frame.id, resolved: null, detail: state.detail.id === frame.id ? state.detail : emptyDetail(frame.id) };
@@ -156,23 +156,23 @@ export function reduce(state, frame) {
   }
 }
 
-/** How many whole escalate periods an unclaimed imminent item has waited (0 while under one period). */
-export function escalationRound(item, now, escalateSeconds) {
+/** How many whole overdue periods an unclaimed imminent item has waited (0 while under one period: not overdue). */
+export function overdueRound(item, now, overdueSeconds) {
   if (!item || item.level < LEVEL_IMMINENT || item.status !== "open" || item.claimed_by) return 0;
   const waited = (now - Date.parse(item.created_at)) / 1000;
-  return waited >= escalateSeconds ? Math.floor(waited / escalateSeconds) : 0;
+  return waited >= overdueSeconds ? Math.floor(waited / overdueSeconds) : 0;
 }
 
-function escalate(state) {
+function markOverdue(state) {
   const rounds = {};
   const effects = [];
   for (const item of Object.values(state.items)) {
-    const round = escalationRound(item, state.now, state.escalateSeconds);
+    const round = overdueRound(item, state.now, state.overdueSeconds);
     if (round === 0) continue;
     rounds[item.id] = round;
-    if (round > (state.escalationRound[item.id] || 0)) effects.push({ kind: "escalated", id: item.id, alert: item, round });
+    if (round > (state.overdueRound[item.id] || 0)) effects.push({ kind: "overdue", id: item.id, alert: item, round });
   }
-  return { ...state, escalationRound: rounds, effects: effects.length ? [...state.effects, ...effects] : state.effects };
+  return { ...state, overdueRound: rounds, effects: effects.length ? [...state.effects, ...effects] : state.effects };
 }
 
 // --- what render() shows --------------------------------------------------------------
@@ -188,21 +188,21 @@ export function ordered(state) {
   return Object.values(state.items).sort((a, b) => b.level - a.level || a.created_at.localeCompare(b.created_at) || a.id - b.id);
 }
 
-export function isEscalated(state, item) {
-  return escalationRound(item, state.now, state.escalateSeconds) > 0;
+export function isOverdue(state, item) {
+  return overdueRound(item, state.now, state.overdueSeconds) > 0;
 }
 
-export function escalatedCount(state) {
-  return ordered(state).filter((item) => isEscalated(state, item)).length;
+export function overdueCount(state) {
+  return ordered(state).filter((item) => isOverdue(state, item)).length;
 }
 
 export function unclaimedCount(state) {
   return ordered(state).filter((item) => item.status === "open").length;
 }
 
-/** "(2 urgent · 3) Review queue": escalated items first, so a tab in the background says it. */
+/** "(2 unclaimed too long · 3) Review queue": overdue items first, so a tab in the background says it. */
 export function pageTitle(state, base) {
-  const urgent = escalatedCount(state);
+  const urgent = overdueCount(state);
   const unclaimed = unclaimedCount(state);
   if (!unclaimed) return base;
   return urgent ? `(${urgent} unclaimed too long · ${unclaimed}) ${base}` : `(${unclaimed}) ${base}`;
