@@ -57,7 +57,7 @@ class Screening:
     @property
     def at_risk(self) -> bool:
         """Elevated or imminent risk of harm: staff are alerted."""
-        return self.assessment.level >= Level.ELEVATED
+        return self.assessment.at_risk
 
     @property
     def needs_flag(self) -> bool:

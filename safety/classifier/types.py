@@ -95,7 +95,8 @@ class Assessment:
     language: str = "en"
 
     @property
-    def escalate(self) -> bool:
+    def at_risk(self) -> bool:
+        """Elevated or imminent risk of harm: the level at which screening alerts the safety team."""
         return self.level >= Level.ELEVATED
 
 

@@ -39,8 +39,8 @@ def test_level_labels_parse_and_order():
 
 
 def test_assessment_escalate_property():
-    assert assess("i want to die").escalate is True
-    assert assess("hello there").escalate is False
+    assert assess("i want to die").at_risk is True
+    assert assess("hello there").at_risk is False
 
 
 def test_empty_and_ordinary_text():
@@ -70,7 +70,7 @@ def test_result_types():
 def test_distress(text):
     a = assess(text)
     assert a.level is Level.DISTRESS
-    assert not a.escalate
+    assert not a.at_risk
 
 
 @pytest.mark.parametrize(
