@@ -17,6 +17,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from chat.blocks import block_reader  # noqa: E402
+from chat.mutes import mute_in_force_ends  # noqa: E402
 from chat.screener import message_screener  # noqa: E402
 from safety.warmup import compile_rules_at_start  # noqa: E402
 from support.devices import device_policy  # noqa: E402
@@ -24,9 +25,10 @@ from support.origins import origin_validator  # noqa: E402
 from support.routing import websocket_urlpatterns  # noqa: E402
 from support.scheduler import with_scheduler  # noqa: E402
 
-# A process that would deliver chat messages unscreened, pair people who blocked each other,
-# or let a banned browser start anonymous sessions, refuses to start.
+# A process that would deliver chat messages unscreened, let a muted sender through, pair people
+# who blocked each other, or let a banned browser start anonymous sessions, refuses to start.
 message_screener()
+mute_in_force_ends()
 block_reader()
 device_policy()
 
