@@ -1,20 +1,19 @@
-"""The per-message path's statements, written out instead of built by the ORM.
+"""The per-message path's statements: ORM queries compiled once, and one written out by hand.
 
-Every chat message runs the same three statements besides the sequence
-UPDATE: the sender's access check (with their mute in force), the nearby
-messages (idempotency and safety context) and the INSERT. Building them with
-the ORM cost ~1.7, ~0.9 and ~0.35 ms of Python per message on this project's
-2-core bench machine, most of a message's database-thread time, against a few
-tens of microseconds for the statement itself (``tests/bench`` guards the
-query count; ``docs/performance.md`` has the profile). The SQL is plain and
-portable: it runs unchanged on SQLite (3.35+, for RETURNING) and PostgreSQL;
-``support.rawsql`` names tables and columns from the models. One exception:
-on PostgreSQL the sequence UPDATE and the INSERT are one statement
-(``message_insert_with_next_seq``, a data-modifying WITH that SQLite lacks).
-On PostgreSQL these and the transcript read are prepared once per pooled
-connection (``support.rawsql.prepared_cursor``), so each must stay
-index-bounded under a plan made for any parameter
-(``tests/chat/test_prepared_statements.py``).
+Every chat message runs the same statements besides the sequence UPDATE: the
+sender's access check (with their mute in force), the nearby messages
+(idempotency and safety context) and the INSERT; every connect, sync and
+match reads the transcript. Each is an ORM query compiled once per vendor and
+run with new values (``support.compiled_query``): building them afresh cost
+more Python per message than the database spent answering them.
+
+Written out by hand, because the ORM cannot say it: on PostgreSQL the sequence
+UPDATE and the INSERT are one statement (``message_insert_with_next_seq``, a
+data-modifying WITH that SQLite lacks), one round trip fewer on every message.
+
+On PostgreSQL these statements are prepared once per pooled connection
+(``support.rawsql.prepared_cursor``), so each must stay index-bounded under a
+plan made for any parameter (``tests/chat/test_prepared_statements.py``).
 """
 
 from __future__ import annotations
@@ -23,10 +22,13 @@ import datetime as dt
 import functools
 
 from django.db import connection
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
 
 from chat.models import Conversation, Message
-from safety.models import Sanction, SanctionKind
-from support.rawsql import aware, column, db_datetime, instance, prepared_cursor, table
+from chat.mutes import mute_in_force_ends
+from support.compiled_query import CompiledQuery, Insert
+from support.rawsql import column, db_datetime, instance, prepared_cursor, table
 
 #: The conversation fields the message path reads (others load on first access).
 SENDER_FIELDS = ("id", "seeker_id", "listener_id", "topic_id", "status", "last_seq", "escalated")
@@ -48,99 +50,108 @@ NEARBY_FIELDS = (
 _INSERT_FIELDS = NEARBY_FIELDS[1:]  # all but the id
 
 
-@functools.cache
-def _conversation_for_sender_sql(vendor: str) -> str:
-    c = functools.partial(column, Conversation)
-    s = functools.partial(column, Sanction)
-    columns = ", ".join(f"c.{c(name)}" for name in SENDER_FIELDS)
+def _message_field(attname: str):
+    return next(field for field in Message._meta.concrete_fields if field.attname == attname)
+
+
+def _sender_query(p):
     return (
-        f"SELECT {columns}, "
-        f"(SELECT s.{s('expires_at')} FROM {table(Sanction)} s WHERE s.{s('subject_id')} = %s AND s.{s('kind')} = %s "
-        f"AND s.{s('lifted_at')} IS NULL AND s.{s('expires_at')} > %s ORDER BY s.{s('expires_at')} DESC LIMIT 1) "
-        f"FROM {table(Conversation)} c WHERE c.{c('id')} = %s AND (c.{c('seeker_id')} = %s OR c.{c('listener_id')} = %s)"
+        Conversation.objects.filter(pk=p.conversation_id)
+        .filter(Q(seeker_id=p.user_id) | Q(listener_id=p.user_id))
+        .annotate(sender_muted_until=mute_in_force_ends()(user_id=p.user_id, now=p.now))
+        .order_by()
+        .values_list(*SENDER_FIELDS, "sender_muted_until")
     )
 
 
-@functools.cache
-def _nearby_sql(vendor: str) -> str:
-    # Two index-bounded reads, not one with an OR: a plan made for any parameter (a
-    # prepared statement's generic plan) cannot use the partial client_id index for
-    # "client_id = %s" alone, and scanned every message of the conversation to filter
-    # the OR. "<> ''" states the index's predicate; the last few come from the seq index.
-    m = functools.partial(column, Message)
-    columns = ", ".join(m(name) for name in NEARBY_FIELDS)
-    return (
-        f"SELECT {columns} FROM (SELECT {columns} FROM {table(Message)} WHERE {m('conversation_id')} = %s "
-        f"ORDER BY {m('seq')} DESC LIMIT %s) recent "
-        f"UNION ALL SELECT {columns} FROM {table(Message)} WHERE {m('conversation_id')} = %s "
-        f"AND {m('sender_id')} = %s AND {m('client_id')} = %s AND {m('client_id')} <> ''"
-    )
-
-
-@functools.cache
-def _insert_sql(vendor: str) -> str:
-    m = functools.partial(column, Message)
-    columns = ", ".join(m(name) for name in _INSERT_FIELDS)
-    placeholders = ", ".join(["%s"] * len(_INSERT_FIELDS))
-    return f"INSERT INTO {table(Message)} ({columns}) VALUES ({placeholders}) RETURNING {m('id')}"
+SENDER = CompiledQuery(
+    _sender_query,
+    conversation_id=Conversation._meta.pk,
+    user_id=Conversation._meta.get_field("seeker"),
+    now=_message_field("created_at"),
+)
 
 
 def conversation_for_sender(*, user_id: int, conversation_id: int, now: dt.datetime) -> Conversation | None:
     """The conversation if ``user_id`` takes part in it, with ``sender_muted_until`` set; else None.
 
-    ``sender_muted_until`` is when ``safety.selectors.sanction_active_mute`` (the
-    rule) would end, read in the same statement.
+    ``sender_muted_until`` is when the sender's mute in force ends (the rule is
+    safety's, ``chat.mutes``), read in the same statement.
 
     The instance holds ``SENDER_FIELDS``; any other field loads on first access.
     """
-    params = [user_id, SanctionKind.MUTE.value, db_datetime(now), conversation_id, user_id, user_id]
     with prepared_cursor() as cursor:
-        cursor.execute(_conversation_for_sender_sql(connection.vendor), params)
-        row = cursor.fetchone()
-    if row is None:
+        rows = SENDER.rows(cursor, conversation_id=conversation_id, user_id=user_id, now=now)
+    if not rows:
         return None
+    (row,) = rows
     conversation = instance(Conversation, SENDER_FIELDS, row[:-1])
-    conversation.escalated = bool(conversation.escalated)
-    conversation.sender_muted_until = aware(row[-1])
+    conversation.sender_muted_until = row[-1]
     return conversation
+
+
+@functools.cache
+def _nearby(last: int) -> CompiledQuery:
+    def build(p):
+        # Two index-bounded reads, not one with an OR: a plan made for any parameter (a
+        # prepared statement's generic plan) cannot use the partial client_id index for
+        # "client_id = %s" alone, and scanned every message of the conversation to filter
+        # the OR. The empty client_id is a literal, not a parameter, so that plan can still
+        # prove the index's predicate; the last few come from the seq index.
+        recent = Message.objects.filter(conversation_id=p.conversation_id).order_by("-seq").values("id")[:last]
+        resent = (
+            Message.objects.filter(conversation_id=p.conversation_id, sender_id=p.sender_id, client_id=p.client_id)
+            .exclude(client_id=RawSQL("''", ()))
+            .order_by()
+            .values_list(*NEARBY_FIELDS)
+        )
+        return Message.objects.filter(pk__in=recent).order_by().values_list(*NEARBY_FIELDS).union(resent, all=True)
+
+    return CompiledQuery(
+        build,
+        conversation_id=_message_field("conversation_id"),
+        sender_id=_message_field("sender_id"),
+        client_id=_message_field("client_id"),
+    )
 
 
 def messages_nearby(*, conversation_id: int, sender_id: int, client_id: str, last: int) -> list[dict]:
     """The conversation's ``last`` messages plus any of ``sender_id``'s with ``client_id``, in order,
     each once (``NEARBY_FIELDS``)."""
     with prepared_cursor() as cursor:
-        cursor.execute(_nearby_sql(connection.vendor), [conversation_id, last, conversation_id, sender_id, client_id])
-        rows = {row[0]: row for row in cursor.fetchall()}  # the re-sent one may also be among the last
+        found = _nearby(last).rows(cursor, conversation_id=conversation_id, sender_id=sender_id, client_id=client_id)
+    rows = {row[0]: row for row in found}  # the re-sent one may also be among the last
     seq = NEARBY_FIELDS.index("seq")
     return [dict(zip(NEARBY_FIELDS, row)) for row in sorted(rows.values(), key=lambda row: row[seq])]
 
 
 @functools.cache
-def _transcript_sql(vendor: str) -> str:
-    from support.models import User
+def _transcript(limit: int) -> CompiledQuery:
+    def build(p):
+        return (
+            Message.objects.filter(conversation_id=p.conversation_id, seq__gt=p.after_seq)
+            .order_by("seq")
+            .values_list(*NEARBY_FIELDS, "sender__alias")[:limit]
+        )
 
-    m = functools.partial(column, Message)
-    u = functools.partial(column, User)
-    columns = ", ".join(f"m.{m(name)}" for name in NEARBY_FIELDS)
-    return (
-        f"SELECT {columns}, u.{u('alias')} FROM {table(Message)} m LEFT JOIN {table(User)} u ON u.{u('id')} = m.{m('sender_id')} "
-        f"WHERE m.{m('conversation_id')} = %s AND m.{m('seq')} > %s ORDER BY m.{m('seq')} LIMIT %s"
-    )
+    return CompiledQuery(build, conversation_id=_message_field("conversation_id"), after_seq=_message_field("seq"))
 
 
 def transcript_after(*, conversation_id: int, after_seq: int, limit: int) -> list[Message]:
     """Up to ``limit`` messages after ``after_seq`` in order, each with ``sender_alias`` set.
 
-    The transcript read of every connect, sync and match; the ORM's version
-    (``select_related("sender")``) built and loaded the sender's whole user
-    row for one alias.
+    The transcript read of every connect, sync and match: the sender's alias
+    comes in the same row rather than with the sender's whole user row.
     """
+    # The ORM writes a LIMIT into the SQL text, and clients choose their page size: a statement
+    # per power of two (at most ten, each prepared once per connection), the rest cut here.
     with prepared_cursor() as cursor:
-        cursor.execute(_transcript_sql(connection.vendor), [conversation_id, after_seq, limit])
-        rows = cursor.fetchall()
+        rows = _transcript(1 << (limit - 1).bit_length()).rows(
+            cursor, conversation_id=conversation_id, after_seq=after_seq
+        )
     messages = []
-    for row in rows:
-        message = message_from_row(dict(zip(NEARBY_FIELDS, row[:-1])))
+    for row in rows[:limit]:
+        message = instance(Message, NEARBY_FIELDS, row[:-1])
         message.sender_alias = row[-1] or ""
         messages.append(message)
     return messages
@@ -148,8 +159,7 @@ def transcript_after(*, conversation_id: int, after_seq: int, limit: int) -> lis
 
 def message_from_row(row: dict) -> Message:
     """A ``Message`` from one ``messages_nearby`` row, as the ORM would have loaded it."""
-    values = {**row, "masked": bool(row["masked"]), "created_at": aware(row["created_at"])}
-    return instance(Message, tuple(values), tuple(values.values()))
+    return instance(Message, tuple(row), tuple(row.values()))
 
 
 @functools.cache
@@ -210,6 +220,12 @@ def message_insert_with_next_seq(
     return instance(Message, ("id", "seq", *values), (message_id, seq, *values.values()))
 
 
+INSERT = CompiledQuery(
+    lambda p: Insert(Message, {name: getattr(p, name) for name in _INSERT_FIELDS}, returning=("id",)),
+    **{name: _message_field(name) for name in _INSERT_FIELDS},
+)
+
+
 def message_insert(
     *,
     conversation_id: int,
@@ -238,8 +254,6 @@ def message_insert(
         for_role=for_role,
         created_at=created_at,
     )
-    params = [db_datetime(created_at) if name == "created_at" else values[name] for name in _INSERT_FIELDS]
     with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(connection.vendor), params)
-        message_id = cursor.fetchone()[0]
+        ((message_id,),) = INSERT.rows(cursor, **values)
     return instance(Message, ("id", *values), (message_id, *values.values()))

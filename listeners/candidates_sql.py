@@ -1,23 +1,25 @@
-"""The dispatch round's read of who can take a chat, written out by hand.
+"""The dispatch round's read of who can take a chat: two ORM queries compiled once.
 
 Every dispatch round reads every open shift with its listener's profile,
-presence, load and chats taken today. Built by the ORM this was six queries
-and ~17 ms of Python per round for 40 listeners (``select_related`` model
-instances, four aggregations), most of a round and a large share of S3's
-database-thread time (docs/performance.md). Here it is two statements
-returning plain tuples; ``listeners.selectors.listener_candidates`` turns them
-into ``Candidate`` values with the same rules as before.
+presence, load and chats taken today. Built as model instances with
+``select_related`` and four aggregations this was six queries and most of a
+round's Python; here it is two statements returning plain tuples, compiled
+once (``support.compiled_query``), and ``listeners.selectors.listener_candidates``
+turns them into ``Candidate`` values.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import Exists, F, Func, OuterRef, Subquery
 
-from support.rawsql import aware, column, db_datetime, table
+from chat.models import Conversation, ConversationStatus, Offer, OfferStatus
+from listeners.models import Shift
+from support.compiled_query import CompiledQuery
+from support.models import Connection
 
 
 @dataclass(frozen=True)
@@ -41,85 +43,83 @@ class ShiftRow:
     accepted_today: int
 
 
-@functools.cache
-def _open_shifts_sql(vendor: str) -> str:
-    from chat.models import Conversation, Offer
-    from listeners.models import ListenerProfile, Shift
-    from support.models import Connection, User
+def _open_shifts_query(p):
+    def count(model, **conditions):
+        # COUNT as a plain function, not an aggregate: one row per listener, with no GROUP BY.
+        rows = model.objects.filter(listener_id=OuterRef("listener_id"), **conditions).order_by()
+        return Subquery(rows.annotate(n=Func(F("pk"), function="COUNT")).values("n"))
 
-    s = functools.partial(column, Shift)
-    p = functools.partial(column, ListenerProfile)
-    u = functools.partial(column, User)
-    k = functools.partial(column, Connection)
-    c = functools.partial(column, Conversation)
-    o = functools.partial(column, Offer)
+    profile = "listener__listener_profile__"
     return (
-        f"SELECT s.{s('id')}, s.{s('listener_id')}, s.{s('capacity')}, s.{s('started_at')}, s.{s('idle_since')}, "
-        f"p.{p('id')}, p.{p('status')}, p.{p('trained_at')}, p.{p('paused_until')}, p.{p('approved_for_teens')}, "
-        f"p.{p('approved_for_adults')}, p.{p('accepts_direct_requests')}, p.{p('held_for_review')}, "
-        f"EXISTS (SELECT 1 FROM {table(Connection)} k WHERE k.{k('user_id')} = s.{s('listener_id')} "
-        f"AND k.{k('last_seen_at')} >= %s), "
-        f"(SELECT COUNT(*) FROM {table(Conversation)} c WHERE c.{c('listener_id')} = s.{s('listener_id')} "
-        f"AND c.{c('status')} = %s), "
-        f"(SELECT COUNT(*) FROM {table(Offer)} o WHERE o.{o('listener_id')} = s.{s('listener_id')} "
-        f"AND o.{o('status')} = %s), "
-        f"(SELECT COUNT(*) FROM {table(Offer)} o WHERE o.{o('listener_id')} = s.{s('listener_id')} "
-        f"AND o.{o('status')} = %s AND o.{o('answered_at')} >= %s) "
-        f"FROM {table(Shift)} s JOIN {table(User)} u ON u.{u('id')} = s.{s('listener_id')} "
-        f"LEFT JOIN {table(ListenerProfile)} p ON p.{p('user_id')} = s.{s('listener_id')} "
-        f"WHERE s.{s('ended_at')} IS NULL AND u.{u('is_active')} = %s "
-        f"ORDER BY s.{s('id')}"
+        Shift.objects.filter(ended_at__isnull=True, listener__is_active=True)
+        .annotate(
+            present=Exists(
+                Connection.objects.filter(user_id=OuterRef("listener_id"), last_seen_at__gte=p.present_since)
+            ),
+            active_chats=count(Conversation, status=ConversationStatus.ACTIVE),
+            pending_offers=count(Offer, status=OfferStatus.PENDING),
+            accepted_today=count(Offer, status=OfferStatus.ACCEPTED, answered_at__gte=p.day_start),
+        )
+        .order_by("id")
+        .values_list(
+            "id",
+            "listener_id",
+            "capacity",
+            "started_at",
+            "idle_since",
+            *(profile + name for name in _PROFILE_FIELDS),
+            "present",
+            "active_chats",
+            "pending_offers",
+            "accepted_today",
+        )
     )
 
 
-@functools.cache
-def _open_shift_topics_sql(vendor: str) -> str:
-    from listeners.models import Shift
+_PROFILE_FIELDS = (
+    "id",
+    "status",
+    "trained_at",
+    "paused_until",
+    "approved_for_teens",
+    "approved_for_adults",
+    "accepts_direct_requests",
+    "held_for_review",
+)
 
-    through = Shift.topics.through
-    t = functools.partial(column, through)
-    s = functools.partial(column, Shift)
-    return (
-        f"SELECT t.{t('shift_id')}, t.{t('topic_id')} FROM {table(through)} t "
-        f"JOIN {table(Shift)} s ON s.{s('id')} = t.{t('shift_id')} WHERE s.{s('ended_at')} IS NULL"
+
+_SEEN = Connection._meta.get_field("last_seen_at")
+_OPEN_SHIFTS = CompiledQuery(_open_shifts_query, present_since=_SEEN, day_start=_SEEN)
+_OPEN_SHIFT_TOPICS = CompiledQuery(
+    lambda p: (
+        Shift.topics.through.objects.filter(shift__ended_at__isnull=True).order_by().values_list("shift_id", "topic_id")
     )
+)
 
 
 def open_shifts(*, present_since: dt.datetime, day_start: dt.datetime) -> tuple[list[ShiftRow], dict[int, set[int]]]:
     """Every open shift of an active user, with presence and load; and each open shift's topic ids."""
-    from chat.models import ConversationStatus, OfferStatus
-
-    params = [
-        db_datetime(present_since),
-        ConversationStatus.ACTIVE.value,
-        OfferStatus.PENDING.value,
-        OfferStatus.ACCEPTED.value,
-        db_datetime(day_start),
-        True,
-    ]
     with connection.cursor() as cursor:
-        cursor.execute(_open_shifts_sql(connection.vendor), params)
-        rows = cursor.fetchall()
+        rows = _OPEN_SHIFTS.rows(cursor, present_since=present_since, day_start=day_start)
         if not rows:
             return [], {}
-        cursor.execute(_open_shift_topics_sql(connection.vendor))
-        pairs = cursor.fetchall()
+        pairs = _OPEN_SHIFT_TOPICS.rows(cursor)
     shifts = [
         ShiftRow(
             shift_id=r[0],
             listener_id=r[1],
             capacity=r[2],
-            started_at=aware(r[3]),
-            idle_since=aware(r[4]),
+            started_at=r[3],
+            idle_since=r[4],
             has_profile=r[5] is not None,
             profile_status=r[6],
-            trained_at=aware(r[7]),
-            paused_until=aware(r[8]),
+            trained_at=r[7],
+            paused_until=r[8],
             approved_for_teens=bool(r[9]),
             approved_for_adults=bool(r[10]),
             accepts_direct_requests=bool(r[11]),
             held_for_review=bool(r[12]),
-            present=bool(r[13]),
+            present=r[13],
             active_chats=r[14],
             pending_offers=r[15],
             accepted_today=r[16],

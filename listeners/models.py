@@ -24,7 +24,7 @@ def suspended_listener_q(via: str = "") -> Q:
 
 def listener_may_take_chats(*, status: str, trained_at) -> bool:
     """Approved (active: so neither pending, rejected nor suspended) and trained. Takes the two
-    fields rather than a profile so the dispatch round's hand-written read
+    fields rather than a profile so the dispatch round's compiled read
     (``listeners.candidates_sql``) applies it to plain rows."""
     return status == ListenerStatus.ACTIVE and trained_at is not None
 

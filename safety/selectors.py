@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import BooleanField, ExpressionWrapper, Q, Subquery
 from django.utils import timezone
 
 from chat.models import Conversation, Message, MessageKind
@@ -50,20 +50,27 @@ def staff_online(*, now=None) -> bool:
     return Connection.objects.filter(user__in=safety_staff_users(), last_seen_at__gte=cutoff).exists()
 
 
-def sanction_active_mute(user_id: int, *, now=None) -> Sanction | None:
-    """The mute in force for ``user_id`` that ends last, or None.
+def _mutes_in_force(user_id, now):
+    """The one rule for a mute in force: a ``mute`` sanction, not lifted, not yet expired; the one
+    that ends last first. ``user_id`` and ``now`` may be values or expressions."""
+    return Sanction.objects.filter(
+        subject_id=user_id, kind=SanctionKind.MUTE, lifted_at__isnull=True, expires_at__gt=now
+    ).order_by("-expires_at")
 
-    The one rule for a mute in force: a ``mute`` sanction, not lifted, not yet
-    expired. The chat message path reads the same in its sender check
-    (``chat.message_sql.conversation_for_sender``, one statement on the hot
-    path); ``tests/chat/test_one_rule.py`` checks the two agree.
+
+def sanction_active_mute(user_id: int, *, now=None) -> Sanction | None:
+    """The mute in force for ``user_id`` that ends last, or None."""
+    return _mutes_in_force(user_id, now or timezone.now()).first()
+
+
+def mute_in_force_ends(*, user_id, now) -> Subquery:
+    """When ``user_id``'s mute in force at ``now`` ends, as a subquery (NULL when none is).
+
+    The chat message path reads it inside its sender check (``chat.mutes``,
+    installed by ``SafetyConfig.ready()``), so a message costs one read before
+    its writes.
     """
-    now = now or timezone.now()
-    return (
-        Sanction.objects.filter(subject_id=user_id, kind=SanctionKind.MUTE, lifted_at__isnull=True, expires_at__gt=now)
-        .order_by("-expires_at")
-        .first()
-    )
+    return Subquery(_mutes_in_force(user_id, now).values("expires_at")[:1])
 
 
 def flagged_at_risk_since(*, subject_id: int, since) -> bool:

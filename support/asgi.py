@@ -18,6 +18,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from chat.blocks import block_reader  # noqa: E402
 from chat.listener_pool import listener_pool  # noqa: E402
+from chat.mutes import mute_in_force_ends  # noqa: E402
 from chat.screener import message_screener  # noqa: E402
 from safety.warmup import compile_rules_at_start  # noqa: E402
 from support.devices import device_policy  # noqa: E402
@@ -25,10 +26,11 @@ from support.origins import origin_validator  # noqa: E402
 from support.routing import websocket_urlpatterns  # noqa: E402
 from support.scheduler import with_scheduler  # noqa: E402
 
-# A process that would deliver chat messages unscreened, pair people who blocked each other,
-# let a suspended listener into a chat, or let a banned browser start anonymous sessions,
-# refuses to start.
+# A process that would deliver chat messages unscreened, let a muted sender through, pair people
+# who blocked each other, let a suspended listener into a chat, or let a banned browser start
+# anonymous sessions, refuses to start.
 message_screener()
+mute_in_force_ends()
 block_reader()
 listener_pool()
 device_policy()

@@ -1,14 +1,13 @@
-"""Helpers for the few statements written out by hand: the per-message path and the dispatch read.
+"""Helpers for the statements the ORM cannot say, and for running the hot paths' statements.
 
-Everything else goes through the ORM. Where building a statement with the ORM
-took longer than the database took to run it, measured above the bench's noise
-(``docs/performance.md``): the chat message's statements (``chat.message_sql``),
-the dispatch round's read of listeners on shift (``listeners.candidates_sql``)
-and its cheap checks (``chat.dispatch_sql``). The SQL is plain and runs
-unchanged on SQLite and PostgreSQL. These helpers name tables and columns from
-the models (a rename the ORM follows fails the tests rather than reading the
-wrong column) and carry datetimes across as the ORM does; each module builds its
-statements once, in functions cached on ``connection.vendor``.
+Everything is an ORM query; the per-message path's and the dispatch round's
+are compiled once (``support.compiled_query``). Written by hand only what the
+ORM cannot express: the per-conversation sequence ``UPDATE … RETURNING`` and,
+on PostgreSQL, the data-modifying WITH that takes the sequence and inserts the
+message in one statement (``chat.message_sql``). These helpers name their
+tables and columns from the models (a rename the ORM follows fails the tests
+rather than writing the wrong column) and carry datetimes across as the ORM
+does.
 
 On PostgreSQL the message path's statements go through ``prepared_cursor``: each
 is parsed and planned once per pooled connection instead of every time
@@ -26,7 +25,6 @@ import psycopg
 from django.conf import settings
 from django.db import connection
 from django.db.models import DEFERRED
-from django.utils.dateparse import parse_datetime
 
 
 def table(model) -> str:
@@ -38,27 +36,13 @@ def column(model, attname: str) -> str:
     return connection.ops.quote_name(field.column)
 
 
-def aware(value) -> dt.datetime | None:
-    """A datetime read by hand as the ORM would return it: aware, in UTC.
-
-    SQLite hands back a table column as a naive datetime and a computed one
-    (a subquery's) as text; PostgreSQL an aware datetime.
-    """
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    # Stored in UTC (USE_TZ): attaching the zone is all make_aware would do, at a fraction of the cost.
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
 def db_datetime(value: dt.datetime | None):
     """``value`` as the ORM stores it in this database (naive UTC text on SQLite)."""
     return connection.ops.adapt_datetimefield_value(value)
 
 
 def instance(model, names, values):
-    """A saved ``model`` instance from a hand-written read: ``values`` for the fields ``names``
+    """A saved ``model`` instance from a read that skipped the ORM's loading: ``values`` for the fields ``names``
     (attnames, in any order), every other field deferred (it loads on first access)."""
     by_name = dict(zip(names, values))
     # from_db takes the values in the model's field order; a list that long is used as it is.

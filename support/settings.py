@@ -93,10 +93,9 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
-# PostgreSQL: the hot paths' hand-written statements (a chat message's, a request's, an
-# accept's) are prepared once per pooled connection (support.rawsql.prepared_cursor) instead
-# of parsed and planned every time: only those, each read among them tested to have an
-# index-bounded plan for any parameter. Turn off behind a
+# PostgreSQL: a chat message's statements are prepared once per pooled connection
+# (support.rawsql.prepared_cursor) instead of parsed and planned every time: only those,
+# each read among them tested to have an index-bounded plan for any parameter. Turn off behind a
 # transaction-mode PgBouncer older than 1.21 or without max_prepared_statements.
 HEARTH_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", default=True)
 if DATABASE_URL:

@@ -5,6 +5,8 @@ listener console's and safety's frames."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from django.core.checks import run_checks
 from django.core.exceptions import ImproperlyConfigured
@@ -12,6 +14,8 @@ from django.utils import timezone
 
 from chat import blocks as blocks_seam
 from chat import listener_pool as pool_seam
+from chat import message_sql
+from chat import mutes as mutes_seam
 from chat import screener as screener_seam
 from chat.blocks import block_reader
 from chat.consumers import ChatConsumer, chat_socket_frames_register
@@ -30,7 +34,7 @@ from listeners.wellbeing import after_conversation_closed
 from safety import chat_frames as safety_frames
 from safety.chat_policy import SafetyBlockReader, SafetyMessageScreener
 from safety.models import SafetyFlag
-from safety.selectors import socket_state_risk_and_warnings
+from safety.selectors import mute_in_force_ends, socket_state_risk_and_warnings
 from tests.factories import SeekerFactory
 from tests.safety.helpers import CRISIS, matched_pair
 
@@ -81,6 +85,18 @@ def test_a_sockets_hello_reads_the_listener_console_and_safety_state():
 
 def test_ending_a_conversation_gives_its_listener_the_debrief_pause_of_the_listener_program():
     assert after_conversation_closed in conversation_closed_hooks
+
+
+def test_the_sender_check_reads_safetys_mute_rule():
+    assert mutes_seam.mute_in_force_ends() is mute_in_force_ends
+
+
+def test_without_a_mute_rule_the_sender_check_cannot_be_built_and_start_up_checks_fail(monkeypatch):
+    assert "chat.E004" not in {message.id for message in run_checks()}
+    monkeypatch.setattr(mutes_seam.MUTE_IN_FORCE_ENDS, "implementation", None)
+    assert "chat.E004" in {message.id for message in run_checks()}
+    with pytest.raises(ImproperlyConfigured):
+        message_sql._sender_query(SimpleNamespace(conversation_id=1, user_id=1, now=timezone.now()))
 
 
 def test_matching_reads_blocks_through_safetys_reader():

@@ -77,8 +77,8 @@ def test_every_way_out_cancels_open_requests_and_withdraws_their_offers_alike():
 
 @pytest.mark.django_db
 def test_the_message_paths_mute_check_agrees_with_the_mute_in_force_rule():
-    """``chat.message_sql`` reads the mute in force in SQL on every message; the rule is
-    ``safety.selectors.sanction_active_mute``."""
+    """``chat.message_sql`` reads the mute in force inside its sender check on every message, through
+    the subquery safety installs (``chat.mutes``); the rule is ``safety.selectors.sanction_active_mute``."""
     seeker, listener, conversation = matched_pair()
     staff = StaffFactory()
     now = timezone.now()

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from chat import message_sql
 from chat.models import Conversation, Message, MessageKind
-from chat.services.messages import message_send
+from chat.services.messages import CONTEXT_WINDOW, message_send
 from safety.models import Sanction, SanctionKind
 from support import rawsql
 from support.models import Role, User
@@ -116,7 +116,7 @@ def test_the_message_path_statements_go_through_django_and_are_counted():
     with CaptureQueriesContext(connection) as queries:
         message_send(sender=seeker, conversation_id=conversation.pk, client_id="counted", text="are you there?")
     sent = [query["sql"] for query in queries.captured_queries]
-    nearby = message_sql._nearby_sql(connection.vendor)
+    nearby = message_sql._nearby(CONTEXT_WINDOW).sql()
     assert any(sql.startswith(nearby.split("%s")[0]) for sql in sent), sent
     assert any("INSERT INTO" in sql and Message._meta.db_table in sql for sql in sent), sent
 
@@ -142,8 +142,8 @@ def test_a_chat_message_prepares_its_statements_once_per_connection():
         message_send(sender=seeker, conversation_id=conversation.pk, client_id=f"prep-{i}", text=f"still here {i}")
     vendor = connection.vendor
     for sql in (
-        message_sql._conversation_for_sender_sql(vendor),
-        message_sql._nearby_sql(vendor),
+        message_sql.SENDER.sql(),
+        message_sql._nearby(CONTEXT_WINDOW).sql(),
         message_sql._insert_with_next_seq_sql(vendor),
     ):
         assert _prepared_names(sql), f"not prepared: {sql}"
@@ -172,8 +172,8 @@ def test_the_sender_check_reads_one_conversation_and_the_sender_s_mutes_by_index
         )
         is not None
     )
-    sql = message_sql._conversation_for_sender_sql(connection.vendor)
-    for plan in _generic_plans(sql, [seeker.pk, SanctionKind.MUTE.value, now, conversation.pk, seeker.pk, seeker.pk]):
+    args = message_sql.SENDER.bind(conversation_id=conversation.pk, user_id=seeker.pk, now=now)
+    for plan in _generic_plans(message_sql.SENDER.sql(), args):
         assert plan["Actual Rows"] == 1
         assert not [node for node in _nodes(plan) if node["Node Type"] == "Seq Scan"], plan
 
@@ -188,9 +188,9 @@ def test_the_nearby_read_stays_bounded_in_a_long_chat_whatever_the_plan():
             conversation_id=conversation.pk, sender_id=seeker.pk, client_id="long-5", last=8
         )
     )
-    for plan in _generic_plans(
-        message_sql._nearby_sql(connection.vendor), [conversation.pk, 8, conversation.pk, seeker.pk, "long-5"]
-    ):
+    nearby = message_sql._nearby(8)
+    args = nearby.bind(conversation_id=conversation.pk, sender_id=seeker.pk, client_id="long-5")
+    for plan in _generic_plans(nearby.sql(), args):
         assert plan["Actual Rows"] == 9  # the last 8 and the re-sent one
         _assert_index_bounded(plan)
 
@@ -205,7 +205,9 @@ def test_the_transcript_read_after_a_sequence_number_stays_bounded_whatever_the_
         lambda: message_sql.transcript_after(conversation_id=conversation.pk, after_seq=after, limit=50)
     )
     assert len(transcript) == 5
-    for plan in _generic_plans(message_sql._transcript_sql(connection.vendor), [conversation.pk, after, 50]):
+    query = message_sql._transcript(64)  # the statement a page of 50 runs: limits go up to a power of two
+    args = query.bind(conversation_id=conversation.pk, after_seq=after)
+    for plan in _generic_plans(query.sql(), args):
         assert plan["Actual Rows"] == 5
         _assert_index_bounded(plan)
 

@@ -65,7 +65,7 @@ def test_database_url_switches_to_pooled_postgresql(tmp_path):
     assert config["engine"] == "django.db.backends.postgresql"
     assert config["pool"]["max_size"] >= 1
     # Django's own queries stay bound on the client, which never prepares; the connection allows
-    # preparing for the chat message's hand-written statements (support.rawsql.prepared_cursor).
+    # preparing for the chat message's statements (support.rawsql.prepared_cursor).
     assert config["binding"] is None and config["prepare"] == 5
     assert config["prepared_hot"] is True
 
