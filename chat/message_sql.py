@@ -31,7 +31,7 @@ from support.compiled_query import CompiledQuery, Insert
 from support.rawsql import column, db_datetime, instance, prepared_cursor, table
 
 #: The conversation fields the message path reads (others load on first access).
-SENDER_FIELDS = ("id", "seeker_id", "listener_id", "topic_id", "status", "last_seq", "escalated")
+SENDER_FIELDS = ("id", "seeker_id", "listener_id", "topic_id", "status", "last_seq", "has_safety_case")
 #: What the nearby read returns per message: every column, so a re-sent message is answered from it.
 NEARBY_FIELDS = (
     "id",

@@ -55,7 +55,8 @@ class Conversation(models.Model):
     inactivity_warned_at = models.DateTimeField(null=True, blank=True)
     seeker_read_seq = models.PositiveIntegerField(default=0)
     listener_read_seq = models.PositiveIntegerField(default=0)
-    escalated = models.BooleanField(default=False)
+    # A safety case was opened in this chat (screening or the listener flagged it): a hard chat.
+    has_safety_case = models.BooleanField(default=False)
 
     class Meta:
         indexes = [

@@ -197,5 +197,5 @@ class RatingAdmin(_ReadOnly):
 
 @admin.register(Shift)
 class ShiftAdmin(_ReadOnly):
-    list_display = ["listener", "started_at", "ended_at", "end_reason", "capacity", "chats_taken", "chats_escalated"]
+    list_display = ["listener", "started_at", "ended_at", "end_reason", "capacity", "chats_taken", "hard_chats"]
     list_filter = ["end_reason"]

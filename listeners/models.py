@@ -43,7 +43,7 @@ class ListenerProfile(models.Model):
     accepts_direct_requests = models.BooleanField(default=True)
     # Chats at once when a shift starts without naming a capacity (shift.start); 1–5 like a shift's.
     default_capacity = models.PositiveSmallIntegerField(default=2)
-    # Wellbeing pause after an escalated chat; no offers until then.
+    # Wellbeing pause after a hard chat (one with a safety case); no offers until then.
     paused_until = models.DateTimeField(null=True, blank=True)
     # Set by safety when this listener's message to a teen was held: no offers until a reviewer decides.
     held_for_review = models.BooleanField(default=False)
@@ -119,7 +119,8 @@ class Shift(models.Model):
     # Set once the maximum shift length has passed and the listener was told.
     max_length_reached_at = models.DateTimeField(null=True, blank=True)
     chats_taken = models.PositiveIntegerField(default=0)
-    chats_escalated = models.PositiveIntegerField(default=0)
+    # Chats of this shift that had a safety case (Conversation.has_safety_case): hard chats.
+    hard_chats = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [

@@ -28,7 +28,7 @@ def shift_payload(shift: Shift | None) -> dict | None:
         "started_at": shift.started_at.isoformat().replace("+00:00", "Z"),
         "max_end_at": ends_at.isoformat().replace("+00:00", "Z"),
         "chats_taken": shift.chats_taken,
-        "chats_escalated": shift.chats_escalated,
+        "chats_escalated": shift.hard_chats,  # the wire name of hard chats
     }
 
 
@@ -268,7 +268,7 @@ def shift_history(*, listener, limit: int = 100) -> list[dict]:
             "ended_at": _iso(shift.ended_at),
             "end_reason": shift.end_reason or None,
             "chats_taken": shift.chats_taken,
-            "chats_escalated": shift.chats_escalated,
+            "chats_escalated": shift.hard_chats,  # the wire name of hard chats
         }
         for shift in shifts
     ]
@@ -282,7 +282,7 @@ def listener_stats(*, listener, now=None) -> dict:
     now = now or timezone.now()
     day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
     totals = Shift.objects.filter(listener_id=listener.pk).aggregate(
-        taken=Sum("chats_taken"), escalated=Sum("chats_escalated"), shifts=Count("id")
+        taken=Sum("chats_taken"), hard=Sum("hard_chats"), shifts=Count("id")
     )
     today = Offer.objects.filter(
         listener_id=listener.pk, status=OfferStatus.ACCEPTED, answered_at__gte=day_start
@@ -290,7 +290,7 @@ def listener_stats(*, listener, now=None) -> dict:
     average, count = rating_summary(listener.pk)
     return {
         "chats_helped": totals["taken"] or 0,
-        "hard_chats": totals["escalated"] or 0,
+        "hard_chats": totals["hard"] or 0,
         "shifts": totals["shifts"],
         "chats_today": today,
         "daily_cap": settings.LISTENERS_DAILY_CHAT_CAP,

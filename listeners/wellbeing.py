@@ -18,13 +18,13 @@ DEBRIEF_PROMPT = (
 
 
 def after_conversation_closed(conversation, *, now) -> None:
-    """After an escalated chat ends: count it, pause new offers and prompt a debrief. Caller holds a transaction."""
-    if not conversation.escalated or not conversation.listener_id:
+    """After a hard chat (one with a safety case) ends: count it, pause new offers and prompt a debrief. Caller holds a transaction."""
+    if not conversation.has_safety_case or not conversation.listener_id:
         return
     Shift.objects.filter(listener_id=conversation.listener_id, ended_at__isnull=True).update(
-        chats_escalated=F("chats_escalated") + 1
+        hard_chats=F("hard_chats") + 1
     )
-    cooldown = settings.LISTENERS_ESCALATION_COOLDOWN_SECONDS
+    cooldown = settings.LISTENERS_HARD_CHAT_COOLDOWN_SECONDS
     if cooldown <= 0:
         return
     paused_until = now + timedelta(seconds=cooldown)

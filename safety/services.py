@@ -129,10 +129,10 @@ def _alert_new(flag: SafetyFlag, *, now, room=None, room_message=None) -> None:
         _email_on_commit(flag, list(settings.SAFETY_ALERT_EMAILS), round_=1)
 
 
-def _mark_escalated(conversation: Conversation) -> None:
-    if not conversation.escalated:
-        Conversation.objects.filter(pk=conversation.pk).update(escalated=True)
-        conversation.escalated = True
+def _mark_safety_case(conversation: Conversation) -> None:
+    if not conversation.has_safety_case:
+        Conversation.objects.filter(pk=conversation.pk).update(has_safety_case=True)
+        conversation.has_safety_case = True
 
 
 def _case_open_for(*, conversation_id: int | None, room_id: int | None, subject_id: int | None):
@@ -198,7 +198,7 @@ def case_raise(
             paused_listener=paused_listener,
         )
         if conversation is not None and case.level >= ALERT_MIN_LEVEL:
-            _mark_escalated(conversation)
+            _mark_safety_case(conversation)
         _alert_new(case, now=now, room=room, room_message=room_message)
         return case, True
     fields = ["texts_attached", "categories"]
@@ -232,7 +232,7 @@ def case_raise(
             fields.append("message")
         case.save(update_fields=fields)
         if conversation is not None and case.level >= ALERT_MIN_LEVEL:
-            _mark_escalated(conversation)
+            _mark_safety_case(conversation)
         _alert_new(case, now=now, room=room, room_message=room_message)
     else:
         case.save(update_fields=fields)

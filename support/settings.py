@@ -370,7 +370,13 @@ MATCHING_SEEKER_RETURN_SECONDS = env_int("MATCHING_SEEKER_RETURN_SECONDS", 15 * 
 
 LISTENERS_MAX_SHIFT_SECONDS = env_int("LISTENERS_MAX_SHIFT_SECONDS", 4 * 60 * 60, minimum=60)
 LISTENERS_DAILY_CHAT_CAP = env_int("LISTENERS_DAILY_CHAT_CAP", 12, minimum=1)
-LISTENERS_ESCALATION_COOLDOWN_SECONDS = env_int("LISTENERS_ESCALATION_COOLDOWN_SECONDS", 15 * 60, minimum=0)
+# The pause of new offers after a hard chat (one with a safety case) ends, for a debrief.
+# LISTENERS_ESCALATION_COOLDOWN_SECONDS, its deprecated earlier name, still counts when this one is unset.
+LISTENERS_HARD_CHAT_COOLDOWN_SECONDS = env_int(
+    "LISTENERS_HARD_CHAT_COOLDOWN_SECONDS",
+    env_int("LISTENERS_ESCALATION_COOLDOWN_SECONDS", 15 * 60, minimum=0),
+    minimum=0,
+)
 LISTENERS_QUIZ_RETAKE_COOLDOWN_SECONDS = env_int("LISTENERS_QUIZ_RETAKE_COOLDOWN_SECONDS", 10 * 60, minimum=0)
 LISTENERS_RATING_MIN_COUNT = env_int("LISTENERS_RATING_MIN_COUNT", 3, minimum=1)
 # A listener reads new ratings in batches: at most one release per period, and only of this many or more.

@@ -103,7 +103,7 @@ def conversation_requeue(conversation: Conversation, *, now, reason_text: str) -
         conversation=conversation,
         topic=conversation.topic,
         age_group=seeker.age_group or "adult",
-        priority=request_priority(urgent=conversation.escalated, returning=True),
+        priority=request_priority(urgent=conversation.has_safety_case, returning=True),
         queued_at=conversation.created_at,
     )
     system_message(conversation, reason_text, now=now, for_role="seeker")  # "Your listener …": the seeker's line
@@ -144,7 +144,7 @@ def conversation_transfer(*, listener, conversation_id: int, to_alias: str | Non
             conversation=conversation,
             topic=conversation.topic,
             age_group=seeker.age_group or "adult",
-            priority=request_priority(urgent=conversation.escalated, returning=True),
+            priority=request_priority(urgent=conversation.has_safety_case, returning=True),
             queued_at=now,
             requested_listener=target,
             transfer_from=listener,

@@ -137,7 +137,7 @@ def test_staff_taking_a_chat_over_offers_the_listeners_freed_seat(django_capture
     from safety.services import staff_conversation_handoff  # safety sits above chat
     from tests.safety.helpers import flagged_pair, staff_member
 
-    settings.LISTENERS_ESCALATION_COOLDOWN_SECONDS = 0  # no debrief pause after the hard chat
+    settings.LISTENERS_HARD_CHAT_COOLDOWN_SECONDS = 0  # no debrief pause after the hard chat
     seeker, listener, conversation, flag = flagged_pair()
     ListenerProfile.objects.filter(user=listener).update(held_for_review=False)
     Shift.objects.filter(listener=listener, ended_at__isnull=True).update(capacity=1)

@@ -74,7 +74,7 @@ def test_shift_history_shows_chats_taken_and_hard_chats(listener):
     now = timezone.now()
     shift = open_shift(listener, started_at=now - timedelta(hours=2))
     Shift.objects.filter(pk=shift.pk).update(
-        ended_at=now - timedelta(hours=1), end_reason="ended_by_listener", chats_taken=4, chats_escalated=1
+        ended_at=now - timedelta(hours=1), end_reason="ended_by_listener", chats_taken=4, hard_chats=1
     )
     open_shift(listener, started_at=now)
     body = client_for(listener).get("/api/v1/listeners/shifts").json()

@@ -15,14 +15,14 @@ from tests.listeners.conftest import client_for
 from tests.ws import connected, receive_until
 
 
-def _escalated_chat(listener, seeker, *, escalated=True):
+def _hard_chat(listener, seeker, *, has_safety_case=True):
     return Conversation.objects.create(
         seeker=seeker,
         listener=listener,
         topic=topic(),
         status=ConversationStatus.ACTIVE,
         started_at=timezone.now(),
-        escalated=escalated,
+        has_safety_case=has_safety_case,
     )
 
 
@@ -34,12 +34,12 @@ def _waiting(seeker):
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_ending_an_escalated_chat_pauses_offers_and_prompts_a_debrief(settings):
-    settings.LISTENERS_ESCALATION_COOLDOWN_SECONDS = 900
+async def test_ending_a_hard_chat_pauses_offers_and_prompts_a_debrief(settings):
+    settings.LISTENERS_HARD_CHAT_COOLDOWN_SECONDS = 900
     listener = await sync_to_async(ListenerFactory)()
     seeker = await sync_to_async(SeekerFactory)()
     await sync_to_async(open_shift)(listener, capacity=3)
-    conversation = await sync_to_async(_escalated_chat)(listener, seeker)
+    conversation = await sync_to_async(_hard_chat)(listener, seeker)
     async with connected(listener) as socket:
         await socket.send_json_to({"type": "conversation.end", "conversation": conversation.pk})
         frame = await receive_until(socket, "wellbeing.pause")
@@ -64,19 +64,19 @@ async def test_ending_an_escalated_chat_pauses_offers_and_prompts_a_debrief(sett
 
 @pytest.mark.django_db
 def test_an_ordinary_chat_does_not_pause(listener, seeker, settings):
-    settings.LISTENERS_ESCALATION_COOLDOWN_SECONDS = 900
+    settings.LISTENERS_HARD_CHAT_COOLDOWN_SECONDS = 900
     open_shift(listener)
-    conversation = _escalated_chat(listener, seeker, escalated=False)
+    conversation = _hard_chat(listener, seeker, has_safety_case=False)
     conversation_end(user=listener, conversation_id=conversation.pk)
     assert ListenerProfile.objects.get(user=listener).paused_until is None
 
 
 @pytest.mark.django_db
 def test_the_pause_ends_by_itself_after_the_cooldown(listener, seeker, settings):
-    settings.LISTENERS_ESCALATION_COOLDOWN_SECONDS = 900
+    settings.LISTENERS_HARD_CHAT_COOLDOWN_SECONDS = 900
     now = timezone.now()
     open_shift(listener, started_at=now - timedelta(minutes=5))
-    conversation = _escalated_chat(listener, seeker)
+    conversation = _hard_chat(listener, seeker)
     conversation_end(user=seeker, conversation_id=conversation.pk, now=now)
     Connection.objects.create(user=listener, channel_name="test.c", last_seen_at=now + timedelta(seconds=901))
     _waiting(SeekerFactory())
@@ -88,10 +88,10 @@ def test_the_pause_ends_by_itself_after_the_cooldown(listener, seeker, settings)
 @pytest.mark.django_db
 def test_hard_chats_count_in_the_shift_stats(listener, seeker):
     open_shift(listener)
-    conversation = _escalated_chat(listener, seeker)
+    conversation = _hard_chat(listener, seeker)
     conversation_end(user=listener, conversation_id=conversation.pk)
     shift = Shift.objects.get(listener=listener)
-    assert shift.chats_escalated == 1
+    assert shift.hard_chats == 1
     history = client_for(listener).get("/api/v1/listeners/shifts").json()["shifts"]
     assert history[0]["chats_escalated"] == 1
     console = client_for(listener).get("/api/v1/listeners/me/console").json()
@@ -103,6 +103,6 @@ def test_hard_chats_count_in_the_shift_stats(listener, seeker):
 @pytest.mark.django_db
 def test_continue_clears_the_pause(listener, seeker):
     open_shift(listener)
-    conversation_end(user=listener, conversation_id=_escalated_chat(listener, seeker).pk)
+    conversation_end(user=listener, conversation_id=_hard_chat(listener, seeker).pk)
     wellbeing_continue(listener=listener)
     assert ListenerProfile.objects.get(user=listener).paused_until is None

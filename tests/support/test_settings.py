@@ -248,3 +248,31 @@ def test_the_overdue_time_falls_back_to_its_deprecated_earlier_name(tmp_path, en
     )
     assert result.returncode == 0, result.stderr
     assert int(result.stdout.strip()) == seconds
+
+
+@pytest.mark.parametrize(
+    "env, seconds",
+    [
+        ({}, 900),
+        ({"LISTENERS_HARD_CHAT_COOLDOWN_SECONDS": "90"}, 90),
+        ({"LISTENERS_ESCALATION_COOLDOWN_SECONDS": "600"}, 600),  # the deprecated earlier name
+        ({"LISTENERS_HARD_CHAT_COOLDOWN_SECONDS": "90", "LISTENERS_ESCALATION_COOLDOWN_SECONDS": "75"}, 90),
+    ],
+)
+def test_the_hard_chat_pause_falls_back_to_its_deprecated_earlier_name(tmp_path, env, seconds):
+    script = (
+        "import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE','support.settings'); django.setup();"
+        "from django.conf import settings; print(settings.LISTENERS_HARD_CHAT_COOLDOWN_SECONDS)"
+    )
+    names = {"LISTENERS_HARD_CHAT_COOLDOWN_SECONDS", "LISTENERS_ESCALATION_COOLDOWN_SECONDS"}
+    base = {key: value for key, value in CLEAN.items() if key not in names}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**base, "HEARTH_VAR_DIR": str(tmp_path), **env},
+    )
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout.strip()) == seconds
