@@ -5,6 +5,7 @@ import pytest
 
 from safety.classifier import AssessmentContext, Level
 from safety.classifier import assess as rules_assess
+from safety.classifier.language import guess_language
 
 
 def level(text: str, language: str) -> Level:
@@ -113,3 +114,22 @@ def test_look_alikes_stay_below_elevated(text, language):
 )
 def test_past_negated_and_over_are_at_most_distress(text, language):
     assert level(text, language) <= Level.DISTRESS
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("q ganas de dormir", "es"),
+        ("mdr jsuis trop nul", "fr"),
+        ("vllt morgen einfach", "de"),
+        ("vc vem hj?", "pt"),
+        ("see you tomorrow at the party", "en"),
+    ],
+)
+def test_texting_spellings_tell_the_language(text, expected):
+    assert guess_language(text) == expected
+
+
+def test_a_texted_message_in_an_english_chat_is_screened_with_its_language():
+    # the chat's language is the default ("en"): the guess adds the Spanish rules
+    assert rules_assess("q ganas de desaparecer pa siempre").level >= Level.ELEVATED
