@@ -33,6 +33,7 @@ def level(text: str, language: str) -> Level:
         ("trage lange ärmel damit es keiner sieht", "de"),
         ("voltei a me cortar essa semana", "pt"),
         ("escondo as marcas com moletom", "pt"),
+        ("je me suis recoupée après trois mois", "fr"),
         # someone else at risk
         ("mi prima me dijo que se quiere matar", "es"),
         ("mon frère m'a dit qu'il veut mourir", "fr"),
@@ -67,6 +68,9 @@ def test_elevated_kinds_reach_at_least_elevated(text, language):
         ("ce soir je me tue", "fr"),
         ("morgen bringe ich mich um", "de"),
         ("hoje a noite eu me mato", "pt"),
+        ("me voy a colgar, ya no aguanto", "es"),
+        ("je me jette du toit ce soir", "fr"),
+        ("ich springe morgen von der brücke", "de"),
         # preparation and farewells
         ("ya deje una carta para mi hermano y regale mis cosas", "es"),
         ("dites à mon père que ce n'était pas sa faute", "fr"),
@@ -96,6 +100,13 @@ def test_imminent_kinds_are_imminent(text, language):
         ("fui pescar na ponte com meu tio", "pt"),
         ("essa prova tá me matando", "pt"),
         ("me cortei fazendo a barba", "pt"),
+        # one tablet for a headache, an ordinary goodbye
+        ("me tome una aspirina para la fiebre", "es"),
+        ("tomei um paracetamol agora há pouco", "pt"),
+        ("j'ai pris un doliprane ce matin", "fr"),
+        ("hab eine tablette gegen migräne genommen", "de"),
+        ("gracias, ya estoy mejor. adiós, hasta mañana", "es"),
+        ("merci pour tout, adieu la grisaille, bonne nuit", "fr"),
     ],
 )
 def test_look_alikes_stay_below_elevated(text, language):
