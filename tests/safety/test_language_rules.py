@@ -34,6 +34,10 @@ def level(text: str, language: str) -> Level:
         ("voltei a me cortar essa semana", "pt"),
         ("escondo as marcas com moletom", "pt"),
         ("je me suis recoupée après trois mois", "fr"),
+        ("no puedo dejar de cortarme", "es"),
+        ("kann nicht aufhören mich zu ritzen", "de"),
+        ("ich will morgen früh nicht mehr aufwachen", "de"),
+        ("não queria acordar mais", "pt"),
         # someone else at risk
         ("mi prima me dijo que se quiere matar", "es"),
         ("mon frère m'a dit qu'il veut mourir", "fr"),
@@ -49,6 +53,8 @@ def level(text: str, language: str) -> Level:
         ("j'ai envie de faire du mal à mon patron", "fr"),
         ("will meinen bruder umbringen", "de"),
         ("quero matar o meu chefe", "pt"),
+        ("quiero que mi padrastro sufra", "es"),
+        ("je veux qu'il crève", "fr"),
     ],
 )
 def test_elevated_kinds_reach_at_least_elevated(text, language):
@@ -100,6 +106,8 @@ def test_imminent_kinds_are_imminent(text, language):
         ("fui pescar na ponte com meu tio", "pt"),
         ("essa prova tá me matando", "pt"),
         ("me cortei fazendo a barba", "pt"),
+        ("tô no terraço tomando sol com as amigas", "pt"),
+        ("on est sur le toit à bronzer avec les copines", "fr"),
         # one tablet for a headache, an ordinary goodbye
         ("me tome una aspirina para la fiebre", "es"),
         ("tomei um paracetamol agora há pouco", "pt"),
@@ -121,6 +129,8 @@ def test_look_alikes_stay_below_elevated(text, language):
         ("je me scarifiais quand j'étais ado", "fr"),
         ("mein ex hat mich geschlagen, das ist vier jahre her", "de"),
         ("não, não vou me machucar, só estou cansada", "pt"),
+        ("vor jahren hab ich mich geritzt, heute geht es mir gut", "de"),
+        ("me cortaba en el colegio, ya lo superé", "es"),
     ],
 )
 def test_past_negated_and_over_are_at_most_distress(text, language):
