@@ -38,6 +38,9 @@ def level(text: str, language: str) -> Level:
         ("kann nicht aufhören mich zu ritzen", "de"),
         ("ich will morgen früh nicht mehr aufwachen", "de"),
         ("não queria acordar mais", "pt"),
+        ("pq no me muero y ya", "es"),
+        ("hab kb mehr auf leben", "de"),
+        ("will vllt einfach nicht mehr leben", "de"),
         # someone else at risk
         ("mi prima me dijo que se quiere matar", "es"),
         ("mon frère m'a dit qu'il veut mourir", "fr"),
@@ -77,6 +80,7 @@ def test_elevated_kinds_reach_at_least_elevated(text, language):
         ("me voy a colgar, ya no aguanto", "es"),
         ("je me jette du toit ce soir", "fr"),
         ("ich springe morgen von der brücke", "de"),
+        ("bring mich heut nacht um", "de"),
         # preparation and farewells
         ("ya deje una carta para mi hermano y regale mis cosas", "es"),
         ("dites à mon père que ce n'était pas sa faute", "fr"),
@@ -144,6 +148,7 @@ def test_past_negated_and_over_are_at_most_distress(text, language):
         ("mdr jsuis trop nul", "fr"),
         ("vllt morgen einfach", "de"),
         ("vc vem hj?", "pt"),
+        ("hab grad alle tabletten genommen", "de"),
         ("see you tomorrow at the party", "en"),
     ],
 )
