@@ -58,6 +58,8 @@ def level(text: str, language: str) -> Level:
         ("quero matar o meu chefe", "pt"),
         ("quiero que mi padrastro sufra", "es"),
         ("je veux qu'il crève", "fr"),
+        ("sueño con apuñalar a mi jefe", "es"),
+        ("mein onkel fasst mich an, ich bin 10", "de"),
     ],
 )
 def test_elevated_kinds_reach_at_least_elevated(text, language):
@@ -90,6 +92,7 @@ def test_elevated_kinds_reach_at_least_elevated(text, language):
         ("está golpeando la puerta y me encerré en el baño, tiene un cuchillo", "es"),
         ("il défonce la porte, je suis cachée dans la chambre", "fr"),
         ("er tritt gegen die tür, ich habe mich eingeschlossen", "de"),
+        ("er tritt die tür ein und hat ein messer", "de"),
     ],
 )
 def test_imminent_kinds_are_imminent(text, language):
@@ -112,6 +115,8 @@ def test_imminent_kinds_are_imminent(text, language):
         ("me cortei fazendo a barba", "pt"),
         ("tô no terraço tomando sol com as amigas", "pt"),
         ("on est sur le toit à bronzer avec les copines", "fr"),
+        ("vamos a matar al otro equipo en la final", "es"),
+        ("meu ex me batia mas me separei faz seis anos", "pt"),
         # one tablet for a headache, an ordinary goodbye
         ("me tome una aspirina para la fiebre", "es"),
         ("tomei um paracetamol agora há pouco", "pt"),
