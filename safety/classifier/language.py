@@ -23,16 +23,22 @@ _STOP: dict[str, frozenset[str]] = {
         "really think been when there will one no too am an at on why because them who",
         "es": "hola estas el los las que y es yo no me mi por una un lo pero muy ya esta estoy este tengo quiero morir vivir "
         "nada todo como cuando para con del al mas porque eso ella ellos hoy siento vida "
-        "nadie puedo hacer ser soy estar bien mal tambien aqui asi sin",
+        "nadie puedo hacer ser soy estar bien mal tambien aqui asi sin "
+        # texting spellings and words of risk that only Spanish writes this way
+        "q pq xq tmb ojala despertar despertara ganas pastillas ahora noche noches mañana manana voy",
         "fr": "le les des et je suis tu il elle est pas ne une un que qui dans pour avec mon ma mes "
         "ce cette sur au aux mais plus tout rien veux vais fait etre avoir jai moi toi bien "
-        "tres ou leur nous vous ils elles ca cest peux sais veux mourir vivre envie",
+        "tres ou leur nous vous ils elles ca cest peux sais veux mourir vivre envie "
+        "mdr ptdr jsuis chui jvais jveux jpp tkt jaimerais reveiller soir demain aujourdhui mort "
+        "scarifier scarifie",
         "de": "der die das und ich du er sie es ist nicht ein eine mit mein meine mich mir zu auf "
         "den dem auch noch nur wie was wenn aber kann will bin hab habe sich sein oder schon "
-        "nichts mehr heute bitte warum weil niemand keine kein leben sterben denke nie",
+        "nichts mehr heute bitte warum weil niemand keine kein leben sterben denke nie "
+        "vllt evtl einfach sollte bissl morgen nacht aufwachen gerade grad tabletten genommen alle wieder",
         "pt": "o os as e eu voce nao um uma que do da dos das meu minha em no na com para por "
         "mas muito ja estou tenho quero nada tudo como quando ele ela isso aqui bem sou "
-        "ninguem vida hoje mim quero morrer viver nao",
+        "ninguem vida hoje mim quero morrer viver nao "
+        "vc vcs hj nd ngm td mto kkk kkkk dnv sumir acordar agora amanha noite pra vou",
         "it": "il lo gli e io tu non un una che di del della mi sono ho voglio piu "
         "anche questo questa quando perche niente tutto sei bene molto cosa oggi",
         "nl": "de het een ik je jij niet dat die mijn mij op te zijn heb wil maar "
