@@ -61,6 +61,9 @@ GENUINE = [
     ("i'd been clean since june. not anymore, i cut last night", Level.ELEVATED),
     # the same hyperbole words without the trivial cause
     ("i want to die, nothing is ever going to change", Level.ELEVATED),
+    # a farewell is not cancelled by hyperbole, whose words a disclosure can share
+    ("tell my mum i love her. i'm not joking", Level.IMMINENT),
+    ("tell my kids i love them, if i have to go back to that house again", Level.IMMINENT),
     # abuse with the danger going on, beside the over cues
     ("he hits me every night and i still live with him", Level.ELEVATED),
     # preparation without a harmless reason
