@@ -34,6 +34,7 @@ HARMLESS = {
     "abuse_over": [
         "my ex used to beat me. i got out in 2015, there's a restraining order and no contact",
         "my first husband hit me for years. he died in 2010 and i'm free now",
+        "my ex strangled me. i left him in 2018, protective order, but i've started dating again and i'm nervous",
     ],
     "preparation_benign": [
         "gave away my drum kit since i switched to guitar",
@@ -66,6 +67,8 @@ GENUINE = [
     ("tell my kids i love them, if i have to go back to that house again", Level.IMMINENT),
     # abuse with the danger going on, beside the over cues
     ("he hits me every night and i still live with him", Level.ELEVATED),
+    ("he strangled me, i left him last year, we're dating again", Level.ELEVATED),
+    ("my ex strangled me. i left him in 2018 but he found me and it's happening again", Level.ELEVATED),
     # preparation without a harmless reason
     ("gave away my guitar and wrote letters to my family. i wont need any of it", Level.IMMINENT),
 ]
