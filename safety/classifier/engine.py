@@ -135,7 +135,7 @@ class _Cues:
         return self.match(name) is not None
 
 
-def _escalates(combos, cues: _Cues, before: set[str]) -> frozenset[str] | None:
+def _combination_found(combos, cues: _Cues, before: set[str]) -> frozenset[str] | None:
     for combo in combos:
         if all((n in before) if cues.rules.cues[n].scope == "before" else cues.has(n) for n in combo):
             return combo
@@ -261,8 +261,8 @@ def _analyse_uncached(text: str, language: str) -> Analysis:
 
     # combinations of cues with no risk phrase at all ("tonight's the night. i'm done.")
     if not any(h.category is Category.SELF_HARM and h.level >= Level.IMMINENT for h in hits):
-        combo = _escalates(rules.escalation["standalone"], cues, set())
-        if combo and _escalates(rules.escalation.get("standalone_unless", ()), cues, set()):
+        combo = _combination_found(rules.imminent_when["standalone"], cues, set())
+        if combo and _combination_found(rules.imminent_when.get("standalone_unless", ()), cues, set()):
             combo = None  # an ordinary reason beside them: "bye guys, off to bed, love you all"
         if combo:
             names = sorted(combo)
@@ -285,7 +285,7 @@ def _analyse_uncached(text: str, language: str) -> Analysis:
 
 @functools.lru_cache(maxsize=2048)
 def _context_cue(text: str, language: str) -> tuple[str, int, int] | None:
-    """The first escalation.context cue in ``text`` (plan, means, timing...)."""
+    """The first imminent_when.context cue in ``text`` (plan, means, timing...)."""
     rules = get_rules(language)
     norm, origin = _normalised(text, language)
     cues = _Cues(rules, norm)
@@ -334,7 +334,7 @@ def _judge(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _Cues):
         if level == Level.ELEVATED:
             before = {n for n in ("intent",) if _cue_before(rules.cues[n], norm, s)}
             key = "self_harm_third_person" if person == "third" else "self_harm_first_person"
-            combo = _escalates(rules.escalation[key], cues, before)
+            combo = _combination_found(rules.imminent_when[key], cues, before)
             if combo:
                 level = Level.IMMINENT
                 notes.append("with " + " + ".join(sorted(combo)))
@@ -346,7 +346,7 @@ def _judge(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _Cues):
             return (Level.DISTRESS, "first", "in the past")
         level = rule.level
         before = {n for n in ("intent",) if _cue_before(rules.cues[n], norm, s)}
-        combo = _escalates(rules.escalation["harm_to_others"], cues, before)
+        combo = _combination_found(rules.imminent_when["harm_to_others"], cues, before)
         if combo and level >= Level.ELEVATED:
             return (Level.IMMINENT, "first", "with " + " + ".join(sorted(combo)))
         return (level, "first", "")
@@ -373,7 +373,7 @@ def _judge_abuse(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _C
     """Abuse of a minor is never discounted: a child told of it is still in reach of the
     abuser. Abuse of an adult that is over ("my ex used to hit me, i left") is distress;
     abuse going on is the rule's level, and imminent when the danger is there now
-    (escalation.abuse: he is at the door, has a weapon, "tonight")."""
+    (imminent_when.abuse: he is at the door, has a weapon, "tonight")."""
     if rule.minor_level is not None and cues.has("minor"):
         level, note = max(rule.level, rule.minor_level), "a minor at risk"
     elif rule.level >= Level.ELEVATED and cues.has("minor"):
@@ -386,7 +386,7 @@ def _judge_abuse(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _C
             return (Level.DISTRESS, "first", "in the past")
         level, note = rule.level, ""
     if level >= Level.ELEVATED:
-        combo = _escalates(rules.escalation.get("abuse", ()), cues, set())
+        combo = _combination_found(rules.imminent_when.get("abuse", ()), cues, set())
         if combo:
             return (Level.IMMINENT, "first", ", ".join(filter(None, (note, "with " + " + ".join(sorted(combo))))))
     return (level, "first", note)

@@ -385,7 +385,7 @@ class RuleSet:
     cues: dict[str, Cue]
     rules: tuple[Rule, ...]
     rule_starts: re.Pattern[str]
-    escalation: dict[str, tuple[frozenset[str], ...]]
+    imminent_when: dict[str, tuple[frozenset[str], ...]]
     context_cues: tuple[str, ...]
     role_weights: dict[str, float]
     # whole-token repairs applied while normalising: misspellings -> spelling
@@ -412,7 +412,7 @@ class RuleSet:
 # --------------------------------------------------------------------------
 # loading
 
-_TOP_KEYS = {"meta", "normalise", "vocab", "allow", "cues", "escalation", "rule", "roles"}
+_TOP_KEYS = {"meta", "normalise", "vocab", "allow", "cues", "imminent_when", "rule", "roles"}
 _RULE_KEYS = {
     "id",
     "category",
@@ -440,7 +440,7 @@ _REQUIRED_CUES = {
     "plan",
     "minor",
 }
-_ESCALATION_KEYS = {
+_IMMINENT_WHEN_KEYS = {
     "self_harm_first_person",
     "self_harm_third_person",
     "harm_to_others",
@@ -674,32 +674,32 @@ def _parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
     if not rules:
         raise _fail(path, "rule", "no [[rule]] entries")
 
-    # escalation
-    esc_raw = data.get("escalation", {})
-    bad = set(esc_raw) - _ESCALATION_KEYS
+    # imminent_when: the cue combinations that make a match imminent
+    esc_raw = data.get("imminent_when", {})
+    bad = set(esc_raw) - _IMMINENT_WHEN_KEYS
     if bad:
-        raise _fail(path, "escalation", f"unknown key(s): {', '.join(sorted(bad))}")
-    escalation: dict[str, tuple[frozenset[str], ...]] = {}
-    for key in _ESCALATION_KEYS - {"context"}:
+        raise _fail(path, "imminent_when", f"unknown key(s): {', '.join(sorted(bad))}")
+    imminent_when: dict[str, tuple[frozenset[str], ...]] = {}
+    for key in _IMMINENT_WHEN_KEYS - {"context"}:
         combos = esc_raw.get(key, [])
         out = []
         for j, combo in enumerate(combos):
-            names = _str_list(path, f"escalation.{key}[{j}]", combo)
+            names = _str_list(path, f"imminent_when.{key}[{j}]", combo)
             for n in names:
                 if n not in cues:
-                    raise _fail(path, f"escalation.{key}[{j}]", f"unknown cue {n!r}")
+                    raise _fail(path, f"imminent_when.{key}[{j}]", f"unknown cue {n!r}")
             out.append(frozenset(names))
-        escalation[key] = tuple(out)
-    context_cues = tuple(_str_list(path, "escalation.context", esc_raw.get("context", [])))
+        imminent_when[key] = tuple(out)
+    context_cues = tuple(_str_list(path, "imminent_when.context", esc_raw.get("context", [])))
     for n in context_cues:
         if n not in cues:
-            raise _fail(path, "escalation.context", f"unknown cue {n!r}")
+            raise _fail(path, "imminent_when.context", f"unknown cue {n!r}")
 
     roles = data.get("roles", DEFAULT_ROLE_WEIGHTS)
     role_weights = {str(k): float(v) for k, v in roles.items()}
 
     # one combined regex to skip messages with nothing to look at
-    standalone_cues = {n for combo in escalation["standalone"] for n in combo}
+    standalone_cues = {n for combo in imminent_when["standalone"] for n in combo}
     raw_patterns: list[str] = []
     for r in raw_rules:
         raw_patterns.extend(r.get("patterns") or [])
@@ -737,7 +737,7 @@ def _parse_rules(data: dict[str, Any], path: Path) -> RuleSet:
         cues=cues,
         rules=tuple(rules),
         rule_starts=rule_starts,
-        escalation=escalation,
+        imminent_when=imminent_when,
         context_cues=context_cues,
         role_weights=role_weights,
         first_words=first_words,

@@ -757,12 +757,12 @@ def test_missing_rule_file(tmp_path):
         load_rule_file(tmp_path / "nope.toml")
 
 
-def test_unknown_cue_in_escalation(tmp_path):
+def test_unknown_cue_in_imminent_when(tmp_path):
     base = (RULES_DIR / "en.toml").read_text(encoding="utf-8")
     base = base.replace('context = ["intent",', 'context = ["intnet",')
     path = tmp_path / "xx.toml"
     path.write_text(base, encoding="utf-8")
-    with pytest.raises(RuleFileError, match=r"escalation.context: unknown cue 'intnet'"):
+    with pytest.raises(RuleFileError, match=r"imminent_when.context: unknown cue 'intnet'"):
         load_rule_file(path)
 
 
