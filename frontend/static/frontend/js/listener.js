@@ -1,5 +1,8 @@
 // The listener console: sign in, shifts, offers with a countdown and a cue, several chats in tabs,
 // safety guidance, flag/escalate, shift summary and the wellbeing pause.
+//
+// `reduceConsole` (listener_console_state.js) owns the shift, the offers, the line, the chat tabs,
+// the crisis state and the connection; `render()` draws them; `start()` wires the socket.
 
 import { get, post, whoAmI } from "./api.js";
 import { ChatView } from "./chatview.js";
@@ -7,22 +10,75 @@ import { $, $$, announce, el, formatDuration, setText, showOnly } from "./dom.js
 import { ChatClient } from "./conversation.js";
 import { HearthSocket } from "./socket.js";
 import { confirmButton, connectionBanner, endpoints, loginForm } from "./common.js";
-import { endedText, guidanceTitle, initialCrisis, reduceCrisis } from "./crisis.js";
+import { guidanceTitle } from "./crisis.js";
 import { frameProblem } from "./frames.js";
 import { showPage, startPaging } from "./paging_prefs.js";
 import { warningBanner } from "./warning_banner.js";
 import { showStanding, topicsToTick } from "./listener_me.js";
+import { initialConsole, lineText, offerText, pageTitle, reduceConsole, secondsLeft } from "./listener_console_state.js";
 
-const state = { socket: null, client: null, user: null, shift: null, awaitingDecision: false, chats: new Map(), offers: new Map(), active: null, connected: false, audio: null, crisis: initialCrisis() };
+let state = initialConsole({ now: Date.now() });
+// The page's connections, widgets and what was last drawn (not state: nothing is read back from it).
+const session = { socket: null, client: null, audio: null, offers: new Map(), chats: new Map(), lineDrawn: null };
 const show = (id, options) => showOnly(".step", id, options);
 const baseTitle = document.title;
 const warnings = warningBanner();
+
+/** Reduce one event into the state (the clock first, for countdowns and the shift's length), draw it,
+ * then do what the reducer asked for. */
+function dispatch(event) {
+  state = reduceConsole(reduceConsole(state, { type: "clock", now: Date.now() }), event);
+  render();
+  if (!state.effects.length) return;
+  const effects = state.effects;
+  state = reduceConsole(state, { type: "effects.done" });
+  for (const effect of effects) play(effect);
+}
+
+function play(effect) {
+  const chat = session.chats.get(effect.id);
+  switch (effect.kind) {
+    case "offer.new":
+      beep();
+      announce(offerText(effect.offer).announcement, { urgent: true });
+      break;
+    case "shift.ended":
+      $("#shift-summary").focus();
+      announce("Your shift has ended. Chats still open stay with you until they end.");
+      break;
+    case "chat.opened":
+      announce(`New chat with ${effect.alias} in a new tab.`);
+      break;
+    case "chat.read":
+      if (chat) chat.view.markRead();
+      break;
+    case "chat.focus":
+      if (chat) chat.view.focus();
+      break;
+    case "chat.ended":
+      if (chat) chat.view.setEnded(effect.text);
+      announce(`Chat with ${effect.alias} ended. ${effect.text || ""}`);
+      break;
+    case "guidance":
+      announce(`Safety guidance for your chat with ${effect.alias}: ${effect.guidance}`, { urgent: true });
+      break;
+    default:
+      break;
+  }
+}
+
+function render() {
+  renderShift();
+  renderOffers();
+  renderLine();
+  renderChats();
+}
 
 // --- sign in ---------------------------------------------------------------------
 loginForm(enter);
 
 $("#logout").addEventListener("click", async () => {
-  if (state.socket) state.socket.stop();
+  if (session.socket) session.socket.stop();
   try {
     await post("/api/v1/session/logout");
   } finally {
@@ -36,7 +92,6 @@ function enter(me) {
     setText($("#login-error"), me.is_safety_staff ? "This is a safety-team account: use the Safety team page." : "This page is for listeners.");
     return;
   }
-  state.user = me;
   setText($("#my-alias"), me.alias);
   show("step-console");
   loadTopics();
@@ -51,10 +106,7 @@ function enter(me) {
 async function refreshStanding(options) {
   const awaiting = await showStanding(options);
   if (awaiting === state.awaitingDecision) return; // redraw only on a change: before hello, the shift is not known yet
-  state.awaitingDecision = awaiting;
-  $("#offers-card").hidden = awaiting;
-  $("#paging-card").hidden = awaiting;
-  setShift(state.shift);
+  dispatch({ type: "standing", awaiting });
 }
 
 async function loadTopics() {
@@ -82,8 +134,8 @@ $("#shift-form").addEventListener("submit", async (event) => {
   }
   setText($("#shift-error"), "");
   try {
-    const reply = await state.socket.request({ type: "shift.start", topics, capacity: Number($("#capacity").value) });
-    setShift(reply.shift);
+    const reply = await session.socket.request({ type: "shift.start", topics, capacity: Number($("#capacity").value) });
+    dispatch({ type: "shift.started", shift: reply.shift });
   } catch (failure) {
     const trainingHint = failure.code === "not_trained" ? " Finish the training course first." : "";
     setText($("#shift-error"), `${failure.message}${trainingHint}`);
@@ -92,53 +144,54 @@ $("#shift-form").addEventListener("submit", async (event) => {
 
 confirmButton($("#shift-end"), "Yes, end my shift", async () => {
   try {
-    await state.socket.request({ type: "shift.end" });
-    endShift(state.shift);
+    await session.socket.request({ type: "shift.end" });
+    dispatch({ type: "shift.ended", shift: state.shift });
   } catch (failure) {
-    setText($("#shift-detail"), failure.message);
+    dispatch({ type: "shift.end.failed", message: failure.message });
   }
 });
 
-function setShift(shift) {
-  state.shift = shift;
-  $("#shift-off").hidden = Boolean(shift) || state.awaitingDecision;
-  $("#shift-on").hidden = !shift;
-  if (!shift) return;
-  $("#shift-summary").hidden = true;
-  setText($("#shift-taken"), String(shift.chats_taken));
-  setText($("#shift-capacity"), String(shift.capacity));
-  const until = new Date(shift.max_end_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  const topics = shift.topics.length > 4 ? `${shift.topics.length} topics` : shift.topics.join(", ");
-  setText($("#shift-detail"), `Topics: ${topics}. Your shift ends by ${until} at the latest.`);
+function renderShift() {
+  const { shift, summary } = state;
+  $("#offers-card").hidden = state.awaitingDecision;
+  $("#paging-card").hidden = state.awaitingDecision;
+  if (state.shiftKnown) {
+    $("#shift-off").hidden = Boolean(shift) || state.awaitingDecision;
+    $("#shift-on").hidden = !shift;
+  }
+  if (shift) {
+    putText($("#shift-taken"), String(shift.chats_taken));
+    putText($("#shift-capacity"), String(shift.capacity));
+    const until = new Date(shift.max_end_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    const topics = shift.topics.length > 4 ? `${shift.topics.length} topics` : shift.topics.join(", ");
+    putText($("#shift-detail"), state.shiftNote || `Topics: ${topics}. Your shift ends by ${until} at the latest.`);
+  }
+  $("#shift-summary").hidden = !summary;
+  if (summary) {
+    putText($("#summary-taken"), String(summary.taken));
+    putText($("#summary-escalated"), String(summary.escalated));
+    putText($("#summary-duration"), `${summary.minutes} min`);
+  }
 }
 
-function endShift(shift) {
-  if (!state.shift && !shift) return;
-  const last = shift || state.shift;
-  setShift(null);
-  clearOffers();
-  showLine(null);
-  const minutes = Math.max(0, Math.round((Date.now() - new Date(last.started_at).getTime()) / 60000));
-  setText($("#summary-taken"), String(last.chats_taken));
-  setText($("#summary-escalated"), String(last.chats_escalated));
-  setText($("#summary-duration"), `${minutes} min`);
-  $("#shift-summary").hidden = false;
-  $("#shift-summary").focus();
-  announce("Your shift has ended. Chats still open stay with you until they end.");
+/** Set a node's text only when it differs: render runs for every frame and each countdown second. */
+function putText(node, text) {
+  const value = text ?? "";
+  if (node && node.textContent !== value) node.textContent = value;
 }
 
 // --- offers ----------------------------------------------------------------------
 function unlockAudio() {
   try {
-    state.audio = state.audio || new (window.AudioContext || window.webkitAudioContext)();
-    if (state.audio.state === "suspended") state.audio.resume();
+    session.audio = session.audio || new (window.AudioContext || window.webkitAudioContext)();
+    if (session.audio.state === "suspended") session.audio.resume();
   } catch (error) {
-    state.audio = null;
+    session.audio = null;
   }
 }
 
 function beep() {
-  const ctx = state.audio;
+  const ctx = session.audio;
   if (!ctx || ctx.state !== "running") return;
   const oscillator = ctx.createOscillator();
   const gain = ctx.createGain();
@@ -152,97 +205,86 @@ function beep() {
   oscillator.stop(ctx.currentTime + 0.4);
 }
 
-function addOffer(offer) {
-  if (state.offers.has(offer.id)) return;
-  const deadline = Date.now() + offer.expires_in_seconds * 1000;
+/** One offer's card, with its own second timer for the countdown (the clock event that reduces it). */
+function offerCard(entry) {
+  const { offer } = entry;
+  const words = offerText(offer);
   const countdown = el("span", { class: "countdown" });
-  const topic = offer.topic || "any topic";
   const accept = el("button", { type: "button", class: "button button-primary", text: "Accept" });
   const decline = el("button", { type: "button", class: "button", text: "Decline" });
   const never = el("button", { type: "button", class: "button button-quiet", text: "Not me for this one" });
   const item = el(
     "li",
     { class: "offer", "data-offer": String(offer.id) },
-    el("p", {}, el("strong", { text: offer.kind === "transfer" ? `Transfer · ${topic}` : `Someone needs to talk · ${topic}` })),
+    el("p", {}, el("strong", { text: words.title })),
     el("p", { class: "hint", text: `${offer.age_group === "teen" ? "Teen" : "Adult"} · waited ${formatDuration(offer.waited_seconds)}${offer.urgent ? " · urgent" : ""}${offer.direct ? " · asked for you" : ""}` }),
     offer.note ? el("p", { class: "offer-note", text: `“${offer.note}”` }) : null,
     el("p", {}, "Expires in ", countdown),
     el("div", { class: "offer-actions" }, accept, decline, never),
   );
-  const tick = () => {
-    const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
-    countdown.textContent = `${left} s`;
-    if (left <= 0) removeOffer(offer.id);
-  };
-  tick();
-  const timer = setInterval(tick, 1000);
-  state.offers.set(offer.id, { item, timer });
+  const card = { entry, item, countdown, hadFocus: false, timer: setInterval(() => dispatch({ type: "clock", now: Date.now() }), 1000) };
   accept.addEventListener("click", async () => {
     accept.disabled = decline.disabled = never.disabled = true;
     try {
-      await state.socket.request({ type: "offer.accept", offer: offer.id });
-      removeOffer(offer.id);
+      await session.socket.request({ type: "offer.accept", offer: offer.id });
+      dispatch({ type: "offer.answered", id: offer.id });
     } catch (failure) {
-      removeOffer(offer.id);
+      dispatch({ type: "offer.answered", id: offer.id });
       announce(failure.code === "offer_gone" ? "That request is no longer available." : failure.message, { urgent: true });
     }
   });
   // Decline: offered to someone else, and back to you after a short cool-down if nobody can.
   // "Not me for this one": never offered to you again.
   const answer = async (forGood) => {
-    const hadFocus = item.contains(document.activeElement); // disabling the button below blurs it
+    card.hadFocus = item.contains(document.activeElement); // disabling the button below blurs it
     accept.disabled = decline.disabled = never.disabled = true;
     try {
-      await state.socket.request({ type: "offer.decline", offer: offer.id, never: forGood });
+      await session.socket.request({ type: "offer.decline", offer: offer.id, never: forGood });
     } catch (failure) {
       /* gone already */
     }
-    removeOffer(offer.id, { hadFocus });
+    dispatch({ type: "offer.answered", id: offer.id });
   };
   decline.addEventListener("click", () => answer(false));
   never.addEventListener("click", () => answer(true));
-  $("#offers").append(item);
-  updateOfferCue();
-  beep();
-  announce(`New request: someone wants to talk about ${topic}. Accept or decline within ${offer.expires_in_seconds} seconds.`, { urgent: true });
+  return card;
 }
 
-function removeOffer(id, { hadFocus = false } = {}) {
-  const offer = state.offers.get(id);
-  if (!offer) return;
-  clearInterval(offer.timer);
-  // Declining, "not me", expiry or withdrawal removes the focused button: a keyboard user would
-  // otherwise be dropped at the top of the page. Go to the next offer, else the list's heading.
-  hadFocus = hadFocus || offer.item.contains(document.activeElement);
-  offer.item.remove();
-  state.offers.delete(id);
-  updateOfferCue();
-  if (hadFocus) ($("#offers button") || $("#offers-title")).focus();
-}
-
-function clearOffers() {
-  for (const id of Array.from(state.offers.keys())) removeOffer(id);
+/** Draw the offers from state.offers: cards that left go first (a focused one hands focus on), new ones follow. */
+function renderOffers() {
+  for (const [id, card] of session.offers) {
+    if (state.offers.get(id) === card.entry) continue;
+    clearInterval(card.timer);
+    // Declining, "not me", expiry or withdrawal removes the focused button: a keyboard user would
+    // otherwise be dropped at the top of the page. Go to the next offer, else the list's heading.
+    const hadFocus = card.hadFocus || card.item.contains(document.activeElement);
+    card.item.remove();
+    session.offers.delete(id);
+    if (hadFocus) ($("#offers button") || $("#offers-title")).focus();
+  }
+  for (const [id, entry] of state.offers) {
+    let card = session.offers.get(id);
+    if (!card) {
+      card = offerCard(entry);
+      session.offers.set(id, card);
+      $("#offers").append(card.item);
+    }
+    putText(card.countdown, `${secondsLeft(entry, state.now)} s`);
+  }
+  $("#offers-empty").hidden = state.offers.size > 0;
+  document.title = pageTitle(state, baseTitle);
 }
 
 // --- the line: how many wait that this listener could take (queue.sizes) -------------------
-function showLine(sizes) {
+function renderLine() {
   const box = $("#line");
-  const shown = Boolean(sizes && state.shift);
-  box.hidden = !shown;
-  if (!shown) return;
-  const urgent = sizes.urgent ? sizes.urgent.total : 0;
-  setText(
-    $("#line-summary"),
-    sizes.total === 0
-      ? "Nobody you could take is waiting."
-      : `${sizes.total} waiting that you could take${urgent ? `, ${urgent} urgent` : ""}.`,
-  );
-  const items = Object.entries(sizes.topics || {}).map(([slug, count]) =>
-    el("li", { text: `${slug}: ${count}${sizes.urgent && sizes.urgent.topics[slug] ? ` (${sizes.urgent.topics[slug]} urgent)` : ""}` }),
-  );
-  if (sizes.any_topic) items.push(el("li", { text: `any topic: ${sizes.any_topic}` }));
-  $("#line-topics").replaceChildren(...items);
-  $("#take-next").hidden = !sizes.takeable;
+  box.hidden = !state.line;
+  if (!state.line || session.lineDrawn === state.line) return;
+  session.lineDrawn = state.line;
+  const line = lineText(state.line);
+  setText($("#line-summary"), line.summary);
+  $("#line-topics").replaceChildren(...line.topics.map((text) => el("li", { text })));
+  $("#take-next").hidden = !line.takeable;
 }
 
 $("#take-next").addEventListener("click", async () => {
@@ -250,7 +292,7 @@ $("#take-next").addEventListener("click", async () => {
   button.disabled = true;
   setText($("#take-next-error"), "");
   try {
-    await state.socket.request({ type: "request.take_next" });
+    await session.socket.request({ type: "request.take_next" });
   } catch (failure) {
     setText($("#take-next-error"), failure.message || "Couldn't take a chat just now.");
   } finally {
@@ -258,18 +300,11 @@ $("#take-next").addEventListener("click", async () => {
   }
 });
 
-function updateOfferCue() {
-  const count = state.offers.size;
-  $("#offers-empty").hidden = count > 0;
-  document.title = count ? `(${count}) New request · ${baseTitle}` : baseTitle;
-}
-
 // --- chats in tabs ---------------------------------------------------------------------
-function openChat(conversation) {
-  if (state.chats.has(conversation.id)) return state.chats.get(conversation.id);
-  const id = conversation.id;
-  const peer = conversation.peer || { alias: "Seeker" };
+/** One chat's tab and panel, made once when the chat first appears in state.chats. */
+function chatWidgets({ id, conversation, peer }) {
   const badge = el("span", { class: "badge", hidden: true });
+  const label = el("span", { text: peer.alias });
   const tab = el("button", {
     type: "button",
     role: "tab",
@@ -278,7 +313,7 @@ function openChat(conversation) {
     "aria-controls": `panel-${id}`,
     "aria-selected": "false",
     tabindex: "-1",
-  }, el("span", { text: peer.alias }), badge);
+  }, label, badge);
   const guidance = el("section", { class: "guidance", hidden: true, tabindex: "0", "aria-label": "Safety guidance" });
   const endButton = el("button", { type: "button", class: "button", text: "End chat" });
   const escalateButton = el("button", { type: "button", class: "button", text: "Escalate to safety team" });
@@ -291,8 +326,8 @@ function openChat(conversation) {
   const view = new ChatView({
     conversationId: id,
     myRole: "listener",
-    client: state.client,
-    socket: state.socket,
+    client: session.client,
+    socket: session.socket,
     peerLabel: peer.alias,
     isActive: () => state.active === id,
   });
@@ -316,23 +351,21 @@ function openChat(conversation) {
     guidance,
     view.root,
   );
-  const chat = { id, tab, panel, view, badge, guidance, endButton, escalateButton, resourcesButton, closeButton, transferButton, reportButton, status, sharedLine, peer, unread: 0, ended: false };
+  const chat = { id, tab, label, panel, view, badge, guidance, endButton, escalateButton, resourcesButton, closeButton, transferButton, reportButton, status, sharedLine, peer, drawn: {} };
   transferButton.addEventListener("click", () => openDialog("transfer-dialog", id));
   reportButton.addEventListener("click", () => openDialog("report-dialog", id));
-  state.chats.set(id, chat);
-  renderShared(id);
-  tab.addEventListener("click", () => selectChat(id));
+  tab.addEventListener("click", () => dispatch({ type: "chat.select", id }));
   tab.addEventListener("keydown", (event) => tabKeys(event, id));
   confirmButton(endButton, "Yes, end this chat", async () => {
     try {
-      await state.socket.request({ type: "conversation.end", conversation: id });
+      await session.socket.request({ type: "conversation.end", conversation: id });
     } catch (failure) {
       view.errorLine.textContent = failure.message;
     }
   });
   confirmButton(escalateButton, "Yes, alert the safety team", async () => {
     try {
-      await state.socket.request({ type: "conversation.flag", conversation: id, note: "Escalated by the listener from the console." });
+      await session.socket.request({ type: "conversation.flag", conversation: id, note: "Escalated by the listener from the console." });
       escalateButton.disabled = true;
       escalateButton.textContent = "Safety team alerted";
       announce("The safety team has been alerted.");
@@ -341,30 +374,49 @@ function openChat(conversation) {
     }
   });
   resourcesButton.addEventListener("click", () => sendResources(chat));
-  closeButton.addEventListener("click", () => closeChat(id));
-  $("#tabs").append(tab);
-  $("#panels").append(panel);
-  $("#chats-empty").hidden = true;
-  if (state.active === null) selectChat(id);
-  else {
-    announce(`New chat with ${peer.alias} in a new tab.`);
-  }
+  closeButton.addEventListener("click", () => {
+    dispatch({ type: "chat.close", id });
+    session.client.forget(id);
+  });
   return chat;
 }
 
-function selectChat(id) {
-  state.active = id;
-  for (const chat of state.chats.values()) {
-    const selected = chat.id === id;
+/** Draw the tabs from state.chats and state.active: widgets made once per chat, removed when closed. */
+function renderChats() {
+  for (const [id, chat] of session.chats) {
+    if (state.chats.has(id)) continue;
+    chat.tab.remove();
+    chat.panel.remove();
+    session.chats.delete(id);
+  }
+  for (const [id, entry] of state.chats) {
+    let chat = session.chats.get(id);
+    if (!chat) {
+      chat = chatWidgets(entry);
+      session.chats.set(id, chat);
+      $("#tabs").append(chat.tab);
+      $("#panels").append(chat.panel);
+    }
+    const selected = state.active === id;
     chat.tab.setAttribute("aria-selected", String(selected));
     chat.tab.tabIndex = selected ? 0 : -1;
     chat.panel.hidden = !selected;
-    if (selected) {
-      chat.unread = 0;
-      chat.badge.hidden = true;
-      chat.view.markRead();
+    chat.badge.hidden = entry.badge === null;
+    if (entry.badge !== null) putText(chat.badge, entry.badge);
+    if (entry.ended && !chat.drawn.ended) {
+      chat.drawn.ended = true;
+      chat.endButton.hidden = true;
+      chat.escalateButton.hidden = true;
+      chat.resourcesButton.hidden = true;
+      chat.transferButton.hidden = true;
+      chat.status.hidden = true;
+      chat.closeButton.hidden = false;
+      chat.label.textContent = `${chat.peer.alias} (ended)`;
     }
+    renderGuidance(chat);
+    renderShared(chat);
   }
+  $("#chats-empty").hidden = state.chats.size > 0;
 }
 
 function tabKeys(event, id) {
@@ -377,45 +429,15 @@ function tabKeys(event, id) {
   else if (event.key === "End") next = ids[ids.length - 1];
   if (next === null || next === undefined) return;
   event.preventDefault();
-  selectChat(next);
-  state.chats.get(next).tab.focus();
+  dispatch({ type: "chat.select", id: next });
+  session.chats.get(next).tab.focus();
 }
 
-function closeChat(id) {
-  const chat = state.chats.get(id);
-  if (!chat) return;
-  chat.tab.remove();
-  chat.panel.remove();
-  state.chats.delete(id);
-  state.client.forget(id);
-  if (state.active === id) {
-    state.active = null;
-    const next = state.chats.keys().next();
-    if (!next.done) selectChat(next.value);
-  }
-  $("#chats-empty").hidden = state.chats.size > 0;
-}
-
-function chatEnded(id, text) {
-  const chat = state.chats.get(id);
-  if (!chat || chat.ended) return;
-  chat.ended = true;
-  chat.view.setEnded(text);
-  chat.endButton.hidden = true;
-  chat.escalateButton.hidden = true;
-  chat.resourcesButton.hidden = true;
-  chat.transferButton.hidden = true;
-  chat.status.hidden = true;
-  chat.closeButton.hidden = false;
-  chat.tab.querySelector("span").textContent = `${chat.peer.alias} (ended)`;
-  announce(`Chat with ${chat.peer.alias} ended. ${text || ""}`);
-}
-
-/** Draw the guidance of one chat from `state.crisis` (hello after a reload, or safety.guidance live). */
-function renderGuidance(id, { live = false } = {}) {
-  const chat = state.chats.get(id);
-  const risk = state.crisis.guidance[id];
-  if (!chat) return;
+/** One chat's guidance panel, from `state.crisis` (hello after a reload, or safety.guidance live). */
+function renderGuidance(chat) {
+  const risk = state.crisis.guidance[chat.id];
+  if (chat.drawn.risk === risk) return;
+  chat.drawn.risk = risk;
   if (!risk) {
     chat.guidance.hidden = true;
     chat.guidance.replaceChildren();
@@ -424,21 +446,14 @@ function renderGuidance(id, { live = false } = {}) {
   chat.guidance.dataset.level = risk.level_label;
   chat.guidance.replaceChildren(el("h3", { text: guidanceTitle(risk) }), el("p", { text: risk.guidance }));
   chat.guidance.hidden = false;
-  if (state.active !== chat.id) {
-    chat.badge.hidden = false;
-    chat.badge.textContent = "!";
-  }
-  if (live) announce(`Safety guidance for your chat with ${chat.peer.alias}: ${risk.guidance}`, { urgent: true });
 }
 
 /** Whether the seeker has the crisis lines from their listener, from `state.crisis` (hello after a reload,
  * or the `resources.sent` reply): the line stays for as long as the chat does. */
-function renderShared(id) {
-  const chat = state.chats.get(id);
-  if (!chat) return;
-  const shared = Boolean(state.crisis.shared[id]);
+function renderShared(chat) {
+  const shared = Boolean(state.crisis.shared[chat.id]);
   chat.sharedLine.hidden = !shared;
-  chat.sharedLine.textContent = shared ? `Crisis lines sent to ${chat.peer.alias}. They stay on their screen; you can send them again.` : "";
+  putText(chat.sharedLine, shared ? `Crisis lines sent to ${chat.peer.alias}. They stay on their screen; you can send them again.` : "");
 }
 
 /** One action: the seeker gets the crisis lines for their age group (emergency services first when urgent). */
@@ -446,7 +461,7 @@ async function sendResources(chat) {
   chat.resourcesButton.disabled = true;
   chat.view.errorLine.textContent = "";
   try {
-    const reply = await state.socket.request({ type: "resources.send", conversation: chat.id });
+    const reply = await session.socket.request({ type: "resources.send", conversation: chat.id });
     announce(`Crisis lines sent to ${chat.peer.alias}${reply.urgent ? ", emergency services first" : ""}.`);
   } catch (failure) {
     chat.view.errorLine.textContent = failure.message || "Couldn't send the crisis lines. Try again.";
@@ -472,7 +487,7 @@ $("#transfer-form").addEventListener("submit", async (event) => {
   const id = dialogConversation;
   const to = $("#transfer-to").value.trim();
   try {
-    await state.socket.request({ type: "conversation.transfer", conversation: id, ...(to ? { to } : {}) });
+    await session.socket.request({ type: "conversation.transfer", conversation: id, ...(to ? { to } : {}) });
     dialog.close();
     $("#transfer-to").value = "";
     transferRequested(id, to);
@@ -487,7 +502,7 @@ $("#transfer-form").addEventListener("submit", async (event) => {
 });
 
 function transferRequested(id, to) {
-  const chat = state.chats.get(id);
+  const chat = session.chats.get(id);
   if (!chat) return;
   chat.transferButton.disabled = true;
   chat.transferButton.textContent = "Transfer requested";
@@ -505,7 +520,7 @@ $("#report-form").addEventListener("submit", async (event) => {
     await endpoints.report({ conversation: id, reason: $("#report-reason").value, detail: $("#report-detail").value.trim() });
     dialog.close();
     $("#report-detail").value = "";
-    const chat = state.chats.get(id);
+    const chat = session.chats.get(id);
     if (chat) {
       chat.reportButton.disabled = true;
       chat.reportButton.textContent = "Reported";
@@ -543,7 +558,7 @@ function wellbeingPause(frame) {
 
 $("#wellbeing-continue").addEventListener("click", async () => {
   try {
-    await state.socket.request({ type: "wellbeing.continue" });
+    await session.socket.request({ type: "wellbeing.continue" });
   } catch (failure) {
     setText($("#wellbeing-until"), failure.message);
     return;
@@ -554,34 +569,29 @@ $("#wellbeing-continue").addEventListener("click", async () => {
 
 // --- socket ------------------------------------------------------------------------
 function startSocket() {
-  state.socket = new HearthSocket("/ws/v1/chat/", {
+  session.socket = new HearthSocket("/ws/v1/chat/", {
     onFrame,
     onStatus: (status, detail) => {
       const open = status === "open";
       connectionBanner($("#connection"), status, detail);
-      if (open !== state.connected) for (const chat of state.chats.values()) chat.view.connectionChanged(open);
-      state.connected = open;
-      if (!open) clearOffers(); // hello brings back the ones still pending
+      if (open !== state.connected) for (const chat of session.chats.values()) chat.view.connectionChanged(open);
+      dispatch({ type: "connection", open });
       if (status === "closed" && detail.reason === "signed_out") show("step-login");
     },
   });
-  const viewOf = (id) => state.chats.get(id) && state.chats.get(id).view;
-  state.client = new ChatClient(state.socket, {
+  const viewOf = (id) => session.chats.get(id) && session.chats.get(id).view;
+  session.client = new ChatClient(session.socket, {
     onMessage: (id, message, { live }) => {
-      const chat = state.chats.get(id);
+      const chat = session.chats.get(id);
       if (!chat) return;
       chat.view.addMessage(message, { live });
-      if (live && state.active !== id && message.sender_role !== "listener") {
-        chat.unread += 1;
-        chat.badge.hidden = false;
-        chat.badge.textContent = String(chat.unread);
-      }
+      dispatch({ type: "message.shown", id, live, senderRole: message.sender_role });
     },
     onPending: (id, entry) => viewOf(id) && viewOf(id).addPending(entry),
     onAck: (id, clientId, ack) => viewOf(id) && viewOf(id).acked(clientId, ack),
     onError: (frame, { conversation, client_id: clientId, retrying }) => viewOf(conversation) && viewOf(conversation).failed(clientId, frame, retrying),
   });
-  state.socket.start();
+  session.socket.start();
 }
 
 const UNEXPECTED = "Something unexpected arrived. You're still connected; if anything looks wrong, reload the page.";
@@ -605,79 +615,28 @@ function onFrame(frame) {
 function handleFrame(frame) {
   if (!frame || typeof frame !== "object") return;
   warnings.handle(frame);
-  if (frame.type === "hello") for (const conversation of frame.conversations || []) if (conversation.status === "active") openChat(conversation);
-  if (frame.type === "conversation.started") openChat(frame.conversation);
-  state.client.handle(frame);
-  const crisisBefore = state.crisis;
-  state.crisis = reduceCrisis(state.crisis, frame, "listener");
-  if (state.crisis !== crisisBefore) {
-    if (frame.type === "hello") {
-      for (const id of state.chats.keys()) {
-        renderGuidance(id);
-        renderShared(id);
-      }
-    } else if (frame.type === "resources.sent") renderShared(frame.conversation);
-    else renderGuidance(frame.conversation, { live: true });
-  }
+  // A chat's tab exists before the client hands it the frame's messages.
+  if (frame.type === "hello") for (const conversation of frame.conversations || []) if (conversation.status === "active") dispatch({ type: "chat.open", conversation });
+  if (frame.type === "conversation.started") dispatch({ type: "chat.open", conversation: frame.conversation });
+  session.client.handle(frame);
+  if (frame.type === "hello") showPauses(frame.pauses);
+  dispatch(frame);
   switch (frame.type) {
-    case "hello":
-      setShift(frame.shift);
-      showPauses(frame.pauses);
-      clearOffers();
-      for (const offer of frame.offers || []) addOffer(offer);
-      showLine(frame.queue_sizes);
-      break;
-    case "queue.sizes":
-      showLine(frame);
-      break;
-    case "shift.started":
-    case "shift.start.ack":
-      setShift(frame.shift);
-      break;
-    case "shift.ended":
-      endShift(frame.shift);
-      break;
     case "shift.max_length_reached":
-      setText($("#shift-detail"), frame.message);
       announce(frame.message, { urgent: true });
       break;
-    case "offer.created":
-      addOffer(frame.offer);
-      break;
-    case "offer.withdrawn":
-      removeOffer(typeof frame.offer === "object" ? frame.offer.id : frame.offer);
-      break;
-    case "conversation.started": {
-      const chat = state.chats.get(frame.conversation.id);
-      if (state.shift) setText($("#shift-taken"), String((state.shift.chats_taken += 1)));
-      selectChat(chat.id);
-      chat.view.focus();
-      break;
-    }
-    case "conversation.ended":
-      chatEnded(frame.conversation, endedText(frame, "listener"));
-      break;
-    case "conversation.left":
-      chatEnded(frame.conversation, frame.reason === "handoff" ? "The safety team has taken over this chat." : "This chat was moved to another listener.");
-      break;
-    case "conversation.transferred":
-      chatEnded(frame.conversation, frame.to ? `${frame.to} has taken over this chat. Thank you.` : "This chat was moved to another listener.");
-      break;
-    case "conversation.messages":
-      if (frame.status === "ended" && !frame.has_more) chatEnded(frame.conversation, "This chat ended while you were away.");
-      break;
     case "typing": {
-      const chat = state.chats.get(frame.conversation);
+      const chat = session.chats.get(frame.conversation);
       if (chat && frame.role !== "listener") chat.view.showTyping(frame.active);
       break;
     }
     case "conversation.read": {
-      const chat = state.chats.get(frame.conversation);
+      const chat = session.chats.get(frame.conversation);
       if (chat && frame.role !== "listener") chat.view.setPeerRead(frame.seq);
       break;
     }
     case "conversation.inactivity_warning": {
-      const chat = state.chats.get(frame.conversation);
+      const chat = session.chats.get(frame.conversation);
       if (chat) chat.view.errorLine.textContent = `Quiet for a while: this chat closes in ${formatDuration(frame.ends_in_seconds)} unless someone writes.`;
       break;
     }

@@ -8,6 +8,10 @@
 // Who is here: room.hello has the full list and its presence_version; room.presence deltas
 // (joined/left, from_version..version) keep it current, and a missed delta is repaired with
 // room.members (docs/protocol.md).
+//
+// The room's standing, its members and the member's invitation are `reduceRoom` (room_state.js),
+// the messages and held list `reduceRoomLog` (roomlog_state.js); `renderRoom` and `renderLog` draw
+// them; `start()` wires the socket.
 
 import { get, whoAmI } from "./api.js";
 import { $, announce, el, formatTime, helplineList, setText, showOnly } from "./dom.js";
@@ -16,7 +20,7 @@ import { HearthSocket } from "./socket.js";
 import { confirmButton, connectionBanner } from "./common.js";
 import { alternativesBlock, formatOpening } from "./roomcommon.js";
 import { serverLimit } from "./limits.js";
-import { headCountText, heldReasonText, invitationFrom } from "./room_state.js";
+import { composerState, headCountText, heldReasonText, initialRoom, membersShown, mutedAt, reduceRoom } from "./room_state.js";
 import { DELIVERY_LABEL, delivery, heldMessages, initialRoomLog, invisible, reduceRoomLog, shownRows } from "./roomlog_state.js";
 
 const roomId = Number($("#step-loading").dataset.room);
@@ -35,21 +39,14 @@ const REPORT_STATUS = {
 const state = {
   socket: null,
   client: null,
-  room: null,
-  you: null,
-  moderator: false,
-  acknowledged: false,
-  open: false,
-  mutedUntil: null,
+  room: initialRoom(), // the room's standing, who is here, the invitation (room_state.js)
   log: initialRoomLog(), // the messages and the held list (roomlog_state.js)
   drawn: new Map(), // row key -> {li, row, marker} as last drawn: the page's cache, never its state
   heldItems: new Map(), // seq -> {item, message} as last drawn in the held panel
   connected: false,
   gone: false,
-  members: new Map(), // alias -> {alias, moderator}: exactly who is here at presenceVersion
-  memberRows: new Map(), // alias -> li in #presence
-  presenceVersion: null,
-  presenceSyncing: false,
+  memberRows: new Map(), // alias -> {li, member} as last drawn in #presence
+  standingDrawn: null, // the {room, open, mutedUntil} the slow-mode choice was last set from
   reported: new Set(), // seqs this person reported (the button stays "Reported" when a row is redrawn)
   reportForm: null, // {form, button} of the open report form
   reportsTimer: null,
@@ -173,7 +170,7 @@ function rowActions(message, mine) {
     else report.addEventListener("click", () => (state.reportForm && state.reportForm.button === report ? closeReportForm({ focus: true }) : openReportForm(message, report)));
     box.append(report);
   }
-  if (state.moderator && message.sender_role !== "moderator") {
+  if (state.room.moderator && message.sender_role !== "moderator") {
     const remove = el("button", { type: "button", class: "link-button", text: "Remove", "aria-label": `Remove message from ${message.sender_alias || "a member"}` });
     confirmButton(remove, "Yes, remove it", () => moderate({ type: "room.message.remove", seq: message.seq }, "Message removed."));
     box.append(remove);
@@ -216,7 +213,7 @@ function acked(clientId, ack) {
 
 function sendFailed(frame, { client_id: clientId, retrying }) {
   dispatchLog({ type: "failed", clientId, retrying });
-  if (frame.code === "guideline_not_acknowledged") showGuideline();
+  if (frame.code === "guideline_not_acknowledged") renderStanding();
   setText($("#room-error"), frame.message || "That message could not be sent.");
 }
 
@@ -274,40 +271,72 @@ function heldItem(message) {
 }
 
 // --- room state, members, guideline ------------------------------------------------------
-function renderState() {
-  const room = state.room;
-  if (!room) return;
-  const parts = [];
-  if (state.open) parts.push("Open now");
-  else parts.push(room.next_opening ? `Closed · opens ${formatOpening(room.next_opening)}` : "Closed");
-  if (room.slow_mode_seconds) parts.push(`slow mode: one message every ${room.slow_mode_seconds} s`);
-  if (state.mutedUntil && new Date(state.mutedUntil) > new Date()) parts.push(`you're muted until ${formatTime(state.mutedUntil)}`);
-  setText($("#room-state"), parts.join(" · "));
-  $("#room-closed").hidden = state.open;
-  if (!state.open) setText($("#closed-detail"), room.next_opening ? `It opens again ${formatOpening(room.next_opening)}, when a moderator is here. You can read the conversation meanwhile.` : "It opens when a moderator is here. You can read the conversation meanwhile.");
-  $("#slow-seconds").value = String(room.slow_mode_seconds || 0);
-  if ($("#slow-seconds").value === "") $("#slow-seconds").value = "0";
-  updateComposer();
+/** Reduce one event into state.room and draw it, then do what the reducer asked for. */
+function dispatchRoom(event) {
+  state.room = reduceRoom(state.room, event);
+  renderRoom();
+  playRoomEffects();
 }
 
-function updateComposer() {
-  const muted = state.mutedUntil && new Date(state.mutedUntil) > new Date();
-  const blocked = !state.open || (!state.acknowledged && !state.moderator) || muted || state.gone;
-  $("#room-input").disabled = Boolean(blocked);
-  $("#room-send").disabled = Boolean(blocked);
-  let why = "Write to the room…";
-  if (!state.open) why = "The room is closed";
-  else if (!state.acknowledged && !state.moderator) why = "Agree to the guideline first";
-  else if (muted) why = "A moderator has paused your messages";
-  $("#room-input").placeholder = why;
+function playRoomEffects() {
+  const effects = state.room.effects;
+  if (!effects.length) return;
+  state.room = reduceRoom(state.room, { type: "effects.done" });
+  for (const effect of effects) {
+    if (effect.kind === "members.request") requestMembers();
+    else if (effect.kind === "invitation.new") invitationArrived(effect);
+  }
+}
+
+function renderRoom() {
+  renderMembers();
+  renderStanding();
+  renderInvitation();
+}
+
+/** The status line, the closed notice, the guideline gate and the composer, from state.room. */
+function renderStanding() {
+  const { room, open, mutedUntil } = state.room;
+  if (!room) return;
+  const parts = [];
+  if (open) parts.push("Open now");
+  else parts.push(room.next_opening ? `Closed · opens ${formatOpening(room.next_opening)}` : "Closed");
+  if (room.slow_mode_seconds) parts.push(`slow mode: one message every ${room.slow_mode_seconds} s`);
+  if (mutedAt(state.room, Date.now())) parts.push(`you're muted until ${formatTime(mutedUntil)}`);
+  putText($("#room-state"), parts.join(" · "));
+  $("#room-closed").hidden = open;
+  if (!open) putText($("#closed-detail"), room.next_opening ? `It opens again ${formatOpening(room.next_opening)}, when a moderator is here. You can read the conversation meanwhile.` : "It opens when a moderator is here. You can read the conversation meanwhile.");
+  // The moderator's slow-mode choice follows the room only when the room changed, never while they pick one.
+  const drawn = state.standingDrawn;
+  if (!drawn || drawn.room !== room || drawn.open !== open || drawn.mutedUntil !== mutedUntil) {
+    $("#slow-seconds").value = String(room.slow_mode_seconds || 0);
+    if ($("#slow-seconds").value === "") $("#slow-seconds").value = "0";
+    state.standingDrawn = { room, open, mutedUntil };
+  }
+  const needed = !state.room.acknowledged && !state.room.moderator;
+  $("#guideline-needed").hidden = !needed;
+  $("#guideline-accept").hidden = !needed;
+  $("#guideline").classList.toggle("pinned-needed", needed);
+  renderComposer();
+}
+
+function renderComposer() {
+  const { blocked, placeholder } = composerState(state.room, { now: Date.now(), gone: state.gone });
+  $("#room-input").disabled = blocked;
+  $("#room-send").disabled = blocked;
+  $("#room-input").placeholder = placeholder;
+}
+
+/** Set a node's text only when it differs, so a live region is not read out again for the same words. */
+function putText(node, text) {
+  if (node && node.textContent !== text) node.textContent = text;
 }
 
 // --- who is here ----------------------------------------------------------------------------
-const byAlias = (a, b) => a.localeCompare(b);
-
 function memberItem(member) {
-  const li = el("li", { class: "presence-item", "data-alias": member.alias }, el("span", { text: member.alias }), member.moderator ? el("small", { class: "badge-mod", text: "moderator" }) : null, member.alias === state.you.alias ? el("small", { text: " (you)" }) : null);
-  if (state.moderator && !member.moderator && member.alias !== state.you.alias) {
+  const you = state.room.you.alias;
+  const li = el("li", { class: "presence-item", "data-alias": member.alias }, el("span", { text: member.alias }), member.moderator ? el("small", { class: "badge-mod", text: "moderator" }) : null, member.alias === you ? el("small", { text: " (you)" }) : null);
+  if (state.room.moderator && !member.moderator && member.alias !== you) {
     const mute = el("button", { type: "button", class: "link-button", text: "Mute 10 min", "aria-label": `Mute 10 min: ${member.alias}` });
     mute.addEventListener("click", () => moderate({ type: "room.member.mute", alias: member.alias, seconds: MUTE_SECONDS }, `${member.alias} is muted for 10 minutes.`));
     const remove = el("button", { type: "button", class: "link-button", text: "Remove for today", "aria-label": `Remove for today: ${member.alias}` });
@@ -319,92 +348,51 @@ function memberItem(member) {
   return li;
 }
 
-function renderMemberCount() {
-  const count = headCountText(state.members.values());
-  setText($("#member-count"), count.short);
+/** Draw #presence from state.room.members: a row is made again only when its member changed. */
+function renderMembers() {
+  const list = $("#presence");
+  let cursor = list.firstChild;
+  const shown = new Set();
+  for (const member of membersShown(state.room)) {
+    let drawn = state.memberRows.get(member.alias);
+    if (!drawn || drawn.member !== member) {
+      const li = memberItem(member);
+      if (drawn) {
+        if (drawn.li === cursor) cursor = li; // the new row takes the old one's place
+        drawn.li.replaceWith(li);
+      }
+      drawn = { li, member };
+      state.memberRows.set(member.alias, drawn);
+    }
+    shown.add(member.alias);
+    if (drawn.li === cursor) cursor = cursor.nextSibling;
+    else list.insertBefore(drawn.li, cursor);
+  }
+  for (const [alias, drawn] of state.memberRows) {
+    if (shown.has(alias)) continue;
+    drawn.li.remove();
+    state.memberRows.delete(alias);
+  }
+  const count = headCountText(state.room.members.values());
+  putText($("#member-count"), count.short);
   $("#member-count").setAttribute("title", count.label);
 }
 
-/** The whole list, from room.hello or a room.members reply. */
-function setMembers(members, version) {
-  state.members = new Map(members.map((member) => [member.alias, member]));
-  state.memberRows = new Map();
-  state.presenceVersion = version;
-  const sorted = [...state.members.values()].sort((a, b) => byAlias(a.alias, b.alias));
-  $("#presence").replaceChildren(
-    ...sorted.map((member) => {
-      const li = memberItem(member);
-      state.memberRows.set(member.alias, li);
-      return li;
-    }),
-  );
-  renderMemberCount();
-}
-
-function putMember(member) {
-  const li = memberItem(member);
-  const existing = state.memberRows.get(member.alias);
-  if (existing) existing.replaceWith(li);
-  else {
-    let before = null;
-    for (const other of $("#presence").children) {
-      if (byAlias(other.dataset.alias, member.alias) > 0) {
-        before = other;
-        break;
-      }
-    }
-    $("#presence").insertBefore(li, before);
-  }
-  state.members.set(member.alias, member);
-  state.memberRows.set(member.alias, li);
-}
-
-function dropMember(alias) {
-  const li = state.memberRows.get(alias);
-  if (li) li.remove();
-  state.memberRows.delete(alias);
-  state.members.delete(alias);
-}
-
-/** A room.presence delta: stale ones are ignored, a gap (a delta we never got) asks for the whole list. */
-function applyPresence(frame) {
-  if (state.presenceVersion === null || frame.version <= state.presenceVersion) return;
-  if (frame.from_version > state.presenceVersion) {
-    resyncMembers();
+async function requestMembers() {
+  let reply;
+  try {
+    reply = await state.socket.request({ type: "room.members" });
+  } catch (failure) {
+    dispatchRoom({ type: "members.failed" });
     return;
   }
-  for (const alias of frame.left || []) dropMember(alias);
-  for (const member of frame.joined || []) putMember(member);
-  state.presenceVersion = frame.version;
-  renderMemberCount();
-}
-
-async function resyncMembers() {
-  if (state.presenceSyncing) return;
-  state.presenceSyncing = true;
-  try {
-    const reply = await state.socket.request({ type: "room.members" });
-    if (state.presenceVersion === null || reply.version >= state.presenceVersion) setMembers(reply.members, reply.version);
-  } catch (failure) {
-    // Offline or refused: the next delta's gap asks again, and a reconnect's hello has the whole list.
-  } finally {
-    state.presenceSyncing = false;
-  }
-}
-
-function showGuideline() {
-  const needed = !state.acknowledged && !state.moderator;
-  $("#guideline-needed").hidden = !needed;
-  $("#guideline-accept").hidden = !needed;
-  $("#guideline").classList.toggle("pinned-needed", needed);
-  updateComposer();
+  dispatchRoom({ type: "members.loaded", members: reply.members, version: reply.version });
 }
 
 $("#guideline-accept").addEventListener("click", async () => {
   try {
     await state.socket.request({ type: "room.acknowledge_guideline" });
-    state.acknowledged = true;
-    showGuideline();
+    dispatchRoom({ type: "guideline.acknowledged" });
     announce("Thank you. You can write to the room now.");
     $("#room-input").focus();
   } catch (failure) {
@@ -532,7 +520,7 @@ function reportedItem(message) {
 }
 
 async function loadReports() {
-  if (!state.moderator) return;
+  if (!state.room.moderator) return;
   setText($("#reports-error"), "");
   try {
     const body = await get(`/api/v1/rooms/${roomId}/reports?limit=${REPORTS_PAGE}`);
@@ -548,7 +536,7 @@ async function loadReports() {
 
 /** Reports arrive in bursts (three members report one message): one reload a second at most. */
 function reportsChanged() {
-  if (!state.moderator || state.reportsTimer) return;
+  if (!state.room.moderator || state.reportsTimer) return;
   state.reportsTimer = setTimeout(() => {
     state.reportsTimer = null;
     loadReports();
@@ -620,14 +608,15 @@ function showResources(frame, spoken = "Your message is waiting for a moderator.
 }
 
 // --- a moderator's invitation to a one-to-one chat ------------------------------------------------
-/** Show (or, for null, take away) the invitation `invitationFrom` read; `live` when it just arrived. */
-function showInvitation(invitation, { live = true } = {}) {
-  if (state.moderator || invitation === undefined) return;
-  const shownBefore = state.invitation;
-  state.invitation = invitation ? invitation.id : null;
+/** The invitation as state.room holds it (a moderator never has one). */
+function renderInvitation() {
+  const invitation = state.room.invitation;
   $("#one-to-one-invite").hidden = !invitation;
-  if (!invitation || shownBefore === invitation.id) return;
-  setText($("#invite-message"), invitation.message);
+  if (invitation) putText($("#invite-message"), invitation.message);
+}
+
+/** A new invitation: a fresh form, said aloud, and focused when it arrived live (not after a reload). */
+function invitationArrived({ live }) {
   setText($("#invite-error"), "");
   $("#invite-accept").disabled = false;
   announce("A moderator offered you a one-to-one chat with a listener. You can accept or ignore it.", { urgent: live });
@@ -639,7 +628,7 @@ $("#invite-accept").addEventListener("click", async () => {
   button.disabled = true;
   setText($("#invite-error"), "");
   try {
-    await state.socket.request({ type: "room.one_to_one.accept", invitation: state.invitation });
+    await state.socket.request({ type: "room.one_to_one.accept", invitation: state.room.invitation ? state.room.invitation.id : null });
     location.assign("/talk/"); // the waiting chat is the Talk page's, as after asking there
   } catch (failure) {
     if (failure.code === "already_waiting") {
@@ -652,8 +641,7 @@ $("#invite-accept").addEventListener("click", async () => {
 });
 
 $("#invite-dismiss").addEventListener("click", () => {
-  $("#one-to-one-invite").hidden = true;
-  state.invitation = null;
+  dispatchRoom({ type: "invitation.dismissed" });
   $("#room-input").focus();
 });
 
@@ -667,15 +655,11 @@ function gone(title, message, alternatives) {
 }
 
 // --- the socket ----------------------------------------------------------------------------
-/** Called by the client before it applies the hello's messages, so rows know who is a moderator. */
+/** Called by the client before it applies the hello's messages, so rows know who is a moderator.
+ * The hello is drawn once its messages are in (onFrame). */
 function helloState(frame) {
-  state.room = frame.room;
-  state.you = frame.you;
-  state.moderator = Boolean(frame.you.moderator);
-  dispatchLog({ type: "moderator", moderator: state.moderator });
-  state.acknowledged = Boolean(frame.you.guideline_acknowledged);
-  state.open = Boolean(frame.room.open);
-  state.mutedUntil = frame.you.muted_until;
+  state.room = reduceRoom(state.room, frame);
+  dispatchLog({ type: "moderator", moderator: state.room.moderator });
 }
 
 function onFrame(frame) {
@@ -686,42 +670,36 @@ function onFrame(frame) {
       setText($("#room-title"), frame.room.name);
       document.title = `${frame.room.name} · Hearth`;
       setText($("#guideline-text"), frame.room.guideline);
-      $("#mod-tools").hidden = !state.moderator;
-      setMembers(frame.members || [], frame.presence_version ?? 0);
+      $("#mod-tools").hidden = !state.room.moderator;
       $("#closed-alternatives").replaceChildren(frame.alternatives ? alternativesBlock(frame.alternatives) : el("span"));
-      if (state.moderator) dispatchLog({ type: "held.listed", messages: frame.held || [] });
-      if (state.moderator) loadReports();
+      if (state.room.moderator) dispatchLog({ type: "held.listed", messages: frame.held || [] });
+      if (state.room.moderator) loadReports();
       if (first) $("#load-older").hidden = !frame.has_more_before;
-      showGuideline();
-      renderState();
+      renderRoom();
       if (first) show("step-room");
-      showInvitation(invitationFrom(frame), { live: false });
+      playRoomEffects();
       break;
     }
     case "room.presence":
-      applyPresence(frame);
+      dispatchRoom(frame);
       break;
     case "room.message.reported":
       reportsChanged();
       announce(`A message was reported (${frame.report_count === 1 ? "1 report" : `${frame.report_count} reports`}).`);
       break;
     case "room.message.updated":
-      if (state.moderator) reportsChanged();
+      if (state.room.moderator) reportsChanged();
       break;
     case "room.state":
-      state.open = frame.open;
-      state.room.next_opening = frame.next_opening;
-      renderState();
+      dispatchRoom(frame);
       announce(frame.open ? "A moderator is here: the room is open." : "The room has closed.");
       break;
     case "room.slow_mode":
-      state.room.slow_mode_seconds = frame.seconds;
-      renderState();
+      dispatchRoom(frame);
       announce(frame.seconds ? `Slow mode is on: one message every ${frame.seconds} seconds.` : "Slow mode is off.");
       break;
     case "room.muted":
-      state.mutedUntil = frame.until;
-      renderState();
+      dispatchRoom(frame);
       if (frame.message) setText($("#room-error"), frame.message);
       announce(frame.message || "You can write again.", { urgent: Boolean(frame.message) });
       break;
@@ -732,21 +710,15 @@ function onFrame(frame) {
       showResources(frame);
       break;
     case "room.resources":
-      if (!state.moderator) showResources(frame, `${frame.message} The lines are shown on screen now.`);
+      if (!state.room.moderator) showResources(frame, `${frame.message} The lines are shown on screen now.`);
       break;
     case "room.one_to_one.invited":
-      showInvitation(invitationFrom(frame));
+      dispatchRoom(frame);
       break;
     case "error":
       if (frame.code === "room_full") gone("This room is full right now", frame.message, frame.alternatives);
       else if (frame.code === "removed_from_room") gone("You've been removed from this room for today", frame.message, null);
-      else if (frame.code === "muted" && frame.until) {
-        state.mutedUntil = frame.until;
-        renderState();
-      } else if (frame.code === "room_closed") {
-        state.open = false;
-        renderState();
-      }
+      else if ((frame.code === "muted" && frame.until) || frame.code === "room_closed") dispatchRoom(frame);
       break;
     case "session.closed":
       connectionBanner($("#connection"), "closed", { reason: "revoked" });
