@@ -47,10 +47,6 @@ class ListenerPool(Protocol):
         """Count one more chat taken on the listener's open shift in one UPDATE, which locks its row;
         False when they have no open shift. Inside the caller's transaction."""
 
-    def seat_take_locked(self, *, listener_id: int) -> None:
-        """The same as a locked read of the open shift and a write of its count (the auto-assign
-        path); raises when they have no open shift. Inside the caller's transaction."""
-
     def idle_mark(self, *, listener_id: int, now) -> None:
         """Mark the listener's open shift idle since ``now`` (no active chat left), inside the caller's transaction."""
 

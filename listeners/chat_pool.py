@@ -26,9 +26,6 @@ class ListenersOnDuty:
     def seat_take(self, *, listener_id):
         return services.shift_seat_take(listener_id=listener_id)
 
-    def seat_take_locked(self, *, listener_id):
-        services.shift_seat_take_locked(listener_id=listener_id)
-
     def idle_mark(self, *, listener_id, now):
         services.shift_idle_mark(listener_id=listener_id, now=now)
 

@@ -561,20 +561,11 @@ def shift_end(*, listener, reason: str = ShiftEndReason.ENDED_BY_LISTENER, now=N
 
 def shift_seat_take(*, listener_id: int) -> bool:
     """One more chat taken on the listener's open shift, in one UPDATE that locks its row (an
-    offer accepted, ``chat.services.offers.offer_accept``, in its lock order); False when they
-    have no open shift. Inside the caller's transaction."""
+    offer accepted or a match made without one, ``chat.services.offers``, in their lock order);
+    False when they have no open shift. Inside the caller's transaction."""
     return bool(
         Shift.objects.filter(listener_id=listener_id, ended_at__isnull=True).update(chats_taken=F("chats_taken") + 1)
     )
-
-
-def shift_seat_take_locked(*, listener_id: int) -> None:
-    """``shift_seat_take`` as a locked read and a write (a match made without an offer,
-    ``chat.services.offers.match_make``, which holds the dispatch lock and the conversation's);
-    raises ``Shift.DoesNotExist`` when they have no open shift. Inside the caller's transaction."""
-    shift = Shift.objects.select_for_update().get(listener_id=listener_id, ended_at__isnull=True)
-    shift.chats_taken += 1
-    shift.save(update_fields=["chats_taken"])
 
 
 def shift_idle_mark(*, listener_id: int, now) -> None:

@@ -107,7 +107,8 @@ def match_make(*, offer: Offer, request: ChatRequest, now) -> Conversation:
     """Record an assignment made without an offer to answer (``MATCHING_AUTO_ASSIGN``) and open
     the conversation. Caller holds the dispatch lock; the offer was created in the same transaction."""
     conversation = _conversation_locked(request.conversation_id)
-    listener_pool().seat_take_locked(listener_id=offer.listener_id)
+    if not listener_pool().seat_take(listener_id=offer.listener_id):
+        raise DomainError("no_shift", NO_SHIFT, status=409)
     offer.status = OfferStatus.ACCEPTED
     offer.answered_at = now
     offer.save(update_fields=["status", "answered_at"])
