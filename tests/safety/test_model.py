@@ -128,7 +128,14 @@ def test_combined_backend_raises_a_crisis_message_the_rules_miss():
 
 
 def test_combined_backend_leaves_small_talk_alone():
-    for text in ("hey, how's your day going?", "this homework is killing me lol", "thanks for listening, bye"):
+    # The closings are not in any training file: a bare thanks-and-goodbye ends most chats.
+    for text in (
+        "hey, how's your day going?",
+        "this homework is killing me lol",
+        "thanks for listening, bye",
+        "thx for listening, bye now",
+        "ok thank you for listening to me. byeee",
+    ):
         assert combined.assess(text).level < Level.ELEVATED, text
 
 
