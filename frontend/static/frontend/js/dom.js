@@ -108,3 +108,35 @@ export function uuid() {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+/**
+ * Draw ``items`` into ``list`` in their order, one node per key: a node is made again (``make``)
+ * only when its item is a different object than last time, else moved into place, so focus and
+ * scroll stay on rows that did not change; nodes whose key is gone are removed. ``drawn`` (key ->
+ * {node, item}) is the page's memory of what it last drew.
+ */
+export function drawKeyed(list, items, keyOf, make, drawn) {
+  let cursor = list.firstChild;
+  const listed = new Set();
+  for (const item of items) {
+    const key = keyOf(item);
+    let entry = drawn.get(key);
+    if (!entry || entry.item !== item) {
+      const node = make(item);
+      if (entry) {
+        if (entry.node === cursor) cursor = node; // the new node takes the old one's place
+        entry.node.replaceWith(node);
+      }
+      entry = { node, item };
+      drawn.set(key, entry);
+    }
+    listed.add(key);
+    if (entry.node === cursor) cursor = cursor.nextSibling;
+    else list.insertBefore(entry.node, cursor);
+  }
+  for (const [key, entry] of drawn) {
+    if (listed.has(key)) continue;
+    entry.node.remove();
+    drawn.delete(key);
+  }
+}

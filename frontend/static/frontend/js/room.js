@@ -14,7 +14,7 @@
 // them; `start()` wires the socket.
 
 import { get, whoAmI } from "./api.js";
-import { $, announce, el, formatTime, helplineList, setText, showOnly } from "./dom.js";
+import { $, announce, drawKeyed, el, formatTime, helplineList, setText, showOnly } from "./dom.js";
 import { RoomClient } from "./conversation.js";
 import { HearthSocket } from "./socket.js";
 import { confirmButton, connectionBanner } from "./common.js";
@@ -42,10 +42,10 @@ const state = {
   room: initialRoom(), // the room's standing, who is here, the invitation (room_state.js)
   log: initialRoomLog(), // the messages and the held list (roomlog_state.js)
   drawn: new Map(), // row key -> {li, row, marker} as last drawn: the page's cache, never its state
-  heldItems: new Map(), // seq -> {item, message} as last drawn in the held panel
+  heldItems: new Map(), // seq -> {node, item} as last drawn in the held panel (drawKeyed)
   connected: false,
   gone: false,
-  memberRows: new Map(), // alias -> {li, member} as last drawn in #presence
+  memberRows: new Map(), // alias -> {node, item} as last drawn in #presence (drawKeyed)
   standingDrawn: null, // the {room, open, mutedUntil} the slow-mode choice was last set from
   reported: new Set(), // seqs this person reported (the button stays "Reported" when a row is redrawn)
   reportForm: null, // {form, button} of the open report form
@@ -220,29 +220,10 @@ function sendFailed(frame, { client_id: clientId, retrying }) {
 // --- moderators' held panel --------------------------------------------------------------
 /** Draw the held list from state.log; a message new to it is announced. */
 function renderHeld(before) {
-  const list = $("#held-list");
-  let cursor = list.firstChild;
-  const listed = new Set();
-  for (const message of heldMessages(state.log)) {
-    let drawn = state.heldItems.get(message.seq);
-    if (!drawn || drawn.message !== message) {
-      const item = heldItem(message);
-      if (drawn) {
-        if (drawn.item === cursor) cursor = item; // the new item takes the old one's place
-        drawn.item.replaceWith(item);
-      }
-      drawn = { item, message };
-      state.heldItems.set(message.seq, drawn);
-    }
+  const held = heldMessages(state.log);
+  drawKeyed($("#held-list"), held, (message) => message.seq, heldItem, state.heldItems);
+  for (const message of held) {
     if (!before.held.has(message.seq)) announce(`A message from ${message.sender_alias} is waiting for review.`, { urgent: message.status === "held" });
-    listed.add(message.seq);
-    if (drawn.item === cursor) cursor = cursor.nextSibling;
-    else list.insertBefore(drawn.item, cursor);
-  }
-  for (const [seq, drawn] of state.heldItems) {
-    if (listed.has(seq)) continue;
-    drawn.item.remove();
-    state.heldItems.delete(seq);
   }
   $("#held-panel").hidden = !state.log.moderator || state.log.held.size === 0;
   setText($("#held-count"), state.log.held.size ? `(${state.log.held.size})` : "");
@@ -350,29 +331,7 @@ function memberItem(member) {
 
 /** Draw #presence from state.room.members: a row is made again only when its member changed. */
 function renderMembers() {
-  const list = $("#presence");
-  let cursor = list.firstChild;
-  const shown = new Set();
-  for (const member of membersShown(state.room)) {
-    let drawn = state.memberRows.get(member.alias);
-    if (!drawn || drawn.member !== member) {
-      const li = memberItem(member);
-      if (drawn) {
-        if (drawn.li === cursor) cursor = li; // the new row takes the old one's place
-        drawn.li.replaceWith(li);
-      }
-      drawn = { li, member };
-      state.memberRows.set(member.alias, drawn);
-    }
-    shown.add(member.alias);
-    if (drawn.li === cursor) cursor = cursor.nextSibling;
-    else list.insertBefore(drawn.li, cursor);
-  }
-  for (const [alias, drawn] of state.memberRows) {
-    if (shown.has(alias)) continue;
-    drawn.li.remove();
-    state.memberRows.delete(alias);
-  }
+  drawKeyed($("#presence"), membersShown(state.room), (member) => member.alias, memberItem, state.memberRows);
   const count = headCountText(state.room.members.values());
   putText($("#member-count"), count.short);
   $("#member-count").setAttribute("title", count.label);
