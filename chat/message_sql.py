@@ -11,9 +11,8 @@ Written out by hand, because the ORM cannot say it: on PostgreSQL the sequence
 UPDATE and the INSERT are one statement (``message_insert_with_next_seq``, a
 data-modifying WITH that SQLite lacks), one round trip fewer on every message.
 
-On PostgreSQL these statements are prepared once per pooled connection
-(``support.rawsql.prepared_cursor``), so each must stay index-bounded under a
-plan made for any parameter (``tests/chat/test_prepared_statements.py``).
+Each read stays index-bounded however long the chat grows
+(``tests/chat/test_message_path_plans.py``).
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from django.db.models.expressions import RawSQL
 from chat.models import Conversation, Message
 from chat.mutes import mute_in_force_ends
 from support.compiled_query import CompiledQuery, Insert
-from support.rawsql import column, db_datetime, instance, prepared_cursor, table
+from support.rawsql import column, db_datetime, instance, table
 
 #: The conversation fields the message path reads (others load on first access).
 SENDER_FIELDS = ("id", "seeker_id", "listener_id", "topic_id", "status", "last_seq", "has_safety_case")
@@ -80,7 +79,7 @@ def conversation_for_sender(*, user_id: int, conversation_id: int, now: dt.datet
 
     The instance holds ``SENDER_FIELDS``; any other field loads on first access.
     """
-    with prepared_cursor() as cursor:
+    with connection.cursor() as cursor:
         rows = SENDER.rows(cursor, conversation_id=conversation_id, user_id=user_id, now=now)
     if not rows:
         return None
@@ -93,11 +92,10 @@ def conversation_for_sender(*, user_id: int, conversation_id: int, now: dt.datet
 @functools.cache
 def _nearby(last: int) -> CompiledQuery:
     def build(p):
-        # Two index-bounded reads, not one with an OR: a plan made for any parameter (a
-        # prepared statement's generic plan) cannot use the partial client_id index for
-        # "client_id = %s" alone, and scanned every message of the conversation to filter
-        # the OR. The empty client_id is a literal, not a parameter, so that plan can still
-        # prove the index's predicate; the last few come from the seq index.
+        # Two index-bounded reads, not one with an OR: the last few come from the seq index,
+        # a re-sent message from the partial client_id index (whose predicate, a non-empty
+        # client_id, the literal '' lets the planner prove), and an OR of the two filtered
+        # every message of the conversation.
         recent = Message.objects.filter(conversation_id=p.conversation_id).order_by("-seq").values("id")[:last]
         resent = (
             Message.objects.filter(conversation_id=p.conversation_id, sender_id=p.sender_id, client_id=p.client_id)
@@ -118,7 +116,7 @@ def _nearby(last: int) -> CompiledQuery:
 def messages_nearby(*, conversation_id: int, sender_id: int, client_id: str, last: int) -> list[dict]:
     """The conversation's ``last`` messages plus any of ``sender_id``'s with ``client_id``, in order,
     each once (``NEARBY_FIELDS``)."""
-    with prepared_cursor() as cursor:
+    with connection.cursor() as cursor:
         found = _nearby(last).rows(cursor, conversation_id=conversation_id, sender_id=sender_id, client_id=client_id)
     rows = {row[0]: row for row in found}  # the re-sent one may also be among the last
     seq = NEARBY_FIELDS.index("seq")
@@ -144,8 +142,8 @@ def transcript_after(*, conversation_id: int, after_seq: int, limit: int) -> lis
     comes in the same row rather than with the sender's whole user row.
     """
     # The ORM writes a LIMIT into the SQL text, and clients choose their page size: a statement
-    # per power of two (at most ten, each prepared once per connection), the rest cut here.
-    with prepared_cursor() as cursor:
+    # per power of two (at most ten compiled), the rest cut here.
+    with connection.cursor() as cursor:
         rows = _transcript(1 << (limit - 1).bit_length()).rows(
             cursor, conversation_id=conversation_id, after_seq=after_seq
         )
@@ -211,7 +209,7 @@ def message_insert_with_next_seq(
     params = [at, conversation_id] + [
         at if name == "created_at" else values[name] for name in _INSERT_FIELDS if name != "seq"
     ]
-    with prepared_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(_insert_with_next_seq_sql(connection.vendor), params)
         row = cursor.fetchone()
     if row is None:

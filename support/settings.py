@@ -93,11 +93,6 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
-# PostgreSQL: a chat message's statements are prepared once per pooled connection
-# (support.rawsql.prepared_cursor) instead of parsed and planned every time: only those,
-# each read among them tested to have an index-bounded plan for any parameter. Turn off behind a
-# transaction-mode PgBouncer older than 1.21 or without max_prepared_statements.
-HEARTH_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", default=True)
 if DATABASE_URL:
     try:
         _db = dj_database_url.parse(DATABASE_URL)
@@ -112,11 +107,6 @@ if DATABASE_URL:
             "max_size": env_int("DATABASE_POOL_MAX", 20, minimum=1),
             "timeout": 10,
         }
-        if HEARTH_PREPARED_STATEMENTS:
-            # psycopg prepares nothing on a connection whose threshold is None (Django's
-            # default). Django's own cursors bind on the client and never prepare whatever
-            # this says; only support.rawsql.prepared_cursor asks to.
-            _db["OPTIONS"]["prepare_threshold"] = 5
     DATABASES = {"default": _db}
 else:
     # The embedded default keeps its database under var/; create it on first use.

@@ -46,7 +46,7 @@ class Meter:
         self.calls.append(
             {
                 "queries": len(captured),
-                "sql": [(q["sql"] or "(a prepared statement)")[:160] for q in captured.captured_queries],
+                "sql": [q["sql"][:160] for q in captured.captured_queries],
             }
         )
         return result

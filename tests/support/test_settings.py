@@ -19,7 +19,6 @@ PROBE = (
     "'pool': s.DATABASES['default'].get('OPTIONS', {}).get('pool'), 'csrf': s.CSRF_TRUSTED_ORIGINS,"
     "'binding': s.DATABASES['default'].get('OPTIONS', {}).get('server_side_binding'),"
     "'prepare': s.DATABASES['default'].get('OPTIONS', {}).get('prepare_threshold', 'unset'),"
-    "'prepared_hot': s.HEARTH_PREPARED_STATEMENTS,"
     "'hosts_cfg': s.CHANNEL_LAYERS['default'].get('CONFIG', {}).get('hosts'), 'secure_cookie': s.SESSION_COOKIE_SECURE,"
     "'hsts': s.SECURE_HSTS_SECONDS}))"
 )
@@ -64,16 +63,9 @@ def test_database_url_switches_to_pooled_postgresql(tmp_path):
     config = json.loads(result.stdout)
     assert config["engine"] == "django.db.backends.postgresql"
     assert config["pool"]["max_size"] >= 1
-    # Django's own queries stay bound on the client, which never prepares; the connection allows
-    # preparing for the chat message's statements (support.rawsql.prepared_cursor).
-    assert config["binding"] is None and config["prepare"] == 5
-    assert config["prepared_hot"] is True
-
-
-def test_prepared_statements_can_be_turned_off_for_a_transaction_mode_pgbouncer(tmp_path):
-    result = probe(tmp_path, DATABASE_URL="postgres://u@db.internal:5432/hearth", DATABASE_PREPARED_STATEMENTS="0")
-    config = json.loads(result.stdout)
-    assert config["prepared_hot"] is False and config["prepare"] == "unset"
+    # Parameters are bound on the client and nothing is prepared on the server, so a
+    # transaction-mode PgBouncer in front needs no setting.
+    assert config["binding"] is None and config["prepare"] == "unset"
 
 
 def test_redis_url_switches_layer_and_cache_and_raises_connection_cap(tmp_path):
@@ -119,10 +111,6 @@ def test_production_variables_turn_on_secure_cookies_and_hsts(tmp_path):
         ({"REDIS_URL": "localhost:6379"}, "REDIS_URL must start with"),
         ({"DATABASE_POOL_MAX": "lots", "DATABASE_URL": "postgres://u@h/d"}, "DATABASE_POOL_MAX must be a whole number"),
         ({"CHANNEL_LAYER_KIND": "carrier-pigeon"}, "CHANNEL_LAYER_KIND must be"),
-        (
-            {"DATABASE_PREPARED_STATEMENTS": "sometimes", "DATABASE_URL": "postgres://u@h/d"},
-            "DATABASE_PREPARED_STATEMENTS must be one of",
-        ),
         ({"TRUSTED_PROXIES": "127.0.0.1,nginx.internal"}, "TRUSTED_PROXIES: 'nginx.internal' is not an IP address"),
     ],
 )
