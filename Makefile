@@ -66,8 +66,11 @@ lock:
 audit: install
 	$(VENV)/bin/pip-audit -r requirements.lock --no-deps --disable-pip --progress-spinner off
 
+# The real-time path against bare Channels, then the safety screening's time per message
+# and the model's load time and memory in one process (bench/model_bench.py).
 bench: install
 	$(PY) -m bench.run --quick
+	$(PY) bench/model_bench.py --repeat 3
 
 bench-full: install
 	$(PY) -m bench.run --full

@@ -18,6 +18,7 @@ import gc
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -48,7 +49,17 @@ def _prepare_assessor() -> None:
         logger.warning("the safety assessor could not prepare at start-up", exc_info=True)
 
 
-def _compile_every_pattern(language: str) -> None:
+# The start-up thread sleeps this many times as long as each pattern took to compile, so
+# it holds the GIL at most a third of the time: compiling all of them takes seconds of CPU,
+# and while it held the GIL throughout, a burst of sockets opening at start-up (clients
+# reconnecting after a deploy) waited so long that Daphne dropped their handshakes
+# (its websocket connect timeout, 5 s).
+COMPILE_PACE = 2.0
+
+
+def _compile_every_pattern(
+    language: str, *, pace: float = COMPILE_PACE, clock: Callable[[], float] = time.perf_counter, sleep=time.sleep
+) -> None:
     """Compile the rules' lazily compiled patterns now, in this thread, so no seeker's message
     pays for one (a first compile takes up to a few tenths of a second). A message screened
     meanwhile compiles what it needs itself; compiling twice is harmless."""
@@ -56,7 +67,10 @@ def _compile_every_pattern(language: str) -> None:
         return
     try:
         for pattern in lazy_patterns(get_rules(language)):
+            started = clock()
             pattern.compiled()
+            if pace:
+                sleep((clock() - started) * pace)
     except Exception:
         logger.warning("compiling the safety rules' patterns ahead of use failed", exc_info=True)
 

@@ -1,4 +1,4 @@
-"""Load smoke: 20 sockets on two Daphne processes for 20 s in CI (60 s in the full run).
+"""Load smoke: 20 sockets on two Daphne processes for 10 s in CI (60 s in the full run).
 
 Ten seekers each hold a writer socket on one process and a reader socket on
 the other, so every message crosses PostgreSQL and Redis. Zero errors, zero
@@ -53,7 +53,7 @@ async def _run(servers, database_url, *, sockets: int, seconds: float) -> dict:
 
 
 def test_twenty_sockets_on_two_processes_with_no_errors_and_no_lost_messages(tmp_path, postgres_url, redis_url):
-    sockets, seconds = 20, size(20, 60)
+    sockets, seconds = 20, size(10, 60)
     with DaphneCluster(workdir=tmp_path, postgres_url=postgres_url, redis_url=redis_url, extra_env=E2E_ENV) as cluster:
         servers = [cluster.start(), cluster.start()]
         result = asyncio.run(_run(servers, cluster.database_url, sockets=sockets, seconds=seconds))
