@@ -24,7 +24,7 @@ import re
 import time
 from pathlib import Path
 
-from .engine import _as_text, gives_harmless_reason
+from .engine import _as_text, harmless_reasons
 from .engine import assess as rules_assess
 from .model import DEFAULT_MODEL_PATH, ModelFileError, get_model
 from .types import Assessment, AssessmentContext, Category, Level
@@ -40,6 +40,15 @@ _LOG_EVERY = 60.0  # seconds: a failure that repeats on every message is logged 
 _MIN_WORDS_ALONE = 3
 _WORD = re.compile(r"\w+")
 _logged: dict[str, float] = {}
+TOO_SHORT = "too short to read without earlier turns"
+HARMLESS_REASON = "the message gives a harmless reason"
+TOLD_AS_OVER = "the message tells the risk as over"
+# A harmless reason beside the risk words holds the model back unless it is at least this sure
+# of elevated risk. "wouldn't mind not waking up tomorrow, not going to do anything stupid"
+# denies intent, which rules out imminent, but it is still passive ideation: the model may then
+# raise it to elevated, never to imminent. A risk told as over ("i thought about it a lot at 16
+# but i don't anymore") is held back whatever the model says. Chosen on the two development splits.
+HARMLESS_REASON_OVERRIDE = 0.9
 
 
 def assess(
@@ -73,8 +82,12 @@ def assess(
     probs = f"p(elevated+)={scores.elevated:.2f}, p(imminent)={scores.imminent:.2f}"
 
     held_back = None
+    despite = ""
     if model_level > ruled.level and ruled.level < Level.ELEVATED:
         held_back = model_held_back(text, context.recent_texts)
+        if held_back == HARMLESS_REASON and scores.elevated >= max(t_e, HARMLESS_REASON_OVERRIDE):
+            model_level, held_back = Level.ELEVATED, None
+            despite = ", despite a harmless reason (not imminent)"
     if model_level <= ruled.level or held_back:
         if held_back:
             reason = f"{ruled.reason} [rules; model {probs}, held back: {held_back}]"
@@ -95,7 +108,7 @@ def assess(
     if ruled.level >= Level.ELEVATED:
         reason = f"{model_level.label}: raised by the model from the rules' {ruled.level.label} ({probs}); rules: {ruled.reason}"
     else:
-        reason = f"{model_level.label}: the model's reading ({probs}); rules: {ruled.reason}"
+        reason = f"{model_level.label}: the model's reading ({probs}{despite}); rules: {ruled.reason}"
     return Assessment(
         level=model_level,
         categories=frozenset(categories),
@@ -112,11 +125,16 @@ def model_held_back(text: str, recent_texts: tuple[str, ...] = ()) -> str | None
     * a message of one or two words with no earlier turn: too little to read;
     * a harmless reason the rules have already weighed ("took two paracetamol for
       my headache", "on the bridge, home in 10"): the model reads the risk words
-      without the reason (``engine.gives_harmless_reason``)."""
+      without the reason (``engine.harmless_reasons``). Unless the model is very
+      sure (``HARMLESS_REASON_OVERRIDE``): then it may raise to elevated. Not when
+      the reason is that the risk is over (``TOLD_AS_OVER``)."""
     if not recent_texts and len(_WORD.findall(text or "")) < _MIN_WORDS_ALONE:
-        return "too short to read without earlier turns"
-    if gives_harmless_reason(text):
-        return "the message gives a harmless reason"
+        return TOO_SHORT
+    reasons = harmless_reasons(text)
+    if "resolved" in reasons:
+        return TOLD_AS_OVER
+    if reasons:
+        return HARMLESS_REASON
     return None
 
 

@@ -601,17 +601,23 @@ def _as_text(text: object) -> str:
 _HARMLESS_REASONS = ("hyperbole", "joke", "harmless_context", "resolved", "denial")
 
 
+def harmless_reasons(text: str) -> frozenset[str]:
+    """Which of the rules' harmless reasons for risk words the message gives ("hyperbole",
+    "joke", "harmless_context", "resolved", "denial"); empty when none. Never raises."""
+    try:
+        text = _as_text(text)
+        return frozenset(name for name in _HARMLESS_REASONS if _has_cue(text, "en", name))
+    except Exception:  # a screening helper must not stop screening
+        return frozenset()
+
+
 def gives_harmless_reason(text: str) -> bool:
     """True when the message gives one of the rules' harmless reasons for its risk words.
 
     The combined backend uses it to hold the learned model back: the model reads
     "paracetamol" or "bridge" without the reason beside it, so on its own it raises
     such messages; the rules already weighed the reason and found no risk. Never raises."""
-    try:
-        text = _as_text(text)
-        return any(_has_cue(text, "en", name) for name in _HARMLESS_REASONS)
-    except Exception:  # a screening helper must not stop screening
-        return False
+    return bool(harmless_reasons(text))
 
 
 def assess(text: str, context: AssessmentContext | None = None) -> Assessment:

@@ -42,6 +42,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .combined import HARMLESS_REASON as HARMLESS_REASON_TEXT
+from .combined import HARMLESS_REASON_OVERRIDE, model_held_back
 from .evaluation import Example
 from .model import CATEGORIES, RiskModel, context_features, feature_blocks
 from .types import AssessmentContext, Level
@@ -112,12 +114,30 @@ def rule_levels(examples: Sequence[Example], assessor: Callable | None = None) -
     ]
 
 
-def held_back(examples: Sequence[Example]) -> list[bool]:
-    """Per row: does the combined backend hold the model back from raising it on its
-    own (``combined.model_held_back``)? Calibration applies the same."""
-    from .combined import model_held_back
+#: Per row, how the combined backend holds the model back from raising a rules verdict
+#: below elevated (``combined.model_held_back``): not at all, entirely (too short to read
+#: alone), or to elevated when it is very sure despite a harmless reason.
+FREE, SILENCED, HARMLESS_REASON = 0, 1, 2
 
-    return [model_held_back(ex.text, ex.context) is not None for ex in examples]
+
+def held_back(examples: Sequence[Example]) -> list[int]:
+    """Per row: ``FREE``, ``SILENCED`` or ``HARMLESS_REASON``. Calibration applies the same."""
+    kinds = {None: FREE, HARMLESS_REASON_TEXT: HARMLESS_REASON}
+    return [kinds.get(model_held_back(ex.text, ex.context), SILENCED) for ex in examples]
+
+
+def model_levels(rules, p_elevated, p_imminent, held, te: float, ti: float):
+    """The level the model gives each row at thresholds ``te``/``ti``, held back as the
+    combined backend holds it (``held``: per row ``FREE``, ``SILENCED`` or ``HARMLESS_REASON``;
+    True reads as ``SILENCED``). numpy arrays in, one out."""
+    import numpy as np
+
+    hold = np.zeros(len(rules), dtype=int) if held is None else np.asarray(held, dtype=int)
+    model = np.maximum(np.where(p_imminent >= ti, Level.IMMINENT, 0), np.where(p_elevated >= te, Level.ELEVATED, 0))
+    below = rules < Level.ELEVATED
+    model = np.where((hold == SILENCED) & below, 0, model)
+    sure = np.where(p_elevated >= max(te, HARMLESS_REASON_OVERRIDE), Level.ELEVATED, 0)
+    return np.where((hold == HARMLESS_REASON) & below, np.minimum(model, sure), model)
 
 
 # ----------------------------------------------------------------- calibration
@@ -139,7 +159,7 @@ def calibrate(
     *,
     max_false_alarm: float = 0.05,
     min_model_false_alarm: float = 0.02,
-    held: Sequence[bool] | None = None,
+    held: Sequence[int] | None = None,
     model_budget: float | None = None,
 ) -> Calibration:
     """Choose the thresholds (on the development set) for the combined verdict.
@@ -152,8 +172,8 @@ def calibrate(
     ``min_model_false_alarm``, so that rules which are already over budget do not
     silence the model, nor rules well under it let the model run loose. Ties go
     to the higher thresholds. ``model_budget``, when given, is the share of
-    ordinary rows the model may add, whatever the rules leave. ``held`` marks rows the model may not raise above
-    a rules verdict below elevated (see ``held_back``), as the combined backend does."""
+    ordinary rows the model may add, whatever the rules leave. ``held`` says per row how the model is
+    held back from raising a rules verdict below elevated (``held_back``), as the combined backend does."""
     import numpy as np
 
     g = np.asarray(gold)
@@ -173,13 +193,9 @@ def calibrate(
         return float(cond[mask].mean()) if mask.any() else 1.0
 
     rules_up = r >= Level.ELEVATED
-    silenced = (np.asarray(held, dtype=bool) if held is not None else np.zeros(len(g), dtype=bool)) & ~rules_up
     for ti in grid[::-1]:
-        lvl_i = np.where(pi >= ti, Level.IMMINENT, 0)
         for te in grid[::-1]:
-            model_level = np.maximum(lvl_i, np.where(pe >= te, Level.ELEVATED, 0))
-            model_level = np.where(silenced, 0, model_level)
-            final = np.maximum(r, model_level)
+            final = np.maximum(r, model_levels(r, pe, pi, held, te, ti))
             up = final >= Level.ELEVATED
             added = mean(ordinary, up & ~rules_up) if ordinary.any() else 0.0
             if added > budget + 1e-12:
@@ -247,20 +263,18 @@ def fold_check(
     p_imminent: Sequence[float],
     groups: Sequence[int],
     *,
-    held: Sequence[bool] | None = None,
+    held: Sequence[int] | None = None,
     model_budget: float,
 ) -> FoldCheck:
     import numpy as np
 
     g, r = np.asarray(gold), np.asarray(rules)
     pe, pi, grp = np.asarray(p_elevated), np.asarray(p_imminent), np.asarray(groups)
-    hb = np.asarray(held, dtype=bool) if held is not None else np.zeros(len(g), dtype=bool)
+    hb = np.asarray(held, dtype=int) if held is not None else np.zeros(len(g), dtype=int)
 
     def added_and_recall(mask, te, ti):
-        model = np.maximum(np.where(pi[mask] >= ti, Level.IMMINENT, 0), np.where(pe[mask] >= te, Level.ELEVATED, 0))
         rules_up = r[mask] >= Level.ELEVATED
-        model = np.where(hb[mask] & ~rules_up, 0, model)
-        up = np.maximum(r[mask], model) >= Level.ELEVATED
+        up = np.maximum(r[mask], model_levels(r[mask], pe[mask], pi[mask], hb[mask], te, ti)) >= Level.ELEVATED
         ordinary, risk = g[mask] <= Level.DISTRESS, g[mask] >= Level.ELEVATED
         added = float((up & ~rules_up)[ordinary].mean()) if ordinary.any() else 0.0
         return added, float(up[risk].mean()) if risk.any() else 1.0
@@ -282,13 +296,11 @@ def fold_check(
 
 def _figures_at(gold, rules, p_elevated, p_imminent, held, te: float, ti: float) -> Figures:
     """The combined figures of rows at thresholds ``te``/``ti`` (as ``calibrate`` computes them)."""
-    final = []
-    for i, (r, e, m) in enumerate(zip(rules, p_elevated, p_imminent)):
-        lvl = Level.IMMINENT if m >= ti else (Level.ELEVATED if e >= te else 0)
-        if held is not None and held[i] and r < Level.ELEVATED:
-            lvl = 0
-        final.append(max(int(r), int(lvl)))
-    return figures(gold, final)
+    import numpy as np
+
+    r = np.asarray(rules)
+    model = model_levels(r, np.asarray(p_elevated), np.asarray(p_imminent), held, te, ti)
+    return figures(gold, np.maximum(r, model).tolist())
 
 
 # -------------------------------------------------------------------- training
@@ -439,7 +451,7 @@ def fit_and_calibrate(
     dev_rules: Sequence[int],
     max_false_alarm: float = 0.05,
     min_model_false_alarm: float = 0.02,
-    dev_held: Sequence[bool] | None = None,
+    dev_held: Sequence[int] | None = None,
     pool: dict | None = None,
     **params,
 ) -> Candidate:
@@ -518,7 +530,7 @@ def select_linear(
     grid: Sequence[dict] | None = None,
     max_false_alarm: float = 0.05,
     min_model_false_alarm: float = 0.02,
-    dev_held: Sequence[bool] | None = None,
+    dev_held: Sequence[int] | None = None,
     pool: dict | None = None,
     log: Callable[[str], None] = lambda s: None,
 ) -> tuple[Candidate, list[Candidate]]:
@@ -586,7 +598,7 @@ def train_wordllama(
     min_model_false_alarm: float = 0.02,
     C: float = 8.0,
     context_turns: int = 1,
-    dev_held: Sequence[bool] | None = None,
+    dev_held: Sequence[int] | None = None,
 ):
     """Logistic regression over WordLlama message (and last-turn) embeddings; returns
     (calibration, embed, per-message scorer) for comparison only."""

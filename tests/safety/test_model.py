@@ -376,3 +376,56 @@ def test_the_model_names_the_category_of_what_it_raises():
 def test_a_serving_model_cannot_be_saved_with_the_weights_it_dropped(tmp_path):
     with pytest.raises(ValueError):
         get_model().save(tmp_path / "copy.json")
+
+
+# A denial beside passive ideation: a harmless reason for the rules, but still a wish not to live.
+DENIES_INTENT = "i dont want to kill myself, i just dont want to exist anymore if that makes sense"
+
+
+@pytest.mark.parametrize(
+    "p_sure, expected",
+    [(30.0, Level.ELEVATED), (0.5, Level.NONE)],  # logits: p(elevated+) of 1.00 and 0.62
+)
+def test_a_harmless_reason_holds_the_model_back_unless_it_is_very_sure_and_then_only_to_elevated(
+    tmp_path, p_sure, expected
+):
+    from safety.classifier.engine import gives_harmless_reason
+
+    assert gives_harmless_reason(DENIES_INTENT) and assess(DENIES_INTENT).level < Level.ELEVATED
+    sure = model_file(tmp_path, bias=(p_sure, 30.0))  # imminent certain; elevated+ as given
+    a = combined.assess(DENIES_INTENT, model_path=sure)
+    assert a.level is expected, a.reason
+    if expected is Level.ELEVATED:
+        assert "despite a harmless reason (not imminent)" in a.reason
+    else:
+        assert "held back: the message gives a harmless reason" in a.reason
+
+
+def test_the_committed_model_reads_passive_ideation_past_a_denial_of_intent():
+    a = combined.assess(DENIES_INTENT)
+    assert a.level is Level.ELEVATED, a.reason
+
+
+def test_calibration_holds_the_model_back_as_the_combined_backend_does():
+    import numpy as np
+
+    rules = np.array([0, 0, 0, 0, Level.ELEVATED])
+    p_elevated = np.array([0.95, 0.85, 0.95, 0.95, 0.95])
+    p_imminent = np.array([0.99, 0.99, 0.99, 0.99, 0.99])
+    held = [
+        training.HARMLESS_REASON,
+        training.HARMLESS_REASON,
+        training.SILENCED,
+        training.FREE,
+        training.HARMLESS_REASON,
+    ]
+    levels = training.model_levels(rules, p_elevated, p_imminent, held, 0.8, 0.8)
+    assert levels.tolist() == [Level.ELEVATED, 0, 0, Level.IMMINENT, Level.IMMINENT]
+
+
+def test_a_risk_told_as_over_stays_held_back_however_sure_the_model_is(tmp_path):
+    over = "i thought about killing myself a lot at 16 but i don't anymore"
+    alarmed = model_file(tmp_path, bias=(30.0, 30.0))
+    a = combined.assess(over, model_path=alarmed)
+    assert a.level < Level.ELEVATED, a.reason
+    assert "held back: the message tells the risk as over" in a.reason
