@@ -3,9 +3,10 @@
 Select it with ``SAFETY_ASSESSOR_BACKEND = "safety.classifier.combined.assess"``.
 
 The rules' verdict is the starting point. The model (``safety.classifier.model``)
-then raises the level when it is confident: to ``imminent`` when
-P(imminent) reaches its threshold, to ``elevated`` when P(elevated or worse)
-reaches its threshold. It never lowers a level, so a rules verdict of
+then raises the level when it is confident: to ``imminent`` when the geometric
+mean of P(imminent) and P(elevated or worse) reaches the imminent threshold
+(``imminent_reading``), to ``elevated`` when P(elevated or worse) reaches its
+threshold. It never lowers a level, so a rules verdict of
 ``imminent`` always stands. The thresholds are stored in the model file,
 calibrated on the development set by ``manage.py safety_train``.
 
@@ -73,7 +74,7 @@ def assess(
             third_person=ruled.third_person,
         )
 
-    if scores.imminent >= t_i:
+    if imminent_reading(scores.elevated, scores.imminent) >= t_i:
         model_level = Level.IMMINENT
     elif scores.elevated >= t_e:
         model_level = Level.ELEVATED
@@ -116,6 +117,16 @@ def assess(
         reason=reason,
         third_person=ruled.third_person,
     )
+
+
+def imminent_reading(p_elevated, p_imminent):
+    """How strongly the model reads imminent risk: the geometric mean of its two heads.
+
+    Imminent risk is elevated risk too, so both heads must agree. The imminent head
+    alone fired on calm short messages that read like the quiet farewells it learnt
+    ("tysm ur the best", "sorry typing slow, on my phone") while the elevated+ head
+    saw no risk in them. Floats or numpy arrays (``training.model_levels``)."""
+    return (p_elevated * p_imminent) ** 0.5
 
 
 def model_held_back(text: str, recent_texts: tuple[str, ...] = ()) -> str | None:

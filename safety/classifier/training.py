@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .combined import HARMLESS_REASON as HARMLESS_REASON_TEXT
-from .combined import HARMLESS_REASON_OVERRIDE, model_held_back
+from .combined import HARMLESS_REASON_OVERRIDE, imminent_reading, model_held_back
 from .evaluation import Example
 from .model import CATEGORIES, RiskModel, context_features, feature_blocks
 from .types import AssessmentContext, Level
@@ -133,7 +133,8 @@ def model_levels(rules, p_elevated, p_imminent, held, te: float, ti: float):
     import numpy as np
 
     hold = np.zeros(len(rules), dtype=int) if held is None else np.asarray(held, dtype=int)
-    model = np.maximum(np.where(p_imminent >= ti, Level.IMMINENT, 0), np.where(p_elevated >= te, Level.ELEVATED, 0))
+    imminent = np.where(imminent_reading(p_elevated, p_imminent) >= ti, Level.IMMINENT, 0)
+    model = np.maximum(imminent, np.where(p_elevated >= te, Level.ELEVATED, 0))
     below = rules < Level.ELEVATED
     model = np.where((hold == SILENCED) & below, 0, model)
     sure = np.where(p_elevated >= max(te, HARMLESS_REASON_OVERRIDE), Level.ELEVATED, 0)

@@ -429,3 +429,14 @@ def test_a_risk_told_as_over_stays_held_back_however_sure_the_model_is(tmp_path)
     a = combined.assess(over, model_path=alarmed)
     assert a.level < Level.ELEVATED, a.reason
     assert "held back: the message tells the risk as over" in a.reason
+
+
+def test_the_imminent_head_alone_does_not_raise_a_message_the_elevated_head_sees_no_risk_in(tmp_path):
+    """Imminent risk is elevated risk too: a calm "thanks, you're the best" read as a quiet
+    farewell by the imminent head alone is not raised."""
+    lopsided = model_file(tmp_path, bias=(-3.0, 3.0))  # p(elevated+) 0.05, p(imminent) 0.95
+    a = combined.assess("thank you so much, you are the best", model_path=lopsided)
+    assert a.level is Level.NONE, a.reason
+    (tmp_path / "agreeing").mkdir()
+    agreeing = model_file(tmp_path / "agreeing", bias=(3.0, 3.0))
+    assert combined.assess("thank you so much, you are the best", model_path=agreeing).level is Level.IMMINENT
