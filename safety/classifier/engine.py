@@ -369,14 +369,34 @@ def _over(e: int, norm: str, rules: RuleSet, cues: _Cues, past: tuple[str, ...] 
     return resolved is not None and _cue_after(resolved, norm, e) is not None
 
 
+def _minor_in_reach(s: int, e: int, norm: str, rules: RuleSet, cues: _Cues) -> bool:
+    """A minor in the message ([cues.minor]: "im 14", "my little sister", "my son"). The
+    sender's own child named ([cues.own_child]) apart from the abuse (not "he hit my son")
+    does not count when the abuse is told as over: an adult's abuse that ended is not
+    their child's."""
+    if not cues.has("minor"):
+        return False
+    own_child = rules.cues.get("own_child")
+    if own_child is None or not cues.has("own_child") or not _over(e, norm, rules, cues):
+        return True
+    children = [m.span() for m in own_child.regex.finditer(norm)]
+    if any(start < e and s < end for start, end in children):
+        return True  # the child is in the abuse told
+    return any(
+        not any(start <= m.start() and m.end() <= end for start, end in children)
+        for m in rules.cues["minor"].regex.finditer(norm)
+    )
+
+
 def _judge_abuse(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _Cues):
     """Abuse of a minor is never discounted: a child told of it is still in reach of the
     abuser. Abuse of an adult that is over ("my ex used to hit me, i left") is distress;
     abuse going on is the rule's level, and imminent when the danger is there now
     (imminent_when.abuse: he is at the door, has a weapon, "tonight")."""
-    if rule.minor_level is not None and cues.has("minor"):
+    minor = _minor_in_reach(s, e, norm, rules, cues)
+    if rule.minor_level is not None and minor:
         level, note = max(rule.level, rule.minor_level), "a minor at risk"
-    elif rule.level >= Level.ELEVATED and cues.has("minor"):
+    elif rule.level >= Level.ELEVATED and minor:
         level, note = rule.level, "a minor at risk"
     else:
         negated = _cue_before(rules.cues["negation"], norm, s)

@@ -112,3 +112,28 @@ def test_a_harmless_reason_does_not_cancel_what_the_rules_found():
 @pytest.mark.parametrize("text", ["", "\x00\x07", "\ud800 lone", "😶" * 2000, None, b"\xff\xfe"])
 def test_harmless_reason_check_never_raises(text):
     assert gives_harmless_reason(text) in (True, False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my ex husband used to beat me but i left him years ago. my daughter graduated today and i am so proud",
+        "he used to hit me when he was drunk. i got out in 2015 and my kids and i are safe now",
+    ],
+)
+def test_an_adult_s_abuse_that_is_over_is_not_made_a_minor_s_by_naming_their_child(text):
+    a = assess(text)
+    assert a.level is Level.DISTRESS, a.reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my husband hits me and my son has seen it",  # going on, the child there
+        "my stepdad used to hit my son, he still lives with us",  # the child was the one hit
+        "my ex used to hit my daughter, i left him last year",
+    ],
+)
+def test_a_child_in_reach_of_the_abuse_keeps_it_a_minor_s(text):
+    a = assess(text)
+    assert a.level >= Level.ELEVATED and "a minor at risk" in a.reason, a.reason
