@@ -137,3 +137,19 @@ def test_an_adult_s_abuse_that_is_over_is_not_made_a_minor_s_by_naming_their_chi
 def test_a_child_in_reach_of_the_abuse_keeps_it_a_minor_s(text):
     a = assess(text)
     assert a.level >= Level.ELEVATED and "a minor at risk" in a.reason, a.reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a guy online keeps asking my daughter to send pics",
+        "this man keeps messaging my son late at night and i dont know who he is",
+    ],
+)
+def test_a_parent_telling_of_a_stranger_seeking_their_child_is_grooming(text):
+    a = assess(text)
+    assert a.level >= Level.ELEVATED and "abuse.grooming_minor" in a.reason, a.reason
+
+
+def test_a_request_to_an_adult_about_ordinary_things_is_not_grooming():
+    assert "grooming" not in assess("my boss keeps asking me to send the report by friday").reason
