@@ -33,11 +33,13 @@ run: demo
 	@echo "Hearth is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	$(PY) -m support.serve -b $(HOST) -p $(PORT) support.asgi:application
 
-# One test at a time per worker (not whole files): pytest-django runs the transactional tests,
-# whose flush empties the data migrations' tables, after the others in each worker.
+# Tests, not whole files, are shared out (pytest-django runs the transactional tests, whose
+# flush empties the data migrations' tables, after the others in each worker); a worker that
+# runs out takes tests from the end of the other's queue, so the long real-server tests at
+# the end do not leave a core idle (a whole pass 9:03 -> 6:11 on the 2-core machine).
 test: install
 	$(PY) manage.py makemigrations --check --dry-run >/dev/null
-	$(VENV)/bin/pytest -n 2 --dist load $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n 2 --dist worksteal $(PYTEST_ARGS)
 
 # Lint, formatting (ruff) and the apps' direction of dependency (import-linter), all configured
 # in pyproject.toml.
