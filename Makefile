@@ -36,7 +36,7 @@ run: demo
 # Tests, not whole files, are shared out (pytest-django runs the transactional tests, whose
 # flush empties the data migrations' tables, after the others in each worker); a worker that
 # runs out takes tests from the end of the other's queue, so the long real-server tests at
-# the end do not leave a core idle (a whole pass 9:03 -> 6:11 on the 2-core machine).
+# the end do not leave a core idle.
 test: install
 	$(PY) manage.py makemigrations --check --dry-run >/dev/null
 	$(VENV)/bin/pytest -n 2 --dist worksteal $(PYTEST_ARGS)
