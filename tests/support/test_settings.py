@@ -38,15 +38,31 @@ CLEAN = {
 }
 
 
-def probe(tmp_path, **env) -> subprocess.CompletedProcess:
+def run_python(tmp_path, script: str, *, base: dict[str, str] = CLEAN, **env) -> subprocess.CompletedProcess:
+    """``script`` in a fresh interpreter with ``base`` and ``env`` as its only environment."""
     return subprocess.run(
-        [sys.executable, "-c", PROBE],
+        [sys.executable, "-c", script],
         cwd=ROOT,
-        env={**CLEAN, "HEARTH_VAR_DIR": str(tmp_path), **env},
+        env={**base, "HEARTH_VAR_DIR": str(tmp_path), **env},
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def probe(tmp_path, **env) -> subprocess.CompletedProcess:
+    return run_python(tmp_path, PROBE, **env)
+
+
+def setting(tmp_path, name: str, *, base: dict[str, str] = CLEAN, **env) -> str:
+    """The value of setting ``name`` (as printed) when the process starts with ``env``."""
+    script = (
+        "import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE','support.settings'); django.setup();"
+        f"from django.conf import settings; print(settings.{name})"
+    )
+    result = run_python(tmp_path, script, base=base, **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
 
 
 def test_no_variables_give_sqlite_and_in_memory_layer_with_debug(tmp_path):
@@ -179,33 +195,14 @@ def test_a_public_url_that_is_not_an_absolute_http_address_is_refused_at_start_u
 
 
 def test_the_public_url_loses_its_trailing_slash(tmp_path):
-    script = (
-        "import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE','support.settings'); django.setup();"
-        "from django.conf import settings; print(settings.HEARTH_PUBLIC_URL)"
+    assert setting(tmp_path, "HEARTH_PUBLIC_URL", HEARTH_PUBLIC_URL="https://hearth.example.org/") == (
+        "https://hearth.example.org"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**CLEAN, "HEARTH_VAR_DIR": str(tmp_path), "HEARTH_PUBLIC_URL": "https://hearth.example.org/"},
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "https://hearth.example.org"
 
 
 def test_the_asgi_application_freezes_start_up_objects_out_of_the_collector(tmp_path):
     # Full collections over Django's own objects stalled every socket for 90–136 ms (docs/performance.md).
-    script = "import gc, support.asgi; print(gc.get_freeze_count())"
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**CLEAN, "HEARTH_VAR_DIR": str(tmp_path)},
-    )
+    result = run_python(tmp_path, "import gc, support.asgi; print(gc.get_freeze_count())")
     assert result.returncode == 0, result.stderr
     assert int(result.stdout.strip()) > 10_000
 
@@ -231,18 +228,5 @@ def test_a_renamed_setting_falls_back_to_its_deprecated_earlier_name(
     tmp_path, name, old_name, default, given, expected
 ):
     env = {{"new": name, "old": old_name}[which]: value for which, value in given.items()}
-    script = (
-        "import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE','support.settings'); django.setup();"
-        f"from django.conf import settings; print(settings.{name})"
-    )
     base = {key: value for key, value in CLEAN.items() if key not in {name, old_name}}
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**base, "HEARTH_VAR_DIR": str(tmp_path), **env},
-    )
-    assert result.returncode == 0, result.stderr
-    assert int(result.stdout.strip()) == (default if expected is None else expected)
+    assert int(setting(tmp_path, name, base=base, **env)) == (default if expected is None else expected)
