@@ -92,7 +92,7 @@ def _cue_after(cue: Cue, norm: str, end: int) -> re.Match[str] | None:
 
 def _person(rules: RuleSet, norm: str, start: int) -> str:
     """Whose risk is it: the nearest subject before the phrase decides."""
-    best, best_pos = "first", -1
+    best, best_pos = "first", None
     if not _clause_words(norm, start):
         return best
     for name, label in (("first_person", "first"), ("third_person", "third"), ("second_person", "second")):
@@ -101,9 +101,9 @@ def _person(rules: RuleSet, norm: str, start: int) -> str:
         if not window:
             continue
         for m in cue.regex.finditer(window):
-            # compare by distance from the end of the window
+            # compare by distance from the end of the window (windows differ in length)
             pos = m.end() - len(window)
-            if pos > best_pos or best_pos == -1:
+            if best_pos is None or pos > best_pos:
                 best, best_pos = label, pos
     return best
 
@@ -309,7 +309,11 @@ def _cue_at(name: str, norm: str, s: int, e: int, rules: RuleSet, cues: _Cues) -
 
 def _judge(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _Cues):
     """Effective (level, person, note) of one match, or None to ignore it."""
-    if rule.unless and any(_cue_at(n, norm, s, e, rules, cues) for n in rule.unless):
+    if rule.unless and any(
+        _cue_at(n, norm, s, e, rules, cues)
+        for n in rule.unless
+        if not (n in _TOPICS and rule.category is Category.SELF_HARM and _senders_own(rules, norm, s))
+    ):
         return None  # a harmless context: a game, a lecture, a joke
     if rule.requires and not all(_cue_at(n, norm, s, e, rules, cues) for n in rule.requires):
         return None
@@ -329,6 +333,17 @@ def _judge(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _Cues):
         resolved = rules.cues.get("resolved")
         if resolved is not None and _cue_after(resolved, norm, e):
             return (Level.DISTRESS, person, "in the past (resolved)")
+        unnamed = person != "third" and not _subject_named(rules, norm, s)
+        if (
+            (person == "third" or unnamed)
+            and rule.level == Level.ELEVATED
+            and _near(rules, "bereaved", norm, s, e)
+            and not any(cues.has(n) for n in _STILL_LIVE if n in rules.cues)
+        ):
+            # someone else's suicide told ("lost a colleague to suicide", "my uncle. suicide."),
+            # with nothing that goes on now: not a place the sender is at ("on the roof where
+            # my son died"), not means to hand ("i have his gun now")
+            return (Level.DISTRESS, person, "grief for someone else")
         notes = ["third person"] if person == "third" else []
         level = rule.level
         if level == Level.ELEVATED:
@@ -338,6 +353,14 @@ def _judge(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _Cues):
             if combo:
                 level = Level.IMMINENT
                 notes.append("with " + " + ".join(sorted(combo)))
+            elif (
+                (unnamed or _asked_in_general(norm, s))
+                and "helper_role" in rules.cues
+                and cues.has("helper_role")
+                and not cues.has("timing")
+                and not cues.has("current")
+            ):
+                return (Level.DISTRESS, person, "asked as a helper")
         return (level, person, ", ".join(notes))
     if cat is Category.HARM_TO_OTHERS:
         # a past in the story ("he abused me when i was a kid") does not make present
@@ -353,6 +376,70 @@ def _judge(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _Cues):
     if cat is Category.ABUSE:
         return _judge_abuse(rule, s, e, norm, rules, cues)
     return (rule.level, "first", "")
+
+
+def _subject_named(rules: RuleSet, norm: str, start: int) -> bool:
+    """Whether a subject (first, second or third person) comes before the phrase in its
+    clause. A bare "suicide." or "overdose" names no one: ``_person`` reads it as the
+    sender's, the safe default, but grief or a helper's question then tells whose it is."""
+    for name in ("first_person", "third_person", "second_person"):
+        cue = rules.cues[name]
+        window = _before_window(norm, start, cue.window)
+        if window and cue.regex.search(window):
+            return True
+    return False
+
+
+# message-wide topics (a course, a job, a book) that make risk words someone else's; they do
+# not outweigh the sender saying it of themselves ("i'm a nurse and i want to die")
+_TOPICS = frozenset({"benign_topic"})
+
+
+def _senders_own(rules: RuleSet, norm: str, start: int) -> bool:
+    """Whether the phrase is the sender's: a first-person subject right before it ("i want
+    to die", "im going to hang myself"), not a topic named further on ("im writing a
+    dissertation on self harm")."""
+    window = _before_window(norm, start, _OWN_WORDS)
+    return bool(_I_SUBJECT.search(window)) and _person(rules, norm, start) == "first"
+
+
+_OWN_WORDS = 3
+# "i" as the subject of the phrase, not of seeing, reading or treating it ("i see self harm
+# injuries every night")
+_I_SUBJECT = re.compile(
+    r" (?:i|im|ive|id|ill|i m|i ve|i d|i ll) "
+    r"(?!(?:see|saw|seen|read|hear|heard|watch|watched|treat|treated|study|studied|research|teach|taught|write|wrote|nurse|nursed|deal with|dealt with) )"
+)
+
+
+# cues that keep a risk phrase live beside a death told
+_STILL_LIVE = ("current", "live_other", "plan", "prep", "vague_act")
+
+_IN_GENERAL = re.compile(r"\b(?:if|when|whether)\b")
+
+
+def _asked_in_general(norm: str, start: int) -> bool:
+    """Whether the phrase is asked of someone in general: "how do i ask a student *if
+    they're* thinking of suicide", "what do i say *when someone* says they want to die"."""
+    return bool(_IN_GENERAL.search(_before_window(norm, start, 6)))
+
+
+# how far (in words) a cue may be from a phrase to speak of it: a sentence or two
+_NEAR_WORDS = 12
+
+
+def _near(rules: RuleSet, name: str, norm: str, s: int, e: int) -> bool:
+    """Whether cue ``name`` occurs within ``_NEAR_WORDS`` words of the match ``s:e``.
+    A death told at the other end of a long message ("my brother died last year ... now
+    my sister talks about killing herself") does not speak of this phrase."""
+    cue = rules.cues.get(name)
+    if cue is None or cue.regex is None:
+        return False
+    for m in cue.regex.finditer(norm):
+        gap = norm[m.end() : s] if m.end() <= s else norm[e : m.start()] if m.start() >= e else ""
+        if len(_WORD.findall(gap)) <= _NEAR_WORDS:
+            return True
+    return False
 
 
 def _over(e: int, norm: str, rules: RuleSet, cues: _Cues, past: tuple[str, ...] = ("past", "over")) -> bool:

@@ -1,0 +1,120 @@
+"""Whose risk a message names: someone else's death, a helper's question, a topic the
+sender works or studies in, and the sender's own words beside all three.
+
+The sentences were written for this file, in wordings that are not in the rule file,
+the corpus or the training supplements. Harmless ones go through the default backend
+(rules + model), which screens live chat; genuine ones must escalate by the rules
+alone, since the rules are what catches them when the model is unsure.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from safety.classifier import Level
+from safety.classifier import assess as rules_assess
+from safety.classifier.combined import assess
+
+HARMLESS = {
+    "grief_other": [
+        "lost a neighbour to suicide in the spring. the street hasn't been the same",
+        "my stepdad's funeral was on friday. overdose. mum is a wreck",
+        "my old teammate took his own life in october and i still can't believe it",
+        "we buried my cousin last week. suicide. nobody at the wake would say the word",
+    ],
+    "helper": [
+        "i'm a school nurse, what do i say when a pupil tells me they self harm?",
+        "i volunteer with a youth group, how should i respond if one of them mentions suicide",
+    ],
+    "resolved_past": [
+        "i used to think about ending it most nights. i don't anymore, therapy did that",
+        "there was a time i was suicidal, i got through it with my sister's help",
+        "my past suicide attempt came up at the doctor's today, felt odd saying it out loud",
+    ],
+    "joke": [
+        "kms my manager put me on a double again this weekend",
+        "i'd rather jump off a cliff than sit through another team building day",
+        "that own goal made me die a little inside",
+    ],
+}
+
+GENUINE = [
+    # the sender's own risk beside a death
+    ("since my husband passed away i want to die too", Level.ELEVATED),
+    ("my dad died by suicide and i just want to be with him again", Level.ELEVATED),
+    ("lost my twin to suicide last year and i keep thinking i should follow her", Level.ELEVATED),
+    ("my cousin killed himself and i have his gun now", Level.IMMINENT),
+    # someone else's risk going on beside a death
+    ("my grandad died in may and now my nan keeps talking about killing herself", Level.ELEVATED),
+    # a helper with a person at risk tonight
+    ("i'm a teacher and a pupil just told me she's going to kill herself tonight", Level.ELEVATED),
+    # the sender's own words beside a job or a course
+    ("i'm a nurse and i want to die", Level.ELEVATED),
+    ("i'm writing my dissertation and i keep thinking about killing myself", Level.ELEVATED),
+    # a relapse told as "not anymore", and "rather ... than" with life as the other side
+    ("i'd been clean from cutting since june. not anymore", Level.ELEVATED),
+    ("i'd rather die than go back to that house", Level.ELEVATED),
+    ("id rather be dead than keep living like this", Level.ELEVATED),
+    # "kms" with a time or taken back is not an exclamation
+    ("kms tonight, my exam results are out and i cant face anyone", Level.ELEVATED),
+    ("kms for real this time, nothing is going to change", Level.ELEVATED),
+]
+
+
+@pytest.mark.parametrize(
+    "klass,text", [(k, t) for k, ts in HARMLESS.items() for t in ts], ids=lambda v: v[:40] if isinstance(v, str) else v
+)
+def test_someone_elses_risk_or_a_risk_that_is_over_stays_below_elevated(klass, text):
+    a = assess(text)
+    assert a.level < Level.ELEVATED, (klass, a.reason)
+
+
+@pytest.mark.parametrize("text,level", GENUINE, ids=lambda v: str(v)[:40])
+def test_the_senders_own_risk_beside_them_still_escalates_by_the_rules(text, level):
+    a = rules_assess(text)
+    assert a.level >= level, a.reason
+
+
+def test_grief_is_said_in_the_reason():
+    a = rules_assess("my uncle. suicide. the funeral was yesterday")
+    assert a.level == Level.DISTRESS
+    assert "grief for someone else" in a.reason
+
+
+def test_a_place_of_danger_where_someone_died_is_still_imminent():
+    a = rules_assess("on the top floor of the car park where my brother died. looking down")
+    assert a.level == Level.IMMINENT, a.reason
+
+
+def test_the_sender_right_before_the_phrase_is_the_subject_even_after_someone_else():
+    """ "since my mum left i want to die": the sender wants to die, not the mum."""
+    a = rules_assess("since my mum left i want to die")
+    assert a.level == Level.ELEVATED
+    assert a.third_person is False, a.reason
+    assert "third person" not in a.reason
+
+
+@pytest.mark.parametrize(
+    "text,language",
+    [
+        ("ma tante s'est suicidée il y a deux ans, l'enterrement a été très dur", "fr"),
+        ("meu tio se suicidou e o enterro foi horrível", "pt"),
+        ("mein onkel hat sich das leben genommen, die beerdigung war gestern", "de"),
+    ],
+)
+def test_grief_for_someone_elses_suicide_in_other_languages_stays_below_elevated(text, language):
+    from safety.classifier import AssessmentContext
+
+    a = rules_assess(text, AssessmentContext(language=language))
+    assert a.level < Level.ELEVATED, a.reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi hermano se suicidó y yo también me quiero morir",
+        "mein bruder hat sich umgebracht und ich will auch nicht mehr leben",
+    ],
+)
+def test_the_senders_own_wish_beside_a_death_in_other_languages_still_escalates(text):
+    assert rules_assess(text).level >= Level.ELEVATED
