@@ -118,3 +118,38 @@ def test_grief_for_someone_elses_suicide_in_other_languages_stays_below_elevated
 )
 def test_the_senders_own_wish_beside_a_death_in_other_languages_still_escalates(text):
     assert rules_assess(text).level >= Level.ELEVATED
+
+
+@pytest.mark.parametrize(
+    "text,level",
+    [
+        # self-harm going on, in plain words
+        ("i'm 41 and i still cut, nobody at work would believe it", Level.ELEVATED),
+        ("yeah i cut again last night, it's whatever", Level.ELEVATED),
+        ("i bite my hands until they bleed when i panic", Level.ELEVATED),
+        ("scratched my wrist raw with my nails", Level.ELEVATED),
+        ("the cuts are still bleeding through the plaster", Level.ELEVATED),
+        # harm to a person named by what they did
+        ("i want to hurt the girl who posted my photos", Level.ELEVATED),
+        # passive ideation in everyday words
+        ("the only thing stopping me is my cat", Level.ELEVATED),
+        ("i should never have been born, everyone would be better for it", Level.ELEVATED),
+        ("if i didnt wake up tomorrow it would honestly be a relief", Level.ELEVATED),
+    ],
+)
+def test_risk_in_everyday_words_is_found_by_the_rules(text, level):
+    a = rules_assess(text)
+    assert a.level >= level, a.reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i cut my own bangs again, never doing that again",
+        "burned my hand on the oven tray making tea",
+        "the only thing keeping me going this week is friday's gig",
+        "this energy drink is the only thing keeping me alive",
+    ],
+)
+def test_their_everyday_look_alikes_are_not_raised(text):
+    assert assess(text).level < Level.ELEVATED
