@@ -153,3 +153,30 @@ def test_risk_in_everyday_words_is_found_by_the_rules(text, level):
 )
 def test_their_everyday_look_alikes_are_not_raised(text):
     assert assess(text).level < Level.ELEVATED
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "posting that selfie would be social suicide honestly",
+        "gonna drown myself in tea and marking this weekend",
+        "i'd like to shake whoever invented the self checkout",
+        "racing round the track at brands hatch on a track day, best birthday ever",
+        "standing at the end of the springboard, scared of the water lol",
+        "sorry i said i want to die before, i didn't mean it literally, the exam was just awful",
+    ],
+)
+def test_idioms_hobbies_and_a_retraction_are_not_raised_by_the_rules(text):
+    assert rules_assess(text).level < Level.ELEVATED
+
+
+@pytest.mark.parametrize(
+    "text,level",
+    [
+        ("i'm going to drown myself in the canal tonight", Level.IMMINENT),
+        ("i want to die and i mean it, not in a joking way", Level.ELEVATED),
+        ("i'm standing on the edge of the multi storey car park roof right now", Level.IMMINENT),
+    ],
+)
+def test_the_same_words_meant_still_escalate(text, level):
+    assert rules_assess(text).level >= level
