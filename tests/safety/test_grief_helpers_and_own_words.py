@@ -180,3 +180,12 @@ def test_idioms_hobbies_and_a_retraction_are_not_raised_by_the_rules(text):
 )
 def test_the_same_words_meant_still_escalate(text, level):
     assert rules_assess(text).level >= level
+
+
+def test_where_someone_is_from_is_not_the_question_where_they_are_now():
+    from safety.classifier import AssessmentContext
+
+    asked_from = AssessmentContext(recent_texts=("where are you from?",))
+    asked_now = AssessmentContext(recent_texts=("where are you?",))
+    assert rules_assess("leeds. it's been raining all day", asked_from).level < Level.ELEVATED
+    assert rules_assess("the bridge. tonight", asked_now).level == Level.IMMINENT
