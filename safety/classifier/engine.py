@@ -311,8 +311,8 @@ def _judge(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _Cues):
     """Effective (level, person, note) of one match, or None to ignore it."""
     if rule.unless and any(
         _cue_at(n, norm, s, e, rules, cues)
+        and not (n in _TOPICS and rule.category is Category.SELF_HARM and _senders_own(rules, norm, s))
         for n in rule.unless
-        if not (n in _TOPICS and rule.category is Category.SELF_HARM and _senders_own(rules, norm, s))
     ):
         return None  # a harmless context: a game, a lecture, a joke
     if rule.requires and not all(_cue_at(n, norm, s, e, rules, cues) for n in rule.requires):
@@ -333,10 +333,17 @@ def _judge(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _Cues):
         resolved = rules.cues.get("resolved")
         if resolved is not None and _cue_after(resolved, norm, e):
             return (Level.DISTRESS, person, "in the past (resolved)")
-        unnamed = person != "third" and not _subject_named(rules, norm, s)
+        # whether the phrase names no one: asked only where grief or a helper's role is told
+        unnamed = (
+            rule.level == Level.ELEVATED
+            and person != "third"
+            and (cues.has("bereaved") or cues.has("helper_role"))
+            and not _subject_named(rules, norm, s)
+        )
         if (
             (person == "third" or unnamed)
             and rule.level == Level.ELEVATED
+            and cues.has("bereaved")
             and _near(rules, "bereaved", norm, s, e)
             and not any(cues.has(n) for n in _STILL_LIVE if n in rules.cues)
         ):
