@@ -189,3 +189,29 @@ def test_where_someone_is_from_is_not_the_question_where_they_are_now():
     asked_now = AssessmentContext(recent_texts=("where are you?",))
     assert rules_assess("leeds. it's been raining all day", asked_from).level < Level.ELEVATED
     assert rules_assess("the bridge. tonight", asked_now).level == Level.IMMINENT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a guy i play fortnite with wants me to move to telegram and says my parents wouldn't understand",
+        "she sends me vbucks and says it's our little secret, i just have to send a pic back",
+    ],
+)
+def test_grooming_told_without_an_age_is_abuse_when_parents_are_kept_out(text):
+    from safety.classifier import Category
+
+    a = rules_assess(text)
+    assert a.level >= Level.ELEVATED, a.reason
+    assert Category.ABUSE in a.categories
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we're planning a surprise party for dad, don't tell my mum, she can't keep a secret",
+        "my nan sends me money every birthday and my parents know all about it",
+    ],
+)
+def test_a_secret_or_a_gift_alone_is_not_grooming(text):
+    assert rules_assess(text).level < Level.ELEVATED
