@@ -55,7 +55,7 @@ GENUINE = [
     ("i'd been clean from cutting since june. not anymore", Level.ELEVATED),
     ("i'd rather die than go back to that house", Level.ELEVATED),
     ("id rather be dead than keep living like this", Level.ELEVATED),
-    # "kms" with a time or taken back is not an exclamation
+    # "kms" followed by a time or "for real" is not an exclamation
     ("kms tonight, my exam results are out and i cant face anyone", Level.ELEVATED),
     ("kms for real this time, nothing is going to change", Level.ELEVATED),
 ]
