@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from safety.classifier import Level
+from safety.classifier import AssessmentContext, Category, Level
 from safety.classifier import assess as rules_assess
 from safety.classifier.combined import assess
 
@@ -103,8 +103,6 @@ def test_the_sender_right_before_the_phrase_is_the_subject_even_after_someone_el
     ],
 )
 def test_grief_for_someone_elses_suicide_in_other_languages_stays_below_elevated(text, language):
-    from safety.classifier import AssessmentContext
-
     a = rules_assess(text, AssessmentContext(language=language))
     assert a.level < Level.ELEVATED, a.reason
 
@@ -183,8 +181,6 @@ def test_the_same_words_meant_still_escalate(text, level):
 
 
 def test_where_someone_is_from_is_not_the_question_where_they_are_now():
-    from safety.classifier import AssessmentContext
-
     asked_from = AssessmentContext(recent_texts=("where are you from?",))
     asked_now = AssessmentContext(recent_texts=("where are you?",))
     assert rules_assess("leeds. it's been raining all day", asked_from).level < Level.ELEVATED
@@ -199,8 +195,6 @@ def test_where_someone_is_from_is_not_the_question_where_they_are_now():
     ],
 )
 def test_grooming_told_without_an_age_is_abuse_when_parents_are_kept_out(text):
-    from safety.classifier import Category
-
     a = rules_assess(text)
     assert a.level >= Level.ELEVATED, a.reason
     assert Category.ABUSE in a.categories
