@@ -592,12 +592,15 @@ def _has_cue(text: str, language: str, name: str) -> bool:
     return cue.regex.search(norm) is not None
 
 
-def _answers_risk_question(text: str, recent: tuple[str, ...], langs: tuple[str, ...]) -> str | None:
-    """How ``text`` answers a question about risk asked in ``recent``, or None.
+def _answers_risk_question(text: str, recent: tuple[str, ...], langs: tuple[str, ...]) -> tuple[str, Level] | None:
+    """How ``text`` answers a question about risk asked in ``recent``, and the level that
+    answer carries, or None.
 
     A yes to a question whose yes means danger ("Did you take something?"), a no to one
     whose no means danger ("Are you safe?"), or any means, place, plan or timing named
-    after either ("Where are you?" "the bridge")."""
+    after either ("Where are you?" "the bridge") is imminent. A yes hedged with a no
+    ("Are you thinking of suicide?" "ye but i wont do anything. probably") still says
+    yes: elevated."""
 
     def has(t: str, name: str) -> bool:
         return any(_has_cue(t, lang, name) for lang in langs)
@@ -606,20 +609,37 @@ def _answers_risk_question(text: str, recent: tuple[str, ...], langs: tuple[str,
         return None  # "Is someone hurting you?" "my dad": see _answers_question_about_others
     asked_yes = any(has(_as_text(t), "question_yes") for t in recent)
     asked_no = any(has(_as_text(t), "question_no") for t in recent)
-    if not (asked_yes or asked_no) or any(
-        has(text, n) for n in ("safe_answer", "med_benign", "place_benign", *_HARMLESS_REASONS)
-    ):
+    if not (asked_yes or asked_no):
+        return None
+    if any(has(text, n) for n in ("safe_answer", "med_benign", "place_benign", *_HARMLESS_REASONS)):
+        # a safe answer or a denial of intent does not take back a yes to suicidal thoughts
+        if (
+            _LEADING_YES.match(text)
+            and any(has(_as_text(t), "question_thoughts") for t in recent)
+            and not any(has(text, n) for n in ("joke", "hyperbole"))
+            and not _reads_the_question_as_something_else(text, langs)
+        ):
+            return ("a yes to a question about suicidal thoughts", Level.ELEVATED)
         return None
     if _reads_the_question_as_something_else(text, langs):
         return None
     if asked_yes and has(text, "affirm") and not has(text, "deny"):
-        return "a yes"
+        return ("a yes", Level.IMMINENT)
     if asked_no and has(text, "deny") and not has(text, "affirm"):
-        return "a no"
+        return ("a no", Level.IMMINENT)
     cue = next(filter(None, (_context_cue(text, lang) for lang in langs)), None)
     if cue:
-        return f"{cue[0]} named in answer"
+        return (f"{cue[0]} named in answer", Level.IMMINENT)
+    if asked_yes and _LEADING_YES.match(text) and has(text, "affirm"):
+        return ("a yes, hedged,", Level.ELEVATED)
     return None
+
+
+# an answer that opens with a yes, whatever hedge follows ("ye but i wont do anything")
+_LEADING_YES = re.compile(
+    r"\W*(?:yes|yess+|yeah|yea|ye|yh|yep|yup|ya|yah|mhm|sort of|kind of|kinda|sometimes|a lot|all the time)\b",
+    re.IGNORECASE,
+)
 
 
 # "of the biscuits? like 6 lol", "for the weekend? yeah the lake": the answer first says
@@ -822,11 +842,11 @@ def assess(text: str, context: AssessmentContext | None = None) -> Assessment:
     # "Are you safe?" "no. on the tracks", "Where are you?" "the bridge"
     if level < Level.IMMINENT and context.recent_texts and not listener:
         answered = _answers_risk_question(text, context.recent_texts[-2:], langs)
-        if answered:
-            level = Level.IMMINENT
+        if answered and answered[1] > level:
+            how, level = answered
             categories.add(Category.SELF_HARM)
             spans.append(Span(0, len(text), Category.SELF_HARM, "context.answer"))
-            reasons.insert(0, f"imminent: {answered} to a question about risk in this conversation")
+            reasons.insert(0, f"{level.label}: {how} to a question about risk in this conversation")
 
     # "Does anyone hurt you at home?" "my mums boyfriend"; "Who do you want to hurt?"
     # "everyone at school": elevated abuse or harm to others

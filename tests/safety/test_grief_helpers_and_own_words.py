@@ -209,3 +209,26 @@ def test_grooming_told_without_an_age_is_abuse_when_parents_are_kept_out(text):
 )
 def test_a_secret_or_a_gift_alone_is_not_grooming(text):
     assert rules_assess(text).level < Level.ELEVATED
+
+
+@pytest.mark.parametrize(
+    "question,answer",
+    [
+        ("are you having thoughts of suicide?", "yeah but i'm not going to do anything"),
+        ("have you hurt yourself today?", "yh but not badly, don't worry"),
+    ],
+)
+def test_a_yes_hedged_with_a_no_still_says_yes(question, answer):
+    a = rules_assess(answer, AssessmentContext(recent_texts=(question,)))
+    assert a.level >= Level.ELEVATED, a.reason
+
+
+@pytest.mark.parametrize(
+    "question,answer",
+    [
+        ("are you having thoughts of suicide?", "no but everything feels heavy lately"),
+        ("have you hurt yourself today?", "no, i just needed to talk"),
+    ],
+)
+def test_a_no_with_sadness_beside_it_is_not_a_hedged_yes(question, answer):
+    assert rules_assess(answer, AssessmentContext(recent_texts=(question,))).level < Level.ELEVATED
