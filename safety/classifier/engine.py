@@ -637,7 +637,7 @@ def _answers_risk_question(text: str, recent: tuple[str, ...], langs: tuple[str,
 
 # an answer that opens with a yes, whatever hedge follows ("ye but i wont do anything")
 _LEADING_YES = re.compile(
-    r"\W*(?:yes|yess+|yeah|yea|ye|yh|yep|yup|ya|yah|mhm|sort of|kind of|kinda|sometimes|a lot|all the time)\b",
+    r"\W*(?:yes|yess+|yeah|yea|ye|yh|yep|yup|ya|yah|mhm|sort of|kind of|kinda|sometimes|a lot(?! of)|all the time)\b",
     re.IGNORECASE,
 )
 

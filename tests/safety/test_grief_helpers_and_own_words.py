@@ -232,3 +232,9 @@ def test_a_yes_hedged_with_a_no_still_says_yes(question, answer):
 )
 def test_a_no_with_sadness_beside_it_is_not_a_hedged_yes(question, answer):
     assert rules_assess(answer, AssessmentContext(recent_texts=(question,))).level < Level.ELEVATED
+
+
+def test_a_lot_of_something_else_is_not_a_yes():
+    asked = AssessmentContext(recent_texts=("are you having thoughts of suicide?",))
+    assert rules_assess("a lot of stress at work but no thoughts like that", asked).level < Level.ELEVATED
+    assert rules_assess("a lot. but no plan", asked).level == Level.ELEVATED
