@@ -90,11 +90,12 @@ def _cue_after(cue: Cue, norm: str, end: int) -> re.Match[str] | None:
     return cue.regex.search(window) if window else None
 
 
-def _person(rules: RuleSet, norm: str, start: int) -> str:
-    """Whose risk is it: the nearest subject before the phrase decides."""
-    best, best_pos = "first", None
+def _subject(rules: RuleSet, norm: str, start: int) -> str | None:
+    """The nearest subject before the phrase in its clause ("first", "third", "second"), or
+    None when the phrase names no one ("my uncle. suicide.")."""
+    best, best_pos = None, None
     if not _clause_words(norm, start):
-        return best
+        return None
     for name, label in (("first_person", "first"), ("third_person", "third"), ("second_person", "second")):
         cue = rules.cues[name]
         window = _before_window(norm, start, cue.window)
@@ -106,6 +107,12 @@ def _person(rules: RuleSet, norm: str, start: int) -> str:
             if best_pos is None or pos > best_pos:
                 best, best_pos = label, pos
     return best
+
+
+def _person(rules: RuleSet, norm: str, start: int) -> str:
+    """Whose risk is it: the nearest subject before the phrase decides; a phrase that names
+    no one is read as the sender's, the safe default."""
+    return _subject(rules, norm, start) or "first"
 
 
 class _Cues:
@@ -325,7 +332,8 @@ def _judge(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _Cues):
         if negated:
             return (Level.DISTRESS, "first", f"negated ('{negated.group(0).strip()}')")
     if cat is Category.SELF_HARM:
-        person = "third" if rule.third_person else _person(rules, norm, s)
+        subject = "third" if rule.third_person else _subject(rules, norm, s)
+        person = subject or "first"
         if person == "second":
             return None  # someone asking about risk ("are you having thoughts of suicide?")
         if cues.has("past") and not cues.has("current"):
@@ -333,13 +341,7 @@ def _judge(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _Cues):
         resolved = rules.cues.get("resolved")
         if resolved is not None and _cue_after(resolved, norm, e):
             return (Level.DISTRESS, person, "in the past (resolved)")
-        # whether the phrase names no one: asked only where grief or a helper's role is told
-        unnamed = (
-            rule.level == Level.ELEVATED
-            and person != "third"
-            and (cues.has("bereaved") or cues.has("helper_role"))
-            and not _subject_named(rules, norm, s)
-        )
+        unnamed = subject is None and rule.level == Level.ELEVATED
         if (
             (person == "third" or unnamed)
             and rule.level == Level.ELEVATED
@@ -383,18 +385,6 @@ def _judge(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _Cues):
     if cat is Category.ABUSE:
         return _judge_abuse(rule, s, e, norm, rules, cues)
     return (rule.level, "first", "")
-
-
-def _subject_named(rules: RuleSet, norm: str, start: int) -> bool:
-    """Whether a subject (first, second or third person) comes before the phrase in its
-    clause. A bare "suicide." or "overdose" names no one: ``_person`` reads it as the
-    sender's, the safe default, but grief or a helper's question then tells whose it is."""
-    for name in ("first_person", "third_person", "second_person"):
-        cue = rules.cues[name]
-        window = _before_window(norm, start, cue.window)
-        if window and cue.regex.search(window):
-            return True
-    return False
 
 
 # message-wide topics (a course, a job, a book) that make risk words someone else's; they do
