@@ -599,13 +599,16 @@ def _answers_risk_question(text: str, recent: tuple[str, ...], langs: tuple[str,
         return None  # "Is someone hurting you?" "my dad": see _answers_question_about_others
     asked_yes = any(has(_as_text(t), "question_yes") for t in recent)
     asked_no = any(has(_as_text(t), "question_no") for t in recent)
-    if not (asked_yes or asked_no):
+    asked_thoughts = any(has(_as_text(t), "question_thoughts") for t in recent)
+    if not (asked_yes or asked_no or asked_thoughts):
         return None
+    # a yes that opens the answer, unless the answer goes on to deny the thoughts themselves
+    opens_with_yes = _LEADING_YES.match(text) is not None and not has(text, "thoughts_denied")
     if any(has(text, n) for n in ("safe_answer", "med_benign", "place_benign", *_HARMLESS_REASONS)):
         # a safe answer or a denial of intent does not take back a yes to suicidal thoughts
         if (
-            _LEADING_YES.match(text)
-            and any(has(_as_text(t), "question_thoughts") for t in recent)
+            opens_with_yes
+            and asked_thoughts
             and not any(has(text, n) for n in ("joke", "hyperbole"))
             and not _reads_the_question_as_something_else(text, langs)
         ):
@@ -617,10 +620,11 @@ def _answers_risk_question(text: str, recent: tuple[str, ...], langs: tuple[str,
         return ("a yes", Level.IMMINENT)
     if asked_no and has(text, "deny") and not has(text, "affirm"):
         return ("a no", Level.IMMINENT)
-    cue = next(filter(None, (_context_cue(text, lang) for lang in langs)), None)
-    if cue:
-        return (f"{cue[0]} named in answer", Level.IMMINENT)
-    if asked_yes and _LEADING_YES.match(text) and has(text, "affirm"):
+    if asked_yes or asked_no:
+        cue = next(filter(None, (_context_cue(text, lang) for lang in langs)), None)
+        if cue:
+            return (f"{cue[0]} named in answer", Level.IMMINENT)
+    if opens_with_yes and (asked_thoughts or (asked_yes and has(text, "affirm"))):
         return ("a yes, hedged,", Level.ELEVATED)
     return None
 
