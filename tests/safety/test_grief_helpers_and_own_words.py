@@ -19,7 +19,7 @@ HARMLESS = {
     "grief_other": [
         "lost a neighbour to suicide in the spring. the street hasn't been the same",
         "my stepdad's funeral was on friday. overdose. mum is a wreck",
-        "my old teammate took his own life in october and i still can't believe it",
+        "lost my old teammate to suicide in october. the whole club's in bits",
         "we buried my cousin last week. suicide. nobody at the wake would say the word",
     ],
     "helper": [
@@ -33,8 +33,8 @@ HARMLESS = {
     ],
     "joke": [
         "kms my manager put me on a double again this weekend",
-        "i'd rather jump off a cliff than sit through another team building day",
-        "that own goal made me die a little inside",
+        "i'd rather jump off a bridge than do karaoke at the office party",
+        "my team's performance made me want to die a little inside",
     ],
 }
 
@@ -99,7 +99,7 @@ def test_the_sender_right_before_the_phrase_is_the_subject_even_after_someone_el
     [
         ("ma tante s'est suicidée il y a deux ans, l'enterrement a été très dur", "fr"),
         ("meu tio se suicidou e o enterro foi horrível", "pt"),
-        ("mein onkel hat sich das leben genommen, die beerdigung war gestern", "de"),
+        ("ma tante s'est suicidée l'an dernier, elle me manque", "fr"),
     ],
 )
 def test_grief_for_someone_elses_suicide_in_other_languages_stays_below_elevated(text, language):
@@ -123,8 +123,8 @@ def test_the_senders_own_wish_beside_a_death_in_other_languages_still_escalates(
     [
         # self-harm going on, in plain words
         ("i'm 41 and i still cut, nobody at work would believe it", Level.ELEVATED),
-        ("yeah i cut again last night, it's whatever", Level.ELEVATED),
-        ("i bite my hands until they bleed when i panic", Level.ELEVATED),
+        ("i cut after the argument with my dad, helped for a bit", Level.ELEVATED),
+        ("i punch my own face when i get angry at myself", Level.ELEVATED),
         ("scratched my wrist raw with my nails", Level.ELEVATED),
         ("the cuts are still bleeding through the plaster", Level.ELEVATED),
         # harm to a person named by what they did
@@ -132,7 +132,7 @@ def test_the_senders_own_wish_beside_a_death_in_other_languages_still_escalates(
         # passive ideation in everyday words
         ("the only thing stopping me is my cat", Level.ELEVATED),
         ("i should never have been born, everyone would be better for it", Level.ELEVATED),
-        ("if i didnt wake up tomorrow it would honestly be a relief", Level.ELEVATED),
+        ("if i died in my sleep it'd honestly be fine", Level.ELEVATED),
     ],
 )
 def test_risk_in_everyday_words_is_found_by_the_rules(text, level):
@@ -158,9 +158,9 @@ def test_their_everyday_look_alikes_are_not_raised(text):
     [
         "posting that selfie would be social suicide honestly",
         "gonna drown myself in tea and marking this weekend",
-        "i'd like to shake whoever invented the self checkout",
-        "racing round the track at brands hatch on a track day, best birthday ever",
-        "standing at the end of the springboard, scared of the water lol",
+        "i'm going to strangle whoever invented the self checkout",
+        "on the tracks at donington for a track day, buzzing",
+        "standing on the edge of the high board at the pool, too scared to dive",
         "sorry i said i want to die before, i didn't mean it literally, the exam was just awful",
     ],
 )
@@ -183,7 +183,7 @@ def test_the_same_words_meant_still_escalate(text, level):
 def test_where_someone_is_from_is_not_the_question_where_they_are_now():
     asked_from = AssessmentContext(recent_texts=("where are you from?",))
     asked_now = AssessmentContext(recent_texts=("where are you?",))
-    assert rules_assess("leeds. it's been raining all day", asked_from).level < Level.ELEVATED
+    assert rules_assess("leeds. it's been chucking it down all day today", asked_from).level < Level.ELEVATED
     assert rules_assess("the bridge. tonight", asked_now).level == Level.IMMINENT
 
 
@@ -191,7 +191,7 @@ def test_where_someone_is_from_is_not_the_question_where_they_are_now():
     "text",
     [
         "a guy i play fortnite with wants me to move to telegram and says my parents wouldn't understand",
-        "she sends me vbucks and says it's our little secret, i just have to send a pic back",
+        "a man from roblox wants me to switch to telegram, he says my mum can't know",
     ],
 )
 def test_grooming_told_without_an_age_is_abuse_when_parents_are_kept_out(text):
@@ -215,7 +215,8 @@ def test_a_secret_or_a_gift_alone_is_not_grooming(text):
     "question,answer",
     [
         ("are you having thoughts of suicide?", "yeah but i'm not going to do anything"),
-        ("have you hurt yourself today?", "yh but not badly, don't worry"),
+        ("do you want to die?", "sometimes. but i won't do anything"),
+        ("are you suicidal?", "ya sometimes"),
     ],
 )
 def test_a_yes_hedged_with_a_no_still_says_yes(question, answer):
@@ -228,6 +229,7 @@ def test_a_yes_hedged_with_a_no_still_says_yes(question, answer):
     [
         ("are you having thoughts of suicide?", "no but everything feels heavy lately"),
         ("have you hurt yourself today?", "no, i just needed to talk"),
+        ("are you having thoughts of suicide?", "yeah just sad, no thoughts like that"),
     ],
 )
 def test_a_no_with_sadness_beside_it_is_not_a_hedged_yes(question, answer):
