@@ -478,12 +478,24 @@ def _judge_abuse(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _C
     abuse going on is the rule's level, and imminent when the danger is there now
     (imminent_when.abuse: he is at the door, has a weapon, "tonight")."""
     minor = _minor_in_reach(s, e, norm, rules, cues)
+    # the act denied right before it ("he's never hurt me", "she doesn't hit me") is no
+    # abuse at any age, unless the denial only lessens it ("doesn't hit me as much");
+    # a negation further back ("he never stops hitting me") is no denial
+    denied = rules.cues.get("abuse_denied")
+    lessened = rules.cues.get("abuse_lessened")
+    if (
+        rule.level >= Level.ELEVATED
+        and denied is not None
+        and _cue_before(denied, norm, s)
+        and not (lessened is not None and _cue_after(lessened, norm, e))
+    ):
+        return (Level.DISTRESS, "first", f"denied ('{_cue_before(denied, norm, s).group(0).strip()}')")
+    negated = _cue_before(rules.cues["negation"], norm, s)
     if rule.minor_level is not None and minor:
         level, note = max(rule.level, rule.minor_level), "a minor at risk"
     elif rule.level >= Level.ELEVATED and minor:
         level, note = rule.level, "a minor at risk"
     else:
-        negated = _cue_before(rules.cues["negation"], norm, s)
         if negated and rule.level >= Level.ELEVATED:
             return (Level.DISTRESS, "first", f"negated ('{negated.group(0).strip()}')")
         if rule.level >= Level.ELEVATED and _over(e, norm, rules, cues):
@@ -552,11 +564,20 @@ def _merged(text: str, langs: tuple[str, ...]) -> Analysis:
     if len(langs) == 1:
         return _analyse(text, langs[0])
     parts = [_analyse(text, lang) for lang in langs]
+    # Where the message's own rule file found a phrase negated by its own grammar ("je vais
+    # pas me suicider"), the English reading of the same words ("suicid~", which sees no
+    # French negation) does not overrule it.
+    own = parts[0].hits if langs[0] != "en" else ()
     hits: list[Hit] = []
     seen: set[tuple[int, int, Level]] = set()
-    for part in parts:
+    for lang, part in zip(langs, parts):
         for h in part.hits:
             key = (h.start, h.end, h.level)
+            if lang == "en" and any(
+                o.note.startswith("negated") and o.category is h.category and o.level < h.level and o.start < h.end and h.start < o.end
+                for o in own
+            ):
+                continue
             if key not in seen:
                 seen.add(key)
                 hits.append(h)
@@ -600,7 +621,8 @@ def _answers_risk_question(text: str, recent: tuple[str, ...], langs: tuple[str,
     asked_yes = any(has(_as_text(t), "question_yes") for t in recent)
     asked_no = any(has(_as_text(t), "question_no") for t in recent)
     asked_thoughts = any(has(_as_text(t), "question_thoughts") for t in recent)
-    if not (asked_yes or asked_no or asked_thoughts):
+    asked_where = any(has(_as_text(t), "question_where") for t in recent)
+    if not (asked_yes or asked_no or asked_thoughts or asked_where):
         return None
     # a yes that opens the answer, unless the answer goes on to deny the thoughts themselves
     opens_with_yes = _LEADING_YES.match(text) is not None and not has(text, "thoughts_denied")
@@ -620,7 +642,7 @@ def _answers_risk_question(text: str, recent: tuple[str, ...], langs: tuple[str,
         return ("a yes", Level.IMMINENT)
     if asked_no and has(text, "deny") and not has(text, "affirm"):
         return ("a no", Level.IMMINENT)
-    if asked_yes or asked_no:
+    if asked_yes or asked_no or asked_where:
         cue = next(filter(None, (_context_cue(text, lang) for lang in langs)), None)
         if cue:
             return (f"{cue[0]} named in answer", Level.IMMINENT)

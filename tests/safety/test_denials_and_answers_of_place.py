@@ -1,0 +1,107 @@
+"""Violence denied, abuse told as long over, a denial in the message's own language, and
+an answer to "where are you?" that names an ordinary place.
+
+The sentences were written for this file, in wordings that are not in the rule files or
+any data file. Each harmless one was raised to elevated or worse by the rules before
+this change; each genuine one beside it must still escalate by the rules alone.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from safety.classifier import AssessmentContext, Level
+from safety.classifier import assess as rules_assess
+
+
+def _in(language: str, *recent: str) -> AssessmentContext:
+    return AssessmentContext(sender_role="seeker", recent_texts=recent, language=language)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my girlfriend sulks for days when i go out. she doesn't hit me, i just feel like i can't win",
+        "my stepmum is cold with me, she doesnt hurt me or anything, she just ignores me. im 13",
+        "my brother teases me all the time but he's never hurt me, im 12 and hes 16",
+        "grandad was a hard man and he hit us with a belt. that was in the sixties and he's been dead for years",
+        "my first wife threw plates at me. that was in the nineties and she's dead now",
+    ],
+)
+def test_violence_denied_or_long_over_is_not_abuse_now(text):
+    a = rules_assess(text)
+    assert a.level < Level.ELEVATED, a.reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a negation further back does not deny a child's abuse
+        "my dad never stops hitting me when mum is at work. im 11",
+        # lessening the violence is not denying it
+        "he doesn't hit me as much since the baby came, just when he's been drinking",
+        # told as over, but the sender is a child
+        "my uncle hurt me when i was 9, he's dead now but i still see him when i close my eyes. im 14",
+        # violence going on beside a denial of something else
+        "she doesnt let me see my mates and she hits me when i argue",
+    ],
+)
+def test_abuse_beside_a_denial_or_a_past_still_escalates(text):
+    a = rules_assess(text)
+    assert a.level >= Level.ELEVATED, a.reason
+
+
+def test_a_denial_in_the_messages_own_language_is_not_overruled_by_the_english_rules():
+    # "suicid~" in the English file matched "suicidaria" and saw no Portuguese negation
+    a = rules_assess("eu nunca me suicidaria, só estou muito cansada de tudo", _in("pt"))
+    assert a.level < Level.ELEVATED, a.reason
+    a = rules_assess("t'inquiète je compte pas me suicider, juste une sale semaine au boulot", _in("fr"))
+    assert a.level < Level.ELEVATED, a.reason
+
+
+@pytest.mark.parametrize(
+    "text,language",
+    [
+        ("quiero suicidarme esta noche", "es"),
+        ("je veux me suicider", "fr"),
+        ("eu quero me suicidar", "pt"),
+    ],
+)
+def test_the_same_words_without_a_denial_still_escalate(text, language):
+    assert rules_assess(text, _in(language)).level >= Level.ELEVATED
+
+
+@pytest.mark.parametrize(
+    "question,answer,language",
+    [
+        # Portuguese "no" is "in the": not a no
+        ("onde você está agora?", "no escritório, saio às seis", "pt"),
+        ("onde você tá?", "na casa da minha avó, tá tudo bem", "pt"),
+        # "can't" in an answer to where the sender is answers nothing
+        ("where are you right now?", "in bed, cant sleep again", "en"),
+        ("where are you?", "my nan's, no signal here so might drop out", "en"),
+    ],
+)
+def test_an_ordinary_place_in_answer_to_where_are_you_is_not_a_no(question, answer, language):
+    a = rules_assess(answer, _in(language, "I'm glad you reached out.", question))
+    assert a.level < Level.ELEVATED, a.reason
+
+
+@pytest.mark.parametrize(
+    "question,answer,language",
+    [
+        ("where are you right now?", "on the roof of the car park", "en"),
+        ("onde você está agora?", "na ponte, olhando pra água", "pt"),
+        ("are you safe right now?", "no", "en"),
+        ("você está segura?", "não", "pt"),
+    ],
+)
+def test_a_place_of_danger_or_a_no_to_are_you_safe_is_still_imminent(question, answer, language):
+    a = rules_assess(answer, _in(language, "I'm glad you reached out.", question))
+    assert a.level == Level.IMMINENT, a.reason
+
+
+def test_a_bare_no_before_the_phrase_still_negates_it_beside_the_abuse_cues():
+    # the abuse cues sit beside the negation cue in the rule file: its "no" pattern is its own
+    a = rules_assess("honestly no self harm or anything like that, just knackered from the night shifts")
+    assert a.level < Level.ELEVATED, a.reason
