@@ -341,6 +341,8 @@ def _judge(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _Cues):
         resolved = rules.cues.get("resolved")
         if resolved is not None and _cue_after(resolved, norm, e):
             return (Level.DISTRESS, person, "in the past (resolved)")
+        if _taken_back(rules, norm, s, cues):
+            return (Level.DISTRESS, person, "taken back")
         unnamed = subject is None and rule.level == Level.ELEVATED
         if (
             (person == "third" or unnamed)
@@ -385,6 +387,19 @@ def _judge(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _Cues):
     if cat is Category.ABUSE:
         return _judge_abuse(rule, s, e, norm, rules, cues)
     return (rule.level, "first", "")
+
+
+def _taken_back(rules: RuleSet, norm: str, start: int, cues: _Cues) -> bool:
+    """The sender quotes their own words to take them back: "i know i said i wanted to die
+    but i didn't mean it like that". Both the quoting right before the phrase and the
+    taking back in the message are needed: "i said i want to die and i meant it" is not."""
+    quoted = rules.cues.get("quoted_self")
+    return (
+        quoted is not None
+        and "retraction" in rules.cues
+        and _cue_before(quoted, norm, start) is not None
+        and cues.has("retraction")
+    )
 
 
 # message-wide topics (a course, a job, a book) that make risk words someone else's; they do

@@ -105,3 +105,42 @@ def test_a_bare_no_before_the_phrase_still_negates_it_beside_the_abuse_cues():
     # the abuse cues sit beside the negation cue in the rule file: its "no" pattern is its own
     a = rules_assess("honestly no self harm or anything like that, just knackered from the night shifts")
     assert a.level < Level.ELEVATED, a.reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the sender quoting their own words to take them back
+        "sorry, i know i said i wanted to die, i meant the quiz was a disaster. i'm ok honestly",
+        "when i said i wanted to end it all i meant my job, i'm handing my notice in",
+        "ok i said i want to kill myself but i was exaggerating about the parking ticket",
+        # the vocabulary of self-harm as a figure of speech or a topic
+        "doing my taxes on a sunday is basically self harm at this point",
+        "i'm literally going to die if the wifi drops during my final",
+        "im going to die on this hill tbh, cats are better than dogs",
+        "our pe teacher made us run suicide sprints for an hour",
+        "just saw the suicide rate for vets is four times higher than average, wild",
+    ],
+)
+def test_words_taken_back_or_used_as_a_figure_of_speech_are_not_raised_by_the_rules(text):
+    a = rules_assess(text)
+    assert a.level < Level.ELEVATED, a.reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # "said" further back is no quoting of the phrase
+        "i know i said i'm fine but i want to die",
+        "i said i wanted to die and i meant it, im not ok",
+        # quoted, and what it meant is the sender's life
+        "when i said i wanted to end it all i meant my life, not my job",
+        # quoted, and nothing takes it back
+        "i know i said i wanted to die yesterday. i still do",
+        # hyperbole words beside the sender's own intent
+        "i'm literally going to kill myself tonight, i have the pills",
+    ],
+)
+def test_the_same_words_meant_still_escalate(text):
+    a = rules_assess(text)
+    assert a.level >= Level.ELEVATED, a.reason
