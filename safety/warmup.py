@@ -89,8 +89,10 @@ def compile_rules_at_start(language: str = "en", *, on_failure: Callable[[], Non
             )
             on_failure()
             return
-        _compile_every_pattern(language)
+        # the model first: it loads in under a second, while compiling every pattern takes
+        # many seconds at its gentle pace, and a message arriving meanwhile needs both
         _prepare_assessor()
+        _compile_every_pattern(language)
         # Long-lived like the rest of start-up: keep them out of the cyclic collector's full passes.
         gc.freeze()
 

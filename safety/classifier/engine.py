@@ -618,6 +618,21 @@ def _has_cue(text: str, language: str, name: str) -> bool:
     return cue.regex.search(norm) is not None
 
 
+# "have you ever had thoughts of suicide?": one sentence, a question put to the sender (the
+# listener's), whose risk words are not ideation told earlier in the chat. Not "i want to
+# die. can you help me?", nor "i have the pills, are you going to stop me?"
+_ASKS_THE_SENDER = re.compile(
+    r"^\W*(?:(?:when|what|how|have|has|had|did|do|does|are|r|is|were|was|can|could|would|will|as|est ce|hast|bist|hattest|"
+    r"warst|ja|já|tem|estas|estás|tienes|alguna)\b[^.!?]*\b(?:you|u|ya|tu|toi|vous|du|dich|dir|voce|você|vc|usted)"
+    r"|(?:tu|vous|du|voce|você|vc|usted))\b[^.!?]*\?+\s*$",
+    re.IGNORECASE,
+)
+
+
+def _asks_the_sender(text: str) -> bool:
+    return bool(_ASKS_THE_SENDER.search(text))
+
+
 def _answers_risk_question(text: str, recent: tuple[str, ...], langs: tuple[str, ...]) -> tuple[str, Level] | None:
     """How ``text`` answers a question about risk asked in ``recent``, and the level that
     answer carries, or None.
@@ -852,11 +867,25 @@ def assess(text: str, context: AssessmentContext | None = None) -> Assessment:
         and not any(_has_cue(text, lg, "safe_answer") for lg in langs)
     ):
         cue = next(filter(None, (_context_cue(text, lang) for lang in langs)), None)
-    earlier = []
+    earlier: list[str] = []
+    asked = False
     if cue:
-        earlier = [_merged(_as_text(t), langs).ideation_person for t in recent if t]
-        earlier = [p for p in earlier if p]
-    if cue and earlier:
+        told = [_as_text(t) for t in recent if t]
+        earlier = [p for p in (_merged(t, langs).ideation_person for t in told if not _asks_the_sender(t)) if p]
+        asked = any(_asks_the_sender(t) and _merged(t, langs).ideation_person for t in told)
+    if cue and not earlier and asked:
+        # "how long have you been thinking about suicide?" "since the summer. every day now":
+        # thoughts told as going on, in answer to a question about them, unless the answer
+        # puts them in the past or denies them ("years ago, not now", "not right now, no")
+        if level < Level.ELEVATED and not any(
+            _has_cue(text, lg, n) for lg in langs for n in ("past", "deny", "safe_answer", *_HARMLESS_REASONS)
+        ):
+            name, s, e = cue
+            level = Level.ELEVATED
+            categories.add(Category.SELF_HARM)
+            spans.append(Span(s, e, Category.SELF_HARM, f"context.{name}"))
+            reasons.insert(0, f"elevated: {name} named in answer to a question about suicidal thoughts or self-harm")
+    elif cue and earlier:
         name, s, e = cue
         level = Level.IMMINENT
         categories.add(Category.SELF_HARM)

@@ -144,3 +144,55 @@ def test_words_taken_back_or_used_as_a_figure_of_speech_are_not_raised_by_the_ru
 def test_the_same_words_meant_still_escalate(text):
     a = rules_assess(text)
     assert a.level >= Level.ELEVATED, a.reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my cat scratched me when i tried to bath her, i look like i've been in a fight",
+        "sat on the bridge for an hour watching the swans, so calm",
+        "wrote a letter to my younger self tonight, my therapist suggested it",
+    ],
+)
+def test_a_cat_a_view_and_a_letter_to_oneself_are_not_raised_by_the_rules(text):
+    a = rules_assess(text)
+    assert a.level < Level.ELEVATED, a.reason
+
+
+@pytest.mark.parametrize(
+    "text,level",
+    [
+        ("if anyone asks i say the cat scratched me", Level.ELEVATED),
+        ("sat on the bridge for an hour. i'm going to jump", Level.IMMINENT),
+        ("said goodbye to everyone. i won't be here tomorrow", Level.IMMINENT),
+        ("i've written letters to my kids and sorted my will. it's tonight", Level.IMMINENT),
+    ],
+)
+def test_the_same_places_and_acts_with_risk_beside_them_still_escalate(text, level):
+    a = rules_assess(text)
+    assert a.level >= level, a.reason
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "a long time ago, i was 14 and i'm 30 now",
+        "not right now, no",
+    ],
+)
+def test_a_past_or_a_no_in_answer_to_a_question_about_suicidal_thoughts_is_not_raised(answer):
+    recent = ("I'm sorry today has been so hard.", "have you ever had thoughts of suicide?")
+    a = rules_assess(answer, _in("en", *recent))
+    assert a.level < Level.ELEVATED, a.reason
+
+
+def test_thoughts_told_as_going_on_in_answer_to_that_question_are_elevated():
+    recent = ("thanks for telling me.", "do you get thoughts of suicide?")
+    a = rules_assess("since christmas. most nights now", _in("en", *recent))
+    assert a.level == Level.ELEVATED, a.reason
+
+
+def test_a_time_named_after_the_senders_own_ideation_is_still_imminent():
+    recent = ("i don't want to be alive anymore", "I'm really glad you told me. Can you say more?")
+    a = rules_assess("tonight", _in("en", *recent))
+    assert a.level == Level.IMMINENT, a.reason

@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import random
+import time
 from pathlib import Path
 
 import pytest
@@ -231,7 +232,11 @@ def test_the_model_is_loaded_at_start_up_not_on_the_first_message(settings):
     from safety import warmup
 
     settings.SAFETY_ASSESSOR_BACKEND = "safety.classifier.combined.assess"
-    warmup.compile_rules_at_start("en", on_failure=lambda: None).join(timeout=30)
+    thread = warmup.compile_rules_at_start("en", on_failure=lambda: None)
+    # the model is loaded before the patterns are compiled ahead of use, which takes longer
+    deadline = time.monotonic() + 30
+    while DEFAULT_MODEL_PATH not in risk_model._cache and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert DEFAULT_MODEL_PATH in risk_model._cache
 
 
@@ -360,6 +365,8 @@ def test_safety_train_needs_both_risk_and_ordinary_rows(tmp_path):
             str(only_calm),
             "--out",
             str(tmp_path / "m.json"),
+            "--min-df",
+            "1",
             "--C",
             "4",
             "--context-turns",
