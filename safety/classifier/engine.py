@@ -318,7 +318,7 @@ def _judge(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _Cues):
     """Effective (level, person, note) of one match, or None to ignore it."""
     if rule.unless and any(
         _cue_at(n, norm, s, e, rules, cues)
-        and not (n in _TOPICS and rule.category is Category.SELF_HARM and _senders_own(rules, norm, s))
+        and not (n in _TOPICS and rule.category is Category.SELF_HARM and _senders_own(rules, norm, s, e))
         for n in rule.unless
     ):
         return None  # a harmless context: a game, a lecture, a joke
@@ -407,11 +407,16 @@ def _taken_back(rules: RuleSet, norm: str, start: int, cues: _Cues) -> bool:
 _TOPICS = frozenset({"benign_topic"})
 
 
-def _senders_own(rules: RuleSet, norm: str, start: int) -> bool:
+def _senders_own(rules: RuleSet, norm: str, start: int, end: int) -> bool:
     """Whether the phrase is the sender's: a first-person subject right before it ("i want
     to die", "im going to hang myself"), not a topic named further on ("im writing a
-    dissertation on self harm")."""
+    dissertation on self harm"). In the other languages the person is often in the verb
+    or a pronoun inside the phrase: a first-person word (their ``first_person`` cue) in
+    the phrase or right before it ("yo también me quiero morir", "ich will sterben")."""
     window = _before_window(norm, start, _OWN_WORDS)
+    if rules.language != "en":
+        first = rules.cues.get("first_person")
+        return first is not None and first.regex.search(f" {window} {norm[start:end]} ") is not None
     return bool(_I_SUBJECT.search(window)) and _person(rules, norm, start) == "first"
 
 
@@ -583,11 +588,16 @@ def _merged(text: str, langs: tuple[str, ...]) -> Analysis:
     # pas me suicider"), the English reading of the same words ("suicid~", which sees no
     # French negation) does not overrule it.
     own = parts[0].hits if langs[0] != "en" else ()
+    # A topic named in the message's own language ("mi tesis sobre la prevención del
+    # suicidio") is a topic for the English reading of its words too.
+    own_topic = langs[0] != "en" and _has_cue(text, langs[0], "benign_topic")
     hits: list[Hit] = []
     seen: set[tuple[int, int, Level]] = set()
     for lang, part in zip(langs, parts):
         for h in part.hits:
             key = (h.start, h.end, h.level)
+            if lang == "en" and own_topic and "benign_topic" in h.rule.unless:
+                continue
             if lang == "en" and any(
                 o.note.startswith("negated") and o.category is h.category and o.level < h.level and o.start < h.end and h.start < o.end
                 for o in own

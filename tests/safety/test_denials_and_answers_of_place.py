@@ -196,3 +196,33 @@ def test_a_time_named_after_the_senders_own_ideation_is_still_imminent():
     recent = ("i don't want to be alive anymore", "I'm really glad you told me. Can you say more?")
     a = rules_assess("tonight", _in("en", *recent))
     assert a.level == Level.IMMINENT, a.reason
+
+
+@pytest.mark.parametrize(
+    "text,language",
+    [
+        ("estoy preparando una exposición sobre prevención del suicidio para clase, ¿tienes datos?", "es"),
+        ("tô fazendo meu tcc sobre prevenção do suicídio entre universitários, pode me ajudar?", "pt"),
+        ("je prépare un exposé sur la prévention du suicide chez les jeunes, tu as des sources ?", "fr"),
+        ("ich halte morgen ein Referat über Suizidprävention, hast du Tipps?", "de"),
+    ],
+)
+def test_study_of_suicide_in_the_messages_own_language_is_not_raised(text, language):
+    # the English rules' suicid~ reads the same word: the topic in the message's own
+    # language counts for that reading too
+    a = rules_assess(text, _in(language))
+    assert a.level < Level.ELEVATED, a.reason
+
+
+@pytest.mark.parametrize(
+    "text,language",
+    [
+        ("estoy haciendo una exposición sobre el suicidio y yo también quiero morirme", "es"),
+        ("meu tcc é sobre suicídio e eu também quero morrer", "pt"),
+        ("je fais un exposé sur le suicide et moi aussi je veux mourir", "fr"),
+        ("ich halte ein Referat über Suizid und ich will auch sterben", "de"),
+    ],
+)
+def test_the_senders_own_wish_beside_that_topic_still_escalates(text, language):
+    a = rules_assess(text, _in(language))
+    assert a.level >= Level.ELEVATED, a.reason
