@@ -40,6 +40,7 @@ def test_violence_denied_or_long_over_is_not_abuse_now(text):
         "my dad never stops hitting me when mum is at work. im 11",
         # lessening the violence is not denying it
         "he doesn't hit me as much since the baby came, just when he's been drinking",
+        "he doesn't hit me every week, only when work is bad",
         # told as over, but the sender is a child
         "my uncle hurt me when i was 9, he's dead now but i still see him when i close my eyes. im 14",
         # violence going on beside a denial of something else
