@@ -599,7 +599,11 @@ def _merged(text: str, langs: tuple[str, ...]) -> Analysis:
             if lang == "en" and own_topic and "benign_topic" in h.rule.unless:
                 continue
             if lang == "en" and any(
-                o.note.startswith("negated") and o.category is h.category and o.level < h.level and o.start < h.end and h.start < o.end
+                o.note.startswith("negated")
+                and o.category is h.category
+                and o.level < h.level
+                and o.start < h.end
+                and h.start < o.end
                 for o in own
             ):
                 continue
@@ -662,10 +666,28 @@ def _answers_risk_question(text: str, recent: tuple[str, ...], langs: tuple[str,
     asked_no = any(has(_as_text(t), "question_no") for t in recent)
     asked_thoughts = any(has(_as_text(t), "question_thoughts") for t in recent)
     asked_where = any(has(_as_text(t), "question_where") for t in recent)
-    if not (asked_yes or asked_no or asked_thoughts or asked_where):
+    # any question put to the sender that names suicide or self-harm ("when was the last
+    # time you self-harmed?", "how long have you been thinking about suicide?")
+    asked_about_it = any(_asks_the_sender(_as_text(t)) and _merged(_as_text(t), langs).ideation_person for t in recent)
+    if not (asked_yes or asked_no or asked_thoughts or asked_where or asked_about_it):
         return None
     # a yes that opens the answer, unless the answer goes on to deny the thoughts themselves
     opens_with_yes = _LEADING_YES.match(text) is not None and not has(text, "thoughts_denied")
+    if not (asked_yes or asked_no or asked_where or opens_with_yes):
+        # a question about the thoughts, or one that names them, answered with a time or
+        # something current: "since the summer. every day now", "right now? yes. they're
+        # loud tonight" tell the thoughts as going on, without a plan. Not a past, a no, a
+        # safe answer or a harmless reason: "years ago, i was 15 and i'm 27 now", "not
+        # right now, no"
+        if any(has(text, n) for n in ("past", "deny", "safe_answer", "thoughts_denied", *_HARMLESS_REASONS)):
+            return None
+        if _reads_the_question_as_something_else(text, langs):
+            return None
+        cue = next(filter(None, (_context_cue(text, lang) for lang in langs)), None)
+        if cue:
+            return (f"{cue[0]} named in answer", Level.ELEVATED)
+        if not asked_thoughts:
+            return None
     if any(has(text, n) for n in ("safe_answer", "med_benign", "place_benign", *_HARMLESS_REASONS)):
         # a safe answer or a denial of intent does not take back a yes to suicidal thoughts
         if (
@@ -878,24 +900,12 @@ def assess(text: str, context: AssessmentContext | None = None) -> Assessment:
     ):
         cue = next(filter(None, (_context_cue(text, lang) for lang in langs)), None)
     earlier: list[str] = []
-    asked = False
     if cue:
+        # a question put to the sender ("have you ever had thoughts of suicide?") is the
+        # listener's: its answer is read by _answers_risk_question
         told = [_as_text(t) for t in recent if t]
         earlier = [p for p in (_merged(t, langs).ideation_person for t in told if not _asks_the_sender(t)) if p]
-        asked = any(_asks_the_sender(t) and _merged(t, langs).ideation_person for t in told)
-    if cue and not earlier and asked:
-        # "how long have you been thinking about suicide?" "since the summer. every day now":
-        # thoughts told as going on, in answer to a question about them, unless the answer
-        # puts them in the past or denies them ("years ago, not now", "not right now, no")
-        if level < Level.ELEVATED and not any(
-            _has_cue(text, lg, n) for lg in langs for n in ("past", "deny", "safe_answer", *_HARMLESS_REASONS)
-        ):
-            name, s, e = cue
-            level = Level.ELEVATED
-            categories.add(Category.SELF_HARM)
-            spans.append(Span(s, e, Category.SELF_HARM, f"context.{name}"))
-            reasons.insert(0, f"elevated: {name} named in answer to a question about suicidal thoughts or self-harm")
-    elif cue and earlier:
+    if cue and earlier:
         name, s, e = cue
         level = Level.IMMINENT
         categories.add(Category.SELF_HARM)

@@ -227,3 +227,11 @@ def test_study_of_suicide_in_the_messages_own_language_is_not_raised(text, langu
 def test_the_senders_own_wish_beside_that_topic_still_escalates(text, language):
     a = rules_assess(text, _in(language))
     assert a.level >= Level.ELEVATED, a.reason
+
+
+def test_a_yes_after_the_question_repeated_with_a_time_is_elevated():
+    recent = ("that sounds exhausting.", "are you getting any thoughts of suicide right now?")
+    a = rules_assess("right now? yes. bad ones tonight", _in("en", *recent))
+    assert a.level == Level.ELEVATED, a.reason
+    a = rules_assess("right now? no. years ago yes", _in("en", *recent))
+    assert a.level < Level.ELEVATED, a.reason
