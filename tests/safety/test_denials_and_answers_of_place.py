@@ -235,3 +235,16 @@ def test_a_yes_after_the_question_repeated_with_a_time_is_elevated():
     assert a.level == Level.ELEVATED, a.reason
     a = rules_assess("right now? no. years ago yes", _in("en", *recent))
     assert a.level < Level.ELEVATED, a.reason
+
+
+def test_the_answer_is_read_in_a_live_chat_where_the_listeners_question_is_stored_below_elevated():
+    # a chat passes the stored level of each earlier message; the listener's question is
+    # stored below elevated, and the answer to it must still be read with it
+    context = AssessmentContext(
+        sender_role="seeker",
+        recent_texts=("thanks for telling me.", "do you get thoughts of suicide?"),
+        recent_levels=(Level.NONE, Level.NONE),
+        language="en",
+    )
+    a = rules_assess("since christmas. most nights now", context)
+    assert a.level == Level.ELEVATED, a.reason
