@@ -134,6 +134,8 @@ def test_words_taken_back_or_used_as_a_figure_of_speech_are_not_raised_by_the_ru
         # "said" further back is no quoting of the phrase
         "i know i said i'm fine but i want to die",
         "i said i wanted to die and i meant it, im not ok",
+        # quoted, and "not really" is no taking back
+        "i said i wanted to die, not really sure why i said it to her",
         # quoted, and what it meant is the sender's life
         "when i said i wanted to end it all i meant my life, not my job",
         # quoted, and nothing takes it back
@@ -165,6 +167,7 @@ def test_a_cat_a_view_and_a_letter_to_oneself_are_not_raised_by_the_rules(text):
     [
         ("if anyone asks i say the cat scratched me", Level.ELEVATED),
         ("sat on the bridge for an hour. i'm going to jump", Level.IMMINENT),
+        ("sitting on the ledge watching the city lights, nobody will miss me", Level.IMMINENT),
         ("said goodbye to everyone. i won't be here tomorrow", Level.IMMINENT),
         ("i've written letters to my kids and sorted my will. it's tonight", Level.IMMINENT),
     ],
