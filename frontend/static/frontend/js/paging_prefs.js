@@ -73,17 +73,28 @@ async function save(event) {
   }
 }
 
+// The form's fields stay disabled until the saved preferences are in them: a box ticked
+// before they arrive would be overwritten by them, and a save then would store the old ones.
+function setFieldsEnabled(enabled) {
+  const form = $("#paging-form");
+  for (const field of form.elements) field.disabled = !enabled;
+  form.setAttribute("aria-busy", String(!enabled));
+}
+
 /** Load the preferences into the card and wire its form (once). */
 export async function startPaging() {
   if (started) return;
   started = true;
+  setFieldsEnabled(false);
   fillZones();
   bindNotificationButton($("#paging-notify-ask"), $("#paging-notify-status"));
   $("#paging-quiet").addEventListener("change", syncQuiet);
   $("#paging-form").addEventListener("submit", save);
   try {
     render(await get(URL));
+    setFieldsEnabled(true);
   } catch (error) {
+    // left disabled: saving now would overwrite settings this page never saw
     setText($("#paging-error"), "Couldn't load your paging settings. Please reload the page.");
   }
 }
