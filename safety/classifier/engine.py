@@ -501,21 +501,17 @@ def _judge_abuse(rule: Rule, s: int, e: int, norm: str, rules: RuleSet, cues: _C
     # the act denied right before it ("he's never hurt me", "she doesn't hit me") is no
     # abuse at any age, unless the denial only lessens it ("doesn't hit me as much");
     # a negation further back ("he never stops hitting me") is no denial
-    denied = rules.cues.get("abuse_denied")
+    denied_cue = rules.cues.get("abuse_denied")
+    denied = _cue_before(denied_cue, norm, s) if denied_cue is not None and rule.level >= Level.ELEVATED else None
     lessened = rules.cues.get("abuse_lessened")
-    if (
-        rule.level >= Level.ELEVATED
-        and denied is not None
-        and _cue_before(denied, norm, s)
-        and not (lessened is not None and _cue_after(lessened, norm, e))
-    ):
-        return (Level.DISTRESS, "first", f"denied ('{_cue_before(denied, norm, s).group(0).strip()}')")
-    negated = _cue_before(rules.cues["negation"], norm, s)
+    if denied and not (lessened is not None and _cue_after(lessened, norm, e)):
+        return (Level.DISTRESS, "first", f"denied ('{denied.group(0).strip()}')")
     if rule.minor_level is not None and minor:
         level, note = max(rule.level, rule.minor_level), "a minor at risk"
     elif rule.level >= Level.ELEVATED and minor:
         level, note = rule.level, "a minor at risk"
     else:
+        negated = _cue_before(rules.cues["negation"], norm, s)
         if negated and rule.level >= Level.ELEVATED:
             return (Level.DISTRESS, "first", f"negated ('{negated.group(0).strip()}')")
         if rule.level >= Level.ELEVATED and _over(e, norm, rules, cues):
