@@ -628,19 +628,12 @@ def _has_cue(text: str, language: str, name: str) -> bool:
     return cue.regex.search(norm) is not None
 
 
-# "have you ever had thoughts of suicide?": one sentence, a question put to the sender (the
-# listener's), whose risk words are not ideation told earlier in the chat. Not "i want to
-# die. can you help me?", nor "i have the pills, are you going to stop me?"
-_ASKS_THE_SENDER = re.compile(
-    r"^\W*(?:(?:when|what|how|have|has|had|did|do|does|are|r|is|were|was|can|could|would|will|as|est ce|hast|bist|hattest|"
-    r"warst|ja|já|tem|estas|estás|tienes|alguna)\b[^.!?]*\b(?:you|u|ya|tu|toi|vous|du|dich|dir|voce|você|vc|usted)"
-    r"|(?:tu|vous|du|voce|você|vc|usted))\b[^.!?]*\?+\s*$",
-    re.IGNORECASE,
-)
-
-
-def _asks_the_sender(text: str) -> bool:
-    return bool(_ASKS_THE_SENDER.search(text))
+def _asks_the_sender(text: str, langs: tuple[str, ...]) -> bool:
+    """One sentence, a question put to the sender (``question_to_sender``: "have you ever had
+    thoughts of suicide?"). Its risk words are the asker's, not ideation the sender told
+    earlier in the chat. Not "i want to die. can you help me?" (two sentences), nor "i have
+    the pills, are you going to stop me?" (the sender's own words before the question)."""
+    return any(_has_cue(text, lang, "question_to_sender") for lang in langs)
 
 
 def _answers_risk_question(text: str, recent: tuple[str, ...], langs: tuple[str, ...]) -> tuple[str, Level] | None:
@@ -664,7 +657,9 @@ def _answers_risk_question(text: str, recent: tuple[str, ...], langs: tuple[str,
     asked_where = any(has(_as_text(t), "question_where") for t in recent)
     # any question put to the sender that names suicide or self-harm ("when was the last
     # time you self-harmed?", "how long have you been thinking about suicide?")
-    asked_about_it = any(_asks_the_sender(_as_text(t)) and _merged(_as_text(t), langs).ideation_person for t in recent)
+    asked_about_it = any(
+        _asks_the_sender(_as_text(t), langs) and _merged(_as_text(t), langs).ideation_person for t in recent
+    )
     if not (asked_yes or asked_no or asked_thoughts or asked_where or asked_about_it):
         return None
     # a yes that opens the answer, unless the answer goes on to deny the thoughts themselves
@@ -900,7 +895,7 @@ def assess(text: str, context: AssessmentContext | None = None) -> Assessment:
         # a question put to the sender ("have you ever had thoughts of suicide?") is the
         # listener's: its answer is read by _answers_risk_question
         told = [_as_text(t) for t in recent if t]
-        earlier = [p for p in (_merged(t, langs).ideation_person for t in told if not _asks_the_sender(t)) if p]
+        earlier = [p for p in (_merged(t, langs).ideation_person for t in told if not _asks_the_sender(t, langs)) if p]
     if cue and earlier:
         name, s, e = cue
         level = Level.IMMINENT

@@ -196,6 +196,31 @@ def test_thoughts_told_as_going_on_in_answer_to_that_question_are_elevated():
     assert a.level == Level.ELEVATED, a.reason
 
 
+@pytest.mark.parametrize(
+    "language,question,answer",
+    [
+        ("fr", "est-ce que tu as déjà pensé au suicide ?", "il y a des années, j'avais 15 ans"),
+        ("de", "hast du schon mal an Suizid gedacht?", "vor Jahren, da war ich 15"),
+    ],
+)
+def test_a_question_about_suicide_in_another_language_is_the_askers_not_the_senders(language, question, answer):
+    a = rules_assess(answer, _in(language, question))
+    assert a.level < Level.ELEVATED, a.reason
+
+
+@pytest.mark.parametrize(
+    "language,told,answer",
+    [
+        ("en", "i want to die. can you help me?", "tonight"),
+        ("fr", "je veux mourir. tu peux m'aider ?", "ce soir"),
+        ("de", "ich will nicht mehr leben. kannst du mir helfen?", "heute nacht"),
+    ],
+)
+def test_the_senders_own_wish_before_a_question_makes_a_time_imminent(language, told, answer):
+    a = rules_assess(answer, _in(language, told))
+    assert a.level == Level.IMMINENT, a.reason
+
+
 def test_a_time_named_after_the_senders_own_ideation_is_still_imminent():
     recent = ("i don't want to be alive anymore", "I'm really glad you told me. Can you say more?")
     a = rules_assess("tonight", _in("en", *recent))
