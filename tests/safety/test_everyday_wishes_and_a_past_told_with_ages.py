@@ -1,0 +1,57 @@
+"""Wishes about ordinary things in the words of passive ideation, dying of shame in
+Spanish, French and Portuguese, and a past told with the age then and now in the
+message's own language.
+
+The sentences were written for this file, in wordings that are not in the rule files or
+any data file. Each harmless one was raised to elevated or worse by the rules before
+this change; each genuine one beside it must still escalate by the rules alone.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from safety.classifier import AssessmentContext, Level
+from safety.classifier import assess as rules_assess
+
+
+def _in(language: str) -> AssessmentContext:
+    return AssessmentContext(sender_role="seeker", language=language)
+
+
+@pytest.mark.parametrize(
+    "text,language",
+    [
+        ("so embarrassed i want to disappear, i called my boss mum in the budget meeting", "en"),
+        ("hoping i don't wake up till lunchtime, first lie in since the twins", "en"),
+        ("tired of waking up stiff since we got the new mattress", "en"),
+        ("honestly wouldn't mind if i didn't see my in laws this christmas, they're hard work", "en"),
+        ("i don't want to be around people tonight, i just want my sofa and a film", "en"),
+        ("quero morrer de vergonha, chamei a professora de tia na frente de todo mundo", "pt"),
+        ("j'ai envie de mourir de honte, j'ai envoyé le message au mauvais groupe", "fr"),
+        ("con 17 intenté suicidarme, ahora tengo 34 años y estoy bien, solo lo recordé hoy", "es"),
+        ("tentei suicídio aos 16, hoje tenho 31 e estou bem, foi só uma lembrança", "pt"),
+        ("mit 14 hatte ich suizidgedanken, heute mit 40 geht es mir gut", "de"),
+    ],
+)
+def test_an_everyday_wish_or_a_past_told_with_ages_is_not_raised(text, language):
+    a = rules_assess(text, _in(language))
+    assert a.level < Level.ELEVATED, a.reason
+
+
+@pytest.mark.parametrize(
+    "text,language",
+    [
+        ("so embarrassed that i cut again. i want to die", "en"),
+        ("i hope i don't wake up tomorrow", "en"),
+        ("tired of waking up. every day is the same grey nothing", "en"),
+        ("wouldn't mind if i didn't see another christmas", "en"),
+        ("i don't want to be around anymore", "en"),
+        ("quero morrer, tenho vergonha de tudo que eu sou", "pt"),
+        ("ahora tengo 16 años y quiero suicidarme", "es"),
+        ("heute mit 40 denke ich wieder an suizid", "de"),
+    ],
+)
+def test_the_same_words_meant_still_escalate(text, language):
+    a = rules_assess(text, _in(language))
+    assert a.level >= Level.ELEVATED, a.reason
