@@ -1,6 +1,6 @@
-"""Wishes about ordinary things in the words of passive ideation, dying of shame in
-Spanish, French and Portuguese, and a past told with the age then and now in the
-message's own language.
+"""Wishes about ordinary things in the words of passive ideation, goodbyes before an
+ordinary absence, dying of shame in Spanish, French and Portuguese, and a past told with
+the age then and now in the message's own language.
 
 The sentences were written for this file, in wordings that are not in the rule files or
 any data file. Each harmless one was raised to elevated or worse by the rules before
@@ -55,3 +55,30 @@ def test_an_everyday_wish_or_a_past_told_with_ages_is_not_raised(text, language)
 def test_the_same_words_meant_still_escalate(text, language):
     a = rules_assess(text, _in(language))
     assert a.level >= Level.ELEVATED, a.reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this is the last message you'll get from me before my finals, then radio silence",
+        "you won't hear from me for ten days, silent retreat in wales. see you on the other side",
+        "off to the in-laws for the weekend. goodbye cruel world",
+        "this is the last time you'll hear from me for a bit, off to basic training sunday",
+    ],
+)
+def test_a_goodbye_or_a_will_with_an_ordinary_occasion_is_not_raised(text):
+    a = rules_assess(text, _in("en"))
+    assert a.level < Level.ELEVATED, a.reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this is my last message. wish me luck",
+        "not going on any retreat. i just won't be here after tonight",
+        "my will is signed and the letters are written. tonight's the night",
+    ],
+)
+def test_a_goodbye_or_a_will_without_one_is_still_imminent(text):
+    a = rules_assess(text, _in("en"))
+    assert a.level == Level.IMMINENT, a.reason
