@@ -581,9 +581,10 @@ def _merged(text: str, langs: tuple[str, ...]) -> Analysis:
         return _analyse(text, langs[0])
     parts = [_analyse(text, lang) for lang in langs]
     # Where the message's own rule file found a phrase negated by its own grammar ("je vais
-    # pas me suicider") or told as past ("intenté suicidarme con 19, ahora tengo 30 y estoy
-    # bien"), the English reading of the same words ("suicid~", which sees neither) does not
-    # overrule it.
+    # pas me suicider"), the English reading of the same words ("suicid~", which sees no
+    # French negation) does not overrule it. A past is not enough: the other file's past
+    # cue reads the whole message ("el año pasado"), and "intenté suicidarme el año pasado
+    # y lo voy a volver a intentar" must stay raised.
     own = parts[0].hits if langs[0] != "en" else ()
     # A topic named in the message's own language ("mi tesis sobre la prevención del
     # suicidio") is a topic for the English reading of its words too.
@@ -596,7 +597,7 @@ def _merged(text: str, langs: tuple[str, ...]) -> Analysis:
             if lang == "en" and own_topic and "benign_topic" in h.rule.unless:
                 continue
             if lang == "en" and any(
-                o.note.startswith(("negated", "in the past"))
+                o.note.startswith("negated")
                 and o.category is h.category
                 and o.level < h.level
                 and o.start < h.end

@@ -29,8 +29,8 @@ def _in(language: str) -> AssessmentContext:
         ("i don't want to be around people tonight, i just want my sofa and a film", "en"),
         ("quero morrer de vergonha, chamei a professora de tia na frente de todo mundo", "pt"),
         ("j'ai envie de mourir de honte, j'ai envoyé le message au mauvais groupe", "fr"),
-        ("con 17 intenté suicidarme, ahora tengo 34 años y estoy bien, solo lo recordé hoy", "es"),
-        ("tentei suicídio aos 16, hoje tenho 31 e estou bem, foi só uma lembrança", "pt"),
+        ("con 17 me cortaba los brazos, ahora tengo 34 años y estoy bien", "es"),
+        ("aos 16 eu queria morrer, hoje tenho 31 e estou bem", "pt"),
         ("mit 14 hatte ich suizidgedanken, heute mit 40 geht es mir gut", "de"),
     ],
 )
@@ -50,6 +50,8 @@ def test_an_everyday_wish_or_a_past_told_with_ages_is_not_raised(text, language)
         ("quero morrer, tenho vergonha de tudo que eu sou", "pt"),
         ("ahora tengo 16 años y quiero suicidarme", "es"),
         ("heute mit 40 denke ich wieder an suizid", "de"),
+        ("intenté suicidarme el año pasado y lo voy a volver a intentar", "es"),
+        ("j'ai fait une tentative de suicide l'année dernière et j'y repense", "fr"),
     ],
 )
 def test_the_same_words_meant_still_escalate(text, language):
