@@ -47,6 +47,7 @@ def test_an_everyday_wish_or_a_past_told_with_ages_is_not_raised(text, language)
         ("tired of waking up. every day is the same grey nothing", "en"),
         ("wouldn't mind if i didn't see another christmas", "en"),
         ("i don't want to be around anymore", "en"),
+        ("i don't want to be around this world much longer", "en"),
         ("quero morrer, tenho vergonha de tudo que eu sou", "pt"),
         ("ahora tengo 16 años y quiero suicidarme", "es"),
         ("heute mit 40 denke ich wieder an suizid", "de"),
