@@ -69,7 +69,7 @@ def test_the_same_words_meant_still_escalate(text, language):
         "this is the last time you'll hear from me for a bit, off to basic training sunday",
     ],
 )
-def test_a_goodbye_or_a_will_with_an_ordinary_occasion_is_not_raised(text):
+def test_a_goodbye_before_an_ordinary_absence_is_not_raised(text):
     a = rules_assess(text, _in("en"))
     assert a.level < Level.ELEVATED, a.reason
 
@@ -80,8 +80,9 @@ def test_a_goodbye_or_a_will_with_an_ordinary_occasion_is_not_raised(text):
         "this is my last message. wish me luck",
         "not going on any retreat. i just won't be here after tonight",
         "my will is signed and the letters are written. tonight's the night",
+        "retiring from life. goodbye all, thank you for everything",
     ],
 )
-def test_a_goodbye_or_a_will_without_one_is_still_imminent(text):
+def test_a_goodbye_or_a_will_without_an_ordinary_reason_is_still_imminent(text):
     a = rules_assess(text, _in("en"))
     assert a.level == Level.IMMINENT, a.reason
