@@ -171,14 +171,14 @@ class Command(BaseCommand):
 
         grid = None
         if opts["C"] is not None or opts["context_turns"] is not None:
-            cs = [opts["C"]] if opts["C"] is not None else [4.0, 16.0]
+            cs = [opts["C"]] if opts["C"] is not None else [4.0, 8.0]
             ts = [opts["context_turns"]] if opts["context_turns"] is not None else [1]
             grid = [{"C": c, "context_turns": t} for c in cs for t in ts]
         if grid is not None:
             for g in grid:
                 g["min_df"] = opts["min_df"]
         else:
-            grid = [{"C": c, "context_turns": t, "min_df": opts["min_df"]} for c in (4.0, 16.0) for t in (1,)]
+            grid = [{"C": c, "context_turns": t, "min_df": opts["min_df"]} for c in (4.0, 8.0) for t in (1,)]
         w(
             "candidates (linear, word + character n-grams), "
             f"{'calibrated on the pool; figures on dev' if pool is not None else 'calibrated on dev'}:\n"
