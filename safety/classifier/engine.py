@@ -657,12 +657,16 @@ def _answers_risk_question(text: str, recent: tuple[str, ...], langs: tuple[str,
     asked_no = any(has(_as_text(t), "question_no") for t in recent)
     asked_thoughts = any(has(_as_text(t), "question_thoughts") for t in recent)
     asked_where = any(has(_as_text(t), "question_where") for t in recent)
-    # any question put to the sender that names suicide or self-harm ("when was the last
-    # time you self-harmed?", "how long have you been thinking about suicide?")
-    asked_about_it = any(
-        _asks_the_sender(_as_text(t), langs) and _merged(_as_text(t), langs).ideation_person for t in recent
-    )
-    if not (asked_yes or asked_no or asked_thoughts or asked_where or asked_about_it):
+    # else any question put to the sender that names suicide or self-harm ("when was the
+    # last time you self-harmed?", "how long have you been thinking about suicide?"),
+    # looked for only when none of those was asked (it analyses each earlier turn)
+    if not (
+        asked_yes
+        or asked_no
+        or asked_thoughts
+        or asked_where
+        or any(_asks_the_sender(_as_text(t), langs) and _merged(_as_text(t), langs).ideation_person for t in recent)
+    ):
         return None
     # a yes that opens the answer, unless the answer goes on to deny the thoughts themselves
     opens_with_yes = _LEADING_YES.match(text) is not None and not has(text, "thoughts_denied")
