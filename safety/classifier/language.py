@@ -10,8 +10,10 @@ language they were given.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
+from collections import Counter
 
 # Frequent short words that are rare in the other listed languages. A word shared by two
 # languages ("de", "la", "a", "e") is left out of both rather than guessed.
@@ -78,11 +80,18 @@ _TOKEN = re.compile(r"[a-zà-öø-ÿ]+")
 _ACCENTS = str.maketrans("áàâäãåéèêëíìîïóòôöõúùûüçñß", "aaaaaaeeeeiiiiooooouuuucns")
 
 
+_SCRIPT_STARTS = [lo for lo, _, _ in _SCRIPTS]
+# letters outside Latin, Greek's block onwards: the ones a script can be told from
+_NON_LATIN_LETTER = re.compile(r"[^\W\d_\x00-\u036f]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+@functools.lru_cache(maxsize=8192)
 def _script_of(ch: str) -> str | None:
     o = ord(ch)
-    for lo, hi, lang in _SCRIPTS:
-        if lo <= o <= hi:
-            return lang
+    i = bisect.bisect_right(_SCRIPT_STARTS, o) - 1
+    if i >= 0 and o <= _SCRIPTS[i][1]:
+        return _SCRIPTS[i][2]
     return None
 
 
@@ -92,15 +101,15 @@ def guess_language(text: str) -> str | None:
     if not text:
         return None
     if not text.isascii():
-        letters = 0
+        sample = text[:2000]
+        # counted by regular expressions and Counter rather than a loop over the characters:
+        # a 2,000-character message of another script is read in C
+        letters = len(_LETTER.findall(sample))
         scripts: dict[str, int] = {}
-        for ch in text[:2000]:
-            if ch.isalpha():
-                letters += 1
-                if ord(ch) >= 0x0370:
-                    lang = _script_of(ch)
-                    if lang:
-                        scripts[lang] = scripts.get(lang, 0) + 1
+        for ch, n in Counter(_NON_LATIN_LETTER.findall(sample)).items():
+            lang = _script_of(ch)
+            if lang:
+                scripts[lang] = scripts.get(lang, 0) + n
         if letters:
             lang, n = max(scripts.items(), key=lambda kv: kv[1]) if scripts else (None, 0)
             # Japanese mixes kana with Han characters

@@ -19,6 +19,7 @@ and scoring, so the two cannot drift apart.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -61,25 +62,31 @@ class ModelFileError(ValueError):
 def _fold(text: str) -> str:
     if text.isascii():
         return text.lower()
-    out = []
-    for ch in unicodedata.normalize("NFKD", text):
-        if unicodedata.combining(ch) or unicodedata.category(ch) == "Cf":
-            continue
-        out.append(ch)
-    return "".join(out).lower()
+    text = unicodedata.normalize("NFKD", text)
+    dropped = {ord(ch): None for ch in set(text) if _dropped(ch)}
+    return text.translate(dropped).lower()
 
 
-def normalise_for_model(text: str) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def _dropped(ch: str) -> bool:
+    """Accents and zero-width characters: the model reads the letters without them."""
+    return bool(unicodedata.combining(ch)) or unicodedata.category(ch) == "Cf"
+
+
+def normalise_for_model(text: str, limit: int | None = None) -> list[str]:
     """Tokens of ``text``: lower case, accents and zero-width characters dropped,
     apostrophes removed, leetspeak undone inside words that also have letters
     (``k1ll`` -> ``kill``, while ``16`` stays), letters repeated three or more
     times squeezed to one (``diiiie`` -> ``die``, while ``kill`` stays), runs of three or more single letters joined
-    (``k i l l`` -> ``kill``). Emoji and other symbols are tokens of their own."""
+    (``k i l l`` -> ``kill``). Emoji and other symbols are tokens of their own. With ``limit``,
+    the tokens after the first ``limit`` are not worked out (the model reads no further)."""
     s = _APOSTROPHES.sub("", _fold(text))
     raw = _TOKEN.findall(s)
     tokens: list[str] = []
     run: list[str] = []
     for tok in raw:
+        if limit is not None and len(tokens) >= limit:
+            break
         if len(tok) > 1 and _HAS_DIGIT_OR_SYMBOL.search(tok) and not tok.isdigit() and not _EXEMPT.fullmatch(tok):
             tok = tok.translate(_LEET)
         if len(tok) > 2:
@@ -105,7 +112,7 @@ def feature_blocks(text: str, *, char_range: tuple[int, int] = (3, 5)) -> tuple[
     words (``w:``) and word pairs (``b:``, with ``^``/``$`` at the ends); and
     character n-grams (``c:``) of the normalised text, across word boundaries.
     Sets: presence counts, not repetition."""
-    tokens = normalise_for_model(text)[:MAX_TOKENS]
+    tokens = normalise_for_model(text, MAX_TOKENS)[:MAX_TOKENS]
     words: set[str] = set()
     add = words.add
     prev = "^"
@@ -201,7 +208,7 @@ class RiskModel:
     def _message_blocks(self, text: str) -> list[tuple[set[str], dict, dict]]:
         """The blocks of ``feature_blocks(text)`` with their scoring tables, built with fewer
         allocations (tests/safety/test_model.py checks that the scores are the same)."""
-        tokens = normalise_for_model(text)[:MAX_TOKENS]
+        tokens = normalise_for_model(text, MAX_TOKENS)[:MAX_TOKENS]
         if not tokens:
             return []
         words = set()

@@ -11,29 +11,44 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import compress
 
+from .charmap import CharMap, compose, thin_symbol_runs
 from .rules import RuleSet
 
 _KEEP = re.compile(r"[^a-z0-9\s.,!?;:*]")
 _INNER_PUNCT = re.compile(r"(?<=[a-z0-9])[.,!?;:_\-/\\]+(?=[a-z0-9])")
-_fold_cache: dict[tuple[int, str], str] = {}
+_char_maps: dict[int, tuple[RuleSet, CharMap]] = {}
+
+
+def _char_map(rules: RuleSet) -> CharMap:
+    """The rule set's character map (its look-alikes differ by language), made once."""
+    found = _char_maps.get(id(rules))
+    if found is None or found[0] is not rules:
+        if len(_char_maps) > 32:  # rule files loaded again and again (tests): forget the old ones
+            _char_maps.clear()
+        conf = rules.confusables
+        found = _char_maps[id(rules)] = (rules, CharMap(lambda ch: _fold_char(ch, conf), ascii_map=_fold_ascii))
+    return found[1]
 
 
 def _fold_char(ch: str, confusables: dict[str, str]) -> str:
-    key = (id(confusables), ch)
-    out = _fold_cache.get(key)
-    if out is None:
-        cat = unicodedata.category(ch)
-        if cat == "Cf":  # zero-width space/joiner, soft hyphen, BOM, direction marks
-            out = ""
-        else:
-            c = confusables.get(ch) or confusables.get(ch.lower()) or ch
-            c = unicodedata.normalize("NFKD", c.lower())
-            out = "".join(x for x in c if not unicodedata.combining(x))
-            out = "".join(confusables.get(x, x) for x in out)
-        if len(_fold_cache) < 20000:
-            _fold_cache[key] = out
-    return out
+    """A character other than ASCII as the rules read it. What is left outside ASCII after
+    folding (another script, a symbol, a lone surrogate) is a space now rather than at the
+    end (``_KEEP``): every step between reads only ASCII, so nothing changes, except that a
+    run of them is one gap for those steps to pass over."""
+    if unicodedata.category(ch) == "Cf":  # zero-width space/joiner, soft hyphen, BOM, direction marks
+        return ""
+    c = confusables.get(ch) or confusables.get(ch.lower()) or ch
+    c = unicodedata.normalize("NFKD", c.lower())
+    out = "".join(confusables.get(x, x) for x in c if not unicodedata.combining(x))
+    out = "".join(x if x.isascii() or x.isspace() else " " for x in out)
+    return _SPACES.sub(" ", out) if "  " in out else out  # a syllable of another script: one gap
+
+
+def _fold_ascii(ch: str) -> str:
+    """Control characters are spaces now rather than at the end, like ``_fold_char``'s."""
+    return ch.lower() if ch.isprintable() or ch.isspace() else " "
 
 
 def _drop(s: str, origin: list[int] | None, drop: list[int]) -> tuple[str, list[int]]:
@@ -53,25 +68,13 @@ def _drop(s: str, origin: list[int] | None, drop: list[int]) -> tuple[str, list[
 
 def normalise(text: str, rules: RuleSet) -> tuple[str, list[int] | None]:
     """Return (normalised text, origin) where origin[i] is the index in
-    ``text`` of normalised character i (``None`` means identity)."""
-    origin: list[int] | None
-    if text.isascii():
-        s = text.lower()
-        origin = None
-    else:
-        chars: list[str] = []
-        origin = []
-        conf = rules.confusables
-        for i, ch in enumerate(text):
-            if ch.isascii():
-                chars.append(ch.lower())
-                origin.append(i)
-                continue
-            out = _fold_char(ch, conf)
-            for c in out:
-                chars.append(c)
-                origin.append(i)
-        s = "".join(chars)
+    ``text`` of normalised character i (``None`` means identity). A run of four or
+    more copies of an emoji is read as three, and a run of separators as one."""
+    text, thinned = thin_symbol_runs(text)
+    s, origin = _char_map(rules)(text)
+    origin = compose(thinned, origin)
+    if _SPACE_RUN.search(s):  # the 2,000 gaps of 2,000 emoji or control characters as one
+        s, origin = _collapse_space_runs(s, origin)
 
     # leetspeak inside tokens that also contain letters (same length)
     if rules.leet_token is not None:
@@ -102,6 +105,11 @@ def normalise(text: str, rules: RuleSet) -> tuple[str, list[int] | None]:
     s = _INNER_PUNCT.sub(lambda m: " " * len(m.group(0)), s)
     s = _KEEP.sub(" ", s)
 
+    # a run of separators reads as one: 2,000 control characters or emoji are one gap, not
+    # 2,000 places where a phrase might start
+    if _SPACE_RUN.search(s):
+        s, origin = _collapse_space_runs(s, origin)
+
     # "k i l l  m y s e l f" -> "killmyself"
     n = rules.join_single_letters
     if n > 1:
@@ -112,6 +120,21 @@ def normalise(text: str, rules: RuleSet) -> tuple[str, list[int] | None]:
         if drop:
             s, origin = _drop(s, origin, drop)
     return s, origin
+
+
+_SPACE_RUN = re.compile(r"\s{2,}")
+_SPACES = re.compile(r" {2,}")
+
+
+def _collapse_space_runs(s: str, origin: list[int] | None) -> tuple[str, list[int]]:
+    """Each run of two or more white-space characters as one: a line break if it holds one."""
+    keep = bytearray(b"\x01") * len(s)
+    for m in _SPACE_RUN.finditer(s):
+        start, end = m.span()
+        newline = s.find("\n", start, end)
+        keep[start:end] = bytes(end - start)
+        keep[newline if newline >= 0 else start] = 1
+    return "".join(compress(s, keep)), list(compress(range(len(s)) if origin is None else origin, keep))
 
 
 _MASKED = re.compile(r"(?<![a-z0-9*])(?=[a-z*]*[a-z])[a-z]*\*[a-z*]*(?![a-z0-9])")

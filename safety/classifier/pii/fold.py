@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from ..charmap import CharMap
+
 # Letters that look like Latin ones but that NFKC leaves alone.
 _CONFUSABLES = {
     # Cyrillic
@@ -81,13 +83,8 @@ _CONFUSABLES = {
     "´": "'",
 }
 
-_cache: dict[str, str] = {}
-
 
 def _fold_char(ch: str) -> str:
-    out = _cache.get(ch)
-    if out is not None:
-        return out
     cat = unicodedata.category(ch)
     if cat in ("Cf", "Mn", "Me"):
         out = ""  # zero-width joiners, soft hyphens, direction marks, keycaps, accents
@@ -103,27 +100,16 @@ def _fold_char(ch: str) -> str:
                 c = unicodedata.normalize("NFKC", ch).lower()
                 c = unicodedata.normalize("NFKD", c)
                 out = "".join(_CONFUSABLES.get(x, x) for x in c if not unicodedata.combining(x))
-    if len(_cache) < 50_000:
-        _cache[ch] = out
     return out
+
+
+_CHAR_MAP = CharMap(_fold_char)  # each character is folded once per process
 
 
 def fold(text: str) -> tuple[str, list[int] | None]:
     """Return (folded text, origin); ``origin[i]`` is the index in ``text`` of folded
     character ``i``, and ``None`` means the two line up one to one."""
-    if text.isascii():
-        return text.lower(), None
-    chars: list[str] = []
-    origin: list[int] = []
-    for i, ch in enumerate(text):
-        if ch.isascii():
-            chars.append(ch.lower())
-            origin.append(i)
-            continue
-        for c in _fold_char(ch):
-            chars.append(c)
-            origin.append(i)
-    return "".join(chars), origin
+    return _CHAR_MAP(text)
 
 
 def to_original(origin: list[int] | None, start: int, end: int, length: int) -> tuple[int, int]:
